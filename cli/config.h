@@ -1,0 +1,4 @@
+/* config.h: what every file of cradlectl includes first */
+#pragma once
+
+#include "cradle-build-config.h"

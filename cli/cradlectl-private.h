@@ -1,0 +1,38 @@
+/* cradlectl-private.h: what the cradlectl commands share */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <cradle/cradle.h>
+
+G_BEGIN_DECLS
+
+/* The exit codes of DESIGN.md's command-line contract, after certmonger's helpers. */
+typedef enum {
+  CRADLECTL_EXIT_DONE = 0,
+  CRADLECTL_EXIT_PENDING = 1,
+  CRADLECTL_EXIT_REFUSED = 2,
+  CRADLECTL_EXIT_UNREACHABLE = 3,
+  CRADLECTL_EXIT_NOT_CONFIGURED = 4,
+  CRADLECTL_EXIT_DECLINED = 5,
+  CRADLECTL_EXIT_DEVICE_ABSENT = 6,
+  CRADLECTL_EXIT_OTHER = 7,
+} CradlectlExit;
+
+/* Options every command that talks to the domain accepts. */
+typedef struct {
+  char     *dc_uri;
+  char     *ccache_name;
+  gboolean  json;
+} CradlectlDomainOptions;
+
+CradlectlExit cradlectl_exit_for_error    (const GError           *error);
+CradlectlExit cradlectl_report_error      (const GError           *error,
+                                           gboolean                json);
+void          cradlectl_print_json        (JsonBuilder            *builder);
+GOptionEntry *cradlectl_domain_entries    (CradlectlDomainOptions *options);
+void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
+
+int           cradlectl_whoami            (int                     argc,
+                                           char                  **argv);
+
+G_END_DECLS

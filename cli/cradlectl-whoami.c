@@ -1,0 +1,136 @@
+/* cradlectl-whoami.c: `cradlectl whoami`, who the domain says you are */
+#include "config.h"
+
+#include "cradlectl-private.h"
+
+static void
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+print_json (CradleDirectory     *directory,
+            CradleDirectoryUser *user,
+            GPtrArray           *group_names)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const char * const *groups = cradle_directory_user_get_token_groups (user);
+
+  json_builder_begin_object (builder);
+  add_string_member (builder, "dc", cradle_directory_get_dc_host_name (directory));
+  add_string_member (builder, "identity", cradle_directory_get_bound_identity (directory));
+  json_builder_set_member_name (builder, "security_strength");
+  json_builder_add_int_value (builder, cradle_directory_get_security_strength (directory));
+  add_string_member (builder, "dn", cradle_directory_user_get_dn (user));
+  add_string_member (builder, "account", cradle_directory_user_get_account_name (user));
+  add_string_member (builder, "upn", cradle_directory_user_get_principal_name (user));
+  add_string_member (builder, "mail", cradle_directory_user_get_mail (user));
+  add_string_member (builder, "display_name", cradle_directory_user_get_display_name (user));
+  add_string_member (builder, "sid", cradle_directory_user_get_sid (user));
+  json_builder_set_member_name (builder, "groups");
+  json_builder_begin_array (builder);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      json_builder_begin_object (builder);
+      add_string_member (builder, "sid", groups[i]);
+      add_string_member (builder, "name", g_ptr_array_index (group_names, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  cradlectl_print_json (builder);
+}
+
+static void
+print_text (CradleDirectory     *directory,
+            CradleDirectoryUser *user,
+            GPtrArray           *group_names)
+{
+  const char * const *groups = cradle_directory_user_get_token_groups (user);
+  const char *mail = cradle_directory_user_get_mail (user);
+
+  g_print ("Signed in as %s on %s (security strength %u)\n",
+           cradle_directory_get_bound_identity (directory),
+           cradle_directory_get_dc_host_name (directory),
+           cradle_directory_get_security_strength (directory));
+  g_print ("  Entry:   %s\n", cradle_directory_user_get_dn (user));
+  g_print ("  Name:    %s\n", cradle_directory_user_get_display_name (user) ?: "(none)");
+  g_print ("  UPN:     %s\n", cradle_directory_user_get_principal_name (user) ?: "(none)");
+  g_print ("  Mail:    %s\n", mail != NULL ? mail : "(none)");
+  g_print ("  SID:     %s\n", cradle_directory_user_get_sid (user));
+  g_print ("  Groups:\n");
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      const char *name = g_ptr_array_index (group_names, i);
+
+      g_print ("    %s  %s\n", groups[i], name != NULL ? name : "(not in this domain)");
+    }
+}
+
+int
+cradlectl_whoami (int    argc,
+                  char **argv)
+{
+  CradlectlDomainOptions options = { 0 };
+  g_autofree GOptionEntry *entries = cradlectl_domain_entries (&options);
+  g_autoptr(GOptionContext) context = g_option_context_new ("- show who the domain says you are");
+  g_autoptr(CradleDirectory) directory = NULL;
+  g_autoptr(CradleDirectoryUser) user = NULL;
+  g_autoptr(GPtrArray) group_names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  const char * const *groups;
+  int exit_code = CRADLECTL_EXIT_DONE;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("cradlectl whoami: %s\n", error->message);
+      cradlectl_domain_options_clear (&options);
+      return CRADLECTL_EXIT_OTHER;
+    }
+
+  if (options.dc_uri == NULL)
+    {
+      g_set_error_literal (&error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                           "No domain controller was named. Give one with --dc ldap://HOST.");
+      exit_code = cradlectl_report_error (error, options.json);
+      cradlectl_domain_options_clear (&options);
+      return exit_code;
+    }
+
+  directory = cradle_directory_new (options.dc_uri);
+  cradle_directory_set_credential_cache (directory, options.ccache_name);
+  if (!cradle_directory_open (directory, NULL, &error) ||
+      (user = cradle_directory_read_user (directory, NULL, &error)) == NULL)
+    {
+      exit_code = cradlectl_report_error (error, options.json);
+      cradlectl_domain_options_clear (&options);
+      return exit_code;
+    }
+
+  /* A group the DC cannot name (a foreign SID) is shown by SID alone. */
+  groups = cradle_directory_user_get_token_groups (user);
+  for (guint i = 0; groups[i] != NULL; i++)
+    {
+      g_autoptr(GError) lookup_error = NULL;
+
+      g_ptr_array_add (group_names,
+                       cradle_directory_lookup_sid (directory, groups[i], NULL, &lookup_error));
+      if (lookup_error != NULL)
+        g_debug ("Could not name %s: %s", groups[i], lookup_error->message);
+    }
+
+  if (options.json)
+    print_json (directory, user, group_names);
+  else
+    print_text (directory, user, group_names);
+  cradlectl_domain_options_clear (&options);
+  return exit_code;
+}

@@ -1,0 +1,52 @@
+/* cradlectl.c: the Cradle engine from a terminal */
+#include "config.h"
+
+#include <locale.h>
+
+#include "cradlectl-private.h"
+
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run) (int argc, char **argv);
+} CradlectlCommand;
+
+static const CradlectlCommand commands[] = {
+  { "whoami", "Show who the domain says you are, and your groups", cradlectl_whoami },
+};
+
+static void
+print_usage (void)
+{
+  g_print ("Usage: cradlectl COMMAND [OPTIONS]\n\nCommands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    g_print ("  %-10s %s\n", commands[i].name, commands[i].summary);
+  g_print ("\nRun 'cradlectl COMMAND --help' for a command's options.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2 || g_str_equal (argv[1], "help") || g_str_equal (argv[1], "--help"))
+    {
+      print_usage ();
+      return argc < 2 ? CRADLECTL_EXIT_OTHER : CRADLECTL_EXIT_DONE;
+    }
+  if (g_str_equal (argv[1], "--version"))
+    {
+      g_print ("cradlectl %s\n", CRADLE_VERSION);
+      return CRADLECTL_EXIT_DONE;
+    }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      if (g_str_equal (argv[1], commands[i].name))
+        return commands[i].run (argc - 1, argv + 1);
+    }
+
+  g_printerr ("cradlectl: '%s' is not a command. Run 'cradlectl help' to see the commands.\n", argv[1]);
+  return CRADLECTL_EXIT_OTHER;
+}

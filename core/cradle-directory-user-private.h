@@ -1,0 +1,14 @@
+/* cradle-directory-user-private.h: building a user from its LDAP entry */
+#pragma once
+
+#include <cradle/cradle.h>
+
+#include "cradle-ldap-private.h"
+
+G_BEGIN_DECLS
+
+CradleDirectoryUser *cradle_directory_user_new_from_entry (LDAP         *ld,
+                                                           LDAPMessage  *entry,
+                                                           GError      **error);
+
+G_END_DECLS

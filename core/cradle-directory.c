@@ -1,0 +1,675 @@
+/* cradle-directory.c: an authenticated LDAP session with the domain */
+#include "config.h"
+
+#include <sasl/sasl.h>
+#include <cradle/cradle.h>
+
+#include "cradle-directory-user-private.h"
+#include "cradle-gss-private.h"
+#include "cradle-ldap-private.h"
+#include "cradle-sid-private.h"
+
+#define DEFAULT_TIMEOUT_SECONDS 15
+#define PUBLIC_KEY_SERVICES "CN=Public Key Services,CN=Services,"
+
+struct _CradleDirectory
+{
+  GObject parent_instance;
+
+  /* Owned */
+  GMutex  lock;            /* one LDAP call at a time on @ld */
+  LDAP   *ld;
+  char   *uri;
+  char   *ccache_name;
+  char   *dc_host_name;
+  char   *default_naming_context;
+  char   *configuration_naming_context;
+  char   *bound_identity;
+  guint   timeout_seconds;
+  guint   security_strength;
+};
+
+G_DEFINE_FINAL_TYPE (CradleDirectory, cradle_directory, G_TYPE_OBJECT)
+
+static void
+cradle_directory_finalize (GObject *object)
+{
+  CradleDirectory *self = CRADLE_DIRECTORY (object);
+
+  g_clear_pointer (&self->ld, cradle_ldap_unbind);
+  g_clear_pointer (&self->uri, g_free);
+  g_clear_pointer (&self->ccache_name, g_free);
+  g_clear_pointer (&self->dc_host_name, g_free);
+  g_clear_pointer (&self->default_naming_context, g_free);
+  g_clear_pointer (&self->configuration_naming_context, g_free);
+  g_clear_pointer (&self->bound_identity, g_free);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (cradle_directory_parent_class)->finalize (object);
+}
+
+static void
+cradle_directory_class_init (CradleDirectoryClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cradle_directory_finalize;
+}
+
+static void
+cradle_directory_init (CradleDirectory *self)
+{
+  g_mutex_init (&self->lock);
+  self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
+}
+
+/**
+ * cradle_directory_new:
+ * @uri: the domain controller, as ldap://dc1.corp.example.test
+ *
+ * Returns: (transfer full): a session, not yet connected
+ */
+CradleDirectory *
+cradle_directory_new (const char *uri)
+{
+  CradleDirectory *self;
+
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  self = g_object_new (CRADLE_TYPE_DIRECTORY, NULL);
+  self->uri = g_strdup (uri);
+  return self;
+}
+
+/**
+ * cradle_directory_set_credential_cache:
+ * @ccache_name: (nullable): a Kerberos ccache name; %NULL for the desktop's default
+ */
+void
+cradle_directory_set_credential_cache (CradleDirectory *self,
+                                       const char      *ccache_name)
+{
+  g_return_if_fail (CRADLE_IS_DIRECTORY (self));
+
+  g_mutex_lock (&self->lock);
+  g_free (self->ccache_name);
+  self->ccache_name = g_strdup (ccache_name);
+  g_mutex_unlock (&self->lock);
+}
+
+/* Bounds every network wait: connecting and each operation. */
+void
+cradle_directory_set_timeout (CradleDirectory *self,
+                              guint            seconds)
+{
+  g_return_if_fail (CRADLE_IS_DIRECTORY (self));
+  g_return_if_fail (seconds > 0);
+
+  self->timeout_seconds = seconds;
+}
+
+/* GSSAPI asks for nothing; any other prompt gets its default, never a secret. */
+static int
+sasl_interact (LDAP     *ld,
+               unsigned  flags,
+               void     *defaults,
+               void     *interactions)
+{
+  for (sasl_interact_t *in = interactions; in->id != SASL_CB_LIST_END; in++)
+    {
+      in->result = in->defresult != NULL ? in->defresult : "";
+      in->len = (unsigned) strlen (in->result);
+    }
+  return LDAP_SUCCESS;
+}
+
+static gboolean
+connect_and_bind (CradleDirectory  *self,
+                  LDAP            **ld_out,
+                  GError          **error)
+{
+  g_autoptr(LDAP) ld = NULL;
+  g_autoptr(CradleGssCcacheScope) scope = NULL;
+  struct timeval timeout = { .tv_sec = self->timeout_seconds, .tv_usec = 0 };
+  int version = LDAP_VERSION3;
+  ber_len_t ssf = 0;
+  char *username = NULL;
+  int rc;
+
+  rc = ldap_initialize (&ld, self->uri);
+  if (rc != LDAP_SUCCESS)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "'%s' is not a domain controller address: %s. "
+                   "Give it as ldap://HOST or ldaps://HOST.",
+                   self->uri, ldap_err2string (rc));
+      return FALSE;
+    }
+
+  /* AD answers subtree searches with referrals to partitions we never need. */
+  if (ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+      ldap_set_option (ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+      ldap_set_option (ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
+      ldap_set_option (ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
+      /* The ticket is for the name in the URI: a reverse lookup would change it. */
+      ldap_set_option (ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) != LDAP_OPT_SUCCESS ||
+      /* Insist on a sealed (encrypted) session. */
+      ldap_set_option (ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=56") != LDAP_OPT_SUCCESS)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                           "Could not configure the LDAP library; is libldap 2.5 with SASL support installed?");
+      return FALSE;
+    }
+
+  scope = cradle_gss_ccache_scope_enter (self->ccache_name, error);
+  if (scope == NULL)
+    return FALSE;
+
+  rc = ldap_sasl_interactive_bind_s (ld, NULL, "GSSAPI", NULL, NULL,
+                                     LDAP_SASL_QUIET, sasl_interact, NULL);
+  if (rc != LDAP_SUCCESS)
+    {
+      g_autofree char *what = g_strdup_printf ("signing in to %s with Kerberos", self->uri);
+
+      cradle_ldap_set_error (error, ld, rc, what);
+      return FALSE;
+    }
+
+  ldap_get_option (ld, LDAP_OPT_X_SASL_SSF, &ssf);
+  ldap_get_option (ld, LDAP_OPT_X_SASL_USERNAME, &username);
+  g_free (self->bound_identity);
+  self->bound_identity = g_strdup (username);
+  ldap_memfree (username);
+  self->security_strength = (guint) ssf;
+
+  *ld_out = g_steal_pointer (&ld);
+  return TRUE;
+}
+
+static gboolean
+read_root_dse (CradleDirectory  *self,
+               LDAP             *ld,
+               GError          **error)
+{
+  const char *attributes[] = { "dnsHostName", "defaultNamingContext",
+                               "configurationNamingContext", NULL };
+  g_autoptr(LDAPMessage) result = NULL;
+  LDAPMessage *entry;
+
+  if (!cradle_ldap_search (ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attributes,
+                           self->timeout_seconds, &result, error))
+    return FALSE;
+
+  entry = ldap_first_entry (ld, result);
+  if (entry == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "%s returned no RootDSE; it is not an Active Directory domain controller",
+                   self->uri);
+      return FALSE;
+    }
+
+  g_clear_pointer (&self->dc_host_name, g_free);
+  g_clear_pointer (&self->default_naming_context, g_free);
+  g_clear_pointer (&self->configuration_naming_context, g_free);
+  if (!cradle_ldap_entry_dup_string (ld, entry, "dnsHostName", &self->dc_host_name, error) ||
+      !cradle_ldap_entry_dup_string (ld, entry, "defaultNamingContext", &self->default_naming_context, error) ||
+      !cradle_ldap_entry_dup_string (ld, entry, "configurationNamingContext", &self->configuration_naming_context, error))
+    {
+      g_prefix_error (error, "In the RootDSE of %s: ", self->uri);
+      return FALSE;
+    }
+  if (self->default_naming_context == NULL || self->configuration_naming_context == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "%s has no default or configuration naming context; "
+                   "it is not an Active Directory domain controller",
+                   self->uri);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * cradle_directory_open:
+ * @self: a #CradleDirectory
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * Connects to the domain controller, binds with SASL/GSSAPI from the
+ * configured credential cache (sealed: the bind fails rather than fall back
+ * to an unencrypted session) and reads the RootDSE. Blocks: call it from a
+ * worker thread, or use cradle_directory_open_async().
+ *
+ * Returns: %TRUE when the session is ready
+ */
+gboolean
+cradle_directory_open (CradleDirectory  *self,
+                       GCancellable     *cancellable,
+                       GError          **error)
+{
+  g_autoptr(LDAP) ld = NULL;
+  g_autoptr(GMutexLocker) locker = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (!connect_and_bind (self, &ld, error))
+    return FALSE;
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (!read_root_dse (self, ld, error))
+    return FALSE;
+
+  g_clear_pointer (&self->ld, cradle_ldap_unbind);
+  self->ld = g_steal_pointer (&ld);
+  g_debug ("Bound to %s as %s, security strength %u",
+           self->uri, self->bound_identity, self->security_strength);
+  return TRUE;
+}
+
+static void
+open_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (cradle_directory_open (source_object, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+cradle_directory_open_async (CradleDirectory     *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CRADLE_IS_DIRECTORY (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cradle_directory_open_async);
+  g_task_run_in_thread (task, open_thread);
+}
+
+gboolean
+cradle_directory_open_finish (CradleDirectory  *self,
+                              GAsyncResult     *result,
+                              GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+const char *
+cradle_directory_get_uri (CradleDirectory *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  return self->uri;
+}
+
+const char *
+cradle_directory_get_dc_host_name (CradleDirectory *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  return self->dc_host_name;
+}
+
+const char *
+cradle_directory_get_default_naming_context (CradleDirectory *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  return self->default_naming_context;
+}
+
+const char *
+cradle_directory_get_configuration_naming_context (CradleDirectory *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  return self->configuration_naming_context;
+}
+
+/* Returns: (nullable): the authenticated principal, as alice@CORP.EXAMPLE.TEST */
+const char *
+cradle_directory_get_bound_identity (CradleDirectory *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  return self->bound_identity;
+}
+
+/* The SASL security strength factor: 0 means unprotected, 256 a sealed session. */
+guint
+cradle_directory_get_security_strength (CradleDirectory *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), 0);
+  return self->security_strength;
+}
+
+static gboolean
+check_open (CradleDirectory  *self,
+            GCancellable     *cancellable,
+            GError          **error)
+{
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (self->ld == NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                           "The directory session is not open yet");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* The cn of every object of @object_class one level below @container. */
+static char **
+list_names_in (CradleDirectory  *self,
+               const char       *container,
+               const char       *object_class,
+               GCancellable     *cancellable,
+               GError          **error)
+{
+  const char *attributes[] = { "cn", NULL };
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(LDAPMessage) result = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *base = NULL;
+  g_autofree char *filter = NULL;
+
+  if (!check_open (self, cancellable, error))
+    return NULL;
+
+  base = g_strdup_printf ("%s" PUBLIC_KEY_SERVICES "%s", container,
+                          self->configuration_naming_context);
+  filter = g_strdup_printf ("(objectClass=%s)", object_class);
+  if (!cradle_ldap_search (self->ld, base, LDAP_SCOPE_ONELEVEL, filter, attributes,
+                           self->timeout_seconds, &result, error))
+    return NULL;
+
+  for (LDAPMessage *entry = ldap_first_entry (self->ld, result);
+       entry != NULL;
+       entry = ldap_next_entry (self->ld, entry))
+    {
+      g_autofree char *cn = NULL;
+
+      if (!cradle_ldap_entry_dup_string (self->ld, entry, "cn", &cn, error))
+        return NULL;
+      if (cn != NULL)
+        g_ptr_array_add (names, g_steal_pointer (&cn));
+    }
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return (char **) g_ptr_array_steal (names, NULL);
+}
+
+/**
+ * cradle_directory_list_template_names:
+ *
+ * Returns: (transfer full): the cn of every certificate template in the
+ *   forest, sorted
+ */
+char **
+cradle_directory_list_template_names (CradleDirectory  *self,
+                                      GCancellable     *cancellable,
+                                      GError          **error)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  return list_names_in (self, "CN=Certificate Templates,", "pKICertificateTemplate",
+                        cancellable, error);
+}
+
+/**
+ * cradle_directory_list_enrollment_service_names:
+ *
+ * Returns: (transfer full): the name of every enterprise CA, sorted
+ */
+char **
+cradle_directory_list_enrollment_service_names (CradleDirectory  *self,
+                                                GCancellable     *cancellable,
+                                                GError          **error)
+{
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  return list_names_in (self, "CN=Enrollment Services,", "pKIEnrollmentService",
+                        cancellable, error);
+}
+
+/* The account name is the bound principal without its realm. */
+static char *
+dup_bound_account_name (CradleDirectory  *self,
+                        GError          **error)
+{
+  const char *at;
+
+  if (self->bound_identity == NULL || self->bound_identity[0] == '\0' ||
+      (at = strchr (self->bound_identity, '@')) == self->bound_identity)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "%s did not say which account signed in, so your directory entry cannot be found",
+                   self->uri);
+      return NULL;
+    }
+  return at != NULL ? g_strndup (self->bound_identity, at - self->bound_identity)
+                    : g_strdup (self->bound_identity);
+}
+
+static char *
+find_user_dn (CradleDirectory  *self,
+              const char       *account_name,
+              GError          **error)
+{
+  const char *attributes[] = { LDAP_NO_ATTRS, NULL };
+  g_autoptr(LDAPMessage) result = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *filter = NULL;
+  LDAPMessage *entry;
+  char *dn;
+  char *copy;
+
+  escaped = cradle_ldap_escape_filter ((const guint8 *) account_name, strlen (account_name));
+  filter = g_strdup_printf ("(&(objectClass=user)(sAMAccountName=%s))", escaped);
+  if (!cradle_ldap_search (self->ld, self->default_naming_context, LDAP_SCOPE_SUBTREE, filter,
+                           attributes, self->timeout_seconds, &result, error))
+    return NULL;
+
+  if (ldap_count_entries (self->ld, result) != 1 ||
+      (entry = ldap_first_entry (self->ld, result)) == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                   "The directory has no single account named '%s' under %s. "
+                   "Check that you signed in with your domain account.",
+                   account_name, self->default_naming_context);
+      return NULL;
+    }
+  dn = ldap_get_dn (self->ld, entry);
+  copy = g_strdup (dn);
+  ldap_memfree (dn);
+  if (copy == NULL)
+    g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                         "The directory returned your account without a name");
+  return copy;
+}
+
+/**
+ * cradle_directory_read_user:
+ *
+ * Reads the bound user's entry: DN, account and principal names, mail,
+ * objectSid and tokenGroups (every group SID, transitively, as the DC
+ * computes it). Blocks.
+ *
+ * Returns: (transfer full): the user
+ */
+CradleDirectoryUser *
+cradle_directory_read_user (CradleDirectory  *self,
+                            GCancellable     *cancellable,
+                            GError          **error)
+{
+  const char *attributes[] = { "sAMAccountName", "userPrincipalName", "mail", "cn",
+                               "displayName", "objectSid", "tokenGroups", NULL };
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(LDAPMessage) result = NULL;
+  g_autofree char *account_name = NULL;
+  g_autofree char *dn = NULL;
+  LDAPMessage *entry;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (!check_open (self, cancellable, error))
+    return NULL;
+  account_name = dup_bound_account_name (self, error);
+  if (account_name == NULL)
+    return NULL;
+  dn = find_user_dn (self, account_name, error);
+  if (dn == NULL)
+    return NULL;
+
+  /* tokenGroups is constructed, and only returned by a base-scope search. */
+  if (!cradle_ldap_search (self->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attributes,
+                           self->timeout_seconds, &result, error))
+    return NULL;
+  entry = ldap_first_entry (self->ld, result);
+  if (entry == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                   "Your directory entry %s could not be read", dn);
+      return NULL;
+    }
+  return cradle_directory_user_new_from_entry (self->ld, entry, error);
+}
+
+static void
+read_user_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  CradleDirectoryUser *user = cradle_directory_read_user (source_object, cancellable, &error);
+
+  if (user != NULL)
+    g_task_return_pointer (task, user, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+cradle_directory_read_user_async (CradleDirectory     *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CRADLE_IS_DIRECTORY (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cradle_directory_read_user_async);
+  g_task_run_in_thread (task, read_user_thread);
+}
+
+CradleDirectoryUser *
+cradle_directory_read_user_finish (CradleDirectory  *self,
+                                   GAsyncResult     *result,
+                                   GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static char *
+lookup_sid_under (CradleDirectory  *self,
+                  const char       *base,
+                  int               scope,
+                  const char       *filter,
+                  GError          **error)
+{
+  const char *attributes[] = { "sAMAccountName", "cn", NULL };
+  g_autoptr(LDAPMessage) result = NULL;
+  LDAPMessage *entry;
+  char *name = NULL;
+
+  if (!cradle_ldap_search (self->ld, base, scope, filter, attributes,
+                           self->timeout_seconds, &result, error))
+    return NULL;
+  entry = ldap_first_entry (self->ld, result);
+  if (entry == NULL)
+    return NULL;
+  if (!cradle_ldap_entry_dup_string (self->ld, entry, "sAMAccountName", &name, error))
+    return NULL;
+  if (name == NULL && !cradle_ldap_entry_dup_string (self->ld, entry, "cn", &name, error))
+    return NULL;
+  return name;
+}
+
+/**
+ * cradle_directory_lookup_sid:
+ * @sid: a SID as text
+ *
+ * Finds the account, group or well-known principal with this SID, so a
+ * reason can name "Mobile Device Users" rather than a SID. Blocks.
+ *
+ * Returns: (transfer full): its name, or %NULL with %CRADLE_ERROR_NOT_FOUND
+ */
+char *
+cradle_directory_lookup_sid (CradleDirectory  *self,
+                             const char       *sid,
+                             GCancellable     *cancellable,
+                             GError          **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GBytes) binary = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *filter = NULL;
+  g_autofree char *well_known_base = NULL;
+  char *name;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+  g_return_val_if_fail (sid != NULL, NULL);
+
+  binary = cradle_sid_from_string (sid, error);
+  if (binary == NULL)
+    return NULL;
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (!check_open (self, cancellable, error))
+    return NULL;
+
+  escaped = cradle_ldap_escape_filter (g_bytes_get_data (binary, NULL), g_bytes_get_size (binary));
+  filter = g_strdup_printf ("(objectSid=%s)", escaped);
+  name = lookup_sid_under (self, self->default_naming_context, LDAP_SCOPE_SUBTREE, filter, &local_error);
+  if (name != NULL || local_error != NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return name;
+    }
+
+  /* Authenticated Users, Everyone and the like live in the configuration partition. */
+  well_known_base = g_strdup_printf ("CN=WellKnown Security Principals,%s",
+                                     self->configuration_naming_context);
+  name = lookup_sid_under (self, well_known_base, LDAP_SCOPE_ONELEVEL, filter, &local_error);
+  if (name != NULL || local_error != NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return name;
+    }
+
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+               "No account or group in the directory has the SID %s", sid);
+  return NULL;
+}

@@ -1,0 +1,10 @@
+/* cradle.h: the umbrella header of libcradle */
+#pragma once
+
+#define CRADLE_INSIDE
+#include <cradle/cradle-macros.h>
+#include <cradle/cradle-error.h>
+#include <cradle/cradle-paths.h>
+#include <cradle/cradle-directory-user.h>
+#include <cradle/cradle-directory.h>
+#undef CRADLE_INSIDE

@@ -1,0 +1,82 @@
+"""Lab users, the Mobile Device Users group and the CA service account."""
+
+import ldb
+from samba import dsdb
+from samba.net import Net
+
+from . import config
+
+
+def _user_dn(samdb, name):
+    res = samdb.search(base=samdb.domain_dn(), scope=ldb.SCOPE_SUBTREE,
+                       expression="(sAMAccountName=%s)" % ldb.binary_encode(name),
+                       attrs=["objectSid"])
+    if len(res) != 1:
+        raise RuntimeError("account %s not found after creating it" % name)
+    return res[0]
+
+
+def create(samdb, passwords):
+    """Create users and the group; returns {name: {dn, sid, upn, ...}}."""
+    out = {}
+    samdb.setpassword("(sAMAccountName=Administrator)",
+                      passwords["Administrator"],
+                      force_change_at_next_login=False, username="Administrator")
+    samdb.setexpiry("(sAMAccountName=Administrator)", 0, no_expiry_req=True)
+
+    for u in config.USERS:
+        name = u["name"]
+        # useusernameascn=None: cn is the full name, as ADUC does.
+        samdb.newuser(name, passwords[name], useusernameascn=None,
+                      givenname=u["given"], surname=u["sn"],
+                      mailaddress=u["mail"],
+                      description=u["purpose"])
+        esc = ldb.binary_encode(name)
+        samdb.setexpiry("(sAMAccountName=%s)" % esc, 0, no_expiry_req=True)
+        msg = _user_dn(samdb, name)
+        if u["display"]:
+            m = ldb.Message(msg.dn)
+            m["displayName"] = ldb.MessageElement(u["display"],
+                                                  ldb.FLAG_MOD_REPLACE,
+                                                  "displayName")
+            samdb.modify(m)
+        out[name] = {
+            "dn": str(msg.dn),
+            "sid": samdb.schema_format_value("objectSid",
+                                             msg["objectSid"][0]).decode(),
+            "upn": "%s@%s" % (name, config.DOMAIN),
+            "mail": u["mail"],
+            "displayName": u["display"],
+            "role": u["role"],
+            "purpose": u["purpose"],
+        }
+
+    svc = out["svc-ca"]
+    m = ldb.Message(ldb.Dn(samdb, svc["dn"]))
+    m["servicePrincipalName"] = ldb.MessageElement(
+        [config.CA_HTTP_SPN], ldb.FLAG_MOD_ADD, "servicePrincipalName")
+    samdb.modify(m)
+    svc["spn"] = config.CA_HTTP_SPN
+
+    samdb.newgroup(config.GROUP_NAME,
+                   grouptype=dsdb.GTYPE_SECURITY_GLOBAL_GROUP,
+                   description="Users allowed to enroll mobile/USB devices")
+    samdb.add_remove_group_members(config.GROUP_NAME, config.GROUP_MEMBERS,
+                                   add_members_operation=True)
+    res = samdb.search(base=samdb.domain_dn(), scope=ldb.SCOPE_SUBTREE,
+                       expression="(sAMAccountName=%s)"
+                       % ldb.binary_encode(config.GROUP_NAME),
+                       attrs=["objectSid"])
+    group = {
+        "name": config.GROUP_NAME,
+        "dn": str(res[0].dn),
+        "sid": samdb.schema_format_value("objectSid",
+                                         res[0]["objectSid"][0]).decode(),
+        "members": list(config.GROUP_MEMBERS),
+    }
+    return out, group
+
+
+def export_keytab(lp, path):
+    """Keytab of HTTP/ca1 for the lab CA's SPNEGO front-end."""
+    Net(None, lp).export_keytab(keytab=path, principal=config.CA_HTTP_SPN)

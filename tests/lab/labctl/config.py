@@ -1,0 +1,95 @@
+"""Fixed names of the lab forest and the layout of the lab folder."""
+
+import os
+
+# Bump whenever the provisioning recipe changes (objects, attributes, users,
+# files): an existing lab folder with another number is reprovisioned by `up`.
+RECIPE_VERSION = 1
+
+REALM = "CORP.EXAMPLE.TEST"
+DOMAIN = "corp.example.test"
+NETBIOS = "CORP"
+DC_SHORT = "dc1"
+DC_HOST = "dc1.corp.example.test"
+CA_HOST = "ca1.corp.example.test"
+BASE_DN = "DC=corp,DC=example,DC=test"
+CONFIG_DN = "CN=Configuration," + BASE_DN
+PKS_DN = "CN=Public Key Services,CN=Services," + CONFIG_DN
+
+ROOT_CA_NAME = "Corp Lab Root CA"
+ISSUING_CA_NAME = "Corp Issuing CA"
+ISSUING_CA_DN_WINDOWS = "CN=Corp Issuing CA, DC=corp, DC=example, DC=test"
+
+# Where the (future) lab CA front-ends will listen.
+CERTSRV_URL = "https://ca1.corp.example.test/certsrv"
+CES_KERBEROS_URL = ("https://ca1.corp.example.test/"
+                    "Corp%20Issuing%20CA_CES_Kerberos/service.svc/CES")
+CES_PASSWORD_URL = ("https://ca1.corp.example.test/"
+                    "Corp%20Issuing%20CA_CES_UsernamePassword/service.svc/CES")
+EST_URL = "https://ca1.corp.example.test/.well-known/est"
+SCEP_URL = "http://127.0.0.1:8088/scep"
+AIA_ROOT_URL = "http://ca1.corp.example.test/aia/root.crt"
+
+CA_HTTP_SPN = "HTTP/ca1.corp.example.test"
+
+# Enroll and AutoEnroll extended rights (MS-ADTS / AD CS).
+RIGHT_ENROLL = "0e10c968-78fb-11d2-90d4-00c04f79dc55"
+RIGHT_AUTOENROLL = "a05b8cc2-17bc-4802-a710-e7c15ab866a2"
+
+# Lab users: (sAMAccountName, attributes).  `kinit` at `up` for those with
+# ticket=True.  Passwords are generated at provisioning (secrets.json).
+USERS = [
+    {"name": "alice", "given": "Alice", "sn": "Liddell",
+     "display": "Alice Liddell", "mail": "alice@corp.example.test",
+     "role": "user", "ticket": True,
+     "purpose": "ordinary user with e-mail, member of Mobile Device Users"},
+    {"name": "bob", "given": "Bob", "sn": "Builder",
+     "display": "Bob Builder", "mail": None,
+     "role": "user", "ticket": True,
+     "purpose": "ordinary user without a mail attribute, not in the group"},
+    {"name": "caofficer", "given": "CA", "sn": "Officer",
+     "display": "CA Officer", "mail": None,
+     "role": "officer", "ticket": True,
+     "purpose": "approves or denies pending requests on the lab CA"},
+    {"name": "svc-ca", "given": None, "sn": None,
+     "display": None, "mail": None,
+     "role": "service", "ticket": False,
+     "purpose": "service account of the lab CA, SPN HTTP/ca1, keytab ca/http.keytab"},
+]
+
+GROUP_NAME = "Mobile Device Users"
+GROUP_MEMBERS = ["alice"]
+
+
+class Paths:
+    """Every file the lab writes lives below `root`."""
+
+    def __init__(self, root):
+        self.root = os.path.abspath(root)
+        j = lambda *p: os.path.join(self.root, *p)
+        self.marker = j(".cradle-lab")
+        self.stamp = j("provisioned")
+        self.etc = j("etc")
+        self.smb_conf = j("etc", "smb.conf")
+        self.krb5_conf = j("etc", "krb5.conf")
+        self.private = j("private")
+        self.sam_ldb = j("private", "sam.ldb")
+        self.dc_tls_ca = j("private", "tls", "ca.pem")
+        self.run = j("run")
+        self.log = j("log")
+        self.samba_log = j("log", "samba.log")
+        self.provision_log = j("log", "provision.log")
+        self.ca = j("ca")
+        self.root_key = j("ca", "root-ca.key")
+        self.root_pem = j("ca", "root-ca.pem")
+        self.root_der = j("ca", "root-ca.der")
+        self.issuing_key = j("ca", "issuing-ca.key")
+        self.issuing_pem = j("ca", "issuing-ca.pem")
+        self.issuing_der = j("ca", "issuing-ca.der")
+        self.http_keytab = j("ca", "http.keytab")
+        self.ccache_dir = j("ccache")
+        self.secrets = j("secrets.json")
+        self.lab_json = j("lab.json")
+
+    def ccache(self, user):
+        return os.path.join(self.ccache_dir, user)

@@ -1,0 +1,47 @@
+"""`cradle-lab env`: shell exports describing the lab (reads files only)."""
+
+import json
+
+from . import config, secrets
+
+
+def _quote(v):
+    return "'" + str(v).replace("'", "'\\''") + "'"
+
+
+def variables(paths):
+    with open(paths.lab_json) as f:
+        lab = json.load(f)
+    pw = secrets.load(paths.secrets)
+    v = [
+        ("CRADLE_LAB_DIR", paths.root),
+        ("KRB5_CONFIG", paths.krb5_conf),
+        ("KRB5CCNAME", "FILE:" + paths.ccache("alice")),
+        ("CRADLE_LAB_DOMAIN", config.DOMAIN),
+        ("CRADLE_LAB_REALM", config.REALM),
+        ("CRADLE_LAB_BASE_DN", config.BASE_DN),
+        ("CRADLE_LAB_LDAP_URI", lab["ldap_uri"]),
+        ("CRADLE_LAB_LDAPS_URI", lab["ldaps_uri"]),
+        ("CRADLE_LAB_DC_TLS_CA", paths.dc_tls_ca),
+        ("CRADLE_LAB_ROOT_CA", paths.root_pem),
+        ("CRADLE_LAB_ISSUING_CA", paths.issuing_pem),
+        ("CRADLE_LAB_CERTSRV_URL", config.CERTSRV_URL),
+        ("CRADLE_LAB_CES_KERBEROS_URL", config.CES_KERBEROS_URL),
+        ("CRADLE_LAB_CES_PASSWORD_URL", config.CES_PASSWORD_URL),
+        ("CRADLE_LAB_EST_URL", config.EST_URL),
+        ("CRADLE_LAB_SCEP_URL", config.SCEP_URL),
+    ]
+    for key, user in (("ALICE", "alice"), ("BOB", "bob"),
+                      ("OFFICER", "caofficer")):
+        v += [
+            ("CRADLE_LAB_%s_USER" % key, user),
+            ("CRADLE_LAB_%s_PASSWORD" % key, pw[user]),
+            ("CRADLE_LAB_%s_CCACHE" % key, "FILE:" + paths.ccache(user)),
+        ]
+    v.append(("CRADLE_LAB_ADMIN_PASSWORD", pw["Administrator"]))
+    return v
+
+
+def render(paths):
+    return "".join("export %s=%s\n" % (k, _quote(val))
+                   for k, val in variables(paths))
