@@ -1,7 +1,7 @@
 """Lab users, the Mobile Device Users group and the CA service account."""
 
 import ldb
-from samba import dsdb
+from samba import dsdb, enable_net_export_keytab
 from samba.net import Net
 
 from . import config
@@ -79,4 +79,5 @@ def create(samdb, passwords):
 
 def export_keytab(lp, path):
     """Keytab of HTTP/ca1 for the lab CA's SPNEGO front-end."""
+    enable_net_export_keytab()  # what samba-tool domain exportkeytab does
     Net(None, lp).export_keytab(keytab=path, principal=config.CA_HTTP_SPN)
