@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 #include <glib/gstdio.h>
+#include <gio/gio.h>
 #include <cradle/cradle.h>
 
 static void
@@ -26,7 +27,7 @@ test_paths_default_to_xdg (void)
   g_assert_cmpstr (config, ==, expected_config);
   g_assert_cmpstr (state, ==, expected_state);
   g_assert_cmpstr (runtime, ==, expected_runtime);
-  /* Isolated by g_test_init: never the real profile. */
+  /* Isolated by main(): never the real profile. */
   g_assert_true (g_str_has_prefix (config, g_get_tmp_dir ()));
 }
 
@@ -100,11 +101,42 @@ test_paths_private_dir_fails_clearly (void)
   g_assert_nonnull (strstr (error->message, below));
 }
 
+static void
+rm_rf (const char *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileEnumerator) children = NULL;
+  GFileInfo *info;
+
+  children = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (children != NULL && (info = g_file_enumerator_next_file (children, NULL, NULL)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+
+      rm_rf (child);
+      g_object_unref (info);
+    }
+  g_file_delete (file, NULL, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_autofree char *home = g_dir_make_tmp ("cradle-test-paths-XXXXXX", NULL);
+  g_autofree char *config_home = g_build_filename (home, "config", NULL);
+  g_autofree char *state_home = g_build_filename (home, "state", NULL);
+  g_autofree char *runtime = g_build_filename (home, "run", NULL);
+  int result;
+
+  /* Before GLib caches them: a test must never touch the real profile.
+   * (G_TEST_OPTION_ISOLATE_DIRS would do this but leaks by design.) */
+  g_setenv ("HOME", home, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config_home, TRUE);
+  g_setenv ("XDG_STATE_HOME", state_home, TRUE);
+  g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
+  g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/paths/default-to-xdg", test_paths_default_to_xdg);
   g_test_add_func ("/paths/system-config", test_paths_system_config);
@@ -112,5 +144,7 @@ main (int    argc,
   g_test_add_func ("/paths/private-dir", test_paths_private_dir);
   g_test_add_func ("/paths/private-dir-fails-clearly", test_paths_private_dir_fails_clearly);
 
-  return g_test_run ();
+  result = g_test_run ();
+  rm_rf (home);
+  return result;
 }

@@ -52,6 +52,7 @@ samba_start() {
         exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
             KRB5_CONFIG="$LAB_DIR/etc/krb5.conf" \
             "$SAMBA_EXE" -D -s "$LAB_DIR/etc/smb.conf" -l "$LAB_DIR/log" \
+            --option="log file=$LAB_DIR/log/samba.log" \
             </dev/null >>"$LAB_DIR/log/samba.console" 2>&1
     ) || { samba_log_tail; die "samba failed to start (exit $?)"; }
 }
