@@ -633,6 +633,7 @@ cradle_directory_lookup_sid (CradleDirectory  *self,
   g_autoptr(GBytes) binary = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *escaped = NULL;
+  g_autofree char *domain_filter = NULL;
   g_autofree char *filter = NULL;
   g_autofree char *well_known_base = NULL;
   char *name;
@@ -649,8 +650,9 @@ cradle_directory_lookup_sid (CradleDirectory  *self,
     return NULL;
 
   escaped = cradle_ldap_escape_filter (g_bytes_get_data (binary, NULL), g_bytes_get_size (binary));
-  filter = g_strdup_printf ("(objectSid=%s)", escaped);
-  name = lookup_sid_under (self, self->default_naming_context, LDAP_SCOPE_SUBTREE, filter, &local_error);
+  /* A foreignSecurityPrincipal is only a stand-in named after the SID itself. */
+  domain_filter = g_strdup_printf ("(&(objectSid=%s)(!(objectClass=foreignSecurityPrincipal)))", escaped);
+  name = lookup_sid_under (self, self->default_naming_context, LDAP_SCOPE_SUBTREE, domain_filter, &local_error);
   if (name != NULL || local_error != NULL)
     {
       if (local_error != NULL)
@@ -659,6 +661,7 @@ cradle_directory_lookup_sid (CradleDirectory  *self,
     }
 
   /* Authenticated Users, Everyone and the like live in the configuration partition. */
+  filter = g_strdup_printf ("(objectSid=%s)", escaped);
   well_known_base = g_strdup_printf ("CN=WellKnown Security Principals,%s",
                                      self->configuration_naming_context);
   name = lookup_sid_under (self, well_known_base, LDAP_SCOPE_ONELEVEL, filter, &local_error);

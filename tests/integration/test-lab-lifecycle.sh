@@ -18,8 +18,13 @@ ok() {
   fi
 }
 
-lab_pids() {
-  pgrep -f -- "$CRADLE_LAB_DIR/" | sort -n | tr '\n' ' '
+# Samba rewrites its process titles; the lab's own helper finds its
+# processes by executable and working directory.
+LAB_DIR=$(readlink -f "${CRADLE_LAB_DIR:?}")
+# shellcheck source=../lab/lib/procs.sh
+source "${CRADLE_SOURCE_ROOT}/tests/lab/lib/procs.sh"
+lab_pid_list() {
+  lab_pids | sort -n | tr '\n' ' '
 }
 
 if ! "$lab" status >/dev/null 2>&1; then
@@ -28,10 +33,10 @@ if ! "$lab" status >/dev/null 2>&1; then
 fi
 echo "1..9"
 
-before=$(lab_pids)
+before=$(lab_pid_list)
 "$lab" up >/dev/null 2>&1
 ok $? "up on a running lab succeeds"
-[[ "$(lab_pids)" == "$before" ]]
+[[ "$(lab_pid_list)" == "$before" ]]
 ok $? "up on a running lab starts and stops nothing"
 
 env_output=$("$lab" env)
@@ -42,7 +47,7 @@ grep -q "^export KRB5_CONFIG=" <<<"$env_output" &&
 ok $? "env prints the exports a shell needs"
 
 # A crash: kill the DC outright, as the OOM killer would.
-kill -9 $(lab_pids) 2>/dev/null
+kill -9 $(lab_pid_list) 2>/dev/null
 sleep 1
 "$lab" status >/dev/null 2>&1
 [[ $? -ne 0 ]]
@@ -58,7 +63,7 @@ ok $? "up restarts a crashed lab"
 
 "$lab" down >/dev/null 2>&1
 ok $? "down succeeds"
-[[ -z "$(lab_pids)" ]]
+[[ -z "$(lab_pid_list)" ]]
 ok $? "down leaves no lab process"
 "$lab" down >/dev/null 2>&1
 ok $? "down on a stopped lab succeeds"

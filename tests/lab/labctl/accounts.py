@@ -1,5 +1,8 @@
 """Lab users, the Mobile Device Users group and the CA service account."""
 
+import os
+import sys
+
 import ldb
 from samba import dsdb, enable_net_export_keytab
 from samba.net import Net
@@ -77,7 +80,30 @@ def create(samdb, passwords):
     return out, group
 
 
-def export_keytab(lp, path):
-    """Keytab of HTTP/ca1 for the lab CA's SPNEGO front-end."""
+def export_keytab(lp, path, log):
+    """Keytab of HTTP/ca1 for the lab CA's SPNEGO front-end.
+
+    Done in a forked child whose stdout is the provisioning log: Samba's C
+    code prints "Export one principal to ..." through its own buffer, which
+    would otherwise surface on the terminal when Python exits.
+    """
     enable_net_export_keytab()  # what samba-tool domain exportkeytab does
-    Net(None, lp).export_keytab(keytab=path, principal=config.CA_HTTP_SPN)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            Net(None, lp).export_keytab(keytab=path,
+                                        principal=config.CA_HTTP_SPN)
+            code = 0
+        except BaseException as e:  # reported through the exit code
+            os.write(2, ("export_keytab: %s\n" % e).encode())
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0 or not os.path.exists(path):
+        raise RuntimeError("exporting the keytab of %s failed"
+                           % config.CA_HTTP_SPN)

@@ -4,7 +4,7 @@ import os
 
 # Bump whenever the provisioning recipe changes (objects, attributes, users,
 # files): an existing lab folder with another number is reprovisioned by `up`.
-RECIPE_VERSION = 1
+RECIPE_VERSION = 2
 
 REALM = "CORP.EXAMPLE.TEST"
 DOMAIN = "corp.example.test"

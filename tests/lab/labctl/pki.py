@@ -35,8 +35,8 @@ def issuing_subject():
     ])
 
 
-def _ca_key_usage():
-    return x509.KeyUsage(digital_signature=True, content_commitment=False,
+def _ca_key_usage(digital_signature):
+    return x509.KeyUsage(digital_signature=digital_signature, content_commitment=False,
                          key_encipherment=False, data_encipherment=False,
                          key_agreement=False, key_cert_sign=True,
                          crl_sign=True, encipher_only=False,
@@ -82,7 +82,7 @@ def create(paths):
             .serial_number(x509.random_serial_number())
             .not_valid_before(start)
             .not_valid_after(_years(now, 20))
-            .add_extension(_ca_key_usage(), critical=True)
+            .add_extension(_ca_key_usage(False), critical=True)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None),
                            critical=True)
             .add_extension(root_ski, critical=False)
@@ -103,7 +103,9 @@ def create(paths):
                .serial_number(x509.random_serial_number())
                .not_valid_before(start)
                .not_valid_after(_years(now, 10))
-               .add_extension(_ca_key_usage(), critical=True)
+               # digitalSignature too, as AD CS issuing CAs have it (the
+               # lab CA signs CMC responses and CRLs with this key).
+               .add_extension(_ca_key_usage(True), critical=True)
                .add_extension(x509.BasicConstraints(ca=True, path_length=0),
                               critical=True)
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(

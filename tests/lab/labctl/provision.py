@@ -24,6 +24,7 @@ def run(paths):
     os.makedirs(paths.ccache_dir, mode=0o700, exist_ok=True)
     with open(paths.provision_log, "w") as log:
         samba_provision.provision(paths, log)
+    samba_provision.redact_log(paths.provision_log)
     _step("samba-tool domain provision", t0)
 
     krb5conf.write(paths.krb5_conf)
@@ -46,7 +47,9 @@ def run(paths):
     del samdb
     _step("users, group, AD CS objects", t0)
 
-    accounts.export_keytab(samdb_open.loadparm(paths), paths.http_keytab)
+    with open(paths.provision_log, "a") as log:
+        accounts.export_keytab(samdb_open.loadparm(paths), paths.http_keytab,
+                               log)
     os.chmod(paths.http_keytab, 0o600)
     labjson.write(paths, users, group, info, domain_sid)
 

@@ -54,3 +54,27 @@ def provision(paths, log):
     if res.returncode != 0:
         raise RuntimeError("samba-tool domain provision failed (exit %d); see %s"
                            % (res.returncode, paths.provision_log))
+    # The DC's own SPNs (ldap/dc1.corp.example.test, ...) are normally added
+    # by samba_spnupdate from the `dnsupdate` service, which the lab does not
+    # run (no DNS).  Without them GSSAPI binds fail with "Server not found in
+    # Kerberos database".  It works offline on sam.ldb.
+    res = subprocess.run(["samba_spnupdate", "-s", paths.smb_conf],
+                         stdout=log, stderr=subprocess.STDOUT,
+                         env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                              "LANG": "C.UTF-8"})
+    if res.returncode != 0:
+        raise RuntimeError("samba_spnupdate failed (exit %d); see %s"
+                           % (res.returncode, paths.provision_log))
+
+
+def redact_log(path):
+    """samba-tool logs the random first Administrator password; the lab
+    replaces that password anyway, but keeps it out of its logs."""
+    with open(path) as f:
+        lines = f.readlines()
+    with open(path, "w") as f:
+        for line in lines:
+            if "Admin password:" in line:
+                line = line.split("Admin password:")[0] + \
+                    "Admin password: (redacted; replaced by cradle-lab)\n"
+            f.write(line)

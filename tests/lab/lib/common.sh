@@ -3,6 +3,7 @@
 
 LAB_PYTHON=/usr/bin/python3          # Debian's: Samba's modules live there
 LAB_MARKER_NAME=.cradle-lab
+# shellcheck disable=SC2034  # used by samba.sh
 LAB_WAIT_SECONDS=${CRADLE_LAB_WAIT:-60}
 
 # LAB_SRC: tests/lab; REPO_ROOT: two levels above it (symlinks resolved).

@@ -57,6 +57,7 @@ stop_pids() {
     shift
     [ $# -gt 0 ] || return 0
     kill -TERM "$@" 2>/dev/null || true
+    kill -CONT "$@" 2>/dev/null || true   # a stopped process acts on TERM only once continued
     wait_gone 10 "$@" && return 0
     for p in "$@"; do pid_alive "$p" && left+=("$p"); done
     warn "$label: ${#left[@]} process(es) ignored SIGTERM for 10 s, sending SIGKILL: ${left[*]}"

@@ -21,7 +21,7 @@ samba_log_tail() {
     local log=$LAB_DIR/log/samba.log
     if [ -s "$log" ]; then
         warn "last lines of $log:"
-        tail -n "${1:-25}" "$log" | sed 's/^/    /' >&2
+        tail -n 25 "$log" | sed 's/^/    /' >&2
     fi
     if [ -s "$LAB_DIR/log/samba.console" ]; then
         warn "samba's own output ($LAB_DIR/log/samba.console):"
@@ -53,8 +53,12 @@ samba_start() {
             KRB5_CONFIG="$LAB_DIR/etc/krb5.conf" \
             "$SAMBA_EXE" -D -s "$LAB_DIR/etc/smb.conf" -l "$LAB_DIR/log" \
             --option="log file=$LAB_DIR/log/samba.log" \
-            </dev/null >>"$LAB_DIR/log/samba.console" 2>&1
-    ) || { samba_log_tail; die "samba failed to start (exit $?)"; }
+            </dev/null >>"$LAB_DIR/log/samba.console" 2>&1 9>&-
+    ) || {
+        local rc=$?
+        samba_log_tail
+        die "samba failed to start (exit $rc); see $LAB_DIR/log/samba.log"
+    }
 }
 
 # samba_wait: until LDAP, LDAPS and the KDC answer (bounded).

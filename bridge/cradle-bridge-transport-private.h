@@ -1,0 +1,58 @@
+/* cradle-bridge-transport-private.h: how frames reach a device
+ *
+ * A transport moves whole frames, one request at a time, for the host
+ * client. Implementations: libusb bulk endpoints (cradle-bridge-usb.c) and a
+ * Unix socket to the simulator (cradle-bridge-socket.c). Both block: the host
+ * client calls them from a worker thread.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "cradle-bridge-frame-private.h"
+
+G_BEGIN_DECLS
+
+#define CRADLE_TYPE_BRIDGE_TRANSPORT (cradle_bridge_transport_get_type ())
+G_DECLARE_DERIVABLE_TYPE (CradleBridgeTransport, cradle_bridge_transport, CRADLE, BRIDGE_TRANSPORT, GObject)
+
+struct _CradleBridgeTransportClass
+{
+  GObjectClass parent_class;
+
+  /* Writes one whole encoded frame. */
+  gboolean (*send)    (CradleBridgeTransport  *self,
+                       GBytes                 *frame,
+                       GCancellable           *cancellable,
+                       GError                **error);
+  /* Reads some bytes (at most @size), waiting at most @timeout_ms.
+   * Returns the count read, 0 on timeout, -1 with @error set on failure:
+   * CRADLE_ERROR_DEVICE_GONE when the device was unplugged or closed. */
+  gssize   (*receive) (CradleBridgeTransport  *self,
+                       guint8                 *buffer,
+                       gsize                   size,
+                       guint                   timeout_ms,
+                       GCancellable           *cancellable,
+                       GError                **error);
+  void     (*close)   (CradleBridgeTransport  *self);
+};
+
+/* "usb" or "socket" */
+const char *cradle_bridge_transport_get_kind (CradleBridgeTransport  *self);
+/* Stable for the device while it is connected: "usb:1-2" or "socket:SERIAL". */
+const char *cradle_bridge_transport_get_id   (CradleBridgeTransport  *self);
+
+gboolean    cradle_bridge_transport_send     (CradleBridgeTransport  *self,
+                                              GBytes                 *frame,
+                                              GCancellable           *cancellable,
+                                              GError                **error);
+/* Blocks until a whole frame arrives, reassembling it from whatever the
+ * transport delivers. %NULL with CRADLE_ERROR_TIMED_OUT after @timeout_ms
+ * without any byte. */
+CradleBridgeFrame *cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
+                                                          guint                   timeout_ms,
+                                                          GCancellable           *cancellable,
+                                                          GError                **error);
+void        cradle_bridge_transport_close    (CradleBridgeTransport  *self);
+
+G_END_DECLS

@@ -1,0 +1,188 @@
+/* cradle-bridge-transport.c: the base of the bridge's transports */
+#include "config.h"
+
+#include <cradle/cradle.h>
+
+#include "cradle-bridge-transport-private.h"
+
+typedef struct
+{
+  /* Owned */
+  char                    *kind;
+  char                    *id;
+  CradleBridgeFrameReader *reader;   /* bytes past the last whole frame stay here */
+} CradleBridgeTransportPrivate;
+
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (CradleBridgeTransport, cradle_bridge_transport, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_KIND,
+  PROP_ID,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+cradle_bridge_transport_finalize (GObject *object)
+{
+  CradleBridgeTransportPrivate *priv =
+    cradle_bridge_transport_get_instance_private (CRADLE_BRIDGE_TRANSPORT (object));
+
+  g_clear_pointer (&priv->kind, g_free);
+  g_clear_pointer (&priv->id, g_free);
+  g_clear_pointer (&priv->reader, cradle_bridge_frame_reader_free);
+
+  G_OBJECT_CLASS (cradle_bridge_transport_parent_class)->finalize (object);
+}
+
+static void
+cradle_bridge_transport_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  CradleBridgeTransportPrivate *priv =
+    cradle_bridge_transport_get_instance_private (CRADLE_BRIDGE_TRANSPORT (object));
+
+  switch (prop_id)
+    {
+    case PROP_KIND:
+      g_value_set_string (value, priv->kind);
+      break;
+    case PROP_ID:
+      g_value_set_string (value, priv->id);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cradle_bridge_transport_set_property (GObject      *object,
+                                      guint         prop_id,
+                                      const GValue *value,
+                                      GParamSpec   *pspec)
+{
+  CradleBridgeTransportPrivate *priv =
+    cradle_bridge_transport_get_instance_private (CRADLE_BRIDGE_TRANSPORT (object));
+
+  switch (prop_id)
+    {
+    case PROP_KIND:
+      priv->kind = g_value_dup_string (value);
+      break;
+    case PROP_ID:
+      priv->id = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cradle_bridge_transport_class_init (CradleBridgeTransportClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = cradle_bridge_transport_finalize;
+  object_class->get_property = cradle_bridge_transport_get_property;
+  object_class->set_property = cradle_bridge_transport_set_property;
+
+  properties[PROP_KIND] =
+    g_param_spec_string ("kind", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ID] =
+    g_param_spec_string ("id", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+cradle_bridge_transport_init (CradleBridgeTransport *self)
+{
+  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
+
+  priv->reader = cradle_bridge_frame_reader_new ();
+}
+
+const char *
+cradle_bridge_transport_get_kind (CradleBridgeTransport *self)
+{
+  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
+
+  return priv->kind;
+}
+
+const char *
+cradle_bridge_transport_get_id (CradleBridgeTransport *self)
+{
+  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
+
+  return priv->id;
+}
+
+gboolean
+cradle_bridge_transport_send (CradleBridgeTransport  *self,
+                              GBytes                 *frame,
+                              GCancellable           *cancellable,
+                              GError                **error)
+{
+  g_return_val_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self), FALSE);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  return CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->send (self, frame, cancellable, error);
+}
+
+CradleBridgeFrame *
+cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
+                                       guint                   timeout_ms,
+                                       GCancellable           *cancellable,
+                                       GError                **error)
+{
+  CradleBridgeTransportPrivate *priv;
+  CradleBridgeFrame *frame;
+  /* 16 KiB: one USB bulk transfer, the size the binding writes in. */
+  g_autofree guint8 *buffer = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self), NULL);
+  priv = cradle_bridge_transport_get_instance_private (self);
+
+  frame = cradle_bridge_frame_reader_pop (priv->reader);
+  if (frame != NULL)
+    return frame;
+
+  buffer = g_malloc (16 * 1024);
+  for (;;)
+    {
+      gssize got;
+
+      got = CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->receive (self, buffer, 16 * 1024, timeout_ms,
+                                                               cancellable, error);
+      if (got < 0)
+        return NULL;
+      if (got == 0)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT,
+                       "The device stopped answering (nothing for %u seconds). "
+                       "Check that the Cradle agent runs on it, then connect it again.",
+                       timeout_ms / 1000);
+          return NULL;
+        }
+      if (!cradle_bridge_frame_reader_feed (priv->reader, buffer, (gsize) got, error))
+        return NULL;
+      frame = cradle_bridge_frame_reader_pop (priv->reader);
+      if (frame != NULL)
+        return frame;
+    }
+}
+
+void
+cradle_bridge_transport_close (CradleBridgeTransport *self)
+{
+  g_return_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self));
+
+  CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->close (self);
+}
