@@ -39,8 +39,12 @@ CradleCborType   cradle_cbor_value_get_type  (const CradleCborValue *value);
 gsize            cradle_cbor_value_get_length (const CradleCborValue *value);
 CradleCborValue *cradle_cbor_array_get       (const CradleCborValue *array,
                                               gsize             index);
+/* The text of a TEXT value, %NULL for any other type. */
+const char      *cradle_cbor_text_get        (const CradleCborValue *value);
 
-/* Map lookups: a missing key is an error unless @optional; a wrong type always is. */
+/* Map lookups: a missing key is an error unless @optional; a wrong type always is.
+ * An absent optional key leaves numbers untouched (preset a default) and sets
+ * pointers to %NULL. */
 gboolean cradle_cbor_map_get_uint  (const CradleCborValue  *map,
                                     guint                   key,
                                     gboolean                optional,

@@ -434,6 +434,14 @@ cradle_cbor_array_get (const CradleCborValue *array,
   return g_ptr_array_index (array->items, index);
 }
 
+const char *
+cradle_cbor_text_get (const CradleCborValue *value)
+{
+  if (value == NULL || value->type != CRADLE_CBOR_TEXT)
+    return NULL;
+  return g_bytes_get_data (value->bytes, NULL);
+}
+
 static const char *
 type_name (CradleCborType type)
 {
@@ -533,6 +541,7 @@ cradle_cbor_map_get_bytes (const CradleCborValue  *map,
 {
   const CradleCborValue *value;
 
+  *out = NULL;
   LOOKUP_OR_RETURN (value, map, key, CRADLE_CBOR_BYTES, optional, error);
   *out = g_bytes_ref (value->bytes);
   return TRUE;
@@ -548,6 +557,7 @@ cradle_cbor_map_get_text (const CradleCborValue  *map,
 {
   const CradleCborValue *value;
 
+  *out = NULL;
   LOOKUP_OR_RETURN (value, map, key, CRADLE_CBOR_TEXT, optional, error);
   *out = g_bytes_get_data (value->bytes, NULL);
   return TRUE;
@@ -562,6 +572,7 @@ cradle_cbor_map_get_array (const CradleCborValue  *map,
 {
   const CradleCborValue *value;
 
+  *out = NULL;
   LOOKUP_OR_RETURN (value, map, key, CRADLE_CBOR_ARRAY, optional, error);
   *out = value;
   return TRUE;

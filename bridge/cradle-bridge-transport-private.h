@@ -54,5 +54,8 @@ CradleBridgeFrame *cradle_bridge_transport_receive_frame (CradleBridgeTransport 
                                                           GCancellable           *cancellable,
                                                           GError                **error);
 void        cradle_bridge_transport_close    (CradleBridgeTransport  *self);
+void        cradle_bridge_transport_record   (CradleBridgeTransport  *self,
+                                              GByteArray             *sent,
+                                              GByteArray             *received);
 
 G_END_DECLS

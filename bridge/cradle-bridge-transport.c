@@ -11,6 +11,8 @@ typedef struct
   char                    *kind;
   char                    *id;
   CradleBridgeFrameReader *reader;   /* bytes past the last whole frame stay here */
+  GByteArray              *record_sent;
+  GByteArray              *record_received;
 } CradleBridgeTransportPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (CradleBridgeTransport, cradle_bridge_transport, G_TYPE_OBJECT)
@@ -33,6 +35,8 @@ cradle_bridge_transport_finalize (GObject *object)
   g_clear_pointer (&priv->kind, g_free);
   g_clear_pointer (&priv->id, g_free);
   g_clear_pointer (&priv->reader, cradle_bridge_frame_reader_free);
+  g_clear_pointer (&priv->record_sent, g_byte_array_unref);
+  g_clear_pointer (&priv->record_received, g_byte_array_unref);
 
   G_OBJECT_CLASS (cradle_bridge_transport_parent_class)->finalize (object);
 }
@@ -123,17 +127,44 @@ cradle_bridge_transport_get_id (CradleBridgeTransport *self)
   return priv->id;
 }
 
+/**
+ * cradle_bridge_transport_record:
+ * @sent: (nullable): gets every byte sent from now on
+ * @received: (nullable): gets every byte received
+ *
+ * For tests that must see exactly what crossed the wire.
+ */
+void
+cradle_bridge_transport_record (CradleBridgeTransport *self,
+                                GByteArray            *sent,
+                                GByteArray            *received)
+{
+  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
+
+  g_clear_pointer (&priv->record_sent, g_byte_array_unref);
+  g_clear_pointer (&priv->record_received, g_byte_array_unref);
+  priv->record_sent = sent != NULL ? g_byte_array_ref (sent) : NULL;
+  priv->record_received = received != NULL ? g_byte_array_ref (received) : NULL;
+}
+
 gboolean
 cradle_bridge_transport_send (CradleBridgeTransport  *self,
                               GBytes                 *frame,
                               GCancellable           *cancellable,
                               GError                **error)
 {
+  CradleBridgeTransportPrivate *priv;
+
   g_return_val_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self), FALSE);
+  priv = cradle_bridge_transport_get_instance_private (self);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  return CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->send (self, frame, cancellable, error);
+  if (!CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->send (self, frame, cancellable, error))
+    return FALSE;
+  if (priv->record_sent != NULL)
+    g_byte_array_append (priv->record_sent, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+  return TRUE;
 }
 
 CradleBridgeFrame *
@@ -171,6 +202,8 @@ cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
                        timeout_ms / 1000);
           return NULL;
         }
+      if (priv->record_received != NULL)
+        g_byte_array_append (priv->record_received, buffer, (guint) got);
       if (!cradle_bridge_frame_reader_feed (priv->reader, buffer, (gsize) got, error))
         return NULL;
       frame = cradle_bridge_frame_reader_pop (priv->reader);
@@ -182,7 +215,13 @@ cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
 void
 cradle_bridge_transport_close (CradleBridgeTransport *self)
 {
+  CradleBridgeTransportPrivate *priv;
+
   g_return_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self));
+  priv = cradle_bridge_transport_get_instance_private (self);
 
   CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->close (self);
+  /* A half-read frame of this session must not leak into the next one. */
+  cradle_bridge_frame_reader_free (priv->reader);
+  priv->reader = cradle_bridge_frame_reader_new ();
 }

@@ -32,6 +32,10 @@ void          cradlectl_print_json        (JsonBuilder            *builder);
 GOptionEntry *cradlectl_domain_entries    (CradlectlDomainOptions *options);
 void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
 
+int           cradlectl_devices           (int                     argc,
+                                           char                  **argv);
+int           cradlectl_certs             (int                     argc,
+                                           char                  **argv);
 int           cradlectl_whoami            (int                     argc,
                                            char                  **argv);
 

@@ -12,6 +12,8 @@ typedef struct {
 } CradlectlCommand;
 
 static const CradlectlCommand commands[] = {
+  { "devices", "List the connected devices", cradlectl_devices },
+  { "certs", "List the certificates on a device", cradlectl_certs },
   { "whoami", "Show who the domain says you are, and your groups", cradlectl_whoami },
 };
 

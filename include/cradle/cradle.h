@@ -5,6 +5,8 @@
 #include <cradle/cradle-macros.h>
 #include <cradle/cradle-error.h>
 #include <cradle/cradle-paths.h>
+#include <cradle/cradle-certificate.h>
+#include <cradle/cradle-device.h>
 #include <cradle/cradle-directory-user.h>
 #include <cradle/cradle-directory.h>
 #undef CRADLE_INSIDE

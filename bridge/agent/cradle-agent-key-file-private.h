@@ -1,0 +1,67 @@
+/* cradle-agent-key-file-private.h: one private key at rest, keys/<id>.key
+ *
+ * A CBOR map with small integer keys:
+ *   1 format version (uint, 1)      6 public key, DER SubjectPublicKeyInfo
+ *   2 key id (16 bytes)             7 nonce (12 bytes)
+ *   3 key type (text)               8 ciphertext: the PKCS#8 DER private key
+ *   4 profile (text)                  under AES-256-GCM with the KEK
+ *   5 profile details (bytes,       9 GCM tag (16 bytes)
+ *     optional, at most 4 KiB)     10 creation time (uint, Unix seconds)
+ * The additional authenticated data is the key id followed by the key type,
+ * so a ciphertext cannot be passed off as another key's or another type's.
+ * A key file is written once and never changed.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "cradle-agent-keystore-crypto-private.h"
+#include "cradle-bridge-cbor-private.h"
+
+G_BEGIN_DECLS
+
+#define CRADLE_AGENT_KEY_FILE_VERSION      1
+#define CRADLE_AGENT_KEY_FILE_MAX_SIZE     (64 * 1024)
+#define CRADLE_AGENT_PROFILE_MAX_SIZE      4096
+#define CRADLE_AGENT_PROFILE_DETAILS_MAX   4096
+
+typedef struct {
+  GBytes  *key_id;
+  char    *key_type;
+  char    *profile;
+  GBytes  *details;      /* nullable */
+  GBytes  *public_key;
+  GBytes  *nonce;
+  GBytes  *ciphertext;
+  GBytes  *tag;
+  guint64  created;
+} CradleAgentKeyFile;
+
+void                cradle_agent_key_file_free   (CradleAgentKeyFile *key_file);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentKeyFile, cradle_agent_key_file_free)
+
+/* Encrypts @pkcs8 under @kek into a new key file record. */
+CradleAgentKeyFile *cradle_agent_key_file_seal   (GBytes                   *key_id,
+                                                  const char               *key_type,
+                                                  const char               *profile,
+                                                  GBytes                   *details,
+                                                  GBytes                   *public_key,
+                                                  const CradleAgentSecret  *pkcs8,
+                                                  const guint8             *kek,
+                                                  GError                  **error);
+/* Returns: (transfer full): the PKCS#8 DER private key, to be freed at once */
+CradleAgentSecret  *cradle_agent_key_file_unseal (const CradleAgentKeyFile *key_file,
+                                                  const guint8             *kek,
+                                                  GError                  **error);
+
+GBytes             *cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file);
+/* Errors say what is wrong, without the file name: the caller adds it. */
+CradleAgentKeyFile *cradle_agent_key_file_decode (GBytes                   *contents,
+                                                  GError                  **error);
+
+/* Decodes the CBOR map of one of the agent's files (a key file or the
+ * stores file); the error says what is wrong in terms of a file. */
+CradleCborValue    *cradle_agent_file_decode_map (GBytes                 *contents,
+                                                  GError                **error);
+
+G_END_DECLS

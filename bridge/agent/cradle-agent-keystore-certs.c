@@ -1,0 +1,323 @@
+/* cradle-agent-keystore-certs.c: the certificate stores (MY, CA, Root; user, system)
+ *
+ * Every change builds a new list, writes it to the stores file in one atomic
+ * step and only then replaces the list in memory, so a failure at any point
+ * leaves both as they were.
+ */
+#include "config.h"
+
+#include <cradle/cradle.h>
+
+#include "cradle-agent-atomic-private.h"
+#include "cradle-agent-keystore-private.h"
+#include "cradle-agent-store-file-private.h"
+
+gboolean
+cradle_agent_keystore_key_is_bound (CradleAgentKeystore *self,
+                                    GBytes              *key_id)
+{
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+
+      if (cert->key_id != NULL && g_bytes_equal (cert->key_id, key_id))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static gboolean
+check_names (const char  *store,
+             const char  *scope,
+             GError     **error)
+{
+  if (store != NULL && !cradle_agent_store_name_valid (store))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "There is no store '%s'; the stores are MY, CA and Root", store);
+      return FALSE;
+    }
+  if (scope != NULL && !cradle_agent_scope_name_valid (scope))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "There is no scope '%s'; the scopes are user and system", scope);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_writable (CradleAgentKeystore  *self,
+                const char           *store,
+                const char           *scope,
+                GError              **error)
+{
+  if (g_str_equal (scope, "system") && !self->privileged)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "Changing the system %s store needs the agent to run privileged", store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Writes @certs as the new stores file and, once that worked, adopts them. */
+static gboolean
+commit (CradleAgentKeystore  *self,
+        GPtrArray            *certs,
+        GError              **error)
+{
+  g_autoptr(GBytes) contents = cradle_agent_store_file_encode (certs, error);
+
+  if (contents == NULL || !cradle_agent_atomic_write (self->stores_path, contents, 0600, error))
+    return FALSE;
+  g_ptr_array_unref (self->certs);
+  self->certs = g_ptr_array_ref (certs);
+  return TRUE;
+}
+
+static GPtrArray *
+copy_certs (GPtrArray *certs)
+{
+  GPtrArray *copy = g_ptr_array_new_full (certs->len, (GDestroyNotify) cradle_agent_cert_free);
+
+  for (guint i = 0; i < certs->len; i++)
+    g_ptr_array_add (copy, cradle_agent_cert_copy (g_ptr_array_index (certs, i)));
+  return copy;
+}
+
+/**
+ * cradle_agent_keystore_list:
+ * @self: a #CradleAgentKeystore
+ * @store: (nullable): "MY", "CA" or "Root"; %NULL for all
+ * @scope: (nullable): "user" or "system"; %NULL for both
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type CradleAgentCert): copies of the
+ *   matching certificates, in the order they were installed
+ */
+GPtrArray *
+cradle_agent_keystore_list (CradleAgentKeystore  *self,
+                            const char           *store,
+                            const char           *scope,
+                            GError              **error)
+{
+  g_autoptr(GPtrArray) matches = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!check_names (store, scope, error))
+    return NULL;
+  matches = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_agent_cert_free);
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+
+      if ((store == NULL || g_str_equal (store, cert->store))
+          && (scope == NULL || g_str_equal (scope, cert->scope)))
+        g_ptr_array_add (matches, cradle_agent_cert_copy (cert));
+    }
+  return g_steal_pointer (&matches);
+}
+
+gboolean
+cradle_agent_keystore_trusts_root (CradleAgentKeystore *self,
+                                   GBytes              *der)
+{
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (der != NULL, FALSE);
+
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+
+      if (g_str_equal (cert->store, "Root") && g_bytes_equal (cert->der, der))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The key exists and the certificate is for it. */
+static gboolean
+check_binding (CradleAgentKeystore  *self,
+               GBytes               *key_id,
+               X509                 *x509,
+               GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(EVP_PKEY) public_key = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  key_file = cradle_agent_keystore_load_key (self, key_id, &local_error);
+  if (key_file == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+    {
+      /* A request naming a missing key is invalid, not a lookup that failed. */
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, local_error->message);
+      return FALSE;
+    }
+  if (key_file == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  public_key = cradle_agent_crypto_public_parse (key_file->public_key, error);
+  if (public_key == NULL)
+    return FALSE;
+  if (EVP_PKEY_eq (public_key, X509_get0_pubkey (x509)) != 1)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The certificate is not for the key it is to be bound to");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_item (CradleAgentKeystore    *self,
+            const CradleAgentCert  *item,
+            GError                **error)
+{
+  g_autoptr(X509) x509 = NULL;
+
+  if (item == NULL || item->store == NULL || item->scope == NULL || item->der == NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "A store, a scope and a certificate are needed");
+      return FALSE;
+    }
+  if (!check_names (item->store, item->scope, error))
+    return FALSE;
+  x509 = cradle_agent_crypto_parse_certificate (item->der, error);
+  if (x509 == NULL)
+    return FALSE;
+  if (item->key_id != NULL && !g_str_equal (item->store, "MY"))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "Only certificates in MY can be bound to a key, not in %s", item->store);
+      return FALSE;
+    }
+  if (item->key_id != NULL && !check_binding (self, item->key_id, x509, error))
+    return FALSE;
+  return check_writable (self, item->store, item->scope, error);
+}
+
+/**
+ * cradle_agent_keystore_install:
+ * @self: a #CradleAgentKeystore
+ * @certs: (element-type CradleAgentCert): the batch
+ * @added: (out) (optional): how many certificates were new
+ * @error: return location for a #GError
+ *
+ * Checks every item, then writes them all in one atomic step; if any item
+ * fails nothing changes. A certificate already in its store is skipped (a
+ * key id given for it binds it, if it was not bound yet). Binding another
+ * certificate to a key that has one is a renewal and fine. The stores hold
+ * at most 1,024 certificates in all.
+ */
+gboolean
+cradle_agent_keystore_install (CradleAgentKeystore  *self,
+                               GPtrArray            *certs,
+                               guint                *added,
+                               GError              **error)
+{
+  g_autoptr(GPtrArray) next = NULL;
+  gboolean changed = FALSE;
+  guint new_count = 0;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (certs != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < certs->len; i++)
+    if (!check_item (self, g_ptr_array_index (certs, i), error))
+      {
+        g_prefix_error (error, "Nothing was installed, because of certificate %u of %u. ", i + 1, certs->len);
+        return FALSE;
+      }
+
+  next = copy_certs (self->certs);
+  for (guint i = 0; i < certs->len; i++)
+    {
+      const CradleAgentCert *item = g_ptr_array_index (certs, i);
+      CradleAgentCert *present = NULL;
+
+      for (guint j = 0; j < next->len && present == NULL; j++)
+        if (cradle_agent_cert_same_place (g_ptr_array_index (next, j), item))
+          present = g_ptr_array_index (next, j);
+
+      if (present == NULL)
+        {
+          g_ptr_array_add (next, cradle_agent_cert_copy (item));
+          new_count++;
+          changed = TRUE;
+        }
+      else if (present->key_id == NULL && item->key_id != NULL)
+        {
+          present->key_id = g_bytes_ref (item->key_id);
+          changed = TRUE;
+        }
+    }
+
+  if (next->len > CRADLE_AGENT_STORES_MAX_CERTS)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The device's stores hold at most %d certificates in all; they have %u and "
+                   "this batch adds %u. Delete certificates that are no longer needed first",
+                   CRADLE_AGENT_STORES_MAX_CERTS, self->certs->len, new_count);
+      return FALSE;
+    }
+  if (changed && !commit (self, next, error))
+    return FALSE;
+  if (added != NULL)
+    *added = new_count;
+  return TRUE;
+}
+
+gboolean
+cradle_agent_keystore_delete_cert (CradleAgentKeystore  *self,
+                                   const char           *store,
+                                   const char           *scope,
+                                   GBytes               *sha256,
+                                   GError              **error)
+{
+  g_autoptr(GPtrArray) next = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (store != NULL && scope != NULL && sha256 != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_names (store, scope, error))
+    return FALSE;
+  if (g_bytes_get_size (sha256) != 32)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "A SHA-256 fingerprint is 32 bytes; this one is %" G_GSIZE_FORMAT,
+                   g_bytes_get_size (sha256));
+      return FALSE;
+    }
+  if (!check_writable (self, store, scope, error))
+    return FALSE;
+
+  next = g_ptr_array_new_full (self->certs->len, (GDestroyNotify) cradle_agent_cert_free);
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+      g_autoptr(GBytes) fingerprint = NULL;
+
+      if (g_str_equal (cert->store, store) && g_str_equal (cert->scope, scope))
+        {
+          fingerprint = cradle_agent_crypto_sha256 (cert->der);
+          if (g_bytes_equal (fingerprint, sha256))
+            continue;
+        }
+      g_ptr_array_add (next, cradle_agent_cert_copy (cert));
+    }
+  if (next->len == self->certs->len)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                   "The %s %s store has no certificate with that SHA-256 fingerprint", scope, store);
+      return FALSE;
+    }
+  return commit (self, next, error);
+}

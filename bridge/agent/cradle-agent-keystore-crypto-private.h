@@ -1,0 +1,91 @@
+/* cradle-agent-keystore-crypto-private.h: the keystore's OpenSSL boundary
+ *
+ * Key generation, PKCS#8, AES-256-GCM sealing, signing and certificate
+ * checks. OpenSSL errors become CRADLE_ERROR here and go no further.
+ */
+#pragma once
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <cradle/cradle.h>
+
+G_BEGIN_DECLS
+
+#define CRADLE_AGENT_KEK_SIZE   32
+#define CRADLE_AGENT_NONCE_SIZE 12
+#define CRADLE_AGENT_TAG_SIZE   16
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY, EVP_PKEY_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_PKEY_CTX, EVP_PKEY_CTX_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MD_CTX, EVP_MD_CTX_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509, X509_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_NAME, X509_NAME_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIO, BIO_free_all)
+
+/* Key material in clear: wiped before it is freed. */
+typedef struct {
+  guint8 *data;
+  gsize   size;
+} CradleAgentSecret;
+
+CradleAgentSecret *cradle_agent_secret_new  (gsize size);
+void               cradle_agent_secret_free (CradleAgentSecret *secret);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentSecret, cradle_agent_secret_free)
+
+/* Sets @error to "@message: <OpenSSL's reasons>" and clears OpenSSL's queue. */
+void      cradle_agent_crypto_set_error       (GError                  **error,
+                                               CradleError               code,
+                                               const char               *message);
+
+gboolean  cradle_agent_crypto_random          (guint8                   *buffer,
+                                               gsize                     size,
+                                               GError                  **error);
+
+gboolean  cradle_agent_crypto_key_type_known  (const char               *key_type);
+EVP_PKEY *cradle_agent_crypto_generate        (const char               *key_type,
+                                               GError                  **error);
+/* Whether @pkey is of @key_type (algorithm and size or curve). */
+gboolean  cradle_agent_crypto_key_is_type     (EVP_PKEY                 *pkey,
+                                               const char               *key_type);
+
+GBytes   *cradle_agent_crypto_public_der      (EVP_PKEY                 *pkey,
+                                               GError                  **error);
+EVP_PKEY *cradle_agent_crypto_public_parse    (GBytes                   *der,
+                                               GError                  **error);
+CradleAgentSecret *cradle_agent_crypto_private_der   (EVP_PKEY                 *pkey,
+                                                      GError                  **error);
+EVP_PKEY          *cradle_agent_crypto_private_parse (const CradleAgentSecret  *pkcs8,
+                                                      GError                  **error);
+
+/* AES-256-GCM under @kek with a fresh random nonce. */
+gboolean  cradle_agent_crypto_seal            (const guint8             *kek,
+                                               GBytes                   *aad,
+                                               const CradleAgentSecret  *plaintext,
+                                               GBytes                  **nonce,
+                                               GBytes                  **ciphertext,
+                                               GBytes                  **tag,
+                                               GError                  **error);
+CradleAgentSecret *cradle_agent_crypto_unseal (const guint8             *kek,
+                                               GBytes                   *aad,
+                                               GBytes                   *nonce,
+                                               GBytes                   *ciphertext,
+                                               GBytes                   *tag,
+                                               GError                  **error);
+
+gboolean  cradle_agent_crypto_digest_known     (const char               *digest);
+/* @digest: "sha256", "sha384" or "sha512"; anything else is NOT_SUPPORTED. */
+GBytes   *cradle_agent_crypto_sign            (EVP_PKEY                 *pkey,
+                                               const char               *digest,
+                                               GBytes                   *data,
+                                               char                    **algorithm,
+                                               GError                  **error);
+
+/* A certificate that parses and re-encodes to exactly @der. */
+X509     *cradle_agent_crypto_parse_certificate (GBytes                 *der,
+                                                 GError                **error);
+GBytes   *cradle_agent_crypto_sha256          (GBytes                   *data);
+
+G_END_DECLS

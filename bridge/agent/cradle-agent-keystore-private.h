@@ -1,0 +1,52 @@
+/* cradle-agent-keystore-private.h: shared by the keystore's files and its tests
+ *
+ * cradle-agent-keystore.c opens the folder and handles keys;
+ * cradle-agent-keystore-certs.c handles the certificate stores.
+ */
+#pragma once
+
+#include "cradle-agent-keystore.h"
+#include "cradle-agent-key-file-private.h"
+#include "cradle-agent-keystore-crypto-private.h"
+
+G_BEGIN_DECLS
+
+/* Only these files exist in the folder (and temporary files beside them). */
+#define CRADLE_AGENT_KEK_NAME    "kek"
+#define CRADLE_AGENT_KEYS_NAME   "keys"
+#define CRADLE_AGENT_STORES_NAME "stores"
+
+/* The agent calls the keystore from one thread, so nothing here locks. Its
+ * in-memory copy of the stores is the truth because open() takes an
+ * exclusive flock() on the folder: no other process writes behind it. */
+struct _CradleAgentKeystore
+{
+  GObject    parent_instance;
+
+  /* Owned */
+  char      *folder;
+  char      *keys_folder;
+  char      *stores_path;
+  GPtrArray *certs;            /* CradleAgentCert, as the stores file holds them */
+  guint8     kek[CRADLE_AGENT_KEK_SIZE];
+  int        lock_fd;
+
+  gboolean   privileged;
+};
+
+char               *cradle_agent_keystore_key_path      (CradleAgentKeystore  *self,
+                                                         GBytes               *key_id);
+/* NOT_FOUND when there is no such key, INVALID_DATA naming the file when damaged. */
+CradleAgentKeyFile *cradle_agent_keystore_load_key      (CradleAgentKeystore  *self,
+                                                         GBytes               *key_id,
+                                                         GError              **error);
+/* Whether a MY certificate is bound to the key. */
+gboolean            cradle_agent_keystore_key_is_bound  (CradleAgentKeystore  *self,
+                                                         GBytes               *key_id);
+
+/* For tests only: the key's PKCS#8 DER in clear. The agent never calls it. */
+CradleAgentSecret  *cradle_agent_keystore_decrypt_key   (CradleAgentKeystore  *self,
+                                                         GBytes               *key_id,
+                                                         GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,612 @@
+/* cradle-agent-keystore.c: the agent's folder, its KEK and its keys
+ *
+ * The certificate stores are in cradle-agent-keystore-certs.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <openssl/crypto.h>
+#include <cradle/cradle.h>
+
+#include "cradle-agent-atomic-private.h"
+#include "cradle-agent-keystore-private.h"
+#include "cradle-agent-request-info-private.h"
+#include "cradle-agent-store-file-private.h"
+
+#define KEY_SUFFIX ".key"
+
+G_DEFINE_FINAL_TYPE (CradleAgentKeystore, cradle_agent_keystore, G_TYPE_OBJECT)
+
+static void
+cradle_agent_keystore_finalize (GObject *object)
+{
+  CradleAgentKeystore *self = CRADLE_AGENT_KEYSTORE (object);
+
+  OPENSSL_cleanse (self->kek, sizeof self->kek);
+  if (self->lock_fd >= 0)
+    close (self->lock_fd);
+  g_clear_pointer (&self->folder, g_free);
+  g_clear_pointer (&self->keys_folder, g_free);
+  g_clear_pointer (&self->stores_path, g_free);
+  g_clear_pointer (&self->certs, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (cradle_agent_keystore_parent_class)->finalize (object);
+}
+
+static void
+cradle_agent_keystore_class_init (CradleAgentKeystoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cradle_agent_keystore_finalize;
+}
+
+static void
+cradle_agent_keystore_init (CradleAgentKeystore *self)
+{
+  self->lock_fd = -1;
+}
+
+/* Opening */
+
+/* Creates @folder 0700 if needed and insists that only we can use it. */
+static gboolean
+ensure_private_folder (const char  *folder,
+                       GError     **error)
+{
+  struct stat st;
+
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "Could not create the folder '%s': %s", folder, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (stat (folder, &st) != 0 || !S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "'%s' is not a folder", folder);
+      return FALSE;
+    }
+  if (st.st_uid != geteuid () || (st.st_mode & 0077) != 0)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key store folder '%s' must belong to this account and be closed to "
+                   "others (it has mode %04o); run: chown %u '%s' && chmod 700 '%s'",
+                   folder, (guint) (st.st_mode & 07777), (guint) geteuid (), folder, folder);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+lock_folder (CradleAgentKeystore  *self,
+             GError              **error)
+{
+  self->lock_fd = open (self->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (self->lock_fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "Could not open the folder '%s': %s", self->folder, g_strerror (saved_errno));
+      return FALSE;
+    }
+  /* Released by the kernel when the process ends, however it ends. */
+  if (flock (self->lock_fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR,
+                   saved_errno == EWOULDBLOCK ? CRADLE_ERROR_BUSY : CRADLE_ERROR_FAILED,
+                   saved_errno == EWOULDBLOCK
+                   ? "Another cradle-agent is using the key store '%s'; stop it first"
+                   : "Could not lock the key store '%s'",
+                   self->folder);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+folder_has_keys (const char *keys_folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (keys_folder, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, KEY_SUFFIX) && !cradle_agent_atomic_is_temp_name (name))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+create_kek (CradleAgentKeystore  *self,
+            const char           *path,
+            GError              **error)
+{
+  g_autoptr(GBytes) contents = NULL;
+
+  if (folder_has_keys (self->keys_folder))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                   "The key-encryption key '%s' is missing, but '%s' holds keys sealed under it; "
+                   "restore it from a backup, or move the keys folder aside to start afresh",
+                   path, self->keys_folder);
+      return FALSE;
+    }
+  if (!cradle_agent_crypto_random (self->kek, sizeof self->kek, error))
+    return FALSE;
+  /* Borrows self->kek: no copy of the KEK to wipe. */
+  contents = g_bytes_new_static (self->kek, sizeof self->kek);
+  return cradle_agent_atomic_write (path, contents, 0600, error);
+}
+
+static gboolean
+load_kek (CradleAgentKeystore  *self,
+          GError              **error)
+{
+  g_autofree char *path = g_build_filename (self->folder, CRADLE_AGENT_KEK_NAME, NULL);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  struct stat st;
+
+  contents = cradle_agent_read_bounded (path, 4096, &st, &local_error);
+  if (contents == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+    return create_kek (self, path, error);
+  if (contents == NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "The key-encryption key '%s' cannot be used: ", path);
+      return FALSE;
+    }
+  if (st.st_uid != geteuid () || (st.st_mode & 0077) != 0)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key-encryption key '%s' is open to other accounts (mode %04o); "
+                   "if nobody else could have read it, run: chown %u '%s' && chmod 600 '%s'",
+                   path, (guint) (st.st_mode & 07777), (guint) geteuid (), path, path);
+      return FALSE;
+    }
+  if (g_bytes_get_size (contents) != sizeof self->kek)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The key-encryption key '%s' is %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT
+                   "; restore it from a backup",
+                   path, g_bytes_get_size (contents), sizeof self->kek);
+      return FALSE;
+    }
+  memcpy (self->kek, g_bytes_get_data (contents, NULL), sizeof self->kek);
+  return TRUE;
+}
+
+static gboolean
+load_stores (CradleAgentKeystore  *self,
+             GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) contents = NULL;
+
+  contents = cradle_agent_read_bounded (self->stores_path, CRADLE_AGENT_STORES_MAX_SIZE, NULL, &local_error);
+  if (contents == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+    {
+      self->certs = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_agent_cert_free);
+      return TRUE;
+    }
+  if (contents != NULL)
+    self->certs = cradle_agent_store_file_decode (contents, &local_error);
+  if (self->certs != NULL)
+    return TRUE;
+
+  if (g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA))
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                 "The certificate stores file '%s' is damaged (%s); "
+                 "move it aside to start with an empty store",
+                 self->stores_path, local_error->message);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/**
+ * cradle_agent_keystore_open:
+ * @folder: where the agent keeps its keys and stores
+ * @privileged: whether writes to the system stores are allowed
+ * @error: return location for a #GError
+ *
+ * Opens the key store, creating the folder (0700) and the KEK on first use,
+ * and removing temporary files left by a crash. The folder is locked for as
+ * long as the keystore lives: a second open fails with CRADLE_ERROR_BUSY.
+ *
+ * Returns: (transfer full): the keystore
+ */
+CradleAgentKeystore *
+cradle_agent_keystore_open (const char  *folder,
+                            gboolean     privileged,
+                            GError     **error)
+{
+  g_autoptr(CradleAgentKeystore) self = NULL;
+
+  g_return_val_if_fail (folder != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (CRADLE_TYPE_AGENT_KEYSTORE, NULL);
+  self->folder = g_strdup (folder);
+  self->keys_folder = g_build_filename (folder, CRADLE_AGENT_KEYS_NAME, NULL);
+  self->stores_path = g_build_filename (folder, CRADLE_AGENT_STORES_NAME, NULL);
+  self->privileged = privileged;
+
+  if (!ensure_private_folder (self->folder, error)
+      || !lock_folder (self, error)
+      || !ensure_private_folder (self->keys_folder, error)
+      || !cradle_agent_atomic_remove_stale (self->folder, error)
+      || !cradle_agent_atomic_remove_stale (self->keys_folder, error)
+      || !load_kek (self, error)
+      || !load_stores (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/* Keys */
+
+const char * const *
+cradle_agent_keystore_key_types (void)
+{
+  static const char * const types[] = { "rsa2048", "rsa3072", "rsa4096", "p256", "p384", NULL };
+
+  return types;
+}
+
+static gboolean
+key_id_valid (GBytes *key_id)
+{
+  return key_id != NULL && g_bytes_get_size (key_id) == CRADLE_AGENT_KEY_ID_SIZE;
+}
+
+static char *
+key_id_hex (GBytes *key_id)
+{
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (key_id, &size);
+  GString *hex = g_string_sized_new (size * 2);
+
+  for (gsize i = 0; i < size; i++)
+    g_string_append_printf (hex, "%02x", data[i]);
+  return g_string_free (hex, FALSE);
+}
+
+static gboolean
+check_key_id (GBytes  *key_id,
+              GError **error)
+{
+  if (key_id_valid (key_id))
+    return TRUE;
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+               "A key id is %d bytes; this one is %" G_GSIZE_FORMAT,
+               CRADLE_AGENT_KEY_ID_SIZE, key_id != NULL ? g_bytes_get_size (key_id) : 0);
+  return FALSE;
+}
+
+char *
+cradle_agent_keystore_key_path (CradleAgentKeystore *self,
+                                GBytes              *key_id)
+{
+  g_autofree char *hex = key_id_hex (key_id);
+  g_autofree char *name = g_strconcat (hex, KEY_SUFFIX, NULL);
+
+  return g_build_filename (self->keys_folder, name, NULL);
+}
+
+CradleAgentKeyFile *
+cradle_agent_keystore_load_key (CradleAgentKeystore  *self,
+                                GBytes               *key_id,
+                                GError              **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autofree char *path = NULL;
+
+  if (!check_key_id (key_id, error))
+    return NULL;
+  path = cradle_agent_keystore_key_path (self, key_id);
+  contents = cradle_agent_read_bounded (path, CRADLE_AGENT_KEY_FILE_MAX_SIZE, NULL, &local_error);
+  if (contents == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+    {
+      g_autofree char *hex = key_id_hex (key_id);
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "There is no key %s on this device", hex);
+      return NULL;
+    }
+  if (contents != NULL)
+    key_file = cradle_agent_key_file_decode (contents, &local_error);
+  if (key_file != NULL && !g_bytes_equal (key_file->key_id, key_id))
+    {
+      g_clear_pointer (&key_file, cradle_agent_key_file_free);
+      g_set_error_literal (&local_error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "it holds another key than its name says");
+    }
+  if (key_file != NULL)
+    return g_steal_pointer (&key_file);
+
+  if (g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA))
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                 "The key file '%s' is damaged (%s); its key cannot be used: "
+                 "move the file aside and enroll a new key",
+                 path, local_error->message);
+  else
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return NULL;
+}
+
+/* The private key, in memory only as long as the caller holds it. */
+static EVP_PKEY *
+unseal_key (CradleAgentKeystore       *self,
+            const CradleAgentKeyFile  *key_file,
+            GError                   **error)
+{
+  g_autoptr(CradleAgentSecret) pkcs8 = NULL;
+  g_autoptr(EVP_PKEY) pkey = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *path = NULL;
+
+  pkcs8 = cradle_agent_key_file_unseal (key_file, self->kek, &local_error);
+  if (pkcs8 != NULL)
+    pkey = cradle_agent_crypto_private_parse (pkcs8, &local_error);
+  if (pkey != NULL)
+    public_key = cradle_agent_crypto_public_der (pkey, &local_error);
+  if (public_key != NULL && (!cradle_agent_crypto_key_is_type (pkey, key_file->key_type)
+                             || !g_bytes_equal (public_key, key_file->public_key)))
+    g_set_error_literal (&local_error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                         "the private key does not match the key's type or public key");
+  if (local_error == NULL)
+    return g_steal_pointer (&pkey);
+
+  path = cradle_agent_keystore_key_path (self, key_file->key_id);
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+               "The key file '%s' is damaged (%s); its key cannot be used: "
+               "move the file aside and enroll a new key",
+               path, local_error->message);
+  return NULL;
+}
+
+/**
+ * cradle_agent_keystore_generate:
+ * @self: a #CradleAgentKeystore
+ * @key_type: one of cradle_agent_keystore_key_types()
+ * @profile: what the key is for, shown to the device's user
+ * @profile_details: (nullable): at most 4 KiB for the device's records
+ * @key_id: (out) (optional): the new key's id
+ * @public_key_info: (out) (optional): its DER SubjectPublicKeyInfo
+ * @error: return location for a #GError
+ *
+ * Generates a key pair and stores the private key sealed under the KEK,
+ * pending enrollment. An unknown @key_type is CRADLE_ERROR_NOT_SUPPORTED.
+ */
+gboolean
+cradle_agent_keystore_generate (CradleAgentKeystore  *self,
+                                const char           *key_type,
+                                const char           *profile,
+                                GBytes               *profile_details,
+                                GBytes              **key_id,
+                                GBytes              **public_key_info,
+                                GError              **error)
+{
+  g_autoptr(EVP_PKEY) pkey = NULL;
+  g_autoptr(CradleAgentSecret) pkcs8 = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  g_autoptr(GBytes) id = NULL;
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autofree char *path = NULL;
+  guint8 id_data[CRADLE_AGENT_KEY_ID_SIZE];
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (key_type != NULL, FALSE);
+  g_return_val_if_fail (profile != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cradle_agent_crypto_key_type_known (key_type))
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) cradle_agent_keystore_key_types ());
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "This device cannot make '%s' keys; it makes %s", key_type, known);
+      return FALSE;
+    }
+  if (strlen (profile) > CRADLE_AGENT_PROFILE_MAX_SIZE || !g_utf8_validate (profile, -1, NULL))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The profile must be UTF-8 text of at most %d bytes", CRADLE_AGENT_PROFILE_MAX_SIZE);
+      return FALSE;
+    }
+  if (profile_details != NULL && g_bytes_get_size (profile_details) > CRADLE_AGENT_PROFILE_DETAILS_MAX)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The profile details are %" G_GSIZE_FORMAT " bytes, more than the %d allowed",
+                   g_bytes_get_size (profile_details), CRADLE_AGENT_PROFILE_DETAILS_MAX);
+      return FALSE;
+    }
+
+  pkey = cradle_agent_crypto_generate (key_type, error);
+  if (pkey == NULL)
+    return FALSE;
+  public_key = cradle_agent_crypto_public_der (pkey, error);
+  if (public_key == NULL)
+    return FALSE;
+  pkcs8 = cradle_agent_crypto_private_der (pkey, error);
+  if (pkcs8 == NULL)
+    return FALSE;
+  g_clear_pointer (&pkey, EVP_PKEY_free);
+
+  /* Key files are never replaced: a (vanishingly unlikely) taken id is drawn again.
+   * The folder lock makes the check and the write below one step. */
+  do
+    {
+      g_clear_pointer (&id, g_bytes_unref);
+      g_clear_pointer (&path, g_free);
+      if (!cradle_agent_crypto_random (id_data, sizeof id_data, error))
+        return FALSE;
+      id = g_bytes_new (id_data, sizeof id_data);
+      path = cradle_agent_keystore_key_path (self, id);
+    }
+  while (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  key_file = cradle_agent_key_file_seal (id, key_type, profile, profile_details, public_key,
+                                         pkcs8, self->kek, error);
+  if (key_file == NULL)
+    return FALSE;
+  g_clear_pointer (&pkcs8, cradle_agent_secret_free);
+  contents = cradle_agent_key_file_encode (key_file);
+  if (!cradle_agent_atomic_write (path, contents, 0600, error))
+    return FALSE;
+
+  g_debug ("Generated a %s key for '%s'", key_type, profile);
+  if (key_id != NULL)
+    *key_id = g_steal_pointer (&id);
+  if (public_key_info != NULL)
+    *public_key_info = g_steal_pointer (&public_key);
+  return TRUE;
+}
+
+gboolean
+cradle_agent_keystore_has_key (CradleAgentKeystore *self,
+                               GBytes              *key_id)
+{
+  g_autofree char *path = NULL;
+  struct stat st;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+
+  if (!key_id_valid (key_id))
+    return FALSE;
+  path = cradle_agent_keystore_key_path (self, key_id);
+  return lstat (path, &st) == 0 && S_ISREG (st.st_mode);
+}
+
+gboolean
+cradle_agent_keystore_is_pending (CradleAgentKeystore *self,
+                                  GBytes              *key_id)
+{
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+
+  return cradle_agent_keystore_has_key (self, key_id)
+         && !cradle_agent_keystore_key_is_bound (self, key_id);
+}
+
+GBytes *
+cradle_agent_keystore_dup_public_key (CradleAgentKeystore  *self,
+                                      GBytes               *key_id,
+                                      GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  key_file = cradle_agent_keystore_load_key (self, key_id, error);
+  return key_file != NULL ? g_bytes_ref (key_file->public_key) : NULL;
+}
+
+gboolean
+cradle_agent_keystore_check_request_info (CradleAgentKeystore  *self,
+                                          GBytes               *key_id,
+                                          GBytes               *cri,
+                                          char                **subject,
+                                          GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autofree char *text = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (cri != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  key_file = cradle_agent_keystore_load_key (self, key_id, error);
+  if (key_file == NULL)
+    return FALSE;
+  text = cradle_agent_request_info_check (cri, key_file->public_key, error);
+  if (text == NULL)
+    return FALSE;
+  if (subject != NULL)
+    *subject = g_steal_pointer (&text);
+  return TRUE;
+}
+
+GBytes *
+cradle_agent_keystore_sign (CradleAgentKeystore  *self,
+                            GBytes               *key_id,
+                            const char           *digest,
+                            GBytes               *data,
+                            char                **algorithm,
+                            GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(EVP_PKEY) pkey = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!cradle_agent_crypto_digest_known (digest))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "The digest '%s' is not supported; use sha256, sha384 or sha512",
+                   digest != NULL ? digest : "(none)");
+      return NULL;
+    }
+  key_file = cradle_agent_keystore_load_key (self, key_id, error);
+  if (key_file == NULL)
+    return NULL;
+  pkey = unseal_key (self, key_file, error);
+  if (pkey == NULL)
+    return NULL;
+  return cradle_agent_crypto_sign (pkey, digest, data, algorithm, error);
+}
+
+CradleAgentSecret *
+cradle_agent_keystore_decrypt_key (CradleAgentKeystore  *self,
+                                   GBytes               *key_id,
+                                   GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (self, key_id, error);
+
+  if (key_file == NULL)
+    return NULL;
+  return cradle_agent_key_file_unseal (key_file, self->kek, error);
+}
+
+gboolean
+cradle_agent_keystore_delete_key (CradleAgentKeystore  *self,
+                                  GBytes               *key_id,
+                                  GError              **error)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *hex = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_key_id (key_id, error))
+    return FALSE;
+  hex = key_id_hex (key_id);
+  if (!cradle_agent_keystore_has_key (self, key_id))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "There is no key %s on this device", hex);
+      return FALSE;
+    }
+  if (cradle_agent_keystore_key_is_bound (self, key_id))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key %s has a certificate installed; only keys pending enrollment can be deleted",
+                   hex);
+      return FALSE;
+    }
+  path = cradle_agent_keystore_key_path (self, key_id);
+  return cradle_agent_atomic_unlink (path, error);
+}

@@ -1,0 +1,113 @@
+/* cradle-agent-keystore.h: the device's keys and certificate stores
+ *
+ * Everything the agent keeps lives in one folder:
+ *   kek            the key-encryption key, 32 random bytes, mode 0600
+ *   keys/<id>.key  one private key each, AES-256-GCM under the KEK, never
+ *                  written in clear; with its type, profile and public key
+ *   stores         every certificate of every store (MY, CA, Root, each for
+ *                  "user" and "system") and which key each MY certificate is
+ *                  bound to, in one file
+ * Each file is written atomically (temporary file, fsync, rename, fsync of
+ * the folder), so a crash at any point leaves the previous consistent state.
+ * A key is "pending enrollment" exactly while no MY certificate is bound to
+ * it: the binding lives only in `stores`, so installing a certificate and
+ * clearing the pending mark is one atomic write.
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define CRADLE_AGENT_KEY_ID_SIZE 16
+
+#define CRADLE_TYPE_AGENT_KEYSTORE (cradle_agent_keystore_get_type ())
+G_DECLARE_FINAL_TYPE (CradleAgentKeystore, cradle_agent_keystore, CRADLE, AGENT_KEYSTORE, GObject)
+
+/* One certificate in a store, as LIST_CERTS reports it and INSTALL takes it. */
+typedef struct {
+  char   *store;    /* "MY", "CA" or "Root" */
+  char   *scope;    /* "user" or "system" */
+  GBytes *der;      /* the certificate */
+  GBytes *key_id;   /* nullable: the bound key, MY only */
+} CradleAgentCert;
+
+CradleAgentCert *cradle_agent_cert_new  (const char *store,
+                                         const char *scope,
+                                         GBytes     *der,
+                                         GBytes     *key_id);
+void             cradle_agent_cert_free (CradleAgentCert *cert);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentCert, cradle_agent_cert_free)
+
+/* Creates the folder (0700) and the KEK on first use. @privileged allows
+ * writes to the system stores. */
+CradleAgentKeystore *cradle_agent_keystore_open      (const char           *folder,
+                                                      gboolean              privileged,
+                                                      GError              **error);
+
+/* "rsa2048", "rsa3072", "rsa4096", "p256", "p384" */
+const char * const  *cradle_agent_keystore_key_types (void);
+
+/* Generates and stores a key, pending enrollment. */
+gboolean             cradle_agent_keystore_generate  (CradleAgentKeystore  *self,
+                                                      const char           *key_type,
+                                                      const char           *profile,
+                                                      GBytes               *profile_details,
+                                                      GBytes              **key_id,
+                                                      GBytes              **public_key_info,
+                                                      GError              **error);
+
+gboolean             cradle_agent_keystore_has_key     (CradleAgentKeystore *self,
+                                                        GBytes              *key_id);
+gboolean             cradle_agent_keystore_is_pending  (CradleAgentKeystore *self,
+                                                        GBytes              *key_id);
+/* Returns: (transfer full): the key's DER SubjectPublicKeyInfo */
+GBytes              *cradle_agent_keystore_dup_public_key (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        GError             **error);
+
+/* Checks that @cri is a DER CertificationRequestInfo whose subjectPKInfo is
+ * exactly the key's public key; gives its subject, one line, for the prompt. */
+gboolean             cradle_agent_keystore_check_request_info (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        GBytes              *cri,
+                                                        char               **subject,
+                                                        GError             **error);
+
+/* Signs @data with the key: PKCS#1 v1.5 for RSA, DER ECDSA for EC.
+ * @digest is "sha256", "sha384" or "sha512". */
+GBytes              *cradle_agent_keystore_sign      (CradleAgentKeystore  *self,
+                                                      GBytes               *key_id,
+                                                      const char           *digest,
+                                                      GBytes               *data,
+                                                      char                **algorithm,
+                                                      GError              **error);
+
+/* Only a pending key may be deleted. */
+gboolean             cradle_agent_keystore_delete_key (CradleAgentKeystore *self,
+                                                       GBytes              *key_id,
+                                                       GError             **error);
+
+/* Returns: (element-type CradleAgentCert): @store and @scope nullable = all */
+GPtrArray           *cradle_agent_keystore_list      (CradleAgentKeystore  *self,
+                                                      const char           *store,
+                                                      const char           *scope,
+                                                      GError              **error);
+
+/* Whether @der is already in a Root store (user or system). */
+gboolean             cradle_agent_keystore_trusts_root (CradleAgentKeystore *self,
+                                                        GBytes              *der);
+
+/* Validates every item, then writes all of them in one atomic step. */
+gboolean             cradle_agent_keystore_install   (CradleAgentKeystore  *self,
+                                                      GPtrArray            *certs,
+                                                      guint                *added,
+                                                      GError              **error);
+
+gboolean             cradle_agent_keystore_delete_cert (CradleAgentKeystore *self,
+                                                        const char          *store,
+                                                        const char          *scope,
+                                                        GBytes              *sha256,
+                                                        GError             **error);
+
+G_END_DECLS

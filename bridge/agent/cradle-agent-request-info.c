@@ -1,0 +1,192 @@
+/* cradle-agent-request-info.c: a bounded DER walk over a CertificationRequestInfo */
+#include "config.h"
+
+#include <string.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <cradle/cradle.h>
+
+#include "cradle-agent-keystore-crypto-private.h"
+#include "cradle-agent-request-info-private.h"
+
+#define TAG_INTEGER          0x02
+#define TAG_OID              0x06
+#define TAG_SEQUENCE         0x30
+#define TAG_SET              0x31
+#define TAG_CONTEXT_0_CONSTR 0xa0
+
+/* A window onto the input; taking from it only ever shrinks it. */
+typedef struct {
+  const guint8 *data;
+  gsize         size;
+} Slice;
+
+/* Takes one DER element with @tag off the front of @in. @whole (nullable)
+ * gets the element with its header, @value its contents. Only the short
+ * tags used here, definite minimal lengths, and lengths within @in. */
+static gboolean
+take (Slice  *in,
+      guint8  tag,
+      Slice  *whole,
+      Slice  *value)
+{
+  gsize header = 2;
+  gsize length;
+
+  if (in->size < 2 || in->data[0] != tag)
+    return FALSE;
+  length = in->data[1];
+  if (length & 0x80)
+    {
+      gsize count = length & 0x7f;
+
+      /* 0x80 (indefinite) and lengths of more than 4 bytes are not DER we take. */
+      if (count == 0 || count > 4 || in->size - 2 < count || in->data[2] == 0)
+        return FALSE;
+      length = 0;
+      for (gsize i = 0; i < count; i++)
+        length = (length << 8) | in->data[2 + i];
+      if (length < 0x80)
+        return FALSE;
+      header += count;
+    }
+  if (length > in->size - header)
+    return FALSE;
+
+  if (whole != NULL)
+    *whole = (Slice) { in->data, header + length };
+  *value = (Slice) { in->data + header, length };
+  in->data += header + length;
+  in->size -= header + length;
+  return TRUE;
+}
+
+/* SET OF Attribute, Attribute ::= SEQUENCE { type OID, values SET }.
+ * The values are for the CA; only their framing is checked here. */
+static gboolean
+check_attributes (Slice attributes)
+{
+  while (attributes.size > 0)
+    {
+      Slice attribute;
+      Slice oid;
+      Slice values;
+
+      if (!take (&attributes, TAG_SEQUENCE, NULL, &attribute)
+          || !take (&attribute, TAG_OID, NULL, &oid) || oid.size == 0
+          || !take (&attribute, TAG_SET, NULL, &values)
+          || attribute.size != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Escapes what could disguise the prompt: control, format (bidi overrides,
+ * zero-width) and line-separating characters. */
+static char *
+escape_for_prompt (const char *text)
+{
+  g_autoptr(GString) out = g_string_sized_new (strlen (text));
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      GUnicodeType type = g_unichar_type (c);
+
+      if (type == G_UNICODE_CONTROL || type == G_UNICODE_FORMAT
+          || type == G_UNICODE_LINE_SEPARATOR || type == G_UNICODE_PARAGRAPH_SEPARATOR)
+        g_string_append_printf (out, "\\u%04X", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static char *
+print_name (X509_NAME *name,
+            GError   **error)
+{
+  /* One line, as UTF-8 rather than \XX escapes; control bytes stay escaped. */
+  const unsigned long utf8_flags = (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT;
+  const unsigned long flag_sets[] = { utf8_flags, XN_FLAG_ONELINE };
+
+  if (X509_NAME_entry_count (name) == 0)
+    return g_strdup (CRADLE_AGENT_EMPTY_SUBJECT);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (flag_sets); i++)
+    {
+      g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
+      g_autofree char *text = NULL;
+      char *data = NULL;
+      long size;
+
+      if (bio == NULL || X509_NAME_print_ex (bio, name, 0, flag_sets[i]) < 0)
+        break;
+      size = BIO_get_mem_data (bio, &data);
+      /* Not UTF-8 after all (a mislabelled string): fall back to escapes. */
+      if (size <= 0 || memchr (data, '\0', (gsize) size) != NULL
+          || !g_utf8_validate_len (data, (gsize) size, NULL))
+        continue;
+      text = g_strndup (data, (gsize) size);
+      return escape_for_prompt (text);
+    }
+  cradle_agent_crypto_set_error (error, CRADLE_ERROR_INVALID_DATA,
+                                 "The request's subject cannot be shown");
+  return NULL;
+}
+
+char *
+cradle_agent_request_info_check (GBytes  *cri,
+                                 GBytes  *public_key,
+                                 GError **error)
+{
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (cri, &size);
+  Slice input = { data, size };
+  Slice info;
+  Slice version;
+  Slice subject;
+  Slice subject_value;
+  Slice key;
+  Slice key_value;
+  Slice attributes;
+  g_autoptr(X509_NAME) name = NULL;
+  const guint8 *p;
+
+  if (!take (&input, TAG_SEQUENCE, NULL, &info) || input.size != 0
+      || !take (&info, TAG_INTEGER, NULL, &version)
+      || !take (&info, TAG_SEQUENCE, &subject, &subject_value)
+      || !take (&info, TAG_SEQUENCE, &key, &key_value)
+      || !take (&info, TAG_CONTEXT_0_CONSTR, NULL, &attributes)
+      || info.size != 0
+      || !check_attributes (attributes))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The bytes to sign are not a DER PKCS#10 CertificationRequestInfo");
+      return NULL;
+    }
+  if (version.size != 1 || version.data[0] != 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The certification request is not version 1 (0)");
+      return NULL;
+    }
+
+  p = subject.data;
+  name = d2i_X509_NAME (NULL, &p, (long) subject.size);
+  if (name == NULL || p != subject.data + subject.size)
+    {
+      cradle_agent_crypto_set_error (error, CRADLE_ERROR_INVALID_DATA,
+                                     "The certification request's subject is not a valid Name");
+      return NULL;
+    }
+
+  if (key.size != g_bytes_get_size (public_key)
+      || memcmp (key.data, g_bytes_get_data (public_key, NULL), key.size) != 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The request is not for this key: its public key is another one");
+      return NULL;
+    }
+  return print_name (name, error);
+}

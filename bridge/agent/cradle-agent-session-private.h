@@ -1,0 +1,29 @@
+/* cradle-agent-session-private.h: one bridge session on the device side */
+#pragma once
+
+#include "cradle-agent-confirm-private.h"
+#include "cradle-agent-keystore.h"
+#include "cradle-bridge-transport-private.h"
+
+G_BEGIN_DECLS
+
+/* What every session of one agent shares. */
+typedef struct {
+  CradleAgentKeystore *keystore;
+  char                *manufacturer;
+  char                *model;
+  char                *serial;
+  gboolean             privileged;
+  CradleConfirmPolicy  policy[CRADLE_CONFIRM_N_OPERATIONS];
+  guint                confirm_max_seconds;
+} CradleAgentConfig;
+
+/* Serves requests until the host goes away or breaks the framing.
+ * Malformed requests are answered with ERROR and the session goes on. */
+void cradle_agent_session_run (CradleAgentConfig     *config,
+                               CradleBridgeTransport *transport);
+
+/* Refuses a second session, as a device in use would. */
+void cradle_agent_session_refuse_busy (CradleBridgeTransport *transport);
+
+G_END_DECLS

@@ -1,0 +1,620 @@
+/* cradle-agent-session.c: the device side of one bridge session */
+#include "config.h"
+
+#include <stdio.h>
+#include <sys/utsname.h>
+#include <gio/gio.h>
+#include <cradle/cradle.h>
+
+#include "cradle-agent-session-private.h"
+#include "cradle-bridge-message-private.h"
+
+typedef struct {
+  CradleAgentConfig     *config;
+  CradleBridgeTransport *transport;
+  gboolean               greeted;
+  guint32                request_id;   /* the request being served */
+} Session;
+
+/* A request that could not be served: the code for the host and words for people. */
+typedef struct {
+  CradleBridgeErrorCode code;
+  char                 *message;
+} Refusal;
+
+static void
+send_frame (Session *session,
+            guint8   type,
+            guint16  flags,
+            guint32  request_id,
+            GBytes  *payload)
+{
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (type, flags, request_id, payload);
+  g_autoptr(GError) error = NULL;
+
+  /* A host that vanished is noticed by the next read. */
+  if (!cradle_bridge_transport_send (session->transport, frame, NULL, &error))
+    g_debug ("Could not answer the host: %s", error->message);
+}
+
+static void
+send_error (Session              *session,
+            guint32               request_id,
+            CradleBridgeErrorCode code,
+            const char           *message)
+{
+  g_autoptr(GBytes) payload = cradle_bridge_error_payload (code, message);
+
+  g_info ("Request %u refused: %s: %s", request_id, cradle_bridge_error_code_to_string (code), message);
+  send_frame (session, CRADLE_BRIDGE_ERROR, CRADLE_BRIDGE_FLAG_RESPONSE, request_id, payload);
+}
+
+static void
+send_gerror (Session      *session,
+             guint32       request_id,
+             const GError *error)
+{
+  send_error (session, request_id, cradle_bridge_error_code_for (error), error->message);
+}
+
+static void
+send_keepalive (Session    *session,
+                guint       status,
+                const char *prompt)
+{
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) payload = NULL;
+
+  cradle_cbor_writer_map (writer, prompt != NULL ? 2 : 1);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_uint (writer, status);
+  if (prompt != NULL)
+    {
+      cradle_cbor_writer_uint (writer, 2);
+      cradle_cbor_writer_text (writer, prompt);
+    }
+  payload = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+  send_frame (session, CRADLE_BRIDGE_KEEPALIVE, 0, session->request_id, payload);
+}
+
+/**
+ * ask_user:
+ *
+ * Waits for the device user's answer under the configured policy, sending a
+ * KEEPALIVE every second and watching for the host's CANCEL meanwhile.
+ * Returns TRUE only for a yes; otherwise @error says DECLINED, TIMED_OUT,
+ * cancelled, or that the host went away.
+ */
+static gboolean
+ask_user (Session                *session,
+          CradleConfirmOperation  operation,
+          const char             *prompt,
+          GError                **error)
+{
+  CradleConfirmPolicy policy = session->config->policy[operation];
+  gint64 deadline = g_get_monotonic_time () + (gint64) session->config->confirm_max_seconds * G_USEC_PER_SEC;
+
+  if (policy == CRADLE_CONFIRM_APPROVE)
+    return TRUE;
+  if (policy == CRADLE_CONFIRM_DECLINE)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_USER_DECLINED, "the user said no to: %s", prompt);
+      return FALSE;
+    }
+  if (policy == CRADLE_CONFIRM_ASK)
+    {
+      g_print ("\n%s\nAllow? [y/N] ", prompt);
+      fflush (stdout);
+    }
+
+  for (;;)
+    {
+      g_autoptr(CradleBridgeFrame) frame = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      send_keepalive (session, CRADLE_BRIDGE_WAITING_FOR_USER, prompt);
+
+      if (policy == CRADLE_CONFIRM_ASK)
+        {
+          gboolean answered = FALSE, approved = FALSE;
+
+          cradle_confirm_poll_terminal (&answered, &approved);
+          if (answered && approved)
+            return TRUE;
+          if (answered)
+            {
+              g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_USER_DECLINED, "the user said no to: %s", prompt);
+              return FALSE;
+            }
+        }
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT,
+                       "nobody answered within %u seconds", session->config->confirm_max_seconds);
+          return FALSE;
+        }
+
+      /* Sleeping here is waiting for the host: a CANCEL ends the wait. */
+      frame = cradle_bridge_transport_receive_frame (session->transport,
+                                                     CRADLE_BRIDGE_KEEPALIVE_INTERVAL_MS, NULL, &local_error);
+      if (frame == NULL)
+        {
+          if (g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT))
+            continue;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      if (frame->header.type == CRADLE_BRIDGE_CANCEL && frame->header.request_id == session->request_id)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the host cancelled the request");
+          if (policy == CRADLE_CONFIRM_ASK)
+            g_print ("\n(cancelled by the desktop)\n");
+          return FALSE;
+        }
+      if (frame->header.type != CRADLE_BRIDGE_CANCEL)
+        send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_BUSY,
+                    "another request is waiting for the device's user");
+    }
+}
+
+static GBytes *
+reply_payload (CradleCborWriter *writer)
+{
+  return cradle_cbor_writer_free_to_bytes (writer);
+}
+
+static GBytes *
+handle_hello (Session                *session,
+              const CradleCborValue  *request,
+              GError                **error)
+{
+  CradleCborWriter *writer;
+  guint64 lowest = 0, highest = 0;
+
+  if (!cradle_cbor_map_get_uint (request, 1, FALSE, &lowest, error) ||
+      !cradle_cbor_map_get_uint (request, 2, FALSE, &highest, error))
+    return NULL;
+  if (lowest > CRADLE_BRIDGE_VERSION || highest < CRADLE_BRIDGE_VERSION)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "this device speaks bridge version %d only; the host offered %" G_GUINT64_FORMAT
+                   " to %" G_GUINT64_FORMAT, CRADLE_BRIDGE_VERSION, lowest, highest);
+      return NULL;
+    }
+  session->greeted = TRUE;
+  writer = cradle_cbor_writer_new ();
+  cradle_cbor_writer_map (writer, 2);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_uint (writer, CRADLE_BRIDGE_VERSION);
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_text (writer, "cradle-agent " CRADLE_VERSION);
+  return reply_payload (writer);
+}
+
+static GBytes *
+handle_get_info (Session                *session,
+                 const CradleCborValue  *request,
+                 GError                **error)
+{
+  static const char * const stores[] = { "MY", "CA", "Root" };
+  static const char * const scopes[] = { "user", "system" };
+  const char * const *key_types = cradle_agent_keystore_key_types ();
+  CradleCborWriter *writer = cradle_cbor_writer_new ();
+  struct utsname uts;
+  g_autofree char *os = NULL;
+
+  os = uname (&uts) == 0 ? g_strdup_printf ("%s %s", uts.sysname, uts.release) : g_strdup ("Linux");
+  cradle_cbor_writer_map (writer, 7);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_text (writer, session->config->manufacturer);
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_text (writer, session->config->model);
+  cradle_cbor_writer_uint (writer, 3);
+  cradle_cbor_writer_text (writer, session->config->serial);
+  cradle_cbor_writer_uint (writer, 4);
+  cradle_cbor_writer_text (writer, os);
+  cradle_cbor_writer_uint (writer, 5);
+  cradle_cbor_writer_text (writer, CRADLE_VERSION);
+  cradle_cbor_writer_uint (writer, 6);
+  cradle_cbor_writer_array (writer, g_strv_length ((char **) key_types));
+  for (guint i = 0; key_types[i] != NULL; i++)
+    cradle_cbor_writer_text (writer, key_types[i]);
+  cradle_cbor_writer_uint (writer, 7);
+  cradle_cbor_writer_array (writer, G_N_ELEMENTS (stores) * G_N_ELEMENTS (scopes));
+  for (guint i = 0; i < G_N_ELEMENTS (stores); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (scopes); j++)
+      {
+        cradle_cbor_writer_map (writer, 3);
+        cradle_cbor_writer_uint (writer, 1);
+        cradle_cbor_writer_text (writer, stores[i]);
+        cradle_cbor_writer_uint (writer, 2);
+        cradle_cbor_writer_text (writer, scopes[j]);
+        cradle_cbor_writer_uint (writer, 3);
+        cradle_cbor_writer_bool (writer, j == 0 || session->config->privileged);
+      }
+  return reply_payload (writer);
+}
+
+static GBytes *
+handle_generate_key (Session                *session,
+                     const CradleCborValue  *request,
+                     GError                **error)
+{
+  const char *key_type = NULL;
+  const char *profile = NULL;
+  g_autoptr(GBytes) details = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autofree char *prompt = NULL;
+  CradleCborWriter *writer;
+
+  if (!cradle_cbor_map_get_text (request, 1, FALSE, &key_type, error) ||
+      !cradle_cbor_map_get_text (request, 2, FALSE, &profile, error) ||
+      !cradle_cbor_map_get_bytes (request, 3, TRUE, &details, error))
+    return NULL;
+  if (details != NULL && g_bytes_get_size (details) > 4096)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "the profile details are over 4 KiB");
+      return NULL;
+    }
+  if (!g_strv_contains (cradle_agent_keystore_key_types (), key_type))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "this device cannot make %s keys", key_type);
+      return NULL;
+    }
+
+  prompt = g_strdup_printf ("The desktop asks this device to make a new %s key for: %s", key_type, profile);
+  if (!ask_user (session, CRADLE_CONFIRM_GENERATE_KEY, prompt, error))
+    return NULL;
+  send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
+  if (!cradle_agent_keystore_generate (session->config->keystore, key_type, profile, details,
+                                       &key_id, &spki, error))
+    return NULL;
+
+  writer = cradle_cbor_writer_new ();
+  cradle_cbor_writer_map (writer, 2);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (spki, NULL), g_bytes_get_size (spki));
+  return reply_payload (writer);
+}
+
+static GBytes *
+handle_sign (Session                *session,
+             const CradleCborValue  *request,
+             GError                **error)
+{
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) data = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *prompt = NULL;
+  g_autofree char *algorithm = NULL;
+  const char *digest = NULL;
+  guint64 purpose = 0;
+  CradleCborWriter *writer;
+
+  if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key_id, error) ||
+      !cradle_cbor_map_get_uint (request, 2, FALSE, &purpose, error) ||
+      !cradle_cbor_map_get_bytes (request, 3, FALSE, &data, error) ||
+      !cradle_cbor_map_get_text (request, 4, FALSE, &digest, error))
+    return NULL;
+  if (purpose != CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "signing purpose %" G_GUINT64_FORMAT " is not supported; this device signs "
+                   "certification requests only", purpose);
+      return NULL;
+    }
+  if (!cradle_agent_keystore_has_key (session->config->keystore, key_id))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "no key with that id on this device");
+      return NULL;
+    }
+  /* Only a request for this very key, whatever the host says it is. */
+  if (!cradle_agent_keystore_check_request_info (session->config->keystore, key_id, data, &subject, error))
+    return NULL;
+
+  prompt = g_strdup_printf ("The desktop asks this device to sign a certificate request for: %s", subject);
+  if (!ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error))
+    return NULL;
+  signature = cradle_agent_keystore_sign (session->config->keystore, key_id, digest, data, &algorithm, error);
+  if (signature == NULL)
+    return NULL;
+
+  writer = cradle_cbor_writer_new ();
+  cradle_cbor_writer_map (writer, 2);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_text (writer, algorithm);
+  return reply_payload (writer);
+}
+
+static GBytes *
+handle_list_certs (Session                *session,
+                   const CradleCborValue  *request,
+                   GError                **error)
+{
+  const char *store = NULL;
+  const char *scope = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+  CradleCborWriter *writer;
+  GBytes *payload;
+
+  if (!cradle_cbor_map_get_text (request, 1, TRUE, &store, error) ||
+      !cradle_cbor_map_get_text (request, 2, TRUE, &scope, error))
+    return NULL;
+  certs = cradle_agent_keystore_list (session->config->keystore, store, scope, error);
+  if (certs == NULL)
+    return NULL;
+
+  writer = cradle_cbor_writer_new ();
+  cradle_cbor_writer_map (writer, 1);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_array (writer, certs->len);
+  for (guint i = 0; i < certs->len; i++)
+    {
+      CradleAgentCert *cert = g_ptr_array_index (certs, i);
+
+      cradle_cbor_writer_map (writer, cert->key_id != NULL ? 4 : 3);
+      cradle_cbor_writer_uint (writer, 1);
+      cradle_cbor_writer_text (writer, cert->store);
+      cradle_cbor_writer_uint (writer, 2);
+      cradle_cbor_writer_text (writer, cert->scope);
+      cradle_cbor_writer_uint (writer, 3);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (cert->der, NULL), g_bytes_get_size (cert->der));
+      if (cert->key_id != NULL)
+        {
+          cradle_cbor_writer_uint (writer, 4);
+          cradle_cbor_writer_bytes (writer, g_bytes_get_data (cert->key_id, NULL),
+                                    g_bytes_get_size (cert->key_id));
+        }
+    }
+  payload = reply_payload (writer);
+  if (g_bytes_get_size (payload) > CRADLE_BRIDGE_MAX_PAYLOAD || certs->len > CRADLE_CBOR_MAX_ARRAY_ITEMS)
+    {
+      g_bytes_unref (payload);
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                           "the list is larger than one frame; ask for one store at a time");
+      return NULL;
+    }
+  return payload;
+}
+
+static GPtrArray *
+read_install_items (const CradleCborValue  *request,
+                    GError                **error)
+{
+  const CradleCborValue *items = NULL;
+  g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_agent_cert_free);
+
+  if (!cradle_cbor_map_get_array (request, 1, FALSE, &items, error))
+    return NULL;
+  if (cradle_cbor_value_get_length (items) == 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "the batch is empty");
+      return NULL;
+    }
+  for (gsize i = 0; i < cradle_cbor_value_get_length (items); i++)
+    {
+      const CradleCborValue *item = cradle_cbor_array_get (items, i);
+      const char *store = NULL, *scope = NULL;
+      g_autoptr(GBytes) der = NULL;
+      g_autoptr(GBytes) key_id = NULL;
+
+      if (cradle_cbor_value_get_type (item) != CRADLE_CBOR_MAP)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "item %" G_GSIZE_FORMAT " is not a map", i);
+          return NULL;
+        }
+      if (!cradle_cbor_map_get_text (item, 1, FALSE, &store, error) ||
+          !cradle_cbor_map_get_text (item, 2, FALSE, &scope, error) ||
+          !cradle_cbor_map_get_bytes (item, 3, FALSE, &der, error) ||
+          !cradle_cbor_map_get_bytes (item, 4, TRUE, &key_id, error))
+        return NULL;
+      g_ptr_array_add (certs, cradle_agent_cert_new (store, scope, der, key_id));
+    }
+  return g_steal_pointer (&certs);
+}
+
+static GBytes *
+handle_install (Session                *session,
+                const CradleCborValue  *request,
+                GError                **error)
+{
+  g_autoptr(GPtrArray) certs = read_install_items (request, error);
+  CradleCborWriter *writer;
+  guint added = 0;
+
+  if (certs == NULL)
+    return NULL;
+
+  /* A root the device does not trust yet needs its user's yes, fingerprint shown. */
+  for (guint i = 0; i < certs->len; i++)
+    {
+      CradleAgentCert *cert = g_ptr_array_index (certs, i);
+      g_autoptr(CradleCertificate) parsed = NULL;
+      g_autofree char *prompt = NULL;
+
+      if (g_strcmp0 (cert->store, "Root") != 0 ||
+          cradle_agent_keystore_trusts_root (session->config->keystore, cert->der))
+        continue;
+      parsed = cradle_certificate_new_from_der (cert->der, error);
+      if (parsed == NULL)
+        return NULL;
+      prompt = g_strdup_printf ("The desktop asks this device to trust a new root certificate:\n"
+                                "  %s\n  SHA-256 %s",
+                                cradle_certificate_get_subject (parsed), cradle_certificate_get_sha256 (parsed));
+      if (!ask_user (session, CRADLE_CONFIRM_ROOT, prompt, error))
+        return NULL;
+    }
+
+  send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
+  if (!cradle_agent_keystore_install (session->config->keystore, certs, &added, error))
+    return NULL;
+
+  writer = cradle_cbor_writer_new ();
+  cradle_cbor_writer_map (writer, 1);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_uint (writer, added);
+  return reply_payload (writer);
+}
+
+static GBytes *
+empty_reply (void)
+{
+  CradleCborWriter *writer = cradle_cbor_writer_new ();
+
+  cradle_cbor_writer_map (writer, 0);
+  return reply_payload (writer);
+}
+
+static GBytes *
+handle_delete_key (Session                *session,
+                   const CradleCborValue  *request,
+                   GError                **error)
+{
+  g_autoptr(GBytes) key_id = NULL;
+
+  if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key_id, error) ||
+      !cradle_agent_keystore_delete_key (session->config->keystore, key_id, error))
+    return NULL;
+  return empty_reply ();
+}
+
+static GBytes *
+handle_delete_cert (Session                *session,
+                    const CradleCborValue  *request,
+                    GError                **error)
+{
+  const char *store = NULL, *scope = NULL;
+  g_autoptr(GBytes) sha256 = NULL;
+
+  if (!cradle_cbor_map_get_text (request, 1, FALSE, &store, error) ||
+      !cradle_cbor_map_get_text (request, 2, FALSE, &scope, error) ||
+      !cradle_cbor_map_get_bytes (request, 3, FALSE, &sha256, error) ||
+      !cradle_agent_keystore_delete_cert (session->config->keystore, store, scope, sha256, error))
+    return NULL;
+  return empty_reply ();
+}
+
+typedef GBytes *(*Handler) (Session *, const CradleCborValue *, GError **);
+
+static Handler
+handler_for (guint8 type)
+{
+  switch (type)
+    {
+    case CRADLE_BRIDGE_HELLO: return handle_hello;
+    case CRADLE_BRIDGE_GET_INFO: return handle_get_info;
+    case CRADLE_BRIDGE_GENERATE_KEY: return handle_generate_key;
+    case CRADLE_BRIDGE_SIGN: return handle_sign;
+    case CRADLE_BRIDGE_LIST_CERTS: return handle_list_certs;
+    case CRADLE_BRIDGE_INSTALL: return handle_install;
+    case CRADLE_BRIDGE_DELETE_KEY: return handle_delete_key;
+    case CRADLE_BRIDGE_DELETE_CERT: return handle_delete_cert;
+    default: return NULL;
+    }
+}
+
+static void
+serve_request (Session           *session,
+               CradleBridgeFrame *frame)
+{
+  Handler handler = handler_for (frame->header.type);
+  g_autoptr(CradleCborValue) request = NULL;
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  session->request_id = frame->header.request_id;
+  if (frame->header.type == CRADLE_BRIDGE_CANCEL)
+    return;   /* nothing is running: nothing to cancel */
+  if (handler == NULL || (frame->header.flags & CRADLE_BRIDGE_FLAG_RESPONSE) != 0)
+    {
+      send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_UNSUPPORTED,
+                  "the device does not take this message from the host");
+      return;
+    }
+  if (frame->header.request_id == 0)
+    {
+      send_error (session, 0, CRADLE_BRIDGE_E_MALFORMED, "request id 0 is reserved");
+      return;
+    }
+  if (!session->greeted && frame->header.type != CRADLE_BRIDGE_HELLO)
+    {
+      send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_NOT_READY, "send HELLO first");
+      return;
+    }
+  request = cradle_cbor_decode_map (g_bytes_get_data (frame->payload, NULL),
+                                    g_bytes_get_size (frame->payload), &error);
+  if (request == NULL)
+    {
+      send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_MALFORMED, error->message);
+      return;
+    }
+
+  reply = handler (session, request, &error);
+  if (reply == NULL)
+    {
+      /* A malformed field is the host's fault, whatever the handler was doing. */
+      if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA) &&
+          g_str_has_prefix (error->message, "Malformed message"))
+        send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_MALFORMED, error->message);
+      else if (frame->header.type == CRADLE_BRIDGE_HELLO &&
+               g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED))
+        send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_UNSUPPORTED_VERSION, error->message);
+      else if (frame->header.type == CRADLE_BRIDGE_GENERATE_KEY &&
+               g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED))
+        send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_UNSUPPORTED_KEY_TYPE, error->message);
+      else
+        send_gerror (session, frame->header.request_id, error);
+      return;
+    }
+  send_frame (session, frame->header.type, CRADLE_BRIDGE_FLAG_RESPONSE, frame->header.request_id, reply);
+}
+
+void
+cradle_agent_session_run (CradleAgentConfig     *config,
+                          CradleBridgeTransport *transport)
+{
+  Session session = { .config = config, .transport = transport };
+
+  g_info ("Session opened on %s", cradle_bridge_transport_get_id (transport));
+  for (;;)
+    {
+      g_autoptr(CradleBridgeFrame) frame = NULL;
+      g_autoptr(GError) error = NULL;
+
+      /* A host may sit idle between requests for as long as it likes. */
+      frame = cradle_bridge_transport_receive_frame (transport, 60 * 1000, NULL, &error);
+      if (frame == NULL)
+        {
+          if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT))
+            continue;
+          if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
+            break;
+          /* The framing is broken: say so once, then end this session only. */
+          send_error (&session, 0, CRADLE_BRIDGE_E_MALFORMED, error->message);
+          break;
+        }
+      serve_request (&session, frame);
+    }
+  cradle_bridge_transport_close (transport);
+  g_info ("Session closed");
+}
+
+void
+cradle_agent_session_refuse_busy (CradleBridgeTransport *transport)
+{
+  g_autoptr(GBytes) payload = cradle_bridge_error_payload (CRADLE_BRIDGE_E_BUSY,
+                                                           "the device is in a session with another host");
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_ERROR, CRADLE_BRIDGE_FLAG_RESPONSE,
+                                                        0, payload);
+
+  cradle_bridge_transport_send (transport, frame, NULL, NULL);
+  cradle_bridge_transport_close (transport);
+}

@@ -1,0 +1,269 @@
+/* cradle-agent.c: the device side of Cradle
+ *
+ * On a Linux device it would serve the USB binding through FunctionFS; on
+ * these machines it runs as the device simulator, listening on
+ * $XDG_RUNTIME_DIR/cradle/devices/<serial>.sock (or serving one session on an
+ * inherited socket with --fd, for tests).
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <cradle/cradle.h>
+
+#include "cradle-agent-session-private.h"
+#include "cradle-bridge-socket-private.h"
+
+typedef struct {
+  CradleAgentConfig *config;
+  GMainLoop         *loop;
+  char              *socket_path;
+  gint               busy;   /* atomic: a session is open */
+} Agent;
+
+typedef struct {
+  Agent                 *agent;
+  CradleBridgeTransport *transport;
+} SessionJob;
+
+static gpointer
+session_thread (gpointer data)
+{
+  SessionJob *job = data;
+
+  cradle_agent_session_run (job->agent->config, job->transport);
+  g_object_unref (job->transport);
+  g_atomic_int_set (&job->agent->busy, 0);
+  g_free (job);
+  return NULL;
+}
+
+static gboolean
+on_incoming (GSocketService    *service,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             gpointer           user_data)
+{
+  Agent *agent = user_data;
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_strdup_printf ("socket:%s", agent->config->serial);
+  int fd = dup (g_socket_get_fd (socket));
+
+  transport = fd >= 0 ? cradle_bridge_socket_new_for_fd (fd, id, &error) : NULL;
+  if (transport == NULL)
+    {
+      g_warning ("Could not take a connection: %s", error != NULL ? error->message : g_strerror (errno));
+      return TRUE;
+    }
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+
+  if (!g_atomic_int_compare_and_exchange (&agent->busy, 0, 1))
+    {
+      cradle_agent_session_refuse_busy (transport);
+      return TRUE;
+    }
+  {
+    SessionJob *job = g_new0 (SessionJob, 1);
+
+    job->agent = agent;
+    job->transport = g_steal_pointer (&transport);
+    g_thread_unref (g_thread_new ("cradle-session", session_thread, job));
+  }
+  return TRUE;
+}
+
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_main_loop_quit (((Agent *) user_data)->loop);
+  return G_SOURCE_REMOVE;
+}
+
+/* A socket file nobody answers on is left over from a crash: remove it. */
+static gboolean
+claim_socket_path (const char  *path,
+                   GError     **error)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
+  g_autoptr(GSocketConnection) existing = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  existing = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, NULL);
+  if (existing != NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY,
+                   "Another agent already serves %s. Stop it, or give this one another --serial.", path);
+      return FALSE;
+    }
+  g_unlink (path);
+  return TRUE;
+}
+
+static gboolean
+listen_and_serve (Agent   *agent,
+                  GError **error)
+{
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autofree char *folder = cradle_bridge_socket_dup_devices_dir ();
+
+  if (!cradle_paths_ensure_private_dir (folder, error))
+    return FALSE;
+  if (agent->socket_path == NULL)
+    {
+      g_autofree char *name = g_strdup_printf ("%s.sock", agent->config->serial);
+
+      agent->socket_path = g_build_filename (folder, name, NULL);
+    }
+  if (!claim_socket_path (agent->socket_path, error))
+    return FALSE;
+
+  address = g_unix_socket_address_new (agent->socket_path);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
+    {
+      g_prefix_error (error, "Could not listen on %s: ", agent->socket_path);
+      return FALSE;
+    }
+  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), agent);
+  g_socket_service_start (service);
+
+  g_unix_signal_add (SIGTERM, on_quit_signal, agent);
+  g_unix_signal_add (SIGINT, on_quit_signal, agent);
+  g_print ("cradle-agent: device %s (%s) listening on %s\n",
+           agent->config->serial, agent->config->model, agent->socket_path);
+  g_main_loop_run (agent->loop);
+
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_unlink (agent->socket_path);
+  return TRUE;
+}
+
+static gboolean
+parse_policies (CradleAgentConfig  *config,
+                const char         *all,
+                const char * const *per_operation,
+                GError            **error)
+{
+  CradleConfirmPolicy base = CRADLE_CONFIRM_ASK;
+
+  if (all != NULL && !cradle_confirm_policy_parse (all, &base, error))
+    return FALSE;
+  for (guint i = 0; i < CRADLE_CONFIRM_N_OPERATIONS; i++)
+    {
+      config->policy[i] = base;
+      if (per_operation[i] != NULL && !cradle_confirm_policy_parse (per_operation[i], &config->policy[i], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *serial = NULL;
+  g_autofree char *model = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *socket_path = NULL;
+  g_autofree char *confirm = NULL;
+  g_autofree char *confirm_generate = NULL;
+  g_autofree char *confirm_sign = NULL;
+  g_autofree char *confirm_root = NULL;
+  gboolean privileged = FALSE;
+  gboolean verbose = FALSE;
+  int fd = -1;
+  int confirm_max = 600;
+  GOptionEntry entries[] = {
+    { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial number of the simulated device", "SERIAL" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name it reports", "MODEL" },
+    { "store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of its keys and certificate stores", "DIR" },
+    { "privileged", 0, 0, G_OPTION_ARG_NONE, &privileged, "Allow changes to the system stores", NULL },
+    { "confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "ask (default), approve, decline or never", "POLICY" },
+    { "confirm-generate", 0, 0, G_OPTION_ARG_STRING, &confirm_generate, "Policy for key generation", "POLICY" },
+    { "confirm-sign", 0, 0, G_OPTION_ARG_STRING, &confirm_sign, "Policy for signing requests", "POLICY" },
+    { "confirm-root", 0, 0, G_OPTION_ARG_STRING, &confirm_root, "Policy for trusting a new root", "POLICY" },
+    { "confirm-timeout", 0, 0, G_OPTION_ARG_INT, &confirm_max, "Seconds to wait for an answer (600)", "SECONDS" },
+    { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
+    { "fd", 0, 0, G_OPTION_ARG_INT, &fd, "Serve one session on this connected socket, then exit", "FD" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say what happens", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- the Cradle device agent and simulator");
+  g_autoptr(GError) error = NULL;
+  const char *per_operation[CRADLE_CONFIRM_N_OPERATIONS];
+  CradleAgentConfig config = { 0 };
+  Agent agent = { 0 };
+
+  setlocale (LC_ALL, "");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("cradle-agent: %s\n", error->message);
+      return 2;
+    }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  per_operation[CRADLE_CONFIRM_GENERATE_KEY] = confirm_generate;
+  per_operation[CRADLE_CONFIRM_SIGN] = confirm_sign;
+  per_operation[CRADLE_CONFIRM_ROOT] = confirm_root;
+  if (!parse_policies (&config, confirm, per_operation, &error))
+    {
+      g_printerr ("cradle-agent: %s\n", error->message);
+      return 2;
+    }
+  config.serial = g_strdup (serial != NULL ? serial : "SIM-0001");
+  config.model = g_strdup (model != NULL ? model : "Cradle Simulator");
+  config.manufacturer = g_strdup ("Cradle");
+  config.privileged = privileged;
+  config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
+  if (store == NULL)
+    store = g_build_filename (g_get_user_data_dir (), "cradle-agent", config.serial, NULL);
+
+  config.keystore = cradle_agent_keystore_open (store, privileged, &error);
+  if (config.keystore == NULL)
+    {
+      g_printerr ("cradle-agent: %s\n", error->message);
+      return 1;
+    }
+
+  if (fd >= 0)
+    {
+      g_autoptr(CradleBridgeTransport) transport = cradle_bridge_socket_new_for_fd (fd, "socket:fd", &error);
+
+      if (transport == NULL)
+        {
+          g_printerr ("cradle-agent: %s\n", error->message);
+          return 1;
+        }
+      cradle_agent_session_run (&config, transport);
+    }
+  else
+    {
+      agent.config = &config;
+      agent.loop = g_main_loop_new (NULL, FALSE);
+      agent.socket_path = g_steal_pointer (&socket_path);
+      if (!listen_and_serve (&agent, &error))
+        {
+          g_printerr ("cradle-agent: %s\n", error->message);
+          return 1;
+        }
+      g_main_loop_unref (agent.loop);
+      g_free (agent.socket_path);
+    }
+
+  g_clear_object (&config.keystore);
+  g_free (config.serial);
+  g_free (config.model);
+  g_free (config.manufacturer);
+  return 0;
+}

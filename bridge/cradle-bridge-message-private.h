@@ -1,0 +1,50 @@
+/* cradle-bridge-message-private.h: field keys and error codes of bridge v1
+ *
+ * docs/bridge-protocol.md is the reference; these names follow it.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "cradle-bridge-cbor-private.h"
+
+G_BEGIN_DECLS
+
+/* Error codes carried by ERROR frames (section 4, ERROR). */
+typedef enum {
+  CRADLE_BRIDGE_E_MALFORMED = 1,
+  CRADLE_BRIDGE_E_UNSUPPORTED_VERSION = 2,
+  CRADLE_BRIDGE_E_UNSUPPORTED = 3,
+  CRADLE_BRIDGE_E_NOT_READY = 4,
+  CRADLE_BRIDGE_E_NOT_FOUND = 5,
+  CRADLE_BRIDGE_E_DECLINED = 6,
+  CRADLE_BRIDGE_E_CANCELLED = 7,
+  CRADLE_BRIDGE_E_TIMED_OUT = 8,
+  CRADLE_BRIDGE_E_PERMISSION_DENIED = 9,
+  CRADLE_BRIDGE_E_INVALID_REQUEST = 10,
+  CRADLE_BRIDGE_E_UNSUPPORTED_KEY_TYPE = 11,
+  CRADLE_BRIDGE_E_TOO_LARGE = 12,
+  CRADLE_BRIDGE_E_BUSY = 13,
+  CRADLE_BRIDGE_E_INTERNAL = 14,
+} CradleBridgeErrorCode;
+
+/* KEEPALIVE status */
+#define CRADLE_BRIDGE_WAITING_FOR_USER 1
+#define CRADLE_BRIDGE_PROCESSING 2
+
+/* SIGN purposes */
+#define CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST 1
+
+/* Timing the host keeps (section 4, KEEPALIVE). */
+#define CRADLE_BRIDGE_IDLE_TIMEOUT_MS 10000
+#define CRADLE_BRIDGE_KEEPALIVE_INTERVAL_MS 1000
+
+const char *cradle_bridge_error_code_to_string (guint                  code);
+GBytes     *cradle_bridge_error_payload        (CradleBridgeErrorCode  code,
+                                                const char            *message);
+guint       cradle_bridge_error_code_for       (const GError          *error);
+void        cradle_bridge_error_to_gerror      (const CradleCborValue *payload,
+                                                const char            *operation,
+                                                GError               **error);
+
+G_END_DECLS

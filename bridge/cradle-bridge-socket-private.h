@@ -1,0 +1,19 @@
+/* cradle-bridge-socket-private.h: the simulator's Unix-socket transport */
+#pragma once
+
+#include "cradle-bridge-transport-private.h"
+
+G_BEGIN_DECLS
+
+#define CRADLE_TYPE_BRIDGE_SOCKET (cradle_bridge_socket_get_type ())
+G_DECLARE_FINAL_TYPE (CradleBridgeSocket, cradle_bridge_socket, CRADLE, BRIDGE_SOCKET, CradleBridgeTransport)
+
+CradleBridgeTransport *cradle_bridge_socket_connect  (const char  *path,
+                                                      GError     **error);
+CradleBridgeTransport *cradle_bridge_socket_new_for_fd (int         fd,
+                                                      const char  *id,
+                                                      GError     **error);
+char                  *cradle_bridge_socket_dup_devices_dir (void);
+GPtrArray             *cradle_bridge_socket_list_paths (void);
+
+G_END_DECLS

@@ -1,0 +1,233 @@
+/* cradle-bridge-socket.c: simulated devices over a Unix socket
+ *
+ * A simulated device listens at $XDG_RUNTIME_DIR/cradle/devices/<serial>.sock;
+ * one connection is one session, like one plug-in over USB.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <gio/gunixsocketaddress.h>
+#include <cradle/cradle.h>
+
+#include "cradle-bridge-socket-private.h"
+
+struct _CradleBridgeSocket
+{
+  CradleBridgeTransport parent_instance;
+
+  /* Owned */
+  GSocket *socket;
+};
+
+G_DEFINE_FINAL_TYPE (CradleBridgeSocket, cradle_bridge_socket, CRADLE_TYPE_BRIDGE_TRANSPORT)
+
+static void
+set_gone (GError     **error,
+          const char  *id,
+          const char  *why)
+{
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
+               "The device %s went away (%s). Connect it again to continue.", id, why);
+}
+
+static gboolean
+cradle_bridge_socket_send (CradleBridgeTransport  *transport,
+                           GBytes                 *frame,
+                           GCancellable           *cancellable,
+                           GError                **error)
+{
+  CradleBridgeSocket *self = CRADLE_BRIDGE_SOCKET (transport);
+  const guint8 *data;
+  gsize size;
+  gsize offset = 0;
+
+  if (self->socket == NULL)
+    {
+      set_gone (error, cradle_bridge_transport_get_id (transport), "the session is closed");
+      return FALSE;
+    }
+  data = g_bytes_get_data (frame, &size);
+  while (offset < size)
+    {
+      g_autoptr(GError) local_error = NULL;
+      gssize sent = g_socket_send (self->socket, (const char *) data + offset, size - offset,
+                                   cancellable, &local_error);
+
+      if (sent < 0)
+        {
+          if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          else
+            set_gone (error, cradle_bridge_transport_get_id (transport), local_error->message);
+          return FALSE;
+        }
+      offset += (gsize) sent;
+    }
+  return TRUE;
+}
+
+static gssize
+cradle_bridge_socket_receive (CradleBridgeTransport  *transport,
+                              guint8                 *buffer,
+                              gsize                   size,
+                              guint                   timeout_ms,
+                              GCancellable           *cancellable,
+                              GError                **error)
+{
+  CradleBridgeSocket *self = CRADLE_BRIDGE_SOCKET (transport);
+  g_autoptr(GError) local_error = NULL;
+  gssize got;
+
+  if (self->socket == NULL)
+    {
+      set_gone (error, cradle_bridge_transport_get_id (transport), "the session is closed");
+      return -1;
+    }
+  if (!g_socket_condition_timed_wait (self->socket, G_IO_IN, (gint64) timeout_ms * 1000,
+                                      cancellable, &local_error))
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        return 0;
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return -1;
+    }
+  got = g_socket_receive (self->socket, (char *) buffer, size, cancellable, &local_error);
+  if (got < 0)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        set_gone (error, cradle_bridge_transport_get_id (transport), local_error->message);
+      return -1;
+    }
+  if (got == 0)
+    {
+      set_gone (error, cradle_bridge_transport_get_id (transport), "the agent closed the session");
+      return -1;
+    }
+  return got;
+}
+
+static void
+cradle_bridge_socket_close (CradleBridgeTransport *transport)
+{
+  CradleBridgeSocket *self = CRADLE_BRIDGE_SOCKET (transport);
+
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+}
+
+static void
+cradle_bridge_socket_dispose (GObject *object)
+{
+  cradle_bridge_socket_close (CRADLE_BRIDGE_TRANSPORT (object));
+  G_OBJECT_CLASS (cradle_bridge_socket_parent_class)->dispose (object);
+}
+
+static void
+cradle_bridge_socket_class_init (CradleBridgeSocketClass *klass)
+{
+  CradleBridgeTransportClass *transport_class = CRADLE_BRIDGE_TRANSPORT_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->dispose = cradle_bridge_socket_dispose;
+  transport_class->send = cradle_bridge_socket_send;
+  transport_class->receive = cradle_bridge_socket_receive;
+  transport_class->close = cradle_bridge_socket_close;
+}
+
+static void
+cradle_bridge_socket_init (CradleBridgeSocket *self)
+{
+}
+
+/**
+ * cradle_bridge_socket_new_for_fd:
+ * @fd: a connected stream socket, owned by the transport from now on
+ */
+CradleBridgeTransport *
+cradle_bridge_socket_new_for_fd (int          fd,
+                                 const char  *id,
+                                 GError     **error)
+{
+  g_autoptr(GSocket) socket = g_socket_new_from_fd (fd, error);
+  CradleBridgeSocket *self;
+
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_blocking (socket, TRUE);
+  self = g_object_new (CRADLE_TYPE_BRIDGE_SOCKET, "kind", "socket", "id", id, NULL);
+  self->socket = g_steal_pointer (&socket);
+  return CRADLE_BRIDGE_TRANSPORT (self);
+}
+
+/* The device id of a socket path: socket:<file name without .sock>. */
+static char *
+id_for_path (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+
+  if (g_str_has_suffix (base, ".sock"))
+    base[strlen (base) - strlen (".sock")] = '\0';
+  return g_strdup_printf ("socket:%s", base);
+}
+
+CradleBridgeTransport *
+cradle_bridge_socket_connect (const char  *path,
+                              GError     **error)
+{
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GSocketAddress) address = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *id = id_for_path (path);
+  CradleBridgeSocket *self;
+
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL)
+    return NULL;
+  address = g_unix_socket_address_new (path);
+  if (!g_socket_connect (socket, address, NULL, &local_error))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
+                   "The simulated device at %s does not answer (%s). Start it again with cradle-agent.",
+                   path, local_error->message);
+      return NULL;
+    }
+  self = g_object_new (CRADLE_TYPE_BRIDGE_SOCKET, "kind", "socket", "id", id, NULL);
+  self->socket = g_steal_pointer (&socket);
+  return CRADLE_BRIDGE_TRANSPORT (self);
+}
+
+char *
+cradle_bridge_socket_dup_devices_dir (void)
+{
+  g_autofree char *runtime = cradle_paths_dup_runtime_dir ();
+
+  return g_build_filename (runtime, "devices", NULL);
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
+}
+
+/* Returns: (element-type utf8): the socket of every simulated device, sorted */
+GPtrArray *
+cradle_bridge_socket_list_paths (void)
+{
+  g_autofree char *folder = cradle_bridge_socket_dup_devices_dir ();
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      if (g_str_has_suffix (name, ".sock"))
+        g_ptr_array_add (paths, g_build_filename (folder, name, NULL));
+    }
+  g_ptr_array_sort (paths, compare_paths);
+  return paths;
+}

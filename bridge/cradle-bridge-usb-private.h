@@ -1,0 +1,84 @@
+/* cradle-bridge-usb-private.h: the bridge over USB (libusb), and the monitor that finds devices
+ *
+ * A Cradle device presents a vendor interface 0xFF/0x43/0x01 with one bulk IN
+ * and one bulk OUT endpoint (docs/bridge-protocol.md, 1.1). The monitor owns
+ * one libusb context and one thread that handles libusb's events; it makes a
+ * CradleBridgeUsb for each device with that interface and follows plugging.
+ *
+ * libusb.h stays out of this header: the host client and cradlectl include it.
+ */
+#pragma once
+
+#include "cradle-bridge-transport-private.h"
+
+G_BEGIN_DECLS
+
+#define CRADLE_BRIDGE_USB_INTERFACE_CLASS    0xFF
+#define CRADLE_BRIDGE_USB_INTERFACE_SUBCLASS 0x43
+#define CRADLE_BRIDGE_USB_INTERFACE_PROTOCOL 0x01
+/* The binding writes at most this much per bulk transfer. */
+#define CRADLE_BRIDGE_USB_TRANSFER_SIZE      (16 * 1024)
+
+/* CradleBridgeUsb: one plugged-in device.
+ *
+ * The device is opened and its interface claimed on the first send or
+ * receive, so listing devices needs no permission on them. close() ends the
+ * session: it fails what is in flight with CRADLE_ERROR_DEVICE_GONE and
+ * releases the device; a later send opens it again for a new session (which
+ * starts with HELLO). Once the device is unplugged every call fails with
+ * CRADLE_ERROR_DEVICE_GONE; the monitor makes a new object when it comes back.
+ *
+ * send and receive may run at the same time on two threads; two sends (or two
+ * receives) wait for each other. */
+#define CRADLE_TYPE_BRIDGE_USB (cradle_bridge_usb_get_type ())
+G_DECLARE_FINAL_TYPE (CradleBridgeUsb, cradle_bridge_usb, CRADLE, BRIDGE_USB, CradleBridgeTransport)
+
+guint16  cradle_bridge_usb_get_vendor_id        (CradleBridgeUsb  *self);
+guint16  cradle_bridge_usb_get_product_id       (CradleBridgeUsb  *self);
+/* TRUE once the device was unplugged. */
+gboolean cradle_bridge_usb_is_gone              (CradleBridgeUsb  *self);
+/* How long one bulk OUT transfer may wait for the device (default 10 s). */
+void     cradle_bridge_usb_set_send_timeout     (CradleBridgeUsb  *self,
+                                                 guint             timeout_ms);
+
+/* CradleBridgeUsbMonitor: the Cradle devices on USB.
+ *
+ * Signals are emitted on the thread-default main context of the thread that
+ * made the monitor:
+ *   device-added (CradleBridgeTransport *transport): a device arrived after
+ *     the monitor was made (those present before are in dup_transports);
+ *   device-removed (const char *id): a device listed before was unplugged;
+ *     its transport already fails with CRADLE_ERROR_DEVICE_GONE.
+ *
+ * Transports keep working after the monitor is gone (they keep the libusb
+ * context and its event thread alive), but unplugging is then noticed only
+ * through libusb's own errors. */
+#define CRADLE_TYPE_BRIDGE_USB_MONITOR (cradle_bridge_usb_monitor_get_type ())
+G_DECLARE_FINAL_TYPE (CradleBridgeUsbMonitor, cradle_bridge_usb_monitor, CRADLE, BRIDGE_USB_MONITOR, GObject)
+
+/* Fails with CRADLE_ERROR_NOT_SUPPORTED when this system has no USB. */
+CradleBridgeUsbMonitor *cradle_bridge_usb_monitor_new            (GError                 **error);
+/* Returns: (transfer full) (element-type CradleBridgeTransport): the devices
+ * present now, sorted by id. Needs no main loop. */
+GPtrArray              *cradle_bridge_usb_monitor_dup_transports (CradleBridgeUsbMonitor  *self);
+
+/* Between the monitor and the transport only. */
+struct libusb_device;
+typedef struct _CradleBridgeUsbContext CradleBridgeUsbContext;
+
+CradleBridgeUsbContext *cradle_bridge_usb_context_ref   (CradleBridgeUsbContext  *context);
+void                    cradle_bridge_usb_context_unref (CradleBridgeUsbContext  *context);
+
+/* CRADLE_ERROR_NOT_SUPPORTED when @device has no Cradle interface. */
+CradleBridgeUsb *cradle_bridge_usb_new_for_device (CradleBridgeUsbContext  *context,
+                                                   struct libusb_device    *device,
+                                                   GError                 **error);
+/* Called when libusb reports the device left: fails what is in flight. */
+void             cradle_bridge_usb_mark_gone      (CradleBridgeUsb         *self);
+/* Converts a negative libusb error code into a CRADLE_ERROR saying what to do. */
+void             cradle_bridge_usb_set_error      (GError                 **error,
+                                                   int                      code,
+                                                   const char              *id,
+                                                   const char              *doing);
+
+G_END_DECLS

@@ -1,0 +1,839 @@
+/* cradle-bridge-usb.c: the bridge over a USB vendor interface's bulk endpoints
+ *
+ * Transfers are asynchronous libusb transfers: the monitor's event thread
+ * completes them and the calling thread waits on a GCond. That way an unplug
+ * (the hotplug "left" event), close() or a GCancellable can cancel a transfer
+ * that is in flight, which libusb's synchronous API cannot do.
+ *
+ * Locks, always taken in this order: open_lock (opening, closing, clearing a
+ * halt: calls that must not overlap with close), then state_lock (what the
+ * event thread touches). libusb_open/close are never called under state_lock:
+ * libusb_close waits for the event thread, which may be waiting for
+ * state_lock in a transfer callback.
+ */
+#include "config.h"
+
+#include <libusb.h>
+
+#include <cradle/cradle.h>
+
+#include "cradle-bridge-usb-private.h"
+
+#define DEFAULT_SEND_TIMEOUT_MS 10000
+
+/* libusb names the struct only; g_autoptr needs a type name. */
+typedef struct libusb_config_descriptor UsbConfigDescriptor;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsbConfigDescriptor, libusb_free_config_descriptor)
+
+typedef enum {
+  STOP_NONE,
+  STOP_GONE,       /* unplugged */
+  STOP_CLOSED,     /* close() ended the session */
+  STOP_CANCELLED,  /* the caller's GCancellable */
+} StopReason;
+
+/* One transfer in flight; lives on the waiting thread's stack. */
+typedef struct {
+  CradleBridgeUsb        *self;
+  struct libusb_transfer *transfer;
+  gboolean                done;
+  StopReason              stop;
+} Pending;
+
+struct _CradleBridgeUsb
+{
+  CradleBridgeTransport   parent_instance;
+
+  /* Owned */
+  CradleBridgeUsbContext *context;      /* keeps libusb and its event thread alive */
+  libusb_device          *device;
+  libusb_device_handle   *handle;       /* NULL until first used, and after close */
+  guint8                 *out_buffer;   /* a copy of the chunk being sent */
+  guint8                 *in_buffer;    /* the last bulk IN transfer */
+  gsize                   in_start;     /* in_buffer[in_start, in_end) is not handed out yet */
+  gsize                   in_end;
+  guint                   in_session;   /* the session in_buffer came from */
+
+  GMutex                  open_lock;
+  GMutex                  send_lock;    /* one frame at a time */
+  GMutex                  receive_lock;
+  GMutex                  state_lock;
+  GCond                   state_cond;
+  /* Under state_lock */
+  GPtrArray              *pending;      /* of Pending, borrowed */
+  gboolean                gone;
+  guint                   session;      /* bumped by close(): older operations stop */
+
+  /* From the descriptors; fixed */
+  guint                   send_timeout_ms;
+  guint16                 vendor_id;
+  guint16                 product_id;
+  guint8                  interface_number;
+  guint8                  alt_setting;
+  guint8                  endpoint_in;
+  guint8                  endpoint_out;
+  guint16                 max_packet_out;
+};
+
+G_DEFINE_FINAL_TYPE (CradleBridgeUsb, cradle_bridge_usb, CRADLE_TYPE_BRIDGE_TRANSPORT)
+
+static const char *
+id_of (CradleBridgeUsb *self)
+{
+  return cradle_bridge_transport_get_id (CRADLE_BRIDGE_TRANSPORT (self));
+}
+
+void
+cradle_bridge_usb_set_error (GError     **error,
+                             int          code,
+                             const char  *id,
+                             const char  *doing)
+{
+  const char *name = libusb_error_name (code);
+
+  switch (code)
+    {
+    case LIBUSB_ERROR_NO_DEVICE:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
+                   "The USB device %s was unplugged while %s (%s). Connect it again.",
+                   id, doing, name);
+      break;
+    case LIBUSB_ERROR_ACCESS:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "No permission to use the USB device %s while %s (%s). "
+                   "Install Cradle's udev rule 70-cradle.rules in /etc/udev/rules.d "
+                   "(or ask your administrator to), then unplug the device and connect it again.",
+                   id, doing, name);
+      break;
+    case LIBUSB_ERROR_BUSY:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY,
+                   "The USB device %s is in use by another program while %s (%s). "
+                   "Close the other program (another Cradle window or cradlectl), then try again.",
+                   id, doing, name);
+      break;
+    case LIBUSB_ERROR_TIMEOUT:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT,
+                   "The USB device %s stopped answering while %s (%s). "
+                   "Check that the Cradle agent runs on it, then connect it again.",
+                   id, doing, name);
+      break;
+    case LIBUSB_ERROR_NOT_SUPPORTED:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "This system's USB support cannot do what is needed while %s with the device %s (%s).",
+                   doing, id, name);
+      break;
+    case LIBUSB_ERROR_PIPE:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "The USB device %s refused the transfer while %s (%s: the endpoint stalled twice). "
+                   "Unplug the device and connect it again.",
+                   id, doing, name);
+      break;
+    default:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "USB error with the device %s while %s (%s). Unplug the device and connect it again.",
+                   id, doing, name);
+      break;
+    }
+}
+
+/* A finished transfer's status as a libusb error code, so that one function
+ * turns both kinds into a message. */
+static int
+status_to_code (enum libusb_transfer_status status)
+{
+  switch (status)
+    {
+    case LIBUSB_TRANSFER_COMPLETED: return LIBUSB_SUCCESS;
+    case LIBUSB_TRANSFER_TIMED_OUT: return LIBUSB_ERROR_TIMEOUT;
+    case LIBUSB_TRANSFER_STALL: return LIBUSB_ERROR_PIPE;
+    case LIBUSB_TRANSFER_NO_DEVICE: return LIBUSB_ERROR_NO_DEVICE;
+    case LIBUSB_TRANSFER_OVERFLOW: return LIBUSB_ERROR_OVERFLOW;
+    case LIBUSB_TRANSFER_CANCELLED: return LIBUSB_ERROR_INTERRUPTED;
+    case LIBUSB_TRANSFER_ERROR:
+    default: return LIBUSB_ERROR_IO;
+    }
+}
+
+static void
+set_stop_error (CradleBridgeUsb  *self,
+                StopReason        stop,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  switch (stop)
+    {
+    case STOP_CANCELLED:
+      if (!g_cancellable_set_error_if_cancelled (cancellable, error))
+        g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
+      break;
+    case STOP_CLOSED:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
+                   "The session with the USB device %s was closed", id_of (self));
+      break;
+    case STOP_GONE:
+    case STOP_NONE:
+    default:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
+                   "The USB device %s was unplugged. Connect it again.", id_of (self));
+      break;
+    }
+}
+
+/* Under state_lock. */
+static void
+cancel_pending_locked (CradleBridgeUsb *self,
+                       StopReason       stop)
+{
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      Pending *pending = g_ptr_array_index (self->pending, i);
+
+      if (pending->stop == STOP_NONE)
+        pending->stop = stop;
+      /* NOT_FOUND when it is completing already: its callback comes anyway. */
+      libusb_cancel_transfer (pending->transfer);
+    }
+  g_cond_broadcast (&self->state_cond);
+}
+
+void
+cradle_bridge_usb_mark_gone (CradleBridgeUsb *self)
+{
+  g_mutex_lock (&self->state_lock);
+  if (!self->gone)
+    g_debug ("USB device %s is gone", id_of (self));
+  self->gone = TRUE;
+  cancel_pending_locked (self, STOP_GONE);
+  g_mutex_unlock (&self->state_lock);
+}
+
+gboolean
+cradle_bridge_usb_is_gone (CradleBridgeUsb *self)
+{
+  gboolean gone;
+
+  g_return_val_if_fail (CRADLE_IS_BRIDGE_USB (self), TRUE);
+
+  g_mutex_lock (&self->state_lock);
+  gone = self->gone;
+  g_mutex_unlock (&self->state_lock);
+  return gone;
+}
+
+/* On the event thread. */
+static void LIBUSB_CALL
+transfer_done_cb (struct libusb_transfer *transfer)
+{
+  Pending *pending = transfer->user_data;
+  CradleBridgeUsb *self = pending->self;
+
+  g_mutex_lock (&self->state_lock);
+  g_ptr_array_remove_fast (self->pending, pending);
+  pending->done = TRUE;
+  g_cond_broadcast (&self->state_cond);
+  g_mutex_unlock (&self->state_lock);
+}
+
+static void
+cancellable_cancelled_cb (GCancellable    *cancellable,
+                          CradleBridgeUsb *self)
+{
+  g_mutex_lock (&self->state_lock);
+  g_cond_broadcast (&self->state_cond);
+  g_mutex_unlock (&self->state_lock);
+}
+
+/* Runs one bulk transfer and waits for it. Returns a libusb code (0 on
+ * success; TIMEOUT may come with a partial @actual), or sets @stop when an
+ * unplug, close() or @cancellable ended it. */
+static int
+run_transfer (CradleBridgeUsb       *self,
+              guint                  session,
+              libusb_device_handle  *handle,
+              guint8                 endpoint,
+              guint8                *buffer,
+              int                    length,
+              guint                  timeout_ms,
+              GCancellable          *cancellable,
+              int                   *actual,
+              StopReason            *stop)
+{
+  Pending pending = { .self = self };
+  gulong cancel_id = 0;
+  int code = LIBUSB_SUCCESS;
+
+  *actual = 0;
+  *stop = STOP_NONE;
+
+  pending.transfer = libusb_alloc_transfer (0);
+  if (pending.transfer == NULL)
+    return LIBUSB_ERROR_NO_MEM;
+  /* libusb takes 0 as "no timeout" */
+  libusb_fill_bulk_transfer (pending.transfer, handle, endpoint, buffer, length,
+                             transfer_done_cb, &pending, MAX (timeout_ms, 1));
+
+  /* Outside state_lock: the handler runs at once when already cancelled. */
+  if (cancellable != NULL)
+    cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (cancellable_cancelled_cb),
+                                       self, NULL);
+
+  g_mutex_lock (&self->state_lock);
+  /* Checked under the lock that mark_gone and close take, so that no
+   * transfer starts after they cancelled what was in flight. */
+  if (self->gone)
+    *stop = STOP_GONE;
+  else if (self->session != session)
+    *stop = STOP_CLOSED;
+  else if (g_cancellable_is_cancelled (cancellable))
+    *stop = STOP_CANCELLED;
+  else
+    {
+      code = libusb_submit_transfer (pending.transfer);
+      if (code == LIBUSB_SUCCESS)
+        {
+          g_ptr_array_add (self->pending, &pending);
+          while (!pending.done)
+            {
+              if (pending.stop == STOP_NONE && g_cancellable_is_cancelled (cancellable))
+                {
+                  pending.stop = STOP_CANCELLED;
+                  libusb_cancel_transfer (pending.transfer);
+                }
+              /* Bounded by the transfer's own timeout: libusb cancels it then. */
+              g_cond_wait (&self->state_cond, &self->state_lock);
+            }
+          *stop = pending.stop;
+          *actual = pending.transfer->actual_length;
+          code = status_to_code (pending.transfer->status);
+        }
+    }
+  g_mutex_unlock (&self->state_lock);
+
+  if (cancel_id != 0)
+    g_cancellable_disconnect (cancellable, cancel_id);
+  libusb_free_transfer (pending.transfer);
+  return code;
+}
+
+/* Under open_lock. */
+static int
+open_locked (CradleBridgeUsb       *self,
+             libusb_device_handle **handle_out,
+             const char           **doing)
+{
+  libusb_device_handle *handle = NULL;
+  int code;
+
+  *doing = "opening it";
+  code = libusb_open (self->device, &handle);
+  if (code < 0)
+    return code;
+
+  /* Lets a kernel driver that bound to the interface go; NOT_SUPPORTED where
+   * the platform has no such thing. */
+  code = libusb_set_auto_detach_kernel_driver (handle, 1);
+  if (code < 0 && code != LIBUSB_ERROR_NOT_SUPPORTED)
+    g_debug ("USB device %s: no automatic kernel driver detach: %s", id_of (self), libusb_error_name (code));
+
+  *doing = "claiming its Cradle interface";
+  code = libusb_claim_interface (handle, self->interface_number);
+  if (code == LIBUSB_SUCCESS && self->alt_setting != 0)
+    {
+      code = libusb_set_interface_alt_setting (handle, self->interface_number, self->alt_setting);
+      if (code < 0)
+        libusb_release_interface (handle, self->interface_number);
+    }
+  if (code < 0)
+    {
+      libusb_close (handle);
+      return code;
+    }
+
+  *handle_out = handle;
+  return LIBUSB_SUCCESS;
+}
+
+/* Opens the device for the first transfer of a session and returns the
+ * handle with the session it belongs to. */
+static gboolean
+ensure_open (CradleBridgeUsb       *self,
+             libusb_device_handle **handle_out,
+             guint                 *session_out,
+             GError               **error)
+{
+  g_autoptr(GMutexLocker) open_locker = g_mutex_locker_new (&self->open_lock);
+  libusb_device_handle *handle = NULL;
+  const char *doing = NULL;
+  gboolean gone;
+  int code;
+
+  g_mutex_lock (&self->state_lock);
+  gone = self->gone;
+  *handle_out = self->handle;
+  *session_out = self->session;
+  g_mutex_unlock (&self->state_lock);
+
+  if (gone)
+    {
+      set_stop_error (self, STOP_GONE, NULL, error);
+      return FALSE;
+    }
+  if (*handle_out != NULL)
+    return TRUE;
+
+  code = open_locked (self, &handle, &doing);
+  if (code < 0)
+    {
+      if (code == LIBUSB_ERROR_NO_DEVICE)
+        cradle_bridge_usb_mark_gone (self);
+      cradle_bridge_usb_set_error (error, code, id_of (self), doing);
+      return FALSE;
+    }
+
+  g_mutex_lock (&self->state_lock);
+  gone = self->gone;
+  if (!gone)
+    self->handle = handle;
+  *handle_out = handle;
+  *session_out = self->session;
+  g_mutex_unlock (&self->state_lock);
+
+  if (gone)
+    {
+      libusb_close (handle);
+      set_stop_error (self, STOP_GONE, NULL, error);
+      return FALSE;
+    }
+  g_debug ("USB device %s opened", id_of (self));
+  return TRUE;
+}
+
+/* After a stall: the device wants the halt cleared before the next transfer. */
+static gboolean
+clear_halt (CradleBridgeUsb       *self,
+            guint                  session,
+            libusb_device_handle  *handle,
+            guint8                 endpoint,
+            GError               **error)
+{
+  g_autoptr(GMutexLocker) open_locker = g_mutex_locker_new (&self->open_lock);
+  StopReason stop = STOP_NONE;
+  int code;
+
+  /* Under open_lock, the handle cannot be closed while we use it. */
+  g_mutex_lock (&self->state_lock);
+  if (self->gone)
+    stop = STOP_GONE;
+  else if (self->session != session)
+    stop = STOP_CLOSED;
+  g_mutex_unlock (&self->state_lock);
+  if (stop != STOP_NONE)
+    {
+      set_stop_error (self, stop, NULL, error);
+      return FALSE;
+    }
+
+  g_debug ("USB device %s: endpoint 0x%02x stalled, clearing the halt", id_of (self), endpoint);
+  code = libusb_clear_halt (handle, endpoint);
+  if (code < 0)
+    {
+      if (code == LIBUSB_ERROR_NO_DEVICE)
+        cradle_bridge_usb_mark_gone (self);
+      cradle_bridge_usb_set_error (error, code, id_of (self), "clearing a stalled endpoint");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Sends @length bytes (0 for a zero-length packet) in one bulk OUT transfer. */
+static gboolean
+send_chunk (CradleBridgeUsb       *self,
+            guint                  session,
+            libusb_device_handle  *handle,
+            const guint8          *data,
+            gsize                  length,
+            GCancellable          *cancellable,
+            GError               **error)
+{
+  gboolean retried = FALSE;
+
+  g_assert (length <= CRADLE_BRIDGE_USB_TRANSFER_SIZE);
+
+  for (;;)
+    {
+      StopReason stop;
+      int actual;
+      int code;
+
+      /* libusb's buffer is not const, and a GBytes may be read-only. */
+      if (length > 0)
+        memcpy (self->out_buffer, data, length);
+      code = run_transfer (self, session, handle, self->endpoint_out, self->out_buffer, (int) length,
+                           self->send_timeout_ms, cancellable, &actual, &stop);
+      if (stop != STOP_NONE)
+        {
+          set_stop_error (self, stop, cancellable, error);
+          return FALSE;
+        }
+      if (code == LIBUSB_ERROR_PIPE && !retried)
+        {
+          /* What went before the stall reached the device: send the rest. */
+          retried = TRUE;
+          actual = CLAMP (actual, 0, (int) length);
+          if (!clear_halt (self, session, handle, self->endpoint_out, error))
+            return FALSE;
+          if (length > 0 && (gsize) actual == length)
+            return TRUE;
+          data += actual;
+          length -= (gsize) actual;
+          continue;
+        }
+      if (code < 0)
+        {
+          if (code == LIBUSB_ERROR_NO_DEVICE)
+            cradle_bridge_usb_mark_gone (self);
+          cradle_bridge_usb_set_error (error, code, id_of (self), "sending to it");
+          if (actual > 0)
+            g_prefix_error (error, "Only %d of %" G_GSIZE_FORMAT " bytes were sent: ", actual, length);
+          return FALSE;
+        }
+      return TRUE;
+    }
+}
+
+static gboolean
+cradle_bridge_usb_send (CradleBridgeTransport  *transport,
+                        GBytes                 *frame,
+                        GCancellable           *cancellable,
+                        GError                **error)
+{
+  CradleBridgeUsb *self = CRADLE_BRIDGE_USB (transport);
+  g_autoptr(GMutexLocker) send_locker = g_mutex_locker_new (&self->send_lock);
+  libusb_device_handle *handle;
+  const guint8 *data;
+  gsize size;
+  gsize offset = 0;
+  guint session;
+
+  if (!ensure_open (self, &handle, &session, error))
+    return FALSE;
+
+  data = g_bytes_get_data (frame, &size);
+  /* At most 16 KiB a transfer: an Android accessory must read each one whole. */
+  while (offset < size)
+    {
+      gsize chunk = MIN (size - offset, CRADLE_BRIDGE_USB_TRANSFER_SIZE);
+
+      if (!send_chunk (self, session, handle, data + offset, chunk, cancellable, error))
+        return FALSE;
+      offset += chunk;
+    }
+  /* Every transfer but the last is a multiple of the packet size, so only the
+   * frame's length says whether its last packet was full. A full last packet
+   * does not end a transfer on the device side: a zero-length one does. */
+  if (size % self->max_packet_out == 0)
+    return send_chunk (self, session, handle, NULL, 0, cancellable, error);
+  return TRUE;
+}
+
+static gsize
+take_buffered (CradleBridgeUsb *self,
+               guint8          *buffer,
+               gsize            size)
+{
+  gsize n = MIN (size, self->in_end - self->in_start);
+
+  memcpy (buffer, self->in_buffer + self->in_start, n);
+  self->in_start += n;
+  return n;
+}
+
+static gssize
+cradle_bridge_usb_receive (CradleBridgeTransport  *transport,
+                           guint8                 *buffer,
+                           gsize                   size,
+                           guint                   timeout_ms,
+                           GCancellable           *cancellable,
+                           GError                **error)
+{
+  CradleBridgeUsb *self = CRADLE_BRIDGE_USB (transport);
+  g_autoptr(GMutexLocker) receive_locker = g_mutex_locker_new (&self->receive_lock);
+  libusb_device_handle *handle;
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean retried = FALSE;
+  gboolean tried = FALSE;
+  guint session;
+
+  if (size == 0)
+    return 0;
+  if (!ensure_open (self, &handle, &session, error))
+    return -1;
+
+  /* Bytes from an earlier transfer of this session come first. */
+  if (self->in_session == session && self->in_start < self->in_end)
+    return (gssize) take_buffered (self, buffer, size);
+  self->in_start = self->in_end = 0;
+
+  for (;;)
+    {
+      gint64 remaining_ms = (deadline - g_get_monotonic_time () + 999) / 1000;
+      StopReason stop;
+      int actual;
+      int code;
+
+      if (remaining_ms <= 0 && tried)
+        return 0;
+      tried = TRUE;
+
+      /* Always a whole 16 KiB: a buffer that is not a multiple of the packet
+       * size overflows when the device sends a full packet. */
+      code = run_transfer (self, session, handle, self->endpoint_in, self->in_buffer,
+                           CRADLE_BRIDGE_USB_TRANSFER_SIZE, (guint) CLAMP (remaining_ms, 1, G_MAXUINT),
+                           cancellable, &actual, &stop);
+      if (stop != STOP_NONE)
+        {
+          set_stop_error (self, stop, cancellable, error);
+          return -1;
+        }
+      if (code == LIBUSB_ERROR_PIPE && !retried)
+        {
+          retried = TRUE;
+          if (!clear_halt (self, session, handle, self->endpoint_in, error))
+            return -1;
+        }
+      else if (code < 0 && code != LIBUSB_ERROR_TIMEOUT)
+        {
+          if (code == LIBUSB_ERROR_NO_DEVICE)
+            cradle_bridge_usb_mark_gone (self);
+          cradle_bridge_usb_set_error (error, code, id_of (self), "reading from it");
+          return -1;
+        }
+
+      /* A timeout can still have moved some bytes. A zero-length packet
+       * only ended a frame whose last packet was full: read on. */
+      if (actual > 0)
+        {
+          self->in_session = session;
+          self->in_start = 0;
+          self->in_end = (gsize) MIN (actual, CRADLE_BRIDGE_USB_TRANSFER_SIZE);
+          return (gssize) take_buffered (self, buffer, size);
+        }
+      if (code == LIBUSB_ERROR_TIMEOUT)
+        return 0;
+    }
+}
+
+static void
+cradle_bridge_usb_close (CradleBridgeTransport *transport)
+{
+  CradleBridgeUsb *self = CRADLE_BRIDGE_USB (transport);
+  g_autoptr(GMutexLocker) open_locker = g_mutex_locker_new (&self->open_lock);
+  libusb_device_handle *handle;
+  gboolean gone;
+
+  g_mutex_lock (&self->state_lock);
+  self->session++;
+  cancel_pending_locked (self, STOP_CLOSED);
+  /* The handle must outlive its transfers; cancelled ones complete quickly. */
+  while (self->pending->len > 0)
+    g_cond_wait (&self->state_cond, &self->state_lock);
+  handle = g_steal_pointer (&self->handle);
+  gone = self->gone;
+  g_mutex_unlock (&self->state_lock);
+
+  if (handle == NULL)
+    return;
+  if (!gone)
+    libusb_release_interface (handle, self->interface_number);
+  libusb_close (handle);
+  g_debug ("USB device %s closed", id_of (self));
+}
+
+static void
+cradle_bridge_usb_finalize (GObject *object)
+{
+  CradleBridgeUsb *self = CRADLE_BRIDGE_USB (object);
+
+  cradle_bridge_usb_close (CRADLE_BRIDGE_TRANSPORT (self));
+
+  g_clear_pointer (&self->device, libusb_unref_device);
+  g_clear_pointer (&self->context, cradle_bridge_usb_context_unref);
+  g_clear_pointer (&self->out_buffer, g_free);
+  g_clear_pointer (&self->in_buffer, g_free);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_mutex_clear (&self->open_lock);
+  g_mutex_clear (&self->send_lock);
+  g_mutex_clear (&self->receive_lock);
+  g_mutex_clear (&self->state_lock);
+  g_cond_clear (&self->state_cond);
+
+  G_OBJECT_CLASS (cradle_bridge_usb_parent_class)->finalize (object);
+}
+
+static void
+cradle_bridge_usb_class_init (CradleBridgeUsbClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  CradleBridgeTransportClass *transport_class = CRADLE_BRIDGE_TRANSPORT_CLASS (klass);
+
+  object_class->finalize = cradle_bridge_usb_finalize;
+  transport_class->send = cradle_bridge_usb_send;
+  transport_class->receive = cradle_bridge_usb_receive;
+  transport_class->close = cradle_bridge_usb_close;
+}
+
+static void
+cradle_bridge_usb_init (CradleBridgeUsb *self)
+{
+  g_mutex_init (&self->open_lock);
+  g_mutex_init (&self->send_lock);
+  g_mutex_init (&self->receive_lock);
+  g_mutex_init (&self->state_lock);
+  g_cond_init (&self->state_cond);
+  self->pending = g_ptr_array_new ();
+  self->out_buffer = g_malloc (CRADLE_BRIDGE_USB_TRANSFER_SIZE);
+  /* Zeroed so that no uninitialised memory reaches the kernel (or umockdev,
+   * which copies IN buffers too). */
+  self->in_buffer = g_malloc0 (CRADLE_BRIDGE_USB_TRANSFER_SIZE);
+  self->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
+}
+
+/* The Cradle interface's bulk endpoints, or FALSE when @alt is not one. */
+static gboolean
+match_interface (const struct libusb_interface_descriptor  *alt,
+                 const struct libusb_endpoint_descriptor  **in,
+                 const struct libusb_endpoint_descriptor  **out)
+{
+  *in = NULL;
+  *out = NULL;
+
+  if (alt->bInterfaceClass != CRADLE_BRIDGE_USB_INTERFACE_CLASS ||
+      alt->bInterfaceSubClass != CRADLE_BRIDGE_USB_INTERFACE_SUBCLASS ||
+      alt->bInterfaceProtocol != CRADLE_BRIDGE_USB_INTERFACE_PROTOCOL)
+    return FALSE;
+
+  for (guint i = 0; i < alt->bNumEndpoints; i++)
+    {
+      const struct libusb_endpoint_descriptor *ep = &alt->endpoint[i];
+
+      if ((ep->bmAttributes & 0x03) != LIBUSB_TRANSFER_TYPE_BULK)
+        continue;
+      if ((ep->bEndpointAddress & LIBUSB_ENDPOINT_DIR_MASK) == LIBUSB_ENDPOINT_IN)
+        *in = *in == NULL ? ep : *in;
+      else
+        *out = *out == NULL ? ep : *out;
+    }
+  return *in != NULL && *out != NULL;
+}
+
+/* "usb:BUS-PORT.PORT" names the socket the device is plugged into, which
+ * stays the same across re-plugging; the address changes every time. */
+static char *
+make_id (libusb_device *device)
+{
+  guint8 ports[8];
+  int n = libusb_get_port_numbers (device, ports, G_N_ELEMENTS (ports));
+  GString *id = g_string_new (NULL);
+
+  g_string_append_printf (id, "usb:%u-", libusb_get_bus_number (device));
+  if (n <= 0)
+    {
+      g_string_append_printf (id, "%u", libusb_get_device_address (device));
+      return g_string_free (id, FALSE);
+    }
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (id, i == 0 ? "%u" : ".%u", ports[i]);
+  return g_string_free (id, FALSE);
+}
+
+CradleBridgeUsb *
+cradle_bridge_usb_new_for_device (CradleBridgeUsbContext  *context,
+                                  libusb_device           *device,
+                                  GError                 **error)
+{
+  g_autoptr(UsbConfigDescriptor) config = NULL;
+  g_autofree char *id = make_id (device);
+  struct libusb_device_descriptor desc;
+  CradleBridgeUsb *self;
+  int code;
+
+  /* Both come from what the kernel cached at enumeration: no I/O to the
+   * device, and no permission on it needed. */
+  code = libusb_get_device_descriptor (device, &desc);
+  if (code < 0)
+    {
+      cradle_bridge_usb_set_error (error, code, id, "reading its device descriptor");
+      return NULL;
+    }
+  code = libusb_get_active_config_descriptor (device, &config);
+  if (code == LIBUSB_ERROR_NOT_FOUND)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "The USB device %s (%04x:%04x) is not configured", id, desc.idVendor, desc.idProduct);
+      return NULL;
+    }
+  if (code < 0)
+    {
+      cradle_bridge_usb_set_error (error, code, id, "reading its configuration descriptor");
+      return NULL;
+    }
+
+  for (guint i = 0; i < config->bNumInterfaces; i++)
+    {
+      const struct libusb_interface *iface = &config->interface[i];
+
+      for (int a = 0; a < iface->num_altsetting; a++)
+        {
+          const struct libusb_interface_descriptor *alt = &iface->altsetting[a];
+          const struct libusb_endpoint_descriptor *in;
+          const struct libusb_endpoint_descriptor *out;
+          guint16 max_packet_out;
+
+          if (!match_interface (alt, &in, &out))
+            continue;
+          /* Bits 11-12 are extra transactions for isochronous endpoints. */
+          max_packet_out = out->wMaxPacketSize & 0x7ff;
+          if (max_packet_out == 0 || (in->wMaxPacketSize & 0x7ff) == 0)
+            continue;
+
+          self = g_object_new (CRADLE_TYPE_BRIDGE_USB, "kind", "usb", "id", id, NULL);
+          self->context = cradle_bridge_usb_context_ref (context);
+          self->device = libusb_ref_device (device);
+          self->vendor_id = desc.idVendor;
+          self->product_id = desc.idProduct;
+          self->interface_number = alt->bInterfaceNumber;
+          self->alt_setting = alt->bAlternateSetting;
+          self->endpoint_in = in->bEndpointAddress;
+          self->endpoint_out = out->bEndpointAddress;
+          self->max_packet_out = max_packet_out;
+          return self;
+        }
+    }
+
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+               "The USB device %s (%04x:%04x) has no Cradle interface", id, desc.idVendor, desc.idProduct);
+  return NULL;
+}
+
+guint16
+cradle_bridge_usb_get_vendor_id (CradleBridgeUsb *self)
+{
+  g_return_val_if_fail (CRADLE_IS_BRIDGE_USB (self), 0);
+  return self->vendor_id;
+}
+
+guint16
+cradle_bridge_usb_get_product_id (CradleBridgeUsb *self)
+{
+  g_return_val_if_fail (CRADLE_IS_BRIDGE_USB (self), 0);
+  return self->product_id;
+}
+
+void
+cradle_bridge_usb_set_send_timeout (CradleBridgeUsb *self,
+                                    guint            timeout_ms)
+{
+  g_return_if_fail (CRADLE_IS_BRIDGE_USB (self));
+  g_return_if_fail (timeout_ms > 0);
+  self->send_timeout_ms = timeout_ms;
+}

@@ -1,0 +1,172 @@
+/* cradle-device.h: a cradled device, through the bridge protocol */
+#pragma once
+
+#if !defined(CRADLE_INSIDE) && !defined(CRADLE_COMPILATION)
+#error "Only <cradle/cradle.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <cradle/cradle-macros.h>
+
+G_BEGIN_DECLS
+
+/* A certificate in one of the device's stores. */
+#define CRADLE_TYPE_DEVICE_CERT (cradle_device_cert_get_type ())
+CRADLE_PUBLIC
+G_DECLARE_FINAL_TYPE (CradleDeviceCert, cradle_device_cert, CRADLE, DEVICE_CERT, GObject)
+
+CRADLE_PUBLIC
+CradleDeviceCert *cradle_device_cert_new       (const char       *store,
+                                                const char       *scope,
+                                                GBytes           *der,
+                                                GBytes           *key_id);
+CRADLE_PUBLIC
+const char       *cradle_device_cert_get_store (CradleDeviceCert *self);
+CRADLE_PUBLIC
+const char       *cradle_device_cert_get_scope (CradleDeviceCert *self);
+CRADLE_PUBLIC
+GBytes           *cradle_device_cert_get_der   (CradleDeviceCert *self);
+CRADLE_PUBLIC
+GBytes           *cradle_device_cert_get_key_id (CradleDeviceCert *self);
+
+#define CRADLE_TYPE_DEVICE (cradle_device_get_type ())
+CRADLE_PUBLIC
+G_DECLARE_FINAL_TYPE (CradleDevice, cradle_device, CRADLE, DEVICE, GObject)
+
+/* Every device present now, USB and simulated; none is opened yet. */
+CRADLE_PUBLIC
+GPtrArray          *cradle_device_enumerate          (GCancellable      *cancellable,
+                                                      GError           **error);
+CRADLE_PUBLIC
+CradleDevice       *cradle_device_new_for_socket     (const char        *path,
+                                                      GError           **error);
+
+/* HELLO and GET_INFO. Blocks; see cradle_device_open_async(). */
+CRADLE_PUBLIC
+gboolean            cradle_device_open               (CradleDevice      *self,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+CRADLE_PUBLIC
+void                cradle_device_open_async         (CradleDevice      *self,
+                                                      GCancellable      *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer           user_data);
+CRADLE_PUBLIC
+gboolean            cradle_device_open_finish        (CradleDevice      *self,
+                                                      GAsyncResult      *result,
+                                                      GError           **error);
+CRADLE_PUBLIC
+void                cradle_device_close              (CradleDevice      *self);
+
+CRADLE_PUBLIC
+const char         *cradle_device_get_id             (CradleDevice      *self);
+CRADLE_PUBLIC
+const char         *cradle_device_get_transport      (CradleDevice      *self);
+/* Known once opened. */
+CRADLE_PUBLIC
+const char         *cradle_device_get_manufacturer   (CradleDevice      *self);
+CRADLE_PUBLIC
+const char         *cradle_device_get_model          (CradleDevice      *self);
+CRADLE_PUBLIC
+const char         *cradle_device_get_serial         (CradleDevice      *self);
+CRADLE_PUBLIC
+const char         *cradle_device_get_os             (CradleDevice      *self);
+CRADLE_PUBLIC
+const char         *cradle_device_get_agent_version  (CradleDevice      *self);
+CRADLE_PUBLIC
+guint               cradle_device_get_protocol_version (CradleDevice    *self);
+CRADLE_PUBLIC
+const char * const *cradle_device_get_key_types      (CradleDevice      *self);
+
+/* How long the device's user may take to confirm; 5 minutes by default. */
+CRADLE_PUBLIC
+void                cradle_device_set_confirm_timeout (CradleDevice     *self,
+                                                      guint              seconds);
+
+/* The device makes a key pair, pending enrollment, after its user confirms.
+ * Returns the key id; @public_key_info gets the DER SubjectPublicKeyInfo. */
+CRADLE_PUBLIC
+GBytes             *cradle_device_generate_key       (CradleDevice      *self,
+                                                      const char        *key_type,
+                                                      const char        *profile,
+                                                      GBytes           **public_key_info,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+/* The device signs a DER CertificationRequestInfo for its own key, after its
+ * user confirms; @algorithm gets the signature algorithm's name. */
+CRADLE_PUBLIC
+GBytes             *cradle_device_sign_request       (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      GBytes            *request_info,
+                                                      const char        *digest,
+                                                      char             **algorithm,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+/* @store and @scope: %NULL for all. Returns: (element-type CradleDeviceCert) */
+CRADLE_PUBLIC
+GPtrArray          *cradle_device_list_certs         (CradleDevice      *self,
+                                                      const char        *store,
+                                                      const char        *scope,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+/* Installs @certs (of CradleDeviceCert) atomically: all or none. */
+CRADLE_PUBLIC
+gboolean            cradle_device_install            (CradleDevice      *self,
+                                                      GPtrArray         *certs,
+                                                      guint             *added,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+CRADLE_PUBLIC
+gboolean            cradle_device_delete_key         (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+CRADLE_PUBLIC
+gboolean            cradle_device_delete_cert        (CradleDevice      *self,
+                                                      const char        *store,
+                                                      const char        *scope,
+                                                      GBytes            *sha256,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+
+/* The same operations without blocking: each runs in a worker thread and
+ * "waiting" is emitted on the caller's main context while the device waits
+ * for its user. */
+CRADLE_PUBLIC
+void       cradle_device_generate_key_async   (CradleDevice *self, const char *key_type, const char *profile,
+                                               GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+CRADLE_PUBLIC
+GBytes    *cradle_device_generate_key_finish  (CradleDevice *self, GAsyncResult *result,
+                                               GBytes **public_key_info, GError **error);
+CRADLE_PUBLIC
+void       cradle_device_sign_request_async   (CradleDevice *self, GBytes *key_id, GBytes *request_info,
+                                               const char *digest, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+CRADLE_PUBLIC
+GBytes    *cradle_device_sign_request_finish  (CradleDevice *self, GAsyncResult *result,
+                                               char **algorithm, GError **error);
+CRADLE_PUBLIC
+void       cradle_device_list_certs_async     (CradleDevice *self, const char *store, const char *scope,
+                                               GCancellable *cancellable, GAsyncReadyCallback callback,
+                                               gpointer user_data);
+CRADLE_PUBLIC
+GPtrArray *cradle_device_list_certs_finish    (CradleDevice *self, GAsyncResult *result, GError **error);
+CRADLE_PUBLIC
+void       cradle_device_install_async        (CradleDevice *self, GPtrArray *certs, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+CRADLE_PUBLIC
+gboolean   cradle_device_install_finish       (CradleDevice *self, GAsyncResult *result, guint *added,
+                                               GError **error);
+CRADLE_PUBLIC
+void       cradle_device_delete_key_async     (CradleDevice *self, GBytes *key_id, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+CRADLE_PUBLIC
+gboolean   cradle_device_delete_key_finish    (CradleDevice *self, GAsyncResult *result, GError **error);
+CRADLE_PUBLIC
+void       cradle_device_delete_cert_async    (CradleDevice *self, const char *store, const char *scope,
+                                               GBytes *sha256, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+CRADLE_PUBLIC
+gboolean   cradle_device_delete_cert_finish   (CradleDevice *self, GAsyncResult *result, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,42 @@
+/* agent-fixture.h: a real cradle-agent process for host-side tests */
+#pragma once
+
+#include <gio/gio.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "cradle-device-private.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  char        *store;       /* the agent's folder, a fresh one per test */
+  GSubprocess *agent;
+  CradleDevice *device;     /* opened */
+  GByteArray  *sent;        /* every byte the host sent */
+  GByteArray  *received;    /* every byte the host received */
+} AgentFixture;
+
+/* Starts `cradle-agent --fd` on a socketpair with @args, opens the device. */
+void          agent_fixture_start   (AgentFixture  *fixture,
+                                     const char    *first_arg,
+                                     ...) G_GNUC_NULL_TERMINATED;
+void          agent_fixture_stop    (AgentFixture  *fixture);
+char         *agent_fixture_agent_path (void);
+
+/* Test material made with OpenSSL. */
+EVP_PKEY     *test_key_new          (void);
+EVP_PKEY     *test_public_key_from_der (GBytes *spki);
+GBytes       *test_request_info     (EVP_PKEY *public_key,
+                                     const char *common_name);
+GBytes       *test_cert             (const char *subject_cn,
+                                     EVP_PKEY   *subject_key,
+                                     const char *issuer_cn,
+                                     EVP_PKEY   *issuer_key,
+                                     gboolean    is_ca);
+gboolean      test_verify           (EVP_PKEY *public_key,
+                                     GBytes   *data,
+                                     GBytes   *signature);
+
+
+G_END_DECLS

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds one harness with clang's libFuzzer (+ ASan/UBSan) and fuzzes it for a
+# bounded time from the committed corpus. Speaks TAP. New inputs go to a
+# scratch folder; the committed corpus is only read.
+#   run-libfuzzer.sh NAME SECONDS SOURCE_ROOT BUILD_ROOT
+set -uo pipefail
+
+name=$1 seconds=$2 src=$3 build=$4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "1..1"
+if ! command -v clang >/dev/null; then
+  echo "ok 1 libFuzzer $name # SKIP clang is not installed (apt-get install clang libclang-rt-14-dev)"
+  exit 0
+fi
+
+# shellcheck disable=SC2046
+if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -DG_LOG_DOMAIN='"cradle-fuzz"' -DCRADLE_COMPILATION \
+    -I"$build" -I"$src/include" -I"$src/bridge" -I"$src/core" -I"$src/tests/fuzz" \
+    $(pkg-config --cflags glib-2.0 gio-2.0 libcbor) \
+    "$src/tests/fuzz/fuzz-$name.c" \
+    "$src/bridge/cradle-bridge-frame.c" "$src/bridge/cradle-bridge-cbor.c" \
+    "$src/bridge/cradle-bridge-message.c" "$src/core/cradle-error.c" \
+    $(pkg-config --libs glib-2.0 gio-2.0 libcbor) \
+    -o "$work/fuzz-$name" 2>"$work/build.log"; then
+  echo "not ok 1 libFuzzer $name: the harness did not build"
+  sed 's/^/# /' "$work/build.log"
+  exit 1
+fi
+
+mkdir -p "$work/corpus"
+cp "$src/tests/fuzz/corpus/$name"/* "$work/corpus/"
+"$work/fuzz-$name" -max_total_time="$seconds" -timeout=5 -rss_limit_mb=1024 -max_len=4096 \
+  -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" >"$work/run.log" 2>&1
+status=$?
+runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/run.log" | grep -o '[0-9]*$')
+if [[ $status -eq 0 ]]; then
+  echo "ok 1 libFuzzer $name: ${runs:-?} inputs in ${seconds} s, no crash, leak or hang"
+else
+  echo "not ok 1 libFuzzer $name: it found a failure (exit $status)"
+  grep -E 'ERROR|SUMMARY|Test unit written' "$work/run.log" | head -20 | sed 's/^/# /'
+  mkdir -p "$build/fuzz-crashes" && cp "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$build/fuzz-crashes/" 2>/dev/null
+fi
+exit $status
