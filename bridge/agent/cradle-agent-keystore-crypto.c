@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/obj_mac.h>
 #include <openssl/objects.h>
@@ -108,7 +107,12 @@ cradle_agent_crypto_generate (const char  *key_type,
   const KeyType *type = find_key_type (key_type);
   EVP_PKEY *pkey;
 
-  g_return_val_if_fail (type != NULL, NULL);
+  if (type == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "This device cannot make '%s' keys", key_type != NULL ? key_type : "(none)");
+      return NULL;
+    }
 
   /* RSA keys get OpenSSL's default public exponent, 65537. */
   if (type->curve != NULL)

@@ -12,6 +12,10 @@
  * A key is "pending enrollment" exactly while no MY certificate is bound to
  * it: the binding lives only in `stores`, so installing a certificate and
  * clearing the pending mark is one atomic write.
+ * The stores hold at most 1,024 certificates in all (the limit of the
+ * project's CBOR reader, which reads `stores` back).
+ * An open keystore holds an exclusive flock() on its folder, so one process
+ * owns it. It is not thread-safe: the agent calls it from one thread.
  */
 #pragma once
 
@@ -40,7 +44,8 @@ void             cradle_agent_cert_free (CradleAgentCert *cert);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentCert, cradle_agent_cert_free)
 
 /* Creates the folder (0700) and the KEK on first use. @privileged allows
- * writes to the system stores. */
+ * writes to the system stores. A folder another keystore has open gives
+ * CRADLE_ERROR_BUSY. */
 CradleAgentKeystore *cradle_agent_keystore_open      (const char           *folder,
                                                       gboolean              privileged,
                                                       GError              **error);

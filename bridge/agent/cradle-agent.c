@@ -29,14 +29,29 @@ typedef struct {
   CradleBridgeTransport *transport;
 } SessionJob;
 
+/* A host that closed a moment ago may still be winding down: a new host
+ * waits up to this long for the device before hearing BUSY. */
+#define BUSY_GRACE_USEC (2 * G_USEC_PER_SEC)
+
 static gpointer
 session_thread (gpointer data)
 {
   SessionJob *job = data;
+  gint64 deadline = g_get_monotonic_time () + BUSY_GRACE_USEC;
+  gboolean claimed;
 
-  cradle_agent_session_run (job->agent->config, job->transport);
+  while (!(claimed = g_atomic_int_compare_and_exchange (&job->agent->busy, 0, 1)) &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+
+  if (claimed)
+    {
+      cradle_agent_session_run (job->agent->config, job->transport);
+      g_atomic_int_set (&job->agent->busy, 0);
+    }
+  else
+    cradle_agent_session_refuse_busy (job->transport);
   g_object_unref (job->transport);
-  g_atomic_int_set (&job->agent->busy, 0);
   g_free (job);
   return NULL;
 }
@@ -62,11 +77,6 @@ on_incoming (GSocketService    *service,
     }
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
-  if (!g_atomic_int_compare_and_exchange (&agent->busy, 0, 1))
-    {
-      cradle_agent_session_refuse_busy (transport);
-      return TRUE;
-    }
   {
     SessionJob *job = g_new0 (SessionJob, 1);
 
