@@ -430,7 +430,6 @@ cradle_device_open (CradleDevice  *self,
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
   g_autoptr(GBytes) hello = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
-  g_autoptr(CradleCborValue) info = NULL;
   guint64 version = 0;
 
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
@@ -458,6 +457,22 @@ cradle_device_open (CradleDevice  *self,
       return FALSE;
     }
   self->protocol_version = (guint) version;
+  return cradle_device_refresh_info (self, cancellable, error);
+}
+
+/**
+ * cradle_device_refresh_info:
+ *
+ * Asks the device for its details again (GET_INFO). Blocks.
+ */
+gboolean
+cradle_device_refresh_info (CradleDevice  *self,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autoptr(CradleCborValue) info = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
 
   info = device_call (self, CRADLE_BRIDGE_GET_INFO, NULL, "reading the device's details", cancellable, error);
   if (info == NULL)

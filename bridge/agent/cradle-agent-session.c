@@ -567,6 +567,9 @@ serve_request (Session           *session,
       else if (frame->header.type == CRADLE_BRIDGE_HELLO &&
                g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED))
         send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_UNSUPPORTED_VERSION, error->message);
+      else if (frame->header.type == CRADLE_BRIDGE_LIST_CERTS &&
+               g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED))
+        send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_TOO_LARGE, error->message);
       else if (frame->header.type == CRADLE_BRIDGE_GENERATE_KEY &&
                g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED))
         send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_UNSUPPORTED_KEY_TYPE, error->message);

@@ -56,6 +56,10 @@ gboolean            cradle_device_open_finish        (CradleDevice      *self,
                                                       GAsyncResult      *result,
                                                       GError           **error);
 CRADLE_PUBLIC
+gboolean            cradle_device_refresh_info       (CradleDevice      *self,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+CRADLE_PUBLIC
 void                cradle_device_close              (CradleDevice      *self);
 
 CRADLE_PUBLIC

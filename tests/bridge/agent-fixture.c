@@ -185,3 +185,33 @@ test_verify (EVP_PKEY *public_key,
   EVP_MD_CTX_free (ctx);
   return ok;
 }
+
+GBytes *
+test_sha256 (GBytes *der)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize size = sizeof digest;
+
+  g_checksum_update (checksum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
+  g_checksum_get_digest (checksum, digest, &size);
+  return g_bytes_new (digest, size);
+}
+
+/* Deletes every certificate of @store (user scope) through the protocol. */
+void
+test_empty_store (CradleDevice *device,
+                  const char   *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) listed = cradle_device_list_certs (device, store, "user", NULL, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < listed->len; i++)
+    {
+      g_autoptr(GBytes) sha256 = test_sha256 (cradle_device_cert_get_der (g_ptr_array_index (listed, i)));
+
+      cradle_device_delete_cert (device, store, "user", sha256, NULL, &error);
+      g_assert_no_error (error);
+    }
+}

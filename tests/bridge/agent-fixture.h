@@ -34,6 +34,9 @@ GBytes       *test_cert             (const char *subject_cn,
                                      const char *issuer_cn,
                                      EVP_PKEY   *issuer_key,
                                      gboolean    is_ca);
+GBytes       *test_sha256           (GBytes   *der);
+void          test_empty_store      (CradleDevice *device,
+                                     const char   *store);
 gboolean      test_verify           (EVP_PKEY *public_key,
                                      GBytes   *data,
                                      GBytes   *signature);

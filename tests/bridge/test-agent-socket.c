@@ -120,6 +120,29 @@ test_discovered (Listening     *l,
   g_assert_cmpstr (cradle_device_get_serial (device), ==, "SOCK-1");
 }
 
+/* Opens the device at @path, waiting out the agent's grace period while
+ * the previous session winds down. */
+static CradleDevice *
+open_when_free (const char *path)
+{
+  g_autoptr(CradleDevice) device = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+  do
+    {
+      g_clear_error (&error);
+      g_clear_object (&device);
+      device = cradle_device_new_for_socket (path, &error);
+      g_assert_no_error (error);
+    }
+  while (!cradle_device_open (device, NULL, &error) &&
+         g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_BUSY) &&
+         g_get_monotonic_time () < deadline);
+  g_assert_no_error (error);
+  return g_steal_pointer (&device);
+}
+
 static void
 test_second_host_busy (Listening     *l,
                        gconstpointer  data)
@@ -137,22 +160,8 @@ test_second_host_busy (Listening     *l,
 
   /* Once the first session ends, the device is free again. */
   cradle_device_close (first);
-  {
-    g_autoptr(CradleDevice) third = NULL;
-    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-    do
-      {
-        g_clear_error (&error);
-        g_clear_object (&third);
-        third = cradle_device_new_for_socket (l->socket_path, &error);
-        g_assert_no_error (error);
-      }
-    while (!cradle_device_open (third, NULL, &error) &&
-           g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_BUSY) &&
-           g_get_monotonic_time () < deadline);
-    g_assert_no_error (error);
-  }
+  g_clear_object (&second);
+  second = open_when_free (l->socket_path);
 }
 
 static GSocket *
@@ -275,21 +284,9 @@ test_malformed_header_ends_only_that_session (Listening     *l,
 
   /* The agent still serves the next host. */
   {
-    g_autoptr(GError) error = NULL;
-    g_autoptr(CradleDevice) device = NULL;
-    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+    g_autoptr(CradleDevice) device = open_when_free (l->socket_path);
 
-    do
-      {
-        g_clear_error (&error);
-        g_clear_object (&device);
-        device = cradle_device_new_for_socket (l->socket_path, &error);
-        g_assert_no_error (error);
-      }
-    while (!cradle_device_open (device, NULL, &error) &&
-           g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_BUSY) &&
-           g_get_monotonic_time () < deadline);
-    g_assert_no_error (error);
+    g_assert_nonnull (device);
   }
 }
 
@@ -408,24 +405,9 @@ test_killed_during_install (Listening     *l,
       /* Never a partial batch: the old state or the whole new one. */
       g_test_message ("round %u: %u certificates after the kill", round, listed->len);
       g_assert_true (listed->len == 0 || listed->len == 100);
+      /* Start the next round from empty again. */
       if (listed->len == 100)
-        {
-          /* Start the next round from empty again. */
-          for (guint i = 0; i < listed->len; i++)
-            {
-              GBytes *der = cradle_device_cert_get_der (g_ptr_array_index (listed, i));
-              g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-              guint8 digest[32];
-              gsize size = sizeof digest;
-              g_autoptr(GBytes) sha256 = NULL;
-
-              g_checksum_update (checksum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
-              g_checksum_get_digest (checksum, digest, &size);
-              sha256 = g_bytes_new (digest, size);
-              g_assert_true (cradle_device_delete_cert (device, "CA", "user", sha256, NULL, &error));
-              g_assert_no_error (error);
-            }
-        }
+        test_empty_store (device, "CA");
       cradle_device_close (device);
     }
 }

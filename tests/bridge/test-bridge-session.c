@@ -294,9 +294,6 @@ test_delete_pending_key_and_cert (void)
   g_autoptr(EVP_PKEY) root_key = test_key_new ();
   g_autoptr(GBytes) root = test_cert ("Deletable Root", root_key, "Deletable Root", root_key, TRUE);
   g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize digest_size = sizeof digest;
   g_autoptr(GBytes) sha256 = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -311,9 +308,7 @@ test_delete_pending_key_and_cert (void)
 
   g_ptr_array_add (certs, cradle_device_cert_new ("CA", "user", root, NULL));
   g_assert_true (cradle_device_install (fixture.device, certs, NULL, NULL, &error));
-  g_checksum_update (checksum, g_bytes_get_data (root, NULL), g_bytes_get_size (root));
-  g_checksum_get_digest (checksum, digest, &digest_size);
-  sha256 = g_bytes_new (digest, digest_size);
+  sha256 = test_sha256 (root);
   g_assert_true (cradle_device_delete_cert (fixture.device, "CA", "user", sha256, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (cradle_device_delete_cert (fixture.device, "CA", "user", sha256, NULL, &error));
