@@ -68,12 +68,14 @@ read_all (int fd, guint8 *data, gsize size)
 
 /* The peer: a process that answers each request of @in bytes with @out bytes. */
 static pid_t
-start_echo (int fd, gsize in, gsize out)
+start_echo (int fd, int other_end, gsize in, gsize out)
 {
   pid_t pid = fork ();
 
   if (pid == 0)
     {
+      /* Else the parent's close would never reach us as end of input. */
+      close (other_end);
       g_autofree guint8 *request = g_malloc (in);
       g_autofree guint8 *reply = g_malloc0 (out);
 
@@ -106,7 +108,7 @@ bench_get_info (guint rounds)
   cradle_bridge_transport_record (cradle_device_get_bridge_transport (fixture.device), NULL, NULL);
 
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
-  echo = start_echo (fds[1], request_size, reply_size);
+  echo = start_echo (fds[1], fds[0], request_size, reply_size);
   close (fds[1]);
 
   {
