@@ -1,7 +1,7 @@
 /* cradle-agent.c: the device side of Cradle
  *
- * On a Linux device it would serve the USB binding through FunctionFS; on
- * these machines it runs as the device simulator, listening on
+ * On a Linux device it serves the USB binding through FunctionFS
+ * (--functionfs DIR); elsewhere it runs as the device simulator, listening on
  * $XDG_RUNTIME_DIR/cradle/devices/<serial>.sock (or serving one session on an
  * inherited socket with --fd, for tests).
  */
@@ -14,6 +14,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <cradle/cradle.h>
 
+#include "cradle-agent-functionfs-private.h"
 #include "cradle-agent-session-private.h"
 #include "cradle-bridge-socket-private.h"
 
@@ -184,6 +185,7 @@ main (int    argc,
   g_autofree char *model = NULL;
   g_autofree char *store = NULL;
   g_autofree char *socket_path = NULL;
+  g_autofree char *functionfs = NULL;
   g_autofree char *confirm = NULL;
   g_autofree char *confirm_generate = NULL;
   g_autofree char *confirm_sign = NULL;
@@ -203,6 +205,7 @@ main (int    argc,
     { "confirm-root", 0, 0, G_OPTION_ARG_STRING, &confirm_root, "Policy for trusting a new root", "POLICY" },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_INT, &confirm_max, "Seconds to wait for an answer (600)", "SECONDS" },
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
+    { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
     { "fd", 0, 0, G_OPTION_ARG_INT, &fd, "Serve one session on this connected socket, then exit", "FD" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say what happens", NULL },
     G_OPTION_ENTRY_NULL
@@ -222,6 +225,11 @@ main (int    argc,
     }
   if (verbose)
     g_log_set_debug_enabled (TRUE);
+  if ((functionfs != NULL) + (socket_path != NULL) + (fd >= 0) > 1)
+    {
+      g_printerr ("cradle-agent: --functionfs, --socket and --fd each choose where to serve: give one.\n");
+      return 2;
+    }
 
   per_operation[CRADLE_CONFIRM_GENERATE_KEY] = confirm_generate;
   per_operation[CRADLE_CONFIRM_SIGN] = confirm_sign;
@@ -256,6 +264,14 @@ main (int    argc,
           return 1;
         }
       cradle_agent_session_run (&config, transport);
+    }
+  else if (functionfs != NULL)
+    {
+      if (!cradle_agent_functionfs_serve (&config, functionfs, &error))
+        {
+          g_printerr ("cradle-agent: %s\n", error->message);
+          return 1;
+        }
     }
   else
     {

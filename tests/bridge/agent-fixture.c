@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "agent-fixture.h"
+#include "test-files.h"
 #include "cradle-bridge-socket-private.h"
 
 char *
@@ -55,24 +56,6 @@ agent_fixture_start (AgentFixture *fixture,
   g_assert_no_error (error);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
 void
 agent_fixture_stop (AgentFixture *fixture)
 {
@@ -88,7 +71,7 @@ agent_fixture_stop (AgentFixture *fixture)
   g_clear_pointer (&fixture->sent, g_byte_array_unref);
   g_clear_pointer (&fixture->received, g_byte_array_unref);
   if (fixture->store != NULL)
-    remove_tree (fixture->store);
+    test_remove_tree (fixture->store);
   g_clear_pointer (&fixture->store, g_free);
 }
 

@@ -19,31 +19,7 @@
 #include "cradle-agent-request-info-private.h"
 
 #include "keystore-test-support.h"
-
-void
-ks_remove_tree (const char *path)
-{
-  struct stat st;
-
-  if (lstat (path, &st) != 0)
-    return;
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      chmod (path, 0700);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          ks_remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
+#include "test-files.h"
 
 void
 fixture_set_up (Fixture       *f,
@@ -60,7 +36,7 @@ void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
-  ks_remove_tree (f->root);
+  test_remove_tree (f->root);
   g_free (f->root);
   g_free (f->folder);
 }

@@ -17,9 +17,6 @@ typedef struct {
 } Fixture;
 
 void
-ks_remove_tree (const char *path);
-
-void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data);
 

@@ -1,0 +1,33 @@
+/* test-files.c: file helpers every test suite shares */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+
+#include "test-files.h"
+
+void
+test_remove_tree (const char *path)
+{
+  struct stat st;
+
+  if (lstat (path, &st) != 0)
+    return;
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      /* A test may have made it read-only to provoke a failure. */
+      g_chmod (path, 0700);
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          test_remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
