@@ -71,26 +71,3 @@ cradlectl_print_json (JsonBuilder *builder)
 
   g_print ("%s\n", text);
 }
-
-GOptionEntry *
-cradlectl_domain_entries (CradlectlDomainOptions *options)
-{
-  GOptionEntry entries[] = {
-    { "dc", 0, 0, G_OPTION_ARG_STRING, &options->dc_uri,
-      "Domain controller to use, as ldap://HOST", "URI" },
-    { "ccache", 0, 0, G_OPTION_ARG_STRING, &options->ccache_name,
-      "Kerberos credential cache to use instead of the desktop's", "NAME" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
-      "Print JSON for scripts", NULL },
-    G_OPTION_ENTRY_NULL
-  };
-
-  return g_memdup2 (entries, sizeof entries);
-}
-
-void
-cradlectl_domain_options_clear (CradlectlDomainOptions *options)
-{
-  g_clear_pointer (&options->dc_uri, g_free);
-  g_clear_pointer (&options->ccache_name, g_free);
-}

@@ -20,7 +20,10 @@ typedef enum {
 
 /* Options every command that talks to the domain accepts. */
 typedef struct {
+  char     *domain;
   char     *dc_uri;
+  char     *user;
+  char     *password_file;
   char     *ccache_name;
   gboolean  json;
 } CradlectlDomainOptions;
@@ -31,12 +34,18 @@ CradlectlExit cradlectl_report_error      (const GError           *error,
 void          cradlectl_print_json        (JsonBuilder            *builder);
 GOptionEntry *cradlectl_domain_entries    (CradlectlDomainOptions *options);
 void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
+/* A directory session opened as the options say: the desktop's Kerberos
+ * credentials by default, or --user with --password-file. */
+CradleDirectory *cradlectl_open_directory (CradlectlDomainOptions *options,
+                                           GError                **error);
 
 int           cradlectl_devices           (int                     argc,
                                            char                  **argv);
 int           cradlectl_certs             (int                     argc,
                                            char                  **argv);
 int           cradlectl_whoami            (int                     argc,
+                                           char                  **argv);
+int           cradlectl_templates         (int                     argc,
                                            char                  **argv);
 
 G_END_DECLS

@@ -96,18 +96,8 @@ cradlectl_whoami (int    argc,
       return CRADLECTL_EXIT_OTHER;
     }
 
-  if (options.dc_uri == NULL)
-    {
-      g_set_error_literal (&error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                           "No domain controller was named. Give one with --dc ldap://HOST.");
-      exit_code = cradlectl_report_error (error, options.json);
-      cradlectl_domain_options_clear (&options);
-      return exit_code;
-    }
-
-  directory = cradle_directory_new (options.dc_uri);
-  cradle_directory_set_credential_cache (directory, options.ccache_name);
-  if (!cradle_directory_open (directory, NULL, &error) ||
+  directory = cradlectl_open_directory (&options, &error);
+  if (directory == NULL ||
       (user = cradle_directory_read_user (directory, NULL, &error)) == NULL)
     {
       exit_code = cradlectl_report_error (error, options.json);

@@ -14,6 +14,7 @@ typedef struct {
 static const CradlectlCommand commands[] = {
   { "devices", "List the connected devices", cradlectl_devices },
   { "certs", "List the certificates on a device", cradlectl_certs },
+  { "templates", "List the certificate types and whether you may enroll", cradlectl_templates },
   { "whoami", "Show who the domain says you are, and your groups", cradlectl_whoami },
 };
 

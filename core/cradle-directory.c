@@ -1,11 +1,14 @@
 /* cradle-directory.c: an authenticated LDAP session with the domain */
 #include "config.h"
 
-#include <sasl/sasl.h>
+#include <string.h>
 #include <cradle/cradle.h>
 
+#include "cradle-dc-locator-private.h"
+#include "cradle-directory-bind-private.h"
+#include "cradle-directory-private.h"
 #include "cradle-directory-user-private.h"
-#include "cradle-gss-private.h"
+#include "cradle-krb5-private.h"
 #include "cradle-ldap-private.h"
 #include "cradle-sid-private.h"
 
@@ -19,8 +22,12 @@ struct _CradleDirectory
   /* Owned */
   GMutex  lock;            /* one LDAP call at a time on @ld */
   LDAP   *ld;
-  char   *uri;
+  char   *uri;             /* NULL until found in DNS for @domain */
+  char   *domain;          /* NULL: the default realm's */
   char   *ccache_name;
+  char   *user;
+  char   *password;        /* wiped and freed once open() used it */
+  char   *memory_ccache;   /* the private ccache of a password sign-in */
   char   *dc_host_name;
   char   *default_naming_context;
   char   *configuration_naming_context;
@@ -32,12 +39,26 @@ struct _CradleDirectory
 G_DEFINE_FINAL_TYPE (CradleDirectory, cradle_directory, G_TYPE_OBJECT)
 
 static void
+forget_password (CradleDirectory *self)
+{
+  if (self->password != NULL)
+    explicit_bzero (self->password, strlen (self->password));
+  g_clear_pointer (&self->password, g_free);
+}
+
+static void
 cradle_directory_finalize (GObject *object)
 {
   CradleDirectory *self = CRADLE_DIRECTORY (object);
 
   g_clear_pointer (&self->ld, cradle_ldap_unbind);
+  if (self->memory_ccache != NULL)
+    cradle_krb5_ccache_destroy (self->memory_ccache);
+  g_clear_pointer (&self->memory_ccache, g_free);
+  forget_password (self);
   g_clear_pointer (&self->uri, g_free);
+  g_clear_pointer (&self->domain, g_free);
+  g_clear_pointer (&self->user, g_free);
   g_clear_pointer (&self->ccache_name, g_free);
   g_clear_pointer (&self->dc_host_name, g_free);
   g_clear_pointer (&self->default_naming_context, g_free);
@@ -80,6 +101,50 @@ cradle_directory_new (const char *uri)
 }
 
 /**
+ * cradle_directory_new_for_domain:
+ * @domain: (nullable): a DNS domain, as corp.example.test; %NULL for the
+ *   domain of the default Kerberos realm
+ *
+ * Its controllers are found in DNS when the session opens.
+ *
+ * Returns: (transfer full): a session, not yet connected
+ */
+CradleDirectory *
+cradle_directory_new_for_domain (const char *domain)
+{
+  CradleDirectory *self = g_object_new (CRADLE_TYPE_DIRECTORY, NULL);
+
+  self->domain = g_strdup (domain);
+  return self;
+}
+
+/**
+ * cradle_directory_set_password:
+ * @user: the account, as alice, alice@CORP.EXAMPLE.TEST or CORP\alice
+ * @password: (nullable): its password; %NULL to use the credential cache
+ *
+ * The session signs in with the password instead of the credential cache:
+ * a Kerberos ticket kept in a private memory cache, or, when no KDC can be
+ * reached, a password bind inside TLS. The copy kept is wiped as soon as
+ * cradle_directory_open() has used it.
+ */
+void
+cradle_directory_set_password (CradleDirectory *self,
+                               const char      *user,
+                               const char      *password)
+{
+  g_return_if_fail (CRADLE_IS_DIRECTORY (self));
+  g_return_if_fail (password == NULL || user != NULL);
+
+  g_mutex_lock (&self->lock);
+  forget_password (self);
+  g_free (self->user);
+  self->user = g_strdup (user);
+  self->password = g_strdup (password);
+  g_mutex_unlock (&self->lock);
+}
+
+/**
  * cradle_directory_set_credential_cache:
  * @ccache_name: (nullable): a Kerberos ccache name; %NULL for the desktop's default
  */
@@ -106,82 +171,65 @@ cradle_directory_set_timeout (CradleDirectory *self,
   self->timeout_seconds = seconds;
 }
 
-/* GSSAPI asks for nothing; any other prompt gets its default, never a secret. */
-static int
-sasl_interact (LDAP     *ld,
-               unsigned  flags,
-               void     *defaults,
-               void     *interactions)
-{
-  for (sasl_interact_t *in = interactions; in->id != SASL_CB_LIST_END; in++)
-    {
-      in->result = in->defresult != NULL ? in->defresult : "";
-      in->len = (unsigned) strlen (in->result);
-    }
-  return LDAP_SUCCESS;
-}
-
 static gboolean
 connect_and_bind (CradleDirectory  *self,
+                  const char       *uri,
                   LDAP            **ld_out,
                   GError          **error)
 {
-  g_autoptr(LDAP) ld = NULL;
-  g_autoptr(CradleGssCcacheScope) scope = NULL;
-  struct timeval timeout = { .tv_sec = self->timeout_seconds, .tv_usec = 0 };
-  int version = LDAP_VERSION3;
-  ber_len_t ssf = 0;
-  char *username = NULL;
-  int rc;
+  CradleBindSettings settings = {
+    .uri = uri,
+    .ccache_name = self->ccache_name,
+    .user = self->user,
+    .password = self->password,
+    .timeout_seconds = self->timeout_seconds,
+  };
+  CradleBindResult result;
 
-  rc = ldap_initialize (&ld, self->uri);
-  if (rc != LDAP_SUCCESS)
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "'%s' is not a domain controller address: %s. "
-                   "Give it as ldap://HOST or ldaps://HOST.",
-                   self->uri, ldap_err2string (rc));
-      return FALSE;
-    }
-
-  /* AD answers subtree searches with referrals to partitions we never need. */
-  if (ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
-      ldap_set_option (ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
-      ldap_set_option (ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
-      ldap_set_option (ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
-      /* The ticket is for the name in the URI: a reverse lookup would change it. */
-      ldap_set_option (ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) != LDAP_OPT_SUCCESS ||
-      /* Insist on a sealed (encrypted) session. */
-      ldap_set_option (ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=56") != LDAP_OPT_SUCCESS)
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
-                           "Could not configure the LDAP library; is libldap 2.5 with SASL support installed?");
-      return FALSE;
-    }
-
-  scope = cradle_gss_ccache_scope_enter (self->ccache_name, error);
-  if (scope == NULL)
+  if (!cradle_directory_bind (&settings, &result, error))
     return FALSE;
 
-  rc = ldap_sasl_interactive_bind_s (ld, NULL, "GSSAPI", NULL, NULL,
-                                     LDAP_SASL_QUIET, sasl_interact, NULL);
-  if (rc != LDAP_SUCCESS)
-    {
-      g_autofree char *what = g_strdup_printf ("signing in to %s with Kerberos", self->uri);
-
-      cradle_ldap_set_error (error, ld, rc, what);
-      return FALSE;
-    }
-
-  ldap_get_option (ld, LDAP_OPT_X_SASL_SSF, &ssf);
-  ldap_get_option (ld, LDAP_OPT_X_SASL_USERNAME, &username);
+  g_free (self->uri);
+  self->uri = g_strdup (uri);
   g_free (self->bound_identity);
-  self->bound_identity = g_strdup (username);
-  ldap_memfree (username);
-  self->security_strength = (guint) ssf;
-
-  *ld_out = g_steal_pointer (&ld);
+  self->bound_identity = g_steal_pointer (&result.identity);
+  self->security_strength = result.security_strength;
+  if (self->memory_ccache != NULL)
+    cradle_krb5_ccache_destroy (self->memory_ccache);
+  g_free (self->memory_ccache);
+  self->memory_ccache = g_steal_pointer (&result.memory_ccache);
+  *ld_out = g_steal_pointer (&result.ld);
+  cradle_bind_result_clear (&result);
   return TRUE;
+}
+
+/* The domain's controllers, most preferred first: the one given, or DNS's. */
+static GStrv
+dup_candidate_uris (CradleDirectory  *self,
+                    GCancellable     *cancellable,
+                    GError          **error)
+{
+  g_autofree char *domain = NULL;
+
+  if (self->uri != NULL)
+    {
+      char *uris[] = { self->uri, NULL };
+
+      return g_strdupv (uris);
+    }
+  domain = g_strdup (self->domain);
+  if (domain == NULL)
+    {
+      g_autofree char *realm = cradle_krb5_dup_default_realm (error);
+
+      if (realm == NULL)
+        {
+          g_prefix_error (error, "No domain was given and none is configured: ");
+          return NULL;
+        }
+      domain = g_ascii_strdown (realm, -1);
+    }
+  return cradle_dc_locate (domain, self->timeout_seconds, cancellable, error);
 }
 
 static gboolean
@@ -248,6 +296,9 @@ cradle_directory_open (CradleDirectory  *self,
 {
   g_autoptr(LDAP) ld = NULL;
   g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) uris = NULL;
+  gboolean bound = FALSE;
 
   g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
@@ -255,8 +306,26 @@ cradle_directory_open (CradleDirectory  *self,
   locker = g_mutex_locker_new (&self->lock);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  if (!connect_and_bind (self, &ld, error))
-    return FALSE;
+  uris = dup_candidate_uris (self, cancellable, error);
+  if (uris == NULL)
+    {
+      forget_password (self);
+      return FALSE;
+    }
+  /* An unreachable controller gives way to the next one DNS lists. */
+  for (guint i = 0; uris[i] != NULL; i++)
+    {
+      g_clear_error (&local_error);
+      bound = connect_and_bind (self, uris[i], &ld, &local_error);
+      if (bound || !g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE))
+        break;
+    }
+  forget_password (self);
+  if (!bound)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
   if (!read_root_dse (self, ld, error))
@@ -444,6 +513,67 @@ cradle_directory_list_enrollment_service_names (CradleDirectory  *self,
   g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
   return list_names_in (self, "CN=Enrollment Services,", "pKIEnrollmentService",
                         cancellable, error);
+}
+
+/* LDAP_SERVER_SD_FLAGS_OID with DACL_SECURITY_INFORMATION: without it AD
+ * asks for rights a user lacks to read the owner and the SACL. */
+#define SD_FLAGS_CONTROL_OID "1.2.840.113556.1.4.801"
+
+gboolean
+cradle_directory_search_pki (CradleDirectory           *self,
+                             const char                *container,
+                             int                        scope,
+                             const char                *filter,
+                             const char               **attributes,
+                             gboolean                   dacl_only,
+                             CradleDirectoryEntryFunc   func,
+                             gpointer                   user_data,
+                             GCancellable              *cancellable,
+                             GError                   **error)
+{
+  /* SEQUENCE { INTEGER 4 } */
+  static const char dacl_only_value[] = { 0x30, 0x03, 0x02, 0x01, 0x04 };
+  struct berval value = { .bv_len = sizeof dacl_only_value, .bv_val = (char *) dacl_only_value };
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(LDAPMessage) result = NULL;
+  g_autofree char *base = NULL;
+  LDAPControl *control = NULL;
+  LDAPControl *controls[2] = { NULL, NULL };
+  gboolean found;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (!check_open (self, cancellable, error))
+    return FALSE;
+  if (dacl_only)
+    {
+      if (ldap_control_create (SD_FLAGS_CONTROL_OID, 1, &value, 1, &control) != LDAP_SUCCESS)
+        {
+          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Out of memory for an LDAP control");
+          return FALSE;
+        }
+      controls[0] = control;
+    }
+  base = g_strdup_printf ("%s" PUBLIC_KEY_SERVICES "%s", container, self->configuration_naming_context);
+  found = cradle_ldap_search_with_controls (self->ld, base, scope, filter, attributes,
+                                            dacl_only ? controls : NULL,
+                                            self->timeout_seconds, &result, error);
+  if (control != NULL)
+    ldap_control_free (control);
+  if (!found)
+    return FALSE;
+
+  for (LDAPMessage *entry = ldap_first_entry (self->ld, result);
+       entry != NULL;
+       entry = ldap_next_entry (self->ld, entry))
+    {
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+      if (!func (self->ld, entry, user_data, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* The account name is the bound principal without its realm. */

@@ -98,13 +98,28 @@ cradle_ldap_search (LDAP          *ld,
                     LDAPMessage  **result,
                     GError       **error)
 {
+  return cradle_ldap_search_with_controls (ld, base, scope, filter, attributes, NULL,
+                                           timeout_seconds, result, error);
+}
+
+gboolean
+cradle_ldap_search_with_controls (LDAP          *ld,
+                                  const char    *base,
+                                  int            scope,
+                                  const char    *filter,
+                                  const char   **attributes,
+                                  LDAPControl  **server_controls,
+                                  guint          timeout_seconds,
+                                  LDAPMessage  **result,
+                                  GError       **error)
+{
   struct timeval timeout = { .tv_sec = timeout_seconds, .tv_usec = 0 };
   g_autoptr(LDAPMessage) msg = NULL;
   g_autofree char *what = NULL;
   int rc;
 
   rc = ldap_search_ext_s (ld, base, scope, filter, (char **) attributes, 0,
-                          NULL, NULL, &timeout, CRADLE_LDAP_MAX_ENTRIES, &msg);
+                          server_controls, NULL, &timeout, CRADLE_LDAP_MAX_ENTRIES, &msg);
   if (rc != LDAP_SUCCESS)
     {
       what = g_strdup_printf ("searching %s", base[0] != '\0' ? base : "the RootDSE");
@@ -212,4 +227,102 @@ cradle_ldap_escape_filter (const guint8 *data,
   for (gsize i = 0; i < size; i++)
     g_string_append_printf (escaped, "\\%02x", data[i]);
   return g_string_free (escaped, FALSE);
+}
+
+/**
+ * cradle_ldap_entry_dup_binaries:
+ * @max_size: the largest value accepted
+ * @out: (out) (element-type GBytes): every value, empty when the entry lacks
+ *   @attribute
+ *
+ * Returns: %FALSE if a value is larger than @max_size or there are too many
+ */
+gboolean
+cradle_ldap_entry_dup_binaries (LDAP          *ld,
+                                LDAPMessage   *entry,
+                                const char    *attribute,
+                                gsize          max_size,
+                                GPtrArray    **out,
+                                GError       **error)
+{
+  g_auto(CradleBervalArray) values = ldap_get_values_len (ld, entry, attribute);
+  g_autoptr(GPtrArray) builder = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+    {
+      if (i >= CRADLE_LDAP_MAX_VALUES)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "The directory attribute %s has more than %d values",
+                       attribute, CRADLE_LDAP_MAX_VALUES);
+          return FALSE;
+        }
+      if (values[i]->bv_len > max_size)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "The directory attribute %s has a value of %lu bytes, more than the %lu allowed",
+                       attribute, (unsigned long) values[i]->bv_len, (unsigned long) max_size);
+          return FALSE;
+        }
+      g_ptr_array_add (builder, g_bytes_new (values[i]->bv_val, values[i]->bv_len));
+    }
+  *out = g_steal_pointer (&builder);
+  return TRUE;
+}
+
+/**
+ * cradle_ldap_entry_dup_binary:
+ * @out: (out) (nullable): the first value, %NULL when the entry lacks @attribute
+ */
+gboolean
+cradle_ldap_entry_dup_binary (LDAP          *ld,
+                              LDAPMessage   *entry,
+                              const char    *attribute,
+                              gsize          max_size,
+                              GBytes       **out,
+                              GError       **error)
+{
+  g_autoptr(GPtrArray) values = NULL;
+
+  *out = NULL;
+  if (!cradle_ldap_entry_dup_binaries (ld, entry, attribute, max_size, &values, error))
+    return FALSE;
+  if (values->len > 0)
+    *out = g_bytes_ref (g_ptr_array_index (values, 0));
+  return TRUE;
+}
+
+/**
+ * cradle_ldap_entry_get_int32:
+ * @out: (out): the value's 32 bits; @fallback when the entry lacks @attribute
+ *
+ * AD's Integer syntax is a signed 32-bit number in decimal: flag words with
+ * the top bit set arrive negative. Returns %FALSE if the value is not one.
+ */
+gboolean
+cradle_ldap_entry_get_int32 (LDAP          *ld,
+                             LDAPMessage   *entry,
+                             const char    *attribute,
+                             guint32        fallback,
+                             guint32       *out,
+                             GError       **error)
+{
+  g_autofree char *text = NULL;
+  gint64 value;
+
+  *out = fallback;
+  if (!cradle_ldap_entry_dup_string (ld, entry, attribute, &text, error))
+    return FALSE;
+  if (text == NULL)
+    return TRUE;
+  /* Unsigned values written by other tools are accepted too. */
+  if (!g_ascii_string_to_signed (text, 10, G_MININT32, G_MAXUINT32, &value, NULL))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The directory attribute %s holds \"%.32s\", not a 32-bit number",
+                   attribute, text);
+      return FALSE;
+    }
+  *out = (guint32) value;
+  return TRUE;
 }

@@ -17,6 +17,14 @@ G_DECLARE_FINAL_TYPE (CradleDirectory, cradle_directory, CRADLE, DIRECTORY, GObj
 
 CRADLE_PUBLIC
 CradleDirectory     *cradle_directory_new                        (const char           *uri);
+/* Finds the domain's controllers in DNS when opened; %NULL: the default realm's. */
+CRADLE_PUBLIC
+CradleDirectory     *cradle_directory_new_for_domain             (const char           *domain);
+/* Sign in with a password instead of the credential cache (see the docs). */
+CRADLE_PUBLIC
+void                 cradle_directory_set_password               (CradleDirectory      *self,
+                                                                  const char           *user,
+                                                                  const char           *password);
 CRADLE_PUBLIC
 void                 cradle_directory_set_credential_cache       (CradleDirectory      *self,
                                                                   const char           *ccache_name);

@@ -9,4 +9,8 @@
 #include <cradle/cradle-device.h>
 #include <cradle/cradle-directory-user.h>
 #include <cradle/cradle-directory.h>
+#include <cradle/cradle-template.h>
+#include <cradle/cradle-enrollment-service.h>
+#include <cradle/cradle-request-policy.h>
+#include <cradle/cradle-catalog.h>
 #undef CRADLE_INSIDE

@@ -109,6 +109,9 @@ load_lab (char **reason)
   lab->tmp_dir = g_dir_make_tmp ("cradle-test-XXXXXX", NULL);
   /* Before any Kerberos call: the lab's realm lives only in its own krb5.conf. */
   g_setenv ("KRB5_CONFIG", g_hash_table_lookup (lab->env, "KRB5_CONFIG"), TRUE);
+  /* And the DC's TLS certificate only verifies against the lab's CA. */
+  if (g_hash_table_contains (lab->env, "CRADLE_LAB_DC_TLS_CA"))
+    g_setenv ("LDAPTLS_CACERT", g_hash_table_lookup (lab->env, "CRADLE_LAB_DC_TLS_CA"), TRUE);
   /* Tests name their ccache; a stray default would hide a bug. */
   g_setenv ("KRB5CCNAME", "FILE:/nonexistent/cradle-test-default-ccache", TRUE);
   return lab;

@@ -5,10 +5,9 @@
 #include <openssl/x509.h>
 
 #include "cradle-agent-keystore-private.h"
+#include "cradle-openssl-private.h"
 
 G_BEGIN_DECLS
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_REQ, X509_REQ_free)
 
 /* Fixture: a fresh temporary folder per test; the keystore lives in "agent". */
 typedef struct {

@@ -23,6 +23,8 @@ def variables(paths):
         ("CRADLE_LAB_LDAP_URI", lab["ldap_uri"]),
         ("CRADLE_LAB_LDAPS_URI", lab["ldaps_uri"]),
         ("CRADLE_LAB_DC_TLS_CA", paths.dc_tls_ca),
+        # libldap's trust store for the DC's LDAPS/StartTLS certificate.
+        ("LDAPTLS_CACERT", paths.dc_tls_ca),
         ("CRADLE_LAB_ROOT_CA", paths.root_pem),
         ("CRADLE_LAB_ISSUING_CA", paths.issuing_pem),
         ("CRADLE_LAB_CERTSRV_URL", config.CERTSRV_URL),

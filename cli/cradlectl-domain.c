@@ -1,0 +1,123 @@
+/* cradlectl-domain.c: the domain options, and the directory session they choose */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "cradlectl-private.h"
+
+GOptionEntry *
+cradlectl_domain_entries (CradlectlDomainOptions *options)
+{
+  GOptionEntry entries[] = {
+    { "domain", 0, 0, G_OPTION_ARG_STRING, &options->domain,
+      "Domain to use; its controllers are found in DNS (default: your Kerberos realm)", "DOMAIN" },
+    { "dc", 0, 0, G_OPTION_ARG_STRING, &options->dc_uri,
+      "Domain controller to use, as ldap://HOST or ldaps://HOST", "URI" },
+    { "user", 0, 0, G_OPTION_ARG_STRING, &options->user,
+      "Sign in as this user with a password instead of your Kerberos ticket", "USER" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &options->password_file,
+      "Read the password for --user from this file (- for standard input)", "FILE" },
+    { "ccache", 0, 0, G_OPTION_ARG_STRING, &options->ccache_name,
+      "Kerberos credential cache to use instead of the desktop's", "NAME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
+      "Print JSON for scripts", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  return g_memdup2 (entries, sizeof entries);
+}
+
+void
+cradlectl_domain_options_clear (CradlectlDomainOptions *options)
+{
+  g_clear_pointer (&options->domain, g_free);
+  g_clear_pointer (&options->dc_uri, g_free);
+  g_clear_pointer (&options->user, g_free);
+  g_clear_pointer (&options->password_file, g_free);
+  g_clear_pointer (&options->ccache_name, g_free);
+}
+
+#define MAX_PASSWORD 1024
+
+/* The first line of @path, read straight into one buffer so no stray copy
+ * is left in freed memory; the caller wipes and frees it. */
+static char *
+read_password (const char  *path,
+               GError     **error)
+{
+  g_autofree char *buffer = g_malloc0 (MAX_PASSWORD + 1);
+  gboolean from_stdin = g_str_equal (path, "-");
+  int fd = from_stdin ? 0 : g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  gsize length = 0;
+  char *end;
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "Could not read the password file %s: %s.", path, g_strerror (saved_errno));
+      return NULL;
+    }
+  while (length < MAX_PASSWORD && memchr (buffer, '\n', length) == NULL)
+    {
+      gssize got = read (fd, buffer + length, MAX_PASSWORD - length);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0)
+        break;
+      length += (gsize) got;
+    }
+  if (!from_stdin)
+    close (fd);
+
+  end = strpbrk (buffer, "\r\n");
+  if (end != NULL)
+    explicit_bzero (end, length - (gsize) (end - buffer));
+  if (buffer[0] == '\0')
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "No password was found in %s.", from_stdin ? "standard input" : path);
+      return NULL;
+    }
+  return g_steal_pointer (&buffer);
+}
+
+CradleDirectory *
+cradlectl_open_directory (CradlectlDomainOptions  *options,
+                          GError                 **error)
+{
+  g_autoptr(CradleDirectory) directory = NULL;
+
+  if ((options->user != NULL) != (options->password_file != NULL))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                           "--user and --password-file go together: give both to sign in with a "
+                           "password, or neither to use your Kerberos ticket.");
+      return NULL;
+    }
+  if (options->dc_uri != NULL)
+    directory = cradle_directory_new (options->dc_uri);
+  else
+    directory = cradle_directory_new_for_domain (options->domain);
+  cradle_directory_set_credential_cache (directory, options->ccache_name);
+
+  if (options->password_file != NULL)
+    {
+      char *password = read_password (options->password_file, error);
+
+      if (password == NULL)
+        return NULL;
+      cradle_directory_set_password (directory, options->user, password);
+      explicit_bzero (password, strlen (password));
+      g_free (password);
+    }
+  if (!cradle_directory_open (directory, NULL, error))
+    return NULL;
+  return g_steal_pointer (&directory);
+}

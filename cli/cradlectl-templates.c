@@ -1,0 +1,247 @@
+/* cradlectl-templates.c: `cradlectl templates`, every certificate type and whether you may enroll */
+#include "config.h"
+
+#include "cradlectl-private.h"
+
+/* What one template asks for, even when no request can be made for it. */
+typedef struct {
+  const char *key_algorithm;
+  guint       key_size;
+  const char *subject_mode;
+} KeySummary;
+
+static void
+summarize (CradleTemplate      *template,
+           CradleDirectoryUser *user,
+           KeySummary          *summary)
+{
+  g_autoptr(CradleRequestPolicy) policy = cradle_request_policy_new (template, user, NULL, NULL);
+  const char *cng = cradle_template_get_cng_algorithm (template);
+  guint32 name_flags = cradle_template_get_name_flags (template);
+
+  if (policy != NULL)
+    {
+      summary->key_algorithm = g_str_equal (cradle_request_policy_get_key_algorithm (policy), "EC") ? "EC" : "RSA";
+      summary->key_size = cradle_request_policy_get_key_size (policy);
+      summary->subject_mode = cradle_request_policy_get_subject_mode (policy) == CRADLE_SUBJECT_SUPPLIED
+                                ? "supplied" : "directory";
+      return;
+    }
+  summary->key_algorithm = cng != NULL && (g_str_has_prefix (cng, "ECDSA") || g_str_has_prefix (cng, "ECDH"))
+                             ? "EC" : "RSA";
+  summary->key_size = cradle_template_get_minimal_key_size (template);
+  summary->subject_mode = (name_flags & (CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_SUBJECT |
+                                         CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_ALT_NAME)) ? "supplied" : "directory";
+}
+
+static const char *
+enrollability_to_string (CradleEnrollability enrollability)
+{
+  switch (enrollability)
+    {
+    case CRADLE_ENROLLABILITY_ENROLLABLE: return "enrollable";
+    case CRADLE_ENROLLABILITY_NEEDS_APPROVAL: return "needs-approval";
+    case CRADLE_ENROLLABILITY_NOT_PUBLISHED: return "not-published";
+    case CRADLE_ENROLLABILITY_NOT_PERMITTED: return "not-permitted";
+    case CRADLE_ENROLLABILITY_MISSING_ATTRIBUTE: return "missing-attribute";
+    case CRADLE_ENROLLABILITY_UNSUPPORTED: return "unsupported";
+    case CRADLE_ENROLLABILITY_DAMAGED:
+    default: return "damaged";
+    }
+}
+
+static gboolean
+is_enrollable (CradleEnrollability enrollability)
+{
+  return enrollability == CRADLE_ENROLLABILITY_ENROLLABLE ||
+         enrollability == CRADLE_ENROLLABILITY_NEEDS_APPROVAL;
+}
+
+/* The CAs that issue @template, whether or not the user may use them. */
+static GPtrArray *
+dup_issuing_services (CradleCatalog  *catalog,
+                      CradleTemplate *template)
+{
+  GPtrArray *services = cradle_catalog_get_services (catalog);
+  GPtrArray *issuing = g_ptr_array_new ();
+
+  for (guint i = 0; i < services->len; i++)
+    if (cradle_enrollment_service_publishes (g_ptr_array_index (services, i),
+                                             cradle_template_get_name (template)))
+      g_ptr_array_add (issuing, g_ptr_array_index (services, i));
+  return issuing;
+}
+
+static void
+add_auth_names (JsonBuilder        *builder,
+                CradleEndpointAuth  auth)
+{
+  static const struct { CradleEndpointAuth bit; const char *name; } names[] = {
+    { CRADLE_ENDPOINT_AUTH_ANONYMOUS, "anonymous" },
+    { CRADLE_ENDPOINT_AUTH_KERBEROS, "kerberos" },
+    { CRADLE_ENDPOINT_AUTH_PASSWORD, "password" },
+    { CRADLE_ENDPOINT_AUTH_CERTIFICATE, "certificate" },
+  };
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (auth & names[i].bit)
+      json_builder_add_string_value (builder, names[i].name);
+  json_builder_end_array (builder);
+}
+
+static void
+add_service (JsonBuilder             *builder,
+             CradleEnrollmentService *service)
+{
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, cradle_enrollment_service_get_name (service));
+  json_builder_set_member_name (builder, "host");
+  json_builder_add_string_value (builder, cradle_enrollment_service_get_host (service));
+  json_builder_set_member_name (builder, "endpoints");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < cradle_enrollment_service_get_n_endpoints (service); i++)
+    {
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "uri");
+      json_builder_add_string_value (builder, cradle_enrollment_service_get_endpoint_uri (service, i));
+      json_builder_set_member_name (builder, "auth");
+      add_auth_names (builder, cradle_enrollment_service_get_endpoint_auth (service, i));
+      json_builder_set_member_name (builder, "priority");
+      json_builder_add_int_value (builder, cradle_enrollment_service_get_endpoint_priority (service, i));
+      json_builder_set_member_name (builder, "renewal_only");
+      json_builder_add_boolean_value (builder, cradle_enrollment_service_get_endpoint_renewal_only (service, i));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+add_template (JsonBuilder    *builder,
+              CradleCatalog  *catalog,
+              CradleTemplate *template)
+{
+  g_autofree char *reason = NULL;
+  CradleEnrollability enrollability = cradle_catalog_check (catalog, template, &reason);
+  g_autoptr(GPtrArray) services = dup_issuing_services (catalog, template);
+  const char *display_name = cradle_template_get_display_name (template);
+  KeySummary key;
+
+  summarize (template, cradle_catalog_get_user (catalog), &key);
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, cradle_template_get_name (template));
+  json_builder_set_member_name (builder, "display_name");
+  json_builder_add_string_value (builder, display_name != NULL ? display_name : cradle_template_get_name (template));
+  json_builder_set_member_name (builder, "schema_version");
+  json_builder_add_int_value (builder, cradle_template_get_schema_version (template));
+  json_builder_set_member_name (builder, "enrollable");
+  json_builder_add_boolean_value (builder, is_enrollable (enrollability));
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, enrollability_to_string (enrollability));
+  json_builder_set_member_name (builder, "reason");
+  json_builder_add_string_value (builder, reason);
+  json_builder_set_member_name (builder, "requires_approval");
+  json_builder_add_boolean_value (builder, (cradle_template_get_enrollment_flags (template) &
+                                            CRADLE_TEMPLATE_PEND_ALL_REQUESTS) != 0);
+  json_builder_set_member_name (builder, "key_algorithm");
+  json_builder_add_string_value (builder, key.key_algorithm);
+  json_builder_set_member_name (builder, "key_size");
+  json_builder_add_int_value (builder, key.key_size);
+  json_builder_set_member_name (builder, "subject_mode");
+  json_builder_add_string_value (builder, key.subject_mode);
+  json_builder_set_member_name (builder, "cas");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < services->len; i++)
+    add_service (builder, g_ptr_array_index (services, i));
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+print_json (CradleCatalog *catalog)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  GPtrArray *templates = cradle_catalog_get_templates (catalog);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < templates->len; i++)
+    add_template (builder, catalog, g_ptr_array_index (templates, i));
+  json_builder_end_array (builder);
+  cradlectl_print_json (builder);
+}
+
+static void
+print_text (CradleCatalog *catalog)
+{
+  GPtrArray *templates = cradle_catalog_get_templates (catalog);
+
+  g_print ("Certificate types for %s:\n", cradle_directory_user_get_principal_name (cradle_catalog_get_user (catalog))
+                                           ?: cradle_directory_user_get_account_name (cradle_catalog_get_user (catalog)));
+  for (guint i = 0; i < templates->len; i++)
+    {
+      CradleTemplate *template = g_ptr_array_index (templates, i);
+      g_autofree char *reason = NULL;
+      CradleEnrollability enrollability = cradle_catalog_check (catalog, template, &reason);
+      g_autoptr(GPtrArray) services = dup_issuing_services (catalog, template);
+      KeySummary key;
+
+      summarize (template, cradle_catalog_get_user (catalog), &key);
+      g_print ("\n  %s (%s)\n", cradle_template_get_name (template),
+               cradle_template_get_display_name (template) ?: cradle_template_get_name (template));
+      g_print ("    Enroll:  %s. %s\n", is_enrollable (enrollability) ? "yes" : "no", reason);
+      g_print ("    Key:     %s %u; subject %s\n", key.key_algorithm, key.key_size,
+               g_str_equal (key.subject_mode, "supplied") ? "in the request" : "from the directory");
+      for (guint j = 0; j < services->len; j++)
+        {
+          CradleEnrollmentService *service = g_ptr_array_index (services, j);
+
+          g_print ("    CA:      %s on %s\n", cradle_enrollment_service_get_name (service),
+                   cradle_enrollment_service_get_host (service));
+        }
+    }
+}
+
+int
+cradlectl_templates (int    argc,
+                     char **argv)
+{
+  CradlectlDomainOptions options = { 0 };
+  g_autofree GOptionEntry *entries = cradlectl_domain_entries (&options);
+  g_autoptr(GOptionContext) context = g_option_context_new ("- list the certificate types you may enroll for");
+  g_autoptr(CradleDirectory) directory = NULL;
+  g_autoptr(CradleCatalog) catalog = NULL;
+  g_autoptr(GError) error = NULL;
+  const char * const *problems;
+  int exit_code = CRADLECTL_EXIT_DONE;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("cradlectl templates: %s\n", error->message);
+      cradlectl_domain_options_clear (&options);
+      return CRADLECTL_EXIT_OTHER;
+    }
+
+  directory = cradlectl_open_directory (&options, &error);
+  if (directory != NULL)
+    catalog = cradle_catalog_load (directory, NULL, &error);
+  if (catalog == NULL)
+    {
+      exit_code = cradlectl_report_error (error, options.json);
+      cradlectl_domain_options_clear (&options);
+      return exit_code;
+    }
+
+  problems = cradle_catalog_get_problems (catalog);
+  for (guint i = 0; problems[i] != NULL; i++)
+    g_printerr ("cradlectl: %s\n", problems[i]);
+  if (options.json)
+    print_json (catalog);
+  else
+    print_text (catalog);
+  cradlectl_domain_options_clear (&options);
+  return exit_code;
+}

@@ -1,0 +1,304 @@
+/* cradle-catalog.c: reading what the directory offers the signed-in user */
+#include "config.h"
+
+#include "cradle-catalog-private.h"
+#include "cradle-directory-private.h"
+#include "cradle-enrollment-service-private.h"
+#include "cradle-template-private.h"
+
+G_DEFINE_FINAL_TYPE (CradleCatalog, cradle_catalog, G_TYPE_OBJECT)
+
+#define MAX_CERTIFICATE_SIZE (64 * 1024)
+
+static void
+cradle_catalog_finalize (GObject *object)
+{
+  CradleCatalog *self = CRADLE_CATALOG (object);
+
+  g_clear_pointer (&self->verdicts, g_hash_table_unref);
+  g_clear_pointer (&self->open_services, g_hash_table_unref);
+  g_clear_object (&self->user);
+  g_clear_pointer (&self->templates, g_ptr_array_unref);
+  g_clear_pointer (&self->services, g_ptr_array_unref);
+  g_clear_pointer (&self->ntauth, g_ptr_array_unref);
+  g_clear_pointer (&self->aia, g_ptr_array_unref);
+  g_clear_pointer (&self->problems, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (cradle_catalog_parent_class)->finalize (object);
+}
+
+static void
+cradle_catalog_class_init (CradleCatalogClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = cradle_catalog_finalize;
+}
+
+static void
+cradle_catalog_init (CradleCatalog *self)
+{
+  self->templates = g_ptr_array_new_with_free_func (g_object_unref);
+  self->services = g_ptr_array_new_with_free_func (g_object_unref);
+  self->ntauth = g_ptr_array_new_with_free_func (g_object_unref);
+  self->aia = g_ptr_array_new_with_free_func (g_object_unref);
+  self->problems = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->problems, NULL);
+  self->verdicts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cradle_catalog_verdict_free);
+  self->open_services = g_hash_table_new (NULL, NULL);
+}
+
+/* One malformed object must not hide the others: it becomes a problem. */
+static void
+add_problem (CradleCatalog *self,
+             const char    *message)
+{
+  g_info ("%s", message);
+  g_ptr_array_insert (self->problems, (gint) self->problems->len - 1, g_strdup (message));
+}
+
+static gboolean
+add_template (LDAP         *ld,
+              LDAPMessage  *entry,
+              gpointer      user_data,
+              GError      **error)
+{
+  CradleCatalog *self = user_data;
+  g_autoptr(GError) local_error = NULL;
+  CradleTemplate *template = cradle_template_new_from_entry (ld, entry, &local_error);
+
+  if (template != NULL)
+    g_ptr_array_add (self->templates, template);
+  else
+    add_problem (self, local_error->message);
+  return TRUE;
+}
+
+static gboolean
+add_service (LDAP         *ld,
+             LDAPMessage  *entry,
+             gpointer      user_data,
+             GError      **error)
+{
+  CradleCatalog *self = user_data;
+  g_autoptr(GError) local_error = NULL;
+  CradleEnrollmentService *service = cradle_enrollment_service_new_from_entry (ld, entry, &local_error);
+
+  if (service != NULL)
+    g_ptr_array_add (self->services, service);
+  else
+    add_problem (self, local_error->message);
+  return TRUE;
+}
+
+typedef struct {
+  CradleCatalog *catalog;
+  GPtrArray     *into;
+  const char    *what;
+} CertificateSink;
+
+static gboolean
+add_certificates (LDAP         *ld,
+                  LDAPMessage  *entry,
+                  gpointer      user_data,
+                  GError      **error)
+{
+  CertificateSink *sink = user_data;
+  g_autoptr(GPtrArray) values = NULL;
+
+  if (!cradle_ldap_entry_dup_binaries (ld, entry, "cACertificate", MAX_CERTIFICATE_SIZE, &values, error))
+    return FALSE;
+  for (guint i = 0; i < values->len; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      CradleCertificate *certificate = cradle_certificate_new_from_der (g_ptr_array_index (values, i),
+                                                                        &local_error);
+
+      if (certificate != NULL)
+        g_ptr_array_add (sink->into, certificate);
+      else
+        {
+          g_autofree char *message = g_strdup_printf ("A certificate in %s cannot be read and is ignored: %s",
+                                                       sink->what, local_error->message);
+
+          add_problem (sink->catalog, message);
+        }
+    }
+  return TRUE;
+}
+
+/* A forest without NTAuth or AIA entries is still usable. */
+static gboolean
+search_certificates (CradleCatalog    *self,
+                     CradleDirectory  *directory,
+                     const char       *container,
+                     int               scope,
+                     GPtrArray        *into,
+                     const char       *what,
+                     GCancellable     *cancellable,
+                     GError          **error)
+{
+  const char *attributes[] = { "cACertificate", NULL };
+  CertificateSink sink = { self, into, what };
+  g_autoptr(GError) local_error = NULL;
+
+  if (cradle_directory_search_pki (directory, container, scope, "(objectClass=certificationAuthority)",
+                                   attributes, FALSE, add_certificates, &sink, cancellable, &local_error))
+    return TRUE;
+  if (g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+static int
+compare_templates (gconstpointer a,
+                   gconstpointer b)
+{
+  return g_ascii_strcasecmp (cradle_template_get_name (*(CradleTemplate * const *) a),
+                             cradle_template_get_name (*(CradleTemplate * const *) b));
+}
+
+static int
+compare_services (gconstpointer a,
+                  gconstpointer b)
+{
+  return g_ascii_strcasecmp (cradle_enrollment_service_get_name (*(CradleEnrollmentService * const *) a),
+                             cradle_enrollment_service_get_name (*(CradleEnrollmentService * const *) b));
+}
+
+/**
+ * cradle_catalog_load:
+ *
+ * Returns: (transfer full): the catalog, or %NULL when the directory could
+ *   not be read; malformed objects in it are problems, not failures
+ */
+CradleCatalog *
+cradle_catalog_load (CradleDirectory  *directory,
+                     GCancellable     *cancellable,
+                     GError          **error)
+{
+  g_autoptr(CradleCatalog) self = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (directory), NULL);
+
+  self = g_object_new (CRADLE_TYPE_CATALOG, NULL);
+  self->user = cradle_directory_read_user (directory, cancellable, error);
+  if (self->user == NULL)
+    return NULL;
+  if (!cradle_directory_search_pki (directory, "CN=Certificate Templates,", LDAP_SCOPE_ONELEVEL,
+                                    "(objectClass=pKICertificateTemplate)",
+                                    cradle_template_ldap_attributes, TRUE,
+                                    add_template, self, cancellable, error) ||
+      !cradle_directory_search_pki (directory, "CN=Enrollment Services,", LDAP_SCOPE_ONELEVEL,
+                                    "(objectClass=pKIEnrollmentService)",
+                                    cradle_enrollment_service_ldap_attributes, TRUE,
+                                    add_service, self, cancellable, error) ||
+      !search_certificates (self, directory, "CN=NTAuthCertificates,", LDAP_SCOPE_BASE,
+                            self->ntauth, "NTAuthCertificates", cancellable, error) ||
+      !search_certificates (self, directory, "CN=AIA,", LDAP_SCOPE_ONELEVEL,
+                            self->aia, "the AIA container", cancellable, error))
+    return NULL;
+
+  g_ptr_array_sort (self->templates, compare_templates);
+  g_ptr_array_sort (self->services, compare_services);
+  if (!cradle_catalog_evaluate (self, directory, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  GError *error = NULL;
+  CradleCatalog *catalog = cradle_catalog_load (task_data, cancellable, &error);
+
+  if (catalog != NULL)
+    g_task_return_pointer (task, catalog, g_object_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+void
+cradle_catalog_load_async (CradleDirectory     *directory,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CRADLE_IS_DIRECTORY (directory));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cradle_catalog_load_async);
+  g_task_set_task_data (task, g_object_ref (directory), g_object_unref);
+  g_task_run_in_thread (task, load_thread);
+}
+
+CradleCatalog *
+cradle_catalog_load_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+CradleDirectoryUser *
+cradle_catalog_get_user (CradleCatalog *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
+  return self->user;
+}
+
+GPtrArray *
+cradle_catalog_get_templates (CradleCatalog *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
+  return self->templates;
+}
+
+GPtrArray *
+cradle_catalog_get_services (CradleCatalog *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
+  return self->services;
+}
+
+GPtrArray *
+cradle_catalog_get_ntauth_certificates (CradleCatalog *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
+  return self->ntauth;
+}
+
+GPtrArray *
+cradle_catalog_get_aia_certificates (CradleCatalog *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
+  return self->aia;
+}
+
+const char * const *
+cradle_catalog_get_problems (CradleCatalog *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
+  return (const char * const *) self->problems->pdata;
+}
+
+CradleTemplate *
+cradle_catalog_find_template (CradleCatalog *self,
+                              const char    *name)
+{
+  g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < self->templates->len; i++)
+    {
+      CradleTemplate *template = g_ptr_array_index (self->templates, i);
+
+      if (g_ascii_strcasecmp (cradle_template_get_name (template), name) == 0)
+        return template;
+    }
+  return NULL;
+}

@@ -1,0 +1,122 @@
+/* cradle-csr-private.h: PKCS#10 certification requests signed by a device
+ *
+ * The private key never leaves the device. The desktop builds the
+ * CertificationRequestInfo for the public key the device gave it, the device
+ * signs those bytes (bridge SIGN, purpose 1), and cradle_csr_assemble() puts
+ * the request together and checks the signature. */
+#pragma once
+
+#include <glib.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+G_BEGIN_DECLS
+
+/* Key usage bits: the X.509 KeyUsage BIT STRING as AD's pKIKeyUsage holds it,
+ * read little-endian. The low byte is the first byte of the bit string
+ * (digitalSignature is its top bit, 0x80), the high byte the second one
+ * (decipherOnly, 0x8000). These are also OpenSSL's KU_* values. */
+#define CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE 0x0080
+#define CRADLE_CSR_KEY_USAGE_NON_REPUDIATION   0x0040
+#define CRADLE_CSR_KEY_USAGE_KEY_ENCIPHERMENT  0x0020
+#define CRADLE_CSR_KEY_USAGE_DATA_ENCIPHERMENT 0x0010
+#define CRADLE_CSR_KEY_USAGE_KEY_AGREEMENT     0x0008
+#define CRADLE_CSR_KEY_USAGE_KEY_CERT_SIGN     0x0004
+#define CRADLE_CSR_KEY_USAGE_CRL_SIGN          0x0002
+#define CRADLE_CSR_KEY_USAGE_ENCIPHER_ONLY     0x0001
+#define CRADLE_CSR_KEY_USAGE_DECIPHER_ONLY     0x8000
+#define CRADLE_CSR_KEY_USAGE_ALL               0x80ff
+
+/* Bounds on what the builder and the assembler take. */
+#define CRADLE_CSR_MAX_PUBLIC_KEY_SIZE   (8 * 1024)
+#define CRADLE_CSR_MAX_REQUEST_INFO_SIZE (64 * 1024)
+#define CRADLE_CSR_MAX_SIGNATURE_SIZE    (4 * 1024)
+#define CRADLE_CSR_MAX_SUBJECT_LENGTH    (8 * 1024)
+
+/* The Microsoft extensions that name the certificate template
+ * (MS-WCCE 2.2.2.7.7.1 and 2.2.2.7.7.2) and the UPN otherName. */
+#define CRADLE_CSR_OID_TEMPLATE_NAME "1.3.6.1.4.1.311.20.2"
+#define CRADLE_CSR_OID_TEMPLATE      "1.3.6.1.4.1.311.21.7"
+#define CRADLE_CSR_OID_UPN           "1.3.6.1.4.1.311.20.2.3"
+
+typedef struct _CradleCsrBuilder CradleCsrBuilder;
+
+CradleCsrBuilder *cradle_csr_builder_new                    (void);
+void              cradle_csr_builder_free                   (CradleCsrBuilder *self);
+gboolean          cradle_csr_builder_set_public_key         (CradleCsrBuilder *self,
+                                                             GBytes           *spki_der,
+                                                             GError          **error);
+gboolean          cradle_csr_builder_set_subject            (CradleCsrBuilder *self,
+                                                             const char       *subject,
+                                                             GError          **error);
+void              cradle_csr_builder_add_san_upn            (CradleCsrBuilder *self,
+                                                             const char       *upn);
+void              cradle_csr_builder_add_san_email          (CradleCsrBuilder *self,
+                                                             const char       *mail);
+void              cradle_csr_builder_add_san_dns            (CradleCsrBuilder *self,
+                                                             const char       *name);
+void              cradle_csr_builder_set_key_usage          (CradleCsrBuilder *self,
+                                                             guint             bits,
+                                                             gboolean          critical);
+void              cradle_csr_builder_add_extended_key_usage (CradleCsrBuilder *self,
+                                                             const char       *oid);
+void              cradle_csr_builder_add_template_name      (CradleCsrBuilder *self,
+                                                             const char       *cn);
+gboolean          cradle_csr_builder_add_template_oid       (CradleCsrBuilder *self,
+                                                             const char       *oid,
+                                                             gint              major,
+                                                             gint              minor,
+                                                             GError          **error);
+void              cradle_csr_builder_set_challenge_password (CradleCsrBuilder *self,
+                                                             const char       *password);
+GBytes           *cradle_csr_builder_encode_request_info    (CradleCsrBuilder *self,
+                                                             GError          **error);
+
+GBytes           *cradle_csr_assemble                       (GBytes           *request_info,
+                                                             const char       *signature_algorithm,
+                                                             GBytes           *signature,
+                                                             GError          **error);
+char             *cradle_csr_to_pem                         (GBytes           *der);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCsrBuilder, cradle_csr_builder_free)
+
+/* Shared by the cradle-csr*.c files. */
+
+typedef enum {
+  CRADLE_CSR_SAN_UPN,
+  CRADLE_CSR_SAN_EMAIL,
+  CRADLE_CSR_SAN_DNS,
+} CradleCsrSanKind;
+
+typedef struct {
+  CradleCsrSanKind  kind;
+  char             *value;
+} CradleCsrSan;
+
+void            cradle_csr_set_openssl_error               (GError      **error,
+                                                            gint          code,
+                                                            const char   *message);
+gboolean        cradle_csr_check_public_key                (EVP_PKEY     *key,
+                                                            GError      **error);
+EVP_PKEY       *cradle_csr_parse_public_key                (GBytes       *spki_der,
+                                                            GError      **error);
+
+X509_NAME      *cradle_csr_name_from_string                (const char   *text,
+                                                            GError      **error);
+gboolean        cradle_csr_oid_is_valid                    (const char   *oid);
+
+X509_EXTENSION *cradle_csr_extension_template_name         (const char   *cn,
+                                                            GError      **error);
+X509_EXTENSION *cradle_csr_extension_template_oid          (const char   *oid,
+                                                            gint          major,
+                                                            gint          minor,
+                                                            GError      **error);
+X509_EXTENSION *cradle_csr_extension_key_usage             (guint         bits,
+                                                            gboolean      critical,
+                                                            GError      **error);
+X509_EXTENSION *cradle_csr_extension_extended_key_usage    (GPtrArray    *oids,
+                                                            GError      **error);
+X509_EXTENSION *cradle_csr_extension_subject_alt_name      (GPtrArray    *names,
+                                                            GError      **error);
+
+G_END_DECLS

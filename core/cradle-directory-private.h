@@ -1,0 +1,31 @@
+/* cradle-directory-private.h: what the rest of core reads through the session */
+#pragma once
+
+#include <cradle/cradle.h>
+
+#include "cradle-ldap-private.h"
+
+G_BEGIN_DECLS
+
+/* Called for each entry found; returning FALSE stops the search with @error. */
+typedef gboolean (*CradleDirectoryEntryFunc) (LDAP         *ld,
+                                              LDAPMessage  *entry,
+                                              gpointer      user_data,
+                                              GError      **error);
+
+/* Searches below "CN=Public Key Services,CN=Services,<configuration NC>":
+ * @container is the part before it ("CN=Certificate Templates,", or "" for
+ * the container itself). With @dacl_only, asks for nTSecurityDescriptor's
+ * DACL through the SD_FLAGS control, which lets a user read it. */
+gboolean cradle_directory_search_pki (CradleDirectory           *self,
+                                      const char                *container,
+                                      int                        scope,
+                                      const char                *filter,
+                                      const char               **attributes,
+                                      gboolean                   dacl_only,
+                                      CradleDirectoryEntryFunc   func,
+                                      gpointer                   user_data,
+                                      GCancellable              *cancellable,
+                                      GError                   **error);
+
+G_END_DECLS

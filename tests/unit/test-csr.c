@@ -1,0 +1,1229 @@
+/* test-csr.c: certification requests, built here and signed by a pretend device,
+ * against what `openssl req` makes of the same key and inputs */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/core_names.h>
+#include <cradle/cradle.h>
+
+#include "cradle-csr-private.h"
+#include "cradle-openssl-private.h"
+
+/* A version 2+ template's msPKI-Cert-Template-OID, and the extension value
+ * for it with major 100 and minor 4, as `openssl asn1parse -genconf` writes it. */
+#define TEMPLATE_OID "1.3.6.1.4.1.311.21.8.16187918.14945684.15749023.11519519.4925321.197.13392998.8282280"
+#define TEMPLATE_OID_DER                                                                            \
+  "302f06272b060104018237150887dc840e87909b1487c19f1f85bf8c1f82accf09814586b1b86683f9c128020164" \
+  "020104"
+/* BMPString "User", as Windows writes the template name. */
+#define TEMPLATE_NAME_DER "1e080055007300650072"
+
+/* The pretend device's keys, made once. */
+static EVP_PKEY *rsa_key;
+static EVP_PKEY *ec_key;
+
+/* What openssl needs to run without the system's openssl.cnf. */
+static const char minimal_config[] =
+  "[req]\n"
+  "distinguished_name = dn\n"
+  "[dn]\n";
+
+static GBytes *
+bytes_from_hex (const char *hex)
+{
+  gsize length = strlen (hex);
+  GByteArray *bytes = g_byte_array_sized_new (length / 2);
+
+  g_assert_cmpuint (length % 2, ==, 0);
+  for (gsize i = 0; i < length; i += 2)
+    {
+      guint8 byte = (guint8) (g_ascii_xdigit_value (hex[i]) << 4 | g_ascii_xdigit_value (hex[i + 1]));
+
+      g_byte_array_append (bytes, &byte, 1);
+    }
+  return g_byte_array_free_to_bytes (bytes);
+}
+
+static GBytes *
+spki_of (EVP_PKEY *key)
+{
+  unsigned char *der = NULL;
+  int size = i2d_PUBKEY (key, &der);
+  GBytes *bytes;
+
+  g_assert_cmpint (size, >, 0);
+  bytes = g_bytes_new (der, size);
+  OPENSSL_free (der);
+  return bytes;
+}
+
+static const char *
+algorithm_name (EVP_PKEY   *key,
+                const char *digest)
+{
+  gboolean rsa = EVP_PKEY_get_base_id (key) == EVP_PKEY_RSA;
+
+  if (g_str_equal (digest, "sha256"))
+    return rsa ? "sha256WithRSAEncryption" : "ecdsa-with-SHA256";
+  if (g_str_equal (digest, "sha384"))
+    return rsa ? "sha384WithRSAEncryption" : "ecdsa-with-SHA384";
+  g_assert_cmpstr (digest, ==, "sha512");
+  return rsa ? "sha512WithRSAEncryption" : "ecdsa-with-SHA512";
+}
+
+/* What the device does on SIGN, purpose 1. */
+static GBytes *
+device_sign (EVP_PKEY   *key,
+             const char *digest,
+             GBytes     *data)
+{
+  g_autoptr(EVP_MD_CTX) context = EVP_MD_CTX_new ();
+  g_autofree guint8 *signature = NULL;
+  gsize data_size;
+  const guint8 *bytes = g_bytes_get_data (data, &data_size);
+  size_t size = 0;
+
+  g_assert_cmpint (EVP_DigestSignInit_ex (context, NULL, digest, NULL, NULL, key, NULL), ==, 1);
+  g_assert_cmpint (EVP_DigestSign (context, NULL, &size, bytes, data_size), ==, 1);
+  signature = g_malloc (size);
+  g_assert_cmpint (EVP_DigestSign (context, signature, &size, bytes, data_size), ==, 1);
+  return g_bytes_new_take (g_steal_pointer (&signature), size);
+}
+
+/* The CertificationRequestInfo inside a DER request, as it is there. */
+static GBytes *
+request_info_of (GBytes *request)
+{
+  gsize size;
+  const unsigned char *start = g_bytes_get_data (request, &size);
+  const unsigned char *p = start;
+  const unsigned char *info;
+  long length = 0;
+  int tag;
+  int class;
+
+  g_assert_cmpint (ASN1_get_object (&p, &length, &tag, &class, (long) size), ==, V_ASN1_CONSTRUCTED);
+  info = p;
+  g_assert_cmpint (ASN1_get_object (&p, &length, &tag, &class, (long) (size - (p - start))), ==,
+                   V_ASN1_CONSTRUCTED);
+  g_assert_cmpint (tag, ==, V_ASN1_SEQUENCE);
+  return g_bytes_new (info, (p - info) + length);
+}
+
+static void
+write_file (const char *path,
+            const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+/* Runs `openssl req -new` for @key in a scratch folder and returns what it
+ * wrote (DER or PEM, per @outform). @args follow the fixed ones. */
+static GBytes *
+openssl_req (EVP_PKEY          *key,
+             const char        *digest,
+             const char        *config,
+             const char        *outform,
+             const char *const *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_dir_make_tmp ("cradle-test-csr-XXXXXX", &error);
+  g_autofree char *key_path = NULL;
+  g_autofree char *config_path = NULL;
+  g_autofree char *out_path = NULL;
+  g_autofree char *digest_option = g_strdup_printf ("-%s", digest);
+  g_autofree char *standard_error = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(BIO) bio = NULL;
+  gsize size = 0;
+  int status = 0;
+
+  g_assert_no_error (error);
+  key_path = g_build_filename (folder, "key.pem", NULL);
+  config_path = g_build_filename (folder, "req.cnf", NULL);
+  out_path = g_build_filename (folder, "req.out", NULL);
+
+  bio = BIO_new_file (key_path, "w");
+  g_assert_nonnull (bio);
+  g_assert_cmpint (PEM_write_bio_PrivateKey (bio, key, NULL, NULL, 0, NULL, NULL), ==, 1);
+  g_clear_pointer (&bio, BIO_free_all);
+  write_file (config_path, config);
+
+  for (const char *const *fixed = (const char *const[]) { "openssl", "req", "-new", "-key", key_path,
+                                                          "-config", config_path, digest_option,
+                                                          "-outform", outform, "-out", out_path, NULL };
+       *fixed != NULL; fixed++)
+    g_ptr_array_add (argv, (gpointer) *fixed);
+  for (; args != NULL && *args != NULL; args++)
+    g_ptr_array_add (argv, (gpointer) *args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, &standard_error, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, &error))
+    g_test_message ("openssl req said: %s", standard_error);
+  g_assert_no_error (error);
+  g_file_get_contents (out_path, &contents, &size, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_remove (key_path), ==, 0);
+  g_assert_cmpint (g_remove (config_path), ==, 0);
+  g_assert_cmpint (g_remove (out_path), ==, 0);
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+  return g_bytes_new_take (g_steal_pointer (&contents), size);
+}
+
+/* The comparisons need the openssl command; without it they say so
+ * plainly rather than crash. */
+static gboolean
+have_openssl (void)
+{
+  g_autofree char *path = g_find_program_in_path ("openssl");
+
+  if (path == NULL)
+    g_test_skip ("The openssl command is not installed; install the openssl package to compare with it");
+  return path != NULL;
+}
+
+static void
+assert_bytes_equal (GBytes *actual,
+                    GBytes *expected)
+{
+  gsize actual_size;
+  gsize expected_size;
+  const guint8 *a = g_bytes_get_data (actual, &actual_size);
+  const guint8 *e = g_bytes_get_data (expected, &expected_size);
+
+  g_assert_cmpmem (a, actual_size, e, expected_size);
+}
+
+static CradleCsrBuilder *
+new_builder (EVP_PKEY *key)
+{
+  g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+  g_autoptr(GBytes) spki = spki_of (key);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cradle_csr_builder_set_public_key (builder, spki, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&builder);
+}
+
+/* Everything a User-like template asks for; full_request_args says the same to openssl. */
+static CradleCsrBuilder *
+new_full_builder (EVP_PKEY *key)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_builder (key);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cradle_csr_builder_set_subject (builder, "CN=alice,OU=Devices,DC=corp,DC=example", &error));
+  g_assert_no_error (error);
+  cradle_csr_builder_add_template_name (builder, "User");
+  g_assert_true (cradle_csr_builder_add_template_oid (builder, TEMPLATE_OID, 100, 4, &error));
+  g_assert_no_error (error);
+  cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.5.5.7.3.2");
+  cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.4.1.311.20.2.2");
+  cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.5.5.7.3.4");
+  cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.5.5.7.3.2");
+  cradle_csr_builder_set_key_usage (builder,
+                                    CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE | CRADLE_CSR_KEY_USAGE_KEY_ENCIPHERMENT,
+                                    TRUE);
+  cradle_csr_builder_add_san_upn (builder, "alice@corp.example");
+  cradle_csr_builder_add_san_email (builder, "alice@corp.example");
+  cradle_csr_builder_add_san_dns (builder, "host.corp.example");
+  return g_steal_pointer (&builder);
+}
+
+static const char *const full_request_args[] = {
+  "-subj", "/DC=example/DC=corp/OU=Devices/CN=alice",
+  "-addext", "1.3.6.1.4.1.311.20.2=DER:" TEMPLATE_NAME_DER,
+  "-addext", "1.3.6.1.4.1.311.21.7=DER:" TEMPLATE_OID_DER,
+  "-addext", "extendedKeyUsage=1.3.6.1.5.5.7.3.2,1.3.6.1.4.1.311.20.2.2,1.3.6.1.5.5.7.3.4",
+  "-addext", "keyUsage=critical,digitalSignature,keyEncipherment",
+  "-addext", "subjectAltName=otherName:1.3.6.1.4.1.311.20.2.3;UTF8:alice@corp.example,"
+             "email:alice@corp.example,DNS:host.corp.example",
+  NULL
+};
+
+static GBytes *
+encode (CradleCsrBuilder *builder)
+{
+  g_autoptr(GError) error = NULL;
+  GBytes *info = cradle_csr_builder_encode_request_info (builder, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (info);
+  return info;
+}
+
+static GBytes *
+sign_and_assemble (EVP_PKEY   *key,
+                   const char *digest,
+                   GBytes     *info)
+{
+  g_autoptr(GBytes) signature = device_sign (key, digest, info);
+  g_autoptr(GError) error = NULL;
+  GBytes *request = cradle_csr_assemble (info, algorithm_name (key, digest), signature, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (request);
+  return request;
+}
+
+static void
+test_csr_rsa_matches_openssl (void)
+{
+  const char *digests[] = { "sha256", "sha384", "sha512" };
+
+  if (!have_openssl ())
+    return;
+
+  /* PKCS#1 v1.5 is deterministic: the whole request is openssl's, byte for byte. */
+  for (gsize i = 0; i < G_N_ELEMENTS (digests); i++)
+    {
+      g_autoptr(CradleCsrBuilder) builder = new_full_builder (rsa_key);
+      g_autoptr(GBytes) info = encode (builder);
+      g_autoptr(GBytes) request = sign_and_assemble (rsa_key, digests[i], info);
+      g_autoptr(GBytes) expected = openssl_req (rsa_key, digests[i], minimal_config, "DER", full_request_args);
+      g_autoptr(GBytes) expected_info = request_info_of (expected);
+
+      assert_bytes_equal (info, expected_info);
+      assert_bytes_equal (request, expected);
+    }
+}
+
+static void
+test_csr_pem_matches_openssl (void)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_full_builder (rsa_key);
+  g_autoptr(GBytes) info = encode (builder);
+  g_autoptr(GBytes) request = sign_and_assemble (rsa_key, "sha256", info);
+  g_autoptr(GBytes) expected = NULL;
+  g_autofree char *pem = cradle_csr_to_pem (request);
+
+  if (!have_openssl ())
+    return;
+  expected = openssl_req (rsa_key, "sha256", minimal_config, "PEM", full_request_args);
+
+  g_assert_cmpmem (pem, strlen (pem), g_bytes_get_data (expected, NULL), g_bytes_get_size (expected));
+}
+
+static void
+assert_ec_matches_openssl (EVP_PKEY   *key,
+                           const char *digest)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_full_builder (key);
+  g_autoptr(GBytes) info = encode (builder);
+  g_autoptr(GBytes) request = sign_and_assemble (key, digest, info);
+  g_autoptr(GBytes) expected = openssl_req (key, digest, minimal_config, "DER", full_request_args);
+  g_autoptr(GBytes) expected_info = request_info_of (expected);
+  g_autoptr(GBytes) request_info = request_info_of (request);
+  g_autoptr(X509_REQ) ours = NULL;
+  g_autoptr(X509_REQ) theirs = NULL;
+  const X509_ALGOR *our_algorithm = NULL;
+  const X509_ALGOR *their_algorithm = NULL;
+  const unsigned char *p;
+
+  /* ECDSA is randomised: the signed part and the algorithm must match, and
+   * the signature must verify. */
+  assert_bytes_equal (info, expected_info);
+  assert_bytes_equal (request_info, expected_info);
+  p = g_bytes_get_data (request, NULL);
+  ours = d2i_X509_REQ (NULL, &p, (long) g_bytes_get_size (request));
+  p = g_bytes_get_data (expected, NULL);
+  theirs = d2i_X509_REQ (NULL, &p, (long) g_bytes_get_size (expected));
+  g_assert_nonnull (ours);
+  g_assert_nonnull (theirs);
+  X509_REQ_get0_signature (ours, NULL, &our_algorithm);
+  X509_REQ_get0_signature (theirs, NULL, &their_algorithm);
+  g_assert_cmpint (X509_ALGOR_cmp (our_algorithm, their_algorithm), ==, 0);
+  g_assert_cmpint (X509_REQ_verify (ours, key), ==, 1);
+}
+
+static void
+test_csr_ec_matches_openssl (void)
+{
+  g_autoptr(EVP_PKEY) p384 = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-384");
+
+  if (!have_openssl ())
+    return;
+
+  g_assert_nonnull (p384);
+  assert_ec_matches_openssl (ec_key, "sha256");
+  assert_ec_matches_openssl (ec_key, "sha512");
+  assert_ec_matches_openssl (p384, "sha384");
+}
+
+static X509_REQ *
+parse_request (GBytes *request)
+{
+  const unsigned char *p = g_bytes_get_data (request, NULL);
+  X509_REQ *parsed = d2i_X509_REQ (NULL, &p, (long) g_bytes_get_size (request));
+
+  g_assert_nonnull (parsed);
+  g_assert_true (p == (const unsigned char *) g_bytes_get_data (request, NULL) + g_bytes_get_size (request));
+  return parsed;
+}
+
+static char *
+name_to_rfc2253 (const X509_NAME *name)
+{
+  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long size;
+
+  g_assert_cmpint (X509_NAME_print_ex (bio, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB), >=, 0);
+  size = BIO_get_mem_data (bio, &data);
+  return g_strndup (data, size);
+}
+
+static char *
+oid_to_string (const ASN1_OBJECT *object)
+{
+  char buffer[256];
+
+  g_assert_cmpint (OBJ_obj2txt (buffer, sizeof buffer, object, 1), >, 0);
+  return g_strdup (buffer);
+}
+
+static char *
+string_to_utf8 (const ASN1_STRING *string)
+{
+  unsigned char *utf8 = NULL;
+  int size = ASN1_STRING_to_UTF8 (&utf8, string);
+  char *copy;
+
+  g_assert_cmpint (size, >=, 0);
+  copy = g_strndup ((const char *) utf8, size);
+  OPENSSL_free (utf8);
+  return copy;
+}
+
+static void
+test_csr_parse_back (void)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_full_builder (ec_key);
+  g_autoptr(GBytes) info = encode (builder);
+  g_autoptr(GBytes) request = sign_and_assemble (ec_key, "sha256", info);
+  g_autoptr(X509_REQ) parsed = parse_request (request);
+  g_autoptr(X509_EXTENSIONS) extensions = X509_REQ_get_extensions (parsed);
+  g_autofree char *subject = name_to_rfc2253 (X509_REQ_get_subject_name (parsed));
+  X509_EXTENSION *extension;
+  const unsigned char *p;
+
+  g_assert_cmpint (X509_REQ_get_version (parsed), ==, 0);
+  g_assert_cmpstr (subject, ==, "CN=alice,OU=Devices,DC=corp,DC=example");
+  g_assert_cmpint (EVP_PKEY_eq (X509_REQ_get0_pubkey (parsed), ec_key), ==, 1);
+  g_assert_cmpint (X509_REQ_get_attr_count (parsed), ==, 1);
+  g_assert_cmpint (X509_REQ_get_attr_by_NID (parsed, NID_ext_req, -1), ==, 0);
+  g_assert_cmpint (sk_X509_EXTENSION_num (extensions), ==, 5);
+
+  /* The template's name: a bare BMPString, non-critical. */
+  extension = sk_X509_EXTENSION_value (extensions, 0);
+  {
+    g_autofree char *oid = oid_to_string (X509_EXTENSION_get_object (extension));
+    const ASN1_OCTET_STRING *value = X509_EXTENSION_get_data (extension);
+    g_autoptr(ASN1_TYPE) name = NULL;
+    g_autofree char *text = NULL;
+
+    g_assert_cmpstr (oid, ==, CRADLE_CSR_OID_TEMPLATE_NAME);
+    g_assert_cmpint (X509_EXTENSION_get_critical (extension), ==, 0);
+    p = ASN1_STRING_get0_data (value);
+    name = d2i_ASN1_TYPE (NULL, &p, ASN1_STRING_length (value));
+    g_assert_nonnull (name);
+    g_assert_cmpint (name->type, ==, V_ASN1_BMPSTRING);
+    text = string_to_utf8 (name->value.bmpstring);
+    g_assert_cmpstr (text, ==, "User");
+  }
+
+  /* The template's OID with its major and minor versions. */
+  extension = sk_X509_EXTENSION_value (extensions, 1);
+  {
+    g_autofree char *oid = oid_to_string (X509_EXTENSION_get_object (extension));
+    g_autofree char *template_oid = NULL;
+    const ASN1_OCTET_STRING *value = X509_EXTENSION_get_data (extension);
+    g_autoptr(ASN1_SEQUENCE_ANY) sequence = NULL;
+
+    g_assert_cmpstr (oid, ==, CRADLE_CSR_OID_TEMPLATE);
+    g_assert_cmpint (X509_EXTENSION_get_critical (extension), ==, 0);
+    p = ASN1_STRING_get0_data (value);
+    sequence = d2i_ASN1_SEQUENCE_ANY (NULL, &p, ASN1_STRING_length (value));
+    g_assert_nonnull (sequence);
+    g_assert_cmpint (sk_ASN1_TYPE_num (sequence), ==, 3);
+    g_assert_cmpint (sk_ASN1_TYPE_value (sequence, 0)->type, ==, V_ASN1_OBJECT);
+    template_oid = oid_to_string (sk_ASN1_TYPE_value (sequence, 0)->value.object);
+    g_assert_cmpstr (template_oid, ==, TEMPLATE_OID);
+    g_assert_cmpint (sk_ASN1_TYPE_value (sequence, 1)->type, ==, V_ASN1_INTEGER);
+    g_assert_cmpint (ASN1_INTEGER_get (sk_ASN1_TYPE_value (sequence, 1)->value.integer), ==, 100);
+    g_assert_cmpint (ASN1_INTEGER_get (sk_ASN1_TYPE_value (sequence, 2)->value.integer), ==, 4);
+  }
+
+  /* Extended key usage, the repeated OID once. */
+  extension = sk_X509_EXTENSION_value (extensions, 2);
+  {
+    g_autoptr(EXTENDED_KEY_USAGE) usages = X509V3_EXT_d2i (extension);
+    const char *expected[] = { "1.3.6.1.5.5.7.3.2", "1.3.6.1.4.1.311.20.2.2", "1.3.6.1.5.5.7.3.4" };
+
+    g_assert_cmpint (OBJ_obj2nid (X509_EXTENSION_get_object (extension)), ==, NID_ext_key_usage);
+    g_assert_nonnull (usages);
+    g_assert_cmpint (sk_ASN1_OBJECT_num (usages), ==, G_N_ELEMENTS (expected));
+    for (gsize i = 0; i < G_N_ELEMENTS (expected); i++)
+      {
+        g_autofree char *oid = oid_to_string (sk_ASN1_OBJECT_value (usages, (int) i));
+
+        g_assert_cmpstr (oid, ==, expected[i]);
+      }
+  }
+
+  /* Key usage, critical: digitalSignature (bit 0) and keyEncipherment (bit 2). */
+  extension = sk_X509_EXTENSION_value (extensions, 3);
+  {
+    g_autoptr(ASN1_STRING) bits = X509V3_EXT_d2i (extension);
+
+    g_assert_cmpint (OBJ_obj2nid (X509_EXTENSION_get_object (extension)), ==, NID_key_usage);
+    g_assert_cmpint (X509_EXTENSION_get_critical (extension), ==, 1);
+    g_assert_nonnull (bits);
+    for (int n = 0; n < 9; n++)
+      g_assert_cmpint (ASN1_BIT_STRING_get_bit (bits, n), ==, n == 0 || n == 2);
+  }
+
+  /* Subject alternative names, in the order given. */
+  extension = sk_X509_EXTENSION_value (extensions, 4);
+  {
+    g_autoptr(GENERAL_NAMES) names = X509V3_EXT_d2i (extension);
+    GENERAL_NAME *name;
+    g_autofree char *upn_oid = NULL;
+    g_autofree char *upn = NULL;
+
+    g_assert_cmpint (OBJ_obj2nid (X509_EXTENSION_get_object (extension)), ==, NID_subject_alt_name);
+    g_assert_nonnull (names);
+    g_assert_cmpint (sk_GENERAL_NAME_num (names), ==, 3);
+    name = sk_GENERAL_NAME_value (names, 0);
+    g_assert_cmpint (name->type, ==, GEN_OTHERNAME);
+    upn_oid = oid_to_string (name->d.otherName->type_id);
+    g_assert_cmpstr (upn_oid, ==, CRADLE_CSR_OID_UPN);
+    g_assert_cmpint (name->d.otherName->value->type, ==, V_ASN1_UTF8STRING);
+    upn = string_to_utf8 (name->d.otherName->value->value.utf8string);
+    g_assert_cmpstr (upn, ==, "alice@corp.example");
+    name = sk_GENERAL_NAME_value (names, 1);
+    g_assert_cmpint (name->type, ==, GEN_EMAIL);
+    g_assert_cmpstr ((const char *) ASN1_STRING_get0_data (name->d.rfc822Name), ==, "alice@corp.example");
+    name = sk_GENERAL_NAME_value (names, 2);
+    g_assert_cmpint (name->type, ==, GEN_DNS);
+    g_assert_cmpstr ((const char *) ASN1_STRING_get0_data (name->d.dNSName), ==, "host.corp.example");
+  }
+}
+
+static GBytes *
+template_oid_value (const char *oid,
+                    gint        major,
+                    gint        minor)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(X509_EXTENSION) extension = cradle_csr_extension_template_oid (oid, major, minor, &error);
+  const ASN1_OCTET_STRING *value;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (extension);
+  value = X509_EXTENSION_get_data (extension);
+  return g_bytes_new (ASN1_STRING_get0_data (value), ASN1_STRING_length (value));
+}
+
+static void
+test_csr_template_oid_versions (void)
+{
+  const struct {
+    gint        major;
+    gint        minor;
+    const char *der;
+  } cases[] = {
+    { 2147483647, -1, "3013060b2b0601040182371508010202047fffffff" },
+    { -1, -1, "300d060b2b06010401823715080102" },
+    { 0, 0, "3013060b2b06010401823715080102020100020100" },
+  };
+  const char *bad_oids[] = { "", "1", "1.", ".1.2", "1..2", "1.2.", "01.2", "1.02", "3.1", "1.40",
+                             "1.2.x", "1.2 ", "-1.2", "User" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GBytes) value = template_oid_value ("1.3.6.1.4.1.311.21.8.1.2", cases[i].major, cases[i].minor);
+      g_autoptr(GBytes) expected = bytes_from_hex (cases[i].der);
+
+      assert_bytes_equal (value, expected);
+    }
+
+  /* A minor version alone would read back as the major one. */
+  {
+    g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (cradle_csr_builder_add_template_oid (builder, "1.3.6.1.4.1.311.21.8.1.2", -1, 3, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_oids); i++)
+    {
+      g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (cradle_csr_builder_add_template_oid (builder, bad_oids[i], 1, 0, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    }
+}
+
+static GBytes *
+encode_subject (const char *subject)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cradle_csr_builder_set_subject (builder, subject, &error));
+  g_assert_no_error (error);
+  return encode (builder);
+}
+
+static void
+test_csr_empty_subject (void)
+{
+  const char *const args[] = { "-subj", "/", NULL };
+  g_autoptr(GBytes) from_null = encode_subject (NULL);
+  g_autoptr(GBytes) from_empty = encode_subject ("");
+  g_autoptr(GBytes) expected = NULL;
+  g_autoptr(GBytes) expected_info = NULL;
+  g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+  g_autoptr(GBytes) never_set = encode (builder);
+  const guint8 *data;
+  gsize size;
+
+  if (!have_openssl ())
+    return;
+  expected = openssl_req (ec_key, "sha256", minimal_config, "DER", args);
+  expected_info = request_info_of (expected);
+
+  /* SEQUENCE, INTEGER 0, then the Name: an empty SEQUENCE. */
+  data = g_bytes_get_data (from_null, &size);
+  g_assert_cmpuint (size, >, 7);
+  g_assert_cmphex (data[0], ==, 0x30);
+  g_assert_cmpmem (data + 2, 5, "\x02\x01\x00\x30\x00", 5);
+  assert_bytes_equal (from_null, expected_info);
+  assert_bytes_equal (from_empty, expected_info);
+  assert_bytes_equal (never_set, expected_info);
+}
+
+static void
+test_csr_subject_escapes (void)
+{
+  const char *const args[] = {
+    "-utf8", "-subj", "/C=DE/O=\"Quoted\" \\\\ Corp/OU=R\\+ D/O=Bäckerei/CN=Smith, John+UID=jsmith", NULL
+  };
+  g_autoptr(GBytes) expected = NULL;
+  g_autoptr(GBytes) expected_info = NULL;
+  const char *equivalents[] = {
+    "CN=Smith\\, John+UID=jsmith,O=Bäckerei,OU=R\\+ D,O=\\\"Quoted\\\" \\\\ Corp,C=DE",
+    "CN=Smith\\2C John+UID=jsmith,O=B\\C3\\A4ckerei,OU=R\\2b\\20D,O=\\22Quoted\\22 \\5C Corp,C=DE",
+    "cn = Smith\\, John + uid=jsmith , o=Bäckerei,OU=R\\+ D ,organizationName=\\\"Quoted\\\" \\\\ Corp,c=DE",
+    "2.5.4.3=Smith\\, John+0.9.2342.19200300.100.1.1=#0C066A736D697468,O=Bäckerei,OU=R\\+ D,"
+    "O=\\\"Quoted\\\" \\\\ Corp,2.5.4.6=DE",
+  };
+
+  if (!have_openssl ())
+    return;
+  expected = openssl_req (ec_key, "sha256", minimal_config, "DER", args);
+  expected_info = request_info_of (expected);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (equivalents); i++)
+    {
+      g_autoptr(GBytes) info = encode_subject (equivalents[i]);
+
+      assert_bytes_equal (info, expected_info);
+    }
+
+  /* An escaped space at the end stays; unescaped ones go. */
+  {
+    g_autoptr(GBytes) info = encode_subject ("CN=alice\\  ,O= Corp ");
+    g_autoptr(GBytes) request = sign_and_assemble (ec_key, "sha256", info);
+    g_autoptr(X509_REQ) parsed = parse_request (request);
+    char text[64];
+
+    g_assert_cmpint (X509_NAME_get_text_by_NID (X509_REQ_get_subject_name (parsed), NID_commonName, text,
+                                                sizeof text), ==, 6);
+    g_assert_cmpstr (text, ==, "alice ");
+    g_assert_cmpint (X509_NAME_get_text_by_NID (X509_REQ_get_subject_name (parsed), NID_organizationName,
+                                                text, sizeof text), ==, 4);
+    g_assert_cmpstr (text, ==, "Corp");
+  }
+}
+
+static void
+test_csr_subject_invalid (void)
+{
+  g_autofree char *too_long = g_strnfill (CRADLE_CSR_MAX_SUBJECT_LENGTH + 1, 'a');
+  g_autofree char *long_cn = g_strdup_printf ("CN=%0*d", 65, 0);
+  const char *bad[] = {
+    "XX=foo",
+    "CN",
+    "CN alice",
+    "=alice",
+    "CN=alice,",
+    "CN=alice,,O=Corp",
+    "CN=alice+",
+    "CN=",
+    "CN=  ,O=Corp",
+    "CN=alice\\",
+    "CN=\\ZZ",
+    "CN=\\4",
+    "CN=a\\00b",
+    "CN=\xff\xfe",
+    "CN=\\C3",
+    "CN=a\"b",
+    "CN=a;b",
+    "CN=a<b",
+    "C=DEU",
+    "CN=#0C0",
+    "CN=#",
+    "CN=#0201FF",
+    "CN=#0C05616C69636500",
+    "CN=#0C05616C6963",
+    "1.2.=x",
+    "1.2.840.113549.1.9.1.=x",
+    "RSA=x",
+    "sha256=x",
+    long_cn,
+    too_long,
+  };
+  g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) info = NULL;
+  g_autoptr(GBytes) expected = encode_subject ("CN=kept");
+
+  g_assert_true (cradle_csr_builder_set_subject (builder, "CN=kept", &error));
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (cradle_csr_builder_set_subject (builder, bad[i], &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+      g_assert_true (g_utf8_validate (error->message, -1, NULL));
+      g_test_message ("%s", error->message);
+      g_clear_error (&error);
+    }
+  /* A refused subject leaves the last good one in place. */
+  info = encode (builder);
+  assert_bytes_equal (info, expected);
+}
+
+static void
+assert_public_key_rejected (GBytes   *spki,
+                            gint      code,
+                            gboolean  show)
+{
+  g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cradle_csr_builder_set_public_key (builder, spki, &error));
+  g_assert_error (error, CRADLE_ERROR, code);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  if (show)
+    g_test_message ("%s", error->message);
+  g_assert_null (cradle_csr_builder_encode_request_info (builder, NULL));
+}
+
+static void
+test_csr_public_key_invalid (void)
+{
+  g_autoptr(GBytes) rsa_spki = spki_of (rsa_key);
+  g_autoptr(GBytes) ec_spki = spki_of (ec_key);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (ec_spki, &size);
+
+  /* Every truncation, each an exact-size copy, and one byte too many. */
+  for (gsize length = 0; length < size; length++)
+    {
+      g_autoptr(GBytes) prefix = g_bytes_new (data, length);
+
+      assert_public_key_rejected (prefix, CRADLE_ERROR_INVALID_DATA, length == 0 || length == size - 1);
+    }
+  {
+    g_autofree guint8 *longer = g_malloc (size + 1);
+    g_autoptr(GBytes) trailing = NULL;
+
+    memcpy (longer, data, size);
+    longer[size] = 0;
+    trailing = g_bytes_new (longer, size + 1);
+    assert_public_key_rejected (trailing, CRADLE_ERROR_INVALID_DATA, TRUE);
+  }
+  {
+    g_autoptr(GBytes) garbage = g_bytes_new_static ("not a key at all", 16);
+
+    assert_public_key_rejected (garbage, CRADLE_ERROR_INVALID_DATA, TRUE);
+  }
+  /* A point that is not on the curve. */
+  {
+    g_autofree guint8 *copy = g_memdup2 (data, size);
+    g_autoptr(GBytes) off_curve = NULL;
+
+    copy[size - 1] ^= 0x01;
+    off_curve = g_bytes_new (copy, size);
+    assert_public_key_rejected (off_curve, CRADLE_ERROR_INVALID_DATA, TRUE);
+  }
+  /* BER, not DER: the BIT STRING's length in long form. */
+  {
+    g_autoptr(GByteArray) ber = g_byte_array_new ();
+    guint8 header[] = { 0x30, (guint8) (size - 2 + 1) };
+
+    g_assert_cmphex (data[1], ==, size - 2);
+    g_assert_cmphex (data[2 + 21], ==, 0x03);
+    g_byte_array_append (ber, header, sizeof header);
+    g_byte_array_append (ber, data + 2, 21);
+    g_byte_array_append (ber, (const guint8 *) "\x03\x81", 2);
+    g_byte_array_append (ber, data + 2 + 21 + 1, size - 2 - 21 - 1);
+    {
+      g_autoptr(GBytes) bytes = g_byte_array_free_to_bytes (g_steal_pointer (&ber));
+
+      assert_public_key_rejected (bytes, CRADLE_ERROR_INVALID_DATA, TRUE);
+    }
+  }
+  /* Explicit curve parameters instead of the curve's name. */
+  {
+    g_autoptr(EVP_PKEY) explicit = EVP_PKEY_dup (ec_key);
+    g_autoptr(GBytes) spki = NULL;
+
+    g_assert_cmpint (EVP_PKEY_set_utf8_string_param (explicit, OSSL_PKEY_PARAM_EC_ENCODING,
+                                                     OSSL_PKEY_EC_ENCODING_EXPLICIT), ==, 1);
+    spki = spki_of (explicit);
+    g_assert_cmpuint (g_bytes_get_size (spki), >, size);
+    assert_public_key_rejected (spki, CRADLE_ERROR_NOT_SUPPORTED, TRUE);
+  }
+  /* Kinds of key a CA will not certify here. */
+  {
+    const char *types[] = { "ED25519", "X25519" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
+      {
+        g_autoptr(EVP_PKEY) key = EVP_PKEY_Q_keygen (NULL, NULL, types[i]);
+        g_autoptr(GBytes) spki = spki_of (key);
+
+        assert_public_key_rejected (spki, CRADLE_ERROR_NOT_SUPPORTED, TRUE);
+      }
+  }
+  {
+    g_autoptr(EVP_PKEY) small = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 512);
+    g_autoptr(GBytes) spki = spki_of (small);
+
+    assert_public_key_rejected (spki, CRADLE_ERROR_NOT_SUPPORTED, TRUE);
+  }
+  /* An algorithm OpenSSL does not know: 1.2.3.4 */
+  {
+    g_autoptr(GBytes) unknown = bytes_from_hex ("300d300506032a0304030400010203");
+
+    assert_public_key_rejected (unknown, CRADLE_ERROR_NOT_SUPPORTED, TRUE);
+  }
+  /* The good ones still pass. */
+  {
+    g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (cradle_csr_builder_set_public_key (builder, rsa_spki, &error));
+    g_assert_no_error (error);
+    g_assert_true (cradle_csr_builder_set_public_key (builder, ec_spki, &error));
+    g_assert_no_error (error);
+  }
+}
+
+static void
+assert_assemble_fails (GBytes     *info,
+                       const char *algorithm,
+                       GBytes     *signature,
+                       gint        code,
+                       const char *message_start)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) request = cradle_csr_assemble (info, algorithm, signature, &error);
+
+  g_assert_null (request);
+  g_assert_error (error, CRADLE_ERROR, code);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  if (g_test_verbose ())
+    g_test_message ("%s", error->message);
+  if (message_start != NULL)
+    g_assert_true (g_str_has_prefix (error->message, message_start));
+}
+
+#define DOES_NOT_VERIFY "The device's signature on the certificate request does not verify"
+
+static void
+test_csr_wrong_signature (void)
+{
+  g_autoptr(EVP_PKEY) other_ec = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+  g_autoptr(CradleCsrBuilder) builder = new_full_builder (rsa_key);
+  g_autoptr(GBytes) rsa_info = encode (builder);
+  g_autoptr(CradleCsrBuilder) ec_builder = new_full_builder (ec_key);
+  g_autoptr(GBytes) ec_info = encode (ec_builder);
+  g_autoptr(GBytes) rsa_signature = device_sign (rsa_key, "sha256", rsa_info);
+
+  /* Another key. */
+  {
+    g_autoptr(GBytes) signature = device_sign (other_ec, "sha256", ec_info);
+
+    assert_assemble_fails (ec_info, "ecdsa-with-SHA256", signature, CRADLE_ERROR_INVALID_DATA, DOES_NOT_VERIFY);
+  }
+  /* Other bytes. */
+  {
+    g_autoptr(GBytes) signature = device_sign (ec_key, "sha256", rsa_info);
+
+    assert_assemble_fails (ec_info, "ecdsa-with-SHA256", signature, CRADLE_ERROR_INVALID_DATA, DOES_NOT_VERIFY);
+  }
+  /* One bit changed. */
+  {
+    g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (rsa_signature, NULL), g_bytes_get_size (rsa_signature));
+    g_autoptr(GBytes) signature = NULL;
+
+    copy[g_bytes_get_size (rsa_signature) / 2] ^= 0x10;
+    signature = g_bytes_new (copy, g_bytes_get_size (rsa_signature));
+    assert_assemble_fails (rsa_info, "sha256WithRSAEncryption", signature, CRADLE_ERROR_INVALID_DATA,
+                           DOES_NOT_VERIFY);
+  }
+  /* Another digest than the one named. */
+  assert_assemble_fails (rsa_info, "sha384WithRSAEncryption", rsa_signature, CRADLE_ERROR_INVALID_DATA,
+                         DOES_NOT_VERIFY);
+  /* A signature of the wrong length, and none at all. */
+  {
+    g_autoptr(GBytes) short_signature = g_bytes_new_from_bytes (rsa_signature, 0, 255);
+    g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+
+    assert_assemble_fails (rsa_info, "sha256WithRSAEncryption", short_signature, CRADLE_ERROR_INVALID_DATA,
+                           DOES_NOT_VERIFY);
+    assert_assemble_fails (rsa_info, "sha256WithRSAEncryption", empty, CRADLE_ERROR_INVALID_DATA, NULL);
+  }
+  /* The right signature still passes. */
+  {
+    g_autoptr(GBytes) request = sign_and_assemble (rsa_key, "sha256", rsa_info);
+
+    g_assert_nonnull (request);
+  }
+}
+
+static void
+test_csr_unknown_algorithm (void)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_builder (rsa_key);
+  g_autoptr(GBytes) info = encode (builder);
+  g_autoptr(GBytes) signature = device_sign (rsa_key, "sha256", info);
+  const char *unknown[] = { "sha1WithRSAEncryption", "md5WithRSAEncryption", "SHA256WITHRSAENCRYPTION",
+                            "sha256", "RSA-SHA256", "rsassaPss", "ecdsa-with-SHA1", "", "sha256WithRSAEncryption ",
+                            "sha256WithRSA\nEncryption", "\xff\xfe" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (unknown); i++)
+    assert_assemble_fails (info, unknown[i], signature, CRADLE_ERROR_NOT_SUPPORTED, NULL);
+  /* Known, but for the other kind of key. */
+  assert_assemble_fails (info, "ecdsa-with-SHA256", signature, CRADLE_ERROR_INVALID_DATA, NULL);
+}
+
+static void
+test_csr_truncated_request_info (void)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_full_builder (ec_key);
+  g_autoptr(GBytes) info = encode (builder);
+  g_autoptr(GBytes) signature = device_sign (ec_key, "sha256", info);
+  gsize size;
+  const guint8 *data = g_bytes_get_data (info, &size);
+
+  for (gsize length = 0; length < size; length++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (data, length);
+      g_autoptr(GBytes) prefix = g_bytes_new_take (g_steal_pointer (&copy), length);
+
+      assert_assemble_fails (prefix, "ecdsa-with-SHA256", signature, CRADLE_ERROR_INVALID_DATA, NULL);
+    }
+  /* One byte too many, and a whole request where the info belongs. */
+  {
+    g_autofree guint8 *longer = g_malloc (size + 1);
+    g_autoptr(GBytes) trailing = NULL;
+    g_autoptr(GBytes) request = sign_and_assemble (ec_key, "sha256", info);
+
+    memcpy (longer, data, size);
+    longer[size] = 0;
+    trailing = g_bytes_new_take (g_steal_pointer (&longer), size + 1);
+    assert_assemble_fails (trailing, "ecdsa-with-SHA256", signature, CRADLE_ERROR_INVALID_DATA, NULL);
+    assert_assemble_fails (request, "ecdsa-with-SHA256", signature, CRADLE_ERROR_INVALID_DATA, NULL);
+
+    /* The info with a signature algorithm and signature of its own after it. */
+    {
+      gsize request_size;
+      const guint8 *request_data = g_bytes_get_data (request, &request_size);
+      g_autoptr(GByteArray) smuggled = g_byte_array_new ();
+      g_autoptr(GBytes) smuggled_info = NULL;
+      gsize header = request_data[1] & 0x80 ? 2 + (request_data[1] & 0x7f) : 2;
+
+      g_byte_array_append (smuggled, request_data + header, request_size - header);
+      smuggled_info = g_byte_array_free_to_bytes (g_steal_pointer (&smuggled));
+      assert_assemble_fails (smuggled_info, "ecdsa-with-SHA256", signature, CRADLE_ERROR_INVALID_DATA, NULL);
+    }
+  }
+}
+
+/* OpenSSL drops trailing zero bytes from a BIT STRING unless told the
+ * unused-bit count; a signature ending in 00 must survive whole. */
+static void
+test_csr_signature_trailing_zero (void)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+  g_autoptr(GBytes) info = encode (builder);
+
+  for (guint attempt = 0; attempt < 8192; attempt++)
+    {
+      g_autoptr(GBytes) signature = device_sign (ec_key, "sha256", info);
+      gsize size;
+      const guint8 *data = g_bytes_get_data (signature, &size);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) request = NULL;
+      g_autoptr(X509_REQ) parsed = NULL;
+      const ASN1_BIT_STRING *bits = NULL;
+
+      if (data[size - 1] != 0)
+        continue;
+      request = cradle_csr_assemble (info, "ecdsa-with-SHA256", signature, &error);
+      g_assert_no_error (error);
+      parsed = parse_request (request);
+      X509_REQ_get0_signature (parsed, &bits, NULL);
+      g_assert_cmpmem (ASN1_STRING_get0_data (bits), ASN1_STRING_length (bits), data, size);
+      return;
+    }
+  g_test_skip ("No ECDSA signature ended in a zero byte");
+}
+
+static void
+test_csr_challenge_password (void)
+{
+  static const char config[] =
+    "[req]\n"
+    "prompt = no\n"
+    "distinguished_name = dn\n"
+    "attributes = attributes\n"
+    "string_mask = default\n"
+    "[dn]\n"
+    "C = DE\n"
+    "[attributes]\n"
+    "challengePassword = s3cret (pass)\n";
+  const char *const args[] = { "-addext", "1.3.6.1.4.1.311.20.2=DER:" TEMPLATE_NAME_DER, NULL };
+  g_autoptr(GBytes) expected = NULL;
+  g_autoptr(CradleCsrBuilder) builder = new_builder (rsa_key);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) info = NULL;
+  g_autoptr(GBytes) request = NULL;
+
+  if (!have_openssl ())
+    return;
+  expected = openssl_req (rsa_key, "sha256", config, "DER", args);
+
+  /* A printable password is a PrintableString, as openssl writes it with string_mask = default. */
+  g_assert_true (cradle_csr_builder_set_subject (builder, "C=DE", &error));
+  g_assert_no_error (error);
+  cradle_csr_builder_add_template_name (builder, "User");
+  cradle_csr_builder_set_challenge_password (builder, "first, replaced");
+  cradle_csr_builder_set_challenge_password (builder, "s3cret (pass)");
+  info = encode (builder);
+  request = sign_and_assemble (rsa_key, "sha256", info);
+  assert_bytes_equal (request, expected);
+
+  /* Others are UTF8Strings; and the attribute sits beside the extensions. */
+  {
+    g_autoptr(GBytes) utf8_info = NULL;
+    g_autoptr(GBytes) utf8_request = NULL;
+    g_autoptr(X509_REQ) parsed = NULL;
+    g_autoptr(X509_EXTENSIONS) extensions = NULL;
+    X509_ATTRIBUTE *attribute;
+    ASN1_TYPE *value;
+    g_autofree char *text = NULL;
+
+    cradle_csr_builder_set_challenge_password (builder, "pässwörd_!");
+    utf8_info = encode (builder);
+    utf8_request = sign_and_assemble (rsa_key, "sha256", utf8_info);
+    parsed = parse_request (utf8_request);
+    g_assert_cmpint (X509_REQ_get_attr_count (parsed), ==, 2);
+    attribute = X509_REQ_get_attr (parsed, X509_REQ_get_attr_by_NID (parsed, NID_pkcs9_challengePassword, -1));
+    g_assert_nonnull (attribute);
+    g_assert_cmpint (X509_ATTRIBUTE_count (attribute), ==, 1);
+    value = X509_ATTRIBUTE_get0_type (attribute, 0);
+    g_assert_cmpint (value->type, ==, V_ASN1_UTF8STRING);
+    text = string_to_utf8 (value->value.utf8string);
+    g_assert_cmpstr (text, ==, "pässwörd_!");
+    extensions = X509_REQ_get_extensions (parsed);
+    g_assert_cmpint (sk_X509_EXTENSION_num (extensions), ==, 1);
+  }
+
+  /* PKCS#9 allows 255 characters. */
+  {
+    g_autofree char *longest = g_strnfill (255, 'x');
+    g_autofree char *too_long = g_strnfill (256, 'x');
+    g_autoptr(GBytes) longest_info = NULL;
+
+    cradle_csr_builder_set_challenge_password (builder, longest);
+    longest_info = encode (builder);
+    cradle_csr_builder_set_challenge_password (builder, too_long);
+    g_assert_null (cradle_csr_builder_encode_request_info (builder, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_assert_null (strstr (error->message, "xxx"));
+    g_clear_error (&error);
+  }
+
+  /* None again. */
+  {
+    g_autoptr(GBytes) without = NULL;
+    g_autoptr(GBytes) expected_without = NULL;
+    g_autoptr(CradleCsrBuilder) plain = new_builder (rsa_key);
+
+    cradle_csr_builder_set_challenge_password (builder, NULL);
+    without = encode (builder);
+    g_assert_true (cradle_csr_builder_set_subject (plain, "C=DE", &error));
+    cradle_csr_builder_add_template_name (plain, "User");
+    cradle_csr_builder_set_challenge_password (plain, "");
+    expected_without = encode (plain);
+    assert_bytes_equal (without, expected_without);
+  }
+}
+
+static void
+assert_encode_fails (CradleCsrBuilder *builder,
+                     gint              code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) info = cradle_csr_builder_encode_request_info (builder, &error);
+
+  g_assert_null (info);
+  g_assert_error (error, CRADLE_ERROR, code);
+  g_assert_true (g_utf8_validate (error->message, -1, NULL));
+  g_test_message ("%s", error->message);
+}
+
+static void
+test_csr_extensions_invalid (void)
+{
+  {
+    g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+
+    assert_encode_fails (builder, CRADLE_ERROR_FAILED);
+  }
+  {
+    g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+
+    cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.5.5.7.3.2");
+    cradle_csr_builder_add_extended_key_usage (builder, "clientAuth");
+    assert_encode_fails (builder, CRADLE_ERROR_INVALID_DATA);
+  }
+  {
+    g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+
+    cradle_csr_builder_set_key_usage (builder, 0x0180, FALSE);
+    assert_encode_fails (builder, CRADLE_ERROR_INVALID_DATA);
+    cradle_csr_builder_set_key_usage (builder, 0, FALSE);
+    g_bytes_unref (encode (builder));
+  }
+  {
+    const struct {
+      CradleCsrSanKind kind;
+      const char      *value;
+    } bad[] = {
+      { CRADLE_CSR_SAN_DNS, "bücher.example" },
+      { CRADLE_CSR_SAN_DNS, "two words.example" },
+      { CRADLE_CSR_SAN_DNS, "" },
+      { CRADLE_CSR_SAN_EMAIL, "jörg@corp.example" },
+      { CRADLE_CSR_SAN_EMAIL, "a\tb@corp.example" },
+      { CRADLE_CSR_SAN_UPN, "" },
+      { CRADLE_CSR_SAN_UPN, "\xc3@corp.example" },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+
+        if (bad[i].kind == CRADLE_CSR_SAN_DNS)
+          cradle_csr_builder_add_san_dns (builder, bad[i].value);
+        else if (bad[i].kind == CRADLE_CSR_SAN_EMAIL)
+          cradle_csr_builder_add_san_email (builder, bad[i].value);
+        else
+          cradle_csr_builder_add_san_upn (builder, bad[i].value);
+        assert_encode_fails (builder, CRADLE_ERROR_INVALID_DATA);
+      }
+  }
+  /* A template name outside the BMP, and an empty one. */
+  {
+    const char *bad[] = { "User\xf0\x9f\x98\x80", "", "\xc3" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+
+        cradle_csr_builder_add_template_name (builder, bad[i]);
+        assert_encode_fails (builder, CRADLE_ERROR_INVALID_DATA);
+      }
+  }
+  /* A UPN in any script is fine: it is a UTF8String. */
+  {
+    g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+
+    cradle_csr_builder_add_san_upn (builder, "jörg@corp.example");
+    cradle_csr_builder_add_template_name (builder, "Benutzer-Übung");
+    g_bytes_unref (encode (builder));
+  }
+}
+
+static void
+test_csr_pem_format (void)
+{
+  g_autoptr(GBytes) empty = g_bytes_new (NULL, 0);
+  g_autoptr(GBytes) small = g_bytes_new_static ("\x30\x00", 2);
+  g_autofree char *empty_pem = cradle_csr_to_pem (empty);
+  g_autofree char *small_pem = cradle_csr_to_pem (small);
+  g_autofree guint8 *long_data = g_malloc0 (48);
+  g_autoptr(GBytes) exactly_one_line = g_bytes_new (long_data, 48);
+  g_autofree char *one_line_pem = cradle_csr_to_pem (exactly_one_line);
+
+  g_assert_cmpstr (empty_pem, ==, "-----BEGIN CERTIFICATE REQUEST-----\n-----END CERTIFICATE REQUEST-----\n");
+  g_assert_cmpstr (small_pem, ==, "-----BEGIN CERTIFICATE REQUEST-----\nMAA=\n-----END CERTIFICATE REQUEST-----\n");
+  g_assert_cmpstr (one_line_pem, ==,
+                   "-----BEGIN CERTIFICATE REQUEST-----\n"
+                   "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n"
+                   "-----END CERTIFICATE REQUEST-----\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  rsa_key = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048);
+  ec_key = EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+  g_assert_nonnull (rsa_key);
+  g_assert_nonnull (ec_key);
+
+  g_test_add_func ("/csr/rsa/matches-openssl", test_csr_rsa_matches_openssl);
+  g_test_add_func ("/csr/rsa/pem-matches-openssl", test_csr_pem_matches_openssl);
+  g_test_add_func ("/csr/ec/matches-openssl", test_csr_ec_matches_openssl);
+  g_test_add_func ("/csr/parse-back", test_csr_parse_back);
+  g_test_add_func ("/csr/template-oid/versions", test_csr_template_oid_versions);
+  g_test_add_func ("/csr/subject/empty", test_csr_empty_subject);
+  g_test_add_func ("/csr/subject/escapes", test_csr_subject_escapes);
+  g_test_add_func ("/csr/subject/invalid", test_csr_subject_invalid);
+  g_test_add_func ("/csr/public-key/invalid", test_csr_public_key_invalid);
+  g_test_add_func ("/csr/assemble/wrong-signature", test_csr_wrong_signature);
+  g_test_add_func ("/csr/assemble/unknown-algorithm", test_csr_unknown_algorithm);
+  g_test_add_func ("/csr/assemble/truncated-request-info", test_csr_truncated_request_info);
+  g_test_add_func ("/csr/assemble/signature-trailing-zero", test_csr_signature_trailing_zero);
+  g_test_add_func ("/csr/challenge-password", test_csr_challenge_password);
+  g_test_add_func ("/csr/extensions/invalid", test_csr_extensions_invalid);
+  g_test_add_func ("/csr/pem/format", test_csr_pem_format);
+
+  status = g_test_run ();
+  EVP_PKEY_free (rsa_key);
+  EVP_PKEY_free (ec_key);
+  return status;
+}
