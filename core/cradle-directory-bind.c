@@ -121,8 +121,8 @@ bind_kerberos (const CradleBindSettings  *settings,
                    "'%s' names no host. Give the domain controller as ldap://HOST.", settings->uri);
       return FALSE;
     }
-  if (!cradle_krb5_check_ccache (ccache_name, NULL, NULL, error) ||
-      !cradle_krb5_get_service_ticket (ccache_name, "ldap", host, settings->timeout_seconds, error))
+  /* Checks the ccache's TGT first, then stores the ticket for the bind. */
+  if (!cradle_krb5_get_service_ticket (ccache_name, "ldap", host, settings->timeout_seconds, error))
     return FALSE;
 
   ld = new_connection (settings, error);

@@ -26,7 +26,14 @@
  * the exchange in progress (which libkrb5 bounds, as above), its pre-send
  * hook refuses any further exchange (so a login whose caller gave up never
  * sends its pre-authentication), it stores nothing, and it frees what it
- * holds, libkrb5's copy of the password included.
+ * holds, libkrb5's copy of the password included. (A login is up to three
+ * exchanges: Samba asks for pre-authentication, then sends the ticket, too
+ * big for its UDP, again over TCP.)
+ *
+ * A login uses krb5_init_creds_init() and krb5_init_creds_get() rather than
+ * krb5_get_init_creds_password(): the latter may ask the primary KDC again
+ * after a refusal (a second bad-password count) and would prompt for a new
+ * password when the old one expired.
  */
 #include "config.h"
 

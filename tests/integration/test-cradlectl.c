@@ -1,7 +1,10 @@
-/* test-cradlectl.c: `cradlectl whoami` as a script sees it: JSON and exit codes */
+/* test-cradlectl.c: `cradlectl whoami` and `templates` as a script sees them:
+ * JSON and exit codes, with a ticket, with a password, and without Kerberos */
 #include "config.h"
 
+#include <string.h>
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
 #include "lab.h"
@@ -12,14 +15,17 @@ cradlectl_path (void)
   return g_build_filename (g_getenv ("CRADLE_BUILD_ROOT"), "cli", "cradlectl", NULL);
 }
 
-/* Runs cradlectl with @argv after the program name; returns its exit code. */
+/* Runs cradlectl with @args after the program name, and @env (NAME=VALUE,
+ * or NAME= to unset) on top of ours; returns its exit code. */
 static int
-run_cradlectl (const char * const  *args,
-               char               **out,
-               char               **err)
+run_cradlectl_env (const char * const  *args,
+                   const char * const  *env,
+                   char               **out,
+                   char               **err)
 {
   g_autofree char *program = cradlectl_path ();
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -28,12 +34,29 @@ run_cradlectl (const char * const  *args,
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  process = g_subprocess_newv ((const char * const *) argv->pdata,
-                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) pair = g_strsplit (env[i], "=", 2);
+
+      if (pair[1][0] == '\0')
+        g_subprocess_launcher_unsetenv (launcher, pair[0]);
+      else
+        g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+    }
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
   g_assert_no_error (error);
   return g_subprocess_get_exit_status (process);
+}
+
+static int
+run_cradlectl (const char * const  *args,
+               char               **out,
+               char               **err)
+{
+  return run_cradlectl_env (args, NULL, out, err);
 }
 
 static void
@@ -78,16 +101,18 @@ test_whoami_json (void)
   g_assert_true (found_group);
 }
 
+/* No --dc, no --domain and no default realm: nothing to look up in DNS. */
 static void
-test_whoami_without_dc (void)
+test_whoami_without_domain (void)
 {
   const char *args[] = { "whoami", "--json", NULL };
+  const char *env[] = { "KRB5_CONFIG=/dev/null", NULL };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
 
   /* 4: configuration missing, per the command-line contract. */
-  g_assert_cmpint (run_cradlectl (args, &out, &err), ==, 4);
-  g_assert_nonnull (strstr (err, "--dc"));
+  g_assert_cmpint (run_cradlectl_env (args, env, &out, &err), ==, 4);
+  g_assert_nonnull (strstr (err, "No domain was given"));
   g_assert_nonnull (strstr (out, "\"not-configured\""));
 }
 
@@ -113,6 +138,221 @@ test_whoami_without_ticket (void)
   g_assert_nonnull (strstr (err, "Kerberos"));
 }
 
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+static JsonObject *
+find_template (JsonArray  *templates,
+               const char *name)
+{
+  for (guint i = 0; i < json_array_get_length (templates); i++)
+    {
+      JsonObject *template = json_array_get_object_element (templates, i);
+
+      if (g_str_equal (json_object_get_string_member (template, "name"), name))
+        return template;
+    }
+  g_assert_not_reached ();
+}
+
+/* The JSON of the contract, for alice and bob. */
+static void
+test_templates_json (void)
+{
+  CradleTestLab *lab = cradle_test_lab_get ();
+  const char *users[] = { "alice", "bob" };
+
+  if (lab == NULL)
+    {
+      g_test_skip (cradle_test_lab_skip_reason ());
+      return;
+    }
+  for (guint u = 0; u < G_N_ELEMENTS (users); u++)
+    {
+      g_autofree char *ccache = cradle_test_lab_kinit (lab, users[u]);
+      const char *args[] = { "templates", "--json", "--dc", cradle_test_lab_env (lab, "CRADLE_LAB_LDAP_URI"),
+                             "--ccache", ccache, NULL };
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      g_autoptr(JsonNode) root = NULL;
+      JsonArray *templates;
+      JsonObject *template;
+      JsonObject *ca;
+      JsonArray *endpoints;
+      gboolean is_alice = u == 0;
+
+      g_assert_cmpint (run_cradlectl (args, &out, &err), ==, 0);
+      root = parse_json (out);
+      templates = json_node_get_array (root);
+      g_assert_cmpuint (json_array_get_length (templates), ==, 8);
+
+      template = find_template (templates, "CradleDeviceECC");
+      g_assert_cmpstr (json_object_get_string_member (template, "display_name"), ==, "Cradle Device ECC P-256");
+      g_assert_cmpint (json_object_get_int_member (template, "schema_version"), ==, 4);
+      g_assert_true (json_object_get_boolean_member (template, "enrollable"));
+      g_assert_false (json_object_get_boolean_member (template, "requires_approval"));
+      g_assert_cmpstr (json_object_get_string_member (template, "key_algorithm"), ==, "EC");
+      g_assert_cmpint (json_object_get_int_member (template, "key_size"), ==, 256);
+      g_assert_cmpstr (json_object_get_string_member (template, "subject_mode"), ==, "directory");
+      ca = json_array_get_object_element (json_object_get_array_member (template, "cas"), 0);
+      g_assert_cmpstr (json_object_get_string_member (ca, "name"), ==, "Corp Issuing CA");
+      g_assert_cmpstr (json_object_get_string_member (ca, "host"), ==, "ca1.corp.example.test");
+      endpoints = json_object_get_array_member (ca, "endpoints");
+      g_assert_cmpuint (json_array_get_length (endpoints), ==, 2);
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (endpoints, 0), "uri"), ==,
+                       cradle_test_lab_env (lab, "CRADLE_LAB_CES_KERBEROS_URL"));
+
+      template = find_template (templates, "CradleDeviceApproval");
+      g_assert_true (json_object_get_boolean_member (template, "enrollable"));
+      g_assert_true (json_object_get_boolean_member (template, "requires_approval"));
+
+      template = find_template (templates, "CradleDeviceSuppliedSubject");
+      g_assert_cmpstr (json_object_get_string_member (template, "subject_mode"), ==, "supplied");
+      g_assert_cmpint (json_object_get_int_member (template, "key_size"), ==, 3072);
+
+      template = find_template (templates, "CradleDeviceUnpublished");
+      g_assert_false (json_object_get_boolean_member (template, "enrollable"));
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (template, "cas")), ==, 0);
+
+      template = find_template (templates, "CradleDeviceRestricted");
+      g_assert_true (json_object_get_boolean_member (template, "enrollable") == is_alice);
+      if (!is_alice)
+        g_assert_nonnull (strstr (json_object_get_string_member (template, "reason"), "Mobile Device Users"));
+
+      template = find_template (templates, "User");
+      g_assert_true (json_object_get_boolean_member (template, "enrollable") == is_alice);
+      if (!is_alice)
+        g_assert_nonnull (strstr (json_object_get_string_member (template, "reason"), "e-mail"));
+    }
+}
+
+/* A file of the lab's scratch folder holding @text. */
+static char *
+write_scratch (const char *name,
+               const char *text)
+{
+  g_autofree char *folder = g_build_filename (g_get_tmp_dir (), "cradle-test-cradlectl", NULL);
+  char *path = g_build_filename (folder, name, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir_with_parents (folder, 0700);
+  g_file_set_contents_full (path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+/* The lab's krb5.conf with its KDC moved to a port nobody listens on. */
+static char *
+write_unreachable_kdc_config (CradleTestLab *lab)
+{
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRegex) kdc = g_regex_new ("(kdc|admin_server|kpasswd_server) = 127\\.0\\.0\\.1[0-9:]*", 0, 0, NULL);
+  g_autofree char *moved = NULL;
+
+  g_file_get_contents (cradle_test_lab_env (lab, "KRB5_CONFIG"), &contents, NULL, &error);
+  g_assert_no_error (error);
+  moved = g_regex_replace (kdc, contents, -1, 0, "\\1 = 127.0.0.1:1", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (moved, !=, contents);
+  return write_scratch ("krb5-no-kdc.conf", moved);
+}
+
+static void
+test_password_sign_in (void)
+{
+  CradleTestLab *lab = cradle_test_lab_get ();
+  g_autofree char *password_file = NULL;
+  g_autofree char *wrong_file = NULL;
+  g_autofree char *no_kdc = NULL;
+  g_autofree char *no_kdc_env = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  const char *password;
+  const char *ldaps;
+  const char *ldap;
+
+  if (lab == NULL)
+    {
+      g_test_skip (cradle_test_lab_skip_reason ());
+      return;
+    }
+  password = cradle_test_lab_env (lab, "CRADLE_LAB_BOB_PASSWORD");
+  password_file = write_scratch ("bob-password", password);
+  wrong_file = write_scratch ("wrong-password", "Not-Bobs-Password-1\n");
+  no_kdc = write_unreachable_kdc_config (lab);
+  no_kdc_env = g_strdup_printf ("KRB5_CONFIG=%s", no_kdc);
+  ldaps = cradle_test_lab_env (lab, "CRADLE_LAB_LDAPS_URI");
+  ldap = cradle_test_lab_env (lab, "CRADLE_LAB_LDAP_URI");
+
+  /* Kerberos from the password: a sealed GSSAPI session. */
+  {
+    const char *args[] = { "whoami", "--json", "--dc", ldap, "--user", "bob", "--password-file", password_file, NULL };
+    g_autoptr(JsonNode) root = NULL;
+
+    g_assert_cmpint (run_cradlectl (args, &out, &err), ==, 0);
+    root = parse_json (out);
+    g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "account"), ==, "bob");
+    g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "security_strength"), >=, 56);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+
+  /* A wrong password: 4, and the password is nowhere in what is printed. */
+  {
+    const char *args[] = { "whoami", "--json", "--dc", ldap, "--user", "bob", "--password-file", wrong_file, NULL };
+
+    g_assert_cmpint (run_cradlectl (args, &out, &err), ==, 4);
+    g_assert_nonnull (strstr (err, "did not accept the password"));
+    g_assert_null (strstr (err, "Not-Bobs-Password-1"));
+    g_assert_null (strstr (out, "Not-Bobs-Password-1"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+  }
+
+  /* No KDC: a password bind inside verified TLS, LDAPS or StartTLS. */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *args[] = { "whoami", "--json", "--dc", i == 0 ? ldaps : ldap, "--user", "bob",
+                             "--password-file", password_file, NULL };
+      const char *env[] = { no_kdc_env, NULL };
+      g_autoptr(JsonNode) root = NULL;
+
+      g_assert_cmpint (run_cradlectl_env (args, env, &out, &err), ==, 0);
+      root = parse_json (out);
+      g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "account"), ==, "bob");
+      g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "security_strength"), >=, 128);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+    }
+
+  /* No KDC and the DC's certificate not trusted: no password is sent. */
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *args[] = { "whoami", "--dc", i == 0 ? ldaps : ldap, "--user", "bob",
+                             "--password-file", password_file, NULL };
+      const char *env[] = { no_kdc_env, "LDAPTLS_CACERT=", NULL };
+
+      g_assert_cmpint (run_cradlectl_env (args, env, &out, &err), ==, 4);
+      g_assert_nonnull (strstr (err, "not trusted"));
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+    }
+
+  g_unlink (password_file);
+  g_unlink (wrong_file);
+  g_unlink (no_kdc);
+}
+
 static void
 test_unknown_command (void)
 {
@@ -134,8 +374,10 @@ main (int    argc,
   cradle_test_lab_get ();
 
   g_test_add_func ("/cradlectl/whoami-json", test_whoami_json);
-  g_test_add_func ("/cradlectl/whoami-without-dc", test_whoami_without_dc);
+  g_test_add_func ("/cradlectl/whoami-without-domain", test_whoami_without_domain);
   g_test_add_func ("/cradlectl/whoami-without-ticket", test_whoami_without_ticket);
+  g_test_add_func ("/cradlectl/templates-json", test_templates_json);
+  g_test_add_func ("/cradlectl/password-sign-in", test_password_sign_in);
   g_test_add_func ("/cradlectl/unknown-command", test_unknown_command);
 
   result = g_test_run ();

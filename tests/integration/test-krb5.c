@@ -2,9 +2,10 @@
  *
  * Credential caches that are fine, missing, expired or not valid yet; a
  * password sign-in into a private MEMORY cache that GSSAPI then binds with;
- * and each failure a user meets (wrong password, unknown user or service,
- * unknown realm, a KDC that refuses connections or never answers) with its
- * own error code.
+ * each failure a user meets (wrong password, unknown user, realm or
+ * service, clocks apart, a KDC that refuses connections or never answers)
+ * with its own error code; and what a sign-in left behind at its deadline
+ * still does (sends nothing more, keeps no ticket).
  */
 #include "config.h"
 

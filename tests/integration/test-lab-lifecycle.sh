@@ -31,7 +31,7 @@ if ! "$lab" status >/dev/null 2>&1; then
   echo "1..0 # SKIP the lab is not running; start it with tests/lab/cradle-lab up"
   exit 0
 fi
-echo "1..9"
+echo "1..11"
 
 before=$(lab_pid_list)
 "$lab" up >/dev/null 2>&1
@@ -67,6 +67,19 @@ ok $? "down succeeds"
 ok $? "down leaves no lab process"
 "$lab" down >/dev/null 2>&1
 ok $? "down on a stopped lab succeeds"
+
+# The DC stopped: cradlectl says so with exit 3 (unreachable), within its
+# network timeout rather than hanging.
+cradlectl="${CRADLE_BUILD_ROOT:?}/cli/cradlectl"
+start=$EPOCHREALTIME
+out=$(eval "$env_output"; "$cradlectl" templates --json --dc "$CRADLE_LAB_LDAP_URI" 2>/dev/null)
+status=$?
+end=$EPOCHREALTIME
+awk -v s="$start" -v e="$end" 'BEGIN { printf "# cradlectl templates against a stopped DC took %.1f s\n", e - s }'
+[[ $status -eq 3 ]]
+ok $? "cradlectl templates against a stopped DC exits 3 (unreachable)"
+grep -q '"code" : "unreachable"' <<<"$out"
+ok $? "its JSON error says unreachable"
 
 "$lab" up >/dev/null 2>&1 && "$lab" status >/dev/null 2>&1
 ok $? "up brings the lab back"
