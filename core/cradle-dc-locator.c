@@ -80,7 +80,7 @@ cradle_dc_locate (const char    *domain,
                      "of %s. Check the network, or name a controller with --dc ldap://HOST.",
                      timeout_seconds, domain);
       else
-        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
                      "No domain controller of %s was found in DNS (no _ldap._tcp.dc._msdcs record: %s). "
                      "Check the domain's name, or name a controller with --dc ldap://HOST.",
                      domain, lookup.error->message);
@@ -105,7 +105,7 @@ cradle_dc_locate (const char    *domain,
   g_resolver_free_targets (lookup.targets);
   if (uris->len == 0)
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
                    "DNS lists no domain controller for %s. Name one with --dc ldap://HOST.", domain);
       return NULL;
     }

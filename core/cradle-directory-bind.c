@@ -121,13 +121,23 @@ bind_kerberos (const CradleBindSettings  *settings,
                    "'%s' names no host. Give the domain controller as ldap://HOST.", settings->uri);
       return FALSE;
     }
+  /* Reach the DC first: an address that does not answer is "unreachable",
+   * whatever the state of the tickets, and the next DC DNS lists is tried. */
+  ld = new_connection (settings, error);
+  if (ld == NULL)
+    return FALSE;
+  rc = ldap_connect (ld);
+  if (rc != LDAP_SUCCESS)
+    {
+      g_autofree char *what = g_strdup_printf ("connecting to %s", settings->uri);
+
+      cradle_ldap_set_error (error, ld, rc, what);
+      return FALSE;
+    }
   /* Checks the ccache's TGT first, then stores the ticket for the bind. */
   if (!cradle_krb5_get_service_ticket (ccache_name, "ldap", host, settings->timeout_seconds, error))
     return FALSE;
 
-  ld = new_connection (settings, error);
-  if (ld == NULL)
-    return FALSE;
   scope = cradle_gss_ccache_scope_enter (ccache_name, error);
   if (scope == NULL)
     return FALSE;
