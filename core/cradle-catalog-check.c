@@ -100,7 +100,8 @@ describe_allowed (Evaluation               *evaluation,
     return g_strdup ("Nobody may enroll for this type. Ask an administrator to grant the Enroll "
                      "permission on the template.");
   return g_strdup_printf ("You may not enroll for this type: only members of %s may. "
-                          "Ask an administrator to add you to that group.", names->str);
+                          "Ask an administrator to add you to %s.", names->str,
+                          sids[1] != NULL ? "one of these groups" : "that group");
 }
 
 /* Returns TRUE when the user holds Enroll; otherwise *reason says why not. */
