@@ -443,6 +443,22 @@ compare_names (gconstpointer a,
   return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
 }
 
+static gboolean
+add_name (LDAP         *ld,
+          LDAPMessage  *entry,
+          gpointer      user_data,
+          GError      **error)
+{
+  GPtrArray *names = user_data;
+  char *cn = NULL;
+
+  if (!cradle_ldap_entry_dup_string (ld, entry, "cn", &cn, error))
+    return FALSE;
+  if (cn != NULL)
+    g_ptr_array_add (names, cn);
+  return TRUE;
+}
+
 /* The cn of every object of @object_class one level below @container. */
 static char **
 list_names_in (CradleDirectory  *self,
@@ -452,33 +468,12 @@ list_names_in (CradleDirectory  *self,
                GError          **error)
 {
   const char *attributes[] = { "cn", NULL };
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(LDAPMessage) result = NULL;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *base = NULL;
-  g_autofree char *filter = NULL;
+  g_autofree char *filter = g_strdup_printf ("(objectClass=%s)", object_class);
 
-  if (!check_open (self, cancellable, error))
+  if (!cradle_directory_search_pki (self, container, LDAP_SCOPE_ONELEVEL, filter, attributes, FALSE,
+                                    add_name, names, cancellable, error))
     return NULL;
-
-  base = g_strdup_printf ("%s" PUBLIC_KEY_SERVICES "%s", container,
-                          self->configuration_naming_context);
-  filter = g_strdup_printf ("(objectClass=%s)", object_class);
-  if (!cradle_ldap_search (self->ld, base, LDAP_SCOPE_ONELEVEL, filter, attributes,
-                           self->timeout_seconds, &result, error))
-    return NULL;
-
-  for (LDAPMessage *entry = ldap_first_entry (self->ld, result);
-       entry != NULL;
-       entry = ldap_next_entry (self->ld, entry))
-    {
-      g_autofree char *cn = NULL;
-
-      if (!cradle_ldap_entry_dup_string (self->ld, entry, "cn", &cn, error))
-        return NULL;
-      if (cn != NULL)
-        g_ptr_array_add (names, g_steal_pointer (&cn));
-    }
   g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
   return (char **) g_ptr_array_steal (names, NULL);

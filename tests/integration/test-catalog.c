@@ -18,7 +18,7 @@
 
 #include "cradle-csr-private.h"
 #include "cradle-openssl-private.h"
-#include "lab.h"
+#include "lab-fixture.h"
 
 typedef struct {
   const char          *template;
@@ -50,35 +50,7 @@ static const Expected expected[] = {
     "RSA", 2048, "rsa2048", CRADLE_SUBJECT_FROM_DIRECTORY, "e-mail address" },
 };
 
-typedef struct {
-  CradleTestLab *lab;
-  JsonParser    *parser;
-  JsonObject    *manifest;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-
-  fixture->lab = cradle_test_lab_get ();
-  if (fixture->lab == NULL)
-    return;
-  path = cradle_test_lab_dup_json_path (fixture->lab);
-  fixture->parser = json_parser_new ();
-  json_parser_load_from_file (fixture->parser, path, &error);
-  g_assert_no_error (error);
-  fixture->manifest = json_node_get_object (json_parser_get_root (fixture->parser));
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_clear_object (&fixture->parser);
-}
+typedef CradleLabFixture Fixture;
 
 static gboolean
 skip_without_lab (Fixture *fixture)
@@ -93,15 +65,10 @@ static CradleCatalog *
 load_as (Fixture    *fixture,
          const char *user)
 {
-  g_autofree char *ccache = cradle_test_lab_kinit (fixture->lab, user);
-  g_autoptr(CradleDirectory) directory = NULL;
+  g_autoptr(CradleDirectory) directory = cradle_lab_fixture_open_as (fixture, user);
   g_autoptr(CradleCatalog) catalog = NULL;
   g_autoptr(GError) error = NULL;
 
-  directory = cradle_directory_new (cradle_test_lab_env (fixture->lab, "CRADLE_LAB_LDAP_URI"));
-  cradle_directory_set_credential_cache (directory, ccache);
-  cradle_directory_open (directory, NULL, &error);
-  g_assert_no_error (error);
   catalog = cradle_catalog_load (directory, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (catalog);
@@ -496,16 +463,18 @@ main (int    argc,
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  g_test_add ("/catalog/discovery", Fixture, NULL, fixture_set_up, test_discovery, fixture_tear_down);
-  g_test_add ("/catalog/enrollability/alice", Fixture, NULL, fixture_set_up, test_enrollability_alice,
-              fixture_tear_down);
-  g_test_add ("/catalog/enrollability/bob", Fixture, NULL, fixture_set_up, test_enrollability_bob,
-              fixture_tear_down);
-  g_test_add ("/catalog/request-policy", Fixture, NULL, fixture_set_up, test_request_policy, fixture_tear_down);
-  g_test_add ("/catalog/supplied-subject", Fixture, NULL, fixture_set_up, test_supplied_subject,
-              fixture_tear_down);
-  g_test_add ("/catalog/wrong-device-key", Fixture, NULL, fixture_set_up, test_wrong_device_key,
-              fixture_tear_down);
+  g_test_add ("/catalog/discovery", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_discovery, cradle_lab_fixture_tear_down);
+  g_test_add ("/catalog/enrollability/alice", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_enrollability_alice, cradle_lab_fixture_tear_down);
+  g_test_add ("/catalog/enrollability/bob", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_enrollability_bob, cradle_lab_fixture_tear_down);
+  g_test_add ("/catalog/request-policy", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_request_policy, cradle_lab_fixture_tear_down);
+  g_test_add ("/catalog/supplied-subject", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_supplied_subject, cradle_lab_fixture_tear_down);
+  g_test_add ("/catalog/wrong-device-key", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_wrong_device_key, cradle_lab_fixture_tear_down);
   status = g_test_run ();
   cradle_test_lab_cleanup ();
   return status;

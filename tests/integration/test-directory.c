@@ -9,52 +9,9 @@
 #include <json-glib/json-glib.h>
 #include <cradle/cradle.h>
 
-#include "lab.h"
+#include "lab-fixture.h"
 
-typedef struct {
-  CradleTestLab *lab;
-  JsonObject    *manifest;   /* lab.json: what the lab says it loaded */
-  JsonParser    *parser;
-} Fixture;
-
-static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
-{
-  g_autofree char *path = NULL;
-  g_autoptr(GError) error = NULL;
-
-  fixture->lab = cradle_test_lab_get ();
-  if (fixture->lab == NULL)
-    return;
-  path = cradle_test_lab_dup_json_path (fixture->lab);
-  fixture->parser = json_parser_new ();
-  json_parser_load_from_file (fixture->parser, path, &error);
-  g_assert_no_error (error);
-  fixture->manifest = json_node_get_object (json_parser_get_root (fixture->parser));
-}
-
-static void
-fixture_tear_down (Fixture       *fixture,
-                   gconstpointer  data)
-{
-  g_clear_object (&fixture->parser);
-}
-
-static CradleDirectory *
-open_as (Fixture    *fixture,
-         const char *user)
-{
-  g_autofree char *ccache = cradle_test_lab_kinit (fixture->lab, user);
-  g_autoptr(CradleDirectory) directory = NULL;
-  g_autoptr(GError) error = NULL;
-
-  directory = cradle_directory_new (cradle_test_lab_env (fixture->lab, "CRADLE_LAB_LDAP_URI"));
-  cradle_directory_set_credential_cache (directory, ccache);
-  cradle_directory_open (directory, NULL, &error);
-  g_assert_no_error (error);
-  return g_steal_pointer (&directory);
-}
+typedef CradleLabFixture Fixture;
 
 static int
 compare_strings (gconstpointer a,
@@ -89,7 +46,7 @@ test_open_sealed (Fixture       *fixture,
       g_test_skip (cradle_test_lab_skip_reason ());
       return;
     }
-  directory = open_as (fixture, "alice");
+  directory = cradle_lab_fixture_open_as (fixture, "alice");
   base_dn = cradle_test_lab_env (fixture->lab, "CRADLE_LAB_BASE_DN");
 
   g_assert_cmpuint (cradle_directory_get_security_strength (directory), >=, 56);
@@ -117,7 +74,7 @@ test_pki_objects (Fixture       *fixture,
       g_test_skip (cradle_test_lab_skip_reason ());
       return;
     }
-  directory = open_as (fixture, (const char *) data);
+  directory = cradle_lab_fixture_open_as (fixture, (const char *) data);
 
   templates = cradle_directory_list_template_names (directory, NULL, &error);
   g_assert_no_error (error);
@@ -179,7 +136,7 @@ test_user_alice (Fixture       *fixture,
       g_test_skip (cradle_test_lab_skip_reason ());
       return;
     }
-  directory = open_as (fixture, "alice");
+  directory = cradle_lab_fixture_open_as (fixture, "alice");
   user = cradle_directory_read_user (directory, NULL, &error);
   g_assert_no_error (error);
 
@@ -213,7 +170,7 @@ test_user_bob (Fixture       *fixture,
       g_test_skip (cradle_test_lab_skip_reason ());
       return;
     }
-  directory = open_as (fixture, "bob");
+  directory = cradle_lab_fixture_open_as (fixture, "bob");
   user = cradle_directory_read_user (directory, NULL, &error);
   g_assert_no_error (error);
 
@@ -357,7 +314,7 @@ test_lookup_sid_errors (Fixture       *fixture,
       g_test_skip (cradle_test_lab_skip_reason ());
       return;
     }
-  directory = open_as (fixture, "alice");
+  directory = cradle_lab_fixture_open_as (fixture, "alice");
 
   name = cradle_directory_lookup_sid (directory, "S-1-5-11", NULL, &error);
   g_assert_no_error (error);
@@ -384,17 +341,28 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   cradle_test_lab_get ();
 
-  g_test_add ("/directory/open-sealed", Fixture, NULL, fixture_set_up, test_open_sealed, fixture_tear_down);
-  g_test_add ("/directory/pki-objects/alice", Fixture, "alice", fixture_set_up, test_pki_objects, fixture_tear_down);
-  g_test_add ("/directory/pki-objects/bob", Fixture, "bob", fixture_set_up, test_pki_objects, fixture_tear_down);
-  g_test_add ("/directory/user/alice", Fixture, NULL, fixture_set_up, test_user_alice, fixture_tear_down);
-  g_test_add ("/directory/user/bob", Fixture, NULL, fixture_set_up, test_user_bob, fixture_tear_down);
-  g_test_add ("/directory/async", Fixture, NULL, fixture_set_up, test_async, fixture_tear_down);
-  g_test_add ("/directory/no-ticket", Fixture, NULL, fixture_set_up, test_no_ticket, fixture_tear_down);
-  g_test_add ("/directory/lookup-sid-errors", Fixture, NULL, fixture_set_up, test_lookup_sid_errors, fixture_tear_down);
-  g_test_add ("/directory/unreachable", Fixture, NULL, NULL, test_unreachable, NULL);
-  g_test_add ("/directory/bad-uri", Fixture, NULL, NULL, test_bad_uri, NULL);
-  g_test_add ("/directory/cancelled", Fixture, NULL, NULL, test_cancelled, NULL);
+  g_test_add ("/directory/open-sealed", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_open_sealed, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/pki-objects/alice", Fixture, "alice",
+              cradle_lab_fixture_set_up, test_pki_objects, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/pki-objects/bob", Fixture, "bob",
+              cradle_lab_fixture_set_up, test_pki_objects, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/user/alice", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_user_alice, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/user/bob", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_user_bob, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/async", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_async, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/no-ticket", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_no_ticket, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/lookup-sid-errors", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_lookup_sid_errors, cradle_lab_fixture_tear_down);
+  g_test_add ("/directory/unreachable", Fixture, NULL,
+              NULL, test_unreachable, NULL);
+  g_test_add ("/directory/bad-uri", Fixture, NULL,
+              NULL, test_bad_uri, NULL);
+  g_test_add ("/directory/cancelled", Fixture, NULL,
+              NULL, test_cancelled, NULL);
 
   result = g_test_run ();
   cradle_test_lab_cleanup ();
