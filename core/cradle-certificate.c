@@ -51,6 +51,19 @@ cradle_certificate_init (CradleCertificate *self)
 {
 }
 
+static void
+openssl_der_free (gpointer der)
+{
+  OPENSSL_free (der);
+}
+
+GBytes *
+cradle_openssl_take_der (unsigned char *der,
+                         int            size)
+{
+  return g_bytes_new_with_free_func (der, size, openssl_der_free, der);
+}
+
 /* Drains OpenSSL's error queue into one line for a GError. */
 char *
 cradle_openssl_dup_errors (void)

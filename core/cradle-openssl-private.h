@@ -48,4 +48,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ASN1_SEQUENCE_ANY, cradle_openssl_sequence_any_fr
 
 char *cradle_openssl_dup_errors (void);
 
+/* Hands DER that OpenSSL allocated (an i2d_* output) to a GBytes. */
+GBytes *cradle_openssl_take_der (unsigned char *der,
+                                 int            size);
+
 G_END_DECLS

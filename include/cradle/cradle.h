@@ -13,4 +13,6 @@
 #include <cradle/cradle-enrollment-service.h>
 #include <cradle/cradle-request-policy.h>
 #include <cradle/cradle-catalog.h>
+#include <cradle/cradle-ca.h>
+#include <cradle/cradle-ca-connector.h>
 #undef CRADLE_INSIDE

@@ -1,0 +1,76 @@
+/* cradle-http-private.h: HTTP(S) exchanges with a CA, through libcurl */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* One connection's settings.  Not thread-safe: one exchange at a time. */
+typedef struct _CradleHttp CradleHttp;
+
+typedef enum {
+  CRADLE_HTTP_AUTH_NONE,
+  CRADLE_HTTP_AUTH_NEGOTIATE,  /* Kerberos through SPNEGO */
+  CRADLE_HTTP_AUTH_BASIC,      /* only ever over TLS */
+} CradleHttpAuth;
+
+typedef struct {
+  const char         *method;        /* "GET" or "POST" */
+  const char         *url;
+  const char         *content_type;  /* of @body; %NULL for none */
+  GBytes             *body;          /* %NULL for none */
+  const char * const *headers;       /* extra "Name: value" lines, %NULL-terminated */
+  gboolean            authenticate;  /* send the configured HTTP credentials */
+} CradleHttpRequest;
+
+typedef struct {
+  guint   status;
+  char   *content_type;   /* as sent, or %NULL */
+  GBytes *body;           /* never %NULL */
+  guint   retry_after;    /* seconds from Retry-After, 0 when absent */
+} CradleHttpResponse;
+
+CradleHttp *cradle_http_new                    (void);
+void        cradle_http_free                   (CradleHttp *self);
+
+void        cradle_http_set_timeout            (CradleHttp *self,
+                                                guint       seconds);
+void        cradle_http_set_max_response_size  (CradleHttp *self,
+                                                gsize       bytes);
+void        cradle_http_set_allow_plain_http   (CradleHttp *self,
+                                                gboolean    allow);
+void        cradle_http_add_trust_anchors      (CradleHttp *self,
+                                                const char *pem_file);
+void        cradle_http_set_client_certificate (CradleHttp *self,
+                                                const char *certificate_file,
+                                                const char *key_file);
+/* @ccache_name: %NULL for the default cache. */
+void        cradle_http_set_negotiate          (CradleHttp *self,
+                                                const char *ccache_name);
+/* The password is copied into wiped memory. */
+void        cradle_http_set_basic              (CradleHttp *self,
+                                                const char *user,
+                                                const char *password);
+CradleHttpAuth cradle_http_get_auth            (CradleHttp *self);
+
+/* Sends @request and returns whatever status the server answered, except
+ * 401/407 when credentials were sent (CRADLE_ERROR_AUTH_FAILED).  Errors:
+ * CRADLE_ERROR_UNREACHABLE, _TIMED_OUT, _NOT_CONFIGURED (TLS trust, plain
+ * HTTP refused), _AUTH_FAILED, _INVALID_DATA (answer too large),
+ * G_IO_ERROR_CANCELLED.  Messages name the URL's host, never credentials. */
+CradleHttpResponse *cradle_http_send           (CradleHttp              *self,
+                                                const CradleHttpRequest *request,
+                                                GCancellable            *cancellable,
+                                                GError                 **error);
+void        cradle_http_response_free          (CradleHttpResponse *response);
+
+/* TRUE when @response's media type (parameters ignored, any case) is @type. */
+gboolean    cradle_http_response_has_type      (const CradleHttpResponse *response,
+                                                const char               *type);
+/* "host" of @url for messages, or @url itself. */
+char       *cradle_http_dup_host               (const char *url);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleHttp, cradle_http_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleHttpResponse, cradle_http_response_free)
+
+G_END_DECLS

@@ -1,0 +1,581 @@
+/* cradle-http.c: HTTP(S) exchanges with a CA, through libcurl
+ *
+ * One place decides how Cradle talks HTTP to a CA: TLS verified against the
+ * system store plus configured anchors, Basic only over TLS, Negotiate with
+ * the chosen Kerberos cache, a deadline for the whole exchange, a ceiling on
+ * what the server may send, proxies from the environment, no redirects.
+ */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+
+#include <cradle/cradle.h>
+#include "cradle-gss-private.h"
+#include "cradle-http-private.h"
+#include "cradle-openssl-private.h"
+
+#define DEFAULT_TIMEOUT_S        30
+#define DEFAULT_MAX_RESPONSE     (4 * 1024 * 1024)
+#define MAX_RETRY_AFTER_S        (7 * 24 * 3600)
+
+struct _CradleHttp
+{
+  CradleHttpAuth auth;
+  char          *ccache_name;
+  char          *user;
+  char          *password;       /* wiped */
+  char          *anchors_file;
+  char          *client_certificate;
+  char          *client_key;
+  guint          timeout_s;
+  gsize          max_response;
+  gboolean       allow_plain_http;
+};
+
+typedef struct
+{
+  GByteArray   *body;
+  gsize         max;
+  gboolean      too_large;
+  GCancellable *cancellable;
+  char         *content_type;
+  guint         retry_after;
+} Exchange;
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
+
+static void
+wipe_string (char **s)
+{
+  if (*s == NULL)
+    return;
+  OPENSSL_cleanse (*s, strlen (*s));
+  g_clear_pointer (s, g_free);
+}
+
+CradleHttp *
+cradle_http_new (void)
+{
+  static gsize initialised = 0;
+  CradleHttp *self;
+
+  if (g_once_init_enter (&initialised))
+    {
+      curl_global_init (CURL_GLOBAL_DEFAULT);
+      g_once_init_leave (&initialised, 1);
+    }
+
+  self = g_new0 (CradleHttp, 1);
+  self->timeout_s = DEFAULT_TIMEOUT_S;
+  self->max_response = DEFAULT_MAX_RESPONSE;
+  return self;
+}
+
+void
+cradle_http_free (CradleHttp *self)
+{
+  if (self == NULL)
+    return;
+  wipe_string (&self->password);
+  g_free (self->user);
+  g_free (self->ccache_name);
+  g_free (self->anchors_file);
+  g_free (self->client_certificate);
+  g_free (self->client_key);
+  g_free (self);
+}
+
+void
+cradle_http_set_timeout (CradleHttp *self,
+                         guint       seconds)
+{
+  self->timeout_s = seconds > 0 ? seconds : DEFAULT_TIMEOUT_S;
+}
+
+void
+cradle_http_set_max_response_size (CradleHttp *self,
+                                   gsize       bytes)
+{
+  self->max_response = bytes > 0 ? bytes : DEFAULT_MAX_RESPONSE;
+}
+
+void
+cradle_http_set_allow_plain_http (CradleHttp *self,
+                                  gboolean    allow)
+{
+  self->allow_plain_http = allow;
+}
+
+void
+cradle_http_add_trust_anchors (CradleHttp *self,
+                               const char *pem_file)
+{
+  g_free (self->anchors_file);
+  self->anchors_file = g_strdup (pem_file);
+}
+
+void
+cradle_http_set_client_certificate (CradleHttp *self,
+                                    const char *certificate_file,
+                                    const char *key_file)
+{
+  g_free (self->client_certificate);
+  g_free (self->client_key);
+  self->client_certificate = g_strdup (certificate_file);
+  self->client_key = g_strdup (key_file);
+}
+
+void
+cradle_http_set_negotiate (CradleHttp *self,
+                           const char *ccache_name)
+{
+  self->auth = CRADLE_HTTP_AUTH_NEGOTIATE;
+  g_free (self->ccache_name);
+  self->ccache_name = g_strdup (ccache_name);
+}
+
+void
+cradle_http_set_basic (CradleHttp *self,
+                       const char *user,
+                       const char *password)
+{
+  self->auth = CRADLE_HTTP_AUTH_BASIC;
+  g_free (self->user);
+  self->user = g_strdup (user);
+  wipe_string (&self->password);
+  self->password = g_strdup (password);
+}
+
+CradleHttpAuth
+cradle_http_get_auth (CradleHttp *self)
+{
+  return self->auth;
+}
+
+char *
+cradle_http_dup_host (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+
+  if (uri == NULL || g_uri_get_host (uri) == NULL)
+    return g_strdup (url);
+  return g_strdup (g_uri_get_host (uri));
+}
+
+gboolean
+cradle_http_response_has_type (const CradleHttpResponse *response,
+                               const char               *type)
+{
+  const char *ct = response->content_type;
+  gsize n = strlen (type);
+
+  if (ct == NULL)
+    return FALSE;
+  while (*ct == ' ')
+    ct++;
+  return g_ascii_strncasecmp (ct, type, n) == 0 &&
+         (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+void
+cradle_http_response_free (CradleHttpResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_free (response->content_type);
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_free (response);
+}
+
+/* ---- libcurl callbacks --------------------------------------------------- */
+
+static size_t
+on_body (char   *data,
+         size_t  size,
+         size_t  count,
+         void   *user_data)
+{
+  Exchange *exchange = user_data;
+  gsize n = size * count;
+
+  if (exchange->body->len + n > exchange->max)
+    {
+      exchange->too_large = TRUE;
+      return 0;  /* makes libcurl stop with CURLE_WRITE_ERROR */
+    }
+  g_byte_array_append (exchange->body, (const guint8 *) data, n);
+  return n;
+}
+
+/* Retry-After is either seconds or an HTTP date (RFC 9110 10.2.3). */
+static guint
+parse_retry_after (const char *value)
+{
+  guint64 seconds;
+  time_t when;
+
+  if (g_ascii_string_to_unsigned (value, 10, 0, MAX_RETRY_AFTER_S, &seconds, NULL))
+    return (guint) seconds;
+  when = curl_getdate (value, NULL);
+  if (when > 0)
+    {
+      gint64 delta = (gint64) when - g_get_real_time () / G_USEC_PER_SEC;
+      return (guint) CLAMP (delta, 0, MAX_RETRY_AFTER_S);
+    }
+  return 0;
+}
+
+static size_t
+on_header (char   *data,
+           size_t  size,
+           size_t  count,
+           void   *user_data)
+{
+  Exchange *exchange = user_data;
+  gsize n = size * count;
+  g_autofree char *line = g_strndup (data, n);
+  char *colon = strchr (line, ':');
+  g_autofree char *name = NULL;
+  const char *value;
+
+  /* A new status line (after a 401 challenge) starts a new header set. */
+  if (g_str_has_prefix (line, "HTTP/"))
+    {
+      g_clear_pointer (&exchange->content_type, g_free);
+      exchange->retry_after = 0;
+      return n;
+    }
+  if (colon == NULL)
+    return n;
+  name = g_strndup (line, colon - line);
+  value = g_strstrip (colon + 1);
+  if (g_ascii_strcasecmp (name, "Content-Type") == 0)
+    {
+      g_free (exchange->content_type);
+      exchange->content_type = g_strdup (value);
+    }
+  else if (g_ascii_strcasecmp (name, "Retry-After") == 0)
+    exchange->retry_after = parse_retry_after (value);
+  return n;
+}
+
+static int
+on_progress (void       *user_data,
+             curl_off_t  dltotal,
+             curl_off_t  dlnow,
+             curl_off_t  ultotal,
+             curl_off_t  ulnow)
+{
+  Exchange *exchange = user_data;
+
+  return g_cancellable_is_cancelled (exchange->cancellable) ? 1 : 0;
+}
+
+/* Adds the configured anchors to the system store libcurl already loaded:
+ * CURLOPT_CAINFO would replace it instead. */
+static CURLcode
+on_ssl_context (CURL *curl,
+                void *ssl_context,
+                void *user_data)
+{
+  const char *pem_file = user_data;
+  X509_STORE *store = SSL_CTX_get_cert_store (ssl_context);
+  g_autoptr(BIO) bio = BIO_new_file (pem_file, "r");
+  X509 *cert;
+  guint added = 0;
+
+  if (bio == NULL)
+    return CURLE_SSL_CACERT_BADFILE;
+  while ((cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL)
+    {
+      if (X509_STORE_add_cert (store, cert) == 1)
+        added++;
+      X509_free (cert);
+    }
+  return added > 0 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
+}
+
+/* ---- errors -------------------------------------------------------------- */
+
+static void
+set_transport_error (GError         **error,
+                     CURLcode         code,
+                     const char      *detail,
+                     const char      *url,
+                     const CradleHttp *self,
+                     const Exchange  *exchange)
+{
+  g_autofree char *host = cradle_http_dup_host (url);
+  const char *why = detail[0] != '\0' ? detail : curl_easy_strerror (code);
+
+  switch (code)
+    {
+    case CURLE_ABORTED_BY_CALLBACK:
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                   "The exchange with %s was cancelled.", host);
+      return;
+    case CURLE_WRITE_ERROR:
+    case CURLE_FILESIZE_EXCEEDED:
+      if (exchange->too_large || code == CURLE_FILESIZE_EXCEEDED)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "The answer from %s is larger than the %" G_GSIZE_FORMAT
+                       " bytes Cradle accepts, so it was not read. The server may be "
+                       "misconfigured or not a CA; check the URL, or ask your "
+                       "administrator to raise the limit.",
+                       host, self->max_response);
+          return;
+        }
+      break;
+    case CURLE_OPERATION_TIMEDOUT:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT,
+                   "%s did not answer within %u seconds. The CA may be overloaded "
+                   "or down; try again later.", host, self->timeout_s);
+      return;
+    case CURLE_COULDNT_RESOLVE_HOST:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
+                   "The CA's host name %s could not be found (%s). Check the network "
+                   "connection and the CA's address.", host, why);
+      return;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_PROXY:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
+                   "The proxy for %s could not be used (%s). Check the proxy "
+                   "settings (https_proxy, no_proxy).", host, why);
+      return;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
+                   "Could not reach the CA at %s (%s). Check that it is running and "
+                   "reachable, then try again.", host, why);
+      return;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "The TLS certificate of %s is not trusted (%s). Cradle did not send "
+                   "anything. Ask your administrator to add the CA's root to the "
+                   "trusted certificates, or check that the address is right.",
+                   host, why);
+      return;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "The secure connection to %s failed (%s). The server may require a "
+                   "client certificate or settings Cradle does not have; ask your "
+                   "administrator.", host, why);
+      return;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "Cradle refused to contact %s: its address is not https:// and "
+                   "plain HTTP is not allowed for this certificate type. Ask your "
+                   "administrator for the https:// address of the CA.", url);
+      return;
+    default:
+      break;
+    }
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+               "The exchange with %s failed: %s.", host, why);
+}
+
+static gboolean
+check_url (CradleHttp  *self,
+           const char  *url,
+           gboolean     authenticate,
+           GError     **error)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (url);
+  gboolean https = scheme != NULL && g_ascii_strcasecmp (scheme, "https") == 0;
+  gboolean http = scheme != NULL && g_ascii_strcasecmp (scheme, "http") == 0;
+
+  if (!https && !(http && self->allow_plain_http))
+    {
+      set_transport_error (error, CURLE_UNSUPPORTED_PROTOCOL, "", url, self, NULL);
+      return FALSE;
+    }
+  /* A password never crosses the network in the clear, whatever is allowed. */
+  if (!https && authenticate && self->auth == CRADLE_HTTP_AUTH_BASIC)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "Cradle will not send a password to %s over plain HTTP. Ask your "
+                   "administrator for the https:// address of the CA, or use "
+                   "Kerberos.", url);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* ---- the exchange -------------------------------------------------------- */
+
+static struct curl_slist *
+build_headers (const CradleHttpRequest *request)
+{
+  struct curl_slist *headers = NULL;
+  g_autofree char *content_type = NULL;
+
+  /* libcurl would add "Expect: 100-continue" to large POSTs; CAs don't need it. */
+  headers = curl_slist_append (headers, "Expect:");
+  if (request->content_type != NULL)
+    {
+      content_type = g_strdup_printf ("Content-Type: %s", request->content_type);
+      headers = curl_slist_append (headers, content_type);
+    }
+  for (guint i = 0; request->headers != NULL && request->headers[i] != NULL; i++)
+    headers = curl_slist_append (headers, request->headers[i]);
+  return headers;
+}
+
+static void
+apply_auth (CradleHttp *self,
+            CURL       *curl)
+{
+  switch (self->auth)
+    {
+    case CRADLE_HTTP_AUTH_NEGOTIATE:
+      curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_NEGOTIATE);
+      /* Empty credentials: use the ticket cache. */
+      curl_easy_setopt (curl, CURLOPT_USERPWD, ":");
+      break;
+    case CRADLE_HTTP_AUTH_BASIC:
+      curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+      curl_easy_setopt (curl, CURLOPT_USERNAME, self->user != NULL ? self->user : "");
+      curl_easy_setopt (curl, CURLOPT_PASSWORD, self->password != NULL ? self->password : "");
+      break;
+    case CRADLE_HTTP_AUTH_NONE:
+    default:
+      break;
+    }
+}
+
+static CURL *
+prepare (CradleHttp              *self,
+         const CradleHttpRequest *request,
+         Exchange                *exchange,
+         struct curl_slist       *headers,
+         char                    *error_buffer)
+{
+  CURL *curl = curl_easy_init ();
+
+  if (curl == NULL)
+    return NULL;
+  curl_easy_setopt (curl, CURLOPT_URL, request->url);
+  curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, self->allow_plain_http ? "http,https" : "https");
+  curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) self->timeout_s);
+  curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) MIN (self->timeout_s, 15));
+  curl_easy_setopt (curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) self->max_response);
+  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, error_buffer);
+  curl_easy_setopt (curl, CURLOPT_USERAGENT, "Cradle/" CRADLE_VERSION);
+  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt (curl, CURLOPT_WRITEDATA, exchange);
+  curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt (curl, CURLOPT_HEADERDATA, exchange);
+  curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt (curl, CURLOPT_XFERINFODATA, exchange);
+  curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (self->anchors_file != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_context);
+      curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, self->anchors_file);
+    }
+  if (self->client_certificate != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_SSLCERT, self->client_certificate);
+      curl_easy_setopt (curl, CURLOPT_SSLKEY, self->client_key);
+    }
+  if (g_strcmp0 (request->method, "POST") == 0)
+    {
+      gsize size = 0;
+      const void *data = request->body != NULL ? g_bytes_get_data (request->body, &size) : "";
+
+      curl_easy_setopt (curl, CURLOPT_POST, 1L);
+      curl_easy_setopt (curl, CURLOPT_POSTFIELDS, data);
+      curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
+    }
+  if (request->authenticate)
+    apply_auth (self, curl);
+  return curl;
+}
+
+CradleHttpResponse *
+cradle_http_send (CradleHttp              *self,
+                  const CradleHttpRequest *request,
+                  GCancellable            *cancellable,
+                  GError                 **error)
+{
+  g_autoptr(CradleGssCcacheScope) scope = NULL;
+  g_autoptr(CURL) curl = NULL;
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  struct curl_slist *headers = NULL;
+  char error_buffer[CURL_ERROR_SIZE] = "";
+  Exchange exchange = { body, self->max_response, FALSE, cancellable, NULL, 0 };
+  CradleHttpResponse *response;
+  CURLcode code;
+  long status = 0;
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return NULL;
+  if (!check_url (self, request->url, request->authenticate, error))
+    return NULL;
+  if (request->authenticate && self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
+    {
+      /* libcurl's SPNEGO runs GSSAPI on this thread: point it at the cache. */
+      scope = cradle_gss_ccache_scope_enter (self->ccache_name, error);
+      if (scope == NULL)
+        return NULL;
+    }
+
+  headers = build_headers (request);
+  curl = prepare (self, request, &exchange, headers, error_buffer);
+  if (curl == NULL)
+    {
+      curl_slist_free_all (headers);
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                           "Could not start an HTTP exchange (out of memory?).");
+      return NULL;
+    }
+  code = curl_easy_perform (curl);
+  curl_slist_free_all (headers);
+  if (code != CURLE_OK)
+    {
+      set_transport_error (error, code, error_buffer, request->url, self, &exchange);
+      g_free (exchange.content_type);
+      return NULL;
+    }
+
+  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+  if (request->authenticate && self->auth != CRADLE_HTTP_AUTH_NONE &&
+      (status == 401 || status == 407))
+    {
+      g_autofree char *host = cradle_http_dup_host (request->url);
+
+      g_free (exchange.content_type);
+      if (self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
+        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
+                     "%s did not accept your Kerberos sign-in (HTTP %ld). Your ticket "
+                     "may have expired, or the CA has no service principal HTTP/%s; "
+                     "sign in to the domain again, or ask your administrator.",
+                     host, status, host);
+      else
+        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
+                     "%s did not accept the user name and password (HTTP %ld). Check "
+                     "them and try again.", host, status);
+      return NULL;
+    }
+
+  response = g_new0 (CradleHttpResponse, 1);
+  response->status = (guint) status;
+  response->content_type = exchange.content_type;
+  response->retry_after = exchange.retry_after;
+  response->body = g_byte_array_free_to_bytes (g_steal_pointer (&body));
+  return response;
+}
