@@ -146,5 +146,9 @@ CradleCaConnector *cradle_scep_connector_new    (const char *url);
 CRADLE_PUBLIC
 CradleCaConnector *cradle_est_connector_new     (const char *base_url,
                                                  const char *label);
+/* Renewal: /simplereenroll instead of /simpleenroll. */
+CRADLE_PUBLIC
+void               cradle_est_connector_set_reenroll (CradleCaConnector *est,
+                                                      gboolean           reenroll);
 
 G_END_DECLS

@@ -1,0 +1,4 @@
+/* config.h: what every integration test includes first */
+#pragma once
+
+#include "cradle-build-config.h"

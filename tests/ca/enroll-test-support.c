@@ -1,0 +1,220 @@
+/* enroll-test-support.c: the lab, a simulated device, and requests it signs */
+#include "config.h"
+
+#include <openssl/pem.h>
+
+#include "cradle-csr-private.h"
+#include "cradle-openssl-private.h"
+#include "enroll-test-support.h"
+
+void
+enroll_fixture_set_up (EnrollFixture *fixture,
+                       gconstpointer  data)
+{
+  cradle_lab_fixture_set_up (&fixture->lab, data);
+  fixture->catalogs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  if (fixture->lab.lab == NULL)
+    return;
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+}
+
+void
+enroll_fixture_tear_down (EnrollFixture *fixture,
+                          gconstpointer  data)
+{
+  if (fixture->lab.lab != NULL)
+    agent_fixture_stop (&fixture->agent);
+  g_clear_pointer (&fixture->catalogs, g_hash_table_unref);
+  cradle_lab_fixture_tear_down (&fixture->lab, data);
+}
+
+gboolean
+enroll_fixture_skipped (EnrollFixture *fixture)
+{
+  return fixture->lab.lab == NULL;
+}
+
+const char *
+enroll_fixture_env (EnrollFixture *fixture,
+                    const char    *name)
+{
+  const char *value = cradle_test_lab_env (fixture->lab.lab, name);
+
+  g_assert_nonnull (value);
+  return value;
+}
+
+static CradleCatalog *
+catalog_for (EnrollFixture *fixture,
+             const char    *user)
+{
+  CradleCatalog *catalog = g_hash_table_lookup (fixture->catalogs, user);
+  g_autoptr(CradleDirectory) directory = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (catalog != NULL)
+    return catalog;
+  directory = cradle_lab_fixture_open_as (&fixture->lab, user);
+  catalog = cradle_catalog_load (directory, NULL, &error);
+  g_assert_no_error (error);
+  g_hash_table_insert (fixture->catalogs, g_strdup (user), catalog);
+  return catalog;
+}
+
+static CradleCaRequest *
+sign_on_device (EnrollFixture *fixture,
+                GBytes        *key_id,
+                GBytes        *request_info,
+                const char    *digest,
+                const char    *template_cn)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *algorithm = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) csr = NULL;
+  CradleCaRequest *request;
+
+  signature = cradle_device_sign_request (fixture->agent.device, key_id, request_info, digest,
+                                          &algorithm, NULL, &error);
+  g_assert_no_error (error);
+  csr = cradle_csr_assemble (request_info, algorithm, signature, &error);
+  g_assert_no_error (error);
+  request = cradle_ca_request_new (csr, template_cn);
+  cradle_ca_request_set_device_key (request, fixture->agent.device, key_id);
+  return request;
+}
+
+CradleCaRequest *
+enroll_fixture_request (EnrollFixture *fixture,
+                        const char    *user,
+                        const char    *template_cn)
+{
+  CradleCatalog *catalog = catalog_for (fixture, user);
+  CradleTemplate *template = cradle_catalog_find_template (catalog, template_cn);
+  g_autoptr(CradleRequestPolicy) policy = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) request_info = NULL;
+  const char *subject = NULL;
+
+  g_assert_nonnull (template);
+  if (cradle_template_get_name_flags (template) & 0x1)  /* ENROLLEE_SUPPLIES_SUBJECT */
+    subject = "CN=Cradle Test Device";
+  policy = cradle_request_policy_new (template, cradle_catalog_get_user (catalog), subject, &error);
+  g_assert_no_error (error);
+
+  key_id = cradle_device_generate_key (fixture->agent.device,
+                                       cradle_request_policy_get_device_key_type (policy),
+                                       template_cn, &public_key, NULL, &error);
+  g_assert_no_error (error);
+  request_info = cradle_request_policy_build_request_info (policy, public_key, &error);
+  g_assert_no_error (error);
+  return sign_on_device (fixture, key_id, request_info,
+                         cradle_request_policy_get_digest (policy), template_cn);
+}
+
+CradleCaRequest *
+enroll_fixture_custom_request (EnrollFixture *fixture,
+                               const char    *key_type,
+                               const char    *subject,
+                               const char    *upn,
+                               const char    *template_cn)
+{
+  g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) request_info = NULL;
+
+  key_id = cradle_device_generate_key (fixture->agent.device, key_type, "custom test request",
+                                       &public_key, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_csr_builder_set_public_key (builder, public_key, &error));
+  g_assert_true (cradle_csr_builder_set_subject (builder, subject, &error));
+  if (upn != NULL)
+    cradle_csr_builder_add_san_upn (builder, upn);
+  if (template_cn != NULL)
+    cradle_csr_builder_add_template_name (builder, template_cn);
+  request_info = cradle_csr_builder_encode_request_info (builder, &error);
+  g_assert_no_error (error);
+  return sign_on_device (fixture, key_id, request_info, "sha256", template_cn);
+}
+
+void
+enroll_fixture_officer (EnrollFixture *fixture,
+                        const char    *verb,
+                        const char    *request_id)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"),
+                                              "tests", "lab", "cradle-lab", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  const char *argv[] = { script, verb, request_id, NULL };
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("cradle-lab %s %s failed: %s%s", verb, request_id, out, err);
+}
+
+char *
+enroll_fixture_untrusted_anchor (EnrollFixture *fixture)
+{
+  g_autoptr(EVP_PKEY) key = test_key_new ();
+  g_autoptr(GBytes) der = test_cert ("Nobody Trusts This CA", key, "Nobody Trusts This CA", key, TRUE);
+  g_autofree char *path = g_build_filename (fixture->agent.store, "untrusted-anchor.pem", NULL);
+  const unsigned char *p = g_bytes_get_data (der, NULL);
+  g_autoptr(X509) cert = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+  g_autoptr(BIO) bio = BIO_new_file (path, "w");
+
+  g_assert_nonnull (cert);
+  g_assert_nonnull (bio);
+  g_assert_true (PEM_write_bio_X509 (bio, cert));
+  return g_steal_pointer (&path);
+}
+
+void
+enroll_assert_leaf_is_device_key (CradleCaAnswer  *answer,
+                                  CradleCaRequest *request)
+{
+  CradleCertificate *leaf = cradle_ca_answer_get_leaf (answer);
+  GBytes *csr = cradle_ca_request_get_csr (request);
+  const unsigned char *p = g_bytes_get_data (csr, NULL);
+  g_autoptr(X509_REQ) req = d2i_X509_REQ (NULL, &p, (long) g_bytes_get_size (csr));
+  const unsigned char *q;
+  g_autoptr(X509) cert = NULL;
+
+  g_assert_cmpint (cradle_ca_answer_get_status (answer), ==, CRADLE_CA_STATUS_ISSUED);
+  g_assert_nonnull (leaf);
+  q = g_bytes_get_data (cradle_certificate_get_der (leaf), NULL);
+  cert = d2i_X509 (NULL, &q, (long) g_bytes_get_size (cradle_certificate_get_der (leaf)));
+  g_assert_nonnull (req);
+  g_assert_nonnull (cert);
+  g_assert_cmpint (EVP_PKEY_eq (X509_get0_pubkey (cert), X509_REQ_get0_pubkey (req)), ==, 1);
+}
+
+GSubprocess *
+misbehaving_ca_start (char **base_url)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"),
+                                              "tests", "ca", "misbehaving-ca.py", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                             "/usr/bin/python3", script, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "port "));
+  *base_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
+  return server;
+}
