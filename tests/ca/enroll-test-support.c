@@ -162,6 +162,47 @@ enroll_fixture_officer (EnrollFixture *fixture,
 }
 
 char *
+enroll_fixture_queue_id_for (EnrollFixture *fixture,
+                             const char    *frontend,
+                             const char    *user,
+                             const char    *template_cn)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"),
+                                              "tests", "lab", "cradle-lab", NULL);
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *argv[] = { script, "requests", "--pending", NULL };
+  guint64 newest = 0;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  /* ID STATUS VIA REQUESTER TEMPLATE ... */
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_strsplit_set (lines[i], " ", -1);
+      const char *field[5] = { NULL };
+      guint n = 0;
+      guint64 id;
+
+      for (guint w = 0; words[w] != NULL && n < G_N_ELEMENTS (field); w++)
+        if (words[w][0] != '\0')
+          field[n++] = words[w];
+      if (n == G_N_ELEMENTS (field) &&
+          g_ascii_string_to_unsigned (field[0], 10, 1, G_MAXUINT32, &id, NULL) &&
+          g_str_equal (field[1], "pending") && g_str_equal (field[2], frontend) &&
+          g_str_equal (field[3], user) && g_str_equal (field[4], template_cn))
+        newest = MAX (newest, id);
+    }
+  g_assert_cmpuint (newest, >, 0);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, newest);
+}
+
+char *
 enroll_fixture_untrusted_anchor (EnrollFixture *fixture)
 {
   g_autoptr(EVP_PKEY) key = test_key_new ();

@@ -46,6 +46,14 @@ void             enroll_fixture_officer       (EnrollFixture *fixture,
                                                const char    *verb,
                                                const char    *request_id);
 
+/* The newest pending request @user sent through @frontend ("est", "ces",
+ * "certsrv") for @template_cn, as `cradle-lab requests --pending` lists
+ * it: how an officer finds a request that carries no number (EST). */
+char            *enroll_fixture_queue_id_for  (EnrollFixture *fixture,
+                                               const char    *frontend,
+                                               const char    *user,
+                                               const char    *template_cn);
+
 /* A PEM file of a self-signed CA nobody trusts, for the TLS-anchor cases. */
 char            *enroll_fixture_untrusted_anchor (EnrollFixture *fixture);
 

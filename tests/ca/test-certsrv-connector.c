@@ -58,8 +58,8 @@ test_issued_kerberos (EnrollFixture *fixture,
     if (strstr (cradle_certificate_get_subject (g_ptr_array_index (chain, i)), "Corp Issuing CA"))
       has_issuing_ca = TRUE;
   g_assert_true (has_issuing_ca);
-  /* The CA built the subject from the directory: alice's own entry. */
-  g_assert_nonnull (strstr (cradle_certificate_get_subject (cradle_ca_answer_get_leaf (answer)), "alice"));
+  /* The CA built the subject from the directory: alice's own entry (cn "Alice Liddell"). */
+  g_assert_nonnull (strstr (cradle_certificate_get_subject (cradle_ca_answer_get_leaf (answer)), "Alice Liddell"));
 }
 
 static void

@@ -86,7 +86,7 @@ test_pending (EnrollFixture *fixture,
   g_assert_cmpstr (cradle_ca_answer_get_request_id (again), ==, cradle_ca_answer_get_request_id (pending));
 
   /* EST has no request numbers; the officer finds it in the CA's queue. */
-  queue_id = enroll_fixture_queue_id_for (fixture, request);
+  queue_id = enroll_fixture_queue_id_for (fixture, "est", "alice", "CradleDeviceApproval");
   enroll_fixture_officer (fixture, approve ? "approve" : "deny", queue_id);
 
   decided = cradle_ca_connector_retrieve (connector, request, cradle_ca_answer_get_request_id (pending),

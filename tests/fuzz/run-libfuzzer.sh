@@ -24,6 +24,10 @@ case $name in
     sources=("$src/core/cradle-security-descriptor.c" "$src/core/cradle-sid.c") ;;
   enrollment-server)
     sources=("$src/core/cradle-enrollment-server.c") ;;
+  certsrv-page)
+    sources=("$src/core/cradle-certsrv-page.c" "$src/core/cradle-ca-answer.c"
+             "$src/core/cradle-ca-request.c" "$src/core/cradle-certificate.c")
+    extra_libs=libcrypto ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
     exit 1 ;;
@@ -33,9 +37,9 @@ esac
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DG_LOG_DOMAIN='"cradle-fuzz"' -DCRADLE_COMPILATION \
     -I"$build" -I"$src/include" -I"$src/bridge" -I"$src/core" -I"$src/tests/fuzz" \
-    $(pkg-config --cflags glib-2.0 gio-2.0 libcbor) \
+    $(pkg-config --cflags glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
     "$src/tests/fuzz/fuzz-$name.c" "${sources[@]}" "$src/core/cradle-error.c" \
-    $(pkg-config --libs glib-2.0 gio-2.0 libcbor) \
+    $(pkg-config --libs glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
     -o "$work/fuzz-$name" 2>"$work/build.log"; then
   echo "not ok 1 libFuzzer $name: the harness did not build"
   sed 's/^/# /' "$work/build.log"
