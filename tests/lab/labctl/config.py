@@ -20,7 +20,7 @@ ROOT_CA_NAME = "Corp Lab Root CA"
 ISSUING_CA_NAME = "Corp Issuing CA"
 ISSUING_CA_DN_WINDOWS = "CN=Corp Issuing CA, DC=corp, DC=example, DC=test"
 
-# Where the (future) lab CA front-ends will listen.
+# Where the lab CA front-ends listen (tests/lab/labca).
 CERTSRV_URL = "https://ca1.corp.example.test/certsrv"
 CES_KERBEROS_URL = ("https://ca1.corp.example.test/"
                     "Corp%20Issuing%20CA_CES_Kerberos/service.svc/CES")
@@ -29,6 +29,11 @@ CES_PASSWORD_URL = ("https://ca1.corp.example.test/"
 EST_URL = "https://ca1.corp.example.test/.well-known/est"
 SCEP_URL = "http://127.0.0.1:8088/scep"
 AIA_ROOT_URL = "http://ca1.corp.example.test/aia/root.crt"
+AIA_ISSUING_URL = "http://ca1.corp.example.test/aia/issuing.crt"
+CEP_KERBEROS_URL = ("https://ca1.corp.example.test/"
+                    "ADPolicyProvider_CEP_Kerberos/service.svc/CEP")
+CEP_PASSWORD_URL = ("https://ca1.corp.example.test/"
+                    "ADPolicyProvider_CEP_UsernamePassword/service.svc/CEP")
 
 CA_HTTP_SPN = "HTTP/ca1.corp.example.test"
 

@@ -1,6 +1,7 @@
 """`cradle-lab env`: shell exports describing the lab (reads files only)."""
 
 import json
+import os
 
 from . import config, secrets
 
@@ -27,7 +28,13 @@ def variables(paths):
         ("LDAPTLS_CACERT", paths.dc_tls_ca),
         ("CRADLE_LAB_ROOT_CA", paths.root_pem),
         ("CRADLE_LAB_ISSUING_CA", paths.issuing_pem),
+        # The lab CA's HTTPS certificate (ca1) chains to the lab root; the
+        # server sends ca1 + issuing CA, so the root is the anchor.
+        ("CRADLE_LAB_CA_TLS_ANCHOR", paths.root_pem),
+        ("CRADLE_LAB_AIA_ROOT_URL", config.AIA_ROOT_URL),
         ("CRADLE_LAB_CERTSRV_URL", config.CERTSRV_URL),
+        ("CRADLE_LAB_CEP_KERBEROS_URL", config.CEP_KERBEROS_URL),
+        ("CRADLE_LAB_CEP_PASSWORD_URL", config.CEP_PASSWORD_URL),
         ("CRADLE_LAB_CES_KERBEROS_URL", config.CES_KERBEROS_URL),
         ("CRADLE_LAB_CES_PASSWORD_URL", config.CES_PASSWORD_URL),
         ("CRADLE_LAB_EST_URL", config.EST_URL),
@@ -41,6 +48,12 @@ def variables(paths):
             ("CRADLE_LAB_%s_CCACHE" % key, "FILE:" + paths.ccache(user)),
         ]
     v.append(("CRADLE_LAB_ADMIN_PASSWORD", pw["Administrator"]))
+    # Made at the first `up` with the lab CA (labca/prepare.py).
+    if "scep-challenge" in pw:
+        v.append(("CRADLE_LAB_SCEP_CHALLENGE", pw["scep-challenge"]))
+    scep_ca = os.path.join(paths.root, "scep", "depot", "ca.pem")
+    if os.path.exists(scep_ca):
+        v.append(("CRADLE_LAB_SCEP_CA", scep_ca))
     return v
 
 

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Finding and stopping the lab's processes.
+# Finding and stopping the lab's processes: Samba, the lab CA (Python,
+# labca) and the SCEP server (scepserver).
 #
 # Samba rewrites its process titles ("samba: task[ldap] pre-fork master"),
 # so the command line does not name the lab folder.  A lab process is a
@@ -9,9 +10,58 @@
 # touched: an editor or `tail -f` on the lab's files is not ours to kill.
 
 LAB_EXES='/usr/sbin/samba /usr/sbin/smbd /usr/sbin/winbindd'
+SCEP_EXE=/usr/bin/scepserver
 
-# lab_pids: one pid per line.
+# lab_pids: every process of the lab (Samba, CA, SCEP), one pid per line.
 lab_pids() {
+    samba_lab_pids
+    ca_lab_pids
+    scep_lab_pids
+}
+
+# _cmdline_has PID WORD...: each WORD is one whole argument of PID.
+_cmdline_has() {
+    local p=$1 args w
+    shift
+    args=$(tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null) || return 1
+    for w in "$@"; do
+        grep -qxF -- "$w" <<<"$args" || return 1
+    done
+}
+
+# is_ca_proc PID: Debian's Python running `-m labca LAB_DIR serve`.
+is_ca_proc() {
+    local exe
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+    case $exe in /usr/bin/python3*) ;; *) return 1 ;; esac
+    _cmdline_has "$1" labca "$LAB_DIR" serve
+}
+
+# is_scep_proc PID: scepserver serving this lab's depot.
+is_scep_proc() {
+    [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$SCEP_EXE" ] &&
+        _cmdline_has "$1" "$LAB_DIR/scep/depot"
+}
+
+# pgrep narrows the candidates; the is_* checks decide.
+ca_lab_pids() {
+    local p
+    for p in $(pgrep -f -- 'labca' 2>/dev/null); do
+        is_ca_proc "$p" && echo "$p"
+    done
+    return 0
+}
+
+scep_lab_pids() {
+    local p
+    for p in $(pgrep -x scepserver 2>/dev/null); do
+        is_scep_proc "$p" && echo "$p"
+    done
+    return 0
+}
+
+# samba_lab_pids: the Samba daemons of this lab, one pid per line.
+samba_lab_pids() {
     local p exe cwd
     for p in /proc/[0-9]*; do
         p=${p#/proc/}

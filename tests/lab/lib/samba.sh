@@ -105,7 +105,7 @@ samba_stop() {
         say "stopping Samba (pid $pid)"
         stop_pids samba "$pid"
     fi
-    mapfile -t rest < <(lab_pids)
+    mapfile -t rest < <(samba_lab_pids)
     if [ ${#rest[@]} -gt 0 ]; then
         say "stopping ${#rest[@]} leftover Samba process(es): ${rest[*]}"
         stop_pids "leftover" "${rest[@]}"
@@ -120,7 +120,7 @@ samba_status_line() {
         printf '  %-8s stopped\n' samba
         return 3
     fi
-    n=$(lab_pids | wc -l)
+    n=$(samba_lab_pids | wc -l)
     for pl in $SAMBA_PORTS $SAMBA_EXTRA_PORTS; do
         if port_open "${pl%%:*}"; then up+=" ${pl#*:} ${pl%%:*},"; else down+=" ${pl#*:} ${pl%%:*},"; fi
     done

@@ -1,0 +1,114 @@
+"""python3 -m labca LABDIR COMMAND
+
+  prepare            make what the CA needs if missing (TLS cert, SCEP depot)
+  serve [--pidfile F] run the HTTPS (443) and HTTP/AIA (80) servers
+  requests [--pending]  the CA database, one request a line
+  approve ID | deny ID  act as the CA officer on a pending request
+"""
+
+import logging
+import os
+import signal
+import sys
+import threading
+
+from labctl import config
+
+from . import errors, prepare
+
+
+def _die(msg, code=1):
+    print("cradle-lab: " + msg, file=sys.stderr)
+    sys.exit(code)
+
+
+def _setup_logging(paths):
+    os.makedirs(paths.log, exist_ok=True)
+    h = logging.FileHandler(os.path.join(paths.log, "ca.log"))
+    h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(h)
+    root.setLevel(logging.INFO)
+
+
+def main(argv):
+    if len(argv) < 2:
+        _die(__doc__.strip(), 2)
+    paths = config.Paths(argv[0])
+    cmd, args = argv[1], argv[2:]
+    if cmd == "prepare":
+        for what in prepare.run(paths):
+            print("cradle-lab:   made %s" % what)
+        return 0
+    if cmd == "serve":
+        _setup_logging(paths)
+        from . import server
+        servers, _threads = server.serve(paths)
+        if args[:1] == ["--pidfile"] and len(args) == 2:
+            with open(args[1] + ".tmp", "w") as f:
+                f.write("%d\n" % os.getpid())
+            os.replace(args[1] + ".tmp", args[1])
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        stop.wait()
+        logging.getLogger("labca").info("stopping")
+        for s in servers:
+            s.server_close()
+        logging.shutdown()
+        # Nothing is pending (every database write commits on its own);
+        # skip the slow interpreter teardown of threads, LDAP and GSSAPI.
+        os._exit(0)
+
+    if cmd == "scep-exec":
+        # Become scepserver (same pid), the challenge passed in its
+        # environment rather than on a command line everyone can read.
+        if args[:1] != ["--pidfile"] or len(args) != 2:
+            _die("usage: scep-exec --pidfile FILE", 2)
+        challenge = prepare.scep_challenge(paths)
+        with open(args[1] + ".tmp", "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.replace(args[1] + ".tmp", args[1])
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8",
+               "SCEP_CHALLENGE_PASSWORD": challenge}
+        os.chdir(prepare.scep_dir(paths))
+        os.execve("/usr/bin/scepserver", [
+            "scepserver", "-depot", prepare.scep_depot(paths),
+            "-port", str(prepare.SCEP_PORT), "-allowrenew", "0"], env)
+
+    from .ca import CA, db_path
+    from .store import Store
+    if cmd == "requests":
+        rows = Store(db_path(paths)).list("pending" if "--pending" in args else None)
+        if not rows:
+            print("no requests" if "--pending" not in args else "no pending requests")
+        fmt = "%-5s %-8s %-8s %-10s %-28s %-20s %s"
+        if rows:
+            print(fmt % ("ID", "STATUS", "VIA", "REQUESTER", "TEMPLATE", "SUBMITTED (UTC)",
+                         "DISPOSITION"))
+        for r in rows:
+            print(fmt % (r["id"], r["status"], r["frontend"], r["requester"] or "-",
+                         r["template"] or "-", (r["submitted"] or "")[:19].replace("T", " "),
+                         r["message"] + (" [by %s]" % r["officer"] if r["officer"] else "")))
+        return 0
+    if cmd in ("approve", "deny"):
+        if len(args) != 1 or not args[0].isdigit():
+            _die("usage: cradle-lab %s REQUEST-ID" % cmd, 2)
+        _setup_logging(paths)
+        ca = CA(paths)
+        try:
+            row = (ca.approve if cmd == "approve" else ca.deny)(int(args[0]))
+        except errors.CAError as e:
+            _die("%s: %s" % (cmd, e.detail), 1)
+        if cmd == "approve":
+            print("cradle-lab: request %d issued (template %s, requester %s, serial %s)"
+                  % (row["id"], row["template"], row["requester"], row["serial"]))
+        else:
+            print("cradle-lab: request %d denied (%s)"
+                  % (row["id"], errors.describe(0x80094014)))
+        return 0
+    _die("unknown labca command %r" % cmd, 2)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
