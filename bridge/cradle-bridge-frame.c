@@ -18,6 +18,7 @@ cradle_bridge_type_to_string (guint8 type)
     case CRADLE_BRIDGE_INSTALL: return "INSTALL";
     case CRADLE_BRIDGE_DELETE_KEY: return "DELETE_KEY";
     case CRADLE_BRIDGE_DELETE_CERT: return "DELETE_CERT";
+    case CRADLE_BRIDGE_DECRYPT: return "DECRYPT";
     case CRADLE_BRIDGE_KEEPALIVE: return "KEEPALIVE";
     case CRADLE_BRIDGE_CANCEL: return "CANCEL";
     case CRADLE_BRIDGE_ERROR: return "ERROR";

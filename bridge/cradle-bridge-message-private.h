@@ -34,6 +34,14 @@ typedef enum {
 
 /* SIGN purposes */
 #define CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST 1
+#define CRADLE_BRIDGE_PURPOSE_SCEP_SIGNER           2
+#define CRADLE_BRIDGE_PURPOSE_SCEP_MESSAGE          3
+
+/* DECRYPT purposes */
+#define CRADLE_BRIDGE_DECRYPT_SCEP_CONTENT_KEY 1
+
+/* GET_INFO features (key 8) */
+#define CRADLE_BRIDGE_FEATURE_SCEP "scep"
 
 /* Timing the host keeps (section 4, KEEPALIVE). */
 #define CRADLE_BRIDGE_IDLE_TIMEOUT_MS 10000

@@ -11,6 +11,8 @@ typedef enum {
   OP_OPEN,
   OP_GENERATE_KEY,
   OP_SIGN_REQUEST,
+  OP_SIGN,
+  OP_DECRYPT,
   OP_LIST_CERTS,
   OP_INSTALL,
   OP_DELETE_KEY,
@@ -25,6 +27,8 @@ typedef struct {
   GBytes    *bytes1;      /* key id */
   GBytes    *bytes2;      /* request info, sha256 */
   GPtrArray *certs;
+  guint      number;      /* purpose */
+  gsize      size;        /* key size */
   /* Results */
   GBytes    *out_bytes;   /* key id, signature */
   GBytes    *out_bytes2;  /* public key */
@@ -65,6 +69,14 @@ run_call (CradleDevice  *device,
     case OP_SIGN_REQUEST:
       call->out_bytes = cradle_device_sign_request (device, call->bytes1, call->bytes2, call->text2,
                                                     &call->out_text, cancellable, error);
+      return call->out_bytes != NULL;
+    case OP_SIGN:
+      call->out_bytes = cradle_device_sign (device, call->bytes1, (CradleDeviceSignPurpose) call->number,
+                                            call->bytes2, call->text2, &call->out_text, cancellable, error);
+      return call->out_bytes != NULL;
+    case OP_DECRYPT:
+      call->out_bytes = cradle_device_decrypt (device, call->bytes1, (CradleDeviceDecryptPurpose) call->number,
+                                               call->bytes2, call->size, cancellable, error);
       return call->out_bytes != NULL;
     case OP_LIST_CERTS:
       call->out_certs = cradle_device_list_certs (device, call->text1, call->text2, cancellable, error);
@@ -213,6 +225,71 @@ cradle_device_sign_request_finish (CradleDevice  *self,
   if (algorithm != NULL)
     *algorithm = g_strdup (call->out_text);
   return g_bytes_ref (call->out_bytes);
+}
+
+void
+cradle_device_sign_async (CradleDevice            *self,
+                          GBytes                  *key_id,
+                          CradleDeviceSignPurpose  purpose,
+                          GBytes                  *data,
+                          const char              *digest,
+                          GCancellable            *cancellable,
+                          GAsyncReadyCallback      callback,
+                          gpointer                 user_data)
+{
+  DeviceCall *call = new_call (OP_SIGN);
+
+  g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call->bytes1 = g_bytes_ref (key_id);
+  call->number = purpose;
+  call->bytes2 = g_bytes_ref (data);
+  call->text2 = g_strdup (digest);
+  start_call (self, call, cradle_device_sign_async, cancellable, callback, user_data);
+}
+
+GBytes *
+cradle_device_sign_finish (CradleDevice  *self,
+                           GAsyncResult  *result,
+                           char         **algorithm,
+                           GError       **error)
+{
+  DeviceCall *call = finish_call (self, result, cradle_device_sign_async, error);
+
+  if (call == NULL)
+    return NULL;
+  if (algorithm != NULL)
+    *algorithm = g_strdup (call->out_text);
+  return g_bytes_ref (call->out_bytes);
+}
+
+void
+cradle_device_decrypt_async (CradleDevice               *self,
+                             GBytes                     *key_id,
+                             CradleDeviceDecryptPurpose  purpose,
+                             GBytes                     *encrypted_key,
+                             gsize                       key_size,
+                             GCancellable               *cancellable,
+                             GAsyncReadyCallback         callback,
+                             gpointer                    user_data)
+{
+  DeviceCall *call = new_call (OP_DECRYPT);
+
+  g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call->bytes1 = g_bytes_ref (key_id);
+  call->number = purpose;
+  call->bytes2 = g_bytes_ref (encrypted_key);
+  call->size = key_size;
+  start_call (self, call, cradle_device_decrypt_async, cancellable, callback, user_data);
+}
+
+GBytes *
+cradle_device_decrypt_finish (CradleDevice  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  DeviceCall *call = finish_call (self, result, cradle_device_decrypt_async, error);
+
+  return call != NULL ? g_bytes_ref (call->out_bytes) : NULL;
 }
 
 void

@@ -32,6 +32,7 @@ struct _CradleDevice
   char                  *os;
   char                  *agent_version;
   GStrv                  key_types;
+  GStrv                  features;
   guint                  protocol_version;
 };
 
@@ -68,6 +69,7 @@ cradle_device_finalize (GObject *object)
   g_clear_pointer (&self->os, g_free);
   g_clear_pointer (&self->agent_version, g_free);
   g_clear_pointer (&self->key_types, g_strfreev);
+  g_clear_pointer (&self->features, g_strfreev);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (cradle_device_parent_class)->finalize (object);
@@ -377,6 +379,30 @@ device_call (CradleDevice  *self,
     }
 }
 
+/* A NULL-terminated copy of an array of text; @array may be %NULL (empty). */
+static GPtrArray *
+read_text_array (const CradleCborValue  *array,
+                 const char             *what,
+                 GError                **error)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; array != NULL && i < cradle_cbor_value_get_length (array); i++)
+    {
+      const char *text = cradle_cbor_text_get (cradle_cbor_array_get (array, i));
+
+      if (text == NULL)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "Malformed message from the device: %s is not text", what);
+          return NULL;
+        }
+      g_ptr_array_add (texts, g_strdup (text));
+    }
+  g_ptr_array_add (texts, NULL);
+  return g_steal_pointer (&texts);
+}
+
 static gboolean
 read_info (CradleDevice           *self,
            const CradleCborValue  *info,
@@ -384,28 +410,25 @@ read_info (CradleDevice           *self,
 {
   const char *manufacturer = NULL, *model = NULL, *serial = NULL, *os = NULL, *agent = NULL;
   const CradleCborValue *key_types = NULL;
-  g_autoptr(GPtrArray) types = g_ptr_array_new_with_free_func (g_free);
+  const CradleCborValue *feature_list = NULL;
+  g_autoptr(GPtrArray) types = NULL;
+  g_autoptr(GPtrArray) features = NULL;
 
   if (!cradle_cbor_map_get_text (info, 1, FALSE, &manufacturer, error) ||
       !cradle_cbor_map_get_text (info, 2, FALSE, &model, error) ||
       !cradle_cbor_map_get_text (info, 3, FALSE, &serial, error) ||
       !cradle_cbor_map_get_text (info, 4, FALSE, &os, error) ||
       !cradle_cbor_map_get_text (info, 5, FALSE, &agent, error) ||
-      !cradle_cbor_map_get_array (info, 6, FALSE, &key_types, error))
+      !cradle_cbor_map_get_array (info, 6, FALSE, &key_types, error) ||
+      !cradle_cbor_map_get_array (info, 8, TRUE, &feature_list, error))
     return FALSE;
-  for (gsize i = 0; i < cradle_cbor_value_get_length (key_types); i++)
-    {
-      const char *type = cradle_cbor_text_get (cradle_cbor_array_get (key_types, i));
-
-      if (type == NULL)
-        {
-          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                               "Malformed message from the device: a key type is not text");
-          return FALSE;
-        }
-      g_ptr_array_add (types, g_strdup (type));
-    }
-  g_ptr_array_add (types, NULL);
+  types = read_text_array (key_types, "a key type", error);
+  if (types == NULL)
+    return FALSE;
+  /* An agent older than the features field has none. */
+  features = read_text_array (feature_list, "a feature", error);
+  if (features == NULL)
+    return FALSE;
 
   g_free (self->manufacturer);
   self->manufacturer = g_strdup (manufacturer);
@@ -419,6 +442,8 @@ read_info (CradleDevice           *self,
   self->agent_version = g_strdup (agent);
   g_strfreev (self->key_types);
   self->key_types = (GStrv) g_ptr_array_steal (types, NULL);
+  g_strfreev (self->features);
+  self->features = (GStrv) g_ptr_array_steal (features, NULL);
   return TRUE;
 }
 
@@ -571,6 +596,15 @@ cradle_device_get_key_types (CradleDevice *self)
   return self->key_types != NULL ? (const char * const *) self->key_types : none;
 }
 
+gboolean
+cradle_device_has_feature (CradleDevice *self,
+                           const char   *feature)
+{
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
+  g_return_val_if_fail (feature != NULL, FALSE);
+  return self->features != NULL && g_strv_contains ((const char * const *) self->features, feature);
+}
+
 GBytes *
 cradle_device_generate_key (CradleDevice  *self,
                             const char    *key_type,
@@ -612,6 +646,63 @@ cradle_device_generate_key (CradleDevice  *self,
 }
 
 GBytes *
+cradle_device_sign (CradleDevice            *self,
+                    GBytes                  *key_id,
+                    CradleDeviceSignPurpose  purpose,
+                    GBytes                  *data,
+                    const char              *digest,
+                    char                   **algorithm,
+                    GCancellable            *cancellable,
+                    GError                 **error)
+{
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  const char *name = NULL;
+  const char *operation;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  g_return_val_if_fail (key_id != NULL && data != NULL && digest != NULL, NULL);
+
+  switch (purpose)
+    {
+    case CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST:
+      operation = "signing the certificate request on the device";
+      break;
+    case CRADLE_DEVICE_SIGN_SCEP_SIGNER:
+      operation = "signing the SCEP signer certificate on the device";
+      break;
+    case CRADLE_DEVICE_SIGN_SCEP_MESSAGE:
+      operation = "signing the SCEP message on the device";
+      break;
+    default:
+      operation = "signing on the device";
+      break;
+    }
+
+  cradle_cbor_writer_map (writer, 4);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_uint (writer, (guint64) purpose);
+  cradle_cbor_writer_uint (writer, 3);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  cradle_cbor_writer_uint (writer, 4);
+  cradle_cbor_writer_text (writer, digest);
+  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+
+  reply = device_call (self, CRADLE_BRIDGE_SIGN, request, operation, cancellable, error);
+  if (reply == NULL ||
+      !cradle_cbor_map_get_bytes (reply, 1, FALSE, &signature, error) ||
+      !cradle_cbor_map_get_text (reply, 2, FALSE, &name, error))
+    return NULL;
+  if (algorithm != NULL)
+    *algorithm = g_strdup (name);
+  return g_steal_pointer (&signature);
+}
+
+GBytes *
 cradle_device_sign_request (CradleDevice  *self,
                             GBytes        *key_id,
                             GBytes        *request_info,
@@ -620,35 +711,48 @@ cradle_device_sign_request (CradleDevice  *self,
                             GCancellable  *cancellable,
                             GError       **error)
 {
+  return cradle_device_sign (self, key_id, CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST, request_info, digest,
+                             algorithm, cancellable, error);
+}
+
+GBytes *
+cradle_device_decrypt (CradleDevice                *self,
+                       GBytes                      *key_id,
+                       CradleDeviceDecryptPurpose   purpose,
+                       GBytes                      *encrypted_key,
+                       gsize                        key_size,
+                       GCancellable                *cancellable,
+                       GError                     **error)
+{
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
   g_autoptr(GBytes) request = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
-  g_autoptr(GBytes) signature = NULL;
-  const char *name = NULL;
+  g_autoptr(GBytes) key = NULL;
+  const char *operation = "decrypting the CA's answer on the device";
 
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
-  g_return_val_if_fail (key_id != NULL && request_info != NULL && digest != NULL, NULL);
+  g_return_val_if_fail (key_id != NULL && encrypted_key != NULL, NULL);
 
   cradle_cbor_writer_map (writer, 4);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
   cradle_cbor_writer_uint (writer, 2);
-  cradle_cbor_writer_uint (writer, CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST);
+  cradle_cbor_writer_uint (writer, (guint64) purpose);
   cradle_cbor_writer_uint (writer, 3);
-  cradle_cbor_writer_bytes (writer, g_bytes_get_data (request_info, NULL), g_bytes_get_size (request_info));
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (encrypted_key, NULL), g_bytes_get_size (encrypted_key));
   cradle_cbor_writer_uint (writer, 4);
-  cradle_cbor_writer_text (writer, digest);
+  cradle_cbor_writer_uint (writer, key_size);
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 
-  reply = device_call (self, CRADLE_BRIDGE_SIGN, request, "signing the certificate request on the device",
-                       cancellable, error);
-  if (reply == NULL ||
-      !cradle_cbor_map_get_bytes (reply, 1, FALSE, &signature, error) ||
-      !cradle_cbor_map_get_text (reply, 2, FALSE, &name, error))
+  reply = device_call (self, CRADLE_BRIDGE_DECRYPT, request, operation, cancellable, error);
+  if (reply == NULL || !cradle_cbor_map_get_bytes (reply, 1, FALSE, &key, error))
     return NULL;
-  if (algorithm != NULL)
-    *algorithm = g_strdup (name);
-  return g_steal_pointer (&signature);
+  if (g_bytes_get_size (key) != key_size)
+    {
+      set_protocol_error (error, operation, "the decrypted key has the wrong size");
+      return NULL;
+    }
+  return g_steal_pointer (&key);
 }
 
 static void

@@ -76,6 +76,27 @@ GBytes   *cradle_agent_crypto_sign            (EVP_PKEY                 *pkey,
                                                char                    **algorithm,
                                                GError                  **error);
 
+/* The size of @digest's output, 0 for an unknown digest. */
+gsize     cradle_agent_crypto_digest_size     (const char               *digest);
+/* The NID of the signature algorithm cradle_agent_crypto_sign() uses with
+ * @pkey and @digest, NID_undef when there is none. */
+int       cradle_agent_crypto_signature_nid   (EVP_PKEY                 *pkey,
+                                               const char               *digest);
+
+/* RSA key transport as CMS uses it (RSAES-PKCS1-v1_5): decrypts
+ * @encrypted_key, which must be exactly the modulus long, and gives the
+ * @key_size bytes it holds. Whether the padding was right is never told:
+ * when it is wrong, or the key inside is not @key_size bytes, the answer is
+ * HMAC-SHA256(@rejection_key, @encrypted_key) cut to @key_size, a value
+ * nobody without the device can predict (implicit rejection, as in TLS), so
+ * the device is no padding oracle. @key_size is at most 32. EC keys are
+ * CRADLE_ERROR_NOT_SUPPORTED. */
+GBytes   *cradle_agent_crypto_unwrap_key      (EVP_PKEY                 *pkey,
+                                               GBytes                   *encrypted_key,
+                                               gsize                     key_size,
+                                               const guint8             *rejection_key,
+                                               GError                  **error);
+
 /* A certificate that parses and re-encodes to exactly @der. */
 X509     *cradle_agent_crypto_parse_certificate (GBytes                 *der,
                                                  GError                **error);

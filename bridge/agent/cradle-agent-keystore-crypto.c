@@ -419,6 +419,125 @@ cradle_agent_crypto_sign (EVP_PKEY    *pkey,
   return g_bytes_new_take (g_steal_pointer (&signature), signature_size);
 }
 
+gsize
+cradle_agent_crypto_digest_size (const char *digest)
+{
+  const char *suffix;
+  const EVP_MD *md = digest_by_name (digest, &suffix);
+
+  return md != NULL ? (gsize) EVP_MD_get_size (md) : 0;
+}
+
+int
+cradle_agent_crypto_signature_nid (EVP_PKEY   *pkey,
+                                   const char *digest)
+{
+  const char *suffix;
+  const EVP_MD *md = digest_by_name (digest, &suffix);
+  int key_nid = EVP_PKEY_is_a (pkey, "RSA") ? NID_rsaEncryption
+                : EVP_PKEY_is_a (pkey, "EC") ? NID_X9_62_id_ecPublicKey : NID_undef;
+  int nid = NID_undef;
+
+  if (md == NULL || key_nid == NID_undef || !OBJ_find_sigid_by_algs (&nid, EVP_MD_get_type (md), key_nid))
+    return NID_undef;
+  return nid;
+}
+
+/* All ones when @a == @b, else zero; no branch on the values. */
+static guint
+constant_time_eq (guint a,
+                  guint b)
+{
+  guint x = a ^ b;
+
+  return (guint) 0 - (guint) (((x | ((guint) 0 - x)) >> (sizeof (guint) * 8 - 1)) ^ 1);
+}
+
+/* All ones when @a >= @b, else zero (both below 2^31). */
+static guint
+constant_time_ge (guint a,
+                  guint b)
+{
+  return (guint) 0 - (guint) (((a - b) >> (sizeof (guint) * 8 - 1)) ^ 1);
+}
+
+GBytes *
+cradle_agent_crypto_unwrap_key (EVP_PKEY      *pkey,
+                                GBytes        *encrypted_key,
+                                gsize          key_size,
+                                const guint8  *rejection_key,
+                                GError       **error)
+{
+  g_autoptr(EVP_PKEY_CTX) ctx = NULL;
+  g_autoptr(CradleAgentSecret) em = NULL;
+  gsize size = 0;
+  const guint8 *ciphertext = g_bytes_get_data (encrypted_key, &size);
+  guint8 synthetic[32];
+  guint8 *key;
+  size_t modulus_size;
+  size_t em_size;
+  guint good, found = 0, zero_index = 0;
+
+  g_return_val_if_fail (key_size > 0 && key_size <= sizeof synthetic, NULL);
+
+  if (!EVP_PKEY_is_a (pkey, "RSA"))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                           "Only RSA keys can decrypt a SCEP answer: CMS key transport needs RSA, "
+                           "and this key is not one");
+      return NULL;
+    }
+  modulus_size = (size_t) EVP_PKEY_get_size (pkey);
+  if (size != modulus_size || modulus_size < 64 || modulus_size > 1024)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The encrypted key is %" G_GSIZE_FORMAT " bytes; this key's are %" G_GSIZE_FORMAT,
+                   size, (gsize) modulus_size);
+      return NULL;
+    }
+
+  /* The raw RSA operation; the padding is checked below without branches. */
+  em = cradle_agent_secret_new (modulus_size);
+  em_size = modulus_size;
+  ctx = EVP_PKEY_CTX_new_from_pkey (NULL, pkey, NULL);
+  if (ctx == NULL
+      || EVP_PKEY_decrypt_init (ctx) != 1
+      || EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_NO_PADDING) != 1
+      || EVP_PKEY_decrypt (ctx, em->data, &em_size, ciphertext, size) != 1
+      || em_size != modulus_size)
+    {
+      /* Only a ciphertext not below the modulus fails here: a public fact. */
+      cradle_agent_crypto_set_error (error, CRADLE_ERROR_INVALID_DATA,
+                                     "The encrypted key is not a ciphertext for this key");
+      return NULL;
+    }
+  if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, rejection_key, 32, ciphertext, size,
+                 synthetic, sizeof synthetic, NULL) == NULL)
+    {
+      cradle_agent_crypto_set_error (error, CRADLE_ERROR_FAILED, "Could not derive the rejection value");
+      return NULL;
+    }
+
+  /* EM = 00 || 02 || PS (at least 8 nonzero bytes) || 00 || M, M of key_size bytes. */
+  good = constant_time_eq (em->data[0], 0) & constant_time_eq (em->data[1], 2);
+  for (gsize i = 2; i < em_size; i++)
+    {
+      guint is_zero = constant_time_eq (em->data[i], 0);
+
+      zero_index |= ~found & is_zero & (guint) i;
+      found |= is_zero;
+    }
+  good &= found;
+  good &= constant_time_ge (zero_index, 10);
+  good &= constant_time_eq ((guint) (em_size - 1 - zero_index), (guint) key_size);
+
+  key = g_malloc (key_size);
+  for (gsize i = 0; i < key_size; i++)
+    key[i] = (guint8) ((good & em->data[em_size - key_size + i]) | (~good & synthetic[i]));
+  OPENSSL_cleanse (synthetic, sizeof synthetic);
+  return g_bytes_new_take (key, key_size);
+}
+
 X509 *
 cradle_agent_crypto_parse_certificate (GBytes  *der,
                                        GError **error)

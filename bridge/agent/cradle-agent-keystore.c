@@ -16,6 +16,7 @@
 #include "cradle-agent-atomic-private.h"
 #include "cradle-agent-keystore-private.h"
 #include "cradle-agent-request-info-private.h"
+#include "cradle-agent-scep-check-private.h"
 #include "cradle-agent-store-file-private.h"
 
 #define KEY_SUFFIX ".key"
@@ -567,6 +568,156 @@ cradle_agent_keystore_sign (CradleAgentKeystore  *self,
   if (pkey == NULL)
     return NULL;
   return cradle_agent_crypto_sign (pkey, digest, data, algorithm, error);
+}
+
+/* SCEP */
+
+/* The key, if it exists and is still pending enrollment. */
+static CradleAgentKeyFile *
+load_pending_key (CradleAgentKeystore  *self,
+                  GBytes               *key_id,
+                  GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (self, key_id, error);
+
+  if (key_file == NULL)
+    return NULL;
+  if (cradle_agent_keystore_key_is_bound (self, key_id))
+    {
+      g_autofree char *hex = key_id_hex (key_id);
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key %s has a certificate installed; SCEP operations are allowed only "
+                   "for keys pending enrollment", hex);
+      return NULL;
+    }
+  return g_steal_pointer (&key_file);
+}
+
+static gboolean
+check_digest (const char  *digest,
+              GError     **error)
+{
+  if (cradle_agent_crypto_digest_known (digest))
+    return TRUE;
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+               "The digest '%s' is not supported; use sha256, sha384 or sha512",
+               digest != NULL ? digest : "(none)");
+  return FALSE;
+}
+
+gboolean
+cradle_agent_keystore_check_scep_signer (CradleAgentKeystore  *self,
+                                         GBytes               *key_id,
+                                         const char           *digest,
+                                         GBytes               *tbs_certificate,
+                                         GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(EVP_PKEY) public_key = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (tbs_certificate != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_digest (digest, error))
+    return FALSE;
+  key_file = load_pending_key (self, key_id, error);
+  if (key_file == NULL)
+    return FALSE;
+  public_key = cradle_agent_crypto_public_parse (key_file->public_key, error);
+  if (public_key == NULL)
+    return FALSE;
+  return cradle_agent_scep_check_signer_certificate (tbs_certificate, key_file->public_key,
+                                                     cradle_agent_crypto_signature_nid (public_key, digest),
+                                                     error);
+}
+
+gboolean
+cradle_agent_keystore_check_scep_message (CradleAgentKeystore  *self,
+                                          GBytes               *key_id,
+                                          const char           *digest,
+                                          GBytes               *signed_attributes,
+                                          guint                *message_type,
+                                          GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+  g_return_val_if_fail (signed_attributes != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!check_digest (digest, error))
+    return FALSE;
+  key_file = load_pending_key (self, key_id, error);
+  if (key_file == NULL)
+    return FALSE;
+  return cradle_agent_scep_check_signed_attributes (signed_attributes, cradle_agent_crypto_digest_size (digest),
+                                                    message_type, error);
+}
+
+/* A secret per key for implicit rejection: HMAC-SHA256 under the KEK of a
+ * label and the key id. Only this device can compute it. */
+static gboolean
+rejection_key (CradleAgentKeystore *self,
+               GBytes              *key_id,
+               guint8              *out,
+               GError             **error)
+{
+  static const char label[] = "cradle-agent implicit rejection";
+  g_autoptr(GByteArray) data = g_byte_array_new ();
+
+  g_byte_array_append (data, (const guint8 *) label, sizeof label);
+  g_byte_array_append (data, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
+  if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, self->kek, sizeof self->kek, data->data, data->len,
+                 out, 32, NULL) == NULL)
+    {
+      cradle_agent_crypto_set_error (error, CRADLE_ERROR_FAILED, "Could not derive the rejection key");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GBytes *
+cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
+                                  GBytes               *key_id,
+                                  GBytes               *encrypted_key,
+                                  gsize                 key_size,
+                                  GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(EVP_PKEY) pkey = NULL;
+  guint8 secret[32];
+  GBytes *key;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), NULL);
+  g_return_val_if_fail (encrypted_key != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (key_size != 8 && key_size != 16 && key_size != 24 && key_size != 32)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "A content-encryption key of %" G_GSIZE_FORMAT " bytes is not one SCEP uses "
+                   "(8, 16, 24 or 32)", key_size);
+      return NULL;
+    }
+  key_file = load_pending_key (self, key_id, error);
+  if (key_file == NULL)
+    return NULL;
+  /* Refused before the private key is unsealed. */
+  if (!g_str_has_prefix (key_file->key_type, "rsa"))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "This key is %s: only RSA keys can decrypt, as SCEP's key transport needs",
+                   key_file->key_type);
+      return NULL;
+    }
+  pkey = unseal_key (self, key_file, error);
+  if (pkey == NULL || !rejection_key (self, key_id, secret, error))
+    return NULL;
+  key = cradle_agent_crypto_unwrap_key (pkey, encrypted_key, key_size, secret, error);
+  OPENSSL_cleanse (secret, sizeof secret);
+  return key;
 }
 
 CradleAgentSecret *

@@ -79,6 +79,30 @@ gboolean             cradle_agent_keystore_check_request_info (CradleAgentKeysto
                                                         char               **subject,
                                                         GError             **error);
 
+/* SCEP (SIGN purposes 2 and 3, DECRYPT): allowed only while the key is
+ * pending enrollment (CRADLE_ERROR_PERMISSION_DENIED otherwise), and only
+ * for what each purpose says (cradle-agent-scep-check-private.h). */
+gboolean             cradle_agent_keystore_check_scep_signer (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        const char          *digest,
+                                                        GBytes              *tbs_certificate,
+                                                        GError             **error);
+/* @message_type (optional): 19 PKCSReq or 20 CertPoll */
+gboolean             cradle_agent_keystore_check_scep_message (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        const char          *digest,
+                                                        GBytes              *signed_attributes,
+                                                        guint               *message_type,
+                                                        GError             **error);
+/* Decrypts a CMS KeyTransRecipientInfo's encryptedKey (RSA only) and gives
+ * the @key_size-byte content-encryption key (8, 16, 24 or 32), with
+ * implicit rejection: see cradle_agent_crypto_unwrap_key(). */
+GBytes              *cradle_agent_keystore_unwrap_key (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        GBytes              *encrypted_key,
+                                                        gsize                key_size,
+                                                        GError             **error);
+
 /* Signs @data with the key: PKCS#1 v1.5 for RSA, DER ECDSA for EC.
  * @digest is "sha256", "sha384" or "sha512". */
 GBytes              *cradle_agent_keystore_sign      (CradleAgentKeystore  *self,

@@ -6,75 +6,23 @@
 #include <openssl/err.h>
 #include <cradle/cradle.h>
 
+#include "cradle-agent-der-private.h"
 #include "cradle-agent-keystore-crypto-private.h"
 #include "cradle-agent-request-info-private.h"
-
-#define TAG_INTEGER          0x02
-#define TAG_OID              0x06
-#define TAG_SEQUENCE         0x30
-#define TAG_SET              0x31
-#define TAG_CONTEXT_0_CONSTR 0xa0
-
-/* A window onto the input; taking from it only ever shrinks it. */
-typedef struct {
-  const guint8 *data;
-  gsize         size;
-} Slice;
-
-/* Takes one DER element with @tag off the front of @in. @whole (nullable)
- * gets the element with its header, @value its contents. Only the short
- * tags used here, definite minimal lengths, and lengths within @in. */
-static gboolean
-take (Slice  *in,
-      guint8  tag,
-      Slice  *whole,
-      Slice  *value)
-{
-  gsize header = 2;
-  gsize length;
-
-  if (in->size < 2 || in->data[0] != tag)
-    return FALSE;
-  length = in->data[1];
-  if (length & 0x80)
-    {
-      gsize count = length & 0x7f;
-
-      /* 0x80 (indefinite) and lengths of more than 4 bytes are not DER we take. */
-      if (count == 0 || count > 4 || in->size - 2 < count || in->data[2] == 0)
-        return FALSE;
-      length = 0;
-      for (gsize i = 0; i < count; i++)
-        length = (length << 8) | in->data[2 + i];
-      if (length < 0x80)
-        return FALSE;
-      header += count;
-    }
-  if (length > in->size - header)
-    return FALSE;
-
-  if (whole != NULL)
-    *whole = (Slice) { in->data, header + length };
-  *value = (Slice) { in->data + header, length };
-  in->data += header + length;
-  in->size -= header + length;
-  return TRUE;
-}
 
 /* SET OF Attribute, Attribute ::= SEQUENCE { type OID, values SET }.
  * The values are for the CA; only their framing is checked here. */
 static gboolean
-check_attributes (Slice attributes)
+check_attributes (CradleDerSlice attributes)
 {
   while (attributes.size > 0)
     {
-      Slice attribute;
-      Slice oid;
-      Slice values;
+      CradleDerSlice attribute;
+      CradleDerSlice oid;
 
-      if (!take (&attributes, TAG_SEQUENCE, NULL, &attribute)
-          || !take (&attribute, TAG_OID, NULL, &oid) || oid.size == 0
-          || !take (&attribute, TAG_SET, NULL, &values)
+      if (!cradle_der_take (&attributes, CRADLE_DER_SEQUENCE, NULL, &attribute)
+          || !cradle_der_take (&attribute, CRADLE_DER_OID, NULL, &oid) || oid.size == 0
+          || !cradle_der_take (&attribute, CRADLE_DER_SET, NULL, NULL)
           || attribute.size != 0)
         return FALSE;
     }
@@ -140,24 +88,20 @@ cradle_agent_request_info_check (GBytes  *cri,
                                  GBytes  *public_key,
                                  GError **error)
 {
-  gsize size = 0;
-  const guint8 *data = g_bytes_get_data (cri, &size);
-  Slice input = { data, size };
-  Slice info;
-  Slice version;
-  Slice subject;
-  Slice subject_value;
-  Slice key;
-  Slice key_value;
-  Slice attributes;
+  CradleDerSlice input = cradle_der_slice_from_bytes (cri);
+  CradleDerSlice info;
+  CradleDerSlice version;
+  CradleDerSlice subject;
+  CradleDerSlice key;
+  CradleDerSlice attributes;
   g_autoptr(X509_NAME) name = NULL;
   const guint8 *p;
 
-  if (!take (&input, TAG_SEQUENCE, NULL, &info) || input.size != 0
-      || !take (&info, TAG_INTEGER, NULL, &version)
-      || !take (&info, TAG_SEQUENCE, &subject, &subject_value)
-      || !take (&info, TAG_SEQUENCE, &key, &key_value)
-      || !take (&info, TAG_CONTEXT_0_CONSTR, NULL, &attributes)
+  if (!cradle_der_take (&input, CRADLE_DER_SEQUENCE, NULL, &info) || input.size != 0
+      || !cradle_der_take (&info, CRADLE_DER_INTEGER, NULL, &version)
+      || !cradle_der_take (&info, CRADLE_DER_SEQUENCE, &subject, NULL)
+      || !cradle_der_take (&info, CRADLE_DER_SEQUENCE, &key, NULL)
+      || !cradle_der_take (&info, CRADLE_DER_CONTEXT_0, NULL, &attributes)
       || info.size != 0
       || !check_attributes (attributes))
     {
@@ -181,8 +125,7 @@ cradle_agent_request_info_check (GBytes  *cri,
       return NULL;
     }
 
-  if (key.size != g_bytes_get_size (public_key)
-      || memcmp (key.data, g_bytes_get_data (public_key, NULL), key.size) != 0)
+  if (!cradle_der_equal (key, g_bytes_get_data (public_key, NULL), g_bytes_get_size (public_key)))
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                            "The request is not for this key: its public key is another one");

@@ -204,7 +204,7 @@ handle_get_info (Session                *session,
   g_autofree char *os = NULL;
 
   os = uname (&uts) == 0 ? g_strdup_printf ("%s %s", uts.sysname, uts.release) : g_strdup ("Linux");
-  cradle_cbor_writer_map (writer, 7);
+  cradle_cbor_writer_map (writer, 8);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_text (writer, session->config->manufacturer);
   cradle_cbor_writer_uint (writer, 2);
@@ -232,6 +232,10 @@ handle_get_info (Session                *session,
         cradle_cbor_writer_uint (writer, 3);
         cradle_cbor_writer_bool (writer, j == 0 || session->config->privileged);
       }
+  /* SIGN purposes 2 and 3, and DECRYPT */
+  cradle_cbor_writer_uint (writer, 8);
+  cradle_cbor_writer_array (writer, 1);
+  cradle_cbor_writer_text (writer, CRADLE_BRIDGE_FEATURE_SCEP);
   return reply_payload (writer);
 }
 
@@ -282,6 +286,50 @@ handle_generate_key (Session                *session,
   return reply_payload (writer);
 }
 
+/* Purpose 1: the device user sees the subject and says yes. */
+static gboolean
+check_certification_request (Session  *session,
+                             GBytes   *key_id,
+                             GBytes   *data,
+                             GError  **error)
+{
+  g_autofree char *subject = NULL;
+  g_autofree char *prompt = NULL;
+
+  /* Only a request for this very key, whatever the host says it is. */
+  if (!cradle_agent_keystore_check_request_info (session->config->keystore, key_id, data, &subject, error))
+    return FALSE;
+  prompt = g_strdup_printf ("The desktop asks this device to sign a certificate request for: %s", subject);
+  return ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
+}
+
+/* Purposes 2 and 3: no question of their own. They serve the SCEP
+ * enrollment of a key whose making the user confirmed and whose request
+ * the user confirmed, and the checks leave them no other use. */
+static gboolean
+check_scep (Session     *session,
+            guint64      purpose,
+            GBytes      *key_id,
+            const char  *digest,
+            GBytes      *data,
+            GError     **error)
+{
+  guint message_type = 0;
+
+  if (purpose == CRADLE_BRIDGE_PURPOSE_SCEP_SIGNER)
+    {
+      if (!cradle_agent_keystore_check_scep_signer (session->config->keystore, key_id, digest, data, error))
+        return FALSE;
+      g_info ("Signing the SCEP signer certificate of a pending key");
+      return TRUE;
+    }
+  if (!cradle_agent_keystore_check_scep_message (session->config->keystore, key_id, digest, data,
+                                                 &message_type, error))
+    return FALSE;
+  g_info ("Signing a SCEP %s for a pending key", message_type == 19 ? "PKCSReq" : "CertPoll");
+  return TRUE;
+}
+
 static GBytes *
 handle_sign (Session                *session,
              const CradleCborValue  *request,
@@ -290,8 +338,6 @@ handle_sign (Session                *session,
   g_autoptr(GBytes) key_id = NULL;
   g_autoptr(GBytes) data = NULL;
   g_autoptr(GBytes) signature = NULL;
-  g_autofree char *subject = NULL;
-  g_autofree char *prompt = NULL;
   g_autofree char *algorithm = NULL;
   const char *digest = NULL;
   guint64 purpose = 0;
@@ -302,11 +348,13 @@ handle_sign (Session                *session,
       !cradle_cbor_map_get_bytes (request, 3, FALSE, &data, error) ||
       !cradle_cbor_map_get_text (request, 4, FALSE, &digest, error))
     return NULL;
-  if (purpose != CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST)
+  if (purpose != CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST &&
+      purpose != CRADLE_BRIDGE_PURPOSE_SCEP_SIGNER &&
+      purpose != CRADLE_BRIDGE_PURPOSE_SCEP_MESSAGE)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
                    "signing purpose %" G_GUINT64_FORMAT " is not supported; this device signs "
-                   "certification requests only", purpose);
+                   "certification requests (1) and SCEP messages (2, 3) only", purpose);
       return NULL;
     }
   if (!cradle_agent_keystore_has_key (session->config->keystore, key_id))
@@ -314,12 +362,9 @@ handle_sign (Session                *session,
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "no key with that id on this device");
       return NULL;
     }
-  /* Only a request for this very key, whatever the host says it is. */
-  if (!cradle_agent_keystore_check_request_info (session->config->keystore, key_id, data, &subject, error))
-    return NULL;
-
-  prompt = g_strdup_printf ("The desktop asks this device to sign a certificate request for: %s", subject);
-  if (!ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error))
+  if (purpose == CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST
+      ? !check_certification_request (session, key_id, data, error)
+      : !check_scep (session, purpose, key_id, digest, data, error))
     return NULL;
   signature = cradle_agent_keystore_sign (session->config->keystore, key_id, digest, data, &algorithm, error);
   if (signature == NULL)
@@ -331,6 +376,48 @@ handle_sign (Session                *session,
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
   cradle_cbor_writer_uint (writer, 2);
   cradle_cbor_writer_text (writer, algorithm);
+  return reply_payload (writer);
+}
+
+static GBytes *
+handle_decrypt (Session                *session,
+                const CradleCborValue  *request,
+                GError                **error)
+{
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) encrypted_key = NULL;
+  g_autoptr(GBytes) key = NULL;
+  guint64 purpose = 0;
+  guint64 key_size = 0;
+  CradleCborWriter *writer;
+
+  if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key_id, error) ||
+      !cradle_cbor_map_get_uint (request, 2, FALSE, &purpose, error) ||
+      !cradle_cbor_map_get_bytes (request, 3, FALSE, &encrypted_key, error) ||
+      !cradle_cbor_map_get_uint (request, 4, FALSE, &key_size, error))
+    return NULL;
+  if (purpose != CRADLE_BRIDGE_DECRYPT_SCEP_CONTENT_KEY)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "decryption purpose %" G_GUINT64_FORMAT " is not supported; this device decrypts "
+                   "the content-encryption key of a SCEP answer (1) only", purpose);
+      return NULL;
+    }
+  if (!cradle_agent_keystore_has_key (session->config->keystore, key_id))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "no key with that id on this device");
+      return NULL;
+    }
+  key = cradle_agent_keystore_unwrap_key (session->config->keystore, key_id, encrypted_key,
+                                          (gsize) MIN (key_size, G_MAXSIZE), error);
+  if (key == NULL)
+    return NULL;
+  g_info ("Decrypted the content-encryption key of a SCEP answer for a pending key");
+
+  writer = cradle_cbor_writer_new ();
+  cradle_cbor_writer_map (writer, 1);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key, NULL), g_bytes_get_size (key));
   return reply_payload (writer);
 }
 
@@ -517,6 +604,7 @@ handler_for (guint8 type)
     case CRADLE_BRIDGE_INSTALL: return handle_install;
     case CRADLE_BRIDGE_DELETE_KEY: return handle_delete_key;
     case CRADLE_BRIDGE_DELETE_CERT: return handle_delete_cert;
+    case CRADLE_BRIDGE_DECRYPT: return handle_decrypt;
     default: return NULL;
     }
 }

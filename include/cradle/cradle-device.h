@@ -29,6 +29,33 @@ GBytes           *cradle_device_cert_get_der   (CradleDeviceCert *self);
 CRADLE_PUBLIC
 GBytes           *cradle_device_cert_get_key_id (CradleDeviceCert *self);
 
+/**
+ * CradleDeviceSignPurpose:
+ * @CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST: a DER CertificationRequestInfo
+ *   for the key; the device's user confirms
+ * @CRADLE_DEVICE_SIGN_SCEP_SIGNER: a DER TBSCertificate of the transient
+ *   self-signed certificate SCEP messages are signed with (key pending
+ *   enrollment only, no confirmation)
+ * @CRADLE_DEVICE_SIGN_SCEP_MESSAGE: the DER SET OF signed attributes of a
+ *   SCEP PKCSReq or CertPoll (key pending enrollment only, no confirmation)
+ *
+ * What the device is asked to sign; it checks the bytes are what the purpose
+ * says (docs/bridge-protocol.md, SIGN).
+ */
+typedef enum {
+  CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST = 1,
+  CRADLE_DEVICE_SIGN_SCEP_SIGNER = 2,
+  CRADLE_DEVICE_SIGN_SCEP_MESSAGE = 3,
+} CradleDeviceSignPurpose;
+
+/* What the device decrypts (docs/bridge-protocol.md, DECRYPT). */
+typedef enum {
+  CRADLE_DEVICE_DECRYPT_SCEP_CONTENT_KEY = 1,
+} CradleDeviceDecryptPurpose;
+
+/* GET_INFO features: "scep" is SIGN purposes 2 and 3 and DECRYPT. */
+#define CRADLE_DEVICE_FEATURE_SCEP "scep"
+
 #define CRADLE_TYPE_DEVICE (cradle_device_get_type ())
 CRADLE_PUBLIC
 G_DECLARE_FINAL_TYPE (CradleDevice, cradle_device, CRADLE, DEVICE, GObject)
@@ -81,6 +108,10 @@ CRADLE_PUBLIC
 guint               cradle_device_get_protocol_version (CradleDevice    *self);
 CRADLE_PUBLIC
 const char * const *cradle_device_get_key_types      (CradleDevice      *self);
+/* Optional operations the agent declares, as CRADLE_DEVICE_FEATURE_SCEP. */
+CRADLE_PUBLIC
+gboolean            cradle_device_has_feature        (CradleDevice      *self,
+                                                      const char        *feature);
 
 /* How long the device's user may take to confirm; 5 minutes by default. */
 CRADLE_PUBLIC
@@ -104,6 +135,29 @@ GBytes             *cradle_device_sign_request       (CradleDevice      *self,
                                                       GBytes            *request_info,
                                                       const char        *digest,
                                                       char             **algorithm,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+/* The device signs @data for @purpose with its key, after checking @data is
+ * what @purpose says; purpose 1 is cradle_device_sign_request(). */
+CRADLE_PUBLIC
+GBytes             *cradle_device_sign               (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      CradleDeviceSignPurpose purpose,
+                                                      GBytes            *data,
+                                                      const char        *digest,
+                                                      char             **algorithm,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+/* The device decrypts @encrypted_key (a CMS KeyTransRecipientInfo's
+ * encryptedKey, RSA PKCS#1 v1.5) with a key pending enrollment and returns
+ * the @key_size-byte content-encryption key. A ciphertext that was not for
+ * this key gives a key that does not decrypt the content, never an error. */
+CRADLE_PUBLIC
+GBytes             *cradle_device_decrypt            (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      CradleDeviceDecryptPurpose purpose,
+                                                      GBytes            *encrypted_key,
+                                                      gsize              key_size,
                                                       GCancellable      *cancellable,
                                                       GError           **error);
 /* @store and @scope: %NULL for all. Returns: (element-type CradleDeviceCert) */
@@ -149,6 +203,19 @@ void       cradle_device_sign_request_async   (CradleDevice *self, GBytes *key_i
 CRADLE_PUBLIC
 GBytes    *cradle_device_sign_request_finish  (CradleDevice *self, GAsyncResult *result,
                                                char **algorithm, GError **error);
+CRADLE_PUBLIC
+void       cradle_device_sign_async           (CradleDevice *self, GBytes *key_id, CradleDeviceSignPurpose purpose,
+                                               GBytes *data, const char *digest, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+CRADLE_PUBLIC
+GBytes    *cradle_device_sign_finish          (CradleDevice *self, GAsyncResult *result,
+                                               char **algorithm, GError **error);
+CRADLE_PUBLIC
+void       cradle_device_decrypt_async        (CradleDevice *self, GBytes *key_id, CradleDeviceDecryptPurpose purpose,
+                                               GBytes *encrypted_key, gsize key_size, GCancellable *cancellable,
+                                               GAsyncReadyCallback callback, gpointer user_data);
+CRADLE_PUBLIC
+GBytes    *cradle_device_decrypt_finish       (CradleDevice *self, GAsyncResult *result, GError **error);
 CRADLE_PUBLIC
 void       cradle_device_list_certs_async     (CradleDevice *self, const char *store, const char *scope,
                                                GCancellable *cancellable, GAsyncReadyCallback callback,

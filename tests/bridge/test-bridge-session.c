@@ -24,6 +24,8 @@ test_hello_and_info (void)
   g_assert_true (g_strv_contains (cradle_device_get_key_types (fixture.device), "rsa2048"));
   g_assert_true (g_strv_contains (cradle_device_get_key_types (fixture.device), "p256"));
   g_assert_cmpstr (cradle_device_get_transport (fixture.device), ==, "socket");
+  g_assert_true (cradle_device_has_feature (fixture.device, CRADLE_DEVICE_FEATURE_SCEP));
+  g_assert_false (cradle_device_has_feature (fixture.device, "teleport"));
   agent_fixture_stop (&fixture);
 }
 

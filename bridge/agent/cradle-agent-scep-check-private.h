@@ -1,0 +1,45 @@
+/* cradle-agent-scep-check-private.h: checking what SIGN purposes 2 and 3 sign
+ *
+ * SCEP (RFC 8894) needs two more signatures from a key pending enrollment
+ * (docs/bridge-protocol.md, SIGN):
+ *   2  the transient self-signed certificate a SCEP client signs its
+ *      messages with: a DER TBSCertificate, v3, for this very key, whose
+ *      issuer is its subject and that cannot act as a CA;
+ *   3  the signed attributes of a pkiMessage's SignerInfo: a DER SET OF
+ *      Attribute (tag 0x31, the bytes CMS signs) holding exactly the SCEP
+ *      request attributes, of a PKCSReq or a CertPoll.
+ * Each check only reads its input, through bounded readers.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* SCEP messageType values (RFC 8894 3.2.1.2) */
+#define CRADLE_AGENT_SCEP_PKCS_REQ  19
+#define CRADLE_AGENT_SCEP_CERT_POLL 20
+
+#define CRADLE_AGENT_SCEP_MAX_TRANSACTION_ID 128
+#define CRADLE_AGENT_SCEP_NONCE_SIZE         16
+
+/* Checks @tbs is a DER TBSCertificate (v3) whose subjectPublicKeyInfo is
+ * exactly @public_key, whose issuer is its subject, whose signature
+ * algorithm is @signature_nid (with the parameters RFC 4055/5758 give it),
+ * and that is not a CA certificate. Errors are CRADLE_ERROR_INVALID_DATA. */
+gboolean cradle_agent_scep_check_signer_certificate (GBytes  *tbs,
+                                                     GBytes  *public_key,
+                                                     int      signature_nid,
+                                                     GError **error);
+
+/* Checks @attributes is the DER SET OF Attribute of a SCEP PKCSReq or
+ * CertPoll: contentType id-data, a messageDigest of @digest_size bytes,
+ * messageType 19 or 20, a 16-byte senderNonce and a transactionID, each
+ * once, optionally signingTime, nothing else, in DER order. @message_type
+ * (optional) gets 19 or 20. Errors are CRADLE_ERROR_INVALID_DATA. */
+gboolean cradle_agent_scep_check_signed_attributes  (GBytes  *attributes,
+                                                     gsize    digest_size,
+                                                     guint   *message_type,
+                                                     GError **error);
+
+G_END_DECLS
