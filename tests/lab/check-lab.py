@@ -219,6 +219,12 @@ out = subprocess.run(["openssl", "verify", "-CAfile", lab["cas"]["root"]["pem"],
 check("issuing CA chains to the root (openssl verify)", out.returncode == 0,
       out.stdout + out.stderr)
 
+# --- the lab CA and SCEP, as a client sees them -------------------------------
+sys.path.insert(0, HERE)
+import check_ca  # noqa: E402
+
+check_ca.run(check, lab, LAB, HERE)
+
 failed = results.count(False)
 print("1..%d" % len(results))
 print("# %d passed, %d failed" % (len(results) - failed, failed))

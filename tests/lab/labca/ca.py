@@ -90,7 +90,8 @@ class CA:
             self.policy.check_ca_access(service, account)
             tpl = self.policy.identify_template(req, attrs, service, label=label)
             if reuse_pended:
-                prior = self.store.find_pended(req.spki_sha256, tpl["cn"], account["sam"])
+                prior = self.store.find_pended(frontend, req.spki_sha256, tpl["cn"],
+                                               account["sam"])
                 if prior:
                     return Result(row=prior)
             plan = self.policy.finish(self.policy.evaluate(req, tpl, account))

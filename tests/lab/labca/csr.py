@@ -6,7 +6,7 @@ as CES and certsrv do.  Everything here treats the input as untrusted.
 
 import hashlib
 
-from asn1crypto import cms, core, csr as a_csr, keys, x509 as a_x509
+from asn1crypto import cms, core, csr as a_csr, keys
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -42,10 +42,7 @@ class Request:
             for v in attr["values"]:
                 raw = v.dump()
                 if oid in (OID_EXT_REQ_PKCS9, OID_EXT_REQ_MS):
-                    for ext in a_x509.Extensions.load(raw):
-                        self.extensions[ext["extn_id"].dotted] = (
-                            bool(ext["critical"].native),
-                            ext["extn_value"].contents)
+                    self.extensions.update(_extensions(raw))
                 elif oid == OID_ENROLLMENT_NAME_VALUE_PAIR:
                     seq = core.Sequence.load(raw)
                     self.name_value_pairs.append(
@@ -97,6 +94,29 @@ class Request:
         """The extnValue of the requested subjectAltName, or None."""
         v = self.extensions.get(OID_SAN)
         return v[1] if v else None
+
+
+def _extensions(raw):
+    """Extensions ::= SEQUENCE OF Extension, read without asn1crypto's
+    per-OID specs (it would insist on a BMPString for 1.3.6.1.4.1.311.20.2,
+    which MS-WCCE also allows as UTF8String)."""
+    out = {}
+    seq = core.Sequence.load(raw, strict=True)
+    for i in range(len(seq)):
+        ext = core.Sequence.load(seq[i].dump())
+        oid, critical, value = None, False, None
+        for j in range(len(ext)):
+            item = core.load(ext[j].dump())
+            if isinstance(item, core.ObjectIdentifier):
+                oid = item.dotted
+            elif isinstance(item, core.Boolean):
+                critical = bool(item.native)
+            elif isinstance(item, core.OctetString):
+                value = item.native
+        if oid is None or value is None:
+            raise ValueError("malformed extension")
+        out[oid] = (critical, value)
+    return out
 
 
 def _string(obj):

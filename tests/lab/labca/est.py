@@ -60,9 +60,10 @@ def handle(h, sub, query):
     if r.status == "pending":
         return _text(h, 202, "Request %d taken under submission; retry after %s s with the "
                      "same request." % (r.id, RETRY_AFTER), [("Retry-After", RETRY_AFTER)])
-    code = r.code
-    rid = ("request %d: " % r.id) if r.id else ""
-    msg = "%s%s\nerror: %s" % (rid, r.message, errors.describe(code))
+    # One line, the HRESULT first: "0x80094012 (-2146877422 CERTSRV_E_...):
+    # Denied by Policy Module  0x80094012, ... (request 7)".
+    msg = "%s: %s%s" % (errors.describe(r.code), r.message,
+                        " (request %d)" % r.id if r.id else "")
     if r.row is None:
         return _text(h, 400, msg)              # unreadable request
     if r.status == "failed":

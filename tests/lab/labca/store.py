@@ -93,14 +93,16 @@ class Store:
             r = db.execute("SELECT * FROM requests WHERE id = ?", (rid,)).fetchone()
         return dict(r) if r else None
 
-    def find_pended(self, spki_sha256, template, requester):
-        """The latest request that went through the approval queue for this
-        key, template and requester (EST's resend-the-same-CSR polling)."""
+    def find_pended(self, frontend, spki_sha256, template, requester):
+        """The latest request of this front-end that went through the
+        approval queue for this key, template and requester (EST's
+        resend-the-same-CSR polling)."""
         with self._db() as db:
             r = db.execute(
-                "SELECT * FROM requests WHERE spki_sha256 = ? AND template = ? "
-                "AND requester = ? AND pended = 1 ORDER BY id DESC LIMIT 1",
-                (spki_sha256, template, requester)).fetchone()
+                "SELECT * FROM requests WHERE frontend = ? AND spki_sha256 = ? "
+                "AND template = ? AND requester = ? AND pended = 1 "
+                "ORDER BY id DESC LIMIT 1",
+                (frontend, spki_sha256, template, requester)).fetchone()
         return dict(r) if r else None
 
     def list(self, status=None):
