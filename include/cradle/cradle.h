@@ -15,4 +15,5 @@
 #include <cradle/cradle-catalog.h>
 #include <cradle/cradle-ca.h>
 #include <cradle/cradle-ca-connector.h>
+#include <cradle/cradle-enrollment-policy.h>
 #undef CRADLE_INSIDE
