@@ -3,7 +3,66 @@
 
 #include <cradle/cradle.h>
 
-G_DEFINE_QUARK (cradle-error-quark, cradle_error)
+#include "cradle-error-private.h"
+
+/* An extended error domain (GLib 2.68) whose private part is the detail.
+ * Written out rather than with G_DEFINE_EXTENDED_ERROR to keep the
+ * domain's name, "cradle-error-quark". */
+typedef struct {
+  CradleErrorDetail detail;
+} CradleErrorPrivate;
+
+/* Where GLib puts the private part: before the GError, aligned as in
+ * G_DEFINE_EXTENDED_ERROR. */
+static CradleErrorPrivate *
+get_private (const GError *error)
+{
+  const gsize alignment = 2 * sizeof (gsize);
+  const gsize offset = (sizeof (CradleErrorPrivate) + (alignment - 1)) & ~(alignment - 1);
+
+  return (CradleErrorPrivate *) (gpointer) (((guint8 *) error) - offset);
+}
+
+static void
+private_init (GError *error)
+{
+  get_private (error)->detail = (CradleErrorDetail) { FALSE, 0, 0 };
+}
+
+static void
+private_copy (const GError *source,
+              GError       *destination)
+{
+  get_private (destination)->detail = get_private (source)->detail;
+}
+
+static void
+private_clear (GError *error)
+{
+}
+
+GQuark
+cradle_error_quark (void)
+{
+  static GQuark quark;
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      quark = g_error_domain_register_static ("cradle-error-quark", sizeof (CradleErrorPrivate),
+                                              private_init, private_copy, private_clear);
+      g_once_init_leave (&initialized, 1);
+    }
+  return quark;
+}
+
+CradleErrorDetail *
+cradle_error_get_detail (const GError *error)
+{
+  if (error == NULL || error->domain != CRADLE_ERROR)
+    return NULL;
+  return &get_private (error)->detail;
+}
 
 /**
  * cradle_error_to_string:
