@@ -4,6 +4,7 @@
 #define CRADLE_INSIDE
 #include <cradle/cradle-macros.h>
 #include <cradle/cradle-error.h>
+#include <cradle/cradle-explain.h>
 #include <cradle/cradle-paths.h>
 #include <cradle/cradle-certificate.h>
 #include <cradle/cradle-device.h>
