@@ -32,14 +32,21 @@ cradlectl_exit_for_error (const GError *error)
     }
 }
 
-/* Errors go to stderr for people; with --json, also to stdout for scripts. */
+/* Errors go to stderr for people, with the next step when the cause is
+ * known precisely; with --json, also to stdout for scripts, with the
+ * explanation from the one table (cradle-explain.h) the app and the
+ * journal use too. */
 CradlectlExit
 cradlectl_report_error (const GError *error,
                         gboolean      json)
 {
   CradlectlExit code = cradlectl_exit_for_error (error);
+  const CradleExplanation *explanation = cradle_explain_error (error);
+  gboolean specific = !cradle_explanation_is_generic (explanation);
 
   g_printerr ("cradlectl: %s\n", error->message);
+  if (specific)
+    g_printerr ("cradlectl: Next step: %s\n", cradle_explanation_get_user_action (explanation));
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -56,6 +63,16 @@ cradlectl_report_error (const GError *error,
       json_builder_add_string_value (builder, error->message);
       json_builder_set_member_name (builder, "exit_code");
       json_builder_add_int_value (builder, code);
+      /* The precise cause's name ("CERTSRV_E_TEMPLATE_DENIED"), when known. */
+      if (specific)
+        {
+          json_builder_set_member_name (builder, "detail");
+          json_builder_add_string_value (builder, cradle_explanation_get_name (explanation));
+        }
+      json_builder_set_member_name (builder, "explanation");
+      json_builder_add_string_value (builder, cradle_explanation_get_summary (explanation));
+      json_builder_set_member_name (builder, "next_step");
+      json_builder_add_string_value (builder, cradle_explanation_get_user_action (explanation));
       json_builder_end_object (builder);
       json_builder_end_object (builder);
       cradlectl_print_json (builder);

@@ -101,6 +101,8 @@ test_whoami_json (void)
   g_assert_true (found_group);
 }
 
+static JsonNode *parse_json (const char *text);
+
 /* No --dc, no --domain and no default realm: nothing to look up in DNS. */
 static void
 test_whoami_without_domain (void)
@@ -114,6 +116,17 @@ test_whoami_without_domain (void)
   g_assert_cmpint (run_cradlectl_env (args, env, &out, &err), ==, 4);
   g_assert_nonnull (strstr (err, "No domain was given"));
   g_assert_nonnull (strstr (out, "\"not-configured\""));
+  /* The explanation table's words for scripts and support. */
+  {
+    g_autoptr(JsonNode) root = parse_json (out);
+    JsonObject *report = json_object_get_object_member (json_node_get_object (root), "error");
+
+    g_assert_cmpint (json_object_get_int_member (report, "exit_code"), ==, 4);
+    g_assert_cmpstr (json_object_get_string_member (report, "explanation"), ==,
+                     "Settings Cradle needs are missing.");
+    g_assert_true (g_str_has_suffix (json_object_get_string_member (report, "next_step"), "."));
+    g_assert_false (json_object_has_member (report, "detail"));
+  }
 }
 
 static void
