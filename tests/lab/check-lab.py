@@ -132,7 +132,7 @@ for t in lab["templates"]:
           protected and want in sids and other not in sids
           and {dsid + "-512", dsid + "-519"} <= sids, sids)
 
-for user, member in (("alice", True), ("bob", False)):
+for user, member in (("alice", True), ("bob", False), ("carol", False)):
     c = bind_gssapi(user)
     dn = lab["users"][user]["dn"]
     r = c.search_s(dn, ldap.SCOPE_BASE, "(objectClass=*)",
@@ -141,8 +141,11 @@ for user, member in (("alice", True), ("bob", False)):
     check("%s's tokenGroups %s Mobile Device Users"
           % (user, "include" if member else "exclude"),
           (group_sid in tg) == member and du in tg, tg)
-    check("%s has UPN %s" % (user, lab["users"][user]["upn"]),
-          r[0][1].get("userPrincipalName") == [lab["users"][user]["upn"].encode()])
+    want_upn = lab["users"][user]["upn"]
+    check("%s %s" % (user, "has UPN " + want_upn if want_upn
+                     else "has no userPrincipalName (GSSAPI bind as carol@REALM)"),
+          r[0][1].get("userPrincipalName") == ([want_upn.encode()] if want_upn else None),
+          r[0][1].get("userPrincipalName"))
     want_mail = lab["users"][user]["mail"]
     check("%s %s" % (user, "has mail " + want_mail if want_mail else "has no mail"),
           r[0][1].get("mail") == ([want_mail.encode()] if want_mail else None))

@@ -268,6 +268,8 @@ def run(check, lab, labdir, here):
         ("bob", "negotiate", csr(k), "CertificateTemplate:User", "0x80094812", None),
         ("Administrator", "basic", csr(k), "CertificateTemplate:CradleDeviceUPN",
          "0x8009480d", None),
+        ("carol", "negotiate", csr(k), "CertificateTemplate:CradleDeviceUPN",
+         "0x8009480d", None),
     ]
     for user, how, der, attrib, code, text in cases:
         st, r, page = certsrv_submit(user, how, der, attrib)

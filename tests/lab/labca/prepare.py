@@ -173,6 +173,8 @@ def ca_facts(paths):
              "note": "bob has no mail"},
             {"user": "Administrator", "template": "CradleDeviceUPN", "result": "denied",
              "hresult": "0x8009480D", "note": "Administrator has no userPrincipalName"},
+            {"user": "carol", "template": "CradleDeviceUPN", "result": "denied",
+             "hresult": "0x8009480D", "note": "carol has no userPrincipalName"},
             {"officer_denied": True, "result": "denied", "hresult": "0x80094014"},
         ],
     }

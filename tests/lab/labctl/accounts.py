@@ -43,11 +43,24 @@ def create(samdb, passwords):
                                                   ldb.FLAG_MOD_REPLACE,
                                                   "displayName")
             samdb.modify(m)
+        upn = "%s@%s" % (name, config.DOMAIN)
+        if not u.get("upn", True):
+            # samdb.newuser always writes userPrincipalName=name@domain;
+            # this account must have none.
+            m = ldb.Message(msg.dn)
+            m["userPrincipalName"] = ldb.MessageElement(
+                [], ldb.FLAG_MOD_DELETE, "userPrincipalName")
+            samdb.modify(m)
+            res = samdb.search(base=msg.dn, scope=ldb.SCOPE_BASE,
+                               attrs=["userPrincipalName"])
+            if "userPrincipalName" in res[0]:
+                raise RuntimeError("%s still has a userPrincipalName" % name)
+            upn = None
         out[name] = {
             "dn": str(msg.dn),
             "sid": samdb.schema_format_value("objectSid",
                                              msg["objectSid"][0]).decode(),
-            "upn": "%s@%s" % (name, config.DOMAIN),
+            "upn": upn,
             "mail": u["mail"],
             "displayName": u["display"],
             "role": u["role"],

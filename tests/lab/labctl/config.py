@@ -4,7 +4,7 @@ import os
 
 # Bump whenever the provisioning recipe changes (objects, attributes, users,
 # files): an existing lab folder with another number is reprovisioned by `up`.
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 
 REALM = "CORP.EXAMPLE.TEST"
 DOMAIN = "corp.example.test"
@@ -43,6 +43,8 @@ RIGHT_AUTOENROLL = "a05b8cc2-17bc-4802-a710-e7c15ab866a2"
 
 # Lab users: (sAMAccountName, attributes).  `kinit` at `up` for those with
 # ticket=True.  Passwords are generated at provisioning (secrets.json).
+# upn=False: the account has no userPrincipalName (removed after creation;
+# its Kerberos principal is still sAMAccountName@REALM).
 USERS = [
     {"name": "alice", "given": "Alice", "sn": "Liddell",
      "display": "Alice Liddell", "mail": "alice@corp.example.test",
@@ -52,6 +54,11 @@ USERS = [
      "display": "Bob Builder", "mail": None,
      "role": "user", "ticket": True,
      "purpose": "ordinary user without a mail attribute, not in the group"},
+    {"name": "carol", "given": "Carol", "sn": "Nouppen",
+     "display": "Carol Nouppen", "mail": None, "upn": False,
+     "role": "user", "ticket": True,
+     "purpose": "has no userPrincipalName: UPN-SAN templates are refused "
+                "with 0x8009480D"},
     {"name": "caofficer", "given": "CA", "sn": "Officer",
      "display": "CA Officer", "mail": None,
      "role": "officer", "ticket": True,

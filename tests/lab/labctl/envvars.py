@@ -40,7 +40,7 @@ def variables(paths):
         ("CRADLE_LAB_EST_URL", config.EST_URL),
         ("CRADLE_LAB_SCEP_URL", config.SCEP_URL),
     ]
-    for key, user in (("ALICE", "alice"), ("BOB", "bob"),
+    for key, user in (("ALICE", "alice"), ("BOB", "bob"), ("CAROL", "carol"),
                       ("OFFICER", "caofficer")):
         v += [
             ("CRADLE_LAB_%s_USER" % key, user),
