@@ -140,6 +140,8 @@ static const DenialCase denials[] = {
   { "bob", "CradleDeviceRestricted", FALSE, NULL, 0x80094012 },
   { "alice", "CradleDeviceSuppliedSubject", TRUE, "rsa2048", 0x80094811 },
   { "bob", "User", FALSE, NULL, 0x80094812 },
+  /* carol has no userPrincipalName for the UPN SAN the template requires */
+  { "carol", "CradleDeviceUPN", TRUE, "rsa2048", 0x8009480D },
 };
 
 static void

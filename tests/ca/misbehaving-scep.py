@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""A SCEP server that answers wrongly, on purpose, for the SCEP connector tests.
+
+Listens on 127.0.0.1 (plain HTTP, a free port printed on stdout as
+"port N").  The first path segment picks the misbehaviour; the rest is the
+SCEP path, as /MODE/scep?operation=...  GetCACaps and GetCACert answer
+correctly (an RSA CA made at start) unless the mode says otherwise; every
+PKIOperation answer is wrong:
+
+  html           a web page where a pkiMessage belongs
+  truncated      the first half of a pkiMessage
+  echo           the client's own message sent back: a pkiMessage, but not
+                 signed by the CA
+  certs-only     a certs-only PKCS#7: no signature at all
+  oversized      an 8 MiB answer
+  slow           answers after 10 seconds
+  error          HTTP 500 with a line of text
+  not-found      HTTP 404 to everything
+  caps-html      a web page as the capability list
+  cacert-garbage random bytes as the CA certificate
+  cacert-ec      an EC CA certificate: nothing to encrypt a request to
+  get-only       no POSTPKIOperation: the message comes in the query, and
+                 is echoed back as in "echo"
+"""
+
+import base64
+import datetime
+import http.server
+import os
+import socketserver
+import sys
+import time
+import urllib.parse
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+
+
+def _ca(key):
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "Misbehaving SCEP CA")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+
+
+RSA_CA = _ca(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+EC_CA = _ca(ec.generate_private_key(ec.SECP256R1()))
+CAPS = b"POSTPKIOperation\nSHA-256\nAES\nSCEPStandard\n"
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def _send(self, status, content_type, body):
+        self.send_response(status)
+        if content_type is not None:
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def _answer(self, message):
+        url = urllib.parse.urlsplit(self.path)
+        mode = url.path.strip("/").split("/")[0]
+        query = urllib.parse.parse_qs(url.query)
+        operation = query.get("operation", [""])[0]
+
+        if mode == "not-found":
+            return self._send(404, "text/plain", b"no such thing\n")
+        if operation == "GetCACaps":
+            if mode == "caps-html":
+                return self._send(200, "text/html", b"<html><body>Welcome</body></html>")
+            if mode == "get-only":
+                return self._send(200, "text/plain", b"SHA-256\nAES\n")
+            return self._send(200, "text/plain", CAPS)
+        if operation == "GetCACert":
+            if mode == "cacert-garbage":
+                return self._send(200, "application/x-x509-ca-cert", os.urandom(100))
+            ca = EC_CA if mode == "cacert-ec" else RSA_CA
+            return self._send(200, "application/x-x509-ca-cert",
+                              ca.public_bytes(serialization.Encoding.DER))
+        if operation != "PKIOperation":
+            return self._send(400, "text/plain", b"unknown operation\n")
+
+        if message is None and "message" in query:
+            message = base64.b64decode(query["message"][0], validate=True)
+        if not message or message[0] != 0x30:
+            return self._send(400, "text/plain", b"no pkiMessage\n")
+        if mode == "html":
+            return self._send(200, "text/html; charset=utf-8",
+                              b"<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>")
+        if mode == "truncated":
+            return self._send(200, "application/x-pki-message", message[: len(message) // 2])
+        if mode in ("echo", "get-only"):
+            return self._send(200, "application/x-pki-message", message)
+        if mode == "certs-only":
+            return self._send(200, "application/x-pki-message",
+                              pkcs7.serialize_certificates([RSA_CA], serialization.Encoding.DER))
+        if mode == "oversized":
+            return self._send(200, "application/x-pki-message", b"\x30" + b"\0" * (8 * 1024 * 1024))
+        if mode == "slow":
+            time.sleep(10)
+            return self._send(200, "application/x-pki-message", message)
+        if mode == "error":
+            return self._send(500, "text/plain", b"the CA's database is locked\nsecond line\n")
+        return self._send(400, "text/plain", b"unknown mode\n")
+
+    def do_GET(self):
+        self._answer(None)
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        self._answer(self.rfile.read(length))
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    server = Server(("127.0.0.1", 0), Handler)
+    print("port %d" % server.server_address[1], flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,346 @@
+/* test-scep-connector.c: SCEP (RFC 8894) against micromdm's scepserver in the
+ * lab, and against a SCEP server that answers wrongly on purpose
+ *
+ * Every key is made on a simulated device (a real cradle-agent), which also
+ * signs the request, the transient signer certificate and each pkiMessage,
+ * and decrypts the CA's answer: the host never holds the private key.
+ */
+#include "config.h"
+
+#include <openssl/x509.h>
+
+#include "cradle-csr-private.h"
+#include "cradle-openssl-private.h"
+#include "enroll-test-support.h"
+
+#define SKIP_WITHOUT_LAB(f) \
+  if (enroll_fixture_skipped (f)) { g_test_skip (cradle_test_lab_skip_reason ()); return; }
+
+/* A request for a fresh RSA key on @device, with @challenge (nullable) as
+ * its challengePassword; micromdm issues one certificate per subject, so
+ * each gets a name of its own. */
+static CradleCaRequest *
+scep_request (CradleDevice  *device,
+              const char    *key_type,
+              const char    *challenge,
+              GBytes       **spki_out)
+{
+  g_autoptr(CradleCsrBuilder) builder = cradle_csr_builder_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) request_info = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) csr = NULL;
+  g_autofree char *algorithm = NULL;
+  g_autofree char *subject = g_strdup_printf ("CN=cradle-scep-%08x%08x,O=Cradle Tests",
+                                              g_random_int (), g_random_int ());
+  CradleCaRequest *request;
+
+  key_id = cradle_device_generate_key (device, key_type, "SCEP test", &spki, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_csr_builder_set_public_key (builder, spki, &error));
+  g_assert_true (cradle_csr_builder_set_subject (builder, subject, &error));
+  cradle_csr_builder_set_key_usage (builder, CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE |
+                                    CRADLE_CSR_KEY_USAGE_KEY_ENCIPHERMENT, TRUE);
+  if (challenge != NULL)
+    cradle_csr_builder_set_challenge_password (builder, challenge);
+  request_info = cradle_csr_builder_encode_request_info (builder, &error);
+  g_assert_no_error (error);
+  signature = cradle_device_sign_request (device, key_id, request_info, "sha256", &algorithm, NULL, &error);
+  g_assert_no_error (error);
+  csr = cradle_csr_assemble (request_info, algorithm, signature, &error);
+  g_assert_no_error (error);
+
+  request = cradle_ca_request_new (csr, NULL);
+  cradle_ca_request_set_device_key (request, device, key_id);
+  if (spki_out != NULL)
+    *spki_out = g_steal_pointer (&spki);
+  return request;
+}
+
+static CradleCaConnector *
+lab_scep (EnrollFixture *fixture)
+{
+  return cradle_scep_connector_new (enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_URL"));
+}
+
+static GBytes *
+read_pem_certificate (const char *path)
+{
+  g_autoptr(BIO) bio = BIO_new_file (path, "r");
+  g_autoptr(X509) cert = NULL;
+  unsigned char *der = NULL;
+  int size;
+  GBytes *bytes;
+
+  g_assert_nonnull (bio);
+  cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL);
+  g_assert_nonnull (cert);
+  size = i2d_X509 (cert, &der);
+  g_assert_cmpint (size, >, 0);
+  bytes = g_bytes_new (der, size);
+  OPENSSL_free (der);
+  return bytes;
+}
+
+static void
+test_ca_certificates (EnrollFixture *fixture,
+                      gconstpointer  data)
+{
+  SKIP_WITHOUT_LAB (fixture);
+  g_autoptr(CradleCaConnector) connector = lab_scep (fixture);
+  g_autoptr(GPtrArray) certificates = NULL;
+  g_autoptr(GBytes) expected = read_pem_certificate (enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CA"));
+  g_autoptr(GError) error = NULL;
+
+  certificates = cradle_ca_connector_dup_ca_certificates (connector, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (certificates->len, ==, 1);
+  g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (certificates, 0)), expected));
+  g_assert_cmpint (cradle_ca_connector_get_protocol (connector), ==, CRADLE_CA_PROTOCOL_SCEP);
+}
+
+static void
+test_issued (EnrollFixture *fixture,
+             gconstpointer  data)
+{
+  SKIP_WITHOUT_LAB (fixture);
+  CradleDevice *device = fixture->agent.device;
+  g_autoptr(CradleCaConnector) connector = lab_scep (fixture);
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(CradleCaRequest) request =
+    scep_request (device, "rsa2048", enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CHALLENGE"), &spki);
+  g_autoptr(GBytes) ca_der = read_pem_certificate (enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CA"));
+  g_autoptr(CradleCaAnswer) answer = NULL;
+  g_autoptr(GPtrArray) install = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *chain;
+  CradleCertificate *leaf;
+  const unsigned char *p;
+  g_autoptr(X509) cert = NULL;
+  g_autoptr(EVP_PKEY) device_key = NULL;
+
+  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+  g_assert_no_error (error);
+  enroll_assert_leaf_is_device_key (answer, request);
+  g_assert_cmpint (cradle_ca_answer_get_protocol (answer), ==, CRADLE_CA_PROTOCOL_SCEP);
+  /* The transaction id: SHA-256 of the device's public key, in hex. */
+  g_assert_cmpuint (strlen (cradle_ca_answer_get_request_id (answer)), ==, 64);
+
+  /* The leaf holds exactly the key the device made, and the chain is the lab's SCEP CA. */
+  leaf = cradle_ca_answer_get_leaf (answer);
+  p = g_bytes_get_data (cradle_certificate_get_der (leaf), NULL);
+  cert = d2i_X509 (NULL, &p, (long) g_bytes_get_size (cradle_certificate_get_der (leaf)));
+  p = g_bytes_get_data (spki, NULL);
+  device_key = d2i_PUBKEY (NULL, &p, (long) g_bytes_get_size (spki));
+  g_assert_cmpint (EVP_PKEY_eq (X509_get0_pubkey (cert), device_key), ==, 1);
+  chain = cradle_ca_answer_get_chain (answer);
+  g_assert_cmpuint (chain->len, ==, 1);
+  g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (chain, 0)), ca_der));
+
+  /* Installed on the device, bound to its key: the key is no longer
+   * pending, and the device refuses SCEP operations with it from now on. */
+  g_ptr_array_add (install, cradle_device_cert_new ("MY", "user", cradle_certificate_get_der (leaf),
+                                                    cradle_ca_request_get_key_id (request)));
+  g_assert_true (cradle_device_install (device, install, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&answer);
+  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_assert_null (answer);
+}
+
+static void
+test_wrong_challenge (EnrollFixture *fixture,
+                      gconstpointer  data)
+{
+  SKIP_WITHOUT_LAB (fixture);
+  const char *challenges[] = { "not-the-challenge", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (challenges); i++)
+    {
+      g_autoptr(CradleCaConnector) connector = lab_scep (fixture);
+      g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", challenges[i], NULL);
+      g_autoptr(CradleCaAnswer) answer = NULL;
+      g_autoptr(GError) error = NULL;
+      const char *message;
+
+      answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (cradle_ca_answer_get_status (answer), ==, CRADLE_CA_STATUS_DENIED);
+      g_assert_cmpint (cradle_ca_answer_get_protocol (answer), ==, CRADLE_CA_PROTOCOL_SCEP);
+      /* failInfo badRequest (2), named in the message; the challenge is not. */
+      g_assert_cmpuint (cradle_ca_answer_get_code (answer), ==, 2);
+      message = cradle_ca_answer_get_message (answer);
+      g_test_message ("denied: %s", message);
+      g_assert_true (g_str_has_prefix (message, "badRequest"));
+      g_assert_null (strstr (message, enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CHALLENGE")));
+      g_assert_null (strstr (message, "not-the-challenge"));
+      g_assert_null (cradle_ca_answer_get_leaf (answer));
+    }
+}
+
+/* Without the lab: the simulated device alone */
+
+typedef struct {
+  AgentFixture  agent;
+  GSubprocess  *server;
+  char         *base_url;
+} DeviceFixture;
+
+static void
+device_fixture_set_up (DeviceFixture *fixture,
+                       gconstpointer  data)
+{
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+}
+
+static void
+device_fixture_tear_down (DeviceFixture *fixture,
+                          gconstpointer  data)
+{
+  if (fixture->server != NULL)
+    {
+      g_subprocess_force_exit (fixture->server);
+      g_subprocess_wait (fixture->server, NULL, NULL);
+    }
+  g_clear_object (&fixture->server);
+  g_clear_pointer (&fixture->base_url, g_free);
+  agent_fixture_stop (&fixture->agent);
+}
+
+static const char *
+misbehaving_scep_url (DeviceFixture *fixture)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "ca",
+                                              "misbehaving-scep.py", NULL);
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (fixture->base_url != NULL)
+    return fixture->base_url;
+  fixture->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", script, NULL);
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fixture->server));
+  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "port "));
+  fixture->base_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
+  return fixture->base_url;
+}
+
+static void
+test_ca_stopped (DeviceFixture *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(CradleCaConnector) connector = NULL;
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", NULL);
+  g_autoptr(CradleCaAnswer) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  /* A port that was free a moment ago and has nobody listening. */
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  url = g_strdup_printf ("http://127.0.0.1:%u/scep",
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (socket, NULL);
+
+  connector = cradle_scep_connector_new (url);
+  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE);
+  g_assert_null (answer);
+}
+
+static void
+test_ec_key (DeviceFixture *fixture,
+             gconstpointer  data)
+{
+  /* Refused before any exchange: nothing listens at this address. */
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new ("http://127.0.0.1:9/scep");
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "p256", "x", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_null (cradle_ca_connector_submit (connector, request, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
+  g_assert_nonnull (strstr (error->message, "RSA"));
+}
+
+typedef struct {
+  const char *mode;
+  int         code;
+  const char *words;
+} Misbehaviour;
+
+static const Misbehaviour misbehaviours[] = {
+  { "html", CRADLE_ERROR_INVALID_DATA, "text/html instead of a SCEP message" },
+  { "truncated", CRADLE_ERROR_INVALID_DATA, "truncated" },
+  { "echo", CRADLE_ERROR_INVALID_DATA, "not signed by the SCEP server's CA" },
+  { "get-only", CRADLE_ERROR_INVALID_DATA, "not signed by the SCEP server's CA" },
+  { "certs-only", CRADLE_ERROR_INVALID_DATA, "exactly one signature" },
+  { "oversized", CRADLE_ERROR_INVALID_DATA, NULL },
+  { "slow", CRADLE_ERROR_TIMED_OUT, NULL },
+  { "error", CRADLE_ERROR_FAILED, "the CA's database is locked" },
+  { "not-found", CRADLE_ERROR_NOT_CONFIGURED, "no SCEP service" },
+  { "caps-html", CRADLE_ERROR_INVALID_DATA, "capability list" },
+  { "cacert-garbage", CRADLE_ERROR_INVALID_DATA, "not one DER certificate" },
+  { "cacert-ec", CRADLE_ERROR_NOT_SUPPORTED, "RSA key to encrypt" },
+};
+
+static void
+test_misbehaving (DeviceFixture *fixture,
+                  gconstpointer  data)
+{
+  const Misbehaviour *misbehaviour = data;
+  g_autofree char *url = g_strdup_printf ("%s/%s/scep", misbehaving_scep_url (fixture), misbehaviour->mode);
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "secret-challenge", NULL);
+  g_autoptr(CradleCaAnswer) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+
+  cradle_ca_connector_set_timeout (connector, 2);
+  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+  g_assert_null (answer);
+  g_assert_nonnull (error);
+  g_test_message ("%s: %s", misbehaviour->mode, error->message);
+  g_assert_error (error, CRADLE_ERROR, misbehaviour->code);
+  if (misbehaviour->words != NULL && strstr (error->message, misbehaviour->words) == NULL)
+    g_error ("'%s' does not say '%s'", error->message, misbehaviour->words);
+  /* No secret in what people read. */
+  g_assert_null (strstr (error->message, "secret-challenge"));
+  g_assert_cmpint (g_get_monotonic_time () - started, <, 8 * G_USEC_PER_SEC);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD_LAB(path, func) \
+  g_test_add ("/scep/lab/" path, EnrollFixture, NULL, enroll_fixture_set_up, func, enroll_fixture_tear_down)
+#define ADD_DEVICE(path, func, data) \
+  g_test_add ("/scep/" path, DeviceFixture, data, device_fixture_set_up, func, device_fixture_tear_down)
+
+  ADD_LAB ("ca-certificates", test_ca_certificates);
+  ADD_LAB ("issued", test_issued);
+  ADD_LAB ("wrong-challenge", test_wrong_challenge);
+  ADD_DEVICE ("ca-stopped", test_ca_stopped, NULL);
+  ADD_DEVICE ("ec-key", test_ec_key, NULL);
+  for (gsize i = 0; i < G_N_ELEMENTS (misbehaviours); i++)
+    {
+      g_autofree char *path = g_strdup_printf ("misbehaving/%s", misbehaviours[i].mode);
+
+      ADD_DEVICE (path, test_misbehaving, &misbehaviours[i]);
+    }
+
+  return g_test_run ();
+}
