@@ -1,0 +1,183 @@
+/* cradle-cert-type.h: what the user picks: a template or an administrator's type
+ *
+ * A certificate type is either an AD CS template from the directory's
+ * catalog, sent to the CA that publishes it, or a custom type an
+ * administrator defined in a key file: /etc/cradle/types.d/NAME.conf (the
+ * administrator's, cradle_paths_dup_system_config_dir()) and
+ * ~/.config/cradle/types.d/NAME.conf (the user's; a user file of the same
+ * Name replaces the administrator's):
+ *
+ *   [Cradle Certificate Type]
+ *   Name=wifi-scep                    # what `cradlectl enroll --type` takes
+ *   DisplayName=Wi-Fi (SCEP)
+ *   Protocol=scep                     # certsrv | wstep | scep | est
+ *   URL=http://scep.example.com/scep  # certsrv: the /certsrv base; wstep: the CES;
+ *                                     # est: the /.well-known/est base; scep: the URL
+ *   PolicyURL=https://…/CEP           # wstep only, optional: find the CES through MS-XCEP
+ *   Template=CradleDevice             # optional: the template's cn (certsrv, wstep, est)
+ *   Label=devices                     # est only, optional: the CA label
+ *   KeyType=rsa2048                   # rsa2048 | rsa3072 | rsa4096 | p256 | p384
+ *   Subject=CN=Device                 # optional, RFC 4514
+ *   Auth=kerberos                     # kerberos | password | none
+ *   TrustAnchors=/etc/cradle/ca.pem   # optional PEM file, trusted beside the system's
+ *   AllowPlainHttp=false              # an explicit choice, shown to the user when true
+ *   ChallengeFile=/etc/cradle/scep.secret  # scep only: the challenge password's file
+ *   Timeout=30                        # seconds per HTTP exchange
+ *
+ * When Template names a template of the catalog, the request is made as
+ * that template's policy says (key, subject, names, extensions), else from
+ * KeyType and Subject.  The challenge stays in its file: Cradle reads it
+ * when it builds a request and never logs, stores or shows it.
+ *
+ * General settings are in cradle.conf in the same folders:
+ *
+ *   [Enrollment]
+ *   TrustAnchors=/path/root.pem       # for template types' CAs (and custom
+ *                                     # types without their own)
+ */
+#pragma once
+
+#if !defined(CRADLE_INSIDE) && !defined(CRADLE_COMPILATION)
+#error "Only <cradle/cradle.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <cradle/cradle-macros.h>
+#include <cradle/cradle-ca.h>
+#include <cradle/cradle-ca-connector.h>
+#include <cradle/cradle-catalog.h>
+#include <cradle/cradle-credentials.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CRADLE_CERT_TYPE_TEMPLATE,  /* an AD CS template of the catalog */
+  CRADLE_CERT_TYPE_CUSTOM,    /* an administrator's type from a types.d file */
+} CradleCertTypeKind;
+
+/* The group every type file holds. */
+#define CRADLE_CERT_TYPE_GROUP "Cradle Certificate Type"
+
+#define CRADLE_TYPE_CERT_TYPE (cradle_cert_type_get_type ())
+CRADLE_PUBLIC
+G_DECLARE_FINAL_TYPE (CradleCertType, cradle_cert_type, CRADLE, CERT_TYPE, GObject)
+
+/* ---- finding them ------------------------------------------------------ */
+
+/* Every type the user may pick, templates first (sorted by name), then
+ * custom types (sorted by name).  @catalog: (nullable): without it, only
+ * custom types.  @credentials says how the user signs in, which decides
+ * the connector of a template: MS-WSTEP when the template's CA lists an
+ * enrollment web service (msPKI-Enrollment-Servers) for that kind of
+ * sign-in, else AD CS Web Enrollment at https://<CA host>/certsrv.
+ * @problems: (out) (optional): a %NULL-terminated list of sentences, one per
+ * type file that could not be read ("FILE:LINE: what is wrong"); such files
+ * are left out.  Returns: (element-type CradleCertType): never %NULL. */
+CRADLE_PUBLIC
+GPtrArray          *cradle_cert_type_list              (CradleCatalog        *catalog,
+                                                        CradleCredentialsKind credentials,
+                                                        char               ***problems);
+/* The type for one template of @catalog (whether or not it is enrollable). */
+CRADLE_PUBLIC
+CradleCertType     *cradle_cert_type_new_for_template  (CradleCatalog        *catalog,
+                                                        CradleTemplate       *template,
+                                                        CradleCredentialsKind credentials);
+/* Reads one type file.  CRADLE_ERROR_INVALID_DATA names the file and the
+ * line: "/etc/cradle/types.d/wifi.conf:4: Protocol 'smtp' is not one of
+ * certsrv, wstep, scep, est".  @catalog: (nullable): to resolve Template. */
+CRADLE_PUBLIC
+CradleCertType     *cradle_cert_type_new_from_file     (const char           *path,
+                                                        CradleCatalog        *catalog,
+                                                        GError              **error);
+
+/* By name, ignoring case; (nullable). @types: (element-type CradleCertType) */
+CRADLE_PUBLIC
+CradleCertType     *cradle_cert_type_find              (GPtrArray            *types,
+                                                        const char           *name);
+/* The type a stored request was made with: the same protocol ("certsrv",
+ * …) and endpoint (a custom type's URL, or a template's CA) and, when
+ * given, the same template; (nullable). */
+CRADLE_PUBLIC
+CradleCertType     *cradle_cert_type_find_for_endpoint (GPtrArray            *types,
+                                                        const char           *protocol,
+                                                        const char           *endpoint,
+                                                        const char           *template_name);
+
+/* ---- what one is ------------------------------------------------------- */
+
+CRADLE_PUBLIC
+CradleCertTypeKind  cradle_cert_type_get_kind          (CradleCertType *self);
+/* A template's cn, or a custom type's Name. */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_name          (CradleCertType *self);
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_display_name  (CradleCertType *self);
+/* Whether the user can enroll, and why not (nullable) in words for the
+ * user, as cradle_catalog_check() says for templates.  A custom type is
+ * enrollable unless its settings cannot work (no catalog for its Template,
+ * an unreadable challenge file, …). */
+CRADLE_PUBLIC
+CradleEnrollability cradle_cert_type_get_enrollability (CradleCertType *self);
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_reason        (CradleCertType *self);
+/* ENROLLABLE or NEEDS_APPROVAL */
+CRADLE_PUBLIC
+gboolean            cradle_cert_type_is_enrollable     (CradleCertType *self);
+
+CRADLE_PUBLIC
+CradleCaProtocol    cradle_cert_type_get_protocol      (CradleCertType *self);
+/* Where requests go: the certsrv base, the CES, the SCEP URL or the EST
+ * base; (nullable) only for a template no CA publishes, or a WSTEP type
+ * that finds its CES through a policy server. */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_url           (CradleCertType *self);
+/* (nullable): the MS-XCEP policy server a WSTEP type asks for its CES */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_policy_url    (CradleCertType *self);
+/* (nullable): the template's cn sent with requests */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_template_name (CradleCertType *self);
+/* (nullable): the catalog's template, for template types and custom types
+ * whose Template the catalog holds. */
+CRADLE_PUBLIC
+CradleTemplate     *cradle_cert_type_get_template      (CradleCertType *self);
+/* (nullable): the catalog the type came from. */
+CRADLE_PUBLIC
+CradleCatalog      *cradle_cert_type_get_catalog       (CradleCertType *self);
+/* (nullable): EST's CA label */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_label         (CradleCertType *self);
+/* (nullable): the bridge key type of a custom type without a template */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_key_type      (CradleCertType *self);
+/* (nullable): RFC 4514 */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_subject       (CradleCertType *self);
+/* The sign-in the CA expects; a template's is the session's. */
+CRADLE_PUBLIC
+CradleCredentialsKind cradle_cert_type_get_auth        (CradleCertType *self);
+/* (nullable): a PEM file of TLS anchors trusted beside the system's */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_trust_anchors (CradleCertType *self);
+/* TRUE only when an administrator wrote AllowPlainHttp=true: show it. */
+CRADLE_PUBLIC
+gboolean            cradle_cert_type_get_allow_plain_http (CradleCertType *self);
+/* (nullable): SCEP's challenge file (its path, never its content) */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_challenge_file (CradleCertType *self);
+/* Seconds per HTTP exchange; 0 for the connector's default. */
+CRADLE_PUBLIC
+guint               cradle_cert_type_get_timeout       (CradleCertType *self);
+/* (nullable): the file a custom type was read from */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_source        (CradleCertType *self);
+
+/* A connector for this type, signed in with @credentials, TLS anchors,
+ * plain-HTTP choice and timeout applied.  CRADLE_ERROR_NOT_CONFIGURED when
+ * the type has nowhere to send requests. */
+CRADLE_PUBLIC
+CradleCaConnector  *cradle_cert_type_create_connector  (CradleCertType       *self,
+                                                        CradleCredentials    *credentials,
+                                                        GError              **error);
+
+G_END_DECLS
