@@ -17,6 +17,7 @@
 #include <cradle/cradle-ca.h>
 #include <cradle/cradle-ca-connector.h>
 #include <cradle/cradle-enrollment-policy.h>
+#include <cradle/cradle-wstep-connector.h>
 #include <cradle/cradle-credentials.h>
 #include <cradle/cradle-cert-type.h>
 #include <cradle/cradle-journal.h>
