@@ -15,5 +15,7 @@ CradleBridgeTransport *cradle_bridge_socket_new_for_fd (int         fd,
                                                       GError     **error);
 char                  *cradle_bridge_socket_dup_devices_dir (void);
 GPtrArray             *cradle_bridge_socket_list_paths (void);
+/* socket:<file name without .sock> */
+char                  *cradle_bridge_socket_id_for_path (const char *path);
 
 G_END_DECLS

@@ -163,8 +163,8 @@ cradle_bridge_socket_new_for_fd (int          fd,
 }
 
 /* The device id of a socket path: socket:<file name without .sock>. */
-static char *
-id_for_path (const char *path)
+char *
+cradle_bridge_socket_id_for_path (const char *path)
 {
   g_autofree char *base = g_path_get_basename (path);
 
@@ -180,7 +180,7 @@ cradle_bridge_socket_connect (const char  *path,
   g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GError) local_error = NULL;
-  g_autofree char *id = id_for_path (path);
+  g_autofree char *id = cradle_bridge_socket_id_for_path (path);
   CradleBridgeSocket *self;
 
   socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, error);

@@ -143,9 +143,9 @@ cradle_device_new_for_socket (const char  *path,
  *   now, connected but not opened. A simulated device whose agent died is
  *   skipped with a debug message.
  */
-/* One libusb context and event thread for the whole process. */
-static CradleBridgeUsbMonitor *
-dup_usb_monitor (void)
+/* One libusb context and event thread for the whole process; %NULL without USB. */
+CradleBridgeUsbMonitor *
+cradle_device_dup_usb_monitor (void)
 {
   static GMutex lock;
   static CradleBridgeUsbMonitor *monitor;
@@ -170,7 +170,7 @@ cradle_device_enumerate (GCancellable  *cancellable,
 {
   g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) paths = cradle_bridge_socket_list_paths ();
-  g_autoptr(CradleBridgeUsbMonitor) monitor = dup_usb_monitor ();
+  g_autoptr(CradleBridgeUsbMonitor) monitor = cradle_device_dup_usb_monitor ();
 
   if (monitor != NULL)
     {

@@ -8,6 +8,7 @@
 #include <cradle/cradle-paths.h>
 #include <cradle/cradle-certificate.h>
 #include <cradle/cradle-device.h>
+#include <cradle/cradle-device-monitor.h>
 #include <cradle/cradle-directory-user.h>
 #include <cradle/cradle-directory.h>
 #include <cradle/cradle-template.h>
