@@ -28,6 +28,15 @@ case $name in
     sources=("$src/core/cradle-certsrv-page.c" "$src/core/cradle-ca-answer.c"
              "$src/core/cradle-ca-request.c" "$src/core/cradle-certificate.c")
     extra_libs=libcrypto ;;
+  wstep-result)
+    sources=("$src/core/cradle-wstep-message.c" "$src/core/cradle-soap.c" "$src/core/cradle-xml.c")
+    extra_libs="libxml-2.0 libcrypto" ;;
+  xcep-policy)
+    sources=("$src/core/cradle-enrollment-policy.c" "$src/core/cradle-xcep.c"
+             "$src/core/cradle-soap.c" "$src/core/cradle-xml.c"
+             "$src/core/cradle-enrollment-server.c" "$src/core/cradle-endpoint-choice.c"
+             "$src/core/cradle-certificate.c")
+    extra_libs="libxml-2.0 libcrypto" ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
     exit 1 ;;
