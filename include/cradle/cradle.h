@@ -7,6 +7,7 @@
 #include <cradle/cradle-explain.h>
 #include <cradle/cradle-paths.h>
 #include <cradle/cradle-certificate.h>
+#include <cradle/cradle-pending-store.h>
 #include <cradle/cradle-device.h>
 #include <cradle/cradle-device-monitor.h>
 #include <cradle/cradle-directory-user.h>
