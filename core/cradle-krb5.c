@@ -262,10 +262,11 @@ set_ccache_error (GError          **error,
   g_autofree char *detail = cradle_krb5_dup_detail (context, code);
 
   if (is_no_ccache (code))
-    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                 "You have no Kerberos ticket (in %s) %s. Sign in to the domain, "
-                 "or run kinit, then retry.",
-                 name, detail);
+    cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED,
+                              CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_NO_TICKET,
+                              "You have no Kerberos ticket (in %s) %s. Sign in to the domain, "
+                              "or run kinit, then retry.",
+                              name, detail);
   else if (code == KRB5_FCC_PERM || code == EACCES || code == EPERM)
     g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
                  "Your Kerberos credential cache %s cannot be read %s. Check who owns it, "
@@ -325,10 +326,11 @@ check_tgt (krb5_context     context,
     }
   if (!found)
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "You have no Kerberos ticket-granting ticket for %s (in %s). Sign in to "
-                   "the domain, or run kinit, then retry.",
-                   principal, name);
+      cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_NO_TICKET,
+                                "You have no Kerberos ticket-granting ticket for %s (in %s). "
+                                "Sign in to the domain, or run kinit, then retry.",
+                                principal, name);
       return FALSE;
     }
 
@@ -345,10 +347,11 @@ check_tgt (krb5_context     context,
     {
       g_autofree char *when = dup_local_time (times.endtime);
 
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
-                   "Your Kerberos ticket for %s expired at %s. Sign in again (kinit), "
-                   "then retry.",
-                   principal, when);
+      cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_TICKET_EXPIRED,
+                                "Your Kerberos ticket for %s expired at %s. Sign in again "
+                                "(kinit), then retry.",
+                                principal, when);
       return FALSE;
     }
   /* A postdated ticket, or a clock that went back after sign-in: the KDC
