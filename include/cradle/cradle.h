@@ -23,4 +23,6 @@
 #include <cradle/cradle-credentials.h>
 #include <cradle/cradle-cert-type.h>
 #include <cradle/cradle-journal.h>
+#include <cradle/cradle-enrollment.h>
+#include <cradle/cradle-retriever.h>
 #undef CRADLE_INSIDE
