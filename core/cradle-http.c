@@ -300,8 +300,56 @@ on_ssl_context (CURL *curl,
 
 /* ---- errors -------------------------------------------------------------- */
 
+/* The precise cause, for the explanation table (cradle-explain.h). */
+static gboolean
+classify (CURLcode           code,
+          const char        *detail,
+          gboolean           too_large,
+          CradleExplainKind *kind,
+          guint32           *cause)
+{
+  *kind = CRADLE_EXPLAIN_TRANSPORT;
+  switch (code)
+    {
+    case CURLE_OPERATION_TIMEDOUT:    *cause = CRADLE_TRANSPORT_FAILURE_TIMED_OUT; return TRUE;
+    case CURLE_COULDNT_RESOLVE_HOST:  *cause = CRADLE_TRANSPORT_FAILURE_DNS_NOT_FOUND; return TRUE;
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_PROXY:                 *cause = CRADLE_TRANSPORT_FAILURE_PROXY; return TRUE;
+    case CURLE_COULDNT_CONNECT:       *cause = CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED; return TRUE;
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:          *cause = CRADLE_TRANSPORT_FAILURE_CONNECTION_CLOSED; return TRUE;
+    case CURLE_UNSUPPORTED_PROTOCOL:  *cause = CRADLE_TRANSPORT_FAILURE_PLAIN_HTTP_REFUSED; return TRUE;
+    case CURLE_FILESIZE_EXCEEDED:     *cause = CRADLE_TRANSPORT_FAILURE_RESPONSE_TOO_LARGE; return TRUE;
+    case CURLE_WRITE_ERROR:
+      *cause = CRADLE_TRANSPORT_FAILURE_RESPONSE_TOO_LARGE;
+      return too_large;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+      *kind = CRADLE_EXPLAIN_TLS;
+      if (strstr (detail, "expired") != NULL || strstr (detail, "not yet valid") != NULL)
+        *cause = CRADLE_TLS_FAILURE_EXPIRED;
+      else if (strstr (detail, "subject name") != NULL || strstr (detail, "alternative") != NULL)
+        *cause = CRADLE_TLS_FAILURE_HOSTNAME_MISMATCH;
+      else if (strstr (detail, "revoked") != NULL)
+        *cause = CRADLE_TLS_FAILURE_REVOKED;
+      else
+        *cause = CRADLE_TLS_FAILURE_UNTRUSTED;
+      return TRUE;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CIPHER:
+      *kind = CRADLE_EXPLAIN_TLS;
+      *cause = strstr (detail, "certificate required") != NULL ? CRADLE_TLS_FAILURE_CLIENT_CERT_REQUIRED
+                                                              : CRADLE_TLS_FAILURE_HANDSHAKE;
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
 static void
-set_transport_error (GError         **error,
+set_transport_error_text (GError         **error,
                      CURLcode         code,
                      const char      *detail,
                      const char      *url,
@@ -383,6 +431,23 @@ set_transport_error (GError         **error,
                "The exchange with %s failed: %s.", host, why);
 }
 
+static void
+set_transport_error (GError         **error,
+                     CURLcode         code,
+                     const char      *detail,
+                     const char      *url,
+                     const CradleHttp *self,
+                     const Exchange  *exchange)
+{
+  CradleExplainKind kind;
+  guint32 cause;
+
+  set_transport_error_text (error, code, detail, url, self, exchange);
+  if (error != NULL && *error != NULL && (*error)->domain == CRADLE_ERROR &&
+      classify (code, detail, exchange != NULL && exchange->too_large, &kind, &cause))
+    cradle_explain_set_detail (*error, kind, cause);
+}
+
 static gboolean
 check_url (CradleHttp  *self,
            const char  *url,
@@ -401,10 +466,11 @@ check_url (CradleHttp  *self,
   /* A password never crosses the network in the clear, whatever is allowed. */
   if (!https && authenticate && self->auth == CRADLE_HTTP_AUTH_BASIC)
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "Cradle will not send a password to %s over plain HTTP. Ask your "
-                   "administrator for the https:// address of the CA, or use "
-                   "Kerberos.", url);
+      cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_TRANSPORT,
+                                CRADLE_TRANSPORT_FAILURE_PLAIN_HTTP_REFUSED,
+                                "Cradle will not send a password to %s over plain HTTP. Ask "
+                                "your administrator for the https:// address of the CA, or "
+                                "use Kerberos.", url);
       return FALSE;
     }
   return TRUE;
@@ -560,13 +626,13 @@ cradle_http_send (CradleHttp              *self,
 
       g_free (exchange.content_type);
       if (self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
-        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
+        cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED, CRADLE_EXPLAIN_HTTP_STATUS, (guint32) status,
                      "%s did not accept your Kerberos sign-in (HTTP %ld). Your ticket "
                      "may have expired, or the CA has no service principal HTTP/%s; "
                      "sign in to the domain again, or ask your administrator.",
                      host, status, host);
       else
-        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
+        cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED, CRADLE_EXPLAIN_HTTP_STATUS, (guint32) status,
                      "%s did not accept the user name and password (HTTP %ld). Check "
                      "them and try again.", host, status);
       return NULL;
