@@ -62,7 +62,7 @@ test_kdc_silent (Fixture       *fixture,
   g_autofree char *alice = NULL;
   g_autofree char *kdc = NULL;
   g_autofree char *ccache = NULL;
-  guint16 port;
+  guint16 port = 0;
   gint64 start;
   gint64 elapsed;
 
