@@ -192,6 +192,46 @@ cradle_wstep_connector_dup_policy (CradleCaConnector  *connector,
   return policy;
 }
 
+static void
+dup_policy_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  GError *error = NULL;
+  CradleEnrollmentPolicy *policy;
+
+  policy = cradle_wstep_connector_dup_policy (source_object, cancellable, &error);
+  if (policy == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, policy, g_object_unref);
+}
+
+void
+cradle_wstep_connector_dup_policy_async (CradleCaConnector   *connector,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (CRADLE_IS_WSTEP_CONNECTOR (connector));
+
+  task = g_task_new (connector, cancellable, callback, user_data);
+  g_task_set_source_tag (task, cradle_wstep_connector_dup_policy_async);
+  g_task_run_in_thread (task, dup_policy_thread);
+}
+
+CradleEnrollmentPolicy *
+cradle_wstep_connector_dup_policy_finish (CradleCaConnector  *connector,
+                                          GAsyncResult       *result,
+                                          GError            **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, connector), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- where to send -------------------------------------------------------- */
 
 static char *

@@ -19,9 +19,8 @@
 
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 
-#define PARSE_OPTIONS                                                                    \
-  (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING      \
-   | XML_PARSE_NOXINCNODE)
+/* CDATA sections become plain text; errors stay in the context. */
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
 
 /* How much of libxml2's own complaint an error repeats. */
 #define SHOWN_PARSER_ERROR_CHARS 160

@@ -44,5 +44,14 @@ CRADLE_PUBLIC
 CradleEnrollmentPolicy *cradle_wstep_connector_dup_policy            (CradleCaConnector       *self,
                                                                       GCancellable            *cancellable,
                                                                       GError                 **error);
+CRADLE_PUBLIC
+void                    cradle_wstep_connector_dup_policy_async      (CradleCaConnector       *self,
+                                                                      GCancellable            *cancellable,
+                                                                      GAsyncReadyCallback      callback,
+                                                                      gpointer                 user_data);
+CRADLE_PUBLIC
+CradleEnrollmentPolicy *cradle_wstep_connector_dup_policy_finish     (CradleCaConnector       *self,
+                                                                      GAsyncResult            *result,
+                                                                      GError                 **error);
 
 G_END_DECLS

@@ -149,6 +149,19 @@ test_ecc (EnrollFixture *fixture,
   enroll_assert_leaf_is_device_key (answer, request);
 }
 
+static void
+on_policy (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  CradleEnrollmentPolicy **policy = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *policy = cradle_wstep_connector_dup_policy_finish (CRADLE_CA_CONNECTOR (source), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*policy);
+}
+
 /* The CES found through the policy server, for the sign-in it is asked with. */
 static void
 test_policy_server (EnrollFixture *fixture,
@@ -188,6 +201,12 @@ test_policy_server (EnrollFixture *fixture,
   /* Asked once per connector. */
   again = cradle_wstep_connector_dup_policy (connector, NULL, &error);
   g_assert_no_error (error);
+  g_assert_true (again == policy);
+  g_clear_object (&again);
+  /* From a thread, for a window. */
+  cradle_wstep_connector_dup_policy_async (connector, NULL, on_policy, &again);
+  while (again == NULL)
+    g_main_context_iteration (NULL, TRUE);
   g_assert_true (again == policy);
 
   /* Pending, so the answer names the CES it was sent to. */
