@@ -111,33 +111,38 @@ cradle_wstep_post (CradleHttp       *http,
     {
     case 401:
     case 403:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
-                   "The %s at %s refused the sign-in (HTTP %u). Check the user name and "
-                   "password, or sign in to the domain again, then try again.",
-                   role_name (role), host, response->status);
+      cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED, CRADLE_EXPLAIN_HTTP_STATUS,
+                                response->status,
+                                "The %s at %s refused the sign-in (HTTP %u). Check the user name "
+                                "and password, or sign in to the domain again, then try again.",
+                                role_name (role), host, response->status);
       return NULL;
     case 404:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "There is no %s at %s (HTTP 404 for %s). Check the address: it should end "
-                   "in %s.",
-                   role_name (role), host, url, role_path (role));
+      cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_HTTP_STATUS,
+                                response->status,
+                                "There is no %s at %s (HTTP 404 for %s). Check the address: it "
+                                "should end in %s.",
+                                role_name (role), host, url, role_path (role));
       return NULL;
     case 502:
     case 503:
     case 504:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
-                   "The %s at %s is not available (HTTP %u, %s). The service or the CA "
-                   "behind it may be stopped; try again later.",
-                   role_name (role), host, response->status, what);
+      cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, CRADLE_EXPLAIN_HTTP_STATUS,
+                                response->status,
+                                "The %s at %s is not available (HTTP %u, %s). The service or the "
+                                "CA behind it may be stopped; try again later.",
+                                role_name (role), host, response->status, what);
       return NULL;
     default:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "The %s at %s answered with something that is not a SOAP message (HTTP %u, "
-                   "%s, %s). Check that the address is right (it should end in %s); if it "
-                   "is, support should look at the server.",
-                   role_name (role), host, response->status,
-                   response->content_type != NULL ? response->content_type : "no content type",
-                   what, role_path (role));
+      cradle_explain_set_error (error, CRADLE_ERROR_INVALID_DATA, CRADLE_EXPLAIN_TRANSPORT,
+                                CRADLE_TRANSPORT_FAILURE_BAD_RESPONSE,
+                                "The %s at %s answered with something that is not a SOAP message "
+                                "(HTTP %u, %s, %s). Check that the address is right (it should "
+                                "end in %s); if it is, support should look at the server.",
+                                role_name (role), host, response->status,
+                                response->content_type != NULL ? response->content_type
+                                                               : "no content type",
+                                what, role_path (role));
       return NULL;
     }
 }
@@ -163,56 +168,66 @@ cradle_wstep_set_fault_error (GError                 **error,
                               const CradleWstepResult *result)
 {
   g_autofree char *host = cradle_http_dup_host (url);
-  g_autofree char *code = NULL;
   g_autofree char *said = NULL;
+  g_autofree char *code = NULL;
+  g_autofree char *text = NULL;
+  CradleError kind;
 
   said = result->message != NULL ? g_strdup_printf ("“%s”", result->message)
                                   : g_strdup ("nothing more");
   if (result->has_error_code)
-    code = g_strdup_printf (" (0x%08X)", result->error_code);
-  else if (result->fault_subcode != NULL)
-    code = g_strdup_printf (" (%s)", result->fault_subcode);
+    {
+      g_autofree char *name = cradle_explain_format_hresult (result->error_code);
+
+      code = g_strdup_printf (" (%s)", name);
+    }
   else
-    code = g_strdup ("");
+    code = g_strdup_printf (result->fault_subcode != NULL ? " (%s)" : "%s",
+                            result->fault_subcode != NULL ? result->fault_subcode : "");
 
   if (result->fault_is_security ||
       (result->has_error_code && result->error_code == HRESULT_E_ACCESSDENIED))
     {
+      kind = CRADLE_ERROR_AUTH_FAILED;
       if (auth == CRADLE_ENDPOINT_AUTH_PASSWORD)
-        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
-                     "The %s at %s did not accept the user name and password; it says %s%s. "
-                     "Check them and try again.",
-                     role_name (role), host, said, code);
+        text = g_strdup_printf ("The %s at %s did not accept the user name and password; it "
+                                "says %s%s. Check them and try again.",
+                                role_name (role), host, said, code);
       else
-        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
-                     "The %s at %s did not accept your sign-in; it says %s%s. Sign in to the "
-                     "domain again, or ask your administrator whether you may use this "
-                     "service.",
-                     role_name (role), host, said, code);
-      return;
+        text = g_strdup_printf ("The %s at %s did not accept your sign-in; it says %s%s. Sign "
+                                "in to the domain again, or ask your administrator whether you "
+                                "may use this service.",
+                                role_name (role), host, said, code);
     }
-  if (result->has_error_code && (result->error_code == HRESULT_RPC_S_SERVER_UNAVAILABLE ||
-                                 result->error_code == HRESULT_EPT_S_NOT_REGISTERED ||
-                                 result->error_code == HRESULT_CERTSRV_E_SERVER_SUSPENDED))
+  else if (result->has_error_code && (result->error_code == HRESULT_RPC_S_SERVER_UNAVAILABLE ||
+                                      result->error_code == HRESULT_EPT_S_NOT_REGISTERED ||
+                                      result->error_code == HRESULT_CERTSRV_E_SERVER_SUSPENDED))
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
-                   "The %s at %s could not reach its certification authority; it says %s%s. "
-                   "The CA may be stopped; try again later.",
-                   role_name (role), host, said, code);
-      return;
+      kind = CRADLE_ERROR_UNREACHABLE;
+      text = g_strdup_printf ("The %s at %s could not reach its certification authority; it "
+                              "says %s%s. The CA may be stopped; try again later.",
+                              role_name (role), host, said, code);
     }
-  if (!result->has_error_code)
+  else if (!result->has_error_code)
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
-                   "The %s at %s failed and gave no error code; it says %s%s. Try again "
-                   "later; if it keeps failing, support should look at the service's log.",
-                   role_name (role), host, said, code);
-      return;
+      kind = CRADLE_ERROR_FAILED;
+      text = g_strdup_printf ("The %s at %s failed and gave no error code; it says %s%s. Try "
+                              "again later; if it keeps failing, support should look at the "
+                              "service's log.",
+                              role_name (role), host, said, code);
     }
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
-               "The %s at %s could not handle the request; it says %s%s. If it keeps "
-               "failing, support should look at the service's log.",
-               role_name (role), host, said, code);
+  else
+    {
+      kind = CRADLE_ERROR_FAILED;
+      text = g_strdup_printf ("The %s at %s could not handle the request; it says %s%s. If it "
+                              "keeps failing, support should look at the service's log.",
+                              role_name (role), host, said, code);
+    }
+
+  if (result->has_error_code)
+    cradle_explain_set_error (error, kind, CRADLE_EXPLAIN_HRESULT, result->error_code, "%s", text);
+  else
+    g_set_error_literal (error, CRADLE_ERROR, kind, text);
 }
 
 /* scheme, host and port the same */

@@ -101,6 +101,15 @@ negotiates (CradleWstepConnector *self)
   return sign_in_kind (self) == CRADLE_ENDPOINT_AUTH_KERBEROS;
 }
 
+/* An answer that breaks the protocol, for the explanation table. */
+static void
+set_bad_response (GError **error)
+{
+  if (error != NULL && *error != NULL)
+    cradle_explain_set_detail (*error, CRADLE_EXPLAIN_TRANSPORT,
+                               CRADLE_TRANSPORT_FAILURE_BAD_RESPONSE);
+}
+
 /* ---- the policy server ------------------------------------------------------ */
 
 static CradleEnrollmentPolicy *
@@ -132,6 +141,7 @@ fetch_policy (CradleWstepConnector  *self,
     {
       g_prefix_error (error, "The enrollment policy server at %s sent an answer Cradle cannot "
                       "read: ", host);
+      set_bad_response (error);
       return NULL;
     }
   if (message->fault != NULL)
@@ -150,6 +160,7 @@ fetch_policy (CradleWstepConnector  *self,
   if (policy == NULL)
     {
       g_prefix_error (error, "The enrollment policy from %s cannot be used: ", host);
+      set_bad_response (error);
       return NULL;
     }
   g_debug ("The policy server %s lists %u templates and %u CAs", host, policy->policies->len,
@@ -320,6 +331,7 @@ exchange (CradleWstepConnector  *self,
     {
       g_prefix_error (error, "The enrollment web service at %s sent an answer Cradle cannot "
                       "read (HTTP %u): ", host, response->status);
+      set_bad_response (error);
       return NULL;
     }
   answer = cradle_wstep_answer_new (result, request, request_id, url, sign_in_kind (self), error);

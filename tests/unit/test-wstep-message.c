@@ -663,6 +663,17 @@ test_fault_errors (void)
       g_assert_null (answer);
       g_assert_error (error, CRADLE_ERROR, c->expected);
       g_assert_nonnull (strstr (error->message, c->words));
+      /* The CA's code goes with the error, for the explanation table. */
+      if (c->error_code != NULL)
+        {
+          gint64 value = g_ascii_strtoll (c->error_code, NULL, 10);
+          CradleExplainKind kind;
+          guint32 hresult = 0;
+
+          g_assert_true (cradle_explain_get_detail (error, &kind, &hresult));
+          g_assert_cmpint (kind, ==, CRADLE_EXPLAIN_HRESULT);
+          g_assert_cmphex (hresult, ==, (guint32) (gint32) value);
+        }
       /* The English reason, quoted. */
       g_assert_nonnull (strstr (error->message, "“The words of the server.”"));
       g_assert_nonnull (strstr (error->message, "ca1.contoso.example"));
