@@ -2,7 +2,8 @@
 """A SCEP server that answers wrongly, on purpose, for the SCEP connector tests.
 
 Listens on 127.0.0.1 (plain HTTP, a free port printed on stdout as
-"port N").  The first path segment picks the misbehaviour; the rest is the
+"port N") until its standard input closes, so it never outlives the test
+that started it, however that test ends.  The first path segment picks the misbehaviour; the rest is the
 SCEP path, as /MODE/scep?operation=...  GetCACaps and GetCACert answer
 correctly (an RSA CA made at start) unless the mode says otherwise; every
 PKIOperation answer is wrong:
@@ -29,6 +30,7 @@ import http.server
 import os
 import socketserver
 import sys
+import threading
 import time
 import urllib.parse
 
@@ -128,8 +130,14 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
 
 
+def _exit_when_stdin_closes():
+    sys.stdin.buffer.read()
+    os._exit(0)
+
+
 def main():
     server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     print("port %d" % server.server_address[1], flush=True)
     server.serve_forever()
 

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "cradle-csr-private.h"
@@ -221,7 +222,9 @@ misbehaving_scep_url (DeviceFixture *fixture)
 
   if (fixture->base_url != NULL)
     return fixture->base_url;
-  fixture->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "/usr/bin/python3", script, NULL);
+  /* It exits when its standard input closes: when this test ends, however it ends. */
+  fixture->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                      "/usr/bin/python3", script, NULL);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fixture->server));
   line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
@@ -337,9 +340,10 @@ main (int    argc,
   ADD_DEVICE ("ec-key", test_ec_key, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (misbehaviours); i++)
     {
-      g_autofree char *path = g_strdup_printf ("misbehaving/%s", misbehaviours[i].mode);
+      g_autofree char *path = g_strdup_printf ("/scep/misbehaving/%s", misbehaviours[i].mode);
 
-      ADD_DEVICE (path, test_misbehaving, &misbehaviours[i]);
+      g_test_add (path, DeviceFixture, &misbehaviours[i], device_fixture_set_up, test_misbehaving,
+                  device_fixture_tear_down);
     }
 
   return g_test_run ();

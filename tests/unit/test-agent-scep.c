@@ -754,12 +754,26 @@ test_unwrap_key (Fixture       *f,
     g_autoptr(GBytes) right = g_bytes_new (cek, 16);
     g_autoptr(GBytes) wrong_size = unwrap (keystore, key_id, encrypted, 24);
     g_autoptr(GBytes) again = unwrap (keystore, key_id, encrypted, 24);
-    g_autoptr(GBytes) for_other = encrypt_to (other_spki, cek, 16);
-    g_autoptr(GBytes) misdirected = unwrap (keystore, key_id, for_other, 16);
-    g_autoptr(GBytes) misdirected_again = unwrap (keystore, key_id, for_other, 16);
+    g_autoptr(GBytes) for_other = NULL;
+    g_autoptr(GBytes) misdirected = NULL;
+    g_autoptr(GBytes) misdirected_again = NULL;
 
     g_assert_true (g_bytes_equal (wrong_size, again));
     g_assert_false (ks_contains (wrong_size, cek, 16));
+
+    /* Another key's ciphertext, below this key's modulus (one that is not
+     * is refused openly: the comparison is public). */
+    do
+      {
+        g_clear_pointer (&for_other, g_bytes_unref);
+        g_clear_error (&error);
+        for_other = encrypt_to (other_spki, cek, 16);
+        misdirected = cradle_agent_keystore_unwrap_key (keystore, key_id, for_other, 16, &error);
+        if (misdirected == NULL)
+          g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+      }
+    while (misdirected == NULL);
+    misdirected_again = unwrap (keystore, key_id, for_other, 16);
     g_assert_true (g_bytes_equal (misdirected, misdirected_again));
     g_assert_false (g_bytes_equal (misdirected, right));
   }
