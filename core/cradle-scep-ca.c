@@ -7,6 +7,30 @@
 
 #include "cradle-scep-private.h"
 
+char *
+cradle_scep_openssl_reasons (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint count = 0;
+  unsigned long code;
+
+  while ((code = ERR_get_error ()) != 0)
+    {
+      const char *reason = ERR_reason_error_string (code);
+
+      /* The first few say what went wrong; the rest is a call trace. */
+      if (count++ >= 3)
+        continue;
+      if (text->len > 0)
+        g_string_append (text, "; ");
+      if (reason != NULL)
+        g_string_append (text, reason);
+      else
+        g_string_append_printf (text, "OpenSSL error %lx", code);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
 const char *
 cradle_scep_fail_info_to_string (guint fail_info)
 {

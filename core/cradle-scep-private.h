@@ -38,14 +38,9 @@ cradle_scep_certs_free (STACK_OF (X509) *certs)
   sk_X509_pop_free (certs, X509_free);
 }
 
-/* OpenSSL's reasons for its last failure, "" when it gave none. */
-static inline char *
-cradle_scep_openssl_reasons (void)
-{
-  char *why = cradle_openssl_dup_errors ();
-
-  return why != NULL ? why : g_strdup ("");
-}
+/* OpenSSL's first reasons for its last failure, "" when it gave none;
+ * its queue is emptied. */
+char *cradle_scep_openssl_reasons (void);
 
 /* messageType (RFC 8894 3.2.1.2) */
 typedef enum {

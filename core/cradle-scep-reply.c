@@ -249,7 +249,9 @@ legacy_context (void)
   if (g_once_init_enter (&initialized))
     {
       context = OSSL_LIB_CTX_new ();
-      if (context != NULL && OSSL_PROVIDER_load (context, "legacy") == NULL)
+      /* The default provider beside it, for what DES-CBC leans on (its random generator). */
+      if (context != NULL && (OSSL_PROVIDER_load (context, "legacy") == NULL
+                              || OSSL_PROVIDER_load (context, "default") == NULL))
         {
           g_debug ("OpenSSL's legacy provider is not available: %s", ERR_reason_error_string (ERR_peek_error ()));
           ERR_clear_error ();

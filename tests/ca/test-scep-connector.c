@@ -13,6 +13,7 @@
 #include "cradle-csr-private.h"
 #include "cradle-openssl-private.h"
 #include "enroll-test-support.h"
+#include "scep-test-ca.h"
 
 #define SKIP_WITHOUT_LAB(f) \
   if (enroll_fixture_skipped (f)) { g_test_skip (cradle_test_lab_skip_reason ()); return; }
@@ -140,6 +141,19 @@ test_issued (EnrollFixture *fixture,
   g_assert_cmpuint (chain->len, ==, 1);
   g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (chain, 0)), ca_der));
 
+  /* micromdm never answers PENDING and does not implement CertPoll: its
+   * own words come back in the error (the PENDING path is tested below). */
+  {
+    g_autoptr(CradleCaAnswer) polled = cradle_ca_connector_retrieve (connector, request,
+                                                                    cradle_ca_answer_get_request_id (answer), NULL,
+                                                                    NULL, &error);
+
+    g_assert_null (polled);
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED);
+    g_assert_nonnull (strstr (error->message, "HTTP 500"));
+    g_test_message ("CertPoll to micromdm: %s", error->message);
+    g_clear_error (&error);
+  }
   /* Installed on the device, bound to its key: the key is no longer
    * pending, and the device refuses SCEP operations with it from now on. */
   g_ptr_array_add (install, cradle_device_cert_new ("MY", "user", cradle_certificate_get_der (leaf),
@@ -233,6 +247,223 @@ misbehaving_scep_url (DeviceFixture *fixture)
   g_assert_true (g_str_has_prefix (line, "port "));
   fixture->base_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
   return fixture->base_url;
+}
+
+/* A SCEP CA in this process (scep-test-ca.c behind a small HTTP server on
+ * a thread of its own) that holds a request for approval: PENDING to the
+ * PKCSReq and to the first @pending_polls CertPolls, then SUCCESS. */
+typedef struct {
+  TestScepCa     *ca;
+  guint           pending_polls;
+  GThread        *thread;
+  GMainContext   *context;
+  GMainLoop      *loop;
+  guint16         port;
+  GMutex          lock;
+  GCond           started;
+  /* What it saw, under @lock */
+  GBytes         *csr;
+  char           *transaction_id;
+  guint           pkcs_reqs;
+  guint           cert_polls;
+} PendingCa;
+
+static GBytes *
+pending_ca_pki_operation (PendingCa *fake,
+                          GBytes    *body)
+{
+  g_autoptr(TestScepRequest) request = test_scep_ca_read_request (fake->ca, body);
+  g_autoptr(GBytes) leaf = NULL;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  TestScepReplyOptions pending = { .status = "3" };
+
+  if (request->message_type == 19)
+    {
+      fake->pkcs_reqs++;
+      g_clear_pointer (&fake->csr, g_bytes_unref);
+      g_free (fake->transaction_id);
+      fake->csr = g_bytes_ref (request->message_data);
+      fake->transaction_id = g_strdup (request->transaction_id);
+      return test_scep_ca_reply (fake->ca, request, &pending);
+    }
+  /* CertPoll: the same transaction, IssuerAndSubject naming this CA. */
+  g_assert_cmpuint (request->message_type, ==, 20);
+  g_assert_cmpstr (request->transaction_id, ==, fake->transaction_id);
+  fake->cert_polls++;
+  if (fake->cert_polls <= fake->pending_polls)
+    return test_scep_ca_reply (fake->ca, request, &pending);
+  leaf = test_scep_ca_issue (fake->ca, fake->csr);
+  {
+    /* As micromdm answers: the certificate under single DES. */
+    TestScepReplyOptions issued = { .status = "0", .leaf = leaf, .cipher = "DES-CBC" };
+
+    return test_scep_ca_reply (fake->ca, request, &issued);
+  }
+}
+
+static gboolean
+pending_ca_incoming (GSocketService    *service,
+                     GSocketConnection *connection,
+                     GObject           *source,
+                     gpointer           data)
+{
+  PendingCa *fake = data;
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GDataInputStream) in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_autofree char *request_line = NULL;
+  g_autofree guint8 *body = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GString) head = g_string_new (NULL);
+  const char *type = "application/x-pki-message";
+  gsize length = 0;
+
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+  request_line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+  if (request_line == NULL)
+    return TRUE;
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+
+      if (line == NULL || line[0] == '\0')
+        break;
+      if (g_ascii_strncasecmp (line, "Content-Length:", 15) == 0)
+        length = (gsize) g_ascii_strtoull (line + 15, NULL, 10);
+    }
+  body = g_malloc (length + 1);
+  g_assert_true (g_input_stream_read_all (G_INPUT_STREAM (in), body, length, NULL, NULL, NULL));
+
+  if (strstr (request_line, "operation=GetCACaps") != NULL)
+    {
+      type = "text/plain";
+      answer = g_bytes_new_static ("POSTPKIOperation\nSHA-256\nAES\n", 29);
+    }
+  else if (strstr (request_line, "operation=GetCACert") != NULL)
+    {
+      type = "application/x-x509-ca-cert";
+      answer = test_scep_ca_der (fake->ca);
+    }
+  else
+    {
+      g_autoptr(GBytes) message = g_bytes_new (body, length);
+
+      g_assert_true (g_str_has_prefix (request_line, "POST "));
+      answer = pending_ca_pki_operation (fake, message);
+    }
+  g_string_append_printf (head, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %" G_GSIZE_FORMAT
+                          "\r\nConnection: close\r\n\r\n", type, g_bytes_get_size (answer));
+  g_output_stream_write_all (out, head->str, head->len, NULL, NULL, NULL);
+  g_output_stream_write_all (out, g_bytes_get_data (answer, NULL), g_bytes_get_size (answer), NULL, NULL, NULL);
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static gpointer
+pending_ca_thread (gpointer data)
+{
+  PendingCa *fake = data;
+  g_autoptr(GSocketService) service = g_socket_service_new ();
+  g_autoptr(GError) error = NULL;
+
+  g_main_context_push_thread_default (fake->context);
+  g_mutex_lock (&fake->lock);
+  fake->port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (service), NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (service, "incoming", G_CALLBACK (pending_ca_incoming), fake);
+  g_socket_service_start (service);
+  g_cond_signal (&fake->started);
+  g_mutex_unlock (&fake->lock);
+  g_main_loop_run (fake->loop);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_main_context_pop_thread_default (fake->context);
+  return NULL;
+}
+
+static PendingCa *
+pending_ca_start (guint pending_polls)
+{
+  PendingCa *fake = g_new0 (PendingCa, 1);
+
+  fake->ca = test_scep_ca_new ("Pending SCEP CA");
+  fake->pending_polls = pending_polls;
+  fake->context = g_main_context_new ();
+  fake->loop = g_main_loop_new (fake->context, FALSE);
+  g_mutex_init (&fake->lock);
+  g_cond_init (&fake->started);
+  g_mutex_lock (&fake->lock);
+  fake->thread = g_thread_new ("pending-ca", pending_ca_thread, fake);
+  while (fake->port == 0)
+    g_cond_wait (&fake->started, &fake->lock);
+  g_mutex_unlock (&fake->lock);
+  return fake;
+}
+
+static void
+pending_ca_stop (PendingCa *fake)
+{
+  g_main_loop_quit (fake->loop);
+  g_thread_join (fake->thread);
+  g_main_loop_unref (fake->loop);
+  g_main_context_unref (fake->context);
+  test_scep_ca_free (fake->ca);
+  g_clear_pointer (&fake->csr, g_bytes_unref);
+  g_free (fake->transaction_id);
+  g_mutex_clear (&fake->lock);
+  g_cond_clear (&fake->started);
+  g_free (fake);
+}
+
+static void
+test_pending_then_issued (DeviceFixture *fixture,
+                          gconstpointer  data)
+{
+  PendingCa *fake = pending_ca_start (1);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/scep", fake->port);
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", &spki);
+  g_autoptr(CradleCaAnswer) pending = NULL;
+  g_autoptr(CradleCaAnswer) still = NULL;
+  g_autoptr(CradleCaAnswer) issued = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  g_autofree char *expected_id = NULL;
+  const char *request_id;
+
+  /* PKCSReq: held for approval, under the transaction id. */
+  pending = cradle_ca_connector_submit (connector, request, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_ca_answer_get_status (pending), ==, CRADLE_CA_STATUS_PENDING);
+  g_assert_cmpint (cradle_ca_answer_get_protocol (pending), ==, CRADLE_CA_PROTOCOL_SCEP);
+  request_id = cradle_ca_answer_get_request_id (pending);
+  expected_id = g_ascii_strup (g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, spki), -1);
+  g_assert_cmpstr (request_id, ==, expected_id);
+  g_assert_null (cradle_ca_answer_get_leaf (pending));
+
+  /* CertPoll, still pending; CertPoll again, issued. */
+  still = cradle_ca_connector_retrieve (connector, request, request_id, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_ca_answer_get_status (still), ==, CRADLE_CA_STATUS_PENDING);
+  g_assert_cmpstr (cradle_ca_answer_get_request_id (still), ==, request_id);
+  issued = cradle_ca_connector_retrieve (connector, request, request_id, NULL, NULL, &error);
+  g_assert_no_error (error);
+  enroll_assert_leaf_is_device_key (issued, request);
+  g_assert_cmpuint (cradle_ca_answer_get_chain (issued)->len, ==, 1);
+  g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (cradle_ca_answer_get_chain (issued), 0)),
+                                ca_der));
+
+  g_mutex_lock (&fake->lock);
+  g_assert_cmpuint (fake->pkcs_reqs, ==, 1);
+  g_assert_cmpuint (fake->cert_polls, ==, 2);
+  g_mutex_unlock (&fake->lock);
+
+  /* A stored id SCEP cannot carry is refused before anything is sent. */
+  g_clear_object (&issued);
+  issued = cradle_ca_connector_retrieve (connector, request, "not*printable", NULL, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_null (issued);
+  pending_ca_stop (fake);
 }
 
 static void
@@ -336,6 +567,7 @@ main (int    argc,
   ADD_LAB ("ca-certificates", test_ca_certificates);
   ADD_LAB ("issued", test_issued);
   ADD_LAB ("wrong-challenge", test_wrong_challenge);
+  ADD_DEVICE ("pending-then-issued", test_pending_then_issued, NULL);
   ADD_DEVICE ("ca-stopped", test_ca_stopped, NULL);
   ADD_DEVICE ("ec-key", test_ec_key, NULL);
   for (gsize i = 0; i < G_N_ELEMENTS (misbehaviours); i++)
