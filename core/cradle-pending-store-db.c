@@ -188,23 +188,13 @@ tighten_mode (const char *path)
     g_warning ("Could not make %s private: %s", path, g_strerror (errno));
 }
 
-/* The file is made 0600 in a 0700 folder before SQLite sees it; SQLite
- * gives the -wal and -shm files it creates the same mode. */
 static gboolean
-prepare_file (const char  *path,
-              GError     **error)
+check_regular (const char  *path,
+               GError     **error)
 {
-  g_autofree char *folder = g_path_get_dirname (path);
-  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
-  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
-  struct stat st;
-  int fd;
+  GStatBuf st;
 
-  if (!cradle_paths_ensure_private_dir (folder, error))
-    return FALSE;
-
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
+  if (g_lstat (path, &st) != 0)
     {
       int saved_errno = errno;
 
@@ -216,16 +206,52 @@ prepare_file (const char  *path,
                    path, g_strerror (saved_errno));
       return FALSE;
     }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+  if (!S_ISREG (st.st_mode))
     {
-      g_close (fd, NULL);
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "%s is not a Cradle request database: it is not a regular file. "
                    "Move it aside and Cradle will start a new one.",
                    path);
       return FALSE;
     }
-  g_close (fd, NULL);
+  return TRUE;
+}
+
+/* The file is made 0600 in a 0700 folder before SQLite sees it; SQLite
+ * gives the -wal and -shm files it creates the same mode.  An existing
+ * file is never opened here: closing a descriptor of a file drops every
+ * POSIX lock the process holds on it, so another connection of this
+ * process (the journal shares the file) would lose its locks, and with
+ * them the WAL's protection against other programs. */
+static gboolean
+prepare_file (const char  *path,
+              GError     **error)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  int fd;
+
+  if (!cradle_paths_ensure_private_dir (folder, error))
+    return FALSE;
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0)
+    g_close (fd, NULL);
+  else if (errno != EEXIST)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR,
+                   saved_errno == EACCES || saved_errno == EPERM
+                     ? CRADLE_ERROR_PERMISSION_DENIED : CRADLE_ERROR_FAILED,
+                   "Could not open the request database %s: %s. "
+                   "Check that it is a file that belongs to you and that its folder is writable.",
+                   path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (!check_regular (path, error))
+    return FALSE;
   tighten_mode (path);
   tighten_mode (wal);
   tighten_mode (shm);
