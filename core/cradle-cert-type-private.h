@@ -1,0 +1,56 @@
+/* cradle-cert-type-private.h: what the type files and the type object share */
+#pragma once
+
+#include <cradle/cradle.h>
+
+G_BEGIN_DECLS
+
+/* Bounds on a type file, read before anything is trusted. */
+#define CRADLE_CERT_TYPE_MAX_FILE_SIZE  (64 * 1024)
+#define CRADLE_CERT_TYPE_MAX_FILES      256
+#define CRADLE_CERT_TYPE_MAX_NAME       64
+#define CRADLE_CERT_TYPE_MAX_VALUE      2048
+#define CRADLE_CERT_TYPE_MAX_TIMEOUT    600
+
+/* A custom type's settings as one file holds them. */
+typedef struct {
+  char                 *source;
+  char                 *name;
+  char                 *display_name;
+  CradleCaProtocol      protocol;
+  char                 *url;
+  char                 *policy_url;
+  char                 *template_name;
+  char                 *label;
+  char                 *key_type;
+  char                 *subject;
+  CradleCredentialsKind auth;
+  char                 *trust_anchors;
+  gboolean              allow_plain_http;
+  char                 *challenge_file;
+  guint                 timeout;
+} CradleCertTypeSettings;
+
+void                    cradle_cert_type_settings_free  (CradleCertTypeSettings *settings);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCertTypeSettings, cradle_cert_type_settings_free)
+
+/* Parses @data (the content of @source) strictly: CRADLE_ERROR_INVALID_DATA
+ * "SOURCE:LINE: what is wrong, and what is right". */
+CradleCertTypeSettings *cradle_cert_type_settings_parse (const char  *source,
+                                                         const char  *data,
+                                                         gsize        size,
+                                                         GError     **error);
+/* Reads @path (bounded) and parses it. */
+CradleCertTypeSettings *cradle_cert_type_settings_load  (const char  *path,
+                                                         GError     **error);
+
+/* [Enrollment] TrustAnchors of cradle.conf (the user's, else the
+ * administrator's); %NULL when neither says. */
+char                   *cradle_cert_type_dup_default_trust_anchors (void);
+
+CradleCertType         *cradle_cert_type_new_custom     (CradleCertTypeSettings *settings,
+                                                         CradleCatalog          *catalog);
+/* What the connector's get_url() will say: the URL, plus EST's label. */
+char                   *cradle_cert_type_dup_endpoint   (CradleCertType         *self);
+
+G_END_DECLS
