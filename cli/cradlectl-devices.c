@@ -4,8 +4,8 @@
 #include "cradlectl-private.h"
 
 /* Every device that answers HELLO and GET_INFO; others are reported on stderr. */
-static GPtrArray *
-open_devices (GError **error)
+GPtrArray *
+cradlectl_open_devices (GError **error)
 {
   g_autoptr(GPtrArray) found = cradle_device_enumerate (NULL, error);
   g_autoptr(GPtrArray) opened = g_ptr_array_new_with_free_func (g_object_unref);
@@ -55,7 +55,7 @@ cradlectl_devices (int    argc,
       g_printerr ("cradlectl devices: %s\n", error->message);
       return CRADLECTL_EXIT_OTHER;
     }
-  devices = open_devices (&error);
+  devices = cradlectl_open_devices (&error);
   if (devices == NULL)
     return cradlectl_report_error (error, json);
 
@@ -102,10 +102,10 @@ cradlectl_devices (int    argc,
 }
 
 /* The device named by --device (id or serial), or the only one there is. */
-static CradleDevice *
-choose_device (GPtrArray   *devices,
-               const char  *wanted,
-               GError     **error)
+CradleDevice *
+cradlectl_choose_device (GPtrArray   *devices,
+                         const char  *wanted,
+                         GError     **error)
 {
   if (wanted != NULL)
     {
@@ -181,8 +181,8 @@ cradlectl_certs (int    argc,
       g_printerr ("cradlectl certs: %s\n", error->message);
       return CRADLECTL_EXIT_OTHER;
     }
-  if ((devices = open_devices (&error)) == NULL ||
-      (device = choose_device (devices, wanted, &error)) == NULL ||
+  if ((devices = cradlectl_open_devices (&error)) == NULL ||
+      (device = cradlectl_choose_device (devices, wanted, &error)) == NULL ||
       (certs = cradle_device_list_certs (device, NULL, NULL, NULL, &error)) == NULL)
     return cradlectl_report_error (error, json);
 

@@ -88,6 +88,31 @@ read_password (const char  *path,
   return g_steal_pointer (&buffer);
 }
 
+CradleCredentials *
+cradlectl_dup_credentials (CradlectlDomainOptions  *options,
+                           GError                 **error)
+{
+  char *password;
+  CradleCredentials *credentials;
+
+  if ((options->user != NULL) != (options->password_file != NULL))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                           "--user and --password-file go together: give both to sign in with a "
+                           "password, or neither to use your Kerberos ticket.");
+      return NULL;
+    }
+  if (options->password_file == NULL)
+    return cradle_credentials_new_kerberos (options->ccache_name);
+  password = read_password (options->password_file, error);
+  if (password == NULL)
+    return NULL;
+  credentials = cradle_credentials_new_password (options->user, password);
+  explicit_bzero (password, strlen (password));
+  g_free (password);
+  return credentials;
+}
+
 CradleDirectory *
 cradlectl_open_directory (CradlectlDomainOptions  *options,
                           GError                 **error)

@@ -32,6 +32,43 @@ cradlectl_exit_for_error (const GError *error)
     }
 }
 
+void
+cradlectl_add_error_members (JsonBuilder  *builder,
+                             const GError *error)
+{
+  const CradleExplanation *explanation = cradle_explain_error (error);
+
+  json_builder_set_member_name (builder, "code");
+  json_builder_add_string_value (builder,
+                                 error->domain == CRADLE_ERROR
+                                   ? cradle_error_to_string (error->code)
+                                   : "failed");
+  json_builder_set_member_name (builder, "message");
+  json_builder_add_string_value (builder, error->message);
+  json_builder_set_member_name (builder, "exit_code");
+  json_builder_add_int_value (builder, cradlectl_exit_for_error (error));
+  /* The precise cause's name ("CERTSRV_E_TEMPLATE_DENIED"), when known. */
+  if (!cradle_explanation_is_generic (explanation))
+    {
+      json_builder_set_member_name (builder, "detail");
+      json_builder_add_string_value (builder, cradle_explanation_get_name (explanation));
+    }
+  json_builder_set_member_name (builder, "explanation");
+  json_builder_add_string_value (builder, cradle_explanation_get_summary (explanation));
+  json_builder_set_member_name (builder, "next_step");
+  json_builder_add_string_value (builder, cradle_explanation_get_user_action (explanation));
+}
+
+void
+cradlectl_print_error (const GError *error)
+{
+  const CradleExplanation *explanation = cradle_explain_error (error);
+
+  g_printerr ("cradlectl: %s\n", error->message);
+  if (!cradle_explanation_is_generic (explanation))
+    g_printerr ("cradlectl: Next step: %s\n", cradle_explanation_get_user_action (explanation));
+}
+
 /* Errors go to stderr for people, with the next step when the cause is
  * known precisely; with --json, also to stdout for scripts, with the
  * explanation from the one table (cradle-explain.h) the app and the
@@ -40,13 +77,7 @@ CradlectlExit
 cradlectl_report_error (const GError *error,
                         gboolean      json)
 {
-  CradlectlExit code = cradlectl_exit_for_error (error);
-  const CradleExplanation *explanation = cradle_explain_error (error);
-  gboolean specific = !cradle_explanation_is_generic (explanation);
-
-  g_printerr ("cradlectl: %s\n", error->message);
-  if (specific)
-    g_printerr ("cradlectl: Next step: %s\n", cradle_explanation_get_user_action (explanation));
+  cradlectl_print_error (error);
   if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -54,30 +85,12 @@ cradlectl_report_error (const GError *error,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "error");
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "code");
-      json_builder_add_string_value (builder,
-                                     error->domain == CRADLE_ERROR
-                                       ? cradle_error_to_string (error->code)
-                                       : "failed");
-      json_builder_set_member_name (builder, "message");
-      json_builder_add_string_value (builder, error->message);
-      json_builder_set_member_name (builder, "exit_code");
-      json_builder_add_int_value (builder, code);
-      /* The precise cause's name ("CERTSRV_E_TEMPLATE_DENIED"), when known. */
-      if (specific)
-        {
-          json_builder_set_member_name (builder, "detail");
-          json_builder_add_string_value (builder, cradle_explanation_get_name (explanation));
-        }
-      json_builder_set_member_name (builder, "explanation");
-      json_builder_add_string_value (builder, cradle_explanation_get_summary (explanation));
-      json_builder_set_member_name (builder, "next_step");
-      json_builder_add_string_value (builder, cradle_explanation_get_user_action (explanation));
+      cradlectl_add_error_members (builder, error);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
       cradlectl_print_json (builder);
     }
-  return code;
+  return cradlectl_exit_for_error (error);
 }
 
 void

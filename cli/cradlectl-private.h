@@ -38,6 +38,37 @@ void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
  * credentials by default, or --user with --password-file. */
 CradleDirectory *cradlectl_open_directory (CradlectlDomainOptions *options,
                                            GError                **error);
+/* The same choice as credentials for the engine (the password read into
+ * wiped memory). */
+CradleCredentials *cradlectl_dup_credentials (CradlectlDomainOptions *options,
+                                              GError                **error);
+/* Adds the members of an error report ("code", "message", "exit_code",
+ * "detail", "explanation", "next_step") to an open object. */
+void          cradlectl_add_error_members (JsonBuilder            *builder,
+                                           const GError           *error);
+/* Prints the error and, when its cause is known, the next step on stderr. */
+void          cradlectl_print_error       (const GError           *error);
+
+/* cradlectl-devices.c: every device that answers, and the one to use. */
+GPtrArray    *cradlectl_open_devices      (GError                **error);
+CradleDevice *cradlectl_choose_device     (GPtrArray              *devices,
+                                           const char             *wanted,
+                                           GError                **error);
+
+/* cradlectl-run.c: one enrollment run to its end, with progress lines on
+ * a terminal; the result printed (or added to @results, a JSON array
+ * being built), and its exit code returned. */
+CradlectlExit cradlectl_run_enrollment    (CradleEnrollment       *enrollment,
+                                           gboolean                json,
+                                           JsonBuilder            *results);
+CradlectlExit cradlectl_exit_for_outcome  (CradleEnrollmentOutcome outcome,
+                                           const GError           *error);
+/* The store and journal of the state folder. */
+gboolean      cradlectl_open_state        (CradlePendingStore    **store,
+                                           CradleJournal         **journal,
+                                           GError                **error);
+/* Custom types only (no directory), problems reported on stderr. */
+GPtrArray    *cradlectl_list_custom_types (void);
 
 int           cradlectl_devices           (int                     argc,
                                            char                  **argv);
@@ -46,6 +77,14 @@ int           cradlectl_certs             (int                     argc,
 int           cradlectl_whoami            (int                     argc,
                                            char                  **argv);
 int           cradlectl_templates         (int                     argc,
+                                           char                  **argv);
+int           cradlectl_enroll            (int                     argc,
+                                           char                  **argv);
+int           cradlectl_pending           (int                     argc,
+                                           char                  **argv);
+int           cradlectl_retrieve          (int                     argc,
+                                           char                  **argv);
+int           cradlectl_log               (int                     argc,
                                            char                  **argv);
 
 G_END_DECLS

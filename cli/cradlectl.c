@@ -15,6 +15,10 @@ static const CradlectlCommand commands[] = {
   { "devices", "List the connected devices", cradlectl_devices },
   { "certs", "List the certificates on a device", cradlectl_certs },
   { "templates", "List the certificate types and whether you may enroll", cradlectl_templates },
+  { "enroll", "Get a certificate for a device", cradlectl_enroll },
+  { "pending", "List the requests not finished yet", cradlectl_pending },
+  { "retrieve", "Finish requests: ask the CA, install what it issued", cradlectl_retrieve },
+  { "log", "Show what happened to each enrollment, step by step", cradlectl_log },
   { "whoami", "Show who the domain says you are, and your groups", cradlectl_whoami },
 };
 

@@ -1,0 +1,201 @@
+/* cradlectl-log.c: `cradlectl log [REQUEST]`, the journal of enrollments */
+#include "config.h"
+
+#include <string.h>
+
+#include "cradlectl-private.h"
+
+#define DEFAULT_RUNS 20
+
+/* GLib 2.74 has no g_date_time_new_from_unix_utc_usec(). */
+static GDateTime *
+date_time_from_usec (gint64 microseconds)
+{
+  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (microseconds / G_USEC_PER_SEC);
+
+  if (seconds == NULL)
+    return NULL;
+  return g_date_time_add (seconds, microseconds % G_USEC_PER_SEC);
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static char *
+format_iso (gint64 microseconds)
+{
+  g_autoptr(GDateTime) time = microseconds > 0 ? date_time_from_usec (microseconds) : NULL;
+
+  return time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+}
+
+static char *
+format_local (gint64 microseconds)
+{
+  g_autoptr(GDateTime) utc = microseconds > 0 ? date_time_from_usec (microseconds) : NULL;
+  g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_local (utc) : NULL;
+
+  return local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
+}
+
+static void
+add_run_json (JsonBuilder      *builder,
+              CradleJournalRun *run)
+{
+  GPtrArray *steps = cradle_journal_run_get_steps (run);
+  g_autofree char *started = format_iso (cradle_journal_run_get_started (run));
+  g_autofree char *finished = format_iso (cradle_journal_run_get_finished (run));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "run");
+  json_builder_add_int_value (builder, cradle_journal_run_get_id (run));
+  add_string (builder, "kind", cradle_journal_run_get_kind (run));
+  json_builder_set_member_name (builder, "request");
+  json_builder_add_int_value (builder, cradle_journal_run_get_request_id (run));
+  add_string (builder, "type", cradle_journal_run_get_type_name (run));
+  add_string (builder, "protocol", cradle_journal_run_get_protocol (run));
+  add_string (builder, "device", cradle_journal_run_get_device_serial (run));
+  add_string (builder, "started", started);
+  add_string (builder, "finished", finished);
+  add_string (builder, "outcome", cradle_journal_run_get_outcome (run));
+  add_string (builder, "error", cradle_journal_run_get_error (run));
+  add_string (builder, "error_name", cradle_journal_run_get_error_name (run));
+  json_builder_set_member_name (builder, "steps");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CradleJournalStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *step_started = format_iso (cradle_journal_step_get_started (step));
+
+      json_builder_begin_object (builder);
+      add_string (builder, "step", cradle_journal_step_get_step (step));
+      add_string (builder, "text", cradle_journal_step_get_text (step));
+      add_string (builder, "started", step_started);
+      json_builder_set_member_name (builder, "duration_ms");
+      json_builder_add_int_value (builder, cradle_journal_step_get_duration_ms (step));
+      add_string (builder, "outcome", cradle_journal_step_get_outcome (step));
+      add_string (builder, "error", cradle_journal_step_get_error (step));
+      add_string (builder, "error_name", cradle_journal_step_get_error_name (step));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+static void
+print_run (CradleJournalRun *run,
+           gboolean          with_steps)
+{
+  GPtrArray *steps = cradle_journal_run_get_steps (run);
+  g_autofree char *started = format_local (cradle_journal_run_get_started (run));
+  gint64 finished = cradle_journal_run_get_finished (run);
+  g_autofree char *request = cradle_journal_run_get_request_id (run) > 0
+                               ? g_strdup_printf ("request %" G_GINT64_FORMAT, cradle_journal_run_get_request_id (run))
+                               : g_strdup ("no request");
+
+  g_print ("Run %" G_GINT64_FORMAT "  %s  %s %s (%s) on %s, %s: %s",
+           cradle_journal_run_get_id (run), started, cradle_journal_run_get_kind (run),
+           cradle_journal_run_get_type_name (run) ?: "?", cradle_journal_run_get_protocol (run) ?: "?",
+           cradle_journal_run_get_device_serial (run) ?: "?", request, cradle_journal_run_get_outcome (run));
+  if (finished > 0)
+    g_print (" after %.1f s", (double) (finished - cradle_journal_run_get_started (run)) / G_USEC_PER_SEC);
+  g_print ("\n");
+  if (cradle_journal_run_get_error (run) != NULL)
+    g_print ("    %s%s%s%s\n", cradle_journal_run_get_error (run),
+             cradle_journal_run_get_error_name (run) != NULL ? " [" : "",
+             cradle_journal_run_get_error_name (run) ?: "",
+             cradle_journal_run_get_error_name (run) != NULL ? "]" : "");
+  if (!with_steps)
+    return;
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CradleJournalStep *step = g_ptr_array_index (steps, i);
+      g_autoptr(GDateTime) utc = date_time_from_usec (cradle_journal_step_get_started (step));
+      g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_local (utc) : NULL;
+      g_autofree char *at = local != NULL ? g_date_time_format (local, "%H:%M:%S.%f") : g_strdup ("?");
+      g_autofree char *duration = cradle_journal_step_get_duration_ms (step) >= 0
+                                    ? g_strdup_printf ("%" G_GINT64_FORMAT " ms",
+                                                       cradle_journal_step_get_duration_ms (step))
+                                    : g_strdup ("-");
+
+      /* %f gives microseconds; milliseconds are enough here. */
+      if (strlen (at) > 12)
+        at[12] = '\0';
+      g_print ("    %s  %-12s %-9s %8s  %s\n", at, cradle_journal_step_get_step (step),
+               cradle_journal_step_get_outcome (step), duration, cradle_journal_step_get_text (step));
+      if (cradle_journal_step_get_error (step) != NULL)
+        g_print ("%32s%s%s%s%s\n", "", cradle_journal_step_get_error (step),
+                 cradle_journal_step_get_error_name (step) != NULL ? " [" : "",
+                 cradle_journal_step_get_error_name (step) ?: "",
+                 cradle_journal_step_get_error_name (step) != NULL ? "]" : "");
+    }
+}
+
+int
+cradlectl_log (int    argc,
+               char **argv)
+{
+  gboolean json = FALSE;
+  int limit = DEFAULT_RUNS;
+  GOptionEntry entries[] = {
+    { "limit", 0, 0, G_OPTION_ARG_INT, &limit, "Show at most this many runs (default 20; 0 for all)", "N" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON for scripts", NULL },
+    G_OPTION_ENTRY_NULL
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("[REQUEST] - what happened to each enrollment, step by step");
+  g_autoptr(CradlePendingStore) store = NULL;
+  g_autoptr(CradleJournal) journal = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 request = 0;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("cradlectl log: %s\n", error->message);
+      return CRADLECTL_EXIT_OTHER;
+    }
+  if (argc > 2 || limit < 0 ||
+      (argc == 2 && !g_ascii_string_to_unsigned (argv[1], 10, 1, G_MAXINT64, &request, NULL)))
+    {
+      g_printerr ("cradlectl log: give at most one request number ('cradlectl pending --all' lists them)\n");
+      return CRADLECTL_EXIT_OTHER;
+    }
+  if (!cradlectl_open_state (&store, &journal, &error) ||
+      (runs = cradle_journal_list_runs (journal, (gint64) request, request != 0 ? 0 : (guint) limit,
+                                        &error)) == NULL)
+    return cradlectl_report_error (error, json);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < runs->len; i++)
+        add_run_json (builder, g_ptr_array_index (runs, i));
+      json_builder_end_array (builder);
+      cradlectl_print_json (builder);
+      return CRADLECTL_EXIT_DONE;
+    }
+  if (runs->len == 0)
+    {
+      if (request != 0)
+        g_print ("The journal has nothing on request %" G_GUINT64_FORMAT ".\n", request);
+      else
+        g_print ("The journal is empty.\n");
+      return CRADLECTL_EXIT_DONE;
+    }
+  /* Oldest first reads as a story. */
+  for (guint i = runs->len; i > 0; i--)
+    print_run (g_ptr_array_index (runs, i - 1), request != 0 || runs->len == 1 || i == 1);
+  return CRADLECTL_EXIT_DONE;
+}
