@@ -1,0 +1,4 @@
+/* config.h: what every end-to-end test includes first */
+#pragma once
+
+#include "cradle-build-config.h"

@@ -1,0 +1,1083 @@
+/* test-enroll-e2e.c: `cradlectl enroll | pending | retrieve | log` end to end
+ *
+ * Against the lab, with a simulated device (a listening cradle-agent in a
+ * runtime folder of the test's own), for each connector: issued; pending
+ * then approved; denied; declined on the device; the device unplugged in
+ * the middle and cradled again; the CA stopped in the middle.  Each case
+ * has its own state, configuration and device, so the cases and the other
+ * suites run side by side.  "The CA stopped" is a forwarder in front of
+ * the lab CA (tests/e2e/tcp-forward.py) that the test kills and starts
+ * again on the same port, so the lab CA keeps serving the other suites.
+ *
+ * Run one connector's cases with -p /enroll-e2e/certsrv (meson does).
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "lab.h"
+
+typedef struct {
+  const char *protocol;       /* certsrv, wstep, scep, est */
+} Connector;
+
+static const Connector connectors[] = {
+  { "certsrv" }, { "wstep" }, { "scep" }, { "est" },
+};
+
+typedef struct {
+  CradleTestLab *lab;
+  const char    *protocol;
+  char          *home;
+  char          *runtime;
+  char          *state;
+  char          *config;
+  char          *store;
+  char          *serial;
+  GSubprocess   *agent;
+  GSubprocess   *forwarder;
+  guint          forward_port;
+} E2e;
+
+static const char *
+env (E2e        *e2e,
+     const char *name)
+{
+  const char *value = cradle_test_lab_env (e2e->lab, name);
+
+  g_assert_nonnull (value);
+  return value;
+}
+
+static const char *
+alice_ccache (E2e *e2e)
+{
+  static char *ccache;
+
+  /* One ticket for the whole program (its cases run one after another). */
+  if (ccache == NULL)
+    ccache = cradle_test_lab_kinit (e2e->lab, "alice");
+  return ccache;
+}
+
+static const char *
+bob_ccache (E2e *e2e)
+{
+  static char *ccache;
+
+  if (ccache == NULL)
+    ccache = cradle_test_lab_kinit (e2e->lab, "bob");
+  return ccache;
+}
+
+/* Children die with the test, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocessLauncher *
+launcher_new (GSubprocessFlags flags)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return launcher;
+}
+
+static char *
+build_path (const char *first,
+            ...)
+{
+  const char *root = g_getenv ("CRADLE_BUILD_ROOT");
+  va_list args;
+  char *path;
+  g_autofree char *rest = NULL;
+
+  g_assert_nonnull (root);
+  va_start (args, first);
+  rest = g_build_filename_valist (first, &args);
+  va_end (args);
+  path = g_build_filename (root, rest, NULL);
+  return path;
+}
+
+static void
+write_file (const char *path,
+            const char *content)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents_full (path, content, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error);
+  g_assert_no_error (error);
+}
+
+static void
+e2e_set_up (E2e           *e2e,
+            gconstpointer  data)
+{
+  const Connector *connector = data;
+  static gint counter;
+  g_autofree char *types = NULL;
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_path = NULL;
+
+  e2e->lab = cradle_test_lab_get ();
+  e2e->protocol = connector != NULL ? connector->protocol : "certsrv";
+  if (e2e->lab == NULL)
+    return;
+  e2e->home = g_dir_make_tmp ("cradle-e2e-XXXXXX", NULL);
+  g_assert_nonnull (e2e->home);
+  e2e->runtime = g_build_filename (e2e->home, "run", NULL);
+  e2e->state = g_build_filename (e2e->home, "state", NULL);
+  e2e->config = g_build_filename (e2e->home, "config", NULL);
+  e2e->store = g_build_filename (e2e->home, "device", NULL);
+  types = g_build_filename (e2e->config, "types.d", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (types, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (e2e->runtime, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (e2e->store, 0700), ==, 0);
+  /* Unique among the suites running at once: SCEP issues by subject. */
+  e2e->serial = g_strdup_printf ("E2E-%d-%d-%s", (int) getpid (), g_atomic_int_add (&counter, 1), e2e->protocol);
+  conf = g_strdup_printf ("[Enrollment]\nTrustAnchors=%s\n", env (e2e, "CRADLE_LAB_ROOT_CA"));
+  conf_path = g_build_filename (e2e->config, "cradle.conf", NULL);
+  write_file (conf_path, conf);
+}
+
+static void
+stop_process (GSubprocess **process,
+              int           signal_number)
+{
+  if (*process == NULL)
+    return;
+  g_subprocess_send_signal (*process, signal_number);
+  g_subprocess_wait (*process, NULL, NULL);
+  g_clear_object (process);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+e2e_tear_down (E2e           *e2e,
+               gconstpointer  data)
+{
+  stop_process (&e2e->agent, SIGTERM);
+  stop_process (&e2e->forwarder, SIGTERM);
+  if (e2e->home != NULL)
+    remove_tree (e2e->home);
+  g_free (e2e->home);
+  g_free (e2e->runtime);
+  g_free (e2e->state);
+  g_free (e2e->config);
+  g_free (e2e->store);
+  g_free (e2e->serial);
+}
+
+static gboolean
+skipped (E2e *e2e)
+{
+  if (e2e->lab != NULL)
+    return FALSE;
+  g_test_skip (cradle_test_lab_skip_reason ());
+  return TRUE;
+}
+
+/* ---- the simulated device --------------------------------------------- */
+
+/* A listening agent for our serial on our store; @first_arg: its
+ * --confirm options. */
+static void G_GNUC_NULL_TERMINATED
+start_agent (E2e        *e2e,
+             const char *first_arg,
+             ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+  va_list args;
+
+  g_assert_null (e2e->agent);
+  g_ptr_array_add (argv, build_path ("bridge", "agent", "cradle-agent", NULL));
+  g_ptr_array_add (argv, g_strdup_printf ("--serial=%s", e2e->serial));
+  g_ptr_array_add (argv, g_strdup_printf ("--store=%s", e2e->store));
+  va_start (args, first_arg);
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", e2e->runtime, TRUE);
+  e2e->agent = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (e2e->agent));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_nonnull (strstr (line, "listening on"));
+}
+
+/* Unplugged: the agent dies without a word. */
+static void
+kill_agent (E2e *e2e)
+{
+  stop_process (&e2e->agent, SIGKILL);
+}
+
+/* ---- a CA front-end that can be stopped ---------------------------------- */
+
+static void
+start_forwarder (E2e   *e2e,
+                 guint  target_port)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "e2e", "tcp-forward.py",
+                                              NULL);
+  g_autofree char *port = g_strdup_printf ("%u", e2e->forward_port);
+  g_autofree char *target = g_strdup_printf ("%u", target_port);
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 listening = 0;
+
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+
+  g_assert_null (e2e->forwarder);
+  e2e->forwarder = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script, port, "127.0.0.1",
+                                                target, NULL);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (e2e->forwarder));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "port "));
+  g_assert_true (g_ascii_string_to_unsigned (line + 5, 10, 1, 65535, &listening, NULL));
+  e2e->forward_port = (guint) listening;
+}
+
+static void
+stop_forwarder (E2e *e2e)
+{
+  stop_process (&e2e->forwarder, SIGKILL);
+}
+
+/* @url with its host's port replaced by the forwarder's. */
+static char *
+through_forwarder (E2e        *e2e,
+                   const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+  g_autoptr(GUri) moved = NULL;
+
+  g_assert_nonnull (uri);
+  moved = g_uri_build (G_URI_FLAGS_ENCODED, g_uri_get_scheme (uri), NULL, g_uri_get_host (uri),
+                       (gint) e2e->forward_port, g_uri_get_path (uri), NULL, NULL);
+  return g_uri_to_string (moved);
+}
+
+/* ---- certificate types ---------------------------------------------------- */
+
+/* A type file for our connector and @template; @url_override: (nullable). */
+static char *
+write_type (E2e        *e2e,
+            const char *template_name,
+            const char *url_override,
+            const char *challenge)
+{
+  g_autofree char *name = g_strdup_printf ("e2e-%s-%s", e2e->protocol, template_name);
+  g_autofree char *path = NULL;
+  g_autoptr(GString) text = g_string_new ("[Cradle Certificate Type]\n");
+
+  g_string_append_printf (text, "Name=%s\nProtocol=%s\n", name, e2e->protocol);
+  if (g_str_equal (e2e->protocol, "certsrv"))
+    g_string_append_printf (text, "URL=%s\nTemplate=%s\n",
+                            url_override ?: env (e2e, "CRADLE_LAB_CERTSRV_URL"), template_name);
+  else if (g_str_equal (e2e->protocol, "wstep"))
+    g_string_append_printf (text, "URL=%s\nTemplate=%s\n",
+                            url_override ?: env (e2e, "CRADLE_LAB_CES_KERBEROS_URL"), template_name);
+  else if (g_str_equal (e2e->protocol, "est"))
+    g_string_append_printf (text, "URL=%s\nLabel=%s\nTemplate=%s\n",
+                            url_override ?: env (e2e, "CRADLE_LAB_EST_URL"), template_name, template_name);
+  else
+    {
+      g_autofree char *secret = g_build_filename (e2e->config, "scep-challenge", NULL);
+
+      write_file (secret, challenge != NULL ? challenge : env (e2e, "CRADLE_LAB_SCEP_CHALLENGE"));
+      g_string_append_printf (text, "URL=%s\nSubject=CN=%s,O=Cradle Tests\nChallengeFile=%s\nKeyType=rsa2048\n",
+                              url_override ?: env (e2e, "CRADLE_LAB_SCEP_URL"), e2e->serial, secret);
+    }
+  if (!g_str_equal (e2e->protocol, "scep"))
+    g_string_append_printf (text, "Auth=kerberos\nTrustAnchors=%s\n", env (e2e, "CRADLE_LAB_ROOT_CA"));
+  path = g_strdup_printf ("%s/types.d/%s.conf", e2e->config, name);
+  write_file (path, text->str);
+  return g_steal_pointer (&name);
+}
+
+/* ---- cradlectl ------------------------------------------------------------ */
+
+static GSubprocess *
+spawn_cradlectl (E2e                *e2e,
+                 const char * const *args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *program = build_path ("cli", "cradlectl", NULL);
+  g_autofree char *none = g_build_filename (e2e->home, "no-system-config", NULL);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_ptr_array_add (argv, program);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", e2e->runtime, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_STATE_DIR", e2e->state, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_CONFIG_DIR", e2e->config, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_SYSTEM_CONFIG_DIR", none, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return process;
+}
+
+static int
+finish_cradlectl (GSubprocess  *process,
+                  char        **out,
+                  char        **err)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_assert_no_error (error);
+  g_test_message ("cradlectl said: %s%s", stdout_text, stderr_text);
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_text);
+  if (err != NULL)
+    *err = g_steal_pointer (&stderr_text);
+  return g_subprocess_get_exit_status (process);
+}
+
+static int
+cradlectl (E2e                *e2e,
+           const char * const *args,
+           char              **out,
+           char              **err)
+{
+  g_autoptr(GSubprocess) process = spawn_cradlectl (e2e, args);
+
+  return finish_cradlectl (process, out, err);
+}
+
+static JsonNode *
+parse_json (const char *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+/* `cradlectl enroll --type TYPE --json` as alice, or as @user's ccache. */
+static GSubprocess *
+spawn_enroll (E2e        *e2e,
+              const char *type,
+              const char *ccache)
+{
+  const char *args[] = { "enroll", "--type", type, "--json", "--dc", env (e2e, "CRADLE_LAB_LDAP_URI"),
+                         "--ccache", ccache != NULL ? ccache : alice_ccache (e2e), NULL };
+
+  return spawn_cradlectl (e2e, args);
+}
+
+static JsonNode *
+enroll_as (E2e        *e2e,
+           const char *type,
+           const char *ccache,
+           int         expected_exit)
+{
+  g_autoptr(GSubprocess) process = spawn_enroll (e2e, type, ccache);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (finish_cradlectl (process, &out, NULL), ==, expected_exit);
+  return parse_json (out);
+}
+
+static JsonNode *
+enroll (E2e        *e2e,
+        const char *type,
+        int         expected_exit)
+{
+  return enroll_as (e2e, type, NULL, expected_exit);
+}
+
+static JsonNode *
+retrieve_as (E2e        *e2e,
+             gint64      request,
+             const char *ccache,
+             int         expected_exit)
+{
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, request);
+  const char *args[] = { "retrieve", id, "--json", "--ccache", ccache != NULL ? ccache : alice_ccache (e2e),
+                         NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, expected_exit);
+  return parse_json (out);
+}
+
+static JsonNode *
+retrieve (E2e    *e2e,
+          gint64  request,
+          int     expected_exit)
+{
+  return retrieve_as (e2e, request, NULL, expected_exit);
+}
+
+/* The stored request @id as `cradlectl pending --all --json` shows it. */
+static JsonNode *
+stored_request (E2e    *e2e,
+                gint64  id)
+{
+  const char *args[] = { "pending", "--all", "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) root = NULL;
+  JsonArray *requests;
+
+  g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+  root = parse_json (out);
+  requests = json_node_get_array (root);
+  for (guint i = 0; i < json_array_get_length (requests); i++)
+    {
+      JsonNode *node = json_array_get_element (requests, i);
+
+      if (json_object_get_int_member (json_node_get_object (node), "id") == id)
+        return json_node_copy (node);
+    }
+  g_assert_not_reached ();
+}
+
+/* The journal's runs of @request (0: all), newest first. */
+static JsonNode *
+journal (E2e    *e2e,
+         gint64  request)
+{
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, request);
+  const char *with_id[] = { "log", id, "--json", NULL };
+  const char *all[] = { "log", "--json", "--limit", "0", NULL };
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (cradlectl (e2e, request > 0 ? with_id : all, &out, NULL), ==, 0);
+  return parse_json (out);
+}
+
+/* The step @name of the newest run, or %NULL. */
+static JsonObject *
+newest_step (JsonNode   *runs,
+             const char *name)
+{
+  JsonArray *array = json_node_get_array (runs);
+  JsonArray *steps;
+  JsonObject *found = NULL;
+
+  if (json_array_get_length (array) == 0)
+    return NULL;
+  steps = json_object_get_array_member (json_array_get_object_element (array, 0), "steps");
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (steps, i), "step"), name))
+      found = json_array_get_object_element (steps, i);
+  return found;
+}
+
+/* Waits (up to 30 s) until the newest run is in step @name, running. */
+static gboolean
+wait_for_step (E2e        *e2e,
+               const char *name)
+{
+  for (guint i = 0; i < 300; i++)
+    {
+      g_autoptr(JsonNode) runs = journal (e2e, 0);
+      JsonObject *step = newest_step (runs, name);
+
+      if (step != NULL && g_str_equal (json_object_get_string_member (step, "outcome"), "running"))
+        return TRUE;
+      g_usleep (100 * 1000);
+    }
+  g_test_message ("the enrollment never reached the step '%s'", name);
+  return FALSE;
+}
+
+static const char *
+member (JsonNode   *node,
+        const char *name)
+{
+  JsonObject *object = json_node_get_object (node);
+
+  if (!json_object_has_member (object, name) || JSON_NODE_HOLDS_NULL (json_object_get_member (object, name)))
+    return NULL;
+  return json_object_get_string_member (object, name);
+}
+
+static gint64
+int_member (JsonNode   *node,
+            const char *name)
+{
+  return json_object_get_int_member (json_node_get_object (node), name);
+}
+
+static const char *
+error_code (JsonNode *node)
+{
+  return json_object_get_string_member (json_object_get_object_member (json_node_get_object (node), "error"),
+                                        "code");
+}
+
+/* The device holds the leaf (bound to its key), the issuing CA and the root. */
+static void
+assert_installed (E2e      *e2e,
+                  JsonNode *result)
+{
+  const char *args[] = { "certs", "--json", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) certs = NULL;
+  JsonObject *leaf;
+  JsonArray *array;
+  gboolean found_leaf = FALSE;
+  guint found_chain = 0;
+
+  g_assert_cmpstr (member (result, "outcome"), ==, "installed");
+  leaf = json_object_get_object_member (json_node_get_object (result), "certificate");
+  g_assert_nonnull (leaf);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (result), "chain")),
+                    >=, 1);
+  g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+  certs = parse_json (out);
+  array = json_node_get_array (certs);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *cert = json_array_get_object_element (array, i);
+      const char *store = json_object_get_string_member (cert, "store");
+
+      if (g_str_equal (store, "MY") &&
+          g_str_equal (json_object_get_string_member (cert, "sha256"), json_object_get_string_member (leaf, "sha256")))
+        {
+          g_assert_true (json_object_get_boolean_member (cert, "has_key"));
+          found_leaf = TRUE;
+        }
+      else if (g_str_equal (store, "CA") || g_str_equal (store, "Root"))
+        found_chain++;
+    }
+  g_assert_true (found_leaf);
+  g_assert_cmpuint (found_chain, >=, 1);
+}
+
+/* ---- the CA officer ---------------------------------------------------- */
+
+static void
+officer (const char *verb,
+         const char *ca_request_id)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "lab", "cradle-lab", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+  const char *argv[] = { script, verb, ca_request_id, NULL };
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("cradle-lab %s %s failed: %s%s", verb, ca_request_id, out, err);
+}
+
+/* EST answers 202 without a number: the officer finds the newest pending
+ * request of @user through EST for @template_name in the CA's queue.  The
+ * EST cases enroll as bob, whom no other suite uses through EST. */
+static char *
+queue_id_for (const char *user,
+              const char *template_name)
+{
+  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "lab", "cradle-lab", NULL);
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *argv[] = { script, "requests", "--pending", NULL };
+  guint64 newest = 0;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  /* ID STATUS VIA REQUESTER TEMPLATE ... */
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) words = g_strsplit_set (lines[i], " ", -1);
+      const char *field[5] = { NULL };
+      guint n = 0;
+      guint64 id;
+
+      for (guint w = 0; words[w] != NULL && n < G_N_ELEMENTS (field); w++)
+        if (words[w][0] != '\0')
+          field[n++] = words[w];
+      if (n == G_N_ELEMENTS (field) && g_ascii_string_to_unsigned (field[0], 10, 1, G_MAXUINT32, &id, NULL) &&
+          g_str_equal (field[1], "pending") && g_str_equal (field[2], "est") && g_str_equal (field[3], user) &&
+          g_str_equal (field[4], template_name))
+        newest = MAX (newest, id);
+    }
+  g_assert_cmpuint (newest, >, 0);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT, newest);
+}
+
+/* The CA's number for a pending request, as an officer finds it. */
+static char *
+officer_id_for (E2e      *e2e,
+                JsonNode *result)
+{
+  if (g_str_equal (e2e->protocol, "est"))
+    return queue_id_for ("bob", "CradleDeviceApproval");
+  g_assert_nonnull (member (result, "ca_request_id"));
+  return g_strdup (member (result, "ca_request_id"));
+}
+
+/* The user of the approval cases (see queue_id_for()). */
+static const char *
+approval_ccache (E2e *e2e)
+{
+  return g_str_equal (e2e->protocol, "est") ? bob_ccache (e2e) : alice_ccache (e2e);
+}
+
+/* ---- the cases -------------------------------------------------------------- */
+
+static const char *
+issued_template (E2e *e2e)
+{
+  return "CradleDeviceUPN";
+}
+
+static void
+test_issued (E2e           *e2e,
+             gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  JsonArray *steps;
+  const char *expected[] = { "device", "session", "type", "generate-key", "sign", "submit", "chain", "install" };
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  result = enroll (e2e, type, 0);
+  assert_installed (e2e, result);
+  g_assert_cmpstr (member (result, "device"), ==, e2e->serial);
+
+  /* Every step is in the journal, in order, each ended well. */
+  runs = journal (e2e, int_member (result, "request"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (runs)), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (runs), 0),
+                                                  "outcome"), ==, "installed");
+  steps = json_object_get_array_member (json_array_get_object_element (json_node_get_array (runs), 0), "steps");
+  g_assert_cmpuint (json_array_get_length (steps), ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    {
+      JsonObject *step = json_array_get_object_element (steps, i);
+
+      g_assert_cmpstr (json_object_get_string_member (step, "step"), ==, expected[i]);
+      g_assert_cmpstr (json_object_get_string_member (step, "outcome"), ==, "ok");
+      g_assert_cmpint (json_object_get_int_member (step, "duration_ms"), >=, 0);
+    }
+  {
+    g_autoptr(JsonNode) stored = stored_request (e2e, int_member (result, "request"));
+
+    g_assert_cmpstr (member (stored, "status"), ==, "installed");
+    g_assert_cmpstr (member (stored, "connector"), ==, e2e->protocol);
+  }
+}
+
+/* The directory's template, whose CA's web service takes Kerberos:
+ * MS-WSTEP is chosen without any type file. */
+static void
+test_template_chooses_wstep (E2e           *e2e,
+                             gconstpointer  data)
+{
+  const char *args[] = { "enroll", "--template", "CradleDeviceUPN", "--json", "--dc", NULL, "--ccache", NULL, NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+
+  if (skipped (e2e))
+    return;
+  args[5] = env (e2e, "CRADLE_LAB_LDAP_URI");
+  args[7] = alice_ccache (e2e);
+  start_agent (e2e, "--confirm=approve", NULL);
+  g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+  result = parse_json (out);
+  assert_installed (e2e, result);
+  stored = stored_request (e2e, int_member (result, "request"));
+  g_assert_cmpstr (member (stored, "connector"), ==, "wstep");
+  g_assert_cmpstr (member (stored, "endpoint"), ==, env (e2e, "CRADLE_LAB_CES_KERBEROS_URL"));
+}
+
+static void
+test_pending_then_approved (E2e           *e2e,
+                            gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *ca_id = NULL;
+  g_autoptr(JsonNode) pending = NULL;
+  g_autoptr(JsonNode) still = NULL;
+  g_autoptr(JsonNode) done = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  gint64 id;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  type = write_type (e2e, "CradleDeviceApproval", NULL, NULL);
+  pending = enroll_as (e2e, type, approval_ccache (e2e), 1);
+  g_assert_cmpstr (member (pending, "outcome"), ==, "pending");
+  id = int_member (pending, "request");
+  g_assert_cmpint (id, >, 0);
+  g_assert_nonnull (member (pending, "next_attempt"));
+  stored = stored_request (e2e, id);
+  g_assert_cmpstr (member (stored, "status"), ==, "pending");
+
+  /* Asked again before the officer decides: still pending. */
+  still = retrieve_as (e2e, id, approval_ccache (e2e), 1);
+  g_assert_cmpstr (member (still, "outcome"), ==, "pending");
+
+  ca_id = officer_id_for (e2e, pending);
+  officer ("approve", ca_id);
+  done = retrieve_as (e2e, id, approval_ccache (e2e), 0);
+  assert_installed (e2e, done);
+}
+
+/* The officer denies: exit 2, the CA's code, the abandoned key deleted. */
+static void
+test_denied (E2e           *e2e,
+             gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  JsonObject *denial;
+  JsonObject *deleted;
+  gint64 id;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  if (g_str_equal (e2e->protocol, "scep"))
+    {
+      /* micromdm never pends; it refuses a wrong challenge (failInfo badRequest). */
+      type = write_type (e2e, "scep", NULL, "not-the-challenge\n");
+      result = enroll (e2e, type, 2);
+      denial = json_object_get_object_member (json_node_get_object (result), "denial");
+      g_assert_cmpint (json_object_get_int_member (denial, "code"), ==, 2);
+    }
+  else
+    {
+      g_autoptr(JsonNode) pending = NULL;
+      g_autofree char *ca_id = NULL;
+
+      type = write_type (e2e, "CradleDeviceApproval", NULL, NULL);
+      pending = enroll_as (e2e, type, approval_ccache (e2e), 1);
+      ca_id = officer_id_for (e2e, pending);
+      officer ("deny", ca_id);
+      result = retrieve_as (e2e, int_member (pending, "request"), approval_ccache (e2e), 2);
+      denial = json_object_get_object_member (json_node_get_object (result), "denial");
+      /* certsrv and WSTEP: CERTSRV_E_ADMIN_DENIED_REQUEST; EST: HTTP 403. */
+      g_assert_cmpint (json_object_get_int_member (denial, "code"), ==,
+                       g_str_equal (e2e->protocol, "est") ? 403 : 0x80094014);
+    }
+  g_assert_cmpstr (member (result, "outcome"), ==, "denied");
+  g_assert_cmpstr (error_code (result), ==, "ca-denied");
+  id = int_member (result, "request");
+  stored = stored_request (e2e, id);
+  g_assert_cmpstr (member (stored, "status"), ==, "denied");
+  runs = journal (e2e, id);
+  deleted = newest_step (runs, "delete-key");
+  g_assert_nonnull (deleted);
+  g_assert_cmpstr (json_object_get_string_member (deleted, "outcome"), ==, "ok");
+  /* Nothing of it reached the device's stores. */
+  {
+    const char *args[] = { "certs", "--json", NULL };
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) certs = NULL;
+
+    g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+    certs = parse_json (out);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (certs)), ==, 0);
+  }
+}
+
+/* The device's user says no when asked to sign: exit 5, nothing sent, the key deleted. */
+static void
+test_declined (E2e           *e2e,
+               gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  JsonObject *sign;
+  JsonObject *deleted;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", "--confirm-sign=decline", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  result = enroll (e2e, type, 5);
+  g_assert_cmpstr (member (result, "outcome"), ==, "declined");
+  g_assert_cmpstr (error_code (result), ==, "user-declined");
+  g_assert_cmpint (int_member (result, "request"), ==, 0);
+  runs = journal (e2e, 0);
+  sign = newest_step (runs, "sign");
+  g_assert_cmpstr (json_object_get_string_member (sign, "outcome"), ==, "declined");
+  deleted = newest_step (runs, "delete-key");
+  g_assert_nonnull (deleted);
+  g_assert_cmpstr (json_object_get_string_member (deleted, "outcome"), ==, "ok");
+  {
+    const char *args[] = { "pending", "--all", "--json", NULL };
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) requests = NULL;
+
+    g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+    requests = parse_json (out);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (requests)), ==, 0);
+  }
+}
+
+/* Unplugged while its user is asked to sign; cradled again, the next
+ * enrollment signs with the key the device already made. */
+static void
+test_unplugged_signing (E2e           *e2e,
+                        gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) gone = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  JsonObject *generate;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", "--confirm-sign=never", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  process = spawn_enroll (e2e, type, NULL);
+  g_assert_true (wait_for_step (e2e, "sign"));
+  kill_agent (e2e);
+  g_assert_cmpint (finish_cradlectl (process, &out, NULL), ==, 6);
+  gone = parse_json (out);
+  g_assert_cmpstr (error_code (gone), ==, "device-gone");
+
+  start_agent (e2e, "--confirm=approve", NULL);
+  result = enroll (e2e, type, 0);
+  assert_installed (e2e, result);
+  runs = journal (e2e, 0);
+  generate = newest_step (runs, "generate-key");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (generate, "text"), "Continuing with the"));
+}
+
+/* Unplugged while its user is asked to trust the root: the issued
+ * certificate is kept, and `retrieve` installs it once it is back. */
+static void
+test_unplugged_installing (E2e           *e2e,
+                           gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) gone = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  gint64 id;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", "--confirm-root=never", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  process = spawn_enroll (e2e, type, NULL);
+  g_assert_true (wait_for_step (e2e, "install"));
+  kill_agent (e2e);
+  g_assert_cmpint (finish_cradlectl (process, &out, NULL), ==, 6);
+  gone = parse_json (out);
+  g_assert_cmpstr (member (gone, "outcome"), ==, "interrupted");
+  id = int_member (gone, "request");
+  stored = stored_request (e2e, id);
+  g_assert_cmpstr (member (stored, "status"), ==, "issued");
+  g_assert_cmpint (int_member (stored, "attempts"), >=, 1);
+
+  start_agent (e2e, "--confirm=approve", NULL);
+  result = retrieve (e2e, id, 0);
+  assert_installed (e2e, result);
+}
+
+static guint
+ca_port (E2e *e2e)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *name = g_str_equal (e2e->protocol, "scep") ? "CRADLE_LAB_SCEP_URL" : "CRADLE_LAB_CERTSRV_URL";
+
+  uri = g_uri_parse (env (e2e, name), G_URI_FLAGS_ENCODED, NULL);
+  g_assert_nonnull (uri);
+  return g_uri_get_port (uri) > 0 ? (guint) g_uri_get_port (uri) : 443;
+}
+
+static const char *
+ca_url_name (E2e *e2e)
+{
+  if (g_str_equal (e2e->protocol, "certsrv"))
+    return "CRADLE_LAB_CERTSRV_URL";
+  if (g_str_equal (e2e->protocol, "wstep"))
+    return "CRADLE_LAB_CES_KERBEROS_URL";
+  if (g_str_equal (e2e->protocol, "est"))
+    return "CRADLE_LAB_EST_URL";
+  return "CRADLE_LAB_SCEP_URL";
+}
+
+/* The CA does not answer when the request goes out: it stays submitting
+ * with the error and the attempt recorded; once the CA is back, retrieving
+ * sends it again and it is installed. */
+static void
+test_ca_stopped (E2e           *e2e,
+                 gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) interrupted = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(JsonNode) again = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  guint port;
+  gint64 id;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  /* A port of our own, closed: the CA is down. */
+  start_forwarder (e2e, ca_port (e2e));
+  port = e2e->forward_port;
+  stop_forwarder (e2e);
+  url = through_forwarder (e2e, env (e2e, ca_url_name (e2e)));
+  type = write_type (e2e, issued_template (e2e), url, NULL);
+
+  interrupted = enroll (e2e, type, 3);
+  g_assert_cmpstr (member (interrupted, "outcome"), ==, "interrupted");
+  g_assert_cmpstr (error_code (interrupted), ==, "unreachable");
+  id = int_member (interrupted, "request");
+  g_assert_cmpint (id, >, 0);
+  stored = stored_request (e2e, id);
+  g_assert_cmpstr (member (stored, "status"), ==, "submitting");
+  g_assert_cmpint (int_member (stored, "attempts"), ==, 1);
+  g_assert_nonnull (member (stored, "last_error"));
+
+  /* Still down: retried, still kept. */
+  again = retrieve (e2e, id, 3);
+  g_assert_cmpstr (member (again, "outcome"), ==, "interrupted");
+  g_clear_pointer (&stored, json_node_unref);
+  stored = stored_request (e2e, id);
+  g_assert_cmpint (int_member (stored, "attempts"), ==, 2);
+
+  /* Back up on the same port. */
+  e2e->forward_port = port;
+  start_forwarder (e2e, ca_port (e2e));
+  g_assert_cmpuint (e2e->forward_port, ==, port);
+  result = retrieve (e2e, id, 0);
+  assert_installed (e2e, result);
+}
+
+/* The device's user refuses the new root: declined (exit 5), the issued
+ * certificate kept; accepted on the next try. */
+static void
+test_root_declined (E2e           *e2e,
+                    gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) declined = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  gint64 id;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", "--confirm-root=decline", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  declined = enroll (e2e, type, 5);
+  g_assert_cmpstr (member (declined, "outcome"), ==, "declined");
+  id = int_member (declined, "request");
+  stored = stored_request (e2e, id);
+  g_assert_cmpstr (member (stored, "status"), ==, "issued");
+
+  stop_process (&e2e->agent, SIGTERM);
+  start_agent (e2e, "--confirm=approve", NULL);
+  result = retrieve (e2e, id, 0);
+  assert_installed (e2e, result);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (connectors); i++)
+    {
+      const Connector *connector = &connectors[i];
+      gboolean scep = g_str_equal (connector->protocol, "scep");
+#define ADD(name, function)                                                                   \
+      G_STMT_START {                                                                          \
+        g_autofree char *path = g_strdup_printf ("/enroll-e2e/%s/" name, connector->protocol); \
+        g_test_add (path, E2e, connector, e2e_set_up, function, e2e_tear_down);               \
+      } G_STMT_END
+
+      ADD ("issued", test_issued);
+      /* micromdm's SCEP server never answers PENDING. */
+      if (!scep)
+        ADD ("pending-then-approved", test_pending_then_approved);
+      ADD ("denied", test_denied);
+      ADD ("declined", test_declined);
+      ADD ("unplugged-while-signing", test_unplugged_signing);
+      ADD ("unplugged-while-installing", test_unplugged_installing);
+      ADD ("ca-stopped", test_ca_stopped);
+#undef ADD
+    }
+  g_test_add ("/enroll-e2e/wstep/template-chooses-wstep", E2e, &connectors[1], e2e_set_up,
+              test_template_chooses_wstep, e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/root-declined", E2e, &connectors[0], e2e_set_up, test_root_declined,
+              e2e_tear_down);
+
+  status = g_test_run ();
+  cradle_test_lab_cleanup ();
+  return status;
+}
