@@ -1,0 +1,380 @@
+/* test-cert-type.c: administrators' certificate type files, read strictly,
+ * every mistake reported with its file and line; the list, the lookups and
+ * the connector a type makes */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cradle-cert-type-private.h"
+
+typedef struct {
+  char *home;
+  char *user;     /* CRADLE_CONFIG_DIR */
+  char *system;   /* CRADLE_SYSTEM_CONFIG_DIR */
+} Folders;
+
+static void
+write_file (const char *folder,
+            const char *name,
+            const char *content)
+{
+  g_autofree char *path = g_build_filename (folder, name, NULL);
+  g_autofree char *parent = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_file_set_contents (path, content, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+folders_set_up (Folders       *folders,
+                gconstpointer  data)
+{
+  folders->home = g_dir_make_tmp ("cradle-cert-type-XXXXXX", NULL);
+  folders->user = g_build_filename (folders->home, "user", NULL);
+  folders->system = g_build_filename (folders->home, "system", NULL);
+  g_setenv ("CRADLE_CONFIG_DIR", folders->user, TRUE);
+  g_setenv ("CRADLE_SYSTEM_CONFIG_DIR", folders->system, TRUE);
+}
+
+static void
+folders_tear_down (Folders       *folders,
+                   gconstpointer  data)
+{
+  remove_tree (folders->home);
+  g_free (folders->home);
+  g_free (folders->user);
+  g_free (folders->system);
+}
+
+static CradleCertTypeSettings *
+parse (const char  *text,
+       GError     **error)
+{
+  return cradle_cert_type_settings_parse ("/etc/cradle/types.d/t.conf", text, strlen (text), error);
+}
+
+static void
+test_valid (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleCertTypeSettings) settings = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+
+  settings = parse ("# Wi-Fi for the phones\n"
+                    "[Cradle Certificate Type]\n"
+                    "Name=wifi\n"
+                    "DisplayName = Wi-Fi (SCEP)\n"
+                    "DisplayName[de]=WLAN\n"
+                    "Protocol=scep\n"
+                    "URL=http://scep.example.com/scep\n"
+                    "KeyType=rsa3072\n"
+                    "Subject=CN=Phone,O=Example\n"
+                    "ChallengeFile=/etc/cradle/wifi.secret\n"
+                    "Timeout=12\n",
+                    &error);
+  g_assert_no_error (error);
+  type = cradle_cert_type_new_custom (settings, NULL);
+  g_assert_cmpint (cradle_cert_type_get_kind (type), ==, CRADLE_CERT_TYPE_CUSTOM);
+  g_assert_cmpstr (cradle_cert_type_get_name (type), ==, "wifi");
+  g_assert_cmpstr (cradle_cert_type_get_display_name (type), ==, "Wi-Fi (SCEP)");
+  g_assert_cmpint (cradle_cert_type_get_protocol (type), ==, CRADLE_CA_PROTOCOL_SCEP);
+  g_assert_cmpstr (cradle_cert_type_get_url (type), ==, "http://scep.example.com/scep");
+  g_assert_cmpstr (cradle_cert_type_get_key_type (type), ==, "rsa3072");
+  g_assert_cmpstr (cradle_cert_type_get_subject (type), ==, "CN=Phone,O=Example");
+  /* SCEP signs in with its challenge, not the desktop's credentials. */
+  g_assert_cmpint (cradle_cert_type_get_auth (type), ==, CRADLE_CREDENTIALS_NONE);
+  g_assert_cmpstr (cradle_cert_type_get_challenge_file (type), ==, "/etc/cradle/wifi.secret");
+  g_assert_cmpuint (cradle_cert_type_get_timeout (type), ==, 12);
+  g_assert_false (cradle_cert_type_get_allow_plain_http (type));
+  /* The challenge file does not exist: shown as not enrollable, with why. */
+  g_assert_false (cradle_cert_type_is_enrollable (type));
+  g_assert_nonnull (strstr (cradle_cert_type_get_reason (type), "/etc/cradle/wifi.secret"));
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleCertTypeSettings) settings = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+  g_autofree char *endpoint = NULL;
+
+  settings = parse ("[Cradle Certificate Type]\nName=est\nProtocol=est\n"
+                    "URL=https://ca.example.com/.well-known/est\nLabel=devices\n", &error);
+  g_assert_no_error (error);
+  type = cradle_cert_type_new_custom (settings, NULL);
+  g_assert_cmpstr (cradle_cert_type_get_display_name (type), ==, "est");
+  g_assert_cmpstr (cradle_cert_type_get_key_type (type), ==, "rsa2048");
+  g_assert_cmpint (cradle_cert_type_get_auth (type), ==, CRADLE_CREDENTIALS_KERBEROS);
+  g_assert_true (cradle_cert_type_is_enrollable (type));
+  endpoint = cradle_cert_type_dup_endpoint (type);
+  g_assert_cmpstr (endpoint, ==, "https://ca.example.com/.well-known/est/devices");
+}
+
+typedef struct {
+  const char *text;
+  const char *expected;   /* a part of the message, with the line */
+} Malformed;
+
+static const Malformed malformed[] = {
+  { "[Cradle Certificate Type]\nName=x\nProtocl=scep\n", "t.conf:3: unknown key 'Protocl'" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=smtp\n", "t.conf:3: Protocol 'smtp' is not one of" },
+  { "[Cradle Certificate Type]\nProtocol=est\nURL=https://h/est\n", "t.conf: Name is missing" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\n", "URL is missing" },
+  { "[Cradle Certificate Type]\nName=x\nName=y\n", "t.conf:3: Name is set twice" },
+  { "[Cradle Certificate Type]\nName=x\njust words\n", "t.conf:3: 'just words' is not Key=value" },
+  { "Name=x\n", "t.conf:1: 'Name=x' comes before the [Cradle Certificate Type] group" },
+  { "[Other]\nName=x\n", "t.conf:1: unknown group [Other]" },
+  { "[Cradle Certificate Type\nName=x\n", "t.conf:1: '[Cradle Certificate Type' is not a group header" },
+  { "# nothing\n", "no [Cradle Certificate Type] group" },
+  { "[Cradle Certificate Type]\nName=a b\n", "t.conf:2: Name 'a b' may hold only" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=ftp://h/est\n", "t.conf:4: URL 'ftp://h/est' is not" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://u:secret@h/est\n",
+    "t.conf:4: URL must not carry a user name or password" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=http://h/est\n",
+    "http://h/est is plain http://; use https://, or write AllowPlainHttp=true" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=http://h/est\nAllowPlainHttp=true\nAuth=password\n",
+    "would send the password in clear" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nAllowPlainHttp=yes\n",
+    "t.conf:5: AllowPlainHttp must be true or false" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\nKeyType=p256\n",
+    "KeyType p256 cannot be used with SCEP" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nKeyType=rsa1024\n",
+    "t.conf:5: KeyType 'rsa1024' is not one of" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=certsrv\nURL=https://h/certsrv\n",
+    "Template is missing: an AD CS CA (certsrv) issues only for a template" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=certsrv\nURL=https://h/certsrv\nTemplate=T\nLabel=l\n",
+    "Label is for Protocol=est only" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nChallengeFile=/s\n",
+    "ChallengeFile is for Protocol=scep only" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\nChallengeFile=secret.txt\n",
+    "t.conf:5: ChallengeFile 'secret.txt' must be an absolute path" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nTimeout=0\n",
+    "t.conf:5: Timeout '0' is not a number of seconds from 1 to 600" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nTimeout=12abc\n",
+    "t.conf:5: Timeout '12abc'" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nAuth=ntlm\n",
+    "t.conf:5: Auth 'ntlm' is not one of kerberos, password, none" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\nAuth=password\n",
+    "Auth=password cannot be used with SCEP" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nLabel=a/b\n",
+    "t.conf:5: Label 'a/b' must be one path segment" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nPolicyURL=https://h/cep\nURL=https://h/est\n",
+    "PolicyURL is for Protocol=wstep only" },
+  { "[Cradle Certificate Type]\n[Cradle Certificate Type]\n", "t.conf:2: the group [Cradle Certificate Type] appears twice" },
+  { "[Cradle Certificate Type]\nName=\xff\n", "the file is not UTF-8 text" },
+};
+
+static void
+test_malformed (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (malformed); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CradleCertTypeSettings) settings = parse (malformed[i].text, &error);
+
+      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, error != NULL ? error->message : "(accepted)");
+      g_assert_null (settings);
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+      g_assert_nonnull (strstr (error->message, malformed[i].expected));
+      g_assert_true (g_str_has_prefix (error->message, "/etc/cradle/types.d/t.conf"));
+    }
+}
+
+/* A file with a NUL byte, and one too large, fail without being parsed. */
+static void
+test_binary_and_large (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleCertTypeSettings) settings = NULL;
+  g_autofree char *large = g_strnfill (CRADLE_CERT_TYPE_MAX_FILE_SIZE + 1, '#');
+  const char binary[] = "[Cradle Certificate Type]\nName=x\0\n";
+
+  settings = cradle_cert_type_settings_parse ("b.conf", binary, sizeof binary - 1, &error);
+  g_assert_null (settings);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  settings = cradle_cert_type_settings_parse ("l.conf", large, strlen (large), &error);
+  g_assert_null (settings);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "larger than"));
+}
+
+/* The administrator's types and the user's, the user's winning by name;
+ * a broken file is a problem with its file and line, the others still load. */
+static void
+test_list (Folders       *folders,
+           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) types = NULL;
+  g_auto(GStrv) problems = NULL;
+  CradleCertType *type;
+
+  write_file (folders->system, "types.d/b-wifi.conf",
+              "[Cradle Certificate Type]\nName=wifi\nProtocol=scep\nURL=http://admin/scep\n");
+  write_file (folders->system, "types.d/a-vpn.conf",
+              "[Cradle Certificate Type]\nName=vpn\nProtocol=est\nURL=https://est/.well-known/est\n");
+  write_file (folders->user, "types.d/wifi.conf",
+              "[Cradle Certificate Type]\nName=WiFi\nProtocol=scep\nURL=http://mine/scep\n");
+  write_file (folders->user, "types.d/broken.conf",
+              "[Cradle Certificate Type]\nName=broken\nProtocol=gopher\n");
+  write_file (folders->user, "types.d/ignored.txt", "not a type");
+
+  types = cradle_cert_type_list (NULL, CRADLE_CREDENTIALS_KERBEROS, &problems);
+  g_assert_cmpuint (types->len, ==, 2);
+  g_assert_cmpstr (cradle_cert_type_get_name (g_ptr_array_index (types, 0)), ==, "vpn");
+  type = cradle_cert_type_find (types, "wifi");
+  g_assert_nonnull (type);
+  g_assert_cmpstr (cradle_cert_type_get_url (type), ==, "http://mine/scep");
+  g_assert_cmpuint (g_strv_length (problems), ==, 1);
+  g_assert_nonnull (strstr (problems[0], "broken.conf:3: Protocol 'gopher'"));
+  g_assert_null (cradle_cert_type_find (types, "broken"));
+
+  /* How a stored request finds the type it was made with. */
+  g_assert_true (cradle_cert_type_find_for_endpoint (types, "scep", "http://mine/scep", NULL) == type);
+  g_assert_true (cradle_cert_type_find_for_endpoint (types, "est", "https://est/.well-known/est", NULL) ==
+                 cradle_cert_type_find (types, "vpn"));
+  g_assert_null (cradle_cert_type_find_for_endpoint (types, "est", "http://mine/scep", NULL));
+  g_assert_null (cradle_cert_type_find_for_endpoint (types, "smtp", "http://mine/scep", NULL));
+}
+
+static void
+test_default_anchors (Folders       *folders,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) types = NULL;
+  CradleCertType *type;
+
+  write_file (folders->system, "cradle.conf", "[Enrollment]\nTrustAnchors=/etc/cradle/corp-root.pem\n");
+  write_file (folders->system, "types.d/a.conf",
+              "[Cradle Certificate Type]\nName=a\nProtocol=est\nURL=https://h/est\n");
+  write_file (folders->system, "types.d/b.conf",
+              "[Cradle Certificate Type]\nName=b\nProtocol=est\nURL=https://h/est\nTrustAnchors=/etc/b.pem\n");
+  types = cradle_cert_type_list (NULL, CRADLE_CREDENTIALS_KERBEROS, NULL);
+  type = cradle_cert_type_find (types, "a");
+  g_assert_cmpstr (cradle_cert_type_get_trust_anchors (type), ==, "/etc/cradle/corp-root.pem");
+  type = cradle_cert_type_find (types, "b");
+  g_assert_cmpstr (cradle_cert_type_get_trust_anchors (type), ==, "/etc/b.pem");
+
+  /* The user's cradle.conf wins. */
+  write_file (folders->user, "cradle.conf", "[Enrollment]\nTrustAnchors=/home/me/root.pem\n");
+  g_clear_pointer (&types, g_ptr_array_unref);
+  types = cradle_cert_type_list (NULL, CRADLE_CREDENTIALS_KERBEROS, NULL);
+  g_assert_cmpstr (cradle_cert_type_get_trust_anchors (cradle_cert_type_find (types, "a")), ==,
+                   "/home/me/root.pem");
+}
+
+static void
+test_connector (Folders       *folders,
+                gconstpointer  data)
+{
+  struct {
+    const char      *text;
+    CradleCaProtocol protocol;
+    const char      *url;
+  } cases[] = {
+    { "Protocol=certsrv\nURL=https://ca/certsrv\nTemplate=T\n", CRADLE_CA_PROTOCOL_CERTSRV, "https://ca/certsrv" },
+    { "Protocol=wstep\nURL=https://ca/CES\nTemplate=T\n", CRADLE_CA_PROTOCOL_WSTEP, "https://ca/CES" },
+    { "Protocol=scep\nURL=http://ca/scep\n", CRADLE_CA_PROTOCOL_SCEP, "http://ca/scep" },
+    { "Protocol=est\nURL=https://ca/.well-known/est\nLabel=dev\n", CRADLE_CA_PROTOCOL_EST,
+      "https://ca/.well-known/est/dev" },
+  };
+  g_autoptr(CradleCredentials) kerberos = cradle_credentials_new_kerberos (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = g_strdup_printf ("[Cradle Certificate Type]\nName=t%" G_GSIZE_FORMAT "\n%s", i,
+                                               cases[i].text);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CradleCertTypeSettings) settings = parse (text, &error);
+      g_autoptr(CradleCertType) type = NULL;
+      g_autoptr(CradleCaConnector) connector = NULL;
+      g_autofree char *endpoint = NULL;
+
+      g_assert_no_error (error);
+      type = cradle_cert_type_new_custom (settings, NULL);
+      connector = cradle_cert_type_create_connector (type, kerberos, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (cradle_ca_connector_get_protocol (connector), ==, cases[i].protocol);
+      g_assert_cmpstr (cradle_ca_connector_get_url (connector), ==, cases[i].url);
+      /* What the pending store records is what finds the type again. */
+      endpoint = cradle_cert_type_dup_endpoint (type);
+      g_assert_cmpstr (endpoint, ==, cases[i].url);
+    }
+
+  /* A type that signs in with a password needs one. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(CradleCertTypeSettings) settings =
+      parse ("[Cradle Certificate Type]\nName=p\nProtocol=est\nURL=https://ca/est\nAuth=password\n", &error);
+    g_autoptr(CradleCertType) type = cradle_cert_type_new_custom (settings, NULL);
+    g_autoptr(CradleCaConnector) connector = cradle_cert_type_create_connector (type, kerberos, &error);
+    g_autoptr(CradleCredentials) password = cradle_credentials_new_password ("alice", "secret");
+
+    g_assert_null (connector);
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED);
+    g_assert_null (strstr (error->message, "secret"));
+    g_clear_error (&error);
+    connector = cradle_cert_type_create_connector (type, password, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (connector);
+  }
+}
+
+static void
+test_credentials (void)
+{
+  g_autoptr(CradleCredentials) kerberos = cradle_credentials_new_kerberos ("FILE:/tmp/cc");
+  g_autoptr(CradleCredentials) password = cradle_credentials_new_password ("alice", "s3cret");
+  g_autoptr(CradleCredentials) none = cradle_credentials_new_none ();
+  CradleCredentialsKind kind;
+
+  g_assert_cmpint (cradle_credentials_get_kind (kerberos), ==, CRADLE_CREDENTIALS_KERBEROS);
+  g_assert_cmpstr (cradle_credentials_get_ccache_name (kerberos), ==, "FILE:/tmp/cc");
+  g_assert_cmpint (cradle_credentials_get_kind (password), ==, CRADLE_CREDENTIALS_PASSWORD);
+  g_assert_cmpstr (cradle_credentials_get_user (password), ==, "alice");
+  g_assert_cmpint (cradle_credentials_get_kind (none), ==, CRADLE_CREDENTIALS_NONE);
+  g_assert_true (cradle_credentials_kind_from_string ("Password", &kind));
+  g_assert_cmpint (kind, ==, CRADLE_CREDENTIALS_PASSWORD);
+  g_assert_false (cradle_credentials_kind_from_string ("ntlm", &kind));
+  g_assert_cmpstr (cradle_credentials_kind_to_string (CRADLE_CREDENTIALS_NONE), ==, "none");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/cert-type/file/valid", test_valid);
+  g_test_add_func ("/cert-type/file/defaults", test_defaults);
+  g_test_add_func ("/cert-type/file/malformed", test_malformed);
+  g_test_add_func ("/cert-type/file/binary-and-large", test_binary_and_large);
+  g_test_add ("/cert-type/list", Folders, NULL, folders_set_up, test_list, folders_tear_down);
+  g_test_add ("/cert-type/default-trust-anchors", Folders, NULL, folders_set_up, test_default_anchors,
+              folders_tear_down);
+  g_test_add ("/cert-type/connector", Folders, NULL, folders_set_up, test_connector, folders_tear_down);
+  g_test_add_func ("/cert-type/credentials", test_credentials);
+  return g_test_run ();
+}
