@@ -45,6 +45,10 @@ struct _CradleEnrollment
   guint                   attempts;      /* the stored request's, before this run */
 };
 
+/* For tests: the run uses @connector instead of the one its type makes. */
+void     cradle_enrollment_set_connector (CradleEnrollment    *self,
+                                          CradleCaConnector   *connector);
+
 /* cradle-enrollment.c: steps and signals, from the worker thread */
 void     cradle_enrollment_begin_step   (CradleEnrollment     *self,
                                          CradleEnrollmentStep  step,

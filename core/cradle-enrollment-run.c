@@ -79,6 +79,15 @@ outcome_before_recording (const GError *error)
   return CRADLE_ENROLLMENT_OUTCOME_FAILED;
 }
 
+/* Nothing recorded yet: cancelled, declined or failed, as the error says.
+ * (One argument: C does not say whether the outcome or the steal comes first.) */
+static void
+fail_before_recording (CradleEnrollment *self,
+                       GError           *error)
+{
+  fail_step (self, outcome_before_recording (error), error);
+}
+
 static const char *
 type_name (CradleEnrollment *self)
 {
@@ -178,6 +187,17 @@ keep_for_later (CradleEnrollment        *self,
   finish (self, outcome, error);
 }
 
+/* The outcome follows from the error: cancelled, or kept for later. */
+static void
+keep_after_failure (CradleEnrollment *self,
+                    guint             delay,
+                    GError           *error)
+{
+  keep_for_later (self, is_cancelled (error) ? CRADLE_ENROLLMENT_OUTCOME_CANCELLED
+                                             : CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED,
+                  delay, error);
+}
+
 static void
 give_up (CradleEnrollment *self,
          GError           *error)
@@ -270,9 +290,7 @@ chain_and_install (CradleEnrollment *self,
       if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA))
         give_up (self, g_steal_pointer (&error));
       else
-        keep_for_later (self, is_cancelled (error) ? CRADLE_ENROLLMENT_OUTCOME_CANCELLED
-                                                   : CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED,
-                        cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
+        keep_after_failure (self, cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
       return;
     }
   g_ptr_array_extend (self->chain, chain, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
@@ -297,9 +315,7 @@ chain_and_install (CradleEnrollment *self,
         keep_for_later (self, CRADLE_ENROLLMENT_OUTCOME_DECLINED, DECLINED_RETRY_SECONDS,
                         g_steal_pointer (&error));
       else
-        keep_for_later (self, is_cancelled (error) ? CRADLE_ENROLLMENT_OUTCOME_CANCELLED
-                                                   : CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED,
-                        cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
+        keep_after_failure (self, cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
       return;
     }
   cradle_enrollment_stop_waiting (self);
@@ -422,9 +438,7 @@ ask_ca (CradleEnrollment *self,
     }
   if (answer == NULL)
     {
-      keep_for_later (self, is_cancelled (error) ? CRADLE_ENROLLMENT_OUTCOME_CANCELLED
-                                                 : CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED,
-                      cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
+      keep_after_failure (self, cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
       return;
     }
   handle_answer (self, answer, cancellable);
@@ -558,7 +572,7 @@ run_new (CradleEnrollment *self,
   begin_run (self, "enroll", protocol);
   if (!step_device (self, cancellable, &error))
     {
-      fail_step (self, outcome_before_recording (error), g_steal_pointer (&error));
+      fail_before_recording (self, g_steal_pointer (&error));
       return;
     }
   serial = cradle_device_get_serial (self->device);
@@ -572,7 +586,7 @@ run_new (CradleEnrollment *self,
       return;
     }
   plan = cradle_request_plan_new (type, self->device, self->subject, &error);
-  if (plan != NULL)
+  if (plan != NULL && self->connector == NULL)
     self->connector = cradle_cert_type_create_connector (type, self->credentials, &error);
   if (plan == NULL || self->connector == NULL)
     {
@@ -588,7 +602,7 @@ run_new (CradleEnrollment *self,
       self->key_id = make_or_reuse_key (self, plan, &public_key, &reused, cancellable, &error);
       if (self->key_id == NULL)
         {
-          fail_step (self, outcome_before_recording (error), g_steal_pointer (&error));
+          fail_before_recording (self, g_steal_pointer (&error));
           return;
         }
 
@@ -702,9 +716,7 @@ run_resume (CradleEnrollment *self,
   if (!step_device (self, cancellable, &error))
     {
       /* The request stays as it is; it resumes when the device is back. */
-      keep_for_later (self, is_cancelled (error) ? CRADLE_ENROLLMENT_OUTCOME_CANCELLED
-                                                 : CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED,
-                      cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
+      keep_after_failure (self, cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
       return;
     }
   step_session (self);
@@ -722,8 +734,9 @@ run_resume (CradleEnrollment *self,
                               self->request_id, cradle_pending_status_to_string (status)));
       return;
     }
-  self->connector = self->type != NULL ? cradle_cert_type_create_connector (self->type, self->credentials, &error)
-                                       : stored_connector (self, &error);
+  if (self->connector == NULL)
+    self->connector = self->type != NULL ? cradle_cert_type_create_connector (self->type, self->credentials, &error)
+                                         : stored_connector (self, &error);
   if (self->connector == NULL)
     {
       keep_for_later (self, CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED,

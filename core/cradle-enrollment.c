@@ -197,6 +197,16 @@ cradle_enrollment_set_subject (CradleEnrollment *self,
   self->subject = g_strdup (subject);
 }
 
+void
+cradle_enrollment_set_connector (CradleEnrollment  *self,
+                                 CradleCaConnector *connector)
+{
+  g_return_if_fail (CRADLE_IS_ENROLLMENT (self));
+  g_return_if_fail (!self->started);
+
+  g_set_object (&self->connector, connector);
+}
+
 /* ---- signals from the worker --------------------------------------------- */
 
 typedef struct {
