@@ -428,6 +428,7 @@ test_pending_then_issued (DeviceFixture *fixture,
   g_autoptr(CradleCaAnswer) issued = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  g_autofree char *hex = NULL;
   g_autofree char *expected_id = NULL;
   const char *request_id;
 
@@ -437,7 +438,8 @@ test_pending_then_issued (DeviceFixture *fixture,
   g_assert_cmpint (cradle_ca_answer_get_status (pending), ==, CRADLE_CA_STATUS_PENDING);
   g_assert_cmpint (cradle_ca_answer_get_protocol (pending), ==, CRADLE_CA_PROTOCOL_SCEP);
   request_id = cradle_ca_answer_get_request_id (pending);
-  expected_id = g_ascii_strup (g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, spki), -1);
+  hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, spki);
+  expected_id = g_ascii_strup (hex, -1);
   g_assert_cmpstr (request_id, ==, expected_id);
   g_assert_null (cradle_ca_answer_get_leaf (pending));
 

@@ -37,6 +37,15 @@ case $name in
              "$src/core/cradle-enrollment-server.c" "$src/core/cradle-endpoint-choice.c"
              "$src/core/cradle-certificate.c")
     extra_libs="libxml-2.0 libcrypto" ;;
+  scep-check)
+    sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-der.c"
+             "$src/bridge/agent/cradle-agent-keystore-crypto.c")
+    extra_includes="-I$src/bridge/agent"
+    extra_libs=libcrypto ;;
+  scep-answer)
+    sources=("$src/core/cradle-scep-ca.c" "$src/core/cradle-scep-reply.c" "$src/core/cradle-ca-answer.c"
+             "$src/core/cradle-ca-request.c" "$src/core/cradle-certificate.c")
+    extra_libs=libcrypto ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
     exit 1 ;;
@@ -45,7 +54,7 @@ esac
 # shellcheck disable=SC2046
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DG_LOG_DOMAIN='"cradle-fuzz"' -DCRADLE_COMPILATION \
-    -I"$build" -I"$src/include" -I"$src/bridge" -I"$src/core" -I"$src/tests/fuzz" \
+    -I"$build" -I"$src/include" -I"$src/bridge" -I"$src/core" -I"$src/tests/fuzz" ${extra_includes:-} \
     $(pkg-config --cflags glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
     "$src/tests/fuzz/fuzz-$name.c" "${sources[@]}" "$src/core/cradle-error.c" \
     $(pkg-config --libs glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
