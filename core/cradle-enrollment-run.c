@@ -16,11 +16,14 @@
  */
 #include "config.h"
 
+#include <openssl/err.h>
+
 #include "cradle-cert-type-private.h"
 #include "cradle-csr-private.h"
 #include "cradle-enrollment-private.h"
 #include "cradle-http-private.h"
 #include "cradle-journal-private.h"
+#include "cradle-openssl-private.h"
 
 #define DECLINED_RETRY_SECONDS 3600
 
@@ -565,8 +568,10 @@ run_new (CradleEnrollment *self,
   g_autoptr(CradleRequestPlan) plan = NULL;
   g_autoptr(GBytes) public_key = NULL;
   g_autoptr(CradleCaRequest) request = NULL;
+  g_autoptr(GBytes) kept_csr = NULL;
   CradleCertType *type = self->type;
   const char *protocol = cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type));
+  gboolean had_challenge = FALSE;
   const char *serial;
 
   begin_run (self, "enroll", protocol);
@@ -635,10 +640,13 @@ run_new (CradleEnrollment *self,
       }
     }
 
-  self->request_id = cradle_pending_store_add (self->store, protocol,
-                                               cradle_ca_connector_get_url (self->connector),
-                                               cradle_cert_type_get_template_name (type), serial, self->key_id,
-                                               self->csr, &error);
+  /* A SCEP challenge is in the request the CA gets, never in the store. */
+  kept_csr = cradle_csr_dup_without_challenge (self->csr, &had_challenge, &error);
+  if (kept_csr != NULL)
+    self->request_id = cradle_pending_store_add (self->store, protocol,
+                                                 cradle_ca_connector_get_url (self->connector),
+                                                 cradle_cert_type_get_template_name (type), serial, self->key_id,
+                                                 kept_csr, &error);
   if (self->request_id == 0)
     {
       cradle_enrollment_end_step (self, "failed", error);
@@ -699,6 +707,59 @@ stored_connector (CradleEnrollment  *self,
   return g_steal_pointer (&connector);
 }
 
+/* Whether the stored request's signature still verifies (it does not once
+ * its challenge was taken out for the store). */
+static gboolean
+csr_verifies (GBytes *csr)
+{
+  const unsigned char *p = g_bytes_get_data (csr, NULL);
+  g_autoptr(X509_REQ) request = d2i_X509_REQ (NULL, &p, (long) g_bytes_get_size (csr));
+  gboolean ok = request != NULL && X509_REQ_verify (request, X509_REQ_get0_pubkey (request)) == 1;
+
+  ERR_clear_error ();
+  return ok;
+}
+
+/* The device signs the request again for the same key: the challenge is
+ * read from the type's file once more. */
+static gboolean
+sign_again (CradleEnrollment *self,
+            GCancellable     *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleRequestPlan) plan = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  GBytes *csr;
+
+  cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_SIGN,
+                                "The device signs the request again (its challenge is not kept on disk)");
+  if (self->type == NULL)
+    {
+      g_set_error (&error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "Request %" G_GINT64_FORMAT " must be signed again with its certificate type's challenge, "
+                   "and no configured type sends requests to %s any more. Ask your administrator.",
+                   self->request_id, cradle_pending_request_get_endpoint (self->resume));
+      keep_after_failure (self, cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
+      return FALSE;
+    }
+  plan = cradle_request_plan_new (self->type, self->device, NULL, &error);
+  if (plan != NULL)
+    public_key = cradle_csr_dup_public_key_info (self->csr, &error);
+  csr = public_key != NULL ? sign_on_device (self, plan, public_key, cancellable, &error) : NULL;
+  if (csr == NULL)
+    {
+      if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_USER_DECLINED))
+        keep_for_later (self, CRADLE_ENROLLMENT_OUTCOME_DECLINED, DECLINED_RETRY_SECONDS, g_steal_pointer (&error));
+      else
+        keep_after_failure (self, cradle_enrollment_backoff_seconds (self->attempts, 0), g_steal_pointer (&error));
+      return FALSE;
+    }
+  g_bytes_unref (self->csr);
+  self->csr = csr;
+  cradle_enrollment_end_step (self, "ok", NULL);
+  return TRUE;
+}
+
 static void
 run_resume (CradleEnrollment *self,
             GCancellable     *cancellable)
@@ -745,14 +806,18 @@ run_resume (CradleEnrollment *self,
     }
   cradle_enrollment_end_step (self, "ok", NULL);
 
-  request = ca_request_new (self, cradle_pending_request_get_template_name (stored));
   switch (status)
     {
     case CRADLE_PENDING_STATUS_SUBMITTING:
+      /* Kept without its challenge: signed again, with the type's. */
+      if (!csr_verifies (self->csr) && !sign_again (self, cancellable))
+        return;
       /* It may or may not have reached the CA: sending it again is safe. */
+      request = ca_request_new (self, cradle_pending_request_get_template_name (stored));
       ask_ca (self, request, FALSE, NULL, cancellable);
       break;
     case CRADLE_PENDING_STATUS_PENDING:
+      request = ca_request_new (self, cradle_pending_request_get_template_name (stored));
       ask_ca (self, request, TRUE, cradle_pending_request_get_retrieve_uri (stored), cancellable);
       break;
     case CRADLE_PENDING_STATUS_ISSUED:

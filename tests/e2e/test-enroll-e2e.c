@@ -595,6 +595,35 @@ assert_installed (E2e      *e2e,
   g_assert_cmpuint (found_chain, >=, 1);
 }
 
+/* The SCEP challenge is in no file of the state folder (the pending store
+ * keeps the request without it). */
+static void
+assert_no_challenge_on_disk (E2e *e2e)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *secret;
+  const char *name;
+  guint files = 0;
+
+  if (!g_str_equal (e2e->protocol, "scep"))
+    return;
+  secret = env (e2e, "CRADLE_LAB_SCEP_CHALLENGE");
+  dir = g_dir_open (e2e->state, 0, NULL);
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (e2e->state, name, NULL);
+      g_autofree char *data = NULL;
+      gsize size = 0;
+
+      if (!g_file_get_contents (path, &data, &size, NULL))
+        continue;
+      files++;
+      g_assert_null (memmem (data, size, secret, strlen (secret)));
+    }
+  g_assert_cmpuint (files, >=, 1);
+}
+
 /* ---- the CA officer ---------------------------------------------------- */
 
 static void
@@ -696,6 +725,7 @@ test_issued (E2e           *e2e,
   result = enroll (e2e, type, 0);
   assert_installed (e2e, result);
   g_assert_cmpstr (member (result, "device"), ==, e2e->serial);
+  assert_no_challenge_on_disk (e2e);
 
   /* Every step is in the journal, in order, each ended well. */
   runs = journal (e2e, int_member (result, "request"));
@@ -999,6 +1029,7 @@ test_ca_stopped (E2e           *e2e,
   g_assert_cmpstr (member (stored, "status"), ==, "submitting");
   g_assert_cmpint (int_member (stored, "attempts"), ==, 1);
   g_assert_nonnull (member (stored, "last_error"));
+  assert_no_challenge_on_disk (e2e);
 
   /* Still down: retried, still kept. */
   again = retrieve (e2e, id, 3);
@@ -1013,6 +1044,14 @@ test_ca_stopped (E2e           *e2e,
   g_assert_cmpuint (e2e->forward_port, ==, port);
   result = retrieve (e2e, id, 0);
   assert_installed (e2e, result);
+  assert_no_challenge_on_disk (e2e);
+  /* SCEP's request was kept without its challenge: the device signed it again. */
+  if (g_str_equal (e2e->protocol, "scep"))
+    {
+      g_autoptr(JsonNode) runs = journal (e2e, id);
+
+      g_assert_nonnull (newest_step (runs, "sign"));
+    }
 }
 
 /* The device's user refuses the new root: declined (exit 5), the issued
