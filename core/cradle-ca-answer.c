@@ -266,7 +266,7 @@ cradle_pkcs7_dup_certificates (GBytes  *der,
                    "The CA's certificate bundle (PKCS#7) could not be read%s%s: it is "
                    "truncated or damaged. Retrieve the certificate again; if this "
                    "persists, support should check the CA.",
-                   why[0] != '\0' ? ": " : "", why);
+                   why != NULL ? ": " : "", why != NULL ? why : "");
       return NULL;
     }
   if (PKCS7_type_is_signed (p7) && p7->d.sign != NULL)

@@ -64,7 +64,8 @@ cradle_openssl_take_der (unsigned char *der,
   return g_bytes_new_with_free_func (der, size, openssl_der_free, der);
 }
 
-/* Drains OpenSSL's error queue into one line for a GError. */
+/* Drains OpenSSL's error queue into one line for a GError; %NULL when the
+ * queue held nothing. */
 char *
 cradle_openssl_dup_errors (void)
 {
@@ -80,7 +81,9 @@ cradle_openssl_dup_errors (void)
         g_string_append (text, "; ");
       g_string_append (text, buffer);
     }
-  return g_string_free (g_steal_pointer (&text), text->len == 0);
+  if (text->len == 0)
+    return NULL;
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 /* RFC 2253 order reversed, as people read a DN: "CN=…, O=…". */
