@@ -774,6 +774,51 @@ test_template_chooses_wstep (E2e           *e2e,
   g_assert_cmpstr (member (stored, "endpoint"), ==, env (e2e, "CRADLE_LAB_CES_KERBEROS_URL"));
 }
 
+/* Signed in with a password: the CA's web service for passwords, and the
+ * password in no file Cradle writes. */
+static void
+test_password_sign_in (E2e           *e2e,
+                       gconstpointer  data)
+{
+  g_autofree char *password_file = NULL;
+  g_autofree char *password_line = NULL;
+  g_autofree char *out = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *password;
+  const char *name;
+  const char *args[] = { "enroll", "--template", "CradleDeviceUPN", "--json", "--dc", NULL, "--user", "alice",
+                         "--password-file", NULL, NULL };
+
+  if (skipped (e2e))
+    return;
+  password = env (e2e, "CRADLE_LAB_ALICE_PASSWORD");
+  password_file = g_build_filename (e2e->home, "password", NULL);
+  password_line = g_strconcat (password, "\n", NULL);
+  write_file (password_file, password_line);
+  args[5] = env (e2e, "CRADLE_LAB_LDAP_URI");
+  args[9] = password_file;
+  start_agent (e2e, "--confirm=approve", NULL);
+  g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+  g_assert_null (strstr (out, password));
+  result = parse_json (out);
+  assert_installed (e2e, result);
+  stored = stored_request (e2e, int_member (result, "request"));
+  g_assert_cmpstr (member (stored, "endpoint"), ==, env (e2e, "CRADLE_LAB_CES_PASSWORD_URL"));
+
+  dir = g_dir_open (e2e->state, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (e2e->state, name, NULL);
+      g_autofree char *content = NULL;
+      gsize size = 0;
+
+      if (g_file_get_contents (path, &content, &size, NULL))
+        g_assert_null (memmem (content, size, password, strlen (password)));
+    }
+}
+
 static void
 test_pending_then_approved (E2e           *e2e,
                             gconstpointer  data)
@@ -1113,6 +1158,8 @@ main (int    argc,
     }
   g_test_add ("/enroll-e2e/wstep/template-chooses-wstep", E2e, &connectors[1], e2e_set_up,
               test_template_chooses_wstep, e2e_tear_down);
+  g_test_add ("/enroll-e2e/wstep/password-sign-in", E2e, &connectors[1], e2e_set_up, test_password_sign_in,
+              e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/root-declined", E2e, &connectors[0], e2e_set_up, test_root_declined,
               e2e_tear_down);
 
