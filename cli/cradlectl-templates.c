@@ -118,11 +118,66 @@ add_service (JsonBuilder             *builder,
   json_builder_end_object (builder);
 }
 
-static void
-add_template (JsonBuilder    *builder,
-              CradleCatalog  *catalog,
-              CradleTemplate *template)
+/* How the user signs in decides a template's connector (cradle-cert-type.h). */
+static CradleCredentialsKind
+sign_in_kind (CradlectlDomainOptions *options)
 {
+  return options->password_file != NULL ? CRADLE_CREDENTIALS_PASSWORD : CRADLE_CREDENTIALS_KERBEROS;
+}
+
+static void
+add_nullable (JsonBuilder *builder,
+              const char  *name,
+              const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+/* Where requests for @type go. */
+static void
+add_connector (JsonBuilder    *builder,
+               CradleCertType *type)
+{
+  add_nullable (builder, "protocol", cradle_cert_type_get_url (type) != NULL || cradle_cert_type_get_policy_url (type) != NULL
+                                       ? cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type)) : NULL);
+  add_nullable (builder, "url", cradle_cert_type_get_url (type));
+}
+
+/* An administrator's type (types.d). */
+static void
+add_custom (JsonBuilder    *builder,
+            CradleCertType *type)
+{
+  json_builder_begin_object (builder);
+  add_nullable (builder, "name", cradle_cert_type_get_name (type));
+  add_nullable (builder, "display_name", cradle_cert_type_get_display_name (type));
+  add_nullable (builder, "kind", "custom");
+  json_builder_set_member_name (builder, "enrollable");
+  json_builder_add_boolean_value (builder, cradle_cert_type_is_enrollable (type));
+  add_nullable (builder, "status", enrollability_to_string (cradle_cert_type_get_enrollability (type)));
+  add_nullable (builder, "reason", cradle_cert_type_get_reason (type));
+  add_connector (builder, type);
+  add_nullable (builder, "policy_url", cradle_cert_type_get_policy_url (type));
+  add_nullable (builder, "template", cradle_cert_type_get_template_name (type));
+  add_nullable (builder, "key_type", cradle_cert_type_get_key_type (type));
+  add_nullable (builder, "auth", cradle_credentials_kind_to_string (cradle_cert_type_get_auth (type)));
+  json_builder_set_member_name (builder, "allow_plain_http");
+  json_builder_add_boolean_value (builder, cradle_cert_type_get_allow_plain_http (type));
+  add_nullable (builder, "source", cradle_cert_type_get_source (type));
+  json_builder_end_object (builder);
+}
+
+static void
+add_template (JsonBuilder          *builder,
+              CradleCatalog        *catalog,
+              CradleTemplate       *template,
+              CradleCredentialsKind credentials)
+{
+  g_autoptr(CradleCertType) type = cradle_cert_type_new_for_template (catalog, template, credentials);
   g_autofree char *reason = NULL;
   CradleEnrollability enrollability = cradle_catalog_check (catalog, template, &reason);
   g_autoptr(GPtrArray) services = dup_issuing_services (catalog, template);
@@ -143,6 +198,8 @@ add_template (JsonBuilder    *builder,
   json_builder_add_string_value (builder, enrollability_to_string (enrollability));
   json_builder_set_member_name (builder, "reason");
   json_builder_add_string_value (builder, reason);
+  add_nullable (builder, "kind", "template");
+  add_connector (builder, type);
   json_builder_set_member_name (builder, "requires_approval");
   json_builder_add_boolean_value (builder, (cradle_template_get_enrollment_flags (template) &
                                             CRADLE_TEMPLATE_PEND_ALL_REQUESTS) != 0);
@@ -161,16 +218,58 @@ add_template (JsonBuilder    *builder,
 }
 
 static void
-print_json (CradleCatalog *catalog)
+print_json (CradleCatalog        *catalog,
+            GPtrArray            *custom,
+            CradleCredentialsKind credentials)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   GPtrArray *templates = cradle_catalog_get_templates (catalog);
 
   json_builder_begin_array (builder);
   for (guint i = 0; i < templates->len; i++)
-    add_template (builder, catalog, g_ptr_array_index (templates, i));
+    add_template (builder, catalog, g_ptr_array_index (templates, i), credentials);
+  for (guint i = 0; i < custom->len; i++)
+    add_custom (builder, g_ptr_array_index (custom, i));
   json_builder_end_array (builder);
   cradlectl_print_json (builder);
+}
+
+static void
+print_custom_text (GPtrArray *custom)
+{
+  if (custom->len == 0)
+    return;
+  g_print ("\nYour administrator's certificate types (cradlectl enroll --type NAME):\n");
+  for (guint i = 0; i < custom->len; i++)
+    {
+      CradleCertType *type = g_ptr_array_index (custom, i);
+
+      g_print ("\n  %s (%s)\n", cradle_cert_type_get_name (type), cradle_cert_type_get_display_name (type));
+      if (cradle_cert_type_is_enrollable (type))
+        g_print ("    Enroll:  yes.\n");
+      else
+        g_print ("    Enroll:  no. %s\n", cradle_cert_type_get_reason (type) ?: "");
+      g_print ("    CA:      %s at %s%s\n", cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type)),
+               cradle_cert_type_get_url (type) ?: cradle_cert_type_get_policy_url (type),
+               cradle_cert_type_get_allow_plain_http (type) ? " (plain HTTP allowed by your administrator)" : "");
+    }
+}
+
+/* The administrator's types; problems with their files on stderr. */
+static GPtrArray *
+dup_custom_types (CradleCatalog        *catalog,
+                  CradleCredentialsKind credentials)
+{
+  g_auto(GStrv) problems = NULL;
+  g_autoptr(GPtrArray) all = cradle_cert_type_list (catalog, credentials, &problems);
+  GPtrArray *custom = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; problems[i] != NULL; i++)
+    g_printerr ("cradlectl: ignoring a certificate type: %s\n", problems[i]);
+  for (guint i = 0; i < all->len; i++)
+    if (cradle_cert_type_get_kind (g_ptr_array_index (all, i)) == CRADLE_CERT_TYPE_CUSTOM)
+      g_ptr_array_add (custom, g_object_ref (g_ptr_array_index (all, i)));
+  return custom;
 }
 
 static void
@@ -213,6 +312,7 @@ cradlectl_templates (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("- list the certificate types you may enroll for");
   g_autoptr(CradleDirectory) directory = NULL;
   g_autoptr(CradleCatalog) catalog = NULL;
+  g_autoptr(GPtrArray) custom = NULL;
   g_autoptr(GError) error = NULL;
   const char * const *problems;
   int exit_code = CRADLECTL_EXIT_DONE;
@@ -238,10 +338,14 @@ cradlectl_templates (int    argc,
   problems = cradle_catalog_get_problems (catalog);
   for (guint i = 0; problems[i] != NULL; i++)
     g_printerr ("cradlectl: %s\n", problems[i]);
+  custom = dup_custom_types (catalog, sign_in_kind (&options));
   if (options.json)
-    print_json (catalog);
+    print_json (catalog, custom, sign_in_kind (&options));
   else
-    print_text (catalog);
+    {
+      print_text (catalog);
+      print_custom_text (custom);
+    }
   cradlectl_domain_options_clear (&options);
   return exit_code;
 }

@@ -1099,6 +1099,57 @@ test_ca_stopped (E2e           *e2e,
     }
 }
 
+/* `cradlectl templates` lists the administrator's types beside the
+ * directory's templates; a broken type file is named with its line. */
+static void
+test_types_listed (E2e           *e2e,
+                   gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *broken = g_build_filename (e2e->config, "types.d", "broken.conf", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(JsonNode) types = NULL;
+  const char *args[] = { "templates", "--json", "--dc", NULL, "--ccache", NULL, NULL };
+  JsonArray *array;
+  gboolean found_custom = FALSE;
+  gboolean found_template = FALSE;
+
+  if (skipped (e2e))
+    return;
+  args[3] = env (e2e, "CRADLE_LAB_LDAP_URI");
+  args[5] = alice_ccache (e2e);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  write_file (broken, "[Cradle Certificate Type]\nName=broken\nProtocol=gopher\n");
+  g_assert_cmpint (cradlectl (e2e, args, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (err, "broken.conf:3: Protocol 'gopher'"));
+  types = parse_json (out);
+  array = json_node_get_array (types);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (array, i);
+      const char *name = json_object_get_string_member (entry, "name");
+
+      if (g_str_equal (name, type))
+        {
+          g_assert_cmpstr (json_object_get_string_member (entry, "kind"), ==, "custom");
+          g_assert_cmpstr (json_object_get_string_member (entry, "protocol"), ==, "certsrv");
+          g_assert_true (json_object_get_boolean_member (entry, "enrollable"));
+          found_custom = TRUE;
+        }
+      else if (g_str_equal (name, "CradleDeviceUPN"))
+        {
+          /* Kerberos: the CA's web service for Kerberos. */
+          g_assert_cmpstr (json_object_get_string_member (entry, "kind"), ==, "template");
+          g_assert_cmpstr (json_object_get_string_member (entry, "protocol"), ==, "wstep");
+          found_template = TRUE;
+        }
+      g_assert_false (g_str_equal (name, "broken"));
+    }
+  g_assert_true (found_custom);
+  g_assert_true (found_template);
+}
+
 /* The device's user refuses the new root: declined (exit 5), the issued
  * certificate kept; accepted on the next try. */
 static void
@@ -1159,6 +1210,8 @@ main (int    argc,
   g_test_add ("/enroll-e2e/wstep/template-chooses-wstep", E2e, &connectors[1], e2e_set_up,
               test_template_chooses_wstep, e2e_tear_down);
   g_test_add ("/enroll-e2e/wstep/password-sign-in", E2e, &connectors[1], e2e_set_up, test_password_sign_in,
+              e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/types-listed", E2e, &connectors[0], e2e_set_up, test_types_listed,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/root-declined", E2e, &connectors[0], e2e_set_up, test_root_declined,
               e2e_tear_down);
