@@ -177,11 +177,18 @@ migrate_in_transaction (CradleJournal  *self,
   return cradle_pending_db_exec (self->db, set_version, self->path, doing, error);
 }
 
-/* In one write transaction, so two programs opening at once agree. */
+/* In one write transaction, so two programs opening at once agree; a
+ * journal already up to date is only read (no write lock for readers). */
 static gboolean
 migrate (CradleJournal  *self,
          GError        **error)
 {
+  gint64 version = 0;
+
+  if (!read_version (self, &version, error))
+    return FALSE;
+  if (version == CRADLE_JOURNAL_SCHEMA_VERSION)
+    return TRUE;
   if (!cradle_pending_db_exec (self->db, "BEGIN IMMEDIATE", self->path, "update the journal", error))
     return FALSE;
   if (!migrate_in_transaction (self, error) ||

@@ -520,8 +520,19 @@ wait_for_step (E2e        *e2e,
 {
   for (guint i = 0; i < 300; i++)
     {
-      g_autoptr(JsonNode) runs = journal (e2e, 0);
-      JsonObject *step = newest_step (runs, name);
+      const char *args[] = { "log", "--json", "--limit", "1", NULL };
+      g_autofree char *out = NULL;
+      g_autoptr(JsonNode) runs = NULL;
+      JsonObject *step;
+
+      /* The enrollment may hold the state file a moment: ask again. */
+      if (cradlectl (e2e, args, &out, NULL) != 0)
+        {
+          g_usleep (100 * 1000);
+          continue;
+        }
+      runs = parse_json (out);
+      step = newest_step (runs, name);
 
       if (step != NULL && g_str_equal (json_object_get_string_member (step, "outcome"), "running"))
         return TRUE;
