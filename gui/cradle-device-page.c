@@ -1,0 +1,482 @@
+/* cradle-device-page.c: the cradled device, the account, the types, pending requests and certificates
+ *
+ * A view: the window gives it the device, the session, the device's
+ * certificates and its pending requests, and acts on its buttons through
+ * its actions (win.enroll, win.sign-in, win.refresh, win.check-now).
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cradle-cert-row.h"
+#include "cradle-device-page.h"
+#include "cradle-pending-row.h"
+#include "cradle-type-row.h"
+
+struct _CradleDevicePage
+{
+  AdwBin parent_instance;
+
+  /* Owned */
+  CradleDevice   *device;
+  CradleSession  *session;
+  CradleCertType *selected;
+  char           *wanted_type;   /* to choose again after a refresh */
+
+  /* Template widgets */
+  AdwActionRow   *device_row;
+  AdwActionRow   *account_row;
+  GtkSpinner     *account_spinner;
+  GtkButton      *sign_in_button;
+  GtkButton      *retry_button;
+  GtkListBox     *types_list;
+  GtkListBox     *subject_list;
+  AdwEntryRow    *subject_row;
+  GtkListBox     *unavailable_list;
+  AdwPreferencesGroup *unavailable_group;
+  AdwPreferencesGroup *pending_group;
+  GtkListBox     *pending_list;
+  GtkListBox     *certs_list;
+};
+
+G_DEFINE_FINAL_TYPE (CradleDevicePage, cradle_device_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_SELECTED_TYPE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+clear_list (GtkListBox *list)
+{
+  GtkListBoxRow *row;
+
+  while ((row = gtk_list_box_get_row_at_index (list, 0)) != NULL)
+    gtk_list_box_remove (list, GTK_WIDGET (row));
+}
+
+static int
+compare_cert_rows (gconstpointer a,
+                   gconstpointer b)
+{
+  return cradle_cert_row_compare (*(CradleCertRow * const *) a, *(CradleCertRow * const *) b);
+}
+
+static GtkWidget *
+placeholder_new (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_justify (GTK_LABEL (label), GTK_JUSTIFY_CENTER);
+  gtk_widget_set_margin_top (label, 18);
+  gtk_widget_set_margin_bottom (label, 18);
+  gtk_widget_set_margin_start (label, 12);
+  gtk_widget_set_margin_end (label, 12);
+  gtk_widget_add_css_class (label, "dim-label");
+  return label;
+}
+
+static void
+set_placeholder (GtkListBox *list,
+                 const char *text)
+{
+  gtk_list_box_set_placeholder (list, placeholder_new (text));
+}
+
+/* ---- the chosen type --------------------------------------------------- */
+
+static gboolean
+wants_subject (CradleCertType *type)
+{
+  CradleTemplate *template = type != NULL ? cradle_cert_type_get_template (type) : NULL;
+
+  return template != NULL &&
+         (cradle_template_get_name_flags (template) & CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_SUBJECT) != 0;
+}
+
+static void
+update_subject (CradleDevicePage *self)
+{
+  gboolean wanted = wants_subject (self->selected);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->subject_list), wanted);
+  if (wanted && *gtk_editable_get_text (GTK_EDITABLE (self->subject_row)) == '\0' &&
+      self->device != NULL && cradle_device_get_serial (self->device) != NULL)
+    {
+      g_autofree char *subject = g_strdup_printf ("CN=%s", cradle_device_get_serial (self->device));
+
+      gtk_editable_set_text (GTK_EDITABLE (self->subject_row), subject);
+    }
+}
+
+static void
+set_selected (CradleDevicePage *self,
+              CradleCertType   *type)
+{
+  if (!g_set_object (&self->selected, type))
+    return;
+  if (type != NULL)
+    {
+      g_free (self->wanted_type);
+      self->wanted_type = g_strdup (cradle_cert_type_get_name (type));
+    }
+  update_subject (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SELECTED_TYPE]);
+}
+
+static void
+on_type_row_active (CradleTypeRow    *row,
+                    GParamSpec       *pspec,
+                    CradleDevicePage *self)
+{
+  if (cradle_type_row_get_active (row))
+    set_selected (self, cradle_type_row_get_cert_type (row));
+  else if (self->selected == cradle_type_row_get_cert_type (row))
+    set_selected (self, NULL);
+}
+
+/* ---- the session: account row and types -------------------------------- */
+
+static void
+show_account (CradleDevicePage *self,
+              const char       *title,
+              const char       *subtitle,
+              gboolean          spinning,
+              GtkButton        *button)
+{
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->account_row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->account_row), subtitle != NULL ? subtitle : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->account_spinner), spinning);
+  gtk_spinner_set_spinning (self->account_spinner, spinning);
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_button), button == self->sign_in_button);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), button == self->retry_button);
+}
+
+/* What went wrong and what to do, from the explanation table when it knows
+ * more than the error's own words. */
+static char *
+describe_error (const GError *error)
+{
+  const CradleExplanation *explanation;
+
+  if (error == NULL)
+    return NULL;
+  explanation = cradle_explain_error (error);
+  if (cradle_explanation_is_generic (explanation))
+    return g_strdup (error->message);
+  return g_strdup_printf ("%s %s", cradle_explanation_get_summary (explanation),
+                          cradle_explanation_get_user_action (explanation));
+}
+
+static void
+fill_types (CradleDevicePage *self,
+            GPtrArray        *types)
+{
+  CradleTypeRow *group = NULL;
+  CradleTypeRow *only = NULL;
+  guint enrollable = 0, unavailable = 0;
+  g_autofree char *wanted = g_strdup (self->wanted_type);
+
+  clear_list (self->types_list);
+  clear_list (self->unavailable_list);
+  set_selected (self, NULL);
+
+  for (guint i = 0; types != NULL && i < types->len; i++)
+    {
+      CradleCertType *type = g_ptr_array_index (types, i);
+      GtkWidget *row = cradle_type_row_new (type);
+
+      if (!cradle_cert_type_is_enrollable (type))
+        {
+          gtk_list_box_append (self->unavailable_list, row);
+          unavailable++;
+          continue;
+        }
+      cradle_type_row_set_group (CRADLE_TYPE_ROW (row), group);
+      if (group == NULL)
+        group = CRADLE_TYPE_ROW (row);
+      g_signal_connect (row, "notify::active", G_CALLBACK (on_type_row_active), self);
+      gtk_list_box_append (self->types_list, row);
+      enrollable++;
+      only = CRADLE_TYPE_ROW (row);
+      if (wanted != NULL && g_ascii_strcasecmp (wanted, cradle_cert_type_get_name (type)) == 0)
+        cradle_type_row_set_active (CRADLE_TYPE_ROW (row), TRUE);
+    }
+  if (enrollable == 1)
+    cradle_type_row_set_active (only, TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->unavailable_group), unavailable > 0);
+  set_placeholder (self->types_list, _("Your domain offers no certificate type you can get. "
+                                       "Ask your administrator which one to use."));
+}
+
+static void
+on_session_state (CradleSession    *session,
+                  GParamSpec       *pspec,
+                  CradleDevicePage *self)
+{
+  g_autofree char *why = describe_error (cradle_session_get_error (session));
+
+  switch (cradle_session_get_state (session))
+    {
+    case CRADLE_SESSION_SIGNED_OUT:
+    case CRADLE_SESSION_SIGNING_IN:
+      show_account (self, _("Signing in to your domain…"), NULL, TRUE, NULL);
+      clear_list (self->types_list);
+      clear_list (self->unavailable_list);
+      gtk_widget_set_visible (GTK_WIDGET (self->unavailable_group), FALSE);
+      set_placeholder (self->types_list, _("Looking for the certificate types your domain offers…"));
+      break;
+
+    case CRADLE_SESSION_NEEDS_PASSWORD:
+      show_account (self, _("Sign in to your domain"),
+                    why != NULL ? why : _("Sign in with your domain account and password to see the certificate types you can get."),
+                    FALSE, self->sign_in_button);
+      clear_list (self->types_list);
+      clear_list (self->unavailable_list);
+      gtk_widget_set_visible (GTK_WIDGET (self->unavailable_group), FALSE);
+      set_placeholder (self->types_list, _("Sign in to see the certificate types you can get."));
+      break;
+
+    case CRADLE_SESSION_FAILED:
+      show_account (self, _("Could not sign in to your domain"), why, FALSE, self->retry_button);
+      clear_list (self->types_list);
+      clear_list (self->unavailable_list);
+      gtk_widget_set_visible (GTK_WIDGET (self->unavailable_group), FALSE);
+      set_placeholder (self->types_list, _("The certificate types appear once Cradle can sign in."));
+      break;
+
+    case CRADLE_SESSION_SIGNED_IN:
+      {
+        g_autofree char *title = g_strdup_printf (_("Signed in as %s"), cradle_session_get_identity (session));
+        g_autofree char *subtitle = cradle_session_get_server (session) != NULL
+                                      ? g_strdup_printf (_("Domain controller %s"), cradle_session_get_server (session))
+                                      : NULL;
+
+        show_account (self, title, subtitle, FALSE, NULL);
+        fill_types (self, cradle_session_get_types (session));
+      }
+      break;
+
+    default:
+      break;
+    }
+}
+
+void
+cradle_device_page_set_session (CradleDevicePage *self,
+                                CradleSession    *session)
+{
+  g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
+
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_set_object (&self->session, session);
+  if (session == NULL)
+    return;
+  g_signal_connect (session, "notify::state", G_CALLBACK (on_session_state), self);
+  on_session_state (session, NULL, self);
+}
+
+/* ---- the device, its certificates and its pending requests ------------- */
+
+void
+cradle_device_page_set_device (CradleDevicePage *self,
+                               CradleDevice     *device)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+
+  g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
+
+  if (!g_set_object (&self->device, device) || device == NULL)
+    return;
+  title = g_strdup_printf ("%s %s", cradle_device_get_manufacturer (device) ?: "",
+                           cradle_device_get_model (device) ?: _("Device"));
+  g_strstrip (title);
+  /* Translators: serial number, operating system, agent version */
+  subtitle = g_strdup_printf (_("Serial %s · %s · agent %s"),
+                              cradle_device_get_serial (device) ?: "?",
+                              cradle_device_get_os (device) ?: _("unknown system"),
+                              cradle_device_get_agent_version (device) ?: "?");
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->device_row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), subtitle);
+  gtk_editable_set_text (GTK_EDITABLE (self->subject_row), "");
+  update_subject (self);
+  cradle_device_page_set_certs (self, NULL, NULL);
+  cradle_device_page_set_pending (self, NULL, NULL);
+}
+
+void
+cradle_device_page_set_certs (CradleDevicePage *self,
+                              GPtrArray        *certs,
+                              const GError     *error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new ();
+
+  g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
+
+  clear_list (self->certs_list);
+  if (error != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The device's certificates could not be read: %s"),
+                                               error->message);
+
+      set_placeholder (self->certs_list, text);
+      return;
+    }
+  if (certs == NULL)
+    {
+      set_placeholder (self->certs_list, _("Reading the device's certificates…"));
+      return;
+    }
+  for (guint i = 0; i < certs->len; i++)
+    {
+      GtkWidget *row = cradle_cert_row_new (g_ptr_array_index (certs, i));
+
+      if (row != NULL)
+        g_ptr_array_add (rows, row);
+    }
+  g_ptr_array_sort (rows, compare_cert_rows);
+  for (guint i = 0; i < rows->len; i++)
+    gtk_list_box_append (self->certs_list, g_ptr_array_index (rows, i));
+  set_placeholder (self->certs_list, _("No certificates yet. The one you get appears here."));
+}
+
+void
+cradle_device_page_set_pending (CradleDevicePage *self,
+                                GPtrArray        *requests,
+                                GPtrArray        *types)
+{
+  g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
+
+  clear_list (self->pending_list);
+  for (guint i = 0; requests != NULL && i < requests->len; i++)
+    {
+      CradlePendingRequest *request = g_ptr_array_index (requests, i);
+      const char *template_name = cradle_pending_request_get_template_name (request);
+      CradleCertType *type = types != NULL && template_name != NULL ? cradle_cert_type_find (types, template_name) : NULL;
+
+      gtk_list_box_append (self->pending_list,
+                           cradle_pending_row_new (request, type != NULL ? cradle_cert_type_get_display_name (type) : NULL));
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->pending_group), requests != NULL && requests->len > 0);
+}
+
+void
+cradle_device_page_set_checking (CradleDevicePage *self,
+                                 gint64            request_id,
+                                 gboolean          busy)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->pending_list));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if (CRADLE_IS_PENDING_ROW (child) &&
+        (request_id == 0 || cradle_pending_row_get_id (CRADLE_PENDING_ROW (child)) == request_id))
+      cradle_pending_row_set_busy (CRADLE_PENDING_ROW (child), busy);
+}
+
+CradleCertType *
+cradle_device_page_get_selected_type (CradleDevicePage *self)
+{
+  return self->selected;
+}
+
+char *
+cradle_device_page_dup_subject (CradleDevicePage *self)
+{
+  g_autofree char *subject = NULL;
+
+  if (!wants_subject (self->selected))
+    return NULL;
+  subject = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->subject_row))));
+  return *subject != '\0' ? g_steal_pointer (&subject) : NULL;
+}
+
+/* ---- the object -------------------------------------------------------- */
+
+static void
+cradle_device_page_dispose (GObject *object)
+{
+  CradleDevicePage *self = CRADLE_DEVICE_PAGE (object);
+
+  if (self->session != NULL)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  g_clear_object (&self->device);
+  g_clear_object (&self->selected);
+  gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_DEVICE_PAGE);
+
+  G_OBJECT_CLASS (cradle_device_page_parent_class)->dispose (object);
+}
+
+static void
+cradle_device_page_finalize (GObject *object)
+{
+  CradleDevicePage *self = CRADLE_DEVICE_PAGE (object);
+
+  g_clear_pointer (&self->wanted_type, g_free);
+
+  G_OBJECT_CLASS (cradle_device_page_parent_class)->finalize (object);
+}
+
+static void
+cradle_device_page_get_property (GObject    *object,
+                                 guint       prop_id,
+                                 GValue     *value,
+                                 GParamSpec *pspec)
+{
+  CradleDevicePage *self = CRADLE_DEVICE_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_SELECTED_TYPE:
+      g_value_set_object (value, self->selected);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+cradle_device_page_class_init (CradleDevicePageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = cradle_device_page_dispose;
+  object_class->finalize = cradle_device_page_finalize;
+  object_class->get_property = cradle_device_page_get_property;
+
+  properties[PROP_SELECTED_TYPE] =
+    g_param_spec_object ("selected-type", NULL, NULL, CRADLE_TYPE_CERT_TYPE,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/cradle/Cradle/cradle-device-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, device_row);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, account_row);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, account_spinner);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, retry_button);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, types_list);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, subject_list);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, subject_row);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, unavailable_list);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, unavailable_group);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, pending_group);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, pending_list);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, certs_list);
+}
+
+static void
+cradle_device_page_init (CradleDevicePage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  set_placeholder (self->types_list, _("Looking for the certificate types your domain offers…"));
+  set_placeholder (self->certs_list, _("Reading the device's certificates…"));
+}

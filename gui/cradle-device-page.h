@@ -1,0 +1,37 @@
+/* cradle-device-page.h: the cradled device, the account, the types, pending requests and certificates */
+#pragma once
+
+#include <adwaita.h>
+#include <cradle/cradle.h>
+
+#include "cradle-session.h"
+
+G_BEGIN_DECLS
+
+#define CRADLE_TYPE_DEVICE_PAGE (cradle_device_page_get_type ())
+G_DECLARE_FINAL_TYPE (CradleDevicePage, cradle_device_page, CRADLE, DEVICE_PAGE, AdwBin)
+
+void            cradle_device_page_set_device        (CradleDevicePage *self,
+                                                      CradleDevice     *device);
+/* Follows the session's state: the account row and the list of types. */
+void            cradle_device_page_set_session       (CradleDevicePage *self,
+                                                      CradleSession    *session);
+/* @certs: (element-type CradleDeviceCert) (nullable): NULL and no @error
+ * while they are being read. */
+void            cradle_device_page_set_certs         (CradleDevicePage *self,
+                                                      GPtrArray        *certs,
+                                                      const GError     *error);
+/* @requests: (element-type CradlePendingRequest): this device's unfinished
+ * requests; @types (nullable) names them. */
+void            cradle_device_page_set_pending       (CradleDevicePage *self,
+                                                      GPtrArray        *requests,
+                                                      GPtrArray        *types);
+void            cradle_device_page_set_checking      (CradleDevicePage *self,
+                                                      gint64            request_id,
+                                                      gboolean          busy);
+/* (nullable): the type chosen, enrollable */
+CradleCertType *cradle_device_page_get_selected_type (CradleDevicePage *self);
+/* (nullable): the subject typed, when the chosen type wants one */
+char           *cradle_device_page_dup_subject       (CradleDevicePage *self);
+
+G_END_DECLS

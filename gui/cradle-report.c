@@ -1,0 +1,224 @@
+/* cradle-report.c: what happened in an enrollment, for the result page and for support
+ *
+ * The "Copy Details" text names the device, the type, the CA, the request
+ * ids (the store's, the CA's, the journal's run, which `cradlectl log`
+ * shows), where the run stopped, the error and its entry in the
+ * explanation table.  Nothing secret is known here: errors carry no
+ * credentials, and the CA's own words are cut to one plain line.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cradle-report.h"
+
+/* The CA's words: untrusted, so printable characters on one line, cut. */
+#define MAX_CA_MESSAGE 500
+
+char *
+cradle_report_dup_ca_words (const char *text)
+{
+  g_autoptr(GString) line = NULL;
+
+  if (text == NULL)
+    return NULL;
+  line = g_string_new (NULL);
+  for (const char *p = text; *p != '\0' && line->len < MAX_CA_MESSAGE; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char_validated (p, -1);
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        break;
+      if (g_unichar_isspace (c))
+        {
+          if (line->len > 0 && line->str[line->len - 1] != ' ')
+            g_string_append_c (line, ' ');
+        }
+      else if (g_unichar_isprint (c))
+        g_string_append_unichar (line, c);
+    }
+  return g_strstrip (g_string_free (g_steal_pointer (&line), FALSE));
+}
+
+static char *
+describe_device (CradleDevice *device)
+{
+  return g_strdup_printf ("%s %s (serial %s, %s, agent %s)",
+                          cradle_device_get_manufacturer (device) ?: "",
+                          cradle_device_get_model (device) ?: "device",
+                          cradle_device_get_serial (device) ?: "?",
+                          cradle_device_get_os (device) ?: "?",
+                          cradle_device_get_agent_version (device) ?: "?");
+}
+
+CradleReport *
+cradle_report_new_for_enrollment (CradleEnrollment *enrollment,
+                                  const char       *identity)
+{
+  CradleReport *report = g_new0 (CradleReport, 1);
+  CradleCertType *type = cradle_enrollment_get_cert_type (enrollment);
+  CradleDevice *device = cradle_enrollment_get_device (enrollment);
+  CradleCertificate *leaf = cradle_enrollment_get_leaf (enrollment);
+  const GError *error = cradle_enrollment_get_error (enrollment);
+  const char *message = NULL;
+  gint64 next = cradle_enrollment_get_next_attempt (enrollment);
+
+  report->outcome = cradle_enrollment_get_outcome (enrollment);
+  if (type != NULL)
+    {
+      report->type_name = g_strdup (cradle_cert_type_get_name (type));
+      report->type_display_name = g_strdup (cradle_cert_type_get_display_name (type));
+      report->protocol = g_strdup (cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type)));
+      report->endpoint = g_strdup (cradle_cert_type_get_url (type));
+    }
+  if (device != NULL)
+    {
+      report->device = describe_device (device);
+      report->device_serial = g_strdup (cradle_device_get_serial (device));
+    }
+  report->identity = g_strdup (identity);
+  report->request_id = cradle_enrollment_get_request_id (enrollment);
+  report->ca_request_id = g_strdup (cradle_enrollment_get_ca_request_id (enrollment));
+  report->run_id = cradle_enrollment_get_run_id (enrollment);
+  report->error = error != NULL ? g_error_copy (error) : NULL;
+  report->denied = cradle_enrollment_get_denial (enrollment, &report->denial_code, &message);
+  report->denial_message = cradle_report_dup_ca_words (message);
+  if (leaf != NULL)
+    {
+      report->leaf_subject = g_strdup (cradle_certificate_get_subject (leaf));
+      report->leaf_issuer = g_strdup (cradle_certificate_get_issuer (leaf));
+      report->leaf_serial = g_strdup (cradle_certificate_get_serial (leaf));
+      if (cradle_certificate_get_not_after (leaf) != NULL)
+        report->leaf_not_after = g_date_time_ref (cradle_certificate_get_not_after (leaf));
+    }
+  if (next > 0)
+    report->next_attempt = g_date_time_new_from_unix_utc (next);
+  report->when = g_date_time_new_now_utc ();
+  return report;
+}
+
+void
+cradle_report_free (CradleReport *report)
+{
+  if (report == NULL)
+    return;
+  g_free (report->type_name);
+  g_free (report->type_display_name);
+  g_free (report->protocol);
+  g_free (report->endpoint);
+  g_free (report->device);
+  g_free (report->device_serial);
+  g_free (report->identity);
+  g_free (report->ca_request_id);
+  g_free (report->step);
+  g_clear_error (&report->error);
+  g_free (report->denial_message);
+  g_free (report->leaf_subject);
+  g_free (report->leaf_issuer);
+  g_free (report->leaf_serial);
+  g_clear_pointer (&report->leaf_not_after, g_date_time_unref);
+  g_clear_pointer (&report->next_attempt, g_date_time_unref);
+  g_clear_pointer (&report->when, g_date_time_unref);
+  g_free (report);
+}
+
+const CradleExplanation *
+cradle_report_get_explanation (const CradleReport *report)
+{
+  if (report->denied && report->protocol != NULL)
+    return cradle_explain_ca_code (report->protocol, report->denial_code);
+  if (report->error != NULL)
+    return cradle_explain_error (report->error);
+  return NULL;
+}
+
+char *
+cradle_report_dup_cause (const CradleReport *report)
+{
+  const CradleExplanation *explanation = cradle_report_get_explanation (report);
+
+  if (explanation == NULL)
+    return NULL;
+  if (cradle_explanation_get_kind (explanation) == CRADLE_EXPLAIN_HRESULT ||
+      cradle_explanation_get_kind (explanation) == CRADLE_EXPLAIN_DISPOSITION)
+    return cradle_explain_format_hresult (cradle_explanation_get_code (explanation));
+  return g_strdup (cradle_explanation_get_name (explanation));
+}
+
+static void
+add_line (GString    *text,
+          const char *label,
+          const char *value)
+{
+  if (value != NULL && *value != '\0')
+    g_string_append_printf (text, "%-17s %s\n", label, value);
+}
+
+static void
+add_time (GString    *text,
+          const char *label,
+          GDateTime  *time)
+{
+  g_autofree char *iso = time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+
+  add_line (text, label, iso);
+}
+
+char *
+cradle_report_to_text (const CradleReport *report)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  const CradleExplanation *explanation = cradle_report_get_explanation (report);
+  g_autofree char *cause = cradle_report_dup_cause (report);
+  g_autofree char *type = NULL;
+  g_autofree char *request = NULL;
+  g_autofree char *run = NULL;
+  g_autofree char *denial = NULL;
+
+  g_string_append_printf (text, "Cradle %s enrollment report\n", CRADLE_VERSION);
+  add_time (text, "When:", report->when);
+  add_line (text, "Outcome:", cradle_enrollment_outcome_to_string (report->outcome));
+  add_line (text, "Stopped at step:", report->step);
+  if (report->type_name != NULL)
+    type = g_strdup_printf ("%s (%s)", report->type_name,
+                            report->type_display_name != NULL ? report->type_display_name : report->type_name);
+  add_line (text, "Certificate type:", type);
+  add_line (text, "Protocol:", report->protocol);
+  add_line (text, "Sent to:", report->endpoint);
+  add_line (text, "Device:", report->device);
+  add_line (text, "Signed in as:", report->identity);
+  if (report->request_id > 0)
+    request = g_strdup_printf ("%" G_GINT64_FORMAT " (cradlectl pending, cradlectl log %" G_GINT64_FORMAT ")",
+                               report->request_id, report->request_id);
+  add_line (text, "Request:", request);
+  add_line (text, "CA request ID:", report->ca_request_id);
+  if (report->run_id > 0)
+    run = g_strdup_printf ("%" G_GINT64_FORMAT, report->run_id);
+  add_line (text, "Journal run:", run);
+  add_time (text, "Next check:", report->next_attempt);
+  add_line (text, "Certificate:", report->leaf_subject);
+  add_line (text, "Issued by:", report->leaf_issuer);
+  add_line (text, "Serial number:", report->leaf_serial);
+  add_time (text, "Expires:", report->leaf_not_after);
+
+  if (report->denied)
+    {
+      denial = g_strdup_printf ("%s%s%s", cause != NULL ? cause : "",
+                                report->denial_message != NULL ? ": " : "",
+                                report->denial_message != NULL ? report->denial_message : "");
+      add_line (text, "CA refused:", denial);
+    }
+  if (report->error != NULL)
+    {
+      add_line (text, "Error:", report->error->message);
+      add_line (text, "Error domain:", g_quark_to_string (report->error->domain));
+    }
+  if (explanation != NULL)
+    {
+      add_line (text, "Cause:", cause);
+      add_line (text, "What happened:", cradle_explanation_get_summary (explanation));
+      add_line (text, "What to do:", cradle_explanation_get_user_action (explanation));
+      add_line (text, "For support:", cradle_explanation_get_support_action (explanation));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}

@@ -1,0 +1,20 @@
+/* cradle-result-page.h: how an enrollment ended: installed, pending, or why it failed */
+#pragma once
+
+#include <adwaita.h>
+
+#include "cradle-report.h"
+
+G_BEGIN_DECLS
+
+#define CRADLE_TYPE_RESULT_PAGE (cradle_result_page_get_type ())
+G_DECLARE_FINAL_TYPE (CradleResultPage, cradle_result_page, CRADLE, RESULT_PAGE, AdwBin)
+
+/* Takes @report. */
+void                cradle_result_page_show       (CradleResultPage *self,
+                                                   CradleReport     *report);
+const char         *cradle_result_page_get_title  (CradleResultPage *self);
+/* (nullable) */
+const CradleReport *cradle_result_page_get_report (CradleResultPage *self);
+
+G_END_DECLS

@@ -1,0 +1,62 @@
+/* cradle-window-private.h: what the window's files share */
+#pragma once
+
+#include <cradle/cradle.h>
+
+#include "cradle-device-page.h"
+#include "cradle-device-watcher.h"
+#include "cradle-progress-page.h"
+#include "cradle-result-page.h"
+#include "cradle-session.h"
+#include "cradle-window.h"
+
+G_BEGIN_DECLS
+
+struct _CradleWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Owned */
+  GCancellable        *cancellable;      /* cancelled when the window closes */
+  CradleSession       *session;
+  CradleDeviceWatcher *watcher;
+  CradlePendingStore  *store;
+  CradleJournal       *journal;
+  CradleRetriever     *retriever;
+  CradleEnrollment    *enrollment;       /* the run the progress page shows */
+  GCancellable        *enrollment_cancellable;
+  CradleEnrollmentStep last_step;
+  gint64               check_request_id; /* the user asked to check it now */
+  guint                check_timeout;
+  gboolean             asked_password;
+  gboolean             started;          /* device watcher and sign-in */
+  guint                start_timeout;
+  gboolean             bench;
+
+  /* Template widgets */
+  AdwToastOverlay     *toast_overlay;
+  AdwWindowTitle      *window_title;
+  GtkStack            *stack;
+  AdwStatusPage       *no_device_page;
+  CradleDevicePage    *device_page;
+  CradleProgressPage  *progress_page;
+  CradleResultPage    *result_page;
+};
+
+/* cradle-window.c */
+void cradle_window_show_page           (CradleWindow *self,
+                                        const char   *name);
+/* The device page or the no-device page, unless a run or a result is shown. */
+void cradle_window_update_page         (CradleWindow *self);
+void cradle_window_toast               (CradleWindow *self,
+                                        const char   *text);
+void cradle_window_update_actions      (CradleWindow *self);
+/* Reads the device's certificates and its pending requests again. */
+void cradle_window_reload_device       (CradleWindow *self);
+
+/* cradle-window-enroll.c */
+void cradle_window_enroll_class_init   (GtkWidgetClass *widget_class);
+void cradle_window_start_retriever     (CradleWindow *self);
+gboolean cradle_window_is_running      (CradleWindow *self);
+
+G_END_DECLS
