@@ -30,6 +30,11 @@
 typedef struct
 {
   gboolean saw_doctype;
+  /* The first fatal error, which is what broke the document: libxml2 reads
+   * on, and the last error it keeps is often only a consequence ("Premature
+   * end of data" at the end of the document). */
+  char    *first_fatal;
+  int      first_fatal_line;
 } ParseState;
 
 /* Called as soon as "<!DOCTYPE name ...>" is read, before any declaration in
@@ -47,11 +52,19 @@ refuse_doctype (void          *user_data,
   xmlStopParser (ctxt);
 }
 
-/* Errors stay in the context (xmlCtxtGetLastError); nothing goes to stderr. */
+/* Nothing goes to stderr; the first fatal error is kept for the message, the
+ * last one stays in the context (xmlCtxtGetLastError). */
 static void
-ignore_error (void        *user_data,
+record_error (void        *user_data,
               xmlError    *error)
 {
+  xmlParserCtxt *ctxt = user_data;
+  ParseState *state = ctxt->_private;
+
+  if (error == NULL || error->level != XML_ERR_FATAL || state->first_fatal != NULL)
+    return;
+  state->first_fatal = g_strdup (error->message != NULL ? error->message : "");
+  state->first_fatal_line = error->line;
 }
 
 /**
@@ -73,7 +86,7 @@ cradle_xml_parse (GBytes      *data,
 {
   xmlParserCtxt *ctxt;
   g_autoptr(xmlDoc) doc = NULL;
-  ParseState state = { FALSE };
+  ParseState state = { FALSE, NULL, 0 };
   gboolean well_formed;
   g_autofree char *complaint = NULL;
   const char *bytes;
@@ -108,23 +121,30 @@ cradle_xml_parse (GBytes      *data,
   ctxt->_private = &state;
   ctxt->sax->internalSubset = refuse_doctype;
   ctxt->sax->externalSubset = NULL;
-  ctxt->sax->serror = ignore_error;
+  ctxt->sax->serror = record_error;
 
   doc = xmlCtxtReadMemory (ctxt, bytes, (int) length, NULL, NULL, PARSE_OPTIONS);
   well_formed = ctxt->wellFormed;
   if (!well_formed && !state.saw_doctype)
     {
       xmlError *last = xmlCtxtGetLastError (ctxt);
+      const char *said = state.first_fatal;
+      int line = state.first_fatal_line;
 
-      if (last != NULL && last->message != NULL)
+      if (said == NULL && last != NULL)
         {
-          g_autofree char *shown = cradle_xml_dup_display_text (last->message,
-                                                                SHOWN_PARSER_ERROR_CHARS);
+          said = last->message;
+          line = last->line;
+        }
+      if (said != NULL)
+        {
+          g_autofree char *shown = cradle_xml_dup_display_text (said, SHOWN_PARSER_ERROR_CHARS);
 
-          complaint = g_strdup_printf ("%s (line %d)", shown, last->line);
+          complaint = g_strdup_printf ("%s (line %d)", shown, line);
         }
     }
   xmlFreeParserCtxt (ctxt);
+  g_free (state.first_fatal);
 
   if (state.saw_doctype)
     {

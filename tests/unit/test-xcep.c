@@ -38,7 +38,7 @@ fixture (const char *name)
 static CradleEnrollmentPolicy *
 fixture_policy (void)
 {
-  g_autoptr(GBytes) body = fixture ("ms-xcep-getpolicies-response.xml");
+  g_autoptr(GBytes) body = fixture ("reconstructed-ms-xcep-getpolicies-response.xml");
   g_autoptr(GError) error = NULL;
   CradleEnrollmentPolicy *policy = cradle_enrollment_policy_new_from_xml (body,
                                                                           CRADLE_XML_MAX_SIZE,
@@ -91,7 +91,7 @@ test_build_get_policies (void)
 static void
 test_fixture_request (void)
 {
-  g_autoptr(GBytes) body = fixture ("ms-xcep-getpolicies-request.xml");
+  g_autoptr(GBytes) body = fixture ("reconstructed-ms-xcep-getpolicies-request.xml");
   g_autoptr(GError) error = NULL;
   g_autoptr(CradleSoapMessage) parsed = cradle_soap_message_parse (body, CRADLE_XML_MAX_SIZE,
                                                                    &error);

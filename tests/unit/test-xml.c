@@ -146,6 +146,17 @@ test_parse_malformed (void)
   assert_refused ("<html><body><p>Hello<br></body></html>", "not well-formed");
   assert_refused ("<r/><r/>", "not well-formed");
   assert_refused ("<?xml version='1.0' encoding='no-such-encoding'?><r/>", NULL);
+  /* The first fatal error is named, where the document broke: not the last
+   * ("Premature end of data") nor a namespace complaint before it. */
+  assert_refused ("<r>\n<a xmlns:p='http://x.example/ y'>\n</r>\n",
+                  "mismatch: a line 2 and r (line 3)");
+
+  /* A namespace name that is not a URI (white space in it) is a namespace
+   * complaint, not a reason to refuse the document. */
+  doc = parse_text ("<r xmlns:p='http://x.example/\n y'><p:a/></r>", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (doc);
+  g_clear_pointer (&doc, xmlFreeDoc);
 
   doc = cradle_xml_parse (empty, 100, &error);
   g_assert_null (doc);
