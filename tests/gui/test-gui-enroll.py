@@ -1,0 +1,580 @@
+#!/usr/bin/python3
+"""test-gui-enroll.py: the real cradle window under Xvfb, driven through AT-SPI
+
+Starts Xvfb on a free display and a private session bus (with the AT-SPI
+bus), then the app with the lab's domain and a copy of alice's ticket, and
+drives it as a person would, through dogtail:
+
+  no device yet: the "Connect a Device" page
+  -> a simulated device (cradle-agent --socket in a private runtime folder)
+     arrives: its page, alice's certificate types
+  -> Cradle Device (UPN), Get Certificate: the progress page says to confirm
+     on the device while the agent waits for its user (the test answers)
+  -> Certificate Installed; the device page lists it with its expiry
+  -> Cradle Device (Manager Approval): Waiting for Approval with the CA's
+     request id; cradle-lab approve ID; Check Now -> Certificate Installed
+  -> again, and cradle-lab deny ID; Check Now -> Request Refused, explained
+     from the error table (CERTSRV_E_ADMIN_DENIED_REQUEST); Copy Details
+  -> the device unplugged: "Connect a Device" again
+  -> bob without a Kerberos ticket: the app asks for his password; signed
+     in, the group-restricted type is listed as not available, with why.
+
+A screenshot of each page (import -window root) goes to
+$CRADLE_BUILD_ROOT/meson-logs/screenshots/NN-page.png, beside the app's and
+the agent's logs.  Speaks TAP; skips, saying why, when Xvfb, dogtail or the
+lab is missing.
+"""
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_ROOT = os.environ.get("CRADLE_SOURCE_ROOT", os.path.normpath(os.path.join(HERE, "..", "..")))
+BUILD_ROOT = os.environ.get("CRADLE_BUILD_ROOT", os.path.join(SOURCE_ROOT, "build"))
+LAB = os.path.join(SOURCE_ROOT, "tests", "lab", "cradle-lab")
+APP = os.path.join(BUILD_ROOT, "gui", "cradle")
+AGENT = os.path.join(BUILD_ROOT, "bridge", "agent", "cradle-agent")
+SHOTS = os.path.join(BUILD_ROOT, "meson-logs", "screenshots")
+
+TIMEOUT = 45  # seconds for any one thing to appear
+
+# ---- TAP -----------------------------------------------------------------
+
+_count = 0
+_failed = 0
+
+
+def ok(condition, description, detail=None):
+    global _count, _failed
+    _count += 1
+    if condition:
+        print(f"ok {_count} {description}", flush=True)
+    else:
+        _failed += 1
+        print(f"not ok {_count} {description}", flush=True)
+        if detail:
+            for line in str(detail).splitlines():
+                print(f"# {line}", flush=True)
+    return condition
+
+
+def note(text):
+    for line in str(text).splitlines():
+        print(f"# {line}", flush=True)
+
+
+def skip_all(reason):
+    print(f"1..0 # SKIP {reason}", flush=True)
+    sys.exit(0)
+
+
+class Abort(Exception):
+    """A step failed in a way that leaves nothing sensible to do after it."""
+
+
+# ---- the world: Xvfb, the lab's environment, the agent ---------------------
+
+def lab_env():
+    out = subprocess.run([LAB, "env"], check=True, capture_output=True, text=True).stdout
+    env = {}
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("export "):
+            key, _, value = line[len("export "):].partition("=")
+            env[key] = shlex.split(value)[0] if value else ""
+    return env
+
+
+def start_xvfb():
+    read_fd, write_fd = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x1024x24",
+                             "-nolisten", "tcp"], pass_fds=(write_fd,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_fd)
+    number = b""
+    deadline = time.monotonic() + 20
+    while not number.endswith(b"\n") and time.monotonic() < deadline:
+        chunk = os.read(read_fd, 16)
+        if not chunk:
+            break
+        number += chunk
+    os.close(read_fd)
+    if not number.strip():
+        xvfb.kill()
+        raise Abort("Xvfb did not say which display it took")
+    return xvfb, ":" + number.decode().strip()
+
+
+class World:
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="cradle-gui-test-")
+        self.lab = lab_env()
+        os.makedirs(SHOTS, exist_ok=True)
+        for name in os.listdir(SHOTS):
+            if name.endswith(".png") or name.endswith(".log"):
+                os.unlink(os.path.join(SHOTS, name))
+        self.runtime = os.path.join(self.tmp, "run")
+        self.state = os.path.join(self.tmp, "state")
+        self.config = os.path.join(self.tmp, "config")
+        self.store = os.path.join(self.tmp, "device-store")
+        for path in (self.runtime, self.state, self.config, self.store):
+            os.makedirs(path, mode=0o700)
+        # The lab CA's root, trusted for its TLS front-ends.
+        with open(os.path.join(self.config, "cradle.conf"), "w") as conf:
+            conf.write(f"[Enrollment]\nTrustAnchors={self.lab['CRADLE_LAB_ROOT_CA']}\n")
+        self.xvfb, self.display = start_xvfb()
+        # dogtail clicks through XTest on this display.
+        os.environ["DISPLAY"] = self.display
+        self.agent = None
+        self.app = None
+        self.app_log = None
+        self.shot_number = 0
+
+    def env(self, ccache):
+        env = dict(os.environ)
+        env.update(self.lab)
+        env.update({
+            "DISPLAY": self.display,
+            "GDK_BACKEND": "x11",
+            "GSK_RENDERER": "cairo",
+            "CRADLE_RUNTIME_DIR": self.runtime,
+            "CRADLE_STATE_DIR": self.state,
+            "CRADLE_CONFIG_DIR": self.config,
+            "KRB5CCNAME": ccache,
+            "LANG": "C.UTF-8",
+            "G_MESSAGES_DEBUG": "cradle-gui",
+        })
+        env.pop("GTK_MODULES", None)
+        return env
+
+    def copy_ccache(self, user):
+        """A private copy of @user's ticket, so no other test's kinit or
+        kdestroy changes it under the app."""
+        source = self.lab[f"CRADLE_LAB_{user.upper()}_CCACHE"].removeprefix("FILE:")
+        copy = os.path.join(self.tmp, f"{user}.ccache")
+        shutil.copyfile(source, copy)
+        os.chmod(copy, 0o600)
+        return "FILE:" + copy
+
+    def start_app(self, ccache, name):
+        self.app_log = open(os.path.join(SHOTS, f"app-{name}.log"), "w")
+        self.app = subprocess.Popen([APP, "--dc", self.lab["CRADLE_LAB_LDAP_URI"]], env=self.env(ccache),
+                                    stdout=self.app_log, stderr=subprocess.STDOUT)
+
+    def stop_app(self):
+        if self.app is not None:
+            self.app.terminate()
+            try:
+                self.app.wait(10)
+            except subprocess.TimeoutExpired:
+                self.app.kill()
+                self.app.wait()
+            self.app = None
+        if self.app_log is not None:
+            self.app_log.close()
+            self.app_log = None
+
+    def start_agent(self):
+        log = open(os.path.join(SHOTS, "agent.log"), "a")
+        env = self.env("FILE:/nonexistent")
+        # Key generation waits for the device's user (the test, on stdin).
+        self.agent = subprocess.Popen([AGENT, "--serial=GUI-1", "--model=Test Phone", f"--store={self.store}",
+                                       "--confirm=approve", "--confirm-generate=ask"],
+                                      env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+    def answer_device(self, yes=True):
+        self.agent.stdin.write(b"y\n" if yes else b"n\n")
+        self.agent.stdin.flush()
+
+    def stop_agent(self):
+        if self.agent is not None:
+            self.agent.send_signal(signal.SIGTERM)
+            try:
+                self.agent.wait(10)
+            except subprocess.TimeoutExpired:
+                self.agent.kill()
+                self.agent.wait()
+            self.agent = None
+
+    def screenshot(self, name):
+        # The pointer out of the way: no tooltip over the page.
+        if shutil.which("xdotool") is not None:
+            subprocess.run(["xdotool", "mousemove", "1279", "1023"], env=dict(os.environ, DISPLAY=self.display),
+                           capture_output=True)
+            time.sleep(0.3)
+        self.shot_number += 1
+        path = os.path.join(SHOTS, f"{self.shot_number:02d}-{name}.png")
+        subprocess.run(["import", "-display", self.display, "-window", "root", path],
+                       check=False, capture_output=True)
+        note(f"screenshot {os.path.relpath(path, BUILD_ROOT)}")
+        return path
+
+    def lab_officer(self, verb, request_id):
+        result = subprocess.run([LAB, verb, request_id], capture_output=True, text=True)
+        return result.returncode == 0, (result.stdout + result.stderr).strip()
+
+    def close(self):
+        self.stop_app()
+        self.stop_agent()
+        self.xvfb.terminate()
+        self.xvfb.wait()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+# ---- the window, through AT-SPI --------------------------------------------
+
+class Window:
+    def __init__(self, tree, app_node):
+        self.tree = tree
+        self.app = app_node
+
+    def frame(self):
+        return self.app.findChild(lambda n: n.roleName == "frame", retry=False, requireResult=False)
+
+    def title(self):
+        frame = self.frame()
+        return frame.name if frame is not None else ""
+
+    def wait_title(self, *titles, timeout=TIMEOUT):
+        """Waits until the window's title (it names the page shown) starts
+        with one of @titles; returns it."""
+        deadline = time.monotonic() + timeout
+        title = ""
+        while time.monotonic() < deadline:
+            title = self.title()
+            for wanted in titles:
+                if title.startswith(wanted):
+                    return title
+            time.sleep(0.2)
+        raise Abort(f"the window never showed {' or '.join(repr(t) for t in titles)}; it shows {title!r}")
+
+    def find(self, predicate, within=None, timeout=TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while True:
+            node = (within or self.app).findChild(predicate, retry=False, requireResult=False)
+            if node is not None or time.monotonic() >= deadline:
+                return node
+            time.sleep(0.2)
+
+    def page(self, type_name):
+        return self.find(lambda n: n.name == type_name, timeout=5)
+
+    def button(self, label, within=None):
+        # GTK 4.8 names a button with a mnemonic "_Label Label".
+        return self.find(lambda n: n.roleName == "push button" and n.name.replace("_", "").endswith(label),
+                         within=within)
+
+    def click_button(self, label, within=None):
+        button = self.button(label, within)
+        if button is None:
+            raise Abort(f"no {label!r} button")
+        button.doActionNamed("click")
+
+    def row(self, title, within=None, timeout=TIMEOUT):
+        return self.find(lambda n: n.roleName == "list item" and n.name == title, within=within, timeout=timeout)
+
+    def row_labels(self, row):
+        return [n.name for n in row.findChildren(lambda n: n.roleName == "label")]
+
+    def choose_type(self, display_name):
+        page = self.page("CradleDevicePage")
+        check = self.find(lambda n: n.roleName == "check box" and n.name.startswith(display_name), within=page)
+        if check is None:
+            raise Abort(f"no type {display_name!r} to choose")
+        check.click()
+        deadline = time.monotonic() + 5
+        while not check.checked and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return check.checked
+
+    def visible(self, node):
+        import pyatspi
+        return node is not None and node.getState().contains(pyatspi.STATE_VISIBLE)
+
+
+def connect_window(tree, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            for app in tree.root.applications():
+                if app.name == "cradle":
+                    window = Window(tree, app)
+                    if window.frame() is not None:
+                        tall_window()
+                        return window
+        except Exception:  # the registry answers while applications come and go
+            pass
+        time.sleep(0.3)
+    raise Abort("the cradle window did not appear on the accessibility bus")
+
+
+def tall_window():
+    """Room for the whole device page in the screenshots (no window
+    manager here: xdotool resizes the window directly)."""
+    if shutil.which("xdotool") is None:
+        return
+    # The main window only (its title names the page), not a dialog.
+    found = subprocess.run(["xdotool", "search", "--name", "(^| – )Cradle$"],
+                           capture_output=True, text=True)
+    for window in found.stdout.split():
+        subprocess.run(["xdotool", "windowsize", window, "760", "1000"], capture_output=True)
+
+
+def wait_app_gone(tree, timeout=10):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if not any(app.name == "cradle" for app in tree.root.applications()):
+                return
+        except Exception:
+            pass
+        time.sleep(0.3)
+
+
+def set_activation_display(display):
+    import gi
+    gi.require_version("Gio", "2.0")
+    from gi.repository import Gio, GLib
+
+    bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+    bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                  "UpdateActivationEnvironment", GLib.Variant("(a{ss})", ({"DISPLAY": display},)),
+                  None, Gio.DBusCallFlags.NONE, -1, None)
+
+
+# ---- the scenario ----------------------------------------------------------
+
+def enroll(world, win, display_name, shot_progress=None):
+    """Chooses @display_name, clicks Get Certificate, confirms on the device
+    whenever it asks; returns the result page's title."""
+    ok(win.choose_type(display_name), f"{display_name} can be chosen")
+    win.click_button("Get Certificate")
+    win.wait_title("Getting the Certificate", "Certificate Installed", "Waiting for Approval",
+                   "Request Refused", "Could Not", "Declined")
+    progress = win.page("CradleProgressPage")
+    prompt = win.find(lambda n: n.name == "Confirm on your device" and n.roleName == "panel", within=progress)
+    deadline = time.monotonic() + TIMEOUT
+    answered = False
+    while time.monotonic() < deadline:
+        title = win.title()
+        if not title.startswith("Getting the Certificate"):
+            return title
+        if win.visible(prompt) and not answered:
+            if shot_progress is not None:
+                labels = [n.name for n in prompt.findChildren(lambda n: n.roleName == "label")]
+                ok(any("Confirm" in label for label in labels),
+                   "the progress page says to confirm on the device while it waits", labels)
+                world.screenshot(shot_progress)
+                shot_progress = None
+            world.answer_device(True)
+            answered = True
+        elif answered and not win.visible(prompt):
+            answered = False
+        time.sleep(0.1)
+    raise Abort(f"the enrollment for {display_name} did not end")
+
+
+def check_now(win):
+    """Clicks the pending page's Check Now; returns the next result's title."""
+    results = ("Certificate Installed", "Waiting for Approval", "Request Refused", "Could Not",
+               "Not Finished", "Declined", "Cancelled")
+    before = win.title()
+    win.click_button("Check Now", within=win.page("CradleResultPage"))
+    # A new result once the check ran: its title differs, or the progress
+    # page was seen in between (a check can take less than a poll).
+    checked = False
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        title = win.title()
+        checked = checked or title.startswith("Checking the Request")
+        if title.startswith(results) and (checked or title != before):
+            return title
+        time.sleep(0.05)
+    raise Abort(f"Check Now did not lead to a new result; the window shows {win.title()!r}")
+
+
+def detail(win, title):
+    """The value of the result page's detail row @title."""
+    page = win.page("CradleResultPage")
+    row = win.row(title, within=page, timeout=5)
+    if row is None:
+        return None
+    values = [label for label in win.row_labels(row) if label != title]
+    return values[0] if values else None
+
+
+def alice(world, tree):
+    world.start_app(world.copy_ccache("alice"), "alice")
+    win = connect_window(tree)
+
+    title = win.wait_title("Connect a Device")
+    ok(True, "with no device the window asks to connect one")
+    # Signed in before any device: the title bar names the account.
+    win.find(lambda n: n.roleName == "label" and n.name == "alice@corp.example.test")
+    world.screenshot("no-device")
+
+    world.start_agent()
+    title = win.wait_title("Test Phone")
+    ok(True, "a simulated device arriving shows its page")
+    page = win.page("CradleDevicePage")
+    upn = win.row("Cradle Device (UPN)", within=page)
+    ok(upn is not None, "alice's certificate types are listed, Cradle Device (UPN) among them")
+    unpublished = win.row("Cradle Device (Not Published)", within=page)
+    ok(unpublished is not None and any("publish" in label for label in win.row_labels(unpublished)),
+       "a type no CA issues is listed as not available, with why",
+       unpublished and win.row_labels(unpublished))
+    world.screenshot("device")
+
+    title = enroll(world, win, "Cradle Device (UPN)", shot_progress="progress-confirm-on-device")
+    ok(title.startswith("Certificate Installed"), "Cradle Device (UPN): issued and installed", title)
+    expires = detail(win, "Expires")
+    ok(expires is not None and re.search(r"\d{4}", expires), "the result page says when it expires", expires)
+    world.screenshot("installed")
+
+    win.click_button("Done", within=win.page("CradleResultPage"))
+    win.wait_title("Test Phone")
+    page = win.page("CradleDevicePage")
+    cert = win.find(lambda n: n.roleName == "list item" and n.name == "Alice Liddell", within=page)
+    labels = win.row_labels(cert) if cert is not None else []
+    ok(any(label.startswith("Expires") for label in labels),
+       "the device page lists the new certificate with its expiry date", labels)
+    world.screenshot("device-certificates")
+
+    # A request an administrator approves.
+    title = enroll(world, win, "Cradle Device (Manager Approval)")
+    ok(title.startswith("Waiting for Approval"), "Cradle Device (Manager Approval): pending", title)
+    request_id = detail(win, "Request ID")
+    ok(request_id is not None and request_id.isdigit(), "the pending page gives the CA's request id", request_id)
+    what_next = detail(win, "What happens next") or ""
+    ok("Cradle asks again" in what_next, "and says what happens next", what_next)
+    world.screenshot("pending")
+    approved, output = world.lab_officer("approve", request_id)
+    ok(approved, f"cradle-lab approve {request_id}", output)
+    title = check_now(win)
+    ok(title.startswith("Certificate Installed"), "Check Now after approval: issued and installed", title)
+    world.screenshot("approved-installed")
+
+    # A request the CA officer refuses: the failed page explains it.
+    win.click_button("Done", within=win.page("CradleResultPage"))
+    win.wait_title("Test Phone")
+    title = enroll(world, win, "Cradle Device (Manager Approval)")
+    request_id = detail(win, "Request ID")
+    ok(title.startswith("Waiting for Approval") and request_id, "a second request is pending", title)
+    denied, output = world.lab_officer("deny", request_id or "")
+    ok(denied, f"cradle-lab deny {request_id}", output)
+    title = check_now(win)
+    ok(title.startswith("Request Refused"), "Check Now after the denial: the request was refused", title)
+    code = detail(win, "Code") or ""
+    ok("CERTSRV_E_ADMIN_DENIED_REQUEST" in code, "the failed page names the CA's code", code)
+    result = win.page("CradleResultPage")
+    texts = [n.name for n in result.findChildren(lambda n: n.roleName == "label")]
+    ok(any("administrator" in text.lower() for text in texts),
+       "and explains it from the error table, with what to do", texts)
+    win.click_button("Copy Details", within=result)
+    toast = win.find(lambda n: n.roleName == "label" and n.name.startswith("Details copied"), timeout=10)
+    ok(toast is not None, "Copy Details copies the report for support")
+    world.screenshot("refused")
+
+    # Unplugged: back to asking for a device.
+    win.click_button("Done", within=result)
+    win.wait_title("Test Phone")
+    world.stop_agent()
+    win.wait_title("Connect a Device")
+    ok(True, "unplugging the device shows the Connect a Device page again")
+    world.stop_app()
+    wait_app_gone(tree)
+
+
+def bob(world, tree):
+    # No ticket at all: the app asks for a password.
+    world.start_app("FILE:" + os.path.join(world.tmp, "no-ticket.ccache"), "bob")
+    win = connect_window(tree)
+    world.start_agent()
+    dialog = win.find(lambda n: n.roleName in ("dialog", "alert", "frame") and n.name.startswith("Sign In"),
+                      within=win.app)
+    if dialog is None:
+        dialog = win.find(lambda n: n.roleName == "label" and n.name == "Sign In to Your Domain")
+    ok(dialog is not None, "without a Kerberos ticket the app asks for a password")
+    world.screenshot("sign-in")
+    entries = win.app.findChildren(lambda n: n.roleName in ("text", "password text", "entry"))
+    user = next((e for e in entries if e.name == "User name"), None)
+    password = next((e for e in entries if e.name == "Password"), None)
+    if user is None or password is None:
+        raise Abort(f"no user and password fields: {[(e.roleName, e.name) for e in entries]}")
+    user.text = world.lab["CRADLE_LAB_BOB_USER"]
+    password.text = world.lab["CRADLE_LAB_BOB_PASSWORD"]
+    win.click_button("Sign In")
+    win.find(lambda n: n.roleName == "label" and n.name.startswith("Signed in as bob"))
+    title = win.wait_title("Test Phone")
+    page = win.page("CradleDevicePage")
+    restricted = win.row("Cradle Device (Mobile Device Users only)", within=page)
+    labels = win.row_labels(restricted) if restricted is not None else []
+    ok(any("Mobile Device Users" in label for label in labels),
+       "bob, signed in with his password, sees the restricted type as not available, and why", labels)
+    chooser = win.find(lambda n: n.roleName == "check box" and n.name.startswith("Cradle Device (Mobile"),
+                       within=page, timeout=2)
+    ok(chooser is None or not win.visible(chooser), "and cannot choose it")
+    world.screenshot("bob-not-available")
+    world.stop_app()
+    world.stop_agent()
+
+
+def main():
+    if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
+        missing = [tool for tool in ("Xvfb", "dbus-run-session", "import") if shutil.which(tool) is None]
+        if missing:
+            skip_all(f"{', '.join(missing)} not installed (tests/tools/install-deps installs them)")
+        for program in (APP, AGENT):
+            if not os.access(program, os.X_OK):
+                skip_all(f"{program} is not built")
+        if subprocess.run([LAB, "status"], capture_output=True).returncode != 0:
+            skip_all("the lab is not running (start it with tests/lab/cradle-lab up)")
+        env = dict(os.environ, CRADLE_GUI_TEST_BUS="1")
+        # A private session bus: the app's D-Bus name and the AT-SPI bus.
+        os.execvpe("dbus-run-session", ["dbus-run-session", "--", sys.executable, os.path.abspath(__file__)], env)
+
+    world = World()
+    # The AT-SPI bus and registry are started by D-Bus activation; they
+    # inject dogtail's clicks (XTest) on the display they know.
+    set_activation_display(world.display)
+
+    # dogtail checks that accessibility is on; GTK 4 needs no module for it.
+    os.environ["GTK_MODULES"] = "gail:atk-bridge"
+    try:
+        from dogtail import tree
+        from dogtail.config import config
+    except ImportError as error:
+        world.close()
+        skip_all(f"dogtail is not installed ({error}; package python3-dogtail)")
+    config.searchShowingOnly = False
+    config.logDebugToStdOut = False
+    config.logDebugToFile = False
+    config.defaultDelay = 0.2
+    config.actionDelay = 0.2
+
+    try:
+        for scenario in (alice, bob):
+            try:
+                scenario(world, tree)
+            except Abort as error:
+                ok(False, f"{scenario.__name__}: {error}")
+                world.screenshot(f"{scenario.__name__}-failed")
+                world.stop_app()
+                world.stop_agent()
+                wait_app_gone(tree)
+    finally:
+        world.close()
+    note(f"screenshots and logs in {SHOTS}")
+    print(f"1..{_count}", flush=True)
+    return 1 if _failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
