@@ -29,6 +29,7 @@ struct _CradleWindow
   gint64               check_request_id; /* the user asked to check it now */
   guint                check_timeout;
   gboolean             asked_password;
+  gboolean             password_tried;   /* a typed password is being tried */
   gboolean             started;          /* device watcher and sign-in */
   guint                start_timeout;
   gboolean             bench;

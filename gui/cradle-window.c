@@ -234,8 +234,11 @@ on_sign_in_response (CradleSignInDialog *dialog,
                      CradleWindow       *self)
 {
   if (g_strcmp0 (response, "sign-in") == 0)
-    cradle_session_sign_in_with_password (self->session, cradle_sign_in_dialog_get_user (dialog),
-                                          cradle_sign_in_dialog_get_password (dialog));
+    {
+      self->password_tried = TRUE;
+      cradle_session_sign_in_with_password (self->session, cradle_sign_in_dialog_get_user (dialog),
+                                            cradle_sign_in_dialog_get_password (dialog));
+    }
   cradle_sign_in_dialog_clear_password (dialog);
 }
 
@@ -266,6 +269,7 @@ on_session_state (CradleSession *session,
   switch (cradle_session_get_state (session))
     {
     case CRADLE_SESSION_SIGNED_IN:
+      self->password_tried = FALSE;
       adw_window_title_set_subtitle (self->window_title, cradle_session_get_identity (session));
       cradle_window_start_retriever (self);
       cradle_window_reload_device (self);
@@ -273,15 +277,22 @@ on_session_state (CradleSession *session,
 
     case CRADLE_SESSION_NEEDS_PASSWORD:
       adw_window_title_set_subtitle (self->window_title, NULL);
-      /* Ask once by itself; after that, the account row's button asks. */
-      if (!self->asked_password)
+      /* Ask by itself the first time, and again at once after a password
+       * that did not work (saying why); otherwise the account row's
+       * button asks. */
+      if (!self->asked_password || self->password_tried)
         {
           self->asked_password = TRUE;
+          self->password_tried = FALSE;
           show_sign_in_dialog (self);
         }
       break;
 
+    case CRADLE_SESSION_SIGNING_IN:
+      break;
+
     default:
+      self->password_tried = FALSE;
       adw_window_title_set_subtitle (self->window_title, NULL);
       break;
     }

@@ -500,15 +500,27 @@ def bob(world, tree):
     heading = win.find(lambda n: n.roleName == "label" and n.name == "Sign In to Your Domain")
     ok(heading is not None, "without a Kerberos ticket the app asks for a password")
     world.screenshot("sign-in")
-    entries = win.app.findChildren(lambda n: n.roleName in ("text", "password text", "entry"))
-    user = next((e for e in entries if e.name == "User name"), None)
-    password = next((e for e in entries if e.name == "Password"), None)
-    if user is None or password is None:
-        raise Abort(f"no user and password fields: {[(e.roleName, e.name) for e in entries]}")
-    user.text = world.lab["CRADLE_LAB_BOB_USER"]
-    password.text = world.lab["CRADLE_LAB_BOB_PASSWORD"]
-    win.click_button("Sign In")
-    win.find(lambda n: n.roleName == "label" and n.name.startswith("Signed in as bob"))
+
+    def type_password(password_text):
+        entries = win.app.findChildren(lambda n: n.roleName in ("text", "password text", "entry"))
+        user = next((e for e in entries if e.name == "User name"), None)
+        password = next((e for e in entries if e.name == "Password"), None)
+        if user is None or password is None:
+            raise Abort(f"no user and password fields: {[(e.roleName, e.name) for e in entries]}")
+        user.text = world.lab["CRADLE_LAB_BOB_USER"]
+        password.text = password_text
+        win.click_button("Sign In")
+
+    # A wrong password: asked again, saying so.
+    type_password("not " + world.lab["CRADLE_LAB_BOB_PASSWORD"])
+    # The dialog's body: why, then what to do.
+    refused = win.find(lambda n: n.roleName == "label" and "did not accept the password" in n.name
+                       and "Enter your domain user name and password" in n.name)
+    ok(refused is not None, "a wrong password is refused, and the app asks again saying why")
+    world.screenshot("sign-in-wrong-password")
+    type_password(world.lab["CRADLE_LAB_BOB_PASSWORD"])
+    signed_in = win.find(lambda n: n.roleName == "label" and n.name.startswith("Signed in as bob"))
+    ok(signed_in is not None, "the right password signs bob in")
     title = win.wait_title("Test Phone")
     page = win.page("CradleDevicePage")
     restricted = win.row("Cradle Device (Mobile Device Users only)", within=page)
