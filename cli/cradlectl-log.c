@@ -3,88 +3,49 @@
 
 #include <string.h>
 
+#include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
 #define DEFAULT_RUNS 20
-
-/* GLib 2.74 has no g_date_time_new_from_unix_utc_usec(). */
-static GDateTime *
-date_time_from_usec (gint64 microseconds)
-{
-  g_autoptr(GDateTime) seconds = g_date_time_new_from_unix_utc (microseconds / G_USEC_PER_SEC);
-
-  if (seconds == NULL)
-    return NULL;
-  return g_date_time_add (seconds, microseconds % G_USEC_PER_SEC);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static char *
-format_iso (gint64 microseconds)
-{
-  g_autoptr(GDateTime) time = microseconds > 0 ? date_time_from_usec (microseconds) : NULL;
-
-  return time != NULL ? g_date_time_format_iso8601 (time) : NULL;
-}
-
-static char *
-format_local (gint64 microseconds)
-{
-  g_autoptr(GDateTime) utc = microseconds > 0 ? date_time_from_usec (microseconds) : NULL;
-  g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_local (utc) : NULL;
-
-  return local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
-}
 
 static void
 add_run_json (JsonBuilder      *builder,
               CradleJournalRun *run)
 {
   GPtrArray *steps = cradle_journal_run_get_steps (run);
-  g_autofree char *started = format_iso (cradle_journal_run_get_started (run));
-  g_autofree char *finished = format_iso (cradle_journal_run_get_finished (run));
+  g_autofree char *started = cradlectl_time_format_iso8601 (cradle_journal_run_get_started (run));
+  g_autofree char *finished = cradlectl_time_format_iso8601 (cradle_journal_run_get_finished (run));
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "run");
   json_builder_add_int_value (builder, cradle_journal_run_get_id (run));
-  add_string (builder, "kind", cradle_journal_run_get_kind (run));
+  cradlectl_add_string (builder, "kind", cradle_journal_run_get_kind (run));
   json_builder_set_member_name (builder, "request");
   json_builder_add_int_value (builder, cradle_journal_run_get_request_id (run));
-  add_string (builder, "type", cradle_journal_run_get_type_name (run));
-  add_string (builder, "protocol", cradle_journal_run_get_protocol (run));
-  add_string (builder, "device", cradle_journal_run_get_device_serial (run));
-  add_string (builder, "started", started);
-  add_string (builder, "finished", finished);
-  add_string (builder, "outcome", cradle_journal_run_get_outcome (run));
-  add_string (builder, "error", cradle_journal_run_get_error (run));
-  add_string (builder, "error_name", cradle_journal_run_get_error_name (run));
+  cradlectl_add_string (builder, "type", cradle_journal_run_get_type_name (run));
+  cradlectl_add_string (builder, "protocol", cradle_journal_run_get_protocol (run));
+  cradlectl_add_string (builder, "device", cradle_journal_run_get_device_serial (run));
+  cradlectl_add_string (builder, "started", started);
+  cradlectl_add_string (builder, "finished", finished);
+  cradlectl_add_string (builder, "outcome", cradle_journal_run_get_outcome (run));
+  cradlectl_add_string (builder, "error", cradle_journal_run_get_error (run));
+  cradlectl_add_string (builder, "error_name", cradle_journal_run_get_error_name (run));
   json_builder_set_member_name (builder, "steps");
   json_builder_begin_array (builder);
   for (guint i = 0; i < steps->len; i++)
     {
       CradleJournalStep *step = g_ptr_array_index (steps, i);
-      g_autofree char *step_started = format_iso (cradle_journal_step_get_started (step));
+      g_autofree char *step_started = cradlectl_time_format_iso8601 (cradle_journal_step_get_started (step));
 
       json_builder_begin_object (builder);
-      add_string (builder, "step", cradle_journal_step_get_step (step));
-      add_string (builder, "text", cradle_journal_step_get_text (step));
-      add_string (builder, "started", step_started);
+      cradlectl_add_string (builder, "step", cradle_journal_step_get_step (step));
+      cradlectl_add_string (builder, "text", cradle_journal_step_get_text (step));
+      cradlectl_add_string (builder, "started", step_started);
       json_builder_set_member_name (builder, "duration_ms");
       json_builder_add_int_value (builder, cradle_journal_step_get_duration_ms (step));
-      add_string (builder, "outcome", cradle_journal_step_get_outcome (step));
-      add_string (builder, "error", cradle_journal_step_get_error (step));
-      add_string (builder, "error_name", cradle_journal_step_get_error_name (step));
+      cradlectl_add_string (builder, "outcome", cradle_journal_step_get_outcome (step));
+      cradlectl_add_string (builder, "error", cradle_journal_step_get_error (step));
+      cradlectl_add_string (builder, "error_name", cradle_journal_step_get_error_name (step));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -96,7 +57,8 @@ print_run (CradleJournalRun *run,
            gboolean          with_steps)
 {
   GPtrArray *steps = cradle_journal_run_get_steps (run);
-  g_autofree char *started = format_local (cradle_journal_run_get_started (run));
+  g_autofree char *started = cradlectl_time_format_local (cradle_journal_run_get_started (run),
+                                                         "%Y-%m-%d %H:%M:%S", "?");
   gint64 finished = cradle_journal_run_get_finished (run);
   g_autofree char *request = cradle_journal_run_get_request_id (run) > 0
                                ? g_strdup_printf ("request %" G_GINT64_FORMAT, cradle_journal_run_get_request_id (run))
@@ -119,7 +81,7 @@ print_run (CradleJournalRun *run,
   for (guint i = 0; i < steps->len; i++)
     {
       CradleJournalStep *step = g_ptr_array_index (steps, i);
-      g_autoptr(GDateTime) utc = date_time_from_usec (cradle_journal_step_get_started (step));
+      g_autoptr(GDateTime) utc = cradlectl_time_from_usec (cradle_journal_step_get_started (step));
       g_autoptr(GDateTime) local = utc != NULL ? g_date_time_to_local (utc) : NULL;
       g_autofree char *at = local != NULL ? g_date_time_format (local, "%H:%M:%S.%f") : g_strdup ("?");
       g_autofree char *duration = cradle_journal_step_get_duration_ms (step) >= 0

@@ -1,34 +1,20 @@
 /* cradlectl-pending.c: `cradlectl pending` and `cradlectl retrieve [REQUEST | --all]` */
 #include "config.h"
 
+#include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
+/* The store counts seconds. */
 static char *
 format_utc (gint64 seconds)
 {
-  g_autoptr(GDateTime) time = seconds > 0 ? g_date_time_new_from_unix_utc (seconds) : NULL;
-
-  return time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+  return cradlectl_time_format_iso8601 (cradlectl_time_usec_from_seconds (seconds));
 }
 
 static char *
 format_local (gint64 seconds)
 {
-  g_autoptr(GDateTime) time = seconds > 0 ? g_date_time_new_from_unix_local (seconds) : NULL;
-
-  return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M") : g_strdup ("now");
+  return cradlectl_time_format_local (cradlectl_time_usec_from_seconds (seconds), "%Y-%m-%d %H:%M", "now");
 }
 
 static void
@@ -44,23 +30,23 @@ add_request_json (JsonBuilder          *builder,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "id");
   json_builder_add_int_value (builder, cradle_pending_request_get_id (request));
-  add_string (builder, "status", cradle_pending_status_to_string (cradle_pending_request_get_status (request)));
-  add_string (builder, "connector", cradle_pending_request_get_connector (request));
-  add_string (builder, "endpoint", cradle_pending_request_get_endpoint (request));
-  add_string (builder, "template", cradle_pending_request_get_template_name (request));
-  add_string (builder, "ca_request_id", cradle_pending_request_get_ca_request_id (request));
-  add_string (builder, "device", cradle_pending_request_get_device_serial (request));
-  add_string (builder, "created", created);
-  add_string (builder, "updated", updated);
+  cradlectl_add_string (builder, "status", cradle_pending_status_to_string (cradle_pending_request_get_status (request)));
+  cradlectl_add_string (builder, "connector", cradle_pending_request_get_connector (request));
+  cradlectl_add_string (builder, "endpoint", cradle_pending_request_get_endpoint (request));
+  cradlectl_add_string (builder, "template", cradle_pending_request_get_template_name (request));
+  cradlectl_add_string (builder, "ca_request_id", cradle_pending_request_get_ca_request_id (request));
+  cradlectl_add_string (builder, "device", cradle_pending_request_get_device_serial (request));
+  cradlectl_add_string (builder, "created", created);
+  cradlectl_add_string (builder, "updated", updated);
   json_builder_set_member_name (builder, "attempts");
   json_builder_add_int_value (builder, cradle_pending_request_get_attempts (request));
-  add_string (builder, "next_attempt", next);
-  add_string (builder, "last_error", cradle_pending_request_get_last_error (request));
+  cradlectl_add_string (builder, "next_attempt", next);
+  cradlectl_add_string (builder, "last_error", cradle_pending_request_get_last_error (request));
   if (cradle_pending_request_get_denial (request, &code, &message))
     {
       json_builder_set_member_name (builder, "denial_code");
       json_builder_add_int_value (builder, code);
-      add_string (builder, "denial_message", message);
+      cradlectl_add_string (builder, "denial_message", message);
     }
   json_builder_end_object (builder);
 }
@@ -166,7 +152,7 @@ retrieve_one (CradlePendingRequest *request,
           json_builder_begin_object (results);
           json_builder_set_member_name (results, "request");
           json_builder_add_int_value (results, cradle_pending_request_get_id (request));
-          add_string (results, "outcome", "device-absent");
+          cradlectl_add_string (results, "outcome", "device-absent");
           json_builder_set_member_name (results, "exit_code");
           json_builder_add_int_value (results, CRADLECTL_EXIT_DEVICE_ABSENT);
           json_builder_set_member_name (results, "error");

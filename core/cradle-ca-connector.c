@@ -226,6 +226,7 @@ cradle_ca_connector_dup_ca_certificates (CradleCaConnector  *self,
 
 /* ---- on a thread --------------------------------------------------------- */
 
+/* What a call on a thread needs; the task's source tag says which call. */
 typedef struct
 {
   CradleCaRequest *request;
@@ -243,16 +244,20 @@ call_data_free (CallData *data)
 }
 
 static void
-submit_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+call_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
 {
   CallData *data = task_data;
   GError *error = NULL;
   CradleCaAnswer *answer;
 
-  answer = cradle_ca_connector_submit (source_object, data->request, cancellable, &error);
+  if (g_task_get_source_tag (task) == cradle_ca_connector_retrieve_async)
+    answer = cradle_ca_connector_retrieve (source_object, data->request, data->request_id,
+                                           data->retrieve_uri, cancellable, &error);
+  else
+    answer = cradle_ca_connector_submit (source_object, data->request, cancellable, &error);
   if (answer == NULL)
     g_task_return_error (task, error);
   else
@@ -260,37 +265,24 @@ submit_thread (GTask        *task,
 }
 
 static void
-retrieve_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  CallData *data = task_data;
-  GError *error = NULL;
-  CradleCaAnswer *answer;
-
-  answer = cradle_ca_connector_retrieve (source_object, data->request, data->request_id,
-                                         data->retrieve_uri, cancellable, &error);
-  if (answer == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, answer, g_object_unref);
-}
-
-static void
-run_in_thread (CradleCaConnector   *self,
-               CallData            *data,
-               GTaskThreadFunc      func,
-               gpointer             source_tag,
-               GCancellable        *cancellable,
-               GAsyncReadyCallback  callback,
-               gpointer             user_data)
+call_in_thread (CradleCaConnector   *self,
+                CradleCaRequest     *request,
+                const char          *request_id,
+                const char          *retrieve_uri,
+                gpointer             source_tag,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  CallData *data = g_new0 (CallData, 1);
 
+  data->request = g_object_ref (request);
+  data->request_id = g_strdup (request_id);
+  data->retrieve_uri = g_strdup (retrieve_uri);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, data, (GDestroyNotify) call_data_free);
-  g_task_run_in_thread (task, func);
+  g_task_run_in_thread (task, call_thread);
 }
 
 void
@@ -300,15 +292,11 @@ cradle_ca_connector_submit_async (CradleCaConnector   *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  CallData *data;
-
   g_return_if_fail (CRADLE_IS_CA_CONNECTOR (self));
   g_return_if_fail (CRADLE_IS_CA_REQUEST (request));
 
-  data = g_new0 (CallData, 1);
-  data->request = g_object_ref (request);
-  run_in_thread (self, data, submit_thread, cradle_ca_connector_submit_async,
-                 cancellable, callback, user_data);
+  call_in_thread (self, request, NULL, NULL, cradle_ca_connector_submit_async,
+                  cancellable, callback, user_data);
 }
 
 CradleCaAnswer *
@@ -329,17 +317,11 @@ cradle_ca_connector_retrieve_async (CradleCaConnector   *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  CallData *data;
-
   g_return_if_fail (CRADLE_IS_CA_CONNECTOR (self));
   g_return_if_fail (CRADLE_IS_CA_REQUEST (request));
 
-  data = g_new0 (CallData, 1);
-  data->request = g_object_ref (request);
-  data->request_id = g_strdup (request_id);
-  data->retrieve_uri = g_strdup (retrieve_uri);
-  run_in_thread (self, data, retrieve_thread, cradle_ca_connector_retrieve_async,
-                 cancellable, callback, user_data);
+  call_in_thread (self, request, request_id, retrieve_uri, cradle_ca_connector_retrieve_async,
+                  cancellable, callback, user_data);
 }
 
 CradleCaAnswer *

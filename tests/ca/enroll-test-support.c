@@ -1,6 +1,8 @@
 /* enroll-test-support.c: the lab, a simulated device, and requests it signs */
 #include "config.h"
 
+#include <string.h>
+
 #include <openssl/pem.h>
 
 #include "cradle-csr-private.h"
@@ -12,9 +14,19 @@ enroll_fixture_set_up (EnrollFixture *fixture,
                        gconstpointer  data)
 {
   cradle_lab_fixture_set_up (&fixture->lab, data);
-  fixture->catalogs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   if (fixture->lab.lab == NULL)
-    return;
+    {
+      fixture->catalogs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+      return;
+    }
+  enroll_fixture_set_up_device_only (fixture, data);
+}
+
+void
+enroll_fixture_set_up_device_only (EnrollFixture *fixture,
+                                   gconstpointer  data)
+{
+  fixture->catalogs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
 }
 
@@ -22,8 +34,13 @@ void
 enroll_fixture_tear_down (EnrollFixture *fixture,
                           gconstpointer  data)
 {
-  if (fixture->lab.lab != NULL)
-    agent_fixture_stop (&fixture->agent);
+  if (fixture->server != NULL)
+    {
+      g_subprocess_force_exit (fixture->server);
+      g_subprocess_wait (fixture->server, NULL, NULL);
+    }
+  g_clear_object (&fixture->server);
+  agent_fixture_stop (&fixture->agent);  /* nothing to stop when it never started */
   g_clear_pointer (&fixture->catalogs, g_hash_table_unref);
   cradle_lab_fixture_tear_down (&fixture->lab, data);
 }
@@ -32,6 +49,45 @@ gboolean
 enroll_fixture_skipped (EnrollFixture *fixture)
 {
   return fixture->lab.lab == NULL;
+}
+
+static void
+test_add_valist (GTestFixtureFunc  set_up,
+                 EnrollTestFunc    test,
+                 gconstpointer     data,
+                 const char       *path_format,
+                 va_list           args)
+{
+  g_autofree char *path = g_strdup_vprintf (path_format, args);
+
+  g_test_add_vtable (path, sizeof (EnrollFixture), data, set_up, (GTestFixtureFunc) test,
+                     (GTestFixtureFunc) enroll_fixture_tear_down);
+}
+
+void
+enroll_test_add (EnrollTestFunc test,
+                 gconstpointer  data,
+                 const char    *path_format,
+                 ...)
+{
+  va_list args;
+
+  va_start (args, path_format);
+  test_add_valist ((GTestFixtureFunc) enroll_fixture_set_up, test, data, path_format, args);
+  va_end (args);
+}
+
+void
+enroll_test_add_device_only (EnrollTestFunc test,
+                             gconstpointer  data,
+                             const char    *path_format,
+                             ...)
+{
+  va_list args;
+
+  va_start (args, path_format);
+  test_add_valist ((GTestFixtureFunc) enroll_fixture_set_up_device_only, test, data, path_format, args);
+  va_end (args);
 }
 
 const char *
@@ -141,6 +197,134 @@ enroll_fixture_custom_request (EnrollFixture *fixture,
   return sign_on_device (fixture, key_id, request_info, "sha256", template_cn);
 }
 
+const EnrollDenialCase enroll_denials[] = {
+  { "alice", "CradleDeviceUnpublished", FALSE, NULL, 0x80094800 },
+  { "alice", NULL, TRUE, "rsa2048", 0x80094801 },
+  { "bob", "CradleDeviceRestricted", FALSE, NULL, 0x80094012 },
+  { "alice", "CradleDeviceSuppliedSubject", TRUE, "rsa2048", 0x80094811 },
+  /* carol has no userPrincipalName for the UPN SAN the template requires */
+  { "carol", "CradleDeviceUPN", TRUE, "rsa2048", 0x8009480D },
+};
+const guint enroll_n_denials = G_N_ELEMENTS (enroll_denials);
+
+CradleCaRequest *
+enroll_fixture_denial_request (EnrollFixture          *fixture,
+                               const EnrollDenialCase *denial)
+{
+  if (denial->custom)
+    return enroll_fixture_custom_request (fixture, denial->key_type, "CN=Cradle Test Device",
+                                          NULL, denial->template_cn);
+  return enroll_fixture_request (fixture, denial->user, denial->template_cn);
+}
+
+void
+enroll_fixture_sign_in (EnrollFixture     *fixture,
+                        CradleCaConnector *connector,
+                        const char        *user,
+                        EnrollSignIn       how)
+{
+  cradle_ca_connector_add_trust_anchors (connector, enroll_fixture_env (fixture, "CRADLE_LAB_ROOT_CA"));
+  switch (how)
+    {
+    case ENROLL_SIGN_IN_KERBEROS:
+      {
+        g_autofree char *ccache = cradle_test_lab_kinit (fixture->lab.lab, user);
+
+        cradle_ca_connector_set_kerberos (connector, ccache);
+      }
+      break;
+    case ENROLL_SIGN_IN_PASSWORD:
+      {
+        g_autofree char *upper = g_ascii_strup (user, -1);
+        g_autofree char *variable = g_strdup_printf ("CRADLE_LAB_%s_PASSWORD", upper);
+
+        cradle_ca_connector_set_password (connector, user, enroll_fixture_env (fixture, variable));
+      }
+      break;
+    case ENROLL_SIGN_IN_WRONG_PASSWORD:
+      cradle_ca_connector_set_password (connector, user, ENROLL_WRONG_PASSWORD);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+CradleCaAnswer *
+enroll_submit (CradleCaConnector *connector,
+               CradleCaRequest   *request)
+{
+  g_autoptr(GError) error = NULL;
+  CradleCaAnswer *answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+  return answer;
+}
+
+GError *
+enroll_submit_fails (CradleCaConnector *connector,
+                     CradleCaRequest   *request,
+                     gint               code)
+{
+  GError *error = NULL;
+  g_autoptr(CradleCaAnswer) answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+
+  g_assert_null (answer);
+  g_assert_error (error, CRADLE_ERROR, code);
+  return error;
+}
+
+CradleCaAnswer *
+enroll_retrieve (CradleCaConnector *connector,
+                 CradleCaRequest   *request,
+                 const char        *request_id,
+                 const char        *retrieve_uri)
+{
+  g_autoptr(GError) error = NULL;
+  CradleCaAnswer *answer = cradle_ca_connector_retrieve (connector, request, request_id, retrieve_uri,
+                                                         NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (answer);
+  return answer;
+}
+
+void
+enroll_assert_still_pending (CradleCaConnector *connector,
+                             CradleCaRequest   *request,
+                             const char        *request_id,
+                             const char        *retrieve_uri)
+{
+  g_autoptr(CradleCaAnswer) still = enroll_retrieve (connector, request, request_id, retrieve_uri);
+
+  g_assert_cmpint (cradle_ca_answer_get_status (still), ==, CRADLE_CA_STATUS_PENDING);
+  g_assert_cmpstr (cradle_ca_answer_get_request_id (still), ==, request_id);
+}
+
+void
+enroll_assert_plain_http_refused (CradleCaConnector *connector,
+                                  CradleCaRequest   *request)
+{
+  g_autoptr(GError) error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+
+  g_clear_error (&error);
+  cradle_ca_connector_set_allow_plain_http (connector, TRUE);
+  cradle_ca_connector_set_password (connector, "alice", "x");
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+  g_assert_nonnull (strstr (error->message, "plain HTTP"));
+}
+
+void
+enroll_assert_denied (CradleCaAnswer   *answer,
+                      CradleCaProtocol  protocol,
+                      guint32           code)
+{
+  g_assert_cmpint (cradle_ca_answer_get_status (answer), ==, CRADLE_CA_STATUS_DENIED);
+  g_assert_cmpint (cradle_ca_answer_get_protocol (answer), ==, protocol);
+  g_assert_cmphex (cradle_ca_answer_get_code (answer), ==, code);
+  g_assert_nonnull (cradle_ca_answer_get_message (answer));
+}
+
 void
 enroll_fixture_officer (EnrollFixture *fixture,
                         const char    *verb,
@@ -219,6 +403,36 @@ enroll_fixture_untrusted_anchor (EnrollFixture *fixture)
 }
 
 void
+enroll_fixture_assert_untrusted_refused (EnrollFixture     *fixture,
+                                         CradleCaConnector *connector)
+{
+  g_autofree char *anchor = enroll_fixture_untrusted_anchor (fixture);
+  g_autoptr(CradleCaRequest) request = enroll_fixture_request (fixture, "alice", "CradleDeviceUPN");
+  const char *password = enroll_fixture_env (fixture, "CRADLE_LAB_ALICE_PASSWORD");
+  g_autoptr(GError) error = NULL;
+
+  cradle_ca_connector_add_trust_anchors (connector, anchor);
+  cradle_ca_connector_set_password (connector, "alice", password);
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+  g_assert_nonnull (strstr (error->message, "not trusted"));
+  /* Nothing was sent: the password cannot be in what came back either. */
+  g_assert_null (strstr (error->message, password));
+}
+
+GError *
+enroll_fixture_submit_wrong_password (EnrollFixture     *fixture,
+                                      CradleCaConnector *connector)
+{
+  g_autoptr(CradleCaRequest) request = enroll_fixture_request (fixture, "alice", "CradleDeviceUPN");
+  GError *error;
+
+  enroll_fixture_sign_in (fixture, connector, "alice", ENROLL_SIGN_IN_WRONG_PASSWORD);
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_AUTH_FAILED);
+  g_assert_null (strstr (error->message, "not-alices-password"));
+  return error;
+}
+
+void
 enroll_assert_leaf_is_device_key (CradleCaAnswer  *answer,
                                   CradleCaRequest *request)
 {
@@ -238,24 +452,74 @@ enroll_assert_leaf_is_device_key (CradleCaAnswer  *answer,
   g_assert_cmpint (EVP_PKEY_eq (X509_get0_pubkey (cert), X509_REQ_get0_pubkey (req)), ==, 1);
 }
 
-GSubprocess *
-misbehaving_ca_start (char **base_url)
+void
+enroll_assert_chain_has_issuing_ca (CradleCaAnswer *answer)
 {
-  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"),
-                                              "tests", "ca", "misbehaving-ca.py", NULL);
+  GPtrArray *chain = cradle_ca_answer_get_chain (answer);
+  gboolean found = FALSE;
+
+  for (guint i = 0; i < chain->len; i++)
+    if (strstr (cradle_certificate_get_subject (g_ptr_array_index (chain, i)), "Corp Issuing CA"))
+      found = TRUE;
+  g_assert_true (found);
+}
+
+char *
+enroll_closed_port_url (const char *scheme,
+                        const char *host,
+                        const char *path)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  char *url;
+
+  g_assert_true (g_socket_bind (socket, any, FALSE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  url = g_strdup_printf ("%s://%s:%u%s", scheme, host,
+                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), path);
+  g_socket_close (socket, NULL);
+  return url;
+}
+
+char *
+enroll_fixture_misbehaving_url (EnrollFixture *fixture,
+                                const char    *script,
+                                const char    *mode,
+                                const char    *path)
+{
+  g_autofree char *file = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "ca", script, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) lines = NULL;
   g_autofree char *line = NULL;
-  GSubprocess *server;
 
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                             "/usr/bin/python3", script, NULL);
+  g_assert_null (fixture->server);
+  /* A server that reads its standard input exits when it closes: when this
+   * test ends, however it ends. */
+  fixture->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                      "/usr/bin/python3", file, NULL);
   g_assert_no_error (error);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fixture->server));
   line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (line);
   g_assert_true (g_str_has_prefix (line, "port "));
-  *base_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
-  return server;
+  return g_strdup_printf ("http://127.0.0.1:%s/%s%s", line + 5, mode, path);
+}
+
+GError *
+enroll_submit_malformed (CradleCaConnector         *connector,
+                         CradleCaRequest           *request,
+                         const EnrollMalformedCase *c)
+{
+  GError *error;
+
+  cradle_ca_connector_set_allow_plain_http (connector, TRUE);
+  cradle_ca_connector_set_timeout (connector, 2);
+  error = enroll_submit_fails (connector, request, c->code);
+  g_test_message ("%s: %s", c->mode, error->message);
+  if (c->words != NULL && strstr (error->message, c->words) == NULL)
+    g_error ("'%s' does not say '%s'", error->message, c->words);
+  return error;
 }

@@ -15,9 +15,6 @@
 #include "enroll-test-support.h"
 #include "scep-test-ca.h"
 
-#define SKIP_WITHOUT_LAB(f) \
-  if (enroll_fixture_skipped (f)) { g_test_skip (cradle_test_lab_skip_reason ()); return; }
-
 /* A request for a fresh RSA key on @device, with @challenge (nullable) as
  * its challengePassword; micromdm issues one certificate per subject, so
  * each gets a name of its own. */
@@ -123,8 +120,7 @@ test_issued (EnrollFixture *fixture,
   g_autoptr(X509) cert = NULL;
   g_autoptr(EVP_PKEY) device_key = NULL;
 
-  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
-  g_assert_no_error (error);
+  answer = enroll_submit (connector, request);
   enroll_assert_leaf_is_device_key (answer, request);
   g_assert_cmpint (cradle_ca_answer_get_protocol (answer), ==, CRADLE_CA_PROTOCOL_SCEP);
   /* The transaction id: SHA-256 of the device's public key, in hex. */
@@ -160,10 +156,7 @@ test_issued (EnrollFixture *fixture,
                                                     cradle_ca_request_get_key_id (request)));
   g_assert_true (cradle_device_install (device, install, NULL, NULL, &error));
   g_assert_no_error (error);
-  g_clear_object (&answer);
-  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
-  g_assert_null (answer);
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_PERMISSION_DENIED);
 }
 
 static void
@@ -177,12 +170,9 @@ test_wrong_challenge (EnrollFixture *fixture,
     {
       g_autoptr(CradleCaConnector) connector = lab_scep (fixture);
       g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", challenges[i], NULL);
-      g_autoptr(CradleCaAnswer) answer = NULL;
-      g_autoptr(GError) error = NULL;
+      g_autoptr(CradleCaAnswer) answer = enroll_submit (connector, request);
       const char *message;
 
-      answer = cradle_ca_connector_submit (connector, request, NULL, &error);
-      g_assert_no_error (error);
       g_assert_cmpint (cradle_ca_answer_get_status (answer), ==, CRADLE_CA_STATUS_DENIED);
       g_assert_cmpint (cradle_ca_answer_get_protocol (answer), ==, CRADLE_CA_PROTOCOL_SCEP);
       /* failInfo badRequest (2), named in the message; the challenge is not. */
@@ -197,57 +187,6 @@ test_wrong_challenge (EnrollFixture *fixture,
 }
 
 /* Without the lab: the simulated device alone */
-
-typedef struct {
-  AgentFixture  agent;
-  GSubprocess  *server;
-  char         *base_url;
-} DeviceFixture;
-
-static void
-device_fixture_set_up (DeviceFixture *fixture,
-                       gconstpointer  data)
-{
-  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
-}
-
-static void
-device_fixture_tear_down (DeviceFixture *fixture,
-                          gconstpointer  data)
-{
-  if (fixture->server != NULL)
-    {
-      g_subprocess_force_exit (fixture->server);
-      g_subprocess_wait (fixture->server, NULL, NULL);
-    }
-  g_clear_object (&fixture->server);
-  g_clear_pointer (&fixture->base_url, g_free);
-  agent_fixture_stop (&fixture->agent);
-}
-
-static const char *
-misbehaving_scep_url (DeviceFixture *fixture)
-{
-  g_autofree char *script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "ca",
-                                              "misbehaving-scep.py", NULL);
-  g_autoptr(GDataInputStream) lines = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (fixture->base_url != NULL)
-    return fixture->base_url;
-  /* It exits when its standard input closes: when this test ends, however it ends. */
-  fixture->server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                                      "/usr/bin/python3", script, NULL);
-  g_assert_no_error (error);
-  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (fixture->server));
-  line = g_data_input_stream_read_line (lines, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "port "));
-  fixture->base_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
-  return fixture->base_url;
-}
 
 /* A SCEP CA in this process (scep-test-ca.c behind a small HTTP server on
  * a thread of its own) that holds a request for approval: PENDING to the
@@ -415,7 +354,7 @@ pending_ca_stop (PendingCa *fake)
 }
 
 static void
-test_pending_then_issued (DeviceFixture *fixture,
+test_pending_then_issued (EnrollFixture *fixture,
                           gconstpointer  data)
 {
   PendingCa *fake = pending_ca_start (1);
@@ -424,7 +363,6 @@ test_pending_then_issued (DeviceFixture *fixture,
   g_autoptr(GBytes) spki = NULL;
   g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", &spki);
   g_autoptr(CradleCaAnswer) pending = NULL;
-  g_autoptr(CradleCaAnswer) still = NULL;
   g_autoptr(CradleCaAnswer) issued = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
@@ -433,8 +371,7 @@ test_pending_then_issued (DeviceFixture *fixture,
   const char *request_id;
 
   /* PKCSReq: held for approval, under the transaction id. */
-  pending = cradle_ca_connector_submit (connector, request, NULL, &error);
-  g_assert_no_error (error);
+  pending = enroll_submit (connector, request);
   g_assert_cmpint (cradle_ca_answer_get_status (pending), ==, CRADLE_CA_STATUS_PENDING);
   g_assert_cmpint (cradle_ca_answer_get_protocol (pending), ==, CRADLE_CA_PROTOCOL_SCEP);
   request_id = cradle_ca_answer_get_request_id (pending);
@@ -444,12 +381,8 @@ test_pending_then_issued (DeviceFixture *fixture,
   g_assert_null (cradle_ca_answer_get_leaf (pending));
 
   /* CertPoll, still pending; CertPoll again, issued. */
-  still = cradle_ca_connector_retrieve (connector, request, request_id, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (cradle_ca_answer_get_status (still), ==, CRADLE_CA_STATUS_PENDING);
-  g_assert_cmpstr (cradle_ca_answer_get_request_id (still), ==, request_id);
-  issued = cradle_ca_connector_retrieve (connector, request, request_id, NULL, NULL, &error);
-  g_assert_no_error (error);
+  enroll_assert_still_pending (connector, request, request_id, NULL);
+  issued = enroll_retrieve (connector, request, request_id, NULL);
   enroll_assert_leaf_is_device_key (issued, request);
   g_assert_cmpuint (cradle_ca_answer_get_chain (issued)->len, ==, 1);
   g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (cradle_ca_answer_get_chain (issued), 0)),
@@ -469,53 +402,28 @@ test_pending_then_issued (DeviceFixture *fixture,
 }
 
 static void
-test_ca_stopped (DeviceFixture *fixture,
+test_ca_stopped (EnrollFixture *fixture,
                  gconstpointer  data)
 {
-  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) bound = NULL;
-  g_autoptr(CradleCaConnector) connector = NULL;
+  g_autofree char *url = enroll_closed_port_url ("http", "127.0.0.1", "/scep");
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
   g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", NULL);
-  g_autoptr(CradleCaAnswer) answer = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
-
-  /* A port that was free a moment ago and has nobody listening. */
-  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
-  bound = g_socket_get_local_address (socket, NULL);
-  url = g_strdup_printf ("http://127.0.0.1:%u/scep",
-                         g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
-  g_socket_close (socket, NULL);
-
-  connector = cradle_scep_connector_new (url);
-  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE);
-  g_assert_null (answer);
+  g_autoptr(GError) error = enroll_submit_fails (connector, request, CRADLE_ERROR_UNREACHABLE);
 }
 
 static void
-test_ec_key (DeviceFixture *fixture,
+test_ec_key (EnrollFixture *fixture,
              gconstpointer  data)
 {
   /* Refused before any exchange: nothing listens at this address. */
   g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new ("http://127.0.0.1:9/scep");
   g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "p256", "x", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_SUPPORTED);
 
-  g_assert_null (cradle_ca_connector_submit (connector, request, NULL, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (error->message, "RSA"));
 }
 
-typedef struct {
-  const char *mode;
-  int         code;
-  const char *words;
-} Misbehaviour;
-
-static const Misbehaviour misbehaviours[] = {
+static const EnrollMalformedCase misbehaviours[] = {
   { "html", CRADLE_ERROR_INVALID_DATA, "text/html instead of a SCEP message" },
   { "truncated", CRADLE_ERROR_INVALID_DATA, "truncated" },
   { "echo", CRADLE_ERROR_INVALID_DATA, "not signed by the SCEP server's CA" },
@@ -531,25 +439,16 @@ static const Misbehaviour misbehaviours[] = {
 };
 
 static void
-test_misbehaving (DeviceFixture *fixture,
+test_misbehaving (EnrollFixture *fixture,
                   gconstpointer  data)
 {
-  const Misbehaviour *misbehaviour = data;
-  g_autofree char *url = g_strdup_printf ("%s/%s/scep", misbehaving_scep_url (fixture), misbehaviour->mode);
+  const EnrollMalformedCase *misbehaviour = data;
+  g_autofree char *url = enroll_fixture_misbehaving_url (fixture, "misbehaving-scep.py", misbehaviour->mode, "/scep");
   g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
   g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "secret-challenge", NULL);
-  g_autoptr(CradleCaAnswer) answer = NULL;
-  g_autoptr(GError) error = NULL;
   gint64 started = g_get_monotonic_time ();
+  g_autoptr(GError) error = enroll_submit_malformed (connector, request, misbehaviour);
 
-  cradle_ca_connector_set_timeout (connector, 2);
-  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
-  g_assert_null (answer);
-  g_assert_nonnull (error);
-  g_test_message ("%s: %s", misbehaviour->mode, error->message);
-  g_assert_error (error, CRADLE_ERROR, misbehaviour->code);
-  if (misbehaviour->words != NULL && strstr (error->message, misbehaviour->words) == NULL)
-    g_error ("'%s' does not say '%s'", error->message, misbehaviour->words);
   /* No secret in what people read. */
   g_assert_null (strstr (error->message, "secret-challenge"));
   g_assert_cmpint (g_get_monotonic_time () - started, <, 8 * G_USEC_PER_SEC);
@@ -561,24 +460,15 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD_LAB(path, func) \
-  g_test_add ("/scep/lab/" path, EnrollFixture, NULL, enroll_fixture_set_up, func, enroll_fixture_tear_down)
-#define ADD_DEVICE(path, func, data) \
-  g_test_add ("/scep/" path, DeviceFixture, data, device_fixture_set_up, func, device_fixture_tear_down)
-
-  ADD_LAB ("ca-certificates", test_ca_certificates);
-  ADD_LAB ("issued", test_issued);
-  ADD_LAB ("wrong-challenge", test_wrong_challenge);
-  ADD_DEVICE ("pending-then-issued", test_pending_then_issued, NULL);
-  ADD_DEVICE ("ca-stopped", test_ca_stopped, NULL);
-  ADD_DEVICE ("ec-key", test_ec_key, NULL);
+  enroll_test_add (test_ca_certificates, NULL, "/scep/lab/ca-certificates");
+  enroll_test_add (test_issued, NULL, "/scep/lab/issued");
+  enroll_test_add (test_wrong_challenge, NULL, "/scep/lab/wrong-challenge");
+  enroll_test_add_device_only (test_pending_then_issued, NULL, "/scep/pending-then-issued");
+  enroll_test_add_device_only (test_ca_stopped, NULL, "/scep/ca-stopped");
+  enroll_test_add_device_only (test_ec_key, NULL, "/scep/ec-key");
   for (gsize i = 0; i < G_N_ELEMENTS (misbehaviours); i++)
-    {
-      g_autofree char *path = g_strdup_printf ("/scep/misbehaving/%s", misbehaviours[i].mode);
-
-      g_test_add (path, DeviceFixture, &misbehaviours[i], device_fixture_set_up, test_misbehaving,
-                  device_fixture_tear_down);
-    }
+    enroll_test_add_device_only (test_misbehaving, &misbehaviours[i], "/scep/misbehaving/%s",
+                                 misbehaviours[i].mode);
 
   return g_test_run ();
 }
