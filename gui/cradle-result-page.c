@@ -71,19 +71,28 @@ type_title (const CradleReport *report)
   return report->type_name != NULL ? report->type_name : _("the chosen type");
 }
 
-/* What happened and what to do, in the explanation table's words when it
- * knows the cause, else the error's own. */
+/* Whether the explanation table knows more than the error's own words. */
+static gboolean
+is_precise (const CradleReport *report)
+{
+  const CradleExplanation *explanation = cradle_report_get_explanation (report);
+
+  return explanation != NULL && (report->denied || !cradle_explanation_is_generic (explanation));
+}
+
+/* What happened and what to do: the explanation table's words when it
+ * knows the cause, else the error's own (which say both). */
 static char *
 describe_failure (const CradleReport *report)
 {
   const CradleExplanation *explanation = cradle_report_get_explanation (report);
 
-  if (explanation == NULL)
-    return g_strdup (_("Something went wrong. Copy the details for your support team."));
-  if (cradle_explanation_is_generic (explanation) && report->error != NULL && !report->denied)
-    return g_strdup_printf ("%s %s", report->error->message, cradle_explanation_get_user_action (explanation));
-  return g_strdup_printf ("%s %s", cradle_explanation_get_summary (explanation),
-                          cradle_explanation_get_user_action (explanation));
+  if (is_precise (report))
+    return g_strdup_printf ("%s %s", cradle_explanation_get_summary (explanation),
+                            cradle_explanation_get_user_action (explanation));
+  if (report->error != NULL)
+    return g_strdup (report->error->message);
+  return g_strdup (_("Something went wrong. Copy the details for your support team."));
 }
 
 static void
@@ -176,11 +185,14 @@ show_failure (CradleResultPage *self,
                   "certification authority can be reached."));
   if (report->denied && report->denial_message != NULL)
     add_detail (self, _("The certification authority said"), report->denial_message);
-  /* A refusal is said by the CA's words and code; other failures by the error. */
-  if (report->error != NULL && !report->denied && report->outcome != CRADLE_ENROLLMENT_OUTCOME_CANCELLED)
-    add_detail (self, _("Error"), report->error->message);
-  if (report->outcome != CRADLE_ENROLLMENT_OUTCOME_CANCELLED)
-    add_detail (self, _("Code"), cause);
+  /* The error's own words and the precise code, beside the table's words;
+   * a refusal is said by the CA's words instead. */
+  if (is_precise (report) && report->outcome != CRADLE_ENROLLMENT_OUTCOME_CANCELLED)
+    {
+      if (report->error != NULL && !report->denied)
+        add_detail (self, _("Error"), report->error->message);
+      add_detail (self, _("Code"), cause);
+    }
   add_detail (self, _("Request ID"), report->ca_request_id);
   add_detail (self, _("Certificate type"), type_title (report));
 }

@@ -32,6 +32,9 @@ struct _CradleWindow
   gboolean             password_tried;   /* a typed password is being tried */
   gboolean             started;          /* device watcher and sign-in */
   guint                start_timeout;
+
+  /* Borrowed */
+  AdwToast            *toast;            /* the last one, while shown */
   gboolean             bench;
 
   /* Template widgets */

@@ -22,6 +22,7 @@ cradle_window_toast (CradleWindow *self,
   AdwToast *toast = adw_toast_new (text);
 
   adw_toast_set_timeout (toast, 5);
+  g_set_weak_pointer (&self->toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -53,6 +54,9 @@ void
 cradle_window_show_page (CradleWindow *self,
                          const char   *name)
 {
+  /* A toast belongs to the page it was about. */
+  if (self->toast != NULL && g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), name) != 0)
+    adw_toast_dismiss (self->toast);
   gtk_stack_set_visible_child_name (self->stack, name);
   update_title (self);
   cradle_window_update_actions (self);
@@ -468,6 +472,7 @@ cradle_window_dispose (GObject *object)
   g_cancellable_cancel (self->enrollment_cancellable);
   g_clear_handle_id (&self->check_timeout, g_source_remove);
   g_clear_handle_id (&self->start_timeout, g_source_remove);
+  g_clear_weak_pointer (&self->toast);
   if (self->retriever != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->retriever, self);

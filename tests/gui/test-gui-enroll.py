@@ -351,9 +351,10 @@ def set_activation_display(display):
 
 # ---- the scenario ----------------------------------------------------------
 
-def enroll(world, win, display_name, shot_progress=None):
-    """Chooses @display_name, clicks Get Certificate, confirms on the device
-    whenever it asks; returns the result page's title."""
+def enroll(world, win, display_name, shot_progress=None, answer="yes"):
+    """Chooses @display_name, clicks Get Certificate, and when the device
+    asks its user: confirms ("yes"), declines ("no") or clicks Cancel in the
+    window ("cancel"); returns the result page's title."""
     ok(win.choose_type(display_name), f"{display_name} can be chosen")
     win.click_button("Get Certificate")
     win.wait_title("Getting the Certificate", "Certificate Installed", "Waiting for Approval",
@@ -373,7 +374,10 @@ def enroll(world, win, display_name, shot_progress=None):
                    "the progress page says to confirm on the device while it waits", labels)
                 world.screenshot(shot_progress)
                 shot_progress = None
-            world.answer_device(True)
+            if answer == "cancel":
+                win.click_button("Cancel", within=progress)
+            else:
+                world.answer_device(answer == "yes")
             answered = True
         elif answered and not win.visible(prompt):
             answered = False
@@ -481,6 +485,21 @@ def alice(world, tree):
     toast = win.find(lambda n: n.roleName == "label" and n.name.startswith("Details copied"), timeout=10)
     ok(toast is not None, "Copy Details copies the report for support")
     world.screenshot("refused")
+
+    # Said no on the device; then stopped in the window while it waits.
+    win.click_button("Done", within=result)
+    win.wait_title("Test Phone")
+    title = enroll(world, win, "Cradle Device ECC P-256", answer="no")
+    ok(title.startswith("Declined on the Device"), "declined on the device: the page says so", title)
+    result = win.page("CradleResultPage")
+    texts = [n.name for n in result.findChildren(lambda n: n.roleName == "label")]
+    ok(any("device" in text.lower() and "again" in text.lower() for text in texts),
+       "and what to do next", texts)
+    world.screenshot("declined")
+    win.click_button("Done", within=result)
+    win.wait_title("Test Phone")
+    title = enroll(world, win, "Cradle Device ECC P-256", answer="cancel")
+    ok(title.startswith("Cancelled"), "Cancel while the device waits: the run stops, cancelled", title)
 
     # Unplugged: back to asking for a device.
     win.click_button("Done", within=result)
