@@ -2,9 +2,9 @@
  * client they configure, and running the blocking calls on a thread */
 #include "config.h"
 
-#include <openssl/crypto.h>
 
 #include "cradle-ca-connector-private.h"
+#include "cradle-openssl-private.h"
 
 typedef struct
 {
@@ -20,15 +20,6 @@ typedef struct
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (CradleCaConnector, cradle_ca_connector, G_TYPE_OBJECT)
 
 static void
-wipe_string (char **s)
-{
-  if (*s == NULL)
-    return;
-  OPENSSL_cleanse (*s, strlen (*s));
-  g_clear_pointer (s, g_free);
-}
-
-static void
 cradle_ca_connector_finalize (GObject *object)
 {
   CradleCaConnectorPrivate *priv =
@@ -37,7 +28,7 @@ cradle_ca_connector_finalize (GObject *object)
   g_clear_pointer (&priv->url, g_free);
   g_clear_pointer (&priv->http, cradle_http_free);
   g_clear_pointer (&priv->user, g_free);
-  wipe_string (&priv->password);
+  g_clear_pointer (&priv->password, cradle_secret_free);
 
   G_OBJECT_CLASS (cradle_ca_connector_parent_class)->finalize (object);
 }
@@ -135,7 +126,7 @@ cradle_ca_connector_set_password (CradleCaConnector *self,
   priv = cradle_ca_connector_get_instance_private (self);
   g_free (priv->user);
   priv->user = g_strdup (user);
-  wipe_string (&priv->password);
+  g_clear_pointer (&priv->password, cradle_secret_free);
   priv->password = g_strdup (password);
   cradle_http_set_basic (priv->http, user, password);
 }

@@ -2,9 +2,10 @@
 #include "config.h"
 
 #include <string.h>
-#include <openssl/crypto.h>
 
 #include <cradle/cradle.h>
+
+#include "cradle-openssl-private.h"
 
 struct _CradleCredentials
 {
@@ -44,20 +45,11 @@ cradle_credentials_kind_from_string (const char            *name,
 }
 
 static void
-wipe_free (char *secret)
-{
-  if (secret == NULL)
-    return;
-  OPENSSL_cleanse (secret, strlen (secret));
-  g_free (secret);
-}
-
-static void
 cradle_credentials_finalize (GObject *object)
 {
   CradleCredentials *self = CRADLE_CREDENTIALS (object);
 
-  g_clear_pointer (&self->password, wipe_free);
+  g_clear_pointer (&self->password, cradle_secret_free);
   g_clear_pointer (&self->user, g_free);
   g_clear_pointer (&self->ccache_name, g_free);
   G_OBJECT_CLASS (cradle_credentials_parent_class)->finalize (object);

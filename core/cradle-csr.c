@@ -41,14 +41,6 @@ cradle_csr_set_openssl_error (GError     **error,
 }
 
 static void
-wipe_string (char *secret)
-{
-  if (secret != NULL)
-    OPENSSL_cleanse (secret, strlen (secret));
-  g_free (secret);
-}
-
-static void
 san_free (CradleCsrSan *san)
 {
   g_free (san->value);
@@ -77,7 +69,7 @@ cradle_csr_builder_free (CradleCsrBuilder *self)
   g_clear_pointer (&self->extended_key_usages, g_ptr_array_unref);
   g_clear_pointer (&self->template_name, g_free);
   g_clear_pointer (&self->template_oid, X509_EXTENSION_free);
-  g_clear_pointer (&self->challenge_password, wipe_string);
+  g_clear_pointer (&self->challenge_password, cradle_secret_free);
   g_free (self);
 }
 
@@ -247,7 +239,7 @@ cradle_csr_builder_set_challenge_password (CradleCsrBuilder *self,
                                            const char       *password)
 {
   g_return_if_fail (self != NULL);
-  g_clear_pointer (&self->challenge_password, wipe_string);
+  g_clear_pointer (&self->challenge_password, cradle_secret_free);
   if (password != NULL && password[0] != '\0')
     self->challenge_password = g_strdup (password);
 }

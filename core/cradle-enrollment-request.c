@@ -175,17 +175,8 @@ read_challenge (const char  *path,
   return g_steal_pointer (&buffer);
 }
 
-static void
-wipe_free (char *secret)
-{
-  if (secret == NULL)
-    return;
-  OPENSSL_cleanse (secret, strlen (secret));
-  g_free (secret);
-}
-
 typedef char *CradleSecretText;
-G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CradleSecretText, wipe_free, NULL)
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CradleSecretText, cradle_secret_free, NULL)
 
 GBytes *
 cradle_request_plan_build_info (CradleRequestPlan  *plan,

@@ -48,6 +48,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ASN1_SEQUENCE_ANY, cradle_openssl_sequence_any_fr
 
 char *cradle_openssl_dup_errors (void);
 
+/* Wipes, then frees, a string that held a secret; %NULL is fine. */
+void    cradle_secret_free      (char          *secret);
+
 /* Hands DER that OpenSSL allocated (an i2d_* output) to a GBytes. */
 GBytes *cradle_openssl_take_der (unsigned char *der,
                                  int            size);
