@@ -46,6 +46,10 @@ TIMEOUT = 45  # seconds for any one thing to appear
 
 # ---- TAP -----------------------------------------------------------------
 
+# TAP goes to its own descriptor: the session bus, the AT-SPI daemons it
+# starts and dogtail all write to standard output, which goes to stderr.
+_tap_fd = os.environ.get("CRADLE_GUI_TEST_TAP_FD")
+TAP = os.fdopen(int(_tap_fd), "w", buffering=1) if _tap_fd else sys.stdout
 _count = 0
 _failed = 0
 
@@ -54,23 +58,23 @@ def ok(condition, description, detail=None):
     global _count, _failed
     _count += 1
     if condition:
-        print(f"ok {_count} {description}", flush=True)
+        print(f"ok {_count} {description}", file=TAP, flush=True)
     else:
         _failed += 1
-        print(f"not ok {_count} {description}", flush=True)
+        print(f"not ok {_count} {description}", file=TAP, flush=True)
         if detail:
             for line in str(detail).splitlines():
-                print(f"# {line}", flush=True)
+                print(f"# {line}", file=TAP, flush=True)
     return condition
 
 
 def note(text):
     for line in str(text).splitlines():
-        print(f"# {line}", flush=True)
+        print(f"# {line}", file=TAP, flush=True)
 
 
 def skip_all(reason):
-    print(f"1..0 # SKIP {reason}", flush=True)
+    print(f"1..0 # SKIP {reason}", file=TAP, flush=True)
     sys.exit(0)
 
 
@@ -564,7 +568,11 @@ def main():
                 skip_all(f"{program} is not built")
         if subprocess.run([LAB, "status"], capture_output=True).returncode != 0:
             skip_all("the lab is not running (start it with tests/lab/cradle-lab up)")
-        env = dict(os.environ, CRADLE_GUI_TEST_BUS="1")
+        env = dict(os.environ, CRADLE_GUI_TEST_BUS="1", CRADLE_GUI_TEST_TAP_FD="3")
+        sys.stdout.flush()
+        os.dup2(1, 3)
+        os.set_inheritable(3, True)
+        os.dup2(2, 1)
         # A private session bus: the app's D-Bus name and the AT-SPI bus.
         os.execvpe("dbus-run-session", ["dbus-run-session", "--", sys.executable, os.path.abspath(__file__)], env)
 
@@ -600,7 +608,7 @@ def main():
     finally:
         world.close()
     note(f"screenshots and logs in {SHOTS}")
-    print(f"1..{_count}", flush=True)
+    print(f"1..{_count}", file=TAP, flush=True)
     return 1 if _failed else 0
 
 
