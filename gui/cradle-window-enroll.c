@@ -233,6 +233,13 @@ check (CradleWindow *self,
   if (self->retriever == NULL || request_id <= 0 || self->check_request_id != 0)
     return;
   self->check_request_id = request_id;
+  /* Already being checked in the background: show that one. */
+  if (self->background != NULL && cradle_enrollment_get_request_id (self->background) == request_id &&
+      !cradle_window_is_running (self))
+    {
+      follow (self, self->background, TRUE);
+      return;
+    }
   cradle_device_page_set_checking (self->device_page, request_id, TRUE);
   g_clear_handle_id (&self->check_timeout, g_source_remove);
   self->check_timeout = g_timeout_add_seconds (CHECK_START_TIMEOUT_SECONDS, on_check_timeout, self);
@@ -274,6 +281,7 @@ on_resume_started (CradleRetriever  *retriever,
       follow (self, enrollment, TRUE);
       return;
     }
+  g_set_object (&self->background, enrollment);
   cradle_device_page_set_checking (self->device_page, id, TRUE);
 }
 
@@ -287,9 +295,17 @@ on_resume_finished (CradleRetriever  *retriever,
   const GError *error = cradle_enrollment_get_error (enrollment);
 
   g_debug ("Resumed request %" G_GINT64_FORMAT ": %s", id, cradle_enrollment_outcome_to_string (outcome));
+  if (enrollment == self->background)
+    g_clear_object (&self->background);
   cradle_device_page_set_checking (self->device_page, id, FALSE);
-  if (enrollment == self->enrollment)
+  /* The user's check, or a background one of the request the user asked
+   * about that ended before the user's could start. */
+  if (enrollment == self->enrollment ||
+      (id != 0 && id == self->check_request_id && !cradle_window_is_running (self)))
     {
+      g_clear_handle_id (&self->check_timeout, g_source_remove);
+      if (enrollment != self->enrollment)
+        self->last_step = CRADLE_ENROLLMENT_STEP_NONE;   /* not followed: no step seen */
       self->check_request_id = 0;
       show_result (self, enrollment);
       stop_following (self);

@@ -24,6 +24,7 @@ struct _CradleWindow
   CradleJournal       *journal;
   CradleRetriever     *retriever;
   CradleEnrollment    *enrollment;       /* the run the progress page shows */
+  CradleEnrollment    *background;       /* a resume the retriever runs unseen */
   GCancellable        *enrollment_cancellable;
   CradleEnrollmentStep last_step;
   gint64               check_request_id; /* the user asked to check it now */

@@ -490,6 +490,7 @@ cradle_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->enrollment, self);
   g_clear_object (&self->enrollment);
   g_clear_object (&self->enrollment_cancellable);
+  g_clear_object (&self->background);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->watcher);

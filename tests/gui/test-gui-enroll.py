@@ -389,12 +389,13 @@ def enroll(world, win, display_name, shot_progress=None, answer="yes"):
     raise Abort(f"the enrollment for {display_name} did not end")
 
 
-def check_now(win):
-    """Clicks the pending page's Check Now; returns the next result's title."""
+def check_now(win, within=None):
+    """Clicks Check Now (the pending page's, or a pending row's); returns
+    the next result's title."""
     results = ("Certificate Installed", "Waiting for Approval", "Request Refused", "Could Not",
                "Not Finished", "Declined", "Cancelled")
     before = win.title()
-    win.click_button("Check Now", within=win.page("CradleResultPage"))
+    win.click_button("Check Now", within=within or win.page("CradleResultPage"))
     # A new result once the check ran: its title differs, or the progress
     # page was seen in between (a check can take less than a poll).
     checked = False
@@ -463,10 +464,22 @@ def alice(world, tree):
     what_next = detail(win, "What happens next") or ""
     ok("Cradle asks again" in what_next, "and says what happens next", what_next)
     world.screenshot("pending")
+
+    # The device page lists it as waiting, with Check Now.
+    win.click_button("Done", within=win.page("CradleResultPage"))
+    win.wait_title("Test Phone")
+    page = win.page("CradleDevicePage")
+    waiting = win.find(lambda n: n.roleName == "list item" and n.name == "Cradle Device (Manager Approval)"
+                       and any(request_id in label for label in win.row_labels(n)), within=page)
+    ok(waiting is not None, "the device page lists the request as waiting for approval, with its id",
+       waiting and win.row_labels(waiting))
+    world.screenshot("device-pending")
     approved, output = world.lab_officer("approve", request_id)
     ok(approved, f"cradle-lab approve {request_id}", output)
-    title = check_now(win)
-    ok(title.startswith("Certificate Installed"), "Check Now after approval: issued and installed", title)
+    if waiting is None:
+        raise Abort("no pending row to check")
+    title = check_now(win, within=waiting)
+    ok(title.startswith("Certificate Installed"), "its Check Now after approval: issued and installed", title)
     world.screenshot("approved-installed")
 
     # A request the CA officer refuses: the failed page explains it.
