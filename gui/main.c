@@ -3,14 +3,34 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <string.h>
 
 #include "cradle-application.h"
+
+/* With the cairo renderer chosen (software rendering: a VM, remote X,
+ * Xvfb), nothing draws with GL, yet GDK on X11 still loads the GL driver
+ * to pick a visual; Mesa's llvmpipe alone maps about 40 MB.  Skip it. */
+static void
+skip_gl_for_cairo (void)
+{
+  const char *renderer = g_getenv ("GSK_RENDERER");
+  const char *debug = g_getenv ("GDK_DEBUG");
+  g_autofree char *flags = NULL;
+
+  if (g_strcmp0 (renderer, "cairo") != 0 || (debug != NULL && strstr (debug, "gl") != NULL))
+    return;
+  flags = debug != NULL && debug[0] != '\0' ? g_strconcat (debug, ",gl-disable", NULL)
+                                             : g_strdup ("gl-disable");
+  g_setenv ("GDK_DEBUG", flags, TRUE);
+}
 
 int
 main (int    argc,
       char **argv)
 {
   g_autoptr(CradleApplication) app = NULL;
+
+  skip_gl_for_cairo ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
