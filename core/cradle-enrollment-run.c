@@ -18,6 +18,7 @@
 
 #include <openssl/err.h>
 
+#include "cradle-ca-connector-private.h"
 #include "cradle-cert-type-private.h"
 #include "cradle-csr-private.h"
 #include "cradle-enrollment-private.h"
@@ -599,6 +600,9 @@ run_new (CradleEnrollment *self,
       return;
     }
   cradle_enrollment_end_step (self, "ok", NULL);
+  /* The TLS trust store is read while the device makes the key. */
+  cradle_http_prepare_trust (cradle_ca_connector_get_http (self->connector),
+                             cradle_ca_connector_get_url (self->connector));
 
   for (guint attempt = 0; self->csr == NULL; attempt++)
     {

@@ -5,7 +5,8 @@
 
 G_BEGIN_DECLS
 
-/* One connection's settings.  Not thread-safe: one exchange at a time. */
+/* One CA's settings and its kept connection.  Not thread-safe: one exchange
+ * at a time. */
 typedef struct _CradleHttp CradleHttp;
 
 typedef enum {
@@ -52,6 +53,13 @@ void        cradle_http_set_basic              (CradleHttp *self,
                                                 const char *user,
                                                 const char *password);
 CradleHttpAuth cradle_http_get_auth            (CradleHttp *self);
+/* Starts building, in a thread of its own, the TLS trust store an https://
+ * @url will need (the system's and the anchors, shared by the process), so
+ * that it is ready by the first exchange; does nothing for other URLs.
+ * Call it after the anchors are set, before slow work such as the device
+ * making a key. */
+void        cradle_http_prepare_trust          (CradleHttp *self,
+                                                const char *url);
 
 /* Sends @request and returns whatever status the server answered, except
  * 401/407 when credentials were sent (CRADLE_ERROR_AUTH_FAILED).  Errors:

@@ -7,10 +7,13 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <cradle/cradle.h>
 #include "cradle-gss-private.h"
@@ -33,6 +36,10 @@ struct _CradleHttp
   guint          timeout_s;
   gsize          max_response;
   gboolean       allow_plain_http;
+  /* Kept between exchanges, so the next one to the same server goes over
+   * the same connection (no second TCP and TLS handshake); dropped when
+   * the credentials or the trust change. */
+  CURL          *curl;
 };
 
 typedef struct
@@ -46,6 +53,7 @@ typedef struct
 } Exchange;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
 
 static void
 wipe_string (char **s)
@@ -85,6 +93,7 @@ cradle_http_free (CradleHttp *self)
   g_free (self->anchors_file);
   g_free (self->client_certificate);
   g_free (self->client_key);
+  g_clear_pointer (&self->curl, curl_easy_cleanup);
   g_free (self);
 }
 
@@ -115,6 +124,7 @@ cradle_http_add_trust_anchors (CradleHttp *self,
 {
   g_free (self->anchors_file);
   self->anchors_file = g_strdup (pem_file);
+  g_clear_pointer (&self->curl, curl_easy_cleanup);
 }
 
 void
@@ -126,6 +136,7 @@ cradle_http_set_client_certificate (CradleHttp *self,
   g_free (self->client_key);
   self->client_certificate = g_strdup (certificate_file);
   self->client_key = g_strdup (key_file);
+  g_clear_pointer (&self->curl, curl_easy_cleanup);
 }
 
 void
@@ -135,6 +146,7 @@ cradle_http_set_negotiate (CradleHttp *self,
   self->auth = CRADLE_HTTP_AUTH_NEGOTIATE;
   g_free (self->ccache_name);
   self->ccache_name = g_strdup (ccache_name);
+  g_clear_pointer (&self->curl, curl_easy_cleanup);
 }
 
 void
@@ -143,6 +155,7 @@ cradle_http_set_basic (CradleHttp *self,
                        const char *password)
 {
   self->auth = CRADLE_HTTP_AUTH_BASIC;
+  g_clear_pointer (&self->curl, curl_easy_cleanup);
   g_free (self->user);
   self->user = g_strdup (user);
   wipe_string (&self->password);
@@ -274,28 +287,267 @@ on_progress (void       *user_data,
   return g_cancellable_is_cancelled (exchange->cancellable) ? 1 : 0;
 }
 
-/* Adds the configured anchors to the system store libcurl already loaded:
- * CURLOPT_CAINFO would replace it instead. */
+/* ---- trust: the system store plus the configured anchors ------------------
+ *
+ * What libcurl would load for every connection (its CA file and CA folder)
+ * plus the type's anchors, built once per process and anchors file and
+ * shared by every exchange: libcurl parses the whole system bundle (about
+ * 20 ms for 140 certificates) each time it connects otherwise.  An engine
+ * starts the build early (cradle_http_prepare_trust()) so that it runs
+ * while the device makes its key.  A store is built again when the CA
+ * file, the CA folder or the anchors file changes.
+ */
+
+typedef struct
+{
+  dev_t           device;
+  ino_t           inode;
+  off_t           size;
+  struct timespec modified;
+  gboolean        exists;
+} FileStamp;
+
+enum { STAMP_CA_FILE, STAMP_CA_PATH, STAMP_ANCHORS, N_STAMPS };
+
+typedef struct
+{
+  X509_STORE *store;       /* NULL while building, or after a failure */
+  char       *failure;     /* why, for the log */
+  gboolean    building;
+  FileStamp   stamps[N_STAMPS];
+} TrustEntry;
+
+static GMutex      trust_lock;
+static GCond       trust_built;
+static GHashTable *trust_cache;   /* anchors file ("" for none) -> TrustEntry */
+static char       *default_ca_file;
+static char       *default_ca_path;
+
+static void
+trust_entry_free (gpointer data)
+{
+  TrustEntry *entry = data;
+
+  g_clear_pointer (&entry->store, X509_STORE_free);
+  g_free (entry->failure);
+  g_free (entry);
+}
+
+/* libcurl's built-in CA file and folder (its --with-ca-bundle/-path). */
+static void
+load_curl_defaults (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      g_autoptr(CURL) curl = curl_easy_init ();
+      char *value = NULL;
+
+      if (curl != NULL && curl_easy_getinfo (curl, CURLINFO_CAINFO, &value) == CURLE_OK && value != NULL)
+        default_ca_file = g_strdup (value);
+      value = NULL;
+      if (curl != NULL && curl_easy_getinfo (curl, CURLINFO_CAPATH, &value) == CURLE_OK && value != NULL)
+        default_ca_path = g_strdup (value);
+      g_once_init_leave (&done, 1);
+    }
+}
+
+static void
+stamp_file (const char *path,
+            FileStamp  *stamp)
+{
+  struct stat st;
+
+  memset (stamp, 0, sizeof *stamp);
+  if (path == NULL || stat (path, &st) != 0)
+    return;
+  stamp->exists = TRUE;
+  stamp->device = st.st_dev;
+  stamp->inode = st.st_ino;
+  stamp->size = st.st_size;
+  stamp->modified = st.st_mtim;
+}
+
+static void
+stamp_all (const char *anchors_file,
+           FileStamp  *stamps)
+{
+  stamp_file (default_ca_file, &stamps[STAMP_CA_FILE]);
+  stamp_file (default_ca_path, &stamps[STAMP_CA_PATH]);
+  stamp_file (anchors_file, &stamps[STAMP_ANCHORS]);
+}
+
+static gboolean
+stamps_equal (const FileStamp *a,
+              const FileStamp *b)
+{
+  for (guint i = 0; i < N_STAMPS; i++)
+    if (a[i].exists != b[i].exists || a[i].device != b[i].device || a[i].inode != b[i].inode ||
+        a[i].size != b[i].size || a[i].modified.tv_sec != b[i].modified.tv_sec ||
+        a[i].modified.tv_nsec != b[i].modified.tv_nsec)
+      return FALSE;
+  return TRUE;
+}
+
+/* The anchors first, then what libcurl would have loaded: the CA file in
+ * full and the CA folder looked up by subject hash, as certificates are
+ * needed.  NULL with @failure set when the anchors file has no certificate
+ * or the CA file cannot be read, the cases where libcurl refused too. */
+static X509_STORE *
+build_store (const char  *anchors_file,
+             char       **failure)
+{
+  X509_STORE *store = X509_STORE_new ();
+
+  if (store == NULL)
+    {
+      *failure = g_strdup ("out of memory");
+      return NULL;
+    }
+  if (anchors_file != NULL)
+    {
+      g_autoptr(BIO) bio = BIO_new_file (anchors_file, "r");
+      X509 *cert;
+      guint added = 0;
+
+      while (bio != NULL && (cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL)
+        {
+          if (X509_STORE_add_cert (store, cert) == 1)
+            added++;
+          X509_free (cert);
+        }
+      ERR_clear_error ();
+      if (added == 0)
+        {
+          *failure = g_strdup_printf ("no certificate could be read from %s", anchors_file);
+          X509_STORE_free (store);
+          return NULL;
+        }
+    }
+  if (default_ca_file != NULL && X509_STORE_load_file (store, default_ca_file) != 1)
+    {
+      ERR_clear_error ();
+      *failure = g_strdup_printf ("the CA file %s could not be read", default_ca_file);
+      X509_STORE_free (store);
+      return NULL;
+    }
+  if (default_ca_path != NULL)
+    {
+      X509_LOOKUP *lookup = X509_STORE_add_lookup (store, X509_LOOKUP_hash_dir ());
+
+      if (lookup != NULL)
+        X509_LOOKUP_add_dir (lookup, default_ca_path, X509_FILETYPE_PEM);
+    }
+  ERR_clear_error ();
+  return store;
+}
+
+/* With trust_lock held: @key's entry, waiting for a build in progress;
+ * %NULL when there is none or it is out of date (then it is removed). */
+static TrustEntry *
+current_entry (const char *key,
+               const char *anchors_file)
+{
+  TrustEntry *entry;
+  FileStamp now[N_STAMPS];
+
+  while ((entry = g_hash_table_lookup (trust_cache, key)) != NULL && entry->building)
+    g_cond_wait (&trust_built, &trust_lock);
+  if (entry == NULL)
+    return NULL;
+  stamp_all (anchors_file, now);
+  if (stamps_equal (entry->stamps, now))
+    return entry;
+  g_hash_table_remove (trust_cache, key);
+  return NULL;
+}
+
+/* Builds @key's store into a new entry (trust_lock held on entry and exit;
+ * released while building). */
+static TrustEntry *
+build_entry (const char *key,
+             const char *anchors_file)
+{
+  TrustEntry *entry = g_new0 (TrustEntry, 1);
+  X509_STORE *store;
+  char *failure = NULL;
+
+  entry->building = TRUE;
+  stamp_all (anchors_file, entry->stamps);
+  g_hash_table_replace (trust_cache, g_strdup (key), entry);
+  g_mutex_unlock (&trust_lock);
+  store = build_store (anchors_file, &failure);
+  g_mutex_lock (&trust_lock);
+  entry->store = store;
+  entry->failure = failure;
+  entry->building = FALSE;
+  g_cond_broadcast (&trust_built);
+  return entry;
+}
+
+/* A reference to the store for @anchors_file (%NULL: the system's only);
+ * %NULL when it cannot be built. */
+static X509_STORE *
+dup_trust_store (const char *anchors_file)
+{
+  const char *key = anchors_file != NULL ? anchors_file : "";
+  TrustEntry *entry;
+  X509_STORE *store = NULL;
+
+  load_curl_defaults ();
+  g_mutex_lock (&trust_lock);
+  if (trust_cache == NULL)
+    trust_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, trust_entry_free);
+  entry = current_entry (key, anchors_file);
+  if (entry == NULL)
+    entry = build_entry (key, anchors_file);
+  if (entry->store != NULL && X509_STORE_up_ref (entry->store) == 1)
+    store = entry->store;
+  else if (entry->failure != NULL)
+    g_debug ("No TLS trust store: %s", entry->failure);
+  g_mutex_unlock (&trust_lock);
+  return store;
+}
+
+static gpointer
+prepare_trust_thread (gpointer data)
+{
+  g_autofree char *anchors_file = data;
+  X509_STORE *store = dup_trust_store (anchors_file);
+
+  if (store != NULL)
+    X509_STORE_free (store);
+  return NULL;
+}
+
+void
+cradle_http_prepare_trust (CradleHttp *self,
+                           const char *url)
+{
+  g_autofree char *scheme = g_uri_parse_scheme (url);
+  GThread *thread;
+
+  if (scheme == NULL || g_ascii_strcasecmp (scheme, "https") != 0)
+    return;
+  thread = g_thread_try_new ("cradle-trust", prepare_trust_thread, g_strdup (self->anchors_file), NULL);
+  if (thread != NULL)
+    g_thread_unref (thread);
+}
+
+/* Puts the shared store in the connection's context; libcurl was told to
+ * load nothing itself.  No store: refused, as libcurl did for a bad file. */
 static CURLcode
 on_ssl_context (CURL *curl,
                 void *ssl_context,
                 void *user_data)
 {
-  const char *pem_file = user_data;
-  X509_STORE *store = SSL_CTX_get_cert_store (ssl_context);
-  g_autoptr(BIO) bio = BIO_new_file (pem_file, "r");
-  X509 *cert;
-  guint added = 0;
+  X509_STORE *store = user_data;
 
-  if (bio == NULL)
+  if (store == NULL)
     return CURLE_SSL_CACERT_BADFILE;
-  while ((cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL)
-    {
-      if (X509_STORE_add_cert (store, cert) == 1)
-        added++;
-      X509_free (cert);
-    }
-  return added > 0 ? CURLE_OK : CURLE_SSL_CACERT_BADFILE;
+  SSL_CTX_set1_cert_store (ssl_context, store);
+  return CURLE_OK;
 }
 
 /* ---- errors -------------------------------------------------------------- */
@@ -523,11 +775,15 @@ prepare (CradleHttp              *self,
          const CradleHttpRequest *request,
          Exchange                *exchange,
          struct curl_slist       *headers,
+         gboolean                 https,
+         X509_STORE              *store,
          char                    *error_buffer)
 {
-  CURL *curl = curl_easy_init ();
+  CURL *curl;
 
-  if (curl == NULL)
+  if (self->curl == NULL)
+    self->curl = curl_easy_init ();
+  if ((curl = self->curl) == NULL)
     return NULL;
   curl_easy_setopt (curl, CURLOPT_URL, request->url);
   curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, self->allow_plain_http ? "http,https" : "https");
@@ -548,10 +804,13 @@ prepare (CradleHttp              *self,
   curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (self->anchors_file != NULL)
+  if (https)
     {
+      /* Trust comes from the shared store (the system's plus the anchors). */
+      curl_easy_setopt (curl, CURLOPT_CAINFO, NULL);
+      curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
       curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_context);
-      curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, self->anchors_file);
+      curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, store);
     }
   if (self->client_certificate != NULL)
     {
@@ -579,12 +838,15 @@ cradle_http_send (CradleHttp              *self,
                   GError                 **error)
 {
   g_autoptr(CradleGssCcacheScope) scope = NULL;
-  g_autoptr(CURL) curl = NULL;
+  CURL *curl;
   g_autoptr(GByteArray) body = g_byte_array_new ();
   struct curl_slist *headers = NULL;
   char error_buffer[CURL_ERROR_SIZE] = "";
   Exchange exchange = { body, self->max_response, FALSE, cancellable, NULL, 0 };
   CradleHttpResponse *response;
+  g_autoptr(X509_STORE) store = NULL;
+  g_autofree char *scheme = NULL;
+  gboolean https;
   CURLcode code;
   long status = 0;
 
@@ -592,6 +854,10 @@ cradle_http_send (CradleHttp              *self,
     return NULL;
   if (!check_url (self, request->url, request->authenticate, error))
     return NULL;
+  scheme = g_uri_parse_scheme (request->url);
+  https = scheme != NULL && g_ascii_strcasecmp (scheme, "https") == 0;
+  if (https)
+    store = dup_trust_store (self->anchors_file);
   if (request->authenticate && self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
     {
       /* libcurl's SPNEGO runs GSSAPI on this thread: point it at the cache. */
@@ -601,7 +867,7 @@ cradle_http_send (CradleHttp              *self,
     }
 
   headers = build_headers (request);
-  curl = prepare (self, request, &exchange, headers, error_buffer);
+  curl = prepare (self, request, &exchange, headers, https, store, error_buffer);
   if (curl == NULL)
     {
       curl_slist_free_all (headers);
@@ -610,15 +876,18 @@ cradle_http_send (CradleHttp              *self,
       return NULL;
     }
   code = curl_easy_perform (curl);
+  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+  /* The handle keeps its connection, never this call's buffers. */
+  curl_easy_reset (curl);
   curl_slist_free_all (headers);
   if (code != CURLE_OK)
     {
+      g_clear_pointer (&self->curl, curl_easy_cleanup);
       set_transport_error (error, code, error_buffer, request->url, self, &exchange);
       g_free (exchange.content_type);
       return NULL;
     }
 
-  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
   if (request->authenticate && self->auth != CRADLE_HTTP_AUTH_NONE &&
       (status == 401 || status == 407))
     {
