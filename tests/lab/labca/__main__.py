@@ -2,6 +2,10 @@
 
   prepare            make what the CA needs if missing (TLS cert, SCEP depot)
   serve [--pidfile F] run the HTTPS (443) and HTTP/AIA (80) servers
+  serve --https-port N --log FILE
+                     a second front-end of the same CA (its database, keys and
+                     directory): HTTPS only on port N (0: any free one, printed
+                     as "port N"), its own log; for benchmarks
   requests [--pending]  the CA database, one request a line
   approve ID | deny ID  act as the CA officer on a pending request
 """
@@ -22,9 +26,9 @@ def _die(msg, code=1):
     sys.exit(code)
 
 
-def _setup_logging(paths):
+def _setup_logging(paths, path=None):
     os.makedirs(paths.log, exist_ok=True)
-    h = logging.FileHandler(os.path.join(paths.log, "ca.log"))
+    h = logging.FileHandler(path or os.path.join(paths.log, "ca.log"))
     h.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     root = logging.getLogger()
     root.addHandler(h)
@@ -41,9 +45,16 @@ def main(argv):
             print("cradle-lab:   made %s" % what)
         return 0
     if cmd == "serve":
-        _setup_logging(paths)
         from . import server
-        servers, _threads = server.serve(paths)
+        if args[:1] == ["--https-port"]:
+            if len(args) != 4 or not args[1].isdigit() or args[2] != "--log":
+                _die("usage: serve --https-port N --log FILE", 2)
+            _setup_logging(paths, args[3])
+            servers, _threads = server.serve(paths, https_port=int(args[1]), http_port=None)
+            print("port %d" % servers[0].server_address[1], flush=True)
+        else:
+            _setup_logging(paths)
+            servers, _threads = server.serve(paths)
         if args[:1] == ["--pidfile"] and len(args) == 2:
             with open(args[1] + ".tmp", "w") as f:
                 f.write("%d\n" % os.getpid())

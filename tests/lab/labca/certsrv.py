@@ -188,6 +188,7 @@ def _submit(h, ca, account):
         return h.send(200, HTML, denied_page(None, e.disposition_message()))
     attrib = (form.get("CertAttrib") or [""])[0]
     r = ca.submit(der, account, "certsrv", attributes=attrib)
+    h.req_id = r.id
     if r.status == "issued":
         return h.send(200, HTML, issued_page(r.id))
     if r.status == "pending":

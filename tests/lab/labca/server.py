@@ -10,6 +10,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 
 from labctl import config
@@ -28,6 +29,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     server_version = SERVER_HEADER
     sys_version = ""
     timeout = 60
+    # TCP_NODELAY, as IIS: an answer is written as headers, then body, and
+    # with Nagle the body waited for the client's delayed ACK (40 ms) on a
+    # connection used again (keep-alive) once its quick ACKs were over.
+    disable_nagle_algorithm = True
 
     # -- plumbing ------------------------------------------------------------------
     def version_string(self):
@@ -36,11 +41,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # access log without headers or bodies
         log.info("%s %s", self.client_address[0], fmt % args)
 
+    def parse_request(self):
+        # The request line has just been read: the CA's own time starts here.
+        self.started = time.monotonic()
+        self.req_id = None
+        return super().parse_request()
+
     def log_request(self, code="-", size="-"):
+        """One line per answer; req= the request id it made (certsrv), ms= the
+        CA's time from reading the request line to the status line:
+        authentication, directory, policy, signing, database."""
         who = getattr(self, "user", None) or "-"
         path = self.path.split("?", 1)[0] if "certfnsh" in self.path else self.path
-        log.info("%s %s %s %s user=%s", self.client_address[0], self.command,
-                 path[:300], code, who)
+        extra = " req=%d" % self.req_id if getattr(self, "req_id", None) else ""
+        started = getattr(self, "started", None)
+        if started is not None:
+            extra += " ms=%.1f" % ((time.monotonic() - started) * 1000.0)
+        log.info("%s %s %s %s user=%s%s", self.client_address[0], self.command,
+                 path[:300], code, who, extra)
 
     def body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -194,15 +212,21 @@ def tls_context(paths):
 
 
 def serve(paths, https_port=443, http_port=80, address="127.0.0.1"):
+    """http_port None: HTTPS only.  https_port 0: any free port (servers[0]
+    .server_address says which)."""
     os.environ["KRB5_KTNAME"] = "FILE:" + paths.http_keytab
     os.environ["KRB5_CONFIG"] = paths.krb5_conf
     # The acceptor needs no ccache; make sure none of the caller's leaks in.
     os.environ["KRB5CCNAME"] = "MEMORY:labca"
     ca = CA(paths)
-    servers = [_Server((address, https_port), ca, tls_context(paths)),
-               _Server((address, http_port), ca)]
-    log.info("lab CA listening on https://%s:%d and http://%s:%d (AIA)",
-             address, https_port, address, http_port)
+    servers = [_Server((address, https_port), ca, tls_context(paths))]
+    https_port = servers[0].server_address[1]
+    if http_port is None:
+        log.info("lab CA listening on https://%s:%d", address, https_port)
+    else:
+        servers.append(_Server((address, http_port), ca))
+        log.info("lab CA listening on https://%s:%d and http://%s:%d (AIA)",
+                 address, https_port, address, http_port)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
     for t in threads:
         t.start()
