@@ -55,15 +55,6 @@ typedef struct
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
 
-static void
-wipe_string (char **s)
-{
-  if (*s == NULL)
-    return;
-  OPENSSL_cleanse (*s, strlen (*s));
-  g_clear_pointer (s, g_free);
-}
-
 CradleHttp *
 cradle_http_new (void)
 {
@@ -87,7 +78,7 @@ cradle_http_free (CradleHttp *self)
 {
   if (self == NULL)
     return;
-  wipe_string (&self->password);
+  g_clear_pointer (&self->password, cradle_secret_free);
   g_free (self->user);
   g_free (self->ccache_name);
   g_free (self->anchors_file);
@@ -158,7 +149,7 @@ cradle_http_set_basic (CradleHttp *self,
   g_clear_pointer (&self->curl, curl_easy_cleanup);
   g_free (self->user);
   self->user = g_strdup (user);
-  wipe_string (&self->password);
+  g_clear_pointer (&self->password, cradle_secret_free);
   self->password = g_strdup (password);
 }
 
