@@ -87,8 +87,8 @@ int       cradle_agent_crypto_signature_nid   (EVP_PKEY                 *pkey,
  * @encrypted_key, which must be exactly the modulus long, and gives the
  * @key_size bytes it holds. Whether the padding was right is never told:
  * when it is wrong, or the key inside is not @key_size bytes, the answer is
- * HMAC-SHA256(@rejection_key, @encrypted_key) cut to @key_size, a value
- * nobody without the device can predict (implicit rejection, as in TLS), so
+ * HMAC-SHA256(@rejection_key, @key_size as one byte || @encrypted_key) cut
+ * to @key_size, a value nobody without the device can predict (implicit rejection, as in TLS), so
  * the device is no padding oracle. @key_size is at most 32. EC keys are
  * CRADLE_ERROR_NOT_SUPPORTED. */
 GBytes   *cradle_agent_crypto_unwrap_key      (EVP_PKEY                 *pkey,

@@ -473,6 +473,7 @@ cradle_agent_crypto_unwrap_key (EVP_PKEY      *pkey,
   gsize size = 0;
   const guint8 *ciphertext = g_bytes_get_data (encrypted_key, &size);
   guint8 synthetic[32];
+  g_autofree guint8 *rejection_input = NULL;
   guint8 *key;
   size_t modulus_size;
   size_t em_size;
@@ -511,7 +512,13 @@ cradle_agent_crypto_unwrap_key (EVP_PKEY      *pkey,
                                      "The encrypted key is not a ciphertext for this key");
       return NULL;
     }
-  if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, rejection_key, 32, ciphertext, size,
+  /* The size asked is part of the rejection value: were it not, every
+   * size's answer to a bad ciphertext would be a prefix of one value, and
+   * answers that disagree across sizes would show a good padding. */
+  rejection_input = g_malloc (1 + size);
+  rejection_input[0] = (guint8) key_size;
+  memcpy (rejection_input + 1, ciphertext, size);
+  if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, rejection_key, 32, rejection_input, 1 + size,
                  synthetic, sizeof synthetic, NULL) == NULL)
     {
       cradle_agent_crypto_set_error (error, CRADLE_ERROR_FAILED, "Could not derive the rejection value");

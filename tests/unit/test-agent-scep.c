@@ -790,6 +790,29 @@ test_unwrap_key (Fixture       *f,
       key = unwrap (keystore, key_id, random, 16);
     }
 
+  /* The size asked must not tell a rejected ciphertext from a good one: if
+   * every size's answer were a prefix of the same rejection value, a
+   * ciphertext whose answers disagree across sizes would be one whose
+   * padding was right (a Bleichenbacher oracle). */
+  for (guint round = 0; round < 8; round++)
+    {
+      guint8 junk[256];
+      g_autoptr(GBytes) random = NULL;
+      g_autoptr(GBytes) longest = NULL;
+
+      for (gsize i = 0; i < sizeof junk; i++)
+        junk[i] = (guint8) g_test_rand_int_range (0, 256);
+      junk[0] = 0;
+      random = g_bytes_new (junk, sizeof junk);
+      longest = unwrap (keystore, key_id, random, 32);
+      for (gsize s = 0; s + 1 < G_N_ELEMENTS (sizes); s++)
+        {
+          g_autoptr(GBytes) shorter = unwrap (keystore, key_id, random, sizes[s]);
+
+          g_assert_false (ks_contains (longest, g_bytes_get_data (shorter, NULL), sizes[s]));
+        }
+    }
+
   /* What is refused openly: sizes, lengths and values that are public. */
   {
     g_autoptr(GBytes) encrypted = encrypt_to (spki, cek, 16);
