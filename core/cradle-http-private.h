@@ -42,6 +42,8 @@ void        cradle_http_set_allow_plain_http   (CradleHttp *self,
                                                 gboolean    allow);
 void        cradle_http_add_trust_anchors      (CradleHttp *self,
                                                 const char *pem_file);
+/* The anchors file set above, or %NULL. */
+const char *cradle_http_get_trust_anchors_file (CradleHttp *self);
 void        cradle_http_set_client_certificate (CradleHttp *self,
                                                 const char *certificate_file,
                                                 const char *key_file);

@@ -118,6 +118,12 @@ cradle_http_add_trust_anchors (CradleHttp *self,
   g_clear_pointer (&self->curl, curl_easy_cleanup);
 }
 
+const char *
+cradle_http_get_trust_anchors_file (CradleHttp *self)
+{
+  return self->anchors_file;
+}
+
 void
 cradle_http_set_client_certificate (CradleHttp *self,
                                     const char *certificate_file,

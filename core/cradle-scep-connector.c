@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <cradle/cradle.h>
 
@@ -17,6 +19,9 @@
 #include "cradle-scep-private.h"
 
 #define MAX_REASON 200
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE_CTX, X509_STORE_CTX_free)
 
 struct _CradleScepConnector
 {
@@ -149,18 +154,139 @@ get_caps (CradleCaConnector  *self,
   return cradle_scep_caps_parse (response->body, error);
 }
 
+/* The certificates of @anchors_file, as the only trust: not the system's
+ * store, where a public web CA must not vouch for a SCEP CA. */
+static X509_STORE *
+anchors_store (const char  *anchors_file,
+               GError     **error)
+{
+  g_autoptr(BIO) bio = BIO_new_file (anchors_file, "r");
+  X509_STORE *store = X509_STORE_new ();
+  X509 *cert;
+  guint added = 0;
+
+  while (store != NULL && bio != NULL && (cert = PEM_read_bio_X509 (bio, NULL, NULL, NULL)) != NULL)
+    {
+      if (X509_STORE_add_cert (store, cert) == 1)
+        added++;
+      X509_free (cert);
+    }
+  ERR_clear_error ();
+  if (added == 0)
+    {
+      X509_STORE_free (store);
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "The SCEP server's CA certificate cannot be checked: no certificate could be read "
+                   "from the trust anchors file %s. Ask your administrator to fix the type's "
+                   "TrustAnchors.", anchors_file);
+      return NULL;
+    }
+  return store;
+}
+
+static char *
+dup_subject (X509 *cert)
+{
+  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
+  char *data = NULL;
+  long size;
+
+  if (bio == NULL || X509_NAME_print_ex (bio, X509_get_subject_name (cert), 0, XN_FLAG_RFC2253) < 0)
+    return g_strdup ("(unreadable subject)");
+  size = BIO_get_mem_data (bio, &data);
+  return size > 0 ? g_utf8_make_valid (data, size) : g_strdup ("(empty subject)");
+}
+
+static char *
+dup_sha256 (X509 *cert)
+{
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  GString *text = g_string_new (NULL);
+
+  if (X509_digest (cert, EVP_sha256 (), digest, &size) == 1)
+    for (unsigned int i = 0; i < size; i++)
+      g_string_append_printf (text, "%s%02X", i > 0 ? ":" : "", digest[i]);
+  return g_string_free (text, FALSE);
+}
+
+/* RFC 8894 2.2: the CA certificate GetCACert gave is authenticated out of
+ * band before anything is encrypted to it.  Every certificate of the answer
+ * (the CA, and an RA that chains to it) must verify against the connector's
+ * trust anchors alone; a self-signed CA listed there is trusted as itself,
+ * and so is any certificate listed there. */
+static gboolean
+verify_ca (CradleCaConnector  *self,
+           CradleScepCa       *ca,
+           GError            **error)
+{
+  const char *anchors_file = cradle_http_get_trust_anchors_file (cradle_ca_connector_get_http (self));
+  g_autoptr(X509_STORE) store = NULL;
+
+  if (anchors_file == NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                           "The SCEP server's CA certificate cannot be checked: no trust anchor is "
+                           "configured for this certificate type. Ask your administrator to add the "
+                           "CA's certificate to the type's TrustAnchors.");
+      return FALSE;
+    }
+  store = anchors_store (anchors_file, error);
+  if (store == NULL)
+    return FALSE;
+
+  for (int i = 0; i < sk_X509_num (ca->certs); i++)
+    {
+      X509 *cert = sk_X509_value (ca->certs, i);
+      g_autoptr(X509_STORE_CTX) context = X509_STORE_CTX_new ();
+      int result = -1;
+
+      if (context != NULL && X509_STORE_CTX_init (context, store, cert, ca->certs) == 1)
+        {
+          X509_STORE_CTX_set_flags (context, X509_V_FLAG_PARTIAL_CHAIN);
+          result = X509_verify_cert (context);
+        }
+      if (result != 1)
+        {
+          g_autofree char *host = cradle_http_dup_host (cradle_ca_connector_get_url (self));
+          g_autofree char *subject = dup_subject (cert);
+          g_autofree char *fingerprint = dup_sha256 (cert);
+          const char *why = context != NULL
+                            ? X509_verify_cert_error_string (X509_STORE_CTX_get_error (context))
+                            : "out of memory";
+
+          ERR_clear_error ();
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                       "The SCEP server %s sent a CA certificate that is not the CA configured for "
+                       "this certificate type: \"%s\" (SHA-256 %s) does not verify against the "
+                       "trust anchors in %s (%s). The request was not sent. If this CA is the right "
+                       "one, ask your administrator to add its certificate to the type's "
+                       "TrustAnchors; otherwise the connection may be intercepted.",
+                       host, subject, fingerprint, anchors_file, why);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* GetCACert, parsed and checked against the trust anchors. */
 static CradleScepCa *
 get_ca (CradleCaConnector  *self,
         GCancellable       *cancellable,
         GError            **error)
 {
-  g_autoptr(CradleHttpResponse) response = send_get (self, "GetCACert", NULL, cancellable, error);
+  g_autoptr(CradleHttpResponse) response = NULL;
+  g_autoptr(CradleScepCa) ca = NULL;
   g_autofree char *type = NULL;
 
+  response = send_get (self, "GetCACert", NULL, cancellable, error);
   if (response == NULL)
     return NULL;
   type = media_type (response);
-  return cradle_scep_ca_parse (type, response->body, error);
+  ca = cradle_scep_ca_parse (type, response->body, error);
+  if (ca == NULL || !verify_ca (self, ca, error))
+    return NULL;
+  return g_steal_pointer (&ca);
 }
 
 /* PKIOperation: POST when the CA takes it, else GET with the message in the query. */

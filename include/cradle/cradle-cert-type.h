@@ -19,7 +19,10 @@
  *   KeyType=rsa2048                   # rsa2048 | rsa3072 | rsa4096 | p256 | p384
  *   Subject=CN=Device                 # optional, RFC 4514
  *   Auth=kerberos                     # kerberos | password | none
- *   TrustAnchors=/etc/cradle/ca.pem   # optional PEM file, trusted beside the system's
+ *   TrustAnchors=/etc/cradle/ca.pem   # optional PEM file, trusted beside the system's;
+ *                                     # scep: required, must hold the SCEP CA (or a CA
+ *                                     # it chains to): GetCACert is checked against
+ *                                     # these anchors alone, not the system's
  *   AllowPlainHttp=false              # an explicit choice, shown to the user when true
  *   ChallengeFile=/etc/cradle/scep.secret  # scep only: the challenge password's file
  *   Timeout=30                        # seconds per HTTP exchange

@@ -5,8 +5,10 @@ Listens on 127.0.0.1 (plain HTTP, a free port printed on stdout as
 "port N") until its standard input closes, so it never outlives the test
 that started it, however that test ends.  The first path segment picks the misbehaviour; the rest is the
 SCEP path, as /MODE/scep?operation=...  GetCACaps and GetCACert answer
-correctly (an RSA CA made at start) unless the mode says otherwise; every
-PKIOperation answer is wrong:
+correctly (an RSA CA made at start, written as PEM to the file that
+$CRADLE_MISBEHAVING_SCEP_CA names, for the client's trust anchor, before the
+port is printed) unless the mode says otherwise; every PKIOperation answer
+is wrong:
 
   html           a web page where a pkiMessage belongs
   truncated      the first half of a pkiMessage
@@ -137,6 +139,11 @@ def _exit_when_stdin_closes():
 
 def main():
     server = Server(("127.0.0.1", 0), Handler)
+    anchor = os.environ.get("CRADLE_MISBEHAVING_SCEP_CA")
+    if anchor:
+        with open(anchor + ".tmp", "wb") as f:
+            f.write(RSA_CA.public_bytes(serialization.Encoding.PEM))
+        os.replace(anchor + ".tmp", anchor)
     threading.Thread(target=_exit_when_stdin_closes, daemon=True).start()
     print("port %d" % server.server_address[1], flush=True)
     server.serve_forever()

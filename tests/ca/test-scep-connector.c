@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -58,10 +59,48 @@ scep_request (CradleDevice  *device,
   return request;
 }
 
+/* The lab's SCEP server, its CA (micromdm's) as the only trust anchor. */
 static CradleCaConnector *
 lab_scep (EnrollFixture *fixture)
 {
-  return cradle_scep_connector_new (enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_URL"));
+  CradleCaConnector *connector = cradle_scep_connector_new (enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_URL"));
+
+  cradle_ca_connector_add_trust_anchors (connector, enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CA"));
+  return connector;
+}
+
+/* Where the misbehaving SCEP server writes its CA (set in main()). */
+static char *misbehaving_ca_pem;
+
+/* @der as a PEM file in a temporary folder of its own; the caller deletes
+ * it with remove_pem(). */
+static char *
+write_pem (GBytes *der)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_dir_make_tmp ("cradle-scep-anchor-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  const unsigned char *p = g_bytes_get_data (der, NULL);
+  g_autoptr(X509) cert = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+  g_autoptr(BIO) bio = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (cert);
+  path = g_build_filename (folder, "anchor.pem", NULL);
+  bio = BIO_new_file (path, "w");
+  g_assert_nonnull (bio);
+  g_assert_cmpint (PEM_write_bio_X509 (bio, cert), ==, 1);
+  return g_steal_pointer (&path);
+}
+
+static void
+remove_pem (char *path)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+
+  g_unlink (path);
+  g_rmdir (folder);
+  g_free (path);
 }
 
 static GBytes *
@@ -205,6 +244,8 @@ typedef struct {
   char           *transaction_id;
   guint           pkcs_reqs;
   guint           cert_polls;
+  guint           pki_operations;
+  guint           other_operations;  /* GetCACaps and GetCACert */
 } PendingCa;
 
 static GBytes *
@@ -272,6 +313,12 @@ pending_ca_incoming (GSocketService    *service,
   body = g_malloc (length + 1);
   g_assert_true (g_input_stream_read_all (G_INPUT_STREAM (in), body, length, NULL, NULL, NULL));
 
+  g_mutex_lock (&fake->lock);
+  if (strstr (request_line, "operation=PKIOperation") != NULL)
+    fake->pki_operations++;
+  else
+    fake->other_operations++;
+  g_mutex_unlock (&fake->lock);
   if (strstr (request_line, "operation=GetCACaps") != NULL)
     {
       type = "text/plain";
@@ -366,11 +413,13 @@ test_pending_then_issued (EnrollFixture *fixture,
   g_autoptr(CradleCaAnswer) issued = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  char *anchor = write_pem (ca_der);
   g_autofree char *hex = NULL;
   g_autofree char *expected_id = NULL;
   const char *request_id;
 
   /* PKCSReq: held for approval, under the transaction id. */
+  cradle_ca_connector_add_trust_anchors (connector, anchor);
   pending = enroll_submit (connector, request);
   g_assert_cmpint (cradle_ca_answer_get_status (pending), ==, CRADLE_CA_STATUS_PENDING);
   g_assert_cmpint (cradle_ca_answer_get_protocol (pending), ==, CRADLE_CA_PROTOCOL_SCEP);
@@ -399,6 +448,69 @@ test_pending_then_issued (EnrollFixture *fixture,
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_assert_null (issued);
   pending_ca_stop (fake);
+  remove_pem (anchor);
+}
+
+/* RFC 8894 2.2: a CA certificate that does not verify against the type's
+ * anchors (here another CA's) is refused before any PKIOperation, so the
+ * challenge is never encrypted to it; so is any CA when no anchor is set. */
+static void
+check_refused (EnrollFixture *fixture,
+               GBytes        *anchor_der,
+               const char    *words)
+{
+  PendingCa *fake = pending_ca_start (0);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/scep", fake->port);
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "secret-challenge", NULL);
+  char *anchor = anchor_der != NULL ? write_pem (anchor_der) : NULL;
+  g_autoptr(GPtrArray) certificates = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (anchor != NULL)
+    cradle_ca_connector_add_trust_anchors (connector, anchor);
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+  g_test_message ("refused: %s", error->message);
+  g_assert_nonnull (strstr (error->message, words));
+  g_assert_null (strstr (error->message, "secret-challenge"));
+  /* The CA it got, by subject and SHA-256 fingerprint. */
+  if (anchor != NULL)
+    {
+      g_assert_nonnull (strstr (error->message, "CN=Pending SCEP CA"));
+      g_assert_nonnull (strstr (error->message, "(SHA-256 "));
+    }
+  g_clear_error (&error);
+
+  /* Nor are its certificates handed out. */
+  certificates = cradle_ca_connector_dup_ca_certificates (connector, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED);
+  g_assert_null (certificates);
+
+  g_mutex_lock (&fake->lock);
+  g_assert_cmpuint (fake->pki_operations, ==, 0);
+  g_assert_cmpuint (fake->pkcs_reqs, ==, 0);
+  g_assert_cmpuint (fake->other_operations, >, 0);
+  g_mutex_unlock (&fake->lock);
+  pending_ca_stop (fake);
+  if (anchor != NULL)
+    remove_pem (anchor);
+}
+
+static void
+test_wrong_anchor (EnrollFixture *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(TestScepCa) other = test_scep_ca_new ("Another CA");
+  g_autoptr(GBytes) other_der = test_scep_ca_der (other);
+
+  check_refused (fixture, other_der, "is not the CA configured");
+}
+
+static void
+test_no_anchor (EnrollFixture *fixture,
+                gconstpointer  data)
+{
+  check_refused (fixture, NULL, "no trust anchor is configured");
 }
 
 static void
@@ -447,7 +559,11 @@ test_misbehaving (EnrollFixture *fixture,
   g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
   g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "secret-challenge", NULL);
   gint64 started = g_get_monotonic_time ();
-  g_autoptr(GError) error = enroll_submit_malformed (connector, request, misbehaviour);
+  g_autoptr(GError) error = NULL;
+
+  /* The server wrote its CA before it said its port. */
+  cradle_ca_connector_add_trust_anchors (connector, misbehaving_ca_pem);
+  error = enroll_submit_malformed (connector, request, misbehaviour);
 
   /* No secret in what people read. */
   g_assert_null (strstr (error->message, "secret-challenge"));
@@ -458,7 +574,15 @@ int
 main (int    argc,
       char **argv)
 {
+  g_autofree char *folder = NULL;
+  int status;
+
   g_test_init (&argc, &argv, NULL);
+  folder = g_dir_make_tmp ("cradle-scep-test-XXXXXX", NULL);
+  g_assert_nonnull (folder);
+  misbehaving_ca_pem = g_build_filename (folder, "misbehaving-ca.pem", NULL);
+  /* Read by misbehaving-scep.py, started by the tests below. */
+  g_setenv ("CRADLE_MISBEHAVING_SCEP_CA", misbehaving_ca_pem, TRUE);
 
   enroll_test_add (test_ca_certificates, NULL, "/scep/lab/ca-certificates");
   enroll_test_add (test_issued, NULL, "/scep/lab/issued");
@@ -466,9 +590,15 @@ main (int    argc,
   enroll_test_add_device_only (test_pending_then_issued, NULL, "/scep/pending-then-issued");
   enroll_test_add_device_only (test_ca_stopped, NULL, "/scep/ca-stopped");
   enroll_test_add_device_only (test_ec_key, NULL, "/scep/ec-key");
+  enroll_test_add_device_only (test_wrong_anchor, NULL, "/scep/wrong-anchor");
+  enroll_test_add_device_only (test_no_anchor, NULL, "/scep/no-anchor");
   for (gsize i = 0; i < G_N_ELEMENTS (misbehaviours); i++)
     enroll_test_add_device_only (test_misbehaving, &misbehaviours[i], "/scep/misbehaving/%s",
                                  misbehaviours[i].mode);
 
-  return g_test_run ();
+  status = g_test_run ();
+  g_unlink (misbehaving_ca_pem);
+  g_rmdir (folder);
+  g_free (misbehaving_ca_pem);
+  return status;
 }

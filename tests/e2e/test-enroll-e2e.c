@@ -37,6 +37,7 @@ typedef struct {
   char          *runtime;
   char          *state;
   char          *config;
+  char          *anchors;      /* the TrustAnchors file of cradle.conf and the types */
   char          *store;
   char          *serial;
   GSubprocess   *agent;
@@ -144,7 +145,24 @@ e2e_set_up (E2e           *e2e,
   g_assert_cmpint (g_mkdir_with_parents (e2e->store, 0700), ==, 0);
   /* Unique among the suites running at once: SCEP issues by subject. */
   e2e->serial = g_strdup_printf ("E2E-%d-%d-%s", (int) getpid (), g_atomic_int_add (&counter, 1), e2e->protocol);
-  conf = g_strdup_printf ("[Enrollment]\nTrustAnchors=%s\n", env (e2e, "CRADLE_LAB_ROOT_CA"));
+  if (g_str_equal (e2e->protocol, "scep"))
+    {
+      /* TrustAnchors names one file: the lab's root and its SCEP CA
+       * (micromdm's, which the SCEP connector checks GetCACert against),
+       * also the default, for a stored request retrieved without its type. */
+      g_autofree char *root = NULL;
+      g_autofree char *scep_ca = NULL;
+      g_autofree char *both = NULL;
+
+      g_assert_true (g_file_get_contents (env (e2e, "CRADLE_LAB_ROOT_CA"), &root, NULL, NULL));
+      g_assert_true (g_file_get_contents (env (e2e, "CRADLE_LAB_SCEP_CA"), &scep_ca, NULL, NULL));
+      e2e->anchors = g_build_filename (e2e->config, "anchors.pem", NULL);
+      both = g_strconcat (root, g_str_has_suffix (root, "\n") ? "" : "\n", scep_ca, NULL);
+      write_file (e2e->anchors, both);
+    }
+  else
+    e2e->anchors = g_strdup (env (e2e, "CRADLE_LAB_ROOT_CA"));
+  conf = g_strdup_printf ("[Enrollment]\nTrustAnchors=%s\n", e2e->anchors);
   conf_path = g_build_filename (e2e->config, "cradle.conf", NULL);
   write_file (conf_path, conf);
 }
@@ -190,6 +208,7 @@ e2e_tear_down (E2e           *e2e,
   g_free (e2e->runtime);
   g_free (e2e->state);
   g_free (e2e->config);
+  g_free (e2e->anchors);
   g_free (e2e->store);
   g_free (e2e->serial);
 }
@@ -328,7 +347,8 @@ write_type (E2e        *e2e,
                               url_override ?: env (e2e, "CRADLE_LAB_SCEP_URL"), e2e->serial, secret);
     }
   if (!g_str_equal (e2e->protocol, "scep"))
-    g_string_append_printf (text, "Auth=kerberos\nTrustAnchors=%s\n", env (e2e, "CRADLE_LAB_ROOT_CA"));
+    g_string_append (text, "Auth=kerberos\n");
+  g_string_append_printf (text, "TrustAnchors=%s\n", e2e->anchors);
   path = g_strdup_printf ("%s/types.d/%s.conf", e2e->config, name);
   write_file (path, text->str);
   return g_steal_pointer (&name);
