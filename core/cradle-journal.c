@@ -404,6 +404,31 @@ cradle_journal_begin_step (CradleJournal  *self,
   return sqlite3_last_insert_rowid (self->db);
 }
 
+/* Closes a step or a run: its outcome, the failure, and when. */
+static gboolean
+record_end (CradleJournal  *self,
+            const char     *sql,
+            gint64          id,
+            const char     *outcome,
+            const GError   *failure,
+            const char     *what,
+            GError        **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_text (stmt, 2, outcome);
+      bind_failure (stmt, 3, failure);
+      sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
+    }
+  return step_done (self, stmt, rc, what, error);
+}
+
 gboolean
 cradle_journal_end_step (CradleJournal  *self,
                          gint64          step_id,
@@ -411,25 +436,13 @@ cradle_journal_end_step (CradleJournal  *self,
                          const GError   *failure,
                          GError        **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (CRADLE_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (outcome != NULL, FALSE);
 
-  rc = sqlite3_prepare_v2 (self->db,
-                           "UPDATE journal_steps SET outcome = ?2, error = ?3, error_name = ?4,"
-                           " duration_ms = max (0, (?5 - started) / 1000) WHERE id = ?1",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, step_id);
-      bind_text (stmt, 2, outcome);
-      bind_failure (stmt, 3, failure);
-      sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
-    }
-  return step_done (self, stmt, rc, "record a step in the journal", error);
+  return record_end (self,
+                     "UPDATE journal_steps SET outcome = ?2, error = ?3, error_name = ?4,"
+                     " duration_ms = max (0, (?5 - started) / 1000) WHERE id = ?1",
+                     step_id, outcome, failure, "record a step in the journal", error);
 }
 
 gboolean
@@ -439,25 +452,14 @@ cradle_journal_end_run (CradleJournal  *self,
                         const GError   *failure,
                         GError        **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (CRADLE_IS_JOURNAL (self), FALSE);
   g_return_val_if_fail (outcome != NULL, FALSE);
 
-  rc = sqlite3_prepare_v2 (self->db,
-                           "UPDATE journal_runs SET outcome = ?2, error = ?3, error_name = ?4, finished = ?5"
-                           " WHERE id = ?1",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, run_id);
-      bind_text (stmt, 2, outcome);
-      bind_failure (stmt, 3, failure);
-      sqlite3_bind_int64 (stmt, 5, g_get_real_time ());
-    }
-  return step_done (self, stmt, rc, "record the end of the enrollment in the journal", error);
+  return record_end (self,
+                     "UPDATE journal_runs SET outcome = ?2, error = ?3, error_name = ?4, finished = ?5"
+                     " WHERE id = ?1",
+                     run_id, outcome, failure,
+                     "record the end of the enrollment in the journal", error);
 }
 
 /* ---- keys made but not yet signed with ------------------------------------ */
