@@ -171,9 +171,10 @@ cradle_device_generate_key_async (CradleDevice        *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  DeviceCall *call = new_call (OP_GENERATE_KEY);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_GENERATE_KEY);
   call->text1 = g_strdup (key_type);
   call->text2 = g_strdup (profile);
   start_call (self, call, cradle_device_generate_key_async, cancellable, callback, user_data);
@@ -203,9 +204,10 @@ cradle_device_sign_request_async (CradleDevice        *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  DeviceCall *call = new_call (OP_SIGN_REQUEST);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_SIGN_REQUEST);
   call->bytes1 = g_bytes_ref (key_id);
   call->bytes2 = g_bytes_ref (request_info);
   call->text2 = g_strdup (digest);
@@ -237,9 +239,10 @@ cradle_device_sign_async (CradleDevice            *self,
                           GAsyncReadyCallback      callback,
                           gpointer                 user_data)
 {
-  DeviceCall *call = new_call (OP_SIGN);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_SIGN);
   call->bytes1 = g_bytes_ref (key_id);
   call->number = purpose;
   call->bytes2 = g_bytes_ref (data);
@@ -272,9 +275,10 @@ cradle_device_decrypt_async (CradleDevice               *self,
                              GAsyncReadyCallback         callback,
                              gpointer                    user_data)
 {
-  DeviceCall *call = new_call (OP_DECRYPT);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_DECRYPT);
   call->bytes1 = g_bytes_ref (key_id);
   call->number = purpose;
   call->bytes2 = g_bytes_ref (encrypted_key);
@@ -300,9 +304,10 @@ cradle_device_list_certs_async (CradleDevice        *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  DeviceCall *call = new_call (OP_LIST_CERTS);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_LIST_CERTS);
   call->text1 = g_strdup (store);
   call->text2 = g_strdup (scope);
   start_call (self, call, cradle_device_list_certs_async, cancellable, callback, user_data);
@@ -325,9 +330,10 @@ cradle_device_install_async (CradleDevice        *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  DeviceCall *call = new_call (OP_INSTALL);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_INSTALL);
   call->certs = g_ptr_array_ref (certs);
   start_call (self, call, cradle_device_install_async, cancellable, callback, user_data);
 }
@@ -354,9 +360,10 @@ cradle_device_delete_key_async (CradleDevice        *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  DeviceCall *call = new_call (OP_DELETE_KEY);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_DELETE_KEY);
   call->bytes1 = g_bytes_ref (key_id);
   start_call (self, call, cradle_device_delete_key_async, cancellable, callback, user_data);
 }
@@ -378,9 +385,10 @@ cradle_device_delete_cert_async (CradleDevice        *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  DeviceCall *call = new_call (OP_DELETE_CERT);
+  DeviceCall *call;
 
   g_return_if_fail (CRADLE_IS_DEVICE (self));
+  call = new_call (OP_DELETE_CERT);
   call->text1 = g_strdup (store);
   call->text2 = g_strdup (scope);
   call->bytes2 = g_bytes_ref (sha256);
