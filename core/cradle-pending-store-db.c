@@ -339,10 +339,13 @@ migrate (sqlite3     *db,
          && cradle_pending_db_exec (db, set_application, path, "update the request database", error);
 }
 
-/* Files (device and inode) that passed PRAGMA quick_check in this process.
+/* Files that passed PRAGMA quick_check in this process.
  * The check reads the whole file (about 10 ms for a journal of 2,000 runs)
- * and the store and the journal open the same file one after the other;
- * a file put in its place since is a new inode and is checked again. */
+ * and the store and the journal open the same file one after the other.
+ * A file is known by path, device, inode, size and change time: an inode
+ * number is reused once its file is deleted, so alone it would let a new
+ * or rewritten file pass unchecked.  Writes go to the WAL, so the main
+ * file is unchanged between the two opens. */
 static GMutex      checked_lock;
 static GHashTable *checked_files;
 
@@ -353,7 +356,9 @@ file_key (const char *path)
 
   if (g_stat (path, &st) != 0)
     return NULL;
-  return g_strdup_printf ("%ju:%ju", (uintmax_t) st.st_dev, (uintmax_t) st.st_ino);
+  return g_strdup_printf ("%s\n%ju:%ju:%jd:%jd.%09ld", path, (uintmax_t) st.st_dev,
+                          (uintmax_t) st.st_ino, (intmax_t) st.st_size,
+                          (intmax_t) st.st_ctim.tv_sec, (long) st.st_ctim.tv_nsec);
 }
 
 static gboolean

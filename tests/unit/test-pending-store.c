@@ -775,6 +775,39 @@ test_damaged_file (StoreFixture  *f,
   g_assert_nonnull (strstr (error->message, "Move it aside"));
 }
 
+/* Damaged in place, after this process checked it: the same inode, so the
+ * once-per-process check must still notice the file changed. */
+static void
+test_damaged_in_place (StoreFixture  *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  CradlePendingStore *store = open_store (f->path);
+  FILE *file;
+
+  for (guint seed = 1; seed <= 40; seed++)
+    test_add (store, seed);
+  g_clear_object (&store);
+  store = open_store (f->path);   /* checked, and remembered as checked */
+  g_clear_object (&store);
+
+  file = fopen (f->path, "r+b");
+  g_assert_nonnull (file);
+  for (long page = 2; page < 6; page++)
+    {
+      static const guint8 junk[64] = { [0 ... 63] = 0xa5 };
+
+      g_assert_cmpint (fseek (file, page * 4096, SEEK_SET), ==, 0);
+      g_assert_cmpuint (fwrite (junk, 1, sizeof junk, file), ==, sizeof junk);
+    }
+  g_assert_cmpint (fclose (file), ==, 0);
+
+  store = cradle_pending_store_open (f->path, &error);
+  g_assert_null (store);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "damaged"));
+}
+
 typedef struct {
   char    *path;
   gboolean holding;
@@ -888,6 +921,7 @@ main (int    argc,
   ADD ("foreign-database", test_foreign_database);
   ADD ("future-schema", test_future_schema);
   ADD ("damaged-file", test_damaged_file);
+  ADD ("damaged-in-place", test_damaged_in_place);
   ADD ("two-programs", test_two_programs);
 
   return g_test_run ();
