@@ -133,28 +133,6 @@ cradle_pending_db_exec (sqlite3     *db,
   return TRUE;
 }
 
-/* The one value a pragma or count answers. */
-static gboolean
-query_int (sqlite3     *db,
-           const char  *sql,
-           const char  *path,
-           gint64      *value,
-           GError     **error)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  int rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_step (stmt);
-  if (rc != SQLITE_ROW)
-    {
-      cradle_pending_db_set_error (db, rc, path, "read the request database", error);
-      return FALSE;
-    }
-  *value = sqlite3_column_int64 (stmt, 0);
-  return TRUE;
-}
-
 static gboolean
 query_text (sqlite3     *db,
             const char  *sql,
@@ -265,15 +243,34 @@ typedef struct {
   gint64 objects;
 } Identity;
 
+/* One statement, so one snapshot: read piece by piece, another program's
+ * schema could land between the pieces, its tables seen without the
+ * application id it sets in the same transaction, and the file taken
+ * for foreign. */
 static gboolean
 read_identity (sqlite3     *db,
                const char  *path,
                Identity    *identity,
                GError     **error)
 {
-  return query_int (db, "PRAGMA application_id", path, &identity->application_id, error)
-         && query_int (db, "PRAGMA user_version", path, &identity->version, error)
-         && query_int (db, "SELECT count(*) FROM sqlite_schema", path, &identity->objects, error);
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc = sqlite3_prepare_v2 (db,
+                               "SELECT (SELECT application_id FROM pragma_application_id),"
+                               "       (SELECT user_version FROM pragma_user_version),"
+                               "       (SELECT count(*) FROM sqlite_schema)",
+                               -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      cradle_pending_db_set_error (db, rc, path, "read the request database", error);
+      return FALSE;
+    }
+  identity->application_id = sqlite3_column_int64 (stmt, 0);
+  identity->version = sqlite3_column_int64 (stmt, 1);
+  identity->objects = sqlite3_column_int64 (stmt, 2);
+  return TRUE;
 }
 
 /* An empty file is new; otherwise it must carry our application id and a

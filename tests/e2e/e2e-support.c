@@ -500,19 +500,35 @@ newest_step (JsonNode   *runs,
 
 /* Waits (up to 30 s) until the newest run is in step @name, running. */
 gboolean
-wait_for_step (E2e        *e2e,
-               const char *name)
+wait_for_step (E2e         *e2e,
+               GSubprocess *process,
+               const char  *name)
 {
-  for (guint i = 0; i < 300; i++)
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autofree char *last_error = NULL;
+
+  while (g_get_monotonic_time () < deadline)
     {
       const char *args[] = { "log", "--json", "--limit", "1", NULL };
       g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
       g_autoptr(JsonNode) runs = NULL;
       JsonObject *step;
 
-      /* The enrollment may hold the state file a moment: ask again. */
-      if (cradlectl (e2e, args, &out, NULL) != 0)
+      /* An enrollment that ended early never gets there: say what it said. */
+      if (g_subprocess_get_identifier (process) == NULL)
         {
+          g_autofree char *said = NULL;
+          int status = finish_cradlectl (process, &said, NULL);
+
+          g_test_message ("the enrollment ended (exit %d) before the step '%s': %s", status, name, said);
+          return FALSE;
+        }
+      /* The enrollment may hold the state file a moment: ask again. */
+      if (cradlectl (e2e, args, &out, &err) != 0)
+        {
+          g_free (last_error);
+          last_error = g_steal_pointer (&err);
           g_usleep (100 * 1000);
           continue;
         }
@@ -523,7 +539,8 @@ wait_for_step (E2e        *e2e,
         return TRUE;
       g_usleep (100 * 1000);
     }
-  g_test_message ("the enrollment never reached the step '%s'", name);
+  g_test_message ("the enrollment never reached the step '%s'%s%s", name,
+                  last_error != NULL ? "; `cradlectl log` last said: " : "", last_error != NULL ? last_error : "");
   return FALSE;
 }
 

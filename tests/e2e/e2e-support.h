@@ -98,6 +98,7 @@ JsonNode    *journal                     (E2e           *e2e,
 JsonObject  *newest_step                 (JsonNode      *runs,
                                           const char    *name);
 gboolean     wait_for_step               (E2e           *e2e,
+                                          GSubprocess   *process,
                                           const char    *name);
 const char  *member                      (JsonNode      *node,
                                           const char    *name);

@@ -290,7 +290,7 @@ test_unplugged_signing (E2e           *e2e,
   start_agent (e2e, "--confirm=approve", "--confirm-sign=never", NULL);
   type = write_type (e2e, issued_template (e2e), NULL, NULL);
   process = spawn_enroll (e2e, type, NULL);
-  g_assert_true (wait_for_step (e2e, "sign"));
+  g_assert_true (wait_for_step (e2e, process, "sign"));
   kill_agent (e2e);
   g_assert_cmpint (finish_cradlectl (process, &out, NULL), ==, 6);
   gone = parse_json (out);
@@ -323,7 +323,7 @@ test_unplugged_installing (E2e           *e2e,
   start_agent (e2e, "--confirm=approve", "--confirm-root=never", NULL);
   type = write_type (e2e, issued_template (e2e), NULL, NULL);
   process = spawn_enroll (e2e, type, NULL);
-  g_assert_true (wait_for_step (e2e, "install"));
+  g_assert_true (wait_for_step (e2e, process, "install"));
   kill_agent (e2e);
   g_assert_cmpint (finish_cradlectl (process, &out, NULL), ==, 6);
   gone = parse_json (out);

@@ -873,6 +873,50 @@ test_two_programs (StoreFixture  *f,
   g_thread_join (g_steal_pointer (&thread));
 }
 
+/* Programs that start together find no file yet: each must see the
+ * other's new database whole, never half made (a CI run once saw the
+ * schema without the application id and called the file foreign). */
+typedef struct {
+  const char *path;
+  gint       *go;
+} Opener;
+
+static gpointer
+open_when_told (gpointer data)
+{
+  Opener *opener = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradlePendingStore) store = NULL;
+
+  while (!g_atomic_int_get (opener->go))
+    ;
+  store = cradle_pending_store_open (opener->path, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return NULL;
+}
+
+static void
+test_first_open_race (StoreFixture  *f,
+                      gconstpointer  data)
+{
+  for (guint round = 0; round < 60; round++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s.%u", f->path, round);
+      GThread *threads[4];
+      Opener opener;
+      gint go = 0;
+
+      opener.path = path;
+      opener.go = &go;
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        threads[i] = g_thread_new ("opener", open_when_told, &opener);
+      g_atomic_int_set (&go, 1);
+      for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+        g_thread_join (threads[i]);
+    }
+}
+
 static void
 test_status_names (void)
 {
@@ -923,6 +967,7 @@ main (int    argc,
   ADD ("damaged-file", test_damaged_file);
   ADD ("damaged-in-place", test_damaged_in_place);
   ADD ("two-programs", test_two_programs);
+  ADD ("first-open-race", test_first_open_race);
 
   return g_test_run ();
 }
