@@ -5,6 +5,8 @@
 #include <openssl/x509v3.h>
 #include <openssl/evp.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/param_build.h>
 #include <glib.h>
 
 G_BEGIN_DECLS
@@ -30,6 +32,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ASN1_TYPE, ASN1_TYPE_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GENERAL_NAME, GENERAL_NAME_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GENERAL_NAMES, GENERAL_NAMES_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIGNUM, BN_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BN_CTX, BN_CTX_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OSSL_PARAM_BLD, OSSL_PARAM_BLD_free)
 
 /* Stacks that own their elements. */
 static inline void

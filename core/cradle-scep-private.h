@@ -29,7 +29,6 @@ G_BEGIN_DECLS
 
 /* Types cradle-openssl-private.h does not cover yet. */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS7, PKCS7_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BIGNUM, BN_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER, EVP_CIPHER_free)
 
 static inline void

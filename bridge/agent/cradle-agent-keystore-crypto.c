@@ -9,6 +9,7 @@
 #include <openssl/rsa.h>
 
 #include "cradle-agent-keystore-crypto-private.h"
+#include "cradle-agent-rsa-keygen-private.h"
 
 typedef struct {
   const char *name;
@@ -114,11 +115,10 @@ cradle_agent_crypto_generate (const char  *key_type,
       return NULL;
     }
 
-  /* RSA keys get OpenSSL's default public exponent, 65537. */
   if (type->curve != NULL)
     pkey = EVP_PKEY_Q_keygen (NULL, NULL, "EC", type->curve);
   else
-    pkey = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) type->bits);
+    pkey = cradle_agent_rsa_generate ((int) type->bits);
   if (pkey == NULL)
     {
       g_autofree char *message = g_strdup_printf ("Could not generate a %s key", key_type);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <glib/gstdio.h>
+#include <openssl/core_names.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <cradle/cradle.h>
@@ -17,6 +18,7 @@
 #include "cradle-agent-keystore-private.h"
 #include "cradle-agent-store-file-private.h"
 #include "cradle-agent-request-info-private.h"
+#include "cradle-agent-rsa-keygen-private.h"
 
 #include "keystore-test-support.h"
 
@@ -97,6 +99,65 @@ test_generate_each_type (Fixture       *f,
     {
       g_test_message ("key type %s", types[i]);
       check_generated_key (f, types[i]);
+    }
+}
+
+static BIGNUM *
+rsa_number (EVP_PKEY   *pkey,
+            const char *name)
+{
+  BIGNUM *number = NULL;
+
+  g_assert_cmpint (EVP_PKEY_get_bn_param (pkey, name, &number), ==, 1);
+  return number;
+}
+
+/* The device's RSA keys (random probable primes, not OpenSSL 3's FIPS
+ * method): OpenSSL's full check passes (p and q prime, n = pq, d and the
+ * CRT values right), with FIPS 186-4's size and distance conditions. */
+static void
+test_generate_rsa_method (void)
+{
+  g_autoptr(GHashTable) moduli = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const int sizes[] = { 2048, 2048, 2048, 2048, 3072 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      int bits = sizes[i];
+      g_autoptr(EVP_PKEY) pkey = cradle_agent_rsa_generate (bits);
+      g_autoptr(EVP_PKEY_CTX) check = NULL;
+      g_autoptr(BIGNUM) n = NULL;
+      g_autoptr(BIGNUM) e = NULL;
+      g_autoptr(BIGNUM) d = NULL;
+      g_autoptr(BIGNUM) p = NULL;
+      g_autoptr(BIGNUM) q = NULL;
+      g_autoptr(BIGNUM) difference = BN_new ();
+      char *hex;
+
+      g_assert_nonnull (pkey);
+      g_assert_true (EVP_PKEY_is_a (pkey, "RSA"));
+      check = EVP_PKEY_CTX_new_from_pkey (NULL, pkey, NULL);
+      g_assert_cmpint (EVP_PKEY_check (check), ==, 1);
+
+      n = rsa_number (pkey, OSSL_PKEY_PARAM_RSA_N);
+      e = rsa_number (pkey, OSSL_PKEY_PARAM_RSA_E);
+      d = rsa_number (pkey, OSSL_PKEY_PARAM_RSA_D);
+      p = rsa_number (pkey, OSSL_PKEY_PARAM_RSA_FACTOR1);
+      q = rsa_number (pkey, OSSL_PKEY_PARAM_RSA_FACTOR2);
+      g_assert_cmpint (BN_num_bits (n), ==, bits);
+      g_assert_cmpuint (BN_get_word (e), ==, 65537);
+      g_assert_cmpint (BN_num_bits (p), ==, bits / 2);
+      g_assert_cmpint (BN_num_bits (q), ==, bits / 2);
+      g_assert_cmpint (BN_num_bits (d), >, bits / 2);
+      g_assert_cmpint (BN_sub (difference, p, q), ==, 1);
+      g_assert_cmpint (BN_num_bits (difference), >, bits / 2 - 100);
+      g_assert_cmpuint (BN_mod_word (p, 65537), !=, 1);
+      g_assert_cmpuint (BN_mod_word (q, 65537), !=, 1);
+
+      /* Each key is new. */
+      hex = BN_bn2hex (n);
+      g_assert_true (g_hash_table_add (moduli, g_strdup (hex)));
+      OPENSSL_free (hex);
     }
 }
 
@@ -491,6 +552,7 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add ("/agent/keystore/" path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
+  g_test_add_func ("/agent/keystore/generate/rsa-method", test_generate_rsa_method);
   ADD ("generate/each-type", test_generate_each_type);
   ADD ("generate/refusals", test_generate_refusals);
   ADD ("open/permissions-and-reopen", test_permissions_and_reopen);
