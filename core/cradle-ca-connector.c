@@ -34,9 +34,18 @@ cradle_ca_connector_finalize (GObject *object)
 }
 
 static void
+cradle_ca_connector_real_prepare (CradleCaConnector *self)
+{
+  CradleCaConnectorPrivate *priv = cradle_ca_connector_get_instance_private (self);
+
+  cradle_http_prepare_trust (priv->http, priv->url);
+}
+
+static void
 cradle_ca_connector_class_init (CradleCaConnectorClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = cradle_ca_connector_finalize;
+  klass->prepare = cradle_ca_connector_real_prepare;
 }
 
 static void
@@ -174,6 +183,14 @@ cradle_ca_connector_set_max_response_size (CradleCaConnector *self,
 }
 
 /* ---- operations ---------------------------------------------------------- */
+
+void
+cradle_ca_connector_prepare (CradleCaConnector *self)
+{
+  g_return_if_fail (CRADLE_IS_CA_CONNECTOR (self));
+
+  CRADLE_CA_CONNECTOR_GET_CLASS (self)->prepare (self);
+}
 
 CradleCaAnswer *
 cradle_ca_connector_submit (CradleCaConnector  *self,

@@ -600,9 +600,8 @@ run_new (CradleEnrollment *self,
       return;
     }
   cradle_enrollment_end_step (self, "ok", NULL);
-  /* The TLS trust store is read while the device makes the key. */
-  cradle_http_prepare_trust (cradle_ca_connector_get_http (self->connector),
-                             cradle_ca_connector_get_url (self->connector));
+  /* The TLS trust store (and SCEP's CA) is read while the device makes the key. */
+  cradle_ca_connector_prepare (self->connector);
 
   for (guint attempt = 0; self->csr == NULL; attempt++)
     {

@@ -1,7 +1,8 @@
 /* cradle-scep-connector.c: SCEP (RFC 8894) with the key on the device
  *
  * Each submission asks the CA what it can do (GetCACaps) and for its
- * certificates (GetCACert), then sends one pkiMessage (PKCSReq; CertPoll
+ * certificates (GetCACert), on a thread while the device makes the key
+ * when the engine prepares the connector, then sends one pkiMessage (PKCSReq; CertPoll
  * when retrieving) and reads the CertRep. The device signs and decrypts
  * (cradle-scep-message.c, cradle-scep-reply.c); the challenge password
  * travels inside the PKCS#10, encrypted to the CA, and nowhere else.
@@ -23,9 +24,16 @@
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE_CTX, X509_STORE_CTX_free)
 
+/* What cradle_ca_connector_prepare() fetched for the next exchange. */
 struct _CradleScepConnector
 {
   CradleCaConnector parent_instance;
+
+  GMutex          lock;
+  GCond           prepared;
+  gboolean        preparing;
+  CradleScepCaps *caps;
+  CradleScepCa   *ca;
 };
 
 G_DECLARE_FINAL_TYPE (CradleScepConnector, cradle_scep_connector, CRADLE, SCEP_CONNECTOR, CradleCaConnector)
@@ -289,6 +297,79 @@ get_ca (CradleCaConnector  *self,
   return g_steal_pointer (&ca);
 }
 
+/* ---- prepared while the device makes the key ------------------------------ */
+
+/* Hands the prepared answers to one exchange (waiting for them when they
+ * are on their way), so that no two threads use the connection at once
+ * and no exchange reuses another's. */
+static void
+take_prepared (CradleScepConnector  *self,
+               CradleScepCaps      **caps,
+               CradleScepCa        **ca)
+{
+  g_mutex_lock (&self->lock);
+  while (self->preparing)
+    g_cond_wait (&self->prepared, &self->lock);
+  *caps = g_steal_pointer (&self->caps);
+  *ca = g_steal_pointer (&self->ca);
+  g_mutex_unlock (&self->lock);
+}
+
+/* A failure is forgotten here: the exchange asks again and reports it. */
+static gpointer
+prepare_thread (gpointer data)
+{
+  g_autoptr(CradleScepConnector) self = data;
+  g_autoptr(CradleScepCaps) caps = NULL;
+  g_autoptr(CradleScepCa) ca = NULL;
+  g_autoptr(GError) error = NULL;
+
+  caps = get_caps (CRADLE_CA_CONNECTOR (self), NULL, &error);
+  if (caps != NULL)
+    ca = get_ca (CRADLE_CA_CONNECTOR (self), NULL, &error);
+  if (error != NULL)
+    g_debug ("SCEP: asking %s ahead failed (the submission asks again): %s",
+             cradle_ca_connector_get_url (CRADLE_CA_CONNECTOR (self)), error->message);
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->caps, cradle_scep_caps_free);
+  g_clear_pointer (&self->ca, cradle_scep_ca_free);
+  self->caps = g_steal_pointer (&caps);
+  self->ca = g_steal_pointer (&ca);
+  self->preparing = FALSE;
+  g_cond_broadcast (&self->prepared);
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+static void
+scep_prepare (CradleCaConnector *connector)
+{
+  CradleScepConnector *self = CRADLE_SCEP_CONNECTOR (connector);
+  GThread *thread;
+
+  CRADLE_CA_CONNECTOR_CLASS (cradle_scep_connector_parent_class)->prepare (connector);
+  g_mutex_lock (&self->lock);
+  if (self->preparing)
+    {
+      g_mutex_unlock (&self->lock);
+      return;
+    }
+  self->preparing = TRUE;
+  g_mutex_unlock (&self->lock);
+
+  thread = g_thread_try_new ("cradle-scep-ca", prepare_thread, g_object_ref (self), NULL);
+  if (thread != NULL)
+    {
+      g_thread_unref (thread);
+      return;
+    }
+  g_object_unref (self);
+  g_mutex_lock (&self->lock);
+  self->preparing = FALSE;
+  g_mutex_unlock (&self->lock);
+}
+
 /* PKIOperation: POST when the CA takes it, else GET with the message in the query. */
 static GBytes *
 send_message (CradleCaConnector  *self,
@@ -464,11 +545,10 @@ exchange (CradleCaConnector      *self,
       return NULL;
     }
 
-  caps = get_caps (self, cancellable, error);
-  if (caps == NULL)
+  take_prepared (CRADLE_SCEP_CONNECTOR (self), &caps, &ca);
+  if (caps == NULL && (caps = get_caps (self, cancellable, error)) == NULL)
     return NULL;
-  ca = get_ca (self, cancellable, error);
-  if (ca == NULL)
+  if (ca == NULL && (ca = get_ca (self, cancellable, error)) == NULL)
     return NULL;
   g_debug ("SCEP %s for transaction %s: the CA offers \"%s\"; %s, %s, %s",
            type == CRADLE_SCEP_PKCS_REQ ? "PKCSReq" : "CertPoll", transaction_id, caps->words,
@@ -556,15 +636,35 @@ scep_dup_ca_certificates (CradleCaConnector  *self,
                           GCancellable       *cancellable,
                           GError            **error)
 {
-  g_autoptr(CradleScepCa) ca = get_ca (self, cancellable, error);
+  g_autoptr(CradleScepCaps) caps = NULL;
+  g_autoptr(CradleScepCa) ca = NULL;
+
+  take_prepared (CRADLE_SCEP_CONNECTOR (self), &caps, &ca);
+  if (ca == NULL)
+    ca = get_ca (self, cancellable, error);
 
   return ca != NULL ? cradle_scep_ca_dup_chain (ca) : NULL;
+}
+
+static void
+cradle_scep_connector_finalize (GObject *object)
+{
+  CradleScepConnector *self = CRADLE_SCEP_CONNECTOR (object);
+
+  g_clear_pointer (&self->caps, cradle_scep_caps_free);
+  g_clear_pointer (&self->ca, cradle_scep_ca_free);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->prepared);
+  G_OBJECT_CLASS (cradle_scep_connector_parent_class)->finalize (object);
 }
 
 static void
 cradle_scep_connector_class_init (CradleScepConnectorClass *klass)
 {
   CradleCaConnectorClass *connector_class = CRADLE_CA_CONNECTOR_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = cradle_scep_connector_finalize;
+  connector_class->prepare = scep_prepare;
 
   connector_class->submit = scep_submit;
   connector_class->retrieve = scep_retrieve;
@@ -574,6 +674,8 @@ cradle_scep_connector_class_init (CradleScepConnectorClass *klass)
 static void
 cradle_scep_connector_init (CradleScepConnector *self)
 {
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->prepared);
 }
 
 CradleCaConnector *

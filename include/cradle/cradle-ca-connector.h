@@ -40,8 +40,10 @@ struct _CradleCaConnectorClass
   GPtrArray      *(*dup_ca_certificates) (CradleCaConnector *self,
                                           GCancellable      *cancellable,
                                           GError           **error);
+  /* Optional; the default reads the TLS trust store. */
+  void            (*prepare)             (CradleCaConnector *self);
 
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 CRADLE_PUBLIC
@@ -49,6 +51,13 @@ CradleCaProtocol cradle_ca_connector_get_protocol (CradleCaConnector *self);
 /* The URL requests go to. */
 CRADLE_PUBLIC
 const char      *cradle_ca_connector_get_url      (CradleCaConnector *self);
+/* Starts, on a thread of its own, what the next submission needs that does
+ * not depend on the request: the TLS trust store, and for SCEP the CA's
+ * capabilities and certificates.  An engine calls it before the device
+ * makes the key, so the two overlap.  Nothing is lost without it: a
+ * submission does what was not prepared, and reports its errors itself. */
+CRADLE_PUBLIC
+void             cradle_ca_connector_prepare      (CradleCaConnector *self);
 
 /* ---- settings (before the first call) ----------------------------------- */
 

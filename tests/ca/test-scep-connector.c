@@ -451,6 +451,49 @@ test_pending_then_issued (EnrollFixture *fixture,
   remove_pem (anchor);
 }
 
+/* Prepared while the device makes the key: GetCACaps and GetCACert are
+ * asked once, ahead, and serve the next exchange only. */
+static void
+test_prepared (EnrollFixture *fixture,
+               gconstpointer  data)
+{
+  PendingCa *fake = pending_ca_start (0);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/scep", fake->port);
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", NULL);
+  g_autoptr(CradleCaAnswer) pending = NULL;
+  g_autoptr(CradleCaAnswer) issued = NULL;
+  g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  char *anchor = write_pem (ca_der);
+  guint asked = 0;
+
+  cradle_ca_connector_add_trust_anchors (connector, anchor);
+  cradle_ca_connector_prepare (connector);
+  for (guint i = 0; i < 500 && asked < 2; i++)
+    {
+      g_usleep (10 * 1000);
+      g_mutex_lock (&fake->lock);
+      asked = fake->other_operations;
+      g_mutex_unlock (&fake->lock);
+    }
+  g_assert_cmpuint (asked, ==, 2);
+
+  pending = enroll_submit (connector, request);
+  g_assert_cmpint (cradle_ca_answer_get_status (pending), ==, CRADLE_CA_STATUS_PENDING);
+  g_mutex_lock (&fake->lock);
+  g_assert_cmpuint (fake->other_operations, ==, 2);
+  g_assert_cmpuint (fake->pki_operations, ==, 1);
+  g_mutex_unlock (&fake->lock);
+
+  issued = enroll_retrieve (connector, request, cradle_ca_answer_get_request_id (pending), NULL);
+  enroll_assert_leaf_is_device_key (issued, request);
+  g_mutex_lock (&fake->lock);
+  g_assert_cmpuint (fake->other_operations, ==, 4);
+  g_mutex_unlock (&fake->lock);
+  pending_ca_stop (fake);
+  remove_pem (anchor);
+}
+
 /* RFC 8894 2.2: a CA certificate that does not verify against the type's
  * anchors (here another CA's) is refused before any PKIOperation, so the
  * challenge is never encrypted to it; so is any CA when no anchor is set. */
@@ -588,6 +631,7 @@ main (int    argc,
   enroll_test_add (test_issued, NULL, "/scep/lab/issued");
   enroll_test_add (test_wrong_challenge, NULL, "/scep/lab/wrong-challenge");
   enroll_test_add_device_only (test_pending_then_issued, NULL, "/scep/pending-then-issued");
+  enroll_test_add_device_only (test_prepared, NULL, "/scep/prepared");
   enroll_test_add_device_only (test_ca_stopped, NULL, "/scep/ca-stopped");
   enroll_test_add_device_only (test_ec_key, NULL, "/scep/ec-key");
   enroll_test_add_device_only (test_wrong_anchor, NULL, "/scep/wrong-anchor");
