@@ -39,7 +39,7 @@ case $name in
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)
     sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-der.c"
-             "$src/bridge/agent/cradle-agent-keystore-crypto.c")
+             "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   scep-answer)
