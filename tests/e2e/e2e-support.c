@@ -521,7 +521,8 @@ wait_for_step (E2e         *e2e,
           g_autofree char *said = NULL;
           int status = finish_cradlectl (process, &said, NULL);
 
-          g_test_message ("the enrollment ended (exit %d) before the step '%s': %s", status, name, said);
+          /* On stderr, which meson shows with a failure. */
+          g_printerr ("the enrollment ended (exit %d) before the step '%s': %s\n", status, name, said);
           return FALSE;
         }
       /* The enrollment may hold the state file a moment: ask again. */
@@ -539,8 +540,8 @@ wait_for_step (E2e         *e2e,
         return TRUE;
       g_usleep (100 * 1000);
     }
-  g_test_message ("the enrollment never reached the step '%s'%s%s", name,
-                  last_error != NULL ? "; `cradlectl log` last said: " : "", last_error != NULL ? last_error : "");
+  g_printerr ("the enrollment never reached the step '%s'%s%s\n", name,
+              last_error != NULL ? "; `cradlectl log` last said: " : "", last_error != NULL ? last_error : "");
   return FALSE;
 }
 

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 #include <cradle/cradle.h>
 
@@ -56,6 +58,17 @@ test_open_sealed (Fixture       *fixture,
                                    "CN=Configuration,"));
   g_assert_cmpstr (cradle_directory_get_dc_host_name (directory), ==,
                    json_object_get_string_member (fixture->manifest, "dc_host"));
+
+  /* Signed in with GSSAPI, and no other SASL plugin in the process. */
+  {
+    g_autofree char *maps = NULL;
+
+    g_assert_true (g_file_get_contents ("/proc/self/maps", &maps, NULL, NULL));
+    g_assert_nonnull (strstr (maps, "/sasl2/libgssapiv2.so"));
+    g_assert_null (strstr (maps, "/sasl2/libplain.so"));
+    g_assert_null (strstr (maps, "/sasl2/libsasldb.so"));
+    g_assert_null (strstr (maps, "/sasl2/libdigestmd5.so"));
+  }
 }
 
 static void
