@@ -386,6 +386,42 @@ remember_checked (const char *path)
   g_mutex_unlock (&checked_lock);
 }
 
+/* Switching a new file to WAL needs it alone for a moment; while another
+ * program reads it (two opening a new file at once) SQLite answers BUSY
+ * at once, without waiting in its busy handler: ask again until the busy
+ * timeout, as the busy handler would have. */
+static gboolean
+use_wal (sqlite3     *db,
+         const char  *path,
+         GError     **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) CRADLE_PENDING_BUSY_TIMEOUT_MS * 1000;
+  g_autofree char *answer = NULL;
+
+  for (;;)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (query_text (db, "PRAGMA journal_mode = WAL", path, "open the request database", &answer, &local_error))
+        break;
+      if (!g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_BUSY) || g_get_monotonic_time () >= deadline)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_usleep (5 * 1000);
+    }
+  if (g_ascii_strcasecmp (answer, "wal") != 0)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "The request database %s cannot use write-ahead logging (its journal mode "
+                   "stays '%s'). Keep the state folder on a local file system.",
+                   path, answer);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 set_up (sqlite3     *db,
         const char  *path,
@@ -393,7 +429,6 @@ set_up (sqlite3     *db,
 {
   Identity identity;
   gboolean is_new;
-  g_autofree char *answer = NULL;
   g_autofree char *check = NULL;
 
   sqlite3_extended_result_codes (db, 1);
@@ -407,16 +442,8 @@ set_up (sqlite3     *db,
   /* WAL: a crash loses at most the transaction in flight, readers never
    * block the writer.  FULL: each commit is on disk before it returns,
    * so a request recorded before submission survives a power cut too. */
-  if (!query_text (db, "PRAGMA journal_mode = WAL", path, "open the request database", &answer, error))
+  if (!use_wal (db, path, error))
     return FALSE;
-  if (g_ascii_strcasecmp (answer, "wal") != 0)
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                   "The request database %s cannot use write-ahead logging (its journal mode "
-                   "stays '%s'). Keep the state folder on a local file system.",
-                   path, answer);
-      return FALSE;
-    }
   if (!cradle_pending_db_exec (db,
                                "PRAGMA synchronous = FULL;"
                                "PRAGMA foreign_keys = ON;"
