@@ -76,7 +76,7 @@ custom_type (CradlectlDomainOptions  *options,
 }
 
 /* The type, looked up on a thread of its own: the directory is the
- * slowest part of starting (a Kerberos bind and six searches, about
+ * slowest part of starting (a Kerberos bind and seven searches, about
  * 15 ms against the lab) and needs neither the device nor the state. */
 typedef struct {
   CradlectlDomainOptions *options;
