@@ -56,14 +56,13 @@ add_problem (CradleCatalog *self,
 }
 
 static gboolean
-add_template (LDAP         *ld,
-              LDAPMessage  *entry,
-              gpointer      user_data,
-              GError      **error)
+add_template (const CradleLdapEntry  *entry,
+              gpointer                user_data,
+              GError                **error)
 {
   CradleCatalog *self = user_data;
   g_autoptr(GError) local_error = NULL;
-  CradleTemplate *template = cradle_template_new_from_entry (ld, entry, &local_error);
+  CradleTemplate *template = cradle_template_new_from_entry (entry, &local_error);
 
   if (template != NULL)
     g_ptr_array_add (self->templates, template);
@@ -73,14 +72,13 @@ add_template (LDAP         *ld,
 }
 
 static gboolean
-add_service (LDAP         *ld,
-             LDAPMessage  *entry,
-             gpointer      user_data,
-             GError      **error)
+add_service (const CradleLdapEntry  *entry,
+             gpointer                user_data,
+             GError                **error)
 {
   CradleCatalog *self = user_data;
   g_autoptr(GError) local_error = NULL;
-  CradleEnrollmentService *service = cradle_enrollment_service_new_from_entry (ld, entry, &local_error);
+  CradleEnrollmentService *service = cradle_enrollment_service_new_from_entry (entry, &local_error);
 
   if (service != NULL)
     g_ptr_array_add (self->services, service);
@@ -96,15 +94,14 @@ typedef struct {
 } CertificateSink;
 
 static gboolean
-add_certificates (LDAP         *ld,
-                  LDAPMessage  *entry,
-                  gpointer      user_data,
-                  GError      **error)
+add_certificates (const CradleLdapEntry  *entry,
+                  gpointer                user_data,
+                  GError                **error)
 {
   CertificateSink *sink = user_data;
   g_autoptr(GPtrArray) values = NULL;
 
-  if (!cradle_ldap_entry_dup_binaries (ld, entry, "cACertificate", MAX_CERTIFICATE_SIZE, &values, error))
+  if (!cradle_ldap_entry_dup_binaries (entry, "cACertificate", MAX_CERTIFICATE_SIZE, &values, error))
     return FALSE;
   for (guint i = 0; i < values->len; i++)
     {

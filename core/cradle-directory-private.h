@@ -3,15 +3,14 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-ldap-private.h"
+#include "cradle-ldap-entry-private.h"
 
 G_BEGIN_DECLS
 
 /* Called for each entry found; returning FALSE stops the search with @error. */
-typedef gboolean (*CradleDirectoryEntryFunc) (LDAP         *ld,
-                                              LDAPMessage  *entry,
-                                              gpointer      user_data,
-                                              GError      **error);
+typedef gboolean (*CradleDirectoryEntryFunc) (const CradleLdapEntry  *entry,
+                  gpointer                                            user_data,
+                  GError                                            **error);
 
 /* Searches below "CN=Public Key Services,CN=Services,<configuration NC>":
  * @container is the part before it ("CN=Certificate Templates,", or "" for
@@ -27,5 +26,10 @@ gboolean cradle_directory_search_pki (CradleDirectory           *self,
                                       gpointer                   user_data,
                                       GCancellable              *cancellable,
                                       GError                   **error);
+
+/* The bound user's entry as cradle_directory_read_user() reads it. */
+CradleLdapEntry *cradle_directory_read_user_entry (CradleDirectory  *self,
+                                                   GCancellable     *cancellable,
+                                                   GError          **error);
 
 G_END_DECLS

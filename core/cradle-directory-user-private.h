@@ -3,12 +3,11 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-ldap-private.h"
+#include "cradle-ldap-entry-private.h"
 
 G_BEGIN_DECLS
 
-CradleDirectoryUser *cradle_directory_user_new_from_entry (LDAP         *ld,
-                                                           LDAPMessage  *entry,
-                                                           GError      **error);
+CradleDirectoryUser *cradle_directory_user_new_from_entry (const CradleLdapEntry  *entry,
+                                                           GError                **error);
 
 G_END_DECLS

@@ -51,26 +51,21 @@ cradle_directory_user_init (CradleDirectoryUser *self)
 
 /* Every value of a binary SID attribute, as text; malformed ones fail the read. */
 static GStrv
-dup_sid_values (LDAP         *ld,
-                LDAPMessage  *entry,
-                const char   *attribute,
-                GError      **error)
+dup_sid_values (const CradleLdapEntry  *entry,
+                const char             *attribute,
+                GError                **error)
 {
-  g_auto(CradleBervalArray) values = ldap_get_values_len (ld, entry, attribute);
+  g_autoptr(GPtrArray) values = NULL;
   g_autoptr(GPtrArray) builder = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint i = 0; values != NULL && values[i] != NULL; i++)
+  if (!cradle_ldap_entry_dup_binaries (entry, attribute, G_MAXSIZE, &values, error))
+    return NULL;
+  for (guint i = 0; i < values->len; i++)
     {
+      GBytes *value = g_ptr_array_index (values, i);
       char *sid;
 
-      if (i >= CRADLE_LDAP_MAX_VALUES)
-        {
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                       "The directory attribute %s has more than %d values",
-                       attribute, CRADLE_LDAP_MAX_VALUES);
-          return NULL;
-        }
-      sid = cradle_sid_to_string ((const guint8 *) values[i]->bv_val, values[i]->bv_len, error);
+      sid = cradle_sid_to_string (g_bytes_get_data (value, NULL), g_bytes_get_size (value), error);
       if (sid == NULL)
         {
           g_prefix_error (error, "In the directory attribute %s: ", attribute);
@@ -90,35 +85,25 @@ dup_sid_values (LDAP         *ld,
  *   lacks what every account has (sAMAccountName, objectSid)
  */
 CradleDirectoryUser *
-cradle_directory_user_new_from_entry (LDAP         *ld,
-                                      LDAPMessage  *entry,
-                                      GError      **error)
+cradle_directory_user_new_from_entry (const CradleLdapEntry  *entry,
+                                      GError                **error)
 {
   g_autoptr(CradleDirectoryUser) self = g_object_new (CRADLE_TYPE_DIRECTORY_USER, NULL);
   g_auto(GStrv) object_sid = NULL;
-  char *dn;
 
-  dn = ldap_get_dn (ld, entry);
-  if (dn == NULL)
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                           "The directory returned a user entry without a name");
-      return NULL;
-    }
-  self->dn = g_strdup (dn);
-  ldap_memfree (dn);
+  self->dn = g_strdup (cradle_ldap_entry_get_dn (entry));
 
-  if (!cradle_ldap_entry_dup_string (ld, entry, "sAMAccountName", &self->account_name, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "userPrincipalName", &self->principal_name, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "mail", &self->mail, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "cn", &self->common_name, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "displayName", &self->display_name, error))
+  if (!cradle_ldap_entry_dup_string (entry, "sAMAccountName", &self->account_name, error) ||
+      !cradle_ldap_entry_dup_string (entry, "userPrincipalName", &self->principal_name, error) ||
+      !cradle_ldap_entry_dup_string (entry, "mail", &self->mail, error) ||
+      !cradle_ldap_entry_dup_string (entry, "cn", &self->common_name, error) ||
+      !cradle_ldap_entry_dup_string (entry, "displayName", &self->display_name, error))
     return NULL;
 
-  object_sid = dup_sid_values (ld, entry, "objectSid", error);
+  object_sid = dup_sid_values (entry, "objectSid", error);
   if (object_sid == NULL)
     return NULL;
-  self->token_groups = dup_sid_values (ld, entry, "tokenGroups", error);
+  self->token_groups = dup_sid_values (entry, "tokenGroups", error);
   if (self->token_groups == NULL)
     return NULL;
 

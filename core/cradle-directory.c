@@ -232,6 +232,17 @@ dup_candidate_uris (CradleDirectory  *self,
   return cradle_dc_locate (domain, self->timeout_seconds, cancellable, error);
 }
 
+/* The result's first entry, copied; %NULL without @error when there is none. */
+static CradleLdapEntry *
+dup_first_entry (LDAP         *ld,
+                 LDAPMessage  *result,
+                 GError      **error)
+{
+  LDAPMessage *message = ldap_first_entry (ld, result);
+
+  return message != NULL ? cradle_ldap_entry_new_from_message (ld, message, error) : NULL;
+}
+
 static gboolean
 read_root_dse (CradleDirectory  *self,
                LDAP             *ld,
@@ -240,15 +251,21 @@ read_root_dse (CradleDirectory  *self,
   const char *attributes[] = { "dnsHostName", "defaultNamingContext",
                                "configurationNamingContext", NULL };
   g_autoptr(LDAPMessage) result = NULL;
-  LDAPMessage *entry;
+  g_autoptr(CradleLdapEntry) entry = NULL;
+  g_autoptr(GError) local_error = NULL;
 
   if (!cradle_ldap_search (ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attributes,
                            self->timeout_seconds, &result, error))
     return FALSE;
 
-  entry = ldap_first_entry (ld, result);
+  entry = dup_first_entry (ld, result, &local_error);
   if (entry == NULL)
     {
+      if (local_error != NULL)
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "In the RootDSE of %s: ", self->uri);
+          return FALSE;
+        }
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
                    "%s returned no RootDSE; it is not an Active Directory domain controller",
                    self->uri);
@@ -258,9 +275,9 @@ read_root_dse (CradleDirectory  *self,
   g_clear_pointer (&self->dc_host_name, g_free);
   g_clear_pointer (&self->default_naming_context, g_free);
   g_clear_pointer (&self->configuration_naming_context, g_free);
-  if (!cradle_ldap_entry_dup_string (ld, entry, "dnsHostName", &self->dc_host_name, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "defaultNamingContext", &self->default_naming_context, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "configurationNamingContext", &self->configuration_naming_context, error))
+  if (!cradle_ldap_entry_dup_string (entry, "dnsHostName", &self->dc_host_name, error) ||
+      !cradle_ldap_entry_dup_string (entry, "defaultNamingContext", &self->default_naming_context, error) ||
+      !cradle_ldap_entry_dup_string (entry, "configurationNamingContext", &self->configuration_naming_context, error))
     {
       g_prefix_error (error, "In the RootDSE of %s: ", self->uri);
       return FALSE;
@@ -444,15 +461,14 @@ compare_names (gconstpointer a,
 }
 
 static gboolean
-add_name (LDAP         *ld,
-          LDAPMessage  *entry,
-          gpointer      user_data,
-          GError      **error)
+add_name (const CradleLdapEntry  *entry,
+          gpointer                user_data,
+          GError                **error)
 {
   GPtrArray *names = user_data;
   char *cn = NULL;
 
-  if (!cradle_ldap_entry_dup_string (ld, entry, "cn", &cn, error))
+  if (!cradle_ldap_entry_dup_string (entry, "cn", &cn, error))
     return FALSE;
   if (cn != NULL)
     g_ptr_array_add (names, cn);
@@ -559,13 +575,16 @@ cradle_directory_search_pki (CradleDirectory           *self,
   if (!found)
     return FALSE;
 
-  for (LDAPMessage *entry = ldap_first_entry (self->ld, result);
-       entry != NULL;
-       entry = ldap_next_entry (self->ld, entry))
+  for (LDAPMessage *message = ldap_first_entry (self->ld, result);
+       message != NULL;
+       message = ldap_next_entry (self->ld, message))
     {
+      g_autoptr(CradleLdapEntry) entry = NULL;
+
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
-      if (!func (self->ld, entry, user_data, error))
+      entry = cradle_ldap_entry_new_from_message (self->ld, message, error);
+      if (entry == NULL || !func (entry, user_data, error))
         return FALSE;
     }
   return TRUE;
@@ -627,27 +646,19 @@ find_user_dn (CradleDirectory  *self,
   return copy;
 }
 
-/**
- * cradle_directory_read_user:
- *
- * Reads the bound user's entry: DN, account and principal names, mail,
- * objectSid and tokenGroups (every group SID, transitively, as the DC
- * computes it). Blocks.
- *
- * Returns: (transfer full): the user
- */
-CradleDirectoryUser *
-cradle_directory_read_user (CradleDirectory  *self,
-                            GCancellable     *cancellable,
-                            GError          **error)
+CradleLdapEntry *
+cradle_directory_read_user_entry (CradleDirectory  *self,
+                                  GCancellable     *cancellable,
+                                  GError          **error)
 {
   const char *attributes[] = { "sAMAccountName", "userPrincipalName", "mail", "cn",
                                "displayName", "objectSid", "tokenGroups", NULL };
   g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(LDAPMessage) result = NULL;
+  g_autoptr(GError) local_error = NULL;
   g_autofree char *account_name = NULL;
   g_autofree char *dn = NULL;
-  LDAPMessage *entry;
+  CradleLdapEntry *entry;
 
   g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
 
@@ -665,14 +676,38 @@ cradle_directory_read_user (CradleDirectory  *self,
   if (!cradle_ldap_search (self->ld, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attributes,
                            self->timeout_seconds, &result, error))
     return NULL;
-  entry = ldap_first_entry (self->ld, result);
+  entry = dup_first_entry (self->ld, result, &local_error);
   if (entry == NULL)
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
-                   "Your directory entry %s could not be read", dn);
-      return NULL;
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                     "Your directory entry %s could not be read", dn);
     }
-  return cradle_directory_user_new_from_entry (self->ld, entry, error);
+  return entry;
+}
+
+/**
+ * cradle_directory_read_user:
+ *
+ * Reads the bound user's entry: DN, account and principal names, mail,
+ * objectSid and tokenGroups (every group SID, transitively, as the DC
+ * computes it). Blocks.
+ *
+ * Returns: (transfer full): the user
+ */
+CradleDirectoryUser *
+cradle_directory_read_user (CradleDirectory  *self,
+                            GCancellable     *cancellable,
+                            GError          **error)
+{
+  g_autoptr(CradleLdapEntry) entry = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+
+  entry = cradle_directory_read_user_entry (self, cancellable, error);
+  return entry != NULL ? cradle_directory_user_new_from_entry (entry, error) : NULL;
 }
 
 static void
@@ -723,18 +758,18 @@ lookup_sid_under (CradleDirectory  *self,
 {
   const char *attributes[] = { "sAMAccountName", "cn", NULL };
   g_autoptr(LDAPMessage) result = NULL;
-  LDAPMessage *entry;
+  g_autoptr(CradleLdapEntry) entry = NULL;
   char *name = NULL;
 
   if (!cradle_ldap_search (self->ld, base, scope, filter, attributes,
                            self->timeout_seconds, &result, error))
     return NULL;
-  entry = ldap_first_entry (self->ld, result);
+  entry = dup_first_entry (self->ld, result, error);
   if (entry == NULL)
     return NULL;
-  if (!cradle_ldap_entry_dup_string (self->ld, entry, "sAMAccountName", &name, error))
+  if (!cradle_ldap_entry_dup_string (entry, "sAMAccountName", &name, error))
     return NULL;
-  if (name == NULL && !cradle_ldap_entry_dup_string (self->ld, entry, "cn", &name, error))
+  if (name == NULL && !cradle_ldap_entry_dup_string (entry, "cn", &name, error))
     return NULL;
   return name;
 }

@@ -3,15 +3,14 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-ldap-private.h"
+#include "cradle-ldap-entry-private.h"
 
 G_BEGIN_DECLS
 
 extern const char *cradle_enrollment_service_ldap_attributes[];
 
-CradleEnrollmentService *cradle_enrollment_service_new_from_entry (LDAP                    *ld,
-                                                                   LDAPMessage             *entry,
-                                                                   GError                 **error);
+CradleEnrollmentService *cradle_enrollment_service_new_from_entry (const CradleLdapEntry  *entry,
+                                                                   GError                **error);
 /* The DACL-only security descriptor, or %NULL. */
 GBytes                  *cradle_enrollment_service_get_security_descriptor (CradleEnrollmentService *self);
 

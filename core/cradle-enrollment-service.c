@@ -63,13 +63,12 @@ cradle_enrollment_service_init (CradleEnrollmentService *self)
  * others, and the CA's other protocols, still work. */
 static gboolean
 read_endpoints (CradleEnrollmentService  *self,
-                LDAP                     *ld,
-                LDAPMessage              *entry,
+                const CradleLdapEntry    *entry,
                 GError                  **error)
 {
   g_autoptr(GPtrArray) values = NULL;
 
-  if (!cradle_ldap_entry_dup_binaries (ld, entry, "msPKI-Enrollment-Servers",
+  if (!cradle_ldap_entry_dup_binaries (entry, "msPKI-Enrollment-Servers",
                                        CRADLE_LDAP_MAX_STRING_VALUE, &values, error))
     return FALSE;
   for (guint i = 0; i < values->len; i++)
@@ -90,20 +89,19 @@ read_endpoints (CradleEnrollmentService  *self,
 
 static gboolean
 read_attributes (CradleEnrollmentService  *self,
-                 LDAP                     *ld,
-                 LDAPMessage              *entry,
+                 const CradleLdapEntry    *entry,
                  GError                  **error)
 {
   g_autoptr(GBytes) der = NULL;
 
-  if (!cradle_ldap_entry_dup_string (ld, entry, "displayName", &self->display_name, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "dNSHostName", &self->host, error) ||
-      !cradle_ldap_entry_dup_strings (ld, entry, "certificateTemplates", &self->template_names, error) ||
-      !cradle_ldap_entry_get_int32 (ld, entry, "flags", 0, &self->flags, error) ||
-      !cradle_ldap_entry_dup_binary (ld, entry, "nTSecurityDescriptor", MAX_SECURITY_DESCRIPTOR_SIZE,
+  if (!cradle_ldap_entry_dup_string (entry, "displayName", &self->display_name, error) ||
+      !cradle_ldap_entry_dup_string (entry, "dNSHostName", &self->host, error) ||
+      !cradle_ldap_entry_dup_strings (entry, "certificateTemplates", &self->template_names, error) ||
+      !cradle_ldap_entry_get_int32 (entry, "flags", 0, &self->flags, error) ||
+      !cradle_ldap_entry_dup_binary (entry, "nTSecurityDescriptor", MAX_SECURITY_DESCRIPTOR_SIZE,
                                      &self->security_descriptor, error) ||
-      !cradle_ldap_entry_dup_binary (ld, entry, "cACertificate", MAX_CERTIFICATE_SIZE, &der, error) ||
-      !read_endpoints (self, ld, entry, error))
+      !cradle_ldap_entry_dup_binary (entry, "cACertificate", MAX_CERTIFICATE_SIZE, &der, error) ||
+      !read_endpoints (self, entry, error))
     return FALSE;
 
   if (self->host == NULL)
@@ -130,14 +128,13 @@ read_attributes (CradleEnrollmentService  *self,
  *   is malformed
  */
 CradleEnrollmentService *
-cradle_enrollment_service_new_from_entry (LDAP         *ld,
-                                          LDAPMessage  *entry,
-                                          GError      **error)
+cradle_enrollment_service_new_from_entry (const CradleLdapEntry  *entry,
+                                          GError                **error)
 {
   g_autoptr(CradleEnrollmentService) self = g_object_new (CRADLE_TYPE_ENROLLMENT_SERVICE, NULL);
   g_autoptr(GError) local_error = NULL;
 
-  if (!cradle_ldap_entry_dup_string (ld, entry, "cn", &self->name, error))
+  if (!cradle_ldap_entry_dup_string (entry, "cn", &self->name, error))
     return NULL;
   if (self->name == NULL)
     {
@@ -146,7 +143,7 @@ cradle_enrollment_service_new_from_entry (LDAP         *ld,
                            "Ask an administrator to repair its enrollment service object.");
       return NULL;
     }
-  if (!read_attributes (self, ld, entry, &local_error))
+  if (!read_attributes (self, entry, &local_error))
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "The certification authority %s is damaged in the directory: %s. "

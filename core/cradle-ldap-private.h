@@ -59,39 +59,6 @@ gboolean  cradle_ldap_search_with_controls (LDAP          *ld,
                                             LDAPMessage  **result,
                                             GError       **error);
 
-gboolean  cradle_ldap_entry_dup_string  (LDAP          *ld,
-                                         LDAPMessage   *entry,
-                                         const char    *attribute,
-                                         char         **out,
-                                         GError       **error);
-
-gboolean  cradle_ldap_entry_dup_strings (LDAP          *ld,
-                                         LDAPMessage   *entry,
-                                         const char    *attribute,
-                                         char        ***out,
-                                         GError       **error);
-
-gboolean  cradle_ldap_entry_dup_binary  (LDAP          *ld,
-                                         LDAPMessage   *entry,
-                                         const char    *attribute,
-                                         gsize          max_size,
-                                         GBytes       **out,
-                                         GError       **error);
-
-gboolean  cradle_ldap_entry_dup_binaries (LDAP          *ld,
-                                          LDAPMessage   *entry,
-                                          const char    *attribute,
-                                          gsize          max_size,
-                                          GPtrArray    **out,
-                                          GError       **error);
-
-gboolean  cradle_ldap_entry_get_int32   (LDAP          *ld,
-                                         LDAPMessage   *entry,
-                                         const char    *attribute,
-                                         guint32        fallback,
-                                         guint32       *out,
-                                         GError       **error);
-
 char     *cradle_ldap_escape_filter     (const guint8  *data,
                                          gsize          size);
 

@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-ldap-private.h"
+#include "cradle-ldap-entry-private.h"
 
 G_BEGIN_DECLS
 
@@ -11,9 +11,8 @@ G_BEGIN_DECLS
  * control to be readable by a user. */
 extern const char *cradle_template_ldap_attributes[];
 
-CradleTemplate *cradle_template_new_from_entry            (LDAP            *ld,
-                                                           LDAPMessage     *entry,
-                                                           GError         **error);
+CradleTemplate *cradle_template_new_from_entry            (const CradleLdapEntry  *entry,
+                                                           GError                **error);
 /* The DACL-only security descriptor the entry carried, or %NULL. */
 GBytes         *cradle_template_get_security_descriptor   (CradleTemplate  *self);
 

@@ -105,17 +105,16 @@ cradle_template_policy_lookup (const char *policies,
 /* pKIExpirationPeriod and pKIOverlapPeriod: a FILETIME interval, a
  * little-endian int64 of 100 ns units, stored negative. */
 static gboolean
-read_period (LDAP         *ld,
-             LDAPMessage  *entry,
-             const char   *attribute,
-             guint64      *seconds,
-             GError      **error)
+read_period (const CradleLdapEntry  *entry,
+             const char             *attribute,
+             guint64                *seconds,
+             GError                **error)
 {
   g_autoptr(GBytes) value = NULL;
   gint64 ticks;
 
   *seconds = 0;
-  if (!cradle_ldap_entry_dup_binary (ld, entry, attribute, 64, &value, error))
+  if (!cradle_ldap_entry_dup_binary (entry, attribute, 64, &value, error))
     return FALSE;
   if (value == NULL)
     return TRUE;
@@ -135,17 +134,16 @@ read_period (LDAP         *ld,
 }
 
 static gboolean
-read_key_usage (LDAP         *ld,
-                LDAPMessage  *entry,
-                guint        *key_usage,
-                GError      **error)
+read_key_usage (const CradleLdapEntry  *entry,
+                guint                  *key_usage,
+                GError                **error)
 {
   g_autoptr(GBytes) value = NULL;
   const guint8 *bytes;
   gsize size;
 
   *key_usage = 0;
-  if (!cradle_ldap_entry_dup_binary (ld, entry, "pKIKeyUsage", 64, &value, error))
+  if (!cradle_ldap_entry_dup_binary (entry, "pKIKeyUsage", 64, &value, error))
     return FALSE;
   if (value == NULL)
     return TRUE;
@@ -164,16 +162,15 @@ read_key_usage (LDAP         *ld,
 }
 
 static gboolean
-read_small_number (LDAP         *ld,
-                   LDAPMessage  *entry,
-                   const char   *attribute,
-                   guint         maximum,
-                   guint        *out,
-                   GError      **error)
+read_small_number (const CradleLdapEntry  *entry,
+                   const char             *attribute,
+                   guint                   maximum,
+                   guint                  *out,
+                   GError                **error)
 {
   guint32 value;
 
-  if (!cradle_ldap_entry_get_int32 (ld, entry, attribute, 0, &value, error))
+  if (!cradle_ldap_entry_get_int32 (entry, attribute, 0, &value, error))
     return FALSE;
   if (value > maximum)
     {
@@ -186,32 +183,31 @@ read_small_number (LDAP         *ld,
 }
 
 static gboolean
-read_attributes (CradleTemplate  *self,
-                 LDAP            *ld,
-                 LDAPMessage     *entry,
-                 GError         **error)
+read_attributes (CradleTemplate         *self,
+                 const CradleLdapEntry  *entry,
+                 GError                **error)
 {
   g_autofree char *policies = NULL;
 
-  if (!cradle_ldap_entry_dup_string (ld, entry, "displayName", &self->display_name, error) ||
-      !cradle_ldap_entry_dup_string (ld, entry, "msPKI-Cert-Template-OID", &self->oid, error) ||
-      !read_small_number (ld, entry, "msPKI-Template-Schema-Version", 4, &self->schema_version, error) ||
-      !read_small_number (ld, entry, "revision", G_MAXINT32, &self->major_revision, error) ||
-      !read_small_number (ld, entry, "msPKI-Template-Minor-Revision", G_MAXINT32, &self->minor_revision, error) ||
-      !cradle_ldap_entry_get_int32 (ld, entry, "flags", 0, &self->flags, error) ||
-      !cradle_ldap_entry_get_int32 (ld, entry, "msPKI-Enrollment-Flag", 0, &self->enrollment_flags, error) ||
-      !cradle_ldap_entry_get_int32 (ld, entry, "msPKI-Certificate-Name-Flag", 0, &self->name_flags, error) ||
-      !cradle_ldap_entry_get_int32 (ld, entry, "msPKI-Private-Key-Flag", 0, &self->private_key_flags, error) ||
-      !read_small_number (ld, entry, "msPKI-Minimal-Key-Size", 16384, &self->minimal_key_size, error) ||
-      !read_small_number (ld, entry, "msPKI-RA-Signature", 16, &self->ra_signatures, error) ||
-      !read_key_usage (ld, entry, &self->key_usage, error) ||
-      !read_period (ld, entry, "pKIExpirationPeriod", &self->validity_seconds, error) ||
-      !read_period (ld, entry, "pKIOverlapPeriod", &self->renewal_seconds, error) ||
-      !cradle_ldap_entry_dup_strings (ld, entry, "pKIExtendedKeyUsage", &self->extended_key_usages, error) ||
-      !cradle_ldap_entry_dup_strings (ld, entry, "msPKI-Certificate-Application-Policy",
+  if (!cradle_ldap_entry_dup_string (entry, "displayName", &self->display_name, error) ||
+      !cradle_ldap_entry_dup_string (entry, "msPKI-Cert-Template-OID", &self->oid, error) ||
+      !read_small_number (entry, "msPKI-Template-Schema-Version", 4, &self->schema_version, error) ||
+      !read_small_number (entry, "revision", G_MAXINT32, &self->major_revision, error) ||
+      !read_small_number (entry, "msPKI-Template-Minor-Revision", G_MAXINT32, &self->minor_revision, error) ||
+      !cradle_ldap_entry_get_int32 (entry, "flags", 0, &self->flags, error) ||
+      !cradle_ldap_entry_get_int32 (entry, "msPKI-Enrollment-Flag", 0, &self->enrollment_flags, error) ||
+      !cradle_ldap_entry_get_int32 (entry, "msPKI-Certificate-Name-Flag", 0, &self->name_flags, error) ||
+      !cradle_ldap_entry_get_int32 (entry, "msPKI-Private-Key-Flag", 0, &self->private_key_flags, error) ||
+      !read_small_number (entry, "msPKI-Minimal-Key-Size", 16384, &self->minimal_key_size, error) ||
+      !read_small_number (entry, "msPKI-RA-Signature", 16, &self->ra_signatures, error) ||
+      !read_key_usage (entry, &self->key_usage, error) ||
+      !read_period (entry, "pKIExpirationPeriod", &self->validity_seconds, error) ||
+      !read_period (entry, "pKIOverlapPeriod", &self->renewal_seconds, error) ||
+      !cradle_ldap_entry_dup_strings (entry, "pKIExtendedKeyUsage", &self->extended_key_usages, error) ||
+      !cradle_ldap_entry_dup_strings (entry, "msPKI-Certificate-Application-Policy",
                                       &self->application_policies, error) ||
-      !cradle_ldap_entry_dup_strings (ld, entry, "pKICriticalExtensions", &self->critical_extensions, error) ||
-      !cradle_ldap_entry_dup_binary (ld, entry, "nTSecurityDescriptor", MAX_SECURITY_DESCRIPTOR_SIZE,
+      !cradle_ldap_entry_dup_strings (entry, "pKICriticalExtensions", &self->critical_extensions, error) ||
+      !cradle_ldap_entry_dup_binary (entry, "nTSecurityDescriptor", MAX_SECURITY_DESCRIPTOR_SIZE,
                                      &self->security_descriptor, error))
     return FALSE;
 
@@ -223,7 +219,7 @@ read_attributes (CradleTemplate  *self,
    * earlier ones it lists RA application policies instead. */
   if (self->schema_version >= 3)
     {
-      if (!cradle_ldap_entry_dup_string (ld, entry, "msPKI-RA-Application-Policies", &policies, error))
+      if (!cradle_ldap_entry_dup_string (entry, "msPKI-RA-Application-Policies", &policies, error))
         return FALSE;
       self->cng_algorithm = cradle_template_policy_lookup (policies, "msPKI-Asymmetric-Algorithm");
       self->cng_hash = cradle_template_policy_lookup (policies, "msPKI-Hash-Algorithm");
@@ -238,18 +234,14 @@ read_attributes (CradleTemplate  *self,
  *   attribute of which template is malformed
  */
 CradleTemplate *
-cradle_template_new_from_entry (LDAP         *ld,
-                                LDAPMessage  *entry,
-                                GError      **error)
+cradle_template_new_from_entry (const CradleLdapEntry  *entry,
+                                GError                **error)
 {
   g_autoptr(CradleTemplate) self = g_object_new (CRADLE_TYPE_TEMPLATE, NULL);
   g_autoptr(GError) local_error = NULL;
-  char *dn;
 
-  dn = ldap_get_dn (ld, entry);
-  self->dn = g_strdup (dn);
-  ldap_memfree (dn);
-  if (!cradle_ldap_entry_dup_string (ld, entry, "cn", &self->name, error))
+  self->dn = g_strdup (cradle_ldap_entry_get_dn (entry));
+  if (!cradle_ldap_entry_dup_string (entry, "cn", &self->name, error))
     return NULL;
   if (self->name == NULL)
     {
@@ -258,7 +250,7 @@ cradle_template_new_from_entry (LDAP         *ld,
                    "Ask an administrator to repair it.", self->dn != NULL ? self->dn : "?");
       return NULL;
     }
-  if (!read_attributes (self, ld, entry, &local_error))
+  if (!read_attributes (self, entry, &local_error))
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "The certificate template %s is damaged in the directory: %s. "
