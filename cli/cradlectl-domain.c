@@ -114,8 +114,8 @@ cradlectl_dup_credentials (CradlectlDomainOptions  *options,
 }
 
 CradleDirectory *
-cradlectl_open_directory (CradlectlDomainOptions  *options,
-                          GError                 **error)
+cradlectl_new_directory (CradlectlDomainOptions  *options,
+                         GError                 **error)
 {
   g_autoptr(CradleDirectory) directory = NULL;
 
@@ -142,7 +142,16 @@ cradlectl_open_directory (CradlectlDomainOptions  *options,
       explicit_bzero (password, strlen (password));
       g_free (password);
     }
-  if (!cradle_directory_open (directory, NULL, error))
+  return g_steal_pointer (&directory);
+}
+
+CradleDirectory *
+cradlectl_open_directory (CradlectlDomainOptions  *options,
+                          GError                 **error)
+{
+  g_autoptr(CradleDirectory) directory = cradlectl_new_directory (options, error);
+
+  if (directory == NULL || !cradle_directory_open (directory, NULL, error))
     return NULL;
   return g_steal_pointer (&directory);
 }

@@ -3,11 +3,13 @@
 
 #include "cradlectl-private.h"
 
+/* Reads the catalog, and keeps it so that the next enrollment starts sooner. */
 static CradleCatalog *
 load_catalog (CradlectlDomainOptions  *options,
               GError                 **error)
 {
   g_autoptr(CradleDirectory) directory = cradlectl_open_directory (options, error);
+  g_autoptr(GError) cache_error = NULL;
   CradleCatalog *catalog;
   const char * const *problems;
 
@@ -19,22 +21,21 @@ load_catalog (CradlectlDomainOptions  *options,
   problems = cradle_catalog_get_problems (catalog);
   for (guint i = 0; problems[i] != NULL; i++)
     g_printerr ("cradlectl: %s\n", problems[i]);
+  if (options->password_file == NULL && cradle_catalog_get_cache_max_age () > 0 &&
+      !cradle_catalog_save_cache (catalog, directory, &cache_error))
+    g_debug ("The catalog is not kept: %s", cache_error->message);
   return catalog;
 }
 
 /* A template of the directory, as the user's catalog sees it. */
 static CradleCertType *
-template_type (CradlectlDomainOptions  *options,
-               const char              *name,
-               CradleCredentials       *credentials,
-               GError                 **error)
+template_type (CradleCatalog      *catalog,
+               const char         *name,
+               CradleCredentials  *credentials,
+               GError            **error)
 {
-  g_autoptr(CradleCatalog) catalog = load_catalog (options, error);
-  CradleTemplate *template;
+  CradleTemplate *template = cradle_catalog_find_template (catalog, name);
 
-  if (catalog == NULL)
-    return NULL;
-  template = cradle_catalog_find_template (catalog, name);
   if (template == NULL)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
@@ -44,17 +45,13 @@ template_type (CradlectlDomainOptions  *options,
   return cradle_cert_type_new_for_template (catalog, template, cradle_credentials_get_kind (credentials));
 }
 
-/* An administrator's type; read again with the catalog when it names a
- * template and signs in, so the request follows the template's policy. */
+/* An administrator's type from types.d, or %NULL with an error. */
 static CradleCertType *
-custom_type (CradlectlDomainOptions  *options,
-             const char              *name,
-             GError                 **error)
+find_custom_type (const char  *name,
+                  GError     **error)
 {
   g_autoptr(GPtrArray) types = cradlectl_list_custom_types ();
   CradleCertType *type = cradle_cert_type_find (types, name);
-  g_autoptr(CradleCatalog) catalog = NULL;
-  g_autoptr(GError) catalog_error = NULL;
 
   if (type == NULL)
     {
@@ -63,26 +60,45 @@ custom_type (CradlectlDomainOptions  *options,
                    "directory, or ask your administrator for the type's file.", name);
       return NULL;
     }
-  if (cradle_cert_type_get_template_name (type) == NULL ||
-      cradle_cert_type_get_auth (type) == CRADLE_CREDENTIALS_NONE)
-    return g_object_ref (type);
-  catalog = load_catalog (options, &catalog_error);
-  if (catalog == NULL)
-    {
-      g_debug ("No directory for the type '%s': %s", name, catalog_error->message);
-      return g_object_ref (type);
-    }
-  return cradle_cert_type_new_from_file (cradle_cert_type_get_source (type), catalog, error);
+  return g_object_ref (type);
 }
 
-/* The type, looked up on a thread of its own: the directory is the
- * slowest part of starting (a Kerberos bind and seven searches, about
- * 15 ms against the lab) and needs neither the device nor the state. */
+/* Whether the type is read with the catalog: a template, or an
+ * administrator's type that names one and signs in. */
+static gboolean
+reads_catalog (CradleCertType *custom)
+{
+  return custom == NULL ||
+         (cradle_cert_type_get_template_name (custom) != NULL &&
+          cradle_cert_type_get_auth (custom) != CRADLE_CREDENTIALS_NONE);
+}
+
+/* The type as @catalog (nullable: the directory could not be read) makes it. */
+static CradleCertType *
+type_with_catalog (const char         *template_name,
+                   CradleCertType     *custom,
+                   CradleCatalog      *catalog,
+                   CradleCredentials  *credentials,
+                   GError            **error)
+{
+  if (template_name != NULL)
+    return template_type (catalog, template_name, credentials, error);
+  if (catalog == NULL || !reads_catalog (custom))
+    return g_object_ref (custom);
+  /* Read again with the catalog, so the request follows the template's policy. */
+  return cradle_cert_type_new_from_file (cradle_cert_type_get_source (custom), catalog, error);
+}
+
+/* The type, looked up in the directory on a thread of its own: the
+ * directory is the slowest part of starting (a Kerberos bind and seven
+ * searches, about 13 ms against the lab) and needs neither the device nor
+ * the state. */
 typedef struct {
   CradlectlDomainOptions *options;
   const char             *template_name;
-  const char             *type_name;
+  CradleCertType         *custom;         /* nullable: a template */
   CradleCredentials      *credentials;
+  GThread                *thread;
   CradleCertType         *type;
   GError                 *error;
 } TypeLookup;
@@ -91,11 +107,86 @@ static gpointer
 look_up_type (gpointer data)
 {
   TypeLookup *lookup = data;
+  g_autoptr(CradleCatalog) catalog = NULL;
+  g_autoptr(GError) catalog_error = NULL;
 
-  lookup->type = lookup->template_name != NULL
-                 ? template_type (lookup->options, lookup->template_name, lookup->credentials, &lookup->error)
-                 : custom_type (lookup->options, lookup->type_name, &lookup->error);
+  if (!reads_catalog (lookup->custom))
+    {
+      lookup->type = g_object_ref (lookup->custom);
+      return NULL;
+    }
+  catalog = load_catalog (lookup->options, &catalog_error);
+  if (catalog == NULL && lookup->custom == NULL)
+    {
+      lookup->error = g_steal_pointer (&catalog_error);
+      return NULL;
+    }
+  if (catalog == NULL)
+    g_debug ("No directory for the type '%s': %s", cradle_cert_type_get_name (lookup->custom),
+             catalog_error->message);
+  lookup->type = type_with_catalog (lookup->template_name, lookup->custom, catalog, lookup->credentials,
+                                    &lookup->error);
   return NULL;
+}
+
+static void
+join_lookup (TypeLookup *lookup)
+{
+  if (lookup->thread != NULL)
+    g_thread_join (g_steal_pointer (&lookup->thread));
+}
+
+/* The engine's check of the kept catalog's type: the directory's answer. */
+static CradleCertType *
+fresh_type (gpointer       data,
+            GCancellable  *cancellable,
+            GError       **error)
+{
+  TypeLookup *lookup = data;
+
+  join_lookup (lookup);
+  if (lookup->type == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&lookup->error));
+      return NULL;
+    }
+  return g_steal_pointer (&lookup->type);
+}
+
+/* The type the kept catalog makes, to start with while the directory is
+ * read again; %NULL when none is kept (or it cannot make this type). */
+static CradleCertType *
+provisional_type (TypeLookup *lookup)
+{
+  g_autoptr(CradleDirectory) directory = NULL;
+  g_autoptr(CradleCatalog) catalog = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+  g_autoptr(GError) error = NULL;
+  guint max_age = cradle_catalog_get_cache_max_age ();
+
+  /* Kept for Kerberos sign-ins only: a password's account is checked by signing in. */
+  if (max_age == 0 || lookup->options->password_file != NULL || !reads_catalog (lookup->custom))
+    return NULL;
+  directory = cradlectl_new_directory (lookup->options, &error);
+  if (directory != NULL)
+    catalog = cradle_catalog_load_cached (directory, max_age, &error);
+  if (catalog != NULL)
+    type = type_with_catalog (lookup->template_name, lookup->custom, catalog, lookup->credentials, &error);
+  if (type == NULL || !cradle_cert_type_is_enrollable (type))
+    {
+      g_debug ("Not starting from a kept catalog: %s", error != NULL ? error->message : "it does not allow this type");
+      return NULL;
+    }
+  return g_steal_pointer (&type);
+}
+
+/* The lookup a run did not need ends before its inputs go. */
+static void
+finish_lookup (TypeLookup *lookup)
+{
+  join_lookup (lookup);
+  g_clear_object (&lookup->type);
+  g_clear_error (&lookup->error);
 }
 
 static gboolean
@@ -137,7 +228,9 @@ cradlectl_enroll (int    argc,
   g_autoptr(CradlePendingStore) store = NULL;
   g_autoptr(CradleJournal) journal = NULL;
   g_autoptr(CradleEnrollment) enrollment = NULL;
+  g_autoptr(CradleCertType) custom = NULL;
   g_autoptr(GError) error = NULL;
+  TypeLookup lookup = { 0 };
   int code;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -157,24 +250,32 @@ cradlectl_enroll (int    argc,
     }
 
   credentials = cradlectl_dup_credentials (&options, &error);
-  if (credentials != NULL)
+  if (credentials != NULL && type_name != NULL)
+    custom = find_custom_type (type_name, &error);
+  if (error == NULL)
     {
-      TypeLookup lookup = { &options, template_name, type_name, credentials, NULL, NULL };
-      GThread *thread = g_thread_new ("cradlectl-type", look_up_type, &lookup);
       g_autoptr(GError) device_error = NULL;
-      gboolean opened = open_device_and_state (wanted, &device, &store, &journal, &device_error);
+      gboolean opened;
 
-      g_thread_join (thread);
-      type = lookup.type;
+      lookup = (TypeLookup) { &options, template_name, custom, credentials, NULL, NULL, NULL };
+      lookup.thread = g_thread_new ("cradlectl-type", look_up_type, &lookup);
+      opened = open_device_and_state (wanted, &device, &store, &journal, &device_error);
+      type = provisional_type (&lookup);
+      if (type == NULL)
+        {
+          join_lookup (&lookup);
+          type = g_steal_pointer (&lookup.type);
+        }
       /* A type that cannot be had is told first, as when one came after the other. */
       if (type == NULL)
-        error = lookup.error;
+        error = g_steal_pointer (&lookup.error);
       else if (!opened)
         error = g_steal_pointer (&device_error);
     }
   if (error != NULL)
     {
       code = cradlectl_report_error (error, options.json);
+      finish_lookup (&lookup);
       cradlectl_domain_options_clear (&options);
       return code;
     }
@@ -185,7 +286,10 @@ cradlectl_enroll (int    argc,
   enrollment = cradle_enrollment_new (device, type, credentials, store, journal);
   if (subject != NULL)
     cradle_enrollment_set_subject (enrollment, subject);
+  if (lookup.thread != NULL)
+    cradle_enrollment_set_type_confirmation (enrollment, fresh_type, &lookup, NULL);
   code = cradlectl_run_enrollment (enrollment, options.json, NULL);
+  finish_lookup (&lookup);
   cradlectl_domain_options_clear (&options);
   return code;
 }

@@ -38,6 +38,9 @@ void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
  * credentials by default, or --user with --password-file. */
 CradleDirectory *cradlectl_open_directory (CradlectlDomainOptions *options,
                                            GError                **error);
+/* The same session, not opened yet. */
+CradleDirectory *cradlectl_new_directory  (CradlectlDomainOptions *options,
+                                           GError                **error);
 /* The same choice as credentials for the engine (the password read into
  * wiped memory). */
 CradleCredentials *cradlectl_dup_credentials (CradlectlDomainOptions *options,

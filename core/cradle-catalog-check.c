@@ -19,7 +19,6 @@ typedef struct {
   CradleDirectory *directory;
   GCancellable    *cancellable;
   GStrv            user_sids;
-  GHashTable      *sid_names;     /* SID → account name, or the SID when unknown */
 } Evaluation;
 
 void
@@ -62,7 +61,8 @@ static const char *
 name_for_sid (Evaluation *evaluation,
               const char *sid)
 {
-  const char *name = g_hash_table_lookup (evaluation->sid_names, sid);
+  GHashTable *sid_names = evaluation->catalog->sid_names;
+  const char *name = g_hash_table_lookup (sid_names, sid);
 
   if (name == NULL)
     {
@@ -73,11 +73,11 @@ name_for_sid (Evaluation *evaluation,
         found = g_strdup ("Everyone");
       else if (g_str_equal (sid, SID_AUTHENTICATED_USERS))
         found = g_strdup ("Authenticated Users");
-      else
+      else if (evaluation->directory != NULL)
         found = cradle_directory_lookup_sid (evaluation->directory, sid, evaluation->cancellable, &error);
       if (found == NULL)
         found = g_strdup (sid);
-      g_hash_table_insert (evaluation->sid_names, g_strdup (sid), found);
+      g_hash_table_insert (sid_names, g_strdup (sid), found);
       name = found;
     }
   return name;
@@ -272,7 +272,6 @@ cradle_catalog_evaluate (CradleCatalog    *self,
     .directory = directory,
     .cancellable = cancellable,
     .user_sids = dup_user_sids (self->user),
-    .sid_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
   };
 
   for (guint i = 0; i < self->services->len; i++)
@@ -286,7 +285,6 @@ cradle_catalog_evaluate (CradleCatalog    *self,
     evaluate_template (&evaluation, g_ptr_array_index (self->templates, i));
 
   g_strfreev (evaluation.user_sids);
-  g_hash_table_unref (evaluation.sid_names);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 

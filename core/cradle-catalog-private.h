@@ -3,6 +3,8 @@
 
 #include <cradle/cradle.h>
 
+#include "cradle-ldap-entry-private.h"
+
 G_BEGIN_DECLS
 
 typedef struct {
@@ -23,10 +25,30 @@ struct _CradleCatalog
   GPtrArray           *problems;        /* of char *, NULL-terminated */
   GHashTable          *verdicts;        /* CradleTemplate * → CradleCatalogVerdict * */
   GHashTable          *open_services;   /* the CradleEnrollmentService * the user may enroll through */
+  GHashTable          *sid_names;       /* SID → account name, or the SID when unknown */
+
+  /* The directory's entries everything above was read from: what a
+   * snapshot keeps. */
+  CradleLdapEntry     *user_entry;
+  GPtrArray           *template_entries;  /* of CradleLdapEntry */
+  GPtrArray           *service_entries;
+  GPtrArray           *ntauth_entries;
+  GPtrArray           *aia_entries;
 };
 
+/* An empty catalog, to be filled with entries, then built. */
+CradleCatalog *cradle_catalog_new_empty (void);
+
+/* Reads the entries into templates, services, certificates and verdicts.
+ * @directory, when there is one, names the groups a reason mentions;
+ * without it, the names already in sid_names are used. */
+gboolean cradle_catalog_build (CradleCatalog    *self,
+                               CradleDirectory  *directory,
+                               GCancellable     *cancellable,
+                               GError          **error);
+
 /* Decides every template's verdict; looks up the names of the groups a
- * reason mentions through @directory. */
+ * reason mentions through @directory (nullable: sid_names only). */
 gboolean cradle_catalog_evaluate (CradleCatalog    *self,
                                   CradleDirectory  *directory,
                                   GCancellable     *cancellable,

@@ -3,6 +3,7 @@
 
 #include "cradle-catalog-private.h"
 #include "cradle-directory-private.h"
+#include "cradle-directory-user-private.h"
 #include "cradle-enrollment-service-private.h"
 #include "cradle-template-private.h"
 
@@ -23,6 +24,12 @@ cradle_catalog_finalize (GObject *object)
   g_clear_pointer (&self->ntauth, g_ptr_array_unref);
   g_clear_pointer (&self->aia, g_ptr_array_unref);
   g_clear_pointer (&self->problems, g_ptr_array_unref);
+  g_clear_pointer (&self->sid_names, g_hash_table_unref);
+  g_clear_pointer (&self->user_entry, cradle_ldap_entry_unref);
+  g_clear_pointer (&self->template_entries, g_ptr_array_unref);
+  g_clear_pointer (&self->service_entries, g_ptr_array_unref);
+  g_clear_pointer (&self->ntauth_entries, g_ptr_array_unref);
+  g_clear_pointer (&self->aia_entries, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cradle_catalog_parent_class)->finalize (object);
 }
@@ -44,6 +51,17 @@ cradle_catalog_init (CradleCatalog *self)
   g_ptr_array_add (self->problems, NULL);
   self->verdicts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cradle_catalog_verdict_free);
   self->open_services = g_hash_table_new (NULL, NULL);
+  self->sid_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->template_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
+  self->service_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
+  self->ntauth_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
+  self->aia_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
+}
+
+CradleCatalog *
+cradle_catalog_new_empty (void)
+{
+  return g_object_new (CRADLE_TYPE_CATALOG, NULL);
 }
 
 /* One malformed object must not hide the others: it becomes a problem. */
@@ -55,54 +73,49 @@ add_problem (CradleCatalog *self,
   g_ptr_array_insert (self->problems, (gint) self->problems->len - 1, g_strdup (message));
 }
 
-static gboolean
-add_template (const CradleLdapEntry  *entry,
-              gpointer                user_data,
-              GError                **error)
+static void
+add_template (CradleCatalog         *self,
+              const CradleLdapEntry *entry)
 {
-  CradleCatalog *self = user_data;
-  g_autoptr(GError) local_error = NULL;
-  CradleTemplate *template = cradle_template_new_from_entry (entry, &local_error);
+  g_autoptr(GError) error = NULL;
+  CradleTemplate *template = cradle_template_new_from_entry (entry, &error);
 
   if (template != NULL)
     g_ptr_array_add (self->templates, template);
   else
-    add_problem (self, local_error->message);
-  return TRUE;
+    add_problem (self, error->message);
 }
 
-static gboolean
-add_service (const CradleLdapEntry  *entry,
-             gpointer                user_data,
-             GError                **error)
+static void
+add_service (CradleCatalog         *self,
+             const CradleLdapEntry *entry)
 {
-  CradleCatalog *self = user_data;
-  g_autoptr(GError) local_error = NULL;
-  CradleEnrollmentService *service = cradle_enrollment_service_new_from_entry (entry, &local_error);
+  g_autoptr(GError) error = NULL;
+  CradleEnrollmentService *service = cradle_enrollment_service_new_from_entry (entry, &error);
 
   if (service != NULL)
     g_ptr_array_add (self->services, service);
   else
-    add_problem (self, local_error->message);
-  return TRUE;
+    add_problem (self, error->message);
 }
 
-typedef struct {
-  CradleCatalog *catalog;
-  GPtrArray     *into;
-  const char    *what;
-} CertificateSink;
-
-static gboolean
-add_certificates (const CradleLdapEntry  *entry,
-                  gpointer                user_data,
-                  GError                **error)
+static void
+add_certificates (CradleCatalog         *self,
+                  const CradleLdapEntry *entry,
+                  GPtrArray             *into,
+                  const char            *what)
 {
-  CertificateSink *sink = user_data;
   g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (!cradle_ldap_entry_dup_binaries (entry, "cACertificate", MAX_CERTIFICATE_SIZE, &values, error))
-    return FALSE;
+  if (!cradle_ldap_entry_dup_binaries (entry, "cACertificate", MAX_CERTIFICATE_SIZE, &values, &error))
+    {
+      g_autofree char *message = g_strdup_printf ("The certificates in %s cannot be read and are ignored: %s",
+                                                   what, error->message);
+
+      add_problem (self, message);
+      return;
+    }
   for (guint i = 0; i < values->len; i++)
     {
       g_autoptr(GError) local_error = NULL;
@@ -110,35 +123,55 @@ add_certificates (const CradleLdapEntry  *entry,
                                                                         &local_error);
 
       if (certificate != NULL)
-        g_ptr_array_add (sink->into, certificate);
+        g_ptr_array_add (into, certificate);
       else
         {
           g_autofree char *message = g_strdup_printf ("A certificate in %s cannot be read and is ignored: %s",
-                                                       sink->what, local_error->message);
+                                                       what, local_error->message);
 
-          add_problem (sink->catalog, message);
+          add_problem (self, message);
         }
     }
+}
+
+static gboolean
+keep_entry (const CradleLdapEntry  *entry,
+            gpointer                user_data,
+            GError                **error)
+{
+  g_ptr_array_add (user_data, cradle_ldap_entry_ref ((CradleLdapEntry *) entry));
   return TRUE;
+}
+
+static gboolean
+search_entries (CradleDirectory  *directory,
+                const char       *container,
+                int               scope,
+                const char       *filter,
+                const char      **attributes,
+                gboolean          dacl_only,
+                GPtrArray        *into,
+                GCancellable     *cancellable,
+                GError          **error)
+{
+  return cradle_directory_search_pki (directory, container, scope, filter, attributes, dacl_only,
+                                      keep_entry, into, cancellable, error);
 }
 
 /* A forest without NTAuth or AIA entries is still usable. */
 static gboolean
-search_certificates (CradleCatalog    *self,
-                     CradleDirectory  *directory,
+search_certificates (CradleDirectory  *directory,
                      const char       *container,
                      int               scope,
                      GPtrArray        *into,
-                     const char       *what,
                      GCancellable     *cancellable,
                      GError          **error)
 {
   const char *attributes[] = { "cACertificate", NULL };
-  CertificateSink sink = { self, into, what };
   g_autoptr(GError) local_error = NULL;
 
-  if (cradle_directory_search_pki (directory, container, scope, "(objectClass=certificationAuthority)",
-                                   attributes, FALSE, add_certificates, &sink, cancellable, &local_error))
+  if (search_entries (directory, container, scope, "(objectClass=certificationAuthority)", attributes, FALSE,
+                      into, cancellable, &local_error))
     return TRUE;
   if (g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
     return TRUE;
@@ -177,29 +210,44 @@ cradle_catalog_load (CradleDirectory  *directory,
 
   g_return_val_if_fail (CRADLE_IS_DIRECTORY (directory), NULL);
 
-  self = g_object_new (CRADLE_TYPE_CATALOG, NULL);
-  self->user = cradle_directory_read_user (directory, cancellable, error);
+  self = cradle_catalog_new_empty ();
+  self->user_entry = cradle_directory_read_user_entry (directory, cancellable, error);
+  if (self->user_entry == NULL ||
+      !search_entries (directory, "CN=Certificate Templates,", LDAP_SCOPE_ONELEVEL,
+                       "(objectClass=pKICertificateTemplate)", cradle_template_ldap_attributes, TRUE,
+                       self->template_entries, cancellable, error) ||
+      !search_entries (directory, "CN=Enrollment Services,", LDAP_SCOPE_ONELEVEL,
+                       "(objectClass=pKIEnrollmentService)", cradle_enrollment_service_ldap_attributes, TRUE,
+                       self->service_entries, cancellable, error) ||
+      !search_certificates (directory, "CN=NTAuthCertificates,", LDAP_SCOPE_BASE, self->ntauth_entries,
+                            cancellable, error) ||
+      !search_certificates (directory, "CN=AIA,", LDAP_SCOPE_ONELEVEL, self->aia_entries, cancellable, error) ||
+      !cradle_catalog_build (self, directory, cancellable, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+gboolean
+cradle_catalog_build (CradleCatalog    *self,
+                      CradleDirectory  *directory,
+                      GCancellable     *cancellable,
+                      GError          **error)
+{
+  self->user = cradle_directory_user_new_from_entry (self->user_entry, error);
   if (self->user == NULL)
-    return NULL;
-  if (!cradle_directory_search_pki (directory, "CN=Certificate Templates,", LDAP_SCOPE_ONELEVEL,
-                                    "(objectClass=pKICertificateTemplate)",
-                                    cradle_template_ldap_attributes, TRUE,
-                                    add_template, self, cancellable, error) ||
-      !cradle_directory_search_pki (directory, "CN=Enrollment Services,", LDAP_SCOPE_ONELEVEL,
-                                    "(objectClass=pKIEnrollmentService)",
-                                    cradle_enrollment_service_ldap_attributes, TRUE,
-                                    add_service, self, cancellable, error) ||
-      !search_certificates (self, directory, "CN=NTAuthCertificates,", LDAP_SCOPE_BASE,
-                            self->ntauth, "NTAuthCertificates", cancellable, error) ||
-      !search_certificates (self, directory, "CN=AIA,", LDAP_SCOPE_ONELEVEL,
-                            self->aia, "the AIA container", cancellable, error))
-    return NULL;
+    return FALSE;
+  for (guint i = 0; i < self->template_entries->len; i++)
+    add_template (self, g_ptr_array_index (self->template_entries, i));
+  for (guint i = 0; i < self->service_entries->len; i++)
+    add_service (self, g_ptr_array_index (self->service_entries, i));
+  for (guint i = 0; i < self->ntauth_entries->len; i++)
+    add_certificates (self, g_ptr_array_index (self->ntauth_entries, i), self->ntauth, "NTAuthCertificates");
+  for (guint i = 0; i < self->aia_entries->len; i++)
+    add_certificates (self, g_ptr_array_index (self->aia_entries, i), self->aia, "the AIA container");
 
   g_ptr_array_sort (self->templates, compare_templates);
   g_ptr_array_sort (self->services, compare_services);
-  if (!cradle_catalog_evaluate (self, directory, cancellable, error))
-    return NULL;
-  return g_steal_pointer (&self);
+  return cradle_catalog_evaluate (self, directory, cancellable, error);
 }
 
 static void

@@ -32,4 +32,10 @@ CradleLdapEntry *cradle_directory_read_user_entry (CradleDirectory  *self,
                                                    GCancellable     *cancellable,
                                                    GError          **error);
 
+/* "SOURCE\nPRINCIPAL": the directory asked for and the account that
+ * reads it, known before the session opens; a ccache without a valid
+ * ticket is an error, as cradle_krb5_check_ccache() says. */
+char            *cradle_directory_dup_reader      (CradleDirectory  *self,
+                                                   GError          **error);
+
 G_END_DECLS

@@ -24,6 +24,7 @@ struct _CradleDirectory
   LDAP   *ld;
   char   *uri;             /* NULL until found in DNS for @domain */
   char   *domain;          /* NULL: the default realm's */
+  char   *source;          /* what the session was asked for: the URI or the domain */
   char   *ccache_name;
   char   *user;
   char   *password;        /* wiped and freed once open() used it */
@@ -60,6 +61,7 @@ cradle_directory_finalize (GObject *object)
   g_clear_pointer (&self->domain, g_free);
   g_clear_pointer (&self->user, g_free);
   g_clear_pointer (&self->ccache_name, g_free);
+  g_clear_pointer (&self->source, g_free);
   g_clear_pointer (&self->dc_host_name, g_free);
   g_clear_pointer (&self->default_naming_context, g_free);
   g_clear_pointer (&self->configuration_naming_context, g_free);
@@ -97,6 +99,7 @@ cradle_directory_new (const char *uri)
 
   self = g_object_new (CRADLE_TYPE_DIRECTORY, NULL);
   self->uri = g_strdup (uri);
+  self->source = g_strdup (uri);
   return self;
 }
 
@@ -115,6 +118,7 @@ cradle_directory_new_for_domain (const char *domain)
   CradleDirectory *self = g_object_new (CRADLE_TYPE_DIRECTORY, NULL);
 
   self->domain = g_strdup (domain);
+  self->source = g_strconcat ("domain:", domain != NULL ? domain : "", NULL);
   return self;
 }
 
@@ -835,4 +839,21 @@ cradle_directory_lookup_sid (CradleDirectory  *self,
   g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
                "No account or group in the directory has the SID %s", sid);
   return NULL;
+}
+
+/* Who reads what: the session's directory and account, known before it
+ * opens (the ccache's client, or the user given with a password). */
+char *
+cradle_directory_dup_reader (CradleDirectory  *self,
+                             GError          **error)
+{
+  g_autofree char *principal = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+
+  if (self->user != NULL)
+    principal = g_strdup (self->user);
+  else if (!cradle_krb5_check_ccache (self->ccache_name, &principal, NULL, error))
+    return NULL;
+  return g_strconcat (self->source, "\n", principal, NULL);
 }

@@ -17,6 +17,9 @@ struct _CradleEnrollment
   CradleJournal          *journal;       /* nullable */
   CradlePendingRequest   *resume;        /* nullable: a new enrollment */
   char                   *subject;
+  CradleTypeConfirmFunc   confirm_type;  /* nullable: the type is final */
+  gpointer                confirm_data;
+  GDestroyNotify          confirm_destroy;
   GMainContext           *context;       /* where signals are emitted */
   gulong                  waiting_handler;
   gboolean                started;

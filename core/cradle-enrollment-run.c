@@ -561,6 +561,122 @@ sign_on_device (CradleEnrollment   *self,
   return cradle_csr_assemble (info, algorithm, signature, error);
 }
 
+static gboolean
+provisional_type_usable (CradleEnrollment *self)
+{
+  g_autoptr(CradleRequestPlan) plan = NULL;
+
+  if (!cradle_cert_type_is_enrollable (self->type))
+    return FALSE;
+  plan = cradle_request_plan_new (self->type, self->device, self->subject, NULL);
+  return plan != NULL;
+}
+
+static gboolean
+take_fresh_type (CradleEnrollment  *self,
+                 GCancellable      *cancellable,
+                 GError           **error)
+{
+  CradleTypeConfirmFunc func = g_steal_pointer (&self->confirm_type);
+  gpointer data = g_steal_pointer (&self->confirm_data);
+  GDestroyNotify destroy = g_steal_pointer (&self->confirm_destroy);
+  CradleCertType *fresh = func (data, cancellable, error);
+
+  if (destroy != NULL)
+    destroy (data);
+  if (fresh == NULL)
+    return FALSE;
+  g_set_object (&self->type, fresh);
+  g_object_unref (fresh);
+  return TRUE;
+}
+
+/* Whether two types send to the same place the same way. */
+static gboolean
+same_destination (CradleCertType *type,
+                  CradleCertType *other)
+{
+  g_autofree char *endpoint = cradle_cert_type_dup_endpoint (type);
+  g_autofree char *other_endpoint = cradle_cert_type_dup_endpoint (other);
+
+  return cradle_cert_type_get_protocol (type) == cradle_cert_type_get_protocol (other) &&
+         cradle_cert_type_get_auth (type) == cradle_cert_type_get_auth (other) &&
+         g_strcmp0 (endpoint, other_endpoint) == 0;
+}
+
+/* Whether two plans make one request from @public_key: the same key kind,
+ * the same signed content, the same digest. */
+static gboolean
+same_request (CradleRequestPlan *plan,
+              CradleRequestPlan *other_plan,
+              GBytes            *public_key)
+{
+  g_autoptr(GBytes) info = cradle_request_plan_build_info (plan, public_key, NULL);
+  g_autoptr(GBytes) other_info = cradle_request_plan_build_info (other_plan, public_key, NULL);
+
+  return info != NULL && other_info != NULL && g_bytes_equal (info, other_info) &&
+         g_strcmp0 (cradle_request_plan_get_key_type (plan), cradle_request_plan_get_key_type (other_plan)) == 0 &&
+         g_strcmp0 (cradle_request_plan_get_digest (plan), cradle_request_plan_get_digest (other_plan)) == 0;
+}
+
+typedef enum {
+  TYPE_CONFIRMED,
+  TYPE_CHANGED,
+  TYPE_FAILED,
+} TypeCheck;
+
+/* The provisional type against the fresh one, before the device signs:
+ * confirmed, the run goes on with the fresh type (its catalog builds the
+ * chain); changed, the run starts again from it. */
+static TypeCheck
+confirm_type (CradleEnrollment   *self,
+              CradleRequestPlan **plan,
+              GBytes             *public_key,
+              GCancellable       *cancellable,
+              GError            **error)
+{
+  g_autoptr(CradleCertType) provisional = g_object_ref (self->type);
+  g_autoptr(CradleRequestPlan) fresh_plan = NULL;
+  g_autoptr(CradleCaConnector) connector = NULL;
+  gboolean destination_kept;
+  CradleCertType *fresh;
+
+  cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_TYPE, "Checking '%s' against the directory",
+                                cradle_cert_type_get_display_name (self->type));
+  if (!take_fresh_type (self, cancellable, error))
+    return TYPE_FAILED;
+  fresh = self->type;
+  if (!cradle_cert_type_is_enrollable (fresh))
+    {
+      g_propagate_error (error, not_enrollable_error (fresh));
+      return TYPE_FAILED;
+    }
+  fresh_plan = cradle_request_plan_new (fresh, self->device, self->subject, error);
+  if (fresh_plan == NULL)
+    return TYPE_FAILED;
+  destination_kept = same_destination (provisional, fresh);
+  if (destination_kept && same_request (*plan, fresh_plan, public_key))
+    {
+      cradle_enrollment_end_step (self, "ok", NULL);
+      return TYPE_CONFIRMED;
+    }
+
+  if (!destination_kept)
+    {
+      connector = cradle_cert_type_create_connector (fresh, self->credentials, error);
+      if (connector == NULL)
+        return TYPE_FAILED;
+      g_set_object (&self->connector, connector);
+      cradle_ca_connector_prepare (self->connector);
+    }
+  g_debug ("The directory changed '%s' since it was kept: starting again from its new settings",
+           cradle_cert_type_get_name (fresh));
+  cradle_enrollment_end_step (self, "changed", NULL);
+  cradle_request_plan_free (*plan);
+  *plan = g_steal_pointer (&fresh_plan);
+  return TYPE_CHANGED;
+}
+
 static void
 run_new (CradleEnrollment *self,
          GCancellable     *cancellable)
@@ -586,6 +702,18 @@ run_new (CradleEnrollment *self,
 
   cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_TYPE, "Preparing a request for '%s' (%s)",
                                 cradle_cert_type_get_display_name (type), protocol);
+  /* A provisional type that cannot make a request is no head start: the
+   * fresh one decides, before the device does anything. */
+  if (self->confirm_type != NULL && !provisional_type_usable (self))
+    {
+      if (!take_fresh_type (self, cancellable, &error))
+        {
+          fail_step (self, CRADLE_ENROLLMENT_OUTCOME_FAILED, g_steal_pointer (&error));
+          return;
+        }
+      type = self->type;
+      protocol = cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type));
+    }
   if (!cradle_cert_type_is_enrollable (type))
     {
       fail_step (self, CRADLE_ENROLLMENT_OUTCOME_FAILED, not_enrollable_error (type));
@@ -612,6 +740,28 @@ run_new (CradleEnrollment *self,
         {
           fail_before_recording (self, g_steal_pointer (&error));
           return;
+        }
+      if (self->confirm_type != NULL)
+        {
+          TypeCheck check = confirm_type (self, &plan, public_key, cancellable, &error);
+
+          type = self->type;
+          protocol = cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type));
+          if (check == TYPE_FAILED)
+            {
+              /* The key stays remembered: the next try of the type uses it. */
+              fail_before_recording (self, g_steal_pointer (&error));
+              return;
+            }
+          if (check == TYPE_CHANGED)
+            {
+              delete_abandoned_key (self);
+              if (self->journal != NULL)
+                cradle_journal_forget_key (self->journal, self->key_id, NULL);
+              g_clear_pointer (&self->key_id, g_bytes_unref);
+              g_clear_pointer (&public_key, g_bytes_unref);
+              continue;
+            }
         }
 
       cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_SIGN, "The device signs the request");

@@ -89,6 +89,8 @@ cradle_enrollment_finalize (GObject *object)
   g_clear_pointer (&self->key_id, g_bytes_unref);
   g_clear_pointer (&self->csr, g_bytes_unref);
   g_clear_error (&self->error);
+  if (self->confirm_destroy != NULL)
+    self->confirm_destroy (self->confirm_data);
   g_free (self->subject);
   g_free (self->ca_request_id);
   g_free (self->denial_message);
@@ -195,6 +197,23 @@ cradle_enrollment_set_subject (CradleEnrollment *self,
 
   g_free (self->subject);
   self->subject = g_strdup (subject);
+}
+
+void
+cradle_enrollment_set_type_confirmation (CradleEnrollment      *self,
+                                         CradleTypeConfirmFunc  func,
+                                         gpointer               user_data,
+                                         GDestroyNotify         destroy)
+{
+  g_return_if_fail (CRADLE_IS_ENROLLMENT (self));
+  g_return_if_fail (!self->started);
+  g_return_if_fail (self->type != NULL && self->resume == NULL);
+
+  if (self->confirm_destroy != NULL)
+    self->confirm_destroy (self->confirm_data);
+  self->confirm_type = func;
+  self->confirm_data = user_data;
+  self->confirm_destroy = destroy;
 }
 
 void

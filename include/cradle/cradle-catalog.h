@@ -46,6 +46,22 @@ CRADLE_PUBLIC
 CradleCatalog       *cradle_catalog_load_finish          (GAsyncResult        *result,
                                                           GError             **error);
 
+/* The last catalog read for the same directory and account, kept in the
+ * state folder: a head start, to be checked against a fresh read. Reads a
+ * file only. %CRADLE_ERROR_NOT_FOUND when none younger than
+ * @max_age_seconds is kept. */
+CRADLE_PUBLIC
+CradleCatalog       *cradle_catalog_load_cached          (CradleDirectory     *directory,
+                                                          guint                max_age_seconds,
+                                                          GError             **error);
+CRADLE_PUBLIC
+gboolean             cradle_catalog_save_cache           (CradleCatalog       *self,
+                                                          CradleDirectory     *directory,
+                                                          GError             **error);
+/* [Directory] CatalogCacheHours of cradle.conf in seconds (8 hours unset; 0: never). */
+CRADLE_PUBLIC
+guint                cradle_catalog_get_cache_max_age    (void);
+
 CRADLE_PUBLIC
 CradleDirectoryUser *cradle_catalog_get_user             (CradleCatalog       *self);
 /* (element-type CradleTemplate), sorted by name */

@@ -138,6 +138,27 @@ CRADLE_PUBLIC
 void              cradle_enrollment_set_subject (CradleEnrollment    *self,
                                                  const char          *subject);
 
+/**
+ * CradleTypeConfirmFunc:
+ *
+ * Reads the enrollment's type afresh (it may block: it runs on the
+ * enrollment's worker thread) and returns it, or %NULL with @error.
+ */
+typedef CradleCertType *(*CradleTypeConfirmFunc) (gpointer       user_data,
+                                                  GCancellable  *cancellable,
+                                                  GError       **error);
+
+/* Makes the type given to cradle_enrollment_new() provisional (read from a
+ * kept catalog, say): the device makes the key with it, and before it signs
+ * anything @func's fresh type must make the same request.  When it does,
+ * the run goes on with the fresh type; when it does not, the key is deleted
+ * and the run starts again from the fresh type.  Before running. */
+CRADLE_PUBLIC
+void              cradle_enrollment_set_type_confirmation (CradleEnrollment      *self,
+                                                           CradleTypeConfirmFunc  func,
+                                                           gpointer               user_data,
+                                                           GDestroyNotify         destroy);
+
 /* Runs the state machine once.  Signals are emitted on the thread-default
  * main context of the caller.  Cancelling @cancellable sends CANCEL to the
  * device when it waits for its user.  A run object runs once. */

@@ -14,6 +14,7 @@
 #include "cradle-ca-connector-private.h"
 #include "cradle-cert-type-private.h"
 #include "cradle-enrollment-private.h"
+#include "cradle-journal-private.h"
 #include "cradle-openssl-private.h"
 
 /* ---- a CA that answers as the test says ----------------------------------- */
@@ -414,6 +415,142 @@ test_pending_then_resumed (Fixture       *fixture,
   g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_INSTALLED);
 }
 
+/* ---- a provisional type, and the fresh one that confirms it ------------------- */
+
+#define FAKE_TYPE_TEXT "[Cradle Certificate Type]\nName=fake\nProtocol=certsrv\nURL=" FAKE_URL "\nTemplate=T\n"
+
+static CradleCertType *
+type_from_text (const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleCertTypeSettings) settings = cradle_cert_type_settings_parse ("fake.conf", text, strlen (text),
+                                                                                &error);
+
+  g_assert_no_error (error);
+  return cradle_cert_type_new_custom (settings, NULL);
+}
+
+typedef struct {
+  CradleCertType *type;    /* the directory's answer, or NULL for @error */
+  GError         *error;
+  guint           calls;
+} FreshType;
+
+static CradleCertType *
+give_fresh_type (gpointer       data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  FreshType *fresh = data;
+
+  fresh->calls++;
+  if (fresh->type == NULL)
+    {
+      g_propagate_error (error, g_error_copy (fresh->error));
+      return NULL;
+    }
+  return g_object_ref (fresh->type);
+}
+
+static void
+assert_steps (Fixture           *fixture,
+              const char * const *expected,
+              guint               count)
+{
+  for (guint i = 0; i < fixture->steps->len; i++)
+    g_test_message ("step %u: %s", i, (const char *) g_ptr_array_index (fixture->steps, i));
+  g_assert_cmpuint (fixture->steps->len, ==, count);
+  for (guint i = 0; i < count; i++)
+    g_assert_cmpstr (g_ptr_array_index (fixture->steps, i), ==, expected[i]);
+}
+
+/* The fresh type makes the same request: one key, the run goes on. */
+static void
+test_provisional_confirmed (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(FakeCa) ca = fake_ca_new (SCRIPT_ISSUE, -1);
+  g_autoptr(CradleCertType) fresh_type = type_from_text (FAKE_TYPE_TEXT);
+  FreshType fresh = { fresh_type, NULL, 0 };
+  g_autoptr(CradleEnrollment) enrollment = cradle_enrollment_new (fixture->agent.device, fixture->type,
+                                                                   fixture->credentials, fixture->store,
+                                                                   fixture->journal);
+  g_autoptr(GError) error = NULL;
+  const char *expected[] = { "device", "session", "type", "generate-key", "type", "sign", "submit", "chain",
+                             "install" };
+
+  cradle_enrollment_set_type_confirmation (enrollment, give_fresh_type, &fresh, NULL);
+  g_assert_cmpint (run (fixture, enrollment, ca, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_INSTALLED);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fresh.calls, ==, 1);
+  assert_steps (fixture, expected, G_N_ELEMENTS (expected));
+  g_assert_true (cradle_enrollment_get_cert_type (enrollment) == fresh_type);
+  g_assert_cmpuint (ca->submits, ==, 1);
+}
+
+/* The directory changed the key since the catalog was kept: the P-256 key
+ * made for the kept type is deleted and an RSA one made for the fresh type. */
+static void
+test_provisional_changed (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(FakeCa) ca = fake_ca_new (SCRIPT_ISSUE, -1);
+  g_autoptr(CradleCertType) provisional = type_from_text (FAKE_TYPE_TEXT "KeyType=p256\n");
+  g_autoptr(CradleCertType) fresh_type = type_from_text (FAKE_TYPE_TEXT "KeyType=rsa2048\n");
+  FreshType fresh = { fresh_type, NULL, 0 };
+  g_autoptr(CradleEnrollment) enrollment = cradle_enrollment_new (fixture->agent.device, provisional,
+                                                                   fixture->credentials, fixture->store,
+                                                                   fixture->journal);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(X509) leaf = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  GBytes *der;
+  const unsigned char *p;
+  const char *expected[] = { "device", "session", "type", "generate-key", "type", "delete-key", "generate-key",
+                             "sign", "submit", "chain", "install" };
+
+  cradle_enrollment_set_type_confirmation (enrollment, give_fresh_type, &fresh, NULL);
+  g_assert_cmpint (run (fixture, enrollment, ca, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_INSTALLED);
+  g_assert_no_error (error);
+  g_assert_cmpuint (fresh.calls, ==, 1);
+  assert_steps (fixture, expected, G_N_ELEMENTS (expected));
+  der = cradle_certificate_get_der (cradle_enrollment_get_leaf (enrollment));
+  p = g_bytes_get_data (der, NULL);
+  leaf = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+  g_assert_nonnull (leaf);
+  g_assert_cmpint (EVP_PKEY_get_base_id (X509_get0_pubkey (leaf)), ==, EVP_PKEY_RSA);
+  /* Nothing is left remembered for a later run. */
+  g_assert_null (cradle_journal_find_key (fixture->journal, cradle_device_get_serial (fixture->agent.device),
+                                          "fake", &public_key));
+}
+
+/* The directory cannot be read: nothing is sent; the key is kept for the
+ * next try, which makes the same request. */
+static void
+test_provisional_unconfirmed (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(FakeCa) ca = fake_ca_new (SCRIPT_ISSUE, -1);
+  FreshType fresh = { NULL, g_error_new_literal (CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
+                                                 "No domain controller answered."), 0 };
+  g_autoptr(CradleEnrollment) enrollment = cradle_enrollment_new (fixture->agent.device, fixture->type,
+                                                                   fixture->credentials, fixture->store,
+                                                                   fixture->journal);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+
+  cradle_enrollment_set_type_confirmation (enrollment, give_fresh_type, &fresh, NULL);
+  g_assert_cmpint (run (fixture, enrollment, ca, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_FAILED);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE);
+  g_assert_cmpuint (ca->submits, ==, 0);
+  g_assert_cmpint (cradle_enrollment_get_request_id (enrollment), ==, 0);
+  key_id = cradle_journal_find_key (fixture->journal, cradle_device_get_serial (fixture->agent.device), "fake",
+                                    &public_key);
+  g_assert_nonnull (key_id);
+  g_error_free (fresh.error);
+}
+
 static void
 test_denied (Fixture       *fixture,
              gconstpointer  data)
@@ -605,6 +742,12 @@ main (int    argc,
   g_test_add ("/enrollment/issued", Fixture, NULL, fixture_set_up, test_issued, fixture_tear_down);
   g_test_add ("/enrollment/pending-then-resumed", Fixture, NULL, fixture_set_up, test_pending_then_resumed,
               fixture_tear_down);
+  g_test_add ("/enrollment/provisional-type/confirmed", Fixture, NULL, fixture_set_up, test_provisional_confirmed,
+              fixture_tear_down);
+  g_test_add ("/enrollment/provisional-type/changed", Fixture, NULL, fixture_set_up, test_provisional_changed,
+              fixture_tear_down);
+  g_test_add ("/enrollment/provisional-type/unconfirmed", Fixture, NULL, fixture_set_up,
+              test_provisional_unconfirmed, fixture_tear_down);
   g_test_add ("/enrollment/denied", Fixture, NULL, fixture_set_up, test_denied, fixture_tear_down);
   g_test_add ("/enrollment/unreachable", Fixture, NULL, fixture_set_up, test_unreachable, fixture_tear_down);
   g_test_add ("/enrollment/certificate-for-another-key", Fixture, NULL, fixture_set_up, test_other_key,

@@ -72,6 +72,88 @@ test_issued (E2e           *e2e,
   }
 }
 
+/* The step names of a request's newest run, in order. */
+static char *
+step_names (E2e    *e2e,
+            gint64  request)
+{
+  g_autoptr(JsonNode) runs = journal (e2e, request);
+  JsonArray *array = json_node_get_array (runs);
+  JsonArray *steps = json_object_get_array_member (json_array_get_object_element (array, 0), "steps");
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    {
+      JsonObject *step = json_array_get_object_element (steps, i);
+
+      g_assert_cmpstr (json_object_get_string_member (step, "outcome"), ==, "ok");
+      g_string_append_printf (names, "%s%s", i > 0 ? " " : "", json_object_get_string_member (step, "step"));
+    }
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+/* The kept catalog's file(s) in the state folder. */
+static GPtrArray *
+kept_catalogs (E2e *e2e)
+{
+  g_autofree char *folder = g_build_filename (e2e->state, "catalogs", NULL);
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  GPtrArray *files = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (files, g_build_filename (folder, name, NULL));
+  return files;
+}
+
+/* The second enrollment starts from the catalog the first kept: the device
+ * makes the key while the directory is read again, and the request is
+ * checked against it before the device signs. A damaged kept catalog is
+ * ignored and replaced. */
+static void
+test_kept_catalog (E2e           *e2e,
+                   gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) second = NULL;
+  g_autoptr(JsonNode) third = NULL;
+  g_autofree char *first_steps = NULL;
+  g_autofree char *second_steps = NULL;
+  g_autofree char *third_steps = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  first = enroll (e2e, type, 0);
+  assert_installed (e2e, first);
+  first_steps = step_names (e2e, int_member (first, "request"));
+  g_assert_cmpstr (first_steps, ==, "device session type generate-key sign submit chain install");
+  files = kept_catalogs (e2e);
+  g_assert_cmpuint (files->len, ==, 1);
+
+  second = enroll (e2e, type, 0);
+  assert_installed (e2e, second);
+  second_steps = step_names (e2e, int_member (second, "request"));
+  g_assert_cmpstr (second_steps, ==, "device session type generate-key type sign submit chain install");
+
+  write_file (g_ptr_array_index (files, 0), "not a catalog");
+  third = enroll (e2e, type, 0);
+  assert_installed (e2e, third);
+  third_steps = step_names (e2e, int_member (third, "request"));
+  g_assert_cmpstr (third_steps, ==, first_steps);
+  {
+    g_autofree char *rewritten = NULL;
+
+    g_file_get_contents (g_ptr_array_index (files, 0), &rewritten, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (rewritten, !=, "not a catalog");
+  }
+}
+
 /* The directory's template, whose CA's web service takes Kerberos:
  * MS-WSTEP is chosen without any type file. */
 static void
@@ -512,6 +594,8 @@ main (int    argc,
   g_test_add ("/enroll-e2e/wstep/password-sign-in", E2e, &connectors[1], e2e_set_up, test_password_sign_in,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/types-listed", E2e, &connectors[0], e2e_set_up, test_types_listed,
+              e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/kept-catalog", E2e, &connectors[0], e2e_set_up, test_kept_catalog,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/root-declined", E2e, &connectors[0], e2e_set_up, test_root_declined,
               e2e_tear_down);

@@ -9,6 +9,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -456,6 +458,140 @@ test_wrong_device_key (Fixture       *fixture,
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
 }
 
+/* Everything a reader of the catalog sees, as text, to compare two catalogs. */
+static char *
+describe_catalog (CradleCatalog *catalog)
+{
+  GPtrArray *templates = cradle_catalog_get_templates (catalog);
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "user %s %s\n",
+                          cradle_directory_user_get_dn (cradle_catalog_get_user (catalog)),
+                          cradle_directory_user_get_sid (cradle_catalog_get_user (catalog)));
+  for (guint i = 0; i < templates->len; i++)
+    {
+      CradleTemplate *template = g_ptr_array_index (templates, i);
+      g_autofree char *reason = NULL;
+      CradleEnrollability enrollability = cradle_catalog_check (catalog, template, &reason);
+      g_autoptr(GPtrArray) services = cradle_catalog_dup_services_for (catalog, template);
+
+      g_string_append_printf (text, "%s %s %u %d %u services: %s\n", cradle_template_get_name (template),
+                              cradle_template_get_oid (template), cradle_template_get_minimal_key_size (template),
+                              enrollability, services->len, reason);
+    }
+  g_string_append_printf (text, "%u services, %u NTAuth, %u AIA, %u problems\n",
+                          cradle_catalog_get_services (catalog)->len,
+                          cradle_catalog_get_ntauth_certificates (catalog)->len,
+                          cradle_catalog_get_aia_certificates (catalog)->len,
+                          g_strv_length ((char **) cradle_catalog_get_problems (catalog)));
+  return g_string_free (text, FALSE);
+}
+
+/* A kept catalog reads back as the one read: bob's reasons name groups,
+ * so the names looked up in the directory are kept too. */
+static void
+test_kept (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autofree char *state = NULL;
+  g_autoptr(CradleDirectory) directory = NULL;
+  g_autoptr(CradleDirectory) other = NULL;
+  g_autoptr(CradleCatalog) catalog = NULL;
+  g_autoptr(CradleCatalog) kept = NULL;
+  g_autofree char *described = NULL;
+  g_autofree char *described_kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) folder = NULL;
+  g_autofree char *file = NULL;
+  struct stat info;
+
+  if (skip_without_lab (fixture))
+    return;
+  state = g_dir_make_tmp ("cradle-test-catalog-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("CRADLE_STATE_DIR", state, TRUE);
+
+  directory = cradle_lab_fixture_open_as (fixture, "bob");
+  kept = cradle_catalog_load_cached (directory, 3600, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
+  g_assert_null (kept);
+  g_clear_error (&error);
+
+  catalog = cradle_catalog_load (directory, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_catalog_save_cache (catalog, directory, &error));
+  g_assert_no_error (error);
+  kept = cradle_catalog_load_cached (directory, 3600, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (kept);
+  described = describe_catalog (catalog);
+  described_kept = describe_catalog (kept);
+  g_test_message ("%s", described);
+  g_assert_nonnull (strstr (described, "Mobile Device Users"));
+  g_assert_cmpstr (described_kept, ==, described);
+  g_clear_object (&kept);
+
+  /* Only the user can read it. */
+  folder = g_dir_open (state, 0, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&folder, g_dir_close);
+  {
+    g_autofree char *catalogs = g_build_filename (state, "catalogs", NULL);
+
+    folder = g_dir_open (catalogs, 0, &error);
+    g_assert_no_error (error);
+    file = g_build_filename (catalogs, g_dir_read_name (folder), NULL);
+  }
+  g_assert_cmpint (g_stat (file, &info), ==, 0);
+  g_assert_cmpint (info.st_mode & 0777, ==, 0600);
+
+  /* Another account has none; turned off, none is read. */
+  other = cradle_lab_fixture_open_as (fixture, "alice");
+  kept = cradle_catalog_load_cached (other, 3600, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  kept = cradle_catalog_load_cached (directory, 0, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Too old. */
+  g_usleep (2100 * 1000);
+  kept = cradle_catalog_load_cached (directory, 1, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Damaged: a file cut short, and one of another version, are refused. */
+  {
+    g_autofree char *content = NULL;
+    gsize size = 0;
+
+    g_file_get_contents (file, &content, &size, &error);
+    g_assert_no_error (error);
+    g_file_set_contents (file, content, size / 2, &error);
+    g_assert_no_error (error);
+    kept = cradle_catalog_load_cached (directory, 3600, &error);
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_assert_null (kept);
+    g_clear_error (&error);
+    content[0] ^= 0x7f;
+    g_file_set_contents (file, content, size, &error);
+    g_assert_no_error (error);
+    kept = cradle_catalog_load_cached (directory, 3600, &error);
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_assert_null (kept);
+    g_clear_error (&error);
+  }
+
+  g_unsetenv ("CRADLE_STATE_DIR");
+  g_remove (file);
+  {
+    g_autofree char *catalogs = g_path_get_dirname (file);
+
+    g_rmdir (catalogs);
+  }
+  g_rmdir (state);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -475,6 +611,8 @@ main (int    argc,
               cradle_lab_fixture_set_up, test_supplied_subject, cradle_lab_fixture_tear_down);
   g_test_add ("/catalog/wrong-device-key", Fixture, NULL,
               cradle_lab_fixture_set_up, test_wrong_device_key, cradle_lab_fixture_tear_down);
+  g_test_add ("/catalog/kept", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_kept, cradle_lab_fixture_tear_down);
   status = g_test_run ();
   cradle_test_lab_cleanup ();
   return status;
