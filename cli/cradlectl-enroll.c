@@ -3,9 +3,13 @@
 
 #include "cradlectl-private.h"
 
+typedef struct _TypeLookup TypeLookup;
+static void wait_until_kept_read (TypeLookup *lookup);
+
 /* Reads the catalog, and keeps it so that the next enrollment starts sooner. */
 static CradleCatalog *
 load_catalog (CradlectlDomainOptions  *options,
+              TypeLookup              *lookup,
               GError                 **error)
 {
   g_autoptr(CradleDirectory) directory = cradlectl_open_directory (options, error);
@@ -21,6 +25,7 @@ load_catalog (CradlectlDomainOptions  *options,
   problems = cradle_catalog_get_problems (catalog);
   for (guint i = 0; problems[i] != NULL; i++)
     g_printerr ("cradlectl: %s\n", problems[i]);
+  wait_until_kept_read (lookup);
   if (options->password_file == NULL && cradle_catalog_get_cache_max_age () > 0 &&
       !cradle_catalog_save_cache (catalog, directory, &cache_error))
     g_debug ("The catalog is not kept: %s", cache_error->message);
@@ -93,7 +98,7 @@ type_with_catalog (const char         *template_name,
  * directory is the slowest part of starting (a Kerberos bind and seven
  * searches, about 13 ms against the lab) and needs neither the device nor
  * the state. */
-typedef struct {
+struct _TypeLookup {
   CradlectlDomainOptions *options;
   const char             *template_name;
   CradleCertType         *custom;         /* nullable: a template */
@@ -101,7 +106,29 @@ typedef struct {
   GThread                *thread;
   CradleCertType         *type;
   GError                 *error;
-} TypeLookup;
+  /* The kept catalog is read before this run replaces it. */
+  GMutex                  lock;
+  GCond                   kept_read_cond;
+  gboolean                kept_read;
+};
+
+static void
+wait_until_kept_read (TypeLookup *lookup)
+{
+  g_mutex_lock (&lookup->lock);
+  while (!lookup->kept_read)
+    g_cond_wait (&lookup->kept_read_cond, &lookup->lock);
+  g_mutex_unlock (&lookup->lock);
+}
+
+static void
+set_kept_read (TypeLookup *lookup)
+{
+  g_mutex_lock (&lookup->lock);
+  lookup->kept_read = TRUE;
+  g_cond_signal (&lookup->kept_read_cond);
+  g_mutex_unlock (&lookup->lock);
+}
 
 static gpointer
 look_up_type (gpointer data)
@@ -115,7 +142,7 @@ look_up_type (gpointer data)
       lookup->type = g_object_ref (lookup->custom);
       return NULL;
     }
-  catalog = load_catalog (lookup->options, &catalog_error);
+  catalog = load_catalog (lookup->options, lookup, &catalog_error);
   if (catalog == NULL && lookup->custom == NULL)
     {
       lookup->error = g_steal_pointer (&catalog_error);
@@ -184,9 +211,13 @@ provisional_type (TypeLookup *lookup)
 static void
 finish_lookup (TypeLookup *lookup)
 {
+  if (lookup->options == NULL)
+    return;
   join_lookup (lookup);
   g_clear_object (&lookup->type);
   g_clear_error (&lookup->error);
+  g_mutex_clear (&lookup->lock);
+  g_cond_clear (&lookup->kept_read_cond);
 }
 
 static gboolean
@@ -257,10 +288,16 @@ cradlectl_enroll (int    argc,
       g_autoptr(GError) device_error = NULL;
       gboolean opened;
 
-      lookup = (TypeLookup) { &options, template_name, custom, credentials, NULL, NULL, NULL };
+      g_mutex_init (&lookup.lock);
+      g_cond_init (&lookup.kept_read_cond);
+      lookup.options = &options;
+      lookup.template_name = template_name;
+      lookup.custom = custom;
+      lookup.credentials = credentials;
       lookup.thread = g_thread_new ("cradlectl-type", look_up_type, &lookup);
-      opened = open_device_and_state (wanted, &device, &store, &journal, &device_error);
       type = provisional_type (&lookup);
+      set_kept_read (&lookup);
+      opened = open_device_and_state (wanted, &device, &store, &journal, &device_error);
       if (type == NULL)
         {
           join_lookup (&lookup);
