@@ -201,7 +201,8 @@ provisional_type (TypeLookup *lookup)
     type = type_with_catalog (lookup->template_name, lookup->custom, catalog, lookup->credentials, &error);
   if (type == NULL || !cradle_cert_type_is_enrollable (type))
     {
-      g_debug ("Not starting from a kept catalog: %s", error != NULL ? error->message : "it does not allow this type");
+      g_debug ("Not starting from a kept catalog: %s",
+               error != NULL ? error->message : "it does not allow this type");
       return NULL;
     }
   return g_steal_pointer (&type);
