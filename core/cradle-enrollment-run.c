@@ -756,6 +756,8 @@ run_new (CradleEnrollment *self,
           if (check == TYPE_CHANGED)
             {
               delete_abandoned_key (self);
+              /* Forgotten even when the device kept it: it was made for
+               * another request, and a later run must not take it up. */
               if (self->journal != NULL)
                 cradle_journal_forget_key (self->journal, self->key_id, NULL);
               g_clear_pointer (&self->key_id, g_bytes_unref);
