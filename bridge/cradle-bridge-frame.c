@@ -19,6 +19,11 @@ cradle_bridge_type_to_string (guint8 type)
     case CRADLE_BRIDGE_DELETE_KEY: return "DELETE_KEY";
     case CRADLE_BRIDGE_DELETE_CERT: return "DELETE_CERT";
     case CRADLE_BRIDGE_DECRYPT: return "DECRYPT";
+    case CRADLE_BRIDGE_PAIR_START: return "PAIR_START";
+    case CRADLE_BRIDGE_PAIR_REVEAL: return "PAIR_REVEAL";
+    case CRADLE_BRIDGE_PAIR_CONFIRM: return "PAIR_CONFIRM";
+    case CRADLE_BRIDGE_AUTHENTICATE: return "AUTHENTICATE";
+    case CRADLE_BRIDGE_FORGET_HOST: return "FORGET_HOST";
     case CRADLE_BRIDGE_KEEPALIVE: return "KEEPALIVE";
     case CRADLE_BRIDGE_CANCEL: return "CANCEL";
     case CRADLE_BRIDGE_ERROR: return "ERROR";
@@ -87,7 +92,7 @@ cradle_bridge_header_decode (const guint8        *data,
                    "Frame of unknown type 0x%02x from the device", header->type);
       return FALSE;
     }
-  if ((header->flags & ~CRADLE_BRIDGE_FLAG_RESPONSE) != 0)
+  if ((header->flags & ~(CRADLE_BRIDGE_FLAG_RESPONSE | CRADLE_BRIDGE_FLAG_SEALED)) != 0)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "Malformed frame from the device: reserved flags 0x%04x are set", header->flags);

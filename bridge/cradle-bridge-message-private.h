@@ -26,6 +26,7 @@ typedef enum {
   CRADLE_BRIDGE_E_TOO_LARGE = 12,
   CRADLE_BRIDGE_E_BUSY = 13,
   CRADLE_BRIDGE_E_INTERNAL = 14,
+  CRADLE_BRIDGE_E_NOT_PAIRED = 15,
 } CradleBridgeErrorCode;
 
 /* KEEPALIVE status */

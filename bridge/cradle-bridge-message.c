@@ -25,6 +25,7 @@ cradle_bridge_error_code_to_string (guint code)
     case CRADLE_BRIDGE_E_TOO_LARGE: return "TOO_LARGE";
     case CRADLE_BRIDGE_E_BUSY: return "BUSY";
     case CRADLE_BRIDGE_E_INTERNAL: return "INTERNAL";
+    case CRADLE_BRIDGE_E_NOT_PAIRED: return "NOT_PAIRED";
     default: return "UNKNOWN";
     }
 }
@@ -61,6 +62,7 @@ cradle_bridge_error_code_for (const GError *error)
     case CRADLE_ERROR_USER_DECLINED: return CRADLE_BRIDGE_E_DECLINED;
     case CRADLE_ERROR_TIMED_OUT: return CRADLE_BRIDGE_E_TIMED_OUT;
     case CRADLE_ERROR_BUSY: return CRADLE_BRIDGE_E_BUSY;
+    case CRADLE_ERROR_NOT_PAIRED: return CRADLE_BRIDGE_E_NOT_PAIRED;
     default: return CRADLE_BRIDGE_E_INTERNAL;
     }
 }
@@ -124,6 +126,11 @@ cradle_bridge_error_to_gerror (const CradleCborValue  *payload,
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY,
                    "The device is busy with another session (%s). Close the other program using it and retry.",
                    message);
+      break;
+    case CRADLE_BRIDGE_E_NOT_PAIRED:
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED,
+                   "The device refused %s: it does not trust this computer (%s). "
+                   "Pair it again and accept on the device.", operation, message);
       break;
     case CRADLE_BRIDGE_E_UNSUPPORTED:
     case CRADLE_BRIDGE_E_UNSUPPORTED_VERSION:

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "cradle-bridge-frame-private.h"
+#include "cradle-bridge-pairing-private.h"
 
 G_BEGIN_DECLS
 
@@ -54,6 +55,9 @@ CradleBridgeFrame *cradle_bridge_transport_receive_frame (CradleBridgeTransport 
                                                           GCancellable           *cancellable,
                                                           GError                **error);
 void        cradle_bridge_transport_close    (CradleBridgeTransport  *self);
+void        cradle_bridge_transport_set_seal (CradleBridgeTransport  *self,
+                                              CradleBridgeSeal       *seal);
+gboolean    cradle_bridge_transport_is_sealed (CradleBridgeTransport *self);
 void        cradle_bridge_transport_record   (CradleBridgeTransport  *self,
                                               GByteArray             *sent,
                                               GByteArray             *received);

@@ -3,6 +3,7 @@
 
 #include <cradle/cradle.h>
 
+#include "cradle-bridge-pairing-private.h"
 #include "cradle-bridge-transport-private.h"
 
 typedef struct
@@ -13,6 +14,7 @@ typedef struct
   CradleBridgeFrameReader *reader;   /* bytes past the last whole frame stay here */
   GByteArray              *record_sent;
   GByteArray              *record_received;
+  CradleBridgeSeal        *seal;     /* set once the session is authenticated */
 } CradleBridgeTransportPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (CradleBridgeTransport, cradle_bridge_transport, G_TYPE_OBJECT)
@@ -37,6 +39,7 @@ cradle_bridge_transport_finalize (GObject *object)
   g_clear_pointer (&priv->reader, cradle_bridge_frame_reader_free);
   g_clear_pointer (&priv->record_sent, g_byte_array_unref);
   g_clear_pointer (&priv->record_received, g_byte_array_unref);
+  g_clear_pointer (&priv->seal, cradle_bridge_seal_free);
 
   G_OBJECT_CLASS (cradle_bridge_transport_parent_class)->finalize (object);
 }
@@ -154,12 +157,20 @@ cradle_bridge_transport_send (CradleBridgeTransport  *self,
                               GError                **error)
 {
   CradleBridgeTransportPrivate *priv;
+  g_autoptr(GBytes) sealed = NULL;
 
   g_return_val_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self), FALSE);
   priv = cradle_bridge_transport_get_instance_private (self);
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
+  if (priv->seal != NULL)
+    {
+      sealed = cradle_bridge_seal_frame (priv->seal, frame, error);
+      if (sealed == NULL)
+        return FALSE;
+      frame = sealed;
+    }
   if (!CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->send (self, frame, cancellable, error))
     return FALSE;
   if (priv->record_sent != NULL)
@@ -167,11 +178,11 @@ cradle_bridge_transport_send (CradleBridgeTransport  *self,
   return TRUE;
 }
 
-CradleBridgeFrame *
-cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
-                                       guint                   timeout_ms,
-                                       GCancellable           *cancellable,
-                                       GError                **error)
+static CradleBridgeFrame *
+receive_raw_frame (CradleBridgeTransport  *self,
+                   guint                   timeout_ms,
+                   GCancellable           *cancellable,
+                   GError                **error)
 {
   CradleBridgeTransportPrivate *priv;
   CradleBridgeFrame *frame;
@@ -212,6 +223,62 @@ cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
     }
 }
 
+/* In an authenticated session every frame must carry the seal; before it,
+ * none may. */
+CradleBridgeFrame *
+cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
+                                       guint                   timeout_ms,
+                                       GCancellable           *cancellable,
+                                       GError                **error)
+{
+  CradleBridgeTransportPrivate *priv;
+  g_autoptr(CradleBridgeFrame) frame = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self), NULL);
+  priv = cradle_bridge_transport_get_instance_private (self);
+
+  frame = receive_raw_frame (self, timeout_ms, cancellable, error);
+  if (frame == NULL)
+    return NULL;
+  if (priv->seal != NULL)
+    {
+      if (!cradle_bridge_seal_open (priv->seal, frame, error))
+        return NULL;
+    }
+  else if ((frame->header.flags & CRADLE_BRIDGE_FLAG_SEALED) != 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "Malformed frame: a sealed frame arrived before the session was authenticated");
+      return NULL;
+    }
+  return g_steal_pointer (&frame);
+}
+
+/**
+ * cradle_bridge_transport_set_seal:
+ * @seal: (transfer full) (nullable): the session's keys, or %NULL to stop
+ *
+ * From now on every frame sent is sealed and every frame received must be.
+ * Closing the transport ends the session and drops the seal.
+ */
+void
+cradle_bridge_transport_set_seal (CradleBridgeTransport *self,
+                                  CradleBridgeSeal      *seal)
+{
+  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
+
+  g_clear_pointer (&priv->seal, cradle_bridge_seal_free);
+  priv->seal = seal;
+}
+
+gboolean
+cradle_bridge_transport_is_sealed (CradleBridgeTransport *self)
+{
+  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
+
+  return priv->seal != NULL;
+}
+
 void
 cradle_bridge_transport_close (CradleBridgeTransport *self)
 {
@@ -224,4 +291,5 @@ cradle_bridge_transport_close (CradleBridgeTransport *self)
   /* A half-read frame of this session must not leak into the next one. */
   cradle_bridge_frame_reader_free (priv->reader);
   priv->reader = cradle_bridge_frame_reader_new ();
+  g_clear_pointer (&priv->seal, cradle_bridge_seal_free);
 }

@@ -34,6 +34,10 @@ struct _CradleDevice
   GStrv                  key_types;
   GStrv                  features;
   guint                  protocol_version;
+  GBytes                *session_nonce;   /* HELLO's, for AUTHENTICATE */
+  GBytes                *identity_key;    /* GET_INFO's claim, proven only by AUTHENTICATE */
+  gboolean               paired;          /* this session is authenticated */
+  char                  *pairing_prompt;  /* shown while the device asks to pair */
 };
 
 G_DEFINE_FINAL_TYPE (CradleDevice, cradle_device, G_TYPE_OBJECT)
@@ -70,6 +74,9 @@ cradle_device_finalize (GObject *object)
   g_clear_pointer (&self->agent_version, g_free);
   g_clear_pointer (&self->key_types, g_strfreev);
   g_clear_pointer (&self->features, g_strfreev);
+  g_clear_pointer (&self->session_nonce, g_bytes_unref);
+  g_clear_pointer (&self->identity_key, g_bytes_unref);
+  g_clear_pointer (&self->pairing_prompt, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (cradle_device_parent_class)->finalize (object);
@@ -243,6 +250,14 @@ report_keepalive (CradleDevice      *self,
   event->device = g_object_ref (self);
   event->status = (guint) MIN (status, G_MAXUINT);
   event->prompt = g_strdup (prompt);
+  /* While the device asks to pair, what people see is this computer's own
+   * words and code, never the device's. */
+  if (self->pairing_prompt != NULL && status == CRADLE_BRIDGE_WAITING_FOR_USER)
+    {
+      event->status = CRADLE_DEVICE_WAITING_PAIRING;
+      g_free (event->prompt);
+      event->prompt = g_strdup (self->pairing_prompt);
+    }
   /* Runs at once when the caller owns the context (a blocking call from the
    * main thread); from a worker thread it is queued to the caller's loop. */
   g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_waiting, event, waiting_event_free);
@@ -379,6 +394,54 @@ device_call (CradleDevice  *self,
     }
 }
 
+CradleCborValue *
+_cradle_device_call (CradleDevice  *self,
+                     guint8         type,
+                     GBytes        *payload,
+                     const char    *operation,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  return device_call (self, type, payload, operation, cancellable, error);
+}
+
+GBytes *
+_cradle_device_get_session_nonce (CradleDevice *self)
+{
+  return self->session_nonce;
+}
+
+GBytes *
+_cradle_device_get_identity_key (CradleDevice *self)
+{
+  return self->identity_key;
+}
+
+void
+_cradle_device_set_paired (CradleDevice *self,
+                           gboolean      paired)
+{
+  self->paired = paired;
+}
+
+void
+_cradle_device_set_pairing_prompt (CradleDevice *self,
+                                   const char   *prompt)
+{
+  g_mutex_lock (&self->lock);
+  g_free (self->pairing_prompt);
+  self->pairing_prompt = g_strdup (prompt);
+  g_mutex_unlock (&self->lock);
+}
+
+gboolean
+cradle_device_is_paired (CradleDevice *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
+
+  return self->paired;
+}
+
 /* A NULL-terminated copy of an array of text; @array may be %NULL (empty). */
 static GPtrArray *
 read_text_array (const CradleCborValue  *array,
@@ -413,6 +476,7 @@ read_info (CradleDevice           *self,
   const CradleCborValue *feature_list = NULL;
   g_autoptr(GPtrArray) types = NULL;
   g_autoptr(GPtrArray) features = NULL;
+  g_autoptr(GBytes) identity_key = NULL;
 
   if (!cradle_cbor_map_get_text (info, 1, FALSE, &manufacturer, error) ||
       !cradle_cbor_map_get_text (info, 2, FALSE, &model, error) ||
@@ -420,7 +484,8 @@ read_info (CradleDevice           *self,
       !cradle_cbor_map_get_text (info, 4, FALSE, &os, error) ||
       !cradle_cbor_map_get_text (info, 5, FALSE, &agent, error) ||
       !cradle_cbor_map_get_array (info, 6, FALSE, &key_types, error) ||
-      !cradle_cbor_map_get_array (info, 8, TRUE, &feature_list, error))
+      !cradle_cbor_map_get_array (info, 8, TRUE, &feature_list, error) ||
+      !cradle_cbor_map_get_bytes (info, 9, TRUE, &identity_key, error))
     return FALSE;
   types = read_text_array (key_types, "a key type", error);
   if (types == NULL)
@@ -444,6 +509,8 @@ read_info (CradleDevice           *self,
   self->key_types = (GStrv) g_ptr_array_steal (types, NULL);
   g_strfreev (self->features);
   self->features = (GStrv) g_ptr_array_steal (features, NULL);
+  g_clear_pointer (&self->identity_key, g_bytes_unref);
+  self->identity_key = g_steal_pointer (&identity_key);
   return TRUE;
 }
 
@@ -482,7 +549,20 @@ cradle_device_open (CradleDevice  *self,
       return FALSE;
     }
   self->protocol_version = (guint) version;
-  return cradle_device_refresh_info (self, cancellable, error);
+  g_clear_pointer (&self->session_nonce, g_bytes_unref);
+  if (!cradle_cbor_map_get_bytes (reply, 3, TRUE, &self->session_nonce, error))
+    return FALSE;
+  if (self->session_nonce == NULL || g_bytes_get_size (self->session_nonce) != CRADLE_BRIDGE_NONCE_SIZE)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                           "The Cradle agent on the device is too old to pair with this computer "
+                           "(its greeting has no session nonce). Update the agent on the device.");
+      return FALSE;
+    }
+  self->paired = FALSE;
+  /* Details first, unauthenticated: the serial says which pin to check. */
+  return cradle_device_refresh_info (self, cancellable, error) &&
+         _cradle_device_authenticate (self, cancellable, error);
 }
 
 /**
@@ -516,6 +596,7 @@ cradle_device_close (CradleDevice *self)
   g_return_if_fail (CRADLE_IS_DEVICE (self));
 
   g_mutex_lock (&self->lock);
+  self->paired = FALSE;
   if (self->transport != NULL)
     cradle_bridge_transport_close (self->transport);
   g_clear_object (&self->transport);

@@ -36,13 +36,99 @@ add_string (JsonBuilder *builder,
   json_builder_add_string_value (builder, value != NULL ? value : "");
 }
 
+static void
+on_pairing_prompt (CradleDevice *device,
+                   guint         status,
+                   const char   *prompt,
+                   gpointer      user_data)
+{
+  gboolean *shown = user_data;
+
+  /* The prompt is this computer's own words and code (never the device's). */
+  if (status == CRADLE_DEVICE_WAITING_PAIRING && prompt != NULL && !*shown)
+    {
+      g_printerr ("%s\n", prompt);
+      *shown = TRUE;
+    }
+}
+
+/* Asks the device's user to trust this computer, the first time; the code
+ * goes to stderr, so JSON on stdout stays whole. */
+gboolean
+cradlectl_pair_device (CradleDevice  *device,
+                       GError       **error)
+{
+  gboolean shown = FALSE;
+  gulong handler;
+  gboolean paired;
+
+  if (cradle_device_is_paired (device))
+    return TRUE;
+  handler = g_signal_connect (device, "waiting", G_CALLBACK (on_pairing_prompt), &shown);
+  paired = cradle_device_pair (device, NULL, error);
+  g_signal_handler_disconnect (device, handler);
+  return paired;
+}
+
+/* `devices --forget ID`: the device forgets this computer when it is here
+ * and paired; this computer forgets the device in any case. */
+static int
+forget_device (GPtrArray  *devices,
+               const char *wanted,
+               gboolean    json)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean removed = FALSE;
+  const char *serial = wanted;
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      CradleDevice *device = g_ptr_array_index (devices, i);
+
+      if (g_strcmp0 (cradle_device_get_id (device), wanted) != 0 &&
+          g_strcmp0 (cradle_device_get_serial (device), wanted) != 0)
+        continue;
+      serial = cradle_device_get_serial (device);
+      if (cradle_device_is_paired (device))
+        {
+          if (!cradle_device_forget (device, NULL, &error))
+            return cradlectl_report_error (error, json);
+          removed = TRUE;
+        }
+      break;
+    }
+  if (!cradle_device_forget_serial (serial, removed ? NULL : &removed, &error))
+    return cradlectl_report_error (error, json);
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      add_string (builder, "serial", serial);
+      json_builder_set_member_name (builder, "forgotten");
+      json_builder_add_boolean_value (builder, removed);
+      json_builder_end_object (builder);
+      cradlectl_print_json (builder);
+    }
+  else if (removed)
+    g_print ("Forgot device %s. It must be paired again (confirmed on the device) before Cradle uses it.\n",
+             serial);
+  else
+    g_print ("This computer was not paired with a device called %s; nothing to forget.\n", serial);
+  return CRADLECTL_EXIT_DONE;
+}
+
+
 int
 cradlectl_devices (int    argc,
                    char **argv)
 {
   gboolean json = FALSE;
+  g_autofree char *forget = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON for scripts", NULL },
+    { "forget", 0, 0, G_OPTION_ARG_STRING, &forget,
+      "Unpair a device (by id or serial; it need not be connected)", "ID" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- list the connected devices");
@@ -58,6 +144,8 @@ cradlectl_devices (int    argc,
   devices = cradlectl_open_devices (&error);
   if (devices == NULL)
     return cradlectl_report_error (error, json);
+  if (forget != NULL)
+    return forget_device (devices, forget, json);
 
   if (json)
     {
@@ -78,6 +166,8 @@ cradlectl_devices (int    argc,
           add_string (builder, "agent_version", cradle_device_get_agent_version (device));
           json_builder_set_member_name (builder, "protocol_version");
           json_builder_add_int_value (builder, cradle_device_get_protocol_version (device));
+          json_builder_set_member_name (builder, "paired");
+          json_builder_add_boolean_value (builder, cradle_device_is_paired (device));
           json_builder_end_object (builder);
         }
       json_builder_end_array (builder);
@@ -92,11 +182,12 @@ cradlectl_devices (int    argc,
     {
       CradleDevice *device = g_ptr_array_index (devices, i);
 
-      g_print ("%s  %s %s, serial %s, %s, agent %s (protocol %u)\n",
+      g_print ("%s  %s %s, serial %s, %s, agent %s (protocol %u), %s\n",
                cradle_device_get_id (device), cradle_device_get_manufacturer (device),
                cradle_device_get_model (device), cradle_device_get_serial (device),
                cradle_device_get_os (device), cradle_device_get_agent_version (device),
-               cradle_device_get_protocol_version (device));
+               cradle_device_get_protocol_version (device),
+               cradle_device_is_paired (device) ? "paired" : "not paired with this computer yet");
     }
   return CRADLECTL_EXIT_DONE;
 }
@@ -183,6 +274,7 @@ cradlectl_certs (int    argc,
     }
   if ((devices = cradlectl_open_devices (&error)) == NULL ||
       (device = cradlectl_choose_device (devices, wanted, &error)) == NULL ||
+      !cradlectl_pair_device (device, &error) ||
       (certs = cradle_device_list_certs (device, NULL, NULL, NULL, &error)) == NULL)
     return cradlectl_report_error (error, json);
 

@@ -22,6 +22,7 @@ cradlectl_exit_for_error (const GError *error)
       return CRADLECTL_EXIT_UNREACHABLE;
     case CRADLE_ERROR_NOT_CONFIGURED:
     case CRADLE_ERROR_AUTH_FAILED:
+    case CRADLE_ERROR_NOT_PAIRED:
       return CRADLECTL_EXIT_NOT_CONFIGURED;
     case CRADLE_ERROR_USER_DECLINED:
       return CRADLECTL_EXIT_DECLINED;

@@ -57,6 +57,9 @@ GPtrArray    *cradlectl_open_devices      (GError                **error);
 CradleDevice *cradlectl_choose_device     (GPtrArray              *devices,
                                            const char             *wanted,
                                            GError                **error);
+/* The device's user is asked to trust this computer (the code on stderr). */
+gboolean      cradlectl_pair_device       (CradleDevice           *device,
+                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* cradlectl-run.c: one enrollment run to its end, with progress lines on
  * a terminal; the result printed (or added to @results, a JSON array

@@ -118,6 +118,9 @@ step_device (CradleEnrollment  *self,
   if (cradle_device_get_serial (self->device) == NULL &&
       !cradle_device_open (self->device, cancellable, error))
     return FALSE;
+  /* The first time, the device's user is asked to trust this computer. */
+  if (!cradle_device_pair (self->device, cancellable, error))
+    return FALSE;
   if (wanted != NULL && g_strcmp0 (wanted, cradle_device_get_serial (self->device)) != 0)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,

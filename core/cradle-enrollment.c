@@ -335,10 +335,13 @@ on_device_waiting (CradleDevice *device,
   CradleEnrollment *self = user_data;
   g_autofree char *text = NULL;
 
-  /* 1: waiting for the user; 2: working, which is no news for people. */
-  if (status != 1)
+  /* 1: waiting for the user; 2: working, which is no news for people;
+   * 3: pairing, where the prompt is this computer's own, with the code. */
+  if (status == CRADLE_DEVICE_WAITING_PAIRING && prompt != NULL)
+    text = g_strdup (prompt);
+  else if (status != 1)
     return;
-  if (prompt != NULL && prompt[0] != '\0')
+  else if (prompt != NULL && prompt[0] != '\0')
     text = g_strdup_printf ("Waiting for confirmation on the device: %s", prompt);
   else
     text = g_strdup ("Waiting for confirmation on the device…");

@@ -88,6 +88,7 @@ cradle_error_to_string (CradleError code)
     case CRADLE_ERROR_DEVICE_GONE: return "device-gone";
     case CRADLE_ERROR_USER_DECLINED: return "user-declined";
     case CRADLE_ERROR_CA_DENIED: return "ca-denied";
+    case CRADLE_ERROR_NOT_PAIRED: return "not-paired";
     default: return "unknown";
     }
 }

@@ -644,6 +644,14 @@ static const CradleExplanation table[] = {
            "Ask your administrator why the request was refused before you try again.",
            "The CA's code in the error message says why; look the request up among the CA's "
            "failed requests."),
+  GENERIC (CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED, "not-paired",
+           "The device does not trust this computer, or it is not the device this computer "
+           "paired with.",
+           "Pair the device: start again and accept 'Trust this computer' on the device when "
+           "both screens show the same code. If this is a device you reset, forget it first "
+           "('cradlectl devices --forget SERIAL').",
+           "A device that answers with another identity key than the one pinned at pairing may "
+           "be a stand-in: check the device before forgetting it ('cradlectl log --json')."),
 };
 
 const CradleExplanation *

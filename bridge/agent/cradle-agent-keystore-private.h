@@ -44,6 +44,10 @@ CradleAgentKeyFile *cradle_agent_keystore_load_key      (CradleAgentKeystore  *s
 gboolean            cradle_agent_keystore_key_is_bound  (CradleAgentKeystore  *self,
                                                          GBytes               *key_id);
 
+/* cradle-agent-keystore-identity.c: the device's Ed25519 identity key,
+ * identity.key, made on first use. */
+EVP_PKEY           *cradle_agent_keystore_load_identity (CradleAgentKeystore  *self,
+                                                         GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 /* For tests only: the key's PKCS#8 DER in clear. The agent never calls it. */
 CradleAgentSecret  *cradle_agent_keystore_decrypt_key   (CradleAgentKeystore  *self,
                                                          GBytes               *key_id,

@@ -3,6 +3,7 @@
 
 #include "cradle-agent-confirm-private.h"
 #include "cradle-agent-keystore.h"
+#include <openssl/evp.h>
 #include "cradle-bridge-transport-private.h"
 
 G_BEGIN_DECLS
@@ -16,6 +17,9 @@ typedef struct {
   gboolean             privileged;
   CradleConfirmPolicy  policy[CRADLE_CONFIRM_N_OPERATIONS];
   guint                confirm_max_seconds;
+  EVP_PKEY            *identity;          /* the device's Ed25519 key */
+  char                *folder;            /* where `hosts` lives */
+  guint                host_expiry_days;  /* 0: paired hosts never expire */
 } CradleAgentConfig;
 
 /* Serves requests until the host goes away or breaks the framing.

@@ -6,6 +6,8 @@
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
+#include "cradle-agent-hosts-private.h"
+#include "cradle-agent-pairing-private.h"
 #include "cradle-agent-session-private.h"
 #include "cradle-bridge-message-private.h"
 
@@ -14,6 +16,11 @@ typedef struct {
   CradleBridgeTransport *transport;
   gboolean               greeted;
   guint32                request_id;   /* the request being served */
+  GBytes                *nonce;        /* HELLO's, fresh per session */
+  GBytes                *host_key;     /* the authenticated host's identity key */
+  GBytes                *host_id;      /* SHA-256 of host_key: whose keys are whose */
+  CradleAgentPairing    *pairing;      /* a pairing under way */
+  CradleBridgeSeal      *next_seal;    /* installed once the answer is out */
 } Session;
 
 /* A request that could not be served: the code for the host and words for people. */
@@ -170,6 +177,7 @@ handle_hello (Session                *session,
 {
   CradleCborWriter *writer;
   guint64 lowest = 0, highest = 0;
+  guint8 nonce[CRADLE_BRIDGE_NONCE_SIZE];
 
   if (!cradle_cbor_map_get_uint (request, 1, FALSE, &lowest, error) ||
       !cradle_cbor_map_get_uint (request, 2, FALSE, &highest, error))
@@ -181,13 +189,26 @@ handle_hello (Session                *session,
                    " to %" G_GUINT64_FORMAT, CRADLE_BRIDGE_VERSION, lowest, highest);
       return NULL;
     }
+  /* A new nonce would let an authenticated session be authenticated again. */
+  if (session->host_key != NULL || session->pairing != NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "this session is authenticated or pairing already; open a new one");
+      return NULL;
+    }
+  if (!cradle_bridge_random (nonce, sizeof nonce, error))
+    return NULL;
+  g_clear_pointer (&session->nonce, g_bytes_unref);
+  session->nonce = g_bytes_new (nonce, sizeof nonce);
   session->greeted = TRUE;
   writer = cradle_cbor_writer_new ();
-  cradle_cbor_writer_map (writer, 2);
+  cradle_cbor_writer_map (writer, 3);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_uint (writer, CRADLE_BRIDGE_VERSION);
   cradle_cbor_writer_uint (writer, 2);
   cradle_cbor_writer_text (writer, "cradle-agent " CRADLE_VERSION);
+  cradle_cbor_writer_uint (writer, 3);
+  cradle_cbor_writer_bytes (writer, nonce, sizeof nonce);
   return reply_payload (writer);
 }
 
@@ -204,7 +225,7 @@ handle_get_info (Session                *session,
   g_autofree char *os = NULL;
 
   os = uname (&uts) == 0 ? g_strdup_printf ("%s %s", uts.sysname, uts.release) : g_strdup ("Linux");
-  cradle_cbor_writer_map (writer, 8);
+  cradle_cbor_writer_map (writer, 9);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_text (writer, session->config->manufacturer);
   cradle_cbor_writer_uint (writer, 2);
@@ -236,6 +257,13 @@ handle_get_info (Session                *session,
   cradle_cbor_writer_uint (writer, 8);
   cradle_cbor_writer_array (writer, 1);
   cradle_cbor_writer_text (writer, CRADLE_BRIDGE_FEATURE_SCEP);
+  /* Who the device claims to be; AUTHENTICATE and pairing prove it. */
+  {
+    g_autoptr(GBytes) identity = cradle_bridge_key_raw_public (session->config->identity);
+
+    cradle_cbor_writer_uint (writer, 9);
+    cradle_cbor_writer_bytes (writer, g_bytes_get_data (identity, NULL), g_bytes_get_size (identity));
+  }
   return reply_payload (writer);
 }
 
@@ -589,6 +617,138 @@ handle_delete_cert (Session                *session,
   return empty_reply ();
 }
 
+/* ---- pairing and authentication (docs/bridge-protocol.md, section 5) ---- */
+
+static void
+set_host (Session *session,
+          GBytes  *host_key)
+{
+  g_autofree char *fingerprint = NULL;
+  guint8 id[CRADLE_BRIDGE_HASH_SIZE];
+  gsize size = sizeof id;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_clear_pointer (&session->host_key, g_bytes_unref);
+  g_clear_pointer (&session->host_id, g_bytes_unref);
+  if (host_key == NULL)
+    return;
+  g_checksum_update (checksum, g_bytes_get_data (host_key, NULL), g_bytes_get_size (host_key));
+  g_checksum_get_digest (checksum, id, &size);
+  session->host_key = g_bytes_ref (host_key);
+  session->host_id = g_bytes_new (id, size);
+}
+
+static GBytes *
+handle_authenticate (Session                *session,
+                     const CradleCborValue  *request,
+                     GError                **error)
+{
+  g_autoptr(GBytes) host_key = NULL;
+  GBytes *reply;
+
+  if (session->host_key != NULL || session->pairing != NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "this session is authenticated or pairing already");
+      return NULL;
+    }
+  reply = cradle_agent_authenticate (session->config->identity, session->nonce, session->config->folder,
+                                     session->config->host_expiry_days, request, &host_key,
+                                     &session->next_seal, error);
+  if (reply != NULL)
+    set_host (session, host_key);
+  return reply;
+}
+
+static GBytes *
+handle_pair_start (Session                *session,
+                   const CradleCborValue  *request,
+                   GError                **error)
+{
+  GBytes *reply = NULL;
+
+  if (session->host_key != NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "this computer is paired and authenticated already");
+      return NULL;
+    }
+  g_clear_pointer (&session->pairing, cradle_agent_pairing_free);
+  session->pairing = cradle_agent_pairing_start (session->config->identity, session->nonce, request,
+                                                 &reply, error);
+  return session->pairing != NULL ? reply : NULL;
+}
+
+static GBytes *
+handle_pair_reveal (Session                *session,
+                    const CradleCborValue  *request,
+                    GError                **error)
+{
+  if (session->pairing == NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "PAIR_REVEAL before PAIR_START");
+      return NULL;
+    }
+  return cradle_agent_pairing_reveal (session->pairing, request, error);
+}
+
+static GBytes *
+handle_pair_confirm (Session                *session,
+                     const CradleCborValue  *request,
+                     GError                **error)
+{
+  g_autoptr(CradleAgentPairing) pairing = g_steal_pointer (&session->pairing);
+  g_autofree char *name = NULL;
+  g_autofree char *user = NULL;
+  g_autofree char *prompt = NULL;
+  const char *code;
+  GBytes *reply;
+
+  /* One try per PAIR_START: a failed or declined pairing starts over. */
+  if (pairing == NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "PAIR_CONFIRM before PAIR_START");
+      return NULL;
+    }
+  if (!cradle_agent_pairing_check_host (pairing, request, error))
+    return NULL;
+  code = cradle_agent_pairing_get_code (pairing);
+  name = g_strescape (cradle_agent_pairing_get_host_name (pairing), NULL);
+  user = g_strescape (cradle_agent_pairing_get_user_name (pairing), NULL);
+  prompt = g_strdup_printf ("Trust this computer?\n"
+                            "  Computer: %s\n  User: %s\n"
+                            "  Code: %.3s %.3s\n"
+                            "Accept only if the computer shows the same code. A trusted computer can "
+                            "make keys and install certificates on this device, with your consent "
+                            "where it is needed.", name, user, code, code + 3);
+  if (!ask_user (session, CRADLE_CONFIRM_PAIR, prompt, error))
+    return NULL;
+  if (!cradle_agent_hosts_add (session->config->folder, cradle_agent_pairing_get_host_key (pairing),
+                               cradle_agent_pairing_get_host_name (pairing),
+                               cradle_agent_pairing_get_user_name (pairing), error))
+    return NULL;
+  reply = cradle_agent_pairing_finish (pairing, &session->next_seal, error);
+  if (reply == NULL)
+    return NULL;
+  g_info ("Paired with %s (%s)", name, user);
+  set_host (session, cradle_agent_pairing_get_host_key (pairing));
+  return reply;
+}
+
+static GBytes *
+handle_forget_host (Session                *session,
+                    const CradleCborValue  *request,
+                    GError                **error)
+{
+  guint removed = 0;
+
+  if (!cradle_agent_hosts_remove (session->config->folder, session->host_key, NULL, &removed, error))
+    return NULL;
+  g_info ("The host asked to be forgotten (%u entry removed)", removed);
+  set_host (session, NULL);
+  return empty_reply ();
+}
+
 typedef GBytes *(*Handler) (Session *, const CradleCborValue *, GError **);
 
 static Handler
@@ -605,7 +765,31 @@ handler_for (guint8 type)
     case CRADLE_BRIDGE_DELETE_KEY: return handle_delete_key;
     case CRADLE_BRIDGE_DELETE_CERT: return handle_delete_cert;
     case CRADLE_BRIDGE_DECRYPT: return handle_decrypt;
+    case CRADLE_BRIDGE_PAIR_START: return handle_pair_start;
+    case CRADLE_BRIDGE_PAIR_REVEAL: return handle_pair_reveal;
+    case CRADLE_BRIDGE_PAIR_CONFIRM: return handle_pair_confirm;
+    case CRADLE_BRIDGE_AUTHENTICATE: return handle_authenticate;
+    case CRADLE_BRIDGE_FORGET_HOST: return handle_forget_host;
     default: return NULL;
+    }
+}
+
+/* What a host that is not authenticated may ask: enough to greet the
+ * device, say which device it is, and pair or prove a pairing. */
+static gboolean
+allowed_unpaired (guint8 type)
+{
+  switch (type)
+    {
+    case CRADLE_BRIDGE_HELLO:
+    case CRADLE_BRIDGE_GET_INFO:
+    case CRADLE_BRIDGE_PAIR_START:
+    case CRADLE_BRIDGE_PAIR_REVEAL:
+    case CRADLE_BRIDGE_PAIR_CONFIRM:
+    case CRADLE_BRIDGE_AUTHENTICATE:
+      return TRUE;
+    default:
+      return FALSE;
     }
 }
 
@@ -637,6 +821,13 @@ serve_request (Session           *session,
       send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_NOT_READY, "send HELLO first");
       return;
     }
+  if (session->host_key == NULL && !allowed_unpaired (frame->header.type))
+    {
+      send_error (session, frame->header.request_id, CRADLE_BRIDGE_E_NOT_PAIRED,
+                  "this device does not trust this computer yet: pair first (the device's user "
+                  "is asked to trust it)");
+      return;
+    }
   request = cradle_cbor_decode_map (g_bytes_get_data (frame->payload, NULL),
                                     g_bytes_get_size (frame->payload), &error);
   if (request == NULL)
@@ -666,6 +857,9 @@ serve_request (Session           *session,
       return;
     }
   send_frame (session, frame->header.type, CRADLE_BRIDGE_FLAG_RESPONSE, frame->header.request_id, reply);
+  /* The answer that authenticates goes out in clear; everything after is sealed. */
+  if (session->next_seal != NULL)
+    cradle_bridge_transport_set_seal (session->transport, g_steal_pointer (&session->next_seal));
 }
 
 void
@@ -695,6 +889,10 @@ cradle_agent_session_run (CradleAgentConfig     *config,
       serve_request (&session, frame);
     }
   cradle_bridge_transport_close (transport);
+  g_clear_pointer (&session.nonce, g_bytes_unref);
+  g_clear_pointer (&session.pairing, cradle_agent_pairing_free);
+  g_clear_pointer (&session.next_seal, cradle_bridge_seal_free);
+  set_host (&session, NULL);
   g_info ("Session closed");
 }
 

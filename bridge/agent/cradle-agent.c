@@ -15,6 +15,8 @@
 #include <cradle/cradle.h>
 
 #include "cradle-agent-functionfs-private.h"
+#include "cradle-agent-hosts-private.h"
+#include "cradle-agent-keystore-private.h"
 #include "cradle-agent-session-private.h"
 #include "cradle-bridge-socket-private.h"
 
@@ -177,6 +179,59 @@ parse_policies (CradleAgentConfig  *config,
   return TRUE;
 }
 
+/* The device's user looks after the computers it trusts. */
+static int
+manage_hosts (const char *folder,
+              gboolean    list,
+              const char *forget)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (list)
+    {
+      g_autoptr(GPtrArray) hosts = cradle_agent_hosts_list (folder, &error);
+
+      if (hosts == NULL)
+        {
+          g_printerr ("cradle-agent: %s\n", error->message);
+          return 1;
+        }
+      if (hosts->len == 0)
+        g_print ("This device trusts no computer yet.\n");
+      for (guint i = 0; i < hosts->len; i++)
+        {
+          CradleAgentHost *host = g_ptr_array_index (hosts, i);
+          g_autofree char *id = cradle_agent_host_dup_id (host);
+          g_autofree char *name = g_strescape (host->name, NULL);
+          g_autofree char *user = g_strescape (host->user, NULL);
+          g_autoptr(GDateTime) paired = g_date_time_new_from_unix_local (host->paired);
+          g_autoptr(GDateTime) used = g_date_time_new_from_unix_local (host->last_used);
+          g_autofree char *paired_text = paired != NULL ? g_date_time_format (paired, "%F %R") : g_strdup ("?");
+          g_autofree char *used_text = used != NULL ? g_date_time_format (used, "%F %R") : g_strdup ("?");
+
+          g_print ("%s  %s  user %s  paired %s  last used %s\n", id, name, user, paired_text, used_text);
+        }
+      return 0;
+    }
+  {
+    guint removed = 0;
+
+    if (!cradle_agent_hosts_remove (folder, NULL, forget, &removed, &error))
+      {
+        g_printerr ("cradle-agent: %s\n", error->message);
+        return 1;
+      }
+    if (removed == 0)
+      {
+        g_printerr ("cradle-agent: no paired computer has the id '%s' (see --list-hosts; "
+                    "give at least 4 characters, or \"all\")\n", forget);
+        return 1;
+      }
+    g_print ("This device no longer trusts %u computer%s.\n", removed, removed == 1 ? "" : "s");
+    return 0;
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -190,6 +245,10 @@ main (int    argc,
   g_autofree char *confirm_generate = NULL;
   g_autofree char *confirm_sign = NULL;
   g_autofree char *confirm_root = NULL;
+  g_autofree char *confirm_pair = NULL;
+  g_autofree char *forget_host = NULL;
+  gboolean list_hosts = FALSE;
+  int host_expiry_days = 30;
   gboolean privileged = FALSE;
   gboolean verbose = FALSE;
   int fd = -1;
@@ -203,6 +262,12 @@ main (int    argc,
     { "confirm-generate", 0, 0, G_OPTION_ARG_STRING, &confirm_generate, "Policy for key generation", "POLICY" },
     { "confirm-sign", 0, 0, G_OPTION_ARG_STRING, &confirm_sign, "Policy for signing requests", "POLICY" },
     { "confirm-root", 0, 0, G_OPTION_ARG_STRING, &confirm_root, "Policy for trusting a new root", "POLICY" },
+    { "confirm-pair", 0, 0, G_OPTION_ARG_STRING, &confirm_pair, "Policy for trusting a new computer", "POLICY" },
+    { "host-expiry-days", 0, 0, G_OPTION_ARG_INT, &host_expiry_days,
+      "Forget a paired computer unused for this many days (30; 0: never)", "DAYS" },
+    { "list-hosts", 0, 0, G_OPTION_ARG_NONE, &list_hosts, "List the computers this device trusts, then exit", NULL },
+    { "forget-host", 0, 0, G_OPTION_ARG_STRING, &forget_host,
+      "Stop trusting a computer (its id from --list-hosts, or \"all\"), then exit", "ID" },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_INT, &confirm_max, "Seconds to wait for an answer (600)", "SECONDS" },
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
     { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
@@ -234,6 +299,7 @@ main (int    argc,
   per_operation[CRADLE_CONFIRM_GENERATE_KEY] = confirm_generate;
   per_operation[CRADLE_CONFIRM_SIGN] = confirm_sign;
   per_operation[CRADLE_CONFIRM_ROOT] = confirm_root;
+  per_operation[CRADLE_CONFIRM_PAIR] = confirm_pair;
   if (!parse_policies (&config, confirm, per_operation, &error))
     {
       g_printerr ("cradle-agent: %s\n", error->message);
@@ -247,12 +313,23 @@ main (int    argc,
   if (store == NULL)
     store = g_build_filename (g_get_user_data_dir (), "cradle-agent", config.serial, NULL);
 
+  if (list_hosts || forget_host != NULL)
+    return manage_hosts (store, list_hosts, forget_host);
+
   config.keystore = cradle_agent_keystore_open (store, privileged, &error);
   if (config.keystore == NULL)
     {
       g_printerr ("cradle-agent: %s\n", error->message);
       return 1;
     }
+  config.identity = cradle_agent_keystore_load_identity (config.keystore, &error);
+  if (config.identity == NULL)
+    {
+      g_printerr ("cradle-agent: %s\n", error->message);
+      return 1;
+    }
+  config.folder = g_strdup (store);
+  config.host_expiry_days = (guint) CLAMP (host_expiry_days, 0, 100 * 365);
 
   if (fd >= 0)
     {
@@ -288,6 +365,8 @@ main (int    argc,
     }
 
   g_clear_object (&config.keystore);
+  g_clear_pointer (&config.identity, EVP_PKEY_free);
+  g_free (config.folder);
   g_free (config.serial);
   g_free (config.model);
   g_free (config.manufacturer);

@@ -53,6 +53,11 @@ typedef enum {
   CRADLE_DEVICE_DECRYPT_SCEP_CONTENT_KEY = 1,
 } CradleDeviceDecryptPurpose;
 
+/* The "waiting" signal's status: 1 the device waits for its user, 2 it is
+ * working, 3 it asks its user to trust this computer; the prompt then holds
+ * this computer's words and pairing code, never the device's. */
+#define CRADLE_DEVICE_WAITING_PAIRING 3
+
 /* GET_INFO features: "scep" is SIGN purposes 2 and 3 and DECRYPT. */
 #define CRADLE_DEVICE_FEATURE_SCEP "scep"
 
@@ -68,7 +73,9 @@ CRADLE_PUBLIC
 CradleDevice       *cradle_device_new_for_socket     (const char        *path,
                                                       GError           **error);
 
-/* HELLO and GET_INFO. Blocks; see cradle_device_open_async(). */
+/* HELLO and GET_INFO, then AUTHENTICATE when this user paired the device:
+ * a device whose identity key is not the one pinned at pairing fails with
+ * CRADLE_ERROR_NOT_PAIRED. Blocks; see cradle_device_open_async(). */
 CRADLE_PUBLIC
 gboolean            cradle_device_open               (CradleDevice      *self,
                                                       GCancellable      *cancellable,
@@ -88,6 +95,31 @@ gboolean            cradle_device_refresh_info       (CradleDevice      *self,
                                                       GError           **error);
 CRADLE_PUBLIC
 void                cradle_device_close              (CradleDevice      *self);
+
+/* Whether this session is authenticated: the device trusts this computer's
+ * user and proved it is the device paired before. Only then does it use its
+ * keys and stores (docs/bridge-protocol.md, section 5). */
+CRADLE_PUBLIC
+gboolean            cradle_device_is_paired          (CradleDevice      *self);
+/* Asks the device's user to trust this computer ("waiting" with status
+ * CRADLE_DEVICE_WAITING_PAIRING and the code both screens show), then pins
+ * the device's key. Blocks; does nothing when already paired. */
+CRADLE_PUBLIC
+gboolean            cradle_device_pair               (CradleDevice      *self,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Unpairs: the device forgets this computer's user (when the session is
+ * paired) and this computer forgets the device's key. */
+CRADLE_PUBLIC
+gboolean            cradle_device_forget             (CradleDevice      *self,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Forgets the device with @serial on this computer only (it need not be
+ * connected). @removed (optional): whether it was paired. */
+CRADLE_PUBLIC
+gboolean            cradle_device_forget_serial      (const char        *serial,
+                                                      gboolean          *removed,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
 CRADLE_PUBLIC
 const char         *cradle_device_get_id             (CradleDevice      *self);

@@ -27,6 +27,8 @@ G_BEGIN_DECLS
  * @CRADLE_ERROR_DEVICE_GONE: the device was unplugged or stopped answering
  * @CRADLE_ERROR_USER_DECLINED: the device's user said no
  * @CRADLE_ERROR_CA_DENIED: the certification authority refused the request
+ * @CRADLE_ERROR_NOT_PAIRED: the device does not trust this computer yet, or
+ *   is not the device this computer paired with
  *
  * The codes are stable: scripts see them through cradlectl's exit codes.
  * Cancellation is reported as G_IO_ERROR_CANCELLED, as everywhere in GIO.
@@ -45,6 +47,7 @@ typedef enum {
   CRADLE_ERROR_DEVICE_GONE,
   CRADLE_ERROR_USER_DECLINED,
   CRADLE_ERROR_CA_DENIED,
+  CRADLE_ERROR_NOT_PAIRED,
 } CradleError;
 
 CRADLE_PUBLIC

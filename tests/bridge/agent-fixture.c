@@ -1,6 +1,7 @@
 /* agent-fixture.c: a real cradle-agent on a socketpair, and test certificates */
 #include "config.h"
 
+#include <unistd.h>
 #include <sys/socket.h>
 #include <glib/gstdio.h>
 #include <openssl/x509v3.h>
@@ -28,14 +29,23 @@ agent_fixture_start (AgentFixture *fixture,
   va_list args;
   int fds[2];
 
-  fixture->store = g_dir_make_tmp ("cradle-agent-test-XXXXXX", &error);
+  /* A fixture started again keeps its device's folder and its host. */
+  if (fixture->store == NULL)
+    fixture->store = g_dir_make_tmp ("cradle-agent-test-XXXXXX", &error);
   g_assert_no_error (error);
+  /* This computer's pairing key and pins: a fresh user per fixture. */
+  if (fixture->host_state == NULL)
+    fixture->host_state = g_dir_make_tmp ("cradle-host-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("CRADLE_STATE_DIR", fixture->host_state, TRUE);
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
 
   g_ptr_array_add (argv, agent_fixture_agent_path ());
   g_ptr_array_add (argv, g_strdup ("--fd=3"));
   g_ptr_array_add (argv, g_strdup_printf ("--store=%s", fixture->store));
   g_ptr_array_add (argv, g_strdup ("--serial=TEST-0001"));
+  /* The user trusts this computer once, as a user would; a test may say otherwise. */
+  g_ptr_array_add (argv, g_strdup ("--confirm-pair=approve"));
   va_start (args, first_arg);
   for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, g_strdup (arg));
@@ -46,33 +56,63 @@ agent_fixture_start (AgentFixture *fixture,
   fixture->agent = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
 
+  /* A second descriptor keeps the connection open after the device
+   * closes its own, so only tests that write raw frames ask for one. */
+  fixture->host_fd = fixture->raw_access ? dup (fds[0]) : -1;
   transport = cradle_bridge_socket_new_for_fd (fds[0], "socket:test", &error);
   g_assert_no_error (error);
   fixture->sent = g_byte_array_new ();
   fixture->received = g_byte_array_new ();
   cradle_bridge_transport_record (transport, fixture->sent, fixture->received);
   fixture->device = cradle_device_new_for_transport (transport);
+  g_clear_error (&fixture->open_error);
+  if (fixture->expect_open_failure)
+    {
+      g_assert_false (cradle_device_open (fixture->device, NULL, &fixture->open_error));
+      return;
+    }
   cradle_device_open (fixture->device, NULL, &error);
   g_assert_no_error (error);
+  if (!fixture->unpaired)
+    {
+      g_assert_true (cradle_device_pair (fixture->device, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (cradle_device_is_paired (fixture->device));
+    }
 }
 
+/* Ends the session and the agent, keeping the device's folder and this
+ * computer's pairing state for the next agent_fixture_start(). */
 void
-agent_fixture_stop (AgentFixture *fixture)
+agent_fixture_end_session (AgentFixture *fixture)
 {
   if (fixture->device != NULL)
     cradle_device_close (fixture->device);
   g_clear_object (&fixture->device);
   if (fixture->agent != NULL)
     {
+      if (fixture->host_fd >= 0)
+        close (fixture->host_fd);
+      fixture->host_fd = -1;
       /* Closing the session ends an --fd agent; make sure, then reap it. */
       g_subprocess_wait (fixture->agent, NULL, NULL);
     }
   g_clear_object (&fixture->agent);
   g_clear_pointer (&fixture->sent, g_byte_array_unref);
   g_clear_pointer (&fixture->received, g_byte_array_unref);
+}
+
+void
+agent_fixture_stop (AgentFixture *fixture)
+{
+  agent_fixture_end_session (fixture);
   if (fixture->store != NULL)
     test_remove_tree (fixture->store);
   g_clear_pointer (&fixture->store, g_free);
+  g_clear_error (&fixture->open_error);
+  if (fixture->host_state != NULL)
+    test_remove_tree (fixture->host_state);
+  g_clear_pointer (&fixture->host_state, g_free);
 }
 
 EVP_PKEY *

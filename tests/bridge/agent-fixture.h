@@ -15,6 +15,12 @@ typedef struct {
   CradleDevice *device;     /* opened */
   GByteArray  *sent;        /* every byte the host sent */
   GByteArray  *received;    /* every byte the host received */
+  char        *host_state;  /* CRADLE_STATE_DIR: this computer's key and pins */
+  gboolean     unpaired;    /* set before start: open the device, do not pair */
+  gboolean     raw_access;  /* set before start: keep host_fd */
+  int          host_fd;     /* a duplicate of the host's end, for raw writes, or -1 */
+  gboolean     expect_open_failure;  /* set before start: keep open()'s error */
+  GError      *open_error;
 } AgentFixture;
 
 /* Starts `cradle-agent --fd` on a socketpair with @args, opens the device. */
@@ -22,6 +28,7 @@ void          agent_fixture_start   (AgentFixture  *fixture,
                                      const char    *first_arg,
                                      ...) G_GNUC_NULL_TERMINATED;
 void          agent_fixture_stop    (AgentFixture  *fixture);
+void          agent_fixture_end_session (AgentFixture *fixture);
 char         *agent_fixture_agent_path (void);
 
 /* Test material made with OpenSSL. */

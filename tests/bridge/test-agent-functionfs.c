@@ -17,6 +17,7 @@
 
 #include "test-files.h"
 #include "cradle-agent-functionfs-private.h"
+#include "cradle-agent-keystore-private.h"
 #include "cradle-bridge-socket-private.h"
 #include "cradle-device-private.h"
 
@@ -244,6 +245,7 @@ test_disconnect (void)
 typedef struct {
   char                  *store;
   CradleAgentConfig      config;
+  char                  *host_state;
   CradleBridgeTransport *transport;
   GThread               *serving;
 } EndpointFixture;
@@ -272,6 +274,12 @@ endpoint_fixture_start (EndpointFixture *fixture,
   fixture->config.model = g_strdup ("Gadget");
   fixture->config.serial = g_strdup ("FFS-0001");
   fixture->config.confirm_max_seconds = 60;
+  fixture->config.identity = cradle_agent_keystore_load_identity (fixture->config.keystore, &error);
+  g_assert_no_error (error);
+  fixture->config.folder = g_strdup (fixture->store);
+  /* This computer's side of pairing, fresh per test. */
+  fixture->host_state = g_build_filename (fixture->store, "host", NULL);
+  g_setenv ("CRADLE_STATE_DIR", fixture->host_state, TRUE);
   for (guint i = 0; i < CRADLE_CONFIRM_N_OPERATIONS; i++)
     fixture->config.policy[i] = CRADLE_CONFIRM_APPROVE;
   fixture->transport = transport_on (agent_end);
@@ -286,6 +294,9 @@ endpoint_fixture_stop (EndpointFixture *fixture)
   g_thread_join (fixture->serving);
   g_clear_object (&fixture->transport);
   g_clear_object (&fixture->config.keystore);
+  g_clear_pointer (&fixture->config.identity, EVP_PKEY_free);
+  g_clear_pointer (&fixture->config.folder, g_free);
+  g_clear_pointer (&fixture->host_state, g_free);
   g_free (fixture->config.manufacturer);
   g_free (fixture->config.model);
   g_free (fixture->config.serial);
@@ -347,6 +358,8 @@ test_sessions (void)
   g_assert_no_error (error);
   g_assert_cmpstr (cradle_device_get_model (device), ==, "Gadget");
   g_assert_cmpstr (cradle_device_get_serial (device), ==, "FFS-0001");
+  g_assert_true (cradle_device_pair (device, NULL, &error));
+  g_assert_no_error (error);
 
   key_id = cradle_device_generate_key (device, "p256", "test", &public_key, NULL, &error);
   g_assert_no_error (error);

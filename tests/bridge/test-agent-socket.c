@@ -64,12 +64,17 @@ static void
 listening_set_up (Listening     *l,
                   gconstpointer  data)
 {
+  g_autofree char *state = NULL;
+
   l->home = g_dir_make_tmp ("cradle-agent-socket-XXXXXX", NULL);
   l->runtime = g_build_filename (l->home, "run", NULL);
   l->store = g_build_filename (l->home, "store", NULL);
   l->socket_path = g_build_filename (l->runtime, "devices", "SOCK-1.sock", NULL);
   /* For cradle_device_enumerate() in this process and for cradlectl. */
   g_setenv ("CRADLE_RUNTIME_DIR", l->runtime, TRUE);
+  /* This computer's pairing key and pins, shared with cradlectl. */
+  state = g_build_filename (l->home, "state", NULL);
+  g_setenv ("CRADLE_STATE_DIR", state, TRUE);
   listening_start_agent (l, data != NULL ? data : "--confirm=approve");
 }
 
@@ -100,7 +105,7 @@ find_and_open (GError **error)
 
       if (g_strcmp0 (cradle_device_get_transport (device), "socket") != 0)
         continue;
-      if (!cradle_device_open (device, NULL, error))
+      if (!cradle_device_open (device, NULL, error) || !cradle_device_pair (device, NULL, error))
         return NULL;
       return g_object_ref (device);
     }

@@ -187,9 +187,9 @@ class World:
     def start_agent(self):
         log = open(os.path.join(SHOTS, "agent.log"), "a")
         env = self.env("FILE:/nonexistent")
-        # Key generation waits for the device's user (the test, on stdin).
+        # Pairing and key generation wait for the device's user (the test, on stdin).
         self.agent = subprocess.Popen([AGENT, "--serial=GUI-1", "--model=Test Phone", f"--store={self.store}",
-                                       "--confirm=approve", "--confirm-generate=ask"],
+                                       "--confirm=approve", "--confirm-generate=ask", "--confirm-pair=ask"],
                                       env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
@@ -355,6 +355,22 @@ def set_activation_display(display):
 
 # ---- the scenario ----------------------------------------------------------
 
+def pairing_prompt(prompt):
+    """The code of a "trust this computer" prompt, or None for another."""
+    text = " ".join(n.name for n in prompt.findChildren(lambda n: n.roleName == "label"))
+    if "trust this computer" not in text:
+        return None
+    match = re.search(r"\b(\d{3} \d{3})\b", text)
+    return match.group(1) if match else ""
+
+
+def device_pairing_code():
+    """The code the device showed its user, from the agent's output."""
+    with open(os.path.join(SHOTS, "agent.log"), errors="replace") as log:
+        codes = re.findall(r"Code: (\d{3} \d{3})", log.read())
+    return codes[-1] if codes else None
+
+
 def enroll(world, win, display_name, shot_progress=None, answer="yes"):
     """Chooses @display_name, clicks Get Certificate, and when the device
     asks its user: confirms ("yes"), declines ("no") or clicks Cancel in the
@@ -371,6 +387,17 @@ def enroll(world, win, display_name, shot_progress=None, answer="yes"):
         title = win.title()
         if not title.startswith("Getting the Certificate"):
             return title
+        if win.visible(prompt) and not answered and pairing_prompt(prompt) is not None:
+            # The first time, the device asks to trust this computer: both
+            # screens must show the same code.
+            shown = pairing_prompt(prompt)
+            ok(shown == device_pairing_code(), "the window and the device show the same pairing code",
+               f"window {shown!r}, device {device_pairing_code()!r}")
+            world.screenshot("pairing")
+            world.answer_device(True)
+            while win.visible(prompt) and pairing_prompt(prompt) is not None and time.monotonic() < deadline:
+                time.sleep(0.1)
+            continue
         if win.visible(prompt) and not answered:
             if shot_progress is not None:
                 labels = [n.name for n in prompt.findChildren(lambda n: n.roleName == "label")]

@@ -14,7 +14,7 @@ test_error_names_distinct (void)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
 
-  for (int code = CRADLE_ERROR_FAILED; code <= CRADLE_ERROR_CA_DENIED; code++)
+  for (int code = CRADLE_ERROR_FAILED; code <= CRADLE_ERROR_NOT_PAIRED; code++)
     {
       const char *name = cradle_error_to_string (code);
 
@@ -22,7 +22,7 @@ test_error_names_distinct (void)
       g_assert_false (g_hash_table_contains (seen, name));
       g_hash_table_add (seen, (gpointer) name);
     }
-  g_assert_cmpstr (cradle_error_to_string (CRADLE_ERROR_CA_DENIED + 1), ==, "unknown");
+  g_assert_cmpstr (cradle_error_to_string (CRADLE_ERROR_NOT_PAIRED + 1), ==, "unknown");
 }
 
 int

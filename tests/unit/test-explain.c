@@ -152,7 +152,7 @@ test_other_kinds (void)
   assert_specific (CRADLE_EXPLAIN_TLS, CRADLE_TLS_FAILURE_UNTRUSTED, "TLS_UNTRUSTED_ISSUER");
 
   /* Each CradleError has its generic entry, named as cradle_error_to_string() names it. */
-  for (int code = CRADLE_ERROR_FAILED; code <= CRADLE_ERROR_CA_DENIED; code++)
+  for (int code = CRADLE_ERROR_FAILED; code <= CRADLE_ERROR_NOT_PAIRED; code++)
     {
       const CradleExplanation *explanation = cradle_explain (CRADLE_EXPLAIN_CRADLE_ERROR, (guint32) code);
 
