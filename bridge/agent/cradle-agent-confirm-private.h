@@ -17,6 +17,7 @@ typedef enum {
   CRADLE_CONFIRM_GENERATE_KEY,
   CRADLE_CONFIRM_SIGN,
   CRADLE_CONFIRM_ROOT,
+  CRADLE_CONFIRM_DELETE_CERT,  /* deleting a certificate retires its enrolled key */
   CRADLE_CONFIRM_N_OPERATIONS,
 } CradleConfirmOperation;
 

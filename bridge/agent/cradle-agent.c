@@ -190,6 +190,7 @@ main (int    argc,
   g_autofree char *confirm_generate = NULL;
   g_autofree char *confirm_sign = NULL;
   g_autofree char *confirm_root = NULL;
+  g_autofree char *confirm_delete = NULL;
   gboolean privileged = FALSE;
   gboolean verbose = FALSE;
   int fd = -1;
@@ -203,6 +204,8 @@ main (int    argc,
     { "confirm-generate", 0, 0, G_OPTION_ARG_STRING, &confirm_generate, "Policy for key generation", "POLICY" },
     { "confirm-sign", 0, 0, G_OPTION_ARG_STRING, &confirm_sign, "Policy for signing requests", "POLICY" },
     { "confirm-root", 0, 0, G_OPTION_ARG_STRING, &confirm_root, "Policy for trusting a new root", "POLICY" },
+    { "confirm-delete", 0, 0, G_OPTION_ARG_STRING, &confirm_delete,
+      "Policy for deleting a certificate, which retires its key", "POLICY" },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_INT, &confirm_max, "Seconds to wait for an answer (600)", "SECONDS" },
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
     { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
@@ -234,6 +237,7 @@ main (int    argc,
   per_operation[CRADLE_CONFIRM_GENERATE_KEY] = confirm_generate;
   per_operation[CRADLE_CONFIRM_SIGN] = confirm_sign;
   per_operation[CRADLE_CONFIRM_ROOT] = confirm_root;
+  per_operation[CRADLE_CONFIRM_DELETE_CERT] = confirm_delete;
   if (!parse_policies (&config, confirm, per_operation, &error))
     {
       g_printerr ("cradle-agent: %s\n", error->message);
