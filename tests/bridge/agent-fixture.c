@@ -15,31 +15,24 @@ agent_fixture_agent_path (void)
   return g_build_filename (g_getenv ("CRADLE_BUILD_ROOT"), "bridge", "agent", "cradle-agent", NULL);
 }
 
-void
-agent_fixture_start (AgentFixture *fixture,
-                     const char   *first_arg,
-                     ...)
+static void
+spawn (AgentFixture       *fixture,
+       const char * const *extra)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(CradleBridgeTransport) transport = NULL;
   g_autoptr(GError) error = NULL;
-  const char *arg;
-  va_list args;
   int fds[2];
 
-  fixture->store = g_dir_make_tmp ("cradle-agent-test-XXXXXX", &error);
-  g_assert_no_error (error);
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
 
   g_ptr_array_add (argv, agent_fixture_agent_path ());
   g_ptr_array_add (argv, g_strdup ("--fd=3"));
   g_ptr_array_add (argv, g_strdup_printf ("--store=%s", fixture->store));
   g_ptr_array_add (argv, g_strdup ("--serial=TEST-0001"));
-  va_start (args, first_arg);
-  for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (args);
+  for (gsize i = 0; extra[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra[i]));
   g_ptr_array_add (argv, NULL);
 
   g_subprocess_launcher_take_fd (launcher, fds[1], 3);
@@ -54,6 +47,50 @@ agent_fixture_start (AgentFixture *fixture,
   fixture->device = cradle_device_new_for_transport (transport);
   cradle_device_open (fixture->device, NULL, &error);
   g_assert_no_error (error);
+}
+
+void
+agent_fixture_start (AgentFixture *fixture,
+                     const char   *first_arg,
+                     ...)
+{
+  g_autoptr(GPtrArray) extra = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  fixture->store = g_dir_make_tmp ("cradle-agent-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  va_start (args, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (extra, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (extra, NULL);
+  spawn (fixture, (const char * const *) extra->pdata);
+}
+
+/* Ends the session and starts the agent again on the same folder, with @args. */
+void
+agent_fixture_restart (AgentFixture *fixture,
+                       const char   *first_arg,
+                       ...)
+{
+  g_autoptr(GPtrArray) extra = g_ptr_array_new ();
+  const char *arg;
+  va_list args;
+
+  cradle_device_close (fixture->device);
+  g_clear_object (&fixture->device);
+  g_subprocess_wait (fixture->agent, NULL, NULL);
+  g_clear_object (&fixture->agent);
+  g_clear_pointer (&fixture->sent, g_byte_array_unref);
+  g_clear_pointer (&fixture->received, g_byte_array_unref);
+  va_start (args, first_arg);
+  for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (extra, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (extra, NULL);
+  spawn (fixture, (const char * const *) extra->pdata);
 }
 
 void
