@@ -748,6 +748,23 @@ test_envelope (Fixture       *f,
   g_assert_true (cradle_agent_scep_check_envelope (good, &error));
   g_assert_no_error (error);
 
+  /* The fuzzing seeds, made by `openssl cms -encrypt` (an issuerAndSerialNumber,
+   * and with -keyid a subjectKeyIdentifier), after their selector byte. */
+  {
+    const char *seeds[] = { "envelope-issuer-serial", "envelope-subject-key-id" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+      {
+        g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "scep-check", seeds[i], NULL);
+        g_autoptr(GBytes) seed = ks_read_file (path);
+        g_autoptr(GBytes) envelope = g_bytes_new_from_bytes (seed, 1, g_bytes_get_size (seed) - 1);
+
+        g_assert_cmpint (((const guint8 *) g_bytes_get_data (seed, NULL))[0] % 3, ==, 2);
+        g_assert_true (cradle_agent_scep_check_envelope (envelope, &error));
+        g_assert_no_error (error);
+      }
+  }
+
   /* Plain text, or a ContentInfo of another type (signedData, data). */
   {
     g_autoptr(GBytes) text = g_bytes_new_static ("Pay Mallory 1,000,000 EUR", 25);
