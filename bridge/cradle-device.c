@@ -694,6 +694,19 @@ cradle_device_generate_key (CradleDevice  *self,
                             GCancellable  *cancellable,
                             GError       **error)
 {
+  return cradle_device_generate_key_for (self, key_type, profile, CRADLE_DEVICE_KEY_FOR_REQUEST,
+                                         public_key_info, cancellable, error);
+}
+
+GBytes *
+cradle_device_generate_key_for (CradleDevice              *self,
+                                const char                *key_type,
+                                const char                *profile,
+                                CradleDeviceKeyEnrollment  enrollment,
+                                GBytes                   **public_key_info,
+                                GCancellable              *cancellable,
+                                GError                   **error)
+{
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
   g_autoptr(GBytes) request = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
@@ -703,11 +716,17 @@ cradle_device_generate_key (CradleDevice  *self,
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
   g_return_val_if_fail (key_type != NULL && profile != NULL, NULL);
 
-  cradle_cbor_writer_map (writer, 2);
+  /* Field 4 only when it is not the default, 1: agents before it take the rest. */
+  cradle_cbor_writer_map (writer, enrollment != CRADLE_DEVICE_KEY_FOR_REQUEST ? 3 : 2);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_text (writer, key_type);
   cradle_cbor_writer_uint (writer, 2);
   cradle_cbor_writer_text (writer, profile);
+  if (enrollment != CRADLE_DEVICE_KEY_FOR_REQUEST)
+    {
+      cradle_cbor_writer_uint (writer, 4);
+      cradle_cbor_writer_uint (writer, (guint64) enrollment);
+    }
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 
   reply = device_call (self, CRADLE_BRIDGE_GENERATE_KEY, request, "generating a key on the device",
@@ -726,15 +745,16 @@ cradle_device_generate_key (CradleDevice  *self,
   return g_steal_pointer (&key_id);
 }
 
-GBytes *
-cradle_device_sign (CradleDevice            *self,
-                    GBytes                  *key_id,
-                    CradleDeviceSignPurpose  purpose,
-                    GBytes                  *data,
-                    const char              *digest,
-                    char                   **algorithm,
-                    GCancellable            *cancellable,
-                    GError                 **error)
+static GBytes *
+sign_on_device (CradleDevice            *self,
+                GBytes                  *key_id,
+                CradleDeviceSignPurpose  purpose,
+                GBytes                  *data,
+                GBytes                  *content,
+                const char              *digest,
+                char                   **algorithm,
+                GCancellable            *cancellable,
+                GError                 **error)
 {
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
   g_autoptr(GBytes) request = NULL;
@@ -762,7 +782,7 @@ cradle_device_sign (CradleDevice            *self,
       break;
     }
 
-  cradle_cbor_writer_map (writer, 4);
+  cradle_cbor_writer_map (writer, content != NULL ? 5 : 4);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
   cradle_cbor_writer_uint (writer, 2);
@@ -771,6 +791,11 @@ cradle_device_sign (CradleDevice            *self,
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
   cradle_cbor_writer_uint (writer, 4);
   cradle_cbor_writer_text (writer, digest);
+  if (content != NULL)
+    {
+      cradle_cbor_writer_uint (writer, 5);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
+    }
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 
   reply = device_call (self, CRADLE_BRIDGE_SIGN, request, operation, cancellable, error);
@@ -781,6 +806,34 @@ cradle_device_sign (CradleDevice            *self,
   if (algorithm != NULL)
     *algorithm = g_strdup (name);
   return g_steal_pointer (&signature);
+}
+
+GBytes *
+cradle_device_sign (CradleDevice            *self,
+                    GBytes                  *key_id,
+                    CradleDeviceSignPurpose  purpose,
+                    GBytes                  *data,
+                    const char              *digest,
+                    char                   **algorithm,
+                    GCancellable            *cancellable,
+                    GError                 **error)
+{
+  return sign_on_device (self, key_id, purpose, data, NULL, digest, algorithm, cancellable, error);
+}
+
+GBytes *
+cradle_device_sign_scep_message (CradleDevice  *self,
+                                 GBytes        *key_id,
+                                 GBytes        *signed_attributes,
+                                 GBytes        *content,
+                                 const char    *digest,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_return_val_if_fail (content != NULL, NULL);
+
+  return sign_on_device (self, key_id, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, signed_attributes, content, digest,
+                         NULL, cancellable, error);
 }
 
 GBytes *

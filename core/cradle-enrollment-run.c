@@ -525,8 +525,11 @@ make_or_reuse_key (CradleEnrollment   *self,
 
   cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_GENERATE_KEY, "The device makes a %s key",
                                 cradle_request_plan_get_key_type (plan));
-  key_id = cradle_device_generate_key (self->device, cradle_request_plan_get_key_type (plan), type_name (self),
-                                       public_key, cancellable, error);
+  /* A SCEP key may sign SCEP messages and decrypt SCEP answers, and only it. */
+  key_id = cradle_device_generate_key_for (self->device, cradle_request_plan_get_key_type (plan), type_name (self),
+                                           cradle_cert_type_get_protocol (self->type) == CRADLE_CA_PROTOCOL_SCEP
+                                           ? CRADLE_DEVICE_KEY_FOR_SCEP : CRADLE_DEVICE_KEY_FOR_REQUEST,
+                                           public_key, cancellable, error);
   cradle_enrollment_stop_waiting (self);
   if (key_id == NULL)
     return NULL;

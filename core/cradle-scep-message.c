@@ -93,12 +93,16 @@ static GBytes *
 device_sign (CradleScepKey            *key,
              CradleDeviceSignPurpose   purpose,
              GBytes                   *data,
+             GBytes                   *content,
              const char               *digest,
              GCancellable             *cancellable,
              GError                  **error)
 {
   DeviceKey *device_key = key->user_data;
 
+  if (content != NULL)
+    return cradle_device_sign_scep_message (device_key->device, device_key->key_id, data, content, digest,
+                                            cancellable, error);
   return cradle_device_sign (device_key->device, device_key->key_id, purpose, data, digest, NULL,
                              cancellable, error);
 }
@@ -364,7 +368,7 @@ cradle_scep_make_signer (CradleScepKey  *key,
     }
   tbs = cradle_openssl_take_der (tbs_der, tbs_size);
 
-  signature = key->ops->sign (key, CRADLE_DEVICE_SIGN_SCEP_SIGNER, tbs, digest, cancellable, error);
+  signature = key->ops->sign (key, CRADLE_DEVICE_SIGN_SCEP_SIGNER, tbs, NULL, digest, cancellable, error);
   if (signature == NULL)
     return NULL;
   cert = assemble_certificate (tbs, X509_get0_tbs_sigalg (draft), signature, error);
@@ -521,7 +525,9 @@ cradle_scep_message_build (const CradleScepMessageInfo  *info,
   {
     g_autoptr(GBytes) to_sign = cradle_openssl_take_der (attributes, attributes_size);
 
-    signature = key->ops->sign (key, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, to_sign, info->digest, cancellable, error);
+    /* The device computes the messageDigest again, over the envelope. */
+    signature = key->ops->sign (key, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, to_sign, enveloped, info->digest,
+                                cancellable, error);
     if (signature == NULL)
       return NULL;
     if (!verify_signature (key->public_key, info->digest, g_bytes_get_data (to_sign, NULL),

@@ -114,10 +114,13 @@ typedef struct _CradleScepKey CradleScepKey;
 
 typedef struct {
   /* Signs @data for @purpose (CRADLE_DEVICE_SIGN_SCEP_*) with @digest;
-   * returns the signature (PKCS#1 v1.5 for RSA). */
+   * returns the signature (PKCS#1 v1.5 for RSA). @content is the
+   * pkcsPKIEnvelope a SCEP message's signed attributes sign over (purpose
+   * 3; the device computes its messageDigest itself), NULL otherwise. */
   GBytes *(*sign)    (CradleScepKey            *key,
                       CradleDeviceSignPurpose   purpose,
                       GBytes                   *data,
+                      GBytes                   *content,
                       const char               *digest,
                       GCancellable             *cancellable,
                       GError                  **error);

@@ -7,20 +7,34 @@
  *   4 profile (text)                  under AES-256-GCM with the KEK
  *   5 profile details (bytes,       9 GCM tag (16 bytes)
  *     optional, at most 4 KiB)     10 creation time (uint, Unix seconds)
+ * Format 2 adds the key's life (docs/bridge-protocol.md, "A key's life"):
+ *  11 owner: SHA-256 of the public key of the paired host that made it
+ *     (32 bytes; absent: no host owns it)
+ *  12 enrollment kind (uint: 1 certification request, 2 SCEP; absent: unknown)
+ *  13 state (uint: 1 made, 2 enrolled, 3 retired)
+ *  14 decryptions so far (uint)
+ * A format 1 file (agents before the key's life) reads as made, with no
+ * owner and no enrollment kind: such a key can still be installed to and
+ * sign a certification request with its user's yes, but serves no SCEP
+ * operation and no host can delete it.
  * The additional authenticated data is the key id followed by the key type,
  * so a ciphertext cannot be passed off as another key's or another type's.
- * A key file is written once and never changed.
+ * The sealed key never changes; the file is rewritten (atomically) only when
+ * the key's state or its count of decryptions changes.
  */
 #pragma once
 
 #include <glib.h>
 
+#include "cradle-agent-keystore.h"
 #include "cradle-agent-keystore-crypto-private.h"
 #include "cradle-bridge-cbor-private.h"
 
 G_BEGIN_DECLS
 
-#define CRADLE_AGENT_KEY_FILE_VERSION      1
+#define CRADLE_AGENT_KEY_FILE_VERSION      2
+#define CRADLE_AGENT_HOST_ID_SIZE          32
+
 #define CRADLE_AGENT_KEY_FILE_MAX_SIZE     (64 * 1024)
 #define CRADLE_AGENT_PROFILE_MAX_SIZE      4096
 #define CRADLE_AGENT_PROFILE_DETAILS_MAX   4096
@@ -35,17 +49,24 @@ typedef struct {
   GBytes  *ciphertext;
   GBytes  *tag;
   guint64  created;
+  GBytes  *owner;        /* nullable */
+  CradleAgentEnrollmentKind kind;
+  CradleAgentKeyState state;
+  guint64  decryptions;
 } CradleAgentKeyFile;
 
 void                cradle_agent_key_file_free   (CradleAgentKeyFile *key_file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentKeyFile, cradle_agent_key_file_free)
 
-/* Encrypts @pkcs8 under @kek into a new key file record. */
+/* Encrypts @pkcs8 under @kek into a new key file record, made for @kind by
+ * @owner (nullable). */
 CradleAgentKeyFile *cradle_agent_key_file_seal   (GBytes                   *key_id,
                                                   const char               *key_type,
                                                   const char               *profile,
                                                   GBytes                   *details,
                                                   GBytes                   *public_key,
+                                                  CradleAgentEnrollmentKind kind,
+                                                  GBytes                   *owner,
                                                   const CradleAgentSecret  *pkcs8,
                                                   const guint8             *kek,
                                                   GError                  **error);

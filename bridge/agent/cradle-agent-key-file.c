@@ -17,6 +17,10 @@ enum {
   FIELD_CIPHERTEXT,
   FIELD_TAG,
   FIELD_CREATED,
+  FIELD_OWNER,
+  FIELD_KIND,
+  FIELD_STATE,
+  FIELD_DECRYPTIONS,
 };
 
 /* Generous for an RSA 4096 SubjectPublicKeyInfo (550 bytes) and PKCS#8 (2.4 KiB). */
@@ -78,6 +82,7 @@ cradle_agent_key_file_free (CradleAgentKeyFile *key_file)
   g_clear_pointer (&key_file->nonce, g_bytes_unref);
   g_clear_pointer (&key_file->ciphertext, g_bytes_unref);
   g_clear_pointer (&key_file->tag, g_bytes_unref);
+  g_clear_pointer (&key_file->owner, g_bytes_unref);
   g_free (key_file);
 }
 
@@ -99,6 +104,8 @@ cradle_agent_key_file_seal (GBytes                   *key_id,
                             const char               *profile,
                             GBytes                   *details,
                             GBytes                   *public_key,
+                            CradleAgentEnrollmentKind kind,
+                            GBytes                   *owner,
                             const CradleAgentSecret  *pkcs8,
                             const guint8             *kek,
                             GError                  **error)
@@ -112,6 +119,9 @@ cradle_agent_key_file_seal (GBytes                   *key_id,
   key_file->details = details != NULL ? g_bytes_ref (details) : NULL;
   key_file->public_key = g_bytes_ref (public_key);
   key_file->created = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+  key_file->owner = owner != NULL ? g_bytes_ref (owner) : NULL;
+  key_file->kind = kind;
+  key_file->state = CRADLE_AGENT_KEY_MADE;
   if (!cradle_agent_crypto_seal (kek, aad, pkcs8, &key_file->nonce, &key_file->ciphertext,
                                  &key_file->tag, error))
     return NULL;
@@ -143,7 +153,8 @@ cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file)
 {
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
 
-  cradle_cbor_writer_map (writer, key_file->details != NULL ? 10 : 9);
+  cradle_cbor_writer_map (writer, 11 + (key_file->details != NULL) + (key_file->owner != NULL)
+                                  + (key_file->kind != CRADLE_AGENT_ENROLLMENT_UNKNOWN));
   cradle_cbor_writer_uint (writer, FIELD_VERSION);
   cradle_cbor_writer_uint (writer, CRADLE_AGENT_KEY_FILE_VERSION);
   write_bytes_field (writer, FIELD_KEY_ID, key_file->key_id);
@@ -159,6 +170,17 @@ cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file)
   write_bytes_field (writer, FIELD_TAG, key_file->tag);
   cradle_cbor_writer_uint (writer, FIELD_CREATED);
   cradle_cbor_writer_uint (writer, key_file->created);
+  if (key_file->owner != NULL)
+    write_bytes_field (writer, FIELD_OWNER, key_file->owner);
+  if (key_file->kind != CRADLE_AGENT_ENROLLMENT_UNKNOWN)
+    {
+      cradle_cbor_writer_uint (writer, FIELD_KIND);
+      cradle_cbor_writer_uint (writer, key_file->kind);
+    }
+  cradle_cbor_writer_uint (writer, FIELD_STATE);
+  cradle_cbor_writer_uint (writer, key_file->state);
+  cradle_cbor_writer_uint (writer, FIELD_DECRYPTIONS);
+  cradle_cbor_writer_uint (writer, key_file->decryptions);
   return cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 }
 
@@ -177,6 +199,51 @@ check_size (GBytes      *value,
                    "its %s is %" G_GSIZE_FORMAT " bytes long", what, size);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Fields 11 to 14; a format 1 file has none of them: made, no owner, no kind. */
+static gboolean
+decode_life (const CradleCborValue  *map,
+             guint64                 version,
+             CradleAgentKeyFile     *key_file,
+             GError                **error)
+{
+  guint64 kind = CRADLE_AGENT_ENROLLMENT_UNKNOWN;
+  guint64 state = CRADLE_AGENT_KEY_MADE;
+
+  key_file->state = CRADLE_AGENT_KEY_MADE;
+  if (version == 1)
+    return TRUE;
+  if (!cradle_cbor_map_get_bytes (map, FIELD_OWNER, TRUE, &key_file->owner, error)
+      || !cradle_cbor_map_get_uint (map, FIELD_KIND, TRUE, &kind, error)
+      || !cradle_cbor_map_get_uint (map, FIELD_STATE, FALSE, &state, error)
+      || !cradle_cbor_map_get_uint (map, FIELD_DECRYPTIONS, FALSE, &key_file->decryptions, error))
+    {
+      reword (error);
+      return FALSE;
+    }
+  if (key_file->owner != NULL && g_bytes_get_size (key_file->owner) != CRADLE_AGENT_HOST_ID_SIZE)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "its owner is %" G_GSIZE_FORMAT " bytes long", g_bytes_get_size (key_file->owner));
+      return FALSE;
+    }
+  if (kind != CRADLE_AGENT_ENROLLMENT_REQUEST && kind != CRADLE_AGENT_ENROLLMENT_SCEP
+      && kind != CRADLE_AGENT_ENROLLMENT_UNKNOWN)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "its enrollment kind %" G_GUINT64_FORMAT " is unknown", kind);
+      return FALSE;
+    }
+  if (state < CRADLE_AGENT_KEY_MADE || state > CRADLE_AGENT_KEY_RETIRED)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "its state %" G_GUINT64_FORMAT " is unknown", state);
+      return FALSE;
+    }
+  key_file->kind = (CradleAgentEnrollmentKind) kind;
+  key_file->state = (CradleAgentKeyState) state;
   return TRUE;
 }
 
@@ -199,10 +266,10 @@ cradle_agent_key_file_decode (GBytes  *contents,
       reword (error);
       return NULL;
     }
-  if (version != CRADLE_AGENT_KEY_FILE_VERSION)
+  if (version != 1 && version != CRADLE_AGENT_KEY_FILE_VERSION)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "it has format %" G_GUINT64_FORMAT ", and this agent reads format %d only",
+                   "it has format %" G_GUINT64_FORMAT ", and this agent reads formats 1 and %d only",
                    version, CRADLE_AGENT_KEY_FILE_VERSION);
       return NULL;
     }
@@ -219,6 +286,8 @@ cradle_agent_key_file_decode (GBytes  *contents,
       reword (error);
       return NULL;
     }
+  if (!decode_life (map, version, key_file, error))
+    return NULL;
   if (!cradle_agent_crypto_key_type_known (key_type))
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,

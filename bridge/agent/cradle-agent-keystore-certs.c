@@ -138,13 +138,32 @@ cradle_agent_keystore_trusts_root (CradleAgentKeystore *self,
   return FALSE;
 }
 
-/* The key exists and the certificate is for it. */
+/* Whether @item is already in its store, bound to the key it names:
+ * installing it again changes nothing. */
 static gboolean
-check_binding (CradleAgentKeystore  *self,
-               GBytes               *key_id,
-               X509                 *x509,
-               GError              **error)
+already_bound (CradleAgentKeystore    *self,
+               const CradleAgentCert  *item)
 {
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+
+      if (cradle_agent_cert_same_place (cert, item) && cert->key_id != NULL
+          && g_bytes_equal (cert->key_id, item->key_id))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The key exists, is made (a key is enrolled once), and the certificate is for it. */
+static gboolean
+check_binding (CradleAgentKeystore    *self,
+               const CradleAgentCert  *item,
+               X509                   *x509,
+               GError                **error)
+{
+  GBytes *key_id = item->key_id;
+  CradleAgentKeyState state;
   g_autoptr(CradleAgentKeyFile) key_file = NULL;
   g_autoptr(EVP_PKEY) public_key = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -159,6 +178,17 @@ check_binding (CradleAgentKeystore  *self,
   if (key_file == NULL)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  state = cradle_agent_keystore_key_state (self, key_file);
+  if (state != CRADLE_AGENT_KEY_MADE && !already_bound (self, item))
+    {
+      g_autofree char *hex = cradle_agent_keystore_key_id_hex (key_id);
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key %s is %s; a certificate can be bound only to a key still in the "
+                   "enrollment it was made for, once. Enroll a new key instead",
+                   hex, cradle_agent_key_state_to_string (state));
       return FALSE;
     }
   public_key = cradle_agent_crypto_public_parse (key_file->public_key, error);
@@ -197,7 +227,7 @@ check_item (CradleAgentKeystore    *self,
                    "Only certificates in MY can be bound to a key, not in %s", item->store);
       return FALSE;
     }
-  if (item->key_id != NULL && !check_binding (self, item->key_id, x509, error))
+  if (item->key_id != NULL && !check_binding (self, item, x509, error))
     return FALSE;
   return check_writable (self, item->store, item->scope, error);
 }
@@ -211,8 +241,9 @@ check_item (CradleAgentKeystore    *self,
  *
  * Checks every item, then writes them all in one atomic step; if any item
  * fails nothing changes. A certificate already in its store is skipped (a
- * key id given for it binds it, if it was not bound yet). Binding another
- * certificate to a key that has one is a renewal and fine. The stores hold
+ * key id given for it binds it, if it was not bound yet). A key id binds a
+ * certificate only to a made key, which then is enrolled: one certificate
+ * per key, never a second one (a renewal makes a new key). The stores hold
  * at most 1,024 certificates in all.
  */
 gboolean
@@ -222,6 +253,7 @@ cradle_agent_keystore_install (CradleAgentKeystore  *self,
                                GError              **error)
 {
   g_autoptr(GPtrArray) next = NULL;
+  g_autoptr(GPtrArray) enrolled = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   gboolean changed = FALSE;
   guint new_count = 0;
 
@@ -230,11 +262,27 @@ cradle_agent_keystore_install (CradleAgentKeystore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   for (guint i = 0; i < certs->len; i++)
-    if (!check_item (self, g_ptr_array_index (certs, i), error))
-      {
-        g_prefix_error (error, "Nothing was installed, because of certificate %u of %u. ", i + 1, certs->len);
-        return FALSE;
-      }
+    {
+      const CradleAgentCert *item = g_ptr_array_index (certs, i);
+
+      if (!check_item (self, item, error))
+        {
+          g_prefix_error (error, "Nothing was installed, because of certificate %u of %u. ", i + 1, certs->len);
+          return FALSE;
+        }
+      if (item->key_id == NULL || already_bound (self, item))
+        continue;
+      /* One certificate per key, in a batch too. */
+      for (guint j = 0; j < enrolled->len; j++)
+        if (g_bytes_equal (g_ptr_array_index (enrolled, j), item->key_id))
+          {
+            g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                         "Nothing was installed, because of certificate %u of %u. It binds a second "
+                         "certificate to a key; a key has one", i + 1, certs->len);
+            return FALSE;
+          }
+      g_ptr_array_add (enrolled, g_bytes_ref (item->key_id));
+    }
 
   next = copy_certs (self->certs);
   for (guint i = 0; i < certs->len; i++)
@@ -257,6 +305,13 @@ cradle_agent_keystore_install (CradleAgentKeystore  *self,
           present->key_id = g_bytes_ref (item->key_id);
           changed = TRUE;
         }
+      else if (item->key_id != NULL && !g_bytes_equal (present->key_id, item->key_id))
+        {
+          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                               "Nothing was installed: a certificate in the batch is already bound "
+                               "to another key");
+          return FALSE;
+        }
     }
 
   if (next->len > CRADLE_AGENT_STORES_MAX_CERTS)
@@ -269,8 +324,85 @@ cradle_agent_keystore_install (CradleAgentKeystore  *self,
     }
   if (changed && !commit (self, next, error))
     return FALSE;
+
+  /* The binding made these keys enrolled already; their files say so too,
+   * for the day the certificate is gone. */
+  for (guint i = 0; i < enrolled->len; i++)
+    {
+      g_autoptr(CradleAgentKeyFile) key_file = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      key_file = cradle_agent_keystore_load_key (self, g_ptr_array_index (enrolled, i), &local_error);
+      if (key_file != NULL && key_file->state == CRADLE_AGENT_KEY_MADE)
+        {
+          key_file->state = CRADLE_AGENT_KEY_ENROLLED;
+          cradle_agent_keystore_save_key (self, key_file, &local_error);
+        }
+      if (local_error != NULL)
+        g_warning ("The certificate was installed, but its key's state was not recorded "
+                   "(the binding still holds it enrolled): %s", local_error->message);
+    }
   if (added != NULL)
     *added = new_count;
+  return TRUE;
+}
+
+/* The certificate @store, @scope and @sha256 name, or NULL. */
+static const CradleAgentCert *
+find_cert (CradleAgentKeystore *self,
+           const char          *store,
+           const char          *scope,
+           GBytes              *sha256)
+{
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+      g_autoptr(GBytes) fingerprint = NULL;
+
+      if (!g_str_equal (cert->store, store) || !g_str_equal (cert->scope, scope))
+        continue;
+      fingerprint = cradle_agent_crypto_sha256 (cert->der);
+      if (g_bytes_equal (fingerprint, sha256))
+        return cert;
+    }
+  return NULL;
+}
+
+/* The enrolled key that deleting @cert retires, or NULL. */
+static CradleAgentKeyFile *
+key_to_retire (CradleAgentKeystore    *self,
+               const CradleAgentCert  *cert)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+
+  if (cert->key_id == NULL)
+    return NULL;
+  /* A missing or damaged key file leaves nothing that could be used. */
+  key_file = cradle_agent_keystore_load_key (self, cert->key_id, NULL);
+  if (key_file == NULL || cradle_agent_keystore_key_state (self, key_file) != CRADLE_AGENT_KEY_ENROLLED)
+    return NULL;
+  return g_steal_pointer (&key_file);
+}
+
+gboolean
+cradle_agent_keystore_delete_cert_retires (CradleAgentKeystore  *self,
+                                           const char           *store,
+                                           const char           *scope,
+                                           GBytes               *sha256,
+                                           GBytes              **der)
+{
+  const CradleAgentCert *cert;
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
+
+  if (store == NULL || scope == NULL || sha256 == NULL)
+    return FALSE;
+  cert = find_cert (self, store, scope, sha256);
+  if (cert == NULL || (key_file = key_to_retire (self, cert)) == NULL)
+    return FALSE;
+  if (der != NULL)
+    *der = g_bytes_ref (cert->der);
   return TRUE;
 }
 
@@ -279,9 +411,12 @@ cradle_agent_keystore_delete_cert (CradleAgentKeystore  *self,
                                    const char           *store,
                                    const char           *scope,
                                    GBytes               *sha256,
+                                   gboolean              confirmed,
                                    GError              **error)
 {
   g_autoptr(GPtrArray) next = NULL;
+  g_autoptr(CradleAgentKeyFile) retired = NULL;
+  const CradleAgentCert *target;
 
   g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
   g_return_val_if_fail (store != NULL && scope != NULL && sha256 != NULL, FALSE);
@@ -298,26 +433,34 @@ cradle_agent_keystore_delete_cert (CradleAgentKeystore  *self,
     }
   if (!check_writable (self, store, scope, error))
     return FALSE;
-
-  next = g_ptr_array_new_full (self->certs->len, (GDestroyNotify) cradle_agent_cert_free);
-  for (guint i = 0; i < self->certs->len; i++)
-    {
-      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
-      g_autoptr(GBytes) fingerprint = NULL;
-
-      if (g_str_equal (cert->store, store) && g_str_equal (cert->scope, scope))
-        {
-          fingerprint = cradle_agent_crypto_sha256 (cert->der);
-          if (g_bytes_equal (fingerprint, sha256))
-            continue;
-        }
-      g_ptr_array_add (next, cradle_agent_cert_copy (cert));
-    }
-  if (next->len == self->certs->len)
+  target = find_cert (self, store, scope, sha256);
+  if (target == NULL)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
                    "The %s %s store has no certificate with that SHA-256 fingerprint", scope, store);
       return FALSE;
     }
+
+  /* The key goes first: a crash after this leaves the certificate with a
+   * retired key, never a key usable again without its certificate. */
+  retired = key_to_retire (self, target);
+  if (retired != NULL)
+    {
+      if (!confirmed)
+        {
+          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                               "Deleting this certificate retires its key for good, which needs the "
+                               "device user's yes");
+          return FALSE;
+        }
+      retired->state = CRADLE_AGENT_KEY_RETIRED;
+      if (!cradle_agent_keystore_save_key (self, retired, error))
+        return FALSE;
+    }
+
+  next = g_ptr_array_new_full (self->certs->len, (GDestroyNotify) cradle_agent_cert_free);
+  for (guint i = 0; i < self->certs->len; i++)
+    if (g_ptr_array_index (self->certs, i) != target)
+      g_ptr_array_add (next, cradle_agent_cert_copy (g_ptr_array_index (self->certs, i)));
   return commit (self, next, error);
 }

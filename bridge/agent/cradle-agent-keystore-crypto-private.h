@@ -78,6 +78,10 @@ GBytes   *cradle_agent_crypto_sign            (EVP_PKEY                 *pkey,
 
 /* The size of @digest's output, 0 for an unknown digest. */
 gsize     cradle_agent_crypto_digest_size     (const char               *digest);
+/* @data's @digest ("sha256", "sha384", "sha512"). */
+GBytes   *cradle_agent_crypto_digest          (const char               *digest,
+                                               GBytes                   *data,
+                                               GError                  **error);
 /* The NID of the signature algorithm cradle_agent_crypto_sign() uses with
  * @pkey and @digest, NID_undef when there is none. */
 int       cradle_agent_crypto_signature_nid   (EVP_PKEY                 *pkey,

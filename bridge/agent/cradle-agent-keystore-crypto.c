@@ -428,6 +428,24 @@ cradle_agent_crypto_digest_size (const char *digest)
   return md != NULL ? (gsize) EVP_MD_get_size (md) : 0;
 }
 
+GBytes *
+cradle_agent_crypto_digest (const char  *digest,
+                            GBytes      *data,
+                            GError     **error)
+{
+  const char *suffix;
+  const EVP_MD *md = digest_by_name (digest, &suffix);
+  guint8 out[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+
+  if (md == NULL || EVP_Digest (g_bytes_get_data (data, NULL), g_bytes_get_size (data), out, &size, md, NULL) != 1)
+    {
+      cradle_agent_crypto_set_error (error, CRADLE_ERROR_FAILED, "Could not compute a digest");
+      return NULL;
+    }
+  return g_bytes_new (out, size);
+}
+
 int
 cradle_agent_crypto_signature_nid (EVP_PKEY   *pkey,
                                    const char *digest)

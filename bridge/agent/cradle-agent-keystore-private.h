@@ -40,6 +40,18 @@ char               *cradle_agent_keystore_key_path      (CradleAgentKeystore  *s
 CradleAgentKeyFile *cradle_agent_keystore_load_key      (CradleAgentKeystore  *self,
                                                          GBytes               *key_id,
                                                          GError              **error);
+/* Writes the key's record again, atomically (its state or count changed). */
+gboolean            cradle_agent_keystore_save_key      (CradleAgentKeystore  *self,
+                                                         const CradleAgentKeyFile *key_file,
+                                                         GError              **error);
+/* The key's state: its file's, but enrolled at least while a MY
+ * certificate is bound to it. */
+CradleAgentKeyState cradle_agent_keystore_key_state     (CradleAgentKeystore  *self,
+                                                         const CradleAgentKeyFile *key_file);
+/* "made", "enrolled", "retired", for messages. */
+const char         *cradle_agent_key_state_to_string    (CradleAgentKeyState   state);
+/* The key id in hexadecimal, for messages. */
+char               *cradle_agent_keystore_key_id_hex    (GBytes               *key_id);
 /* Whether a MY certificate is bound to the key. */
 gboolean            cradle_agent_keystore_key_is_bound  (CradleAgentKeystore  *self,
                                                          GBytes               *key_id);

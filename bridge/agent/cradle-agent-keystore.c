@@ -268,8 +268,8 @@ key_id_valid (GBytes *key_id)
   return key_id != NULL && g_bytes_get_size (key_id) == CRADLE_AGENT_KEY_ID_SIZE;
 }
 
-static char *
-key_id_hex (GBytes *key_id)
+char *
+cradle_agent_keystore_key_id_hex (GBytes *key_id)
 {
   gsize size = 0;
   const guint8 *data = g_bytes_get_data (key_id, &size);
@@ -296,7 +296,7 @@ char *
 cradle_agent_keystore_key_path (CradleAgentKeystore *self,
                                 GBytes              *key_id)
 {
-  g_autofree char *hex = key_id_hex (key_id);
+  g_autofree char *hex = cradle_agent_keystore_key_id_hex (key_id);
   g_autofree char *name = g_strconcat (hex, KEY_SUFFIX, NULL);
 
   return g_build_filename (self->keys_folder, name, NULL);
@@ -318,7 +318,7 @@ cradle_agent_keystore_load_key (CradleAgentKeystore  *self,
   contents = cradle_agent_read_bounded (path, CRADLE_AGENT_KEY_FILE_MAX_SIZE, NULL, &local_error);
   if (contents == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
     {
-      g_autofree char *hex = key_id_hex (key_id);
+      g_autofree char *hex = cradle_agent_keystore_key_id_hex (key_id);
 
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "There is no key %s on this device", hex);
       return NULL;
@@ -342,6 +342,105 @@ cradle_agent_keystore_load_key (CradleAgentKeystore  *self,
   else
     g_propagate_error (error, g_steal_pointer (&local_error));
   return NULL;
+}
+
+gboolean
+cradle_agent_keystore_save_key (CradleAgentKeystore       *self,
+                                const CradleAgentKeyFile  *key_file,
+                                GError                   **error)
+{
+  g_autofree char *path = cradle_agent_keystore_key_path (self, key_file->key_id);
+  g_autoptr(GBytes) contents = cradle_agent_key_file_encode (key_file);
+
+  if (!cradle_agent_atomic_write (path, contents, 0600, error))
+    {
+      g_prefix_error (error, "Could not record the key's new state: ");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+CradleAgentKeyState
+cradle_agent_keystore_key_state (CradleAgentKeystore       *self,
+                                 const CradleAgentKeyFile  *key_file)
+{
+  if (key_file->state == CRADLE_AGENT_KEY_MADE && cradle_agent_keystore_key_is_bound (self, key_file->key_id))
+    return CRADLE_AGENT_KEY_ENROLLED;
+  return key_file->state;
+}
+
+const char *
+cradle_agent_key_state_to_string (CradleAgentKeyState state)
+{
+  switch (state)
+    {
+    case CRADLE_AGENT_KEY_MADE: return "made";
+    case CRADLE_AGENT_KEY_ENROLLED: return "enrolled";
+    case CRADLE_AGENT_KEY_RETIRED: return "retired";
+    default: return "unknown";
+    }
+}
+
+/* The key, if it is still made for its enrollment; @use says what was asked. */
+static CradleAgentKeyFile *
+load_made_key (CradleAgentKeystore  *self,
+               GBytes               *key_id,
+               const char           *use,
+               GError              **error)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (self, key_id, error);
+  CradleAgentKeyState state;
+  g_autofree char *hex = NULL;
+
+  if (key_file == NULL)
+    return NULL;
+  state = cradle_agent_keystore_key_state (self, key_file);
+  if (state == CRADLE_AGENT_KEY_MADE)
+    return g_steal_pointer (&key_file);
+
+  hex = cradle_agent_keystore_key_id_hex (key_id);
+  if (state == CRADLE_AGENT_KEY_ENROLLED)
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                 "The key %s is enrolled (its certificate was installed), so it can no longer %s: "
+                 "only a key still in the enrollment it was made for can. Enroll a new key instead",
+                 hex, use);
+  else
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                 "The key %s is retired (its certificate was deleted on the device) and can never "
+                 "%s again. Enroll a new key instead", hex, use);
+  return NULL;
+}
+
+static gboolean
+owned_by (const CradleAgentKeyFile *key_file,
+          GBytes                   *host_id)
+{
+  return key_file->owner != NULL && host_id != NULL && g_bytes_equal (key_file->owner, host_id);
+}
+
+static gboolean
+check_owner (const CradleAgentKeyFile  *key_file,
+             GBytes                    *host_id,
+             const char                *use,
+             GError                   **error)
+{
+  g_autofree char *hex = NULL;
+
+  if (owned_by (key_file, host_id))
+    return TRUE;
+  hex = cradle_agent_keystore_key_id_hex (key_file->key_id);
+  if (host_id == NULL)
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                 "Only the paired computer that made the key %s can %s, and this computer is not "
+                 "paired with the device", hex, use);
+  else if (key_file->owner == NULL)
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                 "The key %s belongs to no computer (an older agent made it), so no computer can %s. "
+                 "Enroll a new key instead", hex, use);
+  else
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                 "The key %s was made by another computer; only that computer can %s", hex, use);
+  return FALSE;
 }
 
 /* The private key, in memory only as long as the caller holds it. */
@@ -382,18 +481,23 @@ unseal_key (CradleAgentKeystore       *self,
  * @key_type: one of cradle_agent_keystore_key_types()
  * @profile: what the key is for, shown to the device's user
  * @profile_details: (nullable): at most 4 KiB for the device's records
+ * @kind: the enrollment protocol the key is made for
+ * @host_id: (nullable): the SHA-256 of the paired host's public key: the key's owner
  * @key_id: (out) (optional): the new key's id
  * @public_key_info: (out) (optional): its DER SubjectPublicKeyInfo
  * @error: return location for a #GError
  *
  * Generates a key pair and stores the private key sealed under the KEK,
- * pending enrollment. An unknown @key_type is CRADLE_ERROR_NOT_SUPPORTED.
+ * made for one enrollment of @kind by @host_id. An unknown @key_type is
+ * CRADLE_ERROR_NOT_SUPPORTED.
  */
 gboolean
 cradle_agent_keystore_generate (CradleAgentKeystore  *self,
                                 const char           *key_type,
                                 const char           *profile,
                                 GBytes               *profile_details,
+                                CradleAgentEnrollmentKind kind,
+                                GBytes               *host_id,
                                 GBytes              **key_id,
                                 GBytes              **public_key_info,
                                 GError              **error)
@@ -412,6 +516,20 @@ cradle_agent_keystore_generate (CradleAgentKeystore  *self,
   g_return_val_if_fail (profile != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
+  if (kind != CRADLE_AGENT_ENROLLMENT_REQUEST && kind != CRADLE_AGENT_ENROLLMENT_SCEP)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "This device makes keys for a certification request (1) or a SCEP enrollment (2), "
+                   "not for enrollment kind %u", (guint) kind);
+      return FALSE;
+    }
+  if (host_id != NULL && g_bytes_get_size (host_id) != CRADLE_AGENT_HOST_ID_SIZE)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "A host id is %d bytes; this one is %" G_GSIZE_FORMAT,
+                   CRADLE_AGENT_HOST_ID_SIZE, g_bytes_get_size (host_id));
+      return FALSE;
+    }
   if (!cradle_agent_crypto_key_type_known (key_type))
     {
       g_autofree char *known = g_strjoinv (", ", (char **) cradle_agent_keystore_key_types ());
@@ -459,7 +577,7 @@ cradle_agent_keystore_generate (CradleAgentKeystore  *self,
   while (g_file_test (path, G_FILE_TEST_EXISTS));
 
   key_file = cradle_agent_key_file_seal (id, key_type, profile, profile_details, public_key,
-                                         pkcs8, self->kek, error);
+                                         kind, host_id, pkcs8, self->kek, error);
   if (key_file == NULL)
     return FALSE;
   g_clear_pointer (&pkcs8, cradle_agent_secret_free);
@@ -467,7 +585,8 @@ cradle_agent_keystore_generate (CradleAgentKeystore  *self,
   if (!cradle_agent_atomic_write (path, contents, 0600, error))
     return FALSE;
 
-  g_debug ("Generated a %s key for '%s'", key_type, profile);
+  g_debug ("Generated a %s key for '%s' (%s)", key_type, profile,
+           kind == CRADLE_AGENT_ENROLLMENT_SCEP ? "SCEP" : "certification request");
   if (key_id != NULL)
     *key_id = g_steal_pointer (&id);
   if (public_key_info != NULL)
@@ -490,14 +609,25 @@ cradle_agent_keystore_has_key (CradleAgentKeystore *self,
   return lstat (path, &st) == 0 && S_ISREG (st.st_mode);
 }
 
+CradleAgentKeyState
+cradle_agent_keystore_get_state (CradleAgentKeystore *self,
+                                 GBytes              *key_id)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), 0);
+
+  if (!cradle_agent_keystore_has_key (self, key_id))
+    return 0;
+  key_file = cradle_agent_keystore_load_key (self, key_id, NULL);
+  return key_file != NULL ? cradle_agent_keystore_key_state (self, key_file) : 0;
+}
+
 gboolean
 cradle_agent_keystore_is_pending (CradleAgentKeystore *self,
                                   GBytes              *key_id)
 {
-  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
-
-  return cradle_agent_keystore_has_key (self, key_id)
-         && !cradle_agent_keystore_key_is_bound (self, key_id);
+  return cradle_agent_keystore_get_state (self, key_id) == CRADLE_AGENT_KEY_MADE;
 }
 
 GBytes *
@@ -528,7 +658,7 @@ cradle_agent_keystore_check_request_info (CradleAgentKeystore  *self,
   g_return_val_if_fail (cri != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  key_file = cradle_agent_keystore_load_key (self, key_id, error);
+  key_file = load_made_key (self, key_id, "sign a certification request", error);
   if (key_file == NULL)
     return FALSE;
   text = cradle_agent_request_info_check (cri, key_file->public_key, error);
@@ -561,7 +691,7 @@ cradle_agent_keystore_sign (CradleAgentKeystore  *self,
                    digest != NULL ? digest : "(none)");
       return NULL;
     }
-  key_file = cradle_agent_keystore_load_key (self, key_id, error);
+  key_file = load_made_key (self, key_id, "sign", error);
   if (key_file == NULL)
     return NULL;
   pkey = unseal_key (self, key_file, error);
@@ -572,25 +702,28 @@ cradle_agent_keystore_sign (CradleAgentKeystore  *self,
 
 /* SCEP */
 
-/* The key, if it exists and is still pending enrollment. */
+/* The key, if it was made for a SCEP enrollment by @host_id and is still in it. */
 static CradleAgentKeyFile *
-load_pending_key (CradleAgentKeystore  *self,
-                  GBytes               *key_id,
-                  GError              **error)
+load_scep_key (CradleAgentKeystore  *self,
+               GBytes               *key_id,
+               GBytes               *host_id,
+               const char           *use,
+               GError              **error)
 {
-  g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (self, key_id, error);
+  g_autoptr(CradleAgentKeyFile) key_file = load_made_key (self, key_id, use, error);
 
   if (key_file == NULL)
     return NULL;
-  if (cradle_agent_keystore_key_is_bound (self, key_id))
+  if (key_file->kind != CRADLE_AGENT_ENROLLMENT_SCEP)
     {
-      g_autofree char *hex = key_id_hex (key_id);
+      g_autofree char *hex = cradle_agent_keystore_key_id_hex (key_id);
 
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
-                   "The key %s has a certificate installed; SCEP operations are allowed only "
-                   "for keys pending enrollment", hex);
+                   "The key %s was not made for a SCEP enrollment, so it cannot %s", hex, use);
       return NULL;
     }
+  if (!check_owner (key_file, host_id, use, error))
+    return NULL;
   return g_steal_pointer (&key_file);
 }
 
@@ -609,6 +742,7 @@ check_digest (const char  *digest,
 gboolean
 cradle_agent_keystore_check_scep_signer (CradleAgentKeystore  *self,
                                          GBytes               *key_id,
+                                         GBytes               *host_id,
                                          const char           *digest,
                                          GBytes               *tbs_certificate,
                                          GError              **error)
@@ -622,7 +756,7 @@ cradle_agent_keystore_check_scep_signer (CradleAgentKeystore  *self,
 
   if (!check_digest (digest, error))
     return FALSE;
-  key_file = load_pending_key (self, key_id, error);
+  key_file = load_scep_key (self, key_id, host_id, "sign a SCEP signer certificate", error);
   if (key_file == NULL)
     return FALSE;
   public_key = cradle_agent_crypto_public_parse (key_file->public_key, error);
@@ -633,15 +767,33 @@ cradle_agent_keystore_check_scep_signer (CradleAgentKeystore  *self,
                                                      error);
 }
 
+/* What the host computes as the transaction's id (core/cradle-scep-message.c,
+ * cradle_scep_transaction_id()): the uppercase hex SHA-256 of the key's
+ * SubjectPublicKeyInfo. One key, one transaction. */
+static char *
+transaction_id_for (const CradleAgentKeyFile *key_file)
+{
+  g_autofree char *hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, key_file->public_key);
+
+  return g_ascii_strup (hex, -1);
+}
+
 gboolean
 cradle_agent_keystore_check_scep_message (CradleAgentKeystore  *self,
                                           GBytes               *key_id,
+                                          GBytes               *host_id,
                                           const char           *digest,
                                           GBytes               *signed_attributes,
+                                          GBytes               *content,
                                           guint                *message_type,
                                           GError              **error)
 {
   g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(GBytes) content_digest = NULL;
+  g_autoptr(GBytes) message_digest = NULL;
+  g_autofree char *transaction_id = NULL;
+  g_autofree char *expected_id = NULL;
+  guint type = 0;
 
   g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
   g_return_val_if_fail (signed_attributes != NULL, FALSE);
@@ -649,11 +801,44 @@ cradle_agent_keystore_check_scep_message (CradleAgentKeystore  *self,
 
   if (!check_digest (digest, error))
     return FALSE;
-  key_file = load_pending_key (self, key_id, error);
+  key_file = load_scep_key (self, key_id, host_id, "sign a SCEP message", error);
   if (key_file == NULL)
     return FALSE;
-  return cradle_agent_scep_check_signed_attributes (signed_attributes, cradle_agent_crypto_digest_size (digest),
-                                                    message_type, error);
+  if (content == NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The device computes a SCEP message's messageDigest itself, and the request "
+                           "did not carry the message's content (field 5); update Cradle on the computer");
+      return FALSE;
+    }
+  /* The content first: whatever the attributes say, the device signs only
+   * over a SCEP envelope, never over content of the host's choosing. */
+  if (!cradle_agent_scep_check_envelope (content, error))
+    return FALSE;
+  content_digest = cradle_agent_crypto_digest (digest, content, error);
+  if (content_digest == NULL)
+    return FALSE;
+  if (!cradle_agent_scep_check_signed_attributes (signed_attributes, cradle_agent_crypto_digest_size (digest),
+                                                  &type, &message_digest, &transaction_id, error))
+    return FALSE;
+  if (!g_bytes_equal (message_digest, content_digest))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The SCEP message's messageDigest is not the digest of the SCEP envelope it "
+                           "carries; the device signs only over the envelope it was shown");
+      return FALSE;
+    }
+  expected_id = transaction_id_for (key_file);
+  if (!g_str_equal (transaction_id, expected_id))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The SCEP message's transactionID is not this key's (the uppercase hex "
+                           "SHA-256 of its public key); the device signs only its own key's transaction");
+      return FALSE;
+    }
+  if (message_type != NULL)
+    *message_type = type;
+  return TRUE;
 }
 
 /* A secret per key for implicit rejection: HMAC-SHA256 under the KEK of a
@@ -678,9 +863,39 @@ rejection_key (CradleAgentKeystore *self,
   return TRUE;
 }
 
+/* Counts one more decryption, on disk, before it happens: a crash never
+ * gives a decryption that was not counted. */
+static gboolean
+count_decryption (CradleAgentKeystore  *self,
+                  CradleAgentKeyFile   *key_file,
+                  GError              **error)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *hex = cradle_agent_keystore_key_id_hex (key_file->key_id);
+
+  if (key_file->decryptions >= CRADLE_AGENT_MAX_DECRYPTIONS)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key %s has decrypted the %d SCEP answers a key may; enroll a new key",
+                   hex, CRADLE_AGENT_MAX_DECRYPTIONS);
+      return FALSE;
+    }
+  if (now > 0 && key_file->created <= (guint64) G_MAXINT64
+      && now - (gint64) key_file->created > (gint64) CRADLE_AGENT_DECRYPT_WINDOW_DAYS * 24 * 3600)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key %s was made more than %d days ago; it no longer decrypts SCEP answers. "
+                   "Enroll a new key", hex, CRADLE_AGENT_DECRYPT_WINDOW_DAYS);
+      return FALSE;
+    }
+  key_file->decryptions++;
+  return cradle_agent_keystore_save_key (self, key_file, error);
+}
+
 GBytes *
 cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
                                   GBytes               *key_id,
+                                  GBytes               *host_id,
                                   GBytes               *encrypted_key,
                                   gsize                 key_size,
                                   GError              **error)
@@ -701,7 +916,7 @@ cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
                    "(8, 16, 24 or 32)", key_size);
       return NULL;
     }
-  key_file = load_pending_key (self, key_id, error);
+  key_file = load_scep_key (self, key_id, host_id, "decrypt a SCEP answer", error);
   if (key_file == NULL)
     return NULL;
   /* Refused before the private key is unsealed. */
@@ -712,6 +927,8 @@ cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
                    key_file->key_type);
       return NULL;
     }
+  if (!count_decryption (self, key_file, error))
+    return NULL;
   pkey = unseal_key (self, key_file, error);
   if (pkey == NULL || !rejection_key (self, key_id, secret, error))
     return NULL;
@@ -735,29 +952,20 @@ cradle_agent_keystore_decrypt_key (CradleAgentKeystore  *self,
 gboolean
 cradle_agent_keystore_delete_key (CradleAgentKeystore  *self,
                                   GBytes               *key_id,
+                                  GBytes               *host_id,
                                   GError              **error)
 {
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
   g_autofree char *path = NULL;
-  g_autofree char *hex = NULL;
 
   g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
   if (!check_key_id (key_id, error))
     return FALSE;
-  hex = key_id_hex (key_id);
-  if (!cradle_agent_keystore_has_key (self, key_id))
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "There is no key %s on this device", hex);
-      return FALSE;
-    }
-  if (cradle_agent_keystore_key_is_bound (self, key_id))
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
-                   "The key %s has a certificate installed; only keys pending enrollment can be deleted",
-                   hex);
-      return FALSE;
-    }
+  key_file = load_made_key (self, key_id, "be deleted", error);
+  if (key_file == NULL || !check_owner (key_file, host_id, "delete it", error))
+    return FALSE;
   path = cradle_agent_keystore_key_path (self, key_id);
   return cradle_agent_atomic_unlink (path, error);
 }

@@ -9,9 +9,15 @@
  *                  bound to, in one file
  * Each file is written atomically (temporary file, fsync, rename, fsync of
  * the folder), so a crash at any point leaves the previous consistent state.
- * A key is "pending enrollment" exactly while no MY certificate is bound to
- * it: the binding lives only in `stores`, so installing a certificate and
- * clearing the pending mark is one atomic write.
+ * A key lives through three states, and never goes back (docs/bridge-protocol.md,
+ * "A key's life"): made, for one enrollment by one paired host; enrolled,
+ * once INSTALL binds its MY certificate; retired, once that certificate is
+ * deleted (with the device user's yes). The state, the owner (the host that
+ * made it), the enrollment kind and the count of decryptions are kept in the
+ * key's file. A key bound to a MY certificate in `stores` counts as enrolled
+ * whatever its file says, so INSTALL writes `stores` first and its key file
+ * after, and DELETE_CERT retires the key file first and writes `stores`
+ * after: a crash between the two never leaves a certified key usable as made.
  * The stores hold at most 1,024 certificates in all (the limit of the
  * project's CBOR reader, which reads `stores` back).
  * An open keystore holds an exclusive flock() on its folder, so one process
@@ -24,6 +30,26 @@
 G_BEGIN_DECLS
 
 #define CRADLE_AGENT_KEY_ID_SIZE 16
+
+/* The states of a key: it only ever moves down this list. */
+typedef enum {
+  CRADLE_AGENT_KEY_MADE = 1,      /* for one enrollment, by one host */
+  CRADLE_AGENT_KEY_ENROLLED = 2,  /* its MY certificate was installed */
+  CRADLE_AGENT_KEY_RETIRED = 3,   /* its certificate was deleted: it does nothing more */
+} CradleAgentKeyState;
+
+/* GENERATE_KEY field 4: the enrollment protocol a key is made for. */
+typedef enum {
+  CRADLE_AGENT_ENROLLMENT_UNKNOWN = 0,  /* a key from a format 1 file */
+  CRADLE_AGENT_ENROLLMENT_REQUEST = 1,  /* a certification request (CertSrv, WSTEP, EST) */
+  CRADLE_AGENT_ENROLLMENT_SCEP = 2,
+} CradleAgentEnrollmentKind;
+
+/* DECRYPT serves a SCEP enrollment's answers: at most this many per key,
+ * and only this long after the key was made (a CA's approval can take days;
+ * each CertPoll answered "pending" costs no decryption). */
+#define CRADLE_AGENT_MAX_DECRYPTIONS      32
+#define CRADLE_AGENT_DECRYPT_WINDOW_DAYS  30
 
 #define CRADLE_TYPE_AGENT_KEYSTORE (cradle_agent_keystore_get_type ())
 G_DECLARE_FINAL_TYPE (CradleAgentKeystore, cradle_agent_keystore, CRADLE, AGENT_KEYSTORE, GObject)
@@ -53,58 +79,78 @@ CradleAgentKeystore *cradle_agent_keystore_open      (const char           *fold
 /* "rsa2048", "rsa3072", "rsa4096", "p256", "p384" */
 const char * const  *cradle_agent_keystore_key_types (void);
 
-/* Generates and stores a key, pending enrollment. */
+/* Generates and stores a key, made for one enrollment of @kind by the host
+ * @host_id (the SHA-256 of the paired host's public key; %NULL: no paired
+ * host, and then no host owns the key). */
 gboolean             cradle_agent_keystore_generate  (CradleAgentKeystore  *self,
                                                       const char           *key_type,
                                                       const char           *profile,
                                                       GBytes               *profile_details,
+                                                      CradleAgentEnrollmentKind kind,
+                                                      GBytes               *host_id,
                                                       GBytes              **key_id,
                                                       GBytes              **public_key_info,
                                                       GError              **error);
 
 gboolean             cradle_agent_keystore_has_key     (CradleAgentKeystore *self,
                                                         GBytes              *key_id);
+/* Whether the key is in state made. */
 gboolean             cradle_agent_keystore_is_pending  (CradleAgentKeystore *self,
+                                                        GBytes              *key_id);
+/* The key's state; 0 when there is no such key or its file is damaged. */
+CradleAgentKeyState  cradle_agent_keystore_get_state   (CradleAgentKeystore *self,
                                                         GBytes              *key_id);
 /* Returns: (transfer full): the key's DER SubjectPublicKeyInfo */
 GBytes              *cradle_agent_keystore_dup_public_key (CradleAgentKeystore *self,
                                                         GBytes              *key_id,
                                                         GError             **error);
 
-/* Checks that @cri is a DER CertificationRequestInfo whose subjectPKInfo is
- * exactly the key's public key; gives its subject, one line, for the prompt. */
+/* Checks that the key is made (PERMISSION_DENIED otherwise) and that @cri is
+ * a DER CertificationRequestInfo whose subjectPKInfo is exactly the key's
+ * public key; gives its subject, one line, for the prompt. */
 gboolean             cradle_agent_keystore_check_request_info (CradleAgentKeystore *self,
                                                         GBytes              *key_id,
                                                         GBytes              *cri,
                                                         char               **subject,
                                                         GError             **error);
 
-/* SCEP (SIGN purposes 2 and 3, DECRYPT): allowed only while the key is
- * pending enrollment (CRADLE_ERROR_PERMISSION_DENIED otherwise), and only
- * for what each purpose says (cradle-agent-scep-check-private.h). */
+/* SCEP (SIGN purposes 2 and 3, DECRYPT): allowed only for a key made for a
+ * SCEP enrollment, still made, and for the host that made it
+ * (CRADLE_ERROR_PERMISSION_DENIED otherwise), and only for what each purpose
+ * says (cradle-agent-scep-check-private.h). */
 gboolean             cradle_agent_keystore_check_scep_signer (CradleAgentKeystore *self,
                                                         GBytes              *key_id,
+                                                        GBytes              *host_id,
                                                         const char          *digest,
                                                         GBytes              *tbs_certificate,
                                                         GError             **error);
-/* @message_type (optional): 19 PKCSReq or 20 CertPoll */
+/* @content: the DER ContentInfo the SignedData carries, which must be a
+ * SCEP pkcsPKIEnvelope; the signed attributes' messageDigest must be its
+ * @digest, and their transactionID the key's (the uppercase hex SHA-256 of
+ * its SubjectPublicKeyInfo). @message_type (optional): 19 PKCSReq or 20 CertPoll */
 gboolean             cradle_agent_keystore_check_scep_message (CradleAgentKeystore *self,
                                                         GBytes              *key_id,
+                                                        GBytes              *host_id,
                                                         const char          *digest,
                                                         GBytes              *signed_attributes,
+                                                        GBytes              *content,
                                                         guint               *message_type,
                                                         GError             **error);
 /* Decrypts a CMS KeyTransRecipientInfo's encryptedKey (RSA only) and gives
  * the @key_size-byte content-encryption key (8, 16, 24 or 32), with
- * implicit rejection: see cradle_agent_crypto_unwrap_key(). */
+ * implicit rejection: see cradle_agent_crypto_unwrap_key(). Each call counts
+ * against CRADLE_AGENT_MAX_DECRYPTIONS, and none is allowed after
+ * CRADLE_AGENT_DECRYPT_WINDOW_DAYS (PERMISSION_DENIED). */
 GBytes              *cradle_agent_keystore_unwrap_key (CradleAgentKeystore *self,
                                                         GBytes              *key_id,
+                                                        GBytes              *host_id,
                                                         GBytes              *encrypted_key,
                                                         gsize                key_size,
                                                         GError             **error);
 
 /* Signs @data with the key: PKCS#1 v1.5 for RSA, DER ECDSA for EC.
- * @digest is "sha256", "sha384" or "sha512". */
+ * @digest is "sha256", "sha384" or "sha512". Only a made key signs
+ * (PERMISSION_DENIED otherwise); the caller checks @data first. */
 GBytes              *cradle_agent_keystore_sign      (CradleAgentKeystore  *self,
                                                       GBytes               *key_id,
                                                       const char           *digest,
@@ -112,9 +158,10 @@ GBytes              *cradle_agent_keystore_sign      (CradleAgentKeystore  *self
                                                       char                **algorithm,
                                                       GError              **error);
 
-/* Only a pending key may be deleted. */
+/* Only a made key may be deleted, and only by the host that made it. */
 gboolean             cradle_agent_keystore_delete_key (CradleAgentKeystore *self,
                                                        GBytes              *key_id,
+                                                       GBytes              *host_id,
                                                        GError             **error);
 
 /* Returns: (element-type CradleAgentCert): @store and @scope nullable = all */
@@ -127,16 +174,28 @@ GPtrArray           *cradle_agent_keystore_list      (CradleAgentKeystore  *self
 gboolean             cradle_agent_keystore_trusts_root (CradleAgentKeystore *self,
                                                         GBytes              *der);
 
-/* Validates every item, then writes all of them in one atomic step. */
+/* Validates every item, then writes all of them in one atomic step. A key
+ * id binds a certificate only to a made key, which becomes enrolled. */
 gboolean             cradle_agent_keystore_install   (CradleAgentKeystore  *self,
                                                       GPtrArray            *certs,
                                                       guint                *added,
                                                       GError              **error);
 
+/* Whether deleting the certificate would retire an enrolled key, which
+ * needs the device user's yes; @der (optional) gets the certificate. */
+gboolean             cradle_agent_keystore_delete_cert_retires (CradleAgentKeystore *self,
+                                                        const char          *store,
+                                                        const char          *scope,
+                                                        GBytes              *sha256,
+                                                        GBytes             **der);
+/* Deletes a certificate. One bound to an enrolled key needs @confirmed
+ * (the device user said yes; PERMISSION_DENIED otherwise), and retires
+ * that key before the certificate goes. */
 gboolean             cradle_agent_keystore_delete_cert (CradleAgentKeystore *self,
                                                         const char          *store,
                                                         const char          *scope,
                                                         GBytes              *sha256,
+                                                        gboolean             confirmed,
                                                         GError             **error);
 
 G_END_DECLS

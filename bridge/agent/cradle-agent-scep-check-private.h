@@ -7,7 +7,10 @@
  *      issuer is its subject and that cannot act as a CA;
  *   3  the signed attributes of a pkiMessage's SignerInfo: a DER SET OF
  *      Attribute (tag 0x31, the bytes CMS signs) holding exactly the SCEP
- *      request attributes, of a PKCSReq or a CertPoll.
+ *      request attributes, of a PKCSReq or a CertPoll; and the content the
+ *      SignedData carries, which must be a pkcsPKIEnvelope. The keystore
+ *      then requires the messageDigest to be that content's digest and the
+ *      transactionID to be the key's.
  * Each check only reads its input, through bounded readers.
  */
 #pragma once
@@ -36,10 +39,24 @@ gboolean cradle_agent_scep_check_signer_certificate (GBytes  *tbs,
  * CertPoll: contentType id-data, a messageDigest of @digest_size bytes,
  * messageType 19 or 20, a 16-byte senderNonce and a transactionID, each
  * once, optionally signingTime, nothing else, in DER order. @message_type
- * (optional) gets 19 or 20. Errors are CRADLE_ERROR_INVALID_DATA. */
+ * (optional) gets 19 or 20, @message_digest (optional) the messageDigest,
+ * @transaction_id (optional) the transactionID. Errors are
+ * CRADLE_ERROR_INVALID_DATA. */
 gboolean cradle_agent_scep_check_signed_attributes  (GBytes  *attributes,
                                                      gsize    digest_size,
                                                      guint   *message_type,
+                                                     GBytes **message_digest,
+                                                     char   **transaction_id,
+                                                     GError **error);
+
+/* Checks @content is the DER of a SCEP pkcsPKIEnvelope (RFC 8894 3.2.2):
+ * a ContentInfo of type envelopedData whose EnvelopedData has no
+ * originatorInfo and no unprotectedAttrs, exactly one RecipientInfo, a
+ * KeyTransRecipientInfo (version 0 with an issuerAndSerialNumber, or 2 with
+ * a subjectKeyIdentifier) with a non-empty encryptedKey, and encrypted
+ * content of type id-data that is there and not empty. Nothing may follow.
+ * Errors are CRADLE_ERROR_INVALID_DATA. */
+gboolean cradle_agent_scep_check_envelope           (GBytes  *content,
                                                      GError **error);
 
 G_END_DECLS

@@ -16,6 +16,7 @@ static const guint8 oid_content_type[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0
 static const guint8 oid_message_digest[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04 };
 static const guint8 oid_signing_time[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05 };
 static const guint8 oid_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01 };
+static const guint8 oid_enveloped_data[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x03 };
 /* 2.16.840.1.113733.1.9.x, the SCEP attributes */
 #define SCEP_OID(x) { 0x60, 0x86, 0x48, 0x01, 0x86, 0xf8, 0x45, 0x01, 0x09, x }
 static const guint8 oid_message_type[] = SCEP_OID (0x02);
@@ -333,8 +334,11 @@ gboolean
 cradle_agent_scep_check_signed_attributes (GBytes  *attributes,
                                            gsize    digest_size,
                                            guint   *message_type,
+                                           GBytes **message_digest,
+                                           char   **transaction_id,
                                            GError **error)
 {
+  CradleDerSlice values_of[N_ATTRIBUTES] = { { NULL, 0 } };
   CradleDerSlice input = cradle_der_slice_from_bytes (attributes);
   CradleDerSlice items;
   CradleDerSlice previous = { NULL, 0 };
@@ -404,6 +408,7 @@ cradle_agent_scep_check_signed_attributes (GBytes  *attributes,
           return FALSE;
         }
       seen[kind] = TRUE;
+      values_of[kind] = value;
       if (!check_value (kind, tag, value, digest_size, &type, error))
         return FALSE;
     }
@@ -417,5 +422,121 @@ cradle_agent_scep_check_signed_attributes (GBytes  *attributes,
       }
   if (message_type != NULL)
     *message_type = type;
+  if (message_digest != NULL)
+    *message_digest = g_bytes_new (values_of[ATTRIBUTE_MESSAGE_DIGEST].data, values_of[ATTRIBUTE_MESSAGE_DIGEST].size);
+  if (transaction_id != NULL)
+    *transaction_id = g_strndup ((const char *) values_of[ATTRIBUTE_TRANSACTION_ID].data,
+                                 values_of[ATTRIBUTE_TRANSACTION_ID].size);
+  return TRUE;
+}
+
+/* The content of purpose 3: a pkcsPKIEnvelope */
+
+#define CRADLE_DER_CONTEXT_0_PRIMITIVE 0x80
+#define CRADLE_DER_CONTEXT_1           0xa1
+
+static gboolean
+envelope_error (GError    **error,
+                const char *what)
+{
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+               "The content of the SCEP message is not a SCEP envelope: %s", what);
+  return FALSE;
+}
+
+/* AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL } */
+static gboolean
+take_algorithm (CradleDerSlice *in)
+{
+  CradleDerSlice algorithm;
+  CradleDerSlice oid;
+  guint8 tag;
+
+  if (!cradle_der_take (in, CRADLE_DER_SEQUENCE, NULL, &algorithm)
+      || !cradle_der_take (&algorithm, CRADLE_DER_OID, NULL, &oid) || oid.size == 0)
+    return FALSE;
+  if (algorithm.size > 0 && (!cradle_der_take_any (&algorithm, &tag, NULL, NULL) || algorithm.size != 0))
+    return FALSE;
+  return TRUE;
+}
+
+/* KeyTransRecipientInfo ::= SEQUENCE { version CMSVersion, rid
+ * RecipientIdentifier, keyEncryptionAlgorithm, encryptedKey OCTET STRING } */
+static gboolean
+check_recipient (CradleDerSlice   recipients,
+                 GError         **error)
+{
+  CradleDerSlice recipient;
+  CradleDerSlice version;
+  CradleDerSlice key;
+
+  if (!cradle_der_take (&recipients, CRADLE_DER_SEQUENCE, NULL, &recipient))
+    return envelope_error (error, "its recipient is not a KeyTransRecipientInfo");
+  if (recipients.size != 0)
+    return envelope_error (error, "it has more than one recipient, and a SCEP message has one, the CA");
+  if (!cradle_der_take (&recipient, CRADLE_DER_INTEGER, NULL, &version) || version.size != 1
+      || (version.data[0] != 0 && version.data[0] != 2))
+    return envelope_error (error, "its recipient is not a KeyTransRecipientInfo (version 0 or 2)");
+  /* rid: issuerAndSerialNumber (version 0) or [0] subjectKeyIdentifier (version 2) */
+  if (version.data[0] == 0 ? !cradle_der_take (&recipient, CRADLE_DER_SEQUENCE, NULL, NULL)
+                           : !cradle_der_take (&recipient, CRADLE_DER_CONTEXT_0_PRIMITIVE, NULL, NULL))
+    return envelope_error (error, "its recipient is not named as its version says");
+  if (!take_algorithm (&recipient))
+    return envelope_error (error, "its recipient's key encryption algorithm does not decode");
+  if (!cradle_der_take (&recipient, CRADLE_DER_OCTET_STRING, NULL, &key) || key.size == 0 || recipient.size != 0)
+    return envelope_error (error, "its recipient's encrypted key is not one OCTET STRING");
+  return TRUE;
+}
+
+gboolean
+cradle_agent_scep_check_envelope (GBytes  *content,
+                                  GError **error)
+{
+  CradleDerSlice input = cradle_der_slice_from_bytes (content);
+  CradleDerSlice info;
+  CradleDerSlice oid;
+  CradleDerSlice explicit;
+  CradleDerSlice enveloped;
+  CradleDerSlice version;
+  CradleDerSlice recipients;
+  CradleDerSlice encrypted;
+  CradleDerSlice encrypted_content;
+
+  /* ContentInfo ::= SEQUENCE { contentType OID, content [0] EXPLICIT ANY } */
+  if (!cradle_der_take (&input, CRADLE_DER_SEQUENCE, NULL, &info) || input.size != 0)
+    return envelope_error (error, "it is not one DER ContentInfo");
+  if (!cradle_der_take (&info, CRADLE_DER_OID, NULL, &oid)
+      || !cradle_der_equal (oid, oid_enveloped_data, sizeof oid_enveloped_data))
+    return envelope_error (error, "its type is not envelopedData");
+  if (!cradle_der_take (&info, CRADLE_DER_CONTEXT_0, NULL, &explicit) || info.size != 0
+      || !cradle_der_take (&explicit, CRADLE_DER_SEQUENCE, NULL, &enveloped) || explicit.size != 0)
+    return envelope_error (error, "it does not hold one EnvelopedData");
+
+  /* EnvelopedData ::= SEQUENCE { version, originatorInfo [0] OPTIONAL,
+   *   recipientInfos SET OF, encryptedContentInfo, unprotectedAttrs [1] OPTIONAL } */
+  if (!cradle_der_take (&enveloped, CRADLE_DER_INTEGER, NULL, &version) || version.size != 1 || version.data[0] > 4)
+    return envelope_error (error, "its EnvelopedData has no valid version");
+  if (cradle_der_take (&enveloped, CRADLE_DER_CONTEXT_0, NULL, NULL))
+    return envelope_error (error, "it has originator information, which SCEP does not use");
+  if (!cradle_der_take (&enveloped, CRADLE_DER_SET, NULL, &recipients))
+    return envelope_error (error, "it has no recipients");
+  if (!check_recipient (recipients, error))
+    return FALSE;
+
+  /* EncryptedContentInfo ::= SEQUENCE { contentType OID,
+   *   contentEncryptionAlgorithm, encryptedContent [0] IMPLICIT OCTET STRING } */
+  if (!cradle_der_take (&enveloped, CRADLE_DER_SEQUENCE, NULL, &encrypted))
+    return envelope_error (error, "it has no encrypted content");
+  if (cradle_der_take (&enveloped, CRADLE_DER_CONTEXT_1, NULL, NULL))
+    return envelope_error (error, "it has unprotected attributes, which SCEP does not use");
+  if (enveloped.size != 0)
+    return envelope_error (error, "its EnvelopedData has more than it should");
+  if (!cradle_der_take (&encrypted, CRADLE_DER_OID, NULL, &oid) || !cradle_der_equal (oid, oid_data, sizeof oid_data))
+    return envelope_error (error, "its encrypted content is not of type id-data");
+  if (!take_algorithm (&encrypted))
+    return envelope_error (error, "its content encryption algorithm does not decode");
+  if (!cradle_der_take (&encrypted, CRADLE_DER_CONTEXT_0_PRIMITIVE, NULL, &encrypted_content)
+      || encrypted_content.size == 0 || encrypted.size != 0)
+    return envelope_error (error, "its encrypted content is not there");
   return TRUE;
 }

@@ -278,12 +278,21 @@ handle_generate_key (Session                *session,
   g_autoptr(GBytes) key_id = NULL;
   g_autoptr(GBytes) spki = NULL;
   g_autofree char *prompt = NULL;
+  guint64 kind = CRADLE_AGENT_ENROLLMENT_REQUEST;
   CradleCborWriter *writer;
 
   if (!cradle_cbor_map_get_text (request, 1, FALSE, &key_type, error) ||
       !cradle_cbor_map_get_text (request, 2, FALSE, &profile, error) ||
-      !cradle_cbor_map_get_bytes (request, 3, TRUE, &details, error))
+      !cradle_cbor_map_get_bytes (request, 3, TRUE, &details, error) ||
+      !cradle_cbor_map_get_uint (request, 4, TRUE, &kind, error))
     return NULL;
+  if (kind != CRADLE_AGENT_ENROLLMENT_REQUEST && kind != CRADLE_AGENT_ENROLLMENT_SCEP)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "enrollment kind %" G_GUINT64_FORMAT " is not one this device knows: 1 (a "
+                   "certification request) or 2 (SCEP)", kind);
+      return NULL;
+    }
   if (details != NULL && g_bytes_get_size (details) > 4096)
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
@@ -302,6 +311,7 @@ handle_generate_key (Session                *session,
     return NULL;
   send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
   if (!cradle_agent_keystore_generate (session->config->keystore, key_type, profile, details,
+                                       (CradleAgentEnrollmentKind) kind, session->host_id,
                                        &key_id, &spki, error))
     return NULL;
 
@@ -333,28 +343,32 @@ check_certification_request (Session  *session,
 
 /* Purposes 2 and 3: no question of their own. They serve the SCEP
  * enrollment of a key whose making the user confirmed and whose request
- * the user confirmed, and the checks leave them no other use. */
+ * the user confirmed, only for the host that made it, and the checks leave
+ * them no other use: purpose 3 signs only over the SCEP envelope in
+ * @content, for the key's own transaction. */
 static gboolean
 check_scep (Session     *session,
             guint64      purpose,
             GBytes      *key_id,
             const char  *digest,
             GBytes      *data,
+            GBytes      *content,
             GError     **error)
 {
   guint message_type = 0;
 
   if (purpose == CRADLE_BRIDGE_PURPOSE_SCEP_SIGNER)
     {
-      if (!cradle_agent_keystore_check_scep_signer (session->config->keystore, key_id, digest, data, error))
+      if (!cradle_agent_keystore_check_scep_signer (session->config->keystore, key_id, session->host_id,
+                                                    digest, data, error))
         return FALSE;
-      g_info ("Signing the SCEP signer certificate of a pending key");
+      g_info ("Signing the SCEP signer certificate of a key in its SCEP enrollment");
       return TRUE;
     }
-  if (!cradle_agent_keystore_check_scep_message (session->config->keystore, key_id, digest, data,
-                                                 &message_type, error))
+  if (!cradle_agent_keystore_check_scep_message (session->config->keystore, key_id, session->host_id,
+                                                 digest, data, content, &message_type, error))
     return FALSE;
-  g_info ("Signing a SCEP %s for a pending key", message_type == 19 ? "PKCSReq" : "CertPoll");
+  g_info ("Signing a SCEP %s for a key in its SCEP enrollment", message_type == 19 ? "PKCSReq" : "CertPoll");
   return TRUE;
 }
 
@@ -365,6 +379,7 @@ handle_sign (Session                *session,
 {
   g_autoptr(GBytes) key_id = NULL;
   g_autoptr(GBytes) data = NULL;
+  g_autoptr(GBytes) content = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autofree char *algorithm = NULL;
   const char *digest = NULL;
@@ -374,7 +389,8 @@ handle_sign (Session                *session,
   if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key_id, error) ||
       !cradle_cbor_map_get_uint (request, 2, FALSE, &purpose, error) ||
       !cradle_cbor_map_get_bytes (request, 3, FALSE, &data, error) ||
-      !cradle_cbor_map_get_text (request, 4, FALSE, &digest, error))
+      !cradle_cbor_map_get_text (request, 4, FALSE, &digest, error) ||
+      !cradle_cbor_map_get_bytes (request, 5, TRUE, &content, error))
     return NULL;
   if (purpose != CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST &&
       purpose != CRADLE_BRIDGE_PURPOSE_SCEP_SIGNER &&
@@ -392,7 +408,7 @@ handle_sign (Session                *session,
     }
   if (purpose == CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST
       ? !check_certification_request (session, key_id, data, error)
-      : !check_scep (session, purpose, key_id, digest, data, error))
+      : !check_scep (session, purpose, key_id, digest, data, content, error))
     return NULL;
   signature = cradle_agent_keystore_sign (session->config->keystore, key_id, digest, data, &algorithm, error);
   if (signature == NULL)
@@ -436,11 +452,11 @@ handle_decrypt (Session                *session,
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "no key with that id on this device");
       return NULL;
     }
-  key = cradle_agent_keystore_unwrap_key (session->config->keystore, key_id, encrypted_key,
+  key = cradle_agent_keystore_unwrap_key (session->config->keystore, key_id, session->host_id, encrypted_key,
                                           (gsize) MIN (key_size, G_MAXSIZE), error);
   if (key == NULL)
     return NULL;
-  g_info ("Decrypted the content-encryption key of a SCEP answer for a pending key");
+  g_info ("Decrypted the content-encryption key of a SCEP answer for a key in its SCEP enrollment");
 
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 1);
@@ -596,7 +612,7 @@ handle_delete_key (Session                *session,
   g_autoptr(GBytes) key_id = NULL;
 
   if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key_id, error) ||
-      !cradle_agent_keystore_delete_key (session->config->keystore, key_id, error))
+      !cradle_agent_keystore_delete_key (session->config->keystore, key_id, session->host_id, error))
     return NULL;
   return empty_reply ();
 }
@@ -608,11 +624,32 @@ handle_delete_cert (Session                *session,
 {
   const char *store = NULL, *scope = NULL;
   g_autoptr(GBytes) sha256 = NULL;
+  g_autoptr(GBytes) der = NULL;
+  gboolean confirmed = FALSE;
 
   if (!cradle_cbor_map_get_text (request, 1, FALSE, &store, error) ||
       !cradle_cbor_map_get_text (request, 2, FALSE, &scope, error) ||
-      !cradle_cbor_map_get_bytes (request, 3, FALSE, &sha256, error) ||
-      !cradle_agent_keystore_delete_cert (session->config->keystore, store, scope, sha256, error))
+      !cradle_cbor_map_get_bytes (request, 3, FALSE, &sha256, error))
+    return NULL;
+
+  /* The certificate of an enrolled key: deleting it retires the key for
+   * good, so the device's user decides, seeing whose certificate it is. */
+  if (cradle_agent_keystore_delete_cert_retires (session->config->keystore, store, scope, sha256, &der))
+    {
+      g_autoptr(CradleCertificate) parsed = cradle_certificate_new_from_der (der, error);
+      g_autofree char *prompt = NULL;
+
+      if (parsed == NULL)
+        return NULL;
+      prompt = g_strdup_printf ("The desktop asks this device to delete your certificate, and with it "
+                                "its key, for good:\n  %s\n  issued by %s\n  SHA-256 %s",
+                                cradle_certificate_get_subject (parsed), cradle_certificate_get_issuer (parsed),
+                                cradle_certificate_get_sha256 (parsed));
+      if (!ask_user (session, CRADLE_CONFIRM_DELETE_CERT, prompt, error))
+        return NULL;
+      confirmed = TRUE;
+    }
+  if (!cradle_agent_keystore_delete_cert (session->config->keystore, store, scope, sha256, confirmed, error))
     return NULL;
   return empty_reply ();
 }

@@ -249,6 +249,7 @@ main (int    argc,
   g_autofree char *forget_host = NULL;
   gboolean list_hosts = FALSE;
   int host_expiry_days = 30;
+  g_autofree char *confirm_delete = NULL;
   gboolean privileged = FALSE;
   gboolean verbose = FALSE;
   int fd = -1;
@@ -268,6 +269,8 @@ main (int    argc,
     { "list-hosts", 0, 0, G_OPTION_ARG_NONE, &list_hosts, "List the computers this device trusts, then exit", NULL },
     { "forget-host", 0, 0, G_OPTION_ARG_STRING, &forget_host,
       "Stop trusting a computer (its id from --list-hosts, or \"all\"), then exit", "ID" },
+    { "confirm-delete", 0, 0, G_OPTION_ARG_STRING, &confirm_delete,
+      "Policy for deleting a certificate, which retires its key", "POLICY" },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_INT, &confirm_max, "Seconds to wait for an answer (600)", "SECONDS" },
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
     { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
@@ -300,6 +303,7 @@ main (int    argc,
   per_operation[CRADLE_CONFIRM_SIGN] = confirm_sign;
   per_operation[CRADLE_CONFIRM_ROOT] = confirm_root;
   per_operation[CRADLE_CONFIRM_PAIR] = confirm_pair;
+  per_operation[CRADLE_CONFIRM_DELETE_CERT] = confirm_delete;
   if (!parse_policies (&config, confirm, per_operation, &error))
     {
       g_printerr ("cradle-agent: %s\n", error->message);

@@ -34,10 +34,11 @@ GBytes           *cradle_device_cert_get_key_id (CradleDeviceCert *self);
  * @CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST: a DER CertificationRequestInfo
  *   for the key; the device's user confirms
  * @CRADLE_DEVICE_SIGN_SCEP_SIGNER: a DER TBSCertificate of the transient
- *   self-signed certificate SCEP messages are signed with (key pending
- *   enrollment only, no confirmation)
+ *   self-signed certificate SCEP messages are signed with (a key made for
+ *   SCEP by this host and still in its enrollment only, no confirmation)
  * @CRADLE_DEVICE_SIGN_SCEP_MESSAGE: the DER SET OF signed attributes of a
- *   SCEP PKCSReq or CertPoll (key pending enrollment only, no confirmation)
+ *   SCEP PKCSReq or CertPoll, with the pkcsPKIEnvelope they sign over (as
+ *   for purpose 2; see cradle_device_sign_scep_message())
  *
  * What the device is asked to sign; it checks the bytes are what the purpose
  * says (docs/bridge-protocol.md, SIGN).
@@ -47,6 +48,19 @@ typedef enum {
   CRADLE_DEVICE_SIGN_SCEP_SIGNER = 2,
   CRADLE_DEVICE_SIGN_SCEP_MESSAGE = 3,
 } CradleDeviceSignPurpose;
+
+/**
+ * CradleDeviceKeyEnrollment:
+ * @CRADLE_DEVICE_KEY_FOR_REQUEST: a certification request (CertSrv, WSTEP, EST)
+ * @CRADLE_DEVICE_KEY_FOR_SCEP: a SCEP enrollment: only such a key signs
+ *   SCEP messages and decrypts SCEP answers
+ *
+ * The enrollment a key is made for (GENERATE_KEY field 4).
+ */
+typedef enum {
+  CRADLE_DEVICE_KEY_FOR_REQUEST = 1,
+  CRADLE_DEVICE_KEY_FOR_SCEP = 2,
+} CradleDeviceKeyEnrollment;
 
 /* What the device decrypts (docs/bridge-protocol.md, DECRYPT). */
 typedef enum {
@@ -150,12 +164,23 @@ CRADLE_PUBLIC
 void                cradle_device_set_confirm_timeout (CradleDevice     *self,
                                                       guint              seconds);
 
-/* The device makes a key pair, pending enrollment, after its user confirms.
- * Returns the key id; @public_key_info gets the DER SubjectPublicKeyInfo. */
+/* The device makes a key pair for a certification request, after its user
+ * confirms. Returns the key id; @public_key_info gets the DER
+ * SubjectPublicKeyInfo. */
 CRADLE_PUBLIC
 GBytes             *cradle_device_generate_key       (CradleDevice      *self,
                                                       const char        *key_type,
                                                       const char        *profile,
+                                                      GBytes           **public_key_info,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+/* The same, for the enrollment @enrollment: the key serves that one
+ * enrollment, for this host only (docs/bridge-protocol.md, "A key's life"). */
+CRADLE_PUBLIC
+GBytes             *cradle_device_generate_key_for   (CradleDevice      *self,
+                                                      const char        *key_type,
+                                                      const char        *profile,
+                                                      CradleDeviceKeyEnrollment enrollment,
                                                       GBytes           **public_key_info,
                                                       GCancellable      *cancellable,
                                                       GError           **error);
@@ -178,6 +203,18 @@ GBytes             *cradle_device_sign               (CradleDevice      *self,
                                                       GBytes            *data,
                                                       const char        *digest,
                                                       char             **algorithm,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error);
+/* SIGN purpose 3: the device signs @signed_attributes (the DER SET OF a
+ * PKCSReq's or CertPoll's signed attributes) after checking that @content
+ * (the DER pkcsPKIEnvelope the SignedData carries) is a SCEP envelope whose
+ * @digest is their messageDigest, and that their transactionID is the key's. */
+CRADLE_PUBLIC
+GBytes             *cradle_device_sign_scep_message  (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      GBytes            *signed_attributes,
+                                                      GBytes            *content,
+                                                      const char        *digest,
                                                       GCancellable      *cancellable,
                                                       GError           **error);
 /* The device decrypts @encrypted_key (a CMS KeyTransRecipientInfo's

@@ -16,17 +16,16 @@ agent_fixture_agent_path (void)
   return g_build_filename (g_getenv ("CRADLE_BUILD_ROOT"), "bridge", "agent", "cradle-agent", NULL);
 }
 
-void
-agent_fixture_start (AgentFixture *fixture,
-                     const char   *first_arg,
-                     ...)
+static void
+start_valist (AgentFixture *fixture,
+              const char   *first_arg,
+              va_list       args)
 {
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(CradleBridgeTransport) transport = NULL;
   g_autoptr(GError) error = NULL;
   const char *arg;
-  va_list args;
   int fds[2];
 
   /* A fixture started again keeps its device's folder and its host. */
@@ -46,10 +45,8 @@ agent_fixture_start (AgentFixture *fixture,
   g_ptr_array_add (argv, g_strdup ("--serial=TEST-0001"));
   /* The user trusts this computer once, as a user would; a test may say otherwise. */
   g_ptr_array_add (argv, g_strdup ("--confirm-pair=approve"));
-  va_start (args, first_arg);
   for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, g_strdup (arg));
-  va_end (args);
   g_ptr_array_add (argv, NULL);
 
   g_subprocess_launcher_take_fd (launcher, fds[1], 3);
@@ -79,6 +76,33 @@ agent_fixture_start (AgentFixture *fixture,
       g_assert_no_error (error);
       g_assert_true (cradle_device_is_paired (fixture->device));
     }
+}
+
+void
+agent_fixture_start (AgentFixture *fixture,
+                     const char   *first_arg,
+                     ...)
+{
+  va_list args;
+
+  va_start (args, first_arg);
+  start_valist (fixture, first_arg, args);
+  va_end (args);
+}
+
+/* Ends the session and starts the agent again on the same folder, with
+ * @args; the host stays paired. */
+void
+agent_fixture_restart (AgentFixture *fixture,
+                       const char   *first_arg,
+                       ...)
+{
+  va_list args;
+
+  agent_fixture_end_session (fixture);
+  va_start (args, first_arg);
+  start_valist (fixture, first_arg, args);
+  va_end (args);
 }
 
 /* Ends the session and the agent, keeping the device's folder and this

@@ -27,6 +27,10 @@ typedef struct {
 void          agent_fixture_start   (AgentFixture  *fixture,
                                      const char    *first_arg,
                                      ...) G_GNUC_NULL_TERMINATED;
+/* Ends the session and starts the agent again on the same folder, with @args. */
+void          agent_fixture_restart (AgentFixture  *fixture,
+                                     const char    *first_arg,
+                                     ...) G_GNUC_NULL_TERMINATED;
 void          agent_fixture_stop    (AgentFixture  *fixture);
 void          agent_fixture_end_session (AgentFixture *fixture);
 char         *agent_fixture_agent_path (void);

@@ -37,7 +37,8 @@ scep_request (CradleDevice  *device,
                                               g_random_int (), g_random_int ());
   CradleCaRequest *request;
 
-  key_id = cradle_device_generate_key (device, key_type, "SCEP test", &spki, NULL, &error);
+  key_id = cradle_device_generate_key_for (device, key_type, "SCEP test", CRADLE_DEVICE_KEY_FOR_SCEP, &spki,
+                                           NULL, &error);
   g_assert_no_error (error);
   g_assert_true (cradle_csr_builder_set_public_key (builder, spki, &error));
   g_assert_true (cradle_csr_builder_set_subject (builder, subject, &error));

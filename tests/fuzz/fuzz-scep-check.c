@@ -1,8 +1,9 @@
 /* fuzz-scep-check.c: libFuzzer harness for what a device checks before it
  * signs for SCEP (bridge SIGN purposes 2 and 3, bridge/agent/cradle-agent-scep-check.c)
  *
- * The first byte picks the check: even, a TBSCertificate for the key below;
- * odd, a pkiMessage's signed attributes with a SHA-256 digest. */
+ * The first byte picks the check, modulo 3: 0, a TBSCertificate for the key
+ * below; 1, a pkiMessage's signed attributes with a SHA-256 digest; 2, the
+ * pkcsPKIEnvelope a pkiMessage carries (purpose 3's content). */
 #include "config.h"
 
 #include <glib.h>
@@ -37,17 +38,23 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   g_autoptr(GBytes) key = g_bytes_new_static (public_key, sizeof public_key);
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message_digest = NULL;
+  g_autofree char *transaction_id = NULL;
   guint message_type = 0;
   gboolean accepted;
 
   if (size < 1)
     return 0;
   bytes = g_bytes_new (data + 1, size - 1);
-  if (data[0] & 1)
+  if (data[0] % 3 == 1)
     {
-      accepted = cradle_agent_scep_check_signed_attributes (bytes, 32, &message_type, &error);
+      accepted = cradle_agent_scep_check_signed_attributes (bytes, 32, &message_type, &message_digest,
+                                                            &transaction_id, &error);
       g_assert (!accepted || message_type == 19 || message_type == 20);
+      g_assert (!accepted || (g_bytes_get_size (message_digest) == 32 && transaction_id[0] != '\0'));
     }
+  else if (data[0] % 3 == 2)
+    accepted = cradle_agent_scep_check_envelope (bytes, &error);
   else
     accepted = cradle_agent_scep_check_signer_certificate (bytes, key, NID_sha256WithRSAEncryption, &error);
   g_assert (accepted == (error == NULL));

@@ -62,7 +62,72 @@ ks_generate (CradleAgentKeystore  *keystore,
   g_autoptr(GError) error = NULL;
 
   g_assert_true (cradle_agent_keystore_generate (keystore, key_type, "Corp Issuing CA / ExchangeUser",
-                                                 NULL, key_id, spki, &error));
+                                                 NULL, CRADLE_AGENT_ENROLLMENT_SCEP, ks_host_a (),
+                                                 key_id, spki, &error));
+  g_assert_no_error (error);
+}
+
+void
+ks_generate_for (CradleAgentKeystore        *keystore,
+                 const char                 *key_type,
+                 CradleAgentEnrollmentKind   kind,
+                 GBytes                     *host_id,
+                 GBytes                    **key_id,
+                 GBytes                    **spki)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cradle_agent_keystore_generate (keystore, key_type, "test", NULL, kind, host_id,
+                                                 key_id, spki, &error));
+  g_assert_no_error (error);
+}
+
+static GBytes *
+host_id (const char *name)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize size = sizeof digest;
+
+  g_checksum_update (checksum, (const guchar *) name, -1);
+  g_checksum_get_digest (checksum, digest, &size);
+  return g_bytes_new (digest, size);
+}
+
+GBytes *
+ks_host_a (void)
+{
+  static GBytes *id;
+
+  if (id == NULL)
+    id = host_id ("host A's public key");
+  return id;
+}
+
+GBytes *
+ks_host_b (void)
+{
+  static GBytes *id;
+
+  if (id == NULL)
+    id = host_id ("host B's public key");
+  return id;
+}
+
+void
+ks_set_key_record (CradleAgentKeystore *keystore,
+                   GBytes              *key_id,
+                   guint64              created,
+                   guint64              decryptions)
+{
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  key_file = cradle_agent_keystore_load_key (keystore, key_id, &error);
+  g_assert_no_error (error);
+  key_file->created = created;
+  key_file->decryptions = decryptions;
+  g_assert_true (cradle_agent_keystore_save_key (keystore, key_file, &error));
   g_assert_no_error (error);
 }
 

@@ -33,6 +33,29 @@ ks_generate (CradleAgentKeystore  *keystore,
              GBytes              **key_id,
              GBytes              **spki);
 
+/* Two paired hosts' ids; ks_generate() makes a SCEP key for host A. */
+GBytes *
+ks_host_a (void);
+
+GBytes *
+ks_host_b (void);
+
+void
+ks_generate_for (CradleAgentKeystore        *keystore,
+                 const char                 *key_type,
+                 CradleAgentEnrollmentKind   kind,
+                 GBytes                     *host_id,
+                 GBytes                    **key_id,
+                 GBytes                    **spki);
+
+/* Rewrites the key's record with another making time and count of
+ * decryptions, as time and use would. */
+void
+ks_set_key_record (CradleAgentKeystore *keystore,
+                   GBytes              *key_id,
+                   guint64              created,
+                   guint64              decryptions);
+
 GBytes *
 ks_read_file (const char *path);
 

@@ -174,30 +174,52 @@ test_generate_refusals (Fixture       *f,
   g_autoptr(GBytes) contents = NULL;
   g_autofree char *path = NULL;
 
-  g_assert_false (cradle_agent_keystore_generate (keystore, "rsa1024", "x", NULL, &key_id, NULL, &error));
+  g_assert_false (cradle_agent_keystore_generate (keystore, "rsa1024", "x", NULL,
+                                                  CRADLE_AGENT_ENROLLMENT_REQUEST, ks_host_a (), &key_id, NULL, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
   g_assert_nonnull (strstr (error->message, "p384"));
   g_clear_error (&error);
 
   details = g_bytes_new (big, 4097);
-  g_assert_false (cradle_agent_keystore_generate (keystore, "p256", "x", details, &key_id, NULL, &error));
+  g_assert_false (cradle_agent_keystore_generate (keystore, "p256", "x", details,
+                                                  CRADLE_AGENT_ENROLLMENT_REQUEST, ks_host_a (), &key_id, NULL, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_false (cradle_agent_keystore_generate (keystore, "p256", "\xff\xfe", NULL, &key_id, NULL, &error));
+  g_assert_false (cradle_agent_keystore_generate (keystore, "p256", "\xff\xfe", NULL,
+                                                  CRADLE_AGENT_ENROLLMENT_REQUEST, ks_host_a (), &key_id, NULL, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_clear_error (&error);
+  /* An enrollment kind the device does not know; a host id of the wrong size. */
+  g_assert_false (cradle_agent_keystore_generate (keystore, "p256", "x", NULL, 3, ks_host_a (), &key_id, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
+  g_clear_error (&error);
+  {
+    g_autoptr(GBytes) short_host = g_bytes_new_static ("host", 4);
+
+    g_assert_false (cradle_agent_keystore_generate (keystore, "p256", "x", NULL, CRADLE_AGENT_ENROLLMENT_SCEP,
+                                                    short_host, &key_id, NULL, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
   g_assert_null (key_id);
 
   /* 4 KiB of details is allowed, and kept. */
   g_clear_pointer (&details, g_bytes_unref);
   details = g_bytes_new (big, 4096);
-  g_assert_true (cradle_agent_keystore_generate (keystore, "p256", "Profile ✓", details, &key_id, NULL, &error));
+  g_assert_true (cradle_agent_keystore_generate (keystore, "p256", "Profile ✓", details,
+                                                  CRADLE_AGENT_ENROLLMENT_REQUEST, ks_host_a (), &key_id, NULL, &error));
   g_assert_no_error (error);
   path = cradle_agent_keystore_key_path (keystore, key_id);
   contents = ks_read_file (path);
   key_file = cradle_agent_key_file_decode (contents, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (key_file->profile, ==, "Profile ✓");
+  /* Made, for a certification request, by host A. */
+  g_assert_cmpint (key_file->state, ==, CRADLE_AGENT_KEY_MADE);
+  g_assert_cmpint (key_file->kind, ==, CRADLE_AGENT_ENROLLMENT_REQUEST);
+  g_assert_nonnull (key_file->owner);
+  g_assert_true (g_bytes_equal (key_file->owner, ks_host_a ()));
+  g_assert_cmpuint (key_file->decryptions, ==, 0);
   g_assert_cmpstr (key_file->key_type, ==, "p256");
   g_assert_true (g_bytes_equal (key_file->details, details));
   g_assert_cmpuint (key_file->created, >, 1700000000);

@@ -1,9 +1,10 @@
 /* test-agent-scep.c: what a device signs and decrypts for SCEP, and what it refuses
  *
  * SIGN purposes 2 (the transient signer certificate) and 3 (a pkiMessage's
- * signed attributes) and DECRYPT, at the keystore: accepted inputs, each
- * rule of docs/bridge-protocol.md broken once, damaged and random bytes,
- * keys that are no longer pending, EC keys, implicit rejection.
+ * signed attributes over its pkcsPKIEnvelope) and DECRYPT, at the keystore:
+ * accepted inputs, each rule of docs/bridge-protocol.md broken once, damaged
+ * and random bytes, keys no longer made, keys not made for SCEP, another
+ * host's requests, the bounds on DECRYPT, EC keys, implicit rejection.
  */
 #include "config.h"
 
@@ -184,6 +185,18 @@ find_attribute (Attribute  *attributes,
   g_assert_not_reached ();
 }
 
+/* The signed attributes' own checks; the keystore adds the content's
+ * (test_message_content). */
+static gboolean
+check_attributes (const char  *digest,
+                  GBytes      *attributes,
+                  guint       *type,
+                  GError     **error)
+{
+  return cradle_agent_scep_check_signed_attributes (attributes, cradle_agent_crypto_digest_size (digest), type,
+                                                    NULL, NULL, error);
+}
+
 static void
 assert_message_refused (CradleAgentKeystore *keystore,
                         GBytes              *key_id,
@@ -193,7 +206,7 @@ assert_message_refused (CradleAgentKeystore *keystore,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (cradle_agent_keystore_check_scep_message (keystore, key_id, digest, attributes, NULL, &error));
+  g_assert_false (check_attributes (digest, attributes, NULL, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   if (words != NULL && strstr (error->message, words) == NULL)
     g_error ("'%s' does not say '%s'", error->message, words);
@@ -208,7 +221,7 @@ assert_signer_refused (CradleAgentKeystore *keystore,
 {
   g_autoptr(GError) error = NULL;
 
-  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, digest, tbs, &error));
+  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), digest, tbs, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   if (words != NULL && strstr (error->message, words) == NULL)
     g_error ("'%s' does not say '%s'", error->message, words);
@@ -284,9 +297,7 @@ check_message (GBytes   *bytes,
                gpointer  data,
                GError  **error)
 {
-  Target *target = data;
-
-  return cradle_agent_keystore_check_scep_message (target->keystore, target->key_id, "sha256", bytes, NULL, error);
+  return check_attributes ("sha256", bytes, NULL, error);
 }
 
 static gboolean
@@ -296,7 +307,8 @@ check_signer (GBytes   *bytes,
 {
   Target *target = data;
 
-  return cradle_agent_keystore_check_scep_signer (target->keystore, target->key_id, "sha256", bytes, error);
+  return cradle_agent_keystore_check_scep_signer (target->keystore, target->key_id, ks_host_a (), "sha256", bytes,
+                                                  error);
 }
 
 static void
@@ -328,7 +340,7 @@ test_signer_certificate (Fixture       *f,
 
       /* Accepted, then signed as any purpose is. */
       tbs = make_tbs (spki, &good);
-      g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, "sha256", tbs, &error));
+      g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), "sha256", tbs, &error));
       g_assert_no_error (error);
       signature = ks_sign (keystore, key_id, "sha256", tbs, &algorithm);
       g_assert_true (ks_verify (spki, "sha256", tbs, signature));
@@ -337,7 +349,7 @@ test_signer_certificate (Fixture       *f,
 
         plain.key_usage = 0;
         g_autoptr(GBytes) without_usage = make_tbs (spki, &plain);
-        g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, "sha256", without_usage, &error));
+        g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), "sha256", without_usage, &error));
         g_assert_no_error (error);
       }
 
@@ -346,7 +358,7 @@ test_signer_certificate (Fixture       *f,
         g_autoptr(GBytes) foreign = make_tbs (other_spki, &good);
 
         assert_signer_refused (keystore, key_id, "sha256", foreign, "not for this key");
-        g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, other_id, "sha256", foreign, &error));
+        g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, other_id, ks_host_a (), "sha256", foreign, &error));
         g_assert_no_error (error);
       }
       /* Not self-signed, v1, a CA, signing certificates or CRLs. */
@@ -399,7 +411,7 @@ test_signer_certificate (Fixture       *f,
         options.signature_nid = rsa ? NID_sha384WithRSAEncryption : NID_ecdsa_with_SHA384;
         bad = make_tbs (spki, &options);
         assert_signer_refused (keystore, key_id, "sha256", bad, "signature algorithm");
-        g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, "sha384", bad, &error));
+        g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), "sha384", bad, &error));
         g_assert_no_error (error);
       }
       {
@@ -449,7 +461,7 @@ test_signed_attributes (Fixture       *f,
 
   count = good_attributes (attributes);
   good = encode_attributes (attributes, count, TRUE);
-  g_assert_true (cradle_agent_keystore_check_scep_message (keystore, key_id, "sha256", good, &type, &error));
+  g_assert_true (check_attributes ("sha256", good, &type, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (type, ==, 19);
   {
@@ -468,7 +480,7 @@ test_signed_attributes (Fixture       *f,
     find_attribute (changed, n, OID_MESSAGE_TYPE)->data = "20";
     changed[n++] = (Attribute) { OID_SIGNING_TIME, V_ASN1_UTCTIME, NULL, 0, NULL };
     bytes = encode_attributes (changed, n, TRUE);
-    g_assert_true (cradle_agent_keystore_check_scep_message (keystore, key_id, "sha256", bytes, &type, &error));
+    g_assert_true (check_attributes ("sha256", bytes, &type, &error));
     g_assert_no_error (error);
     g_assert_cmpuint (type, ==, 20);
   }
@@ -481,7 +493,7 @@ test_signed_attributes (Fixture       *f,
     *find_attribute (changed, n, OID_MESSAGE_DIGEST) = (Attribute) { OID_MESSAGE_DIGEST, V_ASN1_OCTET_STRING,
                                                                      digest48, 48, NULL };
     bytes = encode_attributes (changed, n, TRUE);
-    g_assert_true (cradle_agent_keystore_check_scep_message (keystore, key_id, "sha384", bytes, NULL, &error));
+    g_assert_true (check_attributes ("sha384", bytes, NULL, &error));
     g_assert_no_error (error);
     assert_message_refused (keystore, key_id, "sha256", bytes, "32-byte digest");
     assert_message_refused (keystore, key_id, "sha384", good, "48-byte digest");
@@ -549,7 +561,7 @@ test_signed_attributes (Fixture       *f,
     assert_message_refused (keystore, key_id, "sha256", bytes, "PrintableString");
     long_id[CRADLE_AGENT_SCEP_MAX_TRANSACTION_ID] = '\0';
     longest = encode_attributes (changed, n, TRUE);
-    g_assert_true (cradle_agent_keystore_check_scep_message (keystore, key_id, "sha256", longest, NULL, &error));
+    g_assert_true (check_attributes ("sha256", longest, NULL, &error));
     g_assert_no_error (error);
   }
 
@@ -627,47 +639,343 @@ test_signed_attributes (Fixture       *f,
   damage (good, check_message, &target);
 }
 
+/* The content of purpose 3 */
+
+static GBytes *encrypt_to (GBytes       *spki,
+                           const guint8 *data,
+                           gsize         size);
+
+/* An RSA recipient, as a SCEP CA's certificate. */
+static X509 *
+recipient_cert (void)
+{
+  static EVP_PKEY *key;
+  g_autoptr(GBytes) der = NULL;
+  const guint8 *p;
+
+  if (key == NULL)
+    key = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048);
+  g_assert_nonnull (key);
+  der = ks_make_cert (key, key, "SCEP CA", 5);
+  p = g_bytes_get_data (der, NULL);
+  return d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+}
+
+/* A pkcsPKIEnvelope, as a SCEP client makes one (PKCS7_encrypt, DER). */
+static GBytes *
+make_envelope (const char *message)
+{
+  g_autoptr(X509) recipient = recipient_cert ();
+  g_autoptr(BIO) in = BIO_new_mem_buf (message, -1);
+  STACK_OF (X509) *recipients = sk_X509_new_null ();
+  g_autoptr(PKCS7) enveloped = NULL;
+  unsigned char *der = NULL;
+  int size;
+  GBytes *bytes;
+
+  g_assert_cmpint (sk_X509_push (recipients, recipient), >, 0);
+  enveloped = PKCS7_encrypt (recipients, in, EVP_aes_128_cbc (), PKCS7_BINARY);
+  sk_X509_free (recipients);
+  g_assert_nonnull (enveloped);
+  size = i2d_PKCS7 (enveloped, &der);
+  g_assert_cmpint (size, >, 0);
+  bytes = g_bytes_new (der, size);
+  OPENSSL_free (der);
+  return bytes;
+}
+
+static GBytes *
+sha256_of (GBytes *data)
+{
+  return cradle_agent_crypto_digest ("sha256", data, NULL);
+}
+
+/* What the host sends as the transactionID of @spki's enrollment. */
+static char *
+transaction_id_of (GBytes *spki)
+{
+  g_autofree char *hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, spki);
+
+  return g_ascii_strup (hex, -1);
+}
+
+/* A PKCSReq's signed attributes with @message_digest and @transaction_id. */
+static GBytes *
+message_attributes (GBytes     *message_digest,
+                    const char *transaction_id)
+{
+  Attribute list[8];
+  gsize count = good_attributes (list);
+
+  *find_attribute (list, count, OID_MESSAGE_DIGEST) = (Attribute) {
+    OID_MESSAGE_DIGEST, V_ASN1_OCTET_STRING, g_bytes_get_data (message_digest, NULL),
+    (int) g_bytes_get_size (message_digest), NULL };
+  find_attribute (list, count, OID_TRANSACTION_ID)->data = transaction_id;
+  return encode_attributes (list, count, TRUE);
+}
+
 static void
-test_only_pending_keys (Fixture       *f,
-                        gconstpointer  data)
+assert_content_refused (CradleAgentKeystore *keystore,
+                        GBytes              *key_id,
+                        GBytes              *attributes,
+                        GBytes              *content,
+                        const char          *words)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (cradle_agent_keystore_check_scep_message (keystore, key_id, ks_host_a (), "sha256", attributes,
+                                                            content, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  if (strstr (error->message, words) == NULL)
+    g_error ("'%s' does not say '%s'", error->message, words);
+}
+
+static gboolean
+check_envelope (GBytes   *bytes,
+                gpointer  data,
+                GError  **error)
+{
+  return cradle_agent_scep_check_envelope (bytes, error);
+}
+
+static void
+test_envelope (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GBytes) good = make_envelope ("a certification request");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cradle_agent_scep_check_envelope (good, &error));
+  g_assert_no_error (error);
+
+  /* The fuzzing seeds, made by `openssl cms -encrypt` (an issuerAndSerialNumber,
+   * and with -keyid a subjectKeyIdentifier), after their selector byte. */
+  {
+    const char *seeds[] = { "envelope-issuer-serial", "envelope-subject-key-id" };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (seeds); i++)
+      {
+        g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "scep-check", seeds[i], NULL);
+        g_autoptr(GBytes) seed = ks_read_file (path);
+        g_autoptr(GBytes) envelope = g_bytes_new_from_bytes (seed, 1, g_bytes_get_size (seed) - 1);
+
+        g_assert_cmpint (((const guint8 *) g_bytes_get_data (seed, NULL))[0] % 3, ==, 2);
+        g_assert_true (cradle_agent_scep_check_envelope (envelope, &error));
+        g_assert_no_error (error);
+      }
+  }
+
+  /* Plain text, or a ContentInfo of another type (signedData, data). */
+  {
+    g_autoptr(GBytes) text = g_bytes_new_static ("Pay Mallory 1,000,000 EUR", 25);
+
+    g_assert_false (cradle_agent_scep_check_envelope (text, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "not a SCEP envelope"));
+    g_clear_error (&error);
+  }
+  {
+    g_autofree guint8 *copy = g_memdup2 (g_bytes_get_data (good, NULL), g_bytes_get_size (good));
+    const guint8 *oid = NULL;
+    g_autoptr(GBytes) other = NULL;
+
+    /* ContentInfo: 30 len 06 09 2a864886f70d010703: the last OID byte is the type. */
+    for (gsize i = 0; i + 11 <= g_bytes_get_size (good) && oid == NULL; i++)
+      if (memcmp (copy + i, "\x06\x09\x2a\x86\x48\x86\xf7\x0d\x01\x07\x03", 11) == 0)
+        oid = copy + i;
+    g_assert_nonnull (oid);
+    copy[oid - copy + 10] = 0x02;   /* signedData */
+    other = g_bytes_new (copy, g_bytes_get_size (good));
+    g_assert_false (cradle_agent_scep_check_envelope (other, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "envelopedData"));
+    g_clear_error (&error);
+  }
+  /* Two recipients: a SCEP message has one, the CA. */
+  {
+    g_autoptr(X509) first = recipient_cert ();
+    g_autoptr(X509) second = recipient_cert ();
+    g_autoptr(BIO) in = BIO_new_mem_buf ("two", -1);
+    STACK_OF (X509) *recipients = sk_X509_new_null ();
+    g_autoptr(PKCS7) enveloped = NULL;
+    unsigned char *der = NULL;
+    int size;
+    g_autoptr(GBytes) bytes = NULL;
+
+    sk_X509_push (recipients, first);
+    sk_X509_push (recipients, second);
+    enveloped = PKCS7_encrypt (recipients, in, EVP_aes_128_cbc (), PKCS7_BINARY);
+    sk_X509_free (recipients);
+    size = i2d_PKCS7 (enveloped, &der);
+    bytes = g_bytes_new (der, size);
+    OPENSSL_free (der);
+    g_assert_false (cradle_agent_scep_check_envelope (bytes, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_assert_nonnull (strstr (error->message, "more than one recipient"));
+    g_clear_error (&error);
+  }
+
+  damage (good, check_envelope, NULL);
+}
+
+/* The attack: SIGN purpose 3 as a signing oracle. A messageDigest of any
+ * content would give a detached CMS signature over that content; the
+ * device signs only over a SCEP envelope it is shown, for its key's own
+ * transaction. */
+static void
+test_message_content (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) envelope = make_envelope ("a certification request");
+  g_autoptr(GBytes) envelope_digest = sha256_of (envelope);
+  g_autoptr(GBytes) mallory = g_bytes_new_static ("Pay Mallory 1,000,000 EUR", 25);
+  g_autoptr(GBytes) mallory_digest = sha256_of (mallory);
+  g_autoptr(GBytes) good = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *transaction_id = NULL;
+  guint type = 0;
+
+  ks_generate (keystore, "rsa2048", &key_id, &spki);
+  transaction_id = transaction_id_of (spki);
+  good = message_attributes (envelope_digest, transaction_id);
+  g_assert_true (cradle_agent_keystore_check_scep_message (keystore, key_id, ks_host_a (), "sha256", good, envelope,
+                                                           &type, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (type, ==, 19);
+
+  /* A messageDigest of arbitrary content, with that content or without any. */
+  {
+    g_autoptr(GBytes) attributes = message_attributes (mallory_digest, transaction_id);
+
+    assert_content_refused (keystore, key_id, attributes, mallory, "not a SCEP envelope");
+    assert_content_refused (keystore, key_id, attributes, envelope, "not the digest");
+    assert_content_refused (keystore, key_id, attributes, NULL, "content (field 5)");
+  }
+  /* A digest of another envelope than the one shown. */
+  {
+    g_autoptr(GBytes) other = make_envelope ("another request");
+
+    assert_content_refused (keystore, key_id, good, other, "not the digest");
+  }
+  /* Another transaction's id, or another key's. */
+  {
+    g_autoptr(GBytes) attributes = message_attributes (envelope_digest, "4F1D2A0B9C");
+    g_autofree char *lower = g_ascii_strdown (transaction_id, -1);
+    g_autoptr(GBytes) lowercase = message_attributes (envelope_digest, lower);
+
+    assert_content_refused (keystore, key_id, attributes, envelope, "transactionID");
+    assert_content_refused (keystore, key_id, lowercase, envelope, "transactionID");
+  }
+}
+
+/* The SCEP operations serve the key's SCEP enrollment: a key made for it,
+ * still in it, by the host asking. */
+static void
+test_only_scep_keys_of_their_host (Fixture       *f,
+                                   gconstpointer  data)
 {
   g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
   g_autoptr(EVP_PKEY) issuer = ks_test_key ();
   g_autoptr(GBytes) key_id = NULL;
   g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) request_id = NULL;
+  g_autoptr(GBytes) request_spki = NULL;
   g_autoptr(GBytes) cert = NULL;
   g_autoptr(GPtrArray) certs = ks_cert_list ();
   g_autoptr(GBytes) tbs = NULL;
+  g_autoptr(GBytes) request_tbs = NULL;
+  g_autoptr(GBytes) envelope = make_envelope ("a certification request");
+  g_autoptr(GBytes) envelope_digest = sha256_of (envelope);
   g_autoptr(GBytes) attributes = NULL;
-  g_autoptr(GBytes) encrypted = g_bytes_new (NULL, 0);
+  g_autoptr(GBytes) request_attributes = NULL;
+  g_autoptr(GBytes) encrypted = NULL;
+  g_autoptr(GBytes) request_encrypted = NULL;
   g_autoptr(GBytes) absent = g_bytes_new_static ("0123456789abcdef", 16);
+  g_autoptr(GBytes) cek = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *transaction_id = NULL;
+  g_autofree char *request_transaction_id = NULL;
   TbsOptions options = { .version = X509_VERSION_3 };
-  Attribute list[8];
-  gsize count = good_attributes (list);
+  static const guint8 key16[16] = "sixteen byte key";
+  GBytes *strangers[] = { NULL, NULL };
 
+  strangers[0] = ks_host_b ();
   ks_generate (keystore, "rsa2048", &key_id, &spki);
+  ks_generate_for (keystore, "rsa2048", CRADLE_AGENT_ENROLLMENT_REQUEST, ks_host_a (), &request_id, &request_spki);
   tbs = make_tbs (spki, &options);
-  attributes = encode_attributes (list, count, TRUE);
+  request_tbs = make_tbs (request_spki, &options);
+  transaction_id = transaction_id_of (spki);
+  request_transaction_id = transaction_id_of (request_spki);
+  attributes = message_attributes (envelope_digest, transaction_id);
+  request_attributes = message_attributes (envelope_digest, request_transaction_id);
+  encrypted = encrypt_to (spki, key16, sizeof key16);
+  request_encrypted = encrypt_to (request_spki, key16, sizeof key16);
 
   /* Unknown keys first. */
-  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, absent, "sha256", tbs, &error));
+  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, absent, ks_host_a (), "sha256", tbs, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_false (cradle_agent_keystore_check_scep_message (keystore, absent, "sha256", attributes, NULL, &error));
+  g_assert_false (cradle_agent_keystore_check_scep_message (keystore, absent, ks_host_a (), "sha256", attributes,
+                                                            envelope, NULL, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, absent, encrypted, 16, &error));
+  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, absent, ks_host_a (), encrypted, 16, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
   g_clear_error (&error);
   /* A digest the device does not have. */
-  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, "sha1", tbs, &error));
+  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), "sha1", tbs, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
   g_clear_error (&error);
 
-  g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, "sha256", tbs, &error));
-  g_assert_true (cradle_agent_keystore_check_scep_message (keystore, key_id, "sha256", attributes, NULL, &error));
+  /* The host that made it, for its SCEP enrollment: yes. */
+  g_assert_true (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), "sha256", tbs, &error));
+  g_assert_true (cradle_agent_keystore_check_scep_message (keystore, key_id, ks_host_a (), "sha256", attributes,
+                                                           envelope, NULL, &error));
   g_assert_no_error (error);
+
+  /* The attack: another paired computer (or none) asks. */
+  for (gsize i = 0; i < G_N_ELEMENTS (strangers); i++)
+    {
+      g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, strangers[i], "sha256", tbs, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+      g_clear_error (&error);
+      g_assert_false (cradle_agent_keystore_check_scep_message (keystore, key_id, strangers[i], "sha256", attributes,
+                                                                envelope, NULL, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+      g_clear_error (&error);
+      g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, strangers[i], encrypted, 16, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+      g_test_message ("refused: %s", error->message);
+      g_clear_error (&error);
+    }
+  /* Refused before anything was counted. */
+  {
+    g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (keystore, key_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (key_file->decryptions, ==, 0);
+  }
+
+  /* A key made for a certification request serves no SCEP operation. */
+  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, request_id, ks_host_a (), "sha256", request_tbs,
+                                                           &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (error->message, "not made for a SCEP enrollment"));
+  g_clear_error (&error);
+  g_assert_false (cradle_agent_keystore_check_scep_message (keystore, request_id, ks_host_a (), "sha256",
+                                                            request_attributes, envelope, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, request_id, ks_host_a (), request_encrypted, 16, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+
+  cek = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (g_bytes_get_data (cek, NULL), 16, key16, 16);
 
   /* Enrolled: its certificate is installed, bound to it. */
   cert = ks_make_cert_for_spki (spki, issuer, "enrolled", 7);
@@ -675,14 +983,15 @@ test_only_pending_keys (Fixture       *f,
   ks_install (keystore, certs);
   g_assert_false (cradle_agent_keystore_is_pending (keystore, key_id));
 
-  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, "sha256", tbs, &error));
+  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), "sha256", tbs, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
-  g_assert_nonnull (strstr (error->message, "pending enrollment"));
+  g_assert_nonnull (strstr (error->message, "enrolled"));
   g_clear_error (&error);
-  g_assert_false (cradle_agent_keystore_check_scep_message (keystore, key_id, "sha256", attributes, NULL, &error));
+  g_assert_false (cradle_agent_keystore_check_scep_message (keystore, key_id, ks_host_a (), "sha256", attributes,
+                                                            envelope, NULL, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
   g_clear_error (&error);
-  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, encrypted, 16, &error));
+  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
 }
 
@@ -711,7 +1020,11 @@ unwrap (CradleAgentKeystore *keystore,
         gsize                key_size)
 {
   g_autoptr(GError) error = NULL;
-  GBytes *key = cradle_agent_keystore_unwrap_key (keystore, key_id, encrypted, key_size, &error);
+  GBytes *key;
+
+  /* This test is about the answers, not their count (test_decrypt_bounds). */
+  ks_set_key_record (keystore, key_id, (guint64) (g_get_real_time () / G_USEC_PER_SEC), 0);
+  key = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, key_size, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (key);
@@ -768,7 +1081,8 @@ test_unwrap_key (Fixture       *f,
         g_clear_pointer (&for_other, g_bytes_unref);
         g_clear_error (&error);
         for_other = encrypt_to (other_spki, cek, 16);
-        misdirected = cradle_agent_keystore_unwrap_key (keystore, key_id, for_other, 16, &error);
+        ks_set_key_record (keystore, key_id, (guint64) (g_get_real_time () / G_USEC_PER_SEC), 0);
+        misdirected = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), for_other, 16, &error);
         if (misdirected == NULL)
           g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
       }
@@ -825,14 +1139,14 @@ test_unwrap_key (Fixture       *f,
     above = g_bytes_new (too_big, sizeof too_big);
     for (gsize s = 0; s < G_N_ELEMENTS (bad_sizes); s++)
       {
-        g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, encrypted, bad_sizes[s], &error));
+        g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, bad_sizes[s], &error));
         g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
         g_clear_error (&error);
       }
-    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, short_one, 16, &error));
+    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), short_one, 16, &error));
     g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
     g_clear_error (&error);
-    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, above, 16, &error));
+    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), above, 16, &error));
     g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
     g_clear_error (&error);
   }
@@ -843,10 +1157,60 @@ test_unwrap_key (Fixture       *f,
     g_autoptr(GBytes) encrypted = encrypt_to (spki, cek, 16);
 
     ks_generate (keystore, "p256", &ec_id, NULL);
-    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, ec_id, encrypted, 16, &error));
+    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, ec_id, ks_host_a (), encrypted, 16, &error));
     g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
     g_assert_nonnull (strstr (error->message, "only RSA keys"));
   }
+}
+
+/* DECRYPT is bounded: CRADLE_AGENT_MAX_DECRYPTIONS per key, counted on
+ * disk, and only within CRADLE_AGENT_DECRYPT_WINDOW_DAYS of its making. */
+static void
+test_decrypt_bounds (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) encrypted = NULL;
+  g_autoptr(GError) error = NULL;
+  static const guint8 key16[16] = "sixteen byte key";
+  guint64 now = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
+  guint64 day = 24 * 3600;
+
+  ks_generate (keystore, "rsa2048", &key_id, &spki);
+  encrypted = encrypt_to (spki, key16, sizeof key16);
+
+  for (guint i = 0; i < CRADLE_AGENT_MAX_DECRYPTIONS; i++)
+    {
+      g_autoptr(GBytes) cek = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpmem (g_bytes_get_data (cek, NULL), 16, key16, 16);
+    }
+  /* The 33rd is refused, and stays refused after a restart. */
+  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_test_message ("refused: %s", error->message);
+  g_clear_error (&error);
+  g_clear_object (&keystore);
+  keystore = ks_open_keystore (f->folder, FALSE);
+  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+
+  /* Time: a key made 29 days ago may, one made 31 days ago may not. */
+  ks_set_key_record (keystore, key_id, now - 29 * day, 0);
+  {
+    g_autoptr(GBytes) cek = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (cek);
+  }
+  ks_set_key_record (keystore, key_id, now - (CRADLE_AGENT_DECRYPT_WINDOW_DAYS + 1) * day, 0);
+  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_assert_nonnull (strstr (error->message, "days ago"));
 }
 
 int
@@ -860,8 +1224,11 @@ main (int    argc,
 
   ADD ("signer-certificate", test_signer_certificate);
   ADD ("signed-attributes", test_signed_attributes);
-  ADD ("only-pending-keys", test_only_pending_keys);
+  ADD ("envelope", test_envelope);
+  ADD ("attack/message-over-arbitrary-content", test_message_content);
+  ADD ("attack/other-host-or-kind", test_only_scep_keys_of_their_host);
   ADD ("unwrap-key", test_unwrap_key);
+  ADD ("attack/decrypt-bounds", test_decrypt_bounds);
 
   return g_test_run ();
 }

@@ -61,20 +61,21 @@ test_install (Fixture       *f,
   /* Again: nothing new. */
   g_assert_cmpuint (ks_install (keystore, batch), ==, 0);
 
-  /* Renewal: another certificate for the same key. */
+  /* A second certificate for the same key: refused, an enrolled key has
+   * its certificate (a renewal makes a new key). */
   ks_add_cert (renewal, "MY", "user", renewed_der, key_id);
-  g_assert_cmpuint (ks_install (keystore, renewal), ==, 1);
+  ks_install_fails (keystore, renewal, CRADLE_ERROR_PERMISSION_DENIED);
+  g_assert_cmpint (cradle_agent_keystore_get_state (keystore, key_id), ==, CRADLE_AGENT_KEY_ENROLLED);
 
   ks_add_cert (expected, "MY", "user", my_der, key_id);
   ks_add_cert (expected, "CA", "user", ca_der, NULL);
   ks_add_cert (expected, "Root", "user", root_der, NULL);
-  ks_add_cert (expected, "MY", "user", renewed_der, key_id);
   all = ks_list (keystore, NULL, NULL);
   ks_assert_certs_equal (all, expected);
   mine = ks_list (keystore, "MY", NULL);
-  g_assert_cmpuint (mine->len, ==, 2);
+  g_assert_cmpuint (mine->len, ==, 1);
   user = ks_list (keystore, NULL, "user");
-  g_assert_cmpuint (user->len, ==, 4);
+  g_assert_cmpuint (user->len, ==, 3);
   none = ks_list (keystore, "Root", "system");
   g_assert_cmpuint (none->len, ==, 0);
   g_assert_null (cradle_agent_keystore_list (keystore, "My", NULL, &error));
@@ -200,14 +201,14 @@ test_system_scope (Fixture       *f,
   /* Deleting from a system store needs privilege too. */
   g_clear_object (&keystore);
   keystore = ks_open_keystore (f->folder, FALSE);
-  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "Root", "system", fingerprint, &error));
+  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "Root", "system", fingerprint, FALSE, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
   g_clear_error (&error);
   g_assert_true (cradle_agent_keystore_trusts_root (keystore, root_der));
 
   g_clear_object (&keystore);
   keystore = ks_open_keystore (f->folder, TRUE);
-  g_assert_true (cradle_agent_keystore_delete_cert (keystore, "Root", "system", fingerprint, &error));
+  g_assert_true (cradle_agent_keystore_delete_cert (keystore, "Root", "system", fingerprint, FALSE, &error));
   g_assert_no_error (error);
   g_assert_false (cradle_agent_keystore_trusts_root (keystore, root_der));
 }
@@ -339,33 +340,159 @@ test_delete_cert (Fixture       *f,
   g_assert_cmpuint (ks_install (keystore, batch), ==, 2);
 
   /* In another store, or a malformed fingerprint. */
-  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "Root", "user", ca_sha, &error));
+  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "Root", "user", ca_sha, FALSE, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "CA", "user", short_sha, &error));
+  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "CA", "user", short_sha, FALSE, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_clear_error (&error);
-  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "Roots", "user", ca_sha, &error));
+  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "Roots", "user", ca_sha, FALSE, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_clear_error (&error);
 
-  g_assert_true (cradle_agent_keystore_delete_cert (keystore, "CA", "user", ca_sha, &error));
+  g_assert_true (cradle_agent_keystore_delete_cert (keystore, "CA", "user", ca_sha, FALSE, &error));
   g_assert_no_error (error);
-  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "CA", "user", ca_sha, &error));
+  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "CA", "user", ca_sha, FALSE, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
   g_clear_error (&error);
   rest = ks_list (keystore, NULL, NULL);
   g_assert_cmpuint (rest->len, ==, 1);
 
-  /* Without its certificate the key is pending again, and may go. */
-  g_assert_false (cradle_agent_keystore_delete_key (keystore, key_id, &error));
+  /* An enrolled key cannot be deleted. */
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, key_id, ks_host_a (), &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
   g_clear_error (&error);
-  g_assert_true (cradle_agent_keystore_delete_cert (keystore, "MY", "user", my_sha, &error));
+
+  /* The attack: delete the user's certificate so that the key is "pending"
+   * again. Not without the device user's yes... */
+  g_assert_true (cradle_agent_keystore_delete_cert_retires (keystore, "MY", "user", my_sha, NULL));
+  g_assert_false (cradle_agent_keystore_delete_cert (keystore, "MY", "user", my_sha, FALSE, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_clear_pointer (&rest, g_ptr_array_unref);
+  rest = ks_list (keystore, "MY", "user");
+  g_assert_cmpuint (rest->len, ==, 1);
+  g_assert_cmpint (cradle_agent_keystore_get_state (keystore, key_id), ==, CRADLE_AGENT_KEY_ENROLLED);
+
+  /* ...and with it, the key is retired for good, never made again. */
+  g_assert_true (cradle_agent_keystore_delete_cert (keystore, "MY", "user", my_sha, TRUE, &error));
   g_assert_no_error (error);
-  g_assert_true (cradle_agent_keystore_is_pending (keystore, key_id));
-  g_assert_true (cradle_agent_keystore_delete_key (keystore, key_id, &error));
-  g_assert_no_error (error);
+  g_assert_false (cradle_agent_keystore_is_pending (keystore, key_id));
+  g_assert_cmpint (cradle_agent_keystore_get_state (keystore, key_id), ==, CRADLE_AGENT_KEY_RETIRED);
+  g_assert_false (cradle_agent_keystore_delete_cert_retires (keystore, "MY", "user", my_sha, NULL));
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, key_id, ks_host_a (), &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  {
+    g_autoptr(GPtrArray) back = ks_cert_list ();
+    g_autoptr(GBytes) data_to_sign = g_bytes_new_static ("Pay Mallory 1,000,000 EUR", 25);
+
+    /* INSTALL cannot put it back... */
+    ks_add_cert (back, "MY", "user", my_der, key_id);
+    ks_install_fails (keystore, back, CRADLE_ERROR_PERMISSION_DENIED);
+    /* ...and the key signs nothing, even after a restart. */
+    g_clear_object (&keystore);
+    keystore = ks_open_keystore (f->folder, FALSE);
+    g_assert_cmpint (cradle_agent_keystore_get_state (keystore, key_id), ==, CRADLE_AGENT_KEY_RETIRED);
+    g_assert_null (cradle_agent_keystore_sign (keystore, key_id, "sha256", data_to_sign, NULL, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+    g_clear_error (&error);
+  }
+}
+
+/* A key's record written by an agent before the key's life (format 1)
+ * reads as made, with no owner and no enrollment kind. */
+static void
+test_key_file_format_1 (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
+  g_autoptr(EVP_PKEY) ca_key = ks_test_key ();
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) bound_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) bound_spki = NULL;
+  g_autoptr(GBytes) bound_der = NULL;
+  g_autoptr(GBytes) tbs = g_bytes_new_static ("\x30\x00", 2);
+  g_autoptr(GPtrArray) batch = ks_cert_list ();
+  g_autoptr(GError) error = NULL;
+  GBytes *ids[2];
+
+  ks_generate (keystore, "rsa2048", &key_id, &spki);
+  ks_generate (keystore, "p256", &bound_id, &bound_spki);
+  ids[0] = key_id;
+  ids[1] = bound_id;
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (keystore, ids[i], &error);
+      g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+      g_autoptr(GBytes) contents = NULL;
+      g_autofree char *path = cradle_agent_keystore_key_path (keystore, ids[i]);
+
+      /* The nine fields of format 1, exactly as it wrote them. */
+      g_assert_no_error (error);
+      cradle_cbor_writer_map (writer, 9);
+      cradle_cbor_writer_uint (writer, 1);
+      cradle_cbor_writer_uint (writer, 1);
+      cradle_cbor_writer_uint (writer, 2);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_file->key_id, NULL), g_bytes_get_size (key_file->key_id));
+      cradle_cbor_writer_uint (writer, 3);
+      cradle_cbor_writer_text (writer, key_file->key_type);
+      cradle_cbor_writer_uint (writer, 4);
+      cradle_cbor_writer_text (writer, key_file->profile);
+      cradle_cbor_writer_uint (writer, 6);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_file->public_key, NULL),
+                                g_bytes_get_size (key_file->public_key));
+      cradle_cbor_writer_uint (writer, 7);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_file->nonce, NULL), g_bytes_get_size (key_file->nonce));
+      cradle_cbor_writer_uint (writer, 8);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_file->ciphertext, NULL),
+                                g_bytes_get_size (key_file->ciphertext));
+      cradle_cbor_writer_uint (writer, 9);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_file->tag, NULL), g_bytes_get_size (key_file->tag));
+      cradle_cbor_writer_uint (writer, 10);
+      cradle_cbor_writer_uint (writer, key_file->created);
+      contents = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+      ks_write_file (path, g_bytes_get_data (contents, NULL), g_bytes_get_size (contents));
+    }
+
+  /* Made, no owner, no kind: it signs (a certification request, with the
+   * user's yes), but no host may use it for SCEP or delete it. */
+  g_assert_cmpint (cradle_agent_keystore_get_state (keystore, key_id), ==, CRADLE_AGENT_KEY_MADE);
+  {
+    g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (keystore, key_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (key_file->owner);
+    g_assert_cmpint (key_file->kind, ==, CRADLE_AGENT_ENROLLMENT_UNKNOWN);
+    g_assert_cmpuint (key_file->decryptions, ==, 0);
+  }
+  g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, key_id, ks_host_a (), "sha256", tbs, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, key_id, ks_host_a (), &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  {
+    g_autoptr(GBytes) data_to_sign = g_bytes_new_static ("request", 7);
+    g_autoptr(GBytes) signature = cradle_agent_keystore_sign (keystore, key_id, "sha256", data_to_sign, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (signature);
+  }
+
+  /* One bound to a certificate by then is enrolled; installing writes the
+   * new format and deleting the certificate retires it. */
+  bound_der = ks_make_cert_for_spki (bound_spki, ca_key, "alice", 3);
+  ks_add_cert (batch, "MY", "user", bound_der, bound_id);
+  g_assert_cmpuint (ks_install (keystore, batch), ==, 1);
+  g_assert_cmpint (cradle_agent_keystore_get_state (keystore, bound_id), ==, CRADLE_AGENT_KEY_ENROLLED);
+  {
+    g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (keystore, bound_id, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (key_file->state, ==, CRADLE_AGENT_KEY_ENROLLED);
+  }
 }
 
 static void
@@ -389,23 +516,31 @@ test_delete_key (Fixture       *f,
   ks_add_cert (batch, "MY", "user", der, enrolled_id);
   g_assert_cmpuint (ks_install (keystore, batch), ==, 1);
 
-  g_assert_false (cradle_agent_keystore_delete_key (keystore, enrolled_id, &error));
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, enrolled_id, ks_host_a (), &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
   g_clear_error (&error);
   g_assert_true (cradle_agent_keystore_has_key (keystore, enrolled_id));
 
   pending_path = cradle_agent_keystore_key_path (keystore, pending_id);
   g_assert_true (g_file_test (pending_path, G_FILE_TEST_EXISTS));
-  g_assert_true (cradle_agent_keystore_delete_key (keystore, pending_id, &error));
+  /* Only the host that made it may delete a made key. */
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, pending_id, ks_host_b (), &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, pending_id, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (pending_path, G_FILE_TEST_EXISTS));
+  g_assert_true (cradle_agent_keystore_delete_key (keystore, pending_id, ks_host_a (), &error));
   g_assert_no_error (error);
   g_assert_false (g_file_test (pending_path, G_FILE_TEST_EXISTS));
   g_assert_false (cradle_agent_keystore_has_key (keystore, pending_id));
   g_assert_false (cradle_agent_keystore_is_pending (keystore, pending_id));
 
-  g_assert_false (cradle_agent_keystore_delete_key (keystore, pending_id, &error));
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, pending_id, ks_host_a (), &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
   g_clear_error (&error);
-  g_assert_false (cradle_agent_keystore_delete_key (keystore, short_id, &error));
+  g_assert_false (cradle_agent_keystore_delete_key (keystore, short_id, ks_host_a (), &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_clear_error (&error);
   g_assert_null (cradle_agent_keystore_dup_public_key (keystore, pending_id, &error));
@@ -869,6 +1004,7 @@ main (int    argc,
   ADD ("install/timing", test_install_timing);
   ADD ("delete-cert", test_delete_cert);
   ADD ("delete-key", test_delete_key);
+  ADD ("key-file/format-1", test_key_file_format_1);
   ADD ("damaged/stores", test_damaged_stores);
   ADD ("damaged/key-file", test_damaged_key_file);
   ADD ("atomic/read-bounded", test_read_bounded);

@@ -47,6 +47,7 @@ static GBytes *
 local_sign (CradleScepKey            *key,
             CradleDeviceSignPurpose   purpose,
             GBytes                   *data,
+            GBytes                   *content,
             const char               *digest,
             GCancellable             *cancellable,
             GError                  **error)
@@ -68,9 +69,27 @@ local_sign (CradleScepKey            *key,
     }
   else
     {
+      g_autoptr(GBytes) message_digest = NULL;
+      g_autofree char *transaction_id = NULL;
+      g_autofree char *spki_hex = NULL;
+      guint8 content_digest[EVP_MAX_MD_SIZE];
+      unsigned int content_digest_size = 0;
+
+      /* As the device: the content is a SCEP envelope, the messageDigest
+       * its digest, the transactionID the key's. */
       g_assert_cmpint (purpose, ==, CRADLE_DEVICE_SIGN_SCEP_MESSAGE);
+      g_assert_nonnull (content);
+      g_assert_true (cradle_agent_scep_check_envelope (content, &check_error));
+      g_assert_no_error (check_error);
       g_assert_true (cradle_agent_scep_check_signed_attributes (data, EVP_MD_get_size (EVP_get_digestbyname (digest)),
-                                                                NULL, &check_error));
+                                                                NULL, &message_digest, &transaction_id,
+                                                                &check_error));
+      g_assert_true (EVP_Digest (g_bytes_get_data (content, NULL), g_bytes_get_size (content), content_digest,
+                                 &content_digest_size, EVP_get_digestbyname (digest), NULL) == 1);
+      g_assert_cmpmem (g_bytes_get_data (message_digest, NULL), g_bytes_get_size (message_digest),
+                       content_digest, content_digest_size);
+      spki_hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, local->spki);
+      g_assert_true (g_ascii_strcasecmp (transaction_id, spki_hex) == 0);
     }
   g_assert_no_error (check_error);
 
