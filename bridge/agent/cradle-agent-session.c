@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
+#include "cradle-agent-prompt-private.h"
 #include "cradle-agent-session-private.h"
 #include "cradle-bridge-message-private.h"
 
@@ -269,7 +270,7 @@ handle_generate_key (Session                *session,
       return NULL;
     }
 
-  prompt = g_strdup_printf ("The desktop asks this device to make a new %s key for: %s", key_type, profile);
+  prompt = cradle_agent_prompt_generate_key (key_type, profile);
   if (!ask_user (session, CRADLE_CONFIRM_GENERATE_KEY, prompt, error))
     return NULL;
   send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
@@ -299,8 +300,8 @@ check_certification_request (Session  *session,
   /* Only a request for this very key, whatever the host says it is. */
   if (!cradle_agent_keystore_check_request_info (session->config->keystore, key_id, data, &subject, error))
     return FALSE;
-  prompt = g_strdup_printf ("The desktop asks this device to sign a certificate request for: %s", subject);
-  return ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
+  prompt = cradle_agent_prompt_sign (data, error);
+  return prompt != NULL && ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
 }
 
 /* Purposes 2 and 3: no question of their own. They serve the SCEP
@@ -533,9 +534,8 @@ handle_install (Session                *session,
       parsed = cradle_certificate_new_from_der (cert->der, error);
       if (parsed == NULL)
         return NULL;
-      prompt = g_strdup_printf ("The desktop asks this device to trust a new root certificate:\n"
-                                "  %s\n  SHA-256 %s",
-                                cradle_certificate_get_subject (parsed), cradle_certificate_get_sha256 (parsed));
+      prompt = cradle_agent_prompt_root (cradle_certificate_get_subject (parsed),
+                                         cradle_certificate_get_sha256 (parsed));
       if (!ask_user (session, CRADLE_CONFIRM_ROOT, prompt, error))
         return NULL;
     }
