@@ -183,6 +183,7 @@ main (int    argc,
 {
   g_autofree char *serial = NULL;
   g_autofree char *model = NULL;
+  g_autofree char *manufacturer = NULL;
   g_autofree char *store = NULL;
   g_autofree char *socket_path = NULL;
   g_autofree char *functionfs = NULL;
@@ -197,6 +198,7 @@ main (int    argc,
   GOptionEntry entries[] = {
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial number of the simulated device", "SERIAL" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name it reports", "MODEL" },
+    { "manufacturer", 0, 0, G_OPTION_ARG_STRING, &manufacturer, "Manufacturer it reports", "NAME" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of its keys and certificate stores", "DIR" },
     { "privileged", 0, 0, G_OPTION_ARG_NONE, &privileged, "Allow changes to the system stores", NULL },
     { "confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "ask (default), approve, decline or never", "POLICY" },
@@ -241,7 +243,7 @@ main (int    argc,
     }
   config.serial = g_strdup (serial != NULL ? serial : "SIM-0001");
   config.model = g_strdup (model != NULL ? model : "Cradle Simulator");
-  config.manufacturer = g_strdup ("Cradle");
+  config.manufacturer = g_strdup (manufacturer != NULL ? manufacturer : "Cradle");
   config.privileged = privileged;
   config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
   if (store == NULL)
