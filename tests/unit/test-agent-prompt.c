@@ -147,6 +147,51 @@ test_prompt_sign_unreadable (void)
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
 }
 
+static char *
+prompt_for_file (const char  *name,
+                 GError     **error)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "fuzz", "corpus", "request-info", name, NULL);
+  g_autofree char *contents = NULL;
+  gsize size = 0;
+  g_autoptr(GBytes) cri = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, &size, NULL));
+  cri = g_bytes_new (contents, size);
+  return cradle_agent_prompt_sign (cri, error);
+}
+
+/* Requests made by `openssl req` (the fuzz corpus's seeds): the same
+ * names, as another tool encodes them. */
+static void
+test_prompt_sign_openssl_requests (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *full = prompt_for_file ("full-cri", &error);
+  g_autofree char *escaped = NULL;
+  g_autofree char *bad = NULL;
+
+  g_assert_no_error (error);
+  g_test_message ("%s", full);
+  g_assert_nonnull (strstr (full, "\n  UPN:       administrator@corp.example"));
+  g_assert_nonnull (strstr (full, "\n  Mail:      alice@corp.example"));
+  g_assert_nonnull (strstr (full, "\n  DNS:       dc1.corp.example"));
+  g_assert_nonnull (strstr (full, "\n  Names:     1 of other kinds"));
+  g_assert_nonnull (strstr (full, "(1.3.6.1.5.5.7.3.2)"));
+  g_assert_nonnull (strstr (full, "\n  Template:  User"));
+  g_assert_nonnull (strstr (full, "\n  Template:  1.3.6.1.2.3, version 356.4"));
+
+  escaped = prompt_for_file ("esc-cri", &error);
+  g_assert_no_error (error);
+  assert_no_controls (escaped);
+  g_assert_nonnull (strstr (escaped, "UPN:       x\\x1b]8;;http://e\\x07"));
+
+  /* A template extension whose lengths do not add up. */
+  bad = prompt_for_file ("bad-template-oid-cri", &error);
+  g_assert_null (bad);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+}
+
 static void
 test_prompt_generate_key_escapes (void)
 {
@@ -178,6 +223,7 @@ main (int    argc,
   g_test_add_func ("/agent-prompt/sign/escapes", test_prompt_sign_escapes);
   g_test_add_func ("/agent-prompt/sign/plain", test_prompt_sign_plain);
   g_test_add_func ("/agent-prompt/sign/unreadable", test_prompt_sign_unreadable);
+  g_test_add_func ("/agent-prompt/sign/openssl-requests", test_prompt_sign_openssl_requests);
   g_test_add_func ("/agent-prompt/generate-key/escapes", test_prompt_generate_key_escapes);
   g_test_add_func ("/agent-prompt/root/escapes", test_prompt_root_escapes);
   return g_test_run ();
