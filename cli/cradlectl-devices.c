@@ -181,12 +181,16 @@ cradlectl_devices (int    argc,
   for (guint i = 0; i < devices->len; i++)
     {
       CradleDevice *device = g_ptr_array_index (devices, i);
+      /* Everything but the id is what the device says about itself. */
+      g_autofree char *id = cradlectl_text (cradle_device_get_id (device));
+      g_autofree char *manufacturer = cradlectl_text (cradle_device_get_manufacturer (device));
+      g_autofree char *model = cradlectl_text (cradle_device_get_model (device));
+      g_autofree char *serial = cradlectl_text (cradle_device_get_serial (device));
+      g_autofree char *os = cradlectl_text (cradle_device_get_os (device));
+      g_autofree char *agent = cradlectl_text (cradle_device_get_agent_version (device));
 
-      g_print ("%s  %s %s, serial %s, %s, agent %s (protocol %u), %s\n",
-               cradle_device_get_id (device), cradle_device_get_manufacturer (device),
-               cradle_device_get_model (device), cradle_device_get_serial (device),
-               cradle_device_get_os (device), cradle_device_get_agent_version (device),
-               cradle_device_get_protocol_version (device),
+      g_print ("%s  %s %s, serial %s, %s, agent %s (protocol %u), %s\n", id, manufacturer, model, serial, os,
+               agent, cradle_device_get_protocol_version (device),
                cradle_device_is_paired (device) ? "paired" : "not paired with this computer yet");
     }
   return CRADLECTL_EXIT_DONE;
@@ -287,6 +291,10 @@ cradlectl_certs (int    argc,
       g_autoptr(CradleCertificate) parsed = NULL;
       g_autoptr(GError) parse_error = NULL;
       g_autofree char *expiry = NULL;
+      g_autofree char *subject = NULL;
+      g_autofree char *issuer = NULL;
+      g_autofree char *store = NULL;
+      g_autofree char *scope = NULL;
 
       parsed = cradle_certificate_new_from_der (cradle_device_cert_get_der (cert), &parse_error);
       if (parsed == NULL)
@@ -302,9 +310,12 @@ cradlectl_certs (int    argc,
           continue;
         }
       expiry = g_date_time_format (cradle_certificate_get_not_after (parsed), "%Y-%m-%d");
+      subject = cradlectl_text (cradle_certificate_get_subject (parsed));
+      issuer = cradlectl_text (cradle_certificate_get_issuer (parsed));
+      store = cradlectl_text (cradle_device_cert_get_store (cert));
+      scope = cradlectl_text (cradle_device_cert_get_scope (cert));
       g_print ("%-4s %-6s %s\n     issued by %s, expires %s%s\n     SHA-256 %s\n",
-               cradle_device_cert_get_store (cert), cradle_device_cert_get_scope (cert),
-               cradle_certificate_get_subject (parsed), cradle_certificate_get_issuer (parsed), expiry,
+               store, scope, subject, issuer, expiry,
                cradle_device_cert_get_key_id (cert) != NULL ? ", key on the device" : "",
                cradle_certificate_get_sha256 (parsed));
     }

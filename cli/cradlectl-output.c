@@ -94,11 +94,87 @@ cradlectl_report_error (const GError *error,
   return cradlectl_exit_for_error (error);
 }
 
+/* json-glib writes C0 controls as \u escapes but passes DEL, C1 controls,
+ * bidi controls and invalid bytes as they are: those become \u escapes
+ * too, which a JSON reader reads back as the same characters. */
 void
 cradlectl_print_json (JsonBuilder *builder)
 {
   g_autoptr(JsonNode) root = json_builder_get_root (builder);
   g_autofree char *text = json_to_string (root, TRUE);
+  g_autofree char *escaped = cradle_text_escape (text, -1, CRADLE_TEXT_ESCAPE_JSON);
 
-  g_print ("%s\n", text);
+  g_print ("%s\n", escaped);
+}
+
+char *
+cradlectl_text (const char *value)
+{
+  return cradle_text_escape (value, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+}
+
+/* Every line cradlectl prints goes through the one sanitiser, whatever its
+ * parts came from: device strings, CA messages and directory values in
+ * output, in errors and in log messages reach the terminal as visible
+ * escapes, never as ESC, CSI, OSC, C1 or bidi controls. Values are also
+ * escaped one by one where they are printed (cradlectl_text()), so that a
+ * newline inside one cannot make a line of its own. */
+static void
+print_escaped (FILE       *stream,
+               const char *text)
+{
+  g_autofree char *escaped = cradle_text_escape (text, -1, CRADLE_TEXT_ESCAPE_KEEP_LINES);
+  g_autofree char *converted = NULL;
+  const char *charset = NULL;
+
+  /* As GLib's own handlers do: a console that is not UTF-8 gets its
+   * charset, '?' for what it cannot show. */
+  if (!g_get_console_charset (&charset))
+    converted = g_convert_with_fallback (escaped, -1, charset, "UTF-8", "?", NULL, NULL, NULL);
+  fputs (converted != NULL ? converted : escaped, stream);
+  fflush (stream);
+}
+
+static void
+print_to_stdout (const char *text)
+{
+  print_escaped (stdout, text);
+}
+
+static void
+print_to_stderr (const char *text)
+{
+  print_escaped (stderr, text);
+}
+
+/* GLib's own writer (filtering, G_DEBUG=fatal-*, the journal) with the
+ * message escaped first. */
+static GLogWriterOutput
+write_log (GLogLevelFlags   log_level,
+           const GLogField *fields,
+           gsize            n_fields,
+           gpointer         user_data)
+{
+  g_autofree GLogField *escaped_fields = g_new (GLogField, n_fields);
+  g_autofree char *message = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    {
+      escaped_fields[i] = fields[i];
+      if (message == NULL && g_str_equal (fields[i].key, "MESSAGE") && fields[i].value != NULL)
+        {
+          message = cradle_text_escape (fields[i].value, fields[i].length, CRADLE_TEXT_ESCAPE_KEEP_LINES);
+          escaped_fields[i].value = message;
+          escaped_fields[i].length = -1;
+        }
+    }
+  return g_log_writer_default (log_level, escaped_fields, n_fields, user_data);
+}
+
+void
+cradlectl_install_sanitiser (void)
+{
+  g_set_print_handler (print_to_stdout);
+  g_set_printerr_handler (print_to_stderr);
+  g_log_set_writer_func (write_log, NULL, NULL);
 }

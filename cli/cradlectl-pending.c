@@ -98,18 +98,22 @@ cradlectl_pending (int    argc,
       g_autofree char *created = format_local (cradle_pending_request_get_created (request));
       g_autofree char *next = format_local (cradle_pending_request_get_next_attempt (request));
 
+      /* From the directory, the device and the CA. */
+      g_autofree char *template = cradlectl_text (cradle_pending_request_get_template_name (request) ?: "(no template)");
+      g_autofree char *serial = cradlectl_text (cradle_pending_request_get_device_serial (request));
+      g_autofree char *ca_id = cradlectl_text (cradle_pending_request_get_ca_request_id (request));
+      g_autofree char *endpoint = cradlectl_text (cradle_pending_request_get_endpoint (request));
+      g_autofree char *last_error = cradlectl_text (cradle_pending_request_get_last_error (request));
+
       g_print ("%-5" G_GINT64_FORMAT " %-10s %s via %s, device %s, since %s\n",
                cradle_pending_request_get_id (request), cradle_pending_status_to_string (status),
-               cradle_pending_request_get_template_name (request) ?: "(no template)",
-               cradle_pending_request_get_connector (request), cradle_pending_request_get_device_serial (request),
-               created);
-      if (cradle_pending_request_get_ca_request_id (request) != NULL)
-        g_print ("      CA request %s at %s\n", cradle_pending_request_get_ca_request_id (request),
-                 cradle_pending_request_get_endpoint (request));
+               template, cradle_pending_request_get_connector (request), serial, created);
+      if (ca_id != NULL)
+        g_print ("      CA request %s at %s\n", ca_id, endpoint);
       if (!cradle_pending_status_is_finished (status))
         g_print ("      %u attempts; next %s\n", cradle_pending_request_get_attempts (request), next);
-      if (cradle_pending_request_get_last_error (request) != NULL)
-        g_print ("      last: %s\n", cradle_pending_request_get_last_error (request));
+      if (last_error != NULL)
+        g_print ("      last: %s\n", last_error);
     }
   return CRADLECTL_EXIT_DONE;
 }

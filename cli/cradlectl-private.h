@@ -32,6 +32,12 @@ CradlectlExit cradlectl_exit_for_error    (const GError           *error);
 CradlectlExit cradlectl_report_error      (const GError           *error,
                                            gboolean                json);
 void          cradlectl_print_json        (JsonBuilder            *builder);
+/* Routes g_print(), g_printerr() and log messages through the one terminal
+ * sanitiser (cradle_text_escape()); main() calls it first. */
+void          cradlectl_install_sanitiser (void);
+/* @value (from a device, a CA, the directory or the journal) for one line:
+ * every control escaped, newlines too. Free with g_free(). */
+char         *cradlectl_text              (const char             *value);
 GOptionEntry *cradlectl_domain_entries    (CradlectlDomainOptions *options);
 void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
 /* A directory session opened as the options say: the desktop's Kerberos

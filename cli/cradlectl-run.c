@@ -74,7 +74,11 @@ on_step_changed (CradleEnrollment *enrollment,
   Run *run = user_data;
 
   if (run->progress && step != CRADLE_ENROLLMENT_STEP_FINISHED)
-    g_print ("  %s…\n", text);
+    {
+      g_autofree char *line = cradlectl_text (text);
+
+      g_print ("  %s…\n", line);
+    }
 }
 
 static void
@@ -87,7 +91,15 @@ on_waiting (CradleEnrollment *enrollment,
 
   /* KEEPALIVEs come every 2 seconds: say it once per wait. */
   if (run->progress && waiting && !run->waiting_shown)
-    g_print ("  %s\n", prompt);
+    {
+      /* The device's own words, over several lines (what a request asks
+       * for); every control but the line breaks escaped. */
+      g_autofree char *text = cradle_text_escape (prompt, -1, CRADLE_TEXT_ESCAPE_KEEP_LINES);
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+      g_autofree char *indented = g_strjoinv ("\n  ", lines);
+
+      g_print ("  %s\n", indented);
+    }
   run->waiting_shown = waiting;
 }
 
@@ -221,18 +233,23 @@ print_result_text (CradleEnrollment *enrollment)
     case CRADLE_ENROLLMENT_OUTCOME_INSTALLED:
       {
         g_autofree char *expiry = g_date_time_format (cradle_certificate_get_not_after (leaf), "%Y-%m-%d");
+        g_autofree char *device = cradlectl_text (cradle_device_get_id (cradle_enrollment_get_device (enrollment)));
+        g_autofree char *subject = cradlectl_text (cradle_certificate_get_subject (leaf));
+        g_autofree char *issuer = cradlectl_text (cradle_certificate_get_issuer (leaf));
 
         g_print ("Installed on %s: %s\n  issued by %s, expires %s, SHA-256 %s (request %" G_GINT64_FORMAT ")\n",
-                 cradle_device_get_id (cradle_enrollment_get_device (enrollment)),
-                 cradle_certificate_get_subject (leaf), cradle_certificate_get_issuer (leaf), expiry,
-                 cradle_certificate_get_sha256 (leaf), id);
+                 device, subject, issuer, expiry, cradle_certificate_get_sha256 (leaf), id);
         return;
       }
     case CRADLE_ENROLLMENT_OUTCOME_PENDING:
-      g_print ("Pending: request %" G_GINT64_FORMAT " (the CA's number %s) waits for the CA's decision.\n"
-               "  Run 'cradlectl retrieve %" G_GINT64_FORMAT "' after %s, or leave it to the app.\n",
-               id, cradle_enrollment_get_ca_request_id (enrollment) ?: "?", id, next);
-      return;
+      {
+        g_autofree char *ca_id = cradlectl_text (cradle_enrollment_get_ca_request_id (enrollment) ?: "?");
+
+        g_print ("Pending: request %" G_GINT64_FORMAT " (the CA's number %s) waits for the CA's decision.\n"
+                 "  Run 'cradlectl retrieve %" G_GINT64_FORMAT "' after %s, or leave it to the app.\n",
+                 id, ca_id, id, next);
+        return;
+      }
     default:
       break;
     }

@@ -287,10 +287,14 @@ print_text (CradleCatalog *catalog)
       g_autoptr(GPtrArray) services = dup_issuing_services (catalog, template);
       KeySummary key;
 
+      /* The directory's words. */
+      g_autofree char *name = cradlectl_text (cradle_template_get_name (template));
+      g_autofree char *display_name = cradlectl_text (cradle_template_get_display_name (template));
+      g_autofree char *reason_line = cradlectl_text (reason);
+
       summarize (template, cradle_catalog_get_user (catalog), &key);
-      g_print ("\n  %s (%s)\n", cradle_template_get_name (template),
-               cradle_template_get_display_name (template) ?: cradle_template_get_name (template));
-      g_print ("    Enroll:  %s. %s\n", is_enrollable (enrollability) ? "yes" : "no", reason);
+      g_print ("\n  %s (%s)\n", name, display_name ?: name);
+      g_print ("    Enroll:  %s. %s\n", is_enrollable (enrollability) ? "yes" : "no", reason_line);
       g_print ("    Key:     %s %u; subject %s\n", key.key_algorithm, key.key_size,
                g_str_equal (key.subject_mode, "supplied") ? "in the request" : "from the directory");
       for (guint j = 0; j < services->len; j++)

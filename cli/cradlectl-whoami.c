@@ -60,17 +60,22 @@ print_text (CradleDirectory     *directory,
            cradle_directory_get_bound_identity (directory),
            cradle_directory_get_dc_host_name (directory),
            cradle_directory_get_security_strength (directory));
-  g_print ("  Entry:   %s\n", cradle_directory_user_get_dn (user));
-  g_print ("  Name:    %s\n", cradle_directory_user_get_display_name (user) ?: "(none)");
-  g_print ("  UPN:     %s\n", cradle_directory_user_get_principal_name (user) ?: "(none)");
-  g_print ("  Mail:    %s\n", mail != NULL ? mail : "(none)");
+  g_autofree char *dn = cradlectl_text (cradle_directory_user_get_dn (user));
+  g_autofree char *name = cradlectl_text (cradle_directory_user_get_display_name (user) ?: "(none)");
+  g_autofree char *upn = cradlectl_text (cradle_directory_user_get_principal_name (user) ?: "(none)");
+  g_autofree char *mail_line = cradlectl_text (mail != NULL ? mail : "(none)");
+
+  g_print ("  Entry:   %s\n", dn);
+  g_print ("  Name:    %s\n", name);
+  g_print ("  UPN:     %s\n", upn);
+  g_print ("  Mail:    %s\n", mail_line);
   g_print ("  SID:     %s\n", cradle_directory_user_get_sid (user));
   g_print ("  Groups:\n");
   for (guint i = 0; groups[i] != NULL; i++)
     {
-      const char *name = g_ptr_array_index (group_names, i);
+      g_autofree char *group = cradlectl_text (g_ptr_array_index (group_names, i) ?: "(not in this domain)");
 
-      g_print ("    %s  %s\n", groups[i], name != NULL ? name : "(not in this domain)");
+      g_print ("    %s  %s\n", groups[i], group);
     }
 }
 

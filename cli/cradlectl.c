@@ -36,6 +36,7 @@ main (int    argc,
       char **argv)
 {
   setlocale (LC_ALL, "");
+  cradlectl_install_sanitiser ();
 
   if (argc < 2 || g_str_equal (argv[1], "help") || g_str_equal (argv[1], "--help"))
     {

@@ -49,6 +49,9 @@ gboolean          cradle_csr_builder_set_public_key         (CradleCsrBuilder *s
 gboolean          cradle_csr_builder_set_subject            (CradleCsrBuilder *self,
                                                              const char       *subject,
                                                              GError          **error);
+gboolean          cradle_csr_builder_set_subject_common_name (CradleCsrBuilder *self,
+                                                              const char       *common_name,
+                                                              GError          **error);
 void              cradle_csr_builder_add_san_upn            (CradleCsrBuilder *self,
                                                              const char       *upn);
 void              cradle_csr_builder_add_san_email          (CradleCsrBuilder *self,

@@ -124,6 +124,53 @@ cradle_csr_builder_set_subject (CradleCsrBuilder  *self,
   return TRUE;
 }
 
+/**
+ * cradle_csr_builder_set_subject_common_name:
+ * @common_name: the value of the subject's one commonName, as it is
+ *
+ * For a name that comes from a device or the directory (a serial, a cn): it
+ * becomes one X509_NAME entry with exactly that value, never text parsed as
+ * a distinguished name, so "PHONE-7,OU=Domain Admins,CN=Administrator" is
+ * one CN holding those characters, commas and all.
+ */
+gboolean
+cradle_csr_builder_set_subject_common_name (CradleCsrBuilder  *self,
+                                            const char        *common_name,
+                                            GError           **error)
+{
+  g_autoptr(X509_NAME) name = NULL;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (common_name != NULL, FALSE);
+
+  if (*common_name == '\0' || !g_utf8_validate (common_name, -1, NULL))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The name for the certificate's subject is empty or not text. "
+                           "Type a subject instead.");
+      return FALSE;
+    }
+  ERR_clear_error ();
+  name = X509_NAME_new ();
+  /* MBSTRING_UTF8: OpenSSL picks the string type and checks the length
+   * X.520 allows a commonName (64 characters). */
+  if (name == NULL ||
+      !X509_NAME_add_entry_by_NID (name, NID_commonName, MBSTRING_UTF8,
+                                   (const unsigned char *) common_name, -1, -1, 0))
+    {
+      g_autofree char *shown = cradle_text_escape (common_name, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+
+      ERR_clear_error ();
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "\"%s\" cannot be the certificate's common name (at most 64 characters). "
+                   "Type a subject instead.", shown);
+      return FALSE;
+    }
+  g_clear_pointer (&self->subject, X509_NAME_free);
+  self->subject = g_steal_pointer (&name);
+  return TRUE;
+}
+
 static void
 add_san (CradleCsrBuilder *self,
          CradleCsrSanKind  kind,

@@ -19,6 +19,7 @@
 #include "cradle-csr-private.h"
 #include "cradle-enrollment-private.h"
 #include "cradle-openssl-private.h"
+#include "cradle-request-policy-private.h"
 
 #define MAX_CHALLENGE 1024
 
@@ -27,7 +28,8 @@ struct _CradleRequestPlan
   CradleRequestPolicy *policy;          /* a template's, or %NULL */
   char                *key_type;
   char                *digest;
-  char                *subject;         /* custom types */
+  char                *subject;         /* custom types: RFC 4514, as configured */
+  char                *common_name;     /* or one CN, the device's serial */
   char                *template_name;   /* custom types: named in the request */
   char                *challenge_file;  /* SCEP */
   gboolean             client_auth;
@@ -42,6 +44,7 @@ cradle_request_plan_free (CradleRequestPlan *plan)
   g_free (plan->key_type);
   g_free (plan->digest);
   g_free (plan->subject);
+  g_free (plan->common_name);
   g_free (plan->template_name);
   g_free (plan->challenge_file);
   g_free (plan);
@@ -89,14 +92,13 @@ cradle_request_plan_new (CradleCertType  *type,
 
   if (template != NULL && catalog != NULL)
     {
-      g_autofree char *fallback = NULL;
       const char *wanted = subject != NULL ? subject : cradle_cert_type_get_subject (type);
 
       /* A template that takes the subject from the request gets the
-       * device's serial when nobody typed one. */
-      if (wanted == NULL && (cradle_template_get_name_flags (template) & CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_SUBJECT))
-        wanted = fallback = g_strdup_printf ("CN=%s", cradle_device_get_serial (device));
-      plan->policy = cradle_request_policy_new (template, cradle_catalog_get_user (catalog), wanted, error);
+       * device's serial as its one CN when nobody typed one: the value as
+       * it is, never spliced into a name and parsed. */
+      plan->policy = cradle_request_policy_new_full (template, cradle_catalog_get_user (catalog), wanted,
+                                                     cradle_device_get_serial (device), error);
       if (plan->policy == NULL)
         return NULL;
       plan->key_type = g_strdup (cradle_request_policy_get_device_key_type (plan->policy));
@@ -109,8 +111,9 @@ cradle_request_plan_new (CradleCertType  *type,
       plan->key_type = g_strdup (cradle_cert_type_get_key_type (type) != NULL
                                    ? cradle_cert_type_get_key_type (type) : "rsa2048");
       plan->digest = g_strdup ("sha256");
-      plan->subject = wanted != NULL ? g_strdup (wanted)
-                                     : g_strdup_printf ("CN=%s", cradle_device_get_serial (device));
+      plan->subject = g_strdup (wanted);
+      if (wanted == NULL)
+        plan->common_name = g_strdup (cradle_device_get_serial (device));
       plan->template_name = g_strdup (cradle_cert_type_get_template_name (type));
       plan->challenge_file = g_strdup (cradle_cert_type_get_challenge_file (type));
       plan->client_auth = TRUE;
@@ -192,7 +195,15 @@ cradle_request_plan_build_info (CradleRequestPlan  *plan,
   builder = cradle_csr_builder_new ();
   if (!cradle_csr_builder_set_public_key (builder, public_key_info, error))
     return NULL;
-  if (!cradle_csr_builder_set_subject (builder, plan->subject, error))
+  if (plan->common_name != NULL)
+    {
+      if (!cradle_csr_builder_set_subject_common_name (builder, plan->common_name, error))
+        {
+          g_prefix_error (error, "The device's serial cannot name the certificate: ");
+          return NULL;
+        }
+    }
+  else if (!cradle_csr_builder_set_subject (builder, plan->subject, error))
     {
       g_prefix_error (error, "The certificate type's Subject cannot be used: ");
       return NULL;

@@ -237,17 +237,20 @@ cradle_journal_get_path (CradleJournal *self)
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* One line, valid UTF-8, at most CRADLE_JOURNAL_MAX_TEXT bytes. */
+/* One line, at most CRADLE_JOURNAL_MAX_TEXT bytes, already through the
+ * terminal sanitiser: the journal keeps text from devices, CAs and the
+ * directory, and replays it later, so what it stores is what may be shown. */
 static char *
 clean_text (const char *text)
 {
-  g_autofree char *valid = NULL;
+  g_autofree char *spaced = NULL;
   char *line;
 
   if (text == NULL)
     return NULL;
-  valid = g_utf8_make_valid (text, -1);
-  line = g_strdelimit (g_steal_pointer (&valid), "\r\n\t", ' ');
+  /* Cradle's own line breaks become spaces; every other control is escaped. */
+  spaced = g_strdelimit (g_strdup (text), "\r\n\t", ' ');
+  line = cradle_text_escape (spaced, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
   if (strlen (line) > CRADLE_JOURNAL_MAX_TEXT)
     {
       const char *end = line + CRADLE_JOURNAL_MAX_TEXT;

@@ -8,6 +8,7 @@
 
 #include "cradle-csr-private.h"
 #include "cradle-openssl-private.h"
+#include "cradle-request-policy-private.h"
 
 struct _CradleRequestPolicy
 {
@@ -19,7 +20,8 @@ struct _CradleRequestPolicy
   char              *key_algorithm;
   char              *device_key_type;
   char              *digest;
-  char              *subject;
+  char              *subject;        /* RFC 4514, as the user typed it */
+  char              *common_name;    /* or one CN with this value, as it is */
   char              *san_upn;
   char              *san_email;
   GStrv              extended_key_usages;
@@ -48,6 +50,7 @@ cradle_request_policy_finalize (GObject *object)
   g_clear_pointer (&self->device_key_type, g_free);
   g_clear_pointer (&self->digest, g_free);
   g_clear_pointer (&self->subject, g_free);
+  g_clear_pointer (&self->common_name, g_free);
   g_clear_pointer (&self->san_upn, g_free);
   g_clear_pointer (&self->san_email, g_free);
   g_clear_pointer (&self->extended_key_usages, g_strfreev);
@@ -190,11 +193,14 @@ check_supported (CradleTemplate  *template,
   return TRUE;
 }
 
+/* @subject is RFC 4514 text a person typed; @common_name a value from the
+ * device or the directory, which is never parsed as a name. */
 static void
 choose_subject (CradleRequestPolicy *self,
                 CradleTemplate      *template,
                 CradleDirectoryUser *user,
-                const char          *subject)
+                const char          *subject,
+                const char          *common_name)
 {
   guint32 name_flags = cradle_template_get_name_flags (template);
 
@@ -211,13 +217,13 @@ choose_subject (CradleRequestPolicy *self,
     {
       if (subject != NULL && *subject != '\0')
         self->subject = g_strdup (subject);
+      else if (common_name != NULL && *common_name != '\0')
+        self->common_name = g_strdup (common_name);
       else
         {
-          const char *common_name = cradle_directory_user_get_common_name (user);
+          const char *cn = cradle_directory_user_get_common_name (user);
 
-          if (common_name == NULL)
-            common_name = cradle_directory_user_get_account_name (user);
-          self->subject = g_strdup_printf ("CN=%s", common_name);
+          self->common_name = g_strdup (cn != NULL ? cn : cradle_directory_user_get_account_name (user));
         }
     }
   /* The names the directory vouches for, as a Windows client adds them. */
@@ -245,6 +251,16 @@ cradle_request_policy_new (CradleTemplate       *template,
                            const char           *subject,
                            GError              **error)
 {
+  return cradle_request_policy_new_full (template, user, subject, NULL, error);
+}
+
+CradleRequestPolicy *
+cradle_request_policy_new_full (CradleTemplate       *template,
+                                CradleDirectoryUser  *user,
+                                const char           *subject,
+                                const char           *common_name,
+                                GError              **error)
+{
   g_autoptr(CradleRequestPolicy) self = NULL;
 
   g_return_val_if_fail (CRADLE_IS_TEMPLATE (template), NULL);
@@ -255,7 +271,7 @@ cradle_request_policy_new (CradleTemplate       *template,
   self = g_object_new (CRADLE_TYPE_REQUEST_POLICY, NULL);
   if (!choose_key (self, template, error))
     return NULL;
-  choose_subject (self, template, user, subject);
+  choose_subject (self, template, user, subject, common_name);
 
   self->template_name = g_strdup (cradle_template_get_name (template));
   self->template_oid = g_strdup (cradle_template_get_oid (template));
@@ -316,7 +332,9 @@ cradle_request_policy_build_request_info (CradleRequestPolicy  *self,
     return NULL;
   builder = cradle_csr_builder_new ();
   if (!cradle_csr_builder_set_public_key (builder, public_key_info, error) ||
-      !cradle_csr_builder_set_subject (builder, self->subject, error))
+      !(self->common_name != NULL
+          ? cradle_csr_builder_set_subject_common_name (builder, self->common_name, error)
+          : cradle_csr_builder_set_subject (builder, self->subject, error)))
     return NULL;
   if (self->san_upn != NULL)
     cradle_csr_builder_add_san_upn (builder, self->san_upn);
@@ -352,6 +370,7 @@ GETTER (const char *, device_key_type)
 GETTER (const char *, digest)
 GETTER (CradleSubjectMode, subject_mode)
 GETTER (const char *, subject)
+GETTER (const char *, common_name)
 GETTER (const char *, san_upn)
 GETTER (const char *, san_email)
 GETTER (guint, key_usage)

@@ -103,14 +103,10 @@ update_subject (CradleDevicePage *self)
 {
   gboolean wanted = wants_subject (self->selected);
 
+  /* Left empty, the engine names the certificate by the device's serial,
+   * as one CN entry holding it exactly: a serial is never written into a
+   * name here, where it would be parsed as one (commas and all). */
   gtk_widget_set_visible (GTK_WIDGET (self->subject_list), wanted);
-  if (wanted && *gtk_editable_get_text (GTK_EDITABLE (self->subject_row)) == '\0' &&
-      self->device != NULL && cradle_device_get_serial (self->device) != NULL)
-    {
-      g_autofree char *subject = g_strdup_printf ("CN=%s", cradle_device_get_serial (self->device));
-
-      gtk_editable_set_text (GTK_EDITABLE (self->subject_row), subject);
-    }
 }
 
 static void

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cradle-plain-text.h"
 #include "cradle-progress-page.h"
 
 typedef enum {
@@ -107,7 +108,7 @@ cradle_progress_page_start (CradleProgressPage *self,
   g_return_if_fail (CRADLE_IS_PROGRESS_PAGE (self));
 
   adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
+  cradle_status_page_set_plain_description (self->status_page, description);
   for (guint i = 0; i < N_ROWS; i++)
     {
       set_row_state (self, i, STATE_TO_DO);
@@ -217,6 +218,8 @@ cradle_progress_page_init (CradleProgressPage *self)
       gtk_stack_add_named (stack, done, "done");
       gtk_widget_set_valign (GTK_WIDGET (stack), GTK_ALIGN_CENTER);
 
+      /* Subtitles carry the engine's steps and the device's prompts. */
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(row_titles[i]));
       adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
       adw_action_row_add_prefix (ADW_ACTION_ROW (row), GTK_WIDGET (stack));

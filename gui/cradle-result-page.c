@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cradle-plain-text.h"
 #include "cradle-result-page.h"
 
 struct _CradleResultPage
@@ -105,7 +106,7 @@ show_installed (CradleResultPage *self,
 
   adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
   adw_status_page_set_title (self->status_page, _("Certificate Installed"));
-  adw_status_page_set_description (self->status_page, description);
+  cradle_status_page_set_plain_description (self->status_page, description);
   gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "cradle-success");
   add_detail (self, _("Certificate"), report->leaf_subject);
   add_detail (self, _("Expires"), expires);
@@ -133,7 +134,7 @@ show_pending (CradleResultPage *self,
                             "long, give your administrator the request ID."));
   adw_status_page_set_icon_name (self->status_page, "document-open-recent-symbolic");
   adw_status_page_set_title (self->status_page, _("Waiting for Approval"));
-  adw_status_page_set_description (self->status_page, description);
+  cradle_status_page_set_plain_description (self->status_page, description);
   add_detail (self, _("Request ID"), report->ca_request_id != NULL ? report->ca_request_id : _("not given by the CA"));
   add_detail (self, _("What happens next"), what_next);
   add_detail (self, _("Sent to"), report->endpoint);
@@ -178,7 +179,7 @@ show_failure (CradleResultPage *self,
     }
   adw_status_page_set_icon_name (self->status_page, icon);
   adw_status_page_set_title (self->status_page, title);
-  adw_status_page_set_description (self->status_page, description);
+  cradle_status_page_set_plain_description (self->status_page, description);
   if (report->outcome == CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED)
     add_detail (self, _("What happens next"),
                 _("The request is kept. Cradle finishes it when the device is connected and the "

@@ -10,6 +10,7 @@
 
 #include <glib/gi18n.h>
 
+#include "cradle-plain-text.h"
 #include "cradle-sign-in-dialog.h"
 #include "cradle-window-private.h"
 
@@ -19,7 +20,7 @@ void
 cradle_window_toast (CradleWindow *self,
                      const char   *text)
 {
-  AdwToast *toast = adw_toast_new (text);
+  AdwToast *toast = cradle_toast_new_plain (text);
 
   adw_toast_set_timeout (toast, 5);
   g_set_weak_pointer (&self->toast, toast);
@@ -224,7 +225,7 @@ on_device_problem (CradleDeviceWatcher *watcher,
 {
   const char *problem = cradle_device_watcher_get_problem (watcher);
 
-  adw_status_page_set_description (self->no_device_page,
+  cradle_status_page_set_plain_description (self->no_device_page,
                                    problem != NULL
                                      ? problem
                                      : _("Connect your phone or other device to this computer with a USB cable, "

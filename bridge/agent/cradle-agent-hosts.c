@@ -240,7 +240,9 @@ cradle_agent_hosts_touch (const char  *folder,
   host = g_ptr_array_index (hosts, index);
   if (expiry_days > 0 && now - host->last_used > (gint64) expiry_days * 24 * 3600)
     {
-      g_info ("Host %s unused for over %u days: forgotten", host->name, expiry_days);
+      g_autofree char *id = cradle_agent_host_dup_id (host);
+
+      g_info ("Host %s unused for over %u days: forgotten", id, expiry_days);
       g_ptr_array_remove_index (hosts, index);
       saved = save (folder, hosts, error);
       close (fd);

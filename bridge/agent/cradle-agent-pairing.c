@@ -319,7 +319,12 @@ cradle_agent_authenticate (EVP_PKEY               *identity,
   *seal = cradle_bridge_seal_new (ephemeral, host_ephemeral, hash, FALSE, error);
   if (*seal == NULL)
     return NULL;
-  g_info ("Host %s (%s) authenticated", host->name, host->user);
+  {
+    g_autofree char *name = cradle_text_escape (host->name, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+    g_autofree char *user = cradle_text_escape (host->user, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+
+    g_info ("Host %s (%s) authenticated", name, user);
+  }
   *host_key = g_steal_pointer (&key);
 
   writer = cradle_cbor_writer_new ();

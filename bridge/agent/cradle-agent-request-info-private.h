@@ -24,4 +24,28 @@ char *cradle_agent_request_info_check (GBytes  *cri,
                                        GBytes  *public_key,
                                        GError **error);
 
+/* What a request asks for, for the device's user to read before it is
+ * signed: its subject (one line, escaped as above), the names in its
+ * subjectAltName, its extended key usages, and the Microsoft template it
+ * names. Values are as the request has them: escape them to show them. */
+typedef struct {
+  char      *subject;
+  GPtrArray *upns;                /* UPN otherNames */
+  GPtrArray *mails;               /* rfc822Names */
+  GPtrArray *dns_names;           /* dNSNames */
+  guint      other_names;         /* alternative names of other kinds */
+  GPtrArray *extended_key_usages; /* "name (OID)", or the OID */
+  char      *template_name;       /* 1.3.6.1.4.1.311.20.2 */
+  char      *template_oid;        /* 1.3.6.1.4.1.311.21.7: "OID, version M.m" */
+} CradleAgentRequestInfo;
+
+/* The same checks as cradle_agent_request_info_check() but the key's, and
+ * extensions that cannot be read are an error: what the device cannot show
+ * its user, it does not sign. */
+CradleAgentRequestInfo *cradle_agent_request_info_describe (GBytes  *cri,
+                                                            GError **error);
+void                    cradle_agent_request_info_free     (CradleAgentRequestInfo *info);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentRequestInfo, cradle_agent_request_info_free)
+
 G_END_DECLS

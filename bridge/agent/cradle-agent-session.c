@@ -8,6 +8,7 @@
 
 #include "cradle-agent-hosts-private.h"
 #include "cradle-agent-pairing-private.h"
+#include "cradle-agent-prompt-private.h"
 #include "cradle-agent-session-private.h"
 #include "cradle-bridge-message-private.h"
 
@@ -51,8 +52,9 @@ send_error (Session              *session,
             const char           *message)
 {
   g_autoptr(GBytes) payload = cradle_bridge_error_payload (code, message);
+  g_autofree char *shown = cradle_text_escape (message, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
 
-  g_info ("Request %u refused: %s: %s", request_id, cradle_bridge_error_code_to_string (code), message);
+  g_info ("Request %u refused: %s: %s", request_id, cradle_bridge_error_code_to_string (code), shown);
   send_frame (session, CRADLE_BRIDGE_ERROR, CRADLE_BRIDGE_FLAG_RESPONSE, request_id, payload);
 }
 
@@ -306,7 +308,7 @@ handle_generate_key (Session                *session,
       return NULL;
     }
 
-  prompt = g_strdup_printf ("The desktop asks this device to make a new %s key for: %s", key_type, profile);
+  prompt = cradle_agent_prompt_generate_key (key_type, profile);
   if (!ask_user (session, CRADLE_CONFIRM_GENERATE_KEY, prompt, error))
     return NULL;
   send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
@@ -337,8 +339,8 @@ check_certification_request (Session  *session,
   /* Only a request for this very key, whatever the host says it is. */
   if (!cradle_agent_keystore_check_request_info (session->config->keystore, key_id, data, &subject, error))
     return FALSE;
-  prompt = g_strdup_printf ("The desktop asks this device to sign a certificate request for: %s", subject);
-  return ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
+  prompt = cradle_agent_prompt_sign (data, error);
+  return prompt != NULL && ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
 }
 
 /* Purposes 2 and 3: no question of their own. They serve the SCEP
@@ -577,9 +579,8 @@ handle_install (Session                *session,
       parsed = cradle_certificate_new_from_der (cert->der, error);
       if (parsed == NULL)
         return NULL;
-      prompt = g_strdup_printf ("The desktop asks this device to trust a new root certificate:\n"
-                                "  %s\n  SHA-256 %s",
-                                cradle_certificate_get_subject (parsed), cradle_certificate_get_sha256 (parsed));
+      prompt = cradle_agent_prompt_root (cradle_certificate_get_subject (parsed),
+                                         cradle_certificate_get_sha256 (parsed));
       if (!ask_user (session, CRADLE_CONFIRM_ROOT, prompt, error))
         return NULL;
     }
@@ -735,8 +736,6 @@ handle_pair_confirm (Session                *session,
                      GError                **error)
 {
   g_autoptr(CradleAgentPairing) pairing = g_steal_pointer (&session->pairing);
-  g_autofree char *name = NULL;
-  g_autofree char *user = NULL;
   g_autofree char *prompt = NULL;
   const char *code;
   GBytes *reply;
@@ -750,14 +749,8 @@ handle_pair_confirm (Session                *session,
   if (!cradle_agent_pairing_check_host (pairing, request, error))
     return NULL;
   code = cradle_agent_pairing_get_code (pairing);
-  name = g_strescape (cradle_agent_pairing_get_host_name (pairing), NULL);
-  user = g_strescape (cradle_agent_pairing_get_user_name (pairing), NULL);
-  prompt = g_strdup_printf ("Trust this computer?\n"
-                            "  Computer: %s\n  User: %s\n"
-                            "  Code: %.3s %.3s\n"
-                            "Accept only if the computer shows the same code. A trusted computer can "
-                            "make keys and install certificates on this device, with your consent "
-                            "where it is needed.", name, user, code, code + 3);
+  prompt = cradle_agent_prompt_pair (cradle_agent_pairing_get_host_name (pairing),
+                                     cradle_agent_pairing_get_user_name (pairing), code);
   if (!ask_user (session, CRADLE_CONFIRM_PAIR, prompt, error))
     return NULL;
   if (!cradle_agent_hosts_add (session->config->folder, cradle_agent_pairing_get_host_key (pairing),
@@ -767,7 +760,7 @@ handle_pair_confirm (Session                *session,
   reply = cradle_agent_pairing_finish (pairing, &session->next_seal, error);
   if (reply == NULL)
     return NULL;
-  g_info ("Paired with %s (%s)", name, user);
+  g_info ("Paired with a computer (%s)", cradle_agent_pairing_get_code (pairing));
   set_host (session, cradle_agent_pairing_get_host_key (pairing));
   return reply;
 }

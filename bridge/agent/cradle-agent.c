@@ -202,8 +202,8 @@ manage_hosts (const char *folder,
         {
           CradleAgentHost *host = g_ptr_array_index (hosts, i);
           g_autofree char *id = cradle_agent_host_dup_id (host);
-          g_autofree char *name = g_strescape (host->name, NULL);
-          g_autofree char *user = g_strescape (host->user, NULL);
+          g_autofree char *name = cradle_text_escape (host->name, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+          g_autofree char *user = cradle_text_escape (host->user, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
           g_autoptr(GDateTime) paired = g_date_time_new_from_unix_local (host->paired);
           g_autoptr(GDateTime) used = g_date_time_new_from_unix_local (host->last_used);
           g_autofree char *paired_text = paired != NULL ? g_date_time_format (paired, "%F %R") : g_strdup ("?");
@@ -238,6 +238,7 @@ main (int    argc,
 {
   g_autofree char *serial = NULL;
   g_autofree char *model = NULL;
+  g_autofree char *manufacturer = NULL;
   g_autofree char *store = NULL;
   g_autofree char *socket_path = NULL;
   g_autofree char *functionfs = NULL;
@@ -257,6 +258,7 @@ main (int    argc,
   GOptionEntry entries[] = {
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial number of the simulated device", "SERIAL" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name it reports", "MODEL" },
+    { "manufacturer", 0, 0, G_OPTION_ARG_STRING, &manufacturer, "Manufacturer it reports", "NAME" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of its keys and certificate stores", "DIR" },
     { "privileged", 0, 0, G_OPTION_ARG_NONE, &privileged, "Allow changes to the system stores", NULL },
     { "confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "ask (default), approve, decline or never", "POLICY" },
@@ -311,7 +313,7 @@ main (int    argc,
     }
   config.serial = g_strdup (serial != NULL ? serial : "SIM-0001");
   config.model = g_strdup (model != NULL ? model : "Cradle Simulator");
-  config.manufacturer = g_strdup ("Cradle");
+  config.manufacturer = g_strdup (manufacturer != NULL ? manufacturer : "Cradle");
   config.privileged = privileged;
   config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
   if (store == NULL)

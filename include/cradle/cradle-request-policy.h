@@ -52,9 +52,15 @@ CRADLE_PUBLIC
 const char         *cradle_request_policy_get_digest          (CradleRequestPolicy *self);
 CRADLE_PUBLIC
 CradleSubjectMode   cradle_request_policy_get_subject_mode    (CradleRequestPolicy *self);
-/* RFC 4514; %NULL when the subject comes from the directory. */
+/* RFC 4514, as it was given; %NULL when the subject comes from the
+ * directory, or is the one commonName below. */
 CRADLE_PUBLIC
 const char         *cradle_request_policy_get_subject         (CradleRequestPolicy *self);
+/* The value of the subject's one commonName, taken as it is (never parsed
+ * as a name): the user's cn or the device's serial when nothing was typed;
+ * %NULL otherwise. */
+CRADLE_PUBLIC
+const char         *cradle_request_policy_get_common_name     (CradleRequestPolicy *self);
 /* Alternative names the request carries (they come from the directory
  * otherwise); %NULL when none. */
 CRADLE_PUBLIC

@@ -42,6 +42,12 @@ case $name in
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
+  request-info)
+    sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
+             "$src/bridge/agent/cradle-agent-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
+             "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/core/cradle-text.c")
+    extra_includes="-I$src/bridge/agent"
+    extra_libs=libcrypto ;;
   scep-answer)
     sources=("$src/core/cradle-scep-ca.c" "$src/core/cradle-scep-reply.c" "$src/core/cradle-ca-answer.c"
              "$src/core/cradle-ca-request.c" "$src/core/cradle-certificate.c")

@@ -17,7 +17,9 @@ drives it as a person would, through dogtail:
      from the error table (CERTSRV_E_ADMIN_DENIED_REQUEST); Copy Details
   -> the device unplugged: "Connect a Device" again
   -> bob without a Kerberos ticket: the app asks for his password; signed
-     in, the group-restricted type is listed as not available, with why.
+     in, the group-restricted type is listed as not available, with why
+  -> a device whose model, manufacturer and serial are Pango markup
+     ('<a href=...>x</a>', 'AT&T'): every label shows them as written.
 
 A screenshot of each page (import -window root) goes to
 $CRADLE_BUILD_ROOT/meson-logs/screenshots/NN-page.png, beside the app's and
@@ -184,11 +186,14 @@ class World:
             self.app_log.close()
             self.app_log = None
 
-    def start_agent(self):
+    def start_agent(self, serial="GUI-1", model="Test Phone", manufacturer=None, store=None):
         log = open(os.path.join(SHOTS, "agent.log"), "a")
         env = self.env("FILE:/nonexistent")
+        identity = [f"--serial={serial}", f"--model={model}"]
+        if manufacturer is not None:
+            identity.append(f"--manufacturer={manufacturer}")
         # Pairing and key generation wait for the device's user (the test, on stdin).
-        self.agent = subprocess.Popen([AGENT, "--serial=GUI-1", "--model=Test Phone", f"--store={self.store}",
+        self.agent = subprocess.Popen([AGENT] + identity + [f"--store={store or self.store}",
                                        "--confirm=approve", "--confirm-generate=ask", "--confirm-pair=ask"],
                                       env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
         log.close()
@@ -598,6 +603,37 @@ def bob(world, tree):
     world.stop_agent()
 
 
+def hostile_text(world, tree):
+    """A device whose names are Pango markup: a link, and an "&" that is
+    not an entity. Every label shows them as written; with markup on, the
+    first would be a clickable "x" and the second would blank the row."""
+    model = '<a href="http://evil.example/">x</a> Phone'
+    manufacturer = "AT&T"
+    serial = "GUI-<i>2&amp;"
+    store = os.path.join(world.tmp, "device-store-markup")
+    os.makedirs(store, mode=0o700, exist_ok=True)
+    world.start_app(world.copy_ccache("alice"), "hostile-text")
+    win = connect_window(tree)
+    win.wait_title("Connect a Device")
+    world.start_agent(serial=serial, model=model, manufacturer=manufacturer, store=store)
+    # The window's title names the device by its model.
+    win.wait_title(model)
+    page = win.page("CradleDevicePage")
+    title = f"{manufacturer} {model}"
+    label = win.find(lambda n: n.roleName == "label" and n.name == title, within=page, timeout=10)
+    ok(label is not None, "a device name holding markup and '&' is shown as written",
+       [n.name for n in page.findChildren(lambda n: n.roleName == "label")][:8] if label is None else title)
+    subtitle = win.find(lambda n: n.roleName == "label" and n.name.startswith(f"Serial {serial} "),
+                        within=page, timeout=5)
+    ok(subtitle is not None, "and so is a serial holding tags and an entity",
+       subtitle.name if subtitle is not None else None)
+    link = win.find(lambda n: n.roleName == "link", within=page, timeout=2)
+    ok(link is None, "no link is made of the device's words")
+    world.screenshot("device-markup")
+    world.stop_app()
+    world.stop_agent()
+
+
 def main():
     if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
         missing = [tool for tool in ("Xvfb", "dbus-run-session", "import") if shutil.which(tool) is None]
@@ -636,7 +672,7 @@ def main():
     config.actionDelay = 0.2
 
     try:
-        for scenario in (alice, bob):
+        for scenario in (alice, bob, hostile_text):
             try:
                 scenario(world, tree)
             except Abort as error:

@@ -382,6 +382,68 @@ test_csr_subject_escapes (void)
   }
 }
 
+/* A device's serial (or the directory's cn) is the value of one CN, taken
+ * as it is: spliced into "CN=%s" and parsed, this serial was issued
+ * CN=Administrator, OU=Domain Admins, CN=PHONE-7. */
+static void
+test_csr_subject_common_name (void)
+{
+  const char *serial = "PHONE-7,OU=Domain Admins,CN=Administrator";
+  const char *others[] = { "a+UID=root", "#0C0141", " spaced ", "x\\,y=\"z\"", "Bäckerei\\2C" };
+  g_autoptr(CradleCsrBuilder) builder = new_builder (ec_key);
+  g_autoptr(GBytes) info = NULL;
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(X509_REQ) parsed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *too_long = g_strnfill (65, 'x');
+  X509_NAME *name;
+  const ASN1_STRING *value;
+
+  g_assert_true (cradle_csr_builder_set_subject_common_name (builder, serial, &error));
+  g_assert_no_error (error);
+  info = encode (builder);
+  request = sign_and_assemble (ec_key, "sha256", info);
+  parsed = parse_request (request);
+  name = X509_REQ_get_subject_name (parsed);
+  g_assert_cmpint (X509_NAME_entry_count (name), ==, 1);
+  g_assert_cmpint (OBJ_obj2nid (X509_NAME_ENTRY_get_object (X509_NAME_get_entry (name, 0))), ==, NID_commonName);
+  value = X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, 0));
+  g_assert_cmpmem (ASN1_STRING_get0_data (value), ASN1_STRING_length (value), serial, strlen (serial));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (others); i++)
+    {
+      g_autoptr(CradleCsrBuilder) other = new_builder (ec_key);
+      g_autoptr(GBytes) other_info = NULL;
+      g_autoptr(GBytes) other_request = NULL;
+      g_autoptr(X509_REQ) other_parsed = NULL;
+
+      g_assert_true (cradle_csr_builder_set_subject_common_name (other, others[i], &error));
+      other_info = encode (other);
+      other_request = sign_and_assemble (ec_key, "sha256", other_info);
+      other_parsed = parse_request (other_request);
+      name = X509_REQ_get_subject_name (other_parsed);
+      g_assert_cmpint (X509_NAME_entry_count (name), ==, 1);
+      value = X509_NAME_ENTRY_get_data (X509_NAME_get_entry (name, 0));
+      g_assert_cmpmem (ASN1_STRING_get0_data (value), ASN1_STRING_length (value), others[i], strlen (others[i]));
+    }
+
+  /* Empty, not UTF-8, or longer than X.520's 64 characters: an error, and
+   * the subject set before stays. */
+  g_assert_false (cradle_csr_builder_set_subject_common_name (builder, "", &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_false (cradle_csr_builder_set_subject_common_name (builder, "\xff\xfe", &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_false (cradle_csr_builder_set_subject_common_name (builder, too_long, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  {
+    g_autoptr(GBytes) kept = encode (builder);
+
+    assert_bytes_equal (kept, info);
+  }
+}
+
 static void
 test_csr_subject_invalid (void)
 {
@@ -565,6 +627,7 @@ main (int    argc,
   g_test_add_func ("/csr/subject/empty", test_csr_empty_subject);
   g_test_add_func ("/csr/subject/escapes", test_csr_subject_escapes);
   g_test_add_func ("/csr/subject/invalid", test_csr_subject_invalid);
+  g_test_add_func ("/csr/subject/common-name", test_csr_subject_common_name);
   g_test_add_func ("/csr/challenge-password", test_csr_challenge_password);
   g_test_add_func ("/csr/pem/format", test_csr_pem_format);
 

@@ -137,6 +137,44 @@ test_runs_and_steps (Fixture       *fixture,
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
 }
 
+/* Text from a device, a CA or the directory is stored as the terminal
+ * sanitiser leaves it: `cradlectl log` replays it later, so ESC, C1 and
+ * bidi controls must not reach the file. */
+static void
+test_untrusted_text (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleJournal) journal = cradle_journal_open (fixture->path, &error);
+  g_autoptr(GError) denied = NULL;
+  g_autoptr(CradleJournalRun) run = NULL;
+  CradleJournalStep *step;
+  gint64 run_id;
+  gint64 id;
+
+  g_assert_no_error (error);
+  run_id = cradle_journal_begin_run (journal, "enroll", "Type\x1b]8;;http://evil\x07",
+                                     "certsrv", "PHONE\x1b[31m-7\xc2\x9b", 0, &error);
+  g_assert_no_error (error);
+  id = cradle_journal_begin_step (journal, run_id, "sign",
+                                  "Confirm on \x1b[2J\xe2\x80\xaePixel\xff", &error);
+  g_assert_no_error (error);
+  denied = g_error_new_literal (CRADLE_ERROR, CRADLE_ERROR_CA_DENIED,
+                                "The CA said: \x1b[1mOK\x1b[0m \xe2\x81\xa6x\xe2\x81\xa9");
+  g_assert_true (cradle_journal_end_step (journal, id, "denied", denied, &error));
+  g_assert_true (cradle_journal_end_run (journal, run_id, "denied", denied, &error));
+
+  run = cradle_journal_get_run (journal, run_id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cradle_journal_run_get_type_name (run), ==, "Type\\x1b]8;;http://evil\\x07");
+  g_assert_cmpstr (cradle_journal_run_get_device_serial (run), ==, "PHONE\\x1b[31m-7\\u009b");
+  g_assert_cmpstr (cradle_journal_run_get_error (run), ==,
+                   "The CA said: \\x1b[1mOK\\x1b[0m \\u2066x\\u2069");
+  step = g_ptr_array_index (cradle_journal_run_get_steps (run), 0);
+  g_assert_cmpstr (cradle_journal_step_get_text (step), ==, "Confirm on \\x1b[2J\\u202ePixel\\xff");
+  g_assert_cmpstr (cradle_journal_step_get_error (step), ==, cradle_journal_run_get_error (run));
+}
+
 /* A step that never ended (its program died) reads as running. */
 static void
 test_unfinished (Fixture       *fixture,
@@ -347,6 +385,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/journal/runs-and-steps", Fixture, NULL, fixture_set_up, test_runs_and_steps, fixture_tear_down);
+  g_test_add ("/journal/untrusted-text", Fixture, NULL, fixture_set_up, test_untrusted_text, fixture_tear_down);
   g_test_add ("/journal/unfinished", Fixture, NULL, fixture_set_up, test_unfinished, fixture_tear_down);
   g_test_add ("/journal/unsigned-keys", Fixture, NULL, fixture_set_up, test_unsigned_keys, fixture_tear_down);
   g_test_add ("/journal/schema", Fixture, NULL, fixture_set_up, test_schema, fixture_tear_down);

@@ -1,0 +1,101 @@
+/* cradle-agent-prompt.c: the words the device's user reads before saying
+ * yes, with everything the host supplied escaped */
+#include "config.h"
+
+#include <cradle/cradle.h>
+
+#include "cradle-agent-prompt-private.h"
+#include "cradle-agent-request-info-private.h"
+
+/* One value from the host, on one line, controls and bidi shown escaped. */
+static char *
+escape (const char *text)
+{
+  return cradle_text_escape (text != NULL ? text : "", -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+}
+
+char *
+cradle_agent_prompt_generate_key (const char *key_type,
+                                  const char *profile)
+{
+  g_autofree char *shown_type = escape (key_type);
+  g_autofree char *shown_profile = escape (profile);
+
+  return g_strdup_printf ("The desktop asks this device to make a new %s key for: %s", shown_type, shown_profile);
+}
+
+static void
+append_names (GString    *prompt,
+              const char *label,
+              GPtrArray  *names)
+{
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *shown = escape (g_ptr_array_index (names, i));
+
+      g_string_append_printf (prompt, "\n  %-10s %s", label, shown);
+    }
+}
+
+char *
+cradle_agent_prompt_sign (GBytes  *cri,
+                          GError **error)
+{
+  g_autoptr(CradleAgentRequestInfo) info = cradle_agent_request_info_describe (cri, error);
+  g_autoptr(GString) prompt = NULL;
+  g_autofree char *subject = NULL;
+
+  if (info == NULL)
+    return NULL;
+  subject = escape (info->subject);
+  prompt = g_string_new ("The desktop asks this device to sign a certificate request for:");
+  g_string_append_printf (prompt, "\n  %-10s %s", "Subject:", subject);
+  /* The names the certificate will also stand for: a UPN here signs the
+   * holder in as that account, whatever the subject says. */
+  append_names (prompt, "UPN:", info->upns);
+  append_names (prompt, "Mail:", info->mails);
+  append_names (prompt, "DNS:", info->dns_names);
+  if (info->other_names > 0)
+    g_string_append_printf (prompt, "\n  %-10s %u of other kinds", "Names:", info->other_names);
+  append_names (prompt, "Use:", info->extended_key_usages);
+  if (info->template_name != NULL)
+    {
+      g_autofree char *shown = escape (info->template_name);
+
+      g_string_append_printf (prompt, "\n  %-10s %s", "Template:", shown);
+    }
+  if (info->template_oid != NULL)
+    {
+      g_autofree char *shown = escape (info->template_oid);
+
+      g_string_append_printf (prompt, "\n  %-10s %s", "Template:", shown);
+    }
+  return g_string_free (g_steal_pointer (&prompt), FALSE);
+}
+
+char *
+cradle_agent_prompt_root (const char *subject,
+                          const char *sha256)
+{
+  g_autofree char *shown_subject = escape (subject);
+  g_autofree char *shown_sha256 = escape (sha256);
+
+  return g_strdup_printf ("The desktop asks this device to trust a new root certificate:\n"
+                          "  %s\n  SHA-256 %s", shown_subject, shown_sha256);
+}
+
+char *
+cradle_agent_prompt_pair (const char *host_name,
+                          const char *user_name,
+                          const char *code)
+{
+  g_autofree char *shown_host = escape (host_name);
+  g_autofree char *shown_user = escape (user_name);
+
+  return g_strdup_printf ("Trust this computer?\n"
+                          "  Computer: %s\n  User: %s\n"
+                          "  Code: %.3s %.3s\n"
+                          "Accept only if the computer shows the same code. A trusted computer can "
+                          "make keys and install certificates on this device, with your consent "
+                          "where it is needed.", shown_host, shown_user, code, code + 3);
+}

@@ -1,0 +1,19 @@
+/* cradle-request-policy-private.h: the request policy for the engine */
+#pragma once
+
+#include <cradle/cradle.h>
+
+G_BEGIN_DECLS
+
+/* As cradle_request_policy_new(), and when the template lets the enrollee
+ * supply the subject and no @subject is given, a subject of one commonName
+ * holding @common_name exactly (a device's serial): added as an X509_NAME
+ * entry, never parsed as a distinguished name. Without either, the
+ * directory's cn of the user, the same way. */
+CradleRequestPolicy *cradle_request_policy_new_full (CradleTemplate       *template,
+                                                     CradleDirectoryUser  *user,
+                                                     const char           *subject,
+                                                     const char           *common_name,
+                                                     GError              **error);
+
+G_END_DECLS
