@@ -15,6 +15,7 @@
 #include <cradle/cradle.h>
 
 #include "cradle-agent-functionfs-private.h"
+#include "cradle-agent-secure-memory-private.h"
 #include "cradle-agent-session-private.h"
 #include "cradle-bridge-socket-private.h"
 
@@ -184,6 +185,7 @@ main (int    argc,
   g_autofree char *serial = NULL;
   g_autofree char *model = NULL;
   g_autofree char *store = NULL;
+  g_autofree char *kek_file = NULL;
   g_autofree char *socket_path = NULL;
   g_autofree char *functionfs = NULL;
   g_autofree char *confirm = NULL;
@@ -198,6 +200,8 @@ main (int    argc,
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial number of the simulated device", "SERIAL" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name it reports", "MODEL" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of its keys and certificate stores", "DIR" },
+    { "kek-file", 0, 0, G_OPTION_ARG_FILENAME, &kek_file,
+      "Its key-encryption key, apart from the store (default: $XDG_CONFIG_HOME/cradle-agent/SERIAL/kek)", "PATH" },
     { "privileged", 0, 0, G_OPTION_ARG_NONE, &privileged, "Allow changes to the system stores", NULL },
     { "confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "ask (default), approve, decline or never", "POLICY" },
     { "confirm-generate", 0, 0, G_OPTION_ARG_STRING, &confirm_generate, "Policy for key generation", "POLICY" },
@@ -216,7 +220,16 @@ main (int    argc,
   CradleAgentConfig config = { 0 };
   Agent agent = { 0 };
 
+  /* First of all: from here on no core file, gcore or ptrace by this user
+   * sees the keys (cradle-agent-secure-memory-private.h). */
+  if (!cradle_agent_secure_memory_wipe_openssl_frees ())
+    g_warning ("OpenSSL's memory is not wiped when freed: it was in use too early");
   setlocale (LC_ALL, "");
+  if (!cradle_agent_secure_memory_protect_process (&error) || !cradle_agent_secure_memory_init (&error))
+    {
+      g_printerr ("cradle-agent: %s\n", error->message);
+      return 1;
+    }
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -246,8 +259,10 @@ main (int    argc,
   config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
   if (store == NULL)
     store = g_build_filename (g_get_user_data_dir (), "cradle-agent", config.serial, NULL);
+  if (kek_file == NULL)
+    kek_file = g_build_filename (g_get_user_config_dir (), "cradle-agent", config.serial, "kek", NULL);
 
-  config.keystore = cradle_agent_keystore_open (store, privileged, &error);
+  config.keystore = cradle_agent_keystore_open_full (store, kek_file, privileged, &error);
   if (config.keystore == NULL)
     {
       g_printerr ("cradle-agent: %s\n", error->message);

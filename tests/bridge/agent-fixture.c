@@ -30,11 +30,13 @@ agent_fixture_start (AgentFixture *fixture,
 
   fixture->store = g_dir_make_tmp ("cradle-agent-test-XXXXXX", &error);
   g_assert_no_error (error);
+  fixture->kek = g_strconcat (fixture->store, ".kek", NULL);
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
 
   g_ptr_array_add (argv, agent_fixture_agent_path ());
   g_ptr_array_add (argv, g_strdup ("--fd=3"));
   g_ptr_array_add (argv, g_strdup_printf ("--store=%s", fixture->store));
+  g_ptr_array_add (argv, g_strdup_printf ("--kek-file=%s", fixture->kek));
   g_ptr_array_add (argv, g_strdup ("--serial=TEST-0001"));
   va_start (args, first_arg);
   for (arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
@@ -73,6 +75,9 @@ agent_fixture_stop (AgentFixture *fixture)
   if (fixture->store != NULL)
     test_remove_tree (fixture->store);
   g_clear_pointer (&fixture->store, g_free);
+  if (fixture->kek != NULL)
+    g_unlink (fixture->kek);
+  g_clear_pointer (&fixture->kek, g_free);
 }
 
 EVP_PKEY *

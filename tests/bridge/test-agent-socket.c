@@ -33,12 +33,14 @@ listening_start_agent (Listening  *l,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *agent = agent_fixture_agent_path ();
   g_autofree char *store_arg = g_strdup_printf ("--store=%s", l->store);
+  g_autofree char *kek_arg = g_strdup_printf ("--kek-file=%s/secrets/kek", l->home);
   g_autoptr(GDataInputStream) output = NULL;
   g_autofree char *line = NULL;
   g_autoptr(GError) error = NULL;
 
   g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", l->runtime, TRUE);
-  l->agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--serial=SOCK-1", store_arg, confirm, NULL);
+  l->agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--serial=SOCK-1", store_arg, kek_arg,
+                                          confirm, NULL);
   g_assert_no_error (error);
 
   /* Ready once it says where it listens (connecting to find out would
@@ -290,6 +292,107 @@ test_malformed_header_ends_only_that_session (Listening     *l,
   }
 }
 
+/* The KEK is not in the key folder: a copy of the folder alone opens no key.
+ * By default it is in $XDG_CONFIG_HOME/cradle-agent/<serial>/kek; a KEK an
+ * older agent left in the folder is moved there, and its keys still work. */
+static void
+test_kek_apart_from_store (Listening     *l,
+                           gconstpointer  data)
+{
+  g_autofree char *config = g_build_filename (l->home, "config", NULL);
+  g_autofree char *kek = g_build_filename (config, "cradle-agent", "SOCK-1", "kek", NULL);
+  g_autofree char *legacy = g_build_filename (l->store, "kek", NULL);
+  g_autofree char *copy = g_build_filename (l->home, "copy", NULL);
+  g_autofree char *command = NULL;
+  g_autofree char *agent = agent_fixture_agent_path ();
+  g_autofree char *store_arg = g_strdup_printf ("--store=%s", l->store);
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kek_bytes = NULL;
+  gsize kek_size = 0;
+
+  /* This agent as a user starts it: no --kek-file. */
+  listening_stop_agent (l);
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_autoptr(GDataInputStream) output = NULL;
+    g_autofree char *line = NULL;
+
+    for (guint round = 0; round < 2; round++)
+      {
+        g_autoptr(CradleDevice) device = NULL;
+
+        g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", l->runtime, TRUE);
+        g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+        l->agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--serial=SOCK-1", store_arg,
+                                                "--confirm=approve", NULL);
+        g_assert_no_error (error);
+        g_clear_object (&output);
+        output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (l->agent));
+        g_clear_pointer (&line, g_free);
+        line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_nonnull (line);
+
+        device = open_when_free (l->socket_path);
+        if (round == 0)
+          {
+            key_id = cradle_device_generate_key (device, "p256", "test", &spki, NULL, &error);
+            g_assert_no_error (error);
+          }
+        else
+          {
+            /* The key sealed before the move still works. */
+            g_autoptr(EVP_PKEY) public_key = test_public_key_from_der (spki);
+            g_autoptr(GBytes) request_info = test_request_info (public_key, "alice");
+            g_autoptr(GBytes) signature = cradle_device_sign_request (device, key_id, request_info, "sha256",
+                                                                      NULL, NULL, &error);
+
+            g_assert_no_error (error);
+            g_assert_true (test_verify (public_key, request_info, signature));
+          }
+        cradle_device_close (device);
+        listening_stop_agent (l);
+
+        g_assert_false (g_file_test (legacy, G_FILE_TEST_EXISTS));
+        g_assert_true (g_file_test (kek, G_FILE_TEST_IS_REGULAR));
+        if (round == 0)
+          {
+            /* As an older agent kept it. */
+            g_assert_true (g_file_get_contents (kek, &kek_bytes, &kek_size, &error));
+            g_assert_no_error (error);
+            g_assert_cmpint (g_rename (kek, legacy), ==, 0);
+          }
+      }
+  }
+
+  /* Moved back out, unchanged. */
+  {
+    g_autofree char *moved = NULL;
+    gsize moved_size = 0;
+
+    g_assert_true (g_file_get_contents (kek, &moved, &moved_size, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (moved, moved_size, kek_bytes, kek_size);
+  }
+
+  /* A copy of the key folder, without the KEK, opens nothing. */
+  command = g_strdup_printf ("cp -a '%s' '%s'", l->store, copy);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  {
+    g_autofree char *keys = g_build_filename (copy, "keys", NULL);
+    g_autoptr(GDir) dir = g_dir_open (keys, 0, NULL);
+    g_autofree char *copied_kek = g_build_filename (copy, "kek", NULL);
+
+    g_assert_nonnull (dir);
+    g_assert_nonnull (g_dir_read_name (dir));   /* the sealed key is there */
+    g_assert_false (g_file_test (copied_kek, G_FILE_TEST_EXISTS));
+  }
+
+  listening_start_agent (l, "--confirm=approve");
+}
+
 static JsonNode *
 run_cradlectl_json (const char *command)
 {
@@ -430,6 +533,8 @@ main (int    argc,
               listening_set_up, test_cradlectl_devices_and_certs, listening_tear_down);
   g_test_add ("/bridge/agent-socket/killed-during-install", Listening, NULL,
               listening_set_up, test_killed_during_install, listening_tear_down);
+  g_test_add ("/bridge/agent-socket/kek-apart-from-store", Listening, NULL,
+              listening_set_up, test_kek_apart_from_store, listening_tear_down);
 
   return g_test_run ();
 }
