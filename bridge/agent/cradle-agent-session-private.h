@@ -16,9 +16,11 @@ typedef struct {
   gboolean             privileged;
   CradleConfirmPolicy  policy[CRADLE_CONFIRM_N_OPERATIONS];
   guint                confirm_max_seconds;
+  guint                idle_seconds;   /* between requests; 0: wait forever */
 } CradleAgentConfig;
 
-/* Serves requests until the host goes away or breaks the framing.
+/* Serves requests until the host goes away, breaks the framing, or sends
+ * nothing for config->idle_seconds.
  * Malformed requests are answered with ERROR and the session goes on. */
 void cradle_agent_session_run (CradleAgentConfig     *config,
                                CradleBridgeTransport *transport);

@@ -680,10 +680,18 @@ cradle_agent_session_run (CradleAgentConfig     *config,
       g_autoptr(CradleBridgeFrame) frame = NULL;
       g_autoptr(GError) error = NULL;
 
-      /* A host may sit idle between requests for as long as it likes. */
-      frame = cradle_bridge_transport_receive_frame (transport, 60 * 1000, NULL, &error);
+      /* A host may sit idle between requests up to config->idle_seconds
+       * (0: as long as it likes); then the device is free for another. */
+      frame = cradle_bridge_transport_receive_frame (transport,
+                                                     config->idle_seconds > 0 ? config->idle_seconds * 1000 : 60 * 1000,
+                                                     NULL, &error);
       if (frame == NULL)
         {
+          if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT) && config->idle_seconds > 0)
+            {
+              g_info ("No request for %u s: closing the session", config->idle_seconds);
+              break;
+            }
           if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT))
             continue;
           if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))

@@ -23,7 +23,8 @@ typedef struct {
   CradleAgentConfig *config;
   GMainLoop         *loop;
   char              *socket_path;
-  gint               busy;   /* atomic: a session is open */
+  gint               busy;      /* atomic: a session is open */
+  gint               threads;   /* atomic: session threads, serving or waiting */
 } Agent;
 
 typedef struct {
@@ -34,6 +35,10 @@ typedef struct {
 /* A host that closed a moment ago may still be winding down: a new host
  * waits up to this long for the device before hearing BUSY. */
 #define BUSY_GRACE_USEC (2 * G_USEC_PER_SEC)
+
+/* Threads for connections: the session's, and at most this many more
+ * waiting out the grace; later hosts hear BUSY at once, without a thread. */
+#define MAX_WAITING_THREADS 4
 
 static gpointer
 session_thread (gpointer data)
@@ -54,6 +59,7 @@ session_thread (gpointer data)
   else
     cradle_agent_session_refuse_busy (job->transport);
   g_object_unref (job->transport);
+  g_atomic_int_add (&job->agent->threads, -1);
   g_free (job);
   return NULL;
 }
@@ -79,6 +85,15 @@ on_incoming (GSocketService    *service,
     }
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
+  /* Only this thread adds to the count, so it cannot go over. The refusal
+   * is a few bytes into a fresh socket's empty buffer: it does not block. */
+  if (g_atomic_int_get (&agent->threads) >= 1 + MAX_WAITING_THREADS)
+    {
+      g_debug ("Refused a connection: %d threads already serve or wait", 1 + MAX_WAITING_THREADS);
+      cradle_agent_session_refuse_busy (transport);
+      return TRUE;
+    }
+  g_atomic_int_inc (&agent->threads);
   {
     SessionJob *job = g_new0 (SessionJob, 1);
 
@@ -196,6 +211,7 @@ main (int    argc,
   gboolean verbose = FALSE;
   int fd = -1;
   int confirm_max = 600;
+  int idle_timeout = 120;
   GOptionEntry entries[] = {
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial number of the simulated device", "SERIAL" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name it reports", "MODEL" },
@@ -211,6 +227,8 @@ main (int    argc,
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
     { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
     { "fd", 0, 0, G_OPTION_ARG_INT, &fd, "Serve one session on this connected socket, then exit", "FD" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+      "Close a socket session after this many seconds without a request (120; 0: never)", "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say what happens", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -257,6 +275,8 @@ main (int    argc,
   config.manufacturer = g_strdup ("Cradle");
   config.privileged = privileged;
   config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
+  /* USB hosts keep their session; only socket sessions are dropped when idle. */
+  config.idle_seconds = functionfs != NULL ? 0 : (guint) CLAMP (idle_timeout, 0, 24 * 3600);
   if (store == NULL)
     store = g_build_filename (g_get_user_data_dir (), "cradle-agent", config.serial, NULL);
   if (kek_file == NULL)

@@ -17,6 +17,7 @@
 #include "cradle-openssl-private.h"
 #include "cradle-bridge-cbor-private.h"
 #include "cradle-bridge-frame-private.h"
+#include "cradle-bridge-message-private.h"
 
 typedef struct {
   char        *home;
@@ -292,6 +293,103 @@ test_malformed_header_ends_only_that_session (Listening     *l,
   }
 }
 
+/* An idle session is closed after --idle-timeout, and the next host served:
+ * one local program cannot keep the device to itself by saying nothing. */
+static void
+test_idle_session_dropped (Listening     *l,
+                           gconstpointer  data)
+{
+  g_autoptr(GSocket) idle = raw_connect (l);
+  g_autoptr(CradleBridgeFrameReader) reader = cradle_bridge_frame_reader_new ();
+  g_autoptr(GBytes) hello = hello_frame (1);
+  g_autoptr(CradleBridgeFrame) answer = NULL;
+  g_autoptr(CradleBridgeFrame) after = NULL;
+  g_autoptr(CradleDevice) device = NULL;
+  gint64 start;
+
+  raw_send (idle, g_bytes_get_data (hello, NULL), g_bytes_get_size (hello));
+  answer = raw_receive (idle, reader);
+  g_assert_nonnull (answer);
+  g_assert_cmpuint (answer->header.type, ==, CRADLE_BRIDGE_HELLO);
+
+  /* It says nothing more; within a few seconds another host has the device. */
+  start = g_get_monotonic_time ();
+  device = open_when_free (l->socket_path);
+  g_assert_nonnull (device);
+  g_test_message ("served the next host after %.1f s", (g_get_monotonic_time () - start) / 1e6);
+  after = raw_receive (idle, reader);
+  g_assert_null (after);   /* the idle host was hung up on */
+}
+
+static guint
+count_threads (GSubprocess *process)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/task", g_subprocess_get_identifier (process));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+/* 100 connections at once: at most the session and 4 waiting hosts get a
+ * thread; the others hear BUSY at once; the agent serves the next host. */
+static void
+test_connection_flood (Listening     *l,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  guint before = count_threads (l->agent);
+  guint during;
+  guint busy = 0, closed = 0;
+
+  /* As fast as the agent accepts them (its listen backlog is short). */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GSocketAddress) address = g_unix_socket_address_new (l->socket_path);
+      g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+      g_autoptr(GError) error = NULL;
+
+      while (!g_socket_connect (socket, address, NULL, &error)
+             && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          g_usleep (1000);
+        }
+      g_assert_no_error (error);
+      g_socket_set_timeout (socket, 10);
+      g_ptr_array_add (sockets, g_steal_pointer (&socket));
+    }
+  g_usleep (500 * 1000);
+  during = count_threads (l->agent);
+  g_test_message ("%u threads before, %u with 100 connections open", before, during);
+  g_assert_cmpuint (during, <=, before + 5);
+
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      g_autoptr(CradleBridgeFrameReader) reader = cradle_bridge_frame_reader_new ();
+      g_autoptr(CradleBridgeFrame) frame = raw_receive (g_ptr_array_index (sockets, i), reader);
+
+      if (frame == NULL)
+        closed++;
+      else if (error_code_of (frame) == CRADLE_BRIDGE_E_BUSY)
+        busy++;
+    }
+  /* One had the session, until it was dropped for saying nothing. */
+  g_assert_cmpuint (busy, ==, 99);
+  g_assert_cmpuint (closed, ==, 1);
+  g_ptr_array_set_size (sockets, 0);
+
+  {
+    g_autoptr(CradleDevice) device = open_when_free (l->socket_path);
+
+    g_assert_nonnull (device);
+  }
+  g_assert_cmpuint (count_threads (l->agent), <=, before + 1);
+}
+
 /* The KEK is not in the key folder: a copy of the folder alone opens no key.
  * By default it is in $XDG_CONFIG_HOME/cradle-agent/<serial>/kek; a KEK an
  * older agent left in the folder is moved there, and its keys still work. */
@@ -533,6 +631,10 @@ main (int    argc,
               listening_set_up, test_cradlectl_devices_and_certs, listening_tear_down);
   g_test_add ("/bridge/agent-socket/killed-during-install", Listening, NULL,
               listening_set_up, test_killed_during_install, listening_tear_down);
+  g_test_add ("/bridge/agent-socket/idle-session-dropped", Listening, "--idle-timeout=1",
+              listening_set_up, test_idle_session_dropped, listening_tear_down);
+  g_test_add ("/bridge/agent-socket/connection-flood", Listening, "--idle-timeout=5",
+              listening_set_up, test_connection_flood, listening_tear_down);
   g_test_add ("/bridge/agent-socket/kek-apart-from-store", Listening, NULL,
               listening_set_up, test_kek_apart_from_store, listening_tear_down);
 
