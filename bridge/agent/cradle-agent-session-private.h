@@ -16,11 +16,14 @@ typedef struct {
   gboolean             privileged;
   CradleConfirmPolicy  policy[CRADLE_CONFIRM_N_OPERATIONS];
   guint                confirm_max_seconds;
-  guint                idle_seconds;   /* between requests; 0: wait forever */
+  /* A session idle this long (0: never) ends when another host waits for
+   * the device: *waiting_hosts > 0, or always when it is %NULL. */
+  guint                idle_seconds;
+  gint                *waiting_hosts;  /* nullable, atomic */
 } CradleAgentConfig;
 
 /* Serves requests until the host goes away, breaks the framing, or sends
- * nothing for config->idle_seconds.
+ * nothing for config->idle_seconds while another host waits.
  * Malformed requests are answered with ERROR and the session goes on. */
 void cradle_agent_session_run (CradleAgentConfig     *config,
                                CradleBridgeTransport *transport);

@@ -25,6 +25,7 @@ typedef struct {
   char              *socket_path;
   gint               busy;      /* atomic: a session is open */
   gint               threads;   /* atomic: session threads, serving or waiting */
+  gint               waiting;   /* atomic: of those, the ones waiting */
 } Agent;
 
 typedef struct {
@@ -47,9 +48,11 @@ session_thread (gpointer data)
   gint64 deadline = g_get_monotonic_time () + BUSY_GRACE_USEC;
   gboolean claimed;
 
+  g_atomic_int_inc (&job->agent->waiting);
   while (!(claimed = g_atomic_int_compare_and_exchange (&job->agent->busy, 0, 1)) &&
          g_get_monotonic_time () < deadline)
     g_usleep (10 * 1000);
+  g_atomic_int_add (&job->agent->waiting, -1);
 
   if (claimed)
     {
@@ -228,7 +231,7 @@ main (int    argc,
     { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
     { "fd", 0, 0, G_OPTION_ARG_INT, &fd, "Serve one session on this connected socket, then exit", "FD" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
-      "Close a socket session after this many seconds without a request (120; 0: never)", "SECONDS" },
+      "Close a socket session idle this many seconds when another host waits (120; 0: never)", "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say what happens", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -275,8 +278,8 @@ main (int    argc,
   config.manufacturer = g_strdup ("Cradle");
   config.privileged = privileged;
   config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
-  /* USB hosts keep their session; only socket sessions are dropped when idle. */
-  config.idle_seconds = functionfs != NULL ? 0 : (guint) CLAMP (idle_timeout, 0, 24 * 3600);
+  /* Only where other hosts can wait: the listening socket (not USB, not --fd). */
+  config.idle_seconds = functionfs == NULL && fd < 0 ? (guint) CLAMP (idle_timeout, 0, 24 * 3600) : 0;
   if (store == NULL)
     store = g_build_filename (g_get_user_data_dir (), "cradle-agent", config.serial, NULL);
   if (kek_file == NULL)
@@ -311,6 +314,7 @@ main (int    argc,
   else
     {
       agent.config = &config;
+      config.waiting_hosts = &agent.waiting;
       agent.loop = g_main_loop_new (NULL, FALSE);
       agent.socket_path = g_steal_pointer (&socket_path);
       if (!listen_and_serve (&agent, &error))

@@ -293,8 +293,10 @@ test_malformed_header_ends_only_that_session (Listening     *l,
   }
 }
 
-/* An idle session is closed after --idle-timeout, and the next host served:
- * one local program cannot keep the device to itself by saying nothing. */
+/* An idle session is closed after --idle-timeout when another host waits,
+ * and that host served: one local program cannot keep the device to itself
+ * by saying nothing. Without anyone waiting, it keeps its session (as the
+ * app keeps the device it shows). */
 static void
 test_idle_session_dropped (Listening     *l,
                            gconstpointer  data)
@@ -311,6 +313,18 @@ test_idle_session_dropped (Listening     *l,
   answer = raw_receive (idle, reader);
   g_assert_nonnull (answer);
   g_assert_cmpuint (answer->header.type, ==, CRADLE_BRIDGE_HELLO);
+
+  /* Idle past the limit, but nobody else wants the device. */
+  g_usleep (2500 * 1000);
+  {
+    g_autoptr(GBytes) again = hello_frame (2);
+
+    g_clear_pointer (&answer, cradle_bridge_frame_free);
+    raw_send (idle, g_bytes_get_data (again, NULL), g_bytes_get_size (again));
+    answer = raw_receive (idle, reader);
+    g_assert_nonnull (answer);
+    g_assert_cmpuint (answer->header.request_id, ==, 2);
+  }
 
   /* It says nothing more; within a few seconds another host has the device. */
   start = g_get_monotonic_time ();
@@ -370,6 +384,9 @@ test_connection_flood (Listening     *l,
   for (guint i = 0; i < sockets->len; i++)
     {
       g_autoptr(CradleBridgeFrameReader) reader = cradle_bridge_frame_reader_new ();
+
+      /* The one with the session hears nothing, and keeps it: nobody waits. */
+      g_socket_set_timeout (g_ptr_array_index (sockets, i), 3);
       g_autoptr(CradleBridgeFrame) frame = raw_receive (g_ptr_array_index (sockets, i), reader);
 
       if (frame == NULL)
@@ -377,7 +394,6 @@ test_connection_flood (Listening     *l,
       else if (error_code_of (frame) == CRADLE_BRIDGE_E_BUSY)
         busy++;
     }
-  /* One had the session, until it was dropped for saying nothing. */
   g_assert_cmpuint (busy, ==, 99);
   g_assert_cmpuint (closed, ==, 1);
   g_ptr_array_set_size (sockets, 0);
