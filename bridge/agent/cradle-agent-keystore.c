@@ -304,10 +304,10 @@ move_legacy_kek (CradleAgentKeystore  *self,
         {
           g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                        "There are two different key-encryption keys: '%s', left in the key folder by "
-                       "an older agent, and '%s'. Keep the one the keys in '%s' were sealed with: "
-                       "start the agent with --kek-file='%s' (moved out of the key folder first) "
-                       "or move '%s' aside",
-                       legacy, self->kek_path, self->keys_folder, legacy, legacy);
+                       "an older agent, and '%s'; only one of them opens the keys in '%s'. To keep the "
+                       "old one, move it out of the key folder and start the agent with --kek-file "
+                       "naming it; to keep '%s', move '%s' aside",
+                       legacy, self->kek_path, self->keys_folder, self->kek_path, legacy);
           return FALSE;
         }
     }

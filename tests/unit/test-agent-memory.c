@@ -121,8 +121,10 @@ pieces_in_dump (GPtrArray  *pieces,
                 const char *what)
 {
   g_autoptr(GArray) regions = read_regions ();
-  g_autofree guint8 *buffer = NULL;
-  gsize buffer_size = 0;
+  /* Read in chunks that overlap by a piece less one byte. */
+  const gsize chunk = 1024 * 1024;
+  g_autofree guint8 *buffer = g_malloc (chunk);
+  gsize buffer_size = chunk;
   guint found = 0;
   int fd = open ("/proc/self/mem", O_RDONLY | O_CLOEXEC);
 
@@ -130,30 +132,32 @@ pieces_in_dump (GPtrArray  *pieces,
   for (guint i = 0; i < regions->len; i++)
     {
       const Region *region = &g_array_index (regions, Region, i);
-      gsize size = region->end - region->start;
-      ssize_t got;
+      g_autofree gboolean *seen = g_new0 (gboolean, pieces->len);
 
       if (region->perms[0] != 'r' || region_has_flag (region, "dd")
           || g_str_equal (region->name, "[vvar]") || g_str_equal (region->name, "[vsyscall]"))
         continue;
-      if (size > buffer_size)
+      for (guint64 at = region->start; at < region->end; at += chunk - (PIECE - 1))
         {
-          buffer = g_realloc (buffer, size);
-          buffer_size = size;
-        }
-      got = pread (fd, buffer, size, (off_t) region->start);
-      if (got <= 0)
-        continue;
-      for (guint p = 0; p < pieces->len; p++)
-        {
-          const CradleAgentSecret *piece = g_ptr_array_index (pieces, p);
+          gsize size = (gsize) MIN ((guint64) chunk, region->end - at);
+          ssize_t got = pread (fd, buffer, size, (off_t) at);
 
-          if (memmem (buffer, (gsize) got, piece->data, PIECE) != NULL)
+          if (got <= 0)
+            break;
+          for (guint p = 0; p < pieces->len; p++)
             {
-              g_test_message ("%s: piece %u (of %u) is in %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %s %s",
-                              what, p, pieces->len, region->start, region->end, region->perms, region->name);
-              found++;
+              const CradleAgentSecret *piece = g_ptr_array_index (pieces, p);
+
+              if (!seen[p] && memmem (buffer, (gsize) got, piece->data, PIECE) != NULL)
+                {
+                  g_test_message ("%s: piece %u (of %u) is in %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x %s %s",
+                                  what, p, pieces->len, region->start, region->end, region->perms, region->name);
+                  seen[p] = TRUE;
+                  found++;
+                }
             }
+          if ((guint64) got < size || at + size >= region->end)
+            break;
         }
     }
   /* What we read may have held a piece: leave no copy behind. */
