@@ -168,7 +168,7 @@ ensure_kek_folder (const char  *folder,
 }
 
 /* Reads a KEK file into a wiped buffer and checks its owner, mode and size.
- * A missing file is CRADLE_ERROR_NOT_FOUND without a message for people. */
+ * A missing file is CRADLE_ERROR_NOT_FOUND, for the caller to decide about. */
 static GBytes *
 read_kek_file (const char  *path,
                GError     **error)
