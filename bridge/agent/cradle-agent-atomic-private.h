@@ -18,6 +18,14 @@ gboolean  cradle_agent_atomic_write        (const char   *path,
                                             GBytes       *contents,
                                             mode_t        mode,
                                             GError      **error);
+/* Like cradle_agent_atomic_write(), but never replaces a file: when @path
+ * exists already (or another process creates it first), nothing is written,
+ * *@existed is TRUE and the call succeeds. */
+gboolean  cradle_agent_atomic_create       (const char   *path,
+                                            GBytes       *contents,
+                                            mode_t        mode,
+                                            gboolean     *existed,
+                                            GError      **error);
 gboolean  cradle_agent_atomic_unlink       (const char   *path,
                                             GError      **error);
 gboolean  cradle_agent_atomic_sync_folder  (const char   *folder,

@@ -78,11 +78,13 @@ cradle_agent_atomic_sync_folder (const char  *folder,
  * Replaces @path so that after a crash at any moment it holds either its
  * old contents or @contents.
  */
-gboolean
-cradle_agent_atomic_write (const char  *path,
-                           GBytes      *contents,
-                           mode_t       mode,
-                           GError     **error)
+/* Writes @contents whole to a new temporary file beside @path and syncs it;
+ * gives its name. */
+static char *
+write_temp (const char  *path,
+            GBytes      *contents,
+            mode_t       mode,
+            GError     **error)
 {
   g_autofree char *folder = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
@@ -95,28 +97,78 @@ cradle_agent_atomic_write (const char  *path,
   /* g_mkstemp_full() adds O_CREAT | O_EXCL itself. */
   fd = g_mkstemp_full (temp, O_WRONLY | O_CLOEXEC, (int) mode);
   if (fd < 0)
-    return set_errno_error (error, errno, "create a file in", folder);
+    {
+      set_errno_error (error, errno, "create a file in", folder);
+      return NULL;
+    }
 
   if (!write_all (fd, data, size) || fsync (fd) != 0)
     {
       saved_errno = errno;
       close (fd);
       unlink (temp);
-      return set_errno_error (error, saved_errno, "write", temp);
+      set_errno_error (error, saved_errno, "write", temp);
+      return NULL;
     }
   if (close (fd) != 0)
     {
       saved_errno = errno;
       unlink (temp);
-      return set_errno_error (error, saved_errno, "write", temp);
+      set_errno_error (error, saved_errno, "write", temp);
+      return NULL;
     }
+  return g_steal_pointer (&temp);
+}
+
+gboolean
+cradle_agent_atomic_write (const char  *path,
+                           GBytes      *contents,
+                           mode_t       mode,
+                           GError     **error)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *temp = write_temp (path, contents, mode, error);
+
+  if (temp == NULL)
+    return FALSE;
   if (rename (temp, path) != 0)
     {
-      saved_errno = errno;
+      int saved_errno = errno;
+
       unlink (temp);
       return set_errno_error (error, saved_errno, "replace", path);
     }
   return cradle_agent_atomic_sync_folder (folder, error);
+}
+
+gboolean
+cradle_agent_atomic_create (const char  *path,
+                            GBytes      *contents,
+                            mode_t       mode,
+                            gboolean    *existed,
+                            GError     **error)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *temp = write_temp (path, contents, mode, error);
+  int saved_errno;
+
+  *existed = FALSE;
+  if (temp == NULL)
+    return FALSE;
+  /* link() never replaces: of two processes creating @path, one wins. */
+  if (link (temp, path) == 0)
+    {
+      unlink (temp);
+      return cradle_agent_atomic_sync_folder (folder, error);
+    }
+  saved_errno = errno;
+  unlink (temp);
+  if (saved_errno == EEXIST)
+    {
+      *existed = TRUE;
+      return TRUE;
+    }
+  return set_errno_error (error, saved_errno, "create", path);
 }
 
 /* Removes @path and makes the removal durable. */

@@ -33,7 +33,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentHost, cradle_agent_host_free)
  * of the host's key. */
 char            *cradle_agent_host_dup_id      (const CradleAgentHost *host);
 
-/* Returns: (element-type CradleAgentHost): every paired host, oldest first */
+/* Returns: (element-type CradleAgentHost): every paired host, least recently used first */
 GPtrArray       *cradle_agent_hosts_list       (const char  *folder,
                                                 GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The host with @key, its last use set to now; %NULL without an error when

@@ -249,7 +249,11 @@ cradle_agent_hosts_touch (const char  *folder,
       (void) saved;
       return NULL;
     }
+  /* The list stays in order of use, so the least recently used is first
+   * even among hosts used within the same second. */
   host->last_used = now;
+  host = g_ptr_array_steal_index (hosts, index);
+  g_ptr_array_add (hosts, host);
   saved = save (folder, hosts, error);
   close (fd);
   return saved ? host_copy (host) : NULL;

@@ -18,10 +18,12 @@ G_BEGIN_DECLS
 #define CRADLE_AGENT_NONCE_SIZE 12
 #define CRADLE_AGENT_TAG_SIZE   16
 
-/* Key material in clear: wiped before it is freed. */
+/* Key material in clear, in memory kept out of core dumps
+ * (cradle-agent-secure-memory-private.h), wiped before it is freed. */
 typedef struct {
   guint8 *data;
   gsize   size;
+  gsize   capacity;   /* allocated; @size may shrink below it */
 } CradleAgentSecret;
 
 CradleAgentSecret *cradle_agent_secret_new  (gsize size);

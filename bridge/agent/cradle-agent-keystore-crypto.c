@@ -10,6 +10,7 @@
 
 #include "cradle-agent-keystore-crypto-private.h"
 #include "cradle-agent-rsa-keygen-private.h"
+#include "cradle-agent-secure-memory-private.h"
 
 typedef struct {
   const char *name;
@@ -33,7 +34,8 @@ cradle_agent_secret_new (gsize size)
   CradleAgentSecret *secret = g_new0 (CradleAgentSecret, 1);
 
   secret->size = size;
-  secret->data = g_malloc0 (MAX (size, 1));
+  secret->capacity = size;
+  secret->data = cradle_agent_secure_alloc (size);
   return secret;
 }
 
@@ -42,8 +44,7 @@ cradle_agent_secret_free (CradleAgentSecret *secret)
 {
   if (secret == NULL)
     return;
-  OPENSSL_cleanse (secret->data, secret->size);
-  g_free (secret->data);
+  cradle_agent_secure_free (secret->data, secret->capacity);
   g_free (secret);
 }
 

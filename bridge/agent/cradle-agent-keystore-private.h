@@ -11,7 +11,10 @@
 
 G_BEGIN_DECLS
 
-/* Only these files exist in the folder (and temporary files beside them). */
+/* Only these files exist in the folder (and temporary files beside them);
+ * "kek" only when the KEK is kept there on purpose (no KEK path given to
+ * cradle_agent_keystore_open_full()), or left by an older agent until the
+ * keystore moves it to its own place. */
 #define CRADLE_AGENT_KEK_NAME    "kek"
 #define CRADLE_AGENT_KEYS_NAME   "keys"
 #define CRADLE_AGENT_STORES_NAME "stores"
@@ -27,8 +30,9 @@ struct _CradleAgentKeystore
   char      *folder;
   char      *keys_folder;
   char      *stores_path;
+  char      *kek_path;
   GPtrArray *certs;            /* CradleAgentCert, as the stores file holds them */
-  guint8     kek[CRADLE_AGENT_KEK_SIZE];
+  guint8    *kek;              /* CRADLE_AGENT_KEK_SIZE bytes, in the secure heap */
   int        lock_fd;
 
   gboolean   privileged;
@@ -60,6 +64,11 @@ gboolean            cradle_agent_keystore_key_is_bound  (CradleAgentKeystore  *s
  * identity.key, made on first use. */
 EVP_PKEY           *cradle_agent_keystore_load_identity (CradleAgentKeystore  *self,
                                                          GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The private key, to be freed as soon as it has been used. */
+EVP_PKEY           *cradle_agent_keystore_unseal_key    (CradleAgentKeystore       *self,
+                                                         const CradleAgentKeyFile  *key_file,
+                                                         GError                   **error);
+
 /* For tests only: the key's PKCS#8 DER in clear. The agent never calls it. */
 CradleAgentSecret  *cradle_agent_keystore_decrypt_key   (CradleAgentKeystore  *self,
                                                          GBytes               *key_id,

@@ -17,6 +17,7 @@
 #include "cradle-agent-keystore-private.h"
 #include "cradle-agent-request-info-private.h"
 #include "cradle-agent-scep-check-private.h"
+#include "cradle-agent-secure-memory-private.h"
 #include "cradle-agent-store-file-private.h"
 
 #define KEY_SUFFIX ".key"
@@ -24,16 +25,23 @@
 G_DEFINE_FINAL_TYPE (CradleAgentKeystore, cradle_agent_keystore, G_TYPE_OBJECT)
 
 static void
+cradle_agent_secure_free_kek (guint8 *kek)
+{
+  cradle_agent_secure_free (kek, CRADLE_AGENT_KEK_SIZE);
+}
+
+static void
 cradle_agent_keystore_finalize (GObject *object)
 {
   CradleAgentKeystore *self = CRADLE_AGENT_KEYSTORE (object);
 
-  OPENSSL_cleanse (self->kek, sizeof self->kek);
+  g_clear_pointer (&self->kek, cradle_agent_secure_free_kek);
   if (self->lock_fd >= 0)
     close (self->lock_fd);
   g_clear_pointer (&self->folder, g_free);
   g_clear_pointer (&self->keys_folder, g_free);
   g_clear_pointer (&self->stores_path, g_free);
+  g_clear_pointer (&self->kek_path, g_free);
   g_clear_pointer (&self->certs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cradle_agent_keystore_parent_class)->finalize (object);
@@ -125,9 +133,84 @@ folder_has_keys (const char *keys_folder)
   return FALSE;
 }
 
+/* Nobody else may change what is in the KEK's folder. */
+static gboolean
+ensure_kek_folder (const char  *folder,
+                   GError     **error)
+{
+  struct stat st;
+
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "Could not create the folder '%s' for the key-encryption key: %s",
+                   folder, g_strerror (saved_errno));
+      return FALSE;
+    }
+  if (stat (folder, &st) != 0 || !S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "'%s' is not a folder", folder);
+      return FALSE;
+    }
+  /* A sticky folder (/tmp) is fine: others cannot replace our file there,
+   * and one they made is refused for its owner. */
+  if ((st.st_uid != geteuid () && st.st_uid != 0) || ((st.st_mode & 0022) != 0 && (st.st_mode & S_ISVTX) == 0))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The folder '%s' of the key-encryption key can be changed by other accounts "
+                   "(owner %u, mode %04o); run: chown %u '%s' && chmod 700 '%s'",
+                   folder, (guint) st.st_uid, (guint) (st.st_mode & 07777), (guint) geteuid (), folder, folder);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Reads a KEK file into a wiped buffer and checks its owner, mode and size.
+ * A missing file is CRADLE_ERROR_NOT_FOUND, for the caller to decide about. */
+static GBytes *
+read_kek_file (const char  *path,
+               GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  struct stat st;
+
+  contents = cradle_agent_read_bounded (path, 4096, &st, &local_error);
+  if (contents == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (contents == NULL)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                  "The key-encryption key '%s' cannot be used: ", path);
+      return NULL;
+    }
+  if (st.st_uid != geteuid () || (st.st_mode & 0077) != 0)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+                   "The key-encryption key '%s' is open to other accounts (mode %04o); "
+                   "if nobody else could have read it, run: chown %u '%s' && chmod 600 '%s'",
+                   path, (guint) (st.st_mode & 07777), (guint) geteuid (), path, path);
+      return NULL;
+    }
+  if (g_bytes_get_size (contents) != CRADLE_AGENT_KEK_SIZE)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The key-encryption key '%s' is %" G_GSIZE_FORMAT " bytes, not %d; "
+                   "restore it from a backup",
+                   path, g_bytes_get_size (contents), CRADLE_AGENT_KEK_SIZE);
+      return NULL;
+    }
+  return g_steal_pointer (&contents);
+}
+
 static gboolean
 create_kek (CradleAgentKeystore  *self,
-            const char           *path,
+            gboolean             *existed,
             GError              **error)
 {
   g_autoptr(GBytes) contents = NULL;
@@ -136,52 +219,101 @@ create_kek (CradleAgentKeystore  *self,
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
                    "The key-encryption key '%s' is missing, but '%s' holds keys sealed under it; "
-                   "restore it from a backup, or move the keys folder aside to start afresh",
-                   path, self->keys_folder);
+                   "restore it from a backup (or give the agent its place with --kek-file), "
+                   "or move the keys folder aside to start afresh",
+                   self->kek_path, self->keys_folder);
       return FALSE;
     }
-  if (!cradle_agent_crypto_random (self->kek, sizeof self->kek, error))
+  if (!cradle_agent_crypto_random (self->kek, CRADLE_AGENT_KEK_SIZE, error))
     return FALSE;
   /* Borrows self->kek: no copy of the KEK to wipe. */
-  contents = g_bytes_new_static (self->kek, sizeof self->kek);
-  return cradle_agent_atomic_write (path, contents, 0600, error);
+  contents = g_bytes_new_static (self->kek, CRADLE_AGENT_KEK_SIZE);
+  return cradle_agent_atomic_create (self->kek_path, contents, 0600, existed, error);
 }
 
 static gboolean
 load_kek (CradleAgentKeystore  *self,
           GError              **error)
 {
-  g_autofree char *path = g_build_filename (self->folder, CRADLE_AGENT_KEK_NAME, NULL);
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GBytes) contents = NULL;
-  struct stat st;
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(GBytes) contents = read_kek_file (self->kek_path, &local_error);
+      gboolean existed = FALSE;
 
-  contents = cradle_agent_read_bounded (path, 4096, &st, &local_error);
-  if (contents == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
-    return create_kek (self, path, error);
-  if (contents == NULL)
+      if (contents != NULL)
+        {
+          memcpy (self->kek, g_bytes_get_data (contents, NULL), CRADLE_AGENT_KEK_SIZE);
+          return TRUE;
+        }
+      if (!g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      /* Another agent of the same device may create it at the same moment:
+       * then its KEK is the one, and we read it. */
+      if (!create_kek (self, &existed, error))
+        return FALSE;
+      if (!existed)
+        return TRUE;
+    }
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+               "The key-encryption key '%s' keeps appearing and vanishing; "
+               "is another program changing it?", self->kek_path);
+  return FALSE;
+}
+
+/* A KEK an older agent kept in the key folder moves to its own place: it is
+ * created there (never replacing a file), then removed from the key folder,
+ * each step durable. A crash in between leaves two equal copies, and the
+ * next start removes the old one. */
+static gboolean
+move_legacy_kek (CradleAgentKeystore  *self,
+                 GError              **error)
+{
+  g_autofree char *legacy = g_build_filename (self->folder, CRADLE_AGENT_KEK_NAME, NULL);
+  g_autofree char *legacy_full = g_canonicalize_filename (legacy, NULL);
+  g_autofree char *target_full = g_canonicalize_filename (self->kek_path, NULL);
+  g_autoptr(GBytes) old_kek = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean existed = FALSE;
+
+  if (g_strcmp0 (legacy_full, target_full) == 0)
+    return TRUE;
+  old_kek = read_kek_file (legacy, &local_error);
+  if (old_kek == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+    return TRUE;
+  if (old_kek == NULL)
     {
-      g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  "The key-encryption key '%s' cannot be used: ", path);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (st.st_uid != geteuid () || (st.st_mode & 0077) != 0)
+  if (!cradle_agent_atomic_create (self->kek_path, old_kek, 0600, &existed, error))
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
-                   "The key-encryption key '%s' is open to other accounts (mode %04o); "
-                   "if nobody else could have read it, run: chown %u '%s' && chmod 600 '%s'",
-                   path, (guint) (st.st_mode & 07777), (guint) geteuid (), path, path);
+      g_prefix_error (error, "Could not move the key-encryption key out of the key folder: ");
       return FALSE;
     }
-  if (g_bytes_get_size (contents) != sizeof self->kek)
+  if (existed)
     {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "The key-encryption key '%s' is %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT
-                   "; restore it from a backup",
-                   path, g_bytes_get_size (contents), sizeof self->kek);
-      return FALSE;
+      g_autoptr(GBytes) current = read_kek_file (self->kek_path, error);
+
+      if (current == NULL)
+        return FALSE;
+      if (!g_bytes_equal (current, old_kek))
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "There are two different key-encryption keys: '%s', left in the key folder by "
+                       "an older agent, and '%s'; only one of them opens the keys in '%s'. To keep the "
+                       "old one, move it out of the key folder and start the agent with --kek-file "
+                       "naming it; to keep '%s', move '%s' aside",
+                       legacy, self->kek_path, self->keys_folder, self->kek_path, legacy);
+          return FALSE;
+        }
     }
-  memcpy (self->kek, g_bytes_get_data (contents, NULL), sizeof self->kek);
+  if (!cradle_agent_atomic_unlink (legacy, error))
+    return FALSE;
+  g_info ("Moved the key-encryption key from '%s' to '%s'", legacy, self->kek_path);
   return TRUE;
 }
 
@@ -214,14 +346,64 @@ load_stores (CradleAgentKeystore  *self,
 }
 
 /**
- * cradle_agent_keystore_open:
+ * cradle_agent_keystore_open_full:
  * @folder: where the agent keeps its keys and stores
+ * @kek_path: (nullable): the key-encryption key's file, apart from @folder;
+ *   %NULL keeps it in @folder ("kek"), for tests and older layouts
  * @privileged: whether writes to the system stores are allowed
  * @error: return location for a #GError
  *
  * Opens the key store, creating the folder (0700) and the KEK on first use,
- * and removing temporary files left by a crash. The folder is locked for as
- * long as the keystore lives: a second open fails with CRADLE_ERROR_BUSY.
+ * and removing temporary files left by a crash. A KEK an older agent kept in
+ * @folder is moved to @kek_path. The folder is locked for as long as the
+ * keystore lives: a second open fails with CRADLE_ERROR_BUSY. The KEK is
+ * held in memory kept out of core dumps (cradle-agent-secure-memory-private.h).
+ *
+ * Returns: (transfer full): the keystore
+ */
+CradleAgentKeystore *
+cradle_agent_keystore_open_full (const char  *folder,
+                                 const char  *kek_path,
+                                 gboolean     privileged,
+                                 GError     **error)
+{
+  g_autoptr(CradleAgentKeystore) self = NULL;
+  g_autofree char *kek_folder = NULL;
+
+  g_return_val_if_fail (folder != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!cradle_agent_secure_memory_init (error))
+    return NULL;
+  self = g_object_new (CRADLE_TYPE_AGENT_KEYSTORE, NULL);
+  self->folder = g_strdup (folder);
+  self->keys_folder = g_build_filename (folder, CRADLE_AGENT_KEYS_NAME, NULL);
+  self->stores_path = g_build_filename (folder, CRADLE_AGENT_STORES_NAME, NULL);
+  self->kek_path = kek_path != NULL ? g_strdup (kek_path) : g_build_filename (folder, CRADLE_AGENT_KEK_NAME, NULL);
+  self->kek = cradle_agent_secure_alloc (CRADLE_AGENT_KEK_SIZE);
+  self->privileged = privileged;
+  kek_folder = g_path_get_dirname (self->kek_path);
+
+  if (!ensure_private_folder (self->folder, error)
+      || !lock_folder (self, error)
+      || !ensure_private_folder (self->keys_folder, error)
+      || !cradle_agent_atomic_remove_stale (self->folder, error)
+      || !cradle_agent_atomic_remove_stale (self->keys_folder, error)
+      || !ensure_kek_folder (kek_folder, error)
+      || !move_legacy_kek (self, error)
+      || !load_kek (self, error)
+      || !load_stores (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * cradle_agent_keystore_open:
+ * @folder: where the agent keeps its keys, its stores and its KEK
+ * @privileged: whether writes to the system stores are allowed
+ * @error: return location for a #GError
+ *
+ * cradle_agent_keystore_open_full() with the KEK in @folder.
  *
  * Returns: (transfer full): the keystore
  */
@@ -230,26 +412,7 @@ cradle_agent_keystore_open (const char  *folder,
                             gboolean     privileged,
                             GError     **error)
 {
-  g_autoptr(CradleAgentKeystore) self = NULL;
-
-  g_return_val_if_fail (folder != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  self = g_object_new (CRADLE_TYPE_AGENT_KEYSTORE, NULL);
-  self->folder = g_strdup (folder);
-  self->keys_folder = g_build_filename (folder, CRADLE_AGENT_KEYS_NAME, NULL);
-  self->stores_path = g_build_filename (folder, CRADLE_AGENT_STORES_NAME, NULL);
-  self->privileged = privileged;
-
-  if (!ensure_private_folder (self->folder, error)
-      || !lock_folder (self, error)
-      || !ensure_private_folder (self->keys_folder, error)
-      || !cradle_agent_atomic_remove_stale (self->folder, error)
-      || !cradle_agent_atomic_remove_stale (self->keys_folder, error)
-      || !load_kek (self, error)
-      || !load_stores (self, error))
-    return NULL;
-  return g_steal_pointer (&self);
+  return cradle_agent_keystore_open_full (folder, NULL, privileged, error);
 }
 
 /* Keys */
@@ -444,8 +607,8 @@ check_owner (const CradleAgentKeyFile  *key_file,
 }
 
 /* The private key, in memory only as long as the caller holds it. */
-static EVP_PKEY *
-unseal_key (CradleAgentKeystore       *self,
+EVP_PKEY *
+cradle_agent_keystore_unseal_key (CradleAgentKeystore       *self,
             const CradleAgentKeyFile  *key_file,
             GError                   **error)
 {
@@ -694,7 +857,7 @@ cradle_agent_keystore_sign (CradleAgentKeystore  *self,
   key_file = load_made_key (self, key_id, "sign", error);
   if (key_file == NULL)
     return NULL;
-  pkey = unseal_key (self, key_file, error);
+  pkey = cradle_agent_keystore_unseal_key (self, key_file, error);
   if (pkey == NULL)
     return NULL;
   return cradle_agent_crypto_sign (pkey, digest, data, algorithm, error);
@@ -854,7 +1017,7 @@ rejection_key (CradleAgentKeystore *self,
 
   g_byte_array_append (data, (const guint8 *) label, sizeof label);
   g_byte_array_append (data, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
-  if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, self->kek, sizeof self->kek, data->data, data->len,
+  if (EVP_Q_mac (NULL, "HMAC", NULL, "SHA256", NULL, self->kek, CRADLE_AGENT_KEK_SIZE, data->data, data->len,
                  out, 32, NULL) == NULL)
     {
       cradle_agent_crypto_set_error (error, CRADLE_ERROR_FAILED, "Could not derive the rejection key");
@@ -929,7 +1092,7 @@ cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
     }
   if (!count_decryption (self, key_file, error))
     return NULL;
-  pkey = unseal_key (self, key_file, error);
+  pkey = cradle_agent_keystore_unseal_key (self, key_file, error);
   if (pkey == NULL || !rejection_key (self, key_id, secret, error))
     return NULL;
   key = cradle_agent_crypto_unwrap_key (pkey, encrypted_key, key_size, secret, error);

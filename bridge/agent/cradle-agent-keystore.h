@@ -1,12 +1,16 @@
 /* cradle-agent-keystore.h: the device's keys and certificate stores
  *
- * Everything the agent keeps lives in one folder:
- *   kek            the key-encryption key, 32 random bytes, mode 0600
+ * The agent keeps its keys and stores in one folder:
  *   keys/<id>.key  one private key each, AES-256-GCM under the KEK, never
  *                  written in clear; with its type, profile and public key
  *   stores         every certificate of every store (MY, CA, Root, each for
  *                  "user" and "system") and which key each MY certificate is
  *                  bound to, in one file
+ * and the key-encryption key (KEK, 32 random bytes, mode 0600) in a file
+ * apart from it (cradle-agent --kek-file; by default
+ * $XDG_CONFIG_HOME/cradle-agent/<serial>/kek), so that a copy of the folder
+ * alone does not open the keys. A "kek" file an older agent left in the
+ * folder is moved there when the keystore opens.
  * Each file is written atomically (temporary file, fsync, rename, fsync of
  * the folder), so a crash at any point leaves the previous consistent state.
  * A key lives through three states, and never goes back (docs/bridge-protocol.md,
@@ -71,7 +75,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentCert, cradle_agent_cert_free)
 
 /* Creates the folder (0700) and the KEK on first use. @privileged allows
  * writes to the system stores. A folder another keystore has open gives
- * CRADLE_ERROR_BUSY. */
+ * CRADLE_ERROR_BUSY. @kek_path: the KEK's file, apart from @folder. */
+CradleAgentKeystore *cradle_agent_keystore_open_full (const char           *folder,
+                                                      const char           *kek_path,
+                                                      gboolean              privileged,
+                                                      GError              **error);
+/* The KEK in @folder, as tests and older agents keep it. */
 CradleAgentKeystore *cradle_agent_keystore_open      (const char           *folder,
                                                       gboolean              privileged,
                                                       GError              **error);

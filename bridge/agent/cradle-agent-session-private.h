@@ -20,9 +20,14 @@ typedef struct {
   EVP_PKEY            *identity;          /* the device's Ed25519 key */
   char                *folder;            /* where `hosts` lives */
   guint                host_expiry_days;  /* 0: paired hosts never expire */
+  /* A session idle this long (0: never) ends when another host waits for
+   * the device: *waiting_hosts > 0, or always when it is %NULL. */
+  guint                idle_seconds;
+  gint                *waiting_hosts;  /* nullable, atomic */
 } CradleAgentConfig;
 
-/* Serves requests until the host goes away or breaks the framing.
+/* Serves requests until the host goes away, breaks the framing, or sends
+ * nothing for config->idle_seconds while another host waits.
  * Malformed requests are answered with ERROR and the session goes on. */
 void cradle_agent_session_run (CradleAgentConfig     *config,
                                CradleBridgeTransport *transport);

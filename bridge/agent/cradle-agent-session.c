@@ -897,6 +897,7 @@ cradle_agent_session_run (CradleAgentConfig     *config,
                           CradleBridgeTransport *transport)
 {
   Session session = { .config = config, .transport = transport };
+  gint64 last_request = g_get_monotonic_time ();
 
   g_info ("Session opened on %s", cradle_bridge_transport_get_id (transport));
   for (;;)
@@ -904,12 +905,24 @@ cradle_agent_session_run (CradleAgentConfig     *config,
       g_autoptr(CradleBridgeFrame) frame = NULL;
       g_autoptr(GError) error = NULL;
 
-      /* A host may sit idle between requests for as long as it likes. */
-      frame = cradle_bridge_transport_receive_frame (transport, 60 * 1000, NULL, &error);
+      /* A host may sit idle between requests as long as it likes, unless
+       * it keeps another host waiting (config->idle_seconds). */
+      frame = cradle_bridge_transport_receive_frame (transport, config->idle_seconds > 0 ? 1000 : 60 * 1000,
+                                                     NULL, &error);
       if (frame == NULL)
         {
           if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT))
-            continue;
+            {
+              if (config->idle_seconds > 0
+                  && g_get_monotonic_time () - last_request >= (gint64) config->idle_seconds * G_USEC_PER_SEC
+                  && (config->waiting_hosts == NULL || g_atomic_int_get (config->waiting_hosts) > 0))
+                {
+                  g_info ("No request for %u s and another host waits: closing the session",
+                          config->idle_seconds);
+                  break;
+                }
+              continue;
+            }
           if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
             break;
           /* The framing is broken: say so once, then end this session only. */
@@ -917,6 +930,7 @@ cradle_agent_session_run (CradleAgentConfig     *config,
           break;
         }
       serve_request (&session, frame);
+      last_request = g_get_monotonic_time ();
     }
   cradle_bridge_transport_close (transport);
   g_clear_pointer (&session.nonce, g_bytes_unref);

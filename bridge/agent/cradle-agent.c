@@ -17,6 +17,7 @@
 #include "cradle-agent-functionfs-private.h"
 #include "cradle-agent-hosts-private.h"
 #include "cradle-agent-keystore-private.h"
+#include "cradle-agent-secure-memory-private.h"
 #include "cradle-agent-session-private.h"
 #include "cradle-bridge-socket-private.h"
 
@@ -24,7 +25,9 @@ typedef struct {
   CradleAgentConfig *config;
   GMainLoop         *loop;
   char              *socket_path;
-  gint               busy;   /* atomic: a session is open */
+  gint               busy;      /* atomic: a session is open */
+  gint               threads;   /* atomic: session threads, serving or waiting */
+  gint               waiting;   /* atomic: of those, the ones waiting */
 } Agent;
 
 typedef struct {
@@ -36,6 +39,10 @@ typedef struct {
  * waits up to this long for the device before hearing BUSY. */
 #define BUSY_GRACE_USEC (2 * G_USEC_PER_SEC)
 
+/* Threads for connections: the session's, and at most this many more
+ * waiting out the grace; later hosts hear BUSY at once, without a thread. */
+#define MAX_WAITING_THREADS 4
+
 static gpointer
 session_thread (gpointer data)
 {
@@ -43,9 +50,11 @@ session_thread (gpointer data)
   gint64 deadline = g_get_monotonic_time () + BUSY_GRACE_USEC;
   gboolean claimed;
 
+  g_atomic_int_inc (&job->agent->waiting);
   while (!(claimed = g_atomic_int_compare_and_exchange (&job->agent->busy, 0, 1)) &&
          g_get_monotonic_time () < deadline)
     g_usleep (10 * 1000);
+  g_atomic_int_add (&job->agent->waiting, -1);
 
   if (claimed)
     {
@@ -55,6 +64,7 @@ session_thread (gpointer data)
   else
     cradle_agent_session_refuse_busy (job->transport);
   g_object_unref (job->transport);
+  g_atomic_int_add (&job->agent->threads, -1);
   g_free (job);
   return NULL;
 }
@@ -80,6 +90,15 @@ on_incoming (GSocketService    *service,
     }
   g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
+  /* Only this thread adds to the count, so it cannot go over. The refusal
+   * is a few bytes into a fresh socket's empty buffer: it does not block. */
+  if (g_atomic_int_get (&agent->threads) >= 1 + MAX_WAITING_THREADS)
+    {
+      g_debug ("Refused a connection: %d threads already serve or wait", 1 + MAX_WAITING_THREADS);
+      cradle_agent_session_refuse_busy (transport);
+      return TRUE;
+    }
+  g_atomic_int_inc (&agent->threads);
   {
     SessionJob *job = g_new0 (SessionJob, 1);
 
@@ -240,6 +259,7 @@ main (int    argc,
   g_autofree char *model = NULL;
   g_autofree char *manufacturer = NULL;
   g_autofree char *store = NULL;
+  g_autofree char *kek_file = NULL;
   g_autofree char *socket_path = NULL;
   g_autofree char *functionfs = NULL;
   g_autofree char *confirm = NULL;
@@ -255,11 +275,14 @@ main (int    argc,
   gboolean verbose = FALSE;
   int fd = -1;
   int confirm_max = 600;
+  int idle_timeout = 120;
   GOptionEntry entries[] = {
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial number of the simulated device", "SERIAL" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name it reports", "MODEL" },
     { "manufacturer", 0, 0, G_OPTION_ARG_STRING, &manufacturer, "Manufacturer it reports", "NAME" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of its keys and certificate stores", "DIR" },
+    { "kek-file", 0, 0, G_OPTION_ARG_FILENAME, &kek_file,
+      "Its key-encryption key, apart from the store (default: $XDG_CONFIG_HOME/cradle-agent/SERIAL/kek)", "PATH" },
     { "privileged", 0, 0, G_OPTION_ARG_NONE, &privileged, "Allow changes to the system stores", NULL },
     { "confirm", 0, 0, G_OPTION_ARG_STRING, &confirm, "ask (default), approve, decline or never", "POLICY" },
     { "confirm-generate", 0, 0, G_OPTION_ARG_STRING, &confirm_generate, "Policy for key generation", "POLICY" },
@@ -277,6 +300,8 @@ main (int    argc,
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
     { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
     { "fd", 0, 0, G_OPTION_ARG_INT, &fd, "Serve one session on this connected socket, then exit", "FD" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout,
+      "Close a socket session idle this many seconds when another host waits (120; 0: never)", "SECONDS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Say what happens", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -286,7 +311,16 @@ main (int    argc,
   CradleAgentConfig config = { 0 };
   Agent agent = { 0 };
 
+  /* First of all: from here on no core file, gcore or ptrace by this user
+   * sees the keys (cradle-agent-secure-memory-private.h). */
+  if (!cradle_agent_secure_memory_wipe_openssl_frees ())
+    g_warning ("OpenSSL's memory is not wiped when freed: it was in use too early");
   setlocale (LC_ALL, "");
+  if (!cradle_agent_secure_memory_protect_process (&error) || !cradle_agent_secure_memory_init (&error))
+    {
+      g_printerr ("cradle-agent: %s\n", error->message);
+      return 1;
+    }
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
@@ -316,13 +350,17 @@ main (int    argc,
   config.manufacturer = g_strdup (manufacturer != NULL ? manufacturer : "Cradle");
   config.privileged = privileged;
   config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
+  /* Only where other hosts can wait: the listening socket (not USB, not --fd). */
+  config.idle_seconds = functionfs == NULL && fd < 0 ? (guint) CLAMP (idle_timeout, 0, 24 * 3600) : 0;
   if (store == NULL)
     store = g_build_filename (g_get_user_data_dir (), "cradle-agent", config.serial, NULL);
+  if (kek_file == NULL)
+    kek_file = g_build_filename (g_get_user_config_dir (), "cradle-agent", config.serial, "kek", NULL);
 
   if (list_hosts || forget_host != NULL)
     return manage_hosts (store, list_hosts, forget_host);
 
-  config.keystore = cradle_agent_keystore_open (store, privileged, &error);
+  config.keystore = cradle_agent_keystore_open_full (store, kek_file, privileged, &error);
   if (config.keystore == NULL)
     {
       g_printerr ("cradle-agent: %s\n", error->message);
@@ -359,6 +397,7 @@ main (int    argc,
   else
     {
       agent.config = &config;
+      config.waiting_hosts = &agent.waiting;
       agent.loop = g_main_loop_new (NULL, FALSE);
       agent.socket_path = g_steal_pointer (&socket_path);
       if (!listen_and_serve (&agent, &error))

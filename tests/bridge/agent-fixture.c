@@ -37,11 +37,14 @@ start_valist (AgentFixture *fixture,
     fixture->host_state = g_dir_make_tmp ("cradle-host-test-XXXXXX", &error);
   g_assert_no_error (error);
   g_setenv ("CRADLE_STATE_DIR", fixture->host_state, TRUE);
+  if (fixture->kek == NULL)
+    fixture->kek = g_strconcat (fixture->store, ".kek", NULL);
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
 
   g_ptr_array_add (argv, agent_fixture_agent_path ());
   g_ptr_array_add (argv, g_strdup ("--fd=3"));
   g_ptr_array_add (argv, g_strdup_printf ("--store=%s", fixture->store));
+  g_ptr_array_add (argv, g_strdup_printf ("--kek-file=%s", fixture->kek));
   g_ptr_array_add (argv, g_strdup ("--serial=TEST-0001"));
   /* The user trusts this computer once, as a user would; a test may say otherwise. */
   g_ptr_array_add (argv, g_strdup ("--confirm-pair=approve"));
@@ -137,6 +140,9 @@ agent_fixture_stop (AgentFixture *fixture)
   if (fixture->host_state != NULL)
     test_remove_tree (fixture->host_state);
   g_clear_pointer (&fixture->host_state, g_free);
+  if (fixture->kek != NULL)
+    g_unlink (fixture->kek);
+  g_clear_pointer (&fixture->kek, g_free);
 }
 
 EVP_PKEY *

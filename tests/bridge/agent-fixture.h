@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   char        *store;       /* the agent's folder, a fresh one per test */
+  char        *kek;         /* its key-encryption key, beside the folder */
   GSubprocess *agent;
   CradleDevice *device;     /* opened */
   GByteArray  *sent;        /* every byte the host sent */

@@ -17,6 +17,7 @@
 #include "cradle-openssl-private.h"
 #include "cradle-bridge-cbor-private.h"
 #include "cradle-bridge-frame-private.h"
+#include "cradle-bridge-message-private.h"
 
 typedef struct {
   char        *home;
@@ -33,12 +34,14 @@ listening_start_agent (Listening  *l,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autofree char *agent = agent_fixture_agent_path ();
   g_autofree char *store_arg = g_strdup_printf ("--store=%s", l->store);
+  g_autofree char *kek_arg = g_strdup_printf ("--kek-file=%s/secrets/kek", l->home);
   g_autoptr(GDataInputStream) output = NULL;
   g_autofree char *line = NULL;
   g_autoptr(GError) error = NULL;
 
   g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", l->runtime, TRUE);
-  l->agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--serial=SOCK-1", store_arg, confirm, NULL);
+  l->agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--serial=SOCK-1", store_arg, kek_arg,
+                                          confirm, NULL);
   g_assert_no_error (error);
 
   /* Ready once it says where it listens (connecting to find out would
@@ -295,6 +298,235 @@ test_malformed_header_ends_only_that_session (Listening     *l,
   }
 }
 
+/* An idle session is closed after --idle-timeout when another host waits,
+ * and that host served: one local program cannot keep the device to itself
+ * by saying nothing. Without anyone waiting, it keeps its session (as the
+ * app keeps the device it shows). */
+static void
+test_idle_session_dropped (Listening     *l,
+                           gconstpointer  data)
+{
+  g_autoptr(GSocket) idle = raw_connect (l);
+  g_autoptr(CradleBridgeFrameReader) reader = cradle_bridge_frame_reader_new ();
+  g_autoptr(GBytes) hello = hello_frame (1);
+  g_autoptr(CradleBridgeFrame) answer = NULL;
+  g_autoptr(CradleBridgeFrame) after = NULL;
+  g_autoptr(CradleDevice) device = NULL;
+  gint64 start;
+
+  raw_send (idle, g_bytes_get_data (hello, NULL), g_bytes_get_size (hello));
+  answer = raw_receive (idle, reader);
+  g_assert_nonnull (answer);
+  g_assert_cmpuint (answer->header.type, ==, CRADLE_BRIDGE_HELLO);
+
+  /* Idle past the limit, but nobody else wants the device. */
+  g_usleep (2500 * 1000);
+  {
+    g_autoptr(GBytes) again = hello_frame (2);
+
+    g_clear_pointer (&answer, cradle_bridge_frame_free);
+    raw_send (idle, g_bytes_get_data (again, NULL), g_bytes_get_size (again));
+    answer = raw_receive (idle, reader);
+    g_assert_nonnull (answer);
+    g_assert_cmpuint (answer->header.request_id, ==, 2);
+  }
+
+  /* It says nothing more; within a few seconds another host has the device. */
+  start = g_get_monotonic_time ();
+  device = open_when_free (l->socket_path);
+  g_assert_nonnull (device);
+  g_test_message ("served the next host after %.1f s", (g_get_monotonic_time () - start) / 1e6);
+  after = raw_receive (idle, reader);
+  g_assert_null (after);   /* the idle host was hung up on */
+}
+
+static guint
+count_threads (GSubprocess *process)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/task", g_subprocess_get_identifier (process));
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint count = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    count++;
+  return count;
+}
+
+/* 100 connections at once: at most the session and 4 waiting hosts get a
+ * thread; the others hear BUSY at once; the agent serves the next host. */
+static void
+test_connection_flood (Listening     *l,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  guint before = count_threads (l->agent);
+  guint during;
+  guint busy = 0, closed = 0;
+
+  /* As fast as the agent accepts them (its listen backlog is short). */
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autoptr(GSocketAddress) address = g_unix_socket_address_new (l->socket_path);
+      g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, 0, NULL);
+      g_autoptr(GError) error = NULL;
+
+      while (!g_socket_connect (socket, address, NULL, &error)
+             && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        {
+          g_clear_error (&error);
+          g_usleep (1000);
+        }
+      g_assert_no_error (error);
+      g_socket_set_timeout (socket, 10);
+      g_ptr_array_add (sockets, g_steal_pointer (&socket));
+    }
+  g_usleep (500 * 1000);
+  during = count_threads (l->agent);
+  g_test_message ("%u threads before, %u with 100 connections open", before, during);
+  g_assert_cmpuint (during, <=, before + 5);
+
+  for (guint i = 0; i < sockets->len; i++)
+    {
+      g_autoptr(CradleBridgeFrameReader) reader = cradle_bridge_frame_reader_new ();
+
+      /* The one with the session hears nothing, and keeps it: nobody waits. */
+      g_socket_set_timeout (g_ptr_array_index (sockets, i), 3);
+      g_autoptr(CradleBridgeFrame) frame = raw_receive (g_ptr_array_index (sockets, i), reader);
+
+      if (frame == NULL)
+        closed++;
+      else if (error_code_of (frame) == CRADLE_BRIDGE_E_BUSY)
+        busy++;
+    }
+  g_assert_cmpuint (busy, ==, 99);
+  g_assert_cmpuint (closed, ==, 1);
+  g_ptr_array_set_size (sockets, 0);
+
+  {
+    g_autoptr(CradleDevice) device = open_when_free (l->socket_path);
+
+    g_assert_nonnull (device);
+  }
+  g_assert_cmpuint (count_threads (l->agent), <=, before + 1);
+}
+
+/* The KEK is not in the key folder: a copy of the folder alone opens no key.
+ * By default it is in $XDG_CONFIG_HOME/cradle-agent/<serial>/kek; a KEK an
+ * older agent left in the folder is moved there, and its keys still work. */
+static void
+test_kek_apart_from_store (Listening     *l,
+                           gconstpointer  data)
+{
+  g_autofree char *config = g_build_filename (l->home, "config", NULL);
+  g_autofree char *kek = g_build_filename (config, "cradle-agent", "SOCK-1", "kek", NULL);
+  g_autofree char *legacy = g_build_filename (l->store, "kek", NULL);
+  g_autofree char *copy = g_build_filename (l->home, "copy", NULL);
+  g_autofree char *command = NULL;
+  g_autofree char *agent = agent_fixture_agent_path ();
+  g_autofree char *store_arg = g_strdup_printf ("--store=%s", l->store);
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kek_bytes = NULL;
+  gsize kek_size = 0;
+
+  /* This agent as a user starts it: no --kek-file. The fixture's agent
+   * sealed the device's identity under its own KEK: a new KEK means a new
+   * device, so its identity goes too. */
+  listening_stop_agent (l);
+  {
+    g_autofree char *identity = g_build_filename (l->store, "identity.key", NULL);
+
+    g_assert_cmpint (g_unlink (identity), ==, 0);
+  }
+  {
+    g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+    g_autoptr(GDataInputStream) output = NULL;
+    g_autofree char *line = NULL;
+
+    for (guint round = 0; round < 2; round++)
+      {
+        g_autoptr(CradleDevice) device = NULL;
+
+        g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", l->runtime, TRUE);
+        g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+        l->agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--serial=SOCK-1", store_arg,
+                                                "--confirm=approve", NULL);
+        g_assert_no_error (error);
+        g_clear_object (&output);
+        output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (l->agent));
+        g_clear_pointer (&line, g_free);
+        line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+        g_assert_no_error (error);
+        g_assert_nonnull (line);
+
+        device = open_when_free (l->socket_path);
+        g_assert_true (cradle_device_pair (device, NULL, &error));
+        g_assert_no_error (error);
+        if (round == 0)
+          {
+            key_id = cradle_device_generate_key (device, "p256", "test", &spki, NULL, &error);
+            g_assert_no_error (error);
+          }
+        else
+          {
+            /* The key sealed before the move still works. */
+            g_autoptr(EVP_PKEY) public_key = test_public_key_from_der (spki);
+            g_autoptr(GBytes) request_info = test_request_info (public_key, "alice");
+            g_autoptr(GBytes) signature = cradle_device_sign_request (device, key_id, request_info, "sha256",
+                                                                      NULL, NULL, &error);
+
+            g_assert_no_error (error);
+            g_assert_true (test_verify (public_key, request_info, signature));
+          }
+        cradle_device_close (device);
+        listening_stop_agent (l);
+
+        g_assert_false (g_file_test (legacy, G_FILE_TEST_EXISTS));
+        g_assert_true (g_file_test (kek, G_FILE_TEST_IS_REGULAR));
+        if (round == 0)
+          {
+            /* As an older agent kept it. */
+            g_assert_true (g_file_get_contents (kek, &kek_bytes, &kek_size, &error));
+            g_assert_no_error (error);
+            g_assert_cmpint (g_rename (kek, legacy), ==, 0);
+          }
+      }
+  }
+
+  /* Moved back out, unchanged. */
+  {
+    g_autofree char *moved = NULL;
+    gsize moved_size = 0;
+
+    g_assert_true (g_file_get_contents (kek, &moved, &moved_size, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (moved, moved_size, kek_bytes, kek_size);
+  }
+
+  /* A copy of the key folder, without the KEK, opens nothing. */
+  command = g_strdup_printf ("cp -a '%s' '%s'", l->store, copy);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+  {
+    g_autofree char *keys = g_build_filename (copy, "keys", NULL);
+    g_autoptr(GDir) dir = g_dir_open (keys, 0, NULL);
+    g_autofree char *copied_kek = g_build_filename (copy, "kek", NULL);
+
+    g_assert_nonnull (dir);
+    g_assert_nonnull (g_dir_read_name (dir));   /* the sealed key is there */
+    g_assert_false (g_file_test (copied_kek, G_FILE_TEST_EXISTS));
+  }
+
+  /* Back to the fixture's KEK, which cannot open this identity. */
+  {
+    g_autofree char *identity = g_build_filename (l->store, "identity.key", NULL);
+
+    g_assert_cmpint (g_unlink (identity), ==, 0);
+  }
+  listening_start_agent (l, "--confirm=approve");
+}
+
 static JsonNode *
 run_cradlectl_json (const char *command)
 {
@@ -435,6 +667,12 @@ main (int    argc,
               listening_set_up, test_cradlectl_devices_and_certs, listening_tear_down);
   g_test_add ("/bridge/agent-socket/killed-during-install", Listening, NULL,
               listening_set_up, test_killed_during_install, listening_tear_down);
+  g_test_add ("/bridge/agent-socket/idle-session-dropped", Listening, "--idle-timeout=1",
+              listening_set_up, test_idle_session_dropped, listening_tear_down);
+  g_test_add ("/bridge/agent-socket/connection-flood", Listening, "--idle-timeout=5",
+              listening_set_up, test_connection_flood, listening_tear_down);
+  g_test_add ("/bridge/agent-socket/kek-apart-from-store", Listening, NULL,
+              listening_set_up, test_kek_apart_from_store, listening_tear_down);
 
   return g_test_run ();
 }

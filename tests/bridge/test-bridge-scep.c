@@ -153,7 +153,7 @@ test_enrollment_messages (void)
   g_clear_pointer (&key, cradle_scep_key_free);
   cradle_device_close (fixture.device);
   g_subprocess_wait (fixture.agent, NULL, NULL);
-  keystore = cradle_agent_keystore_open (fixture.store, FALSE, &error);
+  keystore = cradle_agent_keystore_open_full (fixture.store, fixture.kek, FALSE, &error);
   g_assert_no_error (error);
   private_der = cradle_agent_keystore_decrypt_key (keystore, key_id, &error);
   g_assert_no_error (error);

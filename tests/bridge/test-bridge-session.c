@@ -365,7 +365,7 @@ test_private_key_never_crosses (gconstpointer data)
   g_subprocess_wait (fixture.agent, NULL, NULL);
 
   /* The key as the device holds it, read back with the device's own KEK. */
-  keystore = cradle_agent_keystore_open (fixture.store, FALSE, &error);
+  keystore = cradle_agent_keystore_open_full (fixture.store, fixture.kek, FALSE, &error);
   g_assert_no_error (error);
   private_der = cradle_agent_keystore_decrypt_key (keystore, key_id, &error);
   g_assert_no_error (error);

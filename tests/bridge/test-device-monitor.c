@@ -46,11 +46,12 @@ start_agent (Fixture    *f,
   g_autofree char *agent = agent_fixture_agent_path ();
   g_autofree char *store = g_build_filename (f->home, serial, NULL);
   g_autofree char *store_arg = g_strdup_printf ("--store=%s", store);
+  g_autofree char *kek_arg = g_strdup_printf ("--kek-file=%s.kek", store);
   g_autofree char *serial_arg = g_strdup_printf ("--serial=%s", serial);
   g_autoptr(GError) error = NULL;
 
   g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", f->runtime, TRUE);
-  f->agent = g_subprocess_launcher_spawn (launcher, &error, agent, serial_arg, store_arg,
+  f->agent = g_subprocess_launcher_spawn (launcher, &error, agent, serial_arg, store_arg, kek_arg,
                                           "--confirm=approve", NULL);
   g_assert_no_error (error);
 }

@@ -194,6 +194,7 @@ test_codes_match (void)
   g_autofree char *state = g_build_filename (store, "host", NULL);
   g_autofree char *device_store = g_build_filename (store, "device", NULL);
   g_autofree char *store_arg = g_strdup_printf ("--store=%s", device_store);
+  g_autofree char *kek_arg = g_strdup_printf ("--kek-file=%s/kek", store);
   g_autoptr(CradleBridgeTransport) transport = NULL;
   g_autoptr(CradleDevice) device = NULL;
   g_autoptr(GError) error = NULL;
@@ -204,7 +205,7 @@ test_codes_match (void)
   g_setenv ("CRADLE_STATE_DIR", state, TRUE);
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
   g_subprocess_launcher_take_fd (launcher, fds[1], 3);
-  check.agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--fd=3", store_arg, "--serial=CODE-1",
+  check.agent = g_subprocess_launcher_spawn (launcher, &error, agent, "--fd=3", store_arg, kek_arg, "--serial=CODE-1",
                                              "--confirm=approve", "--confirm-pair=ask", NULL);
   g_assert_no_error (error);
   transport = cradle_bridge_socket_new_for_fd (fds[0], "socket:code", &error);

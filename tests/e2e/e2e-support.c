@@ -207,6 +207,7 @@ start_agent (E2e        *e2e,
   g_ptr_array_add (argv, build_path ("bridge", "agent", "cradle-agent", NULL));
   g_ptr_array_add (argv, g_strdup_printf ("--serial=%s", e2e->serial));
   g_ptr_array_add (argv, g_strdup_printf ("--store=%s", e2e->store));
+  g_ptr_array_add (argv, g_strdup_printf ("--kek-file=%s.kek", e2e->store));
   va_start (args, first_arg);
   for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, g_strdup (arg));

@@ -266,6 +266,89 @@ test_permissions_and_reopen (Fixture       *f,
   g_assert_true (ks_verify (spki, "sha384", message, signature));
 }
 
+/* The KEK apart from the key folder (cradle-agent --kek-file): a copy of the
+ * folder alone opens no key. One an older agent left in the folder moves out;
+ * a crash halfway through the move, and two different KEKs, are handled. */
+static void
+test_kek_apart (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *secrets = g_build_filename (f->root, "secrets", NULL);
+  g_autofree char *kek_path = g_build_filename (secrets, "kek", NULL);
+  g_autofree char *legacy = g_build_filename (f->folder, "kek", NULL);
+  g_autoptr(CradleAgentKeystore) keystore = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) kek = NULL;
+  g_autoptr(GBytes) message = g_bytes_new_static ("hello", 5);
+  g_autoptr(GError) error = NULL;
+  const guint8 other[32] = { 1, 2, 3 };
+
+  /* As an older agent: the KEK in the folder. */
+  keystore = ks_open_keystore (f->folder, FALSE);
+  ks_generate (keystore, "p256", &key_id, &spki);
+  g_clear_object (&keystore);
+  kek = ks_read_file (legacy);
+
+  /* Opened with its own place: moved there, the same bytes, and the key works. */
+  keystore = cradle_agent_keystore_open_full (f->folder, kek_path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (legacy, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (ks_file_mode (kek_path), ==, 0600);
+  g_assert_cmpuint (ks_file_mode (secrets), ==, 0700);
+  {
+    g_autoptr(GBytes) moved = ks_read_file (kek_path);
+    g_autoptr(GBytes) signature = ks_sign (keystore, key_id, "sha256", message, NULL);
+
+    g_assert_true (g_bytes_equal (moved, kek));
+    g_assert_true (ks_verify (spki, "sha256", message, signature));
+  }
+  g_clear_object (&keystore);
+
+  /* A crash after the copy, before the old one was removed: both the same. */
+  ks_write_file (legacy, g_bytes_get_data (kek, NULL), g_bytes_get_size (kek));
+  g_assert_cmpint (chmod (legacy, 0600), ==, 0);
+  keystore = cradle_agent_keystore_open_full (f->folder, kek_path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (legacy, G_FILE_TEST_EXISTS));
+  g_clear_object (&keystore);
+
+  /* Two different ones: neither is guessed at, neither is touched. */
+  ks_write_file (legacy, other, sizeof other);
+  g_assert_cmpint (chmod (legacy, 0600), ==, 0);
+  g_assert_null (cradle_agent_keystore_open_full (f->folder, kek_path, FALSE, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_test_message ("%s", error->message);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (legacy, G_FILE_TEST_EXISTS));
+  {
+    g_autoptr(GBytes) kept = ks_read_file (kek_path);
+
+    g_assert_true (g_bytes_equal (kept, kek));
+  }
+  g_assert_cmpint (g_unlink (legacy), ==, 0);
+
+  /* Without its KEK, the folder opens no key: it says where the KEK was looked for. */
+  g_assert_cmpint (g_unlink (kek_path), ==, 0);
+  g_assert_null (cradle_agent_keystore_open_full (f->folder, kek_path, FALSE, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, kek_path));
+  g_assert_nonnull (strstr (error->message, "--kek-file"));
+  g_clear_error (&error);
+
+  /* The KEK's folder may not be open to others' changes. */
+  ks_write_file (kek_path, g_bytes_get_data (kek, NULL), g_bytes_get_size (kek));
+  g_assert_cmpint (chmod (kek_path, 0600), ==, 0);
+  g_assert_cmpint (chmod (secrets, 0777), ==, 0);
+  g_assert_null (cradle_agent_keystore_open_full (f->folder, kek_path, FALSE, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  g_assert_cmpint (chmod (secrets, 0700), ==, 0);
+  keystore = cradle_agent_keystore_open_full (f->folder, kek_path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_agent_keystore_is_pending (keystore, key_id));
+}
+
 static void
 test_kek_refused (Fixture       *f,
                   gconstpointer  data)
@@ -579,6 +662,7 @@ main (int    argc,
   ADD ("generate/refusals", test_generate_refusals);
   ADD ("open/permissions-and-reopen", test_permissions_and_reopen);
   ADD ("open/kek-refused", test_kek_refused);
+  ADD ("open/kek-apart", test_kek_apart);
   ADD ("sign", test_sign);
   ADD ("request-info", test_request_info);
 
