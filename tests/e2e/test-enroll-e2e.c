@@ -661,6 +661,82 @@ test_two_retrieves (E2e           *e2e,
   g_assert_cmpuint (ca_requests_for_key_of (member (first_result, "ca_request_id")), ==, 1);
 }
 
+/* Interrupts @process (SIGINT, Ctrl-C) once it sends to the held CA; says
+ * whether it ended within the requirement's 10 seconds, and its exit. */
+static gboolean
+interrupt_at_submit (E2e          *e2e,
+                     GSubprocess  *process,
+                     int          *status,
+                     char        **out)
+{
+  gint64 interrupted;
+  gboolean ended;
+
+  if (!wait_for_step (e2e, process, "submit"))
+    return FALSE;
+  interrupted = g_get_monotonic_time ();
+  g_subprocess_send_signal (process, SIGINT);
+  ended = exits_within (process, 20) && g_get_monotonic_time () - interrupted < 10 * G_USEC_PER_SEC;
+  if (!ended)
+    g_printerr ("cradlectl still ran %d s after SIGINT\n",
+                (int) ((g_get_monotonic_time () - interrupted) / G_USEC_PER_SEC));
+  g_subprocess_send_signal (e2e->forwarder, SIGCONT);
+  *status = finish_cradlectl (process, out, NULL);
+  g_subprocess_send_signal (e2e->forwarder, SIGSTOP);
+  return ended;
+}
+
+/* Ctrl-C while the CA holds the request, in enroll and in retrieve: each
+ * ends within 10 seconds as cancelled (exit 7), the request kept, and a
+ * later retrieve finishes it. */
+static void
+test_interrupted_at_ca (E2e           *e2e,
+                        gconstpointer  data)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *retrieve_out = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) retrieved = NULL;
+  g_autoptr(JsonNode) stored = NULL;
+  g_autoptr(JsonNode) done = NULL;
+  g_autoptr(GSubprocess) enrolling = NULL;
+  g_autoptr(GSubprocess) retrieving = NULL;
+  int status = -1, retrieve_status = -1;
+  gboolean ended;
+  gint64 id;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  start_forwarder (e2e, ca_port (e2e));
+  g_subprocess_send_signal (e2e->forwarder, SIGSTOP);
+  url = through_forwarder (e2e, env (e2e, ca_url_name (e2e)));
+  type = write_type (e2e, issued_template (e2e), url, NULL);
+
+  enrolling = spawn_enroll (e2e, type, NULL);
+  ended = interrupt_at_submit (e2e, enrolling, &status, &out);
+  g_assert_true (ended);
+  g_assert_cmpint (status, ==, 7);
+  result = parse_json (out);
+  g_assert_cmpstr (member (result, "outcome"), ==, "cancelled");
+  id = int_member (result, "request");
+  stored = stored_request (e2e, id);
+  g_assert_cmpstr (member (stored, "status"), ==, "submitting");
+
+  retrieving = spawn_retrieve (e2e, id);
+  ended = interrupt_at_submit (e2e, retrieving, &retrieve_status, &retrieve_out);
+  g_assert_true (ended);
+  g_assert_cmpint (retrieve_status, ==, 7);
+  retrieved = parse_json (retrieve_out);
+  g_assert_cmpstr (member (retrieved, "outcome"), ==, "cancelled");
+
+  g_subprocess_send_signal (e2e->forwarder, SIGCONT);
+  done = retrieve (e2e, id, 0);
+  assert_installed (e2e, done);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -701,6 +777,8 @@ main (int    argc,
   g_test_add ("/enroll-e2e/certsrv/root-declined", E2e, &connectors[0], e2e_set_up, test_root_declined,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/two-retrieves", E2e, &connectors[0], e2e_set_up, test_two_retrieves,
+              e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/interrupted-at-ca", E2e, &connectors[0], e2e_set_up, test_interrupted_at_ca,
               e2e_tear_down);
 
   status = g_test_run ();
