@@ -284,7 +284,7 @@ close_after_ignored_cancel (CradleDevice  *self,
                             GError       **error)
 {
   g_debug ("The device %s did not answer CANCEL within %d seconds; closing the session",
-             cradle_bridge_transport_get_id (self->transport), CANCEL_GRACE_MS / 1000);
+           cradle_bridge_transport_get_id (self->transport), CANCEL_GRACE_MS / 1000);
   cradle_bridge_transport_close (self->transport);
   g_clear_object (&self->transport);
   g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
