@@ -3,7 +3,8 @@
  * One request at a time: send it, then read frames until its final answer,
  * passing KEEPALIVEs on as the "waiting" signal. Cancelling sends CANCEL and
  * still waits (briefly) for the device's answer, so both sides agree the
- * request is over.
+ * request is over. That wait is bounded whatever the device sends: a device
+ * that does not answer CANCEL within CANCEL_GRACE_MS loses the session.
  */
 #include "config.h"
 
@@ -15,6 +16,8 @@
 #include "cradle-device-private.h"
 
 #define DEFAULT_CONFIRM_TIMEOUT_SECONDS (5 * 60)
+/* How long the device has to answer CANCEL; its KEEPALIVEs do not extend it. */
+#define CANCEL_GRACE_MS 5000
 
 struct _CradleDevice
 {
@@ -274,6 +277,38 @@ set_protocol_error (GError    **error,
                operation, what);
 }
 
+/* Sends CANCEL for @id; from now on the device has CANCEL_GRACE_MS to answer. */
+static gboolean
+send_cancel (CradleDevice  *self,
+             guint32        id,
+             gint64        *deadline,
+             GError       **error)
+{
+  g_autoptr(GBytes) cancel = cradle_bridge_frame_encode (CRADLE_BRIDGE_CANCEL, 0, id, NULL);
+
+  *deadline = g_get_monotonic_time () + (gint64) CANCEL_GRACE_MS * 1000;
+  return cradle_bridge_transport_send (self->transport, cancel, NULL, error);
+}
+
+/* The device kept a cancelled request open past its grace time: the session
+ * cannot be trusted to be in step any more, so it ends here. Called with
+ * the lock held. */
+static void
+close_after_ignored_cancel (CradleDevice  *self,
+                            const char    *operation,
+                            GError       **error)
+{
+  g_debug ("The device %s did not answer CANCEL within %d seconds; closing the session",
+           cradle_bridge_transport_get_id (self->transport), CANCEL_GRACE_MS / 1000);
+  cradle_bridge_transport_close (self->transport);
+  g_clear_object (&self->transport);
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
+               "Cradle cancelled %s, but the device did not stop: it was still busy %d seconds later, "
+               "so Cradle closed the connection to it. Disconnect the device and connect it again, "
+               "or restart the Cradle agent on it, before trying again.",
+               operation, CANCEL_GRACE_MS / 1000);
+}
+
 /* Sends @type with @payload; returns the decoded final answer. */
 static CradleCborValue *
 device_call (CradleDevice  *self,
@@ -287,6 +322,7 @@ device_call (CradleDevice  *self,
   g_autoptr(GBytes) frame = NULL;
   guint32 id;
   gint64 started = g_get_monotonic_time ();
+  gint64 cancel_deadline = 0;
   gboolean cancel_sent = FALSE;
   gboolean host_gave_up = FALSE;
 
@@ -309,19 +345,35 @@ device_call (CradleDevice  *self,
       g_autoptr(CradleBridgeFrame) reply = NULL;
       g_autoptr(GError) local_error = NULL;
       g_autoptr(CradleCborValue) decoded = NULL;
+      guint timeout_ms = CRADLE_BRIDGE_IDLE_TIMEOUT_MS;
 
-      reply = cradle_bridge_transport_receive_frame (self->transport, CRADLE_BRIDGE_IDLE_TIMEOUT_MS,
+      if (cancel_sent)
+        {
+          gint64 left_ms = (cancel_deadline - g_get_monotonic_time () + 999) / 1000;
+
+          if (left_ms <= 0)
+            {
+              close_after_ignored_cancel (self, operation, error);
+              return NULL;
+            }
+          timeout_ms = (guint) MIN (left_ms, (gint64) timeout_ms);
+        }
+      reply = cradle_bridge_transport_receive_frame (self->transport, timeout_ms,
                                                      cancel_sent ? NULL : cancellable, &local_error);
       if (reply == NULL)
         {
           if (!cancel_sent && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
             {
-              g_autoptr(GBytes) cancel = cradle_bridge_frame_encode (CRADLE_BRIDGE_CANCEL, 0, id, NULL);
-
               cancel_sent = TRUE;
-              if (!cradle_bridge_transport_send (self->transport, cancel, NULL, error))
+              if (!send_cancel (self, id, &cancel_deadline, error))
                 return NULL;
               continue;
+            }
+          if (cancel_sent && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT) &&
+              g_get_monotonic_time () >= cancel_deadline)
+            {
+              close_after_ignored_cancel (self, operation, error);
+              return NULL;
             }
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error), "While %s: ", operation);
           return NULL;
@@ -353,10 +405,8 @@ device_call (CradleDevice  *self,
           if (!cancel_sent &&
               g_get_monotonic_time () - started > (gint64) self->confirm_timeout_seconds * G_USEC_PER_SEC)
             {
-              g_autoptr(GBytes) cancel = cradle_bridge_frame_encode (CRADLE_BRIDGE_CANCEL, 0, id, NULL);
-
               cancel_sent = host_gave_up = TRUE;
-              if (!cradle_bridge_transport_send (self->transport, cancel, NULL, error))
+              if (!send_cancel (self, id, &cancel_deadline, error))
                 return NULL;
             }
           continue;

@@ -126,6 +126,32 @@ worse (CradlectlExit a,
   return MAX (a, b);
 }
 
+/* A request not tried: in --all's results, or reported alone. */
+static CradlectlExit
+report_skipped (CradlePendingRequest *request,
+                const GError         *error,
+                CradlectlExit         code,
+                const char           *outcome,
+                gboolean              json,
+                JsonBuilder          *results)
+{
+  if (results == NULL)
+    return cradlectl_report_error (error, json);
+  json_builder_begin_object (results);
+  json_builder_set_member_name (results, "request");
+  json_builder_add_int_value (results, cradle_pending_request_get_id (request));
+  cradlectl_add_string (results, "outcome", outcome);
+  json_builder_set_member_name (results, "exit_code");
+  json_builder_add_int_value (results, code);
+  json_builder_set_member_name (results, "error");
+  json_builder_begin_object (results);
+  cradlectl_add_error_members (results, error);
+  json_builder_end_object (results);
+  json_builder_end_object (results);
+  cradlectl_print_error (error);
+  return code;
+}
+
 static CradlectlExit
 retrieve_one (CradlePendingRequest *request,
               GPtrArray            *devices,
@@ -142,6 +168,9 @@ retrieve_one (CradlePendingRequest *request,
   CradleDevice *device = NULL;
   CradleCertType *type;
 
+  /* Another program works on it (--all): it is that program's to finish. */
+  if (!cradle_pending_store_check_unclaimed (store, cradle_pending_request_get_id (request), &error))
+    return report_skipped (request, error, CRADLECTL_EXIT_OTHER, "busy", json, results);
   for (guint i = 0; i < devices->len && device == NULL; i++)
     if (g_strcmp0 (cradle_device_get_serial (g_ptr_array_index (devices, i)), serial) == 0)
       device = g_ptr_array_index (devices, i);
@@ -151,23 +180,7 @@ retrieve_one (CradlePendingRequest *request,
                    "Request %" G_GINT64_FORMAT " was made on the device with serial %s, which is not connected. "
                    "Connect it and run 'cradlectl retrieve %" G_GINT64_FORMAT "' again.",
                    cradle_pending_request_get_id (request), serial, cradle_pending_request_get_id (request));
-      if (results != NULL)
-        {
-          json_builder_begin_object (results);
-          json_builder_set_member_name (results, "request");
-          json_builder_add_int_value (results, cradle_pending_request_get_id (request));
-          cradlectl_add_string (results, "outcome", "device-absent");
-          json_builder_set_member_name (results, "exit_code");
-          json_builder_add_int_value (results, CRADLECTL_EXIT_DEVICE_ABSENT);
-          json_builder_set_member_name (results, "error");
-          json_builder_begin_object (results);
-          cradlectl_add_error_members (results, error);
-          json_builder_end_object (results);
-          json_builder_end_object (results);
-          cradlectl_print_error (error);
-          return CRADLECTL_EXIT_DEVICE_ABSENT;
-        }
-      return cradlectl_report_error (error, json);
+      return report_skipped (request, error, CRADLECTL_EXIT_DEVICE_ABSENT, "device-absent", json, results);
     }
   type = cradle_cert_type_find_for_endpoint (types, cradle_pending_request_get_connector (request),
                                              cradle_pending_request_get_endpoint (request),
@@ -228,8 +241,10 @@ cradlectl_retrieve (int    argc,
     {
       CradlePendingRequest *request = cradle_pending_store_get (store, (gint64) wanted, &error);
 
-      if (request == NULL)
+      /* Said at once, rather than after waiting for the device the other program holds. */
+      if (request == NULL || !cradle_pending_store_check_unclaimed (store, (gint64) wanted, &error))
         {
+          g_clear_object (&request);
           code = cradlectl_report_error (error, options.json);
           cradlectl_domain_options_clear (&options);
           return code;

@@ -255,7 +255,9 @@ print_result_text (CradleEnrollment *enrollment)
     }
   if (error != NULL)
     cradlectl_print_error (error);
-  if (cradle_enrollment_get_outcome (enrollment) == CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED && id > 0)
+  /* A request another program works on is not this run's to keep. */
+  if (cradle_enrollment_get_outcome (enrollment) == CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED && id > 0 &&
+      !g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_BUSY))
     g_printerr ("cradlectl: Request %" G_GINT64_FORMAT " is kept: 'cradlectl retrieve %" G_GINT64_FORMAT
                 "' continues it (the app retries on its own from %s).\n", id, id, next);
 }

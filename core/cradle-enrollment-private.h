@@ -46,6 +46,7 @@ struct _CradleEnrollment
   GBytes                 *key_id;
   GBytes                 *csr;
   guint                   attempts;      /* the stored request's, before this run */
+  struct _CradlePendingClaim *claim;     /* nullable: the request, while it is worked on */
 };
 
 /* For tests: the run uses @connector instead of the one its type makes. */

@@ -25,6 +25,7 @@
 #include "cradle-http-private.h"
 #include "cradle-journal-private.h"
 #include "cradle-openssl-private.h"
+#include "cradle-pending-store-private.h"
 
 #define DECLINED_RETRY_SECONDS 3600
 
@@ -804,10 +805,18 @@ run_new (CradleEnrollment *self,
   /* A SCEP challenge is in the request the CA gets, never in the store. */
   kept_csr = cradle_csr_dup_without_challenge (self->csr, &had_challenge, &error);
   if (kept_csr != NULL)
-    self->request_id = cradle_pending_store_add (self->store, protocol,
-                                                 cradle_ca_connector_get_url (self->connector),
-                                                 cradle_cert_type_get_template_name (type), serial, self->key_id,
-                                                 kept_csr, &error);
+    {
+      g_autofree char *owner = cradle_pending_claim_owner_new ();
+
+      /* Claimed as it is recorded: no other program resumes it while this
+       * one sends it. */
+      self->request_id = cradle_pending_store_add_claimed (self->store, protocol,
+                                                           cradle_ca_connector_get_url (self->connector),
+                                                           cradle_cert_type_get_template_name (type), serial,
+                                                           self->key_id, kept_csr, owner, &error);
+      if (self->request_id != 0)
+        self->claim = cradle_pending_claim_keep (self->store, self->request_id, owner);
+    }
   if (self->request_id == 0)
     {
       cradle_enrollment_end_step (self, "failed", error);
@@ -927,8 +936,37 @@ run_resume (CradleEnrollment *self,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CradleCaRequest) request = NULL;
-  CradlePendingRequest *stored = self->resume;
-  CradlePendingStatus status = cradle_pending_request_get_status (stored);
+  g_autoptr(CradlePendingRequest) fresh = NULL;
+  CradlePendingRequest *stored;
+  CradlePendingStatus status;
+  gint64 busy_until = 0;
+
+  /* Another program (the app's retriever, another cradlectl) may be
+   * resuming it right now: it must not be sent, or installed, twice. */
+  self->claim = cradle_pending_claim_take (self->store, self->request_id, &busy_until, &error);
+  if (self->claim == NULL)
+    {
+      /* Nothing to record: the request is the other program's for now. */
+      if (!g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_BUSY))
+        {
+          finish (self, CRADLE_ENROLLMENT_OUTCOME_FAILED, g_steal_pointer (&error));
+          return;
+        }
+      self->next_attempt = busy_until;
+      finish (self, CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED, g_steal_pointer (&error));
+      return;
+    }
+  /* The caller's copy may predate another program's run that ended just
+   * before this claim: what the store says now decides. */
+  fresh = cradle_pending_store_get (self->store, self->request_id, &error);
+  if (fresh == NULL)
+    {
+      finish (self, CRADLE_ENROLLMENT_OUTCOME_FAILED, g_steal_pointer (&error));
+      return;
+    }
+  g_set_object (&self->resume, fresh);
+  stored = self->resume;
+  status = cradle_pending_request_get_status (stored);
 
   self->key_id = g_bytes_ref (cradle_pending_request_get_key_id (stored));
   self->csr = g_bytes_ref (cradle_pending_request_get_csr (stored));
@@ -997,6 +1035,8 @@ cradle_enrollment_run_blocking (CradleEnrollment *self,
     run_resume (self, cancellable);
   else
     run_new (self, cancellable);
+  /* The run is over: another program may take the request up. */
+  g_clear_pointer (&self->claim, cradle_pending_claim_release);
   g_debug ("Enrollment run %" G_GINT64_FORMAT " ended: %s%s%s", self->run_id,
            cradle_enrollment_outcome_to_string (self->outcome), self->error != NULL ? ": " : "",
            self->error != NULL ? self->error->message : "");

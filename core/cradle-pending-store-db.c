@@ -46,11 +46,25 @@ static const char schema_1[] =
   "  PRIMARY KEY (request_id, position)"
   ") STRICT;";
 
+/*
+ * Schema version 2: a request being worked on is claimed by one program
+ * (owner "PID:TOKEN") until expires (seconds since 1970 UTC); the claim
+ * is renewed while the work goes on and deleted at its end, so a crashed
+ * program's claim lapses on its own.
+ */
+static const char schema_2[] =
+  "CREATE TABLE claims ("
+  "  request_id INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,"
+  "  owner      TEXT    NOT NULL CHECK (length (owner) > 0),"
+  "  expires    INTEGER NOT NULL"
+  ") STRICT;";
+
 /* The migration hook: migrations[n] takes a database from schema n to
  * n + 1 (0 is an empty file).  A later schema appends its step here and
  * raises CRADLE_PENDING_SCHEMA_VERSION; steps run in one transaction. */
 static const char *const migrations[] = {
   schema_1,
+  schema_2,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRADLE_PENDING_SCHEMA_VERSION);
 

@@ -10,7 +10,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 /* The schema this build writes (PRAGMA user_version), and the
  * application_id that marks a file as ours ("Crdl"). */
-#define CRADLE_PENDING_SCHEMA_VERSION 1
+#define CRADLE_PENDING_SCHEMA_VERSION 2
 #define CRADLE_PENDING_APPLICATION_ID 0x4372646c
 /* How long a write waits for another program's write to finish. */
 #define CRADLE_PENDING_BUSY_TIMEOUT_MS 10000
@@ -46,6 +46,53 @@ CradlePendingRequest *cradle_pending_request_new_from_row (sqlite3_stmt  *row,
   "id, connector, endpoint, ca_request_id, retrieve_uri, template_name, "         \
   "device_serial, key_id, csr, status, created, updated, attempts, next_attempt, " \
   "last_error, denial_code, denial_message"
+
+/* Claims: a request being worked on belongs to one program at a time.
+ * The lease is renewed every CRADLE_PENDING_CLAIM_RENEW_SECONDS while the
+ * work goes on; a program that crashed loses its claim when it expires. */
+#define CRADLE_PENDING_CLAIM_LEASE_SECONDS 60
+#define CRADLE_PENDING_CLAIM_RENEW_SECONDS 20
+
+/* A new owner for claims: "PID:TOKEN", unique to the caller. */
+char     *cradle_pending_claim_owner_new       (void);
+/* Records a request as submitting, claimed by @owner, in one transaction. */
+gint64    cradle_pending_store_add_claimed     (CradlePendingStore  *self,
+                                                const char          *connector,
+                                                const char          *endpoint,
+                                                const char          *template_name,
+                                                const char          *device_serial,
+                                                GBytes              *key_id,
+                                                GBytes              *csr,
+                                                const char          *owner,
+                                                GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Takes, or renews, @owner's claim on request @id for @lease_seconds.
+ * CRADLE_ERROR_BUSY when another owner's claim has not expired; then
+ * @expires (nullable) says when it does, in seconds since 1970 UTC. */
+gboolean  cradle_pending_store_claim           (CradlePendingStore  *self,
+                                                gint64               id,
+                                                const char          *owner,
+                                                guint                lease_seconds,
+                                                gint64              *expires,
+                                                GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Gives @owner's claim up; another owner's claim is left alone. */
+gboolean  cradle_pending_store_release         (CradlePendingStore  *self,
+                                                gint64               id,
+                                                const char          *owner,
+                                                GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* cradle-pending-claim.c: a claim held, and renewed on a thread of its own */
+typedef struct _CradlePendingClaim CradlePendingClaim;
+
+CradlePendingClaim *cradle_pending_claim_take      (CradlePendingStore  *store,
+                                                    gint64               id,
+                                                    gint64              *busy_until,
+                                                    GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+CradlePendingClaim *cradle_pending_claim_keep      (CradlePendingStore  *store,
+                                                    gint64               id,
+                                                    const char          *owner);
+const char         *cradle_pending_claim_get_owner (CradlePendingClaim  *claim);
+void                cradle_pending_claim_release   (CradlePendingClaim  *claim);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradlePendingClaim, cradle_pending_claim_release)
 
 /* For the crash tests: called inside every write transaction, after its
  * changes and before COMMIT. */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include "cradle-pending-store-private.h"
 
@@ -317,6 +318,23 @@ cradle_pending_store_add (CradlePendingStore  *self,
                           GBytes              *csr,
                           GError             **error)
 {
+  return cradle_pending_store_add_claimed (self, connector, endpoint, template_name, device_serial, key_id, csr,
+                                           NULL, error);
+}
+
+/* @owner: (nullable): claims the new request for @owner, so that no other
+ * program resumes it while its first try goes on. */
+gint64
+cradle_pending_store_add_claimed (CradlePendingStore  *self,
+                                  const char          *connector,
+                                  const char          *endpoint,
+                                  const char          *template_name,
+                                  const char          *device_serial,
+                                  GBytes              *key_id,
+                                  GBytes              *csr,
+                                  const char          *owner,
+                                  GError             **error)
+{
   g_autoptr(GMutexLocker) locker = NULL;
   const char *doing = "record the request";
   gint64 now = now_seconds ();
@@ -371,6 +389,19 @@ cradle_pending_store_add (CradlePendingStore  *self,
         return 0;
       }
     id = sqlite3_last_insert_rowid (self->db);
+    if (owner != NULL)
+      {
+        const Param claim[] = {
+          PARAM_INT (id), PARAM_TEXT (owner), PARAM_INT (now + CRADLE_PENDING_CLAIM_LEASE_SECONDS),
+        };
+
+        if (!execute (self, "INSERT INTO claims (request_id, owner, expires) VALUES (?1, ?2, ?3)",
+                      claim, G_N_ELEMENTS (claim), doing, error))
+          {
+            rollback (self);
+            return 0;
+          }
+      }
     if (!commit_write (self, doing, error))
       {
         rollback (self);
@@ -979,4 +1010,182 @@ cradle_pending_store_remove (CradlePendingStore  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+/* ---- claims ------------------------------------------------------------ */
+
+char *
+cradle_pending_claim_owner_new (void)
+{
+  return g_strdup_printf ("%ld:%08x%08x%08x", (long) getpid (), g_random_int (), g_random_int (),
+                          g_random_int ());
+}
+
+/* The process id in an owner, for people; 0 when it has none. */
+static guint64
+owner_pid (const char *owner)
+{
+  g_autofree char *digits = g_strndup (owner, strcspn (owner, ":"));
+  guint64 pid = 0;
+
+  if (!g_ascii_string_to_unsigned (digits, 10, 1, G_MAXINT, &pid, NULL))
+    return 0;
+  return pid;
+}
+
+static void
+set_busy_error (gint64       id,
+                const char  *holder,
+                GError     **error)
+{
+  guint64 pid = holder != NULL ? owner_pid (holder) : 0;
+  g_autofree char *process = pid != 0 ? g_strdup_printf (" (process %" G_GUINT64_FORMAT ")", pid)
+                                      : g_strdup ("");
+
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY,
+               "Another Cradle program%s is working on request %" G_GINT64_FORMAT "; try again in a minute.",
+               process, id);
+}
+
+/**
+ * cradle_pending_store_check_unclaimed:
+ * @self: the store
+ * @id: a request's id
+ * @error: return location for a #GError
+ *
+ * Whether request @id is free to be worked on: a caller about to resume
+ * it (cradlectl retrieve) can say at once that another program works on
+ * it, before it waits for the device. The engine still claims the request
+ * when its run starts; this only looks.
+ *
+ * Returns: %TRUE when nobody holds an unexpired claim on it; %FALSE with
+ *   CRADLE_ERROR_BUSY while another program does
+ */
+gboolean
+cradle_pending_store_check_unclaimed (CradlePendingStore  *self,
+                                      gint64               id,
+                                      GError             **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  const Param params[] = { PARAM_INT (id), PARAM_INT (now_seconds ()) };
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CRADLE_IS_PENDING_STORE (self), FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  stmt = prepare (self, "SELECT owner FROM claims WHERE request_id = ?1 AND expires > ?2", params,
+                  G_N_ELEMENTS (params), "read the request's claim", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      set_busy_error (id, (const char *) sqlite3_column_text (stmt, 0), error);
+      return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      cradle_pending_db_set_error (self->db, rc, self->path, "read the request's claim", error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * cradle_pending_store_claim:
+ *
+ * Takes the claim when nobody holds it, or when another owner's lease
+ * expired (that program crashed or hung); renews it when @owner holds it.
+ */
+gboolean
+cradle_pending_store_claim (CradlePendingStore  *self,
+                            gint64               id,
+                            const char          *owner,
+                            guint                lease_seconds,
+                            gint64              *expires,
+                            GError             **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  const char *doing = "claim the request";
+  CradlePendingStatus status;
+  gint64 now = now_seconds ();
+
+  g_return_val_if_fail (CRADLE_IS_PENDING_STORE (self), FALSE);
+  g_return_val_if_fail (owner != NULL && *owner != '\0', FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (!begin_write (self, doing, error))
+    return FALSE;
+  if (!read_status (self, id, doing, &status, error))
+    {
+      rollback (self);
+      return FALSE;
+    }
+  {
+    const Param params[] = { PARAM_INT (id) };
+    g_autoptr(sqlite3_stmt) stmt =
+      prepare (self, "SELECT owner, expires FROM claims WHERE request_id = ?1", params, 1, doing, error);
+    int rc;
+
+    if (stmt == NULL)
+      {
+        rollback (self);
+        return FALSE;
+      }
+    rc = sqlite3_step (stmt);
+    if (rc == SQLITE_ROW)
+      {
+        const char *holder = (const char *) sqlite3_column_text (stmt, 0);
+        gint64 until = sqlite3_column_int64 (stmt, 1);
+
+        if (g_strcmp0 (holder, owner) != 0 && until > now)
+          {
+            if (expires != NULL)
+              *expires = until;
+            set_busy_error (id, holder, error);
+            sqlite3_reset (stmt);
+            rollback (self);
+            return FALSE;
+          }
+      }
+    else if (rc != SQLITE_DONE)
+      {
+        cradle_pending_db_set_error (self->db, rc, self->path, doing, error);
+        sqlite3_reset (stmt);
+        rollback (self);
+        return FALSE;
+      }
+  }
+  {
+    const Param params[] = { PARAM_INT (id), PARAM_TEXT (owner), PARAM_INT (now + lease_seconds) };
+
+    if (!execute (self, "INSERT OR REPLACE INTO claims (request_id, owner, expires) VALUES (?1, ?2, ?3)",
+                  params, G_N_ELEMENTS (params), doing, error)
+        || !commit_write (self, doing, error))
+      {
+        rollback (self);
+        return FALSE;
+      }
+  }
+  if (expires != NULL)
+    *expires = now + lease_seconds;
+  return TRUE;
+}
+
+gboolean
+cradle_pending_store_release (CradlePendingStore  *self,
+                              gint64               id,
+                              const char          *owner,
+                              GError             **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  const Param params[] = { PARAM_INT (id), PARAM_TEXT (owner) };
+
+  g_return_val_if_fail (CRADLE_IS_PENDING_STORE (self), FALSE);
+  g_return_val_if_fail (owner != NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->lock);
+  return execute (self, "DELETE FROM claims WHERE request_id = ?1 AND owner = ?2", params,
+                  G_N_ELEMENTS (params), "release the request", error);
 }

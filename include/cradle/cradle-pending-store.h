@@ -216,5 +216,12 @@ CRADLE_PUBLIC
 gboolean              cradle_pending_store_remove         (CradlePendingStore     *self,
                                                            gint64                  id,
                                                            GError                **error);
+/* While a program works on a request, the store holds its claim (renewed
+ * as the work goes on, lapsing a minute after a crash). FALSE with
+ * CRADLE_ERROR_BUSY while another program's claim on @id lasts. */
+CRADLE_PUBLIC
+gboolean              cradle_pending_store_check_unclaimed (CradlePendingStore    *self,
+                                                            gint64                 id,
+                                                            GError               **error);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <openssl/x509.h>
 
@@ -39,6 +40,11 @@ struct _FakeCa
   guint             submits;
   guint             retrieves;
   char             *last_request_id;
+  /* A CA that holds each submission until the test lets it go. */
+  GMutex            lock;
+  GCond             cond;
+  gboolean          hold;
+  gboolean          holding;
 };
 
 G_DECLARE_FINAL_TYPE (FakeCa, fake_ca, FAKE, CA, CradleCaConnector)
@@ -92,7 +98,14 @@ fake_submit (CradleCaConnector  *connector,
 {
   FakeCa *self = FAKE_CA (connector);
 
+  g_mutex_lock (&self->lock);
   self->submits++;
+  self->holding = self->hold;
+  g_cond_broadcast (&self->cond);
+  while (self->hold)
+    g_cond_wait (&self->cond, &self->lock);
+  self->holding = FALSE;
+  g_mutex_unlock (&self->lock);
   return answer (self, request, error);
 }
 
@@ -121,6 +134,8 @@ fake_ca_finalize (GObject *object)
   EVP_PKEY_free (self->root_key);
   g_bytes_unref (self->root);
   g_free (self->last_request_id);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
   G_OBJECT_CLASS (fake_ca_parent_class)->finalize (object);
 }
 
@@ -136,6 +151,8 @@ static void
 fake_ca_init (FakeCa *self)
 {
   g_queue_init (&self->script);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
 }
 
 static FakeCa *
@@ -630,6 +647,88 @@ test_unreachable (Fixture       *fixture,
   assert_on_device (fixture, 2);
 }
 
+/* Two programs resume the same request at once (the app's retriever and
+ * `cradlectl retrieve`, each with its own store connection): the second is
+ * told the first works on it, and the request reaches the CA once. A
+ * third, from a copy read before the first finished, sends nothing. */
+static void
+test_resumed_twice (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(FakeCa) down = fake_ca_new (SCRIPT_UNREACHABLE, -1);
+  g_autoptr(FakeCa) first_ca = fake_ca_new (SCRIPT_ISSUE, -1);
+  g_autoptr(FakeCa) second_ca = fake_ca_new (SCRIPT_ISSUE, -1);
+  g_autoptr(FakeCa) late_ca = fake_ca_new (SCRIPT_ISSUE, -1);
+  g_autoptr(CradleEnrollment) enrollment = cradle_enrollment_new (fixture->agent.device, fixture->type,
+                                                                   fixture->credentials, fixture->store,
+                                                                   fixture->journal);
+  g_autoptr(CradleEnrollment) first = NULL;
+  g_autoptr(CradleEnrollment) second = NULL;
+  g_autoptr(CradleEnrollment) late = NULL;
+  g_autoptr(CradlePendingStore) other_store = NULL;
+  g_autoptr(CradlePendingRequest) request = NULL;
+  g_autoptr(CradlePendingRequest) after = NULL;
+  g_autoptr(GAsyncResult) first_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  gint64 id;
+
+  g_assert_cmpint (run (fixture, enrollment, down, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED);
+  g_clear_error (&error);
+  id = cradle_enrollment_get_request_id (enrollment);
+  /* Both programs read it as submitting. */
+  request = stored (fixture, id);
+  other_store = cradle_pending_store_open (cradle_pending_store_get_path (fixture->store), &error);
+  g_assert_no_error (error);
+
+  /* The first is in the middle of sending it when the second starts. */
+  first_ca->hold = TRUE;
+  first = cradle_enrollment_new_resume (request, fixture->agent.device, fixture->type, fixture->credentials,
+                                        fixture->store, fixture->journal);
+  cradle_enrollment_set_connector (first, CRADLE_CA_CONNECTOR (first_ca));
+  cradle_enrollment_run_async (first, NULL, on_done, &first_result);
+  g_mutex_lock (&first_ca->lock);
+  while (!first_ca->holding)
+    g_cond_wait (&first_ca->cond, &first_ca->lock);
+  g_mutex_unlock (&first_ca->lock);
+
+  second = cradle_enrollment_new_resume (request, fixture->agent.device, fixture->type, fixture->credentials,
+                                         other_store, NULL);
+  g_assert_cmpint (run (fixture, second, second_ca, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
+  expected = g_strdup_printf ("Another Cradle program (process %d) is working on request %" G_GINT64_FORMAT
+                              "; try again in a minute.", (int) getpid (), id);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_clear_error (&error);
+  g_assert_cmpint (cradle_enrollment_get_next_attempt (second), >, g_get_real_time () / G_USEC_PER_SEC);
+
+  g_mutex_lock (&first_ca->lock);
+  first_ca->hold = FALSE;
+  g_cond_broadcast (&first_ca->cond);
+  g_mutex_unlock (&first_ca->lock);
+  while (first_result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (cradle_enrollment_run_finish (first, first_result, &error), ==,
+                   CRADLE_ENROLLMENT_OUTCOME_INSTALLED);
+  g_assert_no_error (error);
+
+  /* Its copy says submitting; the store says installed. */
+  late = cradle_enrollment_new_resume (request, fixture->agent.device, fixture->type, fixture->credentials,
+                                       other_store, NULL);
+  g_assert_cmpint (run (fixture, late, late_ca, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_FAILED);
+  g_assert_nonnull (strstr (error->message, "already installed"));
+  g_clear_error (&error);
+
+  g_assert_cmpuint (first_ca->submits + second_ca->submits + late_ca->submits, ==, 1);
+  g_assert_cmpuint (second_ca->retrieves + late_ca->retrieves, ==, 0);
+  assert_on_device (fixture, 2);
+  after = stored (fixture, id);
+  g_assert_cmpint (cradle_pending_request_get_status (after), ==, CRADLE_PENDING_STATUS_INSTALLED);
+  /* Released at the end: nobody holds it now. */
+  g_assert_true (cradle_pending_store_check_unclaimed (other_store, id, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_other_key (Fixture       *fixture,
                 gconstpointer  data)
@@ -750,6 +849,8 @@ main (int    argc,
               test_provisional_unconfirmed, fixture_tear_down);
   g_test_add ("/enrollment/denied", Fixture, NULL, fixture_set_up, test_denied, fixture_tear_down);
   g_test_add ("/enrollment/unreachable", Fixture, NULL, fixture_set_up, test_unreachable, fixture_tear_down);
+  g_test_add ("/enrollment/resumed-twice-at-once", Fixture, NULL, fixture_set_up, test_resumed_twice,
+              fixture_tear_down);
   g_test_add ("/enrollment/certificate-for-another-key", Fixture, NULL, fixture_set_up, test_other_key,
               fixture_tear_down);
   g_test_add ("/enrollment/cancelled-while-waiting", Fixture, "--confirm-generate=never", fixture_set_up,

@@ -421,6 +421,17 @@ enroll (E2e        *e2e,
   return enroll_as (e2e, type, NULL, expected_exit);
 }
 
+/* `cradlectl retrieve REQUEST --json` as alice, left running. */
+GSubprocess *
+spawn_retrieve (E2e    *e2e,
+                gint64  request)
+{
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, request);
+  const char *args[] = { "retrieve", id, "--json", "--ccache", alice_ccache (e2e), NULL };
+
+  return spawn_cradlectl (e2e, args);
+}
+
 JsonNode *
 retrieve_as (E2e        *e2e,
              gint64      request,

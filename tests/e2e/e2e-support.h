@@ -84,6 +84,8 @@ JsonNode    *enroll_as                   (E2e           *e2e,
 JsonNode    *enroll                      (E2e           *e2e,
                                           const char    *type,
                                           int            expected_exit);
+GSubprocess *spawn_retrieve              (E2e           *e2e,
+                                          gint64         request);
 JsonNode    *retrieve_as                 (E2e           *e2e,
                                           gint64         request,
                                           const char    *ccache,

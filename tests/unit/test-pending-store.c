@@ -4,8 +4,10 @@
 
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "cradle-pending-store-private.h"
 #include "pending-store-test-support.h"
 
 static gint64
@@ -597,7 +599,7 @@ test_reopen (StoreFixture  *f,
     g_autofree char *journal = test_sqlite_query (db, "PRAGMA journal_mode");
     g_autofree char *integrity = test_sqlite_query (db, "PRAGMA integrity_check");
 
-    g_assert_cmpstr (version, ==, "1");
+    g_assert_cmpstr (version, ==, "2");
     g_assert_cmpstr (application, ==, "1131570284"); /* "Crdl" */
     g_assert_cmpstr (journal, ==, "wal");
     g_assert_cmpstr (integrity, ==, "ok");
@@ -941,6 +943,165 @@ test_status_names (void)
   }
 }
 
+/* Two programs (two connections to one file) never work on one request at
+ * once: the second is told who holds it, until the first releases it. */
+static void
+test_claim_exclusive (StoreFixture  *f,
+                      gconstpointer  data)
+{
+  g_autoptr(CradlePendingStore) app = open_store (f->path);
+  g_autoptr(CradlePendingStore) cli = open_store (f->path);
+  g_autofree char *app_owner = cradle_pending_claim_owner_new ();
+  g_autofree char *cli_owner = cradle_pending_claim_owner_new ();
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = test_add (app, 1);
+  gint64 expires = 0;
+  gint64 before = now_seconds ();
+
+  g_assert_cmpstr (app_owner, !=, cli_owner);
+  g_assert_true (cradle_pending_store_claim (app, id, app_owner, 60, &expires, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (expires, >=, before + 60);
+
+  g_assert_false (cradle_pending_store_claim (cli, id, cli_owner, 60, &expires, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
+  expected = g_strdup_printf ("Another Cradle program (process %d) is working on request %" G_GINT64_FORMAT
+                              "; try again in a minute.", (int) getpid (), id);
+  g_assert_cmpstr (error->message, ==, expected);
+  g_assert_cmpint (expires, >=, before + 60);
+  g_clear_error (&error);
+
+  /* The holder renews it; the other's release leaves it alone. */
+  g_assert_true (cradle_pending_store_claim (app, id, app_owner, 60, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cradle_pending_store_release (cli, id, cli_owner, &error));
+  g_assert_no_error (error);
+  g_assert_false (cradle_pending_store_claim (cli, id, cli_owner, 60, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
+  g_clear_error (&error);
+
+  g_assert_true (cradle_pending_store_release (app, id, app_owner, &error));
+  g_assert_no_error (error);
+  g_assert_true (cradle_pending_store_claim (cli, id, cli_owner, 60, NULL, &error));
+  g_assert_no_error (error);
+
+  /* No such request, no claim. */
+  g_assert_false (cradle_pending_store_claim (cli, id + 100, cli_owner, 60, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
+}
+
+/* A program that crashed holding a claim does not hold it for ever. */
+static void
+test_claim_lapses (StoreFixture  *f,
+                   gconstpointer  data)
+{
+  g_autoptr(CradlePendingStore) crashed = open_store (f->path);
+  g_autoptr(CradlePendingStore) next = open_store (f->path);
+  g_autoptr(GError) error = NULL;
+  gint64 id = test_add (crashed, 2);
+
+  g_assert_true (cradle_pending_store_claim (crashed, id, "1:dead", 1, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (cradle_pending_store_claim (next, id, "2:next", 60, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
+  g_clear_error (&error);
+  g_usleep (2100 * 1000);
+  g_assert_true (cradle_pending_store_claim (next, id, "2:next", 60, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A request is claimed as it is recorded, and the claim goes with it. */
+static void
+test_claim_added (StoreFixture  *f,
+                  gconstpointer  data)
+{
+  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) other = open_store (f->path);
+  g_autoptr(GBytes) key_id = test_key_id (3);
+  g_autoptr(GBytes) csr = test_csr (3);
+  g_autofree char *serial = test_serial (3);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db;
+  gint64 id;
+
+  id = cradle_pending_store_add_claimed (store, "est", "https://ca/est", NULL, serial, key_id, csr, "7:adder",
+                                         &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+  g_assert_false (cradle_pending_store_claim (other, id, "8:other", 60, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "(process 7)"));
+  g_clear_error (&error);
+
+  g_assert_true (cradle_pending_store_remove (store, id, &error));
+  g_assert_no_error (error);
+  db = test_sqlite_open (f->path);
+  {
+    g_autofree char *count = test_sqlite_query (db, "SELECT count(*) FROM claims");
+
+    g_assert_cmpstr (count, ==, "0");
+  }
+  sqlite3_close (db);
+}
+
+/* A held claim stays the holder's until it is released. */
+static void
+test_claim_kept (StoreFixture  *f,
+                 gconstpointer  data)
+{
+  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) other = open_store (f->path);
+  g_autoptr(GError) error = NULL;
+  gint64 id = test_add (store, 4);
+  CradlePendingClaim *claim = cradle_pending_claim_take (store, id, NULL, &error);
+  CradlePendingClaim *second;
+  gint64 busy_until = 0;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (claim);
+  second = cradle_pending_claim_take (other, id, &busy_until, &error);
+  g_assert_null (second);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
+  g_assert_cmpint (busy_until, >, now_seconds ());
+  g_clear_error (&error);
+
+  cradle_pending_claim_release (claim);
+  second = cradle_pending_claim_take (other, id, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (second);
+  cradle_pending_claim_release (second);
+}
+
+/* A file of schema 1 (no claims) is brought up to date. */
+static void
+test_claim_schema_1 (StoreFixture  *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  {
+    g_autoptr(CradlePendingStore) store = open_store (f->path);
+    sqlite3 *db;
+
+    id = test_add (store, 5);
+    g_clear_object (&store);
+    db = test_sqlite_open (f->path);
+    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE claims; PRAGMA user_version = 1", NULL, NULL, NULL), ==,
+                     SQLITE_OK);
+    sqlite3_close (db);
+  }
+  {
+    g_autoptr(CradlePendingStore) store = open_store (f->path);
+    g_autoptr(CradlePendingRequest) request = get_request (store, id);
+
+    test_assert_intact (request, 5);
+    g_assert_true (cradle_pending_store_claim (store, id, "9:after", 60, NULL, &error));
+    g_assert_no_error (error);
+  }
+}
+
 #define ADD(name, func) \
   g_test_add ("/pending-store/" name, StoreFixture, NULL, store_fixture_set_up, func, store_fixture_tear_down)
 
@@ -968,6 +1129,11 @@ main (int    argc,
   ADD ("damaged-in-place", test_damaged_in_place);
   ADD ("two-programs", test_two_programs);
   ADD ("first-open-race", test_first_open_race);
+  ADD ("claim/exclusive", test_claim_exclusive);
+  ADD ("claim/lapses", test_claim_lapses);
+  ADD ("claim/added", test_claim_added);
+  ADD ("claim/kept", test_claim_kept);
+  ADD ("claim/schema-1", test_claim_schema_1);
 
   return g_test_run ();
 }
