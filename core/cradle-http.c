@@ -2,7 +2,7 @@
  *
  * One place decides how Cradle talks HTTP to a CA: TLS verified against the
  * system store plus configured anchors (and the directory's roots for the
- * enterprise CA's endpoints), Basic only over TLS, Negotiate
+ * enterprise CA's endpoints), Basic and Negotiate only over TLS, Negotiate
  * with the chosen Kerberos cache, a deadline for the whole exchange, a
  * ceiling on what the server may send, proxies from the environment, no
  * redirects.
@@ -837,6 +837,18 @@ check_url (CradleHttp  *self,
       return FALSE;
     }
   /* A password never crosses the network in the clear, whatever is allowed. */
+  if (!https && authenticate && self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
+    {
+      /* Over plain HTTP nothing binds the sign-in to what follows it: a
+       * man in the middle passes the Kerberos exchange on and answers the
+       * request himself. */
+      cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_TRANSPORT,
+                                CRADLE_TRANSPORT_FAILURE_PLAIN_HTTP_REFUSED,
+                                "Cradle will not sign in with Kerberos to %s over plain HTTP: "
+                                "anyone on the way could take over the signed-in exchange. Ask "
+                                "your administrator for the https:// address of the CA.", url);
+      return FALSE;
+    }
   if (!https && authenticate && self->auth == CRADLE_HTTP_AUTH_BASIC)
     {
       cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_TRANSPORT,
