@@ -69,6 +69,8 @@ cradle_http_new (void)
   if (g_once_init_enter (&initialised))
     {
       curl_global_init (CURL_GLOBAL_DEFAULT);
+      /* Registered after OpenSSL's own handler, so it runs before it. */
+      atexit (cradle_http_join_background);
       g_once_init_leave (&initialised, 1);
     }
 

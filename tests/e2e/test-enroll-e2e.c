@@ -560,6 +560,38 @@ test_root_declined (E2e           *e2e,
   assert_installed (e2e, result);
 }
 
+/* The device declines at once, again and again: cradlectl exits with the
+ * contract's code (5, declined) every time, never by a signal, while the
+ * thread that loads the TLS trust store may still be running (it crashed
+ * at exit in about half the runs, 139 or a glibc "double free"). */
+static void
+test_exit_after_quick_failure (E2e           *e2e,
+                               gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=decline", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autoptr(GSubprocess) process = spawn_enroll (e2e, type, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+      g_assert_no_error (error);
+      g_subprocess_wait (process, NULL, &error);
+      g_assert_no_error (error);
+      if (!g_subprocess_get_if_exited (process))
+        g_error ("run %u: cradlectl was killed by signal %d: %s", i, g_subprocess_get_term_sig (process), err);
+      g_assert_null (strstr (err, "double free"));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 5);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -599,6 +631,8 @@ main (int    argc,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/root-declined", E2e, &connectors[0], e2e_set_up, test_root_declined,
               e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/exit-after-quick-failure", E2e, &connectors[0], e2e_set_up,
+              test_exit_after_quick_failure, e2e_tear_down);
 
   status = g_test_run ();
   cradle_test_lab_cleanup ();
