@@ -560,6 +560,66 @@ test_root_declined (E2e           *e2e,
   assert_installed (e2e, result);
 }
 
+/* A plain-HTTP EST server (tests/ca/misbehaving-ca.py, own-root) issues
+ * the device's key from a root of its own, named as the lab's: the
+ * enrollment fails before INSTALL, explained, and the device's stores are
+ * unchanged. */
+static void
+test_own_root_plain_http (E2e           *e2e,
+                          gconstpointer  data)
+{
+  g_autofree char *script = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  JsonObject *failure;
+  guint64 port = 0;
+
+  if (skipped (e2e))
+    return;
+  script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "ca", "misbehaving-ca.py", NULL);
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "python3", script, NULL);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (line != NULL && g_str_has_prefix (line, "port "));
+  g_assert_true (g_ascii_string_to_unsigned (line + 5, 10, 1, 65535, &port, NULL));
+
+  start_agent (e2e, "--confirm=approve", NULL);
+  text = g_strdup_printf ("[Cradle Certificate Type]\nName=e2e-own-root\nProtocol=est\n"
+                          "URL=http://127.0.0.1:%u/own-root/.well-known/est/CradleDeviceUPN\n"
+                          "Subject=CN=%s\nKeyType=p256\nAuth=none\nAllowPlainHttp=true\nTrustAnchors=%s\n",
+                          (guint) port, e2e->serial, e2e->anchors);
+  path = g_build_filename (e2e->config, "types.d", "e2e-own-root.conf", NULL);
+  write_file (path, text);
+  result = enroll (e2e, "e2e-own-root", 7);
+  g_assert_cmpstr (member (result, "outcome"), ==, "failed");
+  failure = json_object_get_object_member (json_node_get_object (result), "error");
+  g_assert_cmpstr (json_object_get_string_member (failure, "code"), ==, "invalid-data");
+  g_assert_cmpstr (json_object_get_string_member (failure, "detail"), ==, "UNTRUSTED_ROOT_CA");
+  g_assert_nonnull (strstr (json_object_get_string_member (failure, "message"), "does not trust"));
+  runs = journal (e2e, int_member (result, "request"));
+  g_assert_nonnull (newest_step (runs, "chain"));
+  g_assert_null (newest_step (runs, "install"));
+  {
+    const char *args[] = { "certs", "--json", NULL };
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) certs = NULL;
+
+    g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+    certs = parse_json (out);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (certs)), ==, 0);
+  }
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
 /* The device declines at once, again and again: cradlectl exits with the
  * contract's code (5, declined) every time, never by a signal, while the
  * thread that loads the TLS trust store may still be running (it crashed
@@ -645,6 +705,8 @@ main (int    argc,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/exit-after-quick-failure", E2e, &connectors[0], e2e_set_up,
               test_exit_after_quick_failure, e2e_tear_down);
+  g_test_add ("/enroll-e2e/est/own-root-plain-http", E2e, &connectors[3], e2e_set_up, test_own_root_plain_http,
+              e2e_tear_down);
 
   status = g_test_run ();
   cradle_test_lab_cleanup ();
