@@ -560,6 +560,55 @@ test_root_declined (E2e           *e2e,
   assert_installed (e2e, result);
 }
 
+/* Writes @conf as cradle.conf, and takes TrustAnchors out of @type's file. */
+static void
+without_anchors (E2e        *e2e,
+                 const char *type,
+                 const char *conf)
+{
+  g_autofree char *conf_path = g_build_filename (e2e->config, "cradle.conf", NULL);
+  g_autofree char *type_path = g_strdup_printf ("%s/types.d/%s.conf", e2e->config, type);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) kept = g_string_new (NULL);
+
+  write_file (conf_path, conf);
+  g_assert_true (g_file_get_contents (type_path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0' && !g_str_has_prefix (lines[i], "TrustAnchors="))
+      g_string_append_printf (kept, "%s\n", lines[i]);
+  write_file (type_path, kept->str);
+}
+
+/* No root file anywhere: the lab's root is published in the directory
+ * (Certification Authorities), so it is the CA's TLS anchor and the root
+ * installed on the device.  With TrustDirectoryRoots=false it is no TLS
+ * anchor any more: nothing is sent. */
+static void
+test_directory_roots (E2e           *e2e,
+                      gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  without_anchors (e2e, type, "[Directory]\nCatalogCacheHours=0\n");
+  result = enroll (e2e, type, 0);
+  assert_installed (e2e, result);
+
+  without_anchors (e2e, type, "[Directory]\nCatalogCacheHours=0\n[Enrollment]\nTrustDirectoryRoots=false\n");
+  refused = enroll (e2e, type, 4);
+  g_assert_cmpstr (error_code (refused), ==, "not-configured");
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                              json_object_get_object_member (json_node_get_object (refused), "error"), "message"),
+                            "not trusted"));
+}
+
 /* A plain-HTTP EST server (tests/ca/misbehaving-ca.py, own-root) issues
  * the device's key from a root of its own, named as the lab's: the
  * enrollment fails before INSTALL, explained, and the device's stores are
@@ -705,6 +754,8 @@ main (int    argc,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/exit-after-quick-failure", E2e, &connectors[0], e2e_set_up,
               test_exit_after_quick_failure, e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/directory-roots", E2e, &connectors[0], e2e_set_up, test_directory_roots,
+              e2e_tear_down);
   g_test_add ("/enroll-e2e/est/own-root-plain-http", E2e, &connectors[3], e2e_set_up, test_own_root_plain_http,
               e2e_tear_down);
 
