@@ -74,11 +74,16 @@ CradleHttpAuth cradle_http_get_auth            (CradleHttp *self);
 void        cradle_http_prepare_trust          (CradleHttp *self,
                                                 const char *url);
 /* @thread (joinable, its reference given) is joined by
- * cradle_http_join_background(). */
+ * cradle_http_join_background(); its exchanges take the cancellable
+ * below. */
 void        cradle_http_track_thread           (GThread    *thread);
-/* Waits for the background work started above (it never takes long).
- * Runs at exit, before OpenSSL's cleanup: a thread still building a store
- * then would use freed memory. */
+/* Called by such a thread as its last step. */
+void        cradle_http_thread_done            (void);
+/* Cancelled when the process exits, for background exchanges. */
+GCancellable *cradle_http_get_background_cancellable (void);
+/* Cancels the background exchanges and waits for the threads started
+ * above.  Runs at exit, before OpenSSL's cleanup: a thread still building
+ * a store or talking to a CA then would use freed memory. */
 void        cradle_http_join_background        (void);
 
 /* Sends @request and returns whatever status the server answered, except

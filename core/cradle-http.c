@@ -359,7 +359,8 @@ typedef struct
 static GMutex      trust_lock;
 static GCond       trust_built;
 static GHashTable *trust_cache;   /* trust_key () -> TrustEntry */
-static GPtrArray  *trust_threads; /* of GThread, the builds started ahead */
+static GPtrArray  *trust_threads; /* of GThread, background work not yet joined */
+static GHashTable *done_threads;  /* the GThread of trust_threads that ended */
 static char       *default_ca_file;
 static char       *default_ca_path;
 
@@ -601,12 +602,34 @@ prepare_trust_thread (gpointer user_data)
   g_clear_pointer (&data->certificates, g_ptr_array_unref);
   g_free (data->certificates_key);
   g_free (data);
+  cradle_http_thread_done ();
   return NULL;
+}
+
+static GCancellable *
+background_cancellable (void)
+{
+  static gsize made = 0;
+  static GCancellable *cancellable;
+
+  if (g_once_init_enter (&made))
+    {
+      cancellable = g_cancellable_new ();
+      g_once_init_leave (&made, 1);
+    }
+  return cancellable;
+}
+
+GCancellable *
+cradle_http_get_background_cancellable (void)
+{
+  return background_cancellable ();
 }
 
 void
 cradle_http_join_background (void)
 {
+  g_cancellable_cancel (background_cancellable ());
   for (;;)
     {
       GThread *thread = NULL;
@@ -614,6 +637,8 @@ cradle_http_join_background (void)
       g_mutex_lock (&trust_lock);
       if (trust_threads != NULL && trust_threads->len > 0)
         thread = g_ptr_array_steal_index (trust_threads, trust_threads->len - 1);
+      if (thread != NULL && done_threads != NULL)
+        g_hash_table_remove (done_threads, thread);
       g_mutex_unlock (&trust_lock);
       if (thread == NULL)
         return;
@@ -622,13 +647,34 @@ cradle_http_join_background (void)
 }
 
 void
+cradle_http_thread_done (void)
+{
+  g_mutex_lock (&trust_lock);
+  if (done_threads == NULL)
+    done_threads = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (done_threads, g_thread_self ());
+  g_mutex_unlock (&trust_lock);
+}
+
+void
 cradle_http_track_thread (GThread *thread)
 {
+  g_autoptr(GPtrArray) ended = g_ptr_array_new ();
+
   g_mutex_lock (&trust_lock);
   if (trust_threads == NULL)
     trust_threads = g_ptr_array_new ();
+  if (done_threads == NULL)
+    done_threads = g_hash_table_new (NULL, NULL);
+  /* Those that ended are joined now, so that a long-running program does
+   * not keep their stacks. */
+  for (guint i = trust_threads->len; i > 0; i--)
+    if (g_hash_table_remove (done_threads, g_ptr_array_index (trust_threads, i - 1)))
+      g_ptr_array_add (ended, g_ptr_array_steal_index (trust_threads, i - 1));
   g_ptr_array_add (trust_threads, thread);
   g_mutex_unlock (&trust_lock);
+  for (guint i = 0; i < ended->len; i++)
+    g_thread_join (g_ptr_array_index (ended, i));
 }
 
 void
