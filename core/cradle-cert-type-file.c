@@ -266,6 +266,18 @@ check_whole (Parse                  *parse,
   if (settings->auth == CRADLE_CREDENTIALS_PASSWORD && settings->allow_plain_http)
     return fail (parse, "Auth=password with AllowPlainHttp=true would send the password in clear; "
                  "Cradle sends passwords only over https://");
+  /* Over plain HTTP nothing binds a Kerberos sign-in to the exchange. */
+  if (settings->auth == CRADLE_CREDENTIALS_KERBEROS && settings->allow_plain_http)
+    {
+      const char *urls[] = { settings->url, settings->policy_url };
+
+      for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+        if (urls[i] != NULL && g_ascii_strncasecmp (urls[i], "http:", 5) == 0)
+          return fail (parse, "Auth=kerberos (the default) with the plain http:// URL %s would sign in "
+                       "without TLS, where anyone on the way could take the signed-in exchange over; "
+                       "Cradle signs in with Kerberos only over https://. Use https://, or Auth=none",
+                       urls[i]);
+    }
   if (settings->display_name == NULL)
     settings->display_name = g_strdup (settings->name);
   return TRUE;
