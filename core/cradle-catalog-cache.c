@@ -15,10 +15,11 @@
 
 /* The file: (version, saved at (Unix seconds), reader, snapshot). */
 #define FILE_TYPE     "(uxsv)"
-#define FILE_VERSION  1
-/* The snapshot: the user, templates, services, NTAuth and AIA entries, and
- * the names of the groups the reasons mention. */
-#define SNAPSHOT_TYPE "((sa{saay})a(sa{saay})a(sa{saay})a(sa{saay})a(sa{saay})a{ss})"
+#define FILE_VERSION  2
+/* The snapshot: the user, templates, services, NTAuth, AIA and
+ * Certification Authorities entries, and the names of the groups the
+ * reasons mention. */
+#define SNAPSHOT_TYPE "((sa{saay})a(sa{saay})a(sa{saay})a(sa{saay})a(sa{saay})a(sa{saay})a{ss})"
 #define MAX_FILE_SIZE (32 * 1024 * 1024)
 #define DEFAULT_MAX_AGE_HOURS 8
 #define MAX_AGE_HOURS_LIMIT (24 * 7)
@@ -45,12 +46,13 @@ snapshot_to_variant (CradleCatalog *self)
   g_hash_table_iter_init (&iter, self->sid_names);
   while (g_hash_table_iter_next (&iter, &sid, &name))
     g_variant_builder_add (&names, "{ss}", sid, name);
-  return g_variant_new ("(@(sa{saay})@a(sa{saay})@a(sa{saay})@a(sa{saay})@a(sa{saay})a{ss})",
+  return g_variant_new ("(@(sa{saay})@a(sa{saay})@a(sa{saay})@a(sa{saay})@a(sa{saay})@a(sa{saay})a{ss})",
                         cradle_ldap_entry_to_variant (self->user_entry),
                         entries_to_variant (self->template_entries),
                         entries_to_variant (self->service_entries),
                         entries_to_variant (self->ntauth_entries),
                         entries_to_variant (self->aia_entries),
+                        entries_to_variant (self->root_entries),
                         &names);
 }
 
@@ -77,9 +79,9 @@ catalog_from_snapshot (GVariant  *snapshot,
 {
   g_autoptr(CradleCatalog) self = cradle_catalog_new_empty ();
   g_autoptr(GVariant) user = g_variant_get_child_value (snapshot, 0);
-  g_autoptr(GVariant) names = g_variant_get_child_value (snapshot, 5);
+  g_autoptr(GVariant) names = g_variant_get_child_value (snapshot, 6);
   GPtrArray *lists[] = { self->template_entries, self->service_entries, self->ntauth_entries,
-                         self->aia_entries };
+                         self->aia_entries, self->root_entries };
   GVariantIter iter;
   const char *sid, *name;
 

@@ -22,6 +22,7 @@ struct _CradleCatalog
   GPtrArray           *services;        /* of CradleEnrollmentService */
   GPtrArray           *ntauth;          /* of CradleCertificate */
   GPtrArray           *aia;             /* of CradleCertificate */
+  GPtrArray           *roots;           /* of CradleCertificate: Certification Authorities */
   GPtrArray           *problems;        /* of char *, NULL-terminated */
   GHashTable          *verdicts;        /* CradleTemplate * → CradleCatalogVerdict * */
   GHashTable          *open_services;   /* the CradleEnrollmentService * the user may enroll through */
@@ -34,6 +35,7 @@ struct _CradleCatalog
   GPtrArray           *service_entries;
   GPtrArray           *ntauth_entries;
   GPtrArray           *aia_entries;
+  GPtrArray           *root_entries;
 };
 
 /* An empty catalog, to be filled with entries, then built. */
@@ -55,5 +57,10 @@ gboolean cradle_catalog_evaluate (CradleCatalog    *self,
                                   GError          **error);
 
 void     cradle_catalog_verdict_free (CradleCatalogVerdict *verdict);
+
+/* The roots the directory publishes (the self-signed certificates of
+ * Certification Authorities and NTAuthCertificates), which the host trusts
+ * as it trusts its system store: new references, never %NULL. */
+GPtrArray *cradle_catalog_dup_directory_roots (CradleCatalog *self);
 
 G_END_DECLS

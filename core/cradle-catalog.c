@@ -1,10 +1,13 @@
 /* cradle-catalog.c: reading what the directory offers the signed-in user */
 #include "config.h"
 
+#include <openssl/err.h>
+
 #include "cradle-catalog-private.h"
 #include "cradle-directory-private.h"
 #include "cradle-directory-user-private.h"
 #include "cradle-enrollment-service-private.h"
+#include "cradle-openssl-private.h"
 #include "cradle-template-private.h"
 
 G_DEFINE_FINAL_TYPE (CradleCatalog, cradle_catalog, G_TYPE_OBJECT)
@@ -23,6 +26,7 @@ cradle_catalog_finalize (GObject *object)
   g_clear_pointer (&self->services, g_ptr_array_unref);
   g_clear_pointer (&self->ntauth, g_ptr_array_unref);
   g_clear_pointer (&self->aia, g_ptr_array_unref);
+  g_clear_pointer (&self->roots, g_ptr_array_unref);
   g_clear_pointer (&self->problems, g_ptr_array_unref);
   g_clear_pointer (&self->sid_names, g_hash_table_unref);
   g_clear_pointer (&self->user_entry, cradle_ldap_entry_unref);
@@ -30,6 +34,7 @@ cradle_catalog_finalize (GObject *object)
   g_clear_pointer (&self->service_entries, g_ptr_array_unref);
   g_clear_pointer (&self->ntauth_entries, g_ptr_array_unref);
   g_clear_pointer (&self->aia_entries, g_ptr_array_unref);
+  g_clear_pointer (&self->root_entries, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cradle_catalog_parent_class)->finalize (object);
 }
@@ -47,6 +52,7 @@ cradle_catalog_init (CradleCatalog *self)
   self->services = g_ptr_array_new_with_free_func (g_object_unref);
   self->ntauth = g_ptr_array_new_with_free_func (g_object_unref);
   self->aia = g_ptr_array_new_with_free_func (g_object_unref);
+  self->roots = g_ptr_array_new_with_free_func (g_object_unref);
   self->problems = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->problems, NULL);
   self->verdicts = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) cradle_catalog_verdict_free);
@@ -56,6 +62,7 @@ cradle_catalog_init (CradleCatalog *self)
   self->service_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
   self->ntauth_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
   self->aia_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
+  self->root_entries = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ldap_entry_unref);
 }
 
 CradleCatalog *
@@ -158,7 +165,7 @@ search_entries (CradleDirectory  *directory,
                                       keep_entry, into, cancellable, error);
 }
 
-/* A forest without NTAuth or AIA entries is still usable. */
+/* A forest without NTAuth, AIA or root entries is still usable. */
 static gboolean
 search_certificates (CradleDirectory  *directory,
                      const char       *container,
@@ -222,6 +229,8 @@ cradle_catalog_load (CradleDirectory  *directory,
       !search_certificates (directory, "CN=NTAuthCertificates,", LDAP_SCOPE_BASE, self->ntauth_entries,
                             cancellable, error) ||
       !search_certificates (directory, "CN=AIA,", LDAP_SCOPE_ONELEVEL, self->aia_entries, cancellable, error) ||
+      !search_certificates (directory, "CN=Certification Authorities,", LDAP_SCOPE_ONELEVEL, self->root_entries,
+                            cancellable, error) ||
       !cradle_catalog_build (self, directory, cancellable, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -244,6 +253,9 @@ cradle_catalog_build (CradleCatalog    *self,
     add_certificates (self, g_ptr_array_index (self->ntauth_entries, i), self->ntauth, "NTAuthCertificates");
   for (guint i = 0; i < self->aia_entries->len; i++)
     add_certificates (self, g_ptr_array_index (self->aia_entries, i), self->aia, "the AIA container");
+  for (guint i = 0; i < self->root_entries->len; i++)
+    add_certificates (self, g_ptr_array_index (self->root_entries, i), self->roots,
+                      "Certification Authorities");
 
   g_ptr_array_sort (self->templates, compare_templates);
   g_ptr_array_sort (self->services, compare_services);
@@ -322,6 +334,36 @@ cradle_catalog_get_aia_certificates (CradleCatalog *self)
 {
   g_return_val_if_fail (CRADLE_IS_CATALOG (self), NULL);
   return self->aia;
+}
+
+static gboolean
+is_self_signed (CradleCertificate *certificate)
+{
+  GBytes *der = cradle_certificate_get_der (certificate);
+  const unsigned char *p = g_bytes_get_data (der, NULL);
+  g_autoptr(X509) cert = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+  gboolean self_signed = cert != NULL && X509_check_issued (cert, cert) == X509_V_OK &&
+                         X509_verify (cert, X509_get0_pubkey (cert)) == 1;
+
+  ERR_clear_error ();
+  return self_signed;
+}
+
+GPtrArray *
+cradle_catalog_dup_directory_roots (CradleCatalog *self)
+{
+  GPtrArray *roots = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *lists[] = { self->roots, self->ntauth };
+
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        CradleCertificate *certificate = g_ptr_array_index (lists[l], i);
+
+        if (is_self_signed (certificate))
+          g_ptr_array_add (roots, g_object_ref (certificate));
+      }
+  return roots;
 }
 
 const char * const *

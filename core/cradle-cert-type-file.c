@@ -266,6 +266,18 @@ check_whole (Parse                  *parse,
   if (settings->auth == CRADLE_CREDENTIALS_PASSWORD && settings->allow_plain_http)
     return fail (parse, "Auth=password with AllowPlainHttp=true would send the password in clear; "
                  "Cradle sends passwords only over https://");
+  /* Over plain HTTP nothing binds a Kerberos sign-in to the exchange. */
+  if (settings->auth == CRADLE_CREDENTIALS_KERBEROS && settings->allow_plain_http)
+    {
+      const char *urls[] = { settings->url, settings->policy_url };
+
+      for (guint i = 0; i < G_N_ELEMENTS (urls); i++)
+        if (urls[i] != NULL && g_ascii_strncasecmp (urls[i], "http:", 5) == 0)
+          return fail (parse, "Auth=kerberos (the default) with the plain http:// URL %s would sign in "
+                       "without TLS, where anyone on the way could take the signed-in exchange over; "
+                       "Cradle signs in with Kerberos only over https://. Use https://, or Auth=none",
+                       urls[i]);
+    }
   if (settings->display_name == NULL)
     settings->display_name = g_strdup (settings->name);
   return TRUE;
@@ -425,4 +437,38 @@ cradle_cert_type_dup_default_trust_anchors (void)
   char *value = read_trust_anchors (user);
 
   return value != NULL ? value : read_trust_anchors (system);
+}
+
+/* [Enrollment] TrustDirectoryRoots of @folder's cradle.conf: 1 true, 0
+ * false, -1 not set. */
+static int
+read_trust_directory_roots (const char *folder)
+{
+  g_autofree char *path = g_build_filename (folder, "cradle.conf", NULL);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean value;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL) ||
+      !g_key_file_has_key (file, "Enrollment", "TrustDirectoryRoots", NULL))
+    return -1;
+  value = g_key_file_get_boolean (file, "Enrollment", "TrustDirectoryRoots", &error);
+  if (error != NULL)
+    {
+      g_warning ("Ignoring TrustDirectoryRoots in %s: it must be true or false", path);
+      return -1;
+    }
+  return value ? 1 : 0;
+}
+
+gboolean
+cradle_cert_type_get_trust_directory_roots (void)
+{
+  g_autofree char *user = cradle_paths_dup_config_dir ();
+  g_autofree char *system = cradle_paths_dup_system_config_dir ();
+  int value = read_trust_directory_roots (user);
+
+  if (value < 0)
+    value = read_trust_directory_roots (system);
+  return value != 0;
 }

@@ -47,6 +47,11 @@ CradleCertTypeSettings *cradle_cert_type_settings_load  (const char  *path,
 /* [Enrollment] TrustAnchors of cradle.conf (the user's, else the
  * administrator's); %NULL when neither says. */
 char                   *cradle_cert_type_dup_default_trust_anchors (void);
+/* [Enrollment] TrustDirectoryRoots of cradle.conf (the user's, else the
+ * administrator's): whether the roots the directory publishes are TLS
+ * anchors for the endpoints of the types its catalog makes; TRUE unless
+ * set to false. */
+gboolean                cradle_cert_type_get_trust_directory_roots (void);
 
 CradleCertType         *cradle_cert_type_new_custom     (CradleCertTypeSettings *settings,
                                                          CradleCatalog          *catalog);

@@ -4,6 +4,9 @@
 #include <string.h>
 
 #include "cradle-cert-type-private.h"
+#include "cradle-ca-connector-private.h"
+#include "cradle-http-private.h"
+#include "cradle-catalog-private.h"
 
 struct _CradleCertType
 {
@@ -446,6 +449,14 @@ cradle_cert_type_create_connector (CradleCertType     *self,
     cradle_credentials_apply_to_connector (credentials, connector);
   if (self->trust_anchors != NULL)
     cradle_ca_connector_add_trust_anchors (connector, self->trust_anchors);
+  /* The enterprise's roots, read from the directory over the sealed
+   * Kerberos session, are trusted for its CAs' TLS endpoints too. */
+  if (self->catalog != NULL && cradle_cert_type_get_trust_directory_roots ())
+    {
+      g_autoptr(GPtrArray) roots = cradle_catalog_dup_directory_roots (self->catalog);
+
+      cradle_http_add_trust_certificates (cradle_ca_connector_get_http (connector), roots);
+    }
   if (self->allow_plain_http)
     cradle_ca_connector_set_allow_plain_http (connector, TRUE);
   if (self->timeout > 0)

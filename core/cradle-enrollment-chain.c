@@ -3,10 +3,14 @@
  * The certificate must carry the public key of the request the device
  * signed.  Its chain is built from what the CA sent, the directory's CA
  * certificates and, when an issuer is missing, the AIA caIssuers URL of the
- * certificate above which it is missing (plain HTTP, as AIA is: what it
- * brings is checked by signature like the rest).  The chain is verified
- * with OpenSSL up to a self-signed root; whether the device trusts that
- * root is its user's decision when it is installed.
+ * certificate above which it is missing (plain HTTP, as AIA is: it brings
+ * intermediates only, checked by signature like the rest).  The chain is
+ * verified with OpenSSL up to a root the host trusts on its own: one the
+ * directory publishes (Certification Authorities, NTAuth), the type's
+ * TrustAnchors or the system store.  Only such a root goes to the device's
+ * Root store, where its user still decides; a chain to any other root, as
+ * a plain-HTTP or compromised CA would send, fails the enrollment before
+ * anything reaches the device.
  */
 #include "config.h"
 
@@ -16,6 +20,7 @@
 #include <openssl/x509v3.h>
 
 #include "cradle-enrollment-private.h"
+#include "cradle-explain-private.h"
 #include "cradle-http-private.h"
 #include "cradle-openssl-private.h"
 
@@ -55,20 +60,6 @@ is_self_signed (X509 *cert)
   return X509_check_issued (cert, cert) == X509_V_OK;
 }
 
-static X509 *
-find_issuer (STACK_OF (X509) *pool,
-             X509            *cert)
-{
-  for (int i = 0; i < sk_X509_num (pool); i++)
-    {
-      X509 *candidate = sk_X509_value (pool, i);
-
-      if (X509_cmp (candidate, cert) != 0 && X509_check_issued (candidate, cert) == X509_V_OK)
-        return candidate;
-    }
-  return NULL;
-}
-
 static char *
 dup_ca_issuers_url (X509 *cert)
 {
@@ -92,9 +83,23 @@ dup_ca_issuers_url (X509 *cert)
   return NULL;
 }
 
+/* AIA brings intermediates only: a self-signed certificate it brings is
+ * kept aside in @roots, to name it if the chain ends there. */
+static void
+add_fetched_one (STACK_OF (X509) *pool,
+                 STACK_OF (X509) *roots,
+                 X509            *cert)
+{
+  if (is_self_signed (cert))
+    sk_X509_push (roots, cert);
+  else
+    sk_X509_push (pool, cert);
+}
+
 /* A DER certificate, or a certs-only PKCS#7 (.p7c) as some CAs publish. */
 static void
 add_fetched (STACK_OF (X509) *pool,
+             STACK_OF (X509) *roots,
              GBytes          *body)
 {
   const unsigned char *p = g_bytes_get_data (body, NULL);
@@ -105,7 +110,7 @@ add_fetched (STACK_OF (X509) *pool,
   cert = x509_from_der (body);
   if (cert != NULL)
     {
-      sk_X509_push (pool, cert);
+      add_fetched_one (pool, roots, cert);
       return;
     }
   p7 = d2i_PKCS7 (NULL, &p, (long) size);
@@ -116,7 +121,7 @@ add_fetched (STACK_OF (X509) *pool,
       for (int i = 0; certs != NULL && i < sk_X509_num (certs); i++)
         {
           X509_up_ref (sk_X509_value (certs, i));
-          sk_X509_push (pool, sk_X509_value (certs, i));
+          add_fetched_one (pool, roots, sk_X509_value (certs, i));
         }
     }
   ERR_clear_error ();
@@ -125,6 +130,7 @@ add_fetched (STACK_OF (X509) *pool,
 static gboolean
 fetch_aia (const char      *url,
            STACK_OF (X509) *pool,
+           STACK_OF (X509) *roots,
            GCancellable    *cancellable,
            GError         **error)
 {
@@ -147,7 +153,7 @@ fetch_aia (const char      *url,
                    "The issuing CA's certificate is not at %s (HTTP %u).", url, response->status);
       return FALSE;
     }
-  add_fetched (pool, response->body);
+  add_fetched (pool, roots, response->body);
   return TRUE;
 }
 
@@ -176,35 +182,55 @@ check_key (X509     *leaf,
   return TRUE;
 }
 
-static GPtrArray *
-verify (X509            *leaf,
-        X509            *root,
-        STACK_OF (X509) *pool,
-        GError         **error)
+static char *
+dup_name (const X509_NAME *name)
 {
-  g_autoptr(X509_STORE) store = X509_STORE_new ();
-  g_autoptr(X509_STORE_CTX) ctx = X509_STORE_CTX_new ();
-  g_autoptr(CradleX509Stack) verified = NULL;
+  char *text = X509_NAME_oneline (name, NULL, 0);
+  char *copy = g_strdup (text != NULL ? text : "?");
+
+  OPENSSL_free (text);
+  return copy;
+}
+
+static char *
+dup_sha256 (X509 *cert)
+{
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  GString *hex = g_string_new (NULL);
+
+  if (X509_digest (cert, EVP_sha256 (), digest, &length) == 1)
+    for (unsigned int i = 0; i < length; i++)
+      g_string_append_printf (hex, "%02X", digest[i]);
+  return g_string_free (hex, FALSE);
+}
+
+/* The chain ends at @root, which the host does not trust: nothing of it
+ * may reach the device.  @from: where the root came from. */
+static void
+set_untrusted_root_error (GError     **error,
+                          X509        *root,
+                          const char  *from)
+{
+  g_autofree char *name = dup_name (X509_get_subject_name (root));
+  g_autofree char *sha256 = dup_sha256 (root);
+
+  cradle_explain_set_error (error, CRADLE_ERROR_INVALID_DATA, CRADLE_EXPLAIN_TRUST,
+                            CRADLE_TRUST_FAILURE_UNTRUSTED_ROOT,
+                            "The certificate's chain ends at the root CA '%s' (SHA-256 %s)%s, which "
+                            "this computer does not trust: it is not published in the directory, "
+                            "in the certificate type's trust anchors or in the system's trusted "
+                            "certificates. Nothing was installed on the device. Tell your "
+                            "administrator: the CA may be misconfigured or impersonated.",
+                            name, sha256, from);
+}
+
+static GPtrArray *
+chain_to_certificates (STACK_OF (X509)  *verified,
+                       GError          **error)
+{
   g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func (g_object_unref);
 
-  if (store == NULL || ctx == NULL || !X509_STORE_add_cert (store, root) ||
-      !X509_STORE_CTX_init (ctx, store, leaf, pool))
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not set up the chain check.");
-      return NULL;
-    }
-  if (X509_verify_cert (ctx) != 1)
-    {
-      int code = X509_STORE_CTX_get_error (ctx);
-
-      ERR_clear_error ();
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "The certificate's chain does not verify (%s, at depth %d). "
-                   "Tell your administrator; the certificate is not installed.",
-                   X509_verify_cert_error_string (code), X509_STORE_CTX_get_error_depth (ctx));
-      return NULL;
-    }
-  verified = X509_STORE_CTX_get1_chain (ctx);
   for (int i = 1; i < sk_X509_num (verified); i++)
     {
       unsigned char *der = NULL;
@@ -227,20 +253,58 @@ verify (X509            *leaf,
   return g_steal_pointer (&chain);
 }
 
+/* The root the chain would end at if the self-signed certificates the CA
+ * sent (@pool) or AIA brought (@aia_roots) were trusted, or %NULL; @from
+ * says which it was. */
+static X509 *
+dup_claimed_root (X509             *leaf,
+                  STACK_OF (X509)  *pool,
+                  STACK_OF (X509)  *aia_roots,
+                  const char      **from)
+{
+  g_autoptr(X509_STORE) store = X509_STORE_new ();
+  g_autoptr(X509_STORE_CTX) ctx = X509_STORE_CTX_new ();
+  g_autoptr(CradleX509Stack) verified = NULL;
+  STACK_OF (X509) *lists[] = { pool, aia_roots };
+  X509 *root;
+
+  if (store == NULL || ctx == NULL)
+    return NULL;
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (int i = 0; i < sk_X509_num (lists[l]); i++)
+      if (is_self_signed (sk_X509_value (lists[l], i)))
+        X509_STORE_add_cert (store, sk_X509_value (lists[l], i));
+  if (!X509_STORE_CTX_init (ctx, store, leaf, pool) || X509_verify_cert (ctx) != 1)
+    {
+      ERR_clear_error ();
+      return NULL;
+    }
+  verified = X509_STORE_CTX_get1_chain (ctx);
+  root = sk_X509_value (verified, sk_X509_num (verified) - 1);
+  *from = ", sent by the CA";
+  for (int i = 0; i < sk_X509_num (aia_roots); i++)
+    if (X509_cmp (sk_X509_value (aia_roots, i), root) == 0)
+      *from = ", fetched through AIA";
+  X509_up_ref (root);
+  return root;
+}
+
 GPtrArray *
 cradle_enrollment_build_chain (CradleCertificate  *leaf_certificate,
                                GBytes             *csr,
                                GPtrArray          *candidates,
+                               const char         *anchors_file,
+                               GPtrArray          *directory_roots,
                                GCancellable       *cancellable,
                                GError            **error)
 {
   g_autoptr(X509) leaf = x509_from_der (cradle_certificate_get_der (leaf_certificate));
   g_autoptr(CradleX509Stack) pool = sk_X509_new_null ();
+  g_autoptr(CradleX509Stack) aia_roots = sk_X509_new_null ();
   g_autoptr(GHashTable) fetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  X509 *top;
-  X509 *root = NULL;
+  g_autoptr(X509_STORE) trusted = NULL;
 
-  if (leaf == NULL || pool == NULL)
+  if (leaf == NULL || pool == NULL || aia_roots == NULL)
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                            "The issued certificate cannot be read.");
@@ -248,6 +312,21 @@ cradle_enrollment_build_chain (CradleCertificate  *leaf_certificate,
     }
   if (!check_key (leaf, csr, error))
     return NULL;
+  if (is_self_signed (leaf))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The CA answered with a self-signed certificate: it cannot be installed.");
+      return NULL;
+    }
+  trusted = cradle_http_dup_trust_store (anchors_file, directory_roots);
+  if (trusted == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "The trusted root certificates could not be read%s%s, so the certificate's chain "
+                   "cannot be checked. Check the TrustAnchors setting, or ask your administrator.",
+                   anchors_file != NULL ? " from " : "", anchors_file != NULL ? anchors_file : "");
+      return NULL;
+    }
   for (guint i = 0; candidates != NULL && i < candidates->len; i++)
     {
       X509 *cert = x509_from_der (cradle_certificate_get_der (g_ptr_array_index (candidates, i)));
@@ -256,49 +335,65 @@ cradle_enrollment_build_chain (CradleCertificate  *leaf_certificate,
         sk_X509_push (pool, cert);
     }
 
-  /* Walk up from the leaf, fetching a missing issuer through AIA. */
-  top = leaf;
-  for (guint depth = 0; depth < MAX_DEPTH && root == NULL; depth++)
+  /* Verify against the trusted roots; when an issuer is missing, fetch it
+   * through the AIA of the certificate it is missing above, and again. */
+  for (;;)
     {
-      X509 *issuer;
+      g_autoptr(X509_STORE_CTX) ctx = X509_STORE_CTX_new ();
+      g_autofree char *url = NULL;
+      STACK_OF (X509) *partial;
+      X509 *top;
+      int code;
 
-      if (is_self_signed (top))
+      if (ctx == NULL || !X509_STORE_CTX_init (ctx, trusted, leaf, pool))
         {
-          root = top;
-          break;
+          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not set up the chain check.");
+          return NULL;
         }
-      issuer = find_issuer (pool, top);
-      if (issuer == NULL)
+      if (X509_verify_cert (ctx) == 1)
         {
-          g_autofree char *url = dup_ca_issuers_url (top);
+          g_autoptr(CradleX509Stack) verified = X509_STORE_CTX_get1_chain (ctx);
 
-          if (url == NULL || g_hash_table_contains (fetched, url) ||
-              g_hash_table_size (fetched) >= MAX_AIA_FETCHES)
-            break;
-          if (!fetch_aia (url, pool, cancellable, error))
+          return chain_to_certificates (verified, error);
+        }
+      code = X509_STORE_CTX_get_error (ctx);
+      partial = X509_STORE_CTX_get0_chain (ctx);
+      top = partial != NULL && sk_X509_num (partial) > 0 ? sk_X509_value (partial, sk_X509_num (partial) - 1)
+                                                           : leaf;
+      ERR_clear_error ();
+      /* A chain that verifies to a root the CA sent or AIA brought, one the
+       * host does not trust (perhaps named as a trusted one). */
+      {
+        const char *from = NULL;
+        g_autoptr(X509) claimed = dup_claimed_root (leaf, pool, aia_roots, &from);
+
+        if (claimed != NULL)
+          {
+            set_untrusted_root_error (error, claimed, from);
             return NULL;
-          g_hash_table_add (fetched, g_steal_pointer (&url));
-          issuer = find_issuer (pool, top);
-          if (issuer == NULL)
-            break;
+          }
+      }
+      if (code != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY && code != X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "The certificate's chain does not verify (%s, at depth %d). "
+                       "Tell your administrator; the certificate is not installed.",
+                       X509_verify_cert_error_string (code), X509_STORE_CTX_get_error_depth (ctx));
+          return NULL;
         }
-      top = issuer;
-    }
-  if (root == NULL)
-    {
-      char *name = X509_NAME_oneline (X509_get_issuer_name (top), NULL, 0);
+      url = dup_ca_issuers_url (top);
+      if (url == NULL || g_hash_table_contains (fetched, url) || g_hash_table_size (fetched) >= MAX_AIA_FETCHES ||
+          sk_X509_num (partial) > MAX_DEPTH)
+        {
+          g_autofree char *name = dup_name (X509_get_issuer_name (top));
 
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
-                   "The certificate of the CA '%s' is not to be found: the chain cannot be checked.",
-                   name != NULL ? name : "?");
-      OPENSSL_free (name);
-      return NULL;
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                       "The certificate of the CA '%s' is not to be found among the trusted roots "
+                       "and the CA certificates known: the chain cannot be checked.", name);
+          return NULL;
+        }
+      if (!fetch_aia (url, pool, aia_roots, cancellable, error))
+        return NULL;
+      g_hash_table_add (fetched, g_steal_pointer (&url));
     }
-  if (root == leaf)
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                           "The CA answered with a self-signed certificate: it cannot be installed.");
-      return NULL;
-    }
-  return verify (leaf, root, pool, error);
 }

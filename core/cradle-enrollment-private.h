@@ -98,15 +98,21 @@ GBytes            *cradle_csr_dup_public_key_info   (GBytes             *csr,
 
 /* cradle-enrollment-chain.c: the chain above an issued certificate */
 /* Checks @leaf is for the key of @csr, then builds and verifies its chain
- * to a self-signed root from @candidates (CradleCertificate), fetching
- * AIA caIssuers over HTTP when one is missing.  Returns the chain above
- * the leaf, issuer first, root last.  CRADLE_ERROR_INVALID_DATA when the
- * certificate is not for the key or the chain does not verify;
- * CRADLE_ERROR_NOT_FOUND when no root could be found (more candidates may
- * help); network errors from AIA. */
+ * from @candidates (CradleCertificate) to a root the host trusts: one of
+ * @directory_roots (CradleCertificate, nullable), of @anchors_file (PEM,
+ * nullable) or of the system store; AIA caIssuers fetched over HTTP when
+ * an issuer is missing brings intermediates only.  Returns the chain above
+ * the leaf, issuer first, the trusted root last.  CRADLE_ERROR_INVALID_DATA
+ * when the certificate is not for the key or the chain does not verify,
+ * or ends at a root the host does not trust (explained as
+ * CRADLE_TRUST_FAILURE_UNTRUSTED_ROOT); CRADLE_ERROR_NOT_FOUND when an
+ * issuer could not be found (more candidates may help); network errors
+ * from AIA. */
 GPtrArray         *cradle_enrollment_build_chain    (CradleCertificate  *leaf,
                                                      GBytes             *csr,
                                                      GPtrArray          *candidates,
+                                                     const char         *anchors_file,
+                                                     GPtrArray          *directory_roots,
                                                      GCancellable       *cancellable,
                                                      GError            **error);
 

@@ -21,6 +21,7 @@
 #include "cradle-ca-connector-private.h"
 #include "cradle-cert-type-private.h"
 #include "cradle-csr-private.h"
+#include "cradle-catalog-private.h"
 #include "cradle-enrollment-private.h"
 #include "cradle-http-private.h"
 #include "cradle-journal-private.h"
@@ -257,9 +258,16 @@ build_chain (CradleEnrollment  *self,
   g_autoptr(GPtrArray) candidates = chain_candidates (self, from_ca);
   g_autoptr(GPtrArray) more = NULL;
   g_autoptr(GError) local_error = NULL;
+  CradleCatalog *catalog = self->type != NULL ? cradle_cert_type_get_catalog (self->type) : NULL;
+  g_autoptr(GPtrArray) roots = catalog != NULL ? cradle_catalog_dup_directory_roots (catalog) : NULL;
+  g_autofree char *anchors = self->type != NULL ? g_strdup (cradle_cert_type_get_trust_anchors (self->type))
+                                                : cradle_cert_type_dup_default_trust_anchors ();
   GPtrArray *chain;
 
-  chain = cradle_enrollment_build_chain (self->leaf, self->csr, candidates, cancellable, &local_error);
+  /* What the host trusts on its own: the directory's roots, the type's
+   * anchors (or the default ones for a stored request), the system's. */
+  chain = cradle_enrollment_build_chain (self->leaf, self->csr, candidates, anchors, roots, cancellable,
+                                         &local_error);
   if (chain != NULL || !g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
     {
       if (chain == NULL)
@@ -275,7 +283,7 @@ build_chain (CradleEnrollment  *self,
       return NULL;
     }
   g_ptr_array_extend (candidates, more, (GCopyFunc) (void (*) (void)) g_object_ref, NULL);
-  return cradle_enrollment_build_chain (self->leaf, self->csr, candidates, cancellable, error);
+  return cradle_enrollment_build_chain (self->leaf, self->csr, candidates, anchors, roots, cancellable, error);
 }
 
 static void

@@ -505,6 +505,16 @@ static const CradleExplanation table[] = {
          "Stop, and tell your administrator that the server's certificate is revoked.",
          "Replace the server's TLS certificate."),
 
+  /* ---- what the host trusts ------------------------------------------ */
+  ENTRY (TRUST, CRADLE_TRUST_FAILURE_UNTRUSTED_ROOT, "UNTRUSTED_ROOT_CA",
+         "The CA's certificate chains to a root certificate this computer does not trust, so "
+         "Cradle installed nothing on the device.",
+         "Tell your administrator; the CA may be misconfigured, or someone may be impersonating it.",
+         "The root must be published in the directory (Certification Authorities or NTAuth), in "
+         "the certificate type's TrustAnchors or in the system trust store; check which root the "
+         "CA's chain ends at ('cradlectl log --json' names it) and whether the endpoint is the "
+         "real CA, especially over plain HTTP."),
+
   /* ---- getting to the server ----------------------------------------- */
   ENTRY (TRANSPORT, CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED, "CONNECTION_REFUSED",
          "The server refused the connection; nothing is listening at that address and port.",

@@ -170,6 +170,7 @@ fallback_for (CradleExplainKind kind,
     case CRADLE_EXPLAIN_TLS:
     case CRADLE_EXPLAIN_TRANSPORT:
     case CRADLE_EXPLAIN_KERBEROS:
+    case CRADLE_EXPLAIN_TRUST:
       return &cause_fallback;
     case CRADLE_EXPLAIN_CRADLE_ERROR:
     default:

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <openssl/x509_vfy.h>
 
 G_BEGIN_DECLS
 
@@ -11,7 +12,7 @@ typedef struct _CradleHttp CradleHttp;
 
 typedef enum {
   CRADLE_HTTP_AUTH_NONE,
-  CRADLE_HTTP_AUTH_NEGOTIATE,  /* Kerberos through SPNEGO */
+  CRADLE_HTTP_AUTH_NEGOTIATE,  /* Kerberos through SPNEGO, only ever over TLS */
   CRADLE_HTTP_AUTH_BASIC,      /* only ever over TLS */
 } CradleHttpAuth;
 
@@ -44,6 +45,16 @@ void        cradle_http_add_trust_anchors      (CradleHttp *self,
                                                 const char *pem_file);
 /* The anchors file set above, or %NULL. */
 const char *cradle_http_get_trust_anchors_file (CradleHttp *self);
+/* TLS anchors besides the file and the system store (CradleCertificate:
+ * the directory's roots, for the enterprise CA's endpoints); %NULL or
+ * empty: none. */
+void        cradle_http_add_trust_certificates (CradleHttp *self,
+                                                GPtrArray  *certificates);
+/* The shared store of the system's trusted roots, @anchors_file's and
+ * @certificates' (CradleCertificate; both nullable), as TLS uses it; a new
+ * reference, or %NULL when it cannot be built. */
+X509_STORE *cradle_http_dup_trust_store        (const char *anchors_file,
+                                                GPtrArray  *certificates);
 void        cradle_http_set_client_certificate (CradleHttp *self,
                                                 const char *certificate_file,
                                                 const char *key_file);
@@ -62,6 +73,18 @@ CradleHttpAuth cradle_http_get_auth            (CradleHttp *self);
  * making a key. */
 void        cradle_http_prepare_trust          (CradleHttp *self,
                                                 const char *url);
+/* @thread (joinable, its reference given) is joined by
+ * cradle_http_join_background(); its exchanges take the cancellable
+ * below. */
+void        cradle_http_track_thread           (GThread    *thread);
+/* Called by such a thread as its last step. */
+void        cradle_http_thread_done            (void);
+/* Cancelled when the process exits, for background exchanges. */
+GCancellable *cradle_http_get_background_cancellable (void);
+/* Cancels the background exchanges and waits for the threads started
+ * above.  Runs at exit, before OpenSSL's cleanup: a thread still building
+ * a store or talking to a CA then would use freed memory. */
+void        cradle_http_join_background        (void);
 
 /* Sends @request and returns whatever status the server answered, except
  * 401/407 when credentials were sent (CRADLE_ERROR_AUTH_FAILED).  Errors:

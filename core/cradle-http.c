@@ -1,12 +1,15 @@
 /* cradle-http.c: HTTP(S) exchanges with a CA, through libcurl
  *
  * One place decides how Cradle talks HTTP to a CA: TLS verified against the
- * system store plus configured anchors, Basic only over TLS, Negotiate with
- * the chosen Kerberos cache, a deadline for the whole exchange, a ceiling on
- * what the server may send, proxies from the environment, no redirects.
+ * system store plus configured anchors (and the directory's roots for the
+ * enterprise CA's endpoints), Basic and Negotiate only over TLS, Negotiate
+ * with the chosen Kerberos cache, a deadline for the whole exchange, a
+ * ceiling on what the server may send, proxies from the environment, no
+ * redirects.
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -31,6 +34,8 @@ struct _CradleHttp
   char          *user;
   char          *password;       /* wiped */
   char          *anchors_file;
+  GPtrArray     *anchor_certificates;  /* of GBytes (DER), %NULL: none */
+  char          *anchor_key;           /* their SHA-256s, to name the store */
   char          *client_certificate;
   char          *client_key;
   guint          timeout_s;
@@ -64,6 +69,8 @@ cradle_http_new (void)
   if (g_once_init_enter (&initialised))
     {
       curl_global_init (CURL_GLOBAL_DEFAULT);
+      /* Registered after OpenSSL's own handler, so it runs before it. */
+      atexit (cradle_http_join_background);
       g_once_init_leave (&initialised, 1);
     }
 
@@ -82,6 +89,8 @@ cradle_http_free (CradleHttp *self)
   g_free (self->user);
   g_free (self->ccache_name);
   g_free (self->anchors_file);
+  g_clear_pointer (&self->anchor_certificates, g_ptr_array_unref);
+  g_free (self->anchor_key);
   g_free (self->client_certificate);
   g_free (self->client_key);
   g_clear_pointer (&self->curl, curl_easy_cleanup);
@@ -122,6 +131,36 @@ const char *
 cradle_http_get_trust_anchors_file (CradleHttp *self)
 {
   return self->anchors_file;
+}
+
+/* The DER of @certificates, and a name for the set. */
+static GPtrArray *
+dup_der_list (GPtrArray  *certificates,
+              char      **key)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; certificates != NULL && i < certificates->len; i++)
+    {
+      CradleCertificate *certificate = g_ptr_array_index (certificates, i);
+
+      g_ptr_array_add (list, g_bytes_ref (cradle_certificate_get_der (certificate)));
+      g_string_append_printf (names, "%s\n", cradle_certificate_get_sha256 (certificate));
+    }
+  *key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, names->str, (gssize) names->len);
+  return list;
+}
+
+void
+cradle_http_add_trust_certificates (CradleHttp *self,
+                                    GPtrArray  *certificates)
+{
+  g_clear_pointer (&self->anchor_certificates, g_ptr_array_unref);
+  g_clear_pointer (&self->anchor_key, g_free);
+  if (certificates != NULL && certificates->len > 0)
+    self->anchor_certificates = dup_der_list (certificates, &self->anchor_key);
+  g_clear_pointer (&self->curl, curl_easy_cleanup);
 }
 
 void
@@ -287,12 +326,15 @@ on_progress (void       *user_data,
 /* ---- trust: the system store plus the configured anchors ------------------
  *
  * What libcurl would load for every connection (its CA file and CA folder)
- * plus the type's anchors, built once per process and anchors file and
- * shared by every exchange: libcurl parses the whole system bundle (about
+ * plus the type's anchors and the directory's roots, built once per process
+ * and set of anchors and shared by every exchange (and by the check of an
+ * issued certificate's chain, cradle-enrollment-chain.c): libcurl parses the whole system bundle (about
  * 20 ms for 140 certificates) each time it connects otherwise.  An engine
  * starts the build early (cradle_http_prepare_trust()) so that it runs
  * while the device makes its key.  A store is built again when the CA
- * file, the CA folder or the anchors file changes.
+ * file, the CA folder or the anchors file changes.  Those threads are
+ * joined before the process exits (OpenSSL's own exit handler would free
+ * what they still use).
  */
 
 typedef struct
@@ -316,7 +358,9 @@ typedef struct
 
 static GMutex      trust_lock;
 static GCond       trust_built;
-static GHashTable *trust_cache;   /* anchors file ("" for none) -> TrustEntry */
+static GHashTable *trust_cache;   /* trust_key () -> TrustEntry */
+static GPtrArray  *trust_threads; /* of GThread, background work not yet joined */
+static GHashTable *done_threads;  /* the GThread of trust_threads that ended */
 static char       *default_ca_file;
 static char       *default_ca_path;
 
@@ -393,6 +437,7 @@ stamps_equal (const FileStamp *a,
  * or the CA file cannot be read, the cases where libcurl refused too. */
 static X509_STORE *
 build_store (const char  *anchors_file,
+             GPtrArray   *certificates,
              char       **failure)
 {
   X509_STORE *store = X509_STORE_new ();
@@ -401,6 +446,16 @@ build_store (const char  *anchors_file,
     {
       *failure = g_strdup ("out of memory");
       return NULL;
+    }
+  for (guint i = 0; certificates != NULL && i < certificates->len; i++)
+    {
+      GBytes *der = g_ptr_array_index (certificates, i);
+      const unsigned char *p = g_bytes_get_data (der, NULL);
+      X509 *cert = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+
+      if (cert != NULL)
+        X509_STORE_add_cert (store, cert);
+      X509_free (cert);
     }
   if (anchors_file != NULL)
     {
@@ -464,7 +519,8 @@ current_entry (const char *key,
  * released while building). */
 static TrustEntry *
 build_entry (const char *key,
-             const char *anchors_file)
+             const char *anchors_file,
+             GPtrArray  *certificates)
 {
   TrustEntry *entry = g_new0 (TrustEntry, 1);
   X509_STORE *store;
@@ -474,7 +530,7 @@ build_entry (const char *key,
   stamp_all (anchors_file, entry->stamps);
   g_hash_table_replace (trust_cache, g_strdup (key), entry);
   g_mutex_unlock (&trust_lock);
-  store = build_store (anchors_file, &failure);
+  store = build_store (anchors_file, certificates, &failure);
   g_mutex_lock (&trust_lock);
   entry->store = store;
   entry->failure = failure;
@@ -483,12 +539,22 @@ build_entry (const char *key,
   return entry;
 }
 
-/* A reference to the store for @anchors_file (%NULL: the system's only);
- * %NULL when it cannot be built. */
-static X509_STORE *
-dup_trust_store (const char *anchors_file)
+static char *
+trust_key (const char *anchors_file,
+           const char *certificates_key)
 {
-  const char *key = anchors_file != NULL ? anchors_file : "";
+  return g_strconcat (anchors_file != NULL ? anchors_file : "", "\n",
+                      certificates_key != NULL ? certificates_key : "", NULL);
+}
+
+/* A reference to the store for @anchors_file and @certificates (DER; both
+ * nullable: the system's only); %NULL when it cannot be built. */
+static X509_STORE *
+dup_trust_store (const char *anchors_file,
+                 GPtrArray  *certificates,
+                 const char *certificates_key)
+{
+  g_autofree char *key = trust_key (anchors_file, certificates_key);
   TrustEntry *entry;
   X509_STORE *store = NULL;
 
@@ -498,7 +564,7 @@ dup_trust_store (const char *anchors_file)
     trust_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, trust_entry_free);
   entry = current_entry (key, anchors_file);
   if (entry == NULL)
-    entry = build_entry (key, anchors_file);
+    entry = build_entry (key, anchors_file, certificates);
   if (entry->store != NULL && X509_STORE_up_ref (entry->store) == 1)
     store = entry->store;
   else if (entry->failure != NULL)
@@ -507,15 +573,108 @@ dup_trust_store (const char *anchors_file)
   return store;
 }
 
-static gpointer
-prepare_trust_thread (gpointer data)
+X509_STORE *
+cradle_http_dup_trust_store (const char *anchors_file,
+                             GPtrArray  *certificates)
 {
-  g_autofree char *anchors_file = data;
-  X509_STORE *store = dup_trust_store (anchors_file);
+  g_autofree char *certificates_key = NULL;
+  g_autoptr(GPtrArray) der = dup_der_list (certificates, &certificates_key);
+
+  return dup_trust_store (anchors_file, der->len > 0 ? der : NULL, der->len > 0 ? certificates_key : NULL);
+}
+
+typedef struct
+{
+  char      *anchors_file;
+  GPtrArray *certificates;
+  char      *certificates_key;
+} PrepareData;
+
+static gpointer
+prepare_trust_thread (gpointer user_data)
+{
+  PrepareData *data = user_data;
+  X509_STORE *store = dup_trust_store (data->anchors_file, data->certificates, data->certificates_key);
 
   if (store != NULL)
     X509_STORE_free (store);
+  g_free (data->anchors_file);
+  g_clear_pointer (&data->certificates, g_ptr_array_unref);
+  g_free (data->certificates_key);
+  g_free (data);
+  cradle_http_thread_done ();
   return NULL;
+}
+
+static GCancellable *
+background_cancellable (void)
+{
+  static gsize made = 0;
+  static GCancellable *cancellable;
+
+  if (g_once_init_enter (&made))
+    {
+      cancellable = g_cancellable_new ();
+      g_once_init_leave (&made, 1);
+    }
+  return cancellable;
+}
+
+GCancellable *
+cradle_http_get_background_cancellable (void)
+{
+  return background_cancellable ();
+}
+
+void
+cradle_http_join_background (void)
+{
+  g_cancellable_cancel (background_cancellable ());
+  for (;;)
+    {
+      GThread *thread = NULL;
+
+      g_mutex_lock (&trust_lock);
+      if (trust_threads != NULL && trust_threads->len > 0)
+        thread = g_ptr_array_steal_index (trust_threads, trust_threads->len - 1);
+      if (thread != NULL && done_threads != NULL)
+        g_hash_table_remove (done_threads, thread);
+      g_mutex_unlock (&trust_lock);
+      if (thread == NULL)
+        return;
+      g_thread_join (thread);
+    }
+}
+
+void
+cradle_http_thread_done (void)
+{
+  g_mutex_lock (&trust_lock);
+  if (done_threads == NULL)
+    done_threads = g_hash_table_new (NULL, NULL);
+  g_hash_table_add (done_threads, g_thread_self ());
+  g_mutex_unlock (&trust_lock);
+}
+
+void
+cradle_http_track_thread (GThread *thread)
+{
+  g_autoptr(GPtrArray) ended = g_ptr_array_new ();
+
+  g_mutex_lock (&trust_lock);
+  if (trust_threads == NULL)
+    trust_threads = g_ptr_array_new ();
+  if (done_threads == NULL)
+    done_threads = g_hash_table_new (NULL, NULL);
+  /* Those that ended are joined now, so that a long-running program does
+   * not keep their stacks. */
+  for (guint i = trust_threads->len; i > 0; i--)
+    if (g_hash_table_remove (done_threads, g_ptr_array_index (trust_threads, i - 1)))
+      g_ptr_array_add (ended, g_ptr_array_steal_index (trust_threads, i - 1));
+  g_ptr_array_add (trust_threads, thread);
+  g_mutex_unlock (&trust_lock);
+  for (guint i = 0; i < ended->len; i++)
+    g_thread_join (g_ptr_array_index (ended, i));
 }
 
 void
@@ -523,13 +682,26 @@ cradle_http_prepare_trust (CradleHttp *self,
                            const char *url)
 {
   g_autofree char *scheme = g_uri_parse_scheme (url);
+  PrepareData *data;
   GThread *thread;
 
   if (scheme == NULL || g_ascii_strcasecmp (scheme, "https") != 0)
     return;
-  thread = g_thread_try_new ("cradle-trust", prepare_trust_thread, g_strdup (self->anchors_file), NULL);
+  data = g_new0 (PrepareData, 1);
+  data->anchors_file = g_strdup (self->anchors_file);
+  if (self->anchor_certificates != NULL)
+    data->certificates = g_ptr_array_ref (self->anchor_certificates);
+  data->certificates_key = g_strdup (self->anchor_key);
+  thread = g_thread_try_new ("cradle-trust", prepare_trust_thread, data, NULL);
   if (thread != NULL)
-    g_thread_unref (thread);
+    cradle_http_track_thread (thread);
+  else
+    {
+      g_free (data->anchors_file);
+      g_clear_pointer (&data->certificates, g_ptr_array_unref);
+      g_free (data->certificates_key);
+      g_free (data);
+    }
 }
 
 /* Puts the shared store in the connection's context; libcurl was told to
@@ -713,6 +885,18 @@ check_url (CradleHttp  *self,
       return FALSE;
     }
   /* A password never crosses the network in the clear, whatever is allowed. */
+  if (!https && authenticate && self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
+    {
+      /* Over plain HTTP nothing binds the sign-in to what follows it: a
+       * man in the middle passes the Kerberos exchange on and answers the
+       * request himself. */
+      cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_TRANSPORT,
+                                CRADLE_TRANSPORT_FAILURE_PLAIN_HTTP_REFUSED,
+                                "Cradle will not sign in with Kerberos to %s over plain HTTP: "
+                                "anyone on the way could take over the signed-in exchange. Ask "
+                                "your administrator for the https:// address of the CA.", url);
+      return FALSE;
+    }
   if (!https && authenticate && self->auth == CRADLE_HTTP_AUTH_BASIC)
     {
       cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_TRANSPORT,
@@ -854,7 +1038,7 @@ cradle_http_send (CradleHttp              *self,
   scheme = g_uri_parse_scheme (request->url);
   https = scheme != NULL && g_ascii_strcasecmp (scheme, "https") == 0;
   if (https)
-    store = dup_trust_store (self->anchors_file);
+    store = dup_trust_store (self->anchors_file, self->anchor_certificates, self->anchor_key);
   if (request->authenticate && self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
     {
       /* libcurl's SPNEGO runs GSSAPI on this thread: point it at the cache. */

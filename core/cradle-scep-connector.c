@@ -324,9 +324,12 @@ prepare_thread (gpointer data)
   g_autoptr(CradleScepCa) ca = NULL;
   g_autoptr(GError) error = NULL;
 
-  caps = get_caps (CRADLE_CA_CONNECTOR (self), NULL, &error);
+  /* Cancelled only when the process exits, which then waits for us. */
+  GCancellable *cancellable = cradle_http_get_background_cancellable ();
+
+  caps = get_caps (CRADLE_CA_CONNECTOR (self), cancellable, &error);
   if (caps != NULL)
-    ca = get_ca (CRADLE_CA_CONNECTOR (self), NULL, &error);
+    ca = get_ca (CRADLE_CA_CONNECTOR (self), cancellable, &error);
   if (error != NULL)
     g_debug ("SCEP: asking %s ahead failed (the submission asks again): %s",
              cradle_ca_connector_get_url (CRADLE_CA_CONNECTOR (self)), error->message);
@@ -339,6 +342,8 @@ prepare_thread (gpointer data)
   self->preparing = FALSE;
   g_cond_broadcast (&self->prepared);
   g_mutex_unlock (&self->lock);
+  g_clear_object (&self);
+  cradle_http_thread_done ();
   return NULL;
 }
 
@@ -361,7 +366,7 @@ scep_prepare (CradleCaConnector *connector)
   thread = g_thread_try_new ("cradle-scep-ca", prepare_thread, g_object_ref (self), NULL);
   if (thread != NULL)
     {
-      g_thread_unref (thread);
+      cradle_http_track_thread (thread);
       return;
     }
   g_object_unref (self);

@@ -22,6 +22,7 @@ G_BEGIN_DECLS
  * @CRADLE_EXPLAIN_TRANSPORT: a #CradleTransportFailure
  * @CRADLE_EXPLAIN_KERBEROS: a #CradleKerberosFailure
  * @CRADLE_EXPLAIN_CRADLE_ERROR: a #CradleError, when nothing more precise is known
+ * @CRADLE_EXPLAIN_TRUST: a #CradleTrustFailure
  *
  * What a code means depends on its kind.
  */
@@ -34,6 +35,7 @@ typedef enum {
   CRADLE_EXPLAIN_TRANSPORT,
   CRADLE_EXPLAIN_KERBEROS,
   CRADLE_EXPLAIN_CRADLE_ERROR,
+  CRADLE_EXPLAIN_TRUST,
 } CradleExplainKind;
 
 typedef enum {
@@ -56,6 +58,11 @@ typedef enum {
   CRADLE_TRANSPORT_FAILURE_CONNECTION_CLOSED,   /* before the answer was complete */
   CRADLE_TRANSPORT_FAILURE_BAD_RESPONSE,        /* not what the protocol answers */
 } CradleTransportFailure;
+
+/* What the host would not trust in what a CA sent. */
+typedef enum {
+  CRADLE_TRUST_FAILURE_UNTRUSTED_ROOT = 1,      /* the chain ends at a root the host does not trust */
+} CradleTrustFailure;
 
 typedef enum {
   CRADLE_KERBEROS_FAILURE_NO_TICKET = 1,

@@ -2,13 +2,17 @@
  * device and a scripted CA (no lab): issued and installed, pending then
  * resumed, denied (the key deleted), the CA unreachable (kept, back-off,
  * sent again), a certificate for another key, cancelling while the device
- * waits, and the retriever finishing a cradled device's request */
+ * waits, and the retriever finishing a cradled device's request; what the
+ * host trusts: an answer that chains to the CA's own root, or to a root
+ * AIA brings, fails before anything reaches the device */
 #include "config.h"
 
 #include <string.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "agent-fixture.h"
 #include "cradle-ca-answer-private.h"
@@ -26,17 +30,66 @@ typedef enum {
   SCRIPT_PEND,
   SCRIPT_DENY,
   SCRIPT_UNREACHABLE,
+  SCRIPT_ISSUE_OWN_ROOT,   /* from a root of its own, sent with the answer */
+  SCRIPT_ISSUE_AIA_ROOT,   /* from an intermediate whose AIA brings its root */
 } Script;
 
+/* The root the fake CA issues from, trusted through cradle.conf's
+ * TrustAnchors (written by main()). */
+static EVP_PKEY *trusted_root_key;
+static GBytes   *trusted_root;
+
 #define FAKE_URL "https://ca.invalid/certsrv"
+
+/* A CA certificate with an AIA caIssuers URL. */
+static GBytes *
+test_cert_with_aia (const char *subject_cn,
+                    EVP_PKEY   *subject_key,
+                    const char *issuer_cn,
+                    EVP_PKEY   *issuer_key,
+                    const char *aia_url)
+{
+  g_autoptr(X509) x509 = X509_new ();
+  g_autoptr(X509_NAME) subject = X509_NAME_new ();
+  g_autoptr(X509_NAME) issuer = X509_NAME_new ();
+  g_autofree char *aia = g_strdup_printf ("caIssuers;URI:%s", aia_url);
+  X509V3_CTX ctx;
+  X509_EXTENSION *ext;
+  unsigned char *der = NULL;
+  GBytes *bytes;
+  int size;
+
+  X509_set_version (x509, 2);
+  ASN1_INTEGER_set (X509_get_serialNumber (x509), 77);
+  X509_NAME_add_entry_by_txt (subject, "CN", MBSTRING_UTF8, (const unsigned char *) subject_cn, -1, -1, 0);
+  X509_NAME_add_entry_by_txt (issuer, "CN", MBSTRING_UTF8, (const unsigned char *) issuer_cn, -1, -1, 0);
+  X509_set_subject_name (x509, subject);
+  X509_set_issuer_name (x509, issuer);
+  X509_gmtime_adj (X509_getm_notBefore (x509), 0);
+  X509_gmtime_adj (X509_getm_notAfter (x509), 365L * 24 * 3600);
+  X509_set_pubkey (x509, subject_key);
+  X509V3_set_ctx_nodb (&ctx);
+  X509V3_set_ctx (&ctx, NULL, x509, NULL, NULL, 0);
+  ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_basic_constraints, "critical,CA:TRUE");
+  X509_add_ext (x509, ext, -1);
+  X509_EXTENSION_free (ext);
+  ext = X509V3_EXT_conf_nid (NULL, &ctx, NID_info_access, aia);
+  g_assert_nonnull (ext);
+  X509_add_ext (x509, ext, -1);
+  X509_EXTENSION_free (ext);
+  g_assert_cmpint (X509_sign (x509, issuer_key, EVP_sha256 ()), >, 0);
+  size = i2d_X509 (x509, &der);
+  g_assert_cmpint (size, >, 0);
+  bytes = g_bytes_new (der, size);
+  OPENSSL_free (der);
+  return bytes;
+}
 
 struct _FakeCa
 {
   CradleCaConnector parent_instance;
 
   GQueue            script;        /* Script values, one per call */
-  EVP_PKEY         *root_key;
-  GBytes           *root;
   guint             submits;
   guint             retrieves;
   char             *last_request_id;
@@ -45,6 +98,8 @@ struct _FakeCa
   GCond             cond;
   gboolean          hold;
   gboolean          holding;
+  char             *aia_url;       /* SCRIPT_ISSUE_AIA_ROOT */
+  EVP_PKEY         *aia_root_key;
 };
 
 G_DECLARE_FINAL_TYPE (FakeCa, fake_ca, FAKE, CA, CradleCaConnector)
@@ -66,6 +121,36 @@ answer (FakeCa           *self,
     case SCRIPT_UNREACHABLE:
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE, "Could not connect to ca.invalid.");
       return NULL;
+    case SCRIPT_ISSUE_OWN_ROOT:
+    case SCRIPT_ISSUE_AIA_ROOT:
+      {
+        GBytes *csr = cradle_ca_request_get_csr (request);
+        const unsigned char *p = g_bytes_get_data (csr, NULL);
+        g_autoptr(X509_REQ) req = d2i_X509_REQ (NULL, &p, (long) g_bytes_get_size (csr));
+        g_autoptr(EVP_PKEY) own_root_key = test_key_new ();
+        g_autoptr(EVP_PKEY) intermediate_key = test_key_new ();
+        g_autoptr(GBytes) der = NULL;
+        g_autoptr(GBytes) above = NULL;
+        g_autoptr(CradleCertificate) leaf = NULL;
+        g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func (g_object_unref);
+
+        g_assert_nonnull (req);
+        if (script == SCRIPT_ISSUE_OWN_ROOT)
+          {
+            /* Same name as the trusted root, another key. */
+            der = test_cert ("Device", X509_REQ_get0_pubkey (req), "Fake Root", own_root_key, FALSE);
+            above = test_cert ("Fake Root", own_root_key, "Fake Root", own_root_key, TRUE);
+          }
+        else
+          {
+            der = test_cert ("Device", X509_REQ_get0_pubkey (req), "AIA Intermediate", intermediate_key, FALSE);
+            above = test_cert_with_aia ("AIA Intermediate", intermediate_key, "AIA Root", self->aia_root_key,
+                                        self->aia_url);
+          }
+        leaf = cradle_certificate_new_from_der (der, NULL);
+        g_ptr_array_add (chain, cradle_certificate_new_from_der (above, NULL));
+        return cradle_ca_answer_new_issued (CRADLE_CA_PROTOCOL_CERTSRV, "42", leaf, chain);
+      }
     case SCRIPT_ISSUE:
     case SCRIPT_ISSUE_OTHER_KEY:
     default:
@@ -81,9 +166,9 @@ answer (FakeCa           *self,
 
         g_assert_nonnull (req);
         der = test_cert ("Device", script == SCRIPT_ISSUE ? X509_REQ_get0_pubkey (req) : other, "Fake Root",
-                         self->root_key, FALSE);
+                         trusted_root_key, FALSE);
         leaf = cradle_certificate_new_from_der (der, NULL);
-        root = cradle_certificate_new_from_der (self->root, NULL);
+        root = cradle_certificate_new_from_der (trusted_root, NULL);
         g_ptr_array_add (chain, g_steal_pointer (&root));
         return cradle_ca_answer_new_issued (CRADLE_CA_PROTOCOL_CERTSRV, "42", leaf, chain);
       }
@@ -131,11 +216,11 @@ fake_ca_finalize (GObject *object)
   FakeCa *self = FAKE_CA (object);
 
   g_queue_clear (&self->script);
-  EVP_PKEY_free (self->root_key);
-  g_bytes_unref (self->root);
   g_free (self->last_request_id);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
+  g_free (self->aia_url);
+  EVP_PKEY_free (self->aia_root_key);
   G_OBJECT_CLASS (fake_ca_parent_class)->finalize (object);
 }
 
@@ -163,8 +248,6 @@ fake_ca_new (Script first,
   va_list args;
 
   cradle_ca_connector_init_kind (CRADLE_CA_CONNECTOR (self), CRADLE_CA_PROTOCOL_CERTSRV, FAKE_URL);
-  self->root_key = test_key_new ();
-  self->root = test_cert ("Fake Root", self->root_key, "Fake Root", self->root_key, TRUE);
   g_queue_push_tail (&self->script, GUINT_TO_POINTER (first));
   va_start (args, first);
   for (int next = va_arg (args, int); next >= 0; next = va_arg (args, int))
@@ -831,11 +914,120 @@ test_retriever (Fixture       *fixture,
   cradle_retriever_stop (retriever);
 }
 
+/* The answer fails before INSTALL: the request failed with the
+ * untrusted-root explanation, and the device holds no certificate. */
+static void
+assert_untrusted_root (Fixture          *fixture,
+                       CradleEnrollment *enrollment,
+                       FakeCa           *ca,
+                       const char       *words)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradlePendingRequest) request = NULL;
+  CradleExplainKind kind = 0;
+  guint32 code = 0;
+
+  g_assert_cmpint (run (fixture, enrollment, ca, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_FAILED);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "does not trust"));
+  g_assert_nonnull (strstr (error->message, words));
+  g_assert_true (cradle_explain_get_detail (error, &kind, &code));
+  g_assert_cmpint (kind, ==, CRADLE_EXPLAIN_TRUST);
+  g_assert_cmpuint (code, ==, CRADLE_TRUST_FAILURE_UNTRUSTED_ROOT);
+  g_assert_true (has_step (fixture, "chain"));
+  g_assert_false (has_step (fixture, "install"));
+  assert_on_device (fixture, 0);
+  request = stored (fixture, cradle_enrollment_get_request_id (enrollment));
+  g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_FAILED);
+}
+
+/* A CA (a plain-HTTP one, or one taken over) answers with a chain to a
+ * root of its own, named as the trusted one: nothing reaches the device. */
+static void
+test_own_root (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(FakeCa) ca = fake_ca_new (SCRIPT_ISSUE_OWN_ROOT, -1);
+  g_autoptr(CradleEnrollment) enrollment = cradle_enrollment_new (fixture->agent.device, fixture->type,
+                                                                   fixture->credentials, fixture->store,
+                                                                   fixture->journal);
+
+  assert_untrusted_root (fixture, enrollment, ca, "sent by the CA");
+}
+
+/* The intermediate's AIA (plain HTTP, from a server of the test's own)
+ * brings a self-signed root: AIA brings intermediates only. */
+static void
+test_aia_root (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(FakeCa) ca = fake_ca_new (SCRIPT_ISSUE_AIA_ROOT, -1);
+  g_autoptr(CradleEnrollment) enrollment = cradle_enrollment_new (fixture->agent.device, fixture->type,
+                                                                   fixture->credentials, fixture->store,
+                                                                   fixture->journal);
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GBytes) root = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *folder = g_build_filename (fixture->folder, "aia", NULL);
+  g_autofree char *path = g_build_filename (folder, "root.cer", NULL);
+  const char *port;
+
+  ca->aia_root_key = test_key_new ();
+  root = test_cert ("AIA Root", ca->aia_root_key, "AIA Root", ca->aia_root_key, TRUE);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (root, NULL), (gssize) g_bytes_get_size (root), NULL));
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
+                             "python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
+                             folder, NULL);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  /* "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..." */
+  port = strstr (line, " port ");
+  g_assert_nonnull (port);
+  ca->aia_url = g_strdup_printf ("http://127.0.0.1:%d/root.cer", (int) g_ascii_strtoull (port + 6, NULL, 10));
+
+  assert_untrusted_root (fixture, enrollment, ca, "fetched through AIA");
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+  g_unlink (path);
+  g_rmdir (folder);
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  g_autofree char *config = g_dir_make_tmp ("cradle-enrollment-config-XXXXXX", NULL);
+  g_autofree char *anchors = g_build_filename (config, "anchors.pem", NULL);
+  g_autofree char *conf = g_build_filename (config, "cradle.conf", NULL);
+  g_autofree char *conf_text = g_strdup_printf ("[Enrollment]\nTrustAnchors=%s\n", anchors);
+  g_autofree char *none = g_build_filename (config, "no-system-config", NULL);
+  g_autoptr(X509) root = NULL;
+  const unsigned char *p;
+  FILE *file;
+  int status;
+
   g_test_init (&argc, &argv, NULL);
+
+  /* Every type the tests make trusts the fake CA's root, as an
+   * administrator's TrustAnchors would. */
+  trusted_root_key = test_key_new ();
+  trusted_root = test_cert ("Fake Root", trusted_root_key, "Fake Root", trusted_root_key, TRUE);
+  p = g_bytes_get_data (trusted_root, NULL);
+  root = d2i_X509 (NULL, &p, (long) g_bytes_get_size (trusted_root));
+  file = fopen (anchors, "w");
+  g_assert_nonnull (file);
+  g_assert_cmpint (PEM_write_X509 (file, root), ==, 1);
+  fclose (file);
+  g_assert_true (g_file_set_contents (conf, conf_text, -1, NULL));
+  g_setenv ("CRADLE_CONFIG_DIR", config, TRUE);
+  g_setenv ("CRADLE_SYSTEM_CONFIG_DIR", none, TRUE);
 
   g_test_add_func ("/enrollment/strings-and-backoff", test_strings_and_backoff);
   g_test_add ("/enrollment/issued", Fixture, NULL, fixture_set_up, test_issued, fixture_tear_down);
@@ -856,5 +1048,15 @@ main (int    argc,
   g_test_add ("/enrollment/cancelled-while-waiting", Fixture, "--confirm-generate=never", fixture_set_up,
               test_cancelled_while_waiting, fixture_tear_down);
   g_test_add ("/enrollment/retriever", Fixture, NULL, fixture_set_up, test_retriever, fixture_tear_down);
-  return g_test_run ();
+  g_test_add ("/enrollment/untrusted-root/own-root", Fixture, NULL, fixture_set_up, test_own_root,
+              fixture_tear_down);
+  g_test_add ("/enrollment/untrusted-root/aia-root", Fixture, NULL, fixture_set_up, test_aia_root,
+              fixture_tear_down);
+  status = g_test_run ();
+  g_unlink (conf);
+  g_unlink (anchors);
+  g_rmdir (config);
+  EVP_PKEY_free (trusted_root_key);
+  g_bytes_unref (trusted_root);
+  return status;
 }

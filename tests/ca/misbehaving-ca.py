@@ -12,6 +12,9 @@ path is what a certsrv or EST client would ask for:
   oversized        an 8 MiB answer
   slow             answers after 10 seconds
   wrong-type       EST: JSON where certificates belong
+  own-root         EST: issues the request's key from a root of its own,
+                   named as the lab's ("Corp Lab Root CA"), and sends that
+                   root with the certificate and as its cacerts
 """
 
 import base64
@@ -39,6 +42,34 @@ def _bundle():
 
 
 BUNDLE = _bundle()
+
+OWN_ROOT_KEY = ec.generate_private_key(ec.SECP256R1())
+OWN_ROOT_NAME = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "Corp Lab Root CA")])
+
+
+def _own_root():
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return (x509.CertificateBuilder().subject_name(OWN_ROOT_NAME).issuer_name(OWN_ROOT_NAME)
+            .public_key(OWN_ROOT_KEY.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(OWN_ROOT_KEY, hashes.SHA256()))
+
+
+OWN_ROOT = _own_root()
+
+
+def _issue_own(body):
+    """The PKCS#10 (base64 DER) issued from OWN_ROOT, with OWN_ROOT, as a certs-only PKCS#7."""
+    csr = x509.load_der_x509_csr(base64.b64decode(b"".join(body.split())))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    leaf = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(OWN_ROOT_NAME)
+            .public_key(csr.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=7))
+            .sign(OWN_ROOT_KEY, hashes.SHA256()))
+    return pkcs7.serialize_certificates([leaf, OWN_ROOT], serialization.Encoding.DER)
 TRUNCATED = BUNDLE[: len(BUNDLE) // 2]
 
 ISSUED_PAGE = (b"<html><head><title>Microsoft Active Directory Certificate Services"
@@ -69,8 +100,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _answer(self):
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
+        body = self.rfile.read(length) if length else b""
         parts = self.path.lstrip("/").split("/", 1)
         mode, rest = parts[0], (parts[1] if len(parts) > 1 else "")
         est = rest.startswith(".well-known/est")
@@ -93,6 +123,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "not-base64":
             return self._send(200, "application/pkcs7-mime; smime-type=certs-only",
                               b"%%% this is not base64 %%%\n")
+        if mode == "own-root" and est:
+            if rest.endswith("/cacerts"):
+                bundle = pkcs7.serialize_certificates([OWN_ROOT], serialization.Encoding.DER)
+            else:
+                bundle = _issue_own(body)
+            return self._send(200, "application/pkcs7-mime; smime-type=certs-only",
+                              base64.encodebytes(bundle), [("Content-Transfer-Encoding", "base64")])
         if mode == "wrong-type":
             return self._send(200, "application/json", b'{"certificate": "none"}')
         return self._send(404, "text/plain", b"unknown misbehaviour\n")

@@ -2,6 +2,8 @@
  * made and every request signed on a simulated device */
 #include "config.h"
 
+#include <string.h>
+
 #include "enroll-test-support.h"
 
 /* The lab's EST takes the template as its CA label. */
@@ -172,6 +174,33 @@ test_malformed (EnrollFixture *fixture,
   g_autoptr(GError) error = enroll_submit_malformed (connector, request, c);
 }
 
+/* A connector that signs in with Kerberos to an http:// URL, even one
+ * allowed plain HTTP, sends nothing, as with a password: over plain HTTP
+ * nothing binds the sign-in to the exchange that follows it.  (A type file
+ * that asks for it is refused when read: test-cert-type.) */
+static void
+test_kerberos_plain_http_refused (EnrollFixture *fixture,
+                                  gconstpointer  data)
+{
+  g_autofree char *url = enroll_closed_port_url ("http", "127.0.0.1", "/.well-known/est");
+  g_autoptr(CradleCredentials) credentials = cradle_credentials_new_kerberos (NULL);
+  g_autoptr(CradleCaConnector) connector = cradle_est_connector_new (url, NULL);
+  g_autoptr(CradleCaRequest) request = NULL;
+  g_autoptr(GError) error = NULL;
+  CradleExplainKind kind = 0;
+  guint32 code = 0;
+
+  cradle_ca_connector_set_allow_plain_http (connector, TRUE);
+  cradle_credentials_apply_to_connector (credentials, connector);
+  request = enroll_fixture_custom_request (fixture, "p256", "CN=Kerberos over HTTP", NULL, NULL);
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+  g_assert_nonnull (strstr (error->message, "Kerberos"));
+  g_assert_nonnull (strstr (error->message, "plain HTTP"));
+  g_assert_true (cradle_explain_get_detail (error, &kind, &code));
+  g_assert_cmpint (kind, ==, CRADLE_EXPLAIN_TRANSPORT);
+  g_assert_cmpuint (code, ==, CRADLE_TRANSPORT_FAILURE_PLAIN_HTTP_REFUSED);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -187,6 +216,7 @@ main (int argc, char **argv)
   enroll_test_add (test_ca_stopped, NULL, "/est/ca-stopped");
   enroll_test_add (test_untrusted_anchor, NULL, "/est/tls/untrusted-anchor");
   enroll_test_add (test_wrong_password, NULL, "/est/auth/wrong-password");
+  enroll_test_add_device_only (test_kerberos_plain_http_refused, NULL, "/est/auth/kerberos-plain-http-refused");
   for (guint i = 0; i < G_N_ELEMENTS (malformed); i++)
     enroll_test_add (test_malformed, &malformed[i], "/est/malformed/%s", malformed[i].mode);
 

@@ -737,6 +737,160 @@ test_interrupted_at_ca (E2e           *e2e,
   assert_installed (e2e, done);
 }
 
+/* Writes @conf as cradle.conf, and takes TrustAnchors out of @type's file. */
+static void
+without_anchors (E2e        *e2e,
+                 const char *type,
+                 const char *conf)
+{
+  g_autofree char *conf_path = g_build_filename (e2e->config, "cradle.conf", NULL);
+  g_autofree char *type_path = g_strdup_printf ("%s/types.d/%s.conf", e2e->config, type);
+  g_autofree char *text = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) kept = g_string_new (NULL);
+
+  write_file (conf_path, conf);
+  g_assert_true (g_file_get_contents (type_path, &text, NULL, NULL));
+  lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0' && !g_str_has_prefix (lines[i], "TrustAnchors="))
+      g_string_append_printf (kept, "%s\n", lines[i]);
+  write_file (type_path, kept->str);
+}
+
+/* No root file anywhere: the lab's root is published in the directory
+ * (Certification Authorities), so it is the CA's TLS anchor and the root
+ * installed on the device.  With TrustDirectoryRoots=false it is no TLS
+ * anchor any more: nothing is sent. */
+static void
+test_directory_roots (E2e           *e2e,
+                      gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) refused = NULL;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  without_anchors (e2e, type, "[Directory]\nCatalogCacheHours=0\n");
+  result = enroll (e2e, type, 0);
+  assert_installed (e2e, result);
+
+  without_anchors (e2e, type, "[Directory]\nCatalogCacheHours=0\n[Enrollment]\nTrustDirectoryRoots=false\n");
+  refused = enroll (e2e, type, 4);
+  g_assert_cmpstr (error_code (refused), ==, "not-configured");
+  g_assert_nonnull (strstr (json_object_get_string_member (
+                              json_object_get_object_member (json_node_get_object (refused), "error"), "message"),
+                            "not trusted"));
+}
+
+/* A plain-HTTP EST server (tests/ca/misbehaving-ca.py, own-root) issues
+ * the device's key from a root of its own, named as the lab's: the
+ * enrollment fails before INSTALL, explained, and the device's stores are
+ * unchanged. */
+static void
+test_own_root_plain_http (E2e           *e2e,
+                          gconstpointer  data)
+{
+  g_autofree char *script = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  JsonObject *failure;
+  guint64 port = 0;
+
+  if (skipped (e2e))
+    return;
+  script = g_build_filename (g_getenv ("CRADLE_SOURCE_ROOT"), "tests", "ca", "misbehaving-ca.py", NULL);
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "python3", script, NULL);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (line != NULL && g_str_has_prefix (line, "port "));
+  g_assert_true (g_ascii_string_to_unsigned (line + 5, 10, 1, 65535, &port, NULL));
+
+  start_agent (e2e, "--confirm=approve", NULL);
+  text = g_strdup_printf ("[Cradle Certificate Type]\nName=e2e-own-root\nProtocol=est\n"
+                          "URL=http://127.0.0.1:%u/own-root/.well-known/est/CradleDeviceUPN\n"
+                          "Subject=CN=%s\nKeyType=p256\nAuth=none\nAllowPlainHttp=true\nTrustAnchors=%s\n",
+                          (guint) port, e2e->serial, e2e->anchors);
+  path = g_build_filename (e2e->config, "types.d", "e2e-own-root.conf", NULL);
+  write_file (path, text);
+  result = enroll (e2e, "e2e-own-root", 7);
+  g_assert_cmpstr (member (result, "outcome"), ==, "failed");
+  failure = json_object_get_object_member (json_node_get_object (result), "error");
+  g_assert_cmpstr (json_object_get_string_member (failure, "code"), ==, "invalid-data");
+  g_assert_cmpstr (json_object_get_string_member (failure, "detail"), ==, "UNTRUSTED_ROOT_CA");
+  g_assert_nonnull (strstr (json_object_get_string_member (failure, "message"), "does not trust"));
+  runs = journal (e2e, int_member (result, "request"));
+  g_assert_nonnull (newest_step (runs, "chain"));
+  g_assert_null (newest_step (runs, "install"));
+  {
+    const char *args[] = { "certs", "--json", NULL };
+    g_autofree char *out = NULL;
+    g_autoptr(JsonNode) certs = NULL;
+
+    g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+    certs = parse_json (out);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (certs)), ==, 0);
+  }
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+}
+
+/* The device declines at once, again and again: cradlectl exits with the
+ * contract's code (5, declined) every time, never by a signal, while the
+ * thread that loads the TLS trust store may still be running (it crashed
+ * at exit in about half the runs, 139 or a glibc "double free"). */
+static void
+test_exit_after_quick_failure (E2e           *e2e,
+                               gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+
+  g_autofree char *root = NULL;
+  g_autoptr(GString) anchors = NULL;
+
+  if (skipped (e2e))
+    return;
+  /* A large anchors file (the lab's root, then many more certificates)
+   * keeps the trust store's build running while cradlectl exits. */
+  g_assert_true (g_file_get_contents (e2e->anchors, &root, NULL, NULL));
+  anchors = g_string_new (root);
+  for (guint i = 0; i < 400; i++)
+    g_string_append (anchors, root);
+  g_free (e2e->anchors);
+  e2e->anchors = g_build_filename (e2e->config, "many-anchors.pem", NULL);
+  write_file (e2e->anchors, anchors->str);
+  start_agent (e2e, "--confirm=decline", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autoptr(GSubprocess) process = spawn_enroll (e2e, type, NULL);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+      g_assert_no_error (error);
+      g_subprocess_wait (process, NULL, &error);
+      g_assert_no_error (error);
+      if (!g_subprocess_get_if_exited (process))
+        g_error ("run %u: cradlectl was killed by signal %d: %s", i, g_subprocess_get_term_sig (process), err);
+      g_assert_null (strstr (err, "double free"));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 5);
+    }
+}
+
+
 int
 main (int    argc,
       char **argv)
@@ -779,6 +933,13 @@ main (int    argc,
   g_test_add ("/enroll-e2e/certsrv/two-retrieves", E2e, &connectors[0], e2e_set_up, test_two_retrieves,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/interrupted-at-ca", E2e, &connectors[0], e2e_set_up, test_interrupted_at_ca,
+              e2e_tear_down);
+
+  g_test_add ("/enroll-e2e/certsrv/exit-after-quick-failure", E2e, &connectors[0], e2e_set_up,
+              test_exit_after_quick_failure, e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/directory-roots", E2e, &connectors[0], e2e_set_up, test_directory_roots,
+              e2e_tear_down);
+  g_test_add ("/enroll-e2e/est/own-root-plain-http", E2e, &connectors[3], e2e_set_up, test_own_root_plain_http,
               e2e_tear_down);
 
   status = g_test_run ();

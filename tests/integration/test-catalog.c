@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
+#include "cradle-catalog-private.h"
 #include "cradle-csr-private.h"
 #include "cradle-openssl-private.h"
 #include "lab-fixture.h"
@@ -166,6 +167,15 @@ test_discovery (Fixture       *fixture,
   /* The issuing CA is in NTAuth; root and issuing are in AIA. */
   g_assert_cmpuint (cradle_catalog_get_ntauth_certificates (catalog)->len, >=, 1);
   g_assert_cmpuint (cradle_catalog_get_aia_certificates (catalog)->len, >=, 1);
+
+  /* The directory's roots: the lab's root, from Certification Authorities
+   * (the issuing CA in NTAuth is no root). */
+  {
+    g_autoptr(GPtrArray) roots = cradle_catalog_dup_directory_roots (catalog);
+
+    g_assert_cmpuint (roots->len, ==, 1);
+    g_assert_nonnull (strstr (cradle_certificate_get_subject (g_ptr_array_index (roots, 0)), "Corp Lab Root CA"));
+  }
 }
 
 static void
@@ -479,10 +489,12 @@ describe_catalog (CradleCatalog *catalog)
                               cradle_template_get_oid (template), cradle_template_get_minimal_key_size (template),
                               enrollability, services->len, reason);
     }
-  g_string_append_printf (text, "%u services, %u NTAuth, %u AIA, %u problems\n",
+  g_autoptr(GPtrArray) roots = cradle_catalog_dup_directory_roots (catalog);
+
+  g_string_append_printf (text, "%u services, %u NTAuth, %u AIA, %u roots, %u problems\n",
                           cradle_catalog_get_services (catalog)->len,
                           cradle_catalog_get_ntauth_certificates (catalog)->len,
-                          cradle_catalog_get_aia_certificates (catalog)->len,
+                          cradle_catalog_get_aia_certificates (catalog)->len, roots->len,
                           g_strv_length ((char **) cradle_catalog_get_problems (catalog)));
   return g_string_free (text, FALSE);
 }
