@@ -280,51 +280,6 @@ test_caps (void)
 
 /* GetCACert */
 
-/* A certificate (and its key) issued by @issuer, or self-signed when
- * %NULL: @key_usage and @eku as in openssl.cnf, each %NULL for none. */
-static TestScepCa *
-make_cert (TestScepCa *issuer,
-           const char *common_name,
-           gboolean    ca,
-           const char *key_usage,
-           const char *eku,
-           gboolean    rsa)
-{
-  TestScepCa *made = g_new0 (TestScepCa, 1);
-  g_autoptr(X509_NAME) name = X509_NAME_new ();
-  const struct { int nid; const char *value; } extensions[] = {
-    { NID_basic_constraints, ca ? "critical,CA:TRUE" : NULL },
-    { NID_key_usage, key_usage },
-    { NID_ext_key_usage, eku },
-  };
-
-  made->key = rsa ? EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048) : EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
-  made->cert = X509_new ();
-  g_assert_true (X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guint8 *) common_name, -1, -1, 0));
-  g_assert_true (X509_set_version (made->cert, X509_VERSION_3));
-  g_assert_true (ASN1_INTEGER_set (X509_get_serialNumber (made->cert), g_random_int_range (1, G_MAXINT32)));
-  g_assert_true (X509_set_subject_name (made->cert, name));
-  g_assert_true (X509_set_issuer_name (made->cert, issuer != NULL ? X509_get_subject_name (issuer->cert) : name));
-  g_assert_nonnull (X509_gmtime_adj (X509_getm_notBefore (made->cert), -60));
-  g_assert_nonnull (X509_gmtime_adj (X509_getm_notAfter (made->cert), 3600));
-  g_assert_true (X509_set_pubkey (made->cert, made->key));
-  for (gsize i = 0; i < G_N_ELEMENTS (extensions); i++)
-    if (extensions[i].value != NULL)
-      {
-        g_autoptr(X509_EXTENSION) extension = X509V3_EXT_conf_nid (NULL, NULL, extensions[i].nid,
-                                                                   extensions[i].value);
-
-        g_assert_nonnull (extension);
-        g_assert_true (X509_add_ext (made->cert, extension, -1));
-      }
-  g_assert_cmpint (X509_sign (made->cert, issuer != NULL ? issuer->key : made->key, EVP_sha256 ()), >, 0);
-  return made;
-}
-
-/* The extended key usages of an RA: NDES's, and RFC 6402's. */
-#define EKU_REQUEST_AGENT "1.3.6.1.4.1.311.20.2.1"
-#define EKU_CMC_RA        "1.3.6.1.5.5.7.3.28"
-
 static GBytes *
 certs_only (X509 **certs,
             gsize  count)
@@ -400,12 +355,16 @@ test_ca_certificates (void)
   g_autoptr(TestScepCa) ca = test_scep_ca_new ("CA with RAs");
   g_autoptr(GBytes) ca_der = test_scep_ca_der (ca);
   g_autoptr(GError) error = NULL;
-  g_autoptr(TestScepCa) signing_ra = make_cert (ca, "RA signing", FALSE, "critical,digitalSignature",
-                                                EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) encrypting_ra = make_cert (ca, "RA encryption", FALSE, "critical,keyEncipherment",
-                                                   EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) ec_ra = make_cert (ca, "RA EC", FALSE, "critical,keyEncipherment", EKU_CMC_RA, FALSE);
-  g_autoptr(TestScepCa) ec_ca = make_cert (NULL, "EC CA", TRUE, "critical,keyCertSign,cRLSign", NULL, FALSE);
+  g_autoptr(TestScepCa) signing_ra = test_scep_ca_make_cert (ca, "RA signing", FALSE,
+                                                             "critical,digitalSignature",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) encrypting_ra = test_scep_ca_make_cert (ca, "RA encryption", FALSE,
+                                                                "critical,keyEncipherment",
+                                                                TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) ec_ra = test_scep_ca_make_cert (ca, "RA EC", FALSE, "critical,keyEncipherment",
+                                                        TEST_SCEP_EKU_CMC_RA, FALSE);
+  g_autoptr(TestScepCa) ec_ca = test_scep_ca_make_cert (NULL, "EC CA", TRUE, "critical,keyCertSign,cRLSign",
+                                                        NULL, FALSE);
 
   /* One certificate: the CA, whatever its key usage says; it alone signs CertReps. */
   {
@@ -491,22 +450,29 @@ test_ca_recipients (void)
 {
   g_autoptr(TestScepCa) ca = test_scep_ca_new ("SCEP CA");
   g_autoptr(TestScepCa) other_ca = test_scep_ca_new ("Another CA");
-  g_autoptr(TestScepCa) phone = make_cert (ca, "Mallory's phone", FALSE, "critical,digitalSignature,keyEncipherment",
-                                           "clientAuth", TRUE);
-  g_autoptr(TestScepCa) bare = make_cert (ca, "No extensions", FALSE, NULL, NULL, TRUE);
-  g_autoptr(TestScepCa) any_purpose = make_cert (ca, "Any purpose", FALSE, "critical,keyEncipherment",
-                                                 "anyExtendedKeyUsage", TRUE);
-  g_autoptr(TestScepCa) ra = make_cert (ca, "RA", FALSE, "critical,keyEncipherment", EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) cmc_ra = make_cert (ca, "CMC RA", FALSE, NULL, EKU_CMC_RA, TRUE);
-  g_autoptr(TestScepCa) other_ra = make_cert (other_ca, "Other RA", FALSE, "critical,keyEncipherment",
-                                              EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) self_ra = make_cert (NULL, "Self-signed RA", FALSE, "critical,keyEncipherment",
-                                             EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) useless_ra = make_cert (ca, "Useless RA", FALSE, "critical,nonRepudiation",
-                                                EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) issuing = make_cert (ca, "Issuing CA", TRUE, "critical,keyCertSign,cRLSign", NULL, TRUE);
-  g_autoptr(TestScepCa) issuing_ra = make_cert (issuing, "Issuing RA", FALSE, "critical,keyEncipherment",
-                                                EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) phone = test_scep_ca_make_cert (ca, "Mallory's phone", FALSE,
+                                                        "critical,digitalSignature,keyEncipherment",
+                                                        "clientAuth", TRUE);
+  g_autoptr(TestScepCa) bare = test_scep_ca_make_cert (ca, "No extensions", FALSE, NULL, NULL, TRUE);
+  g_autoptr(TestScepCa) any_purpose = test_scep_ca_make_cert (ca, "Any purpose", FALSE,
+                                                              "critical,keyEncipherment", "anyExtendedKeyUsage",
+                                                              TRUE);
+  g_autoptr(TestScepCa) ra = test_scep_ca_make_cert (ca, "RA", FALSE, "critical,keyEncipherment",
+                                                     TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) cmc_ra = test_scep_ca_make_cert (ca, "CMC RA", FALSE, NULL, TEST_SCEP_EKU_CMC_RA, TRUE);
+  g_autoptr(TestScepCa) other_ra = test_scep_ca_make_cert (other_ca, "Other RA", FALSE,
+                                                           "critical,keyEncipherment",
+                                                           TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) self_ra = test_scep_ca_make_cert (NULL, "Self-signed RA", FALSE,
+                                                          "critical,keyEncipherment",
+                                                          TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) useless_ra = test_scep_ca_make_cert (ca, "Useless RA", FALSE, "critical,nonRepudiation",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) issuing = test_scep_ca_make_cert (ca, "Issuing CA", TRUE,
+                                                          "critical,keyCertSign,cRLSign", NULL, TRUE);
+  g_autoptr(TestScepCa) issuing_ra = test_scep_ca_make_cert (issuing, "Issuing RA", FALSE,
+                                                             "critical,keyEncipherment",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
 
   /* An ordinary certificate of the CA beside it, with or without
    * extensions: never a recipient, and the answer is refused. */
@@ -1000,12 +966,14 @@ test_reply_signers (Fixture       *f,
 {
   Exchange exchange = { 0 };
   g_autoptr(GBytes) leaf = NULL;
-  g_autoptr(TestScepCa) encrypting_ra = make_cert (f->ca, "RA encryption", FALSE, "critical,keyEncipherment",
-                                                   EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) signing_ra = make_cert (f->ca, "RA signing", FALSE, "critical,digitalSignature",
-                                                EKU_REQUEST_AGENT, TRUE);
-  g_autoptr(TestScepCa) phone = make_cert (f->ca, "Mallory's phone", FALSE, "critical,digitalSignature",
-                                           "clientAuth", TRUE);
+  g_autoptr(TestScepCa) encrypting_ra = test_scep_ca_make_cert (f->ca, "RA encryption", FALSE,
+                                                                "critical,keyEncipherment",
+                                                                TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) signing_ra = test_scep_ca_make_cert (f->ca, "RA signing", FALSE,
+                                                             "critical,digitalSignature",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) phone = test_scep_ca_make_cert (f->ca, "Mallory's phone", FALSE,
+                                                        "critical,digitalSignature", "clientAuth", TRUE);
   X509 *certs[] = { f->ca->cert, encrypting_ra->cert, signing_ra->cert };
   g_autoptr(CradleScepCa) with_ras = parse_bundle (certs, G_N_ELEMENTS (certs));
   CradleScepCa *plain = f->scep_ca;
