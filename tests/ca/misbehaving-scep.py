@@ -30,7 +30,7 @@ is wrong:
                  is decrypted with that certificate's key, and what it held
                  written to the file $CRADLE_MISBEHAVING_SCEP_LOOT names
                  ("pkioperation", then "challenge=..." when it decrypted);
-                 the answer is a FAILURE-less echo, as in "echo"
+                 the client's own message is sent back, as in "echo"
 """
 
 import base64
@@ -90,6 +90,29 @@ def _phone(ca, ca_key):
 PHONE, PHONE_KEY = _phone(RSA_CA, RSA_CA_KEY)
 
 
+def _pipe(data):
+    """A file descriptor to read @data from, for openssl's file arguments."""
+    read, write = os.pipe()
+    os.write(write, data)
+    os.close(write)
+    return read
+
+
+def _decrypt(envelope):
+    """Opens an EnvelopedData with the phone's key, as openssl cms does."""
+    cert = _pipe(PHONE.public_bytes(serialization.Encoding.PEM))
+    key = _pipe(PHONE_KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+    try:
+        return subprocess.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-binary",
+                               "-recip", "/dev/fd/%d" % cert, "-inkey", "/dev/fd/%d" % key],
+                              input=envelope, capture_output=True, check=True, timeout=10,
+                              pass_fds=(cert, key)).stdout
+    finally:
+        os.close(cert)
+        os.close(key)
+
+
 def _loot(message):
     """What the phone's key reads in a pkiMessage: its challengePassword."""
     found = ["pkioperation"]
@@ -97,11 +120,11 @@ def _loot(message):
         # The SignedData's content is the EnvelopedData; openssl takes it out.
         envelope = subprocess.run(["openssl", "cms", "-verify", "-noverify", "-inform", "DER", "-binary"],
                                   input=message, capture_output=True, check=True, timeout=10).stdout
-        csr = x509.load_der_x509_csr(pkcs7.pkcs7_decrypt_der(envelope, PHONE, PHONE_KEY, []))
+        csr = x509.load_der_x509_csr(_decrypt(envelope))
         challenge = csr.attributes.get_attribute_for_oid(x509.oid.AttributeOID.CHALLENGE_PASSWORD).value
         found.append("challenge=" + (challenge.decode() if isinstance(challenge, bytes) else challenge))
     except Exception as e:  # not encrypted to the phone: nothing to read
-        found.append("unreadable: %s" % type(e).__name__)
+        found.append("unreadable: %s: %s" % (type(e).__name__, e))
     path = os.environ.get("CRADLE_MISBEHAVING_SCEP_LOOT")
     if path:
         with open(path, "a") as f:
