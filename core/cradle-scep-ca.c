@@ -144,10 +144,15 @@ cradle_scep_ca_free (CradleScepCa *ca)
   g_free (ca);
 }
 
+/* A CA certificate: basicConstraints cA (1), or a version 1 self-signed
+ * root (3).  Not OpenSSL's looser kinds (a keyUsage allowing certificate
+ * signing, a Netscape type), which an end entity's certificate may carry. */
 static gboolean
 is_ca (X509 *cert)
 {
-  return X509_check_ca (cert) != 0;
+  int kind = X509_check_ca (cert);
+
+  return kind == 1 || kind == 3;
 }
 
 /* Subject and issuer the same (RFC 5280 3.2): a root, or a self-signed
@@ -372,9 +377,9 @@ find_bottom_ca (STACK_OF (X509) *certs,
 
 /* Who is who in a GetCACert answer, and who may do what.
  *
- * The CA certificates are those that say they are a CA (basicConstraints,
- * X509_check_ca()); one self-signed certificate alone is the CA all the
- * same.  Every other certificate must be an RA certificate, which Cradle
+ * The CA certificates are those that say they are a CA (basicConstraints
+ * cA, or a version 1 root); one self-issued certificate alone is the CA
+ * all the same (it verifies only when it is an anchor itself).  Every other certificate must be an RA certificate, which Cradle
  * takes to mean, all four:
  *   1. not a CA, and not self-issued;
  *   2. issued directly by a CA certificate of the same answer (names, key

@@ -499,6 +499,17 @@ test_ca_recipients (void)
                          "\"CN=Mallory's phone\" (SHA-256 ");
     }
   }
+  /* A certificate that may sign certificates by its key usage, but does
+   * not say it is a CA, is no CA beside the real one. */
+  {
+    g_autoptr(TestScepCa) signer = test_scep_ca_make_cert (ca, "Key usage only", FALSE,
+                                                           "critical,keyCertSign,keyEncipherment", NULL, TRUE);
+    X509 *certs[] = { ca->cert, signer->cert };
+    g_autoptr(GBytes) bundle = certs_only (certs, 2);
+
+    assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                       "\"CN=Key usage only\"");
+  }
   /* Alone, it is no CA either. */
   {
     g_autoptr(GBytes) der = one_der (phone->cert);
