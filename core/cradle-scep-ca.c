@@ -379,13 +379,14 @@ find_bottom_ca (STACK_OF (X509) *certs,
  *
  * The CA certificates are those that say they are a CA (basicConstraints
  * cA, or a version 1 root); one self-issued certificate alone is the CA
- * all the same (it verifies only when it is an anchor itself).  Every other certificate must be an RA certificate, which Cradle
- * takes to mean, all four:
+ * all the same (it verifies only when it is an anchor itself).  Every
+ * other certificate must be an RA certificate, which Cradle takes to mean
+ * all four of:
  *   1. not a CA, and not self-issued;
  *   2. issued directly by a CA certificate of the same answer (names, key
  *      identifiers and signature), the same one for every RA: that CA is
- *      the SCEP CA (RFC 8894 3.2.1: an RA's certificate comes from the CA
- *      it serves, and GetCACert sends both);
+ *      the SCEP CA (RFC 8894: with an RA, GetCACert answers with a bundle
+ *      of the RA's certificates and the CA's that issued them);
  *   3. an extended key usage that names a registration authority:
  *      id-kp-cmcRA (RFC 6402) or Microsoft's Certificate Request Agent,
  *      which NDES's two RA certificates carry.  This is what sets an RA
@@ -394,7 +395,7 @@ find_bottom_ca (STACK_OF (X509) *certs,
  *   4. a key usage fit for at least one RA job: keyEncipherment, to
  *      receive requests; digitalSignature, to sign CertReps (no keyUsage
  *      extension allows both).
- * A certificate that is none of these refuses the whole answer.
+ * A certificate that fails any of these refuses the whole answer.
  *
  * Requests are encrypted to the first RA that may encipher with an RSA
  * key, else to the SCEP CA itself, whatever its key usage says (a CA
@@ -477,7 +478,7 @@ cradle_scep_ca_parse (const char  *content_type,
         }
       if (ra_issuer != NULL && X509_cmp (issuer, ra_issuer) != 0)
         {
-          set_not_ra (error, cert, "another CA of the answer issued it than the other RA certificates'");
+          set_not_ra (error, cert, "another CA of the answer issued it than issued the other RA certificates");
           return NULL;
         }
       if (!has_ra_purpose (cert))
