@@ -30,6 +30,7 @@ cradle_cert_type_settings_free (CradleCertTypeSettings *settings)
   g_free (settings->subject);
   g_free (settings->trust_anchors);
   g_free (settings->challenge_file);
+  g_clear_pointer (&settings->ca_fingerprint, g_bytes_unref);
   g_free (settings);
 }
 
@@ -118,6 +119,34 @@ check_name (Parse      *parse,
   return TRUE;
 }
 
+/* A SHA-256 fingerprint: 32 bytes as hex, either "AB:CD:…" (as OpenSSL
+ * prints it) or "abcd…", any case; %NULL when it is not one. */
+static GBytes *
+parse_fingerprint (const char *value)
+{
+  guint8 digest[32];
+  gsize count = 0;
+  const char *p = value;
+
+  while (*p != '\0')
+    {
+      int high, low;
+
+      if (count > 0 && *p == ':')
+        p++;
+      if (count == sizeof digest || (high = g_ascii_xdigit_value (p[0])) < 0
+          || (low = g_ascii_xdigit_value (p[1])) < 0)
+        return NULL;
+      digest[count++] = (guint8) (high << 4 | low);
+      p += 2;
+      if (*p == ':' && p[1] == '\0')
+        return NULL;
+    }
+  if (count != sizeof digest)
+    return NULL;
+  return g_bytes_new (digest, sizeof digest);
+}
+
 static gboolean
 set_key (Parse                  *parse,
          CradleCertTypeSettings *settings,
@@ -127,7 +156,7 @@ set_key (Parse                  *parse,
 {
   static const char * const known[] = {
     "Name", "DisplayName", "Protocol", "URL", "PolicyURL", "Template", "Label", "KeyType",
-    "Subject", "Auth", "TrustAnchors", "AllowPlainHttp", "ChallengeFile", "Timeout", NULL
+    "Subject", "Auth", "TrustAnchors", "AllowPlainHttp", "ChallengeFile", "CAFingerprint", "Timeout", NULL
   };
   const char *bracket = strchr (key, '[');
 
@@ -138,7 +167,7 @@ set_key (Parse                  *parse,
   if (!g_strv_contains (known, key))
     return fail (parse, "unknown key '%s' (the keys are Name, DisplayName, Protocol, URL, PolicyURL, "
                  "Template, Label, KeyType, Subject, Auth, TrustAnchors, AllowPlainHttp, "
-                 "ChallengeFile, Timeout)", key);
+                 "ChallengeFile, CAFingerprint, Timeout)", key);
   if (g_hash_table_contains (seen, key))
     return fail (parse, "%s is set twice", key);
   g_hash_table_add (seen, g_strdup (key));
@@ -206,6 +235,14 @@ set_key (Parse                  *parse,
         return FALSE;
       settings->challenge_file = g_strdup (value);
     }
+  else if (g_str_equal (key, "CAFingerprint"))
+    {
+      settings->ca_fingerprint = parse_fingerprint (value);
+      if (settings->ca_fingerprint == NULL)
+        return fail (parse, "CAFingerprint '%s' is not a SHA-256 fingerprint: 64 hexadecimal digits, "
+                     "in pairs that may be separated by colons, as 'openssl x509 -noout -fingerprint "
+                     "-sha256' prints it", value);
+    }
   else if (g_str_equal (key, "Timeout"))
     {
       guint64 seconds;
@@ -239,6 +276,8 @@ check_whole (Parse                  *parse,
     return fail (parse, "Label is for Protocol=est only");
   if (settings->challenge_file != NULL && settings->protocol != CRADLE_CA_PROTOCOL_SCEP)
     return fail (parse, "ChallengeFile is for Protocol=scep only");
+  if (settings->ca_fingerprint != NULL && settings->protocol != CRADLE_CA_PROTOCOL_SCEP)
+    return fail (parse, "CAFingerprint is for Protocol=scep only");
   if (settings->template_name == NULL &&
       (settings->protocol == CRADLE_CA_PROTOCOL_CERTSRV || settings->protocol == CRADLE_CA_PROTOCOL_WSTEP))
     return fail (parse, "Template is missing: an AD CS CA (%s) issues only for a template", protocol);

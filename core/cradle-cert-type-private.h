@@ -28,6 +28,7 @@ typedef struct {
   char                 *trust_anchors;
   gboolean              allow_plain_http;
   char                 *challenge_file;
+  GBytes               *ca_fingerprint;   /* scep: SHA-256 of the CA certificate, 32 bytes */
   guint                 timeout;
 } CradleCertTypeSettings;
 

@@ -33,6 +33,7 @@ struct _CradleCertType
   char                    *trust_anchors;
   gboolean                 allow_plain_http;
   char                    *challenge_file;
+  GBytes                  *ca_fingerprint;   /* scep: CAFingerprint, 32 bytes */
   guint                    timeout;
   char                    *source;
 };
@@ -66,6 +67,7 @@ cradle_cert_type_finalize (GObject *object)
   g_free (self->subject);
   g_free (self->trust_anchors);
   g_free (self->challenge_file);
+  g_clear_pointer (&self->ca_fingerprint, g_bytes_unref);
   g_free (self->source);
   G_OBJECT_CLASS (cradle_cert_type_parent_class)->finalize (object);
 }
@@ -180,6 +182,7 @@ cradle_cert_type_new_custom (CradleCertTypeSettings *settings,
                                                          : cradle_cert_type_dup_default_trust_anchors ();
   self->allow_plain_http = settings->allow_plain_http;
   self->challenge_file = g_strdup (settings->challenge_file);
+  self->ca_fingerprint = settings->ca_fingerprint != NULL ? g_bytes_ref (settings->ca_fingerprint) : NULL;
   self->timeout = settings->timeout;
   self->enrollability = CRADLE_ENROLLABILITY_ENROLLABLE;
 
@@ -459,6 +462,8 @@ cradle_cert_type_create_connector (CradleCertType     *self,
     }
   if (self->allow_plain_http)
     cradle_ca_connector_set_allow_plain_http (connector, TRUE);
+  if (self->ca_fingerprint != NULL && self->protocol == CRADLE_CA_PROTOCOL_SCEP)
+    cradle_scep_connector_set_ca_fingerprint (connector, self->ca_fingerprint);
   if (self->timeout > 0)
     cradle_ca_connector_set_timeout (connector, self->timeout);
   return g_steal_pointer (&connector);
@@ -598,6 +603,13 @@ cradle_cert_type_get_challenge_file (CradleCertType *self)
 {
   g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), NULL);
   return self->challenge_file;
+}
+
+GBytes *
+cradle_cert_type_get_ca_fingerprint (CradleCertType *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), NULL);
+  return self->ca_fingerprint;
 }
 
 guint

@@ -845,7 +845,9 @@ run_new (CradleEnrollment *self,
 
 /* ---- a stored request ---------------------------------------------------- */
 
-/* Without the type, the stored protocol and endpoint, with the defaults. */
+/* Without the type, the stored protocol and endpoint, with the defaults.
+ * Not for SCEP: its CA is checked against the type's own TrustAnchors and
+ * CAFingerprint, which cradle.conf's defaults must not stand in for. */
 static CradleCaConnector *
 stored_connector (CradleEnrollment  *self,
                   GError           **error)
@@ -860,6 +862,15 @@ stored_connector (CradleEnrollment  *self,
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "Request %" G_GINT64_FORMAT " names an unknown kind of CA, '%s'.", self->request_id, name);
+      return NULL;
+    }
+  if (protocol == CRADLE_CA_PROTOCOL_SCEP)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "Request %" G_GINT64_FORMAT " went to the SCEP server %s, and no configured certificate "
+                   "type sends requests there now, so its CA cannot be checked against the type's trust "
+                   "anchors. The request is kept; ask your administrator about the type.",
+                   self->request_id, endpoint);
       return NULL;
     }
   switch (protocol)

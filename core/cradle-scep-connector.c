@@ -29,6 +29,10 @@ struct _CradleScepConnector
 {
   CradleCaConnector parent_instance;
 
+  /* Set before the first exchange */
+  gboolean        pinned;
+  guint8          ca_fingerprint[32];   /* SHA-256 of the SCEP CA's certificate */
+
   GMutex          lock;
   GCond           prepared;
   gboolean        preparing;
@@ -192,32 +196,6 @@ anchors_store (const char  *anchors_file,
   return store;
 }
 
-static char *
-dup_subject (X509 *cert)
-{
-  g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
-  char *data = NULL;
-  long size;
-
-  if (bio == NULL || X509_NAME_print_ex (bio, X509_get_subject_name (cert), 0, XN_FLAG_RFC2253) < 0)
-    return g_strdup ("(unreadable subject)");
-  size = BIO_get_mem_data (bio, &data);
-  return size > 0 ? g_utf8_make_valid (data, size) : g_strdup ("(empty subject)");
-}
-
-static char *
-dup_sha256 (X509 *cert)
-{
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  GString *text = g_string_new (NULL);
-
-  if (X509_digest (cert, EVP_sha256 (), digest, &size) == 1)
-    for (unsigned int i = 0; i < size; i++)
-      g_string_append_printf (text, "%s%02X", i > 0 ? ":" : "", digest[i]);
-  return g_string_free (text, FALSE);
-}
-
 /* RFC 8894 2.2: the CA certificate GetCACert gave is authenticated out of
  * band before anything is encrypted to it.  Every certificate of the answer
  * (the CA, and an RA that chains to it) must verify against the connector's
@@ -257,8 +235,8 @@ verify_ca (CradleCaConnector  *self,
       if (result != 1)
         {
           g_autofree char *host = cradle_http_dup_host (cradle_ca_connector_get_url (self));
-          g_autofree char *subject = dup_subject (cert);
-          g_autofree char *fingerprint = dup_sha256 (cert);
+          g_autofree char *subject = cradle_scep_dup_subject (cert);
+          g_autofree char *fingerprint = cradle_scep_dup_sha256 (cert);
           const char *why = context != NULL
                             ? X509_verify_cert_error_string (X509_STORE_CTX_get_error (context))
                             : "out of memory";
@@ -277,7 +255,54 @@ verify_ca (CradleCaConnector  *self,
   return TRUE;
 }
 
-/* GetCACert, parsed and checked against the trust anchors. */
+static char *
+format_fingerprint (const guint8 *digest)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < 32; i++)
+    g_string_append_printf (text, "%s%02X", i > 0 ? ":" : "", digest[i]);
+  return g_string_free (text, FALSE);
+}
+
+/* The type's CAFingerprint, when it has one: the SCEP CA (the CA that
+ * issues, and issued the RAs) must be exactly that certificate, as sscep's
+ * and Apple's SCEP clients check it.  It is checked beside the trust
+ * anchors, not instead of them. */
+static gboolean
+check_pin (CradleCaConnector  *self,
+           CradleScepCa       *ca,
+           GError            **error)
+{
+  CradleScepConnector *scep = CRADLE_SCEP_CONNECTOR (self);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+
+  if (!scep->pinned)
+    return TRUE;
+  if (X509_digest (ca->issuer, EVP_sha256 (), digest, &size) != 1 || size != sizeof scep->ca_fingerprint
+      || memcmp (digest, scep->ca_fingerprint, sizeof scep->ca_fingerprint) != 0)
+    {
+      g_autofree char *host = cradle_http_dup_host (cradle_ca_connector_get_url (self));
+      g_autofree char *subject = cradle_scep_dup_subject (ca->issuer);
+      g_autofree char *got = cradle_scep_dup_sha256 (ca->issuer);
+      g_autofree char *wanted = format_fingerprint (scep->ca_fingerprint);
+
+      ERR_clear_error ();
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "The SCEP server %s sent the CA certificate \"%s\" (SHA-256 %s), but this "
+                   "certificate type pins its CA to SHA-256 %s (CAFingerprint). The request, and its "
+                   "challenge, were not sent. If the CA's certificate was renewed, ask your "
+                   "administrator to update the type's CAFingerprint; otherwise the connection may be "
+                   "intercepted.", host, subject, got, wanted);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* GetCACert, parsed, its RAs judged (cradle_scep_ca_parse()), its CA
+ * checked against the pin and every certificate against the trust
+ * anchors. */
 static CradleScepCa *
 get_ca (CradleCaConnector  *self,
         GCancellable       *cancellable,
@@ -292,7 +317,7 @@ get_ca (CradleCaConnector  *self,
     return NULL;
   type = media_type (response);
   ca = cradle_scep_ca_parse (type, response->body, error);
-  if (ca == NULL || !verify_ca (self, ca, error))
+  if (ca == NULL || !check_pin (self, ca, error) || !verify_ca (self, ca, error))
     return NULL;
   return g_steal_pointer (&ca);
 }
@@ -695,4 +720,19 @@ cradle_scep_connector_new (const char *url)
   /* SCEP messages are signed and encrypted: plain HTTP is its norm. */
   cradle_ca_connector_set_allow_plain_http (self, TRUE);
   return self;
+}
+
+void
+cradle_scep_connector_set_ca_fingerprint (CradleCaConnector *scep,
+                                          GBytes            *sha256)
+{
+  CradleScepConnector *self;
+
+  g_return_if_fail (G_TYPE_CHECK_INSTANCE_TYPE (scep, cradle_scep_connector_get_type ()));
+  g_return_if_fail (sha256 == NULL || g_bytes_get_size (sha256) == 32);
+
+  self = CRADLE_SCEP_CONNECTOR (scep);
+  self->pinned = sha256 != NULL;
+  if (sha256 != NULL)
+    memcpy (self->ca_fingerprint, g_bytes_get_data (sha256, NULL), sizeof self->ca_fingerprint);
 }

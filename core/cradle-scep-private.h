@@ -90,8 +90,9 @@ CradleScepCaps *cradle_scep_caps_parse  (GBytes      *body,
 
 typedef struct {
   STACK_OF (X509) *certs;      /* every certificate sent: the CA's, RAs' */
+  STACK_OF (X509) *signers;    /* who may sign a CertRep: the SCEP CA, RAs that sign */
   X509            *recipient;  /* borrowed from @certs: requests are encrypted to it */
-  X509            *issuer;     /* borrowed: the CA that issues (CertPoll's issuer) */
+  X509            *issuer;     /* borrowed: the SCEP CA, that issues (CertPoll's issuer) */
 } CradleScepCa;
 
 void          cradle_scep_ca_free  (CradleScepCa *ca);
@@ -99,12 +100,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleScepCa, cradle_scep_ca_free)
 
 /* @content_type: the answer's media type. "application/x-x509-ca-cert" is
  * one DER certificate, the CA's; "application/x-x509-ca-ra-cert" a
- * certs-only PKCS#7 with the CA and its RA certificates: requests then go
- * to the RA certificate fit for key encipherment. Only RSA recipients are
- * possible (key transport). */
+ * certs-only PKCS#7 with the CA and its RA certificates.  Who is the CA,
+ * what makes a certificate an RA's, who receives the request and who may
+ * sign the CertRep is said at the function (cradle-scep-ca.c); an answer
+ * with any other certificate is CRADLE_ERROR_NOT_CONFIGURED.  Only RSA
+ * recipients are possible (key transport).  The answer is not checked
+ * against any trust anchor here: the connector does that. */
 CradleScepCa *cradle_scep_ca_parse (const char  *content_type,
                                     GBytes      *body,
                                     GError     **error);
+/* A certificate for people: its subject (RFC 4514) and its SHA-256
+ * fingerprint as colon-separated uppercase hex. */
+char         *cradle_scep_dup_subject (X509 *cert);
+char         *cradle_scep_dup_sha256  (X509 *cert);
 /* The CA certificates among them, for an answer's chain. */
 GPtrArray    *cradle_scep_ca_dup_chain (CradleScepCa *ca);
 
@@ -208,7 +216,7 @@ void             cradle_scep_reply_free  (CradleScepReply *reply);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleScepReply, cradle_scep_reply_free)
 
 /* Reads a CertRep answering the message of @info: signed by one of
- * @ca->certs (and only those), messageType CertRep, the same
+ * @ca->signers (the SCEP CA or an RA that signs, and only those), messageType CertRep, the same
  * transactionID, recipientNonce == @info's senderNonce. On SUCCESS the
  * envelope is opened: @key (on the device) decrypts the content-encryption
  * key encrypted to @signer, and the content is a certs-only PKCS#7. */

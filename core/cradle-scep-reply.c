@@ -451,8 +451,10 @@ cradle_scep_reply_parse (GBytes                       *der,
       return NULL;
     }
 
-  /* Signed by the CA or RA certificate GetCACert gave, and by nothing else. */
-  signers = PKCS7_get0_signers (p7, ca->certs, PKCS7_NOINTERN);
+  /* Signed by the SCEP CA or one of its RAs as GetCACert gave them, and by
+   * nothing else: not by any other certificate of that answer, nor by one
+   * the CertRep carries (PKCS7_NOINTERN), whoever issued it. */
+  signers = PKCS7_get0_signers (p7, ca->signers, PKCS7_NOINTERN);
   if (signers == NULL)
     {
       set_invalid (error, "is not signed by the SCEP server's CA or RA certificate");
@@ -462,7 +464,7 @@ cradle_scep_reply_parse (GBytes                       *der,
   content = BIO_new (BIO_s_mem ());
   if (PKCS7_get_detached (p7))
     detached = BIO_new_mem_buf ("", 0);   /* FAILURE and PENDING carry no content */
-  if (content == NULL || PKCS7_verify (p7, ca->certs, NULL, detached, content, flags) != 1)
+  if (content == NULL || PKCS7_verify (p7, ca->signers, NULL, detached, content, flags) != 1)
     {
       set_invalid (error, "has a signature that does not verify: it was changed on the way, or not "
                    "made by the SCEP server's CA");

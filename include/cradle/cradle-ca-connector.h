@@ -150,6 +150,14 @@ CradleCaConnector *cradle_wstep_connector_new   (const char *ces_url);
  * are signed and encrypted, so plain HTTP is its norm and allowed. */
 CRADLE_PUBLIC
 CradleCaConnector *cradle_scep_connector_new    (const char *url);
+/* Pins the SCEP CA: the SHA-256 of its certificate's DER (32 bytes), as
+ * sscep's and Apple's SCEP clients take it; %NULL removes the pin.  A CA
+ * certificate GetCACert answers with that is not this one is refused
+ * (CRADLE_ERROR_NOT_CONFIGURED) before any PKIOperation.  The trust anchors
+ * are still needed and checked. */
+CRADLE_PUBLIC
+void               cradle_scep_connector_set_ca_fingerprint (CradleCaConnector *scep,
+                                                             GBytes            *sha256);
 /* EST (RFC 7030) below @base_url ("https://host/.well-known/est"); @label is
  * the optional CA label path segment. */
 CRADLE_PUBLIC

@@ -25,6 +25,10 @@
  *                                     # these anchors alone, not the system's
  *   AllowPlainHttp=false              # an explicit choice, shown to the user when true
  *   ChallengeFile=/etc/cradle/scep.secret  # scep only: the challenge password's file
+ *   CAFingerprint=AB:CD:…             # scep only, optional: SHA-256 of the SCEP CA's
+ *                                     # certificate (64 hex digits, colons allowed), as
+ *                                     # `openssl x509 -noout -fingerprint -sha256` prints
+ *                                     # it; checked beside TrustAnchors, before any request
  *   Timeout=30                        # seconds per HTTP exchange
  *
  * When Template names a template of the catalog, the request is made as
@@ -168,6 +172,9 @@ gboolean            cradle_cert_type_get_allow_plain_http (CradleCertType *self)
 /* (nullable): SCEP's challenge file (its path, never its content) */
 CRADLE_PUBLIC
 const char         *cradle_cert_type_get_challenge_file (CradleCertType *self);
+/* (nullable): SCEP's CAFingerprint, the SHA-256 of the CA certificate (32 bytes) */
+CRADLE_PUBLIC
+GBytes             *cradle_cert_type_get_ca_fingerprint (CradleCertType *self);
 /* Seconds per HTTP exchange; 0 for the connector's default. */
 CRADLE_PUBLIC
 guint               cradle_cert_type_get_timeout       (CradleCertType *self);

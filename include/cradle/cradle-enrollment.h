@@ -122,7 +122,9 @@ CradleEnrollment *cradle_enrollment_new        (CradleDevice         *device,
  * serial, cradled again.  @type: (nullable): the type it was made with
  * (cradle_cert_type_find_for_endpoint()), for its connector settings;
  * without it the stored protocol and endpoint are used with default
- * settings.  The catalog of @type, when there is one, adds the directory's
+ * settings, except for SCEP, whose CA only its type's TrustAnchors and
+ * CAFingerprint vouch for: the request is kept, CRADLE_ERROR_NOT_CONFIGURED.
+ * The catalog of @type, when there is one, adds the directory's
  * CA certificates to the chain. */
 CRADLE_PUBLIC
 CradleEnrollment *cradle_enrollment_new_resume (CradlePendingRequest *request,

@@ -515,6 +515,36 @@ test_pending_then_resumed (Fixture       *fixture,
   g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_INSTALLED);
 }
 
+/* A SCEP request whose type is gone is not asked about with cradle.conf's
+ * trust anchors: its CA is checked against its type's own TrustAnchors and
+ * CAFingerprint, so without the type it is kept, and nothing is sent. */
+static void
+test_scep_without_type (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(CradleEnrollment) resumed = NULL;
+  g_autoptr(CradlePendingRequest) request = NULL;
+  g_autoptr(GBytes) key_id = g_bytes_new_static ("0123456789abcdef", 16);
+  g_autoptr(GBytes) csr = g_bytes_new_static ("\x30\x00", 2);
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  id = cradle_pending_store_add (fixture->store, "scep", "http://127.0.0.1:9/scep", NULL,
+                                 cradle_device_get_serial (fixture->agent.device), key_id, csr, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_pending_store_mark_pending (fixture->store, id, "ABCDEF", NULL, 0, &error));
+  request = stored (fixture, id);
+  resumed = cradle_enrollment_new_resume (request, fixture->agent.device, NULL, fixture->credentials,
+                                          fixture->store, fixture->journal);
+  g_assert_cmpint (run (fixture, resumed, NULL, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED);
+  g_assert_nonnull (strstr (error->message, "no configured certificate type"));
+  g_assert_false (has_step (fixture, "retrieve"));
+  g_clear_object (&request);
+  request = stored (fixture, id);
+  g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_PENDING);
+}
+
 /* ---- a provisional type, and the fresh one that confirms it ------------------- */
 
 #define FAKE_TYPE_TEXT "[Cradle Certificate Type]\nName=fake\nProtocol=certsrv\nURL=" FAKE_URL "\nTemplate=T\n"
@@ -1042,6 +1072,8 @@ main (int    argc,
   g_test_add ("/enrollment/denied", Fixture, NULL, fixture_set_up, test_denied, fixture_tear_down);
   g_test_add ("/enrollment/unreachable", Fixture, NULL, fixture_set_up, test_unreachable, fixture_tear_down);
   g_test_add ("/enrollment/resumed-twice-at-once", Fixture, NULL, fixture_set_up, test_resumed_twice,
+              fixture_tear_down);
+  g_test_add ("/enrollment/scep-without-its-type", Fixture, NULL, fixture_set_up, test_scep_without_type,
               fixture_tear_down);
   g_test_add ("/enrollment/certificate-for-another-key", Fixture, NULL, fixture_set_up, test_other_key,
               fixture_tear_down);

@@ -24,6 +24,13 @@ is wrong:
   cacert-ec      an EC CA certificate: nothing to encrypt a request to
   get-only       no POSTPKIOperation: the message comes in the query, and
                  is echoed back as in "echo"
+  ee-ra          a man in the middle: GetCACert is the CA and, as if it were
+                 an RA, an ordinary end-entity certificate the CA issued
+                 (his phone's: key encipherment, clientAuth).  A PKIOperation
+                 is decrypted with that certificate's key, and what it held
+                 written to the file $CRADLE_MISBEHAVING_SCEP_LOOT names
+                 ("pkioperation", then "challenge read" when it decrypted);
+                 the client's own message is sent back, as in "echo"
 """
 
 import base64
@@ -31,6 +38,7 @@ import datetime
 import http.server
 import os
 import socketserver
+import subprocess
 import sys
 import threading
 import time
@@ -53,9 +61,75 @@ def _ca(key):
             .sign(key, hashes.SHA256()))
 
 
-RSA_CA = _ca(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+RSA_CA_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+RSA_CA = _ca(RSA_CA_KEY)
 EC_CA = _ca(ec.generate_private_key(ec.SECP256R1()))
 CAPS = b"POSTPKIOperation\nSHA-256\nAES\nSCEPStandard\n"
+
+
+def _phone(ca, ca_key):
+    """An ordinary certificate of @ca: what a man in the middle holds."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "Mallory's phone")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2)
+            .not_valid_before(now - datetime.timedelta(hours=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
+                                         key_encipherment=True, data_encipherment=False,
+                                         key_agreement=False, key_cert_sign=False, crl_sign=False,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH]),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return cert, key
+
+
+PHONE, PHONE_KEY = _phone(RSA_CA, RSA_CA_KEY)
+
+
+def _pipe(data):
+    """A file descriptor to read @data from, for openssl's file arguments."""
+    read, write = os.pipe()
+    os.write(write, data)
+    os.close(write)
+    return read
+
+
+def _decrypt(envelope):
+    """Opens an EnvelopedData with the phone's key, as openssl cms does."""
+    cert = _pipe(PHONE.public_bytes(serialization.Encoding.PEM))
+    key = _pipe(PHONE_KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption()))
+    try:
+        return subprocess.run(["openssl", "cms", "-decrypt", "-inform", "DER", "-binary",
+                               "-recip", "/dev/fd/%d" % cert, "-inkey", "/dev/fd/%d" % key],
+                              input=envelope, capture_output=True, check=True, timeout=10,
+                              pass_fds=(cert, key)).stdout
+    finally:
+        os.close(cert)
+        os.close(key)
+
+
+def _loot(message):
+    """What the phone's key reads in a pkiMessage: its challengePassword."""
+    found = ["pkioperation"]
+    try:
+        # The SignedData's content is the EnvelopedData; openssl takes it out.
+        envelope = subprocess.run(["openssl", "cms", "-verify", "-noverify", "-inform", "DER", "-binary"],
+                                  input=message, capture_output=True, check=True, timeout=10).stdout
+        csr = x509.load_der_x509_csr(_decrypt(envelope))
+        challenge = csr.attributes.get_attribute_for_oid(x509.oid.AttributeOID.CHALLENGE_PASSWORD).value
+        # Its length only: even a test's secret stays out of files and logs.
+        found.append("challenge read (%d characters)" % len(challenge))
+    except Exception as e:  # not encrypted to the phone: nothing to read
+        found.append("unreadable: %s: %s" % (type(e).__name__, e))
+    path = os.environ.get("CRADLE_MISBEHAVING_SCEP_LOOT")
+    if path:
+        with open(path, "a") as f:
+            f.write("\n".join(found) + "\n")
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -90,6 +164,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if operation == "GetCACert":
             if mode == "cacert-garbage":
                 return self._send(200, "application/x-x509-ca-cert", os.urandom(100))
+            if mode == "ee-ra":
+                return self._send(200, "application/x-x509-ca-ra-cert",
+                                  pkcs7.serialize_certificates([RSA_CA, PHONE], serialization.Encoding.DER))
             ca = EC_CA if mode == "cacert-ec" else RSA_CA
             return self._send(200, "application/x-x509-ca-cert",
                               ca.public_bytes(serialization.Encoding.DER))
@@ -105,6 +182,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                               b"<!DOCTYPE html><html><body><h1>Sign in</h1></body></html>")
         if mode == "truncated":
             return self._send(200, "application/x-pki-message", message[: len(message) // 2])
+        if mode == "ee-ra":
+            _loot(message)
+            return self._send(200, "application/x-pki-message", message)
         if mode in ("echo", "get-only"):
             return self._send(200, "application/x-pki-message", message)
         if mode == "certs-only":

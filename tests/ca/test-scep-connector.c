@@ -9,6 +9,7 @@
 
 #include <glib/gstdio.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
 #include "cradle-csr-private.h"
@@ -234,6 +235,10 @@ test_wrong_challenge (EnrollFixture *fixture,
 typedef struct {
   TestScepCa     *ca;
   guint           pending_polls;
+  /* What it plays, set before the first request */
+  GBytes         *ca_certs;   /* GetCACert: a CA/RA bundle; %NULL: the CA alone */
+  TestScepCa     *recipient;  /* opens requests; %NULL: the CA */
+  TestScepCa     *signer;     /* signs CertReps; %NULL: the CA */
   GThread        *thread;
   GMainContext   *context;
   GMainLoop      *loop;
@@ -253,10 +258,11 @@ static GBytes *
 pending_ca_pki_operation (PendingCa *fake,
                           GBytes    *body)
 {
-  g_autoptr(TestScepRequest) request = test_scep_ca_read_request (fake->ca, body);
+  g_autoptr(TestScepRequest) request = test_scep_ca_read_request (fake->recipient != NULL ? fake->recipient
+                                                                                         : fake->ca, body);
   g_autoptr(GBytes) leaf = NULL;
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-  TestScepReplyOptions pending = { .status = "3" };
+  TestScepReplyOptions pending = { .status = "3", .signed_by = fake->signer };
 
   if (request->message_type == 19)
     {
@@ -276,7 +282,7 @@ pending_ca_pki_operation (PendingCa *fake,
   leaf = test_scep_ca_issue (fake->ca, fake->csr);
   {
     /* As micromdm answers: the certificate under single DES. */
-    TestScepReplyOptions issued = { .status = "0", .leaf = leaf, .cipher = "DES-CBC" };
+    TestScepReplyOptions issued = { .status = "0", .leaf = leaf, .cipher = "DES-CBC", .signed_by = fake->signer };
 
     return test_scep_ca_reply (fake->ca, request, &issued);
   }
@@ -327,8 +333,8 @@ pending_ca_incoming (GSocketService    *service,
     }
   else if (strstr (request_line, "operation=GetCACert") != NULL)
     {
-      type = "application/x-x509-ca-cert";
-      answer = test_scep_ca_der (fake->ca);
+      type = fake->ca_certs != NULL ? "application/x-x509-ca-ra-cert" : "application/x-x509-ca-cert";
+      answer = fake->ca_certs != NULL ? g_bytes_ref (fake->ca_certs) : test_scep_ca_der (fake->ca);
     }
   else
     {
@@ -394,11 +400,54 @@ pending_ca_stop (PendingCa *fake)
   g_main_loop_unref (fake->loop);
   g_main_context_unref (fake->context);
   test_scep_ca_free (fake->ca);
+  g_clear_pointer (&fake->ca_certs, g_bytes_unref);
   g_clear_pointer (&fake->csr, g_bytes_unref);
   g_free (fake->transaction_id);
   g_mutex_clear (&fake->lock);
   g_cond_clear (&fake->started);
   g_free (fake);
+}
+
+/* What @fake plays from now on (see PendingCa); it takes @ca_certs. */
+static void
+pending_ca_play (PendingCa  *fake,
+                 GBytes     *ca_certs,
+                 TestScepCa *recipient,
+                 TestScepCa *signer)
+{
+  g_mutex_lock (&fake->lock);
+  g_clear_pointer (&fake->ca_certs, g_bytes_unref);
+  fake->ca_certs = ca_certs;
+  fake->recipient = recipient;
+  fake->signer = signer;
+  g_mutex_unlock (&fake->lock);
+}
+
+/* A GetCACert answer of @count certificates: a certs-only PKCS#7. */
+static GBytes *
+bundle_of (X509 **certs,
+           gsize  count)
+{
+  PKCS7 *p7 = PKCS7_new ();
+  unsigned char *der = NULL;
+  int size;
+
+  g_assert_true (PKCS7_set_type (p7, NID_pkcs7_signed));
+  g_assert_true (PKCS7_content_new (p7, NID_pkcs7_data));
+  for (gsize i = 0; i < count; i++)
+    g_assert_true (PKCS7_add_certificate (p7, certs[i]));
+  size = i2d_PKCS7 (p7, &der);
+  PKCS7_free (p7);
+  g_assert_cmpint (size, >, 0);
+  return cradle_openssl_take_der (der, size);
+}
+
+static guint
+pki_operations (PendingCa *fake)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+
+  return fake->pki_operations;
 }
 
 static void
@@ -557,6 +606,229 @@ test_no_anchor (EnrollFixture *fixture,
   check_refused (fixture, NULL, "no trust anchor is configured");
 }
 
+/* An RA as NDES has them: one certificate receives requests, the other
+ * signs CertReps, both issued by the CA with the Certificate Request
+ * Agent purpose. Pending, then issued on CertPoll. */
+static void
+test_ra (EnrollFixture *fixture,
+         gconstpointer  data)
+{
+  PendingCa *fake = pending_ca_start (0);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/scep", fake->port);
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", NULL);
+  g_autoptr(TestScepCa) encrypting = test_scep_ca_make_cert (fake->ca, "CEP Encryption", FALSE,
+                                                             "critical,keyEncipherment",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) signing = test_scep_ca_make_cert (fake->ca, "Enrollment Agent", FALSE,
+                                                          "critical,digitalSignature",
+                                                          TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  X509 *certs[] = { fake->ca->cert, encrypting->cert, signing->cert };
+  g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  char *anchor = write_pem (ca_der);
+  g_autoptr(CradleCaAnswer) pending = NULL;
+  g_autoptr(CradleCaAnswer) issued = NULL;
+
+  pending_ca_play (fake, bundle_of (certs, G_N_ELEMENTS (certs)), encrypting, signing);
+  cradle_ca_connector_add_trust_anchors (connector, anchor);
+  pending = enroll_submit (connector, request);
+  g_assert_cmpint (cradle_ca_answer_get_status (pending), ==, CRADLE_CA_STATUS_PENDING);
+  issued = enroll_retrieve (connector, request, cradle_ca_answer_get_request_id (pending), NULL);
+  enroll_assert_leaf_is_device_key (issued, request);
+  /* The chain is the CA's; the RAs are not part of it. */
+  g_assert_cmpuint (cradle_ca_answer_get_chain (issued)->len, ==, 1);
+  pending_ca_stop (fake);
+  remove_pem (anchor);
+}
+
+/* A man in the middle adds to GetCACert a certificate the CA issued him
+ * (his phone's), and signs the CertRep with it: it chains to the anchors,
+ * but it is no RA certificate. Nothing is sent; had it been, his PENDING
+ * would have been taken as the CA's. */
+static void
+test_unrelated_signer (EnrollFixture *fixture,
+                       gconstpointer  data)
+{
+  PendingCa *fake = pending_ca_start (0);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/scep", fake->port);
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "secret-challenge", NULL);
+  g_autoptr(TestScepCa) phone = test_scep_ca_make_cert (fake->ca, "Mallory's phone", FALSE,
+                                                        "critical,digitalSignature", "clientAuth", TRUE);
+  X509 *certs[] = { fake->ca->cert, phone->cert };
+  g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  char *anchor = write_pem (ca_der);
+  g_autoptr(GError) error = NULL;
+
+  pending_ca_play (fake, bundle_of (certs, G_N_ELEMENTS (certs)), NULL, phone);
+  cradle_ca_connector_add_trust_anchors (connector, anchor);
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+  g_test_message ("refused: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "CN=Mallory's phone"));
+  g_assert_nonnull (strstr (error->message, "not a registration authority"));
+  g_assert_null (strstr (error->message, "secret-challenge"));
+  g_assert_cmpuint (pki_operations (fake), ==, 0);
+  pending_ca_stop (fake);
+  remove_pem (anchor);
+}
+
+/* An RA that only receives requests does not sign the CA's answers. */
+static void
+test_encrypting_ra_signs (EnrollFixture *fixture,
+                          gconstpointer  data)
+{
+  PendingCa *fake = pending_ca_start (0);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/scep", fake->port);
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", NULL);
+  g_autoptr(TestScepCa) encrypting = test_scep_ca_make_cert (fake->ca, "CEP Encryption", FALSE,
+                                                             "critical,keyEncipherment",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) signing = test_scep_ca_make_cert (fake->ca, "Enrollment Agent", FALSE,
+                                                          "critical,digitalSignature",
+                                                          TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  X509 *certs[] = { fake->ca->cert, encrypting->cert, signing->cert };
+  g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  char *anchor = write_pem (ca_der);
+  g_autoptr(GError) error = NULL;
+
+  pending_ca_play (fake, bundle_of (certs, G_N_ELEMENTS (certs)), encrypting, encrypting);
+  cradle_ca_connector_add_trust_anchors (connector, anchor);
+  error = enroll_submit_fails (connector, request, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "not signed by the SCEP server's CA or RA"));
+  pending_ca_stop (fake);
+  remove_pem (anchor);
+}
+
+/* SHA-256 of @der, as a type writes CAFingerprint. */
+static GBytes *
+sha256_of (GBytes *der)
+{
+  guint8 digest[32];
+  gsize size = sizeof digest;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  g_checksum_update (checksum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
+  g_checksum_get_digest (checksum, digest, &size);
+  return g_bytes_new (digest, size);
+}
+
+/* CAFingerprint: the right CA enrolls; another CA, though it verifies
+ * against the anchors, is refused before any PKIOperation. */
+static void
+test_pinned (EnrollFixture *fixture,
+             gconstpointer  data)
+{
+  PendingCa *fake = pending_ca_start (0);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/scep", fake->port);
+  g_autoptr(GBytes) ca_der = test_scep_ca_der (fake->ca);
+  g_autoptr(GBytes) right = sha256_of (ca_der);
+  g_autoptr(TestScepCa) other = test_scep_ca_new ("Pending SCEP CA");
+  g_autoptr(GBytes) other_der = test_scep_ca_der (other);
+  g_autoptr(GBytes) wrong = sha256_of (other_der);
+  char *anchor = write_pem (ca_der);
+
+  {
+    g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+    g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "x", NULL);
+    g_autoptr(CradleCaAnswer) pending = NULL;
+
+    cradle_ca_connector_add_trust_anchors (connector, anchor);
+    cradle_scep_connector_set_ca_fingerprint (connector, right);
+    pending = enroll_submit (connector, request);
+    g_assert_cmpint (cradle_ca_answer_get_status (pending), ==, CRADLE_CA_STATUS_PENDING);
+    g_assert_cmpuint (pki_operations (fake), ==, 1);
+  }
+  {
+    g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+    g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "secret-challenge", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) certificates = NULL;
+
+    cradle_ca_connector_add_trust_anchors (connector, anchor);
+    cradle_scep_connector_set_ca_fingerprint (connector, wrong);
+    error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+    g_test_message ("refused: %s", error->message);
+    g_assert_nonnull (strstr (error->message, "CAFingerprint"));
+    g_assert_null (strstr (error->message, "secret-challenge"));
+    g_assert_cmpuint (pki_operations (fake), ==, 1);
+    g_clear_error (&error);
+    certificates = cradle_ca_connector_dup_ca_certificates (connector, NULL, &error);
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED);
+    g_assert_null (certificates);
+  }
+  pending_ca_stop (fake);
+  remove_pem (anchor);
+}
+
+/* The lab's scepserver, pinned: its CA's fingerprint enrolls; another
+ * refuses before the request goes out. */
+static void
+test_lab_pinned (EnrollFixture *fixture,
+                 gconstpointer  data)
+{
+  SKIP_WITHOUT_LAB (fixture);
+  g_autoptr(GBytes) ca_der = read_pem_certificate (enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CA"));
+  g_autoptr(GBytes) right = sha256_of (ca_der);
+  guint8 flipped[32];
+
+  {
+    g_autoptr(CradleCaConnector) connector = lab_scep (fixture);
+    g_autoptr(CradleCaRequest) request =
+      scep_request (fixture->agent.device, "rsa2048", enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CHALLENGE"), NULL);
+    g_autoptr(CradleCaAnswer) answer = NULL;
+
+    cradle_scep_connector_set_ca_fingerprint (connector, right);
+    answer = enroll_submit (connector, request);
+    enroll_assert_leaf_is_device_key (answer, request);
+  }
+  memcpy (flipped, g_bytes_get_data (right, NULL), sizeof flipped);
+  flipped[31] ^= 0x01;
+  {
+    g_autoptr(CradleCaConnector) connector = lab_scep (fixture);
+    g_autoptr(CradleCaRequest) request =
+      scep_request (fixture->agent.device, "rsa2048", enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CHALLENGE"), NULL);
+    g_autoptr(GBytes) wrong = g_bytes_new (flipped, sizeof flipped);
+    g_autoptr(GError) error = NULL;
+
+    cradle_scep_connector_set_ca_fingerprint (connector, wrong);
+    error = enroll_submit_fails (connector, request, CRADLE_ERROR_NOT_CONFIGURED);
+    g_assert_nonnull (strstr (error->message, "CAFingerprint"));
+    g_assert_null (strstr (error->message, enroll_fixture_env (fixture, "CRADLE_LAB_SCEP_CHALLENGE")));
+  }
+}
+
+/* Where misbehaving-scep.py "ee-ra" writes what it read (set in main()). */
+static char *misbehaving_loot;
+
+/* The man in the middle of misbehaving-scep.py "ee-ra": GetCACert holds
+ * his phone's certificate beside the CA, and he decrypts whatever comes.
+ * The challenge never goes to him: nothing is sent at all. */
+static void
+test_end_entity_ra (EnrollFixture *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *url = enroll_fixture_misbehaving_url (fixture, "misbehaving-scep.py", "ee-ra", "/scep");
+  g_autoptr(CradleCaConnector) connector = cradle_scep_connector_new (url);
+  g_autoptr(CradleCaRequest) request = scep_request (fixture->agent.device, "rsa2048", "secret-challenge", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleCaAnswer) answer = NULL;
+  g_autofree char *loot = NULL;
+
+  g_unlink (misbehaving_loot);
+  cradle_ca_connector_add_trust_anchors (connector, misbehaving_ca_pem);
+  answer = cradle_ca_connector_submit (connector, request, NULL, &error);
+  /* What he got, first: with the request encrypted to his phone, the challenge. */
+  if (g_file_get_contents (misbehaving_loot, &loot, NULL, NULL))
+    g_error ("The man in the middle got a PKIOperation and read: %s", loot);
+  g_assert_null (answer);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED);
+  g_test_message ("refused: %s", error->message);
+  g_assert_nonnull (strstr (error->message, "CN=Mallory's phone"));
+  g_assert_nonnull (strstr (error->message, "ordinary certificate"));
+  g_assert_null (strstr (error->message, "secret-challenge"));
+}
+
 static void
 test_ca_stopped (EnrollFixture *fixture,
                  gconstpointer  data)
@@ -625,25 +897,35 @@ main (int    argc,
   folder = g_dir_make_tmp ("cradle-scep-test-XXXXXX", NULL);
   g_assert_nonnull (folder);
   misbehaving_ca_pem = g_build_filename (folder, "misbehaving-ca.pem", NULL);
+  misbehaving_loot = g_build_filename (folder, "loot.txt", NULL);
   /* Read by misbehaving-scep.py, started by the tests below. */
   g_setenv ("CRADLE_MISBEHAVING_SCEP_CA", misbehaving_ca_pem, TRUE);
+  g_setenv ("CRADLE_MISBEHAVING_SCEP_LOOT", misbehaving_loot, TRUE);
 
   enroll_test_add (test_ca_certificates, NULL, "/scep/lab/ca-certificates");
   enroll_test_add (test_issued, NULL, "/scep/lab/issued");
   enroll_test_add (test_wrong_challenge, NULL, "/scep/lab/wrong-challenge");
+  enroll_test_add (test_lab_pinned, NULL, "/scep/lab/pinned");
   enroll_test_add_device_only (test_pending_then_issued, NULL, "/scep/pending-then-issued");
   enroll_test_add_device_only (test_prepared, NULL, "/scep/prepared");
   enroll_test_add_device_only (test_ca_stopped, NULL, "/scep/ca-stopped");
   enroll_test_add_device_only (test_ec_key, NULL, "/scep/ec-key");
   enroll_test_add_device_only (test_wrong_anchor, NULL, "/scep/wrong-anchor");
   enroll_test_add_device_only (test_no_anchor, NULL, "/scep/no-anchor");
+  enroll_test_add_device_only (test_ra, NULL, "/scep/recipients/ra");
+  enroll_test_add_device_only (test_unrelated_signer, NULL, "/scep/recipients/unrelated-signer");
+  enroll_test_add_device_only (test_encrypting_ra_signs, NULL, "/scep/recipients/encrypting-ra-signs");
+  enroll_test_add_device_only (test_end_entity_ra, NULL, "/scep/recipients/end-entity-ra");
+  enroll_test_add_device_only (test_pinned, NULL, "/scep/pinned");
   for (gsize i = 0; i < G_N_ELEMENTS (misbehaviours); i++)
     enroll_test_add_device_only (test_misbehaving, &misbehaviours[i], "/scep/misbehaving/%s",
                                  misbehaviours[i].mode);
 
   status = g_test_run ();
   g_unlink (misbehaving_ca_pem);
+  g_unlink (misbehaving_loot);
   g_rmdir (folder);
   g_free (misbehaving_ca_pem);
+  g_free (misbehaving_loot);
   return status;
 }

@@ -283,7 +283,33 @@ through_forwarder (E2e        *e2e,
 
 /* ---- certificate types ---------------------------------------------------- */
 
-/* A type file for our connector and @template; @url_override: (nullable). */
+/* SHA-256 of the first certificate of the PEM file @path, as hex: what a
+ * type's CAFingerprint takes (plain hex here; colons are read too). */
+static char *
+pem_sha256 (const char *path)
+{
+  g_autofree char *text = NULL;
+  g_autofree guint8 *der = NULL;
+  const char *begin, *end;
+  gsize size = 0;
+
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  begin = strstr (text, "-----BEGIN CERTIFICATE-----");
+  g_assert_nonnull (begin);
+  begin += strlen ("-----BEGIN CERTIFICATE-----");
+  end = strstr (begin, "-----END CERTIFICATE-----");
+  g_assert_nonnull (end);
+  {
+    g_autofree char *base64 = g_strndup (begin, (gsize) (end - begin));
+
+    der = g_base64_decode (base64, &size);
+  }
+  g_assert_cmpuint (size, >, 0);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, der, size);
+}
+
+/* A type file for our connector and @template; @url_override: (nullable).
+ * SCEP types pin the lab's SCEP CA with CAFingerprint. */
 char *
 write_type (E2e        *e2e,
             const char *template_name,
@@ -308,9 +334,12 @@ write_type (E2e        *e2e,
     {
       g_autofree char *secret = g_build_filename (e2e->config, "scep-challenge", NULL);
 
+      g_autofree char *fingerprint = pem_sha256 (env (e2e, "CRADLE_LAB_SCEP_CA"));
+
       write_file (secret, challenge != NULL ? challenge : env (e2e, "CRADLE_LAB_SCEP_CHALLENGE"));
-      g_string_append_printf (text, "URL=%s\nSubject=CN=%s,O=Cradle Tests\nChallengeFile=%s\nKeyType=rsa2048\n",
-                              url_override ?: env (e2e, "CRADLE_LAB_SCEP_URL"), e2e->serial, secret);
+      g_string_append_printf (text, "URL=%s\nSubject=CN=%s,O=Cradle Tests\nChallengeFile=%s\nKeyType=rsa2048\n"
+                              "CAFingerprint=%s\n",
+                              url_override ?: env (e2e, "CRADLE_LAB_SCEP_URL"), e2e->serial, secret, fingerprint);
     }
   if (!g_str_equal (e2e->protocol, "scep"))
     g_string_append (text, "Auth=kerberos\n");

@@ -891,6 +891,43 @@ test_exit_after_quick_failure (E2e           *e2e,
 }
 
 
+/* A SCEP type pinned to another CA (CAFingerprint): cradlectl refuses
+ * before the request, and its challenge, go out: exit 4, not-configured. */
+static void
+test_wrong_fingerprint (E2e           *e2e,
+                        gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GRegex) pin = g_regex_new ("^CAFingerprint=.*$", G_REGEX_MULTILINE, 0, NULL);
+  g_autofree char *pinned_elsewhere = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  const char *message;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  type = write_type (e2e, "scep", NULL, NULL);
+  path = g_strdup_printf ("%s/types.d/%s.conf", e2e->config, type);
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  pinned_elsewhere = g_regex_replace_literal (pin, text, -1, 0, "CAFingerprint=" "00:11:22:33:44:55:66:77:88:99:"
+                                              "AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF",
+                                              0, NULL);
+  g_assert_cmpstr (pinned_elsewhere, !=, text);
+  g_assert_true (g_file_set_contents (path, pinned_elsewhere, -1, NULL));
+
+  result = enroll (e2e, type, 4);
+  g_assert_cmpstr (error_code (result), ==, "not-configured");
+  message = json_object_get_string_member (json_object_get_object_member (json_node_get_object (result), "error"),
+                                           "message");
+  g_test_message ("refused: %s", message);
+  g_assert_nonnull (strstr (message, "CAFingerprint"));
+  g_assert_null (strstr (message, env (e2e, "CRADLE_LAB_SCEP_CHALLENGE")));
+  assert_no_challenge_on_disk (e2e);
+}
+
+
 int
 main (int    argc,
       char **argv)
@@ -940,6 +977,9 @@ main (int    argc,
   g_test_add ("/enroll-e2e/certsrv/directory-roots", E2e, &connectors[0], e2e_set_up, test_directory_roots,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/est/own-root-plain-http", E2e, &connectors[3], e2e_set_up, test_own_root_plain_http,
+              e2e_tear_down);
+
+  g_test_add ("/enroll-e2e/scep/wrong-fingerprint", E2e, &connectors[2], e2e_set_up, test_wrong_fingerprint,
               e2e_tear_down);
 
   status = g_test_run ();

@@ -59,6 +59,49 @@ test_scep_ca_new (const char *common_name)
   return ca;
 }
 
+/* A certificate (and its key) issued by @issuer, or self-signed when
+ * %NULL: @key_usage and @eku as in openssl.cnf, each %NULL for none. */
+TestScepCa *
+test_scep_ca_make_cert (TestScepCa *issuer,
+                        const char *common_name,
+                        gboolean    ca,
+                        const char *key_usage,
+                        const char *eku,
+                        gboolean    rsa)
+{
+  TestScepCa *made = g_new0 (TestScepCa, 1);
+  X509_NAME *name = X509_NAME_new ();
+  const struct { int nid; const char *value; } extensions[] = {
+    { NID_basic_constraints, ca ? "critical,CA:TRUE" : NULL },
+    { NID_key_usage, key_usage },
+    { NID_ext_key_usage, eku },
+  };
+
+  made->key = rsa ? EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048)
+                  : EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
+  made->cert = X509_new ();
+  g_assert_true (X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guint8 *) common_name, -1, -1, 0));
+  g_assert_true (X509_set_version (made->cert, X509_VERSION_3));
+  g_assert_true (ASN1_INTEGER_set (X509_get_serialNumber (made->cert), g_random_int_range (1, G_MAXINT32)));
+  g_assert_true (X509_set_subject_name (made->cert, name));
+  g_assert_true (X509_set_issuer_name (made->cert, issuer != NULL ? X509_get_subject_name (issuer->cert) : name));
+  g_assert_nonnull (X509_gmtime_adj (X509_getm_notBefore (made->cert), -60));
+  g_assert_nonnull (X509_gmtime_adj (X509_getm_notAfter (made->cert), 3600));
+  g_assert_true (X509_set_pubkey (made->cert, made->key));
+  for (gsize i = 0; i < G_N_ELEMENTS (extensions); i++)
+    if (extensions[i].value != NULL)
+      {
+        X509_EXTENSION *extension = X509V3_EXT_conf_nid (NULL, NULL, extensions[i].nid, extensions[i].value);
+
+        g_assert_nonnull (extension);
+        g_assert_true (X509_add_ext (made->cert, extension, -1));
+        X509_EXTENSION_free (extension);
+      }
+  g_assert_cmpint (X509_sign (made->cert, issuer != NULL ? issuer->key : made->key, EVP_sha256 ()), >, 0);
+  X509_NAME_free (name);
+  return made;
+}
+
 void
 test_scep_ca_free (TestScepCa *ca)
 {

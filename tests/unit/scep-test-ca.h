@@ -22,6 +22,22 @@ void        test_scep_ca_free    (TestScepCa *ca);
 GBytes     *test_scep_ca_der     (TestScepCa *ca);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestScepCa, test_scep_ca_free)
 
+/* A certificate and its key, issued by @issuer (self-signed when %NULL):
+ * a CA's (basicConstraints CA:TRUE) when @ca; @key_usage and @eku as
+ * openssl.cnf writes them, %NULL for none; an RSA key, else P-256.  Freed
+ * with test_scep_ca_free(); an RA's or an end entity's may sign CertReps
+ * as TestScepReplyOptions.signed_by. */
+TestScepCa *test_scep_ca_make_cert (TestScepCa *issuer,
+                                    const char *common_name,
+                                    gboolean    ca,
+                                    const char *key_usage,
+                                    const char *eku,
+                                    gboolean    rsa);
+
+/* The extended key usages of an RA: NDES's, and RFC 6402's. */
+#define TEST_SCEP_EKU_REQUEST_AGENT "1.3.6.1.4.1.311.20.2.1"
+#define TEST_SCEP_EKU_CMC_RA        "1.3.6.1.5.5.7.3.28"
+
 /* A pkiMessage as the CA reads it. */
 typedef struct {
   guint   message_type;                 /* 19, 20 */

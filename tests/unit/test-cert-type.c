@@ -91,6 +91,8 @@ test_valid (void)
                     "KeyType=rsa3072\n"
                     "Subject=CN=Phone,O=Example\n"
                     "ChallengeFile=/etc/cradle/wifi.secret\n"
+                    "CAFingerprint=00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
+                    "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff\n"
                     "Timeout=12\n",
                     &error);
   g_assert_no_error (error);
@@ -106,6 +108,16 @@ test_valid (void)
   g_assert_cmpint (cradle_cert_type_get_auth (type), ==, CRADLE_CREDENTIALS_NONE);
   g_assert_cmpstr (cradle_cert_type_get_challenge_file (type), ==, "/etc/cradle/wifi.secret");
   g_assert_cmpuint (cradle_cert_type_get_timeout (type), ==, 12);
+  {
+    static const guint8 pin[32] = {
+      0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+      0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+    };
+    GBytes *fingerprint = cradle_cert_type_get_ca_fingerprint (type);
+
+    g_assert_nonnull (fingerprint);
+    g_assert_cmpmem (g_bytes_get_data (fingerprint, NULL), g_bytes_get_size (fingerprint), pin, sizeof pin);
+  }
   g_assert_false (cradle_cert_type_get_allow_plain_http (type));
   /* The challenge file does not exist: shown as not enrollable, with why. */
   g_assert_false (cradle_cert_type_is_enrollable (type));
@@ -186,6 +198,25 @@ static const Malformed malformed[] = {
     "t.conf:5: Label 'a/b' must be one path segment" },
   { "[Cradle Certificate Type]\nName=x\nProtocol=est\nPolicyURL=https://h/cep\nURL=https://h/est\n",
     "PolicyURL is for Protocol=wstep only" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\n"
+    "CAFingerprint=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+    "CAFingerprint is for Protocol=scep only" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\nCAFingerprint=00:11:22\n",
+    "t.conf:5: CAFingerprint '00:11:22' is not a SHA-256 fingerprint" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\n"
+    "CAFingerprint=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00\n",
+    "t.conf:5: CAFingerprint" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\n"
+    "CAFingerprint=g0112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n",
+    "t.conf:5: CAFingerprint" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\n"
+    "CAFingerprint=00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:\n",
+    "t.conf:5: CAFingerprint" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\n"
+    "CAFingerprint=00::11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE\n",
+    "t.conf:5: CAFingerprint" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\nCAFingerprint=SHA256:abc\n",
+    "t.conf:5: CAFingerprint" },
   { "[Cradle Certificate Type]\n[Cradle Certificate Type]\n", "t.conf:2: the group [Cradle Certificate Type] appears twice" },
   { "[Cradle Certificate Type]\nName=\xff\n", "the file is not UTF-8 text" },
 };

@@ -299,31 +299,6 @@ test_caps (void)
 
 /* GetCACert */
 
-static X509 *
-make_ra (TestScepCa *ca,
-         const char *common_name,
-         const char *key_usage,
-         gboolean    rsa)
-{
-  g_autoptr(EVP_PKEY) key = rsa ? EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048)
-                                : EVP_PKEY_Q_keygen (NULL, NULL, "EC", "P-256");
-  X509 *cert = X509_new ();
-  g_autoptr(X509_NAME) name = X509_NAME_new ();
-  g_autoptr(X509_EXTENSION) usage = X509V3_EXT_conf_nid (NULL, NULL, NID_key_usage, key_usage);
-
-  g_assert_true (X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guint8 *) common_name, -1, -1, 0));
-  g_assert_true (X509_set_version (cert, X509_VERSION_3));
-  g_assert_true (ASN1_INTEGER_set (X509_get_serialNumber (cert), g_random_int_range (1, G_MAXINT32)));
-  g_assert_true (X509_set_subject_name (cert, name));
-  g_assert_true (X509_set_issuer_name (cert, X509_get_subject_name (ca->cert)));
-  g_assert_nonnull (X509_gmtime_adj (X509_getm_notBefore (cert), 0));
-  g_assert_nonnull (X509_gmtime_adj (X509_getm_notAfter (cert), 3600));
-  g_assert_true (X509_set_pubkey (cert, key));
-  g_assert_true (X509_add_ext (cert, usage, -1));
-  g_assert_cmpint (X509_sign (cert, ca->key, EVP_sha256 ()), >, 0);
-  return cert;
-}
-
 static GBytes *
 certs_only (X509 **certs,
             gsize  count)
@@ -343,6 +318,19 @@ certs_only (X509 **certs,
   return bytes;
 }
 
+static GBytes *
+one_der (X509 *cert)
+{
+  unsigned char *der = NULL;
+  int size = i2d_X509 (cert, &der);
+  GBytes *bytes;
+
+  g_assert_cmpint (size, >, 0);
+  bytes = g_bytes_new (der, size);
+  OPENSSL_free (der);
+  return bytes;
+}
+
 static void
 assert_ca_refused (const char *content_type,
                    GBytes     *body,
@@ -357,68 +345,99 @@ assert_ca_refused (const char *content_type,
     g_error ("'%s' does not say '%s'", error->message, words);
 }
 
+/* A CA/RA bundle of @count certificates, read as GetCACert's answer. */
+static CradleScepCa *
+parse_bundle (X509 **certs,
+              gsize  count)
+{
+  g_autoptr(GBytes) bundle = certs_only (certs, count);
+  g_autoptr(GError) error = NULL;
+  CradleScepCa *scep_ca = cradle_scep_ca_parse ("Application/X-X509-CA-RA-Cert", bundle, &error);
+
+  g_assert_no_error (error);
+  return scep_ca;
+}
+
+static gboolean
+among (STACK_OF (X509) *certs,
+       X509            *cert)
+{
+  for (int i = 0; i < sk_X509_num (certs); i++)
+    if (X509_cmp (sk_X509_value (certs, i), cert) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 test_ca_certificates (void)
 {
   g_autoptr(TestScepCa) ca = test_scep_ca_new ("CA with RAs");
   g_autoptr(GBytes) ca_der = test_scep_ca_der (ca);
   g_autoptr(GError) error = NULL;
-  X509 *signing_ra = make_ra (ca, "RA signing", "critical,digitalSignature", TRUE);
-  X509 *encrypting_ra = make_ra (ca, "RA encryption", "critical,keyEncipherment", TRUE);
-  X509 *ec_ra = make_ra (ca, "RA EC", "critical,keyEncipherment", FALSE);
+  g_autoptr(TestScepCa) signing_ra = test_scep_ca_make_cert (ca, "RA signing", FALSE,
+                                                             "critical,digitalSignature",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) encrypting_ra = test_scep_ca_make_cert (ca, "RA encryption", FALSE,
+                                                                "critical,keyEncipherment",
+                                                                TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) ec_ra = test_scep_ca_make_cert (ca, "RA EC", FALSE, "critical,keyEncipherment",
+                                                        TEST_SCEP_EKU_CMC_RA, FALSE);
+  g_autoptr(TestScepCa) ec_ca = test_scep_ca_make_cert (NULL, "EC CA", TRUE, "critical,keyCertSign,cRLSign",
+                                                        NULL, FALSE);
 
-  /* One certificate: the CA, whatever its key usage says. */
+  /* One certificate: the CA, whatever its key usage says; it alone signs CertReps. */
   {
     g_autoptr(CradleScepCa) scep_ca = cradle_scep_ca_parse ("application/x-x509-ca-cert", ca_der, &error);
     g_autoptr(GPtrArray) chain = NULL;
 
     g_assert_no_error (error);
     g_assert_true (scep_ca->recipient == scep_ca->issuer);
+    g_assert_cmpint (sk_X509_num (scep_ca->signers), ==, 1);
+    g_assert_true (among (scep_ca->signers, ca->cert));
     chain = cradle_scep_ca_dup_chain (scep_ca);
     g_assert_cmpuint (chain->len, ==, 1);
     g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (chain, 0)), ca_der));
   }
-  /* The CA and its RAs: requests go to the RA that enciphers, in any order. */
+  /* The CA and its RAs: requests go to the RSA RA that enciphers, in any
+   * order; CertReps come from the CA or the RA that signs. */
   {
     X509 *orders[][4] = {
-      { ca->cert, signing_ra, encrypting_ra, ec_ra },
-      { ec_ra, encrypting_ra, signing_ra, ca->cert },
+      { ca->cert, signing_ra->cert, encrypting_ra->cert, ec_ra->cert },
+      { ec_ra->cert, encrypting_ra->cert, signing_ra->cert, ca->cert },
     };
 
     for (gsize o = 0; o < G_N_ELEMENTS (orders); o++)
       {
-        g_autoptr(GBytes) bundle = certs_only (orders[o], 4);
-        g_autoptr(CradleScepCa) scep_ca = cradle_scep_ca_parse ("Application/X-X509-CA-RA-Cert", bundle, &error);
+        g_autoptr(CradleScepCa) scep_ca = parse_bundle (orders[o], 4);
         g_autoptr(GPtrArray) chain = NULL;
 
-        g_assert_no_error (error);
-        g_assert_cmpint (X509_cmp (scep_ca->recipient, encrypting_ra), ==, 0);
+        g_assert_cmpint (X509_cmp (scep_ca->recipient, encrypting_ra->cert), ==, 0);
         g_assert_cmpint (X509_cmp (scep_ca->issuer, ca->cert), ==, 0);
+        g_assert_cmpint (sk_X509_num (scep_ca->signers), ==, 2);
+        g_assert_true (among (scep_ca->signers, ca->cert));
+        g_assert_true (among (scep_ca->signers, signing_ra->cert));
         chain = cradle_scep_ca_dup_chain (scep_ca);
         g_assert_cmpuint (chain->len, ==, 1);
       }
   }
   /* RAs that do not encipher: the CA takes the request itself. */
   {
-    X509 *certs[] = { signing_ra, ca->cert };
-    g_autoptr(GBytes) bundle = certs_only (certs, 2);
-    g_autoptr(CradleScepCa) scep_ca = cradle_scep_ca_parse ("application/x-x509-ca-ra-cert", bundle, &error);
+    X509 *certs[] = { signing_ra->cert, ca->cert };
+    g_autoptr(CradleScepCa) scep_ca = parse_bundle (certs, 2);
 
-    g_assert_no_error (error);
     g_assert_cmpint (X509_cmp (scep_ca->recipient, ca->cert), ==, 0);
   }
-  /* RAs without their CA; only an EC key to encrypt to. */
+  /* RAs without their CA; a CA without an RSA key to encrypt to. */
   {
-    X509 *certs[] = { signing_ra, encrypting_ra };
+    X509 *certs[] = { signing_ra->cert, encrypting_ra->cert };
     g_autoptr(GBytes) bundle = certs_only (certs, 2);
 
     assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_INVALID_DATA, "without its CA");
   }
   {
-    X509 *certs[] = { ec_ra };
-    g_autoptr(GBytes) bundle = certs_only (certs, 1);
+    g_autoptr(GBytes) der = one_der (ec_ca->cert);
 
-    assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_NOT_SUPPORTED, "RSA key");
+    assert_ca_refused ("application/x-x509-ca-cert", der, CRADLE_ERROR_NOT_SUPPORTED, "RSA key");
   }
   /* Too many, wrong types, damaged. */
   {
@@ -439,10 +458,141 @@ test_ca_certificates (void)
     assert_ca_refused ("application/x-x509-ca-cert", truncated, CRADLE_ERROR_INVALID_DATA, NULL);
     assert_ca_refused ("application/x-x509-ca-cert", empty, CRADLE_ERROR_INVALID_DATA, NULL);
   }
+}
 
-  X509_free (signing_ra);
-  X509_free (encrypting_ra);
-  X509_free (ec_ra);
+/* Who is an RA: a man in the middle adds a certificate the CA issued him
+ * (his phone's) to GetCACert, to read the challenge and answer as the CA.
+ * It chains to the anchors like an RA's; what it lacks is an RA's
+ * extended key usage, so the answer is refused. */
+static void
+test_ca_recipients (void)
+{
+  g_autoptr(TestScepCa) ca = test_scep_ca_new ("SCEP CA");
+  g_autoptr(TestScepCa) other_ca = test_scep_ca_new ("Another CA");
+  g_autoptr(TestScepCa) phone = test_scep_ca_make_cert (ca, "Mallory's phone", FALSE,
+                                                        "critical,digitalSignature,keyEncipherment",
+                                                        "clientAuth", TRUE);
+  g_autoptr(TestScepCa) bare = test_scep_ca_make_cert (ca, "No extensions", FALSE, NULL, NULL, TRUE);
+  g_autoptr(TestScepCa) any_purpose = test_scep_ca_make_cert (ca, "Any purpose", FALSE,
+                                                              "critical,keyEncipherment", "anyExtendedKeyUsage",
+                                                              TRUE);
+  g_autoptr(TestScepCa) ra = test_scep_ca_make_cert (ca, "RA", FALSE, "critical,keyEncipherment",
+                                                     TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) cmc_ra = test_scep_ca_make_cert (ca, "CMC RA", FALSE, NULL, TEST_SCEP_EKU_CMC_RA, TRUE);
+  g_autoptr(TestScepCa) other_ra = test_scep_ca_make_cert (other_ca, "Other RA", FALSE,
+                                                           "critical,keyEncipherment",
+                                                           TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) self_ra = test_scep_ca_make_cert (NULL, "Self-signed RA", FALSE,
+                                                          "critical,keyEncipherment",
+                                                          TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) useless_ra = test_scep_ca_make_cert (ca, "Useless RA", FALSE, "critical,nonRepudiation",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) issuing = test_scep_ca_make_cert (ca, "Issuing CA", TRUE,
+                                                          "critical,keyCertSign,cRLSign", NULL, TRUE);
+  g_autoptr(TestScepCa) issuing_ra = test_scep_ca_make_cert (issuing, "Issuing RA", FALSE,
+                                                             "critical,keyEncipherment",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+
+  /* An ordinary certificate of the CA beside it, with or without
+   * extensions: never a recipient, and the answer is refused. */
+  {
+    TestScepCa *ordinary[] = { phone, bare, any_purpose };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (ordinary); i++)
+      {
+        X509 *certs[] = { ca->cert, ordinary[i]->cert };
+        g_autoptr(GBytes) bundle = certs_only (certs, 2);
+        X509 *with_ra[] = { ca->cert, ra->cert, ordinary[i]->cert };
+        g_autoptr(GBytes) bundle_with_ra = certs_only (with_ra, 3);
+
+        assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                           "it is an ordinary certificate of that CA");
+        assert_ca_refused ("application/x-x509-ca-ra-cert", bundle_with_ra, CRADLE_ERROR_NOT_CONFIGURED,
+                           "not a registration authority (RA) certificate");
+      }
+    {
+      X509 *certs[] = { ca->cert, phone->cert };
+      g_autoptr(GBytes) bundle = certs_only (certs, 2);
+
+      assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                         "\"CN=Mallory's phone\" (SHA-256 ");
+    }
+  }
+  /* A certificate that may sign certificates by its key usage, but does
+   * not say it is a CA, is no CA beside the real one. */
+  {
+    g_autoptr(TestScepCa) signer = test_scep_ca_make_cert (ca, "Key usage only", FALSE,
+                                                           "critical,keyCertSign,keyEncipherment", NULL, TRUE);
+    X509 *certs[] = { ca->cert, signer->cert };
+    g_autoptr(GBytes) bundle = certs_only (certs, 2);
+
+    assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                       "\"CN=Key usage only\"");
+  }
+  /* Alone, it is no CA either. */
+  {
+    g_autoptr(GBytes) der = one_der (phone->cert);
+    X509 *certs[] = { phone->cert };
+    g_autoptr(GBytes) bundle = certs_only (certs, 1);
+
+    assert_ca_refused ("application/x-x509-ca-cert", der, CRADLE_ERROR_NOT_CONFIGURED, "is not a CA certificate");
+    assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                       "is not a CA certificate");
+  }
+  /* RAs of another CA, of two CAs, self-signed, fit for nothing. */
+  {
+    X509 *foreign[] = { ca->cert, other_ra->cert };
+    X509 *two[] = { ca->cert, other_ca->cert, ra->cert, other_ra->cert };
+    X509 *self[] = { ca->cert, self_ra->cert };
+    X509 *useless[] = { ca->cert, useless_ra->cert };
+    g_autoptr(GBytes) foreign_bundle = certs_only (foreign, G_N_ELEMENTS (foreign));
+    g_autoptr(GBytes) two_bundle = certs_only (two, G_N_ELEMENTS (two));
+    g_autoptr(GBytes) self_bundle = certs_only (self, G_N_ELEMENTS (self));
+    g_autoptr(GBytes) useless_bundle = certs_only (useless, G_N_ELEMENTS (useless));
+
+    assert_ca_refused ("application/x-x509-ca-ra-cert", foreign_bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                       "no CA certificate of the answer issued it");
+    assert_ca_refused ("application/x-x509-ca-ra-cert", two_bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                       "another CA of the answer issued it");
+    assert_ca_refused ("application/x-x509-ca-ra-cert", self_bundle, CRADLE_ERROR_NOT_CONFIGURED, "self-signed");
+    assert_ca_refused ("application/x-x509-ca-ra-cert", useless_bundle, CRADLE_ERROR_NOT_CONFIGURED,
+                       "neither key encipherment");
+  }
+  /* RFC 6402's RA purpose, without a keyUsage extension: receives and signs. */
+  {
+    X509 *certs[] = { cmc_ra->cert, ca->cert };
+    g_autoptr(CradleScepCa) scep_ca = parse_bundle (certs, 2);
+
+    g_assert_cmpint (X509_cmp (scep_ca->recipient, cmc_ra->cert), ==, 0);
+    g_assert_true (among (scep_ca->signers, cmc_ra->cert));
+    g_assert_true (among (scep_ca->signers, ca->cert));
+  }
+  /* A root and an issuing CA: the issuing CA is the SCEP CA, and its RA
+   * the recipient; without an RA, the issuing CA itself. */
+  {
+    X509 *with_ra[] = { ca->cert, issuing_ra->cert, issuing->cert };
+    X509 *without[] = { ca->cert, issuing->cert };
+    X509 *reversed[] = { issuing->cert, ca->cert };
+    g_autoptr(CradleScepCa) scep_ca = parse_bundle (with_ra, G_N_ELEMENTS (with_ra));
+    g_autoptr(CradleScepCa) no_ra = parse_bundle (without, G_N_ELEMENTS (without));
+    g_autoptr(CradleScepCa) no_ra_reversed = parse_bundle (reversed, G_N_ELEMENTS (reversed));
+    g_autoptr(GPtrArray) chain = cradle_scep_ca_dup_chain (scep_ca);
+
+    g_assert_cmpint (X509_cmp (scep_ca->issuer, issuing->cert), ==, 0);
+    g_assert_cmpint (X509_cmp (scep_ca->recipient, issuing_ra->cert), ==, 0);
+    g_assert_false (among (scep_ca->signers, ca->cert));
+    g_assert_cmpuint (chain->len, ==, 2);
+    g_assert_cmpint (X509_cmp (no_ra->issuer, issuing->cert), ==, 0);
+    g_assert_cmpint (X509_cmp (no_ra->recipient, issuing->cert), ==, 0);
+    g_assert_cmpint (X509_cmp (no_ra_reversed->issuer, issuing->cert), ==, 0);
+  }
+  /* Two CAs that are not one chain: which is the SCEP CA? */
+  {
+    X509 *certs[] = { ca->cert, other_ca->cert };
+    g_autoptr(GBytes) bundle = certs_only (certs, 2);
+
+    assert_ca_refused ("application/x-x509-ca-ra-cert", bundle, CRADLE_ERROR_INVALID_DATA, "not one chain");
+  }
 }
 
 /* The signer certificate */
@@ -835,6 +985,71 @@ test_reply_malformed (Fixture       *f,
   exchange_clear (&exchange);
 }
 
+/* A CertRep is the CA's or its RA's: with the CA, an RA that encrypts and
+ * an RA that signs (as NDES sends them), only the CA and the signing RA
+ * may sign it.  Not the RA that only enciphers, though GetCACert gave it;
+ * not a certificate the CA issued to someone else, though it chains to the
+ * CA and rides in the CertRep. */
+static void
+test_reply_signers (Fixture       *f,
+                    gconstpointer  data)
+{
+  Exchange exchange = { 0 };
+  g_autoptr(GBytes) leaf = NULL;
+  g_autoptr(TestScepCa) encrypting_ra = test_scep_ca_make_cert (f->ca, "RA encryption", FALSE,
+                                                                "critical,keyEncipherment",
+                                                                TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) signing_ra = test_scep_ca_make_cert (f->ca, "RA signing", FALSE,
+                                                             "critical,digitalSignature",
+                                                             TEST_SCEP_EKU_REQUEST_AGENT, TRUE);
+  g_autoptr(TestScepCa) phone = test_scep_ca_make_cert (f->ca, "Mallory's phone", FALSE,
+                                                        "critical,digitalSignature", "clientAuth", TRUE);
+  X509 *certs[] = { f->ca->cert, encrypting_ra->cert, signing_ra->cert };
+  g_autoptr(CradleScepCa) with_ras = parse_bundle (certs, G_N_ELEMENTS (certs));
+  CradleScepCa *plain = f->scep_ca;
+
+  exchange_start (&exchange, f);
+  leaf = test_scep_ca_issue (f->ca, exchange.request->message_data);
+  f->scep_ca = with_ras;
+  {
+    TestScepCa *good[] = { signing_ra, f->ca };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
+      {
+        TestScepReplyOptions options = { .status = "0", .leaf = leaf, .signed_by = good[i] };
+        g_autoptr(GBytes) answer = test_scep_ca_reply (f->ca, exchange.request, &options);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CradleScepReply) reply = parse (&exchange, answer, &error);
+
+        g_assert_no_error (error);
+        g_assert_cmpint (reply->status, ==, CRADLE_SCEP_SUCCESS);
+      }
+  }
+  {
+    TestScepCa *bad[] = { encrypting_ra, phone };
+
+    for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        TestScepReplyOptions options = { .status = "0", .leaf = leaf, .signed_by = bad[i] };
+        TestScepReplyOptions failure = { .status = "2", .fail_info = "2", .signed_by = bad[i] };
+        g_autoptr(GBytes) answer = test_scep_ca_reply (f->ca, exchange.request, &options);
+        g_autoptr(GBytes) failure_answer = test_scep_ca_reply (f->ca, exchange.request, &failure);
+
+        assert_reply_refused (&exchange, answer, "not signed by the SCEP server's CA or RA");
+        assert_reply_refused (&exchange, failure_answer, "not signed by the SCEP server's CA or RA");
+      }
+  }
+  /* Without RAs, the CA alone. */
+  f->scep_ca = plain;
+  {
+    TestScepReplyOptions options = { .status = "0", .leaf = leaf, .signed_by = signing_ra };
+    g_autoptr(GBytes) answer = test_scep_ca_reply (f->ca, exchange.request, &options);
+
+    assert_reply_refused (&exchange, answer, "not signed by the SCEP server's CA or RA");
+  }
+  exchange_clear (&exchange);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -846,6 +1061,7 @@ main (int    argc,
 
   g_test_add_func ("/scep/caps", test_caps);
   g_test_add_func ("/scep/ca-certificates", test_ca_certificates);
+  g_test_add_func ("/scep/ca-recipients", test_ca_recipients);
   g_test_add_func ("/scep/ec-key-refused", test_ec_key_refused);
   ADD ("signer", test_signer);
   ADD ("pkcs-req", test_pkcs_req);
@@ -853,6 +1069,7 @@ main (int    argc,
   ADD ("reply/success", test_reply_success);
   ADD ("reply/failure-and-pending", test_reply_failure_and_pending);
   ADD ("reply/malformed", test_reply_malformed);
+  ADD ("reply/signers", test_reply_signers);
 
   return g_test_run ();
 }
