@@ -357,8 +357,9 @@ cradle_device_forget (CradleDevice  *self,
 
       if (reply == NULL)
         return FALSE;
+      /* The session stays open, sealed, but the device serves it no more
+       * than any unpaired host: pairing again is possible at once. */
       _cradle_device_set_paired (self, FALSE);
-      cradle_device_close (self);
     }
   return cradle_device_forget_serial (cradle_device_get_serial (self), NULL, error);
 }

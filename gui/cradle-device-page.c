@@ -316,6 +316,14 @@ cradle_device_page_set_certs (CradleDevicePage *self,
   g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
 
   clear_list (self->certs_list);
+  if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED))
+    {
+      set_placeholder (self->certs_list,
+                       _("This computer is not paired with the device yet. When you get a certificate, "
+                         "the device asks whether to trust this computer: accept only if both show the "
+                         "same code."));
+      return;
+    }
   if (error != NULL)
     {
       g_autofree char *text = g_strdup_printf (_("The device's certificates could not be read: %s"),

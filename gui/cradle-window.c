@@ -85,6 +85,8 @@ cradle_window_update_actions (CradleWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.enroll", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", cradle_window_is_running (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-device",
+                                 device != NULL && !cradle_window_is_running (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-now",
                                  device != NULL && self->retriever != NULL && self->check_request_id == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-result",
@@ -402,6 +404,61 @@ refresh_action (GtkWidget  *widget,
   cradle_window_reload_device (self);
 }
 
+static void
+forget_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (cradle_device_forget (CRADLE_DEVICE (task_data), cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+forget_done (GObject      *source_object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  CradleWindow *self = CRADLE_WINDOW (source_object);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("Cradle could not unpair the device: %s"), error->message);
+      cradle_window_toast (self, text);
+      return;
+    }
+  cradle_window_toast (self, _("Unpaired. The device asks again before Cradle uses it."));
+  cradle_window_reload_device (self);
+}
+
+/* Unpairing from the desktop: the device forgets this computer's user, and
+ * this computer forgets the device's key. */
+static void
+forget_device_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CradleWindow *self = CRADLE_WINDOW (widget);
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  g_autoptr(GTask) task = NULL;
+
+  if (device == NULL || cradle_window_is_running (self))
+    return;
+  task = g_task_new (self, self->cancellable, forget_done, NULL);
+  g_task_set_source_tag (task, forget_device_action);
+  g_task_set_task_data (task, g_object_ref (device), g_object_unref);
+  g_task_run_in_thread (task, forget_thread);
+}
+
 /* ---- --bench: when the first frame was drawn ---------------------------- */
 
 static void
@@ -536,6 +593,7 @@ cradle_window_class_init (CradleWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
+  gtk_widget_class_install_action (widget_class, "win.forget-device", NULL, forget_device_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   cradle_window_enroll_class_init (widget_class);

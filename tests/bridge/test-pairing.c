@@ -423,6 +423,50 @@ test_replayed_frame (Fixture       *fixture,
   g_assert_true (g_subprocess_wait (fixture->agent.agent, NULL, NULL));
 }
 
+/* Two computers paired with one device: the second cannot use a key the
+ * first made, even for the first one's own SCEP enrollment. */
+static void
+test_other_host (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) plain = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autofree char *first_host = NULL;
+  g_autofree char *hosts = NULL;
+  guint8 ciphertext[256] = { 0x01 };
+  g_autoptr(GBytes) encrypted = g_bytes_new (ciphertext, sizeof ciphertext);
+
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+  key_id = cradle_device_generate_key_for (fixture->agent.device, "rsa2048", "SCEP for the first computer",
+                                           CRADLE_DEVICE_KEY_FOR_SCEP, &spki, NULL, &error);
+  g_assert_no_error (error);
+  agent_fixture_end_session (&fixture->agent);
+
+  /* Another user of this computer, or another computer: its own host key. */
+  first_host = g_steal_pointer (&fixture->agent.host_state);
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+  g_assert_true (cradle_device_is_paired (fixture->agent.device));
+  hosts = list_hosts (fixture);
+  g_assert_cmpuint (count_lines (hosts), ==, 2);
+
+  plain = cradle_device_decrypt (fixture->agent.device, key_id, CRADLE_DEVICE_DECRYPT_SCEP_CONTENT_KEY,
+                                 encrypted, 16, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_assert_null (plain);
+  g_clear_error (&error);
+  g_assert_false (cradle_device_delete_key (fixture->agent.device, key_id, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  signature = cradle_device_sign (fixture->agent.device, key_id, CRADLE_DEVICE_SIGN_SCEP_SIGNER, spki, "sha256",
+                                  NULL, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_assert_null (signature);
+  test_remove_tree (first_host);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -436,6 +480,7 @@ main (int    argc,
   g_test_add ("/pairing/stand-in-device", Fixture, NULL, NULL, test_stand_in, fixture_tear_down);
   g_test_add ("/pairing/forget", Fixture, NULL, NULL, test_forget, fixture_tear_down);
   g_test_add ("/pairing/pair-again", Fixture, NULL, NULL, test_pair_again, fixture_tear_down);
+  g_test_add ("/pairing/other-host", Fixture, NULL, NULL, test_other_host, fixture_tear_down);
   g_test_add ("/pairing/injected-frame", Fixture, NULL, NULL, test_injected_frame, fixture_tear_down);
   g_test_add ("/pairing/replayed-frame", Fixture, NULL, NULL, test_replayed_frame, fixture_tear_down);
   return g_test_run ();

@@ -39,13 +39,15 @@ case $name in
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)
     sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-der.c"
-             "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c")
+             "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c"
+             "$src/bridge/agent/cradle-agent-secure-memory.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   request-info)
     sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
              "$src/bridge/agent/cradle-agent-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
-             "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/core/cradle-text.c")
+             "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
+             "$src/core/cradle-text.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   scep-answer)

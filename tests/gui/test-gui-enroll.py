@@ -451,6 +451,57 @@ def detail(win, title):
     return values[0] if values else None
 
 
+def device_hosts(world):
+    """What the device's user sees with cradle-agent --list-hosts."""
+    result = subprocess.run([AGENT, f"--store={world.store}", "--list-hosts"], capture_output=True, text=True)
+    return result.stdout
+
+
+def forget_device(world, win):
+    """Main Menu > Forget This Device: the device forgets this computer's
+    user, the page says the device is not paired, and the next enrollment
+    would ask again."""
+    ok("trusts no computer" not in device_hosts(world), "the device trusts this computer before",
+       device_hosts(world))
+    def is_menu_button(node):
+        try:
+            return "button" in (node.roleName or "") and \
+                "Main Menu" in ((node.name or "") + " " + (node.description or ""))
+        except Exception:  # a node that went away while looking
+            return False
+
+    menu = win.find(is_menu_button, timeout=10)
+    if menu is None:
+        raise Abort("no Main Menu button in the header bar")
+    # GTK 4.8's menu button is a group around the toggle that opens it.
+    toggle = menu if "click" in menu.actions else \
+        menu.findChild(lambda n: "click" in n.actions, retry=False, requireResult=False)
+    if toggle is None:
+        raise Abort("the Main Menu button cannot be clicked")
+    toggle.doActionNamed("click")
+
+    def is_forget_item(node):
+        try:
+            return (node.name or "").replace("_", "").endswith("Forget This Device") and node.roleName != "label"
+        except Exception:
+            return False
+
+    item = win.find(is_forget_item, timeout=10)
+    if item is None:
+        raise Abort("no Forget This Device item in the main menu")
+    actions = list(item.actions.keys())
+    item.doActionNamed("click" if "click" in actions or not actions else actions[0])
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and "trusts no computer" not in device_hosts(world):
+        time.sleep(0.2)
+    ok("trusts no computer" in device_hosts(world), "Forget This Device: the device no longer trusts it",
+       device_hosts(world))
+    page = win.page("CradleDevicePage")
+    placeholder = win.find(lambda n: n.roleName == "label" and "not paired" in n.name, within=page, timeout=10)
+    ok(placeholder is not None, "the device page says this computer is not paired with the device")
+    world.screenshot("forgotten")
+
+
 def alice(world, tree):
     world.start_app(world.copy_ccache("alice"), "alice")
     win = connect_window(tree)
@@ -550,9 +601,12 @@ def alice(world, tree):
     title = enroll(world, win, "Cradle Device ECC P-256", answer="cancel")
     ok(title.startswith("Cancelled"), "Cancel while the device waits: the run stops, cancelled", title)
 
-    # Unplugged: back to asking for a device.
+    # Unpaired from the desktop: the device no longer trusts this computer.
     win.click_button("Done", within=result)
     win.wait_title("Test Phone")
+    forget_device(world, win)
+
+    # Unplugged: back to asking for a device.
     world.stop_agent()
     win.wait_title("Connect a Device")
     ok(True, "unplugging the device shows the Connect a Device page again")
