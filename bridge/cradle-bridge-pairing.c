@@ -263,10 +263,11 @@ cradle_bridge_pairing_code (const guint8 *transcript_hash)
 
 struct _CradleBridgeSeal
 {
-  guint8  send_key[CRADLE_BRIDGE_MAC_SIZE];
-  guint8  receive_key[CRADLE_BRIDGE_MAC_SIZE];
-  guint64 sent;       /* counter of the last frame sent */
-  guint64 received;   /* counter of the last frame received */
+  /* HMAC contexts keyed once: each frame only re-initialises them. */
+  EVP_MAC_CTX *send_mac;
+  EVP_MAC_CTX *receive_mac;
+  guint64      sent;       /* counter of the last frame sent */
+  guint64      received;   /* counter of the last frame received */
 };
 
 void
@@ -274,8 +275,24 @@ cradle_bridge_seal_free (CradleBridgeSeal *seal)
 {
   if (seal == NULL)
     return;
-  OPENSSL_cleanse (seal, sizeof *seal);
+  EVP_MAC_CTX_free (seal->send_mac);
+  EVP_MAC_CTX_free (seal->receive_mac);
   g_free (seal);
+}
+
+static EVP_MAC_CTX *
+keyed_mac (const guint8 *key)
+{
+  g_autoptr(EVP_MAC) hmac = EVP_MAC_fetch (NULL, "HMAC", NULL);
+  g_autoptr(EVP_MAC_CTX) context = hmac != NULL ? EVP_MAC_CTX_new (hmac) : NULL;
+  OSSL_PARAM params[] = {
+    OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
+    OSSL_PARAM_construct_end (),
+  };
+
+  if (context == NULL || EVP_MAC_init (context, key, CRADLE_BRIDGE_MAC_SIZE, params) != 1)
+    return NULL;
+  return g_steal_pointer (&context);
 }
 
 static gboolean
@@ -309,6 +326,8 @@ cradle_bridge_seal_new (EVP_PKEY      *ours,
   g_autoptr(EVP_PKEY_CTX) context = EVP_PKEY_CTX_new (ours, NULL);
   g_autoptr(CradleBridgeSeal) seal = g_new0 (CradleBridgeSeal, 1);
   guint8 shared[32];
+  guint8 send_key[CRADLE_BRIDGE_MAC_SIZE];
+  guint8 receive_key[CRADLE_BRIDGE_MAC_SIZE];
   size_t shared_size = sizeof shared;
   static const char host_to_device[] = "cradle-bridge host to device";
   static const char device_to_host[] = "cradle-bridge device to host";
@@ -323,11 +342,18 @@ cradle_bridge_seal_new (EVP_PKEY      *ours,
       return NULL;
     }
   derived = hkdf (shared, shared_size, transcript_hash, is_host ? host_to_device : device_to_host,
-                  seal->send_key, sizeof seal->send_key) &&
+                  send_key, sizeof send_key) &&
             hkdf (shared, shared_size, transcript_hash, is_host ? device_to_host : host_to_device,
-                  seal->receive_key, sizeof seal->receive_key);
+                  receive_key, sizeof receive_key);
   OPENSSL_cleanse (shared, sizeof shared);
-  if (!derived)
+  if (derived)
+    {
+      seal->send_mac = keyed_mac (send_key);
+      seal->receive_mac = keyed_mac (receive_key);
+    }
+  OPENSSL_cleanse (send_key, sizeof send_key);
+  OPENSSL_cleanse (receive_key, sizeof receive_key);
+  if (!derived || seal->send_mac == NULL || seal->receive_mac == NULL)
     {
       set_openssl_error (error, "Could not derive the session's keys");
       return NULL;
@@ -353,25 +379,19 @@ read_be64 (const guint8 *p)
   return value;
 }
 
-/* HMAC-SHA-256 over the header as sent, the payload and the counter. */
+/* HMAC-SHA-256 over the header as sent, the payload and the counter, with
+ * the key @context was made with. */
 static gboolean
-compute_mac (const guint8 *key,
+compute_mac (EVP_MAC_CTX  *context,
              const guint8 *header,
              const guint8 *payload,
              gsize         payload_size,
              const guint8 *counter,
              guint8        mac[CRADLE_BRIDGE_MAC_SIZE])
 {
-  g_autoptr(EVP_MAC) hmac = EVP_MAC_fetch (NULL, "HMAC", NULL);
-  g_autoptr(EVP_MAC_CTX) context = hmac != NULL ? EVP_MAC_CTX_new (hmac) : NULL;
-  OSSL_PARAM params[] = {
-    OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA256", 0),
-    OSSL_PARAM_construct_end (),
-  };
   size_t size = 0;
 
-  return context != NULL &&
-         EVP_MAC_init (context, key, CRADLE_BRIDGE_MAC_SIZE, params) == 1 &&
+  return EVP_MAC_init (context, NULL, 0, NULL) == 1 &&
          EVP_MAC_update (context, header, CRADLE_BRIDGE_HEADER_SIZE) == 1 &&
          (payload_size == 0 || EVP_MAC_update (context, payload, payload_size) == 1) &&
          EVP_MAC_update (context, counter, 8) == 1 &&
@@ -410,7 +430,7 @@ cradle_bridge_seal_frame (CradleBridgeSeal  *seal,
   sealed->data[14] = length >> 8;
   sealed->data[15] = length;
   write_be64 (counter, ++seal->sent);
-  if (!compute_mac (seal->send_key, sealed->data, sealed->data + CRADLE_BRIDGE_HEADER_SIZE,
+  if (!compute_mac (seal->send_mac, sealed->data, sealed->data + CRADLE_BRIDGE_HEADER_SIZE,
                     header.length, counter, mac))
     {
       set_openssl_error (error, "Could not seal a message");
@@ -454,7 +474,7 @@ cradle_bridge_seal_open (CradleBridgeSeal  *seal,
   header[13] = size >> 16;
   header[14] = size >> 8;
   header[15] = size;
-  if (!compute_mac (seal->receive_key, header, data, inner, data + inner, mac))
+  if (!compute_mac (seal->receive_mac, header, data, inner, data + inner, mac))
     {
       set_openssl_error (error, "Could not check a message's seal");
       return FALSE;
