@@ -66,9 +66,10 @@ void        cradle_http_set_basic              (CradleHttp *self,
                                                 const char *user,
                                                 const char *password);
 CradleHttpAuth cradle_http_get_auth            (CradleHttp *self);
-/* Starts building, in a thread of its own, the TLS trust store an https://
- * @url will need (the system's and the anchors, shared by the process), so
- * that it is ready by the first exchange; does nothing for other URLs.
+/* Starts building, in a thread of its own, the trust store @url's exchanges
+ * and the chain check of what it issues will need (the system's and the
+ * anchors, shared by the process), so that it is ready by then; a plain
+ * http:// CA needs it for the chain.
  * Call it after the anchors are set, before slow work such as the device
  * making a key. */
 void        cradle_http_prepare_trust          (CradleHttp *self,
