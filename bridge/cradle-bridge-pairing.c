@@ -93,11 +93,43 @@ cradle_bridge_identity_from_raw (GBytes  *public_key,
   return from_raw (EVP_PKEY_ED25519, public_key, "An identity key", error);
 }
 
+/* A key of small order (RFC 7748, section 7) agrees on the all-zero secret
+ * with any key, and OpenSSL refuses to derive from it. A trial agreement
+ * with a fixed key finds one when it arrives, so the device refuses it
+ * before it asks its user or records the host, not after. */
 EVP_PKEY *
 cradle_bridge_ephemeral_from_raw (GBytes  *public_key,
                                   GError **error)
 {
-  return from_raw (EVP_PKEY_X25519, public_key, "A key-agreement key", error);
+  static const guint8 probe_raw[32] = { 0x70, 0x72, 0x6f, 0x62, 0x65 };
+  g_autoptr(EVP_PKEY) key = from_raw (EVP_PKEY_X25519, public_key, "A key-agreement key", error);
+  g_autoptr(EVP_PKEY) probe = NULL;
+  g_autoptr(EVP_PKEY_CTX) context = NULL;
+  guint8 shared[32];
+  size_t shared_size = sizeof shared;
+  gboolean agreed;
+
+  if (key == NULL)
+    return NULL;
+  probe = EVP_PKEY_new_raw_private_key (EVP_PKEY_X25519, NULL, probe_raw, sizeof probe_raw);
+  context = probe != NULL ? EVP_PKEY_CTX_new (probe, NULL) : NULL;
+  if (context == NULL)
+    {
+      set_openssl_error (error, "Could not check a key-agreement key");
+      return NULL;
+    }
+  agreed = EVP_PKEY_derive_init (context) == 1 &&
+           EVP_PKEY_derive_set_peer (context, key) == 1 &&
+           EVP_PKEY_derive (context, shared, &shared_size) == 1;
+  OPENSSL_cleanse (shared, sizeof shared);
+  if (!agreed)
+    {
+      ERR_clear_error ();
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "A key-agreement key is of small order: no secret can be agreed with it");
+      return NULL;
+    }
+  return g_steal_pointer (&key);
 }
 
 GBytes *

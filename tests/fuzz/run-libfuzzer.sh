@@ -20,6 +20,20 @@ case $name in
   frame|message)
     sources=("$src/bridge/cradle-bridge-frame.c" "$src/bridge/cradle-bridge-cbor.c"
              "$src/bridge/cradle-bridge-message.c") ;;
+  seal)
+    sources=("$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-frame.c"
+             "$src/core/cradle-certificate.c")
+    extra_libs=libcrypto ;;
+  pairing|hosts)
+    sources=("$src/bridge/agent/cradle-agent-pairing.c" "$src/bridge/agent/cradle-agent-hosts.c"
+             "$src/bridge/agent/cradle-agent-atomic.c" "$src/bridge/agent/cradle-agent-key-file.c"
+             "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-prompt.c"
+             "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-der.c"
+             "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
+             "$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-cbor.c"
+             "$src/bridge/cradle-bridge-frame.c" "$src/core/cradle-certificate.c" "$src/core/cradle-text.c")
+    extra_includes="-I$src/bridge/agent"
+    extra_libs=libcrypto ;;
   security-descriptor)
     sources=("$src/core/cradle-security-descriptor.c" "$src/core/cradle-sid.c") ;;
   enrollment-server)

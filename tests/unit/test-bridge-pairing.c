@@ -7,6 +7,7 @@
 
 #include "test-files.h"
 #include "cradle-agent-hosts-private.h"
+#include "cradle-agent-pairing-private.h"
 #include "cradle-bridge-cbor-private.h"
 #include "cradle-bridge-pairing-private.h"
 #include "cradle-openssl-private.h"
@@ -400,6 +401,83 @@ test_hosts_expiry (void)
   test_remove_tree (folder);
 }
 
+/* Keys of small order (RFC 7748, section 7): every one agrees on a zero
+ * secret. A host that sends one at PAIR_START is refused there, before the
+ * device commits, asks its user or records the host; before, the device
+ * asked and recorded, then failed to make the session's seal. */
+static void
+test_small_order_key (void)
+{
+  static const guint8 small_order[][CRADLE_BRIDGE_KEY_SIZE] = {
+    { 0 },
+    { 1 },
+    { 0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4, 0x6a,
+      0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00 },
+    { 0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef, 0x5b,
+      0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f, 0x11, 0x57 },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(EVP_PKEY) device = cradle_bridge_identity_generate (&error);
+  g_autoptr(EVP_PKEY) host = cradle_bridge_identity_generate (&error);
+  g_autoptr(EVP_PKEY) good = cradle_bridge_ephemeral_generate (&error);
+  g_autoptr(GBytes) good_raw = NULL;
+  g_autoptr(EVP_PKEY) good_again = NULL;
+  g_autoptr(GBytes) host_raw = NULL;
+  g_autoptr(GBytes) nonce = g_bytes_new_static ("0123456789abcdef0123456789abcdef", 32);
+
+  g_assert_no_error (error);
+  good_raw = cradle_bridge_key_raw_public (good);
+  good_again = cradle_bridge_ephemeral_from_raw (good_raw, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (good_again);
+  host_raw = cradle_bridge_key_raw_public (host);
+
+  /* 0, 1, the two points of order 8, and p - 1, p, p + 1 (not reduced). */
+  for (guint i = 0; i < G_N_ELEMENTS (small_order) + 3; i++)
+    {
+      guint8 raw[CRADLE_BRIDGE_KEY_SIZE];
+      g_autoptr(GBytes) bytes = NULL;
+      g_autoptr(EVP_PKEY) key = NULL;
+      g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+      g_autoptr(GBytes) encoded = NULL;
+      g_autoptr(CradleCborValue) request = NULL;
+      g_autoptr(CradleAgentPairing) pairing = NULL;
+      g_autoptr(GBytes) reply = NULL;
+
+      if (i < G_N_ELEMENTS (small_order))
+        memcpy (raw, small_order[i], sizeof raw);
+      else
+        {
+          memset (raw, 0xff, sizeof raw);
+          raw[0] = 0xec + (i - G_N_ELEMENTS (small_order));
+          raw[31] = 0x7f;
+        }
+      bytes = g_bytes_new (raw, sizeof raw);
+      key = cradle_bridge_ephemeral_from_raw (bytes, &error);
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+      g_assert_null (key);
+      g_clear_error (&error);
+
+      cradle_cbor_writer_map (writer, 4);
+      cradle_cbor_writer_uint (writer, 1);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (host_raw, NULL), g_bytes_get_size (host_raw));
+      cradle_cbor_writer_uint (writer, 2);
+      cradle_cbor_writer_bytes (writer, raw, sizeof raw);
+      cradle_cbor_writer_uint (writer, 3);
+      cradle_cbor_writer_text (writer, "workstation");
+      cradle_cbor_writer_uint (writer, 4);
+      cradle_cbor_writer_text (writer, "alice");
+      encoded = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+      request = cradle_cbor_decode_map (g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded), &error);
+      g_assert_no_error (error);
+      pairing = cradle_agent_pairing_start (device, nonce, request, &reply, &error);
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+      g_assert_null (pairing);
+      g_assert_null (reply);
+      g_clear_error (&error);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -413,6 +491,7 @@ main (int    argc,
   g_test_add_func ("/bridge-pairing/code-and-transcript", test_code_and_transcript);
   g_test_add_func ("/bridge-pairing/commitment", test_commitment);
   g_test_add_func ("/bridge-pairing/identity", test_identity_sign_verify);
+  g_test_add_func ("/bridge-pairing/small-order-key", test_small_order_key);
   g_test_add_func ("/bridge-pairing/hosts/file", test_hosts_file);
   g_test_add_func ("/bridge-pairing/hosts/expiry", test_hosts_expiry);
   return g_test_run ();
