@@ -214,6 +214,9 @@ handle_hello (Session                *session,
   return reply_payload (writer);
 }
 
+static gsize os_once;
+static char *os_name;
+
 static GBytes *
 handle_get_info (Session                *session,
                  const CradleCborValue  *request,
@@ -226,7 +229,13 @@ handle_get_info (Session                *session,
   struct utsname uts;
   g_autofree char *os = NULL;
 
-  os = uname (&uts) == 0 ? g_strdup_printf ("%s %s", uts.sysname, uts.release) : g_strdup ("Linux");
+  /* The running kernel does not change: asked once per process. */
+  if (g_once_init_enter (&os_once))
+    {
+      os_name = uname (&uts) == 0 ? g_strdup_printf ("%s %s", uts.sysname, uts.release) : g_strdup ("Linux");
+      g_once_init_leave (&os_once, 1);
+    }
+  os = g_strdup (os_name);
   cradle_cbor_writer_map (writer, 9);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_text (writer, session->config->manufacturer);
