@@ -147,11 +147,12 @@ cradlectl_new_directory (CradlectlDomainOptions  *options,
 
 CradleDirectory *
 cradlectl_open_directory (CradlectlDomainOptions  *options,
+                          GCancellable            *cancellable,
                           GError                 **error)
 {
   g_autoptr(CradleDirectory) directory = cradlectl_new_directory (options, error);
 
-  if (directory == NULL || !cradle_directory_open (directory, NULL, error))
+  if (directory == NULL || !cradle_directory_open (directory, cancellable, error))
     return NULL;
   return g_steal_pointer (&directory);
 }

@@ -10,16 +10,17 @@ static void wait_until_kept_read (TypeLookup *lookup);
 static CradleCatalog *
 load_catalog (CradlectlDomainOptions  *options,
               TypeLookup              *lookup,
+              GCancellable            *cancellable,
               GError                 **error)
 {
-  g_autoptr(CradleDirectory) directory = cradlectl_open_directory (options, error);
+  g_autoptr(CradleDirectory) directory = cradlectl_open_directory (options, cancellable, error);
   g_autoptr(GError) cache_error = NULL;
   CradleCatalog *catalog;
   const char * const *problems;
 
   if (directory == NULL)
     return NULL;
-  catalog = cradle_catalog_load (directory, NULL, error);
+  catalog = cradle_catalog_load (directory, cancellable, error);
   if (catalog == NULL)
     return NULL;
   problems = cradle_catalog_get_problems (catalog);
@@ -110,6 +111,8 @@ struct _TypeLookup {
   GMutex                  lock;
   GCond                   kept_read_cond;
   gboolean                kept_read;
+  /* Ctrl-C during the run also ends the directory read beside it. */
+  GCancellable           *cancellable;
 };
 
 static void
@@ -142,7 +145,7 @@ look_up_type (gpointer data)
       lookup->type = g_object_ref (lookup->custom);
       return NULL;
     }
-  catalog = load_catalog (lookup->options, lookup, &catalog_error);
+  catalog = load_catalog (lookup->options, lookup, lookup->cancellable, &catalog_error);
   if (catalog == NULL && lookup->custom == NULL)
     {
       lookup->error = g_steal_pointer (&catalog_error);
@@ -217,6 +220,7 @@ finish_lookup (TypeLookup *lookup)
   join_lookup (lookup);
   g_clear_object (&lookup->type);
   g_clear_error (&lookup->error);
+  g_clear_object (&lookup->cancellable);
   g_mutex_clear (&lookup->lock);
   g_cond_clear (&lookup->kept_read_cond);
 }
@@ -292,6 +296,7 @@ cradlectl_enroll (int    argc,
       g_mutex_init (&lookup.lock);
       g_cond_init (&lookup.kept_read_cond);
       lookup.options = &options;
+      lookup.cancellable = g_cancellable_new ();
       lookup.template_name = template_name;
       lookup.custom = custom;
       lookup.credentials = credentials;
@@ -326,7 +331,7 @@ cradlectl_enroll (int    argc,
     cradle_enrollment_set_subject (enrollment, subject);
   if (lookup.thread != NULL)
     cradle_enrollment_set_type_confirmation (enrollment, fresh_type, &lookup, NULL);
-  code = cradlectl_run_enrollment (enrollment, options.json, NULL);
+  code = cradlectl_run_enrollment (enrollment, options.json, NULL, lookup.cancellable);
   finish_lookup (&lookup);
   cradlectl_domain_options_clear (&options);
   return code;

@@ -189,7 +189,7 @@ retrieve_one (CradlePendingRequest *request,
     g_print ("Request %" G_GINT64_FORMAT " (%s):\n", cradle_pending_request_get_id (request),
              cradle_pending_status_to_string (cradle_pending_request_get_status (request)));
   enrollment = cradle_enrollment_new_resume (request, device, type, credentials, store, journal);
-  return cradlectl_run_enrollment (enrollment, json, results);
+  return cradlectl_run_enrollment (enrollment, json, results, NULL);
 }
 
 int

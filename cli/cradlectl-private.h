@@ -43,6 +43,7 @@ void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
 /* A directory session opened as the options say: the desktop's Kerberos
  * credentials by default, or --user with --password-file. */
 CradleDirectory *cradlectl_open_directory (CradlectlDomainOptions *options,
+                                           GCancellable           *cancellable,
                                            GError                **error);
 /* The same session, not opened yet. */
 CradleDirectory *cradlectl_new_directory  (CradlectlDomainOptions *options,
@@ -72,7 +73,8 @@ gboolean      cradlectl_pair_device       (CradleDevice           *device,
  * being built), and its exit code returned. */
 CradlectlExit cradlectl_run_enrollment    (CradleEnrollment       *enrollment,
                                            gboolean                json,
-                                           JsonBuilder            *results);
+                                           JsonBuilder            *results,
+                                           GCancellable           *cancellable);
 CradlectlExit cradlectl_exit_for_outcome  (CradleEnrollmentOutcome outcome,
                                            const GError           *error);
 /* The store and journal of the state folder. */

@@ -265,9 +265,11 @@ print_result_text (CradleEnrollment *enrollment)
 CradlectlExit
 cradlectl_run_enrollment (CradleEnrollment *enrollment,
                           gboolean          json,
-                          JsonBuilder      *results)
+                          JsonBuilder      *results,
+                          GCancellable     *outer)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  /* Ctrl-C cancels the run and, through @outer, what runs beside it. */
+  g_autoptr(GCancellable) cancellable = outer != NULL ? g_object_ref (outer) : g_cancellable_new ();
   g_autoptr(GAsyncResult) result = NULL;
   Run run = { NULL, cancellable, !json && isatty (STDOUT_FILENO), FALSE };
   guint sigint;

@@ -329,7 +329,7 @@ cradlectl_templates (int    argc,
       return CRADLECTL_EXIT_OTHER;
     }
 
-  directory = cradlectl_open_directory (&options, &error);
+  directory = cradlectl_open_directory (&options, NULL, &error);
   if (directory != NULL)
     catalog = cradle_catalog_load (directory, NULL, &error);
   if (catalog == NULL)

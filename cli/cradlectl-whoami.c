@@ -101,7 +101,7 @@ cradlectl_whoami (int    argc,
       return CRADLECTL_EXIT_OTHER;
     }
 
-  directory = cradlectl_open_directory (&options, &error);
+  directory = cradlectl_open_directory (&options, NULL, &error);
   if (directory == NULL ||
       (user = cradle_directory_read_user (directory, NULL, &error)) == NULL)
     {

@@ -5,12 +5,19 @@
 
 G_BEGIN_DECLS
 
+/* Told the socket of a connection once it is open, so that a blocking call
+ * on it can be interrupted: the caller may shut down its own duplicate. */
+typedef void (*CradleBindConnected) (int      fd,
+                                     gpointer user_data);
+
 typedef struct {
   const char *uri;
   const char *ccache_name;      /* NULL: the desktop's default */
   const char *user;             /* with @password: sign in with a password */
   const char *password;
   guint       timeout_seconds;
+  CradleBindConnected connected;   /* nullable */
+  gpointer            connected_data;
 } CradleBindSettings;
 
 typedef struct {

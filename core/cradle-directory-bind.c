@@ -172,6 +172,13 @@ bind_kerberos (const CradleBindSettings  *settings,
       cradle_ldap_set_error (error, ld, rc, what);
       return FALSE;
     }
+  if (settings->connected != NULL)
+    {
+      int fd = -1;
+
+      if (ldap_get_option (ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0)
+        settings->connected (fd, settings->connected_data);
+    }
   /* Checks the ccache's TGT first, then stores the ticket for the bind. */
   if (!cradle_krb5_get_service_ticket (ccache_name, "ldap", host, settings->timeout_seconds, error))
     return FALSE;

@@ -1,6 +1,10 @@
 /* cradle-directory.c: an authenticated LDAP session with the domain */
 #include "config.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
 #include <string.h>
 #include <cradle/cradle.h>
 
@@ -35,6 +39,13 @@ struct _CradleDirectory
   char   *bound_identity;
   guint   timeout_seconds;
   guint   security_strength;
+
+  /* A cancellation shuts the connection down, which ends a blocking
+   * libldap call at once instead of at its timeout. */
+  GMutex        cancel_lock;
+  int           cancel_fd;        /* our duplicate of the LDAP socket, or -1 */
+  GCancellable *cancellable;
+  gulong        cancel_handler;
 };
 
 G_DEFINE_FINAL_TYPE (CradleDirectory, cradle_directory, G_TYPE_OBJECT)
@@ -52,6 +63,12 @@ cradle_directory_finalize (GObject *object)
 {
   CradleDirectory *self = CRADLE_DIRECTORY (object);
 
+  if (self->cancellable != NULL)
+    g_cancellable_disconnect (self->cancellable, self->cancel_handler);
+  g_clear_object (&self->cancellable);
+  if (self->cancel_fd >= 0)
+    close (self->cancel_fd);
+  g_mutex_clear (&self->cancel_lock);
   g_clear_pointer (&self->ld, cradle_ldap_unbind);
   if (self->memory_ccache != NULL)
     cradle_krb5_ccache_destroy (self->memory_ccache);
@@ -80,6 +97,8 @@ cradle_directory_class_init (CradleDirectoryClass *klass)
 static void
 cradle_directory_init (CradleDirectory *self)
 {
+  self->cancel_fd = -1;
+  g_mutex_init (&self->cancel_lock);
   g_mutex_init (&self->lock);
   self->timeout_seconds = DEFAULT_TIMEOUT_SECONDS;
 }
@@ -175,6 +194,34 @@ cradle_directory_set_timeout (CradleDirectory *self,
   self->timeout_seconds = seconds;
 }
 
+static void
+on_cancelled (GCancellable *cancellable,
+              gpointer      user_data)
+{
+  CradleDirectory *self = user_data;
+
+  g_mutex_lock (&self->cancel_lock);
+  if (self->cancel_fd >= 0)
+    shutdown (self->cancel_fd, SHUT_RDWR);
+  g_mutex_unlock (&self->cancel_lock);
+}
+
+static void
+on_connected (int      fd,
+              gpointer user_data)
+{
+  CradleDirectory *self = user_data;
+
+  g_mutex_lock (&self->cancel_lock);
+  if (self->cancel_fd >= 0)
+    close (self->cancel_fd);
+  /* A duplicate of our own: it stays valid, whatever libldap closes. */
+  self->cancel_fd = fcntl (fd, F_DUPFD_CLOEXEC, 0);
+  if (self->cancel_fd >= 0 && self->cancellable != NULL && g_cancellable_is_cancelled (self->cancellable))
+    shutdown (self->cancel_fd, SHUT_RDWR);
+  g_mutex_unlock (&self->cancel_lock);
+}
+
 static gboolean
 connect_and_bind (CradleDirectory  *self,
                   const char       *uri,
@@ -187,6 +234,8 @@ connect_and_bind (CradleDirectory  *self,
     .user = self->user,
     .password = self->password,
     .timeout_seconds = self->timeout_seconds,
+    .connected = on_connected,
+    .connected_data = self,
   };
   CradleBindResult result;
 
@@ -327,6 +376,13 @@ cradle_directory_open (CradleDirectory  *self,
   locker = g_mutex_locker_new (&self->lock);
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
+  /* From now on, and for the searches after, cancelling ends what waits
+   * on the domain controller. */
+  if (cancellable != NULL && self->cancellable == NULL)
+    {
+      self->cancellable = g_object_ref (cancellable);
+      self->cancel_handler = g_cancellable_connect (cancellable, G_CALLBACK (on_cancelled), self, NULL);
+    }
   uris = dup_candidate_uris (self, cancellable, error);
   if (uris == NULL)
     {
@@ -342,15 +398,22 @@ cradle_directory_open (CradleDirectory  *self,
         break;
     }
   forget_password (self);
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
   if (!bound)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
   if (!read_root_dse (self, ld, error))
-    return FALSE;
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          g_clear_error (error);
+          g_cancellable_set_error_if_cancelled (cancellable, error);
+        }
+      return FALSE;
+    }
 
   g_clear_pointer (&self->ld, cradle_ldap_unbind);
   self->ld = g_steal_pointer (&ld);

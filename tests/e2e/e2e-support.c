@@ -351,7 +351,7 @@ write_type (E2e        *e2e,
 
 /* ---- cradlectl ------------------------------------------------------------ */
 
-static GSubprocess *
+GSubprocess *
 spawn_cradlectl (E2e                *e2e,
                  const char * const *args)
 {

@@ -69,6 +69,9 @@ char        *write_type                  (E2e           *e2e,
 int          finish_cradlectl            (GSubprocess   *process,
                                           char         **out,
                                           char         **err);
+/* cradlectl with @args, started; finish_cradlectl() reads its end. */
+GSubprocess *spawn_cradlectl             (E2e                *e2e,
+                                          const char * const *args);
 int          cradlectl                   (E2e                *e2e,
                                           const char * const *args,
                                           char              **out,

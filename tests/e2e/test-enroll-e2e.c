@@ -737,6 +737,56 @@ test_interrupted_at_ca (E2e           *e2e,
   assert_installed (e2e, done);
 }
 
+/* Ctrl-C while the directory does not answer: an enrollment that started
+ * from the kept catalog waits for the directory's fresh answer before the
+ * device signs; the domain controller stops answering (its forwarder is
+ * stopped), and cradlectl still ends within 10 s of SIGINT, cancelled,
+ * instead of at libldap's timeouts. */
+static void
+test_interrupted_at_directory (E2e           *e2e,
+                               gconstpointer  data)
+{
+  const char *args[] = { "enroll", "--type", NULL, "--json", "--dc", NULL, "--ccache", NULL, NULL };
+  g_autofree char *type = NULL;
+  g_autofree char *dc = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *again_out = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(GSubprocess) enrolling = NULL;
+  gint64 interrupted;
+  gboolean ended;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  start_forwarder (e2e, 389);
+  dc = through_forwarder (e2e, env (e2e, "CRADLE_LAB_LDAP_URI"));
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  args[2] = type;
+  args[5] = dc;
+  args[7] = alice_ccache (e2e);
+  /* The first enrollment keeps the catalog for this directory. */
+  g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 0);
+
+  g_subprocess_send_signal (e2e->forwarder, SIGSTOP);
+  enrolling = spawn_cradlectl (e2e, args);
+  /* The device makes its key at once; the run then waits for the directory. */
+  g_usleep (3 * G_USEC_PER_SEC);
+  g_assert_nonnull (g_subprocess_get_identifier (enrolling));
+  interrupted = g_get_monotonic_time ();
+  g_subprocess_send_signal (enrolling, SIGINT);
+  ended = exits_within (enrolling, 10);
+  g_test_message ("cradlectl ended %.1f s after SIGINT",
+                  (g_get_monotonic_time () - interrupted) / (double) G_USEC_PER_SEC);
+  g_subprocess_send_signal (e2e->forwarder, SIGCONT);
+  if (!ended)
+    g_subprocess_force_exit (enrolling);
+  g_assert_true (ended);
+  g_assert_cmpint (finish_cradlectl (enrolling, &again_out, NULL), ==, 7);
+  result = parse_json (again_out);
+  g_assert_cmpstr (member (result, "outcome"), ==, "cancelled");
+}
+
 /* Writes @conf as cradle.conf, and takes TrustAnchors out of @type's file. */
 static void
 without_anchors (E2e        *e2e,
@@ -969,6 +1019,8 @@ main (int    argc,
               e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/two-retrieves", E2e, &connectors[0], e2e_set_up, test_two_retrieves,
               e2e_tear_down);
+  g_test_add ("/enroll-e2e/certsrv/interrupted-at-directory", E2e, &connectors[0], e2e_set_up,
+              test_interrupted_at_directory, e2e_tear_down);
   g_test_add ("/enroll-e2e/certsrv/interrupted-at-ca", E2e, &connectors[0], e2e_set_up, test_interrupted_at_ca,
               e2e_tear_down);
 
