@@ -688,6 +688,37 @@ def hostile_text(world, tree):
     world.stop_agent()
 
 
+def close_while_waiting(world, tree):
+    """Closing the window (Ctrl+W) while the device asks its user ends the
+    app within 10 s, cleanly: the worker's device call is cancelled."""
+    from dogtail.rawinput import keyCombo
+
+    world.start_app(world.copy_ccache("alice"), "close-while-waiting")
+    win = connect_window(tree)
+    world.start_agent()
+    win.wait_title("Test Phone")
+    ok(win.choose_type("Cradle Device (UPN)"), "Cradle Device (UPN) can be chosen before closing")
+    win.click_button("Get Certificate")
+    win.wait_title("Getting the Certificate")
+    progress = win.page("CradleProgressPage")
+    prompt = win.find(lambda n: n.name == "Confirm on your device" and n.roleName == "panel", within=progress)
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline and not win.visible(prompt):
+        time.sleep(0.1)
+    ok(win.visible(prompt), "the device waits for its user")
+    closed = time.monotonic()
+    keyCombo("<Control>w")
+    try:
+        code = world.app.wait(10)
+    except subprocess.TimeoutExpired:
+        code = None
+    ok(code == 0, "closing the window while the device waits ends the app within 10 s, cleanly",
+       f"exit {code}, {time.monotonic() - closed:.1f} s after Ctrl+W")
+    world.stop_app()
+    world.stop_agent()
+    wait_app_gone(tree)
+
+
 def main():
     if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
         missing = [tool for tool in ("Xvfb", "dbus-run-session", "import") if shutil.which(tool) is None]
@@ -726,7 +757,7 @@ def main():
     config.actionDelay = 0.2
 
     try:
-        for scenario in (alice, bob, hostile_text):
+        for scenario in (alice, bob, hostile_text, close_while_waiting):
             try:
                 scenario(world, tree)
             except Abort as error:
