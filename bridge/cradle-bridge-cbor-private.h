@@ -60,6 +60,14 @@ gboolean cradle_cbor_map_get_bytes (const CradleCborValue  *map,
                                     gboolean                optional,
                                     GBytes                **out,
                                     GError                **error);
+/* A byte string of exactly @size bytes (a key, a nonce, a signature);
+ * @what names it in the error. */
+gboolean cradle_cbor_map_get_bytes_sized (const CradleCborValue  *map,
+                                          guint                   key,
+                                          gsize                   size,
+                                          const char             *what,
+                                          GBytes                **out,
+                                          GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean cradle_cbor_map_get_text  (const CradleCborValue  *map,
                                     guint                   key,
                                     gboolean                optional,
@@ -90,6 +98,10 @@ void              cradle_cbor_writer_bytes       (CradleCborWriter *writer,
 void              cradle_cbor_writer_text        (CradleCborWriter *writer,
                                                   const char       *text);
 GBytes           *cradle_cbor_writer_free_to_bytes (CradleCborWriter *writer);
+/* A key and its byte string value, in a map being written. */
+void              cradle_cbor_writer_pair_bytes  (CradleCborWriter *writer,
+                                                  guint             key,
+                                                  GBytes           *value);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCborWriter, cradle_cbor_writer_free)
 
 G_END_DECLS

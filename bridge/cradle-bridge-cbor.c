@@ -547,6 +547,25 @@ cradle_cbor_map_get_bytes (const CradleCborValue  *map,
   return TRUE;
 }
 
+gboolean
+cradle_cbor_map_get_bytes_sized (const CradleCborValue  *map,
+                                 guint                   key,
+                                 gsize                   size,
+                                 const char             *what,
+                                 GBytes                **out,
+                                 GError                **error)
+{
+  if (!cradle_cbor_map_get_bytes (map, key, FALSE, out, error))
+    return FALSE;
+  if (g_bytes_get_size (*out) == size)
+    return TRUE;
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+               "Malformed message: field %u (%s) is %" G_GSIZE_FORMAT " bytes, not %" G_GSIZE_FORMAT,
+               key, what, g_bytes_get_size (*out), size);
+  g_clear_pointer (out, g_bytes_unref);
+  return FALSE;
+}
+
 /* @out points into @map: valid while the map lives. */
 gboolean
 cradle_cbor_map_get_text (const CradleCborValue  *map,
@@ -658,6 +677,15 @@ cradle_cbor_writer_bytes (CradleCborWriter *writer,
   append_head (writer, cbor_encode_bytestring_start, size);
   if (size > 0)
     g_byte_array_append (writer->buffer, data, size);
+}
+
+void
+cradle_cbor_writer_pair_bytes (CradleCborWriter *writer,
+                               guint             key,
+                               GBytes           *value)
+{
+  cradle_cbor_writer_uint (writer, key);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (value, NULL), g_bytes_get_size (value));
 }
 
 void

@@ -12,15 +12,7 @@
 #include "cradle-host-pairing-private.h"
 #include "cradle-openssl-private.h"
 
-static void
-write_bytes (CradleCborWriter *writer,
-             guint             key,
-             GBytes           *bytes)
-{
-  cradle_cbor_writer_uint (writer, key);
-  cradle_cbor_writer_bytes (writer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-}
-
+/* A field of the device's answer of exactly @size bytes. */
 static gboolean
 read_sized (const CradleCborValue  *map,
             guint                   key,
@@ -29,14 +21,10 @@ read_sized (const CradleCborValue  *map,
             GBytes                **out,
             GError                **error)
 {
-  if (!cradle_cbor_map_get_bytes (map, key, FALSE, out, error))
-    return FALSE;
-  if (g_bytes_get_size (*out) == size)
+  if (cradle_cbor_map_get_bytes_sized (map, key, size, what, out, error))
     return TRUE;
-  g_clear_pointer (out, g_bytes_unref);
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-               "The device broke the bridge protocol while pairing: %s is not %" G_GSIZE_FORMAT " bytes. "
-               "Update the Cradle agent on the device.", what, size);
+  g_prefix_error (error, "The device broke the bridge protocol while pairing (update the Cradle agent on "
+                  "the device): ");
   return FALSE;
 }
 
@@ -159,9 +147,9 @@ _cradle_device_authenticate (CradleDevice  *self,
 
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 3);
-  write_bytes (writer, 1, identity->public_key);
-  write_bytes (writer, 2, ephemeral_public);
-  write_bytes (writer, 3, signature);
+  cradle_cbor_writer_pair_bytes (writer, 1, identity->public_key);
+  cradle_cbor_writer_pair_bytes (writer, 2, ephemeral_public);
+  cradle_cbor_writer_pair_bytes (writer, 3, signature);
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
   reply = _cradle_device_call (self, CRADLE_BRIDGE_AUTHENTICATE, request, "proving who this computer is",
                                cancellable, &local_error);
@@ -249,8 +237,8 @@ cradle_device_pair (CradleDevice  *self,
   /* 1. Keys out; the device commits to its nonce before it sees ours. */
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 4);
-  write_bytes (writer, 1, identity->public_key);
-  write_bytes (writer, 2, ephemeral_public);
+  cradle_cbor_writer_pair_bytes (writer, 1, identity->public_key);
+  cradle_cbor_writer_pair_bytes (writer, 2, ephemeral_public);
   cradle_cbor_writer_uint (writer, 3);
   cradle_cbor_writer_text (writer, identity->host_name);
   cradle_cbor_writer_uint (writer, 4);
@@ -278,7 +266,7 @@ cradle_device_pair (CradleDevice  *self,
   /* 2. Our nonce for theirs, which must match the commitment. */
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 1);
-  write_bytes (writer, 1, host_nonce);
+  cradle_cbor_writer_pair_bytes (writer, 1, host_nonce);
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
   reply = _cradle_device_call (self, CRADLE_BRIDGE_PAIR_REVEAL, request, "pairing", cancellable, error);
   if (reply == NULL ||
@@ -319,7 +307,7 @@ cradle_device_pair (CradleDevice  *self,
   /* 4. The device's user compares the codes and says yes. */
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 1);
-  write_bytes (writer, 1, signature);
+  cradle_cbor_writer_pair_bytes (writer, 1, signature);
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
   prompt = g_strdup_printf ("Confirm on your device: trust this computer. "
                             "Accept only if the device shows the code %s.", shown);

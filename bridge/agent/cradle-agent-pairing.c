@@ -45,24 +45,6 @@ cradle_agent_pairing_free (CradleAgentPairing *pairing)
 }
 
 static gboolean
-read_sized (const CradleCborValue  *map,
-            guint                   key,
-            gsize                   size,
-            const char             *what,
-            GBytes                **out,
-            GError                **error)
-{
-  if (!cradle_cbor_map_get_bytes (map, key, FALSE, out, error))
-    return FALSE;
-  if (g_bytes_get_size (*out) == size)
-    return TRUE;
-  g_clear_pointer (out, g_bytes_unref);
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-               "%s must be %" G_GSIZE_FORMAT " bytes", what, size);
-  return FALSE;
-}
-
-static gboolean
 read_label (const CradleCborValue  *map,
             guint                   key,
             const char             *what,
@@ -83,15 +65,6 @@ read_label (const CradleCborValue  *map,
   return TRUE;
 }
 
-static void
-write_bytes (CradleCborWriter *writer,
-             guint             key,
-             GBytes           *bytes)
-{
-  cradle_cbor_writer_uint (writer, key);
-  cradle_cbor_writer_bytes (writer, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-}
-
 CradleAgentPairing *
 cradle_agent_pairing_start (EVP_PKEY               *identity,
                             GBytes                 *session_nonce,
@@ -108,8 +81,10 @@ cradle_agent_pairing_start (EVP_PKEY               *identity,
 
   pairing->identity = identity;
   pairing->session_nonce = g_bytes_ref (session_nonce);
-  if (!read_sized (request, 1, CRADLE_BRIDGE_KEY_SIZE, "the host's identity key", &pairing->host_key, error) ||
-      !read_sized (request, 2, CRADLE_BRIDGE_KEY_SIZE, "the host's key-agreement key", &pairing->host_ephemeral, error) ||
+  if (!cradle_cbor_map_get_bytes_sized (request, 1, CRADLE_BRIDGE_KEY_SIZE,
+                                        "the host's identity key", &pairing->host_key, error) ||
+      !cradle_cbor_map_get_bytes_sized (request, 2, CRADLE_BRIDGE_KEY_SIZE,
+                                        "the host's key-agreement key", &pairing->host_ephemeral, error) ||
       !read_label (request, 3, "computer name", &pairing->host_name, error) ||
       !read_label (request, 4, "user name", &pairing->user_name, error))
     return NULL;
@@ -132,9 +107,9 @@ cradle_agent_pairing_start (EVP_PKEY               *identity,
 
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 3);
-  write_bytes (writer, 1, pairing->device_key);
-  write_bytes (writer, 2, pairing->ephemeral_public);
-  write_bytes (writer, 3, pairing->commitment);
+  cradle_cbor_writer_pair_bytes (writer, 1, pairing->device_key);
+  cradle_cbor_writer_pair_bytes (writer, 2, pairing->ephemeral_public);
+  cradle_cbor_writer_pair_bytes (writer, 3, pairing->commitment);
   *reply = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
   return g_steal_pointer (&pairing);
 }
@@ -154,7 +129,8 @@ cradle_agent_pairing_reveal (CradleAgentPairing     *pairing,
                            "this pairing's nonces were exchanged already; start again");
       return NULL;
     }
-  if (!read_sized (request, 1, CRADLE_BRIDGE_NONCE_SIZE, "the host's nonce", &host_nonce, error))
+  if (!cradle_cbor_map_get_bytes_sized (request, 1, CRADLE_BRIDGE_NONCE_SIZE,
+                                        "the host's nonce", &host_nonce, error))
     return NULL;
   transcript = cradle_bridge_transcript_new ("cradle-bridge pair");
   cradle_bridge_transcript_add_bytes (transcript, pairing->session_nonce);
@@ -172,7 +148,7 @@ cradle_agent_pairing_reveal (CradleAgentPairing     *pairing,
 
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 1);
-  write_bytes (writer, 1, pairing->nonce);
+  cradle_cbor_writer_pair_bytes (writer, 1, pairing->nonce);
   return cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 }
 
@@ -190,7 +166,8 @@ cradle_agent_pairing_check_host (CradleAgentPairing     *pairing,
                            "PAIR_CONFIRM before PAIR_REVEAL");
       return FALSE;
     }
-  if (!read_sized (request, 1, CRADLE_BRIDGE_SIGNATURE_SIZE, "the host's signature", &signature, error))
+  if (!cradle_cbor_map_get_bytes_sized (request, 1, CRADLE_BRIDGE_SIGNATURE_SIZE,
+                                        "the host's signature", &signature, error))
     return FALSE;
   host_identity = cradle_bridge_identity_from_raw (pairing->host_key, error);
   if (host_identity == NULL || !cradle_bridge_identity_verify (host_identity, pairing->hash, signature, error))
@@ -221,7 +198,7 @@ cradle_agent_pairing_finish (CradleAgentPairing  *pairing,
     return NULL;
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 1);
-  write_bytes (writer, 1, signature);
+  cradle_cbor_writer_pair_bytes (writer, 1, signature);
   return cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 }
 
@@ -274,9 +251,12 @@ cradle_agent_authenticate (EVP_PKEY               *identity,
   g_autoptr(GError) local_error = NULL;
   guint8 hash[CRADLE_BRIDGE_HASH_SIZE];
 
-  if (!read_sized (request, 1, CRADLE_BRIDGE_KEY_SIZE, "the host's identity key", &key, error) ||
-      !read_sized (request, 2, CRADLE_BRIDGE_KEY_SIZE, "the host's key-agreement key", &ephemeral_public, error) ||
-      !read_sized (request, 3, CRADLE_BRIDGE_SIGNATURE_SIZE, "the host's signature", &signature, error))
+  if (!cradle_cbor_map_get_bytes_sized (request, 1, CRADLE_BRIDGE_KEY_SIZE,
+                                        "the host's identity key", &key, error) ||
+      !cradle_cbor_map_get_bytes_sized (request, 2, CRADLE_BRIDGE_KEY_SIZE,
+                                        "the host's key-agreement key", &ephemeral_public, error) ||
+      !cradle_cbor_map_get_bytes_sized (request, 3, CRADLE_BRIDGE_SIGNATURE_SIZE,
+                                        "the host's signature", &signature, error))
     return NULL;
   host_identity = cradle_bridge_identity_from_raw (key, error);
   if (host_identity == NULL)
@@ -329,8 +309,8 @@ cradle_agent_authenticate (EVP_PKEY               *identity,
 
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 3);
-  write_bytes (writer, 1, device_key);
-  write_bytes (writer, 2, our_ephemeral_public);
-  write_bytes (writer, 3, our_signature);
+  cradle_cbor_writer_pair_bytes (writer, 1, device_key);
+  cradle_cbor_writer_pair_bytes (writer, 2, our_ephemeral_public);
+  cradle_cbor_writer_pair_bytes (writer, 3, our_signature);
   return cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 }
