@@ -36,7 +36,8 @@ char            *cradle_agent_host_dup_id      (const CradleAgentHost *host);
 /* Returns: (element-type CradleAgentHost): every paired host, least recently used first */
 GPtrArray       *cradle_agent_hosts_list       (const char  *folder,
                                                 GError     **error) G_GNUC_WARN_UNUSED_RESULT;
-/* The host with @key, its last use set to now; %NULL without an error when
+/* The host with @key, its last use set to now (written when it moved, or at
+ * most once an hour); %NULL without an error when
  * it is not paired, or was unused for more than @expiry_days (0: never
  * expires), in which case it is forgotten. */
 CradleAgentHost *cradle_agent_hosts_touch      (const char  *folder,

@@ -249,8 +249,15 @@ cradle_agent_hosts_touch (const char  *folder,
       (void) saved;
       return NULL;
     }
-  /* The list stays in order of use, so the least recently used is first
-   * even among hosts used within the same second. */
+  /* Expiry counts in days: a host used within the hour is not written
+   * again (a write is an fsync of the file and the folder, the largest part
+   * of a session's start). Otherwise the list is kept in order of use, so
+   * the least recently used is first even within the same second. */
+  if (now - host->last_used < 3600 && (guint) index == hosts->len - 1)
+    {
+      close (fd);
+      return host_copy (host);
+    }
   host->last_used = now;
   host = g_ptr_array_steal_index (hosts, index);
   g_ptr_array_add (hosts, host);
