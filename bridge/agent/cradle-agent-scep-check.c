@@ -253,7 +253,8 @@ is_printable_string (CradleDerSlice value)
     {
       guint8 c = value.data[i];
 
-      if (!g_ascii_isalnum (c) && strchr (" '()+,-./:=?", c) == NULL)
+      /* strchr() finds the terminating NUL too: a NUL byte is not printable. */
+      if (!g_ascii_isalnum (c) && (c == '\0' || strchr (" '()+,-./:=?", c) == NULL))
         return FALSE;
     }
   return TRUE;
