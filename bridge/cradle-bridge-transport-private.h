@@ -57,7 +57,6 @@ CradleBridgeFrame *cradle_bridge_transport_receive_frame (CradleBridgeTransport 
 void        cradle_bridge_transport_close    (CradleBridgeTransport  *self);
 void        cradle_bridge_transport_set_seal (CradleBridgeTransport  *self,
                                               CradleBridgeSeal       *seal);
-gboolean    cradle_bridge_transport_is_sealed (CradleBridgeTransport *self);
 void        cradle_bridge_transport_record   (CradleBridgeTransport  *self,
                                               GByteArray             *sent,
                                               GByteArray             *received);

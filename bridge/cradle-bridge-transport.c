@@ -271,14 +271,6 @@ cradle_bridge_transport_set_seal (CradleBridgeTransport *self,
   priv->seal = seal;
 }
 
-gboolean
-cradle_bridge_transport_is_sealed (CradleBridgeTransport *self)
-{
-  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
-
-  return priv->seal != NULL;
-}
-
 void
 cradle_bridge_transport_close (CradleBridgeTransport *self)
 {

@@ -254,7 +254,6 @@ cradle_host_pin_save (const char  *serial,
   g_autofree char *folder = dup_state_path (PAIRED_FOLDER_NAME);
   g_autofree char *path = dup_pin_path (serial);
   g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_autofree char *hex = NULL;
   g_autofree char *contents = NULL;
   g_autoptr(GString) key_hex = g_string_new (NULL);
   gsize size = 0;

@@ -421,6 +421,25 @@ test_unplugged_installing (E2e           *e2e,
 }
 
 
+/* An enrollment through a port of our own that is closed, so the CA is
+ * down: interrupted (exit 3). @type gets the type; @port the closed port,
+ * where start_forwarder() brings the CA back. */
+static JsonNode *
+enroll_with_ca_down (E2e    *e2e,
+                     char  **type,
+                     guint  *port)
+{
+  g_autofree char *url = NULL;
+
+  start_agent (e2e, "--confirm=approve", NULL);
+  start_forwarder (e2e, ca_port (e2e));
+  *port = e2e->forward_port;
+  stop_forwarder (e2e);
+  url = through_forwarder (e2e, env (e2e, ca_url_name (e2e)));
+  *type = write_type (e2e, issued_template (e2e), url, NULL);
+  return enroll (e2e, *type, 3);
+}
+
 /* The CA does not answer when the request goes out: it stays submitting
  * with the error and the attempt recorded; once the CA is back, retrieving
  * sends it again and it is installed. */
@@ -428,7 +447,6 @@ static void
 test_ca_stopped (E2e           *e2e,
                  gconstpointer  data)
 {
-  g_autofree char *url = NULL;
   g_autofree char *type = NULL;
   g_autoptr(JsonNode) interrupted = NULL;
   g_autoptr(JsonNode) stored = NULL;
@@ -439,15 +457,7 @@ test_ca_stopped (E2e           *e2e,
 
   if (skipped (e2e))
     return;
-  start_agent (e2e, "--confirm=approve", NULL);
-  /* A port of our own, closed: the CA is down. */
-  start_forwarder (e2e, ca_port (e2e));
-  port = e2e->forward_port;
-  stop_forwarder (e2e);
-  url = through_forwarder (e2e, env (e2e, ca_url_name (e2e)));
-  type = write_type (e2e, issued_template (e2e), url, NULL);
-
-  interrupted = enroll (e2e, type, 3);
+  interrupted = enroll_with_ca_down (e2e, &type, &port);
   g_assert_cmpstr (member (interrupted, "outcome"), ==, "interrupted");
   g_assert_cmpstr (error_code (interrupted), ==, "unreachable");
   id = int_member (interrupted, "request");
@@ -606,7 +616,6 @@ static void
 test_two_retrieves (E2e           *e2e,
                     gconstpointer  data)
 {
-  g_autofree char *url = NULL;
   g_autofree char *type = NULL;
   g_autoptr(JsonNode) interrupted = NULL;
   g_autoptr(JsonNode) first_result = NULL;
@@ -623,13 +632,7 @@ test_two_retrieves (E2e           *e2e,
 
   if (skipped (e2e))
     return;
-  start_agent (e2e, "--confirm=approve", NULL);
-  start_forwarder (e2e, ca_port (e2e));
-  port = e2e->forward_port;
-  stop_forwarder (e2e);
-  url = through_forwarder (e2e, env (e2e, ca_url_name (e2e)));
-  type = write_type (e2e, issued_template (e2e), url, NULL);
-  interrupted = enroll (e2e, type, 3);
+  interrupted = enroll_with_ca_down (e2e, &type, &port);
   id = int_member (interrupted, "request");
   g_assert_cmpint (id, >, 0);
 
