@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <sasl/sasl.h>
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
@@ -36,7 +35,7 @@ sasl_interact (LDAP     *ld,
  * one pulling in Berkeley DB); the directory signs in with GSSAPI alone.
  * Initialised here first, with a filter on the plugin files, it loads
  * that one: about 2 ms less per sign-in and less foreign code in the
- * process.  libldap's own sasl_client_init() then finds it initialised. */
+ * process.  libldap's own sym_sasl_client_init() then finds it initialised. */
 static int
 only_gssapi_plugin (void               *context,
                     const char         *file,
@@ -61,10 +60,10 @@ init_sasl_once (void)
 
   if (g_once_init_enter (&done))
     {
-      int rc = sasl_client_init (callbacks);
+      int rc = sym_sasl_client_init (callbacks);
 
       if (rc != SASL_OK)
-        g_debug ("SASL did not start (%s); libldap will try again", sasl_errstring (rc, NULL, NULL));
+        g_debug ("SASL did not start (%s); libldap will try again", sym_sasl_errstring (rc, NULL, NULL));
       g_once_init_leave (&done, 1);
     }
 }
@@ -78,31 +77,34 @@ new_connection (const CradleBindSettings  *settings,
   int version = LDAP_VERSION3;
   int demand = LDAP_OPT_X_TLS_DEMAND;
   int new_context = 0;
+  /* LDAP_OPT_ON is the address of a liblber variable; a boolean option
+   * takes any pointer but NULL (LDAP_OPT_OFF) as on. */
+  static const int option_on = 1;
   char *ca_file = NULL;
   char *ca_folder = NULL;
   int rc;
 
   init_sasl_once ();
-  rc = ldap_initialize (&ld, settings->uri);
+  rc = sym_ldap_initialize (&ld, settings->uri);
   if (rc != LDAP_SUCCESS)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
                    "'%s' is not a domain controller address: %s. "
                    "Give it as ldap://HOST or ldaps://HOST.",
-                   settings->uri, ldap_err2string (rc));
+                   settings->uri, sym_ldap_err2string (rc));
       return NULL;
     }
 
   /* AD answers subtree searches with referrals to partitions we never need. */
-  if (ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
-      ldap_set_option (ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
-      ldap_set_option (ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
-      ldap_set_option (ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
+  if (sym_ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||
+      sym_ldap_set_option (ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF) != LDAP_OPT_SUCCESS ||
+      sym_ldap_set_option (ld, LDAP_OPT_NETWORK_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
+      sym_ldap_set_option (ld, LDAP_OPT_TIMEOUT, &timeout) != LDAP_OPT_SUCCESS ||
       /* The ticket is for the name in the URI: a reverse lookup would change it. */
-      ldap_set_option (ld, LDAP_OPT_X_SASL_NOCANON, LDAP_OPT_ON) != LDAP_OPT_SUCCESS ||
+      sym_ldap_set_option (ld, LDAP_OPT_X_SASL_NOCANON, &option_on) != LDAP_OPT_SUCCESS ||
       /* Insist on a sealed (encrypted) session. */
-      ldap_set_option (ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=56") != LDAP_OPT_SUCCESS ||
-      ldap_set_option (ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS)
+      sym_ldap_set_option (ld, LDAP_OPT_X_SASL_SECPROPS, "minssf=56") != LDAP_OPT_SUCCESS ||
+      sym_ldap_set_option (ld, LDAP_OPT_X_TLS_REQUIRE_CERT, &demand) != LDAP_OPT_SUCCESS)
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
                            "Could not configure the LDAP library; is libldap 2.5 with SASL and TLS support installed?");
@@ -113,15 +115,15 @@ new_connection (const CradleBindSettings  *settings,
    * store is ldap.conf's (the system's) or LDAPTLS_CACERT's: libldap keeps
    * those in its global options, which a session's own TLS context does
    * not inherit, so they are copied over before it is made. */
-  ldap_get_option (NULL, LDAP_OPT_X_TLS_CACERTFILE, &ca_file);
-  ldap_get_option (NULL, LDAP_OPT_X_TLS_CACERTDIR, &ca_folder);
+  sym_ldap_get_option (NULL, LDAP_OPT_X_TLS_CACERTFILE, &ca_file);
+  sym_ldap_get_option (NULL, LDAP_OPT_X_TLS_CACERTDIR, &ca_folder);
   if (ca_file != NULL)
-    ldap_set_option (ld, LDAP_OPT_X_TLS_CACERTFILE, ca_file);
+    sym_ldap_set_option (ld, LDAP_OPT_X_TLS_CACERTFILE, ca_file);
   if (ca_folder != NULL)
-    ldap_set_option (ld, LDAP_OPT_X_TLS_CACERTDIR, ca_folder);
-  ldap_memfree (ca_file);
-  ldap_memfree (ca_folder);
-  if (ldap_set_option (ld, LDAP_OPT_X_TLS_NEWCTX, &new_context) != LDAP_OPT_SUCCESS)
+    sym_ldap_set_option (ld, LDAP_OPT_X_TLS_CACERTDIR, ca_folder);
+  sym_ldap_memfree (ca_file);
+  sym_ldap_memfree (ca_folder);
+  if (sym_ldap_set_option (ld, LDAP_OPT_X_TLS_NEWCTX, &new_context) != LDAP_OPT_SUCCESS)
     g_debug ("No TLS context for %s; TLS will fail if it is needed", settings->uri);
   return g_steal_pointer (&ld);
 }
@@ -132,10 +134,10 @@ dup_uri_host (const char *uri)
   LDAPURLDesc *description = NULL;
   char *host = NULL;
 
-  if (ldap_url_parse (uri, &description) == LDAP_URL_SUCCESS)
+  if (sym_ldap_url_parse (uri, &description) == LDAP_URL_SUCCESS)
     {
       host = g_strdup (description->lud_host);
-      ldap_free_urldesc (description);
+      sym_ldap_free_urldesc (description);
     }
   return host;
 }
@@ -164,7 +166,7 @@ bind_kerberos (const CradleBindSettings  *settings,
   ld = new_connection (settings, error);
   if (ld == NULL)
     return FALSE;
-  rc = ldap_connect (ld);
+  rc = sym_ldap_connect (ld);
   if (rc != LDAP_SUCCESS)
     {
       g_autofree char *what = g_strdup_printf ("connecting to %s", settings->uri);
@@ -176,7 +178,7 @@ bind_kerberos (const CradleBindSettings  *settings,
     {
       int fd = -1;
 
-      if (ldap_get_option (ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0)
+      if (sym_ldap_get_option (ld, LDAP_OPT_DESC, &fd) == LDAP_OPT_SUCCESS && fd >= 0)
         settings->connected (fd, settings->connected_data);
     }
   /* Checks the ccache's TGT first, then stores the ticket for the bind. */
@@ -186,7 +188,7 @@ bind_kerberos (const CradleBindSettings  *settings,
   scope = cradle_gss_ccache_scope_enter (ccache_name, error);
   if (scope == NULL)
     return FALSE;
-  rc = ldap_sasl_interactive_bind_s (ld, NULL, "GSSAPI", NULL, NULL,
+  rc = sym_ldap_sasl_interactive_bind_s (ld, NULL, "GSSAPI", NULL, NULL,
                                      LDAP_SASL_QUIET, sasl_interact, NULL);
   if (rc != LDAP_SUCCESS)
     {
@@ -196,10 +198,10 @@ bind_kerberos (const CradleBindSettings  *settings,
       return FALSE;
     }
 
-  ldap_get_option (ld, LDAP_OPT_X_SASL_SSF, &ssf);
-  ldap_get_option (ld, LDAP_OPT_X_SASL_USERNAME, &username);
+  sym_ldap_get_option (ld, LDAP_OPT_X_SASL_SSF, &ssf);
+  sym_ldap_get_option (ld, LDAP_OPT_X_SASL_USERNAME, &username);
   result->identity = g_strdup (username);
-  ldap_memfree (username);
+  sym_ldap_memfree (username);
   result->security_strength = (guint) ssf;
   result->ld = g_steal_pointer (&ld);
   return TRUE;
@@ -215,12 +217,12 @@ port_answers (const char *uri,
   g_autoptr(GSocketConnection) connection = NULL;
   LDAPURLDesc *description = NULL;
 
-  if (ldap_url_parse (uri, &description) != LDAP_URL_SUCCESS)
+  if (sym_ldap_url_parse (uri, &description) != LDAP_URL_SUCCESS)
     return FALSE;
   g_socket_client_set_timeout (client, timeout_seconds);
   connection = g_socket_client_connect_to_host (client, description->lud_host,
                                                 (guint16) description->lud_port, NULL, NULL);
-  ldap_free_urldesc (description);
+  sym_ldap_free_urldesc (description);
   return connection != NULL;
 }
 
@@ -262,13 +264,13 @@ tls_strength (LDAP *ld)
   char *cipher = NULL;
   guint strength = 0;
 
-  if (ldap_get_option (ld, LDAP_OPT_X_TLS_CIPHER, &cipher) != LDAP_OPT_SUCCESS || cipher == NULL)
+  if (sym_ldap_get_option (ld, LDAP_OPT_X_TLS_CIPHER, &cipher) != LDAP_OPT_SUCCESS || cipher == NULL)
     return 0;
   if (strstr (cipher, "256") != NULL || strstr (cipher, "CHACHA20") != NULL)
     strength = 256;
   else if (strstr (cipher, "128") != NULL)
     strength = 128;
-  ldap_memfree (cipher);
+  sym_ldap_memfree (cipher);
   return strength;
 }
 
@@ -280,10 +282,10 @@ dup_whoami_account (LDAP *ld)
   g_autofree char *text = NULL;
   const char *account;
 
-  if (ldap_whoami_s (ld, &authzid, NULL, NULL) != LDAP_SUCCESS || authzid == NULL)
+  if (sym_ldap_whoami_s (ld, &authzid, NULL, NULL) != LDAP_SUCCESS || authzid == NULL)
     return NULL;
   text = g_strndup (authzid->bv_val, authzid->bv_len);
-  ber_bvfree (authzid);
+  sym_ber_bvfree (authzid);
   account = strrchr (text, '\\');
   account = account != NULL ? account + 1 : (g_str_has_prefix (text, "u:") ? text + 2 : text);
   return account[0] != '\0' ? g_strdup (account) : NULL;
@@ -305,7 +307,7 @@ bind_simple_over_tls (const CradleBindSettings  *settings,
     return FALSE;
   if (!g_str_has_prefix (settings->uri, "ldaps://"))
     {
-      rc = ldap_start_tls_s (ld, NULL, NULL);
+      rc = sym_ldap_start_tls_s (ld, NULL, NULL);
       if (rc != LDAP_SUCCESS)
         {
           set_tls_error (error, ld, rc, settings);
@@ -322,7 +324,7 @@ bind_simple_over_tls (const CradleBindSettings  *settings,
 
   credentials.bv_val = (char *) settings->password;
   credentials.bv_len = strlen (settings->password);
-  rc = ldap_sasl_bind_s (ld, bind_name, LDAP_SASL_SIMPLE, &credentials, NULL, NULL, NULL);
+  rc = sym_ldap_sasl_bind_s (ld, bind_name, LDAP_SASL_SIMPLE, &credentials, NULL, NULL, NULL);
   if (rc == LDAP_INVALID_CREDENTIALS)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
@@ -382,6 +384,8 @@ cradle_directory_bind (const CradleBindSettings  *settings,
                        GError                   **error)
 {
   memset (result, 0, sizeof *result);
+  if (!cradle_libldap_load (error))
+    return FALSE;
   if (settings->password != NULL)
     return bind_with_password (settings, result, error);
   return bind_kerberos (settings, settings->ccache_name, result, error);

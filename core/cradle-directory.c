@@ -291,7 +291,7 @@ dup_first_entry (LDAP         *ld,
                  LDAPMessage  *result,
                  GError      **error)
 {
-  LDAPMessage *message = ldap_first_entry (ld, result);
+  LDAPMessage *message = sym_ldap_first_entry (ld, result);
 
   return message != NULL ? cradle_ldap_entry_new_from_message (ld, message, error) : NULL;
 }
@@ -626,7 +626,7 @@ cradle_directory_search_pki (CradleDirectory           *self,
     return FALSE;
   if (dacl_only)
     {
-      if (ldap_control_create (SD_FLAGS_CONTROL_OID, 1, &value, 1, &control) != LDAP_SUCCESS)
+      if (sym_ldap_control_create (SD_FLAGS_CONTROL_OID, 1, &value, 1, &control) != LDAP_SUCCESS)
         {
           g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Out of memory for an LDAP control");
           return FALSE;
@@ -638,13 +638,13 @@ cradle_directory_search_pki (CradleDirectory           *self,
                                             dacl_only ? controls : NULL,
                                             self->timeout_seconds, &result, error);
   if (control != NULL)
-    ldap_control_free (control);
+    sym_ldap_control_free (control);
   if (!found)
     return FALSE;
 
-  for (LDAPMessage *message = ldap_first_entry (self->ld, result);
+  for (LDAPMessage *message = sym_ldap_first_entry (self->ld, result);
        message != NULL;
-       message = ldap_next_entry (self->ld, message))
+       message = sym_ldap_next_entry (self->ld, message))
     {
       g_autoptr(CradleLdapEntry) entry = NULL;
 
@@ -695,8 +695,8 @@ find_user_dn (CradleDirectory  *self,
                            attributes, self->timeout_seconds, &result, error))
     return NULL;
 
-  if (ldap_count_entries (self->ld, result) != 1 ||
-      (entry = ldap_first_entry (self->ld, result)) == NULL)
+  if (sym_ldap_count_entries (self->ld, result) != 1 ||
+      (entry = sym_ldap_first_entry (self->ld, result)) == NULL)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
                    "The directory has no single account named '%s' under %s. "
@@ -704,9 +704,9 @@ find_user_dn (CradleDirectory  *self,
                    account_name, self->default_naming_context);
       return NULL;
     }
-  dn = ldap_get_dn (self->ld, entry);
+  dn = sym_ldap_get_dn (self->ld, entry);
   copy = g_strdup (dn);
-  ldap_memfree (dn);
+  sym_ldap_memfree (dn);
   if (copy == NULL)
     g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                          "The directory returned your account without a name");

@@ -303,6 +303,7 @@ cradle_enrollment_build_chain (CradleCertificate  *leaf_certificate,
   g_autoptr(CradleX509Stack) aia_roots = sk_X509_new_null ();
   g_autoptr(GHashTable) fetched = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(X509_STORE) trusted = NULL;
+  gboolean with_system;
 
   if (leaf == NULL || pool == NULL || aia_roots == NULL)
     {
@@ -318,7 +319,13 @@ cradle_enrollment_build_chain (CradleCertificate  *leaf_certificate,
                            "The CA answered with a self-signed certificate: it cannot be installed.");
       return NULL;
     }
-  trusted = cradle_http_dup_trust_store (anchors_file, directory_roots);
+  /* The anchors alone first (%NULL when there are none): a chain that ends
+   * at one of them is trusted whatever else the system trusts, and the
+   * system's bundle is not parsed for it. */
+  trusted = cradle_http_dup_trust_store (anchors_file, directory_roots, FALSE);
+  with_system = trusted == NULL;
+  if (with_system)
+    trusted = cradle_http_dup_trust_store (anchors_file, directory_roots, TRUE);
   if (trusted == NULL)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
@@ -355,6 +362,22 @@ cradle_enrollment_build_chain (CradleCertificate  *leaf_certificate,
           g_autoptr(CradleX509Stack) verified = X509_STORE_CTX_get1_chain (ctx);
 
           return chain_to_certificates (verified, error);
+        }
+      if (!with_system)
+        {
+          /* Not to an anchor: to any root the system trusts, then. */
+          ERR_clear_error ();
+          X509_STORE_free (trusted);
+          trusted = cradle_http_dup_trust_store (anchors_file, directory_roots, TRUE);
+          with_system = TRUE;
+          if (trusted == NULL)
+            {
+              g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                                   "The system's trusted root certificates could not be read, so the "
+                                   "certificate's chain cannot be checked. Ask your administrator.");
+              return NULL;
+            }
+          continue;
         }
       code = X509_STORE_CTX_get_error (ctx);
       partial = X509_STORE_CTX_get0_chain (ctx);

@@ -11,7 +11,6 @@
 
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <curl/curl.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -19,6 +18,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <cradle/cradle.h>
+#include "cradle-curl-private.h"
 #include "cradle-gss-private.h"
 #include "cradle-http-private.h"
 #include "cradle-openssl-private.h"
@@ -57,7 +57,7 @@ typedef struct
   guint         retry_after;
 } Exchange;
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, curl_easy_cleanup)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, sym_curl_easy_cleanup)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
 
 CradleHttp *
@@ -68,7 +68,6 @@ cradle_http_new (void)
 
   if (g_once_init_enter (&initialised))
     {
-      curl_global_init (CURL_GLOBAL_DEFAULT);
       /* Registered after OpenSSL's own handler, so it runs before it. */
       atexit (cradle_http_join_background);
       g_once_init_leave (&initialised, 1);
@@ -93,7 +92,7 @@ cradle_http_free (CradleHttp *self)
   g_free (self->anchor_key);
   g_free (self->client_certificate);
   g_free (self->client_key);
-  g_clear_pointer (&self->curl, curl_easy_cleanup);
+  g_clear_pointer (&self->curl, sym_curl_easy_cleanup);
   g_free (self);
 }
 
@@ -124,7 +123,7 @@ cradle_http_add_trust_anchors (CradleHttp *self,
 {
   g_free (self->anchors_file);
   self->anchors_file = g_strdup (pem_file);
-  g_clear_pointer (&self->curl, curl_easy_cleanup);
+  g_clear_pointer (&self->curl, sym_curl_easy_cleanup);
 }
 
 const char *
@@ -160,7 +159,7 @@ cradle_http_add_trust_certificates (CradleHttp *self,
   g_clear_pointer (&self->anchor_key, g_free);
   if (certificates != NULL && certificates->len > 0)
     self->anchor_certificates = dup_der_list (certificates, &self->anchor_key);
-  g_clear_pointer (&self->curl, curl_easy_cleanup);
+  g_clear_pointer (&self->curl, sym_curl_easy_cleanup);
 }
 
 void
@@ -172,7 +171,7 @@ cradle_http_set_client_certificate (CradleHttp *self,
   g_free (self->client_key);
   self->client_certificate = g_strdup (certificate_file);
   self->client_key = g_strdup (key_file);
-  g_clear_pointer (&self->curl, curl_easy_cleanup);
+  g_clear_pointer (&self->curl, sym_curl_easy_cleanup);
 }
 
 void
@@ -182,7 +181,7 @@ cradle_http_set_negotiate (CradleHttp *self,
   self->auth = CRADLE_HTTP_AUTH_NEGOTIATE;
   g_free (self->ccache_name);
   self->ccache_name = g_strdup (ccache_name);
-  g_clear_pointer (&self->curl, curl_easy_cleanup);
+  g_clear_pointer (&self->curl, sym_curl_easy_cleanup);
 }
 
 void
@@ -191,7 +190,7 @@ cradle_http_set_basic (CradleHttp *self,
                        const char *password)
 {
   self->auth = CRADLE_HTTP_AUTH_BASIC;
-  g_clear_pointer (&self->curl, curl_easy_cleanup);
+  g_clear_pointer (&self->curl, sym_curl_easy_cleanup);
   g_free (self->user);
   self->user = g_strdup (user);
   g_clear_pointer (&self->password, cradle_secret_free);
@@ -268,7 +267,7 @@ parse_retry_after (const char *value)
 
   if (g_ascii_string_to_unsigned (value, 10, 0, MAX_RETRY_AFTER_S, &seconds, NULL))
     return (guint) seconds;
-  when = curl_getdate (value, NULL);
+  when = sym_curl_getdate (value, NULL);
   if (when > 0)
     {
       gint64 delta = (gint64) when - g_get_real_time () / G_USEC_PER_SEC;
@@ -382,13 +381,13 @@ load_curl_defaults (void)
 
   if (g_once_init_enter (&done))
     {
-      g_autoptr(CURL) curl = curl_easy_init ();
+      g_autoptr(CURL) curl = cradle_curl_load (NULL) ? sym_curl_easy_init () : NULL;
       char *value = NULL;
 
-      if (curl != NULL && curl_easy_getinfo (curl, CURLINFO_CAINFO, &value) == CURLE_OK && value != NULL)
+      if (curl != NULL && sym_curl_easy_getinfo (curl, CURLINFO_CAINFO, &value) == CURLE_OK && value != NULL)
         default_ca_file = g_strdup (value);
       value = NULL;
-      if (curl != NULL && curl_easy_getinfo (curl, CURLINFO_CAPATH, &value) == CURLE_OK && value != NULL)
+      if (curl != NULL && sym_curl_easy_getinfo (curl, CURLINFO_CAPATH, &value) == CURLE_OK && value != NULL)
         default_ca_path = g_strdup (value);
       g_once_init_leave (&done, 1);
     }
@@ -438,6 +437,7 @@ stamps_equal (const FileStamp *a,
 static X509_STORE *
 build_store (const char  *anchors_file,
              GPtrArray   *certificates,
+             gboolean     with_system,
              char       **failure)
 {
   X509_STORE *store = X509_STORE_new ();
@@ -477,6 +477,8 @@ build_store (const char  *anchors_file,
           return NULL;
         }
     }
+  if (!with_system)
+    return store;
   if (default_ca_file != NULL && X509_STORE_load_file (store, default_ca_file) != 1)
     {
       ERR_clear_error ();
@@ -520,7 +522,8 @@ current_entry (const char *key,
 static TrustEntry *
 build_entry (const char *key,
              const char *anchors_file,
-             GPtrArray  *certificates)
+             GPtrArray  *certificates,
+             gboolean    with_system)
 {
   TrustEntry *entry = g_new0 (TrustEntry, 1);
   X509_STORE *store;
@@ -530,7 +533,7 @@ build_entry (const char *key,
   stamp_all (anchors_file, entry->stamps);
   g_hash_table_replace (trust_cache, g_strdup (key), entry);
   g_mutex_unlock (&trust_lock);
-  store = build_store (anchors_file, certificates, &failure);
+  store = build_store (anchors_file, certificates, with_system, &failure);
   g_mutex_lock (&trust_lock);
   entry->store = store;
   entry->failure = failure;
@@ -541,30 +544,38 @@ build_entry (const char *key,
 
 static char *
 trust_key (const char *anchors_file,
-           const char *certificates_key)
+           const char *certificates_key,
+           gboolean    with_system)
 {
-  return g_strconcat (anchors_file != NULL ? anchors_file : "", "\n",
+  return g_strconcat (with_system ? "system\n" : "anchors only\n",
+                      anchors_file != NULL ? anchors_file : "", "\n",
                       certificates_key != NULL ? certificates_key : "", NULL);
 }
 
 /* A reference to the store for @anchors_file and @certificates (DER; both
- * nullable: the system's only); %NULL when it cannot be built. */
+ * nullable: the system's only), with the system's roots or without them
+ * (then %NULL when there is no anchor); %NULL when it cannot be built. */
 static X509_STORE *
 dup_trust_store (const char *anchors_file,
                  GPtrArray  *certificates,
-                 const char *certificates_key)
+                 const char *certificates_key,
+                 gboolean    with_system)
 {
-  g_autofree char *key = trust_key (anchors_file, certificates_key);
+  g_autofree char *key = NULL;
   TrustEntry *entry;
   X509_STORE *store = NULL;
 
-  load_curl_defaults ();
+  if (!with_system && anchors_file == NULL && certificates == NULL)
+    return NULL;
+  key = trust_key (anchors_file, certificates_key, with_system);
+  if (with_system)
+    load_curl_defaults ();
   g_mutex_lock (&trust_lock);
   if (trust_cache == NULL)
     trust_cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, trust_entry_free);
   entry = current_entry (key, anchors_file);
   if (entry == NULL)
-    entry = build_entry (key, anchors_file, certificates);
+    entry = build_entry (key, anchors_file, certificates, with_system);
   if (entry->store != NULL && X509_STORE_up_ref (entry->store) == 1)
     store = entry->store;
   else if (entry->failure != NULL)
@@ -575,12 +586,14 @@ dup_trust_store (const char *anchors_file,
 
 X509_STORE *
 cradle_http_dup_trust_store (const char *anchors_file,
-                             GPtrArray  *certificates)
+                             GPtrArray  *certificates,
+                             gboolean    with_system)
 {
   g_autofree char *certificates_key = NULL;
   g_autoptr(GPtrArray) der = dup_der_list (certificates, &certificates_key);
 
-  return dup_trust_store (anchors_file, der->len > 0 ? der : NULL, der->len > 0 ? certificates_key : NULL);
+  return dup_trust_store (anchors_file, der->len > 0 ? der : NULL, der->len > 0 ? certificates_key : NULL,
+                          with_system);
 }
 
 typedef struct
@@ -588,14 +601,20 @@ typedef struct
   char      *anchors_file;
   GPtrArray *certificates;
   char      *certificates_key;
+  gboolean   with_system;
 } PrepareData;
 
 static gpointer
 prepare_trust_thread (gpointer user_data)
 {
   PrepareData *data = user_data;
-  X509_STORE *store = dup_trust_store (data->anchors_file, data->certificates, data->certificates_key);
+  X509_STORE *store;
 
+  /* Bound here, while the device makes its key, rather than at the first
+   * exchange; a failure is told then. */
+  if (!cradle_curl_load (NULL))
+    g_debug ("libcurl is not loaded yet");
+  store = dup_trust_store (data->anchors_file, data->certificates, data->certificates_key, data->with_system);
   if (store != NULL)
     X509_STORE_free (store);
   g_free (data->anchors_file);
@@ -681,12 +700,17 @@ void
 cradle_http_prepare_trust (CradleHttp *self,
                            const char *url)
 {
+  g_autofree char *scheme = g_uri_parse_scheme (url);
   PrepareData *data;
   GThread *thread;
 
   /* Built for plain http:// too: the chain of what the CA issues is
-   * verified against the same store (cradle-enrollment-chain.c). */
+   * verified against the anchors first and then against the system's roots
+   * too (cradle-enrollment-chain.c).  TLS needs the system's; a chain
+   * checked against a type's anchors only does not, unless it fails. */
   data = g_new0 (PrepareData, 1);
+  data->with_system = (scheme != NULL && g_ascii_strcasecmp (scheme, "https") == 0) ||
+                      (self->anchors_file == NULL && self->anchor_certificates == NULL);
   data->anchors_file = g_strdup (self->anchors_file);
   if (self->anchor_certificates != NULL)
     data->certificates = g_ptr_array_ref (self->anchor_certificates);
@@ -777,7 +801,7 @@ set_transport_error_text (GError         **error,
                      const Exchange  *exchange)
 {
   g_autofree char *host = cradle_http_dup_host (url);
-  const char *why = detail[0] != '\0' ? detail : curl_easy_strerror (code);
+  const char *why = detail[0] != '\0' ? detail : sym_curl_easy_strerror (code);
 
   switch (code)
     {
@@ -917,14 +941,14 @@ build_headers (const CradleHttpRequest *request)
   g_autofree char *content_type = NULL;
 
   /* libcurl would add "Expect: 100-continue" to large POSTs; CAs don't need it. */
-  headers = curl_slist_append (headers, "Expect:");
+  headers = sym_curl_slist_append (headers, "Expect:");
   if (request->content_type != NULL)
     {
       content_type = g_strdup_printf ("Content-Type: %s", request->content_type);
-      headers = curl_slist_append (headers, content_type);
+      headers = sym_curl_slist_append (headers, content_type);
     }
   for (guint i = 0; request->headers != NULL && request->headers[i] != NULL; i++)
-    headers = curl_slist_append (headers, request->headers[i]);
+    headers = sym_curl_slist_append (headers, request->headers[i]);
   return headers;
 }
 
@@ -935,14 +959,14 @@ apply_auth (CradleHttp *self,
   switch (self->auth)
     {
     case CRADLE_HTTP_AUTH_NEGOTIATE:
-      curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_NEGOTIATE);
+      sym_curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_NEGOTIATE);
       /* Empty credentials: use the ticket cache. */
-      curl_easy_setopt (curl, CURLOPT_USERPWD, ":");
+      sym_curl_easy_setopt (curl, CURLOPT_USERPWD, ":");
       break;
     case CRADLE_HTTP_AUTH_BASIC:
-      curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
-      curl_easy_setopt (curl, CURLOPT_USERNAME, self->user != NULL ? self->user : "");
-      curl_easy_setopt (curl, CURLOPT_PASSWORD, self->password != NULL ? self->password : "");
+      sym_curl_easy_setopt (curl, CURLOPT_HTTPAUTH, (long) CURLAUTH_BASIC);
+      sym_curl_easy_setopt (curl, CURLOPT_USERNAME, self->user != NULL ? self->user : "");
+      sym_curl_easy_setopt (curl, CURLOPT_PASSWORD, self->password != NULL ? self->password : "");
       break;
     case CRADLE_HTTP_AUTH_NONE:
     default:
@@ -962,49 +986,49 @@ prepare (CradleHttp              *self,
   CURL *curl;
 
   if (self->curl == NULL)
-    self->curl = curl_easy_init ();
+    self->curl = sym_curl_easy_init ();
   if ((curl = self->curl) == NULL)
     return NULL;
-  curl_easy_setopt (curl, CURLOPT_URL, request->url);
-  curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, self->allow_plain_http ? "http,https" : "https");
-  curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) self->timeout_s);
-  curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) MIN (self->timeout_s, 15));
-  curl_easy_setopt (curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) self->max_response);
-  curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, error_buffer);
-  curl_easy_setopt (curl, CURLOPT_USERAGENT, "Cradle/" CRADLE_VERSION);
-  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt (curl, CURLOPT_WRITEDATA, exchange);
-  curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt (curl, CURLOPT_HEADERDATA, exchange);
-  curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt (curl, CURLOPT_XFERINFODATA, exchange);
-  curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  sym_curl_easy_setopt (curl, CURLOPT_URL, request->url);
+  sym_curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, self->allow_plain_http ? "http,https" : "https");
+  sym_curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
+  sym_curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  sym_curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) self->timeout_s);
+  sym_curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) MIN (self->timeout_s, 15));
+  sym_curl_easy_setopt (curl, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) self->max_response);
+  sym_curl_easy_setopt (curl, CURLOPT_ERRORBUFFER, error_buffer);
+  sym_curl_easy_setopt (curl, CURLOPT_USERAGENT, "Cradle/" CRADLE_VERSION);
+  sym_curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+  sym_curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, on_body);
+  sym_curl_easy_setopt (curl, CURLOPT_WRITEDATA, exchange);
+  sym_curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, on_header);
+  sym_curl_easy_setopt (curl, CURLOPT_HEADERDATA, exchange);
+  sym_curl_easy_setopt (curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+  sym_curl_easy_setopt (curl, CURLOPT_XFERINFODATA, exchange);
+  sym_curl_easy_setopt (curl, CURLOPT_NOPROGRESS, 0L);
+  sym_curl_easy_setopt (curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  sym_curl_easy_setopt (curl, CURLOPT_SSL_VERIFYHOST, 2L);
   if (https)
     {
       /* Trust comes from the shared store (the system's plus the anchors). */
-      curl_easy_setopt (curl, CURLOPT_CAINFO, NULL);
-      curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
-      curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_context);
-      curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, store);
+      sym_curl_easy_setopt (curl, CURLOPT_CAINFO, NULL);
+      sym_curl_easy_setopt (curl, CURLOPT_CAPATH, NULL);
+      sym_curl_easy_setopt (curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_context);
+      sym_curl_easy_setopt (curl, CURLOPT_SSL_CTX_DATA, store);
     }
   if (self->client_certificate != NULL)
     {
-      curl_easy_setopt (curl, CURLOPT_SSLCERT, self->client_certificate);
-      curl_easy_setopt (curl, CURLOPT_SSLKEY, self->client_key);
+      sym_curl_easy_setopt (curl, CURLOPT_SSLCERT, self->client_certificate);
+      sym_curl_easy_setopt (curl, CURLOPT_SSLKEY, self->client_key);
     }
   if (g_strcmp0 (request->method, "POST") == 0)
     {
       gsize size = 0;
       const void *data = request->body != NULL ? g_bytes_get_data (request->body, &size) : "";
 
-      curl_easy_setopt (curl, CURLOPT_POST, 1L);
-      curl_easy_setopt (curl, CURLOPT_POSTFIELDS, data);
-      curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
+      sym_curl_easy_setopt (curl, CURLOPT_POST, 1L);
+      sym_curl_easy_setopt (curl, CURLOPT_POSTFIELDS, data);
+      sym_curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) size);
     }
   if (request->authenticate)
     apply_auth (self, curl);
@@ -1034,10 +1058,12 @@ cradle_http_send (CradleHttp              *self,
     return NULL;
   if (!check_url (self, request->url, request->authenticate, error))
     return NULL;
+  if (!cradle_curl_load (error))
+    return NULL;
   scheme = g_uri_parse_scheme (request->url);
   https = scheme != NULL && g_ascii_strcasecmp (scheme, "https") == 0;
   if (https)
-    store = dup_trust_store (self->anchors_file, self->anchor_certificates, self->anchor_key);
+    store = dup_trust_store (self->anchors_file, self->anchor_certificates, self->anchor_key, TRUE);
   if (request->authenticate && self->auth == CRADLE_HTTP_AUTH_NEGOTIATE)
     {
       /* libcurl's SPNEGO runs GSSAPI on this thread: point it at the cache. */
@@ -1050,19 +1076,19 @@ cradle_http_send (CradleHttp              *self,
   curl = prepare (self, request, &exchange, headers, https, store, error_buffer);
   if (curl == NULL)
     {
-      curl_slist_free_all (headers);
+      sym_curl_slist_free_all (headers);
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
                            "Could not start an HTTP exchange (out of memory?).");
       return NULL;
     }
-  code = curl_easy_perform (curl);
-  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+  code = sym_curl_easy_perform (curl);
+  sym_curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
   /* The handle keeps its connection, never this call's buffers. */
-  curl_easy_reset (curl);
-  curl_slist_free_all (headers);
+  sym_curl_easy_reset (curl);
+  sym_curl_slist_free_all (headers);
   if (code != CURLE_OK)
     {
-      g_clear_pointer (&self->curl, curl_easy_cleanup);
+      g_clear_pointer (&self->curl, sym_curl_easy_cleanup);
       set_transport_error (error, code, error_buffer, request->url, self, &exchange);
       g_free (exchange.content_type);
       return NULL;

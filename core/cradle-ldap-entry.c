@@ -102,7 +102,7 @@ add_value (CradleLdapEntry  *self,
 static void
 ber_free_all (BerElement *ber)
 {
-  ber_free (ber, 0);
+  sym_ber_free (ber, 0);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (BerElement, ber_free_all)
@@ -114,7 +114,7 @@ cradle_ldap_entry_new_from_message (LDAP         *ld,
 {
   g_autoptr(CradleLdapEntry) self = NULL;
   g_autoptr(BerElement) ber = NULL;
-  char *dn = ldap_get_dn (ld, message);
+  char *dn = sym_ldap_get_dn (ld, message);
 
   if (dn == NULL)
     {
@@ -123,19 +123,19 @@ cradle_ldap_entry_new_from_message (LDAP         *ld,
       return NULL;
     }
   self = entry_new (dn);
-  ldap_memfree (dn);
+  sym_ldap_memfree (dn);
 
-  for (char *name = ldap_first_attribute (ld, message, &ber);
+  for (char *name = sym_ldap_first_attribute (ld, message, &ber);
        name != NULL;
-       name = ldap_next_attribute (ld, message, ber))
+       name = sym_ldap_next_attribute (ld, message, ber))
     {
-      g_auto(CradleBervalArray) found = ldap_get_values_len (ld, message, name);
+      g_auto(CradleBervalArray) found = sym_ldap_get_values_len (ld, message, name);
       GPtrArray *values = values_for (self, name, error);
       gboolean added = values != NULL;
 
       for (guint i = 0; added && found != NULL && found[i] != NULL; i++)
         added = add_value (self, values, name, found[i]->bv_val, found[i]->bv_len, error);
-      ldap_memfree (name);
+      sym_ldap_memfree (name);
       if (!added)
         return NULL;
     }

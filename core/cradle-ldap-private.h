@@ -4,6 +4,8 @@
 #include <ldap.h>
 #include <glib.h>
 
+#include "cradle-libldap-private.h"
+
 G_BEGIN_DECLS
 
 /* Hard limits on what a directory may hand us. */
@@ -14,19 +16,19 @@ G_BEGIN_DECLS
 static inline void
 cradle_ldap_unbind (LDAP *ld)
 {
-  ldap_unbind_ext_s (ld, NULL, NULL);
+  sym_ldap_unbind_ext_s (ld, NULL, NULL);
 }
 
 static inline void
 cradle_ldap_msgfree (LDAPMessage *msg)
 {
-  ldap_msgfree (msg);
+  sym_ldap_msgfree (msg);
 }
 
 static inline void
 cradle_ldap_value_free_len (struct berval **values)
 {
-  ldap_value_free_len (values);
+  sym_ldap_value_free_len (values);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LDAP, cradle_ldap_unbind)

@@ -75,16 +75,20 @@ cradle_ldap_set_error (GError     **error,
   CradleError code = error_code_for_ldap (rc);
   char *diagnostic = NULL;
   g_autofree char *detail = NULL;
+  /* Loaded already when there is a connection; told by its code alone if
+   * libldap cannot be opened. */
+  gboolean loaded = cradle_libldap_load (NULL);
 
-  if (ld != NULL)
-    ldap_get_option (ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic);
+  if (ld != NULL && loaded)
+    sym_ldap_get_option (ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic);
   if (diagnostic != NULL && *diagnostic != '\0' && g_utf8_validate (diagnostic, -1, NULL))
     detail = g_strdup_printf (" (%s)", diagnostic);
-  ldap_memfree (diagnostic);
+  if (diagnostic != NULL)
+    sym_ldap_memfree (diagnostic);
 
   g_set_error (error, CRADLE_ERROR, code,
                "The directory failed while %s: %s%s [LDAP %d]. %s",
-               what, ldap_err2string (rc), detail != NULL ? detail : "", rc,
+               what, loaded ? sym_ldap_err2string (rc) : "an LDAP error", detail != NULL ? detail : "", rc,
                advice_for (code));
 }
 
@@ -118,7 +122,7 @@ cradle_ldap_search_with_controls (LDAP          *ld,
   g_autofree char *what = NULL;
   int rc;
 
-  rc = ldap_search_ext_s (ld, base, scope, filter, (char **) attributes, 0,
+  rc = sym_ldap_search_ext_s (ld, base, scope, filter, (char **) attributes, 0,
                           server_controls, NULL, &timeout, CRADLE_LDAP_MAX_ENTRIES, &msg);
   if (rc != LDAP_SUCCESS)
     {

@@ -138,7 +138,7 @@ cradle_soap_message_free (CradleSoapMessage *message)
   if (message == NULL)
     return;
   g_clear_pointer (&message->fault, soap_fault_free);
-  g_clear_pointer (&message->doc, xmlFreeDoc);
+  g_clear_pointer (&message->doc, sym_xmlFreeDoc);
   g_free (message->action);
   g_free (message);
 }
@@ -158,13 +158,13 @@ split_qname (xmlNode     *node,
   if (colon == NULL)
     {
       *local = g_strdup (qname);
-      found = xmlSearchNs (node->doc, node, NULL);
+      found = sym_xmlSearchNs (node->doc, node, NULL);
     }
   else
     {
       *local = g_strdup (colon + 1);
       prefix = g_strndup (qname, colon - qname);
-      found = xmlSearchNs (node->doc, node, (const xmlChar *) prefix);
+      found = sym_xmlSearchNs (node->doc, node, (const xmlChar *) prefix);
     }
   if (ns != NULL)
     *ns = found != NULL && found->href != NULL ? g_strdup ((const char *) found->href) : NULL;
@@ -179,10 +179,10 @@ pick_reason (xmlNode *reason)
   for (xmlNode *node = cradle_xml_child (reason, CRADLE_SOAP_NS, "Text"); node != NULL;
        node = cradle_xml_next (node, CRADLE_SOAP_NS, "Text"))
     {
-      xmlChar *lang = xmlNodeGetLang (node);
+      xmlChar *lang = sym_xmlNodeGetLang (node);
       gboolean english = lang != NULL && g_ascii_strncasecmp ((const char *) lang, "en", 2) == 0;
 
-      xmlFree (lang);
+      cradle_xml_free (lang);
       if (chosen == NULL || english)
         chosen = node;
       if (english)
@@ -239,7 +239,7 @@ cradle_soap_message_parse (GBytes  *body,
   if (message->doc == NULL)
     return NULL;
 
-  root = xmlDocGetRootElement (message->doc);
+  root = sym_xmlDocGetRootElement (message->doc);
   if (!cradle_xml_is (root, CRADLE_SOAP_NS, "Envelope"))
     {
       if (root->ns != NULL && g_strcmp0 ((const char *) root->name, "Envelope") == 0)

@@ -4,12 +4,14 @@
 #include <gio/gio.h>
 #include <libxml/tree.h>
 
+#include "cradle-libxml-private.h"
+
 G_BEGIN_DECLS
 
 /* No answer from a server is parsed when larger than this. */
 #define CRADLE_XML_MAX_SIZE (8 * 1024 * 1024)
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, sym_xmlFreeDoc)
 
 /* ---- reading -------------------------------------------------------------- */
 

@@ -49,11 +49,11 @@ refuse_doctype (void          *user_data,
   ParseState *state = ctxt->_private;
 
   state->saw_doctype = TRUE;
-  xmlStopParser (ctxt);
+  sym_xmlStopParser (ctxt);
 }
 
 /* Nothing goes to stderr; the first fatal error is kept for the message, the
- * last one stays in the context (xmlCtxtGetLastError). */
+ * last one stays in the context (sym_xmlCtxtGetLastError). */
 static void
 record_error (void        *user_data,
               xmlError    *error)
@@ -110,8 +110,9 @@ cradle_xml_parse (GBytes      *data,
       return NULL;
     }
 
-  xmlInitParser ();
-  ctxt = xmlNewParserCtxt ();
+  if (!cradle_libxml_load (error))
+    return NULL;
+  ctxt = sym_xmlNewParserCtxt ();
   if (ctxt == NULL)
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
@@ -123,11 +124,11 @@ cradle_xml_parse (GBytes      *data,
   ctxt->sax->externalSubset = NULL;
   ctxt->sax->serror = record_error;
 
-  doc = xmlCtxtReadMemory (ctxt, bytes, (int) length, NULL, NULL, PARSE_OPTIONS);
+  doc = sym_xmlCtxtReadMemory (ctxt, bytes, (int) length, NULL, NULL, PARSE_OPTIONS);
   well_formed = ctxt->wellFormed;
   if (!well_formed && !state.saw_doctype)
     {
-      xmlError *last = xmlCtxtGetLastError (ctxt);
+      xmlError *last = sym_xmlCtxtGetLastError (ctxt);
       const char *said = state.first_fatal;
       int line = state.first_fatal_line;
 
@@ -143,7 +144,7 @@ cradle_xml_parse (GBytes      *data,
           complaint = g_strdup_printf ("%s (line %d)", shown, line);
         }
     }
-  xmlFreeParserCtxt (ctxt);
+  sym_xmlFreeParserCtxt (ctxt);
   g_free (state.first_fatal);
 
   if (state.saw_doctype)
@@ -167,7 +168,7 @@ cradle_xml_parse (GBytes      *data,
                            "accepted from a server");
       return NULL;
     }
-  if (xmlDocGetRootElement (doc) == NULL)
+  if (sym_xmlDocGetRootElement (doc) == NULL)
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                            "The XML document has no root element");
@@ -267,12 +268,12 @@ cradle_xml_dup_attribute (xmlNode     *node,
 
   if (node == NULL)
     return NULL;
-  value = ns != NULL ? xmlGetNsProp (node, (const xmlChar *) name, (const xmlChar *) ns)
-                     : xmlGetNoNsProp (node, (const xmlChar *) name);
+  value = ns != NULL ? sym_xmlGetNsProp (node, (const xmlChar *) name, (const xmlChar *) ns)
+                     : sym_xmlGetNoNsProp (node, (const xmlChar *) name);
   if (value == NULL)
     return NULL;
   copy = g_strdup ((const char *) value);
-  xmlFree (value);
+  cradle_xml_free (value);
   return copy;
 }
 
@@ -295,9 +296,9 @@ cradle_xml_dup_text (xmlNode *node)
 
   if (node == NULL || cradle_xml_is_nil (node))
     return NULL;
-  content = xmlNodeGetContent (node);
+  content = sym_xmlNodeGetContent (node);
   text = g_strdup (content != NULL ? (const char *) content : "");
-  xmlFree (content);
+  cradle_xml_free (content);
   return g_strstrip (text);
 }
 

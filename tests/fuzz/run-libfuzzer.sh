@@ -43,12 +43,13 @@ case $name in
              "$src/core/cradle-ca-request.c" "$src/core/cradle-certificate.c")
     extra_libs=libcrypto ;;
   wstep-result)
-    sources=("$src/core/cradle-wstep-message.c" "$src/core/cradle-soap.c" "$src/core/cradle-xml.c")
+    sources=("$src/core/cradle-wstep-message.c" "$src/core/cradle-soap.c" "$src/core/cradle-xml.c"
+             "$src/core/cradle-libxml.c" "$src/core/cradle-dlopen.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   xcep-policy)
     sources=("$src/core/cradle-enrollment-policy.c" "$src/core/cradle-xcep.c"
-             "$src/core/cradle-soap.c" "$src/core/cradle-xml.c"
-             "$src/core/cradle-enrollment-server.c" "$src/core/cradle-endpoint-choice.c"
+             "$src/core/cradle-soap.c" "$src/core/cradle-xml.c" "$src/core/cradle-libxml.c"
+             "$src/core/cradle-dlopen.c" "$src/core/cradle-enrollment-server.c" "$src/core/cradle-endpoint-choice.c"
              "$src/core/cradle-certificate.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)

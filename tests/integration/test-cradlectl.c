@@ -377,6 +377,30 @@ test_unknown_command (void)
   g_assert_nonnull (strstr (err, "cradlectl help"));
 }
 
+/* libcurl, libxml2 and libldap (and the thirty libraries behind them) are
+ * opened by the stage that needs them, never bound at start. */
+static void
+test_start_binds_no_optional_library (void)
+{
+  const char *args[] = { "--version", NULL };
+  const char *env[] = { "LD_DEBUG=files", NULL };
+  const char *optional[] = { "libcurl.so", "libxml2.so", "libldap", "liblber", "libsasl2.so", "libgnutls.so" };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_cradlectl_env (args, env, &out, &err), ==, 0);
+  g_assert_nonnull (strstr (out, "cradlectl"));
+  /* The loader did report what it opened. */
+  g_assert_nonnull (strstr (err, "file=libcradle.so.0"));
+  for (guint i = 0; i < G_N_ELEMENTS (optional); i++)
+    {
+      g_autofree char *opened = g_strconcat ("file=", optional[i], NULL);
+
+      if (strstr (err, opened) != NULL)
+        g_error ("cradlectl --version bound %s at start", optional[i]);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -392,6 +416,7 @@ main (int    argc,
   g_test_add_func ("/cradlectl/templates-json", test_templates_json);
   g_test_add_func ("/cradlectl/password-sign-in", test_password_sign_in);
   g_test_add_func ("/cradlectl/unknown-command", test_unknown_command);
+  g_test_add_func ("/cradlectl/start/binds-no-optional-library", test_start_binds_no_optional_library);
 
   result = g_test_run ();
   cradle_test_lab_cleanup ();
