@@ -10,7 +10,7 @@
 #include <cradle/cradle.h>
 
 #include "cradle-bridge-pairing-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_KDF, EVP_KDF_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_KDF_CTX, EVP_KDF_CTX_free)

@@ -10,7 +10,7 @@
 #include "cradle-bridge-pairing-private.h"
 #include "cradle-device-private.h"
 #include "cradle-host-pairing-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 /* A field of the device's answer of exactly @size bytes. */
 static gboolean

@@ -10,7 +10,7 @@
 
 #include "cradle-bridge-pairing-private.h"
 #include "cradle-host-pairing-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 #define HOST_KEY_NAME      "host-key.pem"
 #define PAIRED_FOLDER_NAME "paired-devices"

@@ -10,7 +10,7 @@
 #include <openssl/x509.h>
 #include <cradle/cradle.h>
 
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 G_BEGIN_DECLS
 

@@ -5,7 +5,7 @@
 
 #include "cradle-agent-hosts-private.h"
 #include "cradle-agent-pairing-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 struct _CradleAgentPairing
 {

@@ -18,7 +18,7 @@
 #include <openssl/rsa.h>
 
 #include "cradle-agent-rsa-keygen-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 /* Private numbers live in OpenSSL's secure heap when it has one, are
  * computed in constant time and are wiped when freed. */

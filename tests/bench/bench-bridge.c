@@ -19,7 +19,7 @@
 
 #include "agent-fixture.h"
 #include "cradle-bridge-frame-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 static int
 compare_doubles (gconstpointer a,

@@ -14,7 +14,7 @@
 #include <cradle/cradle.h>
 
 #include "agent-fixture.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 #include "cradle-bridge-cbor-private.h"
 #include "cradle-bridge-frame-private.h"
 #include "cradle-bridge-message-private.h"

@@ -18,7 +18,7 @@
 
 #include "agent-fixture.h"
 #include "cradle-agent-keystore-private.h"
-#include "cradle-scep-private.h"
+#include "ca/scep/cradle-scep-private.h"
 #include "scep-test-ca.h"
 
 static GBytes *

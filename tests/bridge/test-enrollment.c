@@ -15,12 +15,12 @@
 #include <openssl/x509v3.h>
 
 #include "agent-fixture.h"
-#include "cradle-ca-answer-private.h"
-#include "cradle-ca-connector-private.h"
-#include "cradle-cert-type-private.h"
-#include "cradle-enrollment-private.h"
-#include "cradle-journal-private.h"
-#include "cradle-openssl-private.h"
+#include "ca/cradle-ca-answer-private.h"
+#include "ca/cradle-ca-connector-private.h"
+#include "policy/cradle-cert-type-private.h"
+#include "engine/cradle-enrollment-private.h"
+#include "state/cradle-journal-private.h"
+#include "base/cradle-openssl-private.h"
 
 /* ---- a CA that answers as the test says ----------------------------------- */
 

@@ -15,7 +15,7 @@
 #include "cradle-bridge-socket-private.h"
 #include "cradle-bridge-message-private.h"
 #include "cradle-host-pairing-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 typedef struct {
   AgentFixture agent;

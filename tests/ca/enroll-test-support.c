@@ -5,8 +5,8 @@
 
 #include <openssl/pem.h>
 
-#include "cradle-csr-private.h"
-#include "cradle-openssl-private.h"
+#include "csr/cradle-csr-private.h"
+#include "base/cradle-openssl-private.h"
 #include "enroll-test-support.h"
 
 void

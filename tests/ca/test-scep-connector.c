@@ -12,8 +12,8 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
-#include "cradle-csr-private.h"
-#include "cradle-openssl-private.h"
+#include "csr/cradle-csr-private.h"
+#include "base/cradle-openssl-private.h"
 #include "enroll-test-support.h"
 #include "scep-test-ca.h"
 

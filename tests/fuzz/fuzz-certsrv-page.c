@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-certsrv-page-private.h"
+#include "ca/certsrv/cradle-certsrv-page-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

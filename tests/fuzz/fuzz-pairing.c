@@ -19,7 +19,7 @@
 
 #include "cradle-agent-pairing-private.h"
 #include "cradle-agent-prompt-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

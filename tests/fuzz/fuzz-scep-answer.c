@@ -9,7 +9,7 @@
 #include <glib.h>
 #include <openssl/x509v3.h>
 
-#include "cradle-scep-private.h"
+#include "ca/scep/cradle-scep-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

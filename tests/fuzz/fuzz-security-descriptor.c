@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-security-descriptor-private.h"
+#include "directory/cradle-security-descriptor-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-wstep-message-private.h"
+#include "ca/wstep/cradle-wstep-message-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-enrollment-policy-private.h"
+#include "ca/wstep/cradle-enrollment-policy-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -22,7 +22,7 @@ case $name in
              "$src/bridge/cradle-bridge-message.c") ;;
   seal)
     sources=("$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-frame.c"
-             "$src/core/cradle-certificate.c")
+             "$src/core/base/cradle-certificate.c")
     extra_libs=libcrypto ;;
   pairing|hosts)
     sources=("$src/bridge/agent/cradle-agent-pairing.c" "$src/bridge/agent/cradle-agent-hosts.c"
@@ -31,26 +31,26 @@ case $name in
              "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-der.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-cbor.c"
-             "$src/bridge/cradle-bridge-frame.c" "$src/core/cradle-certificate.c" "$src/core/cradle-text.c")
+             "$src/bridge/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   security-descriptor)
-    sources=("$src/core/cradle-security-descriptor.c" "$src/core/cradle-sid.c") ;;
-  enrollment-server)
-    sources=("$src/core/cradle-enrollment-server.c") ;;
+    sources=("$src/core/directory/cradle-security-descriptor.c" "$src/core/directory/cradle-sid.c") ;;
+  ces-endpoint)
+    sources=("$src/core/catalog/cradle-ces-endpoint.c") ;;
   certsrv-page)
-    sources=("$src/core/cradle-certsrv-page.c" "$src/core/cradle-ca-answer.c"
-             "$src/core/cradle-ca-request.c" "$src/core/cradle-certificate.c")
+    sources=("$src/core/ca/certsrv/cradle-certsrv-page.c" "$src/core/ca/cradle-ca-answer.c"
+             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/ca/cradle-html.c")
     extra_libs=libcrypto ;;
   wstep-result)
-    sources=("$src/core/cradle-wstep-message.c" "$src/core/cradle-soap.c" "$src/core/cradle-xml.c"
-             "$src/core/cradle-libxml.c" "$src/core/cradle-dlopen.c")
+    sources=("$src/core/ca/wstep/cradle-wstep-message.c" "$src/core/ca/wstep/cradle-soap.c" "$src/core/ca/wstep/cradle-xml.c"
+             "$src/core/ca/wstep/cradle-libxml.c" "$src/core/base/cradle-dlopen.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   xcep-policy)
-    sources=("$src/core/cradle-enrollment-policy.c" "$src/core/cradle-xcep.c"
-             "$src/core/cradle-soap.c" "$src/core/cradle-xml.c" "$src/core/cradle-libxml.c"
-             "$src/core/cradle-dlopen.c" "$src/core/cradle-enrollment-server.c" "$src/core/cradle-endpoint-choice.c"
-             "$src/core/cradle-certificate.c")
+    sources=("$src/core/ca/wstep/cradle-enrollment-policy.c" "$src/core/ca/wstep/cradle-xcep.c"
+             "$src/core/ca/wstep/cradle-soap.c" "$src/core/ca/wstep/cradle-xml.c" "$src/core/ca/wstep/cradle-libxml.c"
+             "$src/core/base/cradle-dlopen.c" "$src/core/catalog/cradle-ces-endpoint.c" "$src/core/ca/wstep/cradle-endpoint-choice.c"
+             "$src/core/base/cradle-certificate.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)
     sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-der.c"
@@ -62,12 +62,12 @@ case $name in
     sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
              "$src/bridge/agent/cradle-agent-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
-             "$src/core/cradle-text.c")
+             "$src/core/base/cradle-text.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   scep-answer)
-    sources=("$src/core/cradle-scep-ca.c" "$src/core/cradle-scep-reply.c" "$src/core/cradle-ca-answer.c"
-             "$src/core/cradle-ca-request.c" "$src/core/cradle-certificate.c")
+    sources=("$src/core/ca/scep/cradle-scep-ca.c" "$src/core/ca/scep/cradle-scep-reply.c" "$src/core/ca/cradle-ca-answer.c"
+             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
     extra_libs=libcrypto ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
@@ -79,7 +79,7 @@ if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=unde
     -DG_LOG_DOMAIN='"cradle-fuzz"' -DCRADLE_COMPILATION \
     -I"$build" -I"$src/include" -I"$src/bridge" -I"$src/core" -I"$src/tests/fuzz" ${extra_includes:-} \
     $(pkg-config --cflags glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
-    "$src/tests/fuzz/fuzz-$name.c" "${sources[@]}" "$src/core/cradle-error.c" \
+    "$src/tests/fuzz/fuzz-$name.c" "${sources[@]}" "$src/core/base/cradle-error.c" \
     $(pkg-config --libs glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
     -o "$work/fuzz-$name" 2>"$work/build.log"; then
   echo "not ok 1 libFuzzer $name: the harness did not build"

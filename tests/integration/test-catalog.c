@@ -18,9 +18,9 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
-#include "cradle-catalog-private.h"
-#include "cradle-csr-private.h"
-#include "cradle-openssl-private.h"
+#include "catalog/cradle-catalog-private.h"
+#include "csr/cradle-csr-private.h"
+#include "base/cradle-openssl-private.h"
 #include "lab-fixture.h"
 
 typedef struct {

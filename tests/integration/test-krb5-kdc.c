@@ -9,7 +9,7 @@
 #include <krb5.h>
 #include <cradle/cradle.h>
 
-#include "cradle-krb5-private.h"
+#include "kerberos/cradle-krb5-private.h"
 #include "krb5-test-support.h"
 
 static void

@@ -4,8 +4,8 @@
 #include <openssl/evp.h>
 #include <cradle/cradle.h>
 
-#include "cradle-csr-private.h"
-#include "cradle-openssl-private.h"
+#include "csr/cradle-csr-private.h"
+#include "base/cradle-openssl-private.h"
 
 G_BEGIN_DECLS
 

@@ -5,7 +5,7 @@
 #include <openssl/x509.h>
 
 #include "cradle-agent-keystore-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 G_BEGIN_DECLS
 

@@ -5,7 +5,7 @@
 #include <openssl/ec.h>
 #include <openssl/x509.h>
 
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 #include "pending-store-test-support.h"
 #include "test-files.h"
 

@@ -11,8 +11,8 @@
 
 #include "cradle-agent-prompt-private.h"
 #include "cradle-agent-request-info-private.h"
-#include "cradle-csr-private.h"
-#include "cradle-openssl-private.h"
+#include "csr/cradle-csr-private.h"
+#include "base/cradle-openssl-private.h"
 
 static GBytes *
 spki_of_new_key (void)

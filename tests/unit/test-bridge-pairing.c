@@ -10,7 +10,7 @@
 #include "cradle-agent-pairing-private.h"
 #include "cradle-bridge-cbor-private.h"
 #include "cradle-bridge-pairing-private.h"
-#include "cradle-openssl-private.h"
+#include "base/cradle-openssl-private.h"
 
 typedef struct {
   CradleBridgeSeal *host;

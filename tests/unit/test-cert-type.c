@@ -6,7 +6,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "cradle-cert-type-private.h"
+#include "policy/cradle-cert-type-private.h"
 
 typedef struct {
   char *home;

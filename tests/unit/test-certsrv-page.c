@@ -1,7 +1,7 @@
 /* test-certsrv-page.c: reading outcomes from certsrv pages of every shape */
 #include "config.h"
 
-#include "cradle-certsrv-page-private.h"
+#include "ca/certsrv/cradle-certsrv-page-private.h"
 
 static gboolean
 parse (const char         *html,

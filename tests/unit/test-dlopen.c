@@ -6,10 +6,10 @@
 #include <string.h>
 #include <cradle/cradle.h>
 
-#include "cradle-curl-private.h"
-#include "cradle-dlopen-private.h"
-#include "cradle-libldap-private.h"
-#include "cradle-libxml-private.h"
+#include "ca/cradle-curl-private.h"
+#include "base/cradle-dlopen-private.h"
+#include "directory/cradle-libldap-private.h"
+#include "ca/wstep/cradle-libxml-private.h"
 
 static void
 test_missing_library (void)

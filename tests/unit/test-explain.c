@@ -4,7 +4,7 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "cradle-explain-private.h"
+#include "base/cradle-explain-private.h"
 
 typedef struct {
   guint32     code;

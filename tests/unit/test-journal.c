@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "cradle-journal-private.h"
-#include "cradle-pending-store-private.h"
+#include "state/cradle-journal-private.h"
+#include "state/cradle-pending-store-private.h"
 
 typedef struct {
   char *folder;

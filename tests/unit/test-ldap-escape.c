@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-ldap-private.h"
+#include "directory/cradle-ldap-private.h"
 
 static void
 test_escape_every_byte (void)

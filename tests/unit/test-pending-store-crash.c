@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <gio/gio.h>
 
-#include "cradle-pending-store-private.h"
+#include "state/cradle-pending-store-private.h"
 #include "pending-store-test-support.h"
 
 /* ---- the child ---------------------------------------------------------- */

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "cradle-pending-store-private.h"
+#include "state/cradle-pending-store-private.h"
 #include "pending-store-test-support.h"
 
 static gint64

@@ -16,7 +16,7 @@
 #include <cradle/cradle.h>
 
 #include "cradle-agent-scep-check-private.h"
-#include "cradle-scep-private.h"
+#include "ca/scep/cradle-scep-private.h"
 #include "scep-test-ca.h"
 
 /* The device, played by the test */

@@ -5,8 +5,8 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-security-descriptor-private.h"
-#include "cradle-sid-private.h"
+#include "directory/cradle-security-descriptor-private.h"
+#include "directory/cradle-sid-private.h"
 
 #define USER_SID     "S-1-5-21-1004336348-1177238915-682003330-1105"
 #define USERS_SID    "S-1-5-21-1004336348-1177238915-682003330-513"

@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-sid-private.h"
+#include "directory/cradle-sid-private.h"
 
 /* S-1-5-21-1004336348-1177238915-682003330-512, as AD stores it */
 static const guint8 domain_admins[] = {

@@ -6,10 +6,10 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-endpoint-choice-private.h"
-#include "cradle-enrollment-policy-private.h"
-#include "cradle-enrollment-server-private.h"
-#include "cradle-xcep-private.h"
+#include "ca/wstep/cradle-endpoint-choice-private.h"
+#include "ca/wstep/cradle-enrollment-policy-private.h"
+#include "catalog/cradle-ces-endpoint-private.h"
+#include "ca/wstep/cradle-xcep-private.h"
 
 #define CEP          "https://ca1.contoso.example/ADPolicyProvider_CEP_Kerberos/service.svc/CEP"
 #define CA1          "https://ca1.contoso.example/Contoso%20Issuing%20CA_CES_"
@@ -113,7 +113,7 @@ test_fixture_response (void)
   const CradleXcepCa *ca1 = cradle_xcep_response_find_ca (response, 0);
   const CradleXcepCa *ca2 = cradle_xcep_response_find_ca (response, 1);
   const CradleXcepExtension *extension;
-  const CradleEnrollmentServer *first;
+  const CradleCesEndpoint *first;
 
   g_assert_cmpstr (response->policy_id, ==, "{F2B4C6D8-0A1C-4E3F-9B5D-7A9C1E3F5B70}");
   g_assert_cmpstr (response->friendly_name, ==, "Active Directory Enrollment Policy");
@@ -259,13 +259,13 @@ test_policy_accessors (void)
   g_assert_cmpuint (all_cas->len, ==, 1);
 }
 
-static CradleEnrollmentServer *
+static CradleCesEndpoint *
 server (guint       priority,
         guint       auth,
         gboolean    renewal_only,
         const char *uri)
 {
-  CradleEnrollmentServer *s = g_new0 (CradleEnrollmentServer, 1);
+  CradleCesEndpoint *s = g_new0 (CradleCesEndpoint, 1);
 
   s->priority = priority;
   s->auth_flags = auth;
@@ -278,7 +278,7 @@ static void
 test_endpoint_choice (void)
 {
   g_autoptr(GPtrArray) servers =
-    g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_enrollment_server_free);
+    g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_ces_endpoint_free);
   g_autoptr(GPtrArray) kerberos = NULL;
   g_autoptr(GPtrArray) password = NULL;
   g_autoptr(GPtrArray) renewal = NULL;
@@ -305,7 +305,7 @@ test_endpoint_choice (void)
   g_assert_cmpstr (password_text, ==, "https://both/ https://pw/");
   g_assert_cmpstr (renewal_text, ==, "https://renew/ https://both/ https://e/ https://f/");
   /* The input is left as it was. */
-  g_assert_cmpstr (((CradleEnrollmentServer *) g_ptr_array_index (servers, 0))->uri, ==,
+  g_assert_cmpstr (((CradleCesEndpoint *) g_ptr_array_index (servers, 0))->uri, ==,
                    "https://e/");
 }
 

@@ -5,7 +5,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-xml-private.h"
+#include "ca/wstep/cradle-xml-private.h"
 
 #define NS_A "urn:test:a"
 #define NS_B "urn:test:b"

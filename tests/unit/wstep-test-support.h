@@ -4,9 +4,9 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-ca-answer-private.h"
-#include "cradle-wstep-message-private.h"
-#include "cradle-wstep-private.h"
+#include "ca/cradle-ca-answer-private.h"
+#include "ca/wstep/cradle-wstep-message-private.h"
+#include "ca/wstep/cradle-wstep-private.h"
 
 G_BEGIN_DECLS
 

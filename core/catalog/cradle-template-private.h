@@ -1,0 +1,24 @@
+/* cradle-template-private.h: building a template from its LDAP entry */
+#pragma once
+
+#include <cradle/cradle.h>
+
+#include "directory/cradle-ldap-entry-private.h"
+
+G_BEGIN_DECLS
+
+/* What to ask the directory for. nTSecurityDescriptor needs the SD_FLAGS
+ * control to be readable by a user. */
+extern const char *cradle_template_ldap_attributes[];
+
+CradleTemplate *cradle_template_new_from_entry            (const CradleLdapEntry  *entry,
+                                                           GError                **error);
+/* The DACL-only security descriptor the entry carried, or %NULL. */
+GBytes         *cradle_template_get_security_descriptor   (CradleTemplate  *self);
+
+/* Splits msPKI-RA-Application-Policies' backtick triples
+ * (name`type`value`...) and returns the value of @name, or %NULL. */
+char           *cradle_template_policy_lookup             (const char      *policies,
+                                                           const char      *name);
+
+G_END_DECLS

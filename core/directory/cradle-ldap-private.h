@@ -1,0 +1,67 @@
+/* cradle-ldap-private.h: the libldap boundary of libcradle */
+#pragma once
+
+#include <ldap.h>
+#include <glib.h>
+
+#include "directory/cradle-libldap-private.h"
+
+G_BEGIN_DECLS
+
+/* Hard limits on what a directory may hand us. */
+#define CRADLE_LDAP_MAX_STRING_VALUE 4096
+#define CRADLE_LDAP_MAX_VALUES 4096
+#define CRADLE_LDAP_MAX_ENTRIES 10000
+
+static inline void
+cradle_ldap_unbind (LDAP *ld)
+{
+  sym_ldap_unbind_ext_s (ld, NULL, NULL);
+}
+
+static inline void
+cradle_ldap_msgfree (LDAPMessage *msg)
+{
+  sym_ldap_msgfree (msg);
+}
+
+static inline void
+cradle_ldap_value_free_len (struct berval **values)
+{
+  sym_ldap_value_free_len (values);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LDAP, cradle_ldap_unbind)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LDAPMessage, cradle_ldap_msgfree)
+
+typedef struct berval **CradleBervalArray;
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CradleBervalArray, cradle_ldap_value_free_len, NULL)
+
+void      cradle_ldap_set_error         (GError       **error,
+                                         LDAP          *ld,
+                                         int            rc,
+                                         const char    *what);
+
+gboolean  cradle_ldap_search            (LDAP          *ld,
+                                         const char    *base,
+                                         int            scope,
+                                         const char    *filter,
+                                         const char   **attributes,
+                                         guint          timeout_seconds,
+                                         LDAPMessage  **result,
+                                         GError       **error);
+
+gboolean  cradle_ldap_search_with_controls (LDAP          *ld,
+                                            const char    *base,
+                                            int            scope,
+                                            const char    *filter,
+                                            const char   **attributes,
+                                            LDAPControl  **server_controls,
+                                            guint          timeout_seconds,
+                                            LDAPMessage  **result,
+                                            GError       **error);
+
+char     *cradle_ldap_escape_filter     (const guint8  *data,
+                                         gsize          size);
+
+G_END_DECLS

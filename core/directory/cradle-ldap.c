@@ -1,0 +1,152 @@
+/* cradle-ldap.c: LDAP errors and bounded reads of directory values */
+#include "config.h"
+
+#include <cradle/cradle.h>
+
+#include "directory/cradle-ldap-private.h"
+
+static CradleError
+error_code_for_ldap (int rc)
+{
+  switch (rc)
+    {
+    case LDAP_SERVER_DOWN:
+    case LDAP_CONNECT_ERROR:
+      return CRADLE_ERROR_UNREACHABLE;
+    case LDAP_TIMEOUT:
+    case LDAP_TIMELIMIT_EXCEEDED:
+      return CRADLE_ERROR_TIMED_OUT;
+    case LDAP_INVALID_CREDENTIALS:
+    case LDAP_AUTH_UNKNOWN:
+    case LDAP_INAPPROPRIATE_AUTH:
+    case LDAP_STRONG_AUTH_REQUIRED:
+    case LDAP_LOCAL_ERROR:
+    case LDAP_AUTH_METHOD_NOT_SUPPORTED:
+      return CRADLE_ERROR_AUTH_FAILED;
+    case LDAP_INSUFFICIENT_ACCESS:
+      return CRADLE_ERROR_PERMISSION_DENIED;
+    case LDAP_NO_SUCH_OBJECT:
+      return CRADLE_ERROR_NOT_FOUND;
+    case LDAP_BUSY:
+    case LDAP_UNAVAILABLE:
+      return CRADLE_ERROR_BUSY;
+    case LDAP_DECODING_ERROR:
+    case LDAP_PROTOCOL_ERROR:
+      return CRADLE_ERROR_INVALID_DATA;
+    default:
+      return CRADLE_ERROR_FAILED;
+    }
+}
+
+static const char *
+advice_for (CradleError code)
+{
+  switch (code)
+    {
+    case CRADLE_ERROR_UNREACHABLE:
+      return "Check the network connection and the domain controller's name.";
+    case CRADLE_ERROR_TIMED_OUT:
+      return "The domain controller is slow or unreachable; try again, or name another one with --dc.";
+    case CRADLE_ERROR_AUTH_FAILED:
+      return "Sign in to the domain again (for example with kinit) and retry.";
+    case CRADLE_ERROR_PERMISSION_DENIED:
+      return "Your account may not read this; ask your administrator.";
+    default:
+      return "If this persists, give these details to your support contact.";
+    }
+}
+
+/**
+ * cradle_ldap_set_error:
+ * @error: return location for a #GError
+ * @ld: (nullable): the session, for the server's diagnostic message
+ * @rc: the LDAP result code
+ * @what: what was being done, as "reading the RootDSE"
+ *
+ * Converts an LDAP failure into a CRADLE_ERROR that says what failed, the
+ * server's words, the LDAP code for support, and what to do.
+ */
+void
+cradle_ldap_set_error (GError     **error,
+                       LDAP        *ld,
+                       int          rc,
+                       const char  *what)
+{
+  CradleError code = error_code_for_ldap (rc);
+  char *diagnostic = NULL;
+  g_autofree char *detail = NULL;
+  /* Loaded already when there is a connection; told by its code alone if
+   * libldap cannot be opened. */
+  gboolean loaded = cradle_libldap_load (NULL);
+
+  if (ld != NULL && loaded)
+    sym_ldap_get_option (ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic);
+  if (diagnostic != NULL && *diagnostic != '\0' && g_utf8_validate (diagnostic, -1, NULL))
+    detail = g_strdup_printf (" (%s)", diagnostic);
+  if (diagnostic != NULL)
+    sym_ldap_memfree (diagnostic);
+
+  g_set_error (error, CRADLE_ERROR, code,
+               "The directory failed while %s: %s%s [LDAP %d]. %s",
+               what, loaded ? sym_ldap_err2string (rc) : "an LDAP error", detail != NULL ? detail : "", rc,
+               advice_for (code));
+}
+
+gboolean
+cradle_ldap_search (LDAP          *ld,
+                    const char    *base,
+                    int            scope,
+                    const char    *filter,
+                    const char   **attributes,
+                    guint          timeout_seconds,
+                    LDAPMessage  **result,
+                    GError       **error)
+{
+  return cradle_ldap_search_with_controls (ld, base, scope, filter, attributes, NULL,
+                                           timeout_seconds, result, error);
+}
+
+gboolean
+cradle_ldap_search_with_controls (LDAP          *ld,
+                                  const char    *base,
+                                  int            scope,
+                                  const char    *filter,
+                                  const char   **attributes,
+                                  LDAPControl  **server_controls,
+                                  guint          timeout_seconds,
+                                  LDAPMessage  **result,
+                                  GError       **error)
+{
+  struct timeval timeout = { .tv_sec = timeout_seconds, .tv_usec = 0 };
+  g_autoptr(LDAPMessage) msg = NULL;
+  g_autofree char *what = NULL;
+  int rc;
+
+  rc = sym_ldap_search_ext_s (ld, base, scope, filter, (char **) attributes, 0,
+                          server_controls, NULL, &timeout, CRADLE_LDAP_MAX_ENTRIES, &msg);
+  if (rc != LDAP_SUCCESS)
+    {
+      what = g_strdup_printf ("searching %s", base[0] != '\0' ? base : "the RootDSE");
+      cradle_ldap_set_error (error, ld, rc, what);
+      return FALSE;
+    }
+  *result = g_steal_pointer (&msg);
+  return TRUE;
+}
+
+/**
+ * cradle_ldap_escape_filter:
+ *
+ * Returns: (transfer full): @data with every byte escaped as \xx, safe to
+ *   put inside an LDAP filter whatever it holds
+ */
+char *
+cradle_ldap_escape_filter (const guint8 *data,
+                           gsize         size)
+{
+  GString *escaped = g_string_sized_new (size * 3 + 1);
+
+  for (gsize i = 0; i < size; i++)
+    g_string_append_printf (escaped, "\\%02x", data[i]);
+  return g_string_free (escaped, FALSE);
+}

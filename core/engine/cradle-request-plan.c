@@ -1,0 +1,300 @@
+/* cradle-request-plan.c: what request a type calls for, and building it for the device's key
+ *
+ * A type with a template of the catalog is built as the template's request
+ * policy says; a custom type without one from its KeyType and Subject
+ * (the device's serial as CN when it has none), naming its Template when
+ * it has one.  A SCEP type's challenge is read from its file into wiped
+ * memory, put in the request's challengePassword and nowhere else.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <openssl/crypto.h>
+#include <openssl/x509.h>
+
+#include "csr/cradle-csr-private.h"
+#include "engine/cradle-enrollment-private.h"
+#include "base/cradle-openssl-private.h"
+#include "policy/cradle-request-policy-private.h"
+
+#define MAX_CHALLENGE 1024
+
+struct _CradleRequestPlan
+{
+  CradleRequestPolicy *policy;          /* a template's, or %NULL */
+  char                *key_type;
+  char                *digest;
+  char                *subject;         /* custom types: RFC 4514, as configured */
+  char                *common_name;     /* or one CN, the device's serial */
+  char                *template_name;   /* custom types: named in the request */
+  char                *challenge_file;  /* SCEP */
+  gboolean             client_auth;
+};
+
+void
+cradle_request_plan_free (CradleRequestPlan *plan)
+{
+  if (plan == NULL)
+    return;
+  g_clear_object (&plan->policy);
+  g_free (plan->key_type);
+  g_free (plan->digest);
+  g_free (plan->subject);
+  g_free (plan->common_name);
+  g_free (plan->template_name);
+  g_free (plan->challenge_file);
+  g_free (plan);
+}
+
+static gboolean
+check_device (CradleDevice     *device,
+              CradleCertType   *type,
+              const char       *key_type,
+              GError          **error)
+{
+  const char * const *key_types = cradle_device_get_key_types (device);
+
+  if (key_types != NULL && !g_strv_contains (key_types, key_type))
+    {
+      g_autofree char *offered = g_strjoinv (", ", (char **) key_types);
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "The device cannot make the key '%s' needs (%s); it makes %s. "
+                   "Choose another certificate type, or update the device.",
+                   cradle_cert_type_get_name (type), key_type, offered);
+      return FALSE;
+    }
+  if (cradle_cert_type_get_protocol (type) == CRADLE_CA_PROTOCOL_SCEP &&
+      !cradle_device_has_feature (device, CRADLE_DEVICE_FEATURE_SCEP))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "The device's agent cannot take part in SCEP, which '%s' uses. "
+                   "Update the Cradle agent on the device.",
+                   cradle_cert_type_get_name (type));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+CradleRequestPlan *
+cradle_request_plan_new (CradleCertType  *type,
+                         CradleDevice    *device,
+                         const char      *subject,
+                         GError         **error)
+{
+  g_autoptr(CradleRequestPlan) plan = g_new0 (CradleRequestPlan, 1);
+  CradleTemplate *template = cradle_cert_type_get_template (type);
+  CradleCatalog *catalog = cradle_cert_type_get_catalog (type);
+
+  if (template != NULL && catalog != NULL)
+    {
+      const char *wanted = subject != NULL ? subject : cradle_cert_type_get_subject (type);
+
+      /* A template that takes the subject from the request gets the
+       * device's serial as its one CN when nobody typed one: the value as
+       * it is, never spliced into a name and parsed. */
+      plan->policy = cradle_request_policy_new_full (template, cradle_catalog_get_user (catalog), wanted,
+                                                     cradle_device_get_serial (device), error);
+      if (plan->policy == NULL)
+        return NULL;
+      plan->key_type = g_strdup (cradle_request_policy_get_device_key_type (plan->policy));
+      plan->digest = g_strdup (cradle_request_policy_get_digest (plan->policy));
+    }
+  else
+    {
+      const char *wanted = subject != NULL ? subject : cradle_cert_type_get_subject (type);
+
+      plan->key_type = g_strdup (cradle_cert_type_get_key_type (type) != NULL
+                                   ? cradle_cert_type_get_key_type (type) : "rsa2048");
+      plan->digest = g_strdup ("sha256");
+      plan->subject = g_strdup (wanted);
+      if (wanted == NULL)
+        plan->common_name = g_strdup (cradle_device_get_serial (device));
+      plan->template_name = g_strdup (cradle_cert_type_get_template_name (type));
+      plan->challenge_file = g_strdup (cradle_cert_type_get_challenge_file (type));
+      plan->client_auth = TRUE;
+    }
+  if (!check_device (device, type, plan->key_type, error))
+    return NULL;
+  return g_steal_pointer (&plan);
+}
+
+const char *
+cradle_request_plan_get_key_type (CradleRequestPlan *plan)
+{
+  return plan->key_type;
+}
+
+const char *
+cradle_request_plan_get_digest (CradleRequestPlan *plan)
+{
+  return plan->digest;
+}
+
+/* The first line of the challenge file, straight into one buffer that the
+ * caller wipes; the error names the file, never its content. */
+static char *
+read_challenge (const char  *path,
+                GError     **error)
+{
+  g_autofree char *buffer = g_malloc0 (MAX_CHALLENGE + 1);
+  gsize length = 0;
+  char *end;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "Could not read the SCEP challenge file %s: %s. Ask your administrator.",
+                   path, g_strerror (saved_errno));
+      return NULL;
+    }
+  while (length < MAX_CHALLENGE)
+    {
+      gssize got = read (fd, buffer + length, MAX_CHALLENGE - length);
+
+      if (got < 0 && errno == EINTR)
+        continue;
+      if (got <= 0)
+        break;
+      length += (gsize) got;
+    }
+  close (fd);
+  end = strpbrk (buffer, "\r\n");
+  if (end != NULL)
+    OPENSSL_cleanse (end, length - (gsize) (end - buffer));
+  if (buffer[0] == '\0')
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "The SCEP challenge file %s is empty. Ask your administrator.", path);
+      return NULL;
+    }
+  return g_steal_pointer (&buffer);
+}
+
+typedef char *CradleSecretText;
+G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CradleSecretText, cradle_secret_free, NULL)
+
+GBytes *
+cradle_request_plan_build_info (CradleRequestPlan  *plan,
+                                GBytes             *public_key_info,
+                                GError            **error)
+{
+  g_autoptr(CradleCsrBuilder) builder = NULL;
+  g_auto(CradleSecretText) challenge = NULL;
+
+  if (plan->policy != NULL)
+    return cradle_request_policy_build_request_info (plan->policy, public_key_info, error);
+
+  builder = cradle_csr_builder_new ();
+  if (!cradle_csr_builder_set_public_key (builder, public_key_info, error))
+    return NULL;
+  if (plan->common_name != NULL)
+    {
+      if (!cradle_csr_builder_set_subject_common_name (builder, plan->common_name, error))
+        {
+          g_prefix_error (error, "The device's serial cannot name the certificate: ");
+          return NULL;
+        }
+    }
+  else if (!cradle_csr_builder_set_subject (builder, plan->subject, error))
+    {
+      g_prefix_error (error, "The certificate type's Subject cannot be used: ");
+      return NULL;
+    }
+  if (plan->template_name != NULL)
+    cradle_csr_builder_add_template_name (builder, plan->template_name);
+  /* Key encipherment is for RSA keys only (SCEP's answer is encrypted to it). */
+  cradle_csr_builder_set_key_usage (builder,
+                                    g_str_has_prefix (plan->key_type, "rsa")
+                                      ? CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE | CRADLE_CSR_KEY_USAGE_KEY_ENCIPHERMENT
+                                      : CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE,
+                                    TRUE);
+  if (plan->client_auth)
+    cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.5.5.7.3.2");
+  if (plan->challenge_file != NULL)
+    {
+      challenge = read_challenge (plan->challenge_file, error);
+      if (challenge == NULL)
+        return NULL;
+      cradle_csr_builder_set_challenge_password (builder, challenge);
+    }
+  return cradle_csr_builder_encode_request_info (builder, error);
+}
+
+static X509_REQ *
+read_request (GBytes  *csr,
+              GError **error)
+{
+  const unsigned char *p = g_bytes_get_data (csr, NULL);
+  gsize size = g_bytes_get_size (csr);
+  X509_REQ *request = size > 0 && size <= G_MAXLONG ? d2i_X509_REQ (NULL, &p, (long) size) : NULL;
+
+  if (request == NULL)
+    g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                         "The certification request cannot be read back.");
+  return request;
+}
+
+GBytes *
+cradle_csr_dup_without_challenge (GBytes    *csr,
+                                  gboolean  *had_challenge,
+                                  GError   **error)
+{
+  g_autoptr(X509_REQ) request = read_request (csr, error);
+  unsigned char *der = NULL;
+  GBytes *stripped;
+  int length;
+  int index;
+
+  *had_challenge = FALSE;
+  if (request == NULL)
+    return NULL;
+  while ((index = X509_REQ_get_attr_by_NID (request, NID_pkcs9_challengePassword, -1)) >= 0)
+    {
+      X509_ATTRIBUTE *attribute = X509_REQ_delete_attr (request, index);
+
+      X509_ATTRIBUTE_free (attribute);
+      *had_challenge = TRUE;
+    }
+  if (!*had_challenge)
+    return g_bytes_ref (csr);
+  length = i2d_X509_REQ (request, &der);
+  if (length <= 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not encode the certification request.");
+      return NULL;
+    }
+  stripped = g_bytes_new (der, (gsize) length);
+  OPENSSL_free (der);
+  return stripped;
+}
+
+GBytes *
+cradle_csr_dup_public_key_info (GBytes  *csr,
+                                GError **error)
+{
+  g_autoptr(X509_REQ) request = read_request (csr, error);
+  unsigned char *der = NULL;
+  GBytes *spki;
+  int length;
+
+  if (request == NULL)
+    return NULL;
+  length = i2d_PUBKEY (X509_REQ_get0_pubkey (request), &der);
+  if (length <= 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The certification request's public key cannot be read back.");
+      return NULL;
+    }
+  spki = g_bytes_new (der, (gsize) length);
+  OPENSSL_free (der);
+  return spki;
+}
