@@ -255,6 +255,7 @@ int
 main (int    argc,
       char **argv)
 {
+  int status = 0;
   g_autofree char *serial = NULL;
   g_autofree char *model = NULL;
   g_autofree char *manufacturer = NULL;
@@ -358,19 +359,24 @@ main (int    argc,
     kek_file = g_build_filename (g_get_user_config_dir (), "cradle-agent", config.serial, "kek", NULL);
 
   if (list_hosts || forget_host != NULL)
-    return manage_hosts (store, list_hosts, forget_host);
+    {
+      status = manage_hosts (store, list_hosts, forget_host);
+      goto out;
+    }
 
   config.keystore = cradle_agent_keystore_open_full (store, kek_file, privileged, &error);
   if (config.keystore == NULL)
     {
       g_printerr ("cradle-agent: %s\n", error->message);
-      return 1;
+      status = 1;
+      goto out;
     }
   config.identity = cradle_agent_keystore_load_identity (config.keystore, &error);
   if (config.identity == NULL)
     {
       g_printerr ("cradle-agent: %s\n", error->message);
-      return 1;
+      status = 1;
+      goto out;
     }
   config.folder = g_strdup (store);
   config.host_expiry_days = (guint) CLAMP (host_expiry_days, 0, 100 * 365);
@@ -382,7 +388,8 @@ main (int    argc,
       if (transport == NULL)
         {
           g_printerr ("cradle-agent: %s\n", error->message);
-          return 1;
+          status = 1;
+          goto out;
         }
       cradle_agent_session_run (&config, transport);
     }
@@ -391,7 +398,8 @@ main (int    argc,
       if (!cradle_agent_functionfs_serve (&config, functionfs, &error))
         {
           g_printerr ("cradle-agent: %s\n", error->message);
-          return 1;
+          status = 1;
+          goto out;
         }
     }
   else
@@ -403,17 +411,19 @@ main (int    argc,
       if (!listen_and_serve (&agent, &error))
         {
           g_printerr ("cradle-agent: %s\n", error->message);
-          return 1;
+          status = 1;
+          goto out;
         }
       g_main_loop_unref (agent.loop);
       g_free (agent.socket_path);
     }
 
+out:
   g_clear_object (&config.keystore);
   g_clear_pointer (&config.identity, EVP_PKEY_free);
   g_free (config.folder);
   g_free (config.serial);
   g_free (config.model);
   g_free (config.manufacturer);
-  return 0;
+  return status;
 }
