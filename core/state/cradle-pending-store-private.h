@@ -4,38 +4,15 @@
 #include <sqlite3.h>
 #include <cradle/cradle.h>
 
+#include "state/cradle-request-db-private.h"
+
 G_BEGIN_DECLS
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-/* The schema this build writes (PRAGMA user_version), and the
- * application_id that marks a file as ours ("Crdl"). */
-#define CRADLE_PENDING_SCHEMA_VERSION 2
-#define CRADLE_PENDING_APPLICATION_ID 0x4372646c
-/* How long a write waits for another program's write to finish. */
-#define CRADLE_PENDING_BUSY_TIMEOUT_MS 10000
 
 /* Limits on what is stored; CA answers and device data are untrusted. */
 #define CRADLE_PENDING_MAX_CSR_SIZE     (64 * 1024)
 #define CRADLE_PENDING_MAX_TEXT_SIZE    4096
 #define CRADLE_PENDING_MAX_MESSAGE_SIZE 2048
 #define CRADLE_PENDING_MAX_CHAIN        16
-
-/* cradle-pending-store-db.c: opening, the schema and its migrations */
-sqlite3  *cradle_pending_db_open       (const char  *path,
-                                        GError     **error);
-/* Turns a SQLite failure into a CRADLE_ERROR with words for people.
- * @doing: what was being done ("record the request"). */
-void      cradle_pending_db_set_error  (sqlite3     *db,
-                                        int          rc,
-                                        const char  *path,
-                                        const char  *doing,
-                                        GError     **error);
-gboolean  cradle_pending_db_exec       (sqlite3     *db,
-                                        const char  *sql,
-                                        const char  *path,
-                                        const char  *doing,
-                                        GError     **error);
 
 /* cradle-pending-request.c: building a record from a row */
 CradlePendingRequest *cradle_pending_request_new_from_row (sqlite3_stmt  *row,

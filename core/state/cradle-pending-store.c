@@ -66,17 +66,7 @@ cradle_pending_store_open (const char  *path,
 {
   g_autoptr(CradlePendingStore) self = g_object_new (CRADLE_TYPE_PENDING_STORE, NULL);
 
-  if (path != NULL)
-    {
-      self->path = g_strdup (path);
-    }
-  else
-    {
-      g_autofree char *state = cradle_paths_dup_state_dir ();
-
-      self->path = g_build_filename (state, "requests.sqlite", NULL);
-    }
-  self->db = cradle_pending_db_open (self->path, error);
+  self->db = cradle_request_db_open (path, &self->path, error);
   if (self->db == NULL)
     return NULL;
   return g_steal_pointer (&self);
@@ -162,7 +152,7 @@ prepare (CradlePendingStore  *self,
     }
   if (rc != SQLITE_OK)
     {
-      cradle_pending_db_set_error (self->db, rc, self->path, doing, error);
+      cradle_request_db_set_error (self->db, rc, self->path, doing, error);
       return NULL;
     }
   return g_steal_pointer (&stmt);
@@ -185,7 +175,7 @@ execute (CradlePendingStore  *self,
   rc = sqlite3_step (stmt);
   if (rc != SQLITE_DONE)
     {
-      cradle_pending_db_set_error (self->db, rc, self->path, doing, error);
+      cradle_request_db_set_error (self->db, rc, self->path, doing, error);
       return FALSE;
     }
   return TRUE;
@@ -205,7 +195,7 @@ begin_write (CradlePendingStore  *self,
              const char          *doing,
              GError             **error)
 {
-  return cradle_pending_db_exec (self->db, "BEGIN IMMEDIATE", self->path, doing, error);
+  return cradle_request_db_exec (self->db, "BEGIN IMMEDIATE", self->path, doing, error);
 }
 
 static gboolean
@@ -215,7 +205,7 @@ commit_write (CradlePendingStore  *self,
 {
   if (self->before_commit != NULL)
     self->before_commit (self->before_commit_data);
-  return cradle_pending_db_exec (self->db, "COMMIT", self->path, doing, error);
+  return cradle_request_db_exec (self->db, "COMMIT", self->path, doing, error);
 }
 
 /* ---- checking what comes in -------------------------------------------- */
@@ -439,7 +429,7 @@ read_status (CradlePendingStore   *self,
     }
   if (rc != SQLITE_ROW)
     {
-      cradle_pending_db_set_error (self->db, rc, self->path, doing, error);
+      cradle_request_db_set_error (self->db, rc, self->path, doing, error);
       return FALSE;
     }
   if (!cradle_pending_status_from_string ((const char *) sqlite3_column_text (stmt, 0), status))
@@ -838,7 +828,7 @@ read_certificates (CradlePendingStore  *self,
     }
   if (rc != SQLITE_DONE)
     {
-      cradle_pending_db_set_error (self->db, rc, self->path, "read the requests", error);
+      cradle_request_db_set_error (self->db, rc, self->path, "read the requests", error);
       return FALSE;
     }
   *certificates = g_steal_pointer (&list);
@@ -869,7 +859,7 @@ read_requests (CradlePendingStore  *self,
     }
   if (rc != SQLITE_DONE)
     {
-      cradle_pending_db_set_error (self->db, rc, self->path, "read the requests", error);
+      cradle_request_db_set_error (self->db, rc, self->path, "read the requests", error);
       return NULL;
     }
   return g_steal_pointer (&requests);
@@ -886,14 +876,14 @@ query_requests (CradlePendingStore  *self,
   g_autoptr(sqlite3_stmt) stmt = NULL;
   g_autoptr(GPtrArray) requests = NULL;
 
-  if (!cradle_pending_db_exec (self->db, "BEGIN", self->path, "read the requests", error))
+  if (!cradle_request_db_exec (self->db, "BEGIN", self->path, "read the requests", error))
     return NULL;
   stmt = prepare (self, sql, params, n_params, "read the requests", error);
   if (stmt != NULL)
     requests = read_requests (self, stmt, error);
   g_clear_pointer (&stmt, sqlite3_finalize);
   if (requests == NULL
-      || !cradle_pending_db_exec (self->db, "COMMIT", self->path, "read the requests", error))
+      || !cradle_request_db_exec (self->db, "COMMIT", self->path, "read the requests", error))
     {
       rollback (self);
       return NULL;
@@ -1086,7 +1076,7 @@ cradle_pending_store_check_unclaimed (CradlePendingStore  *self,
     }
   if (rc != SQLITE_DONE)
     {
-      cradle_pending_db_set_error (self->db, rc, self->path, "read the request's claim", error);
+      cradle_request_db_set_error (self->db, rc, self->path, "read the request's claim", error);
       return FALSE;
     }
   return TRUE;
@@ -1151,7 +1141,7 @@ cradle_pending_store_claim (CradlePendingStore  *self,
       }
     else if (rc != SQLITE_DONE)
       {
-        cradle_pending_db_set_error (self->db, rc, self->path, doing, error);
+        cradle_request_db_set_error (self->db, rc, self->path, doing, error);
         sqlite3_reset (stmt);
         rollback (self);
         return FALSE;
