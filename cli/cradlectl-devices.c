@@ -1,6 +1,7 @@
 /* cradlectl-devices.c: `cradlectl devices` and `cradlectl certs` */
 #include "config.h"
 
+#include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
 /* Every device that answers HELLO and GET_INFO; others are reported on stderr. */
@@ -25,15 +26,6 @@ cradlectl_open_devices (GError **error)
       g_ptr_array_add (opened, g_object_ref (device));
     }
   return g_steal_pointer (&opened);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value != NULL ? value : "");
 }
 
 static void
@@ -104,7 +96,7 @@ forget_device (GPtrArray  *devices,
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
       json_builder_begin_object (builder);
-      add_string (builder, "serial", serial);
+      cradlectl_add_string (builder, "serial", serial);
       json_builder_set_member_name (builder, "forgotten");
       json_builder_add_boolean_value (builder, removed);
       json_builder_end_object (builder);
@@ -157,13 +149,13 @@ cradlectl_devices (int    argc,
           CradleDevice *device = g_ptr_array_index (devices, i);
 
           json_builder_begin_object (builder);
-          add_string (builder, "id", cradle_device_get_id (device));
-          add_string (builder, "transport", cradle_device_get_transport (device));
-          add_string (builder, "manufacturer", cradle_device_get_manufacturer (device));
-          add_string (builder, "model", cradle_device_get_model (device));
-          add_string (builder, "serial", cradle_device_get_serial (device));
-          add_string (builder, "os", cradle_device_get_os (device));
-          add_string (builder, "agent_version", cradle_device_get_agent_version (device));
+          cradlectl_add_string (builder, "id", cradle_device_get_id (device));
+          cradlectl_add_string (builder, "transport", cradle_device_get_transport (device));
+          cradlectl_add_string (builder, "manufacturer", cradle_device_get_manufacturer (device));
+          cradlectl_add_string (builder, "model", cradle_device_get_model (device));
+          cradlectl_add_string (builder, "serial", cradle_device_get_serial (device));
+          cradlectl_add_string (builder, "os", cradle_device_get_os (device));
+          cradlectl_add_string (builder, "agent_version", cradle_device_get_agent_version (device));
           json_builder_set_member_name (builder, "protocol_version");
           json_builder_add_int_value (builder, cradle_device_get_protocol_version (device));
           json_builder_set_member_name (builder, "paired");
@@ -240,13 +232,13 @@ print_cert_json (JsonBuilder       *builder,
   g_autofree char *not_after = g_date_time_format_iso8601 (cradle_certificate_get_not_after (parsed));
 
   json_builder_begin_object (builder);
-  add_string (builder, "store", cradle_device_cert_get_store (cert));
-  add_string (builder, "scope", cradle_device_cert_get_scope (cert));
-  add_string (builder, "subject", cradle_certificate_get_subject (parsed));
-  add_string (builder, "issuer", cradle_certificate_get_issuer (parsed));
-  add_string (builder, "serial", cradle_certificate_get_serial (parsed));
-  add_string (builder, "not_after", not_after);
-  add_string (builder, "sha256", cradle_certificate_get_sha256 (parsed));
+  cradlectl_add_string (builder, "store", cradle_device_cert_get_store (cert));
+  cradlectl_add_string (builder, "scope", cradle_device_cert_get_scope (cert));
+  cradlectl_add_string (builder, "subject", cradle_certificate_get_subject (parsed));
+  cradlectl_add_string (builder, "issuer", cradle_certificate_get_issuer (parsed));
+  cradlectl_add_string (builder, "serial", cradle_certificate_get_serial (parsed));
+  cradlectl_add_string (builder, "not_after", not_after);
+  cradlectl_add_string (builder, "sha256", cradle_certificate_get_sha256 (parsed));
   json_builder_set_member_name (builder, "has_key");
   json_builder_add_boolean_value (builder, cradle_device_cert_get_key_id (cert) != NULL);
   json_builder_end_object (builder);

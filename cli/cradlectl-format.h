@@ -6,7 +6,9 @@
 
 G_BEGIN_DECLS
 
-/* Adds the member @name: @value, or null when @value is NULL. */
+/* Adds the member @name: @value, or null when @value is NULL.  Every string
+ * member cradlectl writes goes through here, so a missing value always reads
+ * null to a script, never "". */
 void       cradlectl_add_string            (JsonBuilder *builder,
                                             const char  *name,
                                             const char  *value);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
 CradlectlExit
@@ -39,25 +40,16 @@ cradlectl_add_error_members (JsonBuilder  *builder,
 {
   const CradleExplanation *explanation = cradle_explain_error (error);
 
-  json_builder_set_member_name (builder, "code");
-  json_builder_add_string_value (builder,
-                                 error->domain == CRADLE_ERROR
-                                   ? cradle_error_to_string (error->code)
-                                   : "failed");
-  json_builder_set_member_name (builder, "message");
-  json_builder_add_string_value (builder, error->message);
+  cradlectl_add_string (builder, "code",
+                        error->domain == CRADLE_ERROR ? cradle_error_to_string (error->code) : "failed");
+  cradlectl_add_string (builder, "message", error->message);
   json_builder_set_member_name (builder, "exit_code");
   json_builder_add_int_value (builder, cradlectl_exit_for_error (error));
   /* The precise cause's name ("CERTSRV_E_TEMPLATE_DENIED"), when known. */
   if (!cradle_explanation_is_generic (explanation))
-    {
-      json_builder_set_member_name (builder, "detail");
-      json_builder_add_string_value (builder, cradle_explanation_get_name (explanation));
-    }
-  json_builder_set_member_name (builder, "explanation");
-  json_builder_add_string_value (builder, cradle_explanation_get_summary (explanation));
-  json_builder_set_member_name (builder, "next_step");
-  json_builder_add_string_value (builder, cradle_explanation_get_user_action (explanation));
+    cradlectl_add_string (builder, "detail", cradle_explanation_get_name (explanation));
+  cradlectl_add_string (builder, "explanation", cradle_explanation_get_summary (explanation));
+  cradlectl_add_string (builder, "next_step", cradle_explanation_get_user_action (explanation));
 }
 
 void

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <glib-unix.h>
 
+#include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
 CradlectlExit
@@ -124,29 +125,17 @@ on_done (GObject      *source,
 }
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
 add_certificate (JsonBuilder       *builder,
                  CradleCertificate *certificate)
 {
   g_autofree char *not_after = g_date_time_format_iso8601 (cradle_certificate_get_not_after (certificate));
 
   json_builder_begin_object (builder);
-  add_string (builder, "subject", cradle_certificate_get_subject (certificate));
-  add_string (builder, "issuer", cradle_certificate_get_issuer (certificate));
-  add_string (builder, "serial", cradle_certificate_get_serial (certificate));
-  add_string (builder, "not_after", not_after);
-  add_string (builder, "sha256", cradle_certificate_get_sha256 (certificate));
+  cradlectl_add_string (builder, "subject", cradle_certificate_get_subject (certificate));
+  cradlectl_add_string (builder, "issuer", cradle_certificate_get_issuer (certificate));
+  cradlectl_add_string (builder, "serial", cradle_certificate_get_serial (certificate));
+  cradlectl_add_string (builder, "not_after", not_after);
+  cradlectl_add_string (builder, "sha256", cradle_certificate_get_sha256 (certificate));
   json_builder_end_object (builder);
 }
 
@@ -171,14 +160,14 @@ add_result_json (JsonBuilder      *builder,
   guint32 denial = 0;
 
   json_builder_begin_object (builder);
-  add_string (builder, "outcome", cradle_enrollment_outcome_to_string (cradle_enrollment_get_outcome (enrollment)));
+  cradlectl_add_string (builder, "outcome", cradle_enrollment_outcome_to_string (cradle_enrollment_get_outcome (enrollment)));
   json_builder_set_member_name (builder, "exit_code");
   json_builder_add_int_value (builder, code);
   json_builder_set_member_name (builder, "request");
   json_builder_add_int_value (builder, cradle_enrollment_get_request_id (enrollment));
-  add_string (builder, "ca_request_id", cradle_enrollment_get_ca_request_id (enrollment));
-  add_string (builder, "type", type != NULL ? cradle_cert_type_get_name (type) : NULL);
-  add_string (builder, "device", cradle_device_get_serial (cradle_enrollment_get_device (enrollment)));
+  cradlectl_add_string (builder, "ca_request_id", cradle_enrollment_get_ca_request_id (enrollment));
+  cradlectl_add_string (builder, "type", type != NULL ? cradle_cert_type_get_name (type) : NULL);
+  cradlectl_add_string (builder, "device", cradle_device_get_serial (cradle_enrollment_get_device (enrollment)));
   json_builder_set_member_name (builder, "journal_run");
   json_builder_add_int_value (builder, cradle_enrollment_get_run_id (enrollment));
   if (leaf != NULL)
@@ -196,7 +185,7 @@ add_result_json (JsonBuilder      *builder,
       g_autoptr(GDateTime) next = g_date_time_new_from_unix_utc (cradle_enrollment_get_next_attempt (enrollment));
       g_autofree char *text = next != NULL ? g_date_time_format_iso8601 (next) : NULL;
 
-      add_string (builder, "next_attempt", text);
+      cradlectl_add_string (builder, "next_attempt", text);
     }
   if (cradle_enrollment_get_denial (enrollment, &denial, &message))
     {
@@ -206,8 +195,8 @@ add_result_json (JsonBuilder      *builder,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "code");
       json_builder_add_int_value (builder, denial);
-      add_string (builder, "code_hex", code_text);
-      add_string (builder, "message", message);
+      cradlectl_add_string (builder, "code_hex", code_text);
+      cradlectl_add_string (builder, "message", message);
       json_builder_end_object (builder);
     }
   if (error != NULL)

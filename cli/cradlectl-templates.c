@@ -1,6 +1,7 @@
 /* cradlectl-templates.c: `cradlectl templates`, every certificate type and whether you may enroll */
 #include "config.h"
 
+#include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
 /* What one template asks for, even when no request can be made for it. */
@@ -95,17 +96,14 @@ add_service (JsonBuilder             *builder,
              CradleEnrollmentService *service)
 {
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, cradle_enrollment_service_get_name (service));
-  json_builder_set_member_name (builder, "host");
-  json_builder_add_string_value (builder, cradle_enrollment_service_get_host (service));
+  cradlectl_add_string (builder, "name", cradle_enrollment_service_get_name (service));
+  cradlectl_add_string (builder, "host", cradle_enrollment_service_get_host (service));
   json_builder_set_member_name (builder, "endpoints");
   json_builder_begin_array (builder);
   for (guint i = 0; i < cradle_enrollment_service_get_n_endpoints (service); i++)
     {
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "uri");
-      json_builder_add_string_value (builder, cradle_enrollment_service_get_endpoint_uri (service, i));
+      cradlectl_add_string (builder, "uri", cradle_enrollment_service_get_endpoint_uri (service, i));
       json_builder_set_member_name (builder, "auth");
       add_auth_names (builder, cradle_enrollment_service_get_endpoint_auth (service, i));
       json_builder_set_member_name (builder, "priority");
@@ -125,26 +123,14 @@ sign_in_kind (CradlectlDomainOptions *options)
   return options->password_file != NULL ? CRADLE_CREDENTIALS_PASSWORD : CRADLE_CREDENTIALS_KERBEROS;
 }
 
-static void
-add_nullable (JsonBuilder *builder,
-              const char  *name,
-              const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 /* Where requests for @type go. */
 static void
 add_connector (JsonBuilder    *builder,
                CradleCertType *type)
 {
-  add_nullable (builder, "protocol", cradle_cert_type_get_url (type) != NULL || cradle_cert_type_get_policy_url (type) != NULL
+  cradlectl_add_string (builder, "protocol", cradle_cert_type_get_url (type) != NULL || cradle_cert_type_get_policy_url (type) != NULL
                                        ? cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type)) : NULL);
-  add_nullable (builder, "url", cradle_cert_type_get_url (type));
+  cradlectl_add_string (builder, "url", cradle_cert_type_get_url (type));
 }
 
 /* An administrator's type (types.d). */
@@ -153,21 +139,21 @@ add_custom (JsonBuilder    *builder,
             CradleCertType *type)
 {
   json_builder_begin_object (builder);
-  add_nullable (builder, "name", cradle_cert_type_get_name (type));
-  add_nullable (builder, "display_name", cradle_cert_type_get_display_name (type));
-  add_nullable (builder, "kind", "custom");
+  cradlectl_add_string (builder, "name", cradle_cert_type_get_name (type));
+  cradlectl_add_string (builder, "display_name", cradle_cert_type_get_display_name (type));
+  cradlectl_add_string (builder, "kind", "custom");
   json_builder_set_member_name (builder, "enrollable");
   json_builder_add_boolean_value (builder, cradle_cert_type_is_enrollable (type));
-  add_nullable (builder, "status", enrollability_to_string (cradle_cert_type_get_enrollability (type)));
-  add_nullable (builder, "reason", cradle_cert_type_get_reason (type));
+  cradlectl_add_string (builder, "status", enrollability_to_string (cradle_cert_type_get_enrollability (type)));
+  cradlectl_add_string (builder, "reason", cradle_cert_type_get_reason (type));
   add_connector (builder, type);
-  add_nullable (builder, "policy_url", cradle_cert_type_get_policy_url (type));
-  add_nullable (builder, "template", cradle_cert_type_get_template_name (type));
-  add_nullable (builder, "key_type", cradle_cert_type_get_key_type (type));
-  add_nullable (builder, "auth", cradle_credentials_kind_to_string (cradle_cert_type_get_auth (type)));
+  cradlectl_add_string (builder, "policy_url", cradle_cert_type_get_policy_url (type));
+  cradlectl_add_string (builder, "template", cradle_cert_type_get_template_name (type));
+  cradlectl_add_string (builder, "key_type", cradle_cert_type_get_key_type (type));
+  cradlectl_add_string (builder, "auth", cradle_credentials_kind_to_string (cradle_cert_type_get_auth (type)));
   json_builder_set_member_name (builder, "allow_plain_http");
   json_builder_add_boolean_value (builder, cradle_cert_type_get_allow_plain_http (type));
-  add_nullable (builder, "source", cradle_cert_type_get_source (type));
+  cradlectl_add_string (builder, "source", cradle_cert_type_get_source (type));
   json_builder_end_object (builder);
 }
 
@@ -186,29 +172,24 @@ add_template (JsonBuilder          *builder,
 
   summarize (template, cradle_catalog_get_user (catalog), &key);
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, cradle_template_get_name (template));
-  json_builder_set_member_name (builder, "display_name");
-  json_builder_add_string_value (builder, display_name != NULL ? display_name : cradle_template_get_name (template));
+  cradlectl_add_string (builder, "name", cradle_template_get_name (template));
+  cradlectl_add_string (builder, "display_name",
+                        display_name != NULL ? display_name : cradle_template_get_name (template));
   json_builder_set_member_name (builder, "schema_version");
   json_builder_add_int_value (builder, cradle_template_get_schema_version (template));
   json_builder_set_member_name (builder, "enrollable");
   json_builder_add_boolean_value (builder, is_enrollable (enrollability));
-  json_builder_set_member_name (builder, "status");
-  json_builder_add_string_value (builder, enrollability_to_string (enrollability));
-  json_builder_set_member_name (builder, "reason");
-  json_builder_add_string_value (builder, reason);
-  add_nullable (builder, "kind", "template");
+  cradlectl_add_string (builder, "status", enrollability_to_string (enrollability));
+  cradlectl_add_string (builder, "reason", reason);
+  cradlectl_add_string (builder, "kind", "template");
   add_connector (builder, type);
   json_builder_set_member_name (builder, "requires_approval");
   json_builder_add_boolean_value (builder, (cradle_template_get_enrollment_flags (template) &
                                             CRADLE_TEMPLATE_PEND_ALL_REQUESTS) != 0);
-  json_builder_set_member_name (builder, "key_algorithm");
-  json_builder_add_string_value (builder, key.key_algorithm);
+  cradlectl_add_string (builder, "key_algorithm", key.key_algorithm);
   json_builder_set_member_name (builder, "key_size");
   json_builder_add_int_value (builder, key.key_size);
-  json_builder_set_member_name (builder, "subject_mode");
-  json_builder_add_string_value (builder, key.subject_mode);
+  cradlectl_add_string (builder, "subject_mode", key.subject_mode);
   json_builder_set_member_name (builder, "cas");
   json_builder_begin_array (builder);
   for (guint i = 0; i < services->len; i++)

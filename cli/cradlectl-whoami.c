@@ -1,19 +1,8 @@
 /* cradlectl-whoami.c: `cradlectl whoami`, who the domain says you are */
 #include "config.h"
 
+#include "cradlectl-format.h"
 #include "cradlectl-private.h"
-
-static void
-add_string_member (JsonBuilder *builder,
-                   const char  *name,
-                   const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
 
 static void
 print_json (CradleDirectory     *directory,
@@ -24,23 +13,23 @@ print_json (CradleDirectory     *directory,
   const char * const *groups = cradle_directory_user_get_token_groups (user);
 
   json_builder_begin_object (builder);
-  add_string_member (builder, "dc", cradle_directory_get_dc_host_name (directory));
-  add_string_member (builder, "identity", cradle_directory_get_bound_identity (directory));
+  cradlectl_add_string (builder, "dc", cradle_directory_get_dc_host_name (directory));
+  cradlectl_add_string (builder, "identity", cradle_directory_get_bound_identity (directory));
   json_builder_set_member_name (builder, "security_strength");
   json_builder_add_int_value (builder, cradle_directory_get_security_strength (directory));
-  add_string_member (builder, "dn", cradle_directory_user_get_dn (user));
-  add_string_member (builder, "account", cradle_directory_user_get_account_name (user));
-  add_string_member (builder, "upn", cradle_directory_user_get_principal_name (user));
-  add_string_member (builder, "mail", cradle_directory_user_get_mail (user));
-  add_string_member (builder, "display_name", cradle_directory_user_get_display_name (user));
-  add_string_member (builder, "sid", cradle_directory_user_get_sid (user));
+  cradlectl_add_string (builder, "dn", cradle_directory_user_get_dn (user));
+  cradlectl_add_string (builder, "account", cradle_directory_user_get_account_name (user));
+  cradlectl_add_string (builder, "upn", cradle_directory_user_get_principal_name (user));
+  cradlectl_add_string (builder, "mail", cradle_directory_user_get_mail (user));
+  cradlectl_add_string (builder, "display_name", cradle_directory_user_get_display_name (user));
+  cradlectl_add_string (builder, "sid", cradle_directory_user_get_sid (user));
   json_builder_set_member_name (builder, "groups");
   json_builder_begin_array (builder);
   for (guint i = 0; groups[i] != NULL; i++)
     {
       json_builder_begin_object (builder);
-      add_string_member (builder, "sid", groups[i]);
-      add_string_member (builder, "name", g_ptr_array_index (group_names, i));
+      cradlectl_add_string (builder, "sid", groups[i]);
+      cradlectl_add_string (builder, "name", g_ptr_array_index (group_names, i));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

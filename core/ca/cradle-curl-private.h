@@ -24,6 +24,8 @@ G_BEGIN_DECLS
 
 CRADLE_CURL_SYMBOLS (CRADLE_DLOPEN_DECLARE)
 
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CURL, sym_curl_easy_cleanup)
+
 /* Opens libcurl and initialises it, once per process. */
 gboolean cradle_curl_load (GError **error) G_GNUC_WARN_UNUSED_RESULT;
 

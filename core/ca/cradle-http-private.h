@@ -108,6 +108,23 @@ gboolean    cradle_http_response_has_type      (const CradleHttpResponse *respon
 /* "host" of @url for messages, or @url itself. */
 char       *cradle_http_dup_host               (const char *url);
 
+/* cradle-http-trust.c: what cradle-http.c shares with it */
+/* The DER of @certificates (CradleCertificate), and in @key a name for the set. */
+GPtrArray  *_cradle_http_dup_der_list        (GPtrArray  *certificates,
+                                              char      **key);
+/* A reference to the cached store for @anchors_file and @certificates
+ * (DER, named @certificates_key; both nullable), with the system's roots
+ * or without them; %NULL when it cannot be built. */
+X509_STORE *_cradle_http_dup_trust_store     (const char *anchors_file,
+                                              GPtrArray  *certificates,
+                                              const char *certificates_key,
+                                              gboolean    with_system);
+/* Starts building that store on a background thread. */
+void        _cradle_http_prepare_trust_store (const char *anchors_file,
+                                              GPtrArray  *certificates,
+                                              const char *certificates_key,
+                                              gboolean    with_system);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleHttp, cradle_http_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleHttpResponse, cradle_http_response_free)
 

@@ -1,4 +1,5 @@
-/* cradle-directory-private.h: what the rest of core reads through the session */
+/* cradle-directory-private.h: what the rest of core reads through the session,
+ * and what the session's own files share */
 #pragma once
 
 #include <cradle/cradle.h>
@@ -6,6 +7,42 @@
 #include "directory/cradle-ldap-entry-private.h"
 
 G_BEGIN_DECLS
+
+/* The session's files (cradle-directory.c, cradle-directory-search.c) share
+ * these; nothing else uses them. */
+struct _CradleDirectory
+{
+  GObject parent_instance;
+
+  /* Owned */
+  GMutex  lock;            /* one LDAP call at a time on @ld */
+  LDAP   *ld;
+  char   *uri;             /* NULL until found in DNS for @domain */
+  char   *domain;          /* NULL: the default realm's */
+  char   *source;          /* what the session was asked for: the URI or the domain */
+  char   *ccache_name;
+  char   *user;
+  char   *password;        /* wiped and freed once open() used it */
+  char   *memory_ccache;   /* the private ccache of a password sign-in */
+  char   *dc_host_name;
+  char   *default_naming_context;
+  char   *configuration_naming_context;
+  char   *bound_identity;
+  guint   timeout_seconds;
+  guint   security_strength;
+
+  /* A cancellation shuts the connection down, which ends a blocking
+   * libldap call at once instead of at its timeout. */
+  GMutex        cancel_lock;
+  int           cancel_fd;        /* our duplicate of the LDAP socket, or -1 */
+  GCancellable *cancellable;
+  gulong        cancel_handler;
+};
+
+/* The result's first entry, copied; %NULL without @error when there is none. */
+CradleLdapEntry *_cradle_directory_dup_first_entry (LDAP         *ld,
+                                                    LDAPMessage  *result,
+                                                    GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Called for each entry found; returning FALSE stops the search with @error. */
 typedef gboolean (*CradleDirectoryEntryFunc) (const CradleLdapEntry  *entry,

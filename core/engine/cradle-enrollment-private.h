@@ -53,23 +53,6 @@ struct _CradleEnrollment
 void     cradle_enrollment_set_connector (CradleEnrollment    *self,
                                           CradleCaConnector   *connector);
 
-/* cradle-enrollment.c: steps and signals, from the worker thread */
-void     cradle_enrollment_begin_step   (CradleEnrollment     *self,
-                                         CradleEnrollmentStep  step,
-                                         const char           *format,
-                                         ...) G_GNUC_PRINTF (3, 4);
-/* @outcome: "ok", "pending", "denied", "declined", "cancelled", "failed" */
-void     cradle_enrollment_end_step     (CradleEnrollment     *self,
-                                         const char           *outcome,
-                                         const GError         *failure);
-/* The device stopped waiting for its user (it answered). */
-void     cradle_enrollment_stop_waiting (CradleEnrollment     *self);
-
-/* cradle-enrollment-run.c: the state machine, blocking, in a worker thread.
- * Sets the outcome and, for all but INSTALLED and PENDING, the error. */
-void     cradle_enrollment_run_blocking (CradleEnrollment     *self,
-                                         GCancellable         *cancellable);
-
 /* cradle-request-plan.c: the certification request, signed on the device */
 typedef struct _CradleRequestPlan CradleRequestPlan;
 /* What the type asks of the device; checks the device can do it. */
@@ -115,5 +98,85 @@ GPtrArray         *cradle_enrollment_build_chain    (CradleCertificate  *leaf,
                                                      GPtrArray          *directory_roots,
                                                      GCancellable       *cancellable,
                                                      GError            **error);
+
+/* The files of one enrollment call one way: the object (cradle-enrollment.c)
+ * -> the run (cradle-enrollment-run.c -> -run-new.c, -run-resume.c ->
+ * cradle-enrollment-steps.c) -> what it reports (cradle-enrollment-progress.c). */
+
+/* cradle-enrollment-progress.c: steps, journal and signals, from the worker thread */
+void        _cradle_enrollment_class_add_signals (GObjectClass         *object_class);
+/* Signals go to the caller's thread-default context; the device's
+ * KEEPALIVEs become "waiting-for-device". */
+void        _cradle_enrollment_watch_device      (CradleEnrollment     *self);
+const char *_cradle_enrollment_type_name         (CradleEnrollment     *self);
+void        _cradle_enrollment_begin_run         (CradleEnrollment     *self,
+                                                  const char           *kind,
+                                                  const char           *protocol);
+void        _cradle_enrollment_begin_step        (CradleEnrollment     *self,
+                                                  CradleEnrollmentStep  step,
+                                                  const char           *format,
+                                                  ...) G_GNUC_PRINTF (3, 4);
+/* @outcome: "ok", "pending", "denied", "declined", "cancelled", "failed" */
+void        _cradle_enrollment_end_step          (CradleEnrollment     *self,
+                                                  const char           *outcome,
+                                                  const GError         *failure);
+/* The device stopped waiting for its user (it answered). */
+void        _cradle_enrollment_stop_waiting      (CradleEnrollment     *self);
+/* The run ends with @outcome and @error (taken). */
+void        _cradle_enrollment_finish            (CradleEnrollment        *self,
+                                                  CradleEnrollmentOutcome  outcome,
+                                                  GError                  *error);
+
+/* cradle-enrollment-steps.c: the steps new and resumed runs share.  Those
+ * that take a GError take it, and end the run. */
+const char             *_cradle_enrollment_step_outcome_for         (const GError *error);
+CradleEnrollmentOutcome _cradle_enrollment_outcome_before_recording (const GError *error);
+void     _cradle_enrollment_fail_step                (CradleEnrollment        *self,
+                                                      CradleEnrollmentOutcome  outcome,
+                                                      GError                  *error);
+/* Nothing recorded yet: cancelled, declined or failed, as @error says. */
+void     _cradle_enrollment_fail_before_recording    (CradleEnrollment        *self,
+                                                      GError                  *error);
+/* No answer this time: the request stays as it is, the attempt is counted. */
+void     _cradle_enrollment_keep_for_later           (CradleEnrollment        *self,
+                                                      CradleEnrollmentOutcome  outcome,
+                                                      guint                    delay,
+                                                      GError                  *error);
+void     _cradle_enrollment_keep_after_failure       (CradleEnrollment        *self,
+                                                      GError                  *error);
+void     _cradle_enrollment_keep_after_device_failure (CradleEnrollment       *self,
+                                                       GError                 *error);
+gboolean _cradle_enrollment_step_device              (CradleEnrollment        *self,
+                                                      GCancellable            *cancellable,
+                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+void     _cradle_enrollment_step_session             (CradleEnrollment        *self);
+void     _cradle_enrollment_delete_abandoned_key     (CradleEnrollment        *self);
+GBytes  *_cradle_enrollment_sign_on_device           (CradleEnrollment        *self,
+                                                      CradleRequestPlan       *plan,
+                                                      GBytes                  *public_key,
+                                                      GCancellable            *cancellable,
+                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+CradleCaRequest *_cradle_enrollment_ca_request_new   (CradleEnrollment        *self,
+                                                      const char              *template_name);
+/* Submits @request, or asks about it (@retrieve), and takes the CA's answer. */
+void     _cradle_enrollment_ask_ca                   (CradleEnrollment        *self,
+                                                      CradleCaRequest         *request,
+                                                      gboolean                 retrieve,
+                                                      const char              *retrieve_uri,
+                                                      GCancellable            *cancellable);
+void     _cradle_enrollment_chain_and_install        (CradleEnrollment        *self,
+                                                      GPtrArray               *from_ca,
+                                                      GCancellable            *cancellable);
+
+/* cradle-enrollment-run-new.c, cradle-enrollment-run-resume.c: one kind of run each */
+void     _cradle_enrollment_run_new                  (CradleEnrollment        *self,
+                                                      GCancellable            *cancellable);
+void     _cradle_enrollment_run_resume               (CradleEnrollment        *self,
+                                                      GCancellable            *cancellable);
+
+/* cradle-enrollment-run.c: the state machine, blocking, in a worker thread.
+ * Sets the outcome and, for all but INSTALLED and PENDING, the error. */
+void     _cradle_enrollment_run_blocking             (CradleEnrollment        *self,
+                                                      GCancellable            *cancellable);
 
 G_END_DECLS

@@ -1,16 +1,16 @@
 /* cradle-journal.c: every enrollment's runs and steps, in the state database
  *
- * The journal shares requests.sqlite with the pending store: the pending
- * store opens the file (its identity, WAL, its schema), then the journal
- * adds its two tables under its own version number, so each can change its
- * schema without the other.
+ * The journal shares requests.sqlite with the pending store: the file is
+ * opened for both by cradle-request-db.c (its identity, WAL, the store's
+ * schema), then the journal adds its tables under its own version number,
+ * so each can change its schema without the other.
  */
 #include "config.h"
 
 #include <string.h>
 
 #include "state/cradle-journal-private.h"
-#include "state/cradle-pending-store-private.h"
+#include "state/cradle-request-db-private.h"
 
 struct _CradleJournal
 {
@@ -103,7 +103,7 @@ set_error (CradleJournal  *self,
            const char     *doing,
            GError        **error)
 {
-  cradle_pending_db_set_error (self->db, rc, self->path, doing, error);
+  cradle_request_db_set_error (self->db, rc, self->path, doing, error);
 }
 
 static gboolean
@@ -163,18 +163,18 @@ migrate_in_transaction (CradleJournal  *self,
       return FALSE;
     }
   if (version == 0 &&
-      !cradle_pending_db_exec (self->db, "CREATE TABLE journal_version (version INTEGER NOT NULL) STRICT",
+      !cradle_request_db_exec (self->db, "CREATE TABLE journal_version (version INTEGER NOT NULL) STRICT",
                                self->path, doing, error))
     return FALSE;
   for (gint64 v = version; v < CRADLE_JOURNAL_SCHEMA_VERSION; v++)
     {
       g_debug ("Journal in %s: schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, self->path, v, v + 1);
-      if (!cradle_pending_db_exec (self->db, journal_migrations[v], self->path, doing, error))
+      if (!cradle_request_db_exec (self->db, journal_migrations[v], self->path, doing, error))
         return FALSE;
     }
   set_version = g_strdup_printf ("DELETE FROM journal_version; INSERT INTO journal_version VALUES (%d)",
                                  CRADLE_JOURNAL_SCHEMA_VERSION);
-  return cradle_pending_db_exec (self->db, set_version, self->path, doing, error);
+  return cradle_request_db_exec (self->db, set_version, self->path, doing, error);
 }
 
 /* In one write transaction, so two programs opening at once agree; a
@@ -189,10 +189,10 @@ migrate (CradleJournal  *self,
     return FALSE;
   if (version == CRADLE_JOURNAL_SCHEMA_VERSION)
     return TRUE;
-  if (!cradle_pending_db_exec (self->db, "BEGIN IMMEDIATE", self->path, "update the journal", error))
+  if (!cradle_request_db_exec (self->db, "BEGIN IMMEDIATE", self->path, "update the journal", error))
     return FALSE;
   if (!migrate_in_transaction (self, error) ||
-      !cradle_pending_db_exec (self->db, "COMMIT", self->path, "update the journal", error))
+      !cradle_request_db_exec (self->db, "COMMIT", self->path, "update the journal", error))
     {
       sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
@@ -206,15 +206,7 @@ cradle_journal_open (const char  *path,
 {
   g_autoptr(CradleJournal) self = g_object_new (CRADLE_TYPE_JOURNAL, NULL);
 
-  if (path != NULL)
-    self->path = g_strdup (path);
-  else
-    {
-      g_autofree char *state = cradle_paths_dup_state_dir ();
-
-      self->path = g_build_filename (state, "requests.sqlite", NULL);
-    }
-  self->db = cradle_pending_db_open (self->path, error);
+  self->db = cradle_request_db_open (path, &self->path, error);
   if (self->db == NULL || !migrate (self, error))
     return NULL;
   /* The journal's own connection commits without waiting for the disk
@@ -223,7 +215,7 @@ cradle_journal_open (const char  *path,
    * cut may lose the journal's last lines, never the pending store's
    * requests, whose connection stays FULL and whose next commit syncs the
    * shared log with the journal's lines before it. */
-  if (!cradle_pending_db_exec (self->db, "PRAGMA synchronous = NORMAL", self->path, "open the journal", error))
+  if (!cradle_request_db_exec (self->db, "PRAGMA synchronous = NORMAL", self->path, "open the journal", error))
     return NULL;
   return g_steal_pointer (&self);
 }
@@ -582,7 +574,7 @@ read_runs (CradleJournal  *self,
   int rc;
 
   /* One read transaction: the steps match their runs. */
-  if (!cradle_pending_db_exec (self->db, "BEGIN", self->path, "read the journal", error))
+  if (!cradle_request_db_exec (self->db, "BEGIN", self->path, "read the journal", error))
     return NULL;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {

@@ -4,16 +4,9 @@
 #include <sqlite3.h>
 #include <cradle/cradle.h>
 
+#include "state/cradle-request-db-private.h"
+
 G_BEGIN_DECLS
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
-
-/* The schema this build writes (PRAGMA user_version), and the
- * application_id that marks a file as ours ("Crdl"). */
-#define CRADLE_PENDING_SCHEMA_VERSION 2
-#define CRADLE_PENDING_APPLICATION_ID 0x4372646c
-/* How long a write waits for another program's write to finish. */
-#define CRADLE_PENDING_BUSY_TIMEOUT_MS 10000
 
 /* Limits on what is stored; CA answers and device data are untrusted. */
 #define CRADLE_PENDING_MAX_CSR_SIZE     (64 * 1024)
@@ -21,21 +14,81 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 #define CRADLE_PENDING_MAX_MESSAGE_SIZE 2048
 #define CRADLE_PENDING_MAX_CHAIN        16
 
-/* cradle-pending-store-db.c: opening, the schema and its migrations */
-sqlite3  *cradle_pending_db_open       (const char  *path,
-                                        GError     **error);
-/* Turns a SQLite failure into a CRADLE_ERROR with words for people.
- * @doing: what was being done ("record the request"). */
-void      cradle_pending_db_set_error  (sqlite3     *db,
-                                        int          rc,
-                                        const char  *path,
-                                        const char  *doing,
-                                        GError     **error);
-gboolean  cradle_pending_db_exec       (sqlite3     *db,
-                                        const char  *sql,
-                                        const char  *path,
-                                        const char  *doing,
-                                        GError     **error);
+/* ---- what the store's files share (cradle-pending-store.c) ------------- */
+
+/* For the crash tests: called inside every write transaction, after its
+ * changes and before COMMIT. */
+typedef void (*CradlePendingStoreHook) (gpointer user_data);
+
+struct _CradlePendingStore
+{
+  GObject parent_instance;
+
+  /* Owned */
+  sqlite3                *db;
+  char                   *path;
+
+  /* One connection, one transaction at a time. */
+  GMutex                  lock;
+  CradlePendingStoreHook  before_commit;
+  gpointer                before_commit_data;
+};
+
+/* A parameter bound to a statement: PARAM_INT (id), PARAM_TEXT (text)
+ * (NULL binds NULL), PARAM_BLOB (bytes). */
+typedef enum {
+  CRADLE_PENDING_PARAM_NULL,
+  CRADLE_PENDING_PARAM_INT,
+  CRADLE_PENDING_PARAM_TEXT,
+  CRADLE_PENDING_PARAM_BLOB,
+} CradlePendingParamKind;
+
+typedef struct {
+  CradlePendingParamKind   kind;
+  gint64      number;
+  const char *text;
+  GBytes     *blob;
+} CradlePendingParam;
+
+#define PARAM_INT(v)  ((CradlePendingParam) { CRADLE_PENDING_PARAM_INT, (v), NULL, NULL })
+#define PARAM_TEXT(t) ((CradlePendingParam) { (t) != NULL ? CRADLE_PENDING_PARAM_TEXT : CRADLE_PENDING_PARAM_NULL, 0, (t), NULL })
+#define PARAM_BLOB(b) ((CradlePendingParam) { CRADLE_PENDING_PARAM_BLOB, 0, NULL, (b) })
+
+gint64        _cradle_pending_store_now          (void);
+sqlite3_stmt *_cradle_pending_store_prepare      (CradlePendingStore        *self,
+                                                  const char                *sql,
+                                                  const CradlePendingParam  *params,
+                                                  guint                      n_params,
+                                                  const char                *doing,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+/* A statement that returns no rows. */
+gboolean      _cradle_pending_store_execute      (CradlePendingStore        *self,
+                                                  const char                *sql,
+                                                  const CradlePendingParam  *params,
+                                                  guint                      n_params,
+                                                  const char                *doing,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+void          _cradle_pending_store_rollback     (CradlePendingStore        *self);
+/* BEGIN IMMEDIATE: the write lock at once, so a status read inside stays true. */
+gboolean      _cradle_pending_store_begin_write  (CradlePendingStore        *self,
+                                                  const char                *doing,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean      _cradle_pending_store_commit_write (CradlePendingStore        *self,
+                                                  const char                *doing,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean      _cradle_pending_store_read_status  (CradlePendingStore        *self,
+                                                  gint64                     id,
+                                                  const char                *doing,
+                                                  CradlePendingStatus       *status,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+/* @what: its name for people ("endpoint"); NULL is fine unless @required. */
+gboolean      _cradle_pending_store_check_text   (const char                *what,
+                                                  const char                *value,
+                                                  gboolean                   required,
+                                                  GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Text for people from outside: valid UTF-8 on one line, at most @max_size bytes. */
+char         *_cradle_pending_store_dup_one_line (const char                *text,
+                                                  gsize                      max_size);
 
 /* cradle-pending-request.c: building a record from a row */
 CradlePendingRequest *cradle_pending_request_new_from_row (sqlite3_stmt  *row,
@@ -94,9 +147,6 @@ const char         *cradle_pending_claim_get_owner (CradlePendingClaim  *claim);
 void                cradle_pending_claim_release   (CradlePendingClaim  *claim);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradlePendingClaim, cradle_pending_claim_release)
 
-/* For the crash tests: called inside every write transaction, after its
- * changes and before COMMIT. */
-typedef void (*CradlePendingStoreHook) (gpointer user_data);
 void cradle_pending_store_set_before_commit_hook (CradlePendingStore     *self,
                                                   CradlePendingStoreHook  hook,
                                                   gpointer                user_data);

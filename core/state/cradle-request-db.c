@@ -1,4 +1,10 @@
-/* cradle-pending-store-db.c: opening the request database, its schema and migrations */
+/* cradle-request-db.c: opening the request database, its schema and migrations
+ *
+ * requests.sqlite holds the pending store's tables (its schema is here,
+ * under PRAGMA user_version) and the journal's (which it adds under its
+ * own version number).  Both open the file through cradle_request_db_open(),
+ * each on a connection of its own.
+ */
 #include "config.h"
 
 #include <errno.h>
@@ -8,7 +14,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "state/cradle-pending-store-private.h"
+#include "state/cradle-request-db-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3, sqlite3_close_v2)
 
@@ -69,7 +75,7 @@ static const char *const migrations[] = {
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRADLE_PENDING_SCHEMA_VERSION);
 
 void
-cradle_pending_db_set_error (sqlite3     *db,
+cradle_request_db_set_error (sqlite3     *db,
                              int          rc,
                              const char  *path,
                              const char  *doing,
@@ -131,7 +137,7 @@ cradle_pending_db_set_error (sqlite3     *db,
 
 /* For statements without parameters (pragmas, the schema). */
 gboolean
-cradle_pending_db_exec (sqlite3     *db,
+cradle_request_db_exec (sqlite3     *db,
                         const char  *sql,
                         const char  *path,
                         const char  *doing,
@@ -141,7 +147,7 @@ cradle_pending_db_exec (sqlite3     *db,
 
   if (rc != SQLITE_OK)
     {
-      cradle_pending_db_set_error (db, rc, path, doing, error);
+      cradle_request_db_set_error (db, rc, path, doing, error);
       return FALSE;
     }
   return TRUE;
@@ -163,7 +169,7 @@ query_text (sqlite3     *db,
     rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      cradle_pending_db_set_error (db, rc, path, doing, error);
+      cradle_request_db_set_error (db, rc, path, doing, error);
       return FALSE;
     }
   text = (const char *) sqlite3_column_text (stmt, 0);
@@ -278,7 +284,7 @@ read_identity (sqlite3     *db,
     rc = sqlite3_step (stmt);
   if (rc != SQLITE_ROW)
     {
-      cradle_pending_db_set_error (db, rc, path, "read the request database", error);
+      cradle_request_db_set_error (db, rc, path, "read the request database", error);
       return FALSE;
     }
   identity->application_id = sqlite3_column_int64 (stmt, 0);
@@ -341,13 +347,13 @@ migrate (sqlite3     *db,
     {
       g_debug ("Request database %s: schema %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT,
                path, version, version + 1);
-      if (!cradle_pending_db_exec (db, migrations[version], path, "update the request database", error))
+      if (!cradle_request_db_exec (db, migrations[version], path, "update the request database", error))
         return FALSE;
     }
   set_version = g_strdup_printf ("PRAGMA user_version = %d", CRADLE_PENDING_SCHEMA_VERSION);
   set_application = g_strdup_printf ("PRAGMA application_id = %d", CRADLE_PENDING_APPLICATION_ID);
-  return cradle_pending_db_exec (db, set_version, path, "update the request database", error)
-         && cradle_pending_db_exec (db, set_application, path, "update the request database", error);
+  return cradle_request_db_exec (db, set_version, path, "update the request database", error)
+         && cradle_request_db_exec (db, set_application, path, "update the request database", error);
 }
 
 /* Files that passed PRAGMA quick_check in this process.
@@ -458,17 +464,17 @@ set_up (sqlite3     *db,
    * so a request recorded before submission survives a power cut too. */
   if (!use_wal (db, path, error))
     return FALSE;
-  if (!cradle_pending_db_exec (db,
+  if (!cradle_request_db_exec (db,
                                "PRAGMA synchronous = FULL;"
                                "PRAGMA foreign_keys = ON;"
                                "PRAGMA trusted_schema = OFF;",
                                path, "open the request database", error))
     return FALSE;
 
-  if (!cradle_pending_db_exec (db, "BEGIN IMMEDIATE", path, "open the request database", error))
+  if (!cradle_request_db_exec (db, "BEGIN IMMEDIATE", path, "open the request database", error))
     return FALSE;
   if (!migrate (db, path, error)
-      || !cradle_pending_db_exec (db, "COMMIT", path, "update the request database", error))
+      || !cradle_request_db_exec (db, "COMMIT", path, "update the request database", error))
     {
       sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
       return FALSE;
@@ -496,25 +502,41 @@ set_up (sqlite3     *db,
   return TRUE;
 }
 
+/* The file for @path, or requests.sqlite in the state folder. */
+static char *
+dup_path (const char *path)
+{
+  g_autofree char *state = NULL;
+
+  if (path != NULL)
+    return g_strdup (path);
+  state = cradle_paths_dup_state_dir ();
+  return g_build_filename (state, "requests.sqlite", NULL);
+}
+
 sqlite3 *
-cradle_pending_db_open (const char  *path,
+cradle_request_db_open (const char  *path,
+                        char       **opened_path,
                         GError     **error)
 {
+  g_autofree char *file = dup_path (path);
   g_autoptr(sqlite3) db = NULL;
   int rc;
 
-  if (!prepare_file (path, error))
+  if (opened_path != NULL)
+    *opened_path = g_strdup (file);
+  if (!prepare_file (file, error))
     return NULL;
 
-  rc = sqlite3_open_v2 (path, &db,
+  rc = sqlite3_open_v2 (file, &db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_EXRESCODE,
                         NULL);
   if (rc != SQLITE_OK)
     {
-      cradle_pending_db_set_error (db, rc, path, "open the request database", error);
+      cradle_request_db_set_error (db, rc, file, "open the request database", error);
       return NULL;
     }
-  if (!set_up (db, path, error))
+  if (!set_up (db, file, error))
     return NULL;
   return g_steal_pointer (&db);
 }
