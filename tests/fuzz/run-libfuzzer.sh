@@ -69,6 +69,26 @@ case $name in
     sources=("$src/core/ca/scep/cradle-scep-ca.c" "$src/core/ca/scep/cradle-scep-reply.c" "$src/core/ca/cradle-ca-answer.c"
              "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
     extra_libs=libcrypto ;;
+  pkcs7-bag)
+    sources=("$src/core/ca/cradle-ca-answer.c" "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
+    extra_libs=libcrypto ;;
+  spki)
+    sources=("$src/core/csr/cradle-csr-public-key.c" "$src/core/csr/cradle-csr.c" "$src/core/csr/cradle-csr-name.c"
+             "$src/core/csr/cradle-csr-extensions.c" "$src/core/csr/cradle-csr-assemble.c"
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-secret.c" "$src/core/base/cradle-text.c")
+    extra_libs=libcrypto ;;
+  key-file|store-file)
+    sources=("$src/bridge/agent/cradle-agent-keystore.c" "$src/bridge/agent/cradle-agent-keystore-certs.c"
+             "$src/bridge/agent/cradle-agent-keystore-identity.c" "$src/bridge/agent/cradle-agent-key-file.c"
+             "$src/bridge/agent/cradle-agent-store-file.c" "$src/bridge/agent/cradle-agent-atomic.c"
+             "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
+             "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-der.c"
+             "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-prompt.c"
+             "$src/bridge/agent/cradle-agent-scep-check.c"
+             "$src/bridge/cradle-bridge-cbor.c" "$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-frame.c"
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
+    extra_includes="-I$src/bridge/agent"
+    extra_libs=libcrypto ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
     exit 1 ;;
