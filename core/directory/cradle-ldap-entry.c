@@ -122,6 +122,16 @@ cradle_ldap_entry_new_from_message (LDAP         *ld,
                            "The directory returned an entry without a name");
       return NULL;
     }
+  /* Kept catalogs store names as GVariant strings, which must be UTF-8,
+   * as LDAP says they are (RFC 4511, 4.1.2 and 4.1.3). */
+  if (!g_utf8_validate (dn, -1, NULL))
+    {
+      sym_ldap_memfree (dn);
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The directory returned an entry whose name is not UTF-8 text; "
+                           "an administrator should check the domain controller");
+      return NULL;
+    }
   self = entry_new (dn);
   sym_ldap_memfree (dn);
 
@@ -129,9 +139,21 @@ cradle_ldap_entry_new_from_message (LDAP         *ld,
        name != NULL;
        name = sym_ldap_next_attribute (ld, message, ber))
     {
-      g_auto(CradleBervalArray) found = sym_ldap_get_values_len (ld, message, name);
-      GPtrArray *values = values_for (self, name, error);
-      gboolean added = values != NULL;
+      g_auto(CradleBervalArray) found = NULL;
+      GPtrArray *values = NULL;
+      gboolean added;
+
+      if (!g_utf8_validate (name, -1, NULL))
+        {
+          sym_ldap_memfree (name);
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "The directory entry %s has an attribute whose name is not UTF-8 text; "
+                       "an administrator should check the domain controller", self->dn);
+          return NULL;
+        }
+      found = sym_ldap_get_values_len (ld, message, name);
+      values = values_for (self, name, error);
+      added = values != NULL;
 
       for (guint i = 0; added && found != NULL && found[i] != NULL; i++)
         added = add_value (self, values, name, found[i]->bv_val, found[i]->bv_len, error);

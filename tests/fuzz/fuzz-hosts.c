@@ -59,6 +59,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       atexit (remove_folder);
     }
   path = g_build_filename (folder, "hosts", NULL);
+  /* Removed first: GLib does not empty a file for an empty input. */
+  g_unlink (path);
   g_assert (g_file_set_contents_full (path, (const char *) data, (gssize) size,
                                      G_FILE_SET_CONTENTS_NONE, 0600, NULL));
 
