@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "cradle-agent-der-private.h"
+#include "agent/cradle-agent-der-private.h"
 
 gboolean
 cradle_der_take_any (CradleDerSlice *in,

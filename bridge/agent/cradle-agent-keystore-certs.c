@@ -8,9 +8,9 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-store-file-private.h"
+#include "agent/cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-store-file-private.h"
 
 gboolean
 cradle_agent_keystore_key_is_bound (CradleAgentKeystore *self,

@@ -13,12 +13,12 @@
 #include <openssl/crypto.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-request-info-private.h"
-#include "cradle-agent-scep-check-private.h"
-#include "cradle-agent-secure-memory-private.h"
-#include "cradle-agent-store-file-private.h"
+#include "agent/cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-request-info-private.h"
+#include "agent/cradle-agent-scep-check-private.h"
+#include "agent/cradle-agent-secure-memory-private.h"
+#include "agent/cradle-agent-store-file-private.h"
 
 #define KEY_SUFFIX ".key"
 

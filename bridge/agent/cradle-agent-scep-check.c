@@ -7,9 +7,9 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-der-private.h"
-#include "cradle-agent-keystore-crypto-private.h"
-#include "cradle-agent-scep-check-private.h"
+#include "agent/cradle-agent-der-private.h"
+#include "agent/cradle-agent-keystore-crypto-private.h"
+#include "agent/cradle-agent-scep-check-private.h"
 
 /* Object identifiers, as the contents of their DER encoding. */
 static const guint8 oid_content_type[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03 };

@@ -3,9 +3,9 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-transport-private.h"
-#include "cradle-bridge-usb-private.h"
-#include "cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-transport-private.h"
+#include "host/cradle-bridge-usb-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
 
 G_BEGIN_DECLS
 

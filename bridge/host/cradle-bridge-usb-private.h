@@ -1,7 +1,7 @@
 /* cradle-bridge-usb-private.h: the bridge over USB (libusb), and the monitor that finds devices
  *
- * A Cradle device presents a vendor interface 0xFF/0x43/0x01 with one bulk IN
- * and one bulk OUT endpoint (docs/bridge-protocol.md, 1.1). The monitor owns
+ * A Cradle device presents the vendor interface of
+ * cradle-bridge-usb-interface-private.h. The monitor owns
  * one libusb context and one thread that handles libusb's events; it makes a
  * CradleBridgeUsb for each device with that interface and follows plugging.
  *
@@ -9,15 +9,10 @@
  */
 #pragma once
 
-#include "cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-usb-interface-private.h"
 
 G_BEGIN_DECLS
-
-#define CRADLE_BRIDGE_USB_INTERFACE_CLASS    0xFF
-#define CRADLE_BRIDGE_USB_INTERFACE_SUBCLASS 0x43
-#define CRADLE_BRIDGE_USB_INTERFACE_PROTOCOL 0x01
-/* The binding writes at most this much per bulk transfer. */
-#define CRADLE_BRIDGE_USB_TRANSFER_SIZE      (16 * 1024)
 
 /* CradleBridgeUsb: one plugged-in device.
  *

@@ -10,10 +10,10 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-message-private.h"
-#include "cradle-bridge-socket-private.h"
-#include "cradle-bridge-usb-private.h"
-#include "cradle-device-private.h"
+#include "protocol/cradle-bridge-message-private.h"
+#include "protocol/cradle-bridge-socket-private.h"
+#include "host/cradle-bridge-usb-private.h"
+#include "host/cradle-device-private.h"
 
 #define DEFAULT_CONFIRM_TIMEOUT_SECONDS (5 * 60)
 /* How long the device has to answer CANCEL; its KEEPALIVEs do not extend it. */

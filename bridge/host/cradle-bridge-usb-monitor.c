@@ -17,7 +17,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-usb-private.h"
+#include "host/cradle-bridge-usb-private.h"
 
 typedef struct {
   libusb_device *device;     /* owned */
