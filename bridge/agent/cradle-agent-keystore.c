@@ -523,6 +523,20 @@ cradle_agent_keystore_save_key (CradleAgentKeystore       *self,
   return TRUE;
 }
 
+gboolean
+cradle_agent_keystore_key_is_bound (CradleAgentKeystore *self,
+                                    GBytes              *key_id)
+{
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+
+      if (cert->key_id != NULL && g_bytes_equal (cert->key_id, key_id))
+        return TRUE;
+    }
+  return FALSE;
+}
+
 CradleAgentKeyState
 cradle_agent_keystore_key_state (CradleAgentKeystore       *self,
                                  const CradleAgentKeyFile  *key_file)
