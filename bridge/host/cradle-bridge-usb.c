@@ -62,15 +62,9 @@ struct _CradleBridgeUsb
   gboolean                gone;
   guint                   session;      /* bumped by close(): older operations stop */
 
-  /* From the descriptors; fixed */
   guint                   send_timeout_ms;
-  guint16                 vendor_id;
-  guint16                 product_id;
-  guint8                  interface_number;
-  guint8                  alt_setting;
-  guint8                  endpoint_in;
-  guint8                  endpoint_out;
-  guint16                 max_packet_out;
+  /* From the descriptors; fixed */
+  CradleBridgeUsbInterface iface;
 };
 
 G_DEFINE_FINAL_TYPE (CradleBridgeUsb, cradle_bridge_usb, CRADLE_TYPE_BRIDGE_TRANSPORT)
@@ -281,12 +275,12 @@ open_locked (CradleBridgeUsb       *self,
     g_debug ("USB device %s: no automatic kernel driver detach: %s", id_of (self), libusb_error_name (code));
 
   *doing = "claiming its Cradle interface";
-  code = libusb_claim_interface (handle, self->interface_number);
-  if (code == LIBUSB_SUCCESS && self->alt_setting != 0)
+  code = libusb_claim_interface (handle, self->iface.interface_number);
+  if (code == LIBUSB_SUCCESS && self->iface.alt_setting != 0)
     {
-      code = libusb_set_interface_alt_setting (handle, self->interface_number, self->alt_setting);
+      code = libusb_set_interface_alt_setting (handle, self->iface.interface_number, self->iface.alt_setting);
       if (code < 0)
-        libusb_release_interface (handle, self->interface_number);
+        libusb_release_interface (handle, self->iface.interface_number);
     }
   if (code < 0)
     {
@@ -413,7 +407,7 @@ send_chunk (CradleBridgeUsb       *self,
       /* libusb's buffer is not const, and a GBytes may be read-only. */
       if (length > 0)
         memcpy (self->out_buffer, data, length);
-      code = run_transfer (self, session, handle, self->endpoint_out, self->out_buffer, (int) length,
+      code = run_transfer (self, session, handle, self->iface.endpoint_out, self->out_buffer, (int) length,
                            self->send_timeout_ms, cancellable, &actual, &stop);
       if (stop != STOP_NONE)
         {
@@ -425,7 +419,7 @@ send_chunk (CradleBridgeUsb       *self,
           /* What went before the stall reached the device: send the rest. */
           retried = TRUE;
           actual = CLAMP (actual, 0, (int) length);
-          if (!clear_halt (self, session, handle, self->endpoint_out, error))
+          if (!clear_halt (self, session, handle, self->iface.endpoint_out, error))
             return FALSE;
           if (length > 0 && (gsize) actual == length)
             return TRUE;
@@ -476,7 +470,7 @@ cradle_bridge_usb_send (CradleBridgeTransport  *transport,
   /* Every transfer but the last is a multiple of the packet size, so only the
    * frame's length says whether its last packet was full. A full last packet
    * does not end a transfer on the device side: a zero-length one does. */
-  if (size % self->max_packet_out == 0)
+  if (size % self->iface.max_packet_out == 0)
     return send_chunk (self, session, handle, NULL, 0, cancellable, error);
   return TRUE;
 }
@@ -532,7 +526,7 @@ cradle_bridge_usb_receive (CradleBridgeTransport  *transport,
 
       /* Always a whole 16 KiB: a buffer that is not a multiple of the packet
        * size overflows when the device sends a full packet. */
-      code = run_transfer (self, session, handle, self->endpoint_in, self->in_buffer,
+      code = run_transfer (self, session, handle, self->iface.endpoint_in, self->in_buffer,
                            CRADLE_BRIDGE_USB_TRANSFER_SIZE, (guint) CLAMP (remaining_ms, 1, G_MAXUINT),
                            cancellable, &actual, &stop);
       if (stop != STOP_NONE)
@@ -543,7 +537,7 @@ cradle_bridge_usb_receive (CradleBridgeTransport  *transport,
       if (code == LIBUSB_ERROR_PIPE && !retried)
         {
           retried = TRUE;
-          if (!clear_halt (self, session, handle, self->endpoint_in, error))
+          if (!clear_halt (self, session, handle, self->iface.endpoint_in, error))
             return -1;
         }
       else if (code < 0 && code != LIBUSB_ERROR_TIMEOUT)
@@ -589,7 +583,7 @@ cradle_bridge_usb_close (CradleBridgeTransport *transport)
   if (handle == NULL)
     return;
   if (!gone)
-    libusb_release_interface (handle, self->interface_number);
+    libusb_release_interface (handle, self->iface.interface_number);
   libusb_close (handle);
   g_debug ("USB device %s closed", id_of (self));
 }
@@ -658,13 +652,7 @@ cradle_bridge_usb_new_for_device (CradleUsbContext      *context,
   self = g_object_new (CRADLE_TYPE_BRIDGE_USB, "kind", "usb", "id", id, NULL);
   self->context = cradle_usb_context_ref (context);
   self->device = libusb_ref_device (device);
-  self->vendor_id = found.vendor_id;
-  self->product_id = found.product_id;
-  self->interface_number = found.interface_number;
-  self->alt_setting = found.alt_setting;
-  self->endpoint_in = found.endpoint_in;
-  self->endpoint_out = found.endpoint_out;
-  self->max_packet_out = found.max_packet_out;
+  self->iface = found;
   return self;
 }
 
@@ -672,14 +660,14 @@ guint16
 cradle_bridge_usb_get_vendor_id (CradleBridgeUsb *self)
 {
   g_return_val_if_fail (CRADLE_IS_BRIDGE_USB (self), 0);
-  return self->vendor_id;
+  return self->iface.vendor_id;
 }
 
 guint16
 cradle_bridge_usb_get_product_id (CradleBridgeUsb *self)
 {
   g_return_val_if_fail (CRADLE_IS_BRIDGE_USB (self), 0);
-  return self->product_id;
+  return self->iface.product_id;
 }
 
 void
