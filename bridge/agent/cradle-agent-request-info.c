@@ -7,7 +7,7 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
-#include "agent/cradle-agent-der-private.h"
+#include "protocol/cradle-der-private.h"
 #include "agent/cradle-agent-keystore-crypto-private.h"
 #include "agent/cradle-agent-request-info-private.h"
 

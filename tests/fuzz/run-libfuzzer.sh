@@ -24,11 +24,13 @@ case $name in
     sources=("$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-frame.c"
              "$src/core/base/cradle-certificate.c")
     extra_libs=libcrypto ;;
+  der)
+    sources=("$src/bridge/protocol/cradle-der.c") ;;
   pairing|hosts)
     sources=("$src/bridge/agent/cradle-agent-pairing.c" "$src/bridge/agent/cradle-agent-hosts.c"
              "$src/bridge/agent/cradle-agent-atomic.c" "$src/bridge/agent/cradle-agent-key-file.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-prompt.c"
-             "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-der.c"
+             "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-cbor.c"
              "$src/bridge/protocol/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
@@ -52,13 +54,13 @@ case $name in
              "$src/core/base/cradle-certificate.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)
-    sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-der.c"
+    sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c"
              "$src/bridge/agent/cradle-agent-secure-memory.c")
     extra_libs=libcrypto ;;
   request-info)
     sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
-             "$src/bridge/agent/cradle-agent-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
+             "$src/bridge/protocol/cradle-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/core/base/cradle-text.c")
     extra_libs=libcrypto ;;
