@@ -8,7 +8,7 @@
 #include <glib/gstdio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-atomic-private.h"
 
 #define TEMP_MARK ".tmp-"
 

@@ -5,7 +5,7 @@
 #include <unistd.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-confirm-private.h"
+#include "agent/cradle-agent-confirm-private.h"
 
 gboolean
 cradle_confirm_policy_parse (const char           *text,

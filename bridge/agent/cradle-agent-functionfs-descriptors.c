@@ -5,8 +5,8 @@
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
 
-#include "cradle-agent-functionfs-descriptors-private.h"
-#include "cradle-bridge-usb-private.h"
+#include "agent/cradle-agent-functionfs-descriptors-private.h"
+#include "protocol/cradle-bridge-usb-interface-private.h"
 
 /* Bulk wMaxPacketSize is fixed by the USB speed. */
 #define FULL_SPEED_PACKET  64

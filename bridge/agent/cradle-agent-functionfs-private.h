@@ -7,8 +7,8 @@
  */
 #pragma once
 
-#include "cradle-agent-functionfs-transport-private.h"
-#include "cradle-agent-session-private.h"
+#include "agent/cradle-agent-functionfs-transport-private.h"
+#include "agent/cradle-agent-session-private.h"
 
 G_BEGIN_DECLS
 

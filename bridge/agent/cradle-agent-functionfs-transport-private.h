@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#include "cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-transport-private.h"
 
 G_BEGIN_DECLS
 

@@ -6,8 +6,8 @@
 #include <unistd.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-functionfs-transport-private.h"
-#include "cradle-bridge-usb-private.h"
+#include "agent/cradle-agent-functionfs-transport-private.h"
+#include "protocol/cradle-bridge-usb-interface-private.h"
 
 /* What the reader thread and the transport share; the reader may outlive
  * the transport while it is blocked in read(). */

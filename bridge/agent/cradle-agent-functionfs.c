@@ -16,8 +16,8 @@
 #include <glib/gstdio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-functionfs-descriptors-private.h"
-#include "cradle-agent-functionfs-private.h"
+#include "agent/cradle-agent-functionfs-descriptors-private.h"
+#include "agent/cradle-agent-functionfs-private.h"
 
 typedef struct {
   CradleAgentConfig              *config;

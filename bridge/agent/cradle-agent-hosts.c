@@ -7,11 +7,11 @@
 #include <sys/file.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
-#include "cradle-agent-hosts-private.h"
-#include "cradle-agent-key-file-private.h"
-#include "cradle-bridge-cbor-private.h"
-#include "cradle-bridge-pairing-private.h"
+#include "agent/cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-hosts-private.h"
+#include "agent/cradle-agent-key-file-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
 
 #define HOSTS_NAME      "hosts"
 #define HOSTS_LOCK_NAME "hosts.lock"

@@ -26,9 +26,9 @@
 
 #include <glib.h>
 
-#include "cradle-agent-keystore.h"
-#include "cradle-agent-keystore-crypto-private.h"
-#include "cradle-bridge-cbor-private.h"
+#include "agent/cradle-agent-keystore.h"
+#include "agent/cradle-agent-keystore-crypto-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
 
 G_BEGIN_DECLS
 

@@ -3,8 +3,8 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-agent-key-file-private.h"
-#include "cradle-agent-keystore.h"
+#include "agent/cradle-agent-key-file-private.h"
+#include "agent/cradle-agent-keystore.h"
 
 enum {
   FIELD_VERSION = 1,

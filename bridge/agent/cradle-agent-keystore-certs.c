@@ -8,23 +8,9 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-store-file-private.h"
-
-gboolean
-cradle_agent_keystore_key_is_bound (CradleAgentKeystore *self,
-                                    GBytes              *key_id)
-{
-  for (guint i = 0; i < self->certs->len; i++)
-    {
-      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
-
-      if (cert->key_id != NULL && g_bytes_equal (cert->key_id, key_id))
-        return TRUE;
-    }
-  return FALSE;
-}
+#include "agent/cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-store-file-private.h"
 
 static gboolean
 check_names (const char  *store,

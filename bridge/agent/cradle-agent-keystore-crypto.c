@@ -8,9 +8,9 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "cradle-agent-keystore-crypto-private.h"
-#include "cradle-agent-rsa-keygen-private.h"
-#include "cradle-agent-secure-memory-private.h"
+#include "agent/cradle-agent-keystore-crypto-private.h"
+#include "agent/cradle-agent-rsa-keygen-private.h"
+#include "agent/cradle-agent-secure-memory-private.h"
 
 typedef struct {
   const char *name;

@@ -11,9 +11,9 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-bridge-pairing-private.h"
+#include "agent/cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
 
 #define IDENTITY_NAME     "identity.key"
 #define IDENTITY_VERSION  1

@@ -5,9 +5,9 @@
  */
 #pragma once
 
-#include "cradle-agent-keystore.h"
-#include "cradle-agent-key-file-private.h"
-#include "cradle-agent-keystore-crypto-private.h"
+#include "agent/cradle-agent-keystore.h"
+#include "agent/cradle-agent-key-file-private.h"
+#include "agent/cradle-agent-keystore-crypto-private.h"
 
 G_BEGIN_DECLS
 

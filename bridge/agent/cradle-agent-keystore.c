@@ -13,12 +13,12 @@
 #include <openssl/crypto.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-request-info-private.h"
-#include "cradle-agent-scep-check-private.h"
-#include "cradle-agent-secure-memory-private.h"
-#include "cradle-agent-store-file-private.h"
+#include "agent/cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-request-info-private.h"
+#include "agent/cradle-agent-scep-check-private.h"
+#include "agent/cradle-agent-secure-memory-private.h"
+#include "agent/cradle-agent-store-file-private.h"
 
 #define KEY_SUFFIX ".key"
 
@@ -521,6 +521,20 @@ cradle_agent_keystore_save_key (CradleAgentKeystore       *self,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+cradle_agent_keystore_key_is_bound (CradleAgentKeystore *self,
+                                    GBytes              *key_id)
+{
+  for (guint i = 0; i < self->certs->len; i++)
+    {
+      const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
+
+      if (cert->key_id != NULL && g_bytes_equal (cert->key_id, key_id))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 CradleAgentKeyState

@@ -8,8 +8,8 @@
 
 #include <openssl/evp.h>
 
-#include "cradle-bridge-cbor-private.h"
-#include "cradle-bridge-pairing-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
 
 G_BEGIN_DECLS
 

@@ -3,8 +3,8 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-agent-hosts-private.h"
-#include "cradle-agent-pairing-private.h"
+#include "agent/cradle-agent-hosts-private.h"
+#include "agent/cradle-agent-pairing-private.h"
 #include "base/cradle-openssl-private.h"
 
 struct _CradleAgentPairing

@@ -4,8 +4,8 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-agent-prompt-private.h"
-#include "cradle-agent-request-info-private.h"
+#include "agent/cradle-agent-prompt-private.h"
+#include "agent/cradle-agent-request-info-private.h"
 
 /* One value from the host, on one line, controls and bidi shown escaped. */
 static char *

@@ -7,9 +7,9 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-der-private.h"
-#include "cradle-agent-keystore-crypto-private.h"
-#include "cradle-agent-request-info-private.h"
+#include "protocol/cradle-der-private.h"
+#include "agent/cradle-agent-keystore-crypto-private.h"
+#include "agent/cradle-agent-request-info-private.h"
 
 /* SET OF Attribute, Attribute ::= SEQUENCE { type OID, values SET }.
  * The values are for the CA; only their framing is checked here. */

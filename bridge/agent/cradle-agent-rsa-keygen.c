@@ -17,7 +17,7 @@
 #include <openssl/params.h>
 #include <openssl/rsa.h>
 
-#include "cradle-agent-rsa-keygen-private.h"
+#include "agent/cradle-agent-rsa-keygen-private.h"
 #include "base/cradle-openssl-private.h"
 
 /* Private numbers live in OpenSSL's secure heap when it has one, are

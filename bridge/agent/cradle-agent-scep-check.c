@@ -7,9 +7,9 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-der-private.h"
-#include "cradle-agent-keystore-crypto-private.h"
-#include "cradle-agent-scep-check-private.h"
+#include "protocol/cradle-der-private.h"
+#include "agent/cradle-agent-keystore-crypto-private.h"
+#include "agent/cradle-agent-scep-check-private.h"
 
 /* Object identifiers, as the contents of their DER encoding. */
 static const guint8 oid_content_type[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03 };
@@ -27,28 +27,6 @@ static const guint8 oid_transaction_id[] = SCEP_OID (0x07);
 
 /* The signer certificate (purpose 2) */
 
-static void
-append_header (GByteArray *out,
-               guint8      tag,
-               gsize       length)
-{
-  guint8 header[6] = { tag };
-  gsize size = 2;
-
-  if (length < 0x80)
-    header[1] = (guint8) length;
-  else
-    {
-      guint count = length > 0xffffff ? 4 : length > 0xffff ? 3 : length > 0xff ? 2 : 1;
-
-      header[1] = 0x80 | count;
-      for (guint i = 0; i < count; i++)
-        header[2 + i] = (guint8) (length >> (8 * (count - 1 - i)));
-      size += count;
-    }
-  g_byte_array_append (out, header, size);
-}
-
 /* A Certificate around @tbs with an empty signature, so that OpenSSL's own
  * decoder can read the TBSCertificate (it has none for it alone). */
 static X509 *
@@ -60,7 +38,7 @@ parse_tbs (CradleDerSlice tbs,
   const guint8 *p;
   X509 *cert;
 
-  append_header (wrapped, CRADLE_DER_SEQUENCE, tbs.size + algorithm.size + sizeof empty_signature);
+  cradle_der_append_header (wrapped, CRADLE_DER_SEQUENCE, tbs.size + algorithm.size + sizeof empty_signature);
   g_byte_array_append (wrapped, tbs.data, tbs.size);
   g_byte_array_append (wrapped, algorithm.data, algorithm.size);
   g_byte_array_append (wrapped, empty_signature, sizeof empty_signature);
@@ -233,7 +211,7 @@ oid_to_text (CradleDerSlice oid)
   const guint8 *p;
   char text[128];
 
-  append_header (der, CRADLE_DER_OID, oid.size);
+  cradle_der_append_header (der, CRADLE_DER_OID, oid.size);
   g_byte_array_append (der, oid.data, oid.size);
   p = der->data;
   object = d2i_ASN1_OBJECT (NULL, &p, (long) der->len);

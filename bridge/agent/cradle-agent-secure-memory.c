@@ -9,7 +9,7 @@
 #include <openssl/crypto.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-secure-memory-private.h"
+#include "agent/cradle-agent-secure-memory-private.h"
 
 /* The smallest block the secure heap hands out. */
 #define SECURE_HEAP_MIN_SIZE 16

@@ -1,10 +1,10 @@
 /* cradle-agent-session-private.h: one bridge session on the device side */
 #pragma once
 
-#include "cradle-agent-confirm-private.h"
-#include "cradle-agent-keystore.h"
+#include "agent/cradle-agent-confirm-private.h"
+#include "agent/cradle-agent-keystore.h"
 #include <openssl/evp.h>
-#include "cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-transport-private.h"
 
 G_BEGIN_DECLS
 

@@ -6,11 +6,11 @@
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-hosts-private.h"
-#include "cradle-agent-pairing-private.h"
-#include "cradle-agent-prompt-private.h"
-#include "cradle-agent-session-private.h"
-#include "cradle-bridge-message-private.h"
+#include "agent/cradle-agent-hosts-private.h"
+#include "agent/cradle-agent-pairing-private.h"
+#include "agent/cradle-agent-prompt-private.h"
+#include "agent/cradle-agent-session-private.h"
+#include "protocol/cradle-bridge-message-private.h"
 
 typedef struct {
   CradleAgentConfig     *config;

@@ -11,8 +11,8 @@
 
 #include <glib.h>
 
-#include "cradle-agent-keystore.h"
-#include "cradle-bridge-cbor-private.h"
+#include "agent/cradle-agent-keystore.h"
+#include "protocol/cradle-bridge-cbor-private.h"
 
 G_BEGIN_DECLS
 

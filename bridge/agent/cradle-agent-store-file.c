@@ -3,8 +3,8 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-agent-key-file-private.h"
-#include "cradle-agent-store-file-private.h"
+#include "agent/cradle-agent-key-file-private.h"
+#include "agent/cradle-agent-store-file-private.h"
 
 enum {
   FIELD_VERSION = 1,

@@ -14,12 +14,12 @@
 #include <gio/gunixsocketaddress.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-functionfs-private.h"
-#include "cradle-agent-hosts-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-secure-memory-private.h"
-#include "cradle-agent-session-private.h"
-#include "cradle-bridge-socket-private.h"
+#include "agent/cradle-agent-functionfs-private.h"
+#include "agent/cradle-agent-hosts-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-secure-memory-private.h"
+#include "agent/cradle-agent-session-private.h"
+#include "protocol/cradle-bridge-socket-private.h"
 
 typedef struct {
   CradleAgentConfig *config;

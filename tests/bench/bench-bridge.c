@@ -18,7 +18,7 @@
 #include <cradle/cradle.h>
 
 #include "agent-fixture.h"
-#include "cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
 #include "base/cradle-openssl-private.h"
 
 static int

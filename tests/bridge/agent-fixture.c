@@ -8,7 +8,7 @@
 
 #include "agent-fixture.h"
 #include "test-files.h"
-#include "cradle-bridge-socket-private.h"
+#include "protocol/cradle-bridge-socket-private.h"
 
 char *
 agent_fixture_agent_path (void)

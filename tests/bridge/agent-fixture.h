@@ -5,7 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "cradle-device-private.h"
+#include "host/cradle-device-private.h"
 
 G_BEGIN_DECLS
 

@@ -19,7 +19,7 @@
 #include <openssl/core_names.h>
 
 #include "agent-fixture.h"
-#include "cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-keystore-private.h"
 #include "test-files.h"
 
 #define PIECE 8

@@ -16,10 +16,10 @@
 #include <cradle/cradle.h>
 
 #include "test-files.h"
-#include "cradle-agent-functionfs-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-bridge-socket-private.h"
-#include "cradle-device-private.h"
+#include "agent/cradle-agent-functionfs-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "protocol/cradle-bridge-socket-private.h"
+#include "host/cradle-device-private.h"
 
 #define MAX_PACKET 512
 

@@ -15,9 +15,9 @@
 
 #include "agent-fixture.h"
 #include "base/cradle-openssl-private.h"
-#include "cradle-bridge-cbor-private.h"
-#include "cradle-bridge-frame-private.h"
-#include "cradle-bridge-message-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-message-private.h"
 
 typedef struct {
   char        *home;

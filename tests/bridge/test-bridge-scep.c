@@ -17,7 +17,7 @@
 #include <cradle/cradle.h>
 
 #include "agent-fixture.h"
-#include "cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-keystore-private.h"
 #include "ca/scep/cradle-scep-private.h"
 #include "scep-test-ca.h"
 

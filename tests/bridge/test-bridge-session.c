@@ -9,7 +9,7 @@
 #include <cradle/cradle.h>
 
 #include "agent-fixture.h"
-#include "cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-keystore-private.h"
 
 static void
 test_hello_and_info (void)

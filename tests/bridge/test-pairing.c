@@ -12,9 +12,9 @@
 
 #include "agent-fixture.h"
 #include "test-files.h"
-#include "cradle-bridge-socket-private.h"
-#include "cradle-bridge-message-private.h"
-#include "cradle-host-pairing-private.h"
+#include "protocol/cradle-bridge-socket-private.h"
+#include "protocol/cradle-bridge-message-private.h"
+#include "host/cradle-host-pairing-private.h"
 #include "base/cradle-openssl-private.h"
 
 typedef struct {

@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -13,7 +13,7 @@
 #include <glib/gstdio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-hosts-private.h"
+#include "agent/cradle-agent-hosts-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -4,8 +4,8 @@
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-cbor-private.h"
-#include "cradle-bridge-message-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-message-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -17,8 +17,8 @@
 #include <openssl/evp.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-pairing-private.h"
-#include "cradle-agent-prompt-private.h"
+#include "agent/cradle-agent-pairing-private.h"
+#include "agent/cradle-agent-prompt-private.h"
 #include "base/cradle-openssl-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);

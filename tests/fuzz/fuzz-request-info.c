@@ -9,7 +9,7 @@
 
 #include <glib.h>
 
-#include "cradle-agent-prompt-private.h"
+#include "agent/cradle-agent-prompt-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -9,7 +9,7 @@
 #include <glib.h>
 #include <openssl/obj_mac.h>
 
-#include "cradle-agent-scep-check-private.h"
+#include "agent/cradle-agent-scep-check-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -1,5 +1,5 @@
 /* fuzz-seal.c: libFuzzer harness for sealed frames (docs/bridge-protocol.md,
- * section 5.4; cradle_bridge_seal_open in bridge/cradle-bridge-pairing.c),
+ * section 5.4; cradle_bridge_seal_open in bridge/protocol/cradle-bridge-pairing.c),
  * which both ends run on every frame of an authenticated session
  *
  * Both seals come from fixed X25519 keys and a fixed transcript, made anew
@@ -15,8 +15,8 @@
 #include <openssl/evp.h>
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-frame-private.h"
-#include "cradle-bridge-pairing-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

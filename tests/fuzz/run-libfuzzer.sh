@@ -18,21 +18,22 @@ fi
 # The code under test: each harness links only what its decoder needs.
 case $name in
   frame|message)
-    sources=("$src/bridge/cradle-bridge-frame.c" "$src/bridge/cradle-bridge-cbor.c"
-             "$src/bridge/cradle-bridge-message.c") ;;
+    sources=("$src/bridge/protocol/cradle-bridge-frame.c" "$src/bridge/protocol/cradle-bridge-cbor.c"
+             "$src/bridge/protocol/cradle-bridge-message.c") ;;
   seal)
-    sources=("$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-frame.c"
+    sources=("$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-frame.c"
              "$src/core/base/cradle-certificate.c")
     extra_libs=libcrypto ;;
+  der)
+    sources=("$src/bridge/protocol/cradle-der.c") ;;
   pairing|hosts)
     sources=("$src/bridge/agent/cradle-agent-pairing.c" "$src/bridge/agent/cradle-agent-hosts.c"
              "$src/bridge/agent/cradle-agent-atomic.c" "$src/bridge/agent/cradle-agent-key-file.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-prompt.c"
-             "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-der.c"
+             "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
-             "$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-cbor.c"
-             "$src/bridge/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
-    extra_includes="-I$src/bridge/agent"
+             "$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-cbor.c"
+             "$src/bridge/protocol/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
     extra_libs=libcrypto ;;
   security-descriptor)
     sources=("$src/core/directory/cradle-security-descriptor.c" "$src/core/directory/cradle-sid.c") ;;
@@ -53,17 +54,15 @@ case $name in
              "$src/core/base/cradle-certificate.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)
-    sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-der.c"
+    sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c"
              "$src/bridge/agent/cradle-agent-secure-memory.c")
-    extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   request-info)
     sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
-             "$src/bridge/agent/cradle-agent-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
+             "$src/bridge/protocol/cradle-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/core/base/cradle-text.c")
-    extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   scep-answer)
     sources=("$src/core/ca/scep/cradle-scep-ca.c" "$src/core/ca/scep/cradle-scep-reply.c" "$src/core/ca/cradle-ca-answer.c"
@@ -82,10 +81,10 @@ case $name in
              "$src/bridge/agent/cradle-agent-keystore-identity.c" "$src/bridge/agent/cradle-agent-key-file.c"
              "$src/bridge/agent/cradle-agent-store-file.c" "$src/bridge/agent/cradle-agent-atomic.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
-             "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-der.c"
+             "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-prompt.c"
              "$src/bridge/agent/cradle-agent-scep-check.c"
-             "$src/bridge/cradle-bridge-cbor.c" "$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-frame.c"
+             "$src/bridge/protocol/cradle-bridge-cbor.c" "$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-frame.c"
              "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;

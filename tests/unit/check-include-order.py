@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """check-include-order.py: no folder of core/ or bridge/ includes a header of
-a folder above it, and every include of a private header names its folder.
+a folder above it, and every include of a private header names its folder
+(relative to core/ or bridge/: "ca/scep/cradle-scep-private.h",
+"protocol/cradle-bridge-frame-private.h").
 
     check-include-order.py SOURCE_ROOT
 
@@ -9,7 +11,8 @@ include headers of its own folder and of folders before it; the protocol
 folders under core/ca/ are siblings that include none of each other.  The
 CSR builder and the CA connectors sit below policy/: a certificate type
 builds its request with the one and makes its CA's connector with the
-other.  Speaks
+other.  bridge/protocol is what both ends of the bridge link; the agent
+(the device side) never includes the host's client.  Speaks
 TAP: one test per rule, listing every line that breaks it."""
 import os
 import re
@@ -17,7 +20,8 @@ import sys
 
 ORDER = [
     "core/base",
-    "bridge",
+    "bridge/protocol",
+    "bridge/host",
     "bridge/agent",
     "core/kerberos",
     "core/directory",
@@ -31,7 +35,9 @@ ORDER = [
 ]
 SIBLINGS = {"core/ca/certsrv", "core/ca/est", "core/ca/scep", "core/ca/wstep"}
 # Folders a folder may not include although they come before it.
-APART = {}
+APART = {"bridge/agent": {"bridge/host"}}
+# The folders holding nothing but config.h: every file belongs in one below.
+FLAT = ("core", "bridge")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -65,8 +71,20 @@ def self_test():
     sideways = {"core/ca/scep/cradle-s-private.h": "", "core/ca/est/cradle-e.c": '#include "ca/scep/cradle-s-private.h"\n'}
     unnamed = {"core/base/cradle-a-private.h": "", "core/engine/cradle-b.c": '#include "cradle-a-private.h"\n'}
     flat = {"core/cradle-stray.c": '#include "base/cradle-a-private.h"\n', "core/base/cradle-a-private.h": ""}
+    bridge_good = {"bridge/protocol/cradle-p-private.h": "", "bridge/host/cradle-h-private.h": "",
+                   "bridge/host/cradle-h.c": '#include "protocol/cradle-p-private.h"\n#include "host/cradle-h-private.h"\n',
+                   "bridge/agent/cradle-g.c": '#include "protocol/cradle-p-private.h"\n',
+                   "core/engine/cradle-b.c": '#include "host/cradle-h-private.h"\n'}
+    agent_host = {"bridge/host/cradle-h-private.h": "", "bridge/agent/cradle-g.c": '#include "host/cradle-h-private.h"\n'}
+    protocol_up = {"bridge/host/cradle-h-private.h": "", "bridge/protocol/cradle-p.c": '#include "host/cradle-h-private.h"\n'}
+    core_unnamed = {"bridge/protocol/cradle-p-private.h": "", "core/ca/scep/cradle-s.c": '#include "cradle-p-private.h"\n'}
+    bridge_unnamed = {"bridge/host/cradle-h-private.h": "", "bridge/host/cradle-h.c": '#include "cradle-h-private.h"\n'}
+    bridge_flat = {"bridge/cradle-stray.c": ""}
     expected = [(good, 0, ""), (upward, 1, "comes after it"), (sideways, 1, "its sibling"),
-                (unnamed, 1, "name the folder"), (flat, 1, "stage folder")]
+                (unnamed, 1, "name the folder"), (flat, 1, "stage folder"),
+                (bridge_good, 0, ""), (agent_host, 1, "may not include bridge/host"),
+                (protocol_up, 1, "comes after it"), (core_unnamed, 1, "is in bridge/protocol/: name the folder"),
+                (bridge_unnamed, 1, "name the folder"), (bridge_flat, 1, "stage folder")]
     for files, code, words in expected:
         got, out = verdict(files)
         if got != code or words not in out:
@@ -94,11 +112,11 @@ def check(root):
                 files.append((folder, name))
                 if name.endswith(".h") and name != "config.h":
                     headers.setdefault(name, folder)
-    for name in os.listdir(os.path.join(root, "core")):
-        if name.endswith((".c", ".h")) and name != "config.h":
-            files.append(("core", name))
-
     upward, unnamed = [], []
+    for flat in FLAT:
+        for name in sorted(os.listdir(os.path.join(root, flat))):
+            if name.endswith((".c", ".h")) and name != "config.h":
+                unnamed.append(f"{flat}/{name} ({flat}/ holds only config.h: a file belongs in a stage folder)")
     for folder, name in files:
         with open(os.path.join(root, folder, name), encoding="utf-8") as f:
             text = f.read()
@@ -108,24 +126,17 @@ def check(root):
             where = f"{folder}/{name}:{line}: \"{target}\""
             if target in ("config.h", "cradle-build-config.h"):
                 continue
-            if folder == "core":
-                unnamed.append(f"{where} (core/ holds only config.h: a file belongs in a stage folder)")
-                continue
-            if folder.startswith("core/") and "/" not in target:
+            if "/" not in target:
                 if target in headers and headers[target] != folder:
                     unnamed.append(f"{where} is in {headers[target]}/: name the folder")
                 elif target in headers:
-                    unnamed.append(f"{where}: name the folder ({folder.removeprefix('core/')}/{target})")
+                    unnamed.append(f"{where}: name the folder ({folder.split('/', 1)[1]}/{target})")
                 continue
-            if "/" in target:
-                target_folder = "core/" + os.path.dirname(target)
-                if not os.path.isfile(os.path.join(root, "core", target)):
-                    unnamed.append(f"{where} is not a header under core/")
-                    continue
-            elif target in headers:
-                target_folder = headers[target]
-            else:
-                continue  # a header of the file's own folder not listed above, or a system one
+            top = "bridge" if target.split("/", 1)[0] in ("protocol", "host", "agent") else "core"
+            target_folder = top + "/" + os.path.dirname(target)
+            if not os.path.isfile(os.path.join(root, top, target)):
+                unnamed.append(f"{where} is not a header under {top}/")
+                continue
             if target_folder == folder:
                 continue
             if target_folder not in ORDER:

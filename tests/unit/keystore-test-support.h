@@ -4,7 +4,7 @@
 #include <sys/types.h>
 #include <openssl/x509.h>
 
-#include "cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-keystore-private.h"
 #include "base/cradle-openssl-private.h"
 
 G_BEGIN_DECLS

@@ -9,8 +9,8 @@
 #include <linux/usb/ch9.h>
 #include <linux/usb/functionfs.h>
 
-#include "cradle-agent-functionfs-descriptors-private.h"
-#include "cradle-bridge-usb-private.h"
+#include "agent/cradle-agent-functionfs-descriptors-private.h"
+#include "protocol/cradle-bridge-usb-interface-private.h"
 
 static guint32
 le32_at (const guint8 *data,

@@ -25,8 +25,8 @@
 #include <openssl/crypto.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-secure-memory-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-secure-memory-private.h"
 
 #include "keystore-test-support.h"
 

@@ -9,8 +9,8 @@
 #include <openssl/x509.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-prompt-private.h"
-#include "cradle-agent-request-info-private.h"
+#include "agent/cradle-agent-prompt-private.h"
+#include "agent/cradle-agent-request-info-private.h"
 #include "csr/cradle-csr-private.h"
 #include "base/cradle-openssl-private.h"
 

@@ -14,8 +14,8 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-scep-check-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-scep-check-private.h"
 
 #include "keystore-test-support.h"
 

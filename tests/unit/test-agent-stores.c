@@ -13,10 +13,10 @@
 #include <openssl/x509.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-atomic-private.h"
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-store-file-private.h"
-#include "cradle-agent-request-info-private.h"
+#include "agent/cradle-agent-atomic-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-store-file-private.h"
+#include "agent/cradle-agent-request-info-private.h"
 
 #include "keystore-test-support.h"
 

@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
 
 static GBytes *
 sample_message (void)

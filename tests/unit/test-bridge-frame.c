@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
 
 static GBytes *
 make_frame (guint8      type,

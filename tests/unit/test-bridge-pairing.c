@@ -6,10 +6,10 @@
 #include <cradle/cradle.h>
 
 #include "test-files.h"
-#include "cradle-agent-hosts-private.h"
-#include "cradle-agent-pairing-private.h"
-#include "cradle-bridge-cbor-private.h"
-#include "cradle-bridge-pairing-private.h"
+#include "agent/cradle-agent-hosts-private.h"
+#include "agent/cradle-agent-pairing-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
 #include "base/cradle-openssl-private.h"
 
 typedef struct {

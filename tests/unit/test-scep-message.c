@@ -15,7 +15,7 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-scep-check-private.h"
+#include "agent/cradle-agent-scep-check-private.h"
 #include "ca/scep/cradle-scep-private.h"
 #include "scep-test-ca.h"
 

@@ -20,8 +20,8 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-frame-private.h"
-#include "cradle-bridge-usb-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
+#include "host/cradle-bridge-usb-private.h"
 
 #define MAX_PACKET   512
 #define WAIT_MS      5000

@@ -8,6 +8,7 @@
 #include <cradle/cradle.h>
 
 #include "ca/scep/cradle-scep-private.h"
+#include "protocol/cradle-der-private.h"
 
 /* The SCEP attributes, 2.16.840.1.113733.1.9.x (RFC 8894 3.2.1). */
 #define OID_MESSAGE_TYPE   "2.16.840.1.113733.1.9.2"
@@ -164,28 +165,6 @@ cradle_scep_transaction_id (CradleScepKey *key)
 
 /* DER building */
 
-static void
-append_header (GByteArray *out,
-               guint8      tag,
-               gsize       length)
-{
-  guint8 header[6] = { tag };
-  gsize size = 2;
-
-  if (length < 0x80)
-    header[1] = (guint8) length;
-  else
-    {
-      guint count = length > 0xffffff ? 4 : length > 0xffff ? 3 : length > 0xff ? 2 : 1;
-
-      header[1] = 0x80 | count;
-      for (guint i = 0; i < count; i++)
-        header[2 + i] = (guint8) (length >> (8 * (count - 1 - i)));
-      size += count;
-    }
-  g_byte_array_append (out, header, size);
-}
-
 static GBytes *
 encode_name (X509_NAME  *name,
              GError    **error)
@@ -213,7 +192,7 @@ cradle_scep_issuer_and_subject (X509_NAME  *issuer,
   if (issuer_der == NULL || (subject_der = encode_name (subject, error)) == NULL)
     return NULL;
   out = g_byte_array_new ();
-  append_header (out, 0x30, g_bytes_get_size (issuer_der) + g_bytes_get_size (subject_der));
+  cradle_der_append_header (out, CRADLE_DER_SEQUENCE, g_bytes_get_size (issuer_der) + g_bytes_get_size (subject_der));
   g_byte_array_append (out, g_bytes_get_data (issuer_der, NULL), g_bytes_get_size (issuer_der));
   g_byte_array_append (out, g_bytes_get_data (subject_der, NULL), g_bytes_get_size (subject_der));
   return g_byte_array_free_to_bytes (out);
@@ -287,10 +266,10 @@ assemble_certificate (GBytes           *tbs,
   g_byte_array_append (body, g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs));
   g_byte_array_append (body, algorithm_der, algorithm_size);
   OPENSSL_free (algorithm_der);
-  append_header (body, 0x03, g_bytes_get_size (signature) + 1);
+  cradle_der_append_header (body, CRADLE_DER_BIT_STRING, g_bytes_get_size (signature) + 1);
   g_byte_array_append (body, (const guint8 *) "", 1);   /* no unused bits */
   g_byte_array_append (body, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
-  append_header (whole, 0x30, body->len);
+  cradle_der_append_header (whole, CRADLE_DER_SEQUENCE, body->len);
   g_byte_array_append (whole, body->data, body->len);
 
   p = whole->data;

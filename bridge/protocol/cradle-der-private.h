@@ -1,10 +1,12 @@
-/* cradle-agent-der-private.h: a bounded reader of DER, for what the device signs
+/* cradle-der-private.h: the one bounded reader and writer of DER headers
  *
- * The device checks the bytes it is asked to sign before it signs them
- * (docs/bridge-protocol.md, SIGN). These helpers take DER apart one element
- * at a time: every length is checked against what remains, only definite
- * minimal lengths and one-byte tags are taken, and taking from a slice only
- * ever shrinks it.
+ * Both ends use it: the device checks the bytes it is asked to sign before it
+ * signs them (docs/bridge-protocol.md, SIGN), and the host builds the pieces
+ * of SCEP messages OpenSSL has no encoder for. The reader takes DER apart one
+ * element at a time: every length is checked against what remains, only
+ * definite minimal lengths of at most four bytes and one-byte tags are
+ * taken, and taking from a slice only ever shrinks it. The writer writes
+ * exactly the headers the reader takes.
  */
 #pragma once
 
@@ -25,6 +27,9 @@ G_BEGIN_DECLS
 #define CRADLE_DER_SET              0x31
 #define CRADLE_DER_CONTEXT_0        0xa0
 #define CRADLE_DER_CONTEXT_3        0xa3
+
+/* The longest content the reader takes and the writer writes: four length bytes. */
+#define CRADLE_DER_MAX_LENGTH       G_GUINT64_CONSTANT (0xffffffff)
 
 /* A window onto the input. */
 typedef struct {
@@ -53,6 +58,12 @@ gboolean cradle_der_take_any   (CradleDerSlice *in,
                                 guint8         *tag,
                                 CradleDerSlice *whole,
                                 CradleDerSlice *value);
+/* Appends the header of an element with @tag and @length content bytes:
+ * the short form below 0x80, else the shortest long form. @length is at most
+ * CRADLE_DER_MAX_LENGTH, the most the reader takes. */
+void     cradle_der_append_header (GByteArray *out,
+                                   guint8      tag,
+                                   gsize       length);
 /* Whether @slice holds exactly the @size bytes at @data. */
 gboolean cradle_der_equal      (CradleDerSlice  slice,
                                 const guint8   *data,

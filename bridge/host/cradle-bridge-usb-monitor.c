@@ -1,9 +1,8 @@
 /* cradle-bridge-usb-monitor.c: finds Cradle devices on USB and follows plugging
  *
- * One libusb context per monitor, and one thread that handles its events
- * (the portable way to use libusb from several threads). The context is
- * reference-counted: transports keep it, and so the event thread, alive
- * after the monitor is gone.
+ * The monitor makes a libusb context (cradle-usb-context.c) with its event
+ * thread; transports keep the context, and so the thread, alive after the
+ * monitor is gone.
  *
  * libusb's hotplug callback only queues the event; the event thread reads
  * descriptors and makes transports after libusb_handle_events returns, then
@@ -17,41 +16,17 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-usb-private.h"
-
-typedef struct {
-  libusb_device *device;     /* owned */
-  gboolean       arrived;    /* else left */
-} HotplugEvent;
-
-typedef void (*ProcessFunc) (gpointer data);
-
-struct _CradleBridgeUsbContext
-{
-  gatomicrefcount  ref_count;
-  libusb_context  *ctx;
-  GThread         *thread;
-  int              stopping;       /* also libusb's "completed" flag for the event thread */
-  gboolean         free_on_exit;   /* the last reference went on the event thread */
-
-  GMutex           hotplug_lock;
-  GQueue           hotplug;        /* of HotplugEvent */
-
-  /* The monitor's processing, run by the event thread after each round of
-   * events. Cleared under the lock when the monitor goes. */
-  GMutex           process_lock;
-  ProcessFunc      process;
-  gpointer         process_data;
-};
+#include "host/cradle-bridge-usb-private.h"
+#include "host/cradle-usb-context-private.h"
 
 struct _CradleBridgeUsbMonitor
 {
   GObject                          parent_instance;
 
   /* Owned */
-  CradleBridgeUsbContext          *context;
+  CradleUsbContext                *context;
   GMainContext                    *main_context;
-  libusb_hotplug_callback_handle   hotplug_handle;
+  int                              hotplug_handle;
   gboolean                         has_hotplug;
 
   GMutex                           lock;
@@ -76,189 +51,10 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (CradleBridgeUsbMonitor, cradle_bridge_usb_monitor, G_TYPE_OBJECT)
 
 static void
-hotplug_event_free (HotplugEvent *event)
-{
-  libusb_unref_device (event->device);
-  g_free (event);
-}
-
-static void
 announcement_free (Announcement *announcement)
 {
   g_object_unref (announcement->transport);
   g_free (announcement);
-}
-
-/* libusb's messages are for developers: they go to g_debug, and every error
- * that matters reaches the caller as a GError anyway. Only a global handler
- * stops libusb printing to stderr itself (1.0.26 prints, then calls a
- * context's handler). */
-static void LIBUSB_CALL
-forward_libusb_log_cb (libusb_context        *ctx,
-               enum libusb_log_level  level,
-               const char            *str)
-{
-  g_autofree char *line = g_strchomp (g_strdup (str));
-
-  g_debug ("libusb: %s", line);
-}
-
-/* The event thread: libusb events until the last reference goes. */
-static gpointer
-event_thread_main (gpointer data)
-{
-  CradleBridgeUsbContext *context = data;
-  gboolean warned = FALSE;
-
-  while (!g_atomic_int_get (&context->stopping))
-    {
-      /* libusb_interrupt_event_handler wakes it at once; the timeout only
-       * bounds the wait should a wake-up ever be missed. */
-      struct timeval tv = { 1, 0 };
-      int code;
-
-      code = libusb_handle_events_timeout_completed (context->ctx, &tv, &context->stopping);
-      if (code < 0 && code != LIBUSB_ERROR_INTERRUPTED)
-        {
-          if (!warned)
-            g_warning ("USB event handling failed: %s", libusb_error_name (code));
-          warned = TRUE;
-          /* Do not spin on an error that will not go away. */
-          g_usleep (100 * G_TIME_SPAN_MILLISECOND);
-        }
-
-      g_mutex_lock (&context->process_lock);
-      if (context->process != NULL)
-        context->process (context->process_data);
-      g_mutex_unlock (&context->process_lock);
-    }
-
-  if (context->free_on_exit)
-    {
-      g_queue_clear_full (&context->hotplug, (GDestroyNotify) hotplug_event_free);
-      libusb_exit (context->ctx);
-      g_mutex_clear (&context->hotplug_lock);
-      g_mutex_clear (&context->process_lock);
-      g_free (context);
-    }
-  return NULL;
-}
-
-static CradleBridgeUsbContext *
-cradle_bridge_usb_context_new (GError **error)
-{
-  CradleBridgeUsbContext *context;
-  libusb_context *ctx = NULL;
-  int code;
-
-  libusb_set_log_cb (NULL, forward_libusb_log_cb, LIBUSB_LOG_CB_GLOBAL);
-  code = libusb_init (&ctx);
-  if (code < 0)
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                   "USB devices cannot be used on this system: libusb could not start (%s)",
-                   libusb_error_name (code));
-      return NULL;
-    }
-  /* Ignored when LIBUSB_DEBUG is set, so a developer can still raise it. */
-  libusb_set_option (ctx, LIBUSB_OPTION_LOG_LEVEL, LIBUSB_LOG_LEVEL_WARNING);
-
-  context = g_new0 (CradleBridgeUsbContext, 1);
-  g_atomic_ref_count_init (&context->ref_count);
-  context->ctx = ctx;
-  g_mutex_init (&context->hotplug_lock);
-  g_mutex_init (&context->process_lock);
-  g_queue_init (&context->hotplug);
-
-  context->thread = g_thread_try_new ("cradle-usb", event_thread_main, context, error);
-  if (context->thread == NULL)
-    {
-      g_prefix_error (error, "Could not start the USB event thread: ");
-      libusb_exit (ctx);
-      g_mutex_clear (&context->hotplug_lock);
-      g_mutex_clear (&context->process_lock);
-      g_free (context);
-      return NULL;
-    }
-  return context;
-}
-
-CradleBridgeUsbContext *
-cradle_bridge_usb_context_ref (CradleBridgeUsbContext *context)
-{
-  g_atomic_ref_count_inc (&context->ref_count);
-  return context;
-}
-
-void
-cradle_bridge_usb_context_unref (CradleBridgeUsbContext *context)
-{
-  if (!g_atomic_ref_count_dec (&context->ref_count))
-    return;
-
-  g_atomic_int_set (&context->stopping, 1);
-  /* Sticky: wakes the thread even if it enters its poll only after this. */
-  libusb_interrupt_event_handler (context->ctx);
-
-  if (g_thread_self () == context->thread)
-    {
-      /* A thread cannot join itself: it frees the rest on its way out. */
-      context->free_on_exit = TRUE;
-      g_thread_unref (context->thread);
-      return;
-    }
-
-  g_thread_join (context->thread);
-  g_queue_clear_full (&context->hotplug, (GDestroyNotify) hotplug_event_free);
-  libusb_exit (context->ctx);
-  g_mutex_clear (&context->hotplug_lock);
-  g_mutex_clear (&context->process_lock);
-  g_free (context);
-}
-
-static void
-context_set_process (CradleBridgeUsbContext *context,
-                     ProcessFunc             process,
-                     gpointer                data)
-{
-  /* Waits for a round of processing in progress. */
-  g_mutex_lock (&context->process_lock);
-  context->process = process;
-  context->process_data = data;
-  g_mutex_unlock (&context->process_lock);
-}
-
-/* On the event thread inside libusb_handle_events, or on the thread that
- * registers it (for the devices present then). libusb forbids most calls
- * here, so it only queues. @user_data is the context, which outlives every
- * call: the monitor may be gone while a last call is under way. */
-static int LIBUSB_CALL
-hotplug_cb (libusb_context       *ctx,
-            libusb_device        *device,
-            libusb_hotplug_event  event,
-            void                 *user_data)
-{
-  CradleBridgeUsbContext *context = user_data;
-  HotplugEvent *hotplug_event = g_new0 (HotplugEvent, 1);
-
-  hotplug_event->device = libusb_ref_device (device);
-  hotplug_event->arrived = event == LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED;
-
-  g_mutex_lock (&context->hotplug_lock);
-  g_queue_push_tail (&context->hotplug, hotplug_event);
-  g_mutex_unlock (&context->hotplug_lock);
-  return 0;
-}
-
-static HotplugEvent *
-context_pop_hotplug (CradleBridgeUsbContext *context)
-{
-  HotplugEvent *event;
-
-  g_mutex_lock (&context->hotplug_lock);
-  event = g_queue_pop_head (&context->hotplug);
-  g_mutex_unlock (&context->hotplug_lock);
-  return event;
 }
 
 /* On the monitor's main context. */
@@ -382,15 +178,16 @@ static void
 process_hotplug (CradleBridgeUsbMonitor *self,
                  gboolean                announce)
 {
-  HotplugEvent *event;
+  libusb_device *device;
+  gboolean arrived;
 
-  while ((event = context_pop_hotplug (self->context)) != NULL)
+  while ((device = cradle_usb_context_pop_hotplug (self->context, &arrived)) != NULL)
     {
-      if (event->arrived)
-        device_arrived (self, event->device, announce);
+      if (arrived)
+        device_arrived (self, device, announce);
       else
-        device_left (self, event->device);
-      hotplug_event_free (event);
+        device_left (self, device);
+      libusb_unref_device (device);
     }
 }
 
@@ -412,7 +209,7 @@ rescan (CradleBridgeUsbMonitor *self,
   gpointer key;
   ssize_t n;
 
-  n = libusb_get_device_list (self->context->ctx, &list);
+  n = libusb_get_device_list (cradle_usb_context_get_libusb (self->context), &list);
   if (n < 0)
     {
       g_debug ("Could not list USB devices: %s", libusb_error_name ((int) n));
@@ -460,9 +257,9 @@ cradle_bridge_usb_monitor_dup_transports (CradleBridgeUsbMonitor *self)
 
   if (!self->has_hotplug)
     {
-      g_mutex_lock (&self->context->process_lock);
+      cradle_usb_context_lock_process (self->context);
       rescan (self, TRUE);
-      g_mutex_unlock (&self->context->process_lock);
+      cradle_usb_context_unlock_process (self->context);
     }
 
   transports = g_ptr_array_new_with_free_func (g_object_unref);
@@ -480,9 +277,9 @@ CradleBridgeUsbMonitor *
 cradle_bridge_usb_monitor_new (GError **error)
 {
   g_autoptr(CradleBridgeUsbMonitor) self = NULL;
-  CradleBridgeUsbContext *context;
+  CradleUsbContext *context;
 
-  context = cradle_bridge_usb_context_new (error);
+  context = cradle_usb_context_new (error);
   if (context == NULL)
     return NULL;
 
@@ -492,38 +289,25 @@ cradle_bridge_usb_monitor_new (GError **error)
 
   if (self->has_hotplug)
     {
-      int code;
-
       /* With ENUMERATE the devices present now are reported before this
        * returns, on this thread: process them here, unannounced, so that
        * dup_transports lists them at once. */
-      code = libusb_hotplug_register_callback (context->ctx,
-                                               LIBUSB_HOTPLUG_EVENT_DEVICE_ARRIVED |
-                                               LIBUSB_HOTPLUG_EVENT_DEVICE_LEFT,
-                                               LIBUSB_HOTPLUG_ENUMERATE,
-                                               LIBUSB_HOTPLUG_MATCH_ANY,
-                                               LIBUSB_HOTPLUG_MATCH_ANY,
-                                               LIBUSB_HOTPLUG_MATCH_ANY,
-                                               hotplug_cb, context, &self->hotplug_handle);
-      if (code < 0)
+      if (!cradle_usb_context_watch_hotplug (context, &self->hotplug_handle, error))
         {
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                       "Could not follow USB devices being plugged in (%s)", libusb_error_name (code));
           self->has_hotplug = FALSE;
           return NULL;
         }
-      g_mutex_lock (&context->process_lock);
+      cradle_usb_context_lock_process (context);
       process_hotplug (self, FALSE);
-      context->process = process_hotplug_announcing;
-      context->process_data = self;
-      g_mutex_unlock (&context->process_lock);
+      cradle_usb_context_set_process (context, process_hotplug_announcing, self);
+      cradle_usb_context_unlock_process (context);
     }
   else
     {
       g_debug ("libusb cannot report plugging here: USB devices are listed on demand");
-      g_mutex_lock (&context->process_lock);
+      cradle_usb_context_lock_process (context);
       rescan (self, FALSE);
-      g_mutex_unlock (&context->process_lock);
+      cradle_usb_context_unlock_process (context);
     }
 
   return g_steal_pointer (&self);
@@ -538,9 +322,11 @@ cradle_bridge_usb_monitor_dispose (GObject *object)
 
   if (self->context != NULL)
     {
-      context_set_process (self->context, NULL, NULL);
+      cradle_usb_context_lock_process (self->context);
+      cradle_usb_context_set_process (self->context, NULL, NULL);
+      cradle_usb_context_unlock_process (self->context);
       if (self->has_hotplug)
-        libusb_hotplug_deregister_callback (self->context->ctx, self->hotplug_handle);
+        cradle_usb_context_unwatch_hotplug (self->context, self->hotplug_handle);
       self->has_hotplug = FALSE;
     }
 
@@ -565,7 +351,7 @@ cradle_bridge_usb_monitor_finalize (GObject *object)
 {
   CradleBridgeUsbMonitor *self = CRADLE_BRIDGE_USB_MONITOR (object);
 
-  g_clear_pointer (&self->context, cradle_bridge_usb_context_unref);
+  g_clear_pointer (&self->context, cradle_usb_context_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_mutex_clear (&self->lock);
 

@@ -11,9 +11,9 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-socket-private.h"
-#include "cradle-bridge-usb-private.h"
-#include "cradle-device-private.h"
+#include "protocol/cradle-bridge-socket-private.h"
+#include "host/cradle-bridge-usb-private.h"
+#include "host/cradle-device-private.h"
 
 #define SOCKET_RETRY_MS 50
 #define SOCKET_ATTEMPTS 40 /* 2 s */

@@ -1,7 +1,10 @@
 /* cradle-device-async.c: CradleDevice's operations without blocking
  *
- * Each call packs its arguments, runs the blocking operation in a worker
- * thread and hands the result back through GTask.
+ * Every _async call is the same: its arguments are packed into a DeviceCall,
+ * start_call() runs the blocking operation (run_call(), one case per
+ * operation) in a worker thread, and the _finish call takes the results out
+ * of the finished call. Cancellation and errors are the blocking call's own:
+ * the GCancellable is handed to it, and its GError comes back unchanged.
  */
 #include "config.h"
 
@@ -19,18 +22,29 @@ typedef enum {
   OP_DELETE_CERT,
 } DeviceOp;
 
+/* What an _async call was given (borrowed; start_call copies it). */
+typedef struct {
+  const char *text1;       /* key type, store */
+  const char *text2;       /* profile, scope, digest */
+  GBytes     *bytes1;      /* key id */
+  GBytes     *bytes2;      /* request info, data, encrypted key, sha256 */
+  GPtrArray  *certs;
+  guint       number;      /* purpose */
+  gsize       size;        /* key size */
+} DeviceArgs;
+
 typedef struct {
   DeviceOp   op;
-  /* Arguments */
-  char      *text1;       /* key type, store */
-  char      *text2;       /* profile, scope, digest */
-  GBytes    *bytes1;      /* key id */
-  GBytes    *bytes2;      /* request info, sha256 */
+  /* Arguments, owned copies of a DeviceArgs */
+  char      *text1;
+  char      *text2;
+  GBytes    *bytes1;
+  GBytes    *bytes2;
   GPtrArray *certs;
-  guint      number;      /* purpose */
-  gsize      size;        /* key size */
+  guint      number;
+  gsize      size;
   /* Results */
-  GBytes    *out_bytes;   /* key id, signature */
+  GBytes    *out_bytes;   /* key id, signature, content key */
   GBytes    *out_bytes2;  /* public key */
   char      *out_text;    /* algorithm */
   GPtrArray *out_certs;
@@ -106,15 +120,27 @@ call_thread (GTask        *task,
     g_task_return_error (task, error);
 }
 
+/* Runs @op with @args in a worker thread; @source_tag is the _async call. */
 static void
 start_call (CradleDevice        *self,
-            DeviceCall          *call,
+            DeviceOp             op,
+            const DeviceArgs    *args,
             gpointer             source_tag,
             GCancellable        *cancellable,
             GAsyncReadyCallback  callback,
             gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  DeviceCall *call = g_new0 (DeviceCall, 1);
+
+  call->op = op;
+  call->text1 = g_strdup (args->text1);
+  call->text2 = g_strdup (args->text2);
+  call->bytes1 = args->bytes1 != NULL ? g_bytes_ref (args->bytes1) : NULL;
+  call->bytes2 = args->bytes2 != NULL ? g_bytes_ref (args->bytes2) : NULL;
+  call->certs = args->certs != NULL ? g_ptr_array_ref (args->certs) : NULL;
+  call->number = args->number;
+  call->size = args->size;
 
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, call, (GDestroyNotify) device_call_free);
@@ -136,13 +162,25 @@ finish_call (CradleDevice  *self,
   return g_task_get_task_data (G_TASK (result));
 }
 
-static DeviceCall *
-new_call (DeviceOp op)
+/* For the calls that answer bytes: those (a new reference), and the public
+ * key and the algorithm into @out_bytes2 and @out_text when not %NULL. */
+static GBytes *
+finish_bytes (CradleDevice  *self,
+              GAsyncResult  *result,
+              gpointer       source_tag,
+              GBytes       **out_bytes2,
+              char         **out_text,
+              GError       **error)
 {
-  DeviceCall *call = g_new0 (DeviceCall, 1);
+  DeviceCall *call = finish_call (self, result, source_tag, error);
 
-  call->op = op;
-  return call;
+  if (call == NULL)
+    return NULL;
+  if (out_bytes2 != NULL)
+    *out_bytes2 = g_bytes_ref (call->out_bytes2);
+  if (out_text != NULL)
+    *out_text = g_strdup (call->out_text);
+  return g_bytes_ref (call->out_bytes);
 }
 
 void
@@ -152,7 +190,7 @@ cradle_device_open_async (CradleDevice        *self,
                           gpointer             user_data)
 {
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  start_call (self, new_call (OP_OPEN), cradle_device_open_async, cancellable, callback, user_data);
+  start_call (self, OP_OPEN, &(DeviceArgs) { 0, }, cradle_device_open_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -171,13 +209,9 @@ cradle_device_generate_key_async (CradleDevice        *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_GENERATE_KEY);
-  call->text1 = g_strdup (key_type);
-  call->text2 = g_strdup (profile);
-  start_call (self, call, cradle_device_generate_key_async, cancellable, callback, user_data);
+  start_call (self, OP_GENERATE_KEY, &(DeviceArgs) { .text1 = key_type, .text2 = profile },
+              cradle_device_generate_key_async, cancellable, callback, user_data);
 }
 
 GBytes *
@@ -186,13 +220,7 @@ cradle_device_generate_key_finish (CradleDevice  *self,
                                    GBytes       **public_key_info,
                                    GError       **error)
 {
-  DeviceCall *call = finish_call (self, result, cradle_device_generate_key_async, error);
-
-  if (call == NULL)
-    return NULL;
-  if (public_key_info != NULL)
-    *public_key_info = g_bytes_ref (call->out_bytes2);
-  return g_bytes_ref (call->out_bytes);
+  return finish_bytes (self, result, cradle_device_generate_key_async, public_key_info, NULL, error);
 }
 
 void
@@ -204,14 +232,9 @@ cradle_device_sign_request_async (CradleDevice        *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_SIGN_REQUEST);
-  call->bytes1 = g_bytes_ref (key_id);
-  call->bytes2 = g_bytes_ref (request_info);
-  call->text2 = g_strdup (digest);
-  start_call (self, call, cradle_device_sign_request_async, cancellable, callback, user_data);
+  start_call (self, OP_SIGN_REQUEST, &(DeviceArgs) { .bytes1 = key_id, .bytes2 = request_info, .text2 = digest },
+              cradle_device_sign_request_async, cancellable, callback, user_data);
 }
 
 GBytes *
@@ -220,13 +243,7 @@ cradle_device_sign_request_finish (CradleDevice  *self,
                                    char         **algorithm,
                                    GError       **error)
 {
-  DeviceCall *call = finish_call (self, result, cradle_device_sign_request_async, error);
-
-  if (call == NULL)
-    return NULL;
-  if (algorithm != NULL)
-    *algorithm = g_strdup (call->out_text);
-  return g_bytes_ref (call->out_bytes);
+  return finish_bytes (self, result, cradle_device_sign_request_async, NULL, algorithm, error);
 }
 
 void
@@ -239,15 +256,9 @@ cradle_device_sign_async (CradleDevice            *self,
                           GAsyncReadyCallback      callback,
                           gpointer                 user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_SIGN);
-  call->bytes1 = g_bytes_ref (key_id);
-  call->number = purpose;
-  call->bytes2 = g_bytes_ref (data);
-  call->text2 = g_strdup (digest);
-  start_call (self, call, cradle_device_sign_async, cancellable, callback, user_data);
+  start_call (self, OP_SIGN, &(DeviceArgs) { .bytes1 = key_id, .number = purpose, .bytes2 = data, .text2 = digest },
+              cradle_device_sign_async, cancellable, callback, user_data);
 }
 
 GBytes *
@@ -256,13 +267,7 @@ cradle_device_sign_finish (CradleDevice  *self,
                            char         **algorithm,
                            GError       **error)
 {
-  DeviceCall *call = finish_call (self, result, cradle_device_sign_async, error);
-
-  if (call == NULL)
-    return NULL;
-  if (algorithm != NULL)
-    *algorithm = g_strdup (call->out_text);
-  return g_bytes_ref (call->out_bytes);
+  return finish_bytes (self, result, cradle_device_sign_async, NULL, algorithm, error);
 }
 
 void
@@ -275,15 +280,10 @@ cradle_device_decrypt_async (CradleDevice               *self,
                              GAsyncReadyCallback         callback,
                              gpointer                    user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_DECRYPT);
-  call->bytes1 = g_bytes_ref (key_id);
-  call->number = purpose;
-  call->bytes2 = g_bytes_ref (encrypted_key);
-  call->size = key_size;
-  start_call (self, call, cradle_device_decrypt_async, cancellable, callback, user_data);
+  start_call (self, OP_DECRYPT,
+              &(DeviceArgs) { .bytes1 = key_id, .number = purpose, .bytes2 = encrypted_key, .size = key_size },
+              cradle_device_decrypt_async, cancellable, callback, user_data);
 }
 
 GBytes *
@@ -291,9 +291,7 @@ cradle_device_decrypt_finish (CradleDevice  *self,
                               GAsyncResult  *result,
                               GError       **error)
 {
-  DeviceCall *call = finish_call (self, result, cradle_device_decrypt_async, error);
-
-  return call != NULL ? g_bytes_ref (call->out_bytes) : NULL;
+  return finish_bytes (self, result, cradle_device_decrypt_async, NULL, NULL, error);
 }
 
 void
@@ -304,13 +302,9 @@ cradle_device_list_certs_async (CradleDevice        *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_LIST_CERTS);
-  call->text1 = g_strdup (store);
-  call->text2 = g_strdup (scope);
-  start_call (self, call, cradle_device_list_certs_async, cancellable, callback, user_data);
+  start_call (self, OP_LIST_CERTS, &(DeviceArgs) { .text1 = store, .text2 = scope },
+              cradle_device_list_certs_async, cancellable, callback, user_data);
 }
 
 GPtrArray *
@@ -330,12 +324,9 @@ cradle_device_install_async (CradleDevice        *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_INSTALL);
-  call->certs = g_ptr_array_ref (certs);
-  start_call (self, call, cradle_device_install_async, cancellable, callback, user_data);
+  start_call (self, OP_INSTALL, &(DeviceArgs) { .certs = certs },
+              cradle_device_install_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -346,11 +337,9 @@ cradle_device_install_finish (CradleDevice  *self,
 {
   DeviceCall *call = finish_call (self, result, cradle_device_install_async, error);
 
-  if (call == NULL)
-    return FALSE;
-  if (added != NULL)
+  if (call != NULL && added != NULL)
     *added = call->out_count;
-  return TRUE;
+  return call != NULL;
 }
 
 void
@@ -360,12 +349,9 @@ cradle_device_delete_key_async (CradleDevice        *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_DELETE_KEY);
-  call->bytes1 = g_bytes_ref (key_id);
-  start_call (self, call, cradle_device_delete_key_async, cancellable, callback, user_data);
+  start_call (self, OP_DELETE_KEY, &(DeviceArgs) { .bytes1 = key_id },
+              cradle_device_delete_key_async, cancellable, callback, user_data);
 }
 
 gboolean
@@ -385,14 +371,9 @@ cradle_device_delete_cert_async (CradleDevice        *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  DeviceCall *call;
-
   g_return_if_fail (CRADLE_IS_DEVICE (self));
-  call = new_call (OP_DELETE_CERT);
-  call->text1 = g_strdup (store);
-  call->text2 = g_strdup (scope);
-  call->bytes2 = g_bytes_ref (sha256);
-  start_call (self, call, cradle_device_delete_cert_async, cancellable, callback, user_data);
+  start_call (self, OP_DELETE_CERT, &(DeviceArgs) { .text1 = store, .text2 = scope, .bytes2 = sha256 },
+              cradle_device_delete_cert_async, cancellable, callback, user_data);
 }
 
 gboolean

@@ -12,7 +12,7 @@
 #include <gio/gunixsocketaddress.h>
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-socket-private.h"
+#include "protocol/cradle-bridge-socket-private.h"
 
 struct _CradleBridgeSocket
 {

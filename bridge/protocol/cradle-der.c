@@ -1,9 +1,9 @@
-/* cradle-agent-der.c: a bounded reader of DER */
+/* cradle-der.c: the one bounded reader and writer of DER headers, for the host and the device */
 #include "config.h"
 
 #include <string.h>
 
-#include "cradle-agent-der-private.h"
+#include "protocol/cradle-der-private.h"
 
 gboolean
 cradle_der_take_any (CradleDerSlice *in,
@@ -56,6 +56,30 @@ cradle_der_take (CradleDerSlice *in,
   if (in->size < 1 || in->data[0] != tag)
     return FALSE;
   return cradle_der_take_any (in, NULL, whole, value);
+}
+
+void
+cradle_der_append_header (GByteArray *out,
+                          guint8      tag,
+                          gsize       length)
+{
+  guint8 header[6] = { tag };
+  gsize size = 2;
+
+  g_return_if_fail ((guint64) length <= CRADLE_DER_MAX_LENGTH);
+
+  if (length < 0x80)
+    header[1] = (guint8) length;
+  else
+    {
+      guint count = length > 0xffffff ? 4 : length > 0xffff ? 3 : length > 0xff ? 2 : 1;
+
+      header[1] = 0x80 | count;
+      for (guint i = 0; i < count; i++)
+        header[2 + i] = (guint8) (length >> (8 * (count - 1 - i)));
+      size += count;
+    }
+  g_byte_array_append (out, header, size);
 }
 
 gboolean

@@ -6,10 +6,10 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-message-private.h"
-#include "cradle-bridge-pairing-private.h"
-#include "cradle-device-private.h"
-#include "cradle-host-pairing-private.h"
+#include "protocol/cradle-bridge-message-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
+#include "host/cradle-device-private.h"
+#include "host/cradle-host-pairing-private.h"
 #include "base/cradle-openssl-private.h"
 
 /* A field of the device's answer of exactly @size bytes. */

@@ -8,8 +8,8 @@
 #include <openssl/pem.h>
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-pairing-private.h"
-#include "cradle-host-pairing-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
+#include "host/cradle-host-pairing-private.h"
 #include "base/cradle-openssl-private.h"
 
 #define HOST_KEY_NAME      "host-key.pem"

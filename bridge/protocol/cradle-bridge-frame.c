@@ -3,7 +3,7 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
 
 const char *
 cradle_bridge_type_to_string (guint8 type)

@@ -3,8 +3,8 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-pairing-private.h"
-#include "cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
+#include "protocol/cradle-bridge-transport-private.h"
 
 typedef struct
 {

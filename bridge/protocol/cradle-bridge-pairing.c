@@ -9,7 +9,7 @@
 #include <openssl/rand.h>
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-pairing-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
 #include "base/cradle-openssl-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_KDF, EVP_KDF_free)

@@ -1,23 +1,19 @@
 /* cradle-bridge-usb-private.h: the bridge over USB (libusb), and the monitor that finds devices
  *
- * A Cradle device presents a vendor interface 0xFF/0x43/0x01 with one bulk IN
- * and one bulk OUT endpoint (docs/bridge-protocol.md, 1.1). The monitor owns
- * one libusb context and one thread that handles libusb's events; it makes a
- * CradleBridgeUsb for each device with that interface and follows plugging.
+ * A Cradle device presents the vendor interface of
+ * cradle-bridge-usb-interface-private.h. The monitor makes the libusb context
+ * (cradle-usb-context-private.h), whose thread handles libusb's events; it
+ * makes a CradleBridgeUsb for each device with that interface and follows
+ * plugging.
  *
  * libusb.h stays out of this header: the host client and cradlectl include it.
  */
 #pragma once
 
-#include "cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-usb-interface-private.h"
 
 G_BEGIN_DECLS
-
-#define CRADLE_BRIDGE_USB_INTERFACE_CLASS    0xFF
-#define CRADLE_BRIDGE_USB_INTERFACE_SUBCLASS 0x43
-#define CRADLE_BRIDGE_USB_INTERFACE_PROTOCOL 0x01
-/* The binding writes at most this much per bulk transfer. */
-#define CRADLE_BRIDGE_USB_TRANSFER_SIZE      (16 * 1024)
 
 /* CradleBridgeUsb: one plugged-in device.
  *
@@ -64,21 +60,34 @@ GPtrArray              *cradle_bridge_usb_monitor_dup_transports (CradleBridgeUs
 
 /* Between the monitor and the transport only. */
 struct libusb_device;
-typedef struct _CradleBridgeUsbContext CradleBridgeUsbContext;
-
-CradleBridgeUsbContext *cradle_bridge_usb_context_ref   (CradleBridgeUsbContext  *context);
-void                    cradle_bridge_usb_context_unref (CradleBridgeUsbContext  *context);
+typedef struct _CradleUsbContext CradleUsbContext;
 
 /* CRADLE_ERROR_NOT_SUPPORTED when @device has no Cradle interface. */
-CradleBridgeUsb *cradle_bridge_usb_new_for_device (CradleBridgeUsbContext  *context,
+CradleBridgeUsb *cradle_bridge_usb_new_for_device (CradleUsbContext        *context,
                                                    struct libusb_device    *device,
                                                    GError                 **error);
 /* Called when libusb reports the device left: fails what is in flight. */
 void             cradle_bridge_usb_mark_gone      (CradleBridgeUsb         *self);
-/* Converts a negative libusb error code into a CRADLE_ERROR saying what to do. */
-void             cradle_bridge_usb_set_error      (GError                 **error,
-                                                   int                      code,
-                                                   const char              *id,
-                                                   const char              *doing);
+
+/* Within CradleBridgeUsb: the descriptors (cradle-bridge-usb-descriptors.c). */
+typedef struct {
+  guint16 vendor_id;
+  guint16 product_id;
+  guint8  interface_number;
+  guint8  alt_setting;
+  guint8  endpoint_in;
+  guint8  endpoint_out;
+  guint16 max_packet_out;
+} CradleBridgeUsbInterface;
+
+/* "usb:BUS-PORT.PORT": the socket the device is plugged into. */
+char    *_cradle_bridge_usb_make_id        (struct libusb_device      *device);
+/* The first Cradle interface with a bulk IN and OUT endpoint, from the
+ * cached descriptors; CRADLE_ERROR_NOT_SUPPORTED when there is none. */
+G_GNUC_WARN_UNUSED_RESULT
+gboolean _cradle_bridge_usb_find_interface (struct libusb_device      *device,
+                                            const char                *id,
+                                            CradleBridgeUsbInterface  *found,
+                                            GError                   **error);
 
 G_END_DECLS

@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
 
 G_BEGIN_DECLS
 

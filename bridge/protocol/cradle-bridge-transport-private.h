@@ -9,8 +9,8 @@
 
 #include <gio/gio.h>
 
-#include "cradle-bridge-frame-private.h"
-#include "cradle-bridge-pairing-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-pairing-private.h"
 
 G_BEGIN_DECLS
 

@@ -15,7 +15,7 @@
 #include <glib.h>
 #include <openssl/evp.h>
 
-#include "cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
 
 G_BEGIN_DECLS
 

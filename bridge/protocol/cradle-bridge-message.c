@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-message-private.h"
+#include "protocol/cradle-bridge-message-private.h"
 
 const char *
 cradle_bridge_error_code_to_string (guint code)

@@ -17,13 +17,11 @@
 
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-usb-private.h"
+#include "host/cradle-bridge-usb-private.h"
+#include "host/cradle-usb-context-private.h"
+#include "host/cradle-usb-error-private.h"
 
 #define DEFAULT_SEND_TIMEOUT_MS 10000
-
-/* libusb names the struct only; g_autoptr needs a type name. */
-typedef struct libusb_config_descriptor UsbConfigDescriptor;
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsbConfigDescriptor, libusb_free_config_descriptor)
 
 typedef enum {
   STOP_NONE,
@@ -45,7 +43,7 @@ struct _CradleBridgeUsb
   CradleBridgeTransport   parent_instance;
 
   /* Owned */
-  CradleBridgeUsbContext *context;      /* keeps libusb and its event thread alive */
+  CradleUsbContext       *context;      /* keeps libusb and its event thread alive */
   libusb_device          *device;
   libusb_device_handle   *handle;       /* NULL until first used, and after close */
   guint8                 *out_buffer;   /* a copy of the chunk being sent */
@@ -64,15 +62,9 @@ struct _CradleBridgeUsb
   gboolean                gone;
   guint                   session;      /* bumped by close(): older operations stop */
 
-  /* From the descriptors; fixed */
   guint                   send_timeout_ms;
-  guint16                 vendor_id;
-  guint16                 product_id;
-  guint8                  interface_number;
-  guint8                  alt_setting;
-  guint8                  endpoint_in;
-  guint8                  endpoint_out;
-  guint16                 max_packet_out;
+  /* From the descriptors; fixed */
+  CradleBridgeUsbInterface iface;
 };
 
 G_DEFINE_FINAL_TYPE (CradleBridgeUsb, cradle_bridge_usb, CRADLE_TYPE_BRIDGE_TRANSPORT)
@@ -81,59 +73,6 @@ static const char *
 id_of (CradleBridgeUsb *self)
 {
   return cradle_bridge_transport_get_id (CRADLE_BRIDGE_TRANSPORT (self));
-}
-
-void
-cradle_bridge_usb_set_error (GError     **error,
-                             int          code,
-                             const char  *id,
-                             const char  *doing)
-{
-  const char *name = libusb_error_name (code);
-
-  switch (code)
-    {
-    case LIBUSB_ERROR_NO_DEVICE:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
-                   "The USB device %s was unplugged while %s (%s). Connect it again.",
-                   id, doing, name);
-      break;
-    case LIBUSB_ERROR_ACCESS:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
-                   "No permission to use the USB device %s while %s (%s). "
-                   "Install Cradle's udev rule 70-cradle.rules in /etc/udev/rules.d "
-                   "(or ask your administrator to), then unplug the device and connect it again.",
-                   id, doing, name);
-      break;
-    case LIBUSB_ERROR_BUSY:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY,
-                   "The USB device %s is in use by another program while %s (%s). "
-                   "Close the other program (another Cradle window or cradlectl), then try again.",
-                   id, doing, name);
-      break;
-    case LIBUSB_ERROR_TIMEOUT:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT,
-                   "The USB device %s stopped answering while %s (%s). "
-                   "Check that the Cradle agent runs on it, then connect it again.",
-                   id, doing, name);
-      break;
-    case LIBUSB_ERROR_NOT_SUPPORTED:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                   "This system's USB support cannot do what is needed while %s with the device %s (%s).",
-                   doing, id, name);
-      break;
-    case LIBUSB_ERROR_PIPE:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
-                   "The USB device %s refused the transfer while %s (%s: the endpoint stalled twice). "
-                   "Unplug the device and connect it again.",
-                   id, doing, name);
-      break;
-    default:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
-                   "USB error with the device %s while %s (%s). Unplug the device and connect it again.",
-                   id, doing, name);
-      break;
-    }
 }
 
 /* A finished transfer's status as a libusb error code, so that one function
@@ -336,12 +275,12 @@ open_locked (CradleBridgeUsb       *self,
     g_debug ("USB device %s: no automatic kernel driver detach: %s", id_of (self), libusb_error_name (code));
 
   *doing = "claiming its Cradle interface";
-  code = libusb_claim_interface (handle, self->interface_number);
-  if (code == LIBUSB_SUCCESS && self->alt_setting != 0)
+  code = libusb_claim_interface (handle, self->iface.interface_number);
+  if (code == LIBUSB_SUCCESS && self->iface.alt_setting != 0)
     {
-      code = libusb_set_interface_alt_setting (handle, self->interface_number, self->alt_setting);
+      code = libusb_set_interface_alt_setting (handle, self->iface.interface_number, self->iface.alt_setting);
       if (code < 0)
-        libusb_release_interface (handle, self->interface_number);
+        libusb_release_interface (handle, self->iface.interface_number);
     }
   if (code < 0)
     {
@@ -386,7 +325,7 @@ ensure_open (CradleBridgeUsb       *self,
     {
       if (code == LIBUSB_ERROR_NO_DEVICE)
         cradle_bridge_usb_mark_gone (self);
-      cradle_bridge_usb_set_error (error, code, id_of (self), doing);
+      cradle_usb_set_error (error, code, id_of (self), doing);
       return FALSE;
     }
 
@@ -439,7 +378,7 @@ clear_halt (CradleBridgeUsb       *self,
     {
       if (code == LIBUSB_ERROR_NO_DEVICE)
         cradle_bridge_usb_mark_gone (self);
-      cradle_bridge_usb_set_error (error, code, id_of (self), "clearing a stalled endpoint");
+      cradle_usb_set_error (error, code, id_of (self), "clearing a stalled endpoint");
       return FALSE;
     }
   return TRUE;
@@ -468,7 +407,7 @@ send_chunk (CradleBridgeUsb       *self,
       /* libusb's buffer is not const, and a GBytes may be read-only. */
       if (length > 0)
         memcpy (self->out_buffer, data, length);
-      code = run_transfer (self, session, handle, self->endpoint_out, self->out_buffer, (int) length,
+      code = run_transfer (self, session, handle, self->iface.endpoint_out, self->out_buffer, (int) length,
                            self->send_timeout_ms, cancellable, &actual, &stop);
       if (stop != STOP_NONE)
         {
@@ -480,7 +419,7 @@ send_chunk (CradleBridgeUsb       *self,
           /* What went before the stall reached the device: send the rest. */
           retried = TRUE;
           actual = CLAMP (actual, 0, (int) length);
-          if (!clear_halt (self, session, handle, self->endpoint_out, error))
+          if (!clear_halt (self, session, handle, self->iface.endpoint_out, error))
             return FALSE;
           if (length > 0 && (gsize) actual == length)
             return TRUE;
@@ -492,7 +431,7 @@ send_chunk (CradleBridgeUsb       *self,
         {
           if (code == LIBUSB_ERROR_NO_DEVICE)
             cradle_bridge_usb_mark_gone (self);
-          cradle_bridge_usb_set_error (error, code, id_of (self), "sending to it");
+          cradle_usb_set_error (error, code, id_of (self), "sending to it");
           if (actual > 0)
             g_prefix_error (error, "Only %d of %" G_GSIZE_FORMAT " bytes were sent: ", actual, length);
           return FALSE;
@@ -531,7 +470,7 @@ cradle_bridge_usb_send (CradleBridgeTransport  *transport,
   /* Every transfer but the last is a multiple of the packet size, so only the
    * frame's length says whether its last packet was full. A full last packet
    * does not end a transfer on the device side: a zero-length one does. */
-  if (size % self->max_packet_out == 0)
+  if (size % self->iface.max_packet_out == 0)
     return send_chunk (self, session, handle, NULL, 0, cancellable, error);
   return TRUE;
 }
@@ -587,7 +526,7 @@ cradle_bridge_usb_receive (CradleBridgeTransport  *transport,
 
       /* Always a whole 16 KiB: a buffer that is not a multiple of the packet
        * size overflows when the device sends a full packet. */
-      code = run_transfer (self, session, handle, self->endpoint_in, self->in_buffer,
+      code = run_transfer (self, session, handle, self->iface.endpoint_in, self->in_buffer,
                            CRADLE_BRIDGE_USB_TRANSFER_SIZE, (guint) CLAMP (remaining_ms, 1, G_MAXUINT),
                            cancellable, &actual, &stop);
       if (stop != STOP_NONE)
@@ -598,14 +537,14 @@ cradle_bridge_usb_receive (CradleBridgeTransport  *transport,
       if (code == LIBUSB_ERROR_PIPE && !retried)
         {
           retried = TRUE;
-          if (!clear_halt (self, session, handle, self->endpoint_in, error))
+          if (!clear_halt (self, session, handle, self->iface.endpoint_in, error))
             return -1;
         }
       else if (code < 0 && code != LIBUSB_ERROR_TIMEOUT)
         {
           if (code == LIBUSB_ERROR_NO_DEVICE)
             cradle_bridge_usb_mark_gone (self);
-          cradle_bridge_usb_set_error (error, code, id_of (self), "reading from it");
+          cradle_usb_set_error (error, code, id_of (self), "reading from it");
           return -1;
         }
 
@@ -644,7 +583,7 @@ cradle_bridge_usb_close (CradleBridgeTransport *transport)
   if (handle == NULL)
     return;
   if (!gone)
-    libusb_release_interface (handle, self->interface_number);
+    libusb_release_interface (handle, self->iface.interface_number);
   libusb_close (handle);
   g_debug ("USB device %s closed", id_of (self));
 }
@@ -657,7 +596,7 @@ cradle_bridge_usb_finalize (GObject *object)
   cradle_bridge_usb_close (CRADLE_BRIDGE_TRANSPORT (self));
 
   g_clear_pointer (&self->device, libusb_unref_device);
-  g_clear_pointer (&self->context, cradle_bridge_usb_context_unref);
+  g_clear_pointer (&self->context, cradle_usb_context_unref);
   g_clear_pointer (&self->out_buffer, g_free);
   g_clear_pointer (&self->in_buffer, g_free);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
@@ -698,135 +637,37 @@ cradle_bridge_usb_init (CradleBridgeUsb *self)
   self->send_timeout_ms = DEFAULT_SEND_TIMEOUT_MS;
 }
 
-/* The Cradle interface's bulk endpoints, or FALSE when @alt is not one. */
-static gboolean
-match_interface (const struct libusb_interface_descriptor  *alt,
-                 const struct libusb_endpoint_descriptor  **in,
-                 const struct libusb_endpoint_descriptor  **out)
-{
-  *in = NULL;
-  *out = NULL;
-
-  if (alt->bInterfaceClass != CRADLE_BRIDGE_USB_INTERFACE_CLASS ||
-      alt->bInterfaceSubClass != CRADLE_BRIDGE_USB_INTERFACE_SUBCLASS ||
-      alt->bInterfaceProtocol != CRADLE_BRIDGE_USB_INTERFACE_PROTOCOL)
-    return FALSE;
-
-  for (guint i = 0; i < alt->bNumEndpoints; i++)
-    {
-      const struct libusb_endpoint_descriptor *ep = &alt->endpoint[i];
-
-      if ((ep->bmAttributes & 0x03) != LIBUSB_TRANSFER_TYPE_BULK)
-        continue;
-      if ((ep->bEndpointAddress & LIBUSB_ENDPOINT_DIR_MASK) == LIBUSB_ENDPOINT_IN)
-        *in = *in == NULL ? ep : *in;
-      else
-        *out = *out == NULL ? ep : *out;
-    }
-  return *in != NULL && *out != NULL;
-}
-
-/* "usb:BUS-PORT.PORT" names the socket the device is plugged into, which
- * stays the same across re-plugging; the address changes every time. */
-static char *
-make_id (libusb_device *device)
-{
-  guint8 ports[8];
-  int n = libusb_get_port_numbers (device, ports, G_N_ELEMENTS (ports));
-  GString *id = g_string_new (NULL);
-
-  g_string_append_printf (id, "usb:%u-", libusb_get_bus_number (device));
-  if (n <= 0)
-    {
-      g_string_append_printf (id, "%u", libusb_get_device_address (device));
-      return g_string_free (id, FALSE);
-    }
-  for (int i = 0; i < n; i++)
-    g_string_append_printf (id, i == 0 ? "%u" : ".%u", ports[i]);
-  return g_string_free (id, FALSE);
-}
-
 CradleBridgeUsb *
-cradle_bridge_usb_new_for_device (CradleBridgeUsbContext  *context,
-                                  libusb_device           *device,
-                                  GError                 **error)
+cradle_bridge_usb_new_for_device (CradleUsbContext      *context,
+                                  struct libusb_device  *device,
+                                  GError               **error)
 {
-  g_autoptr(UsbConfigDescriptor) config = NULL;
-  g_autofree char *id = make_id (device);
-  struct libusb_device_descriptor desc;
+  g_autofree char *id = _cradle_bridge_usb_make_id (device);
+  CradleBridgeUsbInterface found = { 0, };
   CradleBridgeUsb *self;
-  int code;
 
-  /* Both come from what the kernel cached at enumeration: no I/O to the
-   * device, and no permission on it needed. */
-  code = libusb_get_device_descriptor (device, &desc);
-  if (code < 0)
-    {
-      cradle_bridge_usb_set_error (error, code, id, "reading its device descriptor");
-      return NULL;
-    }
-  code = libusb_get_active_config_descriptor (device, &config);
-  if (code == LIBUSB_ERROR_NOT_FOUND)
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                   "The USB device %s (%04x:%04x) is not configured", id, desc.idVendor, desc.idProduct);
-      return NULL;
-    }
-  if (code < 0)
-    {
-      cradle_bridge_usb_set_error (error, code, id, "reading its configuration descriptor");
-      return NULL;
-    }
+  if (!_cradle_bridge_usb_find_interface (device, id, &found, error))
+    return NULL;
 
-  for (guint i = 0; i < config->bNumInterfaces; i++)
-    {
-      const struct libusb_interface *iface = &config->interface[i];
-
-      for (int a = 0; a < iface->num_altsetting; a++)
-        {
-          const struct libusb_interface_descriptor *alt = &iface->altsetting[a];
-          const struct libusb_endpoint_descriptor *in;
-          const struct libusb_endpoint_descriptor *out;
-          guint16 max_packet_out;
-
-          if (!match_interface (alt, &in, &out))
-            continue;
-          /* Bits 11-12 are extra transactions for isochronous endpoints. */
-          max_packet_out = out->wMaxPacketSize & 0x7ff;
-          if (max_packet_out == 0 || (in->wMaxPacketSize & 0x7ff) == 0)
-            continue;
-
-          self = g_object_new (CRADLE_TYPE_BRIDGE_USB, "kind", "usb", "id", id, NULL);
-          self->context = cradle_bridge_usb_context_ref (context);
-          self->device = libusb_ref_device (device);
-          self->vendor_id = desc.idVendor;
-          self->product_id = desc.idProduct;
-          self->interface_number = alt->bInterfaceNumber;
-          self->alt_setting = alt->bAlternateSetting;
-          self->endpoint_in = in->bEndpointAddress;
-          self->endpoint_out = out->bEndpointAddress;
-          self->max_packet_out = max_packet_out;
-          return self;
-        }
-    }
-
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-               "The USB device %s (%04x:%04x) has no Cradle interface", id, desc.idVendor, desc.idProduct);
-  return NULL;
+  self = g_object_new (CRADLE_TYPE_BRIDGE_USB, "kind", "usb", "id", id, NULL);
+  self->context = cradle_usb_context_ref (context);
+  self->device = libusb_ref_device (device);
+  self->iface = found;
+  return self;
 }
 
 guint16
 cradle_bridge_usb_get_vendor_id (CradleBridgeUsb *self)
 {
   g_return_val_if_fail (CRADLE_IS_BRIDGE_USB (self), 0);
-  return self->vendor_id;
+  return self->iface.vendor_id;
 }
 
 guint16
 cradle_bridge_usb_get_product_id (CradleBridgeUsb *self)
 {
   g_return_val_if_fail (CRADLE_IS_BRIDGE_USB (self), 0);
-  return self->product_id;
+  return self->iface.product_id;
 }
 
 void

@@ -4,7 +4,7 @@
 #include <cbor.h>
 #include <cradle/cradle.h>
 
-#include "cradle-bridge-cbor-private.h"
+#include "protocol/cradle-bridge-cbor-private.h"
 
 struct _CradleCborValue
 {

@@ -1,7 +1,7 @@
 /* cradle-bridge-socket-private.h: the simulator's Unix-socket transport */
 #pragma once
 
-#include "cradle-bridge-transport-private.h"
+#include "protocol/cradle-bridge-transport-private.h"
 
 G_BEGIN_DECLS
 

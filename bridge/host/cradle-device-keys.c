@@ -1,0 +1,232 @@
+/* cradle-device-keys.c: CradleDevice's keys: making them, signing, decrypting, deleting */
+#include "config.h"
+
+#include <cradle/cradle.h>
+
+#include "protocol/cradle-bridge-message-private.h"
+#include "host/cradle-device-private.h"
+
+GBytes *
+cradle_device_generate_key (CradleDevice  *self,
+                            const char    *key_type,
+                            const char    *profile,
+                            GBytes       **public_key_info,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  return cradle_device_generate_key_for (self, key_type, profile, CRADLE_DEVICE_KEY_FOR_REQUEST,
+                                         public_key_info, cancellable, error);
+}
+
+GBytes *
+cradle_device_generate_key_for (CradleDevice              *self,
+                                const char                *key_type,
+                                const char                *profile,
+                                CradleDeviceKeyEnrollment  enrollment,
+                                GBytes                   **public_key_info,
+                                GCancellable              *cancellable,
+                                GError                   **error)
+{
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  g_return_val_if_fail (key_type != NULL && profile != NULL, NULL);
+
+  /* Field 4 only when it is not the default, 1: agents before it take the rest. */
+  cradle_cbor_writer_map (writer, enrollment != CRADLE_DEVICE_KEY_FOR_REQUEST ? 3 : 2);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_text (writer, key_type);
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_text (writer, profile);
+  if (enrollment != CRADLE_DEVICE_KEY_FOR_REQUEST)
+    {
+      cradle_cbor_writer_uint (writer, 4);
+      cradle_cbor_writer_uint (writer, (guint64) enrollment);
+    }
+  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+
+  reply = _cradle_device_call (self, CRADLE_BRIDGE_GENERATE_KEY, request, "generating a key on the device",
+                       cancellable, error);
+  if (reply == NULL ||
+      !cradle_cbor_map_get_bytes (reply, 1, FALSE, &key_id, error) ||
+      !cradle_cbor_map_get_bytes (reply, 2, FALSE, &spki, error))
+    return NULL;
+  if (g_bytes_get_size (key_id) != 16 || g_bytes_get_size (spki) == 0)
+    {
+      _cradle_device_set_protocol_error (error, "generating a key", "the key id or public key has the wrong size");
+      return NULL;
+    }
+  if (public_key_info != NULL)
+    *public_key_info = g_steal_pointer (&spki);
+  return g_steal_pointer (&key_id);
+}
+
+static GBytes *
+sign_on_device (CradleDevice            *self,
+                GBytes                  *key_id,
+                CradleDeviceSignPurpose  purpose,
+                GBytes                  *data,
+                GBytes                  *content,
+                const char              *digest,
+                char                   **algorithm,
+                GCancellable            *cancellable,
+                GError                 **error)
+{
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  const char *name = NULL;
+  const char *operation;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  g_return_val_if_fail (key_id != NULL && data != NULL && digest != NULL, NULL);
+
+  switch (purpose)
+    {
+    case CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST:
+      operation = "signing the certificate request on the device";
+      break;
+    case CRADLE_DEVICE_SIGN_SCEP_SIGNER:
+      operation = "signing the SCEP signer certificate on the device";
+      break;
+    case CRADLE_DEVICE_SIGN_SCEP_MESSAGE:
+      operation = "signing the SCEP message on the device";
+      break;
+    default:
+      operation = "signing on the device";
+      break;
+    }
+
+  cradle_cbor_writer_map (writer, content != NULL ? 5 : 4);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_uint (writer, (guint64) purpose);
+  cradle_cbor_writer_uint (writer, 3);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (data, NULL), g_bytes_get_size (data));
+  cradle_cbor_writer_uint (writer, 4);
+  cradle_cbor_writer_text (writer, digest);
+  if (content != NULL)
+    {
+      cradle_cbor_writer_uint (writer, 5);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
+    }
+  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+
+  reply = _cradle_device_call (self, CRADLE_BRIDGE_SIGN, request, operation, cancellable, error);
+  if (reply == NULL ||
+      !cradle_cbor_map_get_bytes (reply, 1, FALSE, &signature, error) ||
+      !cradle_cbor_map_get_text (reply, 2, FALSE, &name, error))
+    return NULL;
+  if (algorithm != NULL)
+    *algorithm = g_strdup (name);
+  return g_steal_pointer (&signature);
+}
+
+GBytes *
+cradle_device_sign (CradleDevice            *self,
+                    GBytes                  *key_id,
+                    CradleDeviceSignPurpose  purpose,
+                    GBytes                  *data,
+                    const char              *digest,
+                    char                   **algorithm,
+                    GCancellable            *cancellable,
+                    GError                 **error)
+{
+  return sign_on_device (self, key_id, purpose, data, NULL, digest, algorithm, cancellable, error);
+}
+
+GBytes *
+cradle_device_sign_scep_message (CradleDevice  *self,
+                                 GBytes        *key_id,
+                                 GBytes        *signed_attributes,
+                                 GBytes        *content,
+                                 const char    *digest,
+                                 GCancellable  *cancellable,
+                                 GError       **error)
+{
+  g_return_val_if_fail (content != NULL, NULL);
+
+  return sign_on_device (self, key_id, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, signed_attributes, content, digest,
+                         NULL, cancellable, error);
+}
+
+GBytes *
+cradle_device_sign_request (CradleDevice  *self,
+                            GBytes        *key_id,
+                            GBytes        *request_info,
+                            const char    *digest,
+                            char         **algorithm,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  return cradle_device_sign (self, key_id, CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST, request_info, digest,
+                             algorithm, cancellable, error);
+}
+
+GBytes *
+cradle_device_decrypt (CradleDevice                *self,
+                       GBytes                      *key_id,
+                       CradleDeviceDecryptPurpose   purpose,
+                       GBytes                      *encrypted_key,
+                       gsize                        key_size,
+                       GCancellable                *cancellable,
+                       GError                     **error)
+{
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+  g_autoptr(GBytes) key = NULL;
+  const char *operation = "decrypting the CA's answer on the device";
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  g_return_val_if_fail (key_id != NULL && encrypted_key != NULL, NULL);
+
+  cradle_cbor_writer_map (writer, 4);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_uint (writer, (guint64) purpose);
+  cradle_cbor_writer_uint (writer, 3);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (encrypted_key, NULL), g_bytes_get_size (encrypted_key));
+  cradle_cbor_writer_uint (writer, 4);
+  cradle_cbor_writer_uint (writer, key_size);
+  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+
+  reply = _cradle_device_call (self, CRADLE_BRIDGE_DECRYPT, request, operation, cancellable, error);
+  if (reply == NULL || !cradle_cbor_map_get_bytes (reply, 1, FALSE, &key, error))
+    return NULL;
+  if (g_bytes_get_size (key) != key_size)
+    {
+      _cradle_device_set_protocol_error (error, operation, "the decrypted key has the wrong size");
+      return NULL;
+    }
+  return g_steal_pointer (&key);
+}
+
+gboolean
+cradle_device_delete_key (CradleDevice  *self,
+                          GBytes        *key_id,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
+  g_return_val_if_fail (key_id != NULL, FALSE);
+
+  cradle_cbor_writer_map (writer, 1);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
+  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+  reply = _cradle_device_call (self, CRADLE_BRIDGE_DELETE_KEY, request, "deleting a key on the device",
+                       cancellable, error);
+  return reply != NULL;
+}
