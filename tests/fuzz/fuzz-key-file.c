@@ -24,8 +24,8 @@
 #include <glib/gstdio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-key-file-private.h"
-#include "cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-key-file-private.h"
+#include "agent/cradle-agent-keystore-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 

@@ -19,8 +19,8 @@
 #include <glib/gstdio.h>
 #include <cradle/cradle.h>
 
-#include "cradle-agent-keystore-private.h"
-#include "cradle-agent-store-file-private.h"
+#include "agent/cradle-agent-keystore-private.h"
+#include "agent/cradle-agent-store-file-private.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
