@@ -147,6 +147,9 @@ enroll_action (GtkWidget  *widget,
     cradle_retriever_remove_device (self->retriever, device);
 
   enrollment = cradle_enrollment_new (device, type, credentials, self->store, self->journal);
+  /* A type of the kept catalog: the directory confirms it before the device signs. */
+  if (cradle_session_get_type_lookup (self->session) != NULL)
+    cradle_enrollment_set_type_lookup (enrollment, cradle_session_get_type_lookup (self->session));
   subject = cradle_device_page_dup_subject (self->device_page);
   if (subject != NULL)
     cradle_enrollment_set_subject (enrollment, subject);
@@ -335,7 +338,8 @@ _cradle_window_start_retriever (CradleWindow *self)
   CradleCredentials *credentials = cradle_session_get_credentials (self->session);
   CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
 
-  if (self->store == NULL || credentials == NULL)
+  /* Resumes wait for the directory's types: a kept catalog is no authority. */
+  if (self->store == NULL || credentials == NULL || cradle_session_get_type_lookup (self->session) != NULL)
     return;
   if (self->retriever != NULL)
     {
