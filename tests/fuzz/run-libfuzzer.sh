@@ -22,7 +22,7 @@ case $name in
              "$src/bridge/cradle-bridge-message.c") ;;
   seal)
     sources=("$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-frame.c"
-             "$src/core/base/cradle-certificate.c")
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-openssl.c")
     extra_libs=libcrypto ;;
   pairing|hosts)
     sources=("$src/bridge/agent/cradle-agent-pairing.c" "$src/bridge/agent/cradle-agent-hosts.c"
@@ -31,7 +31,7 @@ case $name in
              "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-der.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/bridge/cradle-bridge-pairing.c" "$src/bridge/cradle-bridge-cbor.c"
-             "$src/bridge/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
+             "$src/bridge/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-openssl.c" "$src/core/base/cradle-text.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   security-descriptor)
@@ -40,7 +40,8 @@ case $name in
     sources=("$src/core/catalog/cradle-ces-endpoint.c") ;;
   certsrv-page)
     sources=("$src/core/ca/certsrv/cradle-certsrv-page.c" "$src/core/ca/cradle-ca-answer.c"
-             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/ca/cradle-html.c")
+             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-openssl.c"
+             "$src/core/base/cradle-pkcs7.c" "$src/core/ca/cradle-html.c")
     extra_libs=libcrypto ;;
   wstep-result)
     sources=("$src/core/ca/wstep/cradle-wstep-message.c" "$src/core/ca/wstep/cradle-soap.c" "$src/core/ca/wstep/cradle-xml.c"
@@ -50,24 +51,25 @@ case $name in
     sources=("$src/core/ca/wstep/cradle-enrollment-policy.c" "$src/core/ca/wstep/cradle-xcep.c"
              "$src/core/ca/wstep/cradle-soap.c" "$src/core/ca/wstep/cradle-xml.c" "$src/core/ca/wstep/cradle-libxml.c"
              "$src/core/base/cradle-dlopen.c" "$src/core/catalog/cradle-ces-endpoint.c" "$src/core/ca/wstep/cradle-endpoint-choice.c"
-             "$src/core/base/cradle-certificate.c")
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-openssl.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)
     sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-der.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c"
-             "$src/bridge/agent/cradle-agent-secure-memory.c")
+             "$src/bridge/agent/cradle-agent-secure-memory.c" "$src/core/base/cradle-openssl.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   request-info)
     sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
              "$src/bridge/agent/cradle-agent-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
-             "$src/core/base/cradle-text.c")
+             "$src/core/base/cradle-text.c" "$src/core/base/cradle-openssl.c")
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   scep-answer)
     sources=("$src/core/ca/scep/cradle-scep-ca.c" "$src/core/ca/scep/cradle-scep-reply.c" "$src/core/ca/cradle-ca-answer.c"
-             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
+             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-openssl.c"
+             "$src/core/base/cradle-pkcs7.c")
     extra_libs=libcrypto ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
