@@ -229,9 +229,15 @@ cradle_type_lookup_wait (CradleTypeLookup  *self,
 const char *
 cradle_type_lookup_get_server (CradleTypeLookup *self)
 {
+  const char *server = NULL;
+
   g_return_val_if_fail (CRADLE_IS_TYPE_LOOKUP (self), NULL);
 
-  return self->done && self->catalog != NULL ? cradle_directory_get_dc_host_name (self->directory) : NULL;
+  g_mutex_lock (&self->lock);
+  if (self->done && self->catalog != NULL)
+    server = cradle_directory_get_dc_host_name (self->directory);
+  g_mutex_unlock (&self->lock);
+  return server;
 }
 
 CradleCertType *
