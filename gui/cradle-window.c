@@ -94,7 +94,10 @@ on_session_state (CradleSession *session,
       self->password_tried = FALSE;
       adw_window_title_set_subtitle (self->window_title, cradle_session_get_identity (session));
       _cradle_window_start_retriever (self);
-      _cradle_window_reload_device (self);
+      /* The directory's types can come while a run started from the kept
+       * ones uses the device: the run's end reads the device again. */
+      if (!_cradle_window_is_running (self))
+        _cradle_window_reload_device (self);
       break;
 
     case CRADLE_SESSION_NEEDS_PASSWORD:
