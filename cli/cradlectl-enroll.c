@@ -3,54 +3,6 @@
 
 #include "cradlectl-private.h"
 
-typedef struct _TypeLookup TypeLookup;
-static void wait_until_kept_read (TypeLookup *lookup);
-
-/* Reads the catalog, and keeps it so that the next enrollment starts sooner. */
-static CradleCatalog *
-load_catalog (CradlectlDomainOptions  *options,
-              TypeLookup              *lookup,
-              GCancellable            *cancellable,
-              GError                 **error)
-{
-  g_autoptr(CradleDirectory) directory = cradlectl_open_directory (options, cancellable, error);
-  g_autoptr(GError) cache_error = NULL;
-  CradleCatalog *catalog;
-  const char * const *problems;
-
-  if (directory == NULL)
-    return NULL;
-  catalog = cradle_catalog_load (directory, cancellable, error);
-  if (catalog == NULL)
-    return NULL;
-  problems = cradle_catalog_get_problems (catalog);
-  for (guint i = 0; problems[i] != NULL; i++)
-    g_printerr ("cradlectl: %s\n", problems[i]);
-  wait_until_kept_read (lookup);
-  if (options->password_file == NULL && cradle_catalog_get_cache_max_age () > 0 &&
-      !cradle_catalog_save_cache (catalog, directory, &cache_error))
-    g_debug ("The catalog is not kept: %s", cache_error->message);
-  return catalog;
-}
-
-/* A template of the directory, as the user's catalog sees it. */
-static CradleCertType *
-template_type (CradleCatalog      *catalog,
-               const char         *name,
-               CradleCredentials  *credentials,
-               GError            **error)
-{
-  CradleTemplate *template = cradle_catalog_find_template (catalog, name);
-
-  if (template == NULL)
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "The directory has no certificate template '%s'. 'cradlectl templates' lists them.", name);
-      return NULL;
-    }
-  return cradle_cert_type_new_for_template (catalog, template, cradle_credentials_get_kind (credentials));
-}
-
 /* An administrator's type from types.d, or %NULL with an error. */
 static CradleCertType *
 find_custom_type (const char  *name,
@@ -69,160 +21,18 @@ find_custom_type (const char  *name,
   return g_object_ref (type);
 }
 
-/* Whether the type is read with the catalog: a template, or an
- * administrator's type that names one and signs in. */
-static gboolean
-reads_catalog (CradleCertType *custom)
-{
-  return custom == NULL ||
-         (cradle_cert_type_get_template_name (custom) != NULL &&
-          cradle_cert_type_get_auth (custom) != CRADLE_CREDENTIALS_NONE);
-}
-
-/* The type as @catalog (nullable: the directory could not be read) makes it. */
-static CradleCertType *
-type_with_catalog (const char         *template_name,
-                   CradleCertType     *custom,
-                   CradleCatalog      *catalog,
-                   CradleCredentials  *credentials,
-                   GError            **error)
-{
-  if (template_name != NULL)
-    return template_type (catalog, template_name, credentials, error);
-  if (catalog == NULL || !reads_catalog (custom))
-    return g_object_ref (custom);
-  /* Read again with the catalog, so the request follows the template's policy. */
-  return cradle_cert_type_new_from_file (cradle_cert_type_get_source (custom), catalog, error);
-}
-
-/* The type, looked up in the directory on a thread of its own: the
- * directory is the slowest part of starting (a Kerberos bind and seven
- * searches, about 13 ms against the lab) and needs neither the device nor
- * the state. */
-struct _TypeLookup {
-  CradlectlDomainOptions *options;
-  const char             *template_name;
-  CradleCertType         *custom;         /* nullable: a template */
-  CradleCredentials      *credentials;
-  GThread                *thread;
-  CradleCertType         *type;
-  GError                 *error;
-  /* The kept catalog is read before this run replaces it. */
-  GMutex                  lock;
-  GCond                   kept_read_cond;
-  gboolean                kept_read;
-  /* Ctrl-C during the run also ends the directory read beside it. */
-  GCancellable           *cancellable;
-};
-
+/* The catalog's problems (a template it could not read, say), once it is read. */
 static void
-wait_until_kept_read (TypeLookup *lookup)
+print_problems (CradleTypeLookup *lookup)
 {
-  g_mutex_lock (&lookup->lock);
-  while (!lookup->kept_read)
-    g_cond_wait (&lookup->kept_read_cond, &lookup->lock);
-  g_mutex_unlock (&lookup->lock);
-}
-
-static void
-set_kept_read (TypeLookup *lookup)
-{
-  g_mutex_lock (&lookup->lock);
-  lookup->kept_read = TRUE;
-  g_cond_signal (&lookup->kept_read_cond);
-  g_mutex_unlock (&lookup->lock);
-}
-
-static gpointer
-look_up_type (gpointer data)
-{
-  TypeLookup *lookup = data;
   g_autoptr(CradleCatalog) catalog = NULL;
-  g_autoptr(GError) catalog_error = NULL;
+  const char * const *problems;
 
-  if (!reads_catalog (lookup->custom))
-    {
-      lookup->type = g_object_ref (lookup->custom);
-      return NULL;
-    }
-  catalog = load_catalog (lookup->options, lookup, lookup->cancellable, &catalog_error);
-  if (catalog == NULL && lookup->custom == NULL)
-    {
-      lookup->error = g_steal_pointer (&catalog_error);
-      return NULL;
-    }
-  if (catalog == NULL)
-    g_debug ("No directory for the type '%s': %s", cradle_cert_type_get_name (lookup->custom),
-             catalog_error->message);
-  lookup->type = type_with_catalog (lookup->template_name, lookup->custom, catalog, lookup->credentials,
-                                    &lookup->error);
-  return NULL;
-}
-
-static void
-join_lookup (TypeLookup *lookup)
-{
-  if (lookup->thread != NULL)
-    g_thread_join (g_steal_pointer (&lookup->thread));
-}
-
-/* The engine's check of the kept catalog's type: the directory's answer. */
-static CradleCertType *
-fresh_type (gpointer       data,
-            GCancellable  *cancellable,
-            GError       **error)
-{
-  TypeLookup *lookup = data;
-
-  join_lookup (lookup);
-  if (lookup->type == NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&lookup->error));
-      return NULL;
-    }
-  return g_steal_pointer (&lookup->type);
-}
-
-/* The type the kept catalog makes, to start with while the directory is
- * read again; %NULL when none is kept (or it cannot make this type). */
-static CradleCertType *
-provisional_type (TypeLookup *lookup)
-{
-  g_autoptr(CradleDirectory) directory = NULL;
-  g_autoptr(CradleCatalog) catalog = NULL;
-  g_autoptr(CradleCertType) type = NULL;
-  g_autoptr(GError) error = NULL;
-  guint max_age = cradle_catalog_get_cache_max_age ();
-
-  /* Kept for Kerberos sign-ins only: a password's account is checked by signing in. */
-  if (max_age == 0 || lookup->options->password_file != NULL || !reads_catalog (lookup->custom))
-    return NULL;
-  directory = cradlectl_new_directory (lookup->options, &error);
-  if (directory != NULL)
-    catalog = cradle_catalog_load_cached (directory, max_age, &error);
-  if (catalog != NULL)
-    type = type_with_catalog (lookup->template_name, lookup->custom, catalog, lookup->credentials, &error);
-  if (type == NULL || !cradle_cert_type_is_enrollable (type))
-    {
-      g_debug ("Not starting from a kept catalog: %s",
-               error != NULL ? error->message : "it does not allow this type");
-      return NULL;
-    }
-  return g_steal_pointer (&type);
-}
-
-/* The lookup a run did not need ends before its inputs go. */
-static void
-finish_lookup (TypeLookup *lookup)
-{
-  if (lookup->options == NULL)
+  if (lookup == NULL || (catalog = cradle_type_lookup_wait (lookup, NULL, NULL)) == NULL)
     return;
-  join_lookup (lookup);
-  g_clear_object (&lookup->type);
-  g_clear_error (&lookup->error);
-  g_clear_object (&lookup->cancellable);
-  g_mutex_clear (&lookup->lock);
-  g_cond_clear (&lookup->kept_read_cond);
+  problems = cradle_catalog_get_problems (catalog);
+  for (guint i = 0; problems[i] != NULL; i++)
+    g_printerr ("cradlectl: %s\n", problems[i]);
 }
 
 static gboolean
@@ -266,7 +76,9 @@ cradlectl_enroll (int    argc,
   g_autoptr(CradleEnrollment) enrollment = NULL;
   g_autoptr(CradleCertType) custom = NULL;
   g_autoptr(GError) error = NULL;
-  TypeLookup lookup = { 0 };
+  g_autoptr(CradleTypeLookup) lookup = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  gboolean provisional = FALSE;
   int code;
 
   g_option_context_add_main_entries (context, entries, NULL);
@@ -293,32 +105,33 @@ cradlectl_enroll (int    argc,
       g_autoptr(GError) device_error = NULL;
       gboolean opened;
 
-      g_mutex_init (&lookup.lock);
-      g_cond_init (&lookup.kept_read_cond);
-      lookup.options = &options;
-      lookup.cancellable = g_cancellable_new ();
-      lookup.template_name = template_name;
-      lookup.custom = custom;
-      lookup.credentials = credentials;
-      lookup.thread = g_thread_new ("cradlectl-type", look_up_type, &lookup);
-      type = provisional_type (&lookup);
-      set_kept_read (&lookup);
-      opened = open_device_and_state (wanted, &device, &store, &journal, &device_error);
-      if (type == NULL)
+      /* The directory is read beside the device and the state; the kept
+       * catalog gives a type to start with meanwhile, which the engine
+       * confirms before the device signs. */
+      if (cradle_type_lookup_reads_catalog (custom))
         {
-          join_lookup (&lookup);
-          type = g_steal_pointer (&lookup.type);
+          lookup = cradle_type_lookup_new (options.domain, options.dc_uri, credentials, cancellable);
+          type = cradle_type_lookup_dup_kept_type (lookup, template_name, custom);
+          provisional = type != NULL;
         }
+      opened = open_device_and_state (wanted, &device, &store, &journal, &device_error);
+      if (type == NULL && lookup != NULL)
+        {
+          type = cradle_type_lookup_dup_type (lookup, template_name, custom, NULL, &error);
+          print_problems (lookup);
+        }
+      else if (type == NULL)
+        type = g_object_ref (custom);
       /* A type that cannot be had is told first, as when one came after the other. */
-      if (type == NULL)
-        error = g_steal_pointer (&lookup.error);
-      else if (!opened)
+      if (type != NULL && !opened)
         error = g_steal_pointer (&device_error);
     }
   if (error != NULL)
     {
       code = cradlectl_report_error (error, options.json);
-      finish_lookup (&lookup);
+      /* The directory read ends before the process: the catalog is kept for next time. */
+      if (provisional)
+        print_problems (lookup);
       cradlectl_domain_options_clear (&options);
       return code;
     }
@@ -329,10 +142,11 @@ cradlectl_enroll (int    argc,
   enrollment = cradle_enrollment_new (device, type, credentials, store, journal);
   if (subject != NULL)
     cradle_enrollment_set_subject (enrollment, subject);
-  if (lookup.thread != NULL)
-    cradle_enrollment_set_type_confirmation (enrollment, fresh_type, &lookup, NULL);
-  code = cradlectl_run_enrollment (enrollment, options.json, NULL, lookup.cancellable);
-  finish_lookup (&lookup);
+  if (provisional)
+    cradle_enrollment_set_type_lookup (enrollment, lookup);
+  code = cradlectl_run_enrollment (enrollment, options.json, NULL, cancellable);
+  if (provisional)
+    print_problems (lookup);
   cradlectl_domain_options_clear (&options);
   return code;
 }

@@ -34,12 +34,6 @@ cradle_application_mark_start (void)
   start_time = g_get_monotonic_time ();
 }
 
-gint64
-cradle_application_get_start_time (void)
-{
-  return start_time;
-}
-
 static const GOptionEntry option_entries[] = {
   { "domain", 0, 0, G_OPTION_ARG_STRING, NULL,
     N_("Domain to use; its controllers are found in DNS (default: your Kerberos realm)"), N_("DOMAIN") },
@@ -90,10 +84,17 @@ cradle_application_handle_local_options (GApplication *app,
 static void
 cradle_application_activate (GApplication *app)
 {
+  CradleApplication *self = CRADLE_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
+  /* The window gets its session made from the options, and asks the
+   * application for nothing. */
   if (window == NULL)
-    window = GTK_WINDOW (cradle_window_new (CRADLE_APPLICATION (app)));
+    {
+      g_autoptr(CradleSession) session = cradle_session_new (self->domain, self->dc_uri, self->user, self->ccache);
+
+      window = GTK_WINDOW (cradle_window_new (GTK_APPLICATION (app), session, self->bench ? start_time : 0));
+    }
   gtk_window_present (window);
 }
 
@@ -183,34 +184,4 @@ cradle_application_new (void)
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        "resource-base-path", "/org/cradle/Cradle",
                        NULL);
-}
-
-const char *
-cradle_application_get_domain (CradleApplication *self)
-{
-  return self->domain;
-}
-
-const char *
-cradle_application_get_dc_uri (CradleApplication *self)
-{
-  return self->dc_uri;
-}
-
-const char *
-cradle_application_get_user (CradleApplication *self)
-{
-  return self->user;
-}
-
-const char *
-cradle_application_get_ccache (CradleApplication *self)
-{
-  return self->ccache;
-}
-
-gboolean
-cradle_application_get_bench (CradleApplication *self)
-{
-  return self->bench;
 }

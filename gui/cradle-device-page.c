@@ -248,9 +248,14 @@ on_session_state (CradleSession    *session,
     case CRADLE_SESSION_SIGNED_IN:
       {
         g_autofree char *title = g_strdup_printf (_("Signed in as %s"), cradle_session_get_identity (session));
-        g_autofree char *subtitle = cradle_session_get_server (session) != NULL
-                                      ? g_strdup_printf (_("Domain controller %s"), cradle_session_get_server (session))
-                                      : NULL;
+        g_autofree char *subtitle = NULL;
+
+        if (cradle_session_get_type_lookup (session) != NULL)
+          subtitle = g_strdup (_("These are the certificate types from your last sign-in; Cradle is checking them "
+                                 "with your domain. You can start now: your device signs nothing until your domain "
+                                 "has confirmed the type."));
+        else if (cradle_session_get_server (session) != NULL)
+          subtitle = g_strdup_printf (_("Domain controller %s"), cradle_session_get_server (session));
 
         show_account (self, title, subtitle, FALSE, NULL);
         fill_types (self, cradle_session_get_types (session));

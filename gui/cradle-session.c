@@ -3,8 +3,14 @@
  * The desktop's Kerberos ticket first; a password only when there is no
  * usable ticket (or when a user was named on the command line).  Opening
  * the directory, reading the catalog and listing the types all block, so
- * they run together in one GTask thread; the result comes back to the main
- * context and the "state" property says where things stand.
+ * they run in GTask threads; the results come back to the main context and
+ * the "state" property says where things stand.
+ *
+ * A CradleTypeLookup reads the directory, as cradlectl's does, and offers
+ * the catalog kept from the last sign-in meanwhile: the session is signed
+ * in with its types at once (cradle_session_get_type_lookup() says so),
+ * an enrollment started then is confirmed with the directory before the
+ * device signs, and the directory's types replace them when they come.
  */
 #include "config.h"
 
@@ -25,6 +31,7 @@ struct _CradleSession
   CradleSessionState  state;
   GError             *error;
   CradleCredentials  *credentials;   /* those signed in with, or being tried */
+  CradleTypeLookup   *lookup;        /* while the types are the kept catalog's */
   CradleCatalog      *catalog;
   GPtrArray          *types;
   char               *identity;
@@ -45,8 +52,9 @@ typedef struct {
   char              *domain;
   char              *dc_uri;
   CradleCredentials *credentials;
+  CradleTypeLookup  *lookup;
   /* Results */
-  CradleCatalog     *catalog;
+  CradleCatalog     *catalog;     /* the directory's, else the kept one */
   GPtrArray         *types;
   char              *server;
 } SignInJob;
@@ -59,12 +67,46 @@ sign_in_job_free (gpointer data)
   g_free (job->domain);
   g_free (job->dc_uri);
   g_clear_object (&job->credentials);
+  g_clear_object (&job->lookup);
   g_clear_object (&job->catalog);
   g_clear_pointer (&job->types, g_ptr_array_unref);
   g_free (job->server);
   g_free (job);
 }
 
+static GPtrArray *
+list_types (CradleCatalog     *catalog,
+            CradleCredentials *credentials)
+{
+  g_auto(GStrv) problems = NULL;
+  GPtrArray *types = cradle_cert_type_list (catalog, cradle_credentials_get_kind (credentials), &problems);
+
+  for (guint i = 0; problems != NULL && problems[i] != NULL; i++)
+    g_warning ("%s", problems[i]);
+  return types;
+}
+
+/* Starts reading the directory, and takes the kept catalog's types. */
+static void
+start_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  SignInJob *job = task_data;
+  CradleCatalog *kept;
+
+  job->lookup = cradle_type_lookup_new (job->domain, job->dc_uri, job->credentials, cancellable);
+  kept = cradle_type_lookup_get_kept_catalog (job->lookup);
+  if (kept != NULL)
+    {
+      job->catalog = g_object_ref (kept);
+      job->types = list_types (kept, job->credentials);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The directory's catalog and types. */
 static void
 sign_in_thread (GTask        *task,
                 gpointer      source_object,
@@ -72,29 +114,18 @@ sign_in_thread (GTask        *task,
                 GCancellable *cancellable)
 {
   SignInJob *job = task_data;
-  g_autoptr(CradleDirectory) directory = NULL;
-  g_auto(GStrv) problems = NULL;
   GError *error = NULL;
 
-  directory = job->dc_uri != NULL ? cradle_directory_new (job->dc_uri)
-                                  : cradle_directory_new_for_domain (job->domain);
-  cradle_credentials_apply_to_directory (job->credentials, directory);
-  if (!cradle_directory_open (directory, cancellable, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  job->server = g_strdup (cradle_directory_get_dc_host_name (directory));
-  job->catalog = cradle_catalog_load (directory, cancellable, &error);
+  g_clear_object (&job->catalog);
+  g_clear_pointer (&job->types, g_ptr_array_unref);
+  job->catalog = cradle_type_lookup_wait (job->lookup, cancellable, &error);
   if (job->catalog == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  job->types = cradle_cert_type_list (job->catalog, cradle_credentials_get_kind (job->credentials),
-                                      &problems);
-  for (guint i = 0; problems != NULL && problems[i] != NULL; i++)
-    g_warning ("%s", problems[i]);
+  job->server = g_strdup (cradle_type_lookup_get_server (job->lookup));
+  job->types = list_types (job->catalog, job->credentials);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -119,6 +150,25 @@ needs_password (const GError *error)
 }
 
 static void
+take_types (CradleSession *self,
+            SignInJob     *job)
+{
+  CradleDirectoryUser *user;
+
+  g_clear_error (&self->error);
+  g_set_object (&self->catalog, job->catalog);
+  g_clear_pointer (&self->types, g_ptr_array_unref);
+  self->types = g_ptr_array_ref (job->types);
+  g_free (self->server);
+  self->server = g_strdup (job->server);
+  user = cradle_catalog_get_user (self->catalog);
+  g_free (self->identity);
+  self->identity = g_strdup (cradle_directory_user_get_principal_name (user) != NULL
+                               ? cradle_directory_user_get_principal_name (user)
+                               : cradle_directory_user_get_account_name (user));
+}
+
+static void
 sign_in_done (GObject      *source_object,
               GAsyncResult *result,
               gpointer      user_data)
@@ -127,12 +177,12 @@ sign_in_done (GObject      *source_object,
   GTask *task = G_TASK (result);
   SignInJob *job = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  CradleDirectoryUser *user;
 
   if (!g_task_propagate_boolean (task, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      g_clear_object (&self->lookup);
       g_info ("Sign-in failed: %s", error->message);
       g_clear_error (&self->error);
       self->error = g_steal_pointer (&error);
@@ -147,19 +197,39 @@ sign_in_done (GObject      *source_object,
       return;
     }
 
-  g_clear_error (&self->error);
-  g_set_object (&self->catalog, job->catalog);
-  g_clear_pointer (&self->types, g_ptr_array_unref);
-  self->types = g_ptr_array_ref (job->types);
-  g_free (self->server);
-  self->server = g_strdup (job->server);
-  user = cradle_catalog_get_user (self->catalog);
-  g_free (self->identity);
-  self->identity = g_strdup (cradle_directory_user_get_principal_name (user) != NULL
-                               ? cradle_directory_user_get_principal_name (user)
-                               : cradle_directory_user_get_account_name (user));
+  g_clear_object (&self->lookup);
+  take_types (self, job);
   g_info ("Signed in as %s; %u certificate types", self->identity, self->types->len);
   set_state (self, CRADLE_SESSION_SIGNED_IN);
+}
+
+/* The kept catalog's types, shown while the directory is read. */
+static void
+started_done (GObject      *source_object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(CradleSession) self = user_data;
+  SignInJob *job = g_task_get_task_data (G_TASK (result));
+  SignInJob *next;
+  g_autoptr(GTask) task = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), NULL))
+    return;   /* cancelled: signed out, or signing in again */
+  if (job->types != NULL)
+    {
+      g_set_object (&self->lookup, job->lookup);
+      take_types (self, job);
+      g_info ("Signed in as %s from the kept catalog; %u certificate types", self->identity, self->types->len);
+      set_state (self, CRADLE_SESSION_SIGNED_IN);
+    }
+  next = g_new0 (SignInJob, 1);
+  next->credentials = g_object_ref (job->credentials);
+  next->lookup = g_object_ref (job->lookup);
+  task = g_task_new (self, self->cancellable, sign_in_done, g_object_ref (self));
+  g_task_set_source_tag (task, started_done);
+  g_task_set_task_data (task, next, sign_in_job_free);
+  g_task_run_in_thread (task, sign_in_thread);
 }
 
 static void
@@ -172,15 +242,16 @@ start (CradleSession     *self,
   cradle_session_cancel (self);
   self->cancellable = g_cancellable_new ();
   g_set_object (&self->credentials, credentials);
+  g_clear_object (&self->lookup);
 
   job->domain = g_strdup (self->domain);
   job->dc_uri = g_strdup (self->dc_uri);
   job->credentials = g_object_ref (credentials);
-  task = g_task_new (self, self->cancellable, sign_in_done, g_object_ref (self));
+  task = g_task_new (self, self->cancellable, started_done, g_object_ref (self));
   g_task_set_source_tag (task, start);
   g_task_set_task_data (task, job, sign_in_job_free);
   set_state (self, CRADLE_SESSION_SIGNING_IN);
-  g_task_run_in_thread (task, sign_in_thread);
+  g_task_run_in_thread (task, start_thread);
 }
 
 void
@@ -249,6 +320,7 @@ cradle_session_dispose (GObject *object)
 
   cradle_session_cancel (self);
   g_clear_object (&self->credentials);
+  g_clear_object (&self->lookup);
   g_clear_object (&self->catalog);
   g_clear_pointer (&self->types, g_ptr_array_unref);
 
@@ -372,4 +444,10 @@ const char *
 cradle_session_get_server (CradleSession *self)
 {
   return self->server;
+}
+
+CradleTypeLookup *
+cradle_session_get_type_lookup (CradleSession *self)
+{
+  return self->state == CRADLE_SESSION_SIGNED_IN ? self->lookup : NULL;
 }

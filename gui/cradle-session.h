@@ -42,6 +42,10 @@ CradleCredentials  *cradle_session_get_credentials    (CradleSession *self);
 CradleCatalog      *cradle_session_get_catalog        (CradleSession *self);
 /* (element-type CradleCertType) */
 GPtrArray          *cradle_session_get_types          (CradleSession *self);
+/* (nullable): while the types are those of the catalog kept from the last
+ * sign-in, the lookup reading the directory; an enrollment started then is
+ * confirmed with it (cradle_enrollment_set_type_lookup()). */
+CradleTypeLookup   *cradle_session_get_type_lookup    (CradleSession *self);
 /* "alice@corp.example.test" */
 const char         *cradle_session_get_identity       (CradleSession *self);
 /* The domain controller's host name. */

@@ -17,12 +17,6 @@
 /* How long "Check Now" waits for the retriever to start before saying so. */
 #define CHECK_START_TIMEOUT_SECONDS 15
 
-gboolean
-cradle_window_is_running (CradleWindow *self)
-{
-  return self->enrollment != NULL;
-}
-
 static const char *
 type_title (CradleCertType *type)
 {
@@ -74,7 +68,7 @@ follow (CradleWindow     *self,
   description = g_strdup_printf (_("%s for %s"), type_title (cradle_enrollment_get_cert_type (enrollment)),
                                  cradle_device_get_model (device) ?: _("the device"));
   cradle_progress_page_start (self->progress_page, title, description, resume);
-  cradle_window_show_page (self, "progress");
+  _cradle_window_show_page (self, "progress");
 }
 
 static void
@@ -88,7 +82,7 @@ show_result (CradleWindow     *self,
   g_info ("Enrollment %s: %s", cradle_enrollment_outcome_to_string (report->outcome),
           report->error != NULL ? report->error->message : "no error");
   cradle_result_page_show (self->result_page, report);
-  cradle_window_show_page (self, "result");
+  _cradle_window_show_page (self, "result");
 }
 
 static void
@@ -110,8 +104,8 @@ after_run (CradleWindow *self,
     cradle_device_watcher_device_gone (self->watcher, device);
   else if (self->retriever != NULL && device == cradle_device_watcher_get_device (self->watcher))
     cradle_retriever_add_device (self->retriever, device);
-  cradle_window_reload_device (self);
-  cradle_window_update_actions (self);
+  _cradle_window_reload_device (self);
+  _cradle_window_update_actions (self);
 }
 
 /* ---- "Get Certificate" -------------------------------------------------- */
@@ -145,7 +139,7 @@ enroll_action (GtkWidget  *widget,
   g_autoptr(CradleEnrollment) enrollment = NULL;
   g_autofree char *subject = NULL;
 
-  if (device == NULL || type == NULL || credentials == NULL || self->store == NULL || cradle_window_is_running (self))
+  if (device == NULL || type == NULL || credentials == NULL || self->store == NULL || _cradle_window_is_running (self))
     return;
 
   /* The device is ours for this run: no resumes in between. */
@@ -153,6 +147,9 @@ enroll_action (GtkWidget  *widget,
     cradle_retriever_remove_device (self->retriever, device);
 
   enrollment = cradle_enrollment_new (device, type, credentials, self->store, self->journal);
+  /* A type of the kept catalog: the directory confirms it before the device signs. */
+  if (cradle_session_get_type_lookup (self->session) != NULL)
+    cradle_enrollment_set_type_lookup (enrollment, cradle_session_get_type_lookup (self->session));
   subject = cradle_device_page_dup_subject (self->device_page);
   if (subject != NULL)
     cradle_enrollment_set_subject (enrollment, subject);
@@ -189,7 +186,7 @@ done_action (GtkWidget  *widget,
 {
   CradleWindow *self = CRADLE_WINDOW (widget);
 
-  cradle_window_show_page (self, cradle_device_watcher_get_device (self->watcher) != NULL ? "device" : "no-device");
+  _cradle_window_show_page (self, cradle_device_watcher_get_device (self->watcher) != NULL ? "device" : "no-device");
 }
 
 static void
@@ -205,7 +202,7 @@ copy_details_action (GtkWidget  *widget,
     return;
   text = cradle_report_to_text (report);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
-  cradle_window_toast (self, _("Details copied. Paste them into a message to your support team."));
+  _cradle_window_toast (self, _("Details copied. Paste them into a message to your support team."));
 }
 
 /* ---- pending requests: the retriever ------------------------------------ */
@@ -220,8 +217,8 @@ on_check_timeout (gpointer user_data)
     {
       cradle_device_page_set_checking (self->device_page, self->check_request_id, FALSE);
       self->check_request_id = 0;
-      cradle_window_toast (self, _("Cradle could not check the request now. Keep the device connected and try again."));
-      cradle_window_update_actions (self);
+      _cradle_window_toast (self, _("Cradle could not check the request now. Keep the device connected and try again."));
+      _cradle_window_update_actions (self);
     }
   return G_SOURCE_REMOVE;
 }
@@ -235,7 +232,7 @@ check (CradleWindow *self,
   self->check_request_id = request_id;
   /* Already being checked in the background: show that one. */
   if (self->background != NULL && cradle_enrollment_get_request_id (self->background) == request_id &&
-      !cradle_window_is_running (self))
+      !_cradle_window_is_running (self))
     {
       follow (self, self->background, TRUE);
       return;
@@ -243,7 +240,7 @@ check (CradleWindow *self,
   cradle_device_page_set_checking (self->device_page, request_id, TRUE);
   g_clear_handle_id (&self->check_timeout, g_source_remove);
   self->check_timeout = g_timeout_add_seconds (CHECK_START_TIMEOUT_SECONDS, on_check_timeout, self);
-  cradle_window_update_actions (self);
+  _cradle_window_update_actions (self);
   cradle_retriever_retrieve_now (self->retriever, request_id);
 }
 
@@ -275,7 +272,7 @@ on_resume_started (CradleRetriever  *retriever,
   gint64 id = cradle_enrollment_get_request_id (enrollment);
 
   g_debug ("Resuming request %" G_GINT64_FORMAT, id);
-  if (id != 0 && id == self->check_request_id && !cradle_window_is_running (self))
+  if (id != 0 && id == self->check_request_id && !_cradle_window_is_running (self))
     {
       g_clear_handle_id (&self->check_timeout, g_source_remove);
       follow (self, enrollment, TRUE);
@@ -301,7 +298,7 @@ on_resume_finished (CradleRetriever  *retriever,
   /* The user's check, or a background one of the request the user asked
    * about that ended before the user's could start. */
   if (enrollment == self->enrollment ||
-      (id != 0 && id == self->check_request_id && !cradle_window_is_running (self)))
+      (id != 0 && id == self->check_request_id && !_cradle_window_is_running (self)))
     {
       g_clear_handle_id (&self->check_timeout, g_source_remove);
       if (enrollment != self->enrollment)
@@ -311,8 +308,8 @@ on_resume_finished (CradleRetriever  *retriever,
       stop_following (self);
       if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
         cradle_device_watcher_device_gone (self->watcher, cradle_enrollment_get_device (enrollment));
-      cradle_window_reload_device (self);
-      cradle_window_update_actions (self);
+      _cradle_window_reload_device (self);
+      _cradle_window_update_actions (self);
       return;
     }
 
@@ -322,7 +319,7 @@ on_resume_finished (CradleRetriever  *retriever,
       g_autofree char *text = g_strdup_printf (_("Your %s certificate was issued and installed on the device."),
                                                type_title (cradle_enrollment_get_cert_type (enrollment)));
 
-      cradle_window_toast (self, text);
+      _cradle_window_toast (self, text);
     }
   else if (outcome == CRADLE_ENROLLMENT_OUTCOME_DENIED)
     {
@@ -330,18 +327,19 @@ on_resume_finished (CradleRetriever  *retriever,
                                                  "See the details in the list of requests."),
                                                type_title (cradle_enrollment_get_cert_type (enrollment)));
 
-      cradle_window_toast (self, text);
+      _cradle_window_toast (self, text);
     }
-  cradle_window_reload_device (self);
+  _cradle_window_reload_device (self);
 }
 
 void
-cradle_window_start_retriever (CradleWindow *self)
+_cradle_window_start_retriever (CradleWindow *self)
 {
   CradleCredentials *credentials = cradle_session_get_credentials (self->session);
   CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
 
-  if (self->store == NULL || credentials == NULL)
+  /* Resumes wait for the directory's types: a kept catalog is no authority. */
+  if (self->store == NULL || credentials == NULL || cradle_session_get_type_lookup (self->session) != NULL)
     return;
   if (self->retriever != NULL)
     {
@@ -353,13 +351,13 @@ cradle_window_start_retriever (CradleWindow *self)
   cradle_retriever_set_cert_types (self->retriever, cradle_session_get_types (self->session));
   g_signal_connect (self->retriever, "enrollment-started", G_CALLBACK (on_resume_started), self);
   g_signal_connect (self->retriever, "enrollment-finished", G_CALLBACK (on_resume_finished), self);
-  if (device != NULL && !cradle_window_is_running (self))
+  if (device != NULL && !_cradle_window_is_running (self))
     cradle_retriever_add_device (self->retriever, device);
-  cradle_window_update_actions (self);
+  _cradle_window_update_actions (self);
 }
 
 void
-cradle_window_enroll_class_init (GtkWidgetClass *widget_class)
+_cradle_window_enroll_class_init (GtkWidgetClass *widget_class)
 {
   gtk_widget_class_install_action (widget_class, "win.enroll", NULL, enroll_action);
   gtk_widget_class_install_action (widget_class, "win.cancel", NULL, cancel_action);

@@ -36,7 +36,7 @@ struct _CradleWindow
 
   /* Borrowed */
   AdwToast            *toast;            /* the last one, while shown */
-  gboolean             bench;
+  gint64               bench_start_time; /* --bench: when main() started; else 0 */
 
   /* Template widgets */
   AdwToastOverlay     *toast_overlay;
@@ -48,20 +48,25 @@ struct _CradleWindow
   CradleResultPage    *result_page;
 };
 
-/* cradle-window.c */
-void cradle_window_show_page           (CradleWindow *self,
-                                        const char   *name);
-/* The device page or the no-device page, unless a run or a result is shown. */
-void cradle_window_update_page         (CradleWindow *self);
-void cradle_window_toast               (CradleWindow *self,
-                                        const char   *text);
-void cradle_window_update_actions      (CradleWindow *self);
-/* Reads the device's certificates and its pending requests again. */
-void cradle_window_reload_device       (CradleWindow *self);
+/* The window's files call down this list, never up it: cradle-window.c
+ * (the object, the device and the session), cradle-window-enroll.c
+ * (running enrollments and the retriever), cradle-window-pages.c (what is
+ * shown). */
 
 /* cradle-window-enroll.c */
-void cradle_window_enroll_class_init   (GtkWidgetClass *widget_class);
-void cradle_window_start_retriever     (CradleWindow *self);
-gboolean cradle_window_is_running      (CradleWindow *self);
+void     _cradle_window_enroll_class_init (GtkWidgetClass *widget_class);
+void     _cradle_window_start_retriever   (CradleWindow *self);
+
+/* cradle-window-pages.c */
+gboolean _cradle_window_is_running        (CradleWindow *self);
+void     _cradle_window_show_page         (CradleWindow *self,
+                                           const char   *name);
+/* The device page or the no-device page, unless a run or a result is shown. */
+void     _cradle_window_update_page       (CradleWindow *self);
+void     _cradle_window_toast             (CradleWindow *self,
+                                           const char   *text);
+void     _cradle_window_update_actions    (CradleWindow *self);
+/* Reads the device's certificates and its pending requests again. */
+void     _cradle_window_reload_device     (CradleWindow *self);
 
 G_END_DECLS

@@ -53,24 +53,12 @@ cradle_agent_crypto_set_error (GError      **error,
                                CradleError   code,
                                const char   *message)
 {
-  g_autoptr(GString) text = g_string_new (message);
-  guint reasons = 0;
-  unsigned long err;
+  g_autofree char *reasons = cradle_openssl_dup_errors ();
 
-  while ((err = ERR_get_error ()) != 0)
-    {
-      const char *reason = ERR_reason_error_string (err);
-
-      /* The first few say what went wrong; the rest is a call trace. */
-      if (reasons++ >= 3)
-        continue;
-      g_string_append (text, reasons == 1 ? ": " : "; ");
-      if (reason != NULL)
-        g_string_append (text, reason);
-      else
-        g_string_append_printf (text, "OpenSSL error %lx", err);
-    }
-  g_set_error_literal (error, CRADLE_ERROR, code, text->str);
+  if (reasons != NULL)
+    g_set_error (error, CRADLE_ERROR, code, "%s: %s", message, reasons);
+  else
+    g_set_error_literal (error, CRADLE_ERROR, code, message);
 }
 
 gboolean

@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <openssl/bio.h>
-#include <openssl/err.h>
 #include <cradle/cradle.h>
 
 #include "base/cradle-openssl-private.h"
@@ -49,41 +48,6 @@ cradle_certificate_class_init (CradleCertificateClass *klass)
 static void
 cradle_certificate_init (CradleCertificate *self)
 {
-}
-
-static void
-openssl_der_free (gpointer der)
-{
-  OPENSSL_free (der);
-}
-
-GBytes *
-cradle_openssl_take_der (unsigned char *der,
-                         int            size)
-{
-  return g_bytes_new_with_free_func (der, size, openssl_der_free, der);
-}
-
-/* Drains OpenSSL's error queue into one line for a GError; %NULL when the
- * queue held nothing. */
-char *
-cradle_openssl_dup_errors (void)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  unsigned long code;
-
-  while ((code = ERR_get_error ()) != 0)
-    {
-      char buffer[256];
-
-      ERR_error_string_n (code, buffer, sizeof buffer);
-      if (text->len > 0)
-        g_string_append (text, "; ");
-      g_string_append (text, buffer);
-    }
-  if (text->len == 0)
-    return NULL;
-  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 /* RFC 2253 order reversed, as people read a DN: "CN=…, O=…". */

@@ -51,9 +51,17 @@ cradle_openssl_sequence_any_free (ASN1_SEQUENCE_ANY *sequence)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ASN1_SEQUENCE_ANY, cradle_openssl_sequence_any_free)
 
-char *cradle_openssl_dup_errors (void);
+/* Drains OpenSSL's error queue (cradle-openssl.c): the reasons of its
+ * first errors in one line, "; " between them; %NULL when it held none.
+ * The one place the queue is read. */
+char   *cradle_openssl_dup_errors (void);
+/* Sets @error (CRADLE_ERROR, @code) to @message, with the drained reasons
+ * after it in parentheses. */
+void    cradle_openssl_set_error  (GError       **error,
+                                   gint           code,
+                                   const char    *message);
 
-/* Wipes, then frees, a string that held a secret; %NULL is fine. */
+/* Wipes, then frees, a string that held a secret; %NULL is fine (cradle-secret.c). */
 void    cradle_secret_free      (char          *secret);
 
 /* Hands DER that OpenSSL allocated (an i2d_* output) to a GBytes. */

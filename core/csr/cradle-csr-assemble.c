@@ -56,7 +56,7 @@ encode_signature_fields (int      nid,
       !X509_ALGOR_set0 (algorithm, OBJ_nid2obj (nid), key_type == EVP_PKEY_RSA ? V_ASN1_NULL : V_ASN1_UNDEF, NULL) ||
       !ASN1_BIT_STRING_set (bits, (unsigned char *) data, (int) size))
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not encode the request's signature");
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not encode the request's signature");
       return NULL;
     }
   /* Whole bytes: without this OpenSSL drops trailing zero bytes of the signature. */
@@ -77,7 +77,7 @@ encode_signature_fields (int      nid,
     }
   if (der_size <= 0)
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not encode the request's signature");
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not encode the request's signature");
       return NULL;
     }
   return g_steal_pointer (&fields);
@@ -197,7 +197,7 @@ cradle_csr_assemble (GBytes      *request_info,
   request = d2i_X509_REQ (NULL, &p, (long) der_size);
   if (request == NULL || p != der + der_size)
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_INVALID_DATA,
+      cradle_openssl_set_error (error, CRADLE_ERROR_INVALID_DATA,
                                     "The certification request info is malformed or has bytes after its end");
       return NULL;
     }
@@ -211,7 +211,7 @@ cradle_csr_assemble (GBytes      *request_info,
   if (key == NULL || !cradle_csr_check_public_key (key, error))
     {
       if (key == NULL)
-        cradle_csr_set_openssl_error (error, CRADLE_ERROR_INVALID_DATA,
+        cradle_openssl_set_error (error, CRADLE_ERROR_INVALID_DATA,
                                       "The certification request info has no usable public key");
       return NULL;
     }
@@ -224,7 +224,7 @@ cradle_csr_assemble (GBytes      *request_info,
     }
   if (X509_REQ_verify (request, key) <= 0)
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_INVALID_DATA,
+      cradle_openssl_set_error (error, CRADLE_ERROR_INVALID_DATA,
                                     "The device's signature on the certificate request does not verify with the "
                                     "public key in the request: the device signed with another key or other bytes. "
                                     "Try again; if it keeps failing, delete the key on the device and enroll anew");

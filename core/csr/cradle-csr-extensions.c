@@ -17,7 +17,7 @@ set_openssl_error (GError     **error,
 {
   g_autofree char *message = g_strdup_printf ("Could not encode %s", what);
 
-  cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, message);
+  cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, message);
 }
 
 static gboolean

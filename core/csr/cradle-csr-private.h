@@ -81,6 +81,17 @@ GBytes           *cradle_csr_assemble                       (GBytes           *r
                                                              GError          **error);
 char             *cradle_csr_to_pem                         (GBytes           *der);
 
+/* @csr (DER PKCS#10) without its challengePassword attribute, to be kept
+ * on disk: the secret stays out of the pending store.  Its signature no
+ * longer verifies; what it still says (subject, public key) is what
+ * retrieving needs.  A request without a challenge comes back as it is. */
+GBytes           *cradle_csr_dup_without_challenge          (GBytes           *csr,
+                                                             gboolean         *had_challenge,
+                                                             GError          **error);
+/* The DER SubjectPublicKeyInfo of @csr. */
+GBytes           *cradle_csr_dup_public_key_info            (GBytes           *csr,
+                                                             GError          **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCsrBuilder, cradle_csr_builder_free)
 
 /* Shared by the cradle-csr*.c files. */
@@ -96,9 +107,6 @@ typedef struct {
   char             *value;
 } CradleCsrSan;
 
-void            cradle_csr_set_openssl_error               (GError      **error,
-                                                            gint          code,
-                                                            const char   *message);
 gboolean        cradle_csr_check_public_key                (EVP_PKEY     *key,
                                                             GError      **error);
 EVP_PKEY       *cradle_csr_parse_public_key                (GBytes       *spki_der,

@@ -47,7 +47,7 @@ cradle_csr_check_public_key (EVP_PKEY  *key,
         }
       if (!EVP_PKEY_get_group_name (key, group, sizeof group, NULL))
         {
-          cradle_csr_set_openssl_error (error, CRADLE_ERROR_NOT_SUPPORTED,
+          cradle_openssl_set_error (error, CRADLE_ERROR_NOT_SUPPORTED,
                                         "The device's EC key is on a curve OpenSSL does not know");
           return FALSE;
         }
@@ -100,7 +100,7 @@ cradle_csr_parse_public_key (GBytes  *spki_der,
   spki = d2i_X509_PUBKEY (NULL, &p, (long) size);
   if (spki == NULL)
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_INVALID_DATA,
+      cradle_openssl_set_error (error, CRADLE_ERROR_INVALID_DATA,
                                     "The device's public key is not a DER SubjectPublicKeyInfo");
       return NULL;
     }
@@ -122,7 +122,7 @@ cradle_csr_parse_public_key (GBytes  *spki_der,
       nid = algorithm != NULL ? OBJ_obj2nid (algorithm) : NID_undef;
       if (nid == NID_rsaEncryption || nid == NID_X9_62_id_ecPublicKey)
         {
-          cradle_csr_set_openssl_error (error, CRADLE_ERROR_INVALID_DATA, "The device's public key is malformed");
+          cradle_openssl_set_error (error, CRADLE_ERROR_INVALID_DATA, "The device's public key is malformed");
           return NULL;
         }
       ERR_clear_error ();

@@ -1,4 +1,4 @@
-/* cradle-csr.c: PKCS#10 requests for keys that stay on the device */
+/* cradle-csr.c: PKCS#10 requests for keys that stay on the device, and reading a finished one back */
 #include "config.h"
 
 #include <string.h>
@@ -25,20 +25,6 @@ struct _CradleCsrBuilder
   guint           key_usage;
   gboolean        key_usage_critical;
 };
-
-/* Sets @error to @message, with OpenSSL's queued errors (drained) after it. */
-void
-cradle_csr_set_openssl_error (GError     **error,
-                              gint         code,
-                              const char  *message)
-{
-  g_autofree char *openssl_error = cradle_openssl_dup_errors ();
-
-  if (openssl_error != NULL)
-    g_set_error (error, CRADLE_ERROR, code, "%s (%s)", message, openssl_error);
-  else
-    g_set_error_literal (error, CRADLE_ERROR, code, message);
-}
 
 static void
 san_free (CradleCsrSan *san)
@@ -301,7 +287,7 @@ take_extension (X509_EXTENSIONS  *extensions,
   if (sk_X509_EXTENSION_push (extensions, extension) <= 0)
     {
       X509_EXTENSION_free (extension);
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not collect the request's extensions");
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not collect the request's extensions");
       return FALSE;
     }
   return TRUE;
@@ -316,7 +302,7 @@ build_extensions (CradleCsrBuilder  *self,
 
   if (extensions == NULL)
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not collect the request's extensions");
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not collect the request's extensions");
       return NULL;
     }
   if (self->template_name != NULL &&
@@ -328,7 +314,7 @@ build_extensions (CradleCsrBuilder  *self,
 
       if (copy == NULL)
         {
-          cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not copy the template extension");
+          cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not copy the template extension");
           return NULL;
         }
       if (!take_extension (extensions, copy, error))
@@ -413,7 +399,7 @@ add_challenge_password (X509_REQ    *request,
   wipe_attribute (attribute);
   if (!added)
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not add the challenge password to the request");
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not add the challenge password to the request");
       return FALSE;
     }
   return TRUE;
@@ -432,7 +418,7 @@ check_request_key (CradleCsrBuilder  *self,
 
   OPENSSL_free (encoded);
   if (!same)
-    cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED,
+    cradle_openssl_set_error (error, CRADLE_ERROR_FAILED,
                                   "OpenSSL encoded the device's public key differently from the device");
   return same;
 }
@@ -475,7 +461,7 @@ cradle_csr_builder_encode_request_info (CradleCsrBuilder  *self,
       !X509_REQ_set_pubkey (request, self->public_key) ||
       (sk_X509_EXTENSION_num (extensions) > 0 && !X509_REQ_add_extensions (request, extensions)))
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not put the certification request together");
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not put the certification request together");
       return NULL;
     }
   if (!check_request_key (self, request, error))
@@ -492,7 +478,7 @@ cradle_csr_builder_encode_request_info (CradleCsrBuilder  *self,
   wipe_challenge_password (request);
   if (size <= 0)
     {
-      cradle_csr_set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not encode the certification request");
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not encode the certification request");
       return NULL;
     }
   bytes = g_bytes_new (der, size);
@@ -500,4 +486,77 @@ cradle_csr_builder_encode_request_info (CradleCsrBuilder  *self,
   g_debug ("Built a certification request info of %d bytes with %d extensions",
            size, sk_X509_EXTENSION_num (extensions));
   return bytes;
+}
+
+/* ---- reading back a finished request ------------------------------------ */
+
+static X509_REQ *
+read_request (GBytes  *csr,
+              GError **error)
+{
+  const unsigned char *p = g_bytes_get_data (csr, NULL);
+  gsize size = g_bytes_get_size (csr);
+  X509_REQ *request = size > 0 && size <= G_MAXLONG ? d2i_X509_REQ (NULL, &p, (long) size) : NULL;
+
+  if (request == NULL)
+    g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                         "The certification request cannot be read back.");
+  return request;
+}
+
+GBytes *
+cradle_csr_dup_without_challenge (GBytes    *csr,
+                                  gboolean  *had_challenge,
+                                  GError   **error)
+{
+  g_autoptr(X509_REQ) request = read_request (csr, error);
+  unsigned char *der = NULL;
+  GBytes *stripped;
+  int length;
+  int index;
+
+  *had_challenge = FALSE;
+  if (request == NULL)
+    return NULL;
+  while ((index = X509_REQ_get_attr_by_NID (request, NID_pkcs9_challengePassword, -1)) >= 0)
+    {
+      X509_ATTRIBUTE *attribute = X509_REQ_delete_attr (request, index);
+
+      X509_ATTRIBUTE_free (attribute);
+      *had_challenge = TRUE;
+    }
+  if (!*had_challenge)
+    return g_bytes_ref (csr);
+  length = i2d_X509_REQ (request, &der);
+  if (length <= 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not encode the certification request.");
+      return NULL;
+    }
+  stripped = g_bytes_new (der, (gsize) length);
+  OPENSSL_free (der);
+  return stripped;
+}
+
+GBytes *
+cradle_csr_dup_public_key_info (GBytes  *csr,
+                                GError **error)
+{
+  g_autoptr(X509_REQ) request = read_request (csr, error);
+  unsigned char *der = NULL;
+  GBytes *spki;
+  int length;
+
+  if (request == NULL)
+    return NULL;
+  length = i2d_PUBKEY (X509_REQ_get0_pubkey (request), &der);
+  if (length <= 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The certification request's public key cannot be read back.");
+      return NULL;
+    }
+  spki = g_bytes_new (der, (gsize) length);
+  OPENSSL_free (der);
+  return spki;
 }

@@ -68,17 +68,6 @@ GBytes            *cradle_request_plan_build_info   (CradleRequestPlan  *plan,
                                                      GBytes             *public_key_info,
                                                      GError            **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleRequestPlan, cradle_request_plan_free)
-/* @csr (DER PKCS#10) without its challengePassword attribute, to be kept
- * on disk: the secret stays out of the pending store.  Its signature no
- * longer verifies; what it still says (subject, public key) is what
- * retrieving needs.  A request without a challenge comes back as it is. */
-GBytes            *cradle_csr_dup_without_challenge (GBytes             *csr,
-                                                     gboolean           *had_challenge,
-                                                     GError            **error);
-/* The DER SubjectPublicKeyInfo of @csr. */
-GBytes            *cradle_csr_dup_public_key_info   (GBytes             *csr,
-                                                     GError            **error);
-
 /* cradle-enrollment-chain.c: the chain above an issued certificate */
 /* Checks @leaf is for the key of @csr, then builds and verifies its chain
  * from @candidates (CradleCertificate) to a root the host trusts: one of

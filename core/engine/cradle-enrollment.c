@@ -153,6 +153,47 @@ cradle_enrollment_set_type_confirmation (CradleEnrollment      *self,
   self->confirm_destroy = destroy;
 }
 
+typedef struct {
+  CradleTypeLookup *lookup;
+  CradleCertType   *provisional;
+} LookupConfirmation;
+
+static void
+lookup_confirmation_free (gpointer data)
+{
+  LookupConfirmation *confirmation = data;
+
+  g_object_unref (confirmation->lookup);
+  g_object_unref (confirmation->provisional);
+  g_free (confirmation);
+}
+
+static CradleCertType *
+confirm_with_lookup (gpointer       user_data,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  LookupConfirmation *confirmation = user_data;
+
+  return cradle_type_lookup_dup_fresh_type (confirmation->lookup, confirmation->provisional, cancellable, error);
+}
+
+void
+cradle_enrollment_set_type_lookup (CradleEnrollment *self,
+                                   CradleTypeLookup *lookup)
+{
+  LookupConfirmation *confirmation;
+
+  g_return_if_fail (CRADLE_IS_ENROLLMENT (self));
+  g_return_if_fail (CRADLE_IS_TYPE_LOOKUP (lookup));
+  g_return_if_fail (self->type != NULL && self->resume == NULL);
+
+  confirmation = g_new0 (LookupConfirmation, 1);
+  confirmation->lookup = g_object_ref (lookup);
+  confirmation->provisional = g_object_ref (self->type);
+  cradle_enrollment_set_type_confirmation (self, confirm_with_lookup, confirmation, lookup_confirmation_free);
+}
+
 void
 cradle_enrollment_set_connector (CradleEnrollment  *self,
                                  CradleCaConnector *connector)

@@ -14,7 +14,6 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <openssl/crypto.h>
-#include <openssl/x509.h>
 
 #include "csr/cradle-csr-private.h"
 #include "engine/cradle-enrollment-private.h"
@@ -226,75 +225,4 @@ cradle_request_plan_build_info (CradleRequestPlan  *plan,
       cradle_csr_builder_set_challenge_password (builder, challenge);
     }
   return cradle_csr_builder_encode_request_info (builder, error);
-}
-
-static X509_REQ *
-read_request (GBytes  *csr,
-              GError **error)
-{
-  const unsigned char *p = g_bytes_get_data (csr, NULL);
-  gsize size = g_bytes_get_size (csr);
-  X509_REQ *request = size > 0 && size <= G_MAXLONG ? d2i_X509_REQ (NULL, &p, (long) size) : NULL;
-
-  if (request == NULL)
-    g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                         "The certification request cannot be read back.");
-  return request;
-}
-
-GBytes *
-cradle_csr_dup_without_challenge (GBytes    *csr,
-                                  gboolean  *had_challenge,
-                                  GError   **error)
-{
-  g_autoptr(X509_REQ) request = read_request (csr, error);
-  unsigned char *der = NULL;
-  GBytes *stripped;
-  int length;
-  int index;
-
-  *had_challenge = FALSE;
-  if (request == NULL)
-    return NULL;
-  while ((index = X509_REQ_get_attr_by_NID (request, NID_pkcs9_challengePassword, -1)) >= 0)
-    {
-      X509_ATTRIBUTE *attribute = X509_REQ_delete_attr (request, index);
-
-      X509_ATTRIBUTE_free (attribute);
-      *had_challenge = TRUE;
-    }
-  if (!*had_challenge)
-    return g_bytes_ref (csr);
-  length = i2d_X509_REQ (request, &der);
-  if (length <= 0)
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not encode the certification request.");
-      return NULL;
-    }
-  stripped = g_bytes_new (der, (gsize) length);
-  OPENSSL_free (der);
-  return stripped;
-}
-
-GBytes *
-cradle_csr_dup_public_key_info (GBytes  *csr,
-                                GError **error)
-{
-  g_autoptr(X509_REQ) request = read_request (csr, error);
-  unsigned char *der = NULL;
-  GBytes *spki;
-  int length;
-
-  if (request == NULL)
-    return NULL;
-  length = i2d_PUBKEY (X509_REQ_get0_pubkey (request), &der);
-  if (length <= 0)
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                           "The certification request's public key cannot be read back.");
-      return NULL;
-    }
-  spki = g_bytes_new (der, (gsize) length);
-  OPENSSL_free (der);
-  return spki;
 }

@@ -31,6 +31,7 @@
 #include <cradle/cradle-device.h>
 #include <cradle/cradle-cert-type.h>
 #include <cradle/cradle-credentials.h>
+#include <cradle/cradle-type-lookup.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-pending-store.h>
 
@@ -160,6 +161,12 @@ void              cradle_enrollment_set_type_confirmation (CradleEnrollment     
                                                            CradleTypeConfirmFunc  func,
                                                            gpointer               user_data,
                                                            GDestroyNotify         destroy);
+/* The same, confirmed by @lookup's type from the directory
+ * (cradle_type_lookup_dup_fresh_type()): start with
+ * cradle_type_lookup_dup_kept_type().  Before running. */
+CRADLE_PUBLIC
+void              cradle_enrollment_set_type_lookup (CradleEnrollment      *self,
+                                                     CradleTypeLookup      *lookup);
 
 /* Runs the state machine once.  Signals are emitted on the thread-default
  * main context of the caller.  Cancelling @cancellable sends CANCEL to the

@@ -23,6 +23,7 @@
 #include <cradle/cradle-wstep-connector.h>
 #include <cradle/cradle-credentials.h>
 #include <cradle/cradle-cert-type.h>
+#include <cradle/cradle-type-lookup.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>
 #include <cradle/cradle-retriever.h>

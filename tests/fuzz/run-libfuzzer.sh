@@ -41,7 +41,8 @@ case $name in
     sources=("$src/core/catalog/cradle-ces-endpoint.c") ;;
   certsrv-page)
     sources=("$src/core/ca/certsrv/cradle-certsrv-page.c" "$src/core/ca/cradle-ca-answer.c"
-             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/ca/cradle-html.c")
+             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c"
+             "$src/core/base/cradle-pkcs7.c" "$src/core/ca/cradle-html.c")
     extra_libs=libcrypto ;;
   wstep-result)
     sources=("$src/core/ca/wstep/cradle-wstep-message.c" "$src/core/ca/wstep/cradle-soap.c" "$src/core/ca/wstep/cradle-xml.c"
@@ -65,11 +66,11 @@ case $name in
              "$src/core/base/cradle-text.c")
     extra_libs=libcrypto ;;
   scep-answer)
-    sources=("$src/core/ca/scep/cradle-scep-ca.c" "$src/core/ca/scep/cradle-scep-reply.c" "$src/core/ca/cradle-ca-answer.c"
+    sources=("$src/core/ca/scep/cradle-scep-ca.c" "$src/core/ca/scep/cradle-scep-reply.c" "$src/core/ca/cradle-ca-answer.c" "$src/core/base/cradle-pkcs7.c"
              "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
     extra_libs=libcrypto ;;
   pkcs7-bag)
-    sources=("$src/core/ca/cradle-ca-answer.c" "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
+    sources=("$src/core/ca/cradle-ca-answer.c" "$src/core/base/cradle-pkcs7.c" "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
     extra_libs=libcrypto ;;
   spki)
     sources=("$src/core/csr/cradle-csr-public-key.c" "$src/core/csr/cradle-csr.c" "$src/core/csr/cradle-csr-name.c"
@@ -109,9 +110,10 @@ esac
 if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -DG_LOG_DOMAIN='"cradle-fuzz"' -DCRADLE_COMPILATION \
     -I"$build" -I"$src/include" -I"$src/bridge" -I"$src/core" -I"$src/tests/fuzz" ${extra_includes:-} \
-    $(pkg-config --cflags glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
+    $(pkg-config --cflags glib-2.0 gio-2.0 libcbor libcrypto ${extra_libs:-}) \
     "$src/tests/fuzz/fuzz-$name.c" "${sources[@]}" "$src/core/base/cradle-error.c" \
-    $(pkg-config --libs glib-2.0 gio-2.0 libcbor ${extra_libs:-}) \
+    "$src/core/base/cradle-openssl.c" \
+    $(pkg-config --libs glib-2.0 gio-2.0 libcbor libcrypto ${extra_libs:-}) \
     -o "$work/fuzz-$name" 2>"$work/build.log"; then
   echo "not ok 1 libFuzzer $name: the harness did not build"
   sed 's/^/# /' "$work/build.log"

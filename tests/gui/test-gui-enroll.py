@@ -16,6 +16,9 @@ drives it as a person would, through dogtail:
   -> again, and cradle-lab deny ID; Check Now -> Request Refused, explained
      from the error table (CERTSRV_E_ADMIN_DENIED_REQUEST); Copy Details
   -> the device unplugged: "Connect a Device" again
+  -> started again with the directory held back: the types kept from the
+     last sign-in at once, saying so; an enrollment from them confirmed by
+     the directory once it answers, and installed
   -> bob without a Kerberos ticket: the app asks for his password; signed
      in, the group-restricted type is listed as not available, with why
   -> a device whose model, manufacturer and serial are Pango markup
@@ -168,9 +171,9 @@ class World:
         os.chmod(copy, 0o600)
         return "FILE:" + copy
 
-    def start_app(self, ccache, name):
+    def start_app(self, ccache, name, dc_uri=None):
         self.app_log = open(os.path.join(SHOTS, f"app-{name}.log"), "w")
-        self.app = subprocess.Popen([APP, "--dc", self.lab["CRADLE_LAB_LDAP_URI"]], env=self.env(ccache),
+        self.app = subprocess.Popen([APP, "--dc", dc_uri or self.lab["CRADLE_LAB_LDAP_URI"]], env=self.env(ccache),
                                     stdout=self.app_log, stderr=subprocess.STDOUT)
 
     def stop_app(self):
@@ -657,6 +660,68 @@ def bob(world, tree):
     world.stop_agent()
 
 
+def kept_catalog(world, tree):
+    """The app keeps the catalog it read, and the next start lists the
+    kept types at once, saying so, while the directory is read again; an
+    enrollment started then is confirmed by the directory before the
+    device signs. The directory is reached through a forwarder that the
+    test pauses (SIGSTOP) to hold its answer back."""
+    import threading
+    from urllib.parse import urlsplit
+
+    ldap = urlsplit(world.lab["CRADLE_LAB_LDAP_URI"])
+    forwarder = subprocess.Popen([sys.executable, os.path.join(SOURCE_ROOT, "tests", "e2e", "tcp-forward.py"),
+                                  "0", ldap.hostname, str(ldap.port or 389)],
+                                 stdout=subprocess.PIPE, text=True)
+    try:
+        port = int(forwarder.stdout.readline().split()[1])
+        dc_uri = f"ldap://{ldap.hostname}:{port}"
+        catalogs = os.path.join(world.state, "catalogs")
+        before = len(os.listdir(catalogs)) if os.path.isdir(catalogs) else 0
+
+        # First start: the directory answers, and its catalog is kept.
+        world.start_app(world.copy_ccache("alice"), "kept-catalog-first", dc_uri=dc_uri)
+        win = connect_window(tree)
+        world.start_agent()
+        win.wait_title("Test Phone")
+        page = win.page("CradleDevicePage")
+        fresh = win.find(lambda n: n.roleName == "label" and n.name.startswith("Domain controller"), within=page)
+        ok(fresh is not None, "signed in through the directory, which names its controller")
+        after = len(os.listdir(catalogs)) if os.path.isdir(catalogs) else 0
+        ok(after == before + 1, "the app keeps the catalog it read", f"{before} kept before, {after} after")
+        world.stop_app()
+        world.stop_agent()
+        wait_app_gone(tree)
+
+        # Second start, the directory held back: the kept types at once.
+        forwarder.send_signal(signal.SIGSTOP)
+        world.start_app(world.copy_ccache("alice"), "kept-catalog-second", dc_uri=dc_uri)
+        win = connect_window(tree)
+        world.start_agent()
+        win.wait_title("Test Phone")
+        page = win.page("CradleDevicePage")
+        kept = win.find(lambda n: n.roleName == "label"
+                        and n.name.startswith("These are the certificate types from your last sign-in"), within=page)
+        ok(kept is not None, "the kept types are listed at once, and the account row says they are being checked")
+        world.screenshot("kept-catalog")
+        # The directory answers a few seconds into the run, while the device works.
+        resume = threading.Timer(3, forwarder.send_signal, (signal.SIGCONT,))
+        resume.start()
+        title = enroll(world, win, "Cradle Device (UPN)")
+        resume.join()
+        ok(title.startswith("Certificate Installed"),
+           "an enrollment started from the kept types is confirmed by the directory and installed", title)
+        fresh = win.find(lambda n: n.roleName == "label" and n.name.startswith("Domain controller"), within=page)
+        ok(fresh is not None, "the directory's types then replace the kept ones")
+        world.stop_app()
+        world.stop_agent()
+        wait_app_gone(tree)
+    finally:
+        forwarder.send_signal(signal.SIGCONT)
+        forwarder.terminate()
+        forwarder.wait()
+
+
 def hostile_text(world, tree):
     """A device whose names are Pango markup: a link, and an "&" that is
     not an entity. Every label shows them as written; with markup on, the
@@ -757,7 +822,7 @@ def main():
     config.actionDelay = 0.2
 
     try:
-        for scenario in (alice, bob, hostile_text, close_while_waiting):
+        for scenario in (alice, kept_catalog, bob, hostile_text, close_while_waiting):
             try:
                 scenario(world, tree)
             except Abort as error:

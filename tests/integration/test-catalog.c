@@ -601,6 +601,115 @@ test_kept (Fixture       *fixture,
   g_rmdir (state);
 }
 
+/* The name of a template bob may enroll for, as @catalog says. */
+static char *
+dup_enrollable_template (CradleCatalog *catalog)
+{
+  GPtrArray *templates = cradle_catalog_get_templates (catalog);
+
+  for (guint i = 0; i < templates->len; i++)
+    {
+      CradleTemplate *template = g_ptr_array_index (templates, i);
+      g_autoptr(CradleCertType) type = cradle_cert_type_new_for_template (catalog, template,
+                                                                         CRADLE_CREDENTIALS_KERBEROS);
+
+      if (cradle_cert_type_is_enrollable (type))
+        return g_strdup (cradle_template_get_name (template));
+    }
+  return NULL;
+}
+
+/* The type lookup cradlectl and the app share: the directory read on its
+ * own thread and kept; the next lookup starts from the kept catalog, and
+ * its type is confirmed by the directory's. */
+static void
+test_type_lookup (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const char *uri;
+  g_autofree char *state = NULL;
+  g_autofree char *ccache = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *described = NULL;
+  g_autofree char *described_kept = NULL;
+  g_autoptr(CradleCredentials) credentials = NULL;
+  g_autoptr(CradleTypeLookup) first = NULL;
+  g_autoptr(CradleTypeLookup) second = NULL;
+  g_autoptr(CradleCatalog) catalog = NULL;
+  g_autoptr(CradleCatalog) again = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+  g_autoptr(CradleCertType) provisional = NULL;
+  g_autoptr(CradleCertType) fresh = NULL;
+  g_autoptr(CradleCertType) missing = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (skip_without_lab (fixture))
+    return;
+  state = g_dir_make_tmp ("cradle-test-lookup-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_setenv ("CRADLE_STATE_DIR", state, TRUE);
+  uri = cradle_test_lab_env (fixture->lab, "CRADLE_LAB_LDAP_URI");
+  ccache = cradle_test_lab_kinit (fixture->lab, "bob");
+  credentials = cradle_credentials_new_kerberos (ccache);
+
+  /* Nothing kept yet: the directory answers, and its catalog is kept. */
+  first = cradle_type_lookup_new (NULL, uri, credentials, NULL);
+  g_assert_null (cradle_type_lookup_get_kept_catalog (first));
+  catalog = cradle_type_lookup_wait (first, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (catalog);
+  g_assert_cmpstr (cradle_type_lookup_get_server (first), ==,
+                   json_object_get_string_member (fixture->manifest, "dc_host"));
+  name = dup_enrollable_template (catalog);
+  g_assert_nonnull (name);
+  g_assert_null (cradle_type_lookup_dup_kept_type (first, name, NULL));
+  type = cradle_type_lookup_dup_type (first, name, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cradle_cert_type_get_template_name (type), ==, name);
+
+  /* The next one starts from it, and the directory confirms the type. */
+  second = cradle_type_lookup_new (NULL, uri, credentials, NULL);
+  g_assert_nonnull (cradle_type_lookup_get_kept_catalog (second));
+  described = describe_catalog (catalog);
+  described_kept = describe_catalog (cradle_type_lookup_get_kept_catalog (second));
+  g_assert_cmpstr (described_kept, ==, described);
+  provisional = cradle_type_lookup_dup_kept_type (second, name, NULL);
+  g_assert_nonnull (provisional);
+  g_assert_true (cradle_cert_type_is_enrollable (provisional));
+  fresh = cradle_type_lookup_dup_fresh_type (second, provisional, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (fresh != provisional);
+  g_assert_cmpstr (cradle_cert_type_get_template_name (fresh), ==, name);
+  again = cradle_type_lookup_wait (second, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (again != cradle_type_lookup_get_kept_catalog (second));
+
+  /* A template the directory does not have. */
+  g_assert_null (cradle_type_lookup_dup_kept_type (second, "NoSuchTemplate", NULL));
+  missing = cradle_type_lookup_dup_type (second, "NoSuchTemplate", NULL, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED);
+  g_assert_null (missing);
+  g_assert_nonnull (strstr (error->message, "NoSuchTemplate"));
+
+  g_unsetenv ("CRADLE_STATE_DIR");
+  g_clear_object (&first);
+  g_clear_object (&second);
+  {
+    g_autofree char *catalogs = g_build_filename (state, "catalogs", NULL);
+    g_autoptr(GDir) folder = g_dir_open (catalogs, 0, NULL);
+    const char *file;
+
+    while (folder != NULL && (file = g_dir_read_name (folder)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (catalogs, file, NULL);
+
+        g_remove (path);
+      }
+    g_rmdir (catalogs);
+  }
+  g_rmdir (state);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -622,6 +731,8 @@ main (int    argc,
               cradle_lab_fixture_set_up, test_wrong_device_key, cradle_lab_fixture_tear_down);
   g_test_add ("/catalog/kept", Fixture, NULL,
               cradle_lab_fixture_set_up, test_kept, cradle_lab_fixture_tear_down);
+  g_test_add ("/catalog/type-lookup", Fixture, NULL,
+              cradle_lab_fixture_set_up, test_type_lookup, cradle_lab_fixture_tear_down);
   status = g_test_run ();
   cradle_test_lab_cleanup ();
   return status;

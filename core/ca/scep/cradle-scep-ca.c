@@ -7,30 +7,6 @@
 
 #include "ca/scep/cradle-scep-private.h"
 
-char *
-cradle_scep_openssl_reasons (void)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  guint count = 0;
-  unsigned long code;
-
-  while ((code = ERR_get_error ()) != 0)
-    {
-      const char *reason = ERR_reason_error_string (code);
-
-      /* The first few say what went wrong; the rest is a call trace. */
-      if (count++ >= 3)
-        continue;
-      if (text->len > 0)
-        g_string_append (text, "; ");
-      if (reason != NULL)
-        g_string_append (text, reason);
-      else
-        g_string_append_printf (text, "OpenSSL error %lx", code);
-    }
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
 const char *
 cradle_scep_fail_info_to_string (guint fail_info)
 {
@@ -268,14 +244,14 @@ read_certificates (const char  *content_type,
 
       if (cert == NULL || p != data + size)
         {
-          g_autofree char *why = cradle_scep_openssl_reasons ();
+          g_autofree char *why = cradle_openssl_dup_errors ();
 
           X509_free (cert);
           cradle_scep_certs_free (certs);
           g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                        "The SCEP server's CA certificate (GetCACert) is not one DER certificate%s%s. "
                        "The answer is damaged; support should check the SCEP server.",
-                       why[0] != '\0' ? ": " : "", why);
+                       why != NULL ? ": " : "", why != NULL ? why : "");
           return NULL;
         }
       sk_X509_push (certs, cert);
@@ -290,13 +266,13 @@ read_certificates (const char  *content_type,
     if (p7 == NULL || p != data + size || !PKCS7_type_is_signed (p7) || p7->d.sign == NULL
         || (inside = p7->d.sign->cert) == NULL || sk_X509_num (inside) == 0)
       {
-        g_autofree char *why = cradle_scep_openssl_reasons ();
+        g_autofree char *why = cradle_openssl_dup_errors ();
 
         cradle_scep_certs_free (certs);
         g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                      "The SCEP server's CA and RA certificates (GetCACert) are not a certificate "
                      "bundle (PKCS#7) holding certificates%s%s. The answer is damaged; support "
-                     "should check the SCEP server.", why[0] != '\0' ? ": " : "", why);
+                     "should check the SCEP server.", why != NULL ? ": " : "", why != NULL ? why : "");
         return NULL;
       }
     if (sk_X509_num (inside) > CRADLE_SCEP_MAX_CA_CERTS)

@@ -25,9 +25,9 @@ set_openssl_error (GError     **error,
                    CradleError  code,
                    const char  *message)
 {
-  g_autofree char *why = cradle_scep_openssl_reasons ();
+  g_autofree char *why = cradle_openssl_dup_errors ();
 
-  g_set_error (error, CRADLE_ERROR, code, "%s%s%s", message, why[0] != '\0' ? ": " : "", why);
+  g_set_error (error, CRADLE_ERROR, code, "%s%s%s", message, why != NULL ? ": " : "", why != NULL ? why : "");
 }
 
 /* Keys */

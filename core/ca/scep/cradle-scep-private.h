@@ -37,10 +37,6 @@ cradle_scep_certs_free (STACK_OF (X509) *certs)
   sk_X509_pop_free (certs, X509_free);
 }
 
-/* OpenSSL's first reasons for its last failure, "" when it gave none;
- * its queue is emptied. */
-char *cradle_scep_openssl_reasons (void);
-
 /* messageType (RFC 8894 3.2.1.2) */
 typedef enum {
   CRADLE_SCEP_CERT_REP = 3,

@@ -30,8 +30,8 @@ static void
 set_invalid (GError    **error,
              const char *what)
 {
-  g_autofree char *why = cradle_scep_openssl_reasons ();
-  g_autofree char *detail = why[0] != '\0' ? g_strdup_printf (" (%s)", why) : g_strdup ("");
+  g_autofree char *why = cradle_openssl_dup_errors ();
+  g_autofree char *detail = why != NULL ? g_strdup_printf (" (%s)", why) : g_strdup ("");
 
   g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                "The SCEP server's answer %s%s. Nothing was installed; try again, and if this "

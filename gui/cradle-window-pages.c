@@ -1,0 +1,204 @@
+/* cradle-window-pages.c: what the window shows
+ *
+ * The page on top, the window's title, which actions can run, and the
+ * device's certificates and pending requests, read without blocking.
+ * cradle-window.c and cradle-window-enroll.c call down into it; it calls
+ * neither.
+ */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "cradle-plain-text.h"
+#include "cradle-window-private.h"
+
+gboolean
+_cradle_window_is_running (CradleWindow *self)
+{
+  return self->enrollment != NULL;
+}
+
+void
+_cradle_window_toast (CradleWindow *self,
+                     const char   *text)
+{
+  AdwToast *toast = cradle_toast_new_plain (text);
+
+  adw_toast_set_timeout (toast, 5);
+  g_set_weak_pointer (&self->toast, toast);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/* The window's title names what it shows, for the task switcher and for
+ * screen readers (and the GUI tests, which read it through AT-SPI). */
+static void
+update_title (CradleWindow *self)
+{
+  GtkWidget *page = gtk_stack_get_visible_child (self->stack);
+  g_autofree char *title = NULL;
+  const char *what = NULL;
+
+  if (page == GTK_WIDGET (self->no_device_page))
+    what = adw_status_page_get_title (self->no_device_page);
+  else if (page == GTK_WIDGET (self->device_page))
+    what = cradle_device_watcher_get_device (self->watcher) != NULL
+             ? cradle_device_get_model (cradle_device_watcher_get_device (self->watcher))
+             : NULL;
+  else if (page == GTK_WIDGET (self->progress_page))
+    what = cradle_progress_page_get_title (self->progress_page);
+  else if (page == GTK_WIDGET (self->result_page))
+    what = cradle_result_page_get_title (self->result_page);
+  /* Translators: the window's title, "Certificate Installed – Cradle" */
+  title = what != NULL ? g_strdup_printf (_("%s – Cradle"), what) : g_strdup (_("Cradle"));
+  gtk_window_set_title (GTK_WINDOW (self), title);
+}
+
+void
+_cradle_window_show_page (CradleWindow *self,
+                         const char   *name)
+{
+  /* A toast belongs to the page it was about. */
+  if (self->toast != NULL && g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), name) != 0)
+    adw_toast_dismiss (self->toast);
+  gtk_stack_set_visible_child_name (self->stack, name);
+  update_title (self);
+  _cradle_window_update_actions (self);
+}
+
+void
+_cradle_window_update_page (CradleWindow *self)
+{
+  const char *visible = gtk_stack_get_visible_child_name (self->stack);
+
+  if (_cradle_window_is_running (self) || g_strcmp0 (visible, "result") == 0)
+    return;
+  _cradle_window_show_page (self, cradle_device_watcher_get_device (self->watcher) != NULL ? "device" : "no-device");
+}
+
+void
+_cradle_window_update_actions (CradleWindow *self)
+{
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  gboolean on_device_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "device") == 0;
+  gboolean ready = device != NULL && on_device_page && self->store != NULL &&
+                   cradle_session_get_credentials (self->session) != NULL &&
+                   cradle_device_page_get_selected_type (self->device_page) != NULL &&
+                   !_cradle_window_is_running (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.enroll", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", _cradle_window_is_running (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-device",
+                                 device != NULL && !_cradle_window_is_running (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-now",
+                                 device != NULL && self->retriever != NULL && self->check_request_id == 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-result",
+                                 device != NULL && self->retriever != NULL && self->check_request_id == 0);
+}
+
+/* ---- the device's certificates and pending requests -------------------- */
+
+static void
+list_certs_done (GObject      *source_object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  CradleDevice *device = CRADLE_DEVICE (source_object);
+  g_autoptr(CradleWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) certs = cradle_device_list_certs_finish (device, result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      device != cradle_device_watcher_get_device (self->watcher))
+    return;
+  if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
+    {
+      cradle_device_watcher_device_gone (self->watcher, device);
+      return;
+    }
+  cradle_device_page_set_certs (self->device_page, certs, error);
+}
+
+typedef struct {
+  CradlePendingStore *store;
+  char               *serial;
+} PendingJob;
+
+static void
+pending_job_free (gpointer data)
+{
+  PendingJob *job = data;
+
+  g_clear_object (&job->store);
+  g_free (job->serial);
+  g_free (job);
+}
+
+static void
+list_pending_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  PendingJob *job = task_data;
+  GError *error = NULL;
+  g_autoptr(GPtrArray) all = cradle_pending_store_list (job->store, CRADLE_PENDING_LIST_UNFINISHED, &error);
+  GPtrArray *mine;
+
+  if (all == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  mine = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < all->len; i++)
+    {
+      CradlePendingRequest *request = g_ptr_array_index (all, i);
+
+      if (g_strcmp0 (cradle_pending_request_get_device_serial (request), job->serial) == 0)
+        g_ptr_array_add (mine, g_object_ref (request));
+    }
+  g_task_return_pointer (task, mine, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+list_pending_done (GObject      *source_object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  CradleWindow *self = CRADLE_WINDOW (source_object);
+  PendingJob *job = g_task_get_task_data (G_TASK (result));
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) requests = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (requests == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not read the pending requests: %s", error->message);
+      return;
+    }
+  if (device == NULL || g_strcmp0 (cradle_device_get_serial (device), job->serial) != 0)
+    return;
+  cradle_device_page_set_pending (self->device_page, requests, cradle_session_get_types (self->session));
+}
+
+void
+_cradle_window_reload_device (CradleWindow *self)
+{
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+
+  if (device == NULL)
+    return;
+  cradle_device_list_certs_async (device, NULL, NULL, self->cancellable, list_certs_done, g_object_ref (self));
+  if (self->store != NULL && cradle_device_get_serial (device) != NULL)
+    {
+      g_autoptr(GTask) task = g_task_new (self, self->cancellable, list_pending_done, NULL);
+      PendingJob *job = g_new0 (PendingJob, 1);
+
+      job->store = g_object_ref (self->store);
+      job->serial = g_strdup (cradle_device_get_serial (device));
+      g_task_set_source_tag (task, _cradle_window_reload_device);
+      g_task_set_task_data (task, job, pending_job_free);
+      g_task_run_in_thread (task, list_pending_thread);
+    }
+}
