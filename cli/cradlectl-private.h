@@ -44,14 +44,14 @@ void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
  * credentials by default, or --user with --password-file. */
 CradleDirectory *cradlectl_open_directory (CradlectlDomainOptions *options,
                                            GCancellable           *cancellable,
-                                           GError                **error);
+                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The same session, not opened yet. */
 CradleDirectory *cradlectl_new_directory  (CradlectlDomainOptions *options,
-                                           GError                **error);
+                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The same choice as credentials for the engine (the password read into
  * wiped memory). */
 CradleCredentials *cradlectl_dup_credentials (CradlectlDomainOptions *options,
-                                              GError                **error);
+                                              GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Adds the members of an error report ("code", "message", "exit_code",
  * "detail", "explanation", "next_step") to an open object. */
 void          cradlectl_add_error_members (JsonBuilder            *builder,
@@ -60,10 +60,10 @@ void          cradlectl_add_error_members (JsonBuilder            *builder,
 void          cradlectl_print_error       (const GError           *error);
 
 /* cradlectl-devices.c: every device that answers, and the one to use. */
-GPtrArray    *cradlectl_open_devices      (GError                **error);
+GPtrArray    *cradlectl_open_devices      (GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 CradleDevice *cradlectl_choose_device     (GPtrArray              *devices,
                                            const char             *wanted,
-                                           GError                **error);
+                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The device's user is asked to trust this computer (the code on stderr). */
 gboolean      cradlectl_pair_device       (CradleDevice           *device,
                                            GError                **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -80,7 +80,7 @@ CradlectlExit cradlectl_exit_for_outcome  (CradleEnrollmentOutcome outcome,
 /* The store and journal of the state folder. */
 gboolean      cradlectl_open_state        (CradlePendingStore    **store,
                                            CradleJournal         **journal,
-                                           GError                **error);
+                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Custom types only (no directory), problems reported on stderr. */
 GPtrArray    *cradlectl_list_custom_types (void);
 

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 gboolean  cradle_agent_atomic_write        (const char   *path,
                                             GBytes       *contents,
                                             mode_t        mode,
-                                            GError      **error);
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Like cradle_agent_atomic_write(), but never replaces a file: when @path
  * exists already (or another process creates it first), nothing is written,
  * *@existed is TRUE and the call succeeds. */
@@ -25,14 +25,14 @@ gboolean  cradle_agent_atomic_create       (const char   *path,
                                             GBytes       *contents,
                                             mode_t        mode,
                                             gboolean     *existed,
-                                            GError      **error);
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean  cradle_agent_atomic_unlink       (const char   *path,
-                                            GError      **error);
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean  cradle_agent_atomic_sync_folder  (const char   *folder,
-                                            GError      **error);
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean  cradle_agent_atomic_is_temp_name (const char   *name);
 gboolean  cradle_agent_atomic_remove_stale (const char   *folder,
-                                            GError      **error);
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Reads a regular file of at most @max_size bytes; larger files are refused
  * before anything is allocated for them. A missing file is
@@ -43,6 +43,6 @@ gboolean  cradle_agent_atomic_remove_stale (const char   *folder,
 GBytes   *cradle_agent_read_bounded        (const char   *path,
                                             gsize         max_size,
                                             struct stat  *st,
-                                            GError      **error);
+                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

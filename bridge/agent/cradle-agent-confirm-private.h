@@ -24,7 +24,7 @@ typedef enum {
 
 gboolean cradle_confirm_policy_parse (const char           *text,
                                       CradleConfirmPolicy  *policy,
-                                      GError              **error);
+                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Non-blocking read of a y/n answer typed on the agent's terminal:
  * TRUE with *answered set once a whole line is there. */

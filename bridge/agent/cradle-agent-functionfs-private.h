@@ -20,6 +20,6 @@ void     cradle_agent_functionfs_serve_endpoints (CradleAgentConfig             
  * SIGINT. Fails when ep0 cannot be set up. */
 gboolean cradle_agent_functionfs_serve           (CradleAgentConfig  *config,
                                                   const char         *mount_dir,
-                                                  GError            **error);
+                                                  GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -43,7 +43,7 @@ GPtrArray       *cradle_agent_hosts_list       (const char  *folder,
 CradleAgentHost *cradle_agent_hosts_touch      (const char  *folder,
                                                 GBytes      *key,
                                                 guint        expiry_days,
-                                                GError     **error);
+                                                GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean         cradle_agent_hosts_add        (const char  *folder,
                                                 GBytes      *key,
                                                 const char  *name,

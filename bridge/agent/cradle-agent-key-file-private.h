@@ -69,20 +69,20 @@ CradleAgentKeyFile *cradle_agent_key_file_seal   (GBytes                   *key_
                                                   GBytes                   *owner,
                                                   const CradleAgentSecret  *pkcs8,
                                                   const guint8             *kek,
-                                                  GError                  **error);
+                                                  GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Returns: (transfer full): the PKCS#8 DER private key, to be freed at once */
 CradleAgentSecret  *cradle_agent_key_file_unseal (const CradleAgentKeyFile *key_file,
                                                   const guint8             *kek,
-                                                  GError                  **error);
+                                                  GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 GBytes             *cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file);
 /* Errors say what is wrong, without the file name: the caller adds it. */
 CradleAgentKeyFile *cradle_agent_key_file_decode (GBytes                   *contents,
-                                                  GError                  **error);
+                                                  GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Decodes the CBOR map of one of the agent's files (a key file or the
  * stores file); the error says what is wrong in terms of a file. */
 CradleCborValue    *cradle_agent_file_decode_map (GBytes                 *contents,
-                                                  GError                **error);
+                                                  GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

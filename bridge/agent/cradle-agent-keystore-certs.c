@@ -322,7 +322,8 @@ cradle_agent_keystore_install (CradleAgentKeystore  *self,
       if (key_file != NULL && key_file->state == CRADLE_AGENT_KEY_MADE)
         {
           key_file->state = CRADLE_AGENT_KEY_ENROLLED;
-          cradle_agent_keystore_save_key (self, key_file, &local_error);
+          if (!cradle_agent_keystore_save_key (self, key_file, &local_error))
+            g_assert (local_error != NULL);
         }
       if (local_error != NULL)
         g_warning ("The certificate was installed, but its key's state was not recorded "

@@ -37,23 +37,23 @@ void      cradle_agent_crypto_set_error       (GError                  **error,
 
 gboolean  cradle_agent_crypto_random          (guint8                   *buffer,
                                                gsize                     size,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean  cradle_agent_crypto_key_type_known  (const char               *key_type);
 EVP_PKEY *cradle_agent_crypto_generate        (const char               *key_type,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Whether @pkey is of @key_type (algorithm and size or curve). */
 gboolean  cradle_agent_crypto_key_is_type     (EVP_PKEY                 *pkey,
                                                const char               *key_type);
 
 GBytes   *cradle_agent_crypto_public_der      (EVP_PKEY                 *pkey,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 EVP_PKEY *cradle_agent_crypto_public_parse    (GBytes                   *der,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 CradleAgentSecret *cradle_agent_crypto_private_der   (EVP_PKEY                 *pkey,
-                                                      GError                  **error);
+                                                      GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 EVP_PKEY          *cradle_agent_crypto_private_parse (const CradleAgentSecret  *pkcs8,
-                                                      GError                  **error);
+                                                      GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* AES-256-GCM under @kek with a fresh random nonce. */
 gboolean  cradle_agent_crypto_seal            (const guint8             *kek,
@@ -62,13 +62,13 @@ gboolean  cradle_agent_crypto_seal            (const guint8             *kek,
                                                GBytes                  **nonce,
                                                GBytes                  **ciphertext,
                                                GBytes                  **tag,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 CradleAgentSecret *cradle_agent_crypto_unseal (const guint8             *kek,
                                                GBytes                   *aad,
                                                GBytes                   *nonce,
                                                GBytes                   *ciphertext,
                                                GBytes                   *tag,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean  cradle_agent_crypto_digest_known     (const char               *digest);
 /* @digest: "sha256", "sha384" or "sha512"; anything else is NOT_SUPPORTED. */
@@ -76,14 +76,14 @@ GBytes   *cradle_agent_crypto_sign            (EVP_PKEY                 *pkey,
                                                const char               *digest,
                                                GBytes                   *data,
                                                char                    **algorithm,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The size of @digest's output, 0 for an unknown digest. */
 gsize     cradle_agent_crypto_digest_size     (const char               *digest);
 /* @data's @digest ("sha256", "sha384", "sha512"). */
 GBytes   *cradle_agent_crypto_digest          (const char               *digest,
                                                GBytes                   *data,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The NID of the signature algorithm cradle_agent_crypto_sign() uses with
  * @pkey and @digest, NID_undef when there is none. */
 int       cradle_agent_crypto_signature_nid   (EVP_PKEY                 *pkey,
@@ -101,11 +101,11 @@ GBytes   *cradle_agent_crypto_unwrap_key      (EVP_PKEY                 *pkey,
                                                GBytes                   *encrypted_key,
                                                gsize                     key_size,
                                                const guint8             *rejection_key,
-                                               GError                  **error);
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A certificate that parses and re-encodes to exactly @der. */
 X509     *cradle_agent_crypto_parse_certificate (GBytes                 *der,
-                                                 GError                **error);
+                                                 GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 GBytes   *cradle_agent_crypto_sha256          (GBytes                   *data);
 
 G_END_DECLS

@@ -43,11 +43,11 @@ char               *cradle_agent_keystore_key_path      (CradleAgentKeystore  *s
 /* NOT_FOUND when there is no such key, INVALID_DATA naming the file when damaged. */
 CradleAgentKeyFile *cradle_agent_keystore_load_key      (CradleAgentKeystore  *self,
                                                          GBytes               *key_id,
-                                                         GError              **error);
+                                                         GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Writes the key's record again, atomically (its state or count changed). */
 gboolean            cradle_agent_keystore_save_key      (CradleAgentKeystore  *self,
                                                          const CradleAgentKeyFile *key_file,
-                                                         GError              **error);
+                                                         GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The key's state: its file's, but enrolled at least while a MY
  * certificate is bound to it. */
 CradleAgentKeyState cradle_agent_keystore_key_state     (CradleAgentKeystore  *self,
@@ -67,11 +67,11 @@ EVP_PKEY           *cradle_agent_keystore_load_identity (CradleAgentKeystore  *s
 /* The private key, to be freed as soon as it has been used. */
 EVP_PKEY           *cradle_agent_keystore_unseal_key    (CradleAgentKeystore       *self,
                                                          const CradleAgentKeyFile  *key_file,
-                                                         GError                   **error);
+                                                         GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* For tests only: the key's PKCS#8 DER in clear. The agent never calls it. */
 CradleAgentSecret  *cradle_agent_keystore_decrypt_key   (CradleAgentKeystore  *self,
                                                          GBytes               *key_id,
-                                                         GError              **error);
+                                                         GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -79,11 +79,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentCert, cradle_agent_cert_free)
 CradleAgentKeystore *cradle_agent_keystore_open_full (const char           *folder,
                                                       const char           *kek_path,
                                                       gboolean              privileged,
-                                                      GError              **error);
+                                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The KEK in @folder, as tests and older agents keep it. */
 CradleAgentKeystore *cradle_agent_keystore_open      (const char           *folder,
                                                       gboolean              privileged,
-                                                      GError              **error);
+                                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* "rsa2048", "rsa3072", "rsa4096", "p256", "p384" */
 const char * const  *cradle_agent_keystore_key_types (void);
@@ -99,7 +99,7 @@ gboolean             cradle_agent_keystore_generate  (CradleAgentKeystore  *self
                                                       GBytes               *host_id,
                                                       GBytes              **key_id,
                                                       GBytes              **public_key_info,
-                                                      GError              **error);
+                                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean             cradle_agent_keystore_has_key     (CradleAgentKeystore *self,
                                                         GBytes              *key_id);
@@ -112,7 +112,7 @@ CradleAgentKeyState  cradle_agent_keystore_get_state   (CradleAgentKeystore *sel
 /* Returns: (transfer full): the key's DER SubjectPublicKeyInfo */
 GBytes              *cradle_agent_keystore_dup_public_key (CradleAgentKeystore *self,
                                                         GBytes              *key_id,
-                                                        GError             **error);
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Checks that the key is made (PERMISSION_DENIED otherwise) and that @cri is
  * a DER CertificationRequestInfo whose subjectPKInfo is exactly the key's
@@ -121,7 +121,7 @@ gboolean             cradle_agent_keystore_check_request_info (CradleAgentKeysto
                                                         GBytes              *key_id,
                                                         GBytes              *cri,
                                                         char               **subject,
-                                                        GError             **error);
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* SCEP (SIGN purposes 2 and 3, DECRYPT): allowed only for a key made for a
  * SCEP enrollment, still made, and for the host that made it
@@ -132,7 +132,7 @@ gboolean             cradle_agent_keystore_check_scep_signer (CradleAgentKeystor
                                                         GBytes              *host_id,
                                                         const char          *digest,
                                                         GBytes              *tbs_certificate,
-                                                        GError             **error);
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @content: the DER ContentInfo the SignedData carries, which must be a
  * SCEP pkcsPKIEnvelope; the signed attributes' messageDigest must be its
  * @digest, and their transactionID the key's (the uppercase hex SHA-256 of
@@ -144,7 +144,7 @@ gboolean             cradle_agent_keystore_check_scep_message (CradleAgentKeysto
                                                         GBytes              *signed_attributes,
                                                         GBytes              *content,
                                                         guint               *message_type,
-                                                        GError             **error);
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Decrypts a CMS KeyTransRecipientInfo's encryptedKey (RSA only) and gives
  * the @key_size-byte content-encryption key (8, 16, 24 or 32), with
  * implicit rejection: see cradle_agent_crypto_unwrap_key(). Each call counts
@@ -155,7 +155,7 @@ GBytes              *cradle_agent_keystore_unwrap_key (CradleAgentKeystore *self
                                                         GBytes              *host_id,
                                                         GBytes              *encrypted_key,
                                                         gsize                key_size,
-                                                        GError             **error);
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Signs @data with the key: PKCS#1 v1.5 for RSA, DER ECDSA for EC.
  * @digest is "sha256", "sha384" or "sha512". Only a made key signs
@@ -165,19 +165,19 @@ GBytes              *cradle_agent_keystore_sign      (CradleAgentKeystore  *self
                                                       const char           *digest,
                                                       GBytes               *data,
                                                       char                **algorithm,
-                                                      GError              **error);
+                                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Only a made key may be deleted, and only by the host that made it. */
 gboolean             cradle_agent_keystore_delete_key (CradleAgentKeystore *self,
                                                        GBytes              *key_id,
                                                        GBytes              *host_id,
-                                                       GError             **error);
+                                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Returns: (element-type CradleAgentCert): @store and @scope nullable = all */
 GPtrArray           *cradle_agent_keystore_list      (CradleAgentKeystore  *self,
                                                       const char           *store,
                                                       const char           *scope,
-                                                      GError              **error);
+                                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Whether @der is already in a Root store (user or system). */
 gboolean             cradle_agent_keystore_trusts_root (CradleAgentKeystore *self,
@@ -188,7 +188,7 @@ gboolean             cradle_agent_keystore_trusts_root (CradleAgentKeystore *sel
 gboolean             cradle_agent_keystore_install   (CradleAgentKeystore  *self,
                                                       GPtrArray            *certs,
                                                       guint                *added,
-                                                      GError              **error);
+                                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Whether deleting the certificate would retire an enrolled key, which
  * needs the device user's yes; @der (optional) gets the certificate. */
@@ -205,6 +205,6 @@ gboolean             cradle_agent_keystore_delete_cert (CradleAgentKeystore *sel
                                                         const char          *scope,
                                                         GBytes              *sha256,
                                                         gboolean             confirmed,
-                                                        GError             **error);
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

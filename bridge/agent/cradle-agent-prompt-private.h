@@ -20,7 +20,7 @@ char *cradle_agent_prompt_generate_key (const char  *key_type,
  * keystore has checked is for the key. NULL with an error when the request
  * cannot be shown whole. */
 char *cradle_agent_prompt_sign         (GBytes      *cri,
-                                        GError     **error);
+                                        GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 /* INSTALL of a root the device does not trust yet. */
 char *cradle_agent_prompt_root         (const char  *subject,
                                         const char  *sha256);

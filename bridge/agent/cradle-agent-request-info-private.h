@@ -22,7 +22,7 @@ G_BEGIN_DECLS
  * line (or CRADLE_AGENT_EMPTY_SUBJECT). Errors are CRADLE_ERROR_INVALID_DATA. */
 char *cradle_agent_request_info_check (GBytes  *cri,
                                        GBytes  *public_key,
-                                       GError **error);
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* What a request asks for, for the device's user to read before it is
  * signed: its subject (one line, escaped as above), the names in its
@@ -43,7 +43,7 @@ typedef struct {
  * extensions that cannot be read are an error: what the device cannot show
  * its user, it does not sign. */
 CradleAgentRequestInfo *cradle_agent_request_info_describe (GBytes  *cri,
-                                                            GError **error);
+                                                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void                    cradle_agent_request_info_free     (CradleAgentRequestInfo *info);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentRequestInfo, cradle_agent_request_info_free)

@@ -33,7 +33,7 @@ G_BEGIN_DECLS
 gboolean cradle_agent_scep_check_signer_certificate (GBytes  *tbs,
                                                      GBytes  *public_key,
                                                      int      signature_nid,
-                                                     GError **error);
+                                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Checks @attributes is the DER SET OF Attribute of a SCEP PKCSReq or
  * CertPoll: contentType id-data, a messageDigest of @digest_size bytes,
@@ -47,7 +47,7 @@ gboolean cradle_agent_scep_check_signed_attributes  (GBytes  *attributes,
                                                      guint   *message_type,
                                                      GBytes **message_digest,
                                                      char   **transaction_id,
-                                                     GError **error);
+                                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Checks @content is the DER of a SCEP pkcsPKIEnvelope (RFC 8894 3.2.2):
  * a ContentInfo of type envelopedData whose EnvelopedData has no
@@ -57,6 +57,6 @@ gboolean cradle_agent_scep_check_signed_attributes  (GBytes  *attributes,
  * content of type id-data that is there and not empty. Nothing may follow.
  * Errors are CRADLE_ERROR_INVALID_DATA. */
 gboolean cradle_agent_scep_check_envelope           (GBytes  *content,
-                                                     GError **error);
+                                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -26,13 +26,13 @@ gboolean cradle_agent_secure_memory_wipe_openssl_frees (void);
 
 /* Sets up the secure heap once per process; later calls do nothing. */
 G_GNUC_WARN_UNUSED_RESULT
-gboolean cradle_agent_secure_memory_init     (GError **error);
+gboolean cradle_agent_secure_memory_init     (GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Makes the process non-dumpable (prctl PR_SET_DUMPABLE 0): the kernel
  * writes no core file for it, and processes of the same user can no longer
  * ptrace it or read /proc/PID/mem. Root still can: see docs/security.md. */
 G_GNUC_WARN_UNUSED_RESULT
-gboolean cradle_agent_secure_memory_protect_process (GError **error);
+gboolean cradle_agent_secure_memory_protect_process (GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Zeroed memory in the secure heap; plain memory (still wiped when freed
  * with cradle_agent_secure_free()) if the heap is full, with a warning. */

@@ -957,6 +957,8 @@ cradle_agent_session_refuse_busy (CradleBridgeTransport *transport)
   g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_ERROR, CRADLE_BRIDGE_FLAG_RESPONSE,
                                                         0, payload);
 
-  cradle_bridge_transport_send (transport, frame, NULL, NULL);
+  /* The host that cannot be told sees the connection close instead. */
+  if (!cradle_bridge_transport_send (transport, frame, NULL, NULL))
+    g_debug ("A host was turned away without the busy answer");
   cradle_bridge_transport_close (transport);
 }

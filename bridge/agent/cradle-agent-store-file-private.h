@@ -30,8 +30,8 @@ gboolean         cradle_agent_cert_same_place   (const CradleAgentCert *a,
 
 /* Returns: (element-type CradleAgentCert): the certificates in @contents */
 GPtrArray       *cradle_agent_store_file_decode (GBytes                *contents,
-                                                 GError               **error);
+                                                 GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 GBytes          *cradle_agent_store_file_encode (GPtrArray             *certs,
-                                                 GError               **error);
+                                                 GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

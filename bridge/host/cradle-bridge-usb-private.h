@@ -53,7 +53,7 @@ void     cradle_bridge_usb_set_send_timeout     (CradleBridgeUsb  *self,
 G_DECLARE_FINAL_TYPE (CradleBridgeUsbMonitor, cradle_bridge_usb_monitor, CRADLE, BRIDGE_USB_MONITOR, GObject)
 
 /* Fails with CRADLE_ERROR_NOT_SUPPORTED when this system has no USB. */
-CradleBridgeUsbMonitor *cradle_bridge_usb_monitor_new            (GError                 **error);
+CradleBridgeUsbMonitor *cradle_bridge_usb_monitor_new            (GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Returns: (transfer full) (element-type CradleBridgeTransport): the devices
  * present now, sorted by id. Needs no main loop. */
 GPtrArray              *cradle_bridge_usb_monitor_dup_transports (CradleBridgeUsbMonitor  *self);
@@ -65,7 +65,7 @@ typedef struct _CradleUsbContext CradleUsbContext;
 /* CRADLE_ERROR_NOT_SUPPORTED when @device has no Cradle interface. */
 CradleBridgeUsb *cradle_bridge_usb_new_for_device (CradleUsbContext        *context,
                                                    struct libusb_device    *device,
-                                                   GError                 **error);
+                                                   GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Called when libusb reports the device left: fails what is in flight. */
 void             cradle_bridge_usb_mark_gone      (CradleBridgeUsb         *self);
 
@@ -88,6 +88,6 @@ G_GNUC_WARN_UNUSED_RESULT
 gboolean _cradle_bridge_usb_find_interface (struct libusb_device      *device,
                                             const char                *id,
                                             CradleBridgeUsbInterface  *found,
-                                            GError                   **error);
+                                            GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -55,8 +55,10 @@ report_keepalive (CradleDevice      *self,
                                     g_bytes_get_size (frame->payload), NULL);
   if (payload != NULL)
     {
-      cradle_cbor_map_get_uint (payload, 1, TRUE, &status, NULL);
-      cradle_cbor_map_get_text (payload, 2, TRUE, &prompt, NULL);
+      if (!cradle_cbor_map_get_uint (payload, 1, TRUE, &status, NULL))
+        status = CRADLE_BRIDGE_PROCESSING;
+      if (!cradle_cbor_map_get_text (payload, 2, TRUE, &prompt, NULL))
+        prompt = NULL;
     }
   event = g_new0 (WaitingEvent, 1);
   event->device = g_object_ref (self);

@@ -20,7 +20,7 @@ typedef void (*CradleUsbContextProcess) (gpointer data);
 /* Starts libusb and the event thread; CRADLE_ERROR_NOT_SUPPORTED when this
  * system has no USB. */
 G_GNUC_WARN_UNUSED_RESULT
-CradleUsbContext      *cradle_usb_context_new            (GError                 **error);
+CradleUsbContext      *cradle_usb_context_new            (GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 CradleUsbContext      *cradle_usb_context_ref            (CradleUsbContext        *context);
 /* The last reference stops the event thread (also from the thread itself). */
 void                   cradle_usb_context_unref          (CradleUsbContext        *context);
@@ -40,7 +40,7 @@ void                   cradle_usb_context_unlock_process (CradleUsbContext      
 G_GNUC_WARN_UNUSED_RESULT
 gboolean               cradle_usb_context_watch_hotplug  (CradleUsbContext        *context,
                                                           int                     *handle,
-                                                          GError                 **error);
+                                                          GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 void                   cradle_usb_context_unwatch_hotplug (CradleUsbContext       *context,
                                                            int                     handle);
 /* Returns: (transfer full) (nullable): the next queued device, @arrived

@@ -33,7 +33,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCborValue, cradle_cbor_value_free)
 
 CradleCborValue *cradle_cbor_decode_map      (const guint8     *data,
                                               gsize             size,
-                                              GError          **error);
+                                              GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 CradleCborType   cradle_cbor_value_get_type  (const CradleCborValue *value);
 gsize            cradle_cbor_value_get_length (const CradleCborValue *value);
@@ -49,17 +49,17 @@ gboolean cradle_cbor_map_get_uint  (const CradleCborValue  *map,
                                     guint                   key,
                                     gboolean                optional,
                                     guint64                *out,
-                                    GError                **error);
+                                    GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean cradle_cbor_map_get_bool  (const CradleCborValue  *map,
                                     guint                   key,
                                     gboolean                optional,
                                     gboolean               *out,
-                                    GError                **error);
+                                    GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean cradle_cbor_map_get_bytes (const CradleCborValue  *map,
                                     guint                   key,
                                     gboolean                optional,
                                     GBytes                **out,
-                                    GError                **error);
+                                    GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* A byte string of exactly @size bytes (a key, a nonce, a signature);
  * @what names it in the error. */
 gboolean cradle_cbor_map_get_bytes_sized (const CradleCborValue  *map,
@@ -72,12 +72,12 @@ gboolean cradle_cbor_map_get_text  (const CradleCborValue  *map,
                                     guint                   key,
                                     gboolean                optional,
                                     const char            **out,
-                                    GError                **error);
+                                    GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean cradle_cbor_map_get_array (const CradleCborValue  *map,
                                     guint                   key,
                                     gboolean                optional,
                                     const CradleCborValue **out,
-                                    GError                **error);
+                                    GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Writing: the caller states each container's size up front (definite lengths). */
 typedef struct _CradleCborWriter CradleCborWriter;

@@ -50,7 +50,7 @@ const char        *cradle_bridge_type_to_string (guint8                    type)
 gboolean           cradle_bridge_header_decode  (const guint8             *data,
                                                  gsize                     size,
                                                  CradleBridgeHeader       *header,
-                                                 GError                  **error);
+                                                 GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 GBytes            *cradle_bridge_frame_encode   (guint8                    type,
                                                  guint16                   flags,
                                                  guint32                   request_id,
@@ -66,7 +66,7 @@ void                     cradle_bridge_frame_reader_free (CradleBridgeFrameReade
 gboolean                 cradle_bridge_frame_reader_feed (CradleBridgeFrameReader  *reader,
                                                           const guint8             *data,
                                                           gsize                     size,
-                                                          GError                  **error);
+                                                          GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 CradleBridgeFrame       *cradle_bridge_frame_reader_pop  (CradleBridgeFrameReader  *reader);
 gsize                    cradle_bridge_frame_reader_wanted (CradleBridgeFrameReader *reader);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleBridgeFrameReader, cradle_bridge_frame_reader_free)

@@ -9,10 +9,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CradleBridgeSocket, cradle_bridge_socket, CRADLE, BRIDGE_SOCKET, CradleBridgeTransport)
 
 CradleBridgeTransport *cradle_bridge_socket_connect  (const char  *path,
-                                                      GError     **error);
+                                                      GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 CradleBridgeTransport *cradle_bridge_socket_new_for_fd (int         fd,
                                                       const char  *id,
-                                                      GError     **error);
+                                                      GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 char                  *cradle_bridge_socket_dup_devices_dir (void);
 GPtrArray             *cradle_bridge_socket_list_paths (void);
 /* socket:<file name without .sock> */

@@ -25,7 +25,7 @@ struct _CradleBridgeTransportClass
   gboolean (*send)    (CradleBridgeTransport  *self,
                        GBytes                 *frame,
                        GCancellable           *cancellable,
-                       GError                **error);
+                       GError                **error) G_GNUC_WARN_UNUSED_RESULT;
   /* Reads some bytes (at most @size), waiting at most @timeout_ms.
    * Returns the count read, 0 on timeout, -1 with @error set on failure:
    * CRADLE_ERROR_DEVICE_GONE when the device was unplugged or closed. */
@@ -46,14 +46,14 @@ const char *cradle_bridge_transport_get_id   (CradleBridgeTransport  *self);
 gboolean    cradle_bridge_transport_send     (CradleBridgeTransport  *self,
                                               GBytes                 *frame,
                                               GCancellable           *cancellable,
-                                              GError                **error);
+                                              GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Blocks until a whole frame arrives, reassembling it from whatever the
  * transport delivers. %NULL with CRADLE_ERROR_TIMED_OUT after @timeout_ms
  * without any byte. */
 CradleBridgeFrame *cradle_bridge_transport_receive_frame (CradleBridgeTransport  *self,
                                                           guint                   timeout_ms,
                                                           GCancellable           *cancellable,
-                                                          GError                **error);
+                                                          GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 void        cradle_bridge_transport_close    (CradleBridgeTransport  *self);
 void        cradle_bridge_transport_set_seal (CradleBridgeTransport  *self,
                                               CradleBridgeSeal       *seal);

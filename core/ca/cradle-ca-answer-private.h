@@ -14,6 +14,6 @@ CradleCaAnswer *cradle_ca_answer_new_issued_for_request (CradleCaProtocol  proto
                                                          const char       *request_id,
                                                          CradleCaRequest  *request,
                                                          GPtrArray        *certificates,
-                                                         GError          **error);
+                                                         GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

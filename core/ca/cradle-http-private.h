@@ -99,7 +99,7 @@ void        cradle_http_join_background        (void);
 CradleHttpResponse *cradle_http_send           (CradleHttp              *self,
                                                 const CradleHttpRequest *request,
                                                 GCancellable            *cancellable,
-                                                GError                 **error);
+                                                GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 void        cradle_http_response_free          (CradleHttpResponse *response);
 
 /* TRUE when @response's media type (parameters ignored, any case) is @type. */

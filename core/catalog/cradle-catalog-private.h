@@ -47,14 +47,14 @@ CradleCatalog *cradle_catalog_new_empty (void);
 gboolean cradle_catalog_build (CradleCatalog    *self,
                                CradleDirectory  *directory,
                                GCancellable     *cancellable,
-                               GError          **error);
+                               GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Decides every template's verdict; looks up the names of the groups a
  * reason mentions through @directory (nullable: sid_names only). */
 gboolean cradle_catalog_evaluate (CradleCatalog    *self,
                                   CradleDirectory  *directory,
                                   GCancellable     *cancellable,
-                                  GError          **error);
+                                  GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 void     cradle_catalog_verdict_free (CradleCatalogVerdict *verdict);
 

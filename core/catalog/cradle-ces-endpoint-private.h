@@ -33,7 +33,7 @@ typedef struct
 
 CradleCesEndpoint *cradle_ces_endpoint_parse          (const char              *value,
                                                                  gsize                    length,
-                                                                 GError                 **error);
+                                                                 GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 void                    cradle_ces_endpoint_free           (CradleCesEndpoint  *server);
 
 void                    cradle_ces_endpoints_sort          (GPtrArray               *servers);

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
 extern const char *cradle_enrollment_service_ldap_attributes[];
 
 CradleEnrollmentService *cradle_enrollment_service_new_from_entry (const CradleLdapEntry  *entry,
-                                                                   GError                **error);
+                                                                   GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The DACL-only security descriptor, or %NULL. */
 GBytes                  *cradle_enrollment_service_get_security_descriptor (CradleEnrollmentService *self);
 

@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 extern const char *cradle_template_ldap_attributes[];
 
 CradleTemplate *cradle_template_new_from_entry            (const CradleLdapEntry  *entry,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The DACL-only security descriptor the entry carried, or %NULL. */
 GBytes         *cradle_template_get_security_descriptor   (CradleTemplate  *self);
 

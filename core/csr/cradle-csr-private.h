@@ -45,13 +45,13 @@ CradleCsrBuilder *cradle_csr_builder_new                    (void);
 void              cradle_csr_builder_free                   (CradleCsrBuilder *self);
 gboolean          cradle_csr_builder_set_public_key         (CradleCsrBuilder *self,
                                                              GBytes           *spki_der,
-                                                             GError          **error);
+                                                             GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean          cradle_csr_builder_set_subject            (CradleCsrBuilder *self,
                                                              const char       *subject,
-                                                             GError          **error);
+                                                             GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean          cradle_csr_builder_set_subject_common_name (CradleCsrBuilder *self,
                                                               const char       *common_name,
-                                                              GError          **error);
+                                                              GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 void              cradle_csr_builder_add_san_upn            (CradleCsrBuilder *self,
                                                              const char       *upn);
 void              cradle_csr_builder_add_san_email          (CradleCsrBuilder *self,
@@ -69,16 +69,16 @@ gboolean          cradle_csr_builder_add_template_oid       (CradleCsrBuilder *s
                                                              const char       *oid,
                                                              gint              major,
                                                              gint              minor,
-                                                             GError          **error);
+                                                             GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 void              cradle_csr_builder_set_challenge_password (CradleCsrBuilder *self,
                                                              const char       *password);
 GBytes           *cradle_csr_builder_encode_request_info    (CradleCsrBuilder *self,
-                                                             GError          **error);
+                                                             GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 GBytes           *cradle_csr_assemble                       (GBytes           *request_info,
                                                              const char       *signature_algorithm,
                                                              GBytes           *signature,
-                                                             GError          **error);
+                                                             GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 char             *cradle_csr_to_pem                         (GBytes           *der);
 
 /* @csr (DER PKCS#10) without its challengePassword attribute, to be kept
@@ -87,10 +87,10 @@ char             *cradle_csr_to_pem                         (GBytes           *d
  * retrieving needs.  A request without a challenge comes back as it is. */
 GBytes           *cradle_csr_dup_without_challenge          (GBytes           *csr,
                                                              gboolean         *had_challenge,
-                                                             GError          **error);
+                                                             GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The DER SubjectPublicKeyInfo of @csr. */
 GBytes           *cradle_csr_dup_public_key_info            (GBytes           *csr,
-                                                             GError          **error);
+                                                             GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCsrBuilder, cradle_csr_builder_free)
 
@@ -108,26 +108,26 @@ typedef struct {
 } CradleCsrSan;
 
 gboolean        cradle_csr_check_public_key                (EVP_PKEY     *key,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 EVP_PKEY       *cradle_csr_parse_public_key                (GBytes       *spki_der,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 X509_NAME      *cradle_csr_name_from_string                (const char   *text,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean        cradle_csr_oid_is_valid                    (const char   *oid);
 
 X509_EXTENSION *cradle_csr_extension_template_name         (const char   *cn,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 X509_EXTENSION *cradle_csr_extension_template_oid          (const char   *oid,
                                                             gint          major,
                                                             gint          minor,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 X509_EXTENSION *cradle_csr_extension_key_usage             (guint         bits,
                                                             gboolean      critical,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 X509_EXTENSION *cradle_csr_extension_extended_key_usage    (GPtrArray    *oids,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 X509_EXTENSION *cradle_csr_extension_subject_alt_name      (GPtrArray    *names,
-                                                            GError      **error);
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

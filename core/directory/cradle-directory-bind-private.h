@@ -33,7 +33,7 @@ typedef struct {
  * LDAP. */
 gboolean cradle_directory_bind       (const CradleBindSettings  *settings,
                                       CradleBindResult          *result,
-                                      GError                   **error);
+                                      GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 void     cradle_bind_result_clear    (CradleBindResult          *result);
 
 G_END_DECLS

@@ -62,17 +62,17 @@ gboolean cradle_directory_search_pki (CradleDirectory           *self,
                                       CradleDirectoryEntryFunc   func,
                                       gpointer                   user_data,
                                       GCancellable              *cancellable,
-                                      GError                   **error);
+                                      GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The bound user's entry as cradle_directory_read_user() reads it. */
 CradleLdapEntry *cradle_directory_read_user_entry (CradleDirectory  *self,
                                                    GCancellable     *cancellable,
-                                                   GError          **error);
+                                                   GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* "SOURCE\nPRINCIPAL": the directory asked for and the account that
  * reads it, known before the session opens; a ccache without a valid
  * ticket is an error, as cradle_krb5_check_ccache() says. */
 char            *cradle_directory_dup_reader      (CradleDirectory  *self,
-                                                   GError          **error);
+                                                   GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -8,6 +8,6 @@
 G_BEGIN_DECLS
 
 CradleDirectoryUser *cradle_directory_user_new_from_entry (const CradleLdapEntry  *entry,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

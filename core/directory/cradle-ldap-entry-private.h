@@ -17,10 +17,10 @@ typedef struct _CradleLdapEntry CradleLdapEntry;
 /* Copies @message's DN and attributes (bounded by CRADLE_LDAP_MAX_*). */
 CradleLdapEntry *cradle_ldap_entry_new_from_message (LDAP         *ld,
                                                      LDAPMessage  *message,
-                                                     GError      **error);
+                                                     GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Reads back cradle_ldap_entry_to_variant(); the same bounds apply. */
 CradleLdapEntry *cradle_ldap_entry_new_from_variant (GVariant     *variant,
-                                                     GError      **error);
+                                                     GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 GVariant        *cradle_ldap_entry_to_variant       (const CradleLdapEntry *self);
 CradleLdapEntry *cradle_ldap_entry_ref              (CradleLdapEntry *self);
 void             cradle_ldap_entry_unref            (CradleLdapEntry *self);
@@ -37,29 +37,29 @@ const char      *cradle_ldap_entry_get_dn           (const CradleLdapEntry *self
 gboolean  cradle_ldap_entry_dup_string   (const CradleLdapEntry  *self,
                                           const char             *attribute,
                                           char                  **out,
-                                          GError                **error);
+                                          GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @out: every value, an empty vector when the entry lacks @attribute. */
 gboolean  cradle_ldap_entry_dup_strings  (const CradleLdapEntry  *self,
                                           const char             *attribute,
                                           char                 ***out,
-                                          GError                **error);
+                                          GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @out: (nullable): the first value, %NULL when the entry lacks @attribute. */
 gboolean  cradle_ldap_entry_dup_binary   (const CradleLdapEntry  *self,
                                           const char             *attribute,
                                           gsize                   max_size,
                                           GBytes                **out,
-                                          GError                **error);
+                                          GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @out: (element-type GBytes): every value, empty when the entry lacks it. */
 gboolean  cradle_ldap_entry_dup_binaries (const CradleLdapEntry  *self,
                                           const char             *attribute,
                                           gsize                   max_size,
                                           GPtrArray             **out,
-                                          GError                **error);
+                                          GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* AD's Integer syntax: a signed 32-bit decimal; @fallback when absent. */
 gboolean  cradle_ldap_entry_get_int32    (const CradleLdapEntry  *self,
                                           const char             *attribute,
                                           guint32                 fallback,
                                           guint32                *out,
-                                          GError                **error);
+                                          GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

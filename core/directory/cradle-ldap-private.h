@@ -49,7 +49,7 @@ gboolean  cradle_ldap_search            (LDAP          *ld,
                                          const char   **attributes,
                                          guint          timeout_seconds,
                                          LDAPMessage  **result,
-                                         GError       **error);
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean  cradle_ldap_search_with_controls (LDAP          *ld,
                                             const char    *base,
@@ -59,7 +59,7 @@ gboolean  cradle_ldap_search_with_controls (LDAP          *ld,
                                             LDAPControl  **server_controls,
                                             guint          timeout_seconds,
                                             LDAPMessage  **result,
-                                            GError       **error);
+                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 char     *cradle_ldap_escape_filter     (const guint8  *data,
                                          gsize          size);

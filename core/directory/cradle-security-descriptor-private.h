@@ -79,7 +79,7 @@ typedef enum {
 
 CradleSecurityDescriptor *cradle_security_descriptor_parse  (const guint8                    *data,
                                                              gsize                            size,
-                                                             GError                         **error);
+                                                             GError                         **error) G_GNUC_WARN_UNUSED_RESULT;
 void                      cradle_security_descriptor_free   (CradleSecurityDescriptor        *sd);
 
 gboolean          cradle_security_descriptor_has_dacl       (const CradleSecurityDescriptor  *sd);

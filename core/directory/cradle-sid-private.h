@@ -13,11 +13,11 @@ G_BEGIN_DECLS
 char   *cradle_sid_read        (const guint8  *data,
                                 gsize          available,
                                 gsize         *consumed,
-                                GError       **error);
+                                GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 char   *cradle_sid_to_string   (const guint8  *data,
                                 gsize          size,
-                                GError       **error);
+                                GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 GBytes *cradle_sid_from_string (const char    *text,
-                                GError       **error);
+                                GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

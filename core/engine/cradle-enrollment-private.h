@@ -59,14 +59,14 @@ typedef struct _CradleRequestPlan CradleRequestPlan;
 CradleRequestPlan *cradle_request_plan_new          (CradleCertType     *type,
                                                      CradleDevice       *device,
                                                      const char         *subject,
-                                                     GError            **error);
+                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 void               cradle_request_plan_free         (CradleRequestPlan  *plan);
 const char        *cradle_request_plan_get_key_type (CradleRequestPlan  *plan);
 const char        *cradle_request_plan_get_digest   (CradleRequestPlan  *plan);
 /* The DER CertificationRequestInfo for @public_key_info. */
 GBytes            *cradle_request_plan_build_info   (CradleRequestPlan  *plan,
                                                      GBytes             *public_key_info,
-                                                     GError            **error);
+                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleRequestPlan, cradle_request_plan_free)
 /* cradle-enrollment-chain.c: the chain above an issued certificate */
 /* Checks @leaf is for the key of @csr, then builds and verifies its chain
@@ -86,7 +86,7 @@ GPtrArray         *cradle_enrollment_build_chain    (CradleCertificate  *leaf,
                                                      const char         *anchors_file,
                                                      GPtrArray          *directory_roots,
                                                      GCancellable       *cancellable,
-                                                     GError            **error);
+                                                     GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The files of one enrollment call one way: the object (cradle-enrollment.c)
  * -> the run (cradle-enrollment-run.c -> -run-new.c, -run-resume.c ->
@@ -109,6 +109,9 @@ void        _cradle_enrollment_begin_step        (CradleEnrollment     *self,
 void        _cradle_enrollment_end_step          (CradleEnrollment     *self,
                                                   const char           *outcome,
                                                   const GError         *failure);
+/* The journal no longer keeps the run's key for a later run (a request
+ * holds it now, or it is gone); a failure to write is logged. */
+void        _cradle_enrollment_forget_key        (CradleEnrollment     *self);
 /* The device stopped waiting for its user (it answered). */
 void        _cradle_enrollment_stop_waiting      (CradleEnrollment     *self);
 /* The run ends with @outcome and @error (taken). */

@@ -166,6 +166,17 @@ _cradle_enrollment_end_step (CradleEnrollment *self,
 }
 
 void
+_cradle_enrollment_forget_key (CradleEnrollment *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->journal == NULL || self->key_id == NULL)
+    return;
+  if (!cradle_journal_forget_key (self->journal, self->key_id, &error))
+    g_warning ("Could not write the journal: %s", error->message);
+}
+
+void
 _cradle_enrollment_stop_waiting (CradleEnrollment *self)
 {
   emit_on_context (self, signals[SIGNAL_WAITING_FOR_DEVICE], 0, FALSE, NULL);

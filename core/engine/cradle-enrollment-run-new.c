@@ -247,8 +247,7 @@ static void
 drop_key (CradleEnrollment  *self,
           GBytes           **public_key)
 {
-  if (self->journal != NULL)
-    cradle_journal_forget_key (self->journal, self->key_id, NULL);
+  _cradle_enrollment_forget_key (self);
   g_clear_pointer (&self->key_id, g_bytes_unref);
   g_clear_pointer (public_key, g_bytes_unref);
 }
@@ -392,9 +391,12 @@ record_request (CradleEnrollment *self)
     }
   if (self->journal != NULL)
     {
-      cradle_journal_set_run_request (self->journal, self->run_id, self->request_id, NULL);
-      cradle_journal_forget_key (self->journal, self->key_id, NULL);
+      g_autoptr(GError) journal_error = NULL;
+
+      if (!cradle_journal_set_run_request (self->journal, self->run_id, self->request_id, &journal_error))
+        g_warning ("Could not write the journal: %s", journal_error->message);
     }
+  _cradle_enrollment_forget_key (self);
   _cradle_enrollment_end_step (self, "ok", NULL);
   return TRUE;
 }

@@ -177,8 +177,7 @@ _cradle_enrollment_delete_abandoned_key (CradleEnrollment *self)
       return;
     }
   _cradle_enrollment_end_step (self, "ok", NULL);
-  if (self->journal != NULL)
-    cradle_journal_forget_key (self->journal, self->key_id, NULL);
+  _cradle_enrollment_forget_key (self);
 }
 
 /* No answer this time: the request stays as it is, the attempt is counted. */

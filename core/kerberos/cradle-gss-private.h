@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 typedef struct _CradleGssCcacheScope CradleGssCcacheScope;
 
 CradleGssCcacheScope *cradle_gss_ccache_scope_enter (const char            *ccache_name,
-                                                     GError               **error);
+                                                     GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 void                  cradle_gss_ccache_scope_leave (CradleGssCcacheScope  *scope);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleGssCcacheScope, cradle_gss_ccache_scope_leave)

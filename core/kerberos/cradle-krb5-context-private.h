@@ -31,23 +31,23 @@ cradle_krb5_dup_unparsed (krb5_context         context,
 
 gboolean
 cradle_krb5_make_context (krb5_context  *context_out,
-                          GError       **error);
+                          GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 char *
 cradle_krb5_context_default_realm (krb5_context   context,
-                                   GError       **error);
+                                   GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean
 cradle_krb5_set_kdc_error (GError          **error,
                            krb5_context      context,
                            krb5_error_code   code,
-                           const char       *realm);
+                           const char       *realm) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean
 cradle_krb5_resolve_ccache (krb5_context   context,
                             const char    *ccache_name,
                             krb5_ccache   *ccache_out,
-                            GError       **error);
+                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 krb5_principal
 cradle_krb5_ccache_client (krb5_context   context,

@@ -40,10 +40,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCertTypeSettings, cradle_cert_type_settings
 CradleCertTypeSettings *cradle_cert_type_settings_parse (const char  *source,
                                                          const char  *data,
                                                          gsize        size,
-                                                         GError     **error);
+                                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Reads @path (bounded) and parses it. */
 CradleCertTypeSettings *cradle_cert_type_settings_load  (const char  *path,
-                                                         GError     **error);
+                                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* [Enrollment] TrustAnchors of cradle.conf (the user's, else the
  * administrator's); %NULL when neither says. */

@@ -14,6 +14,6 @@ CradleRequestPolicy *cradle_request_policy_new_full (CradleTemplate       *templ
                                                      CradleDirectoryUser  *user,
                                                      const char           *subject,
                                                      const char           *common_name,
-                                                     GError              **error);
+                                                     GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -26,7 +26,7 @@ gint64   cradle_journal_begin_run       (CradleJournal  *self,
 gboolean cradle_journal_set_run_request (CradleJournal  *self,
                                          gint64          run_id,
                                          gint64          request_id,
-                                         GError        **error);
+                                         GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 gint64   cradle_journal_begin_step      (CradleJournal  *self,
                                          gint64          run_id,
                                          const char     *step,
@@ -37,12 +37,12 @@ gboolean cradle_journal_end_step        (CradleJournal  *self,
                                          gint64          step_id,
                                          const char     *outcome,
                                          const GError   *failure,
-                                         GError        **error);
+                                         GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean cradle_journal_end_run         (CradleJournal  *self,
                                          gint64          run_id,
                                          const char     *outcome,
                                          const GError   *failure,
-                                         GError        **error);
+                                         GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A key the device made for @type_name whose request it has not signed. */
 gboolean cradle_journal_remember_key    (CradleJournal  *self,
@@ -50,7 +50,7 @@ gboolean cradle_journal_remember_key    (CradleJournal  *self,
                                          const char     *type_name,
                                          GBytes         *key_id,
                                          GBytes         *public_key,
-                                         GError        **error);
+                                         GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The newest such key, or %NULL; @public_key gets its SubjectPublicKeyInfo. */
 GBytes  *cradle_journal_find_key        (CradleJournal  *self,
                                          const char     *device_serial,
@@ -58,7 +58,7 @@ GBytes  *cradle_journal_find_key        (CradleJournal  *self,
                                          GBytes        **public_key);
 gboolean cradle_journal_forget_key      (CradleJournal  *self,
                                          GBytes         *key_id,
-                                         GError        **error);
+                                         GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* cradle-journal-entry.c */
 CradleJournalStep *cradle_journal_step_new_from_row (sqlite3_stmt *row);

@@ -93,7 +93,7 @@ char         *_cradle_pending_store_dup_one_line (const char                *tex
 /* cradle-pending-request.c: building a record from a row */
 CradlePendingRequest *cradle_pending_request_new_from_row (sqlite3_stmt  *row,
                                                            GPtrArray     *certificates,
-                                                           GError       **error);
+                                                           GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The columns cradle_pending_request_new_from_row() reads, in order. */
 #define CRADLE_PENDING_REQUEST_COLUMNS                                            \
   "id, connector, endpoint, ca_request_id, retrieve_uri, template_name, "         \

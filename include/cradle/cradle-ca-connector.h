@@ -29,17 +29,17 @@ struct _CradleCaConnectorClass
   CradleCaAnswer *(*submit)              (CradleCaConnector *self,
                                           CradleCaRequest   *request,
                                           GCancellable      *cancellable,
-                                          GError           **error);
+                                          GError           **error) G_GNUC_WARN_UNUSED_RESULT;
   /* @request_id and @retrieve_uri come from the pending answer. */
   CradleCaAnswer *(*retrieve)            (CradleCaConnector *self,
                                           CradleCaRequest   *request,
                                           const char        *request_id,
                                           const char        *retrieve_uri,
                                           GCancellable      *cancellable,
-                                          GError           **error);
+                                          GError           **error) G_GNUC_WARN_UNUSED_RESULT;
   GPtrArray      *(*dup_ca_certificates) (CradleCaConnector *self,
                                           GCancellable      *cancellable,
-                                          GError           **error);
+                                          GError           **error) G_GNUC_WARN_UNUSED_RESULT;
   /* Optional; the default reads the TLS trust store. */
   void            (*prepare)             (CradleCaConnector *self);
 
@@ -101,19 +101,19 @@ CRADLE_PUBLIC
 CradleCaAnswer *cradle_ca_connector_submit              (CradleCaConnector   *self,
                                                          CradleCaRequest     *request,
                                                          GCancellable        *cancellable,
-                                                         GError             **error);
+                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 CradleCaAnswer *cradle_ca_connector_retrieve            (CradleCaConnector   *self,
                                                          CradleCaRequest     *request,
                                                          const char          *request_id,
                                                          const char          *retrieve_uri,
                                                          GCancellable        *cancellable,
-                                                         GError             **error);
+                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Returns: (element-type CradleCertificate): the CA's own certificates. */
 CRADLE_PUBLIC
 GPtrArray      *cradle_ca_connector_dup_ca_certificates (CradleCaConnector   *self,
                                                          GCancellable        *cancellable,
-                                                         GError             **error);
+                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 CRADLE_PUBLIC
 void            cradle_ca_connector_submit_async        (CradleCaConnector   *self,
@@ -124,7 +124,7 @@ void            cradle_ca_connector_submit_async        (CradleCaConnector   *se
 CRADLE_PUBLIC
 CradleCaAnswer *cradle_ca_connector_submit_finish       (CradleCaConnector   *self,
                                                          GAsyncResult        *result,
-                                                         GError             **error);
+                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void            cradle_ca_connector_retrieve_async      (CradleCaConnector   *self,
                                                          CradleCaRequest     *request,
@@ -136,7 +136,7 @@ void            cradle_ca_connector_retrieve_async      (CradleCaConnector   *se
 CRADLE_PUBLIC
 CradleCaAnswer *cradle_ca_connector_retrieve_finish     (CradleCaConnector   *self,
                                                          GAsyncResult        *result,
-                                                         GError             **error);
+                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- the four kinds ------------------------------------------------------- */
 

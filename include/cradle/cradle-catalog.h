@@ -36,7 +36,7 @@ G_DECLARE_FINAL_TYPE (CradleCatalog, cradle_catalog, CRADLE, CATALOG, GObject)
 CRADLE_PUBLIC
 CradleCatalog       *cradle_catalog_load                 (CradleDirectory     *directory,
                                                           GCancellable        *cancellable,
-                                                          GError             **error);
+                                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void                 cradle_catalog_load_async           (CradleDirectory     *directory,
                                                           GCancellable        *cancellable,
@@ -44,7 +44,7 @@ void                 cradle_catalog_load_async           (CradleDirectory     *d
                                                           gpointer             user_data);
 CRADLE_PUBLIC
 CradleCatalog       *cradle_catalog_load_finish          (GAsyncResult        *result,
-                                                          GError             **error);
+                                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The last catalog read for the same directory and account, kept in the
  * state folder: a head start, to be checked against a fresh read. Reads a
@@ -53,11 +53,11 @@ CradleCatalog       *cradle_catalog_load_finish          (GAsyncResult        *r
 CRADLE_PUBLIC
 CradleCatalog       *cradle_catalog_load_cached          (CradleDirectory     *directory,
                                                           guint                max_age_seconds,
-                                                          GError             **error);
+                                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 gboolean             cradle_catalog_save_cache           (CradleCatalog       *self,
                                                           CradleDirectory     *directory,
-                                                          GError             **error);
+                                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 /* [Directory] CatalogCacheHours of cradle.conf in seconds (8 hours unset; 0: never). */
 CRADLE_PUBLIC
 guint                cradle_catalog_get_cache_max_age    (void);

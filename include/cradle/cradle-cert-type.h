@@ -95,7 +95,7 @@ CradleCertType     *cradle_cert_type_new_for_template  (CradleCatalog        *ca
 CRADLE_PUBLIC
 CradleCertType     *cradle_cert_type_new_from_file     (const char           *path,
                                                         CradleCatalog        *catalog,
-                                                        GError              **error);
+                                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* By name, ignoring case; (nullable). @types: (element-type CradleCertType) */
 CRADLE_PUBLIC
@@ -188,6 +188,6 @@ const char         *cradle_cert_type_get_source        (CradleCertType *self);
 CRADLE_PUBLIC
 CradleCaConnector  *cradle_cert_type_create_connector  (CradleCertType       *self,
                                                         CradleCredentials    *credentials,
-                                                        GError              **error);
+                                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

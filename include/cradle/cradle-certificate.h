@@ -16,7 +16,7 @@ G_DECLARE_FINAL_TYPE (CradleCertificate, cradle_certificate, CRADLE, CERTIFICATE
 
 CRADLE_PUBLIC
 CradleCertificate *cradle_certificate_new_from_der   (GBytes            *der,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 GBytes            *cradle_certificate_get_der        (CradleCertificate *self);
 CRADLE_PUBLIC

@@ -82,10 +82,10 @@ G_DECLARE_FINAL_TYPE (CradleDevice, cradle_device, CRADLE, DEVICE, GObject)
 /* Every device present now, USB and simulated; none is opened yet. */
 CRADLE_PUBLIC
 GPtrArray          *cradle_device_enumerate          (GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 CradleDevice       *cradle_device_new_for_socket     (const char        *path,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* HELLO and GET_INFO, then AUTHENTICATE when this user paired the device:
  * a device whose identity key is not the one pinned at pairing fails with
@@ -93,7 +93,7 @@ CradleDevice       *cradle_device_new_for_socket     (const char        *path,
 CRADLE_PUBLIC
 gboolean            cradle_device_open               (CradleDevice      *self,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void                cradle_device_open_async         (CradleDevice      *self,
                                                       GCancellable      *cancellable,
@@ -102,11 +102,11 @@ void                cradle_device_open_async         (CradleDevice      *self,
 CRADLE_PUBLIC
 gboolean            cradle_device_open_finish        (CradleDevice      *self,
                                                       GAsyncResult      *result,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 gboolean            cradle_device_refresh_info       (CradleDevice      *self,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void                cradle_device_close              (CradleDevice      *self);
 
@@ -173,7 +173,7 @@ GBytes             *cradle_device_generate_key       (CradleDevice      *self,
                                                       const char        *profile,
                                                       GBytes           **public_key_info,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The same, for the enrollment @enrollment: the key serves that one
  * enrollment, for this host only (docs/bridge-protocol.md, "A key's life"). */
 CRADLE_PUBLIC
@@ -183,7 +183,7 @@ GBytes             *cradle_device_generate_key_for   (CradleDevice      *self,
                                                       CradleDeviceKeyEnrollment enrollment,
                                                       GBytes           **public_key_info,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The device signs a DER CertificationRequestInfo for its own key, after its
  * user confirms; @algorithm gets the signature algorithm's name. */
 CRADLE_PUBLIC
@@ -193,7 +193,7 @@ GBytes             *cradle_device_sign_request       (CradleDevice      *self,
                                                       const char        *digest,
                                                       char             **algorithm,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The device signs @data for @purpose with its key, after checking @data is
  * what @purpose says; purpose 1 is cradle_device_sign_request(). */
 CRADLE_PUBLIC
@@ -204,7 +204,7 @@ GBytes             *cradle_device_sign               (CradleDevice      *self,
                                                       const char        *digest,
                                                       char             **algorithm,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* SIGN purpose 3: the device signs @signed_attributes (the DER SET OF a
  * PKCSReq's or CertPoll's signed attributes) after checking that @content
  * (the DER pkcsPKIEnvelope the SignedData carries) is a SCEP envelope whose
@@ -216,7 +216,7 @@ GBytes             *cradle_device_sign_scep_message  (CradleDevice      *self,
                                                       GBytes            *content,
                                                       const char        *digest,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The device decrypts @encrypted_key (a CMS KeyTransRecipientInfo's
  * encryptedKey, RSA PKCS#1 v1.5) with a key pending enrollment and returns
  * the @key_size-byte content-encryption key. A ciphertext that was not for
@@ -228,33 +228,33 @@ GBytes             *cradle_device_decrypt            (CradleDevice      *self,
                                                       GBytes            *encrypted_key,
                                                       gsize              key_size,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @store and @scope: %NULL for all. Returns: (element-type CradleDeviceCert) */
 CRADLE_PUBLIC
 GPtrArray          *cradle_device_list_certs         (CradleDevice      *self,
                                                       const char        *store,
                                                       const char        *scope,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Installs @certs (of CradleDeviceCert) atomically: all or none. */
 CRADLE_PUBLIC
 gboolean            cradle_device_install            (CradleDevice      *self,
                                                       GPtrArray         *certs,
                                                       guint             *added,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 gboolean            cradle_device_delete_key         (CradleDevice      *self,
                                                       GBytes            *key_id,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 gboolean            cradle_device_delete_cert        (CradleDevice      *self,
                                                       const char        *store,
                                                       const char        *scope,
                                                       GBytes            *sha256,
                                                       GCancellable      *cancellable,
-                                                      GError           **error);
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The same operations without blocking: each runs in a worker thread and
  * "waiting" is emitted on the caller's main context while the device waits
@@ -264,49 +264,49 @@ void       cradle_device_generate_key_async   (CradleDevice *self, const char *k
                                                GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 CRADLE_PUBLIC
 GBytes    *cradle_device_generate_key_finish  (CradleDevice *self, GAsyncResult *result,
-                                               GBytes **public_key_info, GError **error);
+                                               GBytes **public_key_info, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void       cradle_device_sign_request_async   (CradleDevice *self, GBytes *key_id, GBytes *request_info,
                                                const char *digest, GCancellable *cancellable,
                                                GAsyncReadyCallback callback, gpointer user_data);
 CRADLE_PUBLIC
 GBytes    *cradle_device_sign_request_finish  (CradleDevice *self, GAsyncResult *result,
-                                               char **algorithm, GError **error);
+                                               char **algorithm, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void       cradle_device_sign_async           (CradleDevice *self, GBytes *key_id, CradleDeviceSignPurpose purpose,
                                                GBytes *data, const char *digest, GCancellable *cancellable,
                                                GAsyncReadyCallback callback, gpointer user_data);
 CRADLE_PUBLIC
 GBytes    *cradle_device_sign_finish          (CradleDevice *self, GAsyncResult *result,
-                                               char **algorithm, GError **error);
+                                               char **algorithm, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void       cradle_device_decrypt_async        (CradleDevice *self, GBytes *key_id, CradleDeviceDecryptPurpose purpose,
                                                GBytes *encrypted_key, gsize key_size, GCancellable *cancellable,
                                                GAsyncReadyCallback callback, gpointer user_data);
 CRADLE_PUBLIC
-GBytes    *cradle_device_decrypt_finish       (CradleDevice *self, GAsyncResult *result, GError **error);
+GBytes    *cradle_device_decrypt_finish       (CradleDevice *self, GAsyncResult *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void       cradle_device_list_certs_async     (CradleDevice *self, const char *store, const char *scope,
                                                GCancellable *cancellable, GAsyncReadyCallback callback,
                                                gpointer user_data);
 CRADLE_PUBLIC
-GPtrArray *cradle_device_list_certs_finish    (CradleDevice *self, GAsyncResult *result, GError **error);
+GPtrArray *cradle_device_list_certs_finish    (CradleDevice *self, GAsyncResult *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void       cradle_device_install_async        (CradleDevice *self, GPtrArray *certs, GCancellable *cancellable,
                                                GAsyncReadyCallback callback, gpointer user_data);
 CRADLE_PUBLIC
 gboolean   cradle_device_install_finish       (CradleDevice *self, GAsyncResult *result, guint *added,
-                                               GError **error);
+                                               GError **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void       cradle_device_delete_key_async     (CradleDevice *self, GBytes *key_id, GCancellable *cancellable,
                                                GAsyncReadyCallback callback, gpointer user_data);
 CRADLE_PUBLIC
-gboolean   cradle_device_delete_key_finish    (CradleDevice *self, GAsyncResult *result, GError **error);
+gboolean   cradle_device_delete_key_finish    (CradleDevice *self, GAsyncResult *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void       cradle_device_delete_cert_async    (CradleDevice *self, const char *store, const char *scope,
                                                GBytes *sha256, GCancellable *cancellable,
                                                GAsyncReadyCallback callback, gpointer user_data);
 CRADLE_PUBLIC
-gboolean   cradle_device_delete_cert_finish   (CradleDevice *self, GAsyncResult *result, GError **error);
+gboolean   cradle_device_delete_cert_finish   (CradleDevice *self, GAsyncResult *result, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

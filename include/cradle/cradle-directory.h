@@ -36,7 +36,7 @@ void                 cradle_directory_set_timeout                (CradleDirector
 CRADLE_PUBLIC
 gboolean             cradle_directory_open                       (CradleDirectory      *self,
                                                                   GCancellable         *cancellable,
-                                                                  GError              **error);
+                                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void                 cradle_directory_open_async                 (CradleDirectory      *self,
                                                                   GCancellable         *cancellable,
@@ -45,7 +45,7 @@ void                 cradle_directory_open_async                 (CradleDirector
 CRADLE_PUBLIC
 gboolean             cradle_directory_open_finish                (CradleDirectory      *self,
                                                                   GAsyncResult         *result,
-                                                                  GError              **error);
+                                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Known once opened. */
 CRADLE_PUBLIC
@@ -65,17 +65,17 @@ guint                cradle_directory_get_security_strength      (CradleDirector
 CRADLE_PUBLIC
 char               **cradle_directory_list_template_names        (CradleDirectory      *self,
                                                                   GCancellable         *cancellable,
-                                                                  GError              **error);
+                                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 char               **cradle_directory_list_enrollment_service_names (CradleDirectory   *self,
                                                                   GCancellable         *cancellable,
-                                                                  GError              **error);
+                                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The bound user's own entry, with tokenGroups. Blocks. */
 CRADLE_PUBLIC
 CradleDirectoryUser *cradle_directory_read_user                  (CradleDirectory      *self,
                                                                   GCancellable         *cancellable,
-                                                                  GError              **error);
+                                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void                 cradle_directory_read_user_async            (CradleDirectory      *self,
                                                                   GCancellable         *cancellable,
@@ -84,13 +84,13 @@ void                 cradle_directory_read_user_async            (CradleDirector
 CRADLE_PUBLIC
 CradleDirectoryUser *cradle_directory_read_user_finish           (CradleDirectory      *self,
                                                                   GAsyncResult         *result,
-                                                                  GError              **error);
+                                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The sAMAccountName of the account or group with this SID. Blocks. */
 CRADLE_PUBLIC
 char                *cradle_directory_lookup_sid                 (CradleDirectory      *self,
                                                                   const char           *sid,
                                                                   GCancellable         *cancellable,
-                                                                  GError              **error);
+                                                                  GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

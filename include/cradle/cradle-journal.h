@@ -106,7 +106,7 @@ G_DECLARE_FINAL_TYPE (CradleJournal, cradle_journal, CRADLE, JOURNAL, GObject)
  * (the pending store's file).  Several programs may write it together. */
 CRADLE_PUBLIC
 CradleJournal *cradle_journal_open        (const char    *path,
-                                           GError       **error);
+                                           GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 const char    *cradle_journal_get_path    (CradleJournal *self);
 
@@ -117,10 +117,10 @@ CRADLE_PUBLIC
 GPtrArray     *cradle_journal_list_runs   (CradleJournal *self,
                                            gint64         request_id,
                                            guint          limit,
-                                           GError       **error);
+                                           GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 CradleJournalRun *cradle_journal_get_run  (CradleJournal *self,
                                            gint64         run_id,
-                                           GError       **error);
+                                           GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

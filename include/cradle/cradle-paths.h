@@ -28,6 +28,6 @@ CRADLE_PUBLIC
 char *cradle_paths_dup_runtime_dir       (void);
 CRADLE_PUBLIC
 gboolean cradle_paths_ensure_private_dir (const char  *path,
-                                          GError     **error);
+                                          GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -141,7 +141,7 @@ typedef enum {
  * A store object may be used from several threads. */
 CRADLE_PUBLIC
 CradlePendingStore   *cradle_pending_store_open           (const char             *path,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 const char           *cradle_pending_store_get_path       (CradlePendingStore     *self);
 
@@ -166,7 +166,7 @@ gboolean              cradle_pending_store_mark_pending   (CradlePendingStore   
                                                            const char             *ca_request_id,
                                                            const char             *retrieve_uri,
                                                            guint                   retry_after,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @chain: (element-type CradleCertificate) (nullable) */
 CRADLE_PUBLIC
 gboolean              cradle_pending_store_mark_issued    (CradlePendingStore     *self,
@@ -174,11 +174,11 @@ gboolean              cradle_pending_store_mark_issued    (CradlePendingStore   
                                                            const char             *ca_request_id,
                                                            CradleCertificate      *leaf,
                                                            GPtrArray              *chain,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 gboolean              cradle_pending_store_mark_installed (CradlePendingStore     *self,
                                                            gint64                  id,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @message: the CA's words (nullable); kept on one line and cut at 2 KiB. */
 CRADLE_PUBLIC
 gboolean              cradle_pending_store_mark_denied    (CradlePendingStore     *self,
@@ -186,13 +186,13 @@ gboolean              cradle_pending_store_mark_denied    (CradlePendingStore   
                                                            const char             *ca_request_id,
                                                            guint32                 code,
                                                            const char             *message,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Gives up: @error_message says why, for people (no secrets). */
 CRADLE_PUBLIC
 gboolean              cradle_pending_store_mark_failed    (CradlePendingStore     *self,
                                                            gint64                  id,
                                                            const char             *error_message,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* A try that got no final answer (CA unreachable, device absent): the
  * status stays, the attempt is counted, the next one is @retry_after
  * seconds away. */
@@ -201,27 +201,27 @@ gboolean              cradle_pending_store_record_attempt (CradlePendingStore   
                                                            gint64                  id,
                                                            const char             *error_message,
                                                            guint                   retry_after,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 CRADLE_PUBLIC
 CradlePendingRequest *cradle_pending_store_get            (CradlePendingStore     *self,
                                                            gint64                  id,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* (element-type CradlePendingRequest): oldest first. */
 CRADLE_PUBLIC
 GPtrArray            *cradle_pending_store_list           (CradlePendingStore     *self,
                                                            CradlePendingListFilter filter,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 gboolean              cradle_pending_store_remove         (CradlePendingStore     *self,
                                                            gint64                  id,
-                                                           GError                **error);
+                                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* While a program works on a request, the store holds its claim (renewed
  * as the work goes on, lapsing a minute after a crash). FALSE with
  * CRADLE_ERROR_BUSY while another program's claim on @id lasts. */
 CRADLE_PUBLIC
 gboolean              cradle_pending_store_check_unclaimed (CradlePendingStore    *self,
                                                             gint64                 id,
-                                                            GError               **error);
+                                                            GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

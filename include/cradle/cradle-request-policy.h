@@ -34,7 +34,7 @@ CRADLE_PUBLIC
 CradleRequestPolicy *cradle_request_policy_new (CradleTemplate       *template,
                                                 CradleDirectoryUser  *user,
                                                 const char           *subject,
-                                                GError              **error);
+                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 CRADLE_PUBLIC
 const char         *cradle_request_policy_get_template_name   (CradleRequestPolicy *self);
@@ -83,6 +83,6 @@ const char         *cradle_request_policy_get_request_attributes (CradleRequestP
 CRADLE_PUBLIC
 GBytes             *cradle_request_policy_build_request_info  (CradleRequestPolicy  *self,
                                                                GBytes               *public_key_info,
-                                                               GError              **error);
+                                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

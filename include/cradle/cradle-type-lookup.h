@@ -51,7 +51,7 @@ CradleCertType   *cradle_type_lookup_dup_kept_type (CradleTypeLookup   *self,
 CRADLE_PUBLIC G_GNUC_WARN_UNUSED_RESULT
 CradleCatalog    *cradle_type_lookup_wait          (CradleTypeLookup   *self,
                                                     GCancellable       *cancellable,
-                                                    GError            **error);
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 /* (nullable): the domain controller's host name, once the directory was read. */
 CRADLE_PUBLIC
 const char       *cradle_type_lookup_get_server    (CradleTypeLookup   *self);
@@ -64,7 +64,7 @@ CradleCertType   *cradle_type_lookup_dup_type      (CradleTypeLookup   *self,
                                                     const char         *template_name,
                                                     CradleCertType     *custom,
                                                     GCancellable       *cancellable,
-                                                    GError            **error);
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @type, made from the kept catalog (or any other), as the directory's
  * catalog makes it now; what cradle_enrollment_set_type_lookup() confirms
  * a provisional type with.  Blocks until the directory was read. */
@@ -72,6 +72,6 @@ CRADLE_PUBLIC G_GNUC_WARN_UNUSED_RESULT
 CradleCertType   *cradle_type_lookup_dup_fresh_type (CradleTypeLookup  *self,
                                                      CradleCertType    *type,
                                                      GCancellable      *cancellable,
-                                                     GError           **error);
+                                                     GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

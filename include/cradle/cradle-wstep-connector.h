@@ -29,7 +29,7 @@ G_BEGIN_DECLS
 CRADLE_PUBLIC
 CradleCaConnector      *cradle_wstep_connector_new_for_service       (CradleEnrollmentService *service,
                                                                       CradleEndpointAuth       auth,
-                                                                      GError                 **error);
+                                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The service is found through the enrollment policy server (CEP) at
  * @cep_url on the first call: its GetPolicies answer names the CAs that
  * issue the request's template and their services.
@@ -43,7 +43,7 @@ CradleCaConnector      *cradle_wstep_connector_new_for_policy_server (const char
 CRADLE_PUBLIC
 CradleEnrollmentPolicy *cradle_wstep_connector_dup_policy            (CradleCaConnector       *self,
                                                                       GCancellable            *cancellable,
-                                                                      GError                 **error);
+                                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC
 void                    cradle_wstep_connector_dup_policy_async      (CradleCaConnector       *self,
                                                                       GCancellable            *cancellable,
@@ -52,6 +52,6 @@ void                    cradle_wstep_connector_dup_policy_async      (CradleCaCo
 CRADLE_PUBLIC
 CradleEnrollmentPolicy *cradle_wstep_connector_dup_policy_finish     (CradleCaConnector       *self,
                                                                       GAsyncResult            *result,
-                                                                      GError                 **error);
+                                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -102,7 +102,7 @@ bench_get_info (guint rounds)
   /* The exact sizes GET_INFO puts on the wire, for the echo to match. */
   g_byte_array_set_size (fixture.sent, 0);
   g_byte_array_set_size (fixture.received, 0);
-  cradle_device_refresh_info (fixture.device, NULL, &error);
+  g_assert_true (cradle_device_refresh_info (fixture.device, NULL, &error));
   g_assert_no_error (error);
   request_size = fixture.sent->len;
   reply_size = fixture.received->len;
@@ -123,7 +123,7 @@ bench_get_info (guint rounds)
           gint64 start = g_get_monotonic_time ();
           double us;
 
-          cradle_device_refresh_info (fixture.device, NULL, &error);
+          g_assert_true (cradle_device_refresh_info (fixture.device, NULL, &error));
           g_assert_no_error (error);
           us = g_get_monotonic_time () - start;
           g_array_append_val (cradle, us);
@@ -174,7 +174,7 @@ bench_install (guint rounds)
           g_ptr_array_add (batch, cradle_device_cert_new ("CA", "user", der, NULL));
         }
       start = g_get_monotonic_time ();
-      cradle_device_install (fixture.device, batch, &added, NULL, &error);
+      g_assert_true (cradle_device_install (fixture.device, batch, &added, NULL, &error));
       g_assert_no_error (error);
       ms = (g_get_monotonic_time () - start) / 1000.0;
       g_assert_cmpuint (added, ==, 100);

@@ -71,7 +71,7 @@ start_valist (AgentFixture *fixture,
       g_assert_false (cradle_device_open (fixture->device, NULL, &fixture->open_error));
       return;
     }
-  cradle_device_open (fixture->device, NULL, &error);
+  g_assert_true (cradle_device_open (fixture->device, NULL, &error));
   g_assert_no_error (error);
   if (!fixture->unpaired)
     {
@@ -264,7 +264,7 @@ test_empty_store (CradleDevice *device,
     {
       g_autoptr(GBytes) sha256 = test_sha256 (cradle_device_cert_get_der (g_ptr_array_index (listed, i)));
 
-      cradle_device_delete_cert (device, store, "user", sha256, NULL, &error);
+      g_assert_true (cradle_device_delete_cert (device, store, "user", sha256, NULL, &error));
       g_assert_no_error (error);
     }
 }

@@ -21,10 +21,13 @@ walk (const CradleCborValue *map,
       const CradleCborValue *array;
       g_autoptr(GBytes) bytes = NULL;
 
-      cradle_cbor_map_get_uint (map, key, TRUE, &number, NULL);
-      cradle_cbor_map_get_bool (map, key, TRUE, &flag, NULL);
-      cradle_cbor_map_get_text (map, key, TRUE, &text, NULL);
-      cradle_cbor_map_get_bytes (map, key, TRUE, &bytes, NULL);
+      /* Each reader is tried on every key; a type mismatch is refused, not a crash. */
+      gboolean read = cradle_cbor_map_get_uint (map, key, TRUE, &number, NULL);
+
+      read = cradle_cbor_map_get_bool (map, key, TRUE, &flag, NULL) || read;
+      read = cradle_cbor_map_get_text (map, key, TRUE, &text, NULL) || read;
+      read = cradle_cbor_map_get_bytes (map, key, TRUE, &bytes, NULL) || read;
+      (void) read;
       if (cradle_cbor_map_get_array (map, key, TRUE, &array, NULL) && array != NULL)
         for (gsize i = 0; i < cradle_cbor_value_get_length (array); i++)
           {

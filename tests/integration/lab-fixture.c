@@ -37,7 +37,7 @@ cradle_lab_fixture_open_as (CradleLabFixture *fixture,
 
   directory = cradle_directory_new (cradle_test_lab_env (fixture->lab, "CRADLE_LAB_LDAP_URI"));
   cradle_directory_set_credential_cache (directory, ccache);
-  cradle_directory_open (directory, NULL, &error);
+  g_assert_true (cradle_directory_open (directory, NULL, &error));
   g_assert_no_error (error);
   return g_steal_pointer (&directory);
 }

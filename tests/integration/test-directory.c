@@ -229,7 +229,7 @@ test_async (Fixture       *fixture,
   cradle_directory_open_async (directory, NULL, async_done, &opened);
   while (opened == NULL)
     g_main_context_iteration (NULL, TRUE);
-  cradle_directory_open_finish (directory, opened, &error);
+  g_assert_true (cradle_directory_open_finish (directory, opened, &error));
   g_assert_no_error (error);
 
   cradle_directory_read_user_async (directory, NULL, async_done, &read);

@@ -22,16 +22,16 @@ typedef struct {
 /* INVALID_DATA for a page of a shape certsrv does not produce. */
 gboolean        cradle_certsrv_page_parse          (GBytes             *html,
                                                     CradleCertsrvPage  *page,
-                                                    GError            **error);
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 void            cradle_certsrv_page_clear          (CradleCertsrvPage  *page);
 /* A pending or denied answer, and clears @page; an unknown request is
  * CRADLE_ERROR_NOT_FOUND.  @request_id: when the page does not name it. */
 CradleCaAnswer *cradle_certsrv_page_to_answer      (CradleCertsrvPage  *page,
                                                     const char         *request_id,
-                                                    GError            **error);
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 /* certcarc.asp's "var nRenewals=N;" */
 gboolean        cradle_certsrv_page_find_renewals  (GBytes             *html,
                                                     guint              *renewals,
-                                                    GError            **error);
+                                                    GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

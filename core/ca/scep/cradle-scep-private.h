@@ -80,7 +80,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleScepCaps, cradle_scep_caps_free)
  * neither AES nor triple DES is CRADLE_ERROR_NOT_SUPPORTED: Cradle does not
  * send a request under single DES. */
 CradleScepCaps *cradle_scep_caps_parse  (GBytes      *body,
-                                         GError     **error);
+                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- the CA's certificates (GetCACert) -------------------------------- */
 
@@ -104,7 +104,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleScepCa, cradle_scep_ca_free)
  * against any trust anchor here: the connector does that. */
 CradleScepCa *cradle_scep_ca_parse (const char  *content_type,
                                     GBytes      *body,
-                                    GError     **error);
+                                    GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 /* A certificate for people: its subject (RFC 4514) and its SHA-256
  * fingerprint as colon-separated uppercase hex. */
 char         *cradle_scep_dup_subject (X509 *cert);
@@ -127,13 +127,13 @@ typedef struct {
                       GBytes                   *content,
                       const char               *digest,
                       GCancellable             *cancellable,
-                      GError                  **error);
+                      GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
   /* Decrypts a KeyTransRecipientInfo's encryptedKey into @key_size bytes. */
   GBytes *(*decrypt) (CradleScepKey            *key,
                       GBytes                   *encrypted_key,
                       gsize                     key_size,
                       GCancellable             *cancellable,
-                      GError                  **error);
+                      GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 } CradleScepKeyOps;
 
 struct _CradleScepKey {
@@ -149,12 +149,12 @@ CradleScepKey *cradle_scep_key_new      (const CradleScepKeyOps  *ops,
                                          gpointer                 user_data,
                                          GDestroyNotify           user_data_free,
                                          GBytes                  *public_key,
-                                         GError                 **error);
+                                         GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The key @key_id on @device, through the bridge. */
 CradleScepKey *cradle_scep_key_new_for_device (CradleDevice      *device,
                                                GBytes            *key_id,
                                                GBytes            *public_key,
-                                               GError           **error);
+                                               GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 void           cradle_scep_key_free     (CradleScepKey           *key);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleScepKey, cradle_scep_key_free)
 
@@ -172,7 +172,7 @@ X509     *cradle_scep_make_signer          (CradleScepKey  *key,
                                             const char     *transaction_id,
                                             const char     *digest,
                                             GCancellable   *cancellable,
-                                            GError        **error);
+                                            GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef struct {
   CradleScepMessageType  type;             /* PKCSReq or CertPoll */
@@ -192,12 +192,12 @@ GBytes   *cradle_scep_message_build        (const CradleScepMessageInfo *info,
                                             X509                        *signer,
                                             CradleScepKey               *key,
                                             GCancellable                *cancellable,
-                                            GError                     **error);
+                                            GError                     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* CertPoll's messageData: IssuerAndSubject ::= SEQUENCE { issuer Name, subject Name } */
 GBytes   *cradle_scep_issuer_and_subject   (X509_NAME *issuer,
                                             X509_NAME *subject,
-                                            GError   **error);
+                                            GError   **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* ---- the answer (CertRep) --------------------------------------------- */
 
@@ -222,6 +222,6 @@ CradleScepReply *cradle_scep_reply_parse (GBytes                      *der,
                                           X509                        *signer,
                                           CradleScepKey               *key,
                                           GCancellable                *cancellable,
-                                          GError                     **error);
+                                          GError                     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

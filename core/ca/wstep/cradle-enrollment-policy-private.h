@@ -13,7 +13,7 @@ CradleEnrollmentPolicy   *cradle_enrollment_policy_new          (CradleXcepRespo
  * GetPoliciesResponse (a fault included). */
 CradleEnrollmentPolicy   *cradle_enrollment_policy_new_from_xml (GBytes                 *body,
                                                                  gsize                   max_size,
-                                                                 GError                **error);
+                                                                 GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 const CradleXcepResponse *cradle_enrollment_policy_get_response (CradleEnrollmentPolicy *self);
 
 G_END_DECLS

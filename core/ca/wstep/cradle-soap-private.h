@@ -44,7 +44,7 @@ typedef struct
  * the body and calls cradle_xml_writer_finish().  The body's elements
  * declare their own namespaces. */
 CradleXmlWriter *cradle_soap_writer_new (const CradleSoapHeader *header,
-                                         GError                **error);
+                                         GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /**
  * CradleSoapFault:
@@ -82,7 +82,7 @@ typedef struct
  * element in its body. */
 CradleSoapMessage *cradle_soap_message_parse (GBytes             *body,
                                               gsize               max_size,
-                                              GError            **error);
+                                              GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 void               cradle_soap_message_free  (CradleSoapMessage  *message);
 
 /* Whether a fault's subcode says the message's security (credentials) was

@@ -38,11 +38,11 @@ GBytes *cradle_wstep_build_issue (const CradleSoapHeader *header,
                                   GBytes                 *csr,
                                   const char             *template_name,
                                   const char * const     *attributes,
-                                  GError                **error);
+                                  GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* An RST QueryTokenStatus for a pending request. */
 GBytes *cradle_wstep_build_query (const CradleSoapHeader *header,
                                   const char             *request_id,
-                                  GError                **error);
+                                  GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef enum {
   CRADLE_WSTEP_RESULT_ISSUED,
@@ -89,7 +89,7 @@ typedef struct
  * neither, or one that breaks MS-WSTEP. */
 CradleWstepResult *cradle_wstep_result_parse (GBytes            *body,
                                               gsize              max_size,
-                                              GError           **error);
+                                              GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 void               cradle_wstep_result_free  (CradleWstepResult *result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleWstepResult, cradle_wstep_result_free)

@@ -24,7 +24,7 @@ CradleHttpResponse *cradle_wstep_post            (CradleHttp          *http,
                                                   GBytes              *message,
                                                   gboolean             negotiate,
                                                   GCancellable        *cancellable,
-                                                  GError             **error);
+                                                  GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The error for a SOAP fault that is not a CA's decision. */
 void                cradle_wstep_set_fault_error (GError             **error,
@@ -47,6 +47,6 @@ CradleCaAnswer     *cradle_wstep_answer_new      (const CradleWstepResult *resul
                                                   const char          *request_id,
                                                   const char          *endpoint,
                                                   CradleEndpointAuth   auth,
-                                                  GError             **error);
+                                                  GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

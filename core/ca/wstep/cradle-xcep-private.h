@@ -82,12 +82,12 @@ typedef struct
 } CradleXcepResponse;
 
 GBytes             *cradle_xcep_build_get_policies (const CradleSoapHeader *header,
-                                                    GError                **error);
+                                                    GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A GetPoliciesResponse, or CRADLE_ERROR_INVALID_DATA.  A SOAP fault is
  * not read here: the caller looks at cradle_soap_message_parse() first. */
 CradleXcepResponse *cradle_xcep_response_parse     (xmlNode                *payload,
-                                                    GError                **error);
+                                                    GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 void                cradle_xcep_response_free      (CradleXcepResponse     *response);
 
 const CradleXcepPolicy *cradle_xcep_response_find_policy (const CradleXcepResponse *response,

@@ -17,7 +17,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, sym_xmlFreeDoc)
 
 xmlDoc   *cradle_xml_parse              (GBytes      *data,
                                          gsize        max_size,
-                                         GError     **error);
+                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Element children in the namespace @ns (%NULL: no namespace) called @name. */
 gboolean  cradle_xml_is                 (xmlNode     *node,
@@ -56,7 +56,7 @@ gboolean  cradle_xml_get_child_uint     (xmlNode     *parent,
                                          guint64      max,
                                          guint64     *value,
                                          gboolean    *present,
-                                         GError     **error);
+                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean  cradle_xml_get_child_int      (xmlNode     *parent,
                                          const char  *ns,
                                          const char  *name,
@@ -64,19 +64,19 @@ gboolean  cradle_xml_get_child_int      (xmlNode     *parent,
                                          gint64       max,
                                          gint64      *value,
                                          gboolean    *present,
-                                         GError     **error);
+                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean  cradle_xml_get_child_boolean  (xmlNode     *parent,
                                          const char  *ns,
                                          const char  *name,
                                          gboolean    *value,
                                          gboolean    *present,
-                                         GError     **error);
+                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Base64 text (white space and line breaks, also "&#xD;", allowed) decoded;
  * CRADLE_ERROR_INVALID_DATA naming @what when it is not base64. */
 GBytes   *cradle_xml_decode_base64      (const char  *text,
                                          const char  *what,
-                                         GError     **error);
+                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Text a server sent, made safe to quote in a message for people: control
  * characters and runs of white space become one space, invalid UTF-8 is
@@ -91,7 +91,7 @@ char     *cradle_xml_dup_display_text   (const char  *text,
  * error names @what, never the text (it may be a password). */
 gboolean  cradle_xml_check_text         (const char  *text,
                                          const char  *what,
-                                         GError     **error);
+                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* A small writer of well-formed XML.  Every text and attribute value given to
  * it must have passed cradle_xml_check_text(). */
