@@ -21,7 +21,9 @@ G_BEGIN_DECLS
   X (ldap_first_attribute) \
   X (ldap_first_entry) \
   X (ldap_free_urldesc) \
+  X (ldap_get_attribute_ber) \
   X (ldap_get_dn) \
+  X (ldap_get_dn_ber) \
   X (ldap_get_option) \
   X (ldap_get_values_len) \
   X (ldap_initialize) \
@@ -41,7 +43,8 @@ G_BEGIN_DECLS
 
 #define CRADLE_LBER_SYMBOLS(X) \
   X (ber_bvfree) \
-  X (ber_free)
+  X (ber_free) \
+  X (ber_memfree)
 
 #define CRADLE_SASL_SYMBOLS(X) \
   X (sasl_client_init) \

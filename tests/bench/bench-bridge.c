@@ -202,7 +202,7 @@ bench_idle_memory (void)
   g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
   line = strstr (status, "VmRSS:");
   g_assert_nonnull (line);
-  g_print ("Idle agent, one session open:\n  %.*s (target: under 10 MB)\n",
+  g_print ("Idle agent, one session open:\n  %.*s (target: under 6 MB)\n",
            (int) (strchr (line, '\n') - line), line);
   agent_fixture_stop (&fixture);
 }
