@@ -94,6 +94,8 @@ new_connection (const CradleBindSettings  *settings,
                    settings->uri, sym_ldap_err2string (rc));
       return NULL;
     }
+  if (!cradle_ldap_limit_incoming (ld, error))
+    return NULL;
 
   /* AD answers subtree searches with referrals to partitions we never need. */
   if (sym_ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version) != LDAP_OPT_SUCCESS ||

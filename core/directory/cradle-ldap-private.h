@@ -12,6 +12,9 @@ G_BEGIN_DECLS
 #define CRADLE_LDAP_MAX_STRING_VALUE 4096
 #define CRADLE_LDAP_MAX_VALUES 4096
 #define CRADLE_LDAP_MAX_ENTRIES 10000
+/* One message from the server: larger is refused by liblber before it is
+ * allocated (without a limit it allocates what the length says, up to 4 GiB). */
+#define CRADLE_LDAP_MAX_MESSAGE (16 * 1024 * 1024)
 
 static inline void
 cradle_ldap_unbind (LDAP *ld)
@@ -37,6 +40,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LDAPMessage, cradle_ldap_msgfree)
 typedef struct berval **CradleBervalArray;
 G_DEFINE_AUTO_CLEANUP_FREE_FUNC (CradleBervalArray, cradle_ldap_value_free_len, NULL)
 
+/* Sets CRADLE_LDAP_MAX_MESSAGE on @ld's connection; before it connects. */
+gboolean  cradle_ldap_limit_incoming    (LDAP          *ld,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 void      cradle_ldap_set_error         (GError       **error,
                                          LDAP          *ld,
                                          int            rc,

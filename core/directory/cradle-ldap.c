@@ -66,6 +66,24 @@ advice_for (CradleError code)
  * Converts an LDAP failure into a CRADLE_ERROR that says what failed, the
  * server's words, the LDAP code for support, and what to do.
  */
+gboolean
+cradle_ldap_limit_incoming (LDAP    *ld,
+                            GError **error)
+{
+  Sockbuf *sockbuf = NULL;
+  ber_len_t limit = CRADLE_LDAP_MAX_MESSAGE;
+
+  if (sym_ldap_get_option (ld, LDAP_OPT_SOCKBUF, &sockbuf) != LDAP_OPT_SUCCESS || sockbuf == NULL ||
+      sym_ber_sockbuf_ctrl (sockbuf, LBER_SB_OPT_SET_MAX_INCOMING, &limit) != 1)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                           "Could not limit the size of the directory's answers; "
+                           "libldap may be of an unexpected version");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 void
 cradle_ldap_set_error (GError     **error,
                        LDAP        *ld,

@@ -44,7 +44,8 @@ G_BEGIN_DECLS
 #define CRADLE_LBER_SYMBOLS(X) \
   X (ber_bvfree) \
   X (ber_free) \
-  X (ber_memfree)
+  X (ber_memfree) \
+  X (ber_sockbuf_ctrl)
 
 #define CRADLE_SASL_SYMBOLS(X) \
   X (sasl_client_init) \

@@ -189,6 +189,8 @@ read_wire (const guint8 *data,
   fcntl (fds[1], F_SETFL, fcntl (fds[1], F_GETFL) | O_NONBLOCK);
   g_assert_cmpint (ldap_init_fd (fds[0], LDAP_PROTO_TCP, "ldap://fuzz.invalid", &ld), ==, LDAP_SUCCESS);
   ldap_set_option (ld, LDAP_OPT_PROTOCOL_VERSION, &version);
+  /* As the product's connections: a length over the limit is refused, not allocated. */
+  g_assert (cradle_ldap_limit_incoming (ld, NULL));
   /* The first request on a connection is message 1, as the seeds answer. */
   g_assert_cmpint (ldap_search_ext (ld, "DC=corp,DC=example,DC=test", LDAP_SCOPE_SUBTREE, "(objectClass=*)",
                                     NULL, 0, NULL, NULL, NULL, 0, &msgid), ==, LDAP_SUCCESS);

@@ -90,7 +90,7 @@ case $name in
     extra_includes="-I$src/bridge/agent"
     extra_libs=libcrypto ;;
   ldap-entry)
-    sources=("$src/core/directory/cradle-ldap-entry.c" "$src/core/directory/cradle-libldap.c" "$src/core/base/cradle-dlopen.c")
+    sources=("$src/core/directory/cradle-ldap-entry.c" "$src/core/directory/cradle-ldap.c" "$src/core/directory/cradle-libldap.c" "$src/core/base/cradle-dlopen.c")
     extra_libs="ldap lber" ;;
   catalog-cache)
     # The whole catalog is built from the file: its stages, less the network.
