@@ -12,9 +12,9 @@ open_all (const CradleDlopenLibrary *library)
 {
   void *handle;
 
-  /* RTLD_NODELETE: the library stays for the life of the process, as a
-   * linked one would; handles are never closed. */
-  handle = dlopen (library->soname, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  /* The handle is never closed: the library stays for the life of the
+   * process, as a linked one would. */
+  handle = dlopen (library->soname, RTLD_NOW | RTLD_LOCAL);
   if (handle == NULL)
     {
       const char *reason = dlerror ();
