@@ -49,6 +49,18 @@ open_device_and_state (const char          *wanted,
          && cradlectl_open_state (store, journal, error);
 }
 
+/* The lookup's thread ends before the process does: exit would tear
+ * Kerberos down under it. */
+static void
+stop_lookup (CradleTypeLookup *lookup)
+{
+  cradle_type_lookup_stop (lookup);
+  g_object_unref (lookup);
+}
+
+typedef CradleTypeLookup CradlectlLookup;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradlectlLookup, stop_lookup)
+
 int
 cradlectl_enroll (int    argc,
                   char **argv)
@@ -76,7 +88,7 @@ cradlectl_enroll (int    argc,
   g_autoptr(CradleEnrollment) enrollment = NULL;
   g_autoptr(CradleCertType) custom = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(CradleTypeLookup) lookup = NULL;
+  g_autoptr(CradlectlLookup) lookup = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   gboolean provisional = FALSE;
   int code;

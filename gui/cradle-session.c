@@ -320,6 +320,9 @@ cradle_session_dispose (GObject *object)
 
   cradle_session_cancel (self);
   g_clear_object (&self->credentials);
+  /* Its directory read ends with the session, not under the process's exit. */
+  if (self->lookup != NULL)
+    cradle_type_lookup_stop (self->lookup);
   g_clear_object (&self->lookup);
   g_clear_object (&self->catalog);
   g_clear_pointer (&self->types, g_ptr_array_unref);

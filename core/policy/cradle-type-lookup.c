@@ -23,6 +23,7 @@ struct _CradleTypeLookup
   CradleDirectory   *directory;      /* the thread's */
   CradleCatalog     *kept;           /* nullable */
   gboolean           keeps;          /* a Kerberos sign-in, keeping turned on */
+  GThread           *thread;         /* joined by cradle_type_lookup_stop() */
 
   /* Under lock: the thread's results. */
   GMutex             lock;
@@ -120,7 +121,7 @@ cradle_type_lookup_new (const char        *domain,
   self->directory = new_directory (domain, dc_uri, credentials);
   /* Kept for Kerberos sign-ins only: a password's account is checked by signing in. */
   self->keeps = max_age > 0 && cradle_credentials_get_kind (credentials) == CRADLE_CREDENTIALS_KERBEROS;
-  g_thread_unref (g_thread_new ("cradle-type-lookup", read_directory, g_object_ref (self)));
+  self->thread = g_thread_new ("cradle-type-lookup", read_directory, g_object_ref (self));
 
   if (self->keeps)
     {
@@ -279,6 +280,23 @@ cradle_type_lookup_dup_fresh_type (CradleTypeLookup  *self,
   if (cradle_cert_type_get_source (type) != NULL)
     return cradle_type_lookup_dup_type (self, NULL, type, cancellable, error);
   return cradle_type_lookup_dup_type (self, cradle_cert_type_get_template_name (type), NULL, cancellable, error);
+}
+
+void
+cradle_type_lookup_stop (CradleTypeLookup *self)
+{
+  GThread *thread;
+
+  g_return_if_fail (CRADLE_IS_TYPE_LOOKUP (self));
+
+  g_mutex_lock (&self->lock);
+  thread = g_steal_pointer (&self->thread);
+  g_mutex_unlock (&self->lock);
+  if (thread == NULL)
+    return;
+  /* A read that has its catalog still saves it; one still reading ends. */
+  g_cancellable_cancel (self->cancellable);
+  g_thread_join (thread);
 }
 
 static void

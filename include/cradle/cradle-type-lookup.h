@@ -74,4 +74,11 @@ CradleCertType   *cradle_type_lookup_dup_fresh_type (CradleTypeLookup  *self,
                                                      GCancellable      *cancellable,
                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* Ends the directory read (cancelled, unless it has its catalog already,
+ * which is still kept) and waits for its thread: call it before the
+ * process exits, which would otherwise tear Kerberos down under the
+ * thread. Idempotent. */
+CRADLE_PUBLIC
+void              cradle_type_lookup_stop          (CradleTypeLookup   *self);
+
 G_END_DECLS

@@ -388,6 +388,9 @@ finish_cradlectl (GSubprocess  *process,
   g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
   g_assert_no_error (error);
   g_test_message ("cradlectl said: %s%s", stdout_text, stderr_text);
+  if (!g_subprocess_get_if_exited (process))
+    g_error ("cradlectl did not exit: it was killed by signal %d. It said: %s%s",
+             g_subprocess_get_term_sig (process), stdout_text, stderr_text);
   if (out != NULL)
     *out = g_steal_pointer (&stdout_text);
   if (err != NULL)
