@@ -31,3 +31,13 @@ test_remove_tree (const char *path)
   else
     g_unlink (path);
 }
+
+char *
+test_make_memory_folder (const char *template)
+{
+  g_autofree char *in_memory = g_build_filename ("/dev/shm", template, NULL);
+
+  if (g_mkdtemp (in_memory) != NULL)
+    return g_steal_pointer (&in_memory);
+  return g_dir_make_tmp (template, NULL);
+}

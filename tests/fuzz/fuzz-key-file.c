@@ -26,46 +26,19 @@
 
 #include "agent/cradle-agent-key-file-private.h"
 #include "agent/cradle-agent-keystore-private.h"
+#include "test-files.h"
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
 
 static char *folder;
 static CradleAgentKeystore *keystore;
 
-/* In memory when it can be: the agent syncs each file it writes. */
-static char *
-make_folder (const char *template)
-{
-  g_autofree char *in_memory = g_build_filename ("/dev/shm", template, NULL);
-
-  if (g_mkdtemp (in_memory) != NULL)
-    return g_steal_pointer (&in_memory);
-  return g_dir_make_tmp (template, NULL);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static void
 close_keystore (void)
 {
   g_clear_object (&keystore);
-  remove_tree (folder);
+  test_remove_tree (folder);
 }
 
 static void
@@ -77,7 +50,7 @@ open_keystore (void)
 
   /* A GLib critical is a bug, here as in the product. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  folder = make_folder ("cradle-fuzz-key-file-XXXXXX");
+  folder = test_make_memory_folder ("cradle-fuzz-key-file-XXXXXX");
   g_assert (folder != NULL);
   for (guint i = 0; i < sizeof kek; i++)
     kek[i] = i;

@@ -86,8 +86,9 @@ case $name in
              "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-prompt.c"
              "$src/bridge/agent/cradle-agent-scep-check.c"
              "$src/bridge/protocol/cradle-bridge-cbor.c" "$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-frame.c"
-             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
-    extra_includes="-I$src/bridge/agent"
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c"
+             "$src/tests/common/test-files.c")
+    extra_includes="-I$src/bridge/agent -I$src/tests/common"
     extra_libs=libcrypto ;;
   ldap-entry)
     sources=("$src/core/directory/cradle-ldap-entry.c" "$src/core/directory/cradle-ldap.c" "$src/core/directory/cradle-libldap.c" "$src/core/base/cradle-dlopen.c")
