@@ -60,6 +60,17 @@ char               *cradle_agent_keystore_key_id_hex    (GBytes               *k
 gboolean            cradle_agent_keystore_key_is_bound  (CradleAgentKeystore  *self,
                                                          GBytes               *key_id);
 
+/* Shared by the keystore's files: the key if it is still made for its
+ * enrollment, and whether @host_id owns it (@use says what was asked). */
+CradleAgentKeyFile *_cradle_agent_keystore_load_made_key (CradleAgentKeystore       *self,
+                                                          GBytes                    *key_id,
+                                                          const char                *use,
+                                                          GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean            _cradle_agent_keystore_check_owner   (const CradleAgentKeyFile  *key_file,
+                                                          GBytes                    *host_id,
+                                                          const char                *use,
+                                                          GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* cradle-agent-keystore-identity.c: the device's Ed25519 identity key,
  * identity.key, made on first use. */
 EVP_PKEY           *cradle_agent_keystore_load_identity (CradleAgentKeystore  *self,

@@ -79,7 +79,7 @@ case $name in
     extra_libs=libcrypto ;;
   key-file|store-file)
     sources=("$src/bridge/agent/cradle-agent-keystore.c" "$src/bridge/agent/cradle-agent-keystore-certs.c"
-             "$src/bridge/agent/cradle-agent-keystore-identity.c" "$src/bridge/agent/cradle-agent-key-file.c"
+             "$src/bridge/agent/cradle-agent-keystore-identity.c" "$src/bridge/agent/cradle-agent-keystore-scep.c" "$src/bridge/agent/cradle-agent-key-file.c"
              "$src/bridge/agent/cradle-agent-store-file.c" "$src/bridge/agent/cradle-agent-atomic.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/protocol/cradle-der.c"
