@@ -1,9 +1,18 @@
-/* cradle-application.c: the app, its command line and its domain settings
+/* cradle-application.c: the app, its command line, its domain settings, and the service
  *
  * The domain options are cradlectl's: --domain, --dc, --user and --ccache,
  * each also read from the environment (CRADLE_DOMAIN, CRADLE_DC,
  * CRADLE_USER, and Kerberos' own KRB5CCNAME), so a desktop session or a
  * test can set them once.
+ *
+ * The application owns the care of the cradled device (CradleCare): one
+ * per desktop session, since the app is unique.  Started with
+ * --gapplication-service (at login, from the autostart entry, or by D-Bus
+ * activation), it runs the care without a window and stays until the
+ * session ends; opening Cradle then shows a window on the same care, so
+ * the window and the background never contend for the device.  What the
+ * care finishes in the background is told as a desktop notification
+ * unless a window of the app has the focus.
  */
 #include "config.h"
 
@@ -22,6 +31,8 @@ struct _CradleApplication
   char     *user;
   char     *ccache;
   gboolean  bench;
+  CradleCare *care;
+  gboolean  service;
 };
 
 G_DEFINE_FINAL_TYPE (CradleApplication, cradle_application, ADW_TYPE_APPLICATION)
@@ -81,21 +92,129 @@ cradle_application_handle_local_options (GApplication *app,
   return -1;
 }
 
+/* ---- the care, and what it tells the desktop ---------------------------- */
+
+static const char *
+type_title (CradleCertType *type)
+{
+  if (type == NULL)
+    return _("device");
+  return cradle_cert_type_get_display_name (type) != NULL ? cradle_cert_type_get_display_name (type)
+                                                          : cradle_cert_type_get_name (type);
+}
+
+/* Whether a window of the app has the focus: it says so itself. */
+static gboolean
+window_has_focus (CradleApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  return window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)) && gtk_window_is_active (window);
+}
+
+/* Text from outside (the device's model, the directory's type names) for a
+ * notification's body: controls escaped, and no markup, since notification
+ * servers that support it read the body as markup. */
+static char *
+outside_text (const char *text)
+{
+  g_autofree char *escaped = cradle_text_escape (text, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+
+  return g_markup_escape_text (escaped, -1);
+}
+
+/* One notification per request: a newer word on it replaces the older. */
+static void
+notify (CradleApplication *self,
+        const char        *id,
+        const char        *title,
+        const char        *body)
+{
+  g_autoptr(GNotification) notification = g_notification_new (title);
+
+  g_notification_set_body (notification, body);
+  g_notification_set_default_action (notification, "app.activate");
+  g_info ("Notifying %s: %s", id, title);
+  g_application_send_notification (G_APPLICATION (self), id, notification);
+}
+
+static void
+on_resume_finished (CradleCare        *care,
+                    CradleEnrollment  *enrollment,
+                    CradleApplication *self)
+{
+  CradleEnrollmentOutcome outcome = cradle_enrollment_get_outcome (enrollment);
+  CradleDevice *device = cradle_enrollment_get_device (enrollment);
+  g_autofree char *id = g_strdup_printf ("request-%" G_GINT64_FORMAT, cradle_enrollment_get_request_id (enrollment));
+  g_autofree char *model = outside_text (device != NULL && cradle_device_get_model (device) != NULL
+                                          ? cradle_device_get_model (device) : _("the device"));
+  g_autofree char *type = outside_text (type_title (cradle_enrollment_get_cert_type (enrollment)));
+  g_autofree char *body = NULL;
+
+  if (window_has_focus (self))
+    return;
+  if (outcome == CRADLE_ENROLLMENT_OUTCOME_INSTALLED)
+    {
+      /* Translators: "Your Cradle Device (UPN) certificate was issued and installed on Pixel 8." */
+      body = g_strdup_printf (_("Your %s certificate was issued and installed on %s."), type, model);
+      notify (self, id, _("Certificate Installed"), body);
+    }
+  else if (outcome == CRADLE_ENROLLMENT_OUTCOME_DENIED)
+    {
+      body = g_strdup_printf (_("Your request for a %s certificate was refused. Open Cradle to see why "
+                                "and what to do."), type);
+      notify (self, id, _("Request Refused"), body);
+    }
+}
+
+static CradleCare *
+ensure_care (CradleApplication *self)
+{
+  if (self->care == NULL)
+    {
+      g_autoptr(CradleSession) session = cradle_session_new (self->domain, self->dc_uri, self->user, self->ccache);
+
+      self->care = cradle_care_new (session);
+      g_signal_connect (self->care, "resume-finished", G_CALLBACK (on_resume_finished), self);
+    }
+  return self->care;
+}
+
+static void
+activate_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
 static void
 cradle_application_activate (GApplication *app)
 {
   CradleApplication *self = CRADLE_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
-  /* The window gets its session made from the options, and asks the
-   * application for nothing. */
+  /* The window gets the care, its session made from the options, and asks
+   * the application for nothing. */
   if (window == NULL)
-    {
-      g_autoptr(CradleSession) session = cradle_session_new (self->domain, self->dc_uri, self->user, self->ccache);
-
-      window = GTK_WINDOW (cradle_window_new (GTK_APPLICATION (app), session, self->bench ? start_time : 0));
-    }
+    window = GTK_WINDOW (cradle_window_new (GTK_APPLICATION (app), ensure_care (self), self->bench ? start_time : 0));
   gtk_window_present (window);
+}
+
+static void
+cradle_application_shutdown (GApplication *app)
+{
+  CradleApplication *self = CRADLE_APPLICATION (app);
+
+  if (self->care != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->care, self);
+      cradle_care_stop (self->care);
+    }
+  if (self->service)
+    g_application_release (app);
+  self->service = FALSE;
+  G_APPLICATION_CLASS (cradle_application_parent_class)->shutdown (app);
 }
 
 static void
@@ -103,6 +222,7 @@ cradle_application_finalize (GObject *object)
 {
   CradleApplication *self = CRADLE_APPLICATION (object);
 
+  g_clear_object (&self->care);
   g_clear_pointer (&self->domain, g_free);
   g_clear_pointer (&self->dc_uri, g_free);
   g_clear_pointer (&self->user, g_free);
@@ -143,6 +263,7 @@ cradle_application_startup (GApplication *app)
   static const GActionEntry actions[] = {
     { "about", about_action },
     { "quit", quit_action },
+    { "activate", activate_action },
   };
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
@@ -152,6 +273,18 @@ cradle_application_startup (GApplication *app)
   g_action_map_add_action_entries (G_ACTION_MAP (app), actions, G_N_ELEMENTS (actions), app);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+
+  /* As a service: the care runs without a window, held until the desktop
+   * session ends (or Quit). */
+  if (g_application_get_flags (app) & G_APPLICATION_IS_SERVICE)
+    {
+      CradleApplication *self = CRADLE_APPLICATION (app);
+
+      g_info ("Running as a service");
+      self->service = TRUE;
+      g_application_hold (app);
+      cradle_care_start (ensure_care (self));
+    }
 }
 
 static void
@@ -164,6 +297,7 @@ cradle_application_class_init (CradleApplicationClass *klass)
   app_class->handle_local_options = cradle_application_handle_local_options;
   app_class->startup = cradle_application_startup;
   app_class->activate = cradle_application_activate;
+  app_class->shutdown = cradle_application_shutdown;
 }
 
 static void

@@ -102,8 +102,7 @@ after_run (CradleWindow *self,
 {
   if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
     cradle_device_watcher_device_gone (self->watcher, device);
-  else if (self->retriever != NULL && device == cradle_device_watcher_get_device (self->watcher))
-    cradle_retriever_add_device (self->retriever, device);
+  cradle_care_release_device (self->care, device);
   _cradle_window_reload_device (self);
   _cradle_window_update_actions (self);
 }
@@ -139,14 +138,13 @@ enroll_action (GtkWidget  *widget,
   g_autoptr(CradleEnrollment) enrollment = NULL;
   g_autofree char *subject = NULL;
 
-  if (device == NULL || type == NULL || credentials == NULL || self->store == NULL || _cradle_window_is_running (self))
+  if (device == NULL || type == NULL || credentials == NULL || cradle_care_get_store (self->care) == NULL || _cradle_window_is_running (self))
     return;
 
   /* The device is ours for this run: no resumes in between. */
-  if (self->retriever != NULL)
-    cradle_retriever_remove_device (self->retriever, device);
+  cradle_care_hold_device (self->care, device);
 
-  enrollment = cradle_enrollment_new (device, type, credentials, self->store, self->journal);
+  enrollment = cradle_enrollment_new (device, type, credentials, cradle_care_get_store (self->care), cradle_care_get_journal (self->care));
   /* A type of the kept catalog: the directory confirms it before the device signs. */
   if (cradle_session_get_type_lookup (self->session) != NULL)
     cradle_enrollment_set_type_lookup (enrollment, cradle_session_get_type_lookup (self->session));
@@ -169,13 +167,13 @@ cancel_action (GtkWidget  *widget,
 
   if (self->enrollment_cancellable != NULL)
     g_cancellable_cancel (self->enrollment_cancellable);
-  else if (self->retriever != NULL && self->enrollment != NULL)
+  else if (cradle_care_get_retriever (self->care) != NULL && self->enrollment != NULL)
     {
       /* A resume the user watches: stop it, then let the device be resumed later. */
       CradleDevice *device = cradle_enrollment_get_device (self->enrollment);
 
-      cradle_retriever_remove_device (self->retriever, device);
-      cradle_retriever_add_device (self->retriever, device);
+      cradle_care_hold_device (self->care, device);
+      cradle_care_release_device (self->care, device);
     }
 }
 
@@ -227,7 +225,7 @@ static void
 check (CradleWindow *self,
        gint64        request_id)
 {
-  if (self->retriever == NULL || request_id <= 0 || self->check_request_id != 0)
+  if (cradle_care_get_retriever (self->care) == NULL || request_id <= 0 || self->check_request_id != 0)
     return;
   self->check_request_id = request_id;
   /* Already being checked in the background: show that one. */
@@ -241,7 +239,7 @@ check (CradleWindow *self,
   g_clear_handle_id (&self->check_timeout, g_source_remove);
   self->check_timeout = g_timeout_add_seconds (CHECK_START_TIMEOUT_SECONDS, on_check_timeout, self);
   _cradle_window_update_actions (self);
-  cradle_retriever_retrieve_now (self->retriever, request_id);
+  cradle_retriever_retrieve_now (cradle_care_get_retriever (self->care), request_id);
 }
 
 static void
@@ -265,7 +263,7 @@ check_result_action (GtkWidget  *widget,
 }
 
 static void
-on_resume_started (CradleRetriever  *retriever,
+on_resume_started (CradleCare       *care,
                    CradleEnrollment *enrollment,
                    CradleWindow     *self)
 {
@@ -283,13 +281,12 @@ on_resume_started (CradleRetriever  *retriever,
 }
 
 static void
-on_resume_finished (CradleRetriever  *retriever,
+on_resume_finished (CradleCare       *care,
                     CradleEnrollment *enrollment,
                     CradleWindow     *self)
 {
   gint64 id = cradle_enrollment_get_request_id (enrollment);
   CradleEnrollmentOutcome outcome = cradle_enrollment_get_outcome (enrollment);
-  const GError *error = cradle_enrollment_get_error (enrollment);
 
   g_debug ("Resumed request %" G_GINT64_FORMAT ": %s", id, cradle_enrollment_outcome_to_string (outcome));
   if (enrollment == self->background)
@@ -306,8 +303,6 @@ on_resume_finished (CradleRetriever  *retriever,
       self->check_request_id = 0;
       show_result (self, enrollment);
       stop_following (self);
-      if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
-        cradle_device_watcher_device_gone (self->watcher, cradle_enrollment_get_device (enrollment));
       _cradle_window_reload_device (self);
       _cradle_window_update_actions (self);
       return;
@@ -332,28 +327,12 @@ on_resume_finished (CradleRetriever  *retriever,
   _cradle_window_reload_device (self);
 }
 
+/* The care's retriever resumes in the background; the window shows it. */
 void
-_cradle_window_start_retriever (CradleWindow *self)
+_cradle_window_follow_care (CradleWindow *self)
 {
-  CradleCredentials *credentials = cradle_session_get_credentials (self->session);
-  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
-
-  /* Resumes wait for the directory's types: a kept catalog is no authority. */
-  if (self->store == NULL || credentials == NULL || cradle_session_get_type_lookup (self->session) != NULL)
-    return;
-  if (self->retriever != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->retriever, self);
-      cradle_retriever_stop (self->retriever);
-      g_clear_object (&self->retriever);
-    }
-  self->retriever = cradle_retriever_new (self->store, self->journal, credentials);
-  cradle_retriever_set_cert_types (self->retriever, cradle_session_get_types (self->session));
-  g_signal_connect (self->retriever, "enrollment-started", G_CALLBACK (on_resume_started), self);
-  g_signal_connect (self->retriever, "enrollment-finished", G_CALLBACK (on_resume_finished), self);
-  if (device != NULL && !_cradle_window_is_running (self))
-    cradle_retriever_add_device (self->retriever, device);
-  _cradle_window_update_actions (self);
+  g_signal_connect (self->care, "resume-started", G_CALLBACK (on_resume_started), self);
+  g_signal_connect (self->care, "resume-finished", G_CALLBACK (on_resume_finished), self);
 }
 
 void

@@ -80,7 +80,7 @@ _cradle_window_update_actions (CradleWindow *self)
 {
   CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
   gboolean on_device_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "device") == 0;
-  gboolean ready = device != NULL && on_device_page && self->store != NULL &&
+  gboolean ready = device != NULL && on_device_page && cradle_care_get_store (self->care) != NULL &&
                    cradle_session_get_credentials (self->session) != NULL &&
                    cradle_device_page_get_selected_type (self->device_page) != NULL &&
                    !_cradle_window_is_running (self);
@@ -90,9 +90,9 @@ _cradle_window_update_actions (CradleWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-device",
                                  device != NULL && !_cradle_window_is_running (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-now",
-                                 device != NULL && self->retriever != NULL && self->check_request_id == 0);
+                                 device != NULL && cradle_care_get_retriever (self->care) != NULL && self->check_request_id == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-result",
-                                 device != NULL && self->retriever != NULL && self->check_request_id == 0);
+                                 device != NULL && cradle_care_get_retriever (self->care) != NULL && self->check_request_id == 0);
 }
 
 /* ---- the device's certificates and pending requests -------------------- */
@@ -190,12 +190,12 @@ _cradle_window_reload_device (CradleWindow *self)
   if (device == NULL)
     return;
   cradle_device_list_certs_async (device, NULL, NULL, self->cancellable, list_certs_done, g_object_ref (self));
-  if (self->store != NULL && cradle_device_get_serial (device) != NULL)
+  if (cradle_care_get_store (self->care) != NULL && cradle_device_get_serial (device) != NULL)
     {
       g_autoptr(GTask) task = g_task_new (self, self->cancellable, list_pending_done, NULL);
       PendingJob *job = g_new0 (PendingJob, 1);
 
-      job->store = g_object_ref (self->store);
+      job->store = g_object_ref (cradle_care_get_store (self->care));
       job->serial = g_strdup (cradle_device_get_serial (device));
       g_task_set_source_tag (task, _cradle_window_reload_device);
       g_task_set_task_data (task, job, pending_job_free);

@@ -3,6 +3,7 @@
 
 #include <cradle/cradle.h>
 
+#include "cradle-care.h"
 #include "cradle-device-page.h"
 #include "cradle-device-watcher.h"
 #include "cradle-progress-page.h"
@@ -18,11 +19,9 @@ struct _CradleWindow
 
   /* Owned */
   GCancellable        *cancellable;      /* cancelled when the window closes */
-  CradleSession       *session;
-  CradleDeviceWatcher *watcher;
-  CradlePendingStore  *store;
-  CradleJournal       *journal;
-  CradleRetriever     *retriever;
+  CradleCare          *care;             /* the application's */
+  CradleSession       *session;          /* the care's */
+  CradleDeviceWatcher *watcher;          /* the care's */
   CradleEnrollment    *enrollment;       /* the run the progress page shows */
   CradleEnrollment    *background;       /* a resume the retriever runs unseen */
   GCancellable        *enrollment_cancellable;
@@ -31,7 +30,7 @@ struct _CradleWindow
   guint                check_timeout;
   gboolean             asked_password;
   gboolean             password_tried;   /* a typed password is being tried */
-  gboolean             started;          /* device watcher and sign-in */
+  gboolean             started;          /* the care started */
   guint                start_timeout;
 
   /* Borrowed */
@@ -55,7 +54,7 @@ struct _CradleWindow
 
 /* cradle-window-enroll.c */
 void     _cradle_window_enroll_class_init (GtkWidgetClass *widget_class);
-void     _cradle_window_start_retriever   (CradleWindow *self);
+void     _cradle_window_follow_care       (CradleWindow *self);
 
 /* cradle-window-pages.c */
 gboolean _cradle_window_is_running        (CradleWindow *self);

@@ -29,8 +29,6 @@ on_device_changed (CradleDeviceWatcher *watcher,
     {
       cradle_device_page_set_device (self->device_page, device);
       _cradle_window_reload_device (self);
-      if (self->retriever != NULL)
-        cradle_retriever_add_device (self->retriever, device);
     }
   _cradle_window_update_page (self);
 }
@@ -93,7 +91,6 @@ on_session_state (CradleSession *session,
     case CRADLE_SESSION_SIGNED_IN:
       self->password_tried = FALSE;
       adw_window_title_set_subtitle (self->window_title, cradle_session_get_identity (session));
-      _cradle_window_start_retriever (self);
       /* The directory's types can come while a run started from the kept
        * ones uses the device: the run's end reads the device again. */
       if (!_cradle_window_is_running (self))
@@ -132,73 +129,32 @@ on_selected_type (CradleDevicePage *page,
   _cradle_window_update_actions (self);
 }
 
-/* ---- the pending store and the journal, opened off the main thread ------ */
-
-typedef struct {
-  CradlePendingStore *store;
-  CradleJournal      *journal;
-} StateFiles;
+/* ---- the care's pending store and retriever ------------------------------ */
 
 static void
-state_files_free (gpointer data)
+on_care_store (CradleCare   *care,
+               GParamSpec   *pspec,
+               CradleWindow *self)
 {
-  StateFiles *files = data;
-
-  g_clear_object (&files->store);
-  g_clear_object (&files->journal);
-  g_free (files);
-}
-
-static void
-open_state_thread (GTask        *task,
-                   gpointer      source_object,
-                   gpointer      task_data,
-                   GCancellable *cancellable)
-{
-  g_autoptr(GError) journal_error = NULL;
-  GError *error = NULL;
-  StateFiles *files = g_new0 (StateFiles, 1);
-
-  files->store = cradle_pending_store_open (NULL, &error);
-  if (files->store == NULL)
-    {
-      state_files_free (files);
-      g_task_return_error (task, error);
-      return;
-    }
-  /* Without a journal enrollments still work; support just sees less. */
-  files->journal = cradle_journal_open (NULL, &journal_error);
-  if (files->journal == NULL)
-    g_warning ("Enrollments are not journaled: %s", journal_error->message);
-  g_task_return_pointer (task, files, state_files_free);
-}
-
-static void
-open_state_done (GObject      *source_object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  CradleWindow *self = CRADLE_WINDOW (source_object);
-  g_autoptr(GError) error = NULL;
-  StateFiles *files = g_task_propagate_pointer (G_TASK (result), &error);
-
-  if (files == NULL)
-    {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      g_warning ("Could not open the pending store: %s", error->message);
-      text = g_strdup_printf (_("Cradle cannot keep requests, so it cannot enroll: %s"), error->message);
-      _cradle_window_toast (self, text);
-      return;
-    }
-  self->store = g_steal_pointer (&files->store);
-  self->journal = g_steal_pointer (&files->journal);
-  state_files_free (files);
-  _cradle_window_start_retriever (self);
   _cradle_window_reload_device (self);
   _cradle_window_update_actions (self);
+}
+
+static void
+on_care_retriever (CradleCare   *care,
+                   GParamSpec   *pspec,
+                   CradleWindow *self)
+{
+  _cradle_window_update_actions (self);
+}
+
+static void
+on_care_problem (CradleCare   *care,
+                 GParamSpec   *pspec,
+                 CradleWindow *self)
+{
+  if (cradle_care_get_problem (care) != NULL)
+    _cradle_window_toast (self, cradle_care_get_problem (care));
 }
 
 /* ---- actions ----------------------------------------------------------- */
@@ -300,8 +256,7 @@ start (CradleWindow *self)
   if (self->started)
     return;
   self->started = TRUE;
-  cradle_device_watcher_start (self->watcher);
-  cradle_session_sign_in (self->session);
+  cradle_care_start (self->care);
 }
 
 static void
@@ -349,19 +304,17 @@ cradle_window_dispose (GObject *object)
   g_clear_handle_id (&self->check_timeout, g_source_remove);
   g_clear_handle_id (&self->start_timeout, g_source_remove);
   g_clear_weak_pointer (&self->toast);
-  if (self->retriever != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->retriever, self);
-      cradle_retriever_stop (self->retriever);
-    }
-  g_clear_object (&self->retriever);
+  /* The care goes on without the window (as a service, or until the
+   * application quits): the window only stops following it. */
+  if (self->care != NULL)
+    g_signal_handlers_disconnect_by_data (self->care, self);
   if (self->session != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->session, self);
-      cradle_session_cancel (self->session);
-    }
+    g_signal_handlers_disconnect_by_data (self->session, self);
   if (self->watcher != NULL)
     g_signal_handlers_disconnect_by_data (self->watcher, self);
+  /* A run the user started holds the device: give it back. */
+  if (self->enrollment != NULL && self->care != NULL)
+    cradle_care_release_device (self->care, cradle_enrollment_get_device (self->enrollment));
   if (self->enrollment != NULL)
     g_signal_handlers_disconnect_by_data (self->enrollment, self);
   g_clear_object (&self->enrollment);
@@ -370,8 +323,7 @@ cradle_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->watcher);
-  g_clear_object (&self->store);
-  g_clear_object (&self->journal);
+  g_clear_object (&self->care);
 
   G_OBJECT_CLASS (cradle_window_parent_class)->dispose (object);
 }
@@ -427,24 +379,35 @@ cradle_window_init (CradleWindow *self)
 
 CradleWindow *
 cradle_window_new (GtkApplication *application,
-                   CradleSession  *session,
+                   CradleCare     *care,
                    gint64          bench_start_time)
 {
   CradleWindow *self = g_object_new (CRADLE_TYPE_WINDOW, "application", application, NULL);
-  g_autoptr(GTask) task = NULL;
 
   self->bench_start_time = bench_start_time;
-  self->session = g_object_ref (session);
-  self->watcher = cradle_device_watcher_new ();
+  self->care = g_object_ref (care);
+  self->session = g_object_ref (cradle_care_get_session (care));
+  self->watcher = g_object_ref (cradle_care_get_watcher (care));
   g_signal_connect (self->session, "notify::state", G_CALLBACK (on_session_state), self);
   g_signal_connect (self->watcher, "notify::device", G_CALLBACK (on_device_changed), self);
   g_signal_connect (self->watcher, "notify::problem", G_CALLBACK (on_device_problem), self);
+  g_signal_connect (self->care, "notify::store", G_CALLBACK (on_care_store), self);
+  g_signal_connect (self->care, "notify::retriever", G_CALLBACK (on_care_retriever), self);
+  g_signal_connect (self->care, "notify::problem", G_CALLBACK (on_care_problem), self);
+  _cradle_window_follow_care (self);
   cradle_device_page_set_session (self->device_page, self->session);
   _cradle_window_update_page (self);
 
-  task = g_task_new (self, self->cancellable, open_state_done, NULL);
-  g_task_set_source_tag (task, cradle_window_new);
-  g_task_run_in_thread (task, open_state_thread);
-  self->start_timeout = g_timeout_add_seconds (1, on_start_timeout, self);
+  /* A care started already (the service, or a window closed before):
+   * show what it has now. */
+  if (cradle_care_is_started (care))
+    {
+      self->started = TRUE;
+      on_device_problem (self->watcher, NULL, self);
+      on_device_changed (self->watcher, NULL, self);
+      on_session_state (self->session, NULL, self);
+    }
+  else
+    self->start_timeout = g_timeout_add_seconds (1, on_start_timeout, self);
   return self;
 }

@@ -22,7 +22,12 @@ drives it as a person would, through dogtail:
   -> bob without a Kerberos ticket: the app asks for his password; signed
      in, the group-restricted type is listed as not available, with why
   -> a device whose model, manufacturer and serial are Pango markup
-     ('<a href=...>x</a>', 'AT&T'): every label shows them as written.
+     ('<a href=...>x</a>', 'AT&T'): every label shows them as written
+  -> the app as a service (--gapplication-service), no window: a request
+     cradlectl left pending is approved; the device arrives, the service
+     installs the certificate and says so in a desktop notification
+     (notification-daemon, a real server; the Notify call seen on the bus
+     with dbus-monitor); opening Cradle shows a window of that same process.
 
 A screenshot of each page (import -window root) goes to
 $CRADLE_BUILD_ROOT/meson-logs/screenshots/NN-page.png, beside the app's and
@@ -45,6 +50,8 @@ BUILD_ROOT = os.environ.get("CRADLE_BUILD_ROOT", os.path.join(SOURCE_ROOT, "buil
 LAB = os.path.join(SOURCE_ROOT, "tests", "lab", "cradle-lab")
 APP = os.path.join(BUILD_ROOT, "gui", "cradle")
 AGENT = os.path.join(BUILD_ROOT, "bridge", "agent", "cradle-agent")
+CRADLECTL = os.path.join(BUILD_ROOT, "cli", "cradlectl")
+NOTIFICATION_DAEMON = "/usr/lib/notification-daemon/notification-daemon"
 SHOTS = os.path.join(BUILD_ROOT, "meson-logs", "screenshots")
 
 TIMEOUT = 45  # seconds for any one thing to appear
@@ -189,15 +196,16 @@ class World:
             self.app_log.close()
             self.app_log = None
 
-    def start_agent(self, serial="GUI-1", model="Test Phone", manufacturer=None, store=None):
+    def start_agent(self, serial="GUI-1", model="Test Phone", manufacturer=None, store=None, ask=True):
         log = open(os.path.join(SHOTS, "agent.log"), "a")
         env = self.env("FILE:/nonexistent")
         identity = [f"--serial={serial}", f"--model={model}"]
         if manufacturer is not None:
             identity.append(f"--manufacturer={manufacturer}")
         # Pairing and key generation wait for the device's user (the test, on stdin).
-        self.agent = subprocess.Popen([AGENT] + identity + [f"--store={store or self.store}",
-                                       "--confirm=approve", "--confirm-generate=ask", "--confirm-pair=ask"],
+        confirm = ["--confirm-generate=ask", "--confirm-pair=ask"] if ask else \
+                  ["--confirm-generate=approve", "--confirm-pair=approve"]
+        self.agent = subprocess.Popen([AGENT] + identity + [f"--store={store or self.store}", "--confirm=approve"] + confirm,
                                       env=env, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
         log.close()
 
@@ -362,6 +370,35 @@ def set_activation_display(display):
 
 
 # ---- the scenario ----------------------------------------------------------
+
+def start_logged(world, argv, name, env=None):
+    log = open(os.path.join(SHOTS, f"{name}.log"), "w")
+    process = subprocess.Popen(argv, env=env or world.env("FILE:/nonexistent"), stdout=log,
+                               stderr=subprocess.STDOUT, text=True)
+    log.close()
+    return process
+
+
+def stop(process):
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def wait_in_file(path, pattern, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(path, errors="replace") as handle:
+            match = re.search(pattern, handle.read())
+        if match:
+            return match
+        time.sleep(0.3)
+    return None
 
 def pairing_prompt(prompt):
     """The code of a "trust this computer" prompt, or None for another."""
@@ -784,6 +821,83 @@ def close_while_waiting(world, tree):
     wait_app_gone(tree)
 
 
+def service(world, tree):
+    """The app as a service: no window, a pending request finished in the
+    background and told as a desktop notification."""
+    if not os.access(NOTIFICATION_DAEMON, os.X_OK):
+        note("SKIP service: notification-daemon is not installed (tests/tools/install-deps installs it)")
+        return
+    ccache = world.copy_ccache("alice")
+    store = os.path.join(world.tmp, "service-store")
+    os.makedirs(store, mode=0o700)
+
+    # A request left pending by cradlectl, for this device, in the shared
+    # pending store; the officer approves it while nothing runs.
+    world.start_agent(serial="SVC-1", model="Service Phone", store=store, ask=False)
+    time.sleep(1)
+    enrolled = subprocess.run([CRADLECTL, "enroll", "--template", "CradleDeviceApproval", "--device", "SVC-1",
+                               "--dc", world.lab["CRADLE_LAB_LDAP_URI"], "--json"],
+                              env=world.env(ccache), capture_output=True, text=True, timeout=120)
+    try:
+        import json
+        result = json.loads(enrolled.stdout)
+    except ValueError:
+        result = {}
+    ca_id = str(result.get("ca_request_id") or "")
+    if not ok(enrolled.returncode == 1 and result.get("outcome") == "pending" and ca_id.isdigit(),
+              "cradlectl leaves a request pending for the service", enrolled.stdout + enrolled.stderr):
+        world.stop_agent()
+        return
+    world.stop_agent()
+    approved, text = world.lab_officer("approve", ca_id)
+    ok(approved, f"the officer approves request {ca_id}", text)
+
+    # A real notification server, and dbus-monitor watching what is asked of it.
+    daemon = start_logged(world, [NOTIFICATION_DAEMON], "notification-daemon")
+    monitor_log = os.path.join(SHOTS, "dbus-monitor.log")
+    monitor = start_logged(world, ["dbus-monitor", "--session",
+                                   "type='method_call',interface='org.freedesktop.Notifications',member='Notify'"],
+                           "dbus-monitor")
+    time.sleep(1)
+    world.app_log = open(os.path.join(SHOTS, "app-service.log"), "w")
+    world.app = subprocess.Popen([APP, "--gapplication-service", "--dc", world.lab["CRADLE_LAB_LDAP_URI"]],
+                                 env=world.env(ccache), stdout=world.app_log, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(2)
+        ok(world.app.poll() is None, "the service runs without a window")
+        frames = [app for app in tree.root.applications() if app.name == "cradle" and
+                  app.findChild(lambda n: n.roleName == "frame", retry=False, requireResult=False) is not None]
+        ok(not frames, "the service shows no window")
+
+        # The device arrives: the service resumes the approved request.
+        world.start_agent(serial="SVC-1", model="Service Phone", store=store, ask=False)
+        found = wait_in_file(monitor_log, r'string "Certificate Installed"\s*string "Your Cradle Device \(Manager '
+                                          r'Approval\) certificate was issued and installed on Service Phone\."',
+                             timeout=90)
+        ok(found is not None, "the service installs it and a desktop notification says so on the session bus",
+           open(monitor_log, errors="replace").read()[-2000:])
+        world.screenshot("service-notification")
+        # Opening Cradle: a window of the service's own process.
+        opened = subprocess.run([APP, "--dc", world.lab["CRADLE_LAB_LDAP_URI"]], env=world.env(ccache),
+                                capture_output=True, text=True, timeout=30)
+        ok(opened.returncode == 0, "starting Cradle again hands over to the service", opened.stderr)
+        win = connect_window(tree)
+        win.wait_title("Service Phone")
+        ok(world.app.poll() is None, "the window belongs to the service's process, which still runs")
+        page = win.page("CradleDevicePage")
+        cert = win.find(lambda n: n.roleName == "list item" and n.name == "Alice Liddell", within=page)
+        labels = win.row_labels(cert) if cert is not None else []
+        ok(any(label.startswith("Expires") for label in labels),
+           "the window lists the certificate the service installed", labels)
+        world.screenshot("service-window")
+    finally:
+        world.stop_app()
+        world.stop_agent()
+        stop(monitor)
+        stop(daemon)
+        wait_app_gone(tree)
+
+
 def main():
     if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
         missing = [tool for tool in ("Xvfb", "dbus-run-session", "import") if shutil.which(tool) is None]
@@ -822,7 +936,12 @@ def main():
     config.actionDelay = 0.2
 
     try:
-        for scenario in (alice, kept_catalog, bob, hostile_text, close_while_waiting):
+        scenarios = (alice, kept_catalog, bob, hostile_text, close_while_waiting, service)
+        # CRADLE_GUI_TEST_ONLY=name,name: just those, while working on them.
+        only = [name for name in os.environ.get("CRADLE_GUI_TEST_ONLY", "").split(",") if name]
+        for scenario in scenarios:
+            if only and scenario.__name__ not in only:
+                continue
             try:
                 scenario(world, tree)
             except Abort as error:

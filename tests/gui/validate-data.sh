@@ -26,11 +26,13 @@ skip() {
   echo "ok $n $1 # SKIP $2"
 }
 
-if command -v desktop-file-validate >/dev/null; then
-  check "desktop-file-validate org.cradle.Cradle.desktop" desktop-file-validate "$data/org.cradle.Cradle.desktop"
-else
-  skip "desktop-file-validate org.cradle.Cradle.desktop" "desktop-file-validate is missing (package desktop-file-utils)"
-fi
+for desktop in org.cradle.Cradle.desktop org.cradle.Cradle-service.desktop; do
+  if command -v desktop-file-validate >/dev/null; then
+    check "desktop-file-validate $desktop" desktop-file-validate "$data/$desktop"
+  else
+    skip "desktop-file-validate $desktop" "desktop-file-validate is missing (package desktop-file-utils)"
+  fi
+done
 
 if command -v appstreamcli >/dev/null; then
   check "appstreamcli validate --no-net org.cradle.Cradle.metainfo.xml" \
@@ -43,6 +45,14 @@ fi
 check "the desktop file names the app's id as its icon" \
   grep -qx -e 'Icon=org.cradle.Cradle' "$data/org.cradle.Cradle.desktop"
 check "the desktop file runs cradle" grep -qx -e 'Exec=cradle' "$data/org.cradle.Cradle.desktop"
+# The launcher is D-Bus activatable: its bus name is the app's id, and the
+# D-Bus service and the autostart entry start the app as a service.
+check "the desktop file is D-Bus activatable" grep -qx -e 'DBusActivatable=true' "$data/org.cradle.Cradle.desktop"
+check "the D-Bus service owns the app's id" grep -qx -e 'Name=org.cradle.Cradle' "$data/org.cradle.Cradle.service.in"
+check "the D-Bus service starts the app as a service" \
+  grep -qx -e 'Exec=@bindir@/cradle --gapplication-service' "$data/org.cradle.Cradle.service.in"
+check "the autostart entry starts the app as a service, hidden" \
+  bash -c "grep -qx -e 'Exec=cradle --gapplication-service' '$data/org.cradle.Cradle-service.desktop' && grep -qx -e 'NoDisplay=true' '$data/org.cradle.Cradle-service.desktop'"
 check "the metainfo launches org.cradle.Cradle.desktop" \
   grep -q '<launchable type="desktop-id">org.cradle.Cradle.desktop</launchable>' "$data/org.cradle.Cradle.metainfo.xml"
 

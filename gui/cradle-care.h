@@ -1,0 +1,44 @@
+/* cradle-care.h: the application's care of the cradled device
+ *
+ * One per application, whether a window is open or not: the session (the
+ * sign-in and the types), the device watcher, the pending store and the
+ * journal, and the retriever that resumes pending requests in the
+ * background.  The window borrows them; the application runs them alone
+ * as a service (cradle --gapplication-service).
+ */
+#pragma once
+
+#include <cradle/cradle.h>
+
+#include "cradle-device-watcher.h"
+#include "cradle-session.h"
+
+G_BEGIN_DECLS
+
+#define CRADLE_TYPE_CARE (cradle_care_get_type ())
+G_DECLARE_FINAL_TYPE (CradleCare, cradle_care, CRADLE, CARE, GObject)
+
+CradleCare          *cradle_care_new           (CradleSession *session);
+/* Opens the pending store and the journal (on a thread), starts following
+ * plugging and signs in.  Calling it again does nothing. */
+void                 cradle_care_start         (CradleCare    *self);
+gboolean             cradle_care_is_started    (CradleCare    *self);
+void                 cradle_care_stop          (CradleCare    *self);
+CradleSession       *cradle_care_get_session   (CradleCare    *self);
+CradleDeviceWatcher *cradle_care_get_watcher   (CradleCare    *self);
+/* (nullable) until opened: "notify::store" */
+CradlePendingStore  *cradle_care_get_store     (CradleCare    *self);
+/* (nullable): without a journal enrollments still work */
+CradleJournal       *cradle_care_get_journal   (CradleCare    *self);
+/* (nullable): why the pending store could not be opened, for people */
+const char          *cradle_care_get_problem   (CradleCare    *self);
+/* (nullable) until signed in with the directory's types: "notify::retriever" */
+CradleRetriever     *cradle_care_get_retriever (CradleCare    *self);
+/* The user's own run has @device: nothing runs on it in the background
+ * until cradle_care_release_device(). */
+void                 cradle_care_hold_device   (CradleCare    *self,
+                                                CradleDevice  *device);
+void                 cradle_care_release_device (CradleCare   *self,
+                                                CradleDevice  *device);
+
+G_END_DECLS
