@@ -14,6 +14,7 @@
 
 #include "agent/cradle-agent-keystore.h"
 #include "renewal-test-support.h"
+#include "test-files.h"
 
 static void
 assert_refused (AgentFixture *fixture,
@@ -229,6 +230,20 @@ test_scep_renewal (void)
                                         encrypted_answer, 16, NULL, &error));
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
   g_clear_error (&error);
+
+  /* Another computer paired with the device has no part in this renewal. */
+  {
+    g_autofree char *first_host = g_steal_pointer (&fixture.host_state);
+
+    agent_fixture_end_session (&fixture);
+    agent_fixture_start (&fixture, "--confirm=approve", NULL);
+    assert_refused (&fixture, old.old_key_id, attributes, envelope, content_key, CRADLE_ERROR_PERMISSION_DENIED);
+    agent_fixture_end_session (&fixture);
+    test_remove_tree (fixture.host_state);
+    g_free (fixture.host_state);
+    fixture.host_state = g_steal_pointer (&first_host);
+    agent_fixture_start (&fixture, "--confirm=approve", NULL);
+  }
 
   /* The new certificate installed: the renewal is over for both. */
   {

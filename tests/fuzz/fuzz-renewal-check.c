@@ -64,8 +64,8 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       accepted = cradle_agent_renewal_check_poll (bytes, name, &error);
       break;
     default:
-      accepted = cradle_agent_check_signed_attributes (CRADLE_AGENT_ATTRIBUTES_CMS, bytes, 32, &message_type,
-                                                       &message_digest, &transaction_id, &error);
+      accepted = cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_CMS, bytes, 32, &message_type,
+                                                         &message_digest, &transaction_id, &error);
       g_assert (!accepted || (message_type == 0 && transaction_id == NULL
                               && g_bytes_get_size (message_digest) == 32));
       break;

@@ -480,7 +480,7 @@ assert_profile (CradleAgentAttributesProfile profile,
   g_autoptr(GBytes) digest = NULL;
   g_autofree char *transaction_id = NULL;
   guint type = 99;
-  gboolean ok = cradle_agent_check_signed_attributes (profile, bytes, 32, &type, &digest, &transaction_id, &error);
+  gboolean ok = cradle_agent_scep_check_attributes_for (profile, bytes, 32, &type, &digest, &transaction_id, &error);
 
   if (words == NULL)
     {
