@@ -26,9 +26,17 @@ GBytes *
 renewal_generate (AgentFixture *fixture,
                   EVP_PKEY    **public_key)
 {
+  return renewal_generate_type (fixture, "rsa2048", public_key);
+}
+
+GBytes *
+renewal_generate_type (AgentFixture *fixture,
+                       const char   *key_type,
+                       EVP_PKEY    **public_key)
+{
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) spki = NULL;
-  GBytes *key_id = cradle_device_generate_key_for (fixture->device, "rsa2048", "Renewal test",
+  GBytes *key_id = cradle_device_generate_key_for (fixture->device, key_type, "Renewal test",
                                                    CRADLE_DEVICE_KEY_FOR_REQUEST, &spki, NULL, &error);
 
   g_assert_no_error (error);
@@ -41,12 +49,20 @@ void
 renewal_enroll (AgentFixture *fixture,
                 RenewalOld   *old)
 {
+  renewal_enroll_type (fixture, old, "rsa2048");
+}
+
+void
+renewal_enroll_type (AgentFixture *fixture,
+                     RenewalOld   *old,
+                     const char   *key_type)
+{
   g_autoptr(GPtrArray) install = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) error = NULL;
 
   /* RSA: SCEP encrypts to the CA. */
   old->ca_key = EVP_RSA_gen (2048);
-  old->old_key_id = renewal_generate (fixture, &old->old_public);
+  old->old_key_id = renewal_generate_type (fixture, key_type, &old->old_public);
   old->old_cert = test_cert ("renewal-user", old->old_public, "Renewal CA", old->ca_key, FALSE);
   g_ptr_array_add (install, cradle_device_cert_new ("MY", "user", old->old_cert, old->old_key_id));
   g_assert_true (cradle_device_install (fixture->device, install, NULL, NULL, &error));
@@ -110,6 +126,8 @@ renewal_sign_request (AgentFixture *fixture,
 {
   static const guint8 sha256_rsa[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d,
                                        0x01, 0x01, 0x0b, 0x05, 0x00 };
+  static const guint8 sha256_ecdsa[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+  gboolean rsa;
   g_autoptr(GBytes) signature = NULL;
   g_autofree char *algorithm = NULL;
   g_autoptr(GByteArray) fields = g_byte_array_new ();
@@ -118,9 +136,13 @@ renewal_sign_request (AgentFixture *fixture,
   signature = cradle_device_sign_request (fixture->device, key_id, request_info, "sha256", &algorithm, NULL, error);
   if (signature == NULL)
     return NULL;
-  g_assert_cmpstr (algorithm, ==, "sha256WithRSAEncryption");
+  rsa = g_str_equal (algorithm, "sha256WithRSAEncryption");
+  g_assert_true (rsa || g_str_equal (algorithm, "ecdsa-with-SHA256"));
   g_byte_array_append (fields, g_bytes_get_data (request_info, NULL), g_bytes_get_size (request_info));
-  g_byte_array_append (fields, sha256_rsa, sizeof sha256_rsa);
+  if (rsa)
+    g_byte_array_append (fields, sha256_rsa, sizeof sha256_rsa);
+  else
+    g_byte_array_append (fields, sha256_ecdsa, sizeof sha256_ecdsa);
   g_byte_array_append (bits, (const guint8 *) "", 1);
   g_byte_array_append (bits, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
   append_element (fields, CRADLE_DER_BIT_STRING, bits->data, bits->len);

@@ -24,11 +24,18 @@ typedef struct {
 } RenewalOld;
 
 void      renewal_old_clear     (RenewalOld   *old);
-/* Makes a key on the device and installs a certificate for it: enrolled. */
+/* Makes a key on the device (rsa2048, or @key_type) and installs a
+ * certificate for it: enrolled. */
 void      renewal_enroll        (AgentFixture *fixture,
                                  RenewalOld   *old);
+void      renewal_enroll_type   (AgentFixture *fixture,
+                                 RenewalOld   *old,
+                                 const char   *key_type);
 /* A key made on the device for a certification request. */
 GBytes   *renewal_generate      (AgentFixture *fixture,
+                                 EVP_PKEY    **public_key);
+GBytes   *renewal_generate_type (AgentFixture *fixture,
+                                 const char   *key_type,
                                  EVP_PKEY    **public_key);
 /* A CertificationRequestInfo for @public_key, naming @renewed (nullable)
  * in the renewal attribute. */

@@ -47,7 +47,7 @@ sign_cms (AgentFixture *fixture,
                                                   attributes, request, NULL, "sha256", &algorithm, NULL, error);
 
   if (signature != NULL)
-    g_assert_cmpstr (algorithm, ==, "sha256WithRSAEncryption");
+    g_assert_true (g_str_equal (algorithm, "sha256WithRSAEncryption") || g_str_equal (algorithm, "ecdsa-with-SHA256"));
   return signature;
 }
 
@@ -142,6 +142,37 @@ test_new_key (void)
   g_assert_true (cradle_device_delete_cert (fixture.device, "MY", "user", old_sha256, NULL, &error));
   g_assert_no_error (error);
   assert_request_refused (&fixture, old.old_key_id, request_info, CRADLE_ERROR_PERMISSION_DENIED);
+  renewal_old_clear (&old);
+  agent_fixture_stop (&fixture);
+}
+
+/* An EC certificate renewed by a new EC key: the CMS is ECDSA's. */
+static void
+test_new_key_ec (void)
+{
+  AgentFixture fixture = { 0 };
+  RenewalOld old = { 0 };
+  g_autoptr(EVP_PKEY) new_public = NULL;
+  g_autoptr(GBytes) new_key_id = NULL;
+  g_autoptr(GBytes) request_info = NULL;
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(GBytes) attributes = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) carried = NULL;
+  g_autoptr(GError) error = NULL;
+
+  agent_fixture_start (&fixture, "--confirm=approve", NULL);
+  renewal_enroll_type (&fixture, &old, "p256");
+  new_key_id = renewal_generate_type (&fixture, "p384", &new_public);
+  request_info = renewal_request_info (new_public, "renewal-user", old.old_cert);
+  request = renewal_sign_request (&fixture, new_key_id, request_info, &error);
+  g_assert_no_error (error);
+  attributes = renewal_cms_attributes (request);
+  signature = sign_cms (&fixture, old.old_key_id, attributes, request, &error);
+  g_assert_no_error (error);
+  carried = renewal_cms_verify (old.old_cert, request, attributes, signature);
+  g_assert_nonnull (carried);
+  g_assert_true (g_bytes_equal (carried, request));
   renewal_old_clear (&old);
   agent_fixture_stop (&fixture);
 }
@@ -420,6 +451,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/bridge/renewal/new-key", test_new_key);
+  g_test_add_func ("/bridge/renewal/new-key-ec", test_new_key_ec);
   g_test_add_func ("/bridge/renewal/same-key", test_same_key);
   g_test_add_func ("/bridge/renewal/refusals", test_refusals);
   g_test_add_func ("/bridge/renewal/mark-persists", test_mark_persists);
