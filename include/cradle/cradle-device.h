@@ -39,6 +39,14 @@ GBytes           *cradle_device_cert_get_key_id (CradleDeviceCert *self);
  * @CRADLE_DEVICE_SIGN_SCEP_MESSAGE: the DER SET OF signed attributes of a
  *   SCEP PKCSReq or CertPoll, with the pkcsPKIEnvelope they sign over (as
  *   for purpose 2; see cradle_device_sign_scep_message())
+ * @CRADLE_DEVICE_SIGN_RENEWAL: the DER SET OF signed attributes of the CMS
+ *   SignedData an MS-WCCE renewal wraps a certification request in, signed
+ *   with the old certificate's key, with that request as content (see
+ *   cradle_device_sign_renewal())
+ * @CRADLE_DEVICE_SIGN_SCEP_RENEWAL: the DER SET OF signed attributes of a
+ *   SCEP RenewalReq (or its CertPoll), signed with the old certificate's
+ *   key, with its pkcsPKIEnvelope and that envelope's content-encryption
+ *   key (see cradle_device_sign_renewal())
  *
  * What the device is asked to sign; it checks the bytes are what the purpose
  * says (docs/bridge-protocol.md, SIGN).
@@ -47,6 +55,8 @@ typedef enum {
   CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST = 1,
   CRADLE_DEVICE_SIGN_SCEP_SIGNER = 2,
   CRADLE_DEVICE_SIGN_SCEP_MESSAGE = 3,
+  CRADLE_DEVICE_SIGN_RENEWAL = 4,
+  CRADLE_DEVICE_SIGN_SCEP_RENEWAL = 5,
 } CradleDeviceSignPurpose;
 
 /**
@@ -74,6 +84,9 @@ typedef enum {
 
 /* GET_INFO features: "scep" is SIGN purposes 2 and 3 and DECRYPT. */
 #define CRADLE_DEVICE_FEATURE_SCEP "scep"
+/* GET_INFO features: "renewal" is SIGN purpose 1 with the renewal
+ * attribute, purposes 4 and 5, and DECRYPT with a renewed certificate's key. */
+#define CRADLE_DEVICE_FEATURE_RENEWAL "renewal"
 
 #define CRADLE_TYPE_DEVICE (cradle_device_get_type ())
 CRADLE_PUBLIC
@@ -215,6 +228,25 @@ GBytes             *cradle_device_sign_scep_message  (CradleDevice      *self,
                                                       GBytes            *signed_attributes,
                                                       GBytes            *content,
                                                       const char        *digest,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* SIGN purposes 4 and 5, a renewal signed with the old certificate's key
+ * @key_id (docs/bridge-protocol.md, "Renewal"): the device signs
+ * @signed_attributes after checking @content and that the renewal was
+ * confirmed by its user. Purpose 4: @content is the DER PKCS#10
+ * CertificationRequest the user confirmed, @content_key %NULL. Purpose 5:
+ * @content is the RenewalReq's (or CertPoll's) pkcsPKIEnvelope and
+ * @content_key the key its content is encrypted with, which the device
+ * uses to read what the envelope carries. */
+CRADLE_PUBLIC
+GBytes             *cradle_device_sign_renewal       (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      CradleDeviceSignPurpose purpose,
+                                                      GBytes            *signed_attributes,
+                                                      GBytes            *content,
+                                                      GBytes            *content_key,
+                                                      const char        *digest,
+                                                      char             **algorithm,
                                                       GCancellable      *cancellable,
                                                       GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The device decrypts @encrypted_key (a CMS KeyTransRecipientInfo's
