@@ -95,6 +95,30 @@ def ensure_tls(paths):
     return True
 
 
+def ensure_ocsp_signer(paths):
+    """The OCSP responder's delegated signing certificate: made when
+    missing or within 30 days of its end."""
+    from . import ocsp
+    kp, cp = ocsp.signer_key_path(paths), ocsp.signer_cert_path(paths)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    if os.path.exists(kp) and os.path.exists(cp):
+        with open(cp, "rb") as f:
+            old = x509.load_pem_x509_certificate(f.read())
+        if old.not_valid_after.replace(tzinfo=datetime.timezone.utc) > \
+                now + datetime.timedelta(days=30):
+            return False
+    with open(paths.issuing_key, "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    with open(paths.issuing_der, "rb") as f:
+        ca_cert = x509.load_der_x509_certificate(f.read())
+    key, cert = ocsp.make_signer(paths, ca_key, ca_cert, now)
+    _atomic_write(kp, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()), 0o600)
+    _atomic_write(cp, cert.public_bytes(serialization.Encoding.PEM))
+    return True
+
+
 def scep_challenge(paths):
     pw = secrets.load(paths.secrets)
     if SCEP_CHALLENGE_KEY not in pw:
@@ -137,6 +161,26 @@ def ca_facts(paths):
             "scep": config.SCEP_URL,
             "aia_root": config.AIA_ROOT_URL,
             "aia_issuing": config.AIA_ISSUING_URL,
+            "ocsp": config.OCSP_URL,
+            "crl_http": config.CRL_HTTP_URL,
+            "crl_ldap": config.CRL_LDAP_URL,
+        },
+        # What the issuing CA writes into every certificate it issues
+        # (since recipe 3 + the revocation change; older ones have none):
+        # CDP = [crl_ldap, crl_http] in one distribution point, AIA =
+        # caIssuers aia_issuing + OCSP ocsp.
+        "revocation": {
+            "cdp_dn": config.CDP_DN,
+            "crl_attribute": "certificateRevocationList",
+            "crl_validity_s": config.CRL_VALIDITY_S,
+            "crl_republish_s": config.CRL_REPUBLISH_S,
+            "ocsp_validity_s": config.OCSP_VALIDITY_S,
+            "ocsp_listen": "127.0.0.1:%d" % config.OCSP_PORT,
+            "reasons": ["unspecified", "keyCompromise", "cACompromise",
+                        "affiliationChanged", "superseded", "cessationOfOperation",
+                        "certificateHold", "removeFromCRL", "privilegeWithdrawn",
+                        "aACompromise"],
+            "scep_certificates": "no CDP or AIA (micromdm scepserver issues them)",
         },
         "files": {
             "tls_anchor": paths.root_pem,
@@ -147,6 +191,9 @@ def ca_facts(paths):
             "scep_depot": scep_depot(paths),
             "scep_ca": os.path.join(scep_depot(paths), "ca.pem"),
             "scep_log": os.path.join(paths.log, "scep.log"),
+            "ocsp_signer": os.path.join(paths.ca, "ocsp-responder.pem"),
+            "crl": os.path.join(paths.ca, "CertEnroll", config.CRL_FILE_NAME),
+            "ocsp_log": os.path.join(paths.log, "ocsp.log"),
         },
         "officer": "caofficer",
         "pending_templates": ["CradleDeviceApproval"],
@@ -196,6 +243,8 @@ def run(paths):
     done = []
     if ensure_tls(paths):
         done.append("TLS certificate for %s" % config.CA_HOST)
+    if ensure_ocsp_signer(paths):
+        done.append("OCSP responder certificate")
     if ensure_scep(paths):
         done.append("SCEP depot")
     if ensure_lab_json(paths):
