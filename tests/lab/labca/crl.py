@@ -21,8 +21,9 @@ import ldap.modlist
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from labctl import config, secrets
+from labctl import config
 
+from .directory import admin_connection
 from .store import REASON_NAMES
 
 log = logging.getLogger("labca")
@@ -108,25 +109,11 @@ def _write_file(paths, der):
         raise
 
 
-def _ldap_connect(paths):
-    pw = secrets.load(paths.secrets)["Administrator"]
-    c = ldap.initialize("ldaps://" + config.DC_HOST)
-    c.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
-    c.set_option(ldap.OPT_REFERRALS, 0)
-    c.set_option(ldap.OPT_NETWORK_TIMEOUT, 5)
-    c.set_option(ldap.OPT_TIMEOUT, 15)
-    c.set_option(ldap.OPT_X_TLS_CACERTFILE, paths.dc_tls_ca)
-    c.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_DEMAND)
-    c.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
-    c.simple_bind_s("Administrator@" + config.DOMAIN, pw)
-    return c
-
-
 def publish_ldap(paths, der):
     """Write the CRL into the CDP object, making CN=ca1,CN=CDP and the
     object first if missing (what certsrv does as the CA's account).
     Raises ldap.LDAPError or OSError when the DC cannot be reached."""
-    c = _ldap_connect(paths)
+    c = admin_connection(paths)
     try:
         try:
             c.modify_s(config.CDP_DN, [(ldap.MOD_REPLACE, "certificateRevocationList", [der])])

@@ -142,7 +142,9 @@ class Policy:
         self.directory = directory
 
     # -- 1. the template ---------------------------------------------------
-    def identify_template(self, req, attrs, service, label=None):
+    def identify_template(self, req, attrs, service, label=None, renewed=None):
+        """renewed: the template of the certificate being renewed, used
+        when the renewal request names none."""
         found = []   # (how, template or None, raw)
         name = req.template_name_from_extension()
         if name:
@@ -159,6 +161,9 @@ class Policy:
             found.append(("request attribute", self.directory.template(cn=name), name))
         if label:
             found.append(("EST CA label", self.directory.template(cn=label), label))
+        if not found and renewed:
+            found.append(("certificate being renewed", self.directory.template(cn=renewed),
+                          renewed))
         if not found:
             raise CAError(0x80094801)
         for how, tpl, raw in found:

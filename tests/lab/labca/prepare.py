@@ -195,6 +195,27 @@ def ca_facts(paths):
             "crl": os.path.join(paths.ca, "CertEnroll", config.CRL_FILE_NAME),
             "ocsp_log": os.path.join(paths.log, "ocsp.log"),
         },
+        # Renewal as AD CS takes it (labca/renewal.py): certsrv or CES
+        # (ValueType ...enrollment#PKCS7) with a CMS SignedData around a
+        # PKCS#10 carrying the renewal attribute = the old certificate's DER;
+        # SignedData.certificates includes it; the first SignerInfo is
+        # made with its key.  The requester still authenticates over HTTP.
+        "renewal": {
+            "attribute": "1.3.6.1.4.1.311.13.1",
+            "short_lived_template": "CradleShortLived",
+            "same_key_template": "CradleShortLivedSameKey",
+            "short_lived_validity_s": 600,
+            "short_lived_overlap_s": 240,
+            "template_from_old_certificate": "when the renewal names no template",
+            "hresults": {
+                "bad_renewal_attribute": "0x8009400E",
+                "bad_signature": "0x80090006",
+                "revoked": "0x800B010C",
+                "expired": "0x800B0101",
+                "template_differs": "0x80094802",
+                "same_key_required": "0x80094816",
+            },
+        },
         "officer": "caofficer",
         "pending_templates": ["CradleDeviceApproval"],
         # What the policy module answers, for tests to expect.
@@ -223,6 +244,23 @@ def ca_facts(paths):
             {"user": "carol", "template": "CradleDeviceUPN", "result": "denied",
              "hresult": "0x8009480D", "note": "carol has no userPrincipalName"},
             {"officer_denied": True, "result": "denied", "hresult": "0x80094014"},
+            {"user": "alice", "template": "CradleShortLived", "result": "issued",
+             "note": "valid 10 minutes (notBefore backdated 10 minutes as always)"},
+            {"user": "alice", "template": "CradleShortLivedSameKey", "result": "issued"},
+            {"renewal": "signed by the old key, same template", "result": "issued",
+             "note": "recorded with the old serial (cradle-lab requests: renewing S)"},
+            {"renewal": "same key on CradleShortLivedSameKey", "result": "issued"},
+            {"renewal": "new key on CradleShortLivedSameKey", "result": "denied",
+             "hresult": "0x80094816"},
+            {"renewal": "first signer is not the old certificate's key", "result": "denied",
+             "hresult": "0x80090006"},
+            {"renewal": "old certificate revoked", "result": "denied", "hresult": "0x800B010C"},
+            {"renewal": "old certificate expired", "result": "denied", "hresult": "0x800B0101"},
+            {"renewal": "attribute not a certificate of this CA, or a bare PKCS#10, or the "
+             "old certificate missing from SignedData.certificates, or another first "
+             "signer", "result": "denied", "hresult": "0x8009400E"},
+            {"renewal": "another template than the old certificate's", "result": "denied",
+             "hresult": "0x80094802"},
         ],
     }
 
