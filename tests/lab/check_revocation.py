@@ -21,6 +21,20 @@ from cryptography.x509.oid import AuthorityInformationAccessOID
 import check_ca
 
 
+OID_SID_EXT = x509.ObjectIdentifier("1.3.6.1.4.1.311.25.2")
+
+
+def _tlv(tag, body):
+    n = len(body)
+    ln = bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + \
+        n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag]) + ln + body
+
+
+def _seq(body):
+    return _tlv(0x30, body)
+
+
 def _pem(cert):
     return cert.public_bytes(serialization.Encoding.PEM)
 
@@ -85,6 +99,19 @@ def run(check, lab, labdir, here):
           ocsp_urls == [urls["ocsp"]] and any(
               d.access_method == AuthorityInformationAccessOID.CA_ISSUERS for d in aia),
           ocsp_urls)
+
+    # KB5014754's SID extension, as AD CS adds it to a subject built from AD.
+    sid = lab["users"]["alice"]["sid"].encode("ascii")
+    try:
+        sid_ext = cert.extensions.get_extension_for_oid(OID_SID_EXT)
+        got = sid_ext.value.value
+    except x509.ExtensionNotFound:
+        sid_ext, got = None, None
+    want = _seq(_tlv(0xA0, bytes.fromhex("060a2b0601040182371902 01".replace(" ", ""))
+                    + _tlv(0xA0, _tlv(0x04, sid))))
+    check("issued: SID extension 1.3.6.1.4.1.311.25.2 (non-critical) with alice's SID "
+          "in an OtherName 1.3.6.1.4.1.311.25.2.1", sid_ext is not None
+          and not sid_ext.critical and got == want, got)
 
     # --- OCSP before the revocation ---------------------------------------------
     rc, out = ocsp(leaf)
