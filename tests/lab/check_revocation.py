@@ -114,6 +114,12 @@ def run(check, lab, labdir, here):
           and not sid_ext.critical and got == want, got)
 
     # --- OCSP before the revocation ---------------------------------------------
+    port = ca["revocation"]["ocsp_listen"].rsplit(":", 1)[1]
+    out = subprocess.run(["ss", "-Hltn", "sport = :%s" % port], capture_output=True,
+                         text=True, timeout=10)
+    local = [line.split()[3] for line in out.stdout.splitlines() if line.strip()]
+    check("the OCSP responder listens on 127.0.0.1:%s only" % port,
+          local == ["127.0.0.1:%s" % port], out.stdout)
     rc, out = ocsp(leaf)
     check("openssl ocsp: good, response verified (delegated signer), nonce echoed",
           rc == 0 and "%s: good" % leaf in out and "Response verify OK" in out
