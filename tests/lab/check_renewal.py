@@ -139,6 +139,11 @@ def run(check, lab, labdir, here):
           == 1200, old and (old.not_valid_after - old.not_valid_before))
     if old is None:
         return
+    soon = lab["ca"]["renewal"]["expires_soon_template"]
+    brief, _k = issue(cl, soon, k=k_old)
+    check("%s issued for 1 minute (notAfter - notBefore = 60 s + the backdating)" % soon,
+          brief is not None and
+          (brief.not_valid_after - brief.not_valid_before).total_seconds() == 660)
     other, k_other = issue(cl, short)
 
     # The good renewal, through certsrv: new key, no template named (the CA
