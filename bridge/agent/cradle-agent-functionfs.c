@@ -71,7 +71,7 @@ write_all (int           fd,
     {
       int saved_errno = written < 0 ? errno : EIO;
 
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno), "%s", g_strerror (saved_errno));
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, g_strerror (saved_errno));
       return FALSE;
     }
   return TRUE;

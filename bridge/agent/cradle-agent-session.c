@@ -10,6 +10,7 @@
 #include "agent/cradle-agent-pairing-private.h"
 #include "agent/cradle-agent-prompt-private.h"
 #include "agent/cradle-agent-session-private.h"
+#include "base/cradle-error-private.h"
 #include "protocol/cradle-bridge-message-private.h"
 
 typedef struct {
@@ -155,7 +156,7 @@ ask_user (Session                *session,
         }
       if (frame->header.type == CRADLE_BRIDGE_CANCEL && frame->header.request_id == session->request_id)
         {
-          g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "the host cancelled the request");
+          g_set_error (error, CRADLE_GIO_ERROR, G_IO_ERROR_CANCELLED, "the host cancelled the request");
           if (policy == CRADLE_CONFIRM_ASK)
             g_print ("\n(cancelled by the desktop)\n");
           return FALSE;

@@ -7,11 +7,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
-#include <gio/gio.h>
-#include <gio/gunixsocketaddress.h>
 #include <cradle/cradle.h>
 
 #include "agent/cradle-agent-functionfs-private.h"
@@ -19,6 +21,7 @@
 #include "agent/cradle-agent-keystore-private.h"
 #include "agent/cradle-agent-secure-memory-private.h"
 #include "agent/cradle-agent-session-private.h"
+#include "agent/cradle-agent-socket-transport-private.h"
 #include "protocol/cradle-bridge-socket-private.h"
 
 typedef struct {
@@ -70,25 +73,30 @@ session_thread (gpointer data)
 }
 
 static gboolean
-on_incoming (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             gpointer           user_data)
+on_incoming (int          listener,
+             GIOCondition condition,
+             gpointer     user_data)
 {
   Agent *agent = user_data;
-  GSocket *socket = g_socket_connection_get_socket (connection);
   g_autoptr(CradleBridgeTransport) transport = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *id = g_strdup_printf ("socket:%s", agent->config->serial);
-  int fd = dup (g_socket_get_fd (socket));
+  g_autofree char *id = NULL;
+  int fd = accept4 (listener, NULL, NULL, SOCK_CLOEXEC);
 
-  transport = fd >= 0 ? cradle_bridge_socket_new_for_fd (fd, id, &error) : NULL;
+  if (fd < 0)
+    {
+      /* Gone before we took it, or a signal: wait for the next one. */
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED)
+        g_warning ("Could not take a connection: %s", g_strerror (errno));
+      return G_SOURCE_CONTINUE;
+    }
+  id = g_strdup_printf ("socket:%s", agent->config->serial);
+  transport = cradle_agent_socket_transport_new (fd, id, &error);
   if (transport == NULL)
     {
-      g_warning ("Could not take a connection: %s", error != NULL ? error->message : g_strerror (errno));
-      return TRUE;
+      g_warning ("Could not take a connection: %s", error->message);
+      return G_SOURCE_CONTINUE;
     }
-  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
 
   /* Only this thread adds to the count, so it cannot go over. The refusal
    * is a few bytes into a fresh socket's empty buffer: it does not block. */
@@ -96,7 +104,7 @@ on_incoming (GSocketService    *service,
     {
       g_debug ("Refused a connection: %d threads already serve or wait", 1 + MAX_WAITING_THREADS);
       cradle_agent_session_refuse_busy (transport);
-      return TRUE;
+      return G_SOURCE_CONTINUE;
     }
   g_atomic_int_inc (&agent->threads);
   {
@@ -106,7 +114,7 @@ on_incoming (GSocketService    *service,
     job->transport = g_steal_pointer (&transport);
     g_thread_unref (g_thread_new ("cradle-session", session_thread, job));
   }
-  return TRUE;
+  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -116,19 +124,47 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* @path as a Unix socket address; FALSE if it does not fit. */
+static gboolean
+socket_address (const char         *path,
+                struct sockaddr_un *address,
+                GError            **error)
+{
+  *address = (struct sockaddr_un) { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof address->sun_path)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "Could not listen on %s: a socket's path is at most %u bytes long. "
+                   "Give a shorter --socket or --serial.", path, (guint) sizeof address->sun_path - 1);
+      return FALSE;
+    }
+  g_strlcpy (address->sun_path, path, sizeof address->sun_path);
+  return TRUE;
+}
+
 /* A socket file nobody answers on is left over from a crash: remove it. */
 static gboolean
-claim_socket_path (const char  *path,
-                   GError     **error)
+claim_socket_path (const char                *path,
+                   const struct sockaddr_un  *address,
+                   GError                   **error)
 {
-  g_autoptr(GSocketClient) client = g_socket_client_new ();
-  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (path);
-  g_autoptr(GSocketConnection) existing = NULL;
+  int fd;
+  gboolean answered;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return TRUE;
-  existing = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, NULL);
-  if (existing != NULL)
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "Could not check whether another agent serves %s: %s", path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  answered = connect (fd, (const struct sockaddr *) address, sizeof *address) == 0;
+  close (fd);
+  if (answered)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY,
                    "Another agent already serves %s. Stop it, or give this one another --serial.", path);
@@ -138,13 +174,40 @@ claim_socket_path (const char  *path,
   return TRUE;
 }
 
+/* A listening socket at @path, for the main loop to watch; -1 on failure. */
+static int
+listen_at (const char  *path,
+           GError     **error)
+{
+  struct sockaddr_un address;
+  int fd;
+
+  if (!socket_address (path, &address, error) || !claim_socket_path (path, &address, error))
+    return -1;
+  /* Non-blocking: a host that gave up before accept() must not stall the loop. */
+  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0 ||
+      bind (fd, (const struct sockaddr *) &address, sizeof address) < 0 ||
+      listen (fd, 10) < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "Could not listen on %s: %s", path, g_strerror (saved_errno));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return fd;
+}
+
 static gboolean
 listen_and_serve (Agent   *agent,
                   GError **error)
 {
-  g_autoptr(GSocketService) service = g_socket_service_new ();
-  g_autoptr(GSocketAddress) address = NULL;
   g_autofree char *folder = cradle_bridge_socket_dup_devices_dir ();
+  guint watch;
+  int fd;
 
   if (!cradle_paths_ensure_private_dir (folder, error))
     return FALSE;
@@ -154,18 +217,10 @@ listen_and_serve (Agent   *agent,
 
       agent->socket_path = g_build_filename (folder, name, NULL);
     }
-  if (!claim_socket_path (agent->socket_path, error))
+  fd = listen_at (agent->socket_path, error);
+  if (fd < 0)
     return FALSE;
-
-  address = g_unix_socket_address_new (agent->socket_path);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), address, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL, error))
-    {
-      g_prefix_error (error, "Could not listen on %s: ", agent->socket_path);
-      return FALSE;
-    }
-  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), agent);
-  g_socket_service_start (service);
+  watch = g_unix_fd_add (fd, G_IO_IN, on_incoming, agent);
 
   g_unix_signal_add (SIGTERM, on_quit_signal, agent);
   g_unix_signal_add (SIGINT, on_quit_signal, agent);
@@ -173,8 +228,8 @@ listen_and_serve (Agent   *agent,
            agent->config->serial, agent->config->model, agent->socket_path);
   g_main_loop_run (agent->loop);
 
-  g_socket_service_stop (service);
-  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_source_remove (watch);
+  close (fd);
   g_unlink (agent->socket_path);
   return TRUE;
 }
@@ -383,7 +438,7 @@ main (int    argc,
 
   if (fd >= 0)
     {
-      g_autoptr(CradleBridgeTransport) transport = cradle_bridge_socket_new_for_fd (fd, "socket:fd", &error);
+      g_autoptr(CradleBridgeTransport) transport = cradle_agent_socket_transport_new (fd, "socket:fd", &error);
 
       if (transport == NULL)
         {

@@ -148,7 +148,9 @@ _cradle_device_call (CradleDevice  *self,
   if (id == 0)
     id = ++self->next_request_id;
   frame = cradle_bridge_frame_encode (type, 0, id, payload);
-  if (!cradle_bridge_transport_send (self->transport, frame, cancellable, error))
+  /* Before the transport seals the frame and spends a counter on it. */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
+      !cradle_bridge_transport_send (self->transport, frame, cancellable, error))
     return NULL;
 
   for (;;)

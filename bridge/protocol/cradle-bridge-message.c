@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
+#include "base/cradle-error-private.h"
 #include "protocol/cradle-bridge-message-private.h"
 
 const char *
@@ -49,7 +50,7 @@ cradle_bridge_error_payload (CradleBridgeErrorCode  code,
 guint
 cradle_bridge_error_code_for (const GError *error)
 {
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (error, CRADLE_GIO_ERROR, G_IO_ERROR_CANCELLED))
     return CRADLE_BRIDGE_E_CANCELLED;
   if (error->domain != CRADLE_ERROR)
     return CRADLE_BRIDGE_E_INTERNAL;
@@ -107,7 +108,7 @@ cradle_bridge_error_to_gerror (const CradleCborValue  *payload,
                    operation, message);
       break;
     case CRADLE_BRIDGE_E_CANCELLED:
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled while %s", operation);
+      g_set_error (error, CRADLE_GIO_ERROR, G_IO_ERROR_CANCELLED, "Cancelled while %s", operation);
       break;
     case CRADLE_BRIDGE_E_PERMISSION_DENIED:
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,

@@ -1,7 +1,9 @@
-/* cradle-bridge-socket.c: simulated devices over a Unix socket
+/* cradle-bridge-socket.c: simulated devices over a Unix socket, the host's end
  *
- * A simulated device listens at $XDG_RUNTIME_DIR/cradle/devices/<serial>.sock;
- * one connection is one session, like one plug-in over USB.
+ * A simulated device listens at $XDG_RUNTIME_DIR/cradle/devices/<serial>.sock
+ * (cradle-bridge-socket-folder.c); one connection is one session, like one
+ * plug-in over USB. Built on GSocket for the host's cancellable waits; the
+ * agent's end, which links no GIO, is bridge/agent/cradle-agent-socket-transport.c.
  */
 #include "config.h"
 
@@ -211,17 +213,6 @@ cradle_bridge_socket_new_for_fd (int          fd,
   return CRADLE_BRIDGE_TRANSPORT (self);
 }
 
-/* The device id of a socket path: socket:<file name without .sock>. */
-char *
-cradle_bridge_socket_id_for_path (const char *path)
-{
-  g_autofree char *base = g_path_get_basename (path);
-
-  if (g_str_has_suffix (base, ".sock"))
-    base[strlen (base) - strlen (".sock")] = '\0';
-  return g_strdup_printf ("socket:%s", base);
-}
-
 CradleBridgeTransport *
 cradle_bridge_socket_connect (const char  *path,
                               GError     **error)
@@ -246,37 +237,4 @@ cradle_bridge_socket_connect (const char  *path,
   self = g_object_new (CRADLE_TYPE_BRIDGE_SOCKET, "kind", "socket", "id", id, NULL);
   self->socket = g_steal_pointer (&socket);
   return CRADLE_BRIDGE_TRANSPORT (self);
-}
-
-char *
-cradle_bridge_socket_dup_devices_dir (void)
-{
-  g_autofree char *runtime = cradle_paths_dup_runtime_dir ();
-
-  return g_build_filename (runtime, "devices", NULL);
-}
-
-static int
-compare_paths (gconstpointer a,
-               gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
-/* Returns: (element-type utf8): the socket of every simulated device, sorted */
-GPtrArray *
-cradle_bridge_socket_list_paths (void)
-{
-  g_autofree char *folder = cradle_bridge_socket_dup_devices_dir ();
-  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
-  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      if (g_str_has_suffix (name, ".sock"))
-        g_ptr_array_add (paths, g_build_filename (folder, name, NULL));
-    }
-  g_ptr_array_sort (paths, compare_paths);
-  return paths;
 }

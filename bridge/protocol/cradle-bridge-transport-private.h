@@ -43,6 +43,9 @@ const char *cradle_bridge_transport_get_kind (CradleBridgeTransport  *self);
 /* Stable for the device while it is connected: "usb:1-2" or "socket:SERIAL". */
 const char *cradle_bridge_transport_get_id   (CradleBridgeTransport  *self);
 
+/* Seals @frame in an authenticated session, then sends it. A frame once
+ * sealed has spent its counter and must go out, else the session breaks:
+ * a caller that may cancel checks @cancellable before calling. */
 gboolean    cradle_bridge_transport_send     (CradleBridgeTransport  *self,
                                               GBytes                 *frame,
                                               GCancellable           *cancellable,

@@ -17,4 +17,10 @@ typedef struct {
 /* %NULL unless @error is in CRADLE_ERROR. */
 CradleErrorDetail *cradle_error_get_detail (const GError *error);
 
+/* G_IO_ERROR, found by the name GIO registers it under: the agent, which
+ * links no GIO, reports a cancelled request (G_IO_ERROR_CANCELLED) in the
+ * same domain as the host. */
+#define CRADLE_GIO_ERROR (cradle_gio_error_quark ())
+GQuark cradle_gio_error_quark (void);
+
 G_END_DECLS

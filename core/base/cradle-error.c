@@ -56,6 +56,12 @@ cradle_error_quark (void)
   return quark;
 }
 
+GQuark
+cradle_gio_error_quark (void)
+{
+  return g_quark_from_static_string ("g-io-error-quark");
+}
+
 CradleErrorDetail *
 cradle_error_get_detail (const GError *error)
 {

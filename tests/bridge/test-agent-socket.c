@@ -2,8 +2,8 @@
  *
  * Discovery through the runtime folder, a second host refused as BUSY,
  * malformed input on a connection (the agent answers and keeps serving),
- * cradlectl's devices and certs, and an agent killed in the middle of an
- * INSTALL that restarts with consistent stores.
+ * cradlectl's devices and certs, an agent killed in the middle of an
+ * INSTALL that restarts with consistent stores, and the libraries it binds.
  */
 #include "config.h"
 
@@ -651,11 +651,52 @@ test_killed_during_install (Listening     *l,
     }
 }
 
+/* The agent serves on GLib's main loop and plain descriptors: GIO and the
+ * libraries behind it are never bound (a third of the idle agent's resident
+ * memory, bench-bridge). */
+static void
+test_binds_no_gio (void)
+{
+  g_autofree char *agent = agent_fixture_agent_path ();
+  g_autofree char *store = g_dir_make_tmp ("cradle-agent-binds-XXXXXX", NULL);
+  g_autofree char *store_arg = g_strdup_printf ("--store=%s", store);
+  const char *argv[] = { agent, "--list-hosts", store_arg, NULL };
+  const char *unwanted[] = { "libgio-2.0.so", "libgmodule-2.0.so", "libmount.so", "libselinux.so",
+                             "libblkid.so", "libz.so" };
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "LD_DEBUG", "files", TRUE);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *command = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_assert_nonnull (store);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (out, "trusts no computer"));
+  /* The loader did report what it opened. */
+  g_assert_nonnull (strstr (err, "file=libcrypto.so.3"));
+  for (guint i = 0; i < G_N_ELEMENTS (unwanted); i++)
+    {
+      g_autofree char *opened = g_strconcat ("file=", unwanted[i], NULL);
+
+      if (strstr (err, opened) != NULL)
+        g_error ("cradle-agent bound %s", unwanted[i]);
+    }
+  command = g_strdup_printf ("rm -rf '%s'", store);
+  g_assert_true (g_spawn_command_line_sync (command, NULL, NULL, NULL, NULL));
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/bridge/agent-socket/binds-no-gio", test_binds_no_gio);
 
   g_test_add ("/bridge/agent-socket/discovered", Listening, NULL,
               listening_set_up, test_discovered, listening_tear_down);
