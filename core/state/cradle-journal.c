@@ -68,9 +68,54 @@ static const char journal_schema_1[] =
   "  created       INTEGER NOT NULL"
   ") STRICT;";
 
+/*
+ * Journal schema 2: runs of other kinds than enrollments: "status" (the
+ * revocation checks of a device's certificates, one step per answer asked
+ * for), "renew" and "remove".  SQLite cannot change a CHECK in place, so
+ * both tables are built again beside the old ones and renamed (the steps'
+ * reference follows the rename); the steps go first, so that dropping the
+ * old runs cascades to nothing.
+ */
+static const char journal_schema_2[] =
+  "CREATE TABLE journal_runs_2 ("
+  "  id            INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  kind          TEXT    NOT NULL CHECK (kind IN ('enroll', 'resume', 'status', 'renew', 'remove')),"
+  "  request_id    INTEGER NOT NULL DEFAULT 0,"
+  "  type_name     TEXT,"
+  "  protocol      TEXT,"
+  "  device_serial TEXT,"
+  "  started       INTEGER NOT NULL,"
+  "  finished      INTEGER NOT NULL DEFAULT 0,"
+  "  outcome       TEXT    NOT NULL DEFAULT 'running',"
+  "  error         TEXT,"
+  "  error_name    TEXT"
+  ") STRICT;"
+  "INSERT INTO journal_runs_2 SELECT id, kind, request_id, type_name, protocol, device_serial,"
+  "  started, finished, outcome, error, error_name FROM journal_runs;"
+  "CREATE TABLE journal_steps_2 ("
+  "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  run_id      INTEGER NOT NULL REFERENCES journal_runs_2 (id) ON DELETE CASCADE,"
+  "  step        TEXT    NOT NULL,"
+  "  text        TEXT,"
+  "  started     INTEGER NOT NULL,"
+  "  duration_ms INTEGER NOT NULL DEFAULT -1,"
+  "  outcome     TEXT    NOT NULL DEFAULT 'running',"
+  "  error       TEXT,"
+  "  error_name  TEXT"
+  ") STRICT;"
+  "INSERT INTO journal_steps_2 SELECT id, run_id, step, text, started, duration_ms, outcome, error,"
+  "  error_name FROM journal_steps;"
+  "DROP TABLE journal_steps;"
+  "DROP TABLE journal_runs;"
+  "ALTER TABLE journal_runs_2 RENAME TO journal_runs;"
+  "ALTER TABLE journal_steps_2 RENAME TO journal_steps;"
+  "CREATE INDEX journal_runs_by_request ON journal_runs (request_id);"
+  "CREATE INDEX journal_steps_by_run ON journal_steps (run_id);";
+
 /* journal_migrations[n] takes the journal from version n to n + 1. */
 static const char *const journal_migrations[] = {
   journal_schema_1,
+  journal_schema_2,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (journal_migrations) == CRADLE_JOURNAL_SCHEMA_VERSION);
 

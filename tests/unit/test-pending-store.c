@@ -599,7 +599,7 @@ test_reopen (StoreFixture  *f,
     g_autofree char *journal = test_sqlite_query (db, "PRAGMA journal_mode");
     g_autofree char *integrity = test_sqlite_query (db, "PRAGMA integrity_check");
 
-    g_assert_cmpstr (version, ==, "2");
+    g_assert_cmpstr (version, ==, "3");
     g_assert_cmpstr (application, ==, "1131570284"); /* "Crdl" */
     g_assert_cmpstr (journal, ==, "wal");
     g_assert_cmpstr (integrity, ==, "ok");
