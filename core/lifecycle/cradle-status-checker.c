@@ -206,6 +206,8 @@ dup_duration (guint64 seconds)
                                          seconds / 86400), seconds / 86400);
   if (seconds % 3600 == 0)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " h", seconds / 3600);
+  if (seconds % 60 == 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " min", seconds / 60);
   return g_strdup_printf ("%" G_GUINT64_FORMAT " s", seconds);
 }
 
