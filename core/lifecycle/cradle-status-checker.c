@@ -7,7 +7,7 @@
  * against the issuer's certificate the device holds.  CA and Root
  * certificates get their expiry only: a device does not renew them, and
  * their revocation is their CA's business (docs/security.md).  One journal
- * run of kind "status" per check, a step per answer asked for.
+ * run of kind "check" per check, a step per answer asked for.
  */
 #include "config.h"
 
@@ -456,7 +456,7 @@ cradle_status_checker_check (CradleStatusChecker *self,
       g_autoptr(GError) journal_error = NULL;
 
       recorder.journal = self->journal;
-      recorder.run_id = cradle_journal_begin_run (self->journal, "status", NULL, NULL, device_serial, 0,
+      recorder.run_id = cradle_journal_begin_run (self->journal, "check", NULL, NULL, device_serial, 0,
                                                   &journal_error);
       if (recorder.run_id <= 0)
         g_debug ("The journal could not record the check: %s",

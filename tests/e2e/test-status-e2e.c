@@ -313,7 +313,7 @@ test_ocsp (E2e           *e2e,
 
   /* The check is a run of the journal, its OCSP question a step. */
   runs = newest_run (e2e);
-  g_assert_cmpstr (json_object_get_string_member (run_object (runs), "kind"), ==, "status");
+  g_assert_cmpstr (json_object_get_string_member (run_object (runs), "kind"), ==, "check");
   g_assert_cmpstr (json_object_get_string_member (run_object (runs), "outcome"), ==, "revoked");
   g_assert_cmpstr (step_outcome (run_object (runs), "ocsp", "ocsp"), ==, "revoked");
 }

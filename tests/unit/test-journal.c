@@ -315,7 +315,7 @@ test_schema_1_to_2 (Fixture       *fixture,
   g_assert_cmpstr (cradle_journal_run_get_outcome (g_ptr_array_index (runs, 0)), ==, "installed");
   g_assert_cmpuint (cradle_journal_run_get_steps (g_ptr_array_index (runs, 0))->len, ==, 2);
 
-  run_id = cradle_journal_begin_run (journal, "status", NULL, NULL, "S1", 0, &error);
+  run_id = cradle_journal_begin_run (journal, "check", NULL, NULL, "S1", 0, &error);
   g_assert_no_error (error);
   g_assert_cmpint (run_id, ==, 8);
   g_assert_true (cradle_journal_end_run (journal, run_id, "valid", NULL, &error));

@@ -1123,7 +1123,7 @@ test_device_status (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (runs->len, ==, 1);
   run = g_ptr_array_index (runs, 0);
-  g_assert_cmpstr (cradle_journal_run_get_kind (run), ==, "status");
+  g_assert_cmpstr (cradle_journal_run_get_kind (run), ==, "check");
   g_assert_cmpstr (cradle_journal_run_get_device_serial (run), ==, "SERIAL-1");
   g_assert_cmpstr (cradle_journal_run_get_outcome (run), ==, "revoked");
   g_assert_cmpuint (cradle_journal_run_get_steps (run)->len, ==, 1);
