@@ -1038,6 +1038,17 @@ test_template_extension (Fixture       *f,
 }
 
 static void
+add_device_cert (GPtrArray  *certs,
+                 const char *store,
+                 X509       *cert,
+                 GBytes     *key_id)
+{
+  g_autoptr(GBytes) der = cert_der (cert);
+
+  g_ptr_array_add (certs, cradle_device_cert_new (store, "user", der, key_id));
+}
+
+static void
 test_device_status (Fixture       *f,
                     gconstpointer  data)
 {
@@ -1073,12 +1084,12 @@ test_device_status (Fixture       *f,
   journal = cradle_journal_open (db_path, &error);
   g_assert_no_error (error);
 
-  g_ptr_array_add (certs, cradle_device_cert_new ("Root", "user", cert_der (f->ca->cert), NULL));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (f->leaf->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (f->sibling->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (renewing->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (expired->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (stranger->cert), key_id));
+  add_device_cert (certs, "Root", f->ca->cert, NULL);
+  add_device_cert (certs, "MY", f->leaf->cert, key_id);
+  add_device_cert (certs, "MY", f->sibling->cert, key_id);
+  add_device_cert (certs, "MY", renewing->cert, key_id);
+  add_device_cert (certs, "MY", expired->cert, key_id);
+  add_device_cert (certs, "MY", stranger->cert, key_id);
   cradle_status_checker_set_online (checker, FALSE);
   cradle_status_checker_set_journal (checker, journal);
   statuses = cradle_status_checker_check (checker, "SERIAL-1", certs, NULL, &error);
