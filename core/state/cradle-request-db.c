@@ -65,12 +65,28 @@ static const char schema_2[] =
   "  expires    INTEGER NOT NULL"
   ") STRICT;";
 
+/*
+ * Schema version 3: the certificate type each installed certificate came
+ * from (a template's cn or a type file's Name), by the SHA-256 of the
+ * certificate's DER, written when the engine installs it; what
+ * `cradlectl status` reports as its type and renews it as.
+ */
+static const char schema_3[] =
+  "CREATE TABLE IF NOT EXISTS installed_types ("
+  "  sha256        BLOB    PRIMARY KEY CHECK (length (sha256) = 32),"
+  "  type_name     TEXT    NOT NULL CHECK (length (type_name) > 0),"
+  "  device_serial TEXT,"
+  "  request_id    INTEGER NOT NULL DEFAULT 0,"
+  "  installed     INTEGER NOT NULL"
+  ") STRICT;";
+
 /* The migration hook: migrations[n] takes a database from schema n to
  * n + 1 (0 is an empty file).  A later schema appends its step here and
  * raises CRADLE_PENDING_SCHEMA_VERSION; steps run in one transaction. */
 static const char *const migrations[] = {
   schema_1,
   schema_2,
+  schema_3,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRADLE_PENDING_SCHEMA_VERSION);
 

@@ -27,4 +27,5 @@
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>
 #include <cradle/cradle-retriever.h>
+#include <cradle/cradle-cert-status.h>
 #undef CRADLE_INSIDE
