@@ -97,6 +97,12 @@ sign_on_device (CradleDevice            *self,
     case CRADLE_DEVICE_SIGN_SCEP_MESSAGE:
       operation = "signing the SCEP message on the device";
       break;
+    case CRADLE_DEVICE_SIGN_RENEWAL:
+      operation = "signing the renewal with the old certificate's key on the device";
+      break;
+    case CRADLE_DEVICE_SIGN_SCEP_RENEWAL:
+      operation = "signing the SCEP renewal with the old certificate's key on the device";
+      break;
     default:
       operation = "signing on the device";
       break;
@@ -154,6 +160,23 @@ cradle_device_sign_scep_message (CradleDevice  *self,
 
   return sign_on_device (self, key_id, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, signed_attributes, content, digest,
                          NULL, cancellable, error);
+}
+
+GBytes *
+cradle_device_sign_with_content (CradleDevice            *self,
+                                 GBytes                  *key_id,
+                                 CradleDeviceSignPurpose  purpose,
+                                 GBytes                  *signed_attributes,
+                                 GBytes                  *content,
+                                 const char              *digest,
+                                 char                   **algorithm,
+                                 GCancellable            *cancellable,
+                                 GError                 **error)
+{
+  g_return_val_if_fail (content != NULL, NULL);
+
+  return sign_on_device (self, key_id, purpose, signed_attributes, content, digest, algorithm, cancellable,
+                         error);
 }
 
 GBytes *

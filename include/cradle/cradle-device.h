@@ -39,6 +39,14 @@ GBytes           *cradle_device_cert_get_key_id (CradleDeviceCert *self);
  * @CRADLE_DEVICE_SIGN_SCEP_MESSAGE: the DER SET OF signed attributes of a
  *   SCEP PKCSReq or CertPoll, with the pkcsPKIEnvelope they sign over (as
  *   for purpose 2; see cradle_device_sign_scep_message())
+ * @CRADLE_DEVICE_SIGN_RENEWAL: the DER SET OF signed attributes of the CMS
+ *   SignerInfo around a renewal's signed PKCS#10 (MS-WCCE: certsrv
+ *   CR_IN_PKCS7, WSTEP #PKCS7), with the PKCS#10 they sign over, by the
+ *   old certificate's enrolled key within a renewal its user confirmed
+ *   (see cradle_device_sign_with_content())
+ * @CRADLE_DEVICE_SIGN_SCEP_RENEWAL: the signed attributes of a SCEP
+ *   RenewalReq (or its CertPoll), with its pkcsPKIEnvelope, by the old
+ *   certificate's enrolled key within a renewal its user confirmed
  *
  * What the device is asked to sign; it checks the bytes are what the purpose
  * says (docs/bridge-protocol.md, SIGN).
@@ -47,6 +55,8 @@ typedef enum {
   CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST = 1,
   CRADLE_DEVICE_SIGN_SCEP_SIGNER = 2,
   CRADLE_DEVICE_SIGN_SCEP_MESSAGE = 3,
+  CRADLE_DEVICE_SIGN_RENEWAL = 4,
+  CRADLE_DEVICE_SIGN_SCEP_RENEWAL = 5,
 } CradleDeviceSignPurpose;
 
 /**
@@ -215,6 +225,20 @@ GBytes             *cradle_device_sign_scep_message  (CradleDevice      *self,
                                                       GBytes            *signed_attributes,
                                                       GBytes            *content,
                                                       const char        *digest,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* SIGN with field 5: the device signs @signed_attributes for @purpose
+ * (3, 4 or 5) after checking them against @content, whose digest it
+ * computes itself (docs/bridge-protocol.md, SIGN); @algorithm gets the
+ * signature algorithm's name. */
+CRADLE_PUBLIC
+GBytes             *cradle_device_sign_with_content  (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      CradleDeviceSignPurpose purpose,
+                                                      GBytes            *signed_attributes,
+                                                      GBytes            *content,
+                                                      const char        *digest,
+                                                      char             **algorithm,
                                                       GCancellable      *cancellable,
                                                       GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The device decrypts @encrypted_key (a CMS KeyTransRecipientInfo's

@@ -28,6 +28,7 @@ typedef struct {
   gboolean  wrong_content_key;
   guint     signs;
   guint     decrypts;
+  guint     renewal_signs;
 } LocalKey;
 
 static GBytes *
@@ -61,7 +62,15 @@ local_sign (CradleScepKey            *key,
   int nid = NID_undef;
 
   /* What a device would check before signing. */
-  if (purpose == CRADLE_DEVICE_SIGN_SCEP_SIGNER)
+  if (purpose == CRADLE_DEVICE_SIGN_SCEP_RENEWAL)
+    {
+      /* The old key signs a RenewalReq: an envelope as for purpose 3 (the
+       * test CA checks the messageDigest and the signature). */
+      g_assert_nonnull (content);
+      g_assert_true (cradle_agent_scep_check_envelope (content, &check_error));
+      local->renewal_signs++;
+    }
+  else if (purpose == CRADLE_DEVICE_SIGN_SCEP_SIGNER)
     {
       g_assert_true (OBJ_find_sigid_by_algs (&nid, EVP_MD_get_type (EVP_get_digestbyname (digest)),
                                              NID_rsaEncryption));
@@ -737,6 +746,61 @@ test_cert_poll (Fixture       *f,
   g_assert_cmpint (X509_NAME_cmp (subject, f->subject), ==, 0);
 }
 
+/* RenewalReq (RFC 8894 3.3.1.2): the new request, signed by the old
+ * certificate and its key (SIGN purpose 5), the transaction the new key's;
+ * the CertRep encrypted to the old certificate, opened with the old key. */
+static void
+test_renewal_req (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(EVP_PKEY) new_key = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048);
+  g_autoptr(GBytes) new_spki = spki_of (new_key);
+  g_autoptr(GBytes) new_csr = make_csr (new_key, "device-1", NULL);
+  LocalKey new_local = { .key = new_key, .spki = new_spki };
+  g_autoptr(GError) error = NULL;
+  CradleScepKey *new_scep_key = cradle_scep_key_new (&local_ops, &new_local, NULL, new_spki, &error);
+  g_autofree char *transaction_id = NULL;
+  g_autofree char *old_transaction_id = cradle_scep_transaction_id (f->key);
+  g_autoptr(GBytes) old_der = test_scep_ca_issue (f->ca, f->csr);
+  const unsigned char *p = g_bytes_get_data (old_der, NULL);
+  g_autoptr(X509) old = d2i_X509 (NULL, &p, (long) g_bytes_get_size (old_der));
+  CradleScepMessageInfo info;
+  g_autoptr(TestScepRequest) request = NULL;
+  g_autoptr(GBytes) leaf = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(CradleScepReply) reply = NULL;
+  guint decrypts;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (old);
+  transaction_id = cradle_scep_transaction_id (new_scep_key);
+  g_assert_cmpstr (transaction_id, !=, old_transaction_id);
+  info = message_info (CRADLE_SCEP_RENEWAL_REQ, transaction_id, "sha256", "aes-128-cbc");
+  info.renewal = TRUE;
+
+  request = send_request (f, &info, old, new_csr);
+  g_assert_cmpuint (request->message_type, ==, 17);
+  g_assert_cmpstr (request->transaction_id, ==, transaction_id);
+  g_assert_cmpint (X509_cmp (request->signer, old), ==, 0);
+  g_assert_true (g_bytes_equal (request->message_data, new_csr));
+  g_assert_cmpuint (f->local.renewal_signs, ==, 1);
+  g_assert_cmpuint (new_local.signs, ==, 0);
+
+  leaf = test_scep_ca_issue (f->ca, new_csr);
+  {
+    TestScepReplyOptions options = { .status = "0", .leaf = leaf };
+
+    answer = test_scep_ca_reply (f->ca, request, &options);
+  }
+  decrypts = f->local.decrypts;
+  reply = cradle_scep_reply_parse (answer, &info, f->scep_ca, old, f->key, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reply->status, ==, CRADLE_SCEP_SUCCESS);
+  g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (reply->certificates, 0)), leaf));
+  g_assert_cmpuint (f->local.decrypts, >, decrypts);
+  cradle_scep_key_free (new_scep_key);
+}
+
 /* Answers */
 
 typedef struct {
@@ -1063,6 +1127,7 @@ main (int    argc,
   g_test_add_func ("/scep/ca-certificates", test_ca_certificates);
   g_test_add_func ("/scep/ca-recipients", test_ca_recipients);
   g_test_add_func ("/scep/ec-key-refused", test_ec_key_refused);
+  ADD ("renewal-req", test_renewal_req);
   ADD ("signer", test_signer);
   ADD ("pkcs-req", test_pkcs_req);
   ADD ("cert-poll", test_cert_poll);

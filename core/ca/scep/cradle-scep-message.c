@@ -102,8 +102,8 @@ device_sign (CradleScepKey            *key,
   DeviceKey *device_key = key->user_data;
 
   if (content != NULL)
-    return cradle_device_sign_scep_message (device_key->device, device_key->key_id, data, content, digest,
-                                            cancellable, error);
+    return cradle_device_sign_with_content (device_key->device, device_key->key_id, purpose, data, content,
+                                            digest, NULL, cancellable, error);
   return cradle_device_sign (device_key->device, device_key->key_id, purpose, data, digest, NULL,
                              cancellable, error);
 }
@@ -505,7 +505,9 @@ cradle_scep_message_build (const CradleScepMessageInfo  *info,
     g_autoptr(GBytes) to_sign = cradle_openssl_take_der (attributes, attributes_size);
 
     /* The device computes the messageDigest again, over the envelope. */
-    signature = key->ops->sign (key, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, to_sign, enveloped, info->digest,
+    signature = key->ops->sign (key, info->renewal ? CRADLE_DEVICE_SIGN_SCEP_RENEWAL
+                                                   : CRADLE_DEVICE_SIGN_SCEP_MESSAGE,
+                                to_sign, enveloped, info->digest,
                                 cancellable, error);
     if (signature == NULL)
       return NULL;

@@ -373,9 +373,12 @@ cradle_wstep_connector_submit (CradleCaConnector  *connector,
     return NULL;
   if (!init_header (self, &header, CRADLE_WSTEP_ACTION_RST, url, error))
     return NULL;
-  message = cradle_wstep_build_issue (&header, cradle_ca_request_get_csr (request),
-                                      cradle_ca_request_get_template_name (request),
-                                      cradle_ca_request_get_attributes (request), error);
+  /* A renewal goes as its SignedData, a #PKCS7 token. */
+  message = cradle_wstep_build_issue_token (&header, cradle_ca_request_get_body (request),
+                                            cradle_ca_request_get_renewal_signed_data (request) != NULL
+                                              ? CRADLE_WSTEP_VALUE_PKCS7 : CRADLE_WSTEP_VALUE_PKCS10,
+                                            cradle_ca_request_get_template_name (request),
+                                            cradle_ca_request_get_attributes (request), error);
   if (message == NULL)
     {
       g_prefix_error (error, "The request cannot be sent: ");
