@@ -8,7 +8,7 @@ G_BEGIN_DECLS
 
 /* The journal's own schema version, kept in its journal_version table
  * (PRAGMA user_version belongs to the pending store). */
-#define CRADLE_JOURNAL_SCHEMA_VERSION 1
+#define CRADLE_JOURNAL_SCHEMA_VERSION 2
 /* Texts are kept on one line and cut at this size. */
 #define CRADLE_JOURNAL_MAX_TEXT 2048
 /* The oldest runs beyond this many are removed when a run begins. */

@@ -68,9 +68,54 @@ static const char journal_schema_1[] =
   "  created       INTEGER NOT NULL"
   ") STRICT;";
 
+/*
+ * Journal schema 2: runs of kind 'renew' (a renewal: an enrollment run
+ * with an old certificate, replaced once the new one is installed),
+ * 'remove' (a certificate removed from a device, alone or after its
+ * renewal) and 'check' (a revocation check).  SQLite cannot change a
+ * CHECK constraint in place: both tables are copied into new ones, the
+ * steps' table first dropped so that dropping the runs' cascades to
+ * nothing, then renamed back (SQLite >= 3.26 renames the steps' foreign
+ * key with its table).
+ */
+static const char journal_schema_2[] =
+  "CREATE TABLE journal_runs_2 ("
+  "  id            INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  kind          TEXT    NOT NULL CHECK (kind IN ('enroll', 'resume', 'renew', 'remove', 'check')),"
+  "  request_id    INTEGER NOT NULL DEFAULT 0,"
+  "  type_name     TEXT,"
+  "  protocol      TEXT,"
+  "  device_serial TEXT,"
+  "  started       INTEGER NOT NULL,"
+  "  finished      INTEGER NOT NULL DEFAULT 0,"
+  "  outcome       TEXT    NOT NULL DEFAULT 'running',"
+  "  error         TEXT,"
+  "  error_name    TEXT"
+  ") STRICT;"
+  "INSERT INTO journal_runs_2 SELECT * FROM journal_runs;"
+  "CREATE TABLE journal_steps_2 ("
+  "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  run_id      INTEGER NOT NULL REFERENCES journal_runs_2 (id) ON DELETE CASCADE,"
+  "  step        TEXT    NOT NULL,"
+  "  text        TEXT,"
+  "  started     INTEGER NOT NULL,"
+  "  duration_ms INTEGER NOT NULL DEFAULT -1,"
+  "  outcome     TEXT    NOT NULL DEFAULT 'running',"
+  "  error       TEXT,"
+  "  error_name  TEXT"
+  ") STRICT;"
+  "INSERT INTO journal_steps_2 SELECT * FROM journal_steps;"
+  "DROP TABLE journal_steps;"
+  "DROP TABLE journal_runs;"
+  "ALTER TABLE journal_runs_2 RENAME TO journal_runs;"
+  "ALTER TABLE journal_steps_2 RENAME TO journal_steps;"
+  "CREATE INDEX journal_runs_by_request ON journal_runs (request_id);"
+  "CREATE INDEX journal_steps_by_run ON journal_steps (run_id);";
+
 /* journal_migrations[n] takes the journal from version n to n + 1. */
 static const char *const journal_migrations[] = {
   journal_schema_1,
+  journal_schema_2,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (journal_migrations) == CRADLE_JOURNAL_SCHEMA_VERSION);
 
