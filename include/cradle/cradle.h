@@ -26,5 +26,6 @@
 #include <cradle/cradle-type-lookup.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>
+#include <cradle/cradle-renewal.h>
 #include <cradle/cradle-retriever.h>
 #undef CRADLE_INSIDE
