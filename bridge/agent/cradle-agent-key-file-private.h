@@ -13,6 +13,13 @@
  *  12 enrollment kind (uint: 1 certification request, 2 SCEP; absent: unknown)
  *  13 state (uint: 1 made, 2 enrolled, 3 retired)
  *  14 decryptions so far (uint)
+ * and, only while its user's yes to a renewal holds, the renewal mark
+ * (docs/bridge-protocol.md, "Renewal"), all four or none:
+ *  15 renews: SHA-256 of the DER of the certificate being renewed (32 bytes)
+ *  16 request: SHA-256 of the CertificationRequestInfo the user confirmed (32 bytes)
+ *  17 confirmed at (uint, Unix seconds)
+ *  18 host: SHA-256 of the public key of the paired host that asked (32 bytes)
+ *  19 decryptions the renewal's SCEP answers cost so far (uint, optional, 0 when absent)
  * A format 1 file (agents before the key's life) reads as made, with no
  * owner and no enrollment kind: such a key can still be installed to and
  * sign a certification request with its user's yes, but serves no SCEP
@@ -53,7 +60,16 @@ typedef struct {
   CradleAgentEnrollmentKind kind;
   CradleAgentKeyState state;
   guint64  decryptions;
+  /* The renewal mark: all NULL/0 when there is none. */
+  GBytes  *mark_renews;
+  GBytes  *mark_request;
+  guint64  mark_confirmed;
+  GBytes  *mark_host;
+  guint64  mark_decryptions;
 } CradleAgentKeyFile;
+
+/* Removes the renewal mark from the record (the caller saves it). */
+void                cradle_agent_key_file_clear_mark (CradleAgentKeyFile *key_file);
 
 void                cradle_agent_key_file_free   (CradleAgentKeyFile *key_file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentKeyFile, cradle_agent_key_file_free)

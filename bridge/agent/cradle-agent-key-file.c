@@ -21,6 +21,11 @@ enum {
   FIELD_KIND,
   FIELD_STATE,
   FIELD_DECRYPTIONS,
+  FIELD_MARK_RENEWS,
+  FIELD_MARK_REQUEST,
+  FIELD_MARK_CONFIRMED,
+  FIELD_MARK_HOST,
+  FIELD_MARK_DECRYPTIONS,
 };
 
 /* Generous for an RSA 4096 SubjectPublicKeyInfo (550 bytes) and PKCS#8 (2.4 KiB). */
@@ -83,7 +88,18 @@ cradle_agent_key_file_free (CradleAgentKeyFile *key_file)
   g_clear_pointer (&key_file->ciphertext, g_bytes_unref);
   g_clear_pointer (&key_file->tag, g_bytes_unref);
   g_clear_pointer (&key_file->owner, g_bytes_unref);
+  cradle_agent_key_file_clear_mark (key_file);
   g_free (key_file);
+}
+
+void
+cradle_agent_key_file_clear_mark (CradleAgentKeyFile *key_file)
+{
+  g_clear_pointer (&key_file->mark_renews, g_bytes_unref);
+  g_clear_pointer (&key_file->mark_request, g_bytes_unref);
+  g_clear_pointer (&key_file->mark_host, g_bytes_unref);
+  key_file->mark_confirmed = 0;
+  key_file->mark_decryptions = 0;
 }
 
 static GBytes *
@@ -152,9 +168,10 @@ GBytes *
 cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file)
 {
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  gboolean marked = key_file->mark_renews != NULL;
 
   cradle_cbor_writer_map (writer, 11 + (key_file->details != NULL) + (key_file->owner != NULL)
-                                  + (key_file->kind != CRADLE_AGENT_ENROLLMENT_UNKNOWN));
+                                  + (key_file->kind != CRADLE_AGENT_ENROLLMENT_UNKNOWN) + (marked ? 5 : 0));
   cradle_cbor_writer_uint (writer, FIELD_VERSION);
   cradle_cbor_writer_uint (writer, CRADLE_AGENT_KEY_FILE_VERSION);
   write_bytes_field (writer, FIELD_KEY_ID, key_file->key_id);
@@ -181,6 +198,16 @@ cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file)
   cradle_cbor_writer_uint (writer, key_file->state);
   cradle_cbor_writer_uint (writer, FIELD_DECRYPTIONS);
   cradle_cbor_writer_uint (writer, key_file->decryptions);
+  if (marked)
+    {
+      write_bytes_field (writer, FIELD_MARK_RENEWS, key_file->mark_renews);
+      write_bytes_field (writer, FIELD_MARK_REQUEST, key_file->mark_request);
+      cradle_cbor_writer_uint (writer, FIELD_MARK_CONFIRMED);
+      cradle_cbor_writer_uint (writer, key_file->mark_confirmed);
+      write_bytes_field (writer, FIELD_MARK_HOST, key_file->mark_host);
+      cradle_cbor_writer_uint (writer, FIELD_MARK_DECRYPTIONS);
+      cradle_cbor_writer_uint (writer, key_file->mark_decryptions);
+    }
   return cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 }
 
@@ -197,6 +224,41 @@ check_size (GBytes      *value,
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "its %s is %" G_GSIZE_FORMAT " bytes long", what, size);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Fields 15 to 19: the renewal mark, whole or not at all. */
+static gboolean
+decode_mark (const CradleCborValue  *map,
+             CradleAgentKeyFile     *key_file,
+             GError                **error)
+{
+  const guint64 absent = G_MAXUINT64;
+  guint64 confirmed = absent;
+  gboolean confirmed_present;
+
+  if (!cradle_cbor_map_get_bytes (map, FIELD_MARK_RENEWS, TRUE, &key_file->mark_renews, error)
+      || !cradle_cbor_map_get_bytes (map, FIELD_MARK_REQUEST, TRUE, &key_file->mark_request, error)
+      || !cradle_cbor_map_get_uint (map, FIELD_MARK_CONFIRMED, TRUE, &confirmed, error)
+      || !cradle_cbor_map_get_bytes (map, FIELD_MARK_HOST, TRUE, &key_file->mark_host, error)
+      || !cradle_cbor_map_get_uint (map, FIELD_MARK_DECRYPTIONS, TRUE, &key_file->mark_decryptions, error))
+    {
+      reword (error);
+      return FALSE;
+    }
+  confirmed_present = confirmed != absent;
+  key_file->mark_confirmed = confirmed_present ? confirmed : 0;
+  if (key_file->mark_renews == NULL && key_file->mark_request == NULL && key_file->mark_host == NULL
+      && !confirmed_present && key_file->mark_decryptions == 0)
+    return TRUE;
+  if (key_file->mark_renews == NULL || key_file->mark_request == NULL || key_file->mark_host == NULL
+      || !confirmed_present
+      || g_bytes_get_size (key_file->mark_renews) != 32 || g_bytes_get_size (key_file->mark_request) != 32
+      || g_bytes_get_size (key_file->mark_host) != CRADLE_AGENT_HOST_ID_SIZE)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "its renewal mark is incomplete");
       return FALSE;
     }
   return TRUE;
@@ -244,7 +306,7 @@ decode_life (const CradleCborValue  *map,
     }
   key_file->kind = (CradleAgentEnrollmentKind) kind;
   key_file->state = (CradleAgentKeyState) state;
-  return TRUE;
+  return decode_mark (map, key_file, error);
 }
 
 CradleAgentKeyFile *

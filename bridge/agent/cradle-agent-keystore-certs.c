@@ -141,7 +141,43 @@ already_bound (CradleAgentKeystore    *self,
   return FALSE;
 }
 
-/* The key exists, is made (a key is enrolled once), and the certificate is for it. */
+/* The MY certificate bound to @key_id, or NULL. */
+static CradleAgentCert *
+bound_to (GPtrArray *certs,
+          GBytes    *key_id)
+{
+  for (guint i = 0; i < certs->len; i++)
+    {
+      CradleAgentCert *cert = g_ptr_array_index (certs, i);
+
+      if (g_str_equal (cert->store, "MY") && cert->key_id != NULL && g_bytes_equal (cert->key_id, key_id))
+        return cert;
+    }
+  return NULL;
+}
+
+/* Whether the enrolled key is in a renewal of its own certificate with the
+ * same key, which its user confirmed within CRADLE_AGENT_RENEWAL_DAYS: then
+ * the new certificate takes the old one's place on it. */
+static gboolean
+renews_same_key (CradleAgentKeystore      *self,
+                 const CradleAgentKeyFile *key_file,
+                 CradleAgentKeyState       state)
+{
+  const CradleAgentCert *old = bound_to (self->certs, key_file->key_id);
+  g_autoptr(GBytes) old_sha256 = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (state != CRADLE_AGENT_KEY_ENROLLED || old == NULL || key_file->mark_renews == NULL)
+    return FALSE;
+  old_sha256 = cradle_agent_crypto_sha256 (old->der);
+  return g_bytes_equal (old_sha256, key_file->mark_renews) && now >= 0
+         && key_file->mark_confirmed <= (guint64) now
+         && (guint64) now - key_file->mark_confirmed <= (guint64) CRADLE_AGENT_RENEWAL_DAYS * 24 * 3600;
+}
+
+/* The key exists, is made (a key is enrolled once) or renews its own
+ * certificate, and the certificate is for it. */
 static gboolean
 check_binding (CradleAgentKeystore    *self,
                const CradleAgentCert  *item,
@@ -167,7 +203,7 @@ check_binding (CradleAgentKeystore    *self,
       return FALSE;
     }
   state = cradle_agent_keystore_key_state (self, key_file);
-  if (state != CRADLE_AGENT_KEY_MADE && !already_bound (self, item))
+  if (state != CRADLE_AGENT_KEY_MADE && !already_bound (self, item) && !renews_same_key (self, key_file, state))
     {
       g_autofree char *hex = cradle_agent_keystore_key_id_hex (key_id);
 
@@ -280,6 +316,15 @@ cradle_agent_keystore_install (CradleAgentKeystore  *self,
         if (cradle_agent_cert_same_place (g_ptr_array_index (next, j), item))
           present = g_ptr_array_index (next, j);
 
+      /* A renewal with the same key: the new certificate takes the key, the
+       * old one stays in MY without it, for the host to delete. */
+      if (item->key_id != NULL)
+        {
+          CradleAgentCert *previous = bound_to (next, item->key_id);
+
+          if (previous != NULL && !cradle_agent_cert_same_place (previous, item))
+            g_clear_pointer (&previous->key_id, g_bytes_unref);
+        }
       if (present == NULL)
         {
           g_ptr_array_add (next, cradle_agent_cert_copy (item));
@@ -319,9 +364,11 @@ cradle_agent_keystore_install (CradleAgentKeystore  *self,
       g_autoptr(GError) local_error = NULL;
 
       key_file = cradle_agent_keystore_load_key (self, g_ptr_array_index (enrolled, i), &local_error);
-      if (key_file != NULL && key_file->state == CRADLE_AGENT_KEY_MADE)
+      /* Its renewal, if it was in one, is complete: the mark goes. */
+      if (key_file != NULL && (key_file->state == CRADLE_AGENT_KEY_MADE || key_file->mark_renews != NULL))
         {
           key_file->state = CRADLE_AGENT_KEY_ENROLLED;
+          cradle_agent_key_file_clear_mark (key_file);
           if (!cradle_agent_keystore_save_key (self, key_file, &local_error))
             g_assert (local_error != NULL);
         }

@@ -71,6 +71,15 @@ gboolean            _cradle_agent_keystore_check_owner   (const CradleAgentKeyFi
                                                           const char                *use,
                                                           GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* cradle-agent-keystore-renewal.c: counts one decryption of a renewal's SCEP
+ * answer by the enrolled key @old_key, against the live renewal mark that
+ * names its certificate for @host_id (PERMISSION_DENIED when there is none,
+ * or it has had CRADLE_AGENT_MAX_DECRYPTIONS). */
+gboolean            _cradle_agent_keystore_count_renewal_decryption (CradleAgentKeystore      *self,
+                                                                     const CradleAgentKeyFile *old_key,
+                                                                     GBytes                   *host_id,
+                                                                     GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* cradle-agent-keystore-identity.c: the device's Ed25519 identity key,
  * identity.key, made on first use. */
 EVP_PKEY           *cradle_agent_keystore_load_identity (CradleAgentKeystore  *self,

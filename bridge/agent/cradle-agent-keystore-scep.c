@@ -215,6 +215,7 @@ cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
   g_autoptr(CradleAgentKeyFile) key_file = NULL;
   g_autoptr(EVP_PKEY) pkey = NULL;
   guint8 secret[32];
+  gboolean renewal;
   GBytes *key;
 
   g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), NULL);
@@ -228,9 +229,19 @@ cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
                    "(8, 16, 24 or 32)", key_size);
       return NULL;
     }
-  key_file = load_scep_key (self, key_id, host_id, "decrypt a SCEP answer", error);
+  /* An enrolled key decrypts only within a renewal of its certificate
+   * (cradle-agent-keystore-renewal.c); any other, only in its SCEP enrollment. */
+  key_file = cradle_agent_keystore_load_key (self, key_id, error);
   if (key_file == NULL)
     return NULL;
+  renewal = cradle_agent_keystore_key_state (self, key_file) == CRADLE_AGENT_KEY_ENROLLED;
+  if (!renewal)
+    {
+      g_clear_pointer (&key_file, cradle_agent_key_file_free);
+      key_file = load_scep_key (self, key_id, host_id, "decrypt a SCEP answer", error);
+      if (key_file == NULL)
+        return NULL;
+    }
   /* Refused before the private key is unsealed. */
   if (!g_str_has_prefix (key_file->key_type, "rsa"))
     {
@@ -239,7 +250,8 @@ cradle_agent_keystore_unwrap_key (CradleAgentKeystore  *self,
                    key_file->key_type);
       return NULL;
     }
-  if (!count_decryption (self, key_file, error))
+  if (renewal ? !_cradle_agent_keystore_count_renewal_decryption (self, key_file, host_id, error)
+              : !count_decryption (self, key_file, error))
     return NULL;
   pkey = cradle_agent_keystore_unseal_key (self, key_file, error);
   if (pkey == NULL || !rejection_key (self, key_id, secret, error))

@@ -55,6 +55,10 @@ typedef enum {
 #define CRADLE_AGENT_MAX_DECRYPTIONS      32
 #define CRADLE_AGENT_DECRYPT_WINDOW_DAYS  30
 
+/* A renewal its user confirmed lets the old certificate's key sign that
+ * renewal's messages for this long, or until the new certificate is installed. */
+#define CRADLE_AGENT_RENEWAL_DAYS         30
+
 #define CRADLE_TYPE_AGENT_KEYSTORE (cradle_agent_keystore_get_type ())
 G_DECLARE_FINAL_TYPE (CradleAgentKeystore, cradle_agent_keystore, CRADLE, AGENT_KEYSTORE, GObject)
 
@@ -123,6 +127,47 @@ gboolean             cradle_agent_keystore_check_request_info (CradleAgentKeysto
                                                         char               **subject,
                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* SIGN purpose 1 (cradle-agent-keystore-renewal.c). Without the renewal
+ * attribute, as cradle_agent_keystore_check_request_info() (@renewed gets
+ * NULL). With it: the certificate it names must be byte for byte one of
+ * this device's MY certificates bound to an enrolled key, and the request's
+ * key this key, made, or that very enrolled key (a renewal with the same
+ * key); @renewed gets the certificate, for the prompt. PERMISSION_DENIED for
+ * a certificate or key that does not qualify, INVALID_DATA for the bytes. */
+gboolean             cradle_agent_keystore_check_request (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        GBytes              *cri,
+                                                        GBytes             **renewed,
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Signs the CertificationRequestInfo @cri its user confirmed, checked again
+ * as above; a renewal's first records on the key its renewal mark (the
+ * certificate renewed, the request, the time and the host @host_id). */
+GBytes              *cradle_agent_keystore_sign_request  (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        GBytes              *host_id,
+                                                        const char          *digest,
+                                                        GBytes              *cri,
+                                                        char               **algorithm,
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* SIGN purposes 4 and 5: the enrolled key @key_id signs @attributes, the
+ * signed attributes of its certificate's renewal, only within a live
+ * renewal mark for that certificate and @host_id (PERMISSION_DENIED) and
+ * only over exactly the confirmed request (INVALID_DATA otherwise). 4:
+ * @content is the DER CertificationRequest, @content_key unused. 5:
+ * @content is the RenewalReq's or CertPoll's pkcsPKIEnvelope and
+ * @content_key its content-encryption key; @message_type gets 17 or 20. */
+GBytes              *cradle_agent_keystore_sign_renewal  (CradleAgentKeystore *self,
+                                                        GBytes              *key_id,
+                                                        GBytes              *host_id,
+                                                        guint                purpose,
+                                                        const char          *digest,
+                                                        GBytes              *attributes,
+                                                        GBytes              *content,
+                                                        GBytes              *content_key,
+                                                        char               **algorithm,
+                                                        guint               *message_type,
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* SCEP (SIGN purposes 2 and 3, DECRYPT): allowed only for a key made for a
  * SCEP enrollment, still made, and for the host that made it
  * (CRADLE_ERROR_PERMISSION_DENIED otherwise), and only for what each purpose
@@ -149,7 +194,10 @@ gboolean             cradle_agent_keystore_check_scep_message (CradleAgentKeysto
  * the @key_size-byte content-encryption key (8, 16, 24 or 32), with
  * implicit rejection: see cradle_agent_crypto_unwrap_key(). Each call counts
  * against CRADLE_AGENT_MAX_DECRYPTIONS, and none is allowed after
- * CRADLE_AGENT_DECRYPT_WINDOW_DAYS (PERMISSION_DENIED). */
+ * CRADLE_AGENT_DECRYPT_WINDOW_DAYS (PERMISSION_DENIED). An enrolled key
+ * decrypts only within a live renewal mark naming its certificate, for the
+ * host that asked for the renewal, at most CRADLE_AGENT_MAX_DECRYPTIONS per
+ * renewal (counted on the marked key). */
 GBytes              *cradle_agent_keystore_unwrap_key (CradleAgentKeystore *self,
                                                         GBytes              *key_id,
                                                         GBytes              *host_id,

@@ -21,6 +21,12 @@ char *cradle_agent_prompt_generate_key (const char  *key_type,
  * cannot be shown whole. */
 char *cradle_agent_prompt_sign         (GBytes      *cri,
                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+/* SIGN purpose 1 for a renewal: "Renew <subject of @renewed>?", naming the
+ * certificate (subject, issuer, SHA-256), then the new request @cri as
+ * cradle_agent_prompt_sign() shows it. */
+char *cradle_agent_prompt_renew        (GBytes      *renewed,
+                                        GBytes      *cri,
+                                        GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 /* INSTALL of a root the device does not trust yet. */
 char *cradle_agent_prompt_root         (const char  *subject,
                                         const char  *sha256);

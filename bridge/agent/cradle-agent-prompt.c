@@ -2,6 +2,7 @@
  * yes, with everything the host supplied escaped */
 #include "config.h"
 
+#include <string.h>
 #include <cradle/cradle.h>
 
 #include "agent/cradle-agent-prompt-private.h"
@@ -71,6 +72,36 @@ cradle_agent_prompt_sign (GBytes  *cri,
       g_string_append_printf (prompt, "\n  %-10s %s", "Template:", shown);
     }
   return g_string_free (g_steal_pointer (&prompt), FALSE);
+}
+
+char *
+cradle_agent_prompt_renew (GBytes  *renewed,
+                           GBytes  *cri,
+                           GError **error)
+{
+  g_autoptr(CradleCertificate) old = cradle_certificate_new_from_der (renewed, error);
+  g_autofree char *request = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *issuer = NULL;
+  g_autofree char *sha256 = NULL;
+  const char *body;
+
+  if (old == NULL)
+    return NULL;
+  request = cradle_agent_prompt_sign (cri, error);
+  if (request == NULL)
+    return NULL;
+  subject = escape (cradle_certificate_get_subject (old));
+  issuer = escape (cradle_certificate_get_issuer (old));
+  sha256 = escape (cradle_certificate_get_sha256 (old));
+  /* The request's own words follow its first line. */
+  body = strchr (request, '\n');
+  return g_strdup_printf ("Renew %s?\n"
+                          "The desktop asks this device to renew your certificate\n"
+                          "  %-10s %s\n  %-10s %s\n  %-10s %s\n"
+                          "with a new certificate request for:%s",
+                          subject, "Subject:", subject, "Issuer:", issuer, "SHA-256:", sha256,
+                          body != NULL ? body : "");
 }
 
 char *

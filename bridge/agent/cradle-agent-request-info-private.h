@@ -24,6 +24,18 @@ char *cradle_agent_request_info_check (GBytes  *cri,
                                        GBytes  *public_key,
                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The renewal a request asks for: Microsoft's szOID_RENEWAL_CERTIFICATE
+ * attribute (1.3.6.1.4.1.311.13.1), whose one value is the DER certificate
+ * being renewed. Checks @cri as cradle_agent_request_info_check() does but
+ * the key's; @public_key (optional) gets the request's SubjectPublicKeyInfo
+ * and @renewed the certificate's DER, NULL when the attribute is absent. An
+ * attribute there twice, with other than one value, or whose value is not
+ * one DER SEQUENCE is CRADLE_ERROR_INVALID_DATA. */
+gboolean cradle_agent_request_info_renewal (GBytes  *cri,
+                                            GBytes **public_key,
+                                            GBytes **renewed,
+                                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* What a request asks for, for the device's user to read before it is
  * signed: its subject (one line, escaped as above), the names in its
  * subjectAltName, its extended key usages, and the Microsoft template it

@@ -149,6 +149,57 @@ cradle_agent_request_info_check (GBytes  *cri,
   return print_name (name, error);
 }
 
+/* Microsoft's szOID_RENEWAL_CERTIFICATE, 1.3.6.1.4.1.311.13.1. */
+static const guint8 renewal_certificate_oid[] = { 0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x0d, 0x01 };
+
+gboolean
+cradle_agent_request_info_renewal (GBytes  *cri,
+                                   GBytes **public_key,
+                                   GBytes **renewed,
+                                   GError **error)
+{
+  CradleDerSlice key;
+  CradleDerSlice attributes;
+  CradleDerSlice found = { NULL, 0 };
+  g_autoptr(X509_NAME) name = NULL;
+
+  if (!take_apart (cri, &name, &key, &attributes, error))
+    return FALSE;
+  /* check_attributes() has checked the framing. */
+  while (attributes.size > 0)
+    {
+      CradleDerSlice attribute;
+      CradleDerSlice oid;
+      CradleDerSlice values;
+      CradleDerSlice certificate;
+
+      if (!cradle_der_take (&attributes, CRADLE_DER_SEQUENCE, NULL, &attribute)
+          || !cradle_der_take (&attribute, CRADLE_DER_OID, NULL, &oid)
+          || !cradle_der_take (&attribute, CRADLE_DER_SET, NULL, &values))
+        break;
+      if (!cradle_der_equal (oid, renewal_certificate_oid, sizeof renewal_certificate_oid))
+        continue;
+      if (found.data != NULL)
+        {
+          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                               "The certification request names the certificate it renews twice");
+          return FALSE;
+        }
+      if (!cradle_der_take (&values, CRADLE_DER_SEQUENCE, &certificate, NULL) || values.size != 0)
+        {
+          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                               "The certification request's renewal attribute is not one certificate");
+          return FALSE;
+        }
+      found = certificate;
+    }
+  if (public_key != NULL)
+    *public_key = g_bytes_new (key.data, key.size);
+  if (renewed != NULL)
+    *renewed = found.data != NULL ? g_bytes_new (found.data, found.size) : NULL;
+  return TRUE;
+}
+
 /* ---- what the request asks for, for the SIGN prompt --------------------- */
 
 /* PKCS#9 extensionRequest, 1.2.840.113549.1.9.14. */

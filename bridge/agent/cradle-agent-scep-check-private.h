@@ -20,6 +20,7 @@
 G_BEGIN_DECLS
 
 /* SCEP messageType values (RFC 8894 3.2.1.2) */
+#define CRADLE_AGENT_SCEP_RENEWAL_REQ 17
 #define CRADLE_AGENT_SCEP_PKCS_REQ  19
 #define CRADLE_AGENT_SCEP_CERT_POLL 20
 
@@ -43,6 +44,25 @@ gboolean cradle_agent_scep_check_signer_certificate (GBytes  *tbs,
  * @transaction_id (optional) the transactionID. Errors are
  * CRADLE_ERROR_INVALID_DATA. */
 gboolean cradle_agent_scep_check_signed_attributes  (GBytes  *attributes,
+                                                     gsize    digest_size,
+                                                     guint   *message_type,
+                                                     GBytes **message_digest,
+                                                     char   **transaction_id,
+                                                     GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* Which signed attributes a purpose signs (docs/bridge-protocol.md, SIGN). */
+typedef enum {
+  CRADLE_AGENT_ATTRIBUTES_SCEP_REQUEST,  /* purpose 3: PKCSReq (19) or CertPoll (20) */
+  CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL,  /* purpose 5: RenewalReq (17) or CertPoll (20) */
+  CRADLE_AGENT_ATTRIBUTES_CMS,           /* purpose 4: contentType, messageDigest, signingTime only */
+} CradleAgentAttributesProfile;
+
+/* As cradle_agent_scep_check_signed_attributes(), for @profile: the SCEP
+ * profiles take the SCEP attributes with their message types; the CMS one
+ * takes only contentType id-data, messageDigest and optionally signingTime
+ * (@message_type then gets 0, @transaction_id NULL). */
+gboolean cradle_agent_check_signed_attributes        (CradleAgentAttributesProfile profile,
+                                                     GBytes  *attributes,
                                                      gsize    digest_size,
                                                      guint   *message_type,
                                                      GBytes **message_digest,

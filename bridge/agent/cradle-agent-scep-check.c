@@ -238,8 +238,16 @@ is_printable_string (CradleDerSlice value)
   return TRUE;
 }
 
+/* Whose attributes they are, for messages. */
+static const char *
+describe (CradleAgentAttributesProfile profile)
+{
+  return profile == CRADLE_AGENT_ATTRIBUTES_CMS ? "The renewal's CMS signature" : "The SCEP message";
+}
+
 static gboolean
-check_value (AttributeKind   kind,
+check_value (CradleAgentAttributesProfile profile,
+             AttributeKind   kind,
              guint8          tag,
              CradleDerSlice  value,
              gsize           digest_size,
@@ -247,6 +255,7 @@ check_value (AttributeKind   kind,
              GError        **error)
 {
   const char *name = attribute_kinds[kind].name;
+  const char *what = describe (profile);
 
   switch (kind)
     {
@@ -254,23 +263,35 @@ check_value (AttributeKind   kind,
       if (tag == CRADLE_DER_OID && cradle_der_equal (value, oid_data, sizeof oid_data))
         return TRUE;
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "The SCEP message's %s is not id-data", name);
+                   "%s's %s is not id-data", what, name);
       return FALSE;
 
     case ATTRIBUTE_MESSAGE_DIGEST:
       if (tag == CRADLE_DER_OCTET_STRING && value.size == digest_size)
         return TRUE;
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "The SCEP message's %s is not a %" G_GSIZE_FORMAT "-byte digest", name, digest_size);
+                   "%s's %s is not a %" G_GSIZE_FORMAT "-byte digest", what, name, digest_size);
       return FALSE;
 
     case ATTRIBUTE_MESSAGE_TYPE:
-      /* Only the requests of a new enrollment: a key pending enrollment has
-       * no certificate to renew with (RenewalReq is signed by the old key). */
-      if (tag == CRADLE_DER_PRINTABLE_STRING && cradle_der_equal (value, (const guint8 *) "19", 2))
+      /* A new enrollment's key signs only a new enrollment's requests (it
+       * has no certificate to renew with); the old key of a renewal signs
+       * only RenewalReq, and CertPoll while it is pending. */
+      if (profile == CRADLE_AGENT_ATTRIBUTES_SCEP_REQUEST && tag == CRADLE_DER_PRINTABLE_STRING
+          && cradle_der_equal (value, (const guint8 *) "19", 2))
         *message_type = CRADLE_AGENT_SCEP_PKCS_REQ;
+      else if (profile == CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL && tag == CRADLE_DER_PRINTABLE_STRING
+               && cradle_der_equal (value, (const guint8 *) "17", 2))
+        *message_type = CRADLE_AGENT_SCEP_RENEWAL_REQ;
       else if (tag == CRADLE_DER_PRINTABLE_STRING && cradle_der_equal (value, (const guint8 *) "20", 2))
         *message_type = CRADLE_AGENT_SCEP_CERT_POLL;
+      else if (profile == CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "The SCEP message is not a RenewalReq (17) or CertPoll (20): the only "
+                       "SCEP messages the key of a certificate being renewed signs");
+          return FALSE;
+        }
       else
         {
           g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
@@ -300,13 +321,22 @@ check_value (AttributeKind   kind,
       if ((tag == CRADLE_DER_UTC_TIME || tag == CRADLE_DER_GENERALIZED_TIME) && value.size <= 32)
         return TRUE;
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "The SCEP message's %s is not a time", name);
+                   "%s's %s is not a time", what, name);
       return FALSE;
 
     case N_ATTRIBUTES:
     default:
       g_assert_not_reached ();
     }
+}
+
+/* Whether @profile signs attributes of @kind. */
+static gboolean
+profile_takes (CradleAgentAttributesProfile profile,
+               AttributeKind                kind)
+{
+  return profile != CRADLE_AGENT_ATTRIBUTES_CMS
+         || kind == ATTRIBUTE_CONTENT_TYPE || kind == ATTRIBUTE_MESSAGE_DIGEST || kind == ATTRIBUTE_SIGNING_TIME;
 }
 
 gboolean
@@ -317,18 +347,33 @@ cradle_agent_scep_check_signed_attributes (GBytes  *attributes,
                                            char   **transaction_id,
                                            GError **error)
 {
+  return cradle_agent_check_signed_attributes (CRADLE_AGENT_ATTRIBUTES_SCEP_REQUEST, attributes, digest_size,
+                                               message_type, message_digest, transaction_id, error);
+}
+
+gboolean
+cradle_agent_check_signed_attributes (CradleAgentAttributesProfile profile,
+                                      GBytes  *attributes,
+                                      gsize    digest_size,
+                                      guint   *message_type,
+                                      GBytes **message_digest,
+                                      char   **transaction_id,
+                                      GError **error)
+{
   CradleDerSlice values_of[N_ATTRIBUTES] = { { NULL, 0 } };
   CradleDerSlice input = cradle_der_slice_from_bytes (attributes);
   CradleDerSlice items;
   CradleDerSlice previous = { NULL, 0 };
   gboolean seen[N_ATTRIBUTES] = { FALSE };
+  const char *what = describe (profile);
   guint type = 0;
   guint count = 0;
 
   if (!cradle_der_take (&input, CRADLE_DER_SET, NULL, &items) || input.size != 0)
     {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                           "The bytes to sign are not the DER SET OF signed attributes of a SCEP message");
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The bytes to sign are not the DER SET OF signed attributes of %s",
+                   profile == CRADLE_AGENT_ATTRIBUTES_CMS ? "a renewal's CMS signature" : "a SCEP message");
       return FALSE;
     }
 
@@ -348,22 +393,22 @@ cradle_agent_scep_check_signed_attributes (GBytes  *attributes,
           || !cradle_der_take (&attribute, CRADLE_DER_SET, NULL, &values) || attribute.size != 0
           || !cradle_der_take_any (&values, &tag, NULL, &value) || values.size != 0)
         {
-          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                               "A signed attribute of the SCEP message is not one DER Attribute "
-                               "with one value");
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "A signed attribute of %s is not one DER Attribute with one value",
+                       profile == CRADLE_AGENT_ATTRIBUTES_CMS ? "the renewal's CMS signature" : "the SCEP message");
           return FALSE;
         }
       if (++count > MAX_ATTRIBUTES)
         {
           g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                       "The SCEP message has more than %d signed attributes", MAX_ATTRIBUTES);
+                       "%s has more than %d signed attributes", what, MAX_ATTRIBUTES);
           return FALSE;
         }
       /* DER sorts a SET OF: one message, one encoding. */
       if (previous.data != NULL && cradle_der_set_order (previous, whole) >= 0)
         {
-          g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                               "The SCEP message's signed attributes are not in DER order");
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "%s's signed attributes are not in DER order", what);
           return FALSE;
         }
       previous = whole;
@@ -371,39 +416,41 @@ cradle_agent_scep_check_signed_attributes (GBytes  *attributes,
       for (kind = 0; kind < N_ATTRIBUTES; kind++)
         if (cradle_der_equal (oid, attribute_kinds[kind].oid, attribute_kinds[kind].oid_size))
           break;
-      if (kind == N_ATTRIBUTES)
+      if (kind == N_ATTRIBUTES || !profile_takes (profile, kind))
         {
           g_autofree char *text = oid_to_text (oid);
 
           g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                       "The SCEP message carries the signed attribute %s, which this device does not sign",
-                       text);
+                       "%s carries the signed attribute %s, which this device does not sign",
+                       what, text);
           return FALSE;
         }
       if (seen[kind])
         {
           g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                       "The SCEP message has its %s twice", attribute_kinds[kind].name);
+                       "%s has its %s twice", what, attribute_kinds[kind].name);
           return FALSE;
         }
       seen[kind] = TRUE;
       values_of[kind] = value;
-      if (!check_value (kind, tag, value, digest_size, &type, error))
+      if (!check_value (profile, kind, tag, value, digest_size, &type, error))
         return FALSE;
     }
 
   for (AttributeKind kind = 0; kind < N_ATTRIBUTES; kind++)
-    if (attribute_kinds[kind].required && !seen[kind])
+    if (attribute_kinds[kind].required && profile_takes (profile, kind) && !seen[kind])
       {
         g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                     "The SCEP message has no %s", attribute_kinds[kind].name);
+                     "%s has no %s", what, attribute_kinds[kind].name);
         return FALSE;
       }
   if (message_type != NULL)
     *message_type = type;
   if (message_digest != NULL)
     *message_digest = g_bytes_new (values_of[ATTRIBUTE_MESSAGE_DIGEST].data, values_of[ATTRIBUTE_MESSAGE_DIGEST].size);
-  if (transaction_id != NULL)
+  if (transaction_id != NULL && !seen[ATTRIBUTE_TRANSACTION_ID])
+    *transaction_id = NULL;
+  else if (transaction_id != NULL)
     *transaction_id = g_strndup ((const char *) values_of[ATTRIBUTE_TRANSACTION_ID].data,
                                  values_of[ATTRIBUTE_TRANSACTION_ID].size);
   return TRUE;

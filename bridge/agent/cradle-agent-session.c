@@ -335,20 +335,21 @@ handle_generate_key (Session                *session,
   return reply_payload (writer);
 }
 
-/* Purpose 1: the device user sees the subject and says yes. */
+/* Purpose 1: the device user sees the subject and says yes; for a
+ * renewal, also which of their certificates it renews. */
 static gboolean
 check_certification_request (Session  *session,
                              GBytes   *key_id,
                              GBytes   *data,
                              GError  **error)
 {
-  g_autofree char *subject = NULL;
+  g_autoptr(GBytes) renewed = NULL;
   g_autofree char *prompt = NULL;
 
   /* Only a request for this very key, whatever the host says it is. */
-  if (!cradle_agent_keystore_check_request_info (session->config->keystore, key_id, data, &subject, error))
+  if (!cradle_agent_keystore_check_request (session->config->keystore, key_id, data, &renewed, error))
     return FALSE;
-  prompt = cradle_agent_prompt_sign (data, error);
+  prompt = renewed != NULL ? cradle_agent_prompt_renew (renewed, data, error) : cradle_agent_prompt_sign (data, error);
   return prompt != NULL && ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
 }
 
@@ -391,6 +392,7 @@ handle_sign (Session                *session,
   g_autoptr(GBytes) key_id = NULL;
   g_autoptr(GBytes) data = NULL;
   g_autoptr(GBytes) content = NULL;
+  g_autoptr(GBytes) content_key = NULL;
   g_autoptr(GBytes) signature = NULL;
   g_autofree char *algorithm = NULL;
   const char *digest = NULL;
@@ -401,15 +403,18 @@ handle_sign (Session                *session,
       !cradle_cbor_map_get_uint (request, 2, FALSE, &purpose, error) ||
       !cradle_cbor_map_get_bytes (request, 3, FALSE, &data, error) ||
       !cradle_cbor_map_get_text (request, 4, FALSE, &digest, error) ||
-      !cradle_cbor_map_get_bytes (request, 5, TRUE, &content, error))
+      !cradle_cbor_map_get_bytes (request, 5, TRUE, &content, error) ||
+      !cradle_cbor_map_get_bytes (request, 6, TRUE, &content_key, error))
     return NULL;
   if (purpose != CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST &&
       purpose != CRADLE_BRIDGE_PURPOSE_SCEP_SIGNER &&
-      purpose != CRADLE_BRIDGE_PURPOSE_SCEP_MESSAGE)
+      purpose != CRADLE_BRIDGE_PURPOSE_SCEP_MESSAGE &&
+      purpose != CRADLE_BRIDGE_PURPOSE_RENEWAL &&
+      purpose != CRADLE_BRIDGE_PURPOSE_SCEP_RENEWAL)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
                    "signing purpose %" G_GUINT64_FORMAT " is not supported; this device signs "
-                   "certification requests (1) and SCEP messages (2, 3) only", purpose);
+                   "certification requests (1), SCEP messages (2, 3) and renewals (4, 5) only", purpose);
       return NULL;
     }
   if (!cradle_agent_keystore_has_key (session->config->keystore, key_id))
@@ -417,11 +422,33 @@ handle_sign (Session                *session,
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND, "no key with that id on this device");
       return NULL;
     }
-  if (purpose == CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST
-      ? !check_certification_request (session, key_id, data, error)
-      : !check_scep (session, purpose, key_id, digest, data, content, error))
-    return NULL;
-  signature = cradle_agent_keystore_sign (session->config->keystore, key_id, digest, data, &algorithm, error);
+  if (purpose == CRADLE_BRIDGE_PURPOSE_RENEWAL || purpose == CRADLE_BRIDGE_PURPOSE_SCEP_RENEWAL)
+    {
+      guint message_type = 0;
+
+      /* No question of their own: the user confirmed this renewal (purpose 1). */
+      signature = cradle_agent_keystore_sign_renewal (session->config->keystore, key_id, session->host_id,
+                                                      (guint) purpose, digest, data, content, content_key,
+                                                      &algorithm, &message_type, error);
+      if (signature == NULL)
+        return NULL;
+      g_info ("Signed a renewal the device's user confirmed with the renewed certificate's key (%s)",
+              purpose == CRADLE_BRIDGE_PURPOSE_RENEWAL ? "CMS"
+              : message_type == 17 ? "SCEP RenewalReq" : "SCEP CertPoll");
+    }
+  else if (purpose == CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST)
+    {
+      if (!check_certification_request (session, key_id, data, error))
+        return NULL;
+      signature = cradle_agent_keystore_sign_request (session->config->keystore, key_id, session->host_id,
+                                                      digest, data, &algorithm, error);
+    }
+  else
+    {
+      if (!check_scep (session, purpose, key_id, digest, data, content, error))
+        return NULL;
+      signature = cradle_agent_keystore_sign (session->config->keystore, key_id, digest, data, &algorithm, error);
+    }
   if (signature == NULL)
     return NULL;
 
@@ -467,7 +494,7 @@ handle_decrypt (Session                *session,
                                           (gsize) MIN (key_size, G_MAXSIZE), error);
   if (key == NULL)
     return NULL;
-  g_info ("Decrypted the content-encryption key of a SCEP answer for a key in its SCEP enrollment");
+  g_info ("Decrypted the content-encryption key of a SCEP answer (an enrollment's or a renewal's)");
 
   writer = cradle_cbor_writer_new ();
   cradle_cbor_writer_map (writer, 1);

@@ -71,6 +71,7 @@ sign_on_device (CradleDevice            *self,
                 CradleDeviceSignPurpose  purpose,
                 GBytes                  *data,
                 GBytes                  *content,
+                GBytes                  *content_key,
                 const char              *digest,
                 char                   **algorithm,
                 GCancellable            *cancellable,
@@ -108,7 +109,7 @@ sign_on_device (CradleDevice            *self,
       break;
     }
 
-  cradle_cbor_writer_map (writer, content != NULL ? 5 : 4);
+  cradle_cbor_writer_map (writer, 4 + (content != NULL) + (content_key != NULL));
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
   cradle_cbor_writer_uint (writer, 2);
@@ -121,6 +122,11 @@ sign_on_device (CradleDevice            *self,
     {
       cradle_cbor_writer_uint (writer, 5);
       cradle_cbor_writer_bytes (writer, g_bytes_get_data (content, NULL), g_bytes_get_size (content));
+    }
+  if (content_key != NULL)
+    {
+      cradle_cbor_writer_uint (writer, 6);
+      cradle_cbor_writer_bytes (writer, g_bytes_get_data (content_key, NULL), g_bytes_get_size (content_key));
     }
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 
@@ -144,7 +150,7 @@ cradle_device_sign (CradleDevice            *self,
                     GCancellable            *cancellable,
                     GError                 **error)
 {
-  return sign_on_device (self, key_id, purpose, data, NULL, digest, algorithm, cancellable, error);
+  return sign_on_device (self, key_id, purpose, data, NULL, NULL, digest, algorithm, cancellable, error);
 }
 
 GBytes *
@@ -158,25 +164,28 @@ cradle_device_sign_scep_message (CradleDevice  *self,
 {
   g_return_val_if_fail (content != NULL, NULL);
 
-  return sign_on_device (self, key_id, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, signed_attributes, content, digest,
+  return sign_on_device (self, key_id, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, signed_attributes, content, NULL, digest,
                          NULL, cancellable, error);
 }
 
 GBytes *
-cradle_device_sign_with_content (CradleDevice            *self,
-                                 GBytes                  *key_id,
-                                 CradleDeviceSignPurpose  purpose,
-                                 GBytes                  *signed_attributes,
-                                 GBytes                  *content,
-                                 const char              *digest,
-                                 char                   **algorithm,
-                                 GCancellable            *cancellable,
-                                 GError                 **error)
+cradle_device_sign_renewal (CradleDevice            *self,
+                            GBytes                  *key_id,
+                            CradleDeviceSignPurpose  purpose,
+                            GBytes                  *signed_attributes,
+                            GBytes                  *content,
+                            GBytes                  *content_key,
+                            const char              *digest,
+                            char                   **algorithm,
+                            GCancellable            *cancellable,
+                            GError                 **error)
 {
+  g_return_val_if_fail (purpose == CRADLE_DEVICE_SIGN_RENEWAL || purpose == CRADLE_DEVICE_SIGN_SCEP_RENEWAL, NULL);
   g_return_val_if_fail (content != NULL, NULL);
+  g_return_val_if_fail ((purpose == CRADLE_DEVICE_SIGN_SCEP_RENEWAL) == (content_key != NULL), NULL);
 
-  return sign_on_device (self, key_id, purpose, signed_attributes, content, digest, algorithm, cancellable,
-                         error);
+  return sign_on_device (self, key_id, purpose, signed_attributes, content, content_key, digest, algorithm,
+                         cancellable, error);
 }
 
 GBytes *

@@ -37,6 +37,8 @@ typedef enum {
 #define CRADLE_BRIDGE_PURPOSE_CERTIFICATION_REQUEST 1
 #define CRADLE_BRIDGE_PURPOSE_SCEP_SIGNER           2
 #define CRADLE_BRIDGE_PURPOSE_SCEP_MESSAGE          3
+#define CRADLE_BRIDGE_PURPOSE_RENEWAL               4   /* MS-WCCE: CMS over the request, old key */
+#define CRADLE_BRIDGE_PURPOSE_SCEP_RENEWAL          5   /* SCEP RenewalReq, old key */
 
 /* DECRYPT purposes */
 #define CRADLE_BRIDGE_DECRYPT_SCEP_CONTENT_KEY 1

@@ -551,9 +551,9 @@ sign_renewal (CradleEnrollment  *self,
   renewal = cradle_csr_renewal_new (self->csr, cradle_certificate_get_der (self->renews), chain, digest,
                                     g_get_real_time () / G_USEC_PER_SEC, &error);
   if (renewal != NULL)
-    signature = cradle_device_sign_with_content (self->device, self->renews_key_id, CRADLE_DEVICE_SIGN_RENEWAL,
-                                                 cradle_csr_renewal_get_signed_attributes (renewal), self->csr,
-                                                 digest, NULL, cancellable, &error);
+    signature = cradle_device_sign_renewal (self->device, self->renews_key_id, CRADLE_DEVICE_SIGN_RENEWAL,
+                                            cradle_csr_renewal_get_signed_attributes (renewal), self->csr, NULL,
+                                            digest, NULL, cancellable, &error);
   _cradle_enrollment_stop_waiting (self);
   if (signature != NULL)
     self->renewal_signed_data = cradle_csr_renewal_finish (renewal, signature, &error);

@@ -40,13 +40,13 @@ GBytes           *cradle_device_cert_get_key_id (CradleDeviceCert *self);
  *   SCEP PKCSReq or CertPoll, with the pkcsPKIEnvelope they sign over (as
  *   for purpose 2; see cradle_device_sign_scep_message())
  * @CRADLE_DEVICE_SIGN_RENEWAL: the DER SET OF signed attributes of the CMS
- *   SignerInfo around a renewal's signed PKCS#10 (MS-WCCE: certsrv
- *   CR_IN_PKCS7, WSTEP #PKCS7), with the PKCS#10 they sign over, by the
- *   old certificate's enrolled key within a renewal its user confirmed
- *   (see cradle_device_sign_with_content())
- * @CRADLE_DEVICE_SIGN_SCEP_RENEWAL: the signed attributes of a SCEP
- *   RenewalReq (or its CertPoll), with its pkcsPKIEnvelope, by the old
- *   certificate's enrolled key within a renewal its user confirmed
+ *   SignedData an MS-WCCE renewal wraps a certification request in, signed
+ *   with the old certificate's key, with that request as content (see
+ *   cradle_device_sign_renewal())
+ * @CRADLE_DEVICE_SIGN_SCEP_RENEWAL: the DER SET OF signed attributes of a
+ *   SCEP RenewalReq (or its CertPoll), signed with the old certificate's
+ *   key, with its pkcsPKIEnvelope and that envelope's content-encryption
+ *   key (see cradle_device_sign_renewal())
  *
  * What the device is asked to sign; it checks the bytes are what the purpose
  * says (docs/bridge-protocol.md, SIGN).
@@ -227,16 +227,21 @@ GBytes             *cradle_device_sign_scep_message  (CradleDevice      *self,
                                                       const char        *digest,
                                                       GCancellable      *cancellable,
                                                       GError           **error) G_GNUC_WARN_UNUSED_RESULT;
-/* SIGN with field 5: the device signs @signed_attributes for @purpose
- * (3, 4 or 5) after checking them against @content, whose digest it
- * computes itself (docs/bridge-protocol.md, SIGN); @algorithm gets the
- * signature algorithm's name. */
+/* SIGN purposes 4 and 5, a renewal signed with the old certificate's key
+ * @key_id (docs/bridge-protocol.md, "Renewal"): the device signs
+ * @signed_attributes after checking @content and that the renewal was
+ * confirmed by its user. Purpose 4: @content is the DER PKCS#10
+ * CertificationRequest the user confirmed, @content_key %NULL. Purpose 5:
+ * @content is the RenewalReq's (or CertPoll's) pkcsPKIEnvelope and
+ * @content_key the key its content is encrypted with, which the device
+ * uses to read what the envelope carries. */
 CRADLE_PUBLIC
-GBytes             *cradle_device_sign_with_content  (CradleDevice      *self,
+GBytes             *cradle_device_sign_renewal       (CradleDevice      *self,
                                                       GBytes            *key_id,
                                                       CradleDeviceSignPurpose purpose,
                                                       GBytes            *signed_attributes,
                                                       GBytes            *content,
+                                                      GBytes            *content_key,
                                                       const char        *digest,
                                                       char             **algorithm,
                                                       GCancellable      *cancellable,

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
+#include "agent/cradle-agent-renewal-check-private.h"
 #include "agent/cradle-agent-scep-check-private.h"
 #include "ca/scep/cradle-scep-private.h"
 #include "scep-test-ca.h"
@@ -29,6 +30,8 @@ typedef struct {
   guint     signs;
   guint     decrypts;
   guint     renewal_signs;
+  GBytes   *renewal_spki;      /* the new key's, whose transaction a renewal is */
+  GBytes   *renewal_request;   /* the new request, which the envelope must carry */
 } LocalKey;
 
 static GBytes *
@@ -62,15 +65,7 @@ local_sign (CradleScepKey            *key,
   int nid = NID_undef;
 
   /* What a device would check before signing. */
-  if (purpose == CRADLE_DEVICE_SIGN_SCEP_RENEWAL)
-    {
-      /* The old key signs a RenewalReq: an envelope as for purpose 3 (the
-       * test CA checks the messageDigest and the signature). */
-      g_assert_nonnull (content);
-      g_assert_true (cradle_agent_scep_check_envelope (content, &check_error));
-      local->renewal_signs++;
-    }
-  else if (purpose == CRADLE_DEVICE_SIGN_SCEP_SIGNER)
+  if (purpose == CRADLE_DEVICE_SIGN_SCEP_SIGNER)
     {
       g_assert_true (OBJ_find_sigid_by_algs (&nid, EVP_MD_get_type (EVP_get_digestbyname (digest)),
                                              NID_rsaEncryption));
@@ -134,7 +129,63 @@ local_decrypt (CradleScepKey  *key,
   return g_bytes_new (out, size);
 }
 
-static const CradleScepKeyOps local_ops = { local_sign, local_decrypt };
+/* The old key signs a RenewalReq (purpose 5): as the device, the
+ * attributes are a RenewalReq's for the new key's transaction, their
+ * messageDigest the envelope's, and the envelope opens with the content
+ * key to the request the renewal is for. */
+static GBytes *
+local_sign_renewal (CradleScepKey  *key,
+                    GBytes         *signed_attributes,
+                    GBytes         *envelope,
+                    GBytes         *content_key,
+                    const char     *digest,
+                    GCancellable   *cancellable,
+                    GError        **error)
+{
+  LocalKey *local = key->user_data;
+  g_autoptr(GError) check_error = NULL;
+  g_autoptr(GBytes) message_digest = NULL;
+  g_autoptr(GBytes) opened = NULL;
+  g_autofree char *transaction_id = NULL;
+  g_autofree char *spki_hex = NULL;
+  guint8 content_digest[EVP_MAX_MD_SIZE];
+  unsigned int content_digest_size = 0;
+  guint message_type = 0;
+
+  g_assert_nonnull (content_key);
+  g_assert_true (cradle_agent_scep_check_envelope (envelope, &check_error));
+  g_assert_no_error (check_error);
+  g_assert_true (cradle_agent_check_signed_attributes (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, signed_attributes,
+                                                       EVP_MD_get_size (EVP_get_digestbyname (digest)),
+                                                       &message_type, &message_digest, &transaction_id,
+                                                       &check_error));
+  g_assert_no_error (check_error);
+  g_assert_cmpuint (message_type, ==, 17);
+  g_assert_true (EVP_Digest (g_bytes_get_data (envelope, NULL), g_bytes_get_size (envelope), content_digest,
+                             &content_digest_size, EVP_get_digestbyname (digest), NULL) == 1);
+  g_assert_cmpmem (g_bytes_get_data (message_digest, NULL), g_bytes_get_size (message_digest),
+                   content_digest, content_digest_size);
+  spki_hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, local->renewal_spki);
+  g_assert_true (g_ascii_strcasecmp (transaction_id, spki_hex) == 0);
+  opened = cradle_agent_renewal_open_envelope (envelope, content_key, &check_error);
+  g_assert_no_error (check_error);
+  g_assert_true (g_bytes_equal (opened, local->renewal_request));
+  local->renewal_signs++;
+  {
+    g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
+    EVP_PKEY_CTX *pkey_ctx = NULL;
+    guint8 signature[1024];
+    size_t size = sizeof signature;
+
+    g_assert_true (EVP_DigestSignInit_ex (ctx, &pkey_ctx, digest, NULL, NULL, local->key, NULL) == 1);
+    g_assert_true (EVP_PKEY_CTX_set_rsa_padding (pkey_ctx, RSA_PKCS1_PADDING) == 1);
+    g_assert_true (EVP_DigestSign (ctx, signature, &size, g_bytes_get_data (signed_attributes, NULL),
+                                   g_bytes_get_size (signed_attributes)) == 1);
+    return g_bytes_new (signature, size);
+  }
+}
+
+static const CradleScepKeyOps local_ops = { local_sign, local_decrypt, local_sign_renewal };
 
 typedef struct {
   LocalKey       local;
@@ -777,6 +828,8 @@ test_renewal_req (Fixture       *f,
   g_assert_cmpstr (transaction_id, !=, old_transaction_id);
   info = message_info (CRADLE_SCEP_RENEWAL_REQ, transaction_id, "sha256", "aes-128-cbc");
   info.renewal = TRUE;
+  f->local.renewal_spki = new_spki;
+  f->local.renewal_request = new_csr;
 
   request = send_request (f, &info, old, new_csr);
   g_assert_cmpuint (request->message_type, ==, 17);
@@ -798,6 +851,8 @@ test_renewal_req (Fixture       *f,
   g_assert_cmpint (reply->status, ==, CRADLE_SCEP_SUCCESS);
   g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (reply->certificates, 0)), leaf));
   g_assert_cmpuint (f->local.decrypts, >, decrypts);
+  f->local.renewal_spki = NULL;
+  f->local.renewal_request = NULL;
   cradle_scep_key_free (new_scep_key);
 }
 

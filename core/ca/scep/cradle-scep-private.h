@@ -135,6 +135,17 @@ typedef struct {
                       gsize                     key_size,
                       GCancellable             *cancellable,
                       GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
+  /* A renewal's message, signed by the old certificate's key (SIGN
+   * purpose 5): @signed_attributes over @envelope, whose content is
+   * encrypted with @content_key, which the device uses to read it (NULL
+   * for keys that cannot renew). */
+  GBytes *(*sign_renewal) (CradleScepKey       *key,
+                           GBytes              *signed_attributes,
+                           GBytes              *envelope,
+                           GBytes              *content_key,
+                           const char          *digest,
+                           GCancellable        *cancellable,
+                           GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 } CradleScepKeyOps;
 
 struct _CradleScepKey {
