@@ -227,6 +227,12 @@ sys.path.insert(0, HERE)
 import check_ca  # noqa: E402
 
 check_ca.run(check, lab, LAB, HERE)
+import check_revocation  # noqa: E402
+
+check_revocation.run(check, lab, LAB, HERE)
+import check_renewal  # noqa: E402
+
+check_renewal.run(check, lab, LAB, HERE)
 
 failed = results.count(False)
 print("1..%d" % len(results))

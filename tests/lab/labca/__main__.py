@@ -1,13 +1,19 @@
 """python3 -m labca LABDIR COMMAND
 
-  prepare            make what the CA needs if missing (TLS cert, SCEP depot)
+  prepare            make what the CA needs if missing (TLS cert, SCEP depot,
+                     OCSP signer)
+  directory          add what the CA needs to the running directory if
+                     missing (templates made after provisioning)
   serve [--pidfile F] run the HTTPS (443) and HTTP/AIA (80) servers
   serve --https-port N --log FILE
                      a second front-end of the same CA (its database, keys and
                      directory): HTTPS only on port N (0: any free one, printed
                      as "port N"), its own log; for benchmarks
+  ocsp [--pidfile F]  run the OCSP responder (127.0.0.1:8089)
   requests [--pending]  the CA database, one request a line
   approve ID | deny ID  act as the CA officer on a pending request
+  revoke SERIAL [REASON]  revoke an issued certificate, publish the CRL
+  publish-crl        publish a CRL now (file and directory)
 """
 
 import logging
@@ -44,6 +50,11 @@ def main(argv):
         for what in prepare.run(paths):
             print("cradle-lab:   made %s" % what)
         return 0
+    if cmd == "directory":
+        from . import dirsetup
+        for what in dirsetup.run(paths):
+            print("cradle-lab:   made %s" % what)
+        return 0
     if cmd == "serve":
         from . import server
         if args[:1] == ["--https-port"]:
@@ -71,6 +82,23 @@ def main(argv):
         # skip the slow interpreter teardown of threads, LDAP and GSSAPI.
         os._exit(0)
 
+    if cmd == "ocsp":
+        from . import ocsp
+        _setup_logging(paths, os.path.join(paths.log, "ocsp.log"))
+        srv = ocsp.serve(paths)
+        if args[:1] == ["--pidfile"] and len(args) == 2:
+            with open(args[1] + ".tmp", "w") as f:
+                f.write("%d\n" % os.getpid())
+            os.replace(args[1] + ".tmp", args[1])
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        stop.wait()
+        logging.getLogger("labca.ocsp").info("stopping")
+        srv.server_close()
+        logging.shutdown()
+        os._exit(0)
+
     if cmd == "scep-exec":
         # Become scepserver (same pid), the challenge passed in its
         # environment rather than on a command line everyone can read.
@@ -88,7 +116,7 @@ def main(argv):
             "-port", str(prepare.SCEP_PORT), "-allowrenew", "0"], env)
 
     from .ca import CA, db_path
-    from .store import Store
+    from .store import REASON_NAMES, Store
     if cmd == "requests":
         rows = Store(db_path(paths)).list("pending" if "--pending" in args else None)
         if not rows:
@@ -100,7 +128,11 @@ def main(argv):
         for r in rows:
             print(fmt % (r["id"], r["status"], r["frontend"], r["requester"] or "-",
                          r["template"] or "-", (r["submitted"] or "")[:19].replace("T", " "),
-                         r["message"] + (" [by %s]" % r["officer"] if r["officer"] else "")))
+                         r["message"] + (" [by %s]" % r["officer"] if r["officer"] else "")
+                         + (" serial %s" % r["serial"] if r["serial"] else "")
+                         + (" renewing %s" % r["renewal_of"] if r["renewal_of"] else "")
+                         + (" REVOKED %s %s" % (REASON_NAMES.get(r["revoked_reason"], "?"),
+                                                r["revoked"]) if r["revoked"] else "")))
         return 0
     if cmd in ("approve", "deny"):
         if len(args) != 1 or not args[0].isdigit():
@@ -117,6 +149,41 @@ def main(argv):
         else:
             print("cradle-lab: request %d denied (%s)"
                   % (row["id"], errors.describe(0x80094014)))
+        return 0
+    if cmd in ("revoke", "publish-crl"):
+        from . import crl
+        from .store import REASONS, normalize_serial
+        store = Store(db_path(paths))
+        if cmd == "revoke":
+            if len(args) not in (1, 2):
+                _die("usage: cradle-lab revoke SERIAL [REASON]", 2)
+            serial = normalize_serial(args[0])
+            if serial is None:
+                _die("revoke: %r is not a serial number in hex (as `openssl x509 -serial` "
+                     "prints it)" % args[0], 2)
+            reason = args[1] if len(args) == 2 else "unspecified"
+            if reason not in REASONS or reason == "removeFromCRL":
+                _die("revoke: unknown reason %r; use one of %s" % (reason, ", ".join(
+                    r for r in REASONS if r != "removeFromCRL")), 2)
+            _setup_logging(paths)
+            row = store.revoke(serial, REASONS[reason])
+            if isinstance(row, str):
+                _die("revoke: " + row, 1)
+            logging.getLogger("labca").info("serial %s (request %d) revoked: %s",
+                                            serial, row["id"], reason)
+            print("cradle-lab: serial %s (request %d, %s, %s) revoked at %s, reason %s"
+                  % (serial, row["id"], row["requester"], row["template"], row["revoked"],
+                     reason))
+        else:
+            _setup_logging(paths)
+        p = crl.publish(paths, store)
+        print("cradle-lab: CRL %d published to %s (nextUpdate %s)"
+              % (p.number, crl.crl_path(paths), p.next_update.isoformat()))
+        if p.ldap_error:
+            _die("the CRL could not be written into the directory (%s): %s; the CA "
+                 "writes it again at its next publication (every %d s)"
+                 % (config.CDP_DN, p.ldap_error, config.CRL_REPUBLISH_S), 1)
+        print("cradle-lab: and to the directory: %s" % config.CDP_DN)
         return 0
     _die("unknown labca command %r" % cmd, 2)
 

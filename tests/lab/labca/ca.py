@@ -6,7 +6,7 @@ import os
 from labctl import config, secrets
 
 from . import csr as csrmod
-from . import errors
+from . import errors, renewal
 from .directory import Directory, DirectoryError
 from .errors import CAError
 from .issuer import IssuingCA
@@ -85,10 +85,22 @@ class CA:
                     requester_dn=account["dn"], csr=req.der,
                     spki_sha256=req.spki_sha256)
         tpl = None
+        old_row = None
         try:
             service = self.directory.enrollment_service()
             self.policy.check_ca_access(service, account)
-            tpl = self.policy.identify_template(req, attrs, service, label=label)
+            if req.renewal_certs:
+                # A renewal (MS-WCCE 3.2.2.6.2.1.2): the old certificate is
+                # ours, its key signed, it is still good; same template.
+                old_row, old = renewal.old_certificate(req, self.issuing, self.store)
+                base["renewal_of"] = old_row["serial"]
+                renewal.check_signer(req, old_row["cert"], old)
+                renewal.check_state(old_row, old)
+            tpl = self.policy.identify_template(
+                req, attrs, service, label=label,
+                renewed=old_row["template"] if old_row else None)
+            if old_row:
+                renewal.check_template(old_row, tpl, req, old)
             if reuse_pended:
                 prior = self.store.find_pended(frontend, req.spki_sha256, tpl["cn"],
                                                account["sam"])
@@ -100,8 +112,9 @@ class CA:
             rid = self.store.add(status="denied", disposition=errors.CR_DISP_DENIED,
                                  hresult=e.code, message=e.disposition_message(),
                                  template=tname, **base)
-            log.info("request %d (%s, %s, %s): denied %s", rid, frontend,
-                     account["sam"], tname or "-", errors.describe(e.code))
+            log.info("request %d (%s, %s, %s): denied %s%s", rid, frontend,
+                     account["sam"], tname or "-", errors.describe(e.code),
+                     " (renewal of %s)" % base["renewal_of"] if base.get("renewal_of") else "")
             return Result(row=self.store.get(rid))
         except DirectoryError as e:
             code = 0x800706BA
@@ -124,8 +137,9 @@ class CA:
         cert, serial = self.issuing.issue(pj, req.spki_der)
         self.store.update(rid, status="issued", disposition=errors.CR_DISP_ISSUED,
                           message=DISP_ISSUED, cert=cert, serial=serial)
-        log.info("request %d (%s, %s, %s): issued serial %s", rid, frontend,
-                 account["sam"], tpl["cn"], serial)
+        log.info("request %d (%s, %s, %s): issued serial %s%s", rid, frontend,
+                 account["sam"], tpl["cn"], serial,
+                 " (renewal of %s)" % old_row["serial"] if old_row else "")
         return Result(row=self.store.get(rid))
 
     def get(self, rid):

@@ -20,8 +20,13 @@ OID_EXT_REQ_PKCS9 = "1.2.840.113549.1.9.14"
 OID_EXT_REQ_MS = "1.3.6.1.4.1.311.2.1.14"
 OID_SAN = "2.5.29.17"
 OID_CMC_PKIDATA = "1.3.6.1.5.5.7.12.2"
+OID_RENEWAL_CERTIFICATE = "1.3.6.1.4.1.311.13.1"     # szOID_RENEWAL_CERTIFICATE
 
 MAX_REQUEST = 64 * 1024
+
+
+class _SetOfAny(core.SetOf):
+    _child_spec = core.Any
 
 
 class Request:
@@ -37,12 +42,23 @@ class Request:
         self.spki_sha256 = hashlib.sha256(self.spki_der).hexdigest()
         self.extensions = {}      # oid -> (critical, extn_value DER contents)
         self.name_value_pairs = []
+        self.renewal_certs = []   # values of szOID_RENEWAL_CERTIFICATE (DER)
+        self.envelope = None      # the CMS SignedData around it, if any (DER)
         for attr in info["attributes"]:
             oid = attr["type"].dotted
-            for v in attr["values"]:
+            values = attr["values"]
+            if isinstance(values, core.Any):   # an attribute asn1crypto does not know
+                values = _SetOfAny.load(values.dump())
+            for v in values:
                 raw = v.dump()
                 if oid in (OID_EXT_REQ_PKCS9, OID_EXT_REQ_MS):
                     self.extensions.update(_extensions(raw))
+                elif oid == OID_RENEWAL_CERTIFICATE:
+                    # The certificate itself (MS-WCCE 2.2.2.7.3); an OCTET
+                    # STRING around it is taken too.
+                    if raw[:1] == b"\x04":
+                        raw = core.OctetString.load(raw).native
+                    self.renewal_certs.append(raw)
                 elif oid == OID_ENROLLMENT_NAME_VALUE_PAIR:
                     seq = core.Sequence.load(raw)
                     self.name_value_pairs.append(
@@ -166,6 +182,8 @@ def parse(der):
     try:
         p10 = _unwrap(der)
         req = Request(p10)
+        if p10 is not der:
+            req.envelope = der
         c = x509.load_der_x509_csr(p10)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
         raise CAError(0x8009310B, "ASN1 bad tag value met.", policy=False) from e

@@ -257,6 +257,23 @@ class Directory:
         return acct
 
 
+def admin_connection(paths):
+    """LDAPS as Administrator (DC certificate verified): for writing what
+    certsrv writes as the CA's account (CRLs, templates added later)."""
+    from labctl import secrets
+    c = ldap.initialize("ldaps://" + config.DC_HOST)
+    c.set_option(ldap.OPT_PROTOCOL_VERSION, 3)
+    c.set_option(ldap.OPT_REFERRALS, 0)
+    c.set_option(ldap.OPT_NETWORK_TIMEOUT, 5)
+    c.set_option(ldap.OPT_TIMEOUT, 15)
+    c.set_option(ldap.OPT_X_TLS_CACERTFILE, paths.dc_tls_ca)
+    c.set_option(ldap.OPT_X_TLS_REQUIRE_CERT, ldap.OPT_X_TLS_DEMAND)
+    c.set_option(ldap.OPT_X_TLS_NEWCTX, 0)
+    c.simple_bind_s("Administrator@" + config.DOMAIN,
+                    secrets.load(paths.secrets)["Administrator"])
+    return c
+
+
 def _ldap_msg(e):
     try:
         d = e.args[0]

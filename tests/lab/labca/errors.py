@@ -40,6 +40,17 @@ CODES = {
     0x80094812: ("CERTSRV_E_SUBJECT_EMAIL_REQUIRED",
                  "The EMail name is unavailable and cannot be added to the "
                  "Subject or Subject Alternate name."),
+    0x8009400E: ("CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE",
+                 "The request contains an invalid renewal certificate attribute."),
+    0x80094816: ("CERTSRV_E_RENEWAL_BAD_PUBLIC_KEY",
+                 "The public key of the renewal request does not match the "
+                 "certificate being renewed."),
+    0x800B010C: ("CERT_E_REVOKED",
+                 "A certificate was explicitly revoked by its issuer."),
+    0x800B0101: ("CERT_E_EXPIRED",
+                 "A required certificate is not within its validity period when "
+                 "verifying against the current system clock or the timestamp in "
+                 "the signed file."),
     0x80090006: ("NTE_BAD_SIGNATURE", "Invalid Signature."),
     0x8009310B: ("CRYPT_E_ASN1_BADTAG", "ASN1 bad tag value met."),
     0x80070057: ("E_INVALIDARG", "The parameter is incorrect."),

@@ -9,7 +9,16 @@ from asn1crypto import x509 as a_x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from labctl import config
+
 from . import der
+
+
+def cdp_extension(urls):
+    """CRLDistributionPoints with one DistributionPoint whose fullName
+    lists `urls` (AD CS writes its ldap:/// and http URLs this way)."""
+    names = b"".join(der.tlv(0x86, u.encode("ascii")) for u in urls)
+    return der.seq(der.seq(der.tlv(0xA0, der.tlv(0xA0, names))))
 
 SHA256_RSA = "1.2.840.113549.1.1.11"
 RSA_ENCRYPTION = "1.2.840.113549.1.1.1"
@@ -25,6 +34,8 @@ OID_SKI = "2.5.29.14"
 OID_AKI = "2.5.29.35"
 OID_AIA = "1.3.6.1.5.5.7.1.1"
 OID_CA_ISSUERS = "1.3.6.1.5.5.7.48.2"
+OID_OCSP = "1.3.6.1.5.5.7.48.1"
+OID_CDP = "2.5.29.31"
 
 
 class IssuingCA:
@@ -66,8 +77,15 @@ class IssuingCA:
             exts.append((oid, critical, bytes.fromhex(value_hex)))
         exts.append((OID_SKI, False, der.octets(spki_sha1)))
         exts.append((OID_AKI, False, der.seq(der.tlv(0x80, self.ski))))
-        exts.append((OID_AIA, False, der.seq(der.seq(
-            der.oid(OID_CA_ISSUERS), der.tlv(0x86, self.aia_url.encode("ascii"))))))
+        access = [der.seq(der.oid(OID_CA_ISSUERS), der.tlv(0x86, self.aia_url.encode("ascii")))]
+        # Template enrollment flag 0x4000 (NOREVOCATIONINFOINISSUEDCERTS)
+        # leaves the CDP and the OCSP address out, as in AD CS.
+        if not plan.get("no_revocation_info"):
+            exts.append((OID_CDP, False, cdp_extension(
+                [config.CRL_LDAP_URL, config.CRL_HTTP_URL])))
+            access.append(der.seq(der.oid(OID_OCSP), der.tlv(0x86, config.OCSP_URL.encode(
+                "ascii"))))
+        exts.append((OID_AIA, False, der.seq(*access)))
         ext_der = der.seq(*[
             der.seq(der.oid(o), *( [der.boolean(True)] if c else []), der.octets(v))
             for o, c, v in exts])

@@ -25,6 +25,8 @@ SUBJECT_REQUIRE_COMMON_NAME = 0x40000000
 SUBJECT_REQUIRE_DIRECTORY_PATH = 0x80000000
 # msPKI-Enrollment-Flag
 PEND_ALL_REQUESTS = 0x2
+NOREVOCATIONINFOINISSUEDCERTS = 0x4000
+NO_SECURITY_EXTENSION = 0x80000
 
 OID_UPN = "1.3.6.1.4.1.311.20.2.3"
 OID_DS_OBJECT_GUID = "1.3.6.1.4.1.311.25.1"
@@ -130,7 +132,9 @@ class Plan:
     def to_json(self):
         return {"template": self.template["cn"], "template_oid": self.template["oid"],
                 "validity": self.template["validity"] or 365 * 86400,
-                "subject": self.subject_der.hex(), "extensions": self.extensions}
+                "subject": self.subject_der.hex(), "extensions": self.extensions,
+                "no_revocation_info": bool(self.template["enrollment_flag"]
+                                           & NOREVOCATIONINFOINISSUEDCERTS)}
 
 
 class Policy:
@@ -138,7 +142,9 @@ class Policy:
         self.directory = directory
 
     # -- 1. the template ---------------------------------------------------
-    def identify_template(self, req, attrs, service, label=None):
+    def identify_template(self, req, attrs, service, label=None, renewed=None):
+        """renewed: the template of the certificate being renewed, used
+        when the renewal request names none."""
         found = []   # (how, template or None, raw)
         name = req.template_name_from_extension()
         if name:
@@ -155,6 +161,9 @@ class Policy:
             found.append(("request attribute", self.directory.template(cn=name), name))
         if label:
             found.append(("EST CA label", self.directory.template(cn=label), label))
+        if not found and renewed:
+            found.append(("certificate being renewed", self.directory.template(cn=renewed),
+                          renewed))
         if not found:
             raise CAError(0x80094801)
         for how, tpl, raw in found:
@@ -246,7 +255,7 @@ class Policy:
         if san:
             # An empty subject makes the SAN critical (RFC 5280 4.2.1.6): finish().
             exts.append(_ext(OID_SAN, False, san))
-        if from_directory:
+        if from_directory and not tpl["enrollment_flag"] & NO_SECURITY_EXTENSION:
             exts.append(_ext(OID_NTDS_CA_SECURITY_EXT, False, der.seq(
                 _other_name(OID_NTDS_OBJECTSID, der.octets(acct["sid"].encode("ascii"))))))
         return exts

@@ -95,6 +95,30 @@ def ensure_tls(paths):
     return True
 
 
+def ensure_ocsp_signer(paths):
+    """The OCSP responder's delegated signing certificate: made when
+    missing or within 30 days of its end."""
+    from . import ocsp
+    kp, cp = ocsp.signer_key_path(paths), ocsp.signer_cert_path(paths)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    if os.path.exists(kp) and os.path.exists(cp):
+        with open(cp, "rb") as f:
+            old = x509.load_pem_x509_certificate(f.read())
+        if old.not_valid_after.replace(tzinfo=datetime.timezone.utc) > \
+                now + datetime.timedelta(days=30):
+            return False
+    with open(paths.issuing_key, "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    with open(paths.issuing_der, "rb") as f:
+        ca_cert = x509.load_der_x509_certificate(f.read())
+    key, cert = ocsp.make_signer(paths, ca_key, ca_cert, now)
+    _atomic_write(kp, key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()), 0o600)
+    _atomic_write(cp, cert.public_bytes(serialization.Encoding.PEM))
+    return True
+
+
 def scep_challenge(paths):
     pw = secrets.load(paths.secrets)
     if SCEP_CHALLENGE_KEY not in pw:
@@ -137,6 +161,26 @@ def ca_facts(paths):
             "scep": config.SCEP_URL,
             "aia_root": config.AIA_ROOT_URL,
             "aia_issuing": config.AIA_ISSUING_URL,
+            "ocsp": config.OCSP_URL,
+            "crl_http": config.CRL_HTTP_URL,
+            "crl_ldap": config.CRL_LDAP_URL,
+        },
+        # What the issuing CA writes into every certificate it issues
+        # (since recipe 3 + the revocation change; older ones have none):
+        # CDP = [crl_ldap, crl_http] in one distribution point, AIA =
+        # caIssuers aia_issuing + OCSP ocsp.
+        "revocation": {
+            "cdp_dn": config.CDP_DN,
+            "crl_attribute": "certificateRevocationList",
+            "crl_validity_s": config.CRL_VALIDITY_S,
+            "crl_republish_s": config.CRL_REPUBLISH_S,
+            "ocsp_validity_s": config.OCSP_VALIDITY_S,
+            "ocsp_listen": "127.0.0.1:%d" % config.OCSP_PORT,
+            "reasons": ["unspecified", "keyCompromise", "cACompromise",
+                        "affiliationChanged", "superseded", "cessationOfOperation",
+                        "certificateHold", "removeFromCRL", "privilegeWithdrawn",
+                        "aACompromise"],
+            "scep_certificates": "no CDP or AIA (micromdm scepserver issues them)",
         },
         "files": {
             "tls_anchor": paths.root_pem,
@@ -147,6 +191,30 @@ def ca_facts(paths):
             "scep_depot": scep_depot(paths),
             "scep_ca": os.path.join(scep_depot(paths), "ca.pem"),
             "scep_log": os.path.join(paths.log, "scep.log"),
+            "ocsp_signer": os.path.join(paths.ca, "ocsp-responder.pem"),
+            "crl": os.path.join(paths.ca, "CertEnroll", config.CRL_FILE_NAME),
+            "ocsp_log": os.path.join(paths.log, "ocsp.log"),
+        },
+        # Renewal as AD CS takes it (labca/renewal.py): certsrv or CES
+        # (ValueType ...enrollment#PKCS7) with a CMS SignedData around a
+        # PKCS#10 carrying the renewal attribute = the old certificate's DER;
+        # SignedData.certificates includes it; the first SignerInfo is
+        # made with its key.  The requester still authenticates over HTTP.
+        "renewal": {
+            "attribute": "1.3.6.1.4.1.311.13.1",
+            "short_lived_template": "CradleShortLived",
+            "same_key_template": "CradleShortLivedSameKey",
+            "short_lived_validity_s": 600,
+            "short_lived_overlap_s": 240,
+            "template_from_old_certificate": "when the renewal names no template",
+            "hresults": {
+                "bad_renewal_attribute": "0x8009400E",
+                "bad_signature": "0x80090006",
+                "revoked": "0x800B010C",
+                "expired": "0x800B0101",
+                "template_differs": "0x80094802",
+                "same_key_required": "0x80094816",
+            },
         },
         "officer": "caofficer",
         "pending_templates": ["CradleDeviceApproval"],
@@ -176,6 +244,23 @@ def ca_facts(paths):
             {"user": "carol", "template": "CradleDeviceUPN", "result": "denied",
              "hresult": "0x8009480D", "note": "carol has no userPrincipalName"},
             {"officer_denied": True, "result": "denied", "hresult": "0x80094014"},
+            {"user": "alice", "template": "CradleShortLived", "result": "issued",
+             "note": "valid 10 minutes (notBefore backdated 10 minutes as always)"},
+            {"user": "alice", "template": "CradleShortLivedSameKey", "result": "issued"},
+            {"renewal": "signed by the old key, same template", "result": "issued",
+             "note": "recorded with the old serial (cradle-lab requests: renewing S)"},
+            {"renewal": "same key on CradleShortLivedSameKey", "result": "issued"},
+            {"renewal": "new key on CradleShortLivedSameKey", "result": "denied",
+             "hresult": "0x80094816"},
+            {"renewal": "first signer is not the old certificate's key", "result": "denied",
+             "hresult": "0x80090006"},
+            {"renewal": "old certificate revoked", "result": "denied", "hresult": "0x800B010C"},
+            {"renewal": "old certificate expired", "result": "denied", "hresult": "0x800B0101"},
+            {"renewal": "attribute not a certificate of this CA, or a bare PKCS#10, or the "
+             "old certificate missing from SignedData.certificates, or another first "
+             "signer", "result": "denied", "hresult": "0x8009400E"},
+            {"renewal": "another template than the old certificate's", "result": "denied",
+             "hresult": "0x80094802"},
         ],
     }
 
@@ -196,6 +281,8 @@ def run(paths):
     done = []
     if ensure_tls(paths):
         done.append("TLS certificate for %s" % config.CA_HOST)
+    if ensure_ocsp_signer(paths):
+        done.append("OCSP responder certificate")
     if ensure_scep(paths):
         done.append("SCEP depot")
     if ensure_lab_json(paths):

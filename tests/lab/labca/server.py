@@ -1,5 +1,5 @@
 """The lab CA's web server: HTTPS on 127.0.0.1:443 (certsrv, CEP, CES, EST)
-and plain HTTP on 127.0.0.1:80 for AIA only.  Threaded stdlib http.server;
+and plain HTTP on 127.0.0.1:80 for AIA and the CRL (CertEnroll) only.  Threaded stdlib http.server;
 TLS handshakes happen in the worker threads."""
 
 import http.server
@@ -15,7 +15,7 @@ import urllib.parse
 
 from labctl import config
 
-from . import auth, certsrv, est, prepare, soap
+from . import auth, certsrv, crl, est, prepare, soap
 from .ca import CA
 
 log = logging.getLogger("labca")
@@ -161,11 +161,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(500, "text/plain", "internal server error (see the CA log)\n")
 
     def _aia(self, path):
-        files = {"/aia/root.crt": self.server.ca.paths.root_der,
-                 "/aia/issuing.crt": self.server.ca.paths.issuing_der}
+        paths = self.server.ca.paths
+        files = {"/aia/root.crt": (paths.root_der, "application/pkix-cert"),
+                 "/aia/issuing.crt": (paths.issuing_der, "application/pkix-cert"),
+                 "/CertEnroll/" + config.CRL_FILE_NAME: (crl.crl_path(paths),
+                                                         "application/pkix-crl")}
         if self.command in ("GET", "HEAD") and path in files:
-            with open(files[path], "rb") as f:
-                return self.send(200, "application/pkix-cert", f.read())
+            name, ctype = files[path]
+            try:
+                with open(name, "rb") as f:
+                    return self.send(200, ctype, f.read())
+            except FileNotFoundError:
+                pass   # the CRL before its first publication
         self.send(404, "text/plain", "not found\n")
 
 
@@ -228,6 +235,33 @@ def serve(paths, https_port=443, http_port=80, address="127.0.0.1"):
         log.info("lab CA listening on https://%s:%d and http://%s:%d (AIA)",
                  address, https_port, address, http_port)
     threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in servers]
+    if http_port is not None:
+        # The CA that serves the CRL also publishes it (a benchmark
+        # front-end on another port does not).
+        threads.append(threading.Thread(target=_publish_crls, args=(paths, ca.store),
+                                        daemon=True))
     for t in threads:
         t.start()
     return servers, threads
+
+
+def _publish_crls(paths, store):
+    """A CRL at start and every CRL_REPUBLISH_S; the directory copy is
+    retried every 5 s while the DC does not take it (at `up` the CA starts
+    before Samba answers)."""
+    pending = None
+    next_full = 0.0
+    while True:
+        now = time.monotonic()
+        try:
+            if now >= next_full:
+                p = crl.publish(paths, store)
+                next_full = now + config.CRL_REPUBLISH_S
+                pending = p.der if p.ldap_error else None
+            elif pending is not None:
+                if crl.retry_ldap(paths, pending) is None:
+                    pending = None
+        except Exception:   # keep publishing; say why in the log
+            log.exception("CRL publication failed")
+            next_full = now + 5
+        time.sleep(5 if pending is not None else max(0.5, next_full - time.monotonic()))

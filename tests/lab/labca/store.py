@@ -30,7 +30,41 @@ CREATE TABLE IF NOT EXISTS requests (
     officer       TEXT
 );
 CREATE INDEX IF NOT EXISTS requests_key ON requests (spki_sha256, template, requester);
+CREATE TABLE IF NOT EXISTS crl (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    number        INTEGER NOT NULL      -- the last CRL number published
+);
 """
+
+# Columns added after the first labs were made: ALTER TABLE at open, so an
+# existing database keeps its requests.
+LATER_COLUMNS = [
+    ("revoked", "TEXT"),             # revocation time (ISO 8601, UTC)
+    ("revoked_reason", "INTEGER"),   # RFC 5280 CRLReason code
+    ("renewal_of", "TEXT"),          # serial (hex) of the certificate renewed
+]
+LATER_SCHEMA = "CREATE INDEX IF NOT EXISTS requests_serial ON requests (serial);"
+
+# RFC 5280 5.3.1 CRLReason, by name (7 is not used).
+REASONS = {
+    "unspecified": 0, "keyCompromise": 1, "cACompromise": 2,
+    "affiliationChanged": 3, "superseded": 4, "cessationOfOperation": 5,
+    "certificateHold": 6, "removeFromCRL": 8, "privilegeWithdrawn": 9,
+    "aACompromise": 10,
+}
+REASON_NAMES = {v: k for k, v in REASONS.items()}
+
+
+def normalize_serial(text):
+    """'61:0A:..', '0x610a..', '610A..' (as openssl prints it) -> '610a..'
+    as the database keeps it (lower case, no leading zeros); None if it is
+    not hex."""
+    t = (text or "").strip().lower().replace(":", "")
+    if t.startswith("0x"):
+        t = t[2:]
+    if not t or any(c not in "0123456789abcdef" for c in t) or len(t) > 64:
+        return None
+    return "%x" % int(t, 16)
 
 
 def _now():
@@ -44,6 +78,14 @@ class Store:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with self._db() as db:
             db.executescript(SCHEMA)
+            have = {r["name"] for r in db.execute("PRAGMA table_info(requests)")}
+            for name, kind in LATER_COLUMNS:
+                if name not in have:
+                    try:
+                        db.execute("ALTER TABLE requests ADD COLUMN %s %s" % (name, kind))
+                    except sqlite3.OperationalError:
+                        pass   # another process added it meanwhile
+            db.executescript(LATER_SCHEMA)
 
     def _db(self):
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -105,9 +147,58 @@ class Store:
                 (frontend, spki_sha256, template, requester)).fetchone()
         return dict(r) if r else None
 
+    # -- revocation -------------------------------------------------------------
+    def by_serial(self, serial):
+        """The issued request with this serial (normalised hex), or None."""
+        with self._db() as db:
+            r = db.execute("SELECT * FROM requests WHERE serial = ? AND status = 'issued'",
+                           (serial,)).fetchone()
+        return dict(r) if r else None
+
+    def revoke(self, serial, reason, when=None):
+        """Mark an issued certificate revoked.  -> the row, or a string
+        saying why not."""
+        when = when or _now()
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            r = db.execute("SELECT * FROM requests WHERE serial = ? AND status = 'issued'",
+                           (serial,)).fetchone()
+            if r is None:
+                db.execute("ROLLBACK")
+                return "no certificate with serial %s was issued by this CA" % serial
+            if r["revoked"]:
+                db.execute("ROLLBACK")
+                return "serial %s is already revoked (%s, %s)" % (
+                    serial, REASON_NAMES.get(r["revoked_reason"], r["revoked_reason"]),
+                    r["revoked"])
+            db.execute("UPDATE requests SET revoked = ?, revoked_reason = ? WHERE id = ?",
+                       (when, reason, r["id"]))
+            db.execute("COMMIT")
+            r = db.execute("SELECT * FROM requests WHERE id = ?", (r["id"],)).fetchone()
+        return dict(r)
+
+    def revoked(self):
+        """[(serial, revoked ISO time, reason code, cert DER)] of every
+        revoked certificate."""
+        with self._db() as db:
+            return [(r["serial"], r["revoked"], r["revoked_reason"], r["cert"])
+                    for r in db.execute("SELECT serial, revoked, revoked_reason, cert "
+                                        "FROM requests WHERE revoked IS NOT NULL "
+                                        "ORDER BY id")]
+
+    def next_crl_number(self):
+        with self._db() as db:
+            db.execute("BEGIN IMMEDIATE")
+            r = db.execute("SELECT number FROM crl WHERE id = 1").fetchone()
+            n = (r["number"] if r else 0) + 1
+            db.execute("INSERT OR REPLACE INTO crl (id, number) VALUES (1, ?)", (n,))
+            db.execute("COMMIT")
+        return n
+
     def list(self, status=None):
         q = "SELECT id, submitted, resolved, frontend, requester, template, status, " \
-            "hresult, message, serial, officer FROM requests"
+            "hresult, message, serial, officer, revoked, revoked_reason, renewal_of " \
+            "FROM requests"
         args = ()
         if status:
             q += " WHERE status = ?"

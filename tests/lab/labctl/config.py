@@ -37,6 +37,23 @@ CEP_PASSWORD_URL = ("https://ca1.corp.example.test/"
 
 CA_HTTP_SPN = "HTTP/ca1.corp.example.test"
 
+# Revocation (tests/lab/labca: crl.py, ocsp.py).  The URLs go into every
+# certificate the issuing CA issues, as AD CS writes them: one CRL
+# distribution point with the ldap:/// URL (empty host, spaces as %20) and
+# the http one, and an AIA with caIssuers and the Online Responder.
+CA_SHORT = "ca1"
+CDP_CONTAINER_DN = "CN=%s,CN=CDP,%s" % (CA_SHORT, PKS_DN)
+CDP_DN = "CN=%s,%s" % (ISSUING_CA_NAME, CDP_CONTAINER_DN)
+CRL_FILE_NAME = ISSUING_CA_NAME + ".crl"
+CRL_HTTP_URL = "http://ca1.corp.example.test/CertEnroll/Corp%20Issuing%20CA.crl"
+CRL_LDAP_URL = ("ldap:///" + CDP_DN.replace(" ", "%20")
+                + "?certificateRevocationList?base?objectClass=cRLDistributionPoint")
+OCSP_PORT = 8089
+OCSP_URL = "http://ca1.corp.example.test:8089/ocsp"
+CRL_VALIDITY_S = 300      # nextUpdate = publication + 5 minutes
+CRL_REPUBLISH_S = 120     # the CA republishes every 2 minutes and at once on revoke
+OCSP_VALIDITY_S = 300     # an OCSP answer's nextUpdate = thisUpdate + 5 minutes
+
 # Enroll and AutoEnroll extended rights (MS-ADTS / AD CS).
 RIGHT_ENROLL = "0e10c968-78fb-11d2-90d4-00c04f79dc55"
 RIGHT_AUTOENROLL = "a05b8cc2-17bc-4802-a710-e7c15ab866a2"

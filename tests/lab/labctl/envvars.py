@@ -39,6 +39,11 @@ def variables(paths):
         ("CRADLE_LAB_CES_PASSWORD_URL", config.CES_PASSWORD_URL),
         ("CRADLE_LAB_EST_URL", config.EST_URL),
         ("CRADLE_LAB_SCEP_URL", config.SCEP_URL),
+        # Revocation: what the issuing CA writes into its certificates.
+        ("CRADLE_LAB_OCSP_URL", config.OCSP_URL),
+        ("CRADLE_LAB_CRL_URL", config.CRL_HTTP_URL),
+        ("CRADLE_LAB_CRL_LDAP_URL", config.CRL_LDAP_URL),
+        ("CRADLE_LAB_OCSP_SIGNER", os.path.join(paths.ca, "ocsp-responder.pem")),
     ]
     for key, user in (("ALICE", "alice"), ("BOB", "bob"), ("CAROL", "carol"),
                       ("OFFICER", "caofficer")):

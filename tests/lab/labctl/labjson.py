@@ -11,37 +11,55 @@ def _fingerprint(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+def template_entry(t, info):
+    """lab.json's description of template `t` (templates.TEMPLATES);
+    info: its dn, oid and oid_dn in the directory."""
+    return {
+        "cn": t["cn"],
+        "displayName": t["display"],
+        "dn": info["dn"],
+        "oid": info["oid"],
+        "oid_object_dn": info["oid_dn"],
+        "schemaVersion": t["schema"],
+        "revision": t["revision"],
+        "minorRevision": t["minor"],
+        "flags": t["flags"],
+        "enrollmentFlag": t["enrollment_flag"],
+        "privateKeyFlag": t["private_key_flag"],
+        "certificateNameFlag": templates.signed32(t["name_flag"]),
+        "certificateNameFlagHex": "0x%08X" % t["name_flag"],
+        "keyUsageHex": "%02x %02x" % (t["key_usage"] & 0xff,
+                                      t["key_usage"] >> 8),
+        "keySpec": t["key_spec"],
+        "minimalKeySize": t["min_key"],
+        "algorithm": t["algorithm"],
+        "extendedKeyUsage": t["ekus"],
+        "published": t["published"],
+        "enrollGrantedTo": t["enroll"],
+        "pendAllRequests": bool(t["enrollment_flag"]
+                                & templates.PEND_ALL_REQUESTS),
+        "requireSameKeyRenewal": bool(t["private_key_flag"]
+                                      & templates.REQUIRE_SAME_KEY_RENEWAL),
+        "validitySeconds": t["validity"],
+        "overlapSeconds": t["overlap"],
+        "purpose": t["purpose"],
+    }
+
+
+def template_lists(lab, entries):
+    """Set every template-derived list of lab.json from `entries`."""
+    lab["templates"] = entries
+    lab["template_cns"] = [t["cn"] for t in templates.TEMPLATES]
+    lab["published_templates"] = templates.published_cns()
+    lab["unpublished_templates"] = [t["cn"] for t in templates.TEMPLATES
+                                    if not t["published"]]
+    if "enrollment_service" in lab:
+        lab["enrollment_service"]["certificateTemplates"] = templates.published_cns()
+
+
 def write(paths, accounts, group, adcs_info, domain_sid):
     by_cn = {t["cn"]: t for t in adcs_info["templates"]}
-    tpls = []
-    for t in templates.TEMPLATES:
-        info = by_cn[t["cn"]]
-        tpls.append({
-            "cn": t["cn"],
-            "displayName": t["display"],
-            "dn": info["dn"],
-            "oid": info["oid"],
-            "oid_object_dn": info["oid_dn"],
-            "schemaVersion": t["schema"],
-            "revision": t["revision"],
-            "minorRevision": t["minor"],
-            "flags": t["flags"],
-            "enrollmentFlag": t["enrollment_flag"],
-            "privateKeyFlag": t["private_key_flag"],
-            "certificateNameFlag": templates.signed32(t["name_flag"]),
-            "certificateNameFlagHex": "0x%08X" % t["name_flag"],
-            "keyUsageHex": "%02x %02x" % (t["key_usage"] & 0xff,
-                                          t["key_usage"] >> 8),
-            "keySpec": t["key_spec"],
-            "minimalKeySize": t["min_key"],
-            "algorithm": t["algorithm"],
-            "extendedKeyUsage": t["ekus"],
-            "published": t["published"],
-            "enrollGrantedTo": t["enroll"],
-            "pendAllRequests": bool(t["enrollment_flag"]
-                                    & templates.PEND_ALL_REQUESTS),
-            "purpose": t["purpose"],
-        })
+    tpls = [template_entry(t, by_cn[t["cn"]]) for t in templates.TEMPLATES]
     data = {
         "recipe": config.RECIPE_VERSION,
         "realm": config.REALM,

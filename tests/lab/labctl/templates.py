@@ -1,9 +1,13 @@
-"""The eight certificate templates of the lab, as AD CS stores them.
+"""The certificate templates of the lab, as AD CS stores them.
 
 Values follow MS-CRTD and what a Windows Server AD CS installation writes
 (the built-in "User" and "Exchange User" keep Windows' defaults; the
 Cradle* ones are what the Certificate Templates MMC writes for a duplicate).
-Every template is valid for 1 year, renewal overlap 6 weeks.
+Every template is valid for 1 year, renewal overlap 6 weeks, except the
+two short-lived ones (10 minutes, overlap 4 minutes) that let a test reach a
+renewal window.  Those two came after the first labs: `cradle-lab up` adds
+them to a running directory when missing (labca/dirsetup.py), so a new
+template needs no new recipe.
 """
 
 import struct
@@ -22,6 +26,7 @@ AUTO_ENROLLMENT = 0x20
 # msPKI-Private-Key-Flag (MS-CRTD 2.27); bits 16-19 / 24-27 carry the
 # client / server compatibility levels chosen in the MMC.
 EXPORTABLE_KEY = 0x10
+REQUIRE_SAME_KEY_RENEWAL = 0x80
 COMPAT_2003 = 0x01010000   # Windows Server 2003 / Windows XP (schema 2)
 COMPAT_2016 = 0x06060000   # Windows Server 2016 / Windows 10 (schema 4)
 # flags (general)
@@ -51,6 +56,8 @@ UPN_FROM_DIRECTORY = SUBJECT_ALT_REQUIRE_UPN | SUBJECT_REQUIRE_DIRECTORY_PATH
 
 ONE_YEAR_S = 365 * 24 * 3600
 SIX_WEEKS_S = 42 * 24 * 3600
+TEN_MINUTES_S = 600
+FOUR_MINUTES_S = 240
 
 
 def period(seconds):
@@ -71,7 +78,8 @@ def _device(cn, display, purpose, **over):
              key_spec=1, min_key=2048, algorithm="RSA",
              ekus=[EKU_CLIENT_AUTH], csps=[CSP_ENHANCED],
              ra_app_policies=None, builtin_oid=None,
-             published=True, enroll="Domain Users")
+             published=True, enroll="Domain Users",
+             validity=ONE_YEAR_S, overlap=SIX_WEEKS_S)
     t.update(over)
     return t
 
@@ -87,7 +95,8 @@ TEMPLATES = [
          key_spec=1, min_key=2048, algorithm="RSA",
          ekus=[EKU_EFS, EKU_SECURE_EMAIL, EKU_CLIENT_AUTH],
          csps=[CSP_ENHANCED, CSP_BASE], ra_app_policies=None,
-         builtin_oid="1.1", published=True, enroll="Domain Users"),
+         builtin_oid="1.1", published=True, enroll="Domain Users",
+         validity=ONE_YEAR_S, overlap=SIX_WEEKS_S),
     dict(cn="ExchangeUser", display="Exchange User", schema=1, revision=7,
          minor=1,
          purpose="built-in v1 template of the Windows Mobile walkthrough: "
@@ -97,7 +106,8 @@ TEMPLATES = [
          key_usage=KU_KEY_ENCIPHERMENT, key_spec=1, min_key=2048,
          algorithm="RSA", ekus=[EKU_SECURE_EMAIL],
          csps=[CSP_ENHANCED, CSP_BASE], ra_app_policies=None,
-         builtin_oid="1.23", published=True, enroll="Domain Users"),
+         builtin_oid="1.23", published=True, enroll="Domain Users",
+         validity=ONE_YEAR_S, overlap=SIX_WEEKS_S),
     _device("CradleDeviceUPN", "Cradle Device (UPN)",
             "v2 device template: subject from AD, UPN SAN, client auth, "
             "RSA >= 2048"),
@@ -124,6 +134,15 @@ TEMPLATES = [
     _device("CradleDeviceSuppliedSubject", "Cradle Device (Supplied Subject)",
             "enrollee supplies subject and SAN in the request, RSA >= 3072",
             name_flag=ENROLLEE_SUPPLIES_SUBJECT, min_key=3072),
+    _device("CradleShortLived", "Cradle Device (Short-Lived)",
+            "like CradleDeviceUPN, but issued for 10 minutes with a renewal "
+            "overlap of 4 minutes, so that a test reaches the renewal window",
+            validity=TEN_MINUTES_S, overlap=FOUR_MINUTES_S),
+    _device("CradleShortLivedSameKey", "Cradle Device (Short-Lived, Same Key)",
+            "like CradleShortLived, with REQUIRE_SAME_KEY_RENEWAL (private key "
+            "flag 0x80): a renewal with a new key is refused (0x80094816)",
+            private_key_flag=COMPAT_2003 | EXPORTABLE_KEY | REQUIRE_SAME_KEY_RENEWAL,
+            validity=TEN_MINUTES_S, overlap=FOUR_MINUTES_S),
 ]
 
 
@@ -146,8 +165,8 @@ def ldap_attributes(t, oid):
         "pKIKeyUsage": bytes([t["key_usage"] & 0xff, t["key_usage"] >> 8]),
         "pKIMaxIssuingDepth": "0",
         "pKICriticalExtensions": ["2.5.29.15"],
-        "pKIExpirationPeriod": period(ONE_YEAR_S),
-        "pKIOverlapPeriod": period(SIX_WEEKS_S),
+        "pKIExpirationPeriod": period(t["validity"]),
+        "pKIOverlapPeriod": period(t["overlap"]),
         "pKIExtendedKeyUsage": list(t["ekus"]),
         "pKIDefaultCSPs": list(t["csps"]),
         "msPKI-RA-Signature": "0",

@@ -1,9 +1,11 @@
 # shellcheck shell=bash
-# The lab CA front-end (tests/lab/labca: HTTPS 443 + HTTP/AIA 80) and the
-# micromdm SCEP server (8088): start, wait, stop, describe.
+# The lab CA front-end (tests/lab/labca: HTTPS 443 + HTTP/AIA/CRL 80), its
+# OCSP responder (8089) and the micromdm SCEP server (8088): start, wait,
+# stop, describe.
 
-CA_PORTS='443:HTTPS 80:HTTP-AIA'
+CA_PORTS='443:HTTPS 80:HTTP-AIA-CRL'
 SCEP_PORT=8088
+OCSP_PORT=8089
 CA_WAIT_SECONDS=${CRADLE_LAB_CA_WAIT:-20}
 
 # labca COMMAND ARGS...: the CA's Python package (tests/lab/labca).
@@ -22,6 +24,7 @@ _pid_from() {
 
 ca_pid() { _pid_from "$LAB_DIR/run/ca.pid" is_ca_proc; }
 scep_pid() { _pid_from "$LAB_DIR/run/scep.pid" is_scep_proc; }
+ocsp_pid() { _pid_from "$LAB_DIR/run/ocsp.pid" is_ocsp_proc; }
 
 ca_ports_answer() {
     local pl
@@ -39,6 +42,12 @@ _log_tail() {
 # facts; made once, when missing.
 ca_prepare() {
     labca prepare || die "preparing the lab CA failed"
+}
+
+# ca_directory: what the CA needs in the running directory and lab.json
+# (templates added after provisioning); run once Samba answers.
+ca_directory() {
+    labca directory || die "adding the lab CA's objects to the directory failed"
 }
 
 # _spawn LOG CMD...: a daemon in its own session, cwd = the lab folder,
@@ -81,6 +90,27 @@ ca_wait() {
     done
 }
 
+ocsp_start() {
+    if ocsp_pid >/dev/null; then return 0; fi
+    port_open "$OCSP_PORT" &&
+        die "127.0.0.1:$OCSP_PORT (OCSP) is already in use by a process that is not this lab's OCSP responder (see 'ss -ltnp')"
+    mkdir -p "$LAB_DIR/run" "$LAB_DIR/log"
+    rm -f "$LAB_DIR/run/ocsp.pid"
+    _spawn "$LAB_DIR/log/ocsp.console" "$LAB_PYTHON" -m labca "$LAB_DIR" ocsp \
+        --pidfile "$LAB_DIR/run/ocsp.pid"
+}
+
+ocsp_wait() {
+    local deadline=$(( $(date +%s) + CA_WAIT_SECONDS ))
+    until ocsp_pid >/dev/null && port_open "$OCSP_PORT"; do
+        if [ "$(date +%s)" -ge "$deadline" ]; then
+            _log_tail "$LAB_DIR/log/ocsp.console"
+            die "the OCSP responder did not answer on 127.0.0.1:$OCSP_PORT within $CA_WAIT_SECONDS s; see $LAB_DIR/log/ocsp.log"
+        fi
+        sleep 0.1
+    done
+}
+
 scep_start() {
     if scep_pid >/dev/null; then return 0; fi
     port_open "$SCEP_PORT" &&
@@ -114,6 +144,7 @@ _stop_set() {
 
 ca_stop() { _stop_set "the lab CA" "$LAB_DIR/run/ca.pid" ca_lab_pids; }
 scep_stop() { _stop_set "scepserver" "$LAB_DIR/run/scep.pid" scep_lab_pids; }
+ocsp_stop() { _stop_set "the OCSP responder" "$LAB_DIR/run/ocsp.pid" ocsp_lab_pids; }
 
 # Status lines: 0 running, 1 degraded, 3 stopped.
 ca_status_line() {
@@ -131,6 +162,20 @@ ca_status_line() {
         return 1
     fi
     return 0
+}
+
+ocsp_status_line() {
+    local pid
+    if ! pid=$(ocsp_pid); then
+        printf '  %-8s stopped\n' ocsp
+        return 3
+    fi
+    if port_open "$OCSP_PORT"; then
+        printf '  %-8s running, pid %s; 127.0.0.1:%s (http://ca1.corp.example.test:%s/ocsp)\n' ocsp "$pid" "$OCSP_PORT" "$OCSP_PORT"
+        return 0
+    fi
+    printf '  %-8s running, pid %s, but 127.0.0.1:%s does not answer\n' ocsp "$pid" "$OCSP_PORT"
+    return 1
 }
 
 scep_status_line() {

@@ -18,7 +18,7 @@ LAB_DIR=${LAB_DIR%/}
 
 say()  { printf 'cradle-lab: %s\n' "$*"; }
 warn() { printf 'cradle-lab: %s\n' "$*" >&2; }
-die()  { printf 'cradle-lab: %s\n' "$*" >&2; exit "${2:-1}"; }
+die()  { printf 'cradle-lab: %s\n' "$1" >&2; exit "${2:-1}"; }
 
 require_root() {
     [ "$(id -u)" -eq 0 ] ||

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Finding and stopping the lab's processes: Samba, the lab CA (Python,
-# labca) and the SCEP server (scepserver).
+# labca serve), its OCSP responder (labca ocsp) and the SCEP server (scepserver).
 #
 # Samba rewrites its process titles ("samba: task[ldap] pre-fork master"),
 # so the command line does not name the lab folder.  A lab process is a
@@ -16,6 +16,7 @@ SCEP_EXE=/usr/bin/scepserver
 lab_pids() {
     samba_lab_pids
     ca_lab_pids
+    ocsp_lab_pids
     scep_lab_pids
 }
 
@@ -37,6 +38,14 @@ is_ca_proc() {
     _cmdline_has "$1" labca "$LAB_DIR" serve
 }
 
+# is_ocsp_proc PID: Debian's Python running `-m labca LAB_DIR ocsp`.
+is_ocsp_proc() {
+    local exe
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+    case $exe in /usr/bin/python3*) ;; *) return 1 ;; esac
+    _cmdline_has "$1" labca "$LAB_DIR" ocsp
+}
+
 # is_scep_proc PID: scepserver serving this lab's depot.
 is_scep_proc() {
     [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$SCEP_EXE" ] &&
@@ -48,6 +57,14 @@ ca_lab_pids() {
     local p
     for p in $(pgrep -f -- 'labca' 2>/dev/null); do
         is_ca_proc "$p" && echo "$p"
+    done
+    return 0
+}
+
+ocsp_lab_pids() {
+    local p
+    for p in $(pgrep -f -- 'labca' 2>/dev/null); do
+        is_ocsp_proc "$p" && echo "$p"
     done
     return 0
 }
