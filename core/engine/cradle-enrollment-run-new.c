@@ -567,6 +567,60 @@ sign_renewal (CradleEnrollment  *self,
   return TRUE;
 }
 
+/* The CA's refusals that say it does not take this renewal (rather than
+ * this request): the old certificate is not one it knows (issued by
+ * another CA, CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE), it has expired
+ * (CERT_E_EXPIRED), or renewals are not supported at all (ERROR_NOT_SUPPORTED,
+ * E_NOTIMPL).  Enrolling again for the same type is what is left. */
+static gboolean
+renewal_refused_as_such (guint32 code)
+{
+  switch (code)
+    {
+    case 0x8009400E:
+    case 0x800B0101:
+    case 0x80070032:
+    case 0x80004001:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The CA refused the renewal as such: the same type is enrolled again with
+ * a new key and without the renewal attribute, in the same run; the new
+ * certificate still replaces the old one. */
+static void
+enroll_again (CradleEnrollment   *self,
+              CradleRequestPlan **plan,
+              GCancellable       *cancellable)
+{
+  g_autoptr(CradleCaRequest) request = NULL;
+  guint32 code = self->denial_code;
+
+  _cradle_enrollment_add_note (self, "The CA refused to renew the certificate (0x%08X: %s): Cradle enrolled "
+                               "again for '%s' with a new key, and replaces the old certificate.", code,
+                               self->error != NULL ? self->error->message : "no reason given",
+                               cradle_cert_type_get_display_name (self->type));
+  g_clear_pointer (&self->csr, g_bytes_unref);
+  g_clear_pointer (&self->key_id, g_bytes_unref);
+  g_clear_pointer (&self->renewal_signed_data, g_bytes_unref);
+  g_clear_pointer (&self->ca_request_id, g_free);
+  g_clear_pointer (&self->denial_message, g_free);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->claim, cradle_pending_claim_release);
+  self->denied = FALSE;
+  self->denial_code = 0;
+  self->request_id = 0;
+  self->keep_key = FALSE;
+  self->outcome = CRADLE_ENROLLMENT_OUTCOME_NONE;
+  cradle_request_plan_set_renewal (*plan, NULL);
+  if (!make_key_and_sign (self, plan, cancellable) || !record_request (self))
+    return;
+  request = _cradle_enrollment_ca_request_new (self, cradle_cert_type_get_template_name (self->type));
+  _cradle_enrollment_ask_ca (self, request, FALSE, NULL, cancellable);
+}
+
 void
 _cradle_enrollment_run_new (CradleEnrollment *self,
                             GCancellable     *cancellable)
@@ -593,4 +647,7 @@ _cradle_enrollment_run_new (CradleEnrollment *self,
 
   request = _cradle_enrollment_ca_request_new (self, cradle_cert_type_get_template_name (self->type));
   _cradle_enrollment_ask_ca (self, request, FALSE, NULL, cancellable);
+  if (self->renews != NULL && self->renewal_signed_data != NULL &&
+      self->outcome == CRADLE_ENROLLMENT_OUTCOME_DENIED && renewal_refused_as_such (self->denial_code))
+    enroll_again (self, &plan, cancellable);
 }

@@ -470,6 +470,67 @@ test_ca_stopped (E2e           *e2e,
     }
 }
 
+/* A certsrv CA that will not renew the certificate (the lab CA renews only
+ * what it issued: this one came from the SCEP server, 0x8009400E): the
+ * same type is enrolled again, said in a note, and the old certificate
+ * still replaced.  Run with the SCEP cases, whose anchors hold both CAs. */
+static void
+test_ca_refuses_renewal (E2e           *e2e,
+                         gconstpointer  data)
+{
+  g_autofree char *scep_type = NULL;
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  const char *extra[] = { NULL, "--type", NULL, NULL };
+  JsonNode *result;
+  JsonArray *notes;
+  JsonArray *steps;
+  guint signs = 0;
+  const char *old_sha;
+
+  if (skipped (e2e))
+    return;
+  /* A SCEP fixture (its anchors hold the SCEP CA and the lab's root), and
+   * a certsrv type beside the SCEP one. */
+  start_agent (e2e, "--confirm=approve", NULL);
+  scep_type = write_type (e2e, TEMPLATE, NULL, NULL);
+  first = enroll (e2e, scep_type, 0);
+  e2e->protocol = "certsrv";
+  type = write_type (e2e, TEMPLATE, NULL, NULL);
+  e2e->protocol = "scep";
+  old_sha = leaf_member (first, "certificate", "sha256");
+
+  extra[0] = old_sha;
+  extra[2] = type;
+  answer = renew_with (e2e, extra, 0, NULL);
+  result = only_renewal (answer);
+  assert_installed (e2e, result);
+  g_assert_cmpstr (leaf_member (result, "renews", "sha256"), ==, old_sha);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (result), "old_removed"));
+  notes = json_object_get_array_member (json_node_get_object (result), "notes");
+  g_assert_cmpuint (json_array_get_length (notes), ==, 1);
+  g_assert_nonnull (strstr (json_array_get_string_element (notes, 0), "0x8009400E"));
+  g_assert_nonnull (strstr (json_array_get_string_element (notes, 0), "enrolled again"));
+  g_assert_false (on_device (e2e, old_sha));
+  /* One run: the renewal refused, then a request of its own. */
+  runs = journal (e2e, 0);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (json_node_get_array (runs), 0),
+                                                  "kind"), ==, "renew");
+  steps = json_object_get_array_member (json_array_get_object_element (json_node_get_array (runs), 0), "steps");
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (steps, i), "step"), "submit"))
+      signs++;
+  g_assert_cmpuint (signs, ==, 2);
+  {
+    g_autofree char *line = ca_request_line (member (result, "ca_request_id"));
+
+    g_assert_nonnull (line);
+    g_assert_null (strstr (line, "renewing"));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -488,6 +549,8 @@ main (int    argc,
   g_test_add ("/renew-e2e/certsrv/unplugged-removing", E2e, &connectors[0], e2e_set_up, test_unplugged_removing,
               e2e_tear_down);
   g_test_add ("/renew-e2e/certsrv/removal-declined", E2e, &connectors[0], e2e_set_up, test_removal_declined,
+              e2e_tear_down);
+  g_test_add ("/renew-e2e/scep/ca-refuses-renewal", E2e, &connectors[2], e2e_set_up, test_ca_refuses_renewal,
               e2e_tear_down);
   g_test_add ("/renew-e2e/certsrv/ca-stopped", E2e, &connectors[0], e2e_set_up, test_ca_stopped, e2e_tear_down);
   g_test_add ("/renew-e2e/scep/ca-stopped", E2e, &connectors[2], e2e_set_up, test_ca_stopped, e2e_tear_down);
