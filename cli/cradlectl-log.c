@@ -64,10 +64,16 @@ print_run (CradleJournalRun *run,
                                ? g_strdup_printf ("request %" G_GINT64_FORMAT, cradle_journal_run_get_request_id (run))
                                : g_strdup ("no request");
 
-  g_print ("Run %" G_GINT64_FORMAT "  %s  %s %s (%s) on %s, %s: %s",
-           cradle_journal_run_get_id (run), started, cradle_journal_run_get_kind (run),
-           cradle_journal_run_get_type_name (run) ?: "?", cradle_journal_run_get_protocol (run) ?: "?",
-           cradle_journal_run_get_device_serial (run) ?: "?", request, cradle_journal_run_get_outcome (run));
+  if (g_strcmp0 (cradle_journal_run_get_kind (run), "status") == 0)
+    /* A revocation check of a device's certificates: no type, no request. */
+    g_print ("Run %" G_GINT64_FORMAT "  %s  status of the certificates on %s: %s",
+             cradle_journal_run_get_id (run), started, cradle_journal_run_get_device_serial (run) ?: "?",
+             cradle_journal_run_get_outcome (run));
+  else
+    g_print ("Run %" G_GINT64_FORMAT "  %s  %s %s (%s) on %s, %s: %s",
+             cradle_journal_run_get_id (run), started, cradle_journal_run_get_kind (run),
+             cradle_journal_run_get_type_name (run) ?: "?", cradle_journal_run_get_protocol (run) ?: "?",
+             cradle_journal_run_get_device_serial (run) ?: "?", request, cradle_journal_run_get_outcome (run));
   if (finished > 0)
     g_print (" after %.1f s", (double) (finished - cradle_journal_run_get_started (run)) / G_USEC_PER_SEC);
   g_print ("\n");
@@ -113,7 +119,7 @@ cradlectl_log (int    argc,
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON for scripts", NULL },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("[REQUEST] - what happened to each enrollment, step by step");
+  g_autoptr(GOptionContext) context = g_option_context_new ("[REQUEST] - what happened to each enrollment and status check, step by step");
   g_autoptr(CradlePendingStore) store = NULL;
   g_autoptr(CradleJournal) journal = NULL;
   g_autoptr(GPtrArray) runs = NULL;

@@ -16,6 +16,10 @@ typedef enum {
   CRADLECTL_EXIT_DECLINED = 5,
   CRADLECTL_EXIT_DEVICE_ABSENT = 6,
   CRADLECTL_EXIT_OTHER = 7,
+  /* `status`: a certificate is revoked, expired or due for renewal. */
+  CRADLECTL_EXIT_ATTENTION = 8,
+  /* `status`: the revocation of a certificate is unknown (none needs attention). */
+  CRADLECTL_EXIT_STATUS_UNKNOWN = 9,
 } CradlectlExit;
 
 /* Options every command that talks to the domain accepts. */
@@ -85,6 +89,8 @@ gboolean      cradlectl_open_state        (CradlePendingStore    **store,
 GPtrArray    *cradlectl_list_custom_types (void);
 
 int           cradlectl_devices           (int                     argc,
+                                           char                  **argv);
+int           cradlectl_status            (int                     argc,
                                            char                  **argv);
 int           cradlectl_certs             (int                     argc,
                                            char                  **argv);

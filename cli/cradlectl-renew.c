@@ -131,15 +131,12 @@ type_of (Renew              *renew,
   return NULL;
 }
 
-/* The renewal window of @certificate: the template's overlap, or 80 %. */
+/* The renewal window of @certificate, as `cradlectl status` sees it. */
 static gboolean
 is_due (CradleCertificate *certificate,
         CradleCertType    *type)
 {
-  CradleTemplate *template = type != NULL ? cradle_cert_type_get_template (type) : NULL;
-
-  return cradle_renewal_is_due (certificate, template != NULL ? cradle_template_get_renewal_seconds (template) : 0,
-                                g_get_real_time () / G_USEC_PER_SEC);
+  return cradle_renewal_is_due (certificate, type, g_get_real_time () / G_USEC_PER_SEC);
 }
 
 static void

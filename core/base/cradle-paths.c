@@ -41,6 +41,12 @@ cradle_paths_dup_state_dir (void)
 }
 
 char *
+cradle_paths_dup_cache_dir (void)
+{
+  return dup_override_or ("CRADLE_CACHE_DIR", g_get_user_cache_dir (), "cradle");
+}
+
+char *
 cradle_paths_dup_runtime_dir (void)
 {
   return dup_override_or ("CRADLE_RUNTIME_DIR", g_get_user_runtime_dir (), "cradle");

@@ -103,7 +103,26 @@ cradle_template_policy_lookup (const char *policies,
 }
 
 /* pKIExpirationPeriod and pKIOverlapPeriod: a FILETIME interval, a
- * little-endian int64 of 100 ns units, stored negative. */
+ * little-endian int64 of 100 ns units, stored negative (MS-CRTD 2.11,
+ * 2.15): 00 40 39 87 2E E1 FE FF is 365 days. */
+gboolean
+cradle_template_decode_period (const guint8  *data,
+                               gsize          size,
+                               guint64       *seconds)
+{
+  gint64 ticks;
+
+  *seconds = 0;
+  if (size != sizeof ticks)
+    return FALSE;
+  memcpy (&ticks, data, sizeof ticks);
+  ticks = GINT64_FROM_LE (ticks);
+  if (ticks == G_MININT64)
+    ticks = G_MAXINT64;
+  *seconds = (guint64) ABS (ticks) / 10000000u;
+  return TRUE;
+}
+
 static gboolean
 read_period (const CradleLdapEntry  *entry,
              const char             *attribute,
@@ -111,25 +130,19 @@ read_period (const CradleLdapEntry  *entry,
              GError                **error)
 {
   g_autoptr(GBytes) value = NULL;
-  gint64 ticks;
 
   *seconds = 0;
   if (!cradle_ldap_entry_dup_binary (entry, attribute, 64, &value, error))
     return FALSE;
   if (value == NULL)
     return TRUE;
-  if (g_bytes_get_size (value) != sizeof ticks)
+  if (!cradle_template_decode_period (g_bytes_get_data (value, NULL), g_bytes_get_size (value), seconds))
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "%s is %lu bytes long, not 8", attribute,
                    (unsigned long) g_bytes_get_size (value));
       return FALSE;
     }
-  memcpy (&ticks, g_bytes_get_data (value, NULL), sizeof ticks);
-  ticks = GINT64_FROM_LE (ticks);
-  if (ticks == G_MININT64)
-    ticks = G_MAXINT64;
-  *seconds = (guint64) ABS (ticks) / 10000000u;
   return TRUE;
 }
 

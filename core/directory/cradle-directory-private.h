@@ -64,6 +64,17 @@ gboolean cradle_directory_search_pki (CradleDirectory           *self,
                                       GCancellable              *cancellable,
                                       GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The first value of @attribute (asked for as "@attribute;binary" too) of
+ * the entry at @dn matching @filter (a base search), at most @max_size
+ * bytes: a CRL from an ldap:/// CDP.  CRADLE_ERROR_NOT_FOUND when there is
+ * no such entry or value. */
+GBytes          *cradle_directory_read_binary     (CradleDirectory  *self,
+                                                   const char       *dn,
+                                                   const char       *attribute,
+                                                   const char       *filter,
+                                                   gsize             max_size,
+                                                   GCancellable     *cancellable,
+                                                   GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The bound user's entry as cradle_directory_read_user() reads it. */
 CradleLdapEntry *cradle_directory_read_user_entry (CradleDirectory  *self,
                                                    GCancellable     *cancellable,

@@ -412,3 +412,51 @@ cradle_directory_lookup_sid (CradleDirectory  *self,
                "No account or group in the directory has the SID %s", sid);
   return NULL;
 }
+
+GBytes *
+cradle_directory_read_binary (CradleDirectory  *self,
+                              const char       *dn,
+                              const char       *attribute,
+                              const char       *filter,
+                              gsize             max_size,
+                              GCancellable     *cancellable,
+                              GError          **error)
+{
+  g_autofree char *binary = g_strconcat (attribute, ";binary", NULL);
+  const char *attributes[] = { attribute, NULL };
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(LDAPMessage) result = NULL;
+  g_autoptr(CradleLdapEntry) entry = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GBytes) value = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (!check_open (self, cancellable, error))
+    return NULL;
+  if (!cradle_ldap_search (self->ld, dn, LDAP_SCOPE_BASE, filter, attributes,
+                           self->timeout_seconds, &result, error))
+    return NULL;
+  entry = _cradle_directory_dup_first_entry (self->ld, result, &local_error);
+  if (entry == NULL)
+    {
+      if (local_error != NULL)
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                     "The directory has no entry %s", dn);
+      return NULL;
+    }
+  /* AD returns certificateRevocationList as "certificateRevocationList;binary". */
+  if (!cradle_ldap_entry_dup_binary (entry, attribute, max_size, &value, error) ||
+      (value == NULL && !cradle_ldap_entry_dup_binary (entry, binary, max_size, &value, error)))
+    return NULL;
+  if (value == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                   "The directory entry %s has no %s", dn, attribute);
+      return NULL;
+    }
+  return g_steal_pointer (&value);
+}

@@ -301,6 +301,23 @@ build_chain (CradleEnrollment  *self,
   return cradle_enrollment_build_chain (self->leaf, self->csr, candidates, anchors, roots, cancellable, error);
 }
 
+/* The type the certificate came from, for its status and its renewal. */
+static void
+record_installed_type (CradleEnrollment *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *type_name = _cradle_enrollment_type_name (self);
+
+  if (type_name == NULL && self->resume != NULL)
+    type_name = cradle_pending_request_get_template_name (self->resume);
+  if (type_name == NULL)
+    return;
+  if (!cradle_pending_store_record_installed_type (self->store, cradle_certificate_get_der (self->leaf), type_name,
+                                                   cradle_device_get_serial (self->device), self->request_id,
+                                                   &error))
+    g_warning ("The certificate is installed, but its type could not be recorded: %s", error->message);
+}
+
 void
 _cradle_enrollment_chain_and_install (CradleEnrollment *self,
                                       GPtrArray        *from_ca,
@@ -349,6 +366,8 @@ _cradle_enrollment_chain_and_install (CradleEnrollment *self,
   if (!cradle_pending_store_mark_installed (self->store, self->request_id, &error))
     g_warning ("The certificate is installed, but request %" G_GINT64_FORMAT " could not be marked so: %s",
                self->request_id, error->message);
+  g_clear_error (&error);
+  record_installed_type (self);
   _cradle_enrollment_end_step (self, "ok", NULL);
   /* A renewal: only now that the new one is installed does the old go. */
   _cradle_enrollment_replace_old (self, cancellable);

@@ -12,12 +12,9 @@
 
 #include "engine/cradle-enrollment-private.h"
 #include "base/cradle-openssl-private.h"
+#include "lifecycle/cradle-lifecycle-private.h"
 #include "state/cradle-journal-private.h"
 #include "state/cradle-pending-store-private.h"
-
-/* The share of the lifetime after which a certificate without an overlap
- * period is due, in percent (the issue's RenewAt= default). */
-#define RENEW_AT_PERCENT 80
 
 static gboolean
 read_validity (CradleCertificate *certificate,
@@ -42,23 +39,30 @@ fail:
   return FALSE;
 }
 
+/* The window is the status checks' (core/lifecycle), so that `renew --due`
+ * renews what `status` calls "renew soon". */
 gboolean
 cradle_renewal_is_due (CradleCertificate *certificate,
-                       guint64            overlap_seconds,
+                       CradleCertType    *type,
                        gint64             now)
 {
+  CradleTemplate *template = type != NULL ? cradle_cert_type_get_template (type) : NULL;
   gint64 not_before = 0;
   gint64 not_after = 0;
-  gint64 life;
+  gint64 renew_at;
 
   g_return_val_if_fail (CRADLE_IS_CERTIFICATE (certificate), FALSE);
 
   if (!read_validity (certificate, &not_before, &not_after))
     return FALSE;
-  life = not_after - not_before;
-  if (overlap_seconds > 0)
-    return overlap_seconds >= (guint64) life || now >= not_after - (gint64) overlap_seconds;
-  return now >= not_before + life / 100 * RENEW_AT_PERCENT + life % 100 * RENEW_AT_PERCENT / 100;
+  if (type != NULL && cradle_cert_type_get_renew_at (type) > 0)
+    renew_at = cradle_renewal_window_for_share (not_before, not_after, cradle_cert_type_get_renew_at (type));
+  else if (template != NULL)
+    renew_at = cradle_renewal_window_for_template (not_before, not_after,
+                                                   cradle_template_get_renewal_seconds (template));
+  else
+    renew_at = cradle_renewal_window_for_share (not_before, not_after, CRADLE_RENEW_AT_DEFAULT_PERCENT);
+  return now >= renew_at;
 }
 
 static GBytes *

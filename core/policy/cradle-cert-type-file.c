@@ -156,7 +156,7 @@ set_key (Parse                  *parse,
 {
   static const char * const known[] = {
     "Name", "DisplayName", "Protocol", "URL", "PolicyURL", "Template", "Label", "KeyType",
-    "Subject", "Auth", "TrustAnchors", "AllowPlainHttp", "ChallengeFile", "CAFingerprint", "Timeout", NULL
+    "Subject", "Auth", "TrustAnchors", "AllowPlainHttp", "ChallengeFile", "CAFingerprint", "Timeout", "RenewAt", NULL
   };
   const char *bracket = strchr (key, '[');
 
@@ -167,7 +167,7 @@ set_key (Parse                  *parse,
   if (!g_strv_contains (known, key))
     return fail (parse, "unknown key '%s' (the keys are Name, DisplayName, Protocol, URL, PolicyURL, "
                  "Template, Label, KeyType, Subject, Auth, TrustAnchors, AllowPlainHttp, "
-                 "ChallengeFile, CAFingerprint, Timeout)", key);
+                 "ChallengeFile, CAFingerprint, Timeout, RenewAt)", key);
   if (g_hash_table_contains (seen, key))
     return fail (parse, "%s is set twice", key);
   g_hash_table_add (seen, g_strdup (key));
@@ -251,6 +251,19 @@ set_key (Parse                  *parse,
         return fail (parse, "Timeout '%s' is not a number of seconds from 1 to %d", value,
                      CRADLE_CERT_TYPE_MAX_TIMEOUT);
       settings->timeout = (guint) seconds;
+    }
+  else if (g_str_equal (key, "RenewAt"))
+    {
+      g_autofree char *number = g_strdup (value);
+      guint64 percent;
+
+      /* "80" or "80%": the share of a certificate's lifetime after which it is due. */
+      if (g_str_has_suffix (number, "%"))
+        number[strlen (number) - 1] = '\0';
+      if (!g_ascii_string_to_unsigned (number, 10, 1, 99, &percent, NULL))
+        return fail (parse, "RenewAt '%s' is not a share of the lifetime from 1 to 99 percent "
+                     "(80 renews after four fifths of it)", value);
+      settings->renew_at = (guint) percent;
     }
   return TRUE;
 }

@@ -30,6 +30,7 @@ typedef struct {
   char                 *challenge_file;
   GBytes               *ca_fingerprint;   /* scep: SHA-256 of the CA certificate, 32 bytes */
   guint                 timeout;
+  guint                 renew_at;         /* percent of the lifetime; 0: not set */
 } CradleCertTypeSettings;
 
 void                    cradle_cert_type_settings_free  (CradleCertTypeSettings *settings);

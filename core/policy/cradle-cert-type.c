@@ -37,6 +37,7 @@ struct _CradleCertType
   char                    *challenge_file;
   GBytes                  *ca_fingerprint;   /* scep: CAFingerprint, 32 bytes */
   guint                    timeout;
+  guint                    renew_at;
   char                    *source;
 };
 
@@ -202,6 +203,7 @@ cradle_cert_type_new_custom (CradleCertTypeSettings *settings,
   self->challenge_file = g_strdup (settings->challenge_file);
   self->ca_fingerprint = settings->ca_fingerprint != NULL ? g_bytes_ref (settings->ca_fingerprint) : NULL;
   self->timeout = settings->timeout;
+  self->renew_at = settings->renew_at;
   self->enrollability = CRADLE_ENROLLABILITY_ENROLLABLE;
 
   if (catalog != NULL)
@@ -635,6 +637,13 @@ cradle_cert_type_get_timeout (CradleCertType *self)
 {
   g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), 0);
   return self->timeout;
+}
+
+guint
+cradle_cert_type_get_renew_at (CradleCertType *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), 0);
+  return self->renew_at;
 }
 
 const char *

@@ -90,6 +90,21 @@ gboolean      _cradle_pending_store_check_text   (const char                *wha
 char         *_cradle_pending_store_dup_one_line (const char                *text,
                                                   gsize                      max_size);
 
+/* cradle-pending-store-installed.c: the type each installed certificate
+ * came from, by the SHA-256 of its DER (schema 3). */
+gboolean  cradle_pending_store_record_installed_type (CradlePendingStore  *self,
+                                                      GBytes              *certificate,
+                                                      const char          *type_name,
+                                                      const char          *device_serial,
+                                                      gint64               request_id,
+                                                      GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The type recorded for @certificate; else the template of an installed
+ * request whose leaf it is (installs before schema 3); %NULL when neither
+ * (no error) or on error. */
+char     *cradle_pending_store_dup_installed_type    (CradlePendingStore  *self,
+                                                      GBytes              *certificate,
+                                                      GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* cradle-pending-request.c: building a record from a row */
 CradlePendingRequest *cradle_pending_request_new_from_row (sqlite3_stmt  *row,
                                                            GPtrArray     *certificates,

@@ -66,7 +66,22 @@ static const char schema_2[] =
   ") STRICT;";
 
 /*
- * Schema version 3: a request that renews a certificate.  old_cert is the
+ * Schema version 3: the certificate type each installed certificate came
+ * from (a template's cn or a type file's Name), by the SHA-256 of the
+ * certificate's DER, written when the engine installs it; what
+ * `cradlectl status` reports as its type and renews it as.
+ */
+static const char schema_3[] =
+  "CREATE TABLE IF NOT EXISTS installed_types ("
+  "  sha256        BLOB    PRIMARY KEY CHECK (length (sha256) = 32),"
+  "  type_name     TEXT    NOT NULL CHECK (length (type_name) > 0),"
+  "  device_serial TEXT,"
+  "  request_id    INTEGER NOT NULL DEFAULT 0,"
+  "  installed     INTEGER NOT NULL"
+  ") STRICT;";
+
+/*
+ * Schema version 4: a request that renews a certificate.  old_cert is the
  * DER of the certificate it renews (the device's MY certificate, which
  * the renewal attribute names), old_key_id that certificate's key on the
  * device (it signs SCEP renewals and the MS-WCCE SignedData),
@@ -76,8 +91,8 @@ static const char schema_2[] =
  * found gone) once the new one is installed: an installed renewal with
  * old_removed 0 still has its clean-up to do.
  */
-static const char schema_3[] =
-  "CREATE TABLE renewals ("
+static const char schema_4[] =
+  "CREATE TABLE IF NOT EXISTS renewals ("
   "  request_id  INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,"
   "  old_cert    BLOB    NOT NULL CHECK (length (old_cert) > 0),"
   "  old_key_id  BLOB    NOT NULL CHECK (length (old_key_id) = 16),"
@@ -92,6 +107,7 @@ static const char *const migrations[] = {
   schema_1,
   schema_2,
   schema_3,
+  schema_4,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRADLE_PENDING_SCHEMA_VERSION);
 

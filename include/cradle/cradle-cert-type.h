@@ -178,6 +178,11 @@ GBytes             *cradle_cert_type_get_ca_fingerprint (CradleCertType *self);
 /* Seconds per HTTP exchange; 0 for the connector's default. */
 CRADLE_PUBLIC
 guint               cradle_cert_type_get_timeout       (CradleCertType *self);
+/* A type file's RenewAt=: the share of a certificate's lifetime (percent,
+ * 1 to 99) after which it is due for renewal; 0 when the file does not
+ * set it (a template's renewal period applies, else 80). */
+CRADLE_PUBLIC
+guint               cradle_cert_type_get_renew_at      (CradleCertType *self);
 /* (nullable): the file a custom type was read from */
 CRADLE_PUBLIC
 const char         *cradle_cert_type_get_source        (CradleCertType *self);

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
  *   CRADLE_CONFIG_DIR         ~/.config/cradle        (the user's configuration)
  *   CRADLE_SYSTEM_CONFIG_DIR  /etc/cradle             (the administrator's)
  *   CRADLE_STATE_DIR          ~/.local/state/cradle   (pending requests, journal)
+ *   CRADLE_CACHE_DIR          ~/.cache/cradle         (revocation answers, until their nextUpdate)
  *   CRADLE_RUNTIME_DIR        $XDG_RUNTIME_DIR/cradle (simulated device sockets)
  */
 CRADLE_PUBLIC
@@ -24,6 +25,8 @@ CRADLE_PUBLIC
 char *cradle_paths_dup_system_config_dir (void);
 CRADLE_PUBLIC
 char *cradle_paths_dup_state_dir         (void);
+CRADLE_PUBLIC
+char *cradle_paths_dup_cache_dir         (void);
 CRADLE_PUBLIC
 char *cradle_paths_dup_runtime_dir       (void);
 CRADLE_PUBLIC

@@ -17,20 +17,22 @@
 #include <gio/gio.h>
 #include <cradle/cradle-macros.h>
 #include <cradle/cradle-certificate.h>
+#include <cradle/cradle-cert-type.h>
 #include <cradle/cradle-device.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-pending-store.h>
 
 G_BEGIN_DECLS
 
-/* Whether @certificate is in its renewal window at @now (seconds since
- * 1970 UTC): within @overlap_seconds of its end when the template gives
- * an overlap (pKIOverlapPeriod, cradle_template_get_renewal_seconds()),
- * else once 80 % of its lifetime has passed.  An expired certificate is
- * due too; one that cannot be read is not. */
+/* Whether @certificate of @type (nullable) is in its renewal window at
+ * @now (seconds since 1970 UTC), as `cradlectl status` works it out: the
+ * type's RenewAt= share of the lifetime; else, for a template with a
+ * renewal period (pKIOverlapPeriod), once 80 % of the lifetime has passed
+ * and within that period of its end; else 80 % of the lifetime.  An
+ * expired certificate is due too; one that cannot be read is not. */
 CRADLE_PUBLIC
 gboolean cradle_renewal_is_due                (CradleCertificate  *certificate,
-                                               guint64             overlap_seconds,
+                                               CradleCertType     *type,
                                                gint64              now);
 
 /* Removes the old certificates of renewals installed on @device whose

@@ -28,4 +28,5 @@
 #include <cradle/cradle-enrollment.h>
 #include <cradle/cradle-renewal.h>
 #include <cradle/cradle-retriever.h>
+#include <cradle/cradle-cert-status.h>
 #undef CRADLE_INSIDE

@@ -359,6 +359,7 @@ spawn_cradlectl (E2e                *e2e,
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autofree char *program = build_path ("cli", "cradlectl", NULL);
   g_autofree char *none = g_build_filename (e2e->home, "no-system-config", NULL);
+  g_autofree char *cache = g_build_filename (e2e->home, "cache", NULL);
   g_autoptr(GError) error = NULL;
   GSubprocess *process;
 
@@ -371,6 +372,7 @@ spawn_cradlectl (E2e                *e2e,
   g_subprocess_launcher_setenv (launcher, "CRADLE_STATE_DIR", e2e->state, TRUE);
   g_subprocess_launcher_setenv (launcher, "CRADLE_CONFIG_DIR", e2e->config, TRUE);
   g_subprocess_launcher_setenv (launcher, "CRADLE_SYSTEM_CONFIG_DIR", none, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_CACHE_DIR", cache, TRUE);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   return process;

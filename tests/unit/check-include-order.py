@@ -29,8 +29,10 @@ ORDER = [
     "core/csr",
     "core/ca",
     "core/ca/certsrv", "core/ca/est", "core/ca/scep", "core/ca/wstep",
+    "core/revocation",
     "core/policy",
     "core/state",
+    "core/lifecycle",
     "core/engine",
 ]
 SIBLINGS = {"core/ca/certsrv", "core/ca/est", "core/ca/scep", "core/ca/wstep"}

@@ -93,7 +93,8 @@ test_valid (void)
                     "ChallengeFile=/etc/cradle/wifi.secret\n"
                     "CAFingerprint=00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:"
                     "00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff\n"
-                    "Timeout=12\n",
+                    "Timeout=12\n"
+                    "RenewAt=75%\n",
                     &error);
   g_assert_no_error (error);
   type = cradle_cert_type_new_custom (settings, NULL);
@@ -108,6 +109,7 @@ test_valid (void)
   g_assert_cmpint (cradle_cert_type_get_auth (type), ==, CRADLE_CREDENTIALS_NONE);
   g_assert_cmpstr (cradle_cert_type_get_challenge_file (type), ==, "/etc/cradle/wifi.secret");
   g_assert_cmpuint (cradle_cert_type_get_timeout (type), ==, 12);
+  g_assert_cmpuint (cradle_cert_type_get_renew_at (type), ==, 75);
   {
     static const guint8 pin[32] = {
       0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
@@ -138,6 +140,7 @@ test_defaults (void)
   type = cradle_cert_type_new_custom (settings, NULL);
   g_assert_cmpstr (cradle_cert_type_get_display_name (type), ==, "est");
   g_assert_cmpstr (cradle_cert_type_get_key_type (type), ==, "rsa2048");
+  g_assert_cmpuint (cradle_cert_type_get_renew_at (type), ==, 0);
   g_assert_cmpint (cradle_cert_type_get_auth (type), ==, CRADLE_CREDENTIALS_KERBEROS);
   g_assert_true (cradle_cert_type_is_enrollable (type));
   endpoint = cradle_cert_type_dup_endpoint (type);
@@ -190,6 +193,12 @@ static const Malformed malformed[] = {
     "t.conf:5: Timeout '0' is not a number of seconds from 1 to 600" },
   { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nTimeout=12abc\n",
     "t.conf:5: Timeout '12abc'" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nRenewAt=100\n",
+    "t.conf:5: RenewAt '100' is not a share of the lifetime from 1 to 99 percent" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nRenewAt=0%\n",
+    "t.conf:5: RenewAt '0%'" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nRenewAt=80%%\n",
+    "t.conf:5: RenewAt '80%%'" },
   { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nAuth=ntlm\n",
     "t.conf:5: Auth 'ntlm' is not one of kerberos, password, none" },
   { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\nAuth=password\n",

@@ -373,7 +373,7 @@ test_shared_with_store (Fixture       *fixture,
   g_assert_cmpuint (cradle_journal_run_get_steps (g_ptr_array_index (runs, 0))->len, ==, STEPS);
 }
 
-/* A journal of schema 1 takes runs of kind renew, remove and check once
+/* A journal of schema 1 takes runs of kind renew, remove and status once
  * opened, and keeps what it held (the steps still belong to their runs). */
 static void
 test_schema_1_kinds (Fixture       *fixture,
@@ -384,7 +384,7 @@ test_schema_1_kinds (Fixture       *fixture,
   g_autoptr(CradleJournal) journal = NULL;
   g_autoptr(CradleJournalRun) old_run = NULL;
   sqlite3 *db = NULL;
-  const char *kinds[] = { "renew", "remove", "check" };
+  const char *kinds[] = { "renew", "remove", "status" };
 
   g_assert_no_error (error);
   journal = cradle_journal_open (fixture->path, &error);

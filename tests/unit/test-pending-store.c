@@ -599,7 +599,7 @@ test_reopen (StoreFixture  *f,
     g_autofree char *journal = test_sqlite_query (db, "PRAGMA journal_mode");
     g_autofree char *integrity = test_sqlite_query (db, "PRAGMA integrity_check");
 
-    g_assert_cmpstr (version, ==, "3");
+    g_assert_cmpstr (version, ==, "4");
     g_assert_cmpstr (application, ==, "1131570284"); /* "Crdl" */
     g_assert_cmpstr (journal, ==, "wal");
     g_assert_cmpstr (integrity, ==, "ok");
@@ -1182,9 +1182,9 @@ test_renewal (StoreFixture  *f,
   g_assert_null (read);
 }
 
-/* A file of schema 2 (no renewals) is brought up to date. */
+/* A file of schema 3 (no renewals) is brought up to date. */
 static void
-test_renewal_schema_2 (StoreFixture  *f,
+test_renewal_schema_3 (StoreFixture  *f,
                        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
@@ -1197,7 +1197,7 @@ test_renewal_schema_2 (StoreFixture  *f,
     id = test_add (store, 5);
     g_clear_object (&store);
     db = test_sqlite_open (f->path);
-    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE renewals; PRAGMA user_version = 2", NULL, NULL, NULL), ==,
+    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE renewals; PRAGMA user_version = 3", NULL, NULL, NULL), ==,
                      SQLITE_OK);
     sqlite3_close (db);
   }
@@ -1239,7 +1239,7 @@ main (int    argc,
   ADD ("damaged-in-place", test_damaged_in_place);
   ADD ("two-programs", test_two_programs);
   ADD ("renewal", test_renewal);
-  ADD ("renewal-schema-2", test_renewal_schema_2);
+  ADD ("renewal-schema-3", test_renewal_schema_3);
   ADD ("first-open-race", test_first_open_race);
   ADD ("claim/exclusive", test_claim_exclusive);
   ADD ("claim/lapses", test_claim_lapses);
