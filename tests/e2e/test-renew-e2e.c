@@ -531,6 +531,48 @@ test_ca_refuses_renewal (E2e           *e2e,
   }
 }
 
+/* The old certificate carried the account's SID (the lab CA adds it when
+ * it builds the subject from the directory) and the new one does not (a
+ * template whose enrollee supplies the subject, enrolled again through
+ * EST): the renewal says so. */
+static void
+test_sid_lost (E2e           *e2e,
+               gconstpointer  data)
+{
+  g_autofree char *certsrv_type = NULL;
+  g_autofree char *old_sha = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  const char *extra[] = { NULL, "--type", "e2e-est-supplied", NULL };
+  JsonNode *result;
+  JsonArray *notes;
+  gboolean said = FALSE;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  e2e->protocol = "certsrv";
+  old_sha = enroll_first (e2e, TEMPLATE, &certsrv_type);
+  e2e->protocol = "est";
+  path = g_strdup_printf ("%s/types.d/e2e-est-supplied.conf", e2e->config);
+  text = g_strdup_printf ("[Cradle Certificate Type]\nName=e2e-est-supplied\nProtocol=est\nURL=%s\n"
+                          "Label=CradleDeviceSuppliedSubject\nTemplate=CradleDeviceSuppliedSubject\n"
+                          "KeyType=rsa3072\nAuth=kerberos\nTrustAnchors=%s\n",
+                          env (e2e, "CRADLE_LAB_EST_URL"), e2e->anchors);
+  write_file (path, text);
+
+  extra[0] = old_sha;
+  answer = renew_with (e2e, extra, 0, NULL);
+  result = only_renewal (answer);
+  assert_installed (e2e, result);
+  notes = json_object_get_array_member (json_node_get_object (result), "notes");
+  for (guint i = 0; i < json_array_get_length (notes); i++)
+    said |= strstr (json_array_get_string_element (notes, i), "1.3.6.1.4.1.311.25.2") != NULL;
+  g_assert_true (said);
+  g_assert_false (on_device (e2e, old_sha));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -543,6 +585,7 @@ main (int    argc,
 
       g_test_add (path, E2e, &connectors[i], e2e_set_up, test_renewed, e2e_tear_down);
     }
+  g_test_add ("/renew-e2e/est/sid-lost", E2e, &connectors[3], e2e_set_up, test_sid_lost, e2e_tear_down);
   g_test_add ("/renew-e2e/certsrv/same-key", E2e, &connectors[0], e2e_set_up, test_same_key, e2e_tear_down);
   g_test_add ("/renew-e2e/certsrv/unplugged-signing", E2e, &connectors[0], e2e_set_up, test_unplugged_signing,
               e2e_tear_down);
