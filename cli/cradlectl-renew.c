@@ -365,6 +365,10 @@ cradlectl_renew (int    argc,
       if (wanted != NULL && !matches (old, wanted))
         continue;
       type = type_of (&renew, old, &type_error);
+      /* --due: a certificate of no known type that is not due either
+       * (by the default window) is nothing to report. */
+      if (type == NULL && due && !is_due (old, NULL))
+        continue;
       if (type == NULL)
         {
           /* --due and --all go on with the others. */

@@ -140,7 +140,7 @@ typedef struct {
   GBytes   *old_certificate;  /* DER */
   GBytes   *old_key_id;       /* its key on the device */
   GBytes   *signed_data;      /* nullable: the MS-WCCE SignedData as sent */
-  gboolean  old_removed;      /* the old certificate is gone from the device */
+  gboolean  old_removed;      /* the clean-up is done: removed, gone, or kept by its user */
   gint64    request_id;
 } CradlePendingRenewal;
 

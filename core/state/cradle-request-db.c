@@ -86,10 +86,11 @@ static const char schema_3[] =
  * the renewal attribute names), old_key_id that certificate's key on the
  * device (it signs SCEP renewals and the MS-WCCE SignedData),
  * signed_data the MS-WCCE SignedData around the PKCS#10 as sent to
- * certsrv or WSTEP (NULL for the others), and old_removed whether the old
- * certificate is gone from the device (deleted with its user's yes, or
- * found gone) once the new one is installed: an installed renewal with
- * old_removed 0 still has its clean-up to do.
+ * certsrv or WSTEP (NULL for the others), and old_removed whether the
+ * clean-up is done once the new one is installed: the old certificate
+ * deleted with its user's yes, found gone, or kept because its user said
+ * no (asked once).  An installed renewal with old_removed 0 (the device went
+ * away between the install and the delete) still has its clean-up to do.
  */
 static const char schema_4[] =
   "CREATE TABLE IF NOT EXISTS renewals ("
