@@ -64,7 +64,7 @@ print_run (CradleJournalRun *run,
                                ? g_strdup_printf ("request %" G_GINT64_FORMAT, cradle_journal_run_get_request_id (run))
                                : g_strdup ("no request");
 
-  if (g_strcmp0 (cradle_journal_run_get_kind (run), "status") == 0)
+  if (g_strcmp0 (cradle_journal_run_get_kind (run), "check") == 0)
     /* A revocation check of a device's certificates: no type, no request. */
     g_print ("Run %" G_GINT64_FORMAT "  %s  status of the certificates on %s: %s",
              cradle_journal_run_get_id (run), started, cradle_journal_run_get_device_serial (run) ?: "?",

@@ -48,10 +48,10 @@ CradleCertVerdict cradle_cert_verdict_at    (gint64                not_before,
  * from szOID_CERTIFICATE_TEMPLATE (1.3.6.1.4.1.311.21.7), and @name from
  * szOID_ENROLL_CERTTYPE_EXTENSION (1.3.6.1.4.1.311.20.2); each %NULL when
  * absent or malformed (the extension is outside input). */
-void     cradle_template_extension_read     (X509     *cert,
-                                             char    **oid,
-                                             guint    *major_version,
-                                             char    **name);
+void     cradle_template_extension_read     (const STACK_OF (X509_EXTENSION) *extensions,
+                                             char                           **oid,
+                                             guint                           *major_version,
+                                             char                           **name);
 
 /* ---- cradle-cert-status.c ----------------------------------------------- */
 

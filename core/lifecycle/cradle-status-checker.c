@@ -7,7 +7,7 @@
  * against the issuer's certificate the device holds.  CA and Root
  * certificates get their expiry only: a device does not renew them, and
  * their revocation is their CA's business (docs/security.md).  One journal
- * run of kind "status" per check, a step per answer asked for.
+ * run of kind "check" per check, a step per answer asked for.
  */
 #include "config.h"
 
@@ -33,10 +33,12 @@ struct _CradleStatusChecker
 
 G_DEFINE_FINAL_TYPE (CradleStatusChecker, cradle_status_checker, G_TYPE_OBJECT)
 
-/* One device certificate, parsed. */
+/* One device certificate, parsed: a MY one as a leaf (its key left
+ * undecoded: see cradle-leaf.c), a CA or Root one whole, as an issuer. */
 typedef struct {
   CradleDeviceCert  *cert;   /* borrowed */
-  X509              *x509;
+  CradleLeaf        *leaf;
+  X509              *x509;   /* CA and Root */
   CradleCertificate *parsed;
   gboolean           is_my;
 } Entry;
@@ -44,6 +46,7 @@ typedef struct {
 static void
 entry_clear (Entry *entry)
 {
+  g_clear_pointer (&entry->leaf, cradle_leaf_free);
   g_clear_pointer (&entry->x509, X509_free);
   g_clear_object (&entry->parsed);
 }
@@ -187,14 +190,6 @@ record_end (gint64        step_id,
 
 /* ---- one certificate -------------------------------------------------------- */
 
-static gint64
-time_or_zero (const ASN1_TIME *time)
-{
-  gint64 seconds = 0;
-
-  return cradle_revocation_time_to_unix (time, &seconds) ? seconds : 0;
-}
-
 static char *
 dup_duration (guint64 seconds)
 {
@@ -215,7 +210,7 @@ dup_duration (guint64 seconds)
 static void
 find_type (CradleStatusChecker *self,
            CradleCertStatus    *status,
-           X509                *x509,
+           const CradleLeaf    *leaf,
            CradleTemplate     **template)
 {
   g_autofree char *oid = NULL;
@@ -233,7 +228,7 @@ find_type (CradleStatusChecker *self,
       if (status->type_name != NULL)
         status->origin = CRADLE_CERT_ORIGIN_INSTALLED;
     }
-  cradle_template_extension_read (x509, &oid, &major, &name);
+  cradle_template_extension_read (cradle_leaf_get_extensions (leaf), &oid, &major, &name);
   if (self->catalog != NULL)
     {
       GPtrArray *templates = cradle_catalog_get_templates (self->catalog);
@@ -295,26 +290,24 @@ find_renewal_window (CradleStatusChecker *self,
   status->renewal_rule = g_strdup_printf ("%u%% of its lifetime", CRADLE_RENEW_AT_DEFAULT_PERCENT);
 }
 
-/* The certificate among @entries that issued @x509 and whose key verifies it. */
+/* The CA or Root certificate among @entries that issued @leaf: its
+ * subject is the leaf's issuer and its key verifies the leaf; the one
+ * found last time first (a device's certificates mostly share one). */
 static X509 *
-find_issuer (GArray *entries,
-             X509   *x509)
+find_issuer (GArray           *entries,
+             const CradleLeaf *leaf,
+             guint            *hint)
 {
-  for (guint i = 0; i < entries->len; i++)
+  for (guint n = 0; n < entries->len; n++)
     {
+      guint i = (*hint + n) % entries->len;
       Entry *candidate = &g_array_index (entries, Entry, i);
-      EVP_PKEY *key;
 
-      if (candidate->x509 == x509 || X509_check_issued (candidate->x509, x509) != X509_V_OK)
+      if (candidate->x509 == NULL || !cradle_leaf_is_issued_by (leaf, candidate->x509))
         continue;
-      key = X509_get0_pubkey (candidate->x509);
-      if (key != NULL && X509_verify (x509, key) == 1)
-        {
-          ERR_clear_error ();
-          return candidate->x509;
-        }
+      *hint = i;
+      return candidate->x509;
     }
-  ERR_clear_error ();
   return NULL;
 }
 
@@ -332,8 +325,8 @@ new_status (Entry  *entry,
   status->serial = g_strdup (cradle_certificate_get_serial (entry->parsed));
   status->sha256 = g_strdup (cradle_certificate_get_sha256 (entry->parsed));
   status->has_key = cradle_device_cert_get_key_id (entry->cert) != NULL;
-  status->not_before = time_or_zero (X509_get0_notBefore (entry->x509));
-  status->not_after = time_or_zero (X509_get0_notAfter (entry->x509));
+  status->not_before = cradle_leaf_get_not_before (entry->leaf);
+  status->not_after = cradle_leaf_get_not_after (entry->leaf);
   status->verdict = now < status->not_before || now >= status->not_after ? CRADLE_CERT_VERDICT_EXPIRED
                                                                           : CRADLE_CERT_VERDICT_VALID;
   return status;
@@ -346,6 +339,7 @@ check_my (CradleStatusChecker      *self,
           Entry                    *entry,
           CradleCertStatus         *status,
           gint64                    now,
+          guint                    *issuer_hint,
           guint                    *cached,
           GCancellable             *cancellable,
           GError                  **error)
@@ -354,12 +348,12 @@ check_my (CradleStatusChecker      *self,
   g_autoptr(CradleRevocationResult) result = NULL;
   X509 *issuer;
 
-  find_type (self, status, entry->x509, &template);
+  find_type (self, status, entry->leaf, &template);
   find_renewal_window (self, status, template);
   if (status->verdict == CRADLE_CERT_VERDICT_EXPIRED)
     return TRUE;  /* revocation is not asked about an expired certificate */
 
-  issuer = find_issuer (entries, entry->x509);
+  issuer = find_issuer (entries, entry->leaf, issuer_hint);
   if (issuer == NULL)
     {
       status->revocation = CRADLE_REVOCATION_UNKNOWN;
@@ -368,7 +362,7 @@ check_my (CradleStatusChecker      *self,
     }
   else
     {
-      result = cradle_revocation_checker_check (revocation, entry->x509, issuer, now, cancellable, error);
+      result = cradle_revocation_checker_check (revocation, entry->leaf, issuer, now, cancellable, error);
       if (result == NULL)
         return FALSE;
       status->revocation = result->state;
@@ -422,6 +416,7 @@ cradle_status_checker_check (CradleStatusChecker *self,
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   guint cached = 0;
   guint checked = 0;
+  guint issuer_hint = 0;
 
   g_return_val_if_fail (CRADLE_IS_STATUS_CHECKER (self), NULL);
   g_return_val_if_fail (certs != NULL, NULL);
@@ -433,11 +428,15 @@ cradle_status_checker_check (CradleStatusChecker *self,
       GBytes *der = cradle_device_cert_get_der (cert);
       const unsigned char *p = g_bytes_get_data (der, NULL);
       g_autoptr(GError) parse_error = NULL;
-      Entry entry = { cert, NULL, NULL, FALSE };
+      Entry entry = { cert, NULL, NULL, NULL, FALSE };
 
+      entry.is_my = is_my_store (cradle_device_cert_get_store (cert));
       entry.parsed = cradle_certificate_new_from_der (der, &parse_error);
-      entry.x509 = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
-      if (entry.parsed == NULL || entry.x509 == NULL)
+      if (entry.parsed != NULL)
+        entry.leaf = cradle_leaf_new_from_der (der, &parse_error);
+      if (entry.leaf != NULL && !entry.is_my)
+        entry.x509 = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+      if (entry.parsed == NULL || entry.leaf == NULL || (!entry.is_my && entry.x509 == NULL))
         {
           g_debug ("Leaving out an unreadable certificate of the device's %s store: %s",
                    cradle_device_cert_get_store (cert), parse_error != NULL ? parse_error->message : "?");
@@ -445,7 +444,6 @@ cradle_status_checker_check (CradleStatusChecker *self,
           entry_clear (&entry);
           continue;
         }
-      entry.is_my = is_my_store (cradle_device_cert_get_store (cert));
       g_array_append_val (entries, entry);
     }
 
@@ -458,7 +456,7 @@ cradle_status_checker_check (CradleStatusChecker *self,
       g_autoptr(GError) journal_error = NULL;
 
       recorder.journal = self->journal;
-      recorder.run_id = cradle_journal_begin_run (self->journal, "status", NULL, NULL, device_serial, 0,
+      recorder.run_id = cradle_journal_begin_run (self->journal, "check", NULL, NULL, device_serial, 0,
                                                   &journal_error);
       if (recorder.run_id <= 0)
         g_debug ("The journal could not record the check: %s",
@@ -478,7 +476,8 @@ cradle_status_checker_check (CradleStatusChecker *self,
         status = new_status (entry, now);
         if (entry->is_my)
           {
-            if (!check_my (self, revocation, entries, entry, status, now, &cached, cancellable, &local_error))
+            if (!check_my (self, revocation, entries, entry, status, now, &issuer_hint, &cached, cancellable,
+                           &local_error))
               break;
             checked++;
             if (severity (status->verdict) > severity (worst))

@@ -20,9 +20,9 @@
 #define DER_BMP_STRING  0x1e
 
 static gboolean
-get_extension (X509           *cert,
-               const char     *dotted,
-               CradleDerSlice *value)
+get_extension (const STACK_OF (X509_EXTENSION) *extensions,
+               const char                      *dotted,
+               CradleDerSlice                  *value)
 {
   g_autoptr(ASN1_OBJECT) object = OBJ_txt2obj (dotted, 1);
   int index;
@@ -30,10 +30,10 @@ get_extension (X509           *cert,
 
   if (object == NULL)
     return FALSE;
-  index = X509_get_ext_by_OBJ (cert, object, -1);
+  index = X509v3_get_ext_by_OBJ (extensions, object, -1);
   if (index < 0)
     return FALSE;
-  data = X509_EXTENSION_get_data (X509_get_ext (cert, index));
+  data = X509_EXTENSION_get_data (X509v3_get_ext (extensions, index));
   *value = (CradleDerSlice) { ASN1_STRING_get0_data (data), (gsize) ASN1_STRING_length (data) };
   return TRUE;
 }
@@ -55,8 +55,8 @@ dup_oid (CradleDerSlice whole)
 }
 
 static char *
-read_template_oid (X509  *cert,
-                   guint *major_version)
+read_template_oid (const STACK_OF (X509_EXTENSION) *cert,
+                   guint                           *major_version)
 {
   CradleDerSlice extension, sequence, whole, value, rest;
   char *oid;
@@ -81,7 +81,7 @@ read_template_oid (X509  *cert,
 }
 
 static char *
-read_template_name (X509 *cert)
+read_template_name (const STACK_OF (X509_EXTENSION) *cert)
 {
   CradleDerSlice extension, value;
   g_autofree char *name = NULL;
@@ -121,10 +121,10 @@ read_template_name (X509 *cert)
 }
 
 void
-cradle_template_extension_read (X509   *cert,
-                                char  **oid,
-                                guint  *major_version,
-                                char  **name)
+cradle_template_extension_read (const STACK_OF (X509_EXTENSION) *cert,
+                                char                           **oid,
+                                guint                           *major_version,
+                                char                           **name)
 {
   *major_version = 0;
   *oid = read_template_oid (cert, major_version);

@@ -63,7 +63,7 @@ check_times (X509_CRL                *crl,
 
 gboolean
 cradle_crl_check (GBytes                 *bytes,
-                  X509                   *cert,
+                  const CradleLeaf       *cert,
                   X509                   *issuer,
                   gint64                  now,
                   CradleRevocationResult *result,
@@ -139,7 +139,7 @@ cradle_crl_check (GBytes                 *bytes,
     return FALSE;
 
   result->method = "crl";
-  found = X509_CRL_get0_by_serial (crl, &entry, (ASN1_INTEGER *) X509_get0_serialNumber (cert));
+  found = X509_CRL_get0_by_serial (crl, &entry, (ASN1_INTEGER *) cradle_leaf_get_serial (cert));
   if (found == 1 && entry != NULL)
     {
       g_autoptr(ASN1_ENUMERATED) reason = X509_REVOKED_get_ext_d2i (entry, NID_crl_reason, NULL, NULL);
@@ -165,9 +165,10 @@ is_readable_url (const char *text,
 }
 
 char **
-cradle_crl_dup_urls (X509 *cert)
+cradle_crl_dup_urls (const CradleLeaf *cert)
 {
-  g_autoptr(CRL_DIST_POINTS) points = X509_get_ext_d2i (cert, NID_crl_distribution_points, NULL, NULL);
+  g_autoptr(CRL_DIST_POINTS) points = X509V3_get_d2i (cradle_leaf_get_extensions (cert),
+                                                      NID_crl_distribution_points, NULL, NULL);
   g_autoptr(GPtrArray) urls = g_ptr_array_new_with_free_func (g_free);
 
   ERR_clear_error ();

@@ -9,6 +9,7 @@
 #include <openssl/rand.h>
 
 #include "revocation/cradle-revocation-private.h"
+#include "protocol/cradle-der-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_STORE, X509_STORE_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OCSP_REQUEST, OCSP_REQUEST_free)
@@ -27,14 +28,24 @@ stack_x509_free (STACK_OF (X509) *stack)
 typedef STACK_OF (X509) CradleX509Stack;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleX509Stack, stack_x509_free)
 
+/* What OCSP_cert_to_id() names, from the leaf's serial: SHA-1 of the
+ * issuer's name and key, as RFC 5019 clients send. */
+static OCSP_CERTID *
+cert_id (const CradleLeaf *cert,
+         X509             *issuer)
+{
+  return OCSP_cert_id_new (EVP_sha1 (), X509_get_subject_name (issuer), X509_get0_pubkey_bitstr (issuer),
+                           (ASN1_INTEGER *) cradle_leaf_get_serial (cert));
+}
+
 GBytes *
-cradle_ocsp_request_new (X509     *cert,
-                         X509     *issuer,
-                         GBytes  **nonce,
-                         GError  **error)
+cradle_ocsp_request_new (const CradleLeaf  *cert,
+                         X509              *issuer,
+                         GBytes           **nonce,
+                         GError           **error)
 {
   g_autoptr(OCSP_REQUEST) request = OCSP_REQUEST_new ();
-  g_autoptr(OCSP_CERTID) id = OCSP_cert_to_id (NULL, cert, issuer);
+  g_autoptr(OCSP_CERTID) id = cert_id (cert, issuer);
   guint8 value[NONCE_SIZE];
   unsigned char *der = NULL;
   int size;
@@ -115,13 +126,14 @@ check_nonce (OCSP_BASICRESP  *basic,
 static gboolean
 check_signature (OCSP_BASICRESP  *basic,
                  X509            *issuer,
+                 X509            *responder,
                  GError         **error)
 {
   g_autoptr(X509_STORE) store = X509_STORE_new ();
   g_autoptr(CradleX509Stack) certs = sk_X509_new_null ();
 
   if (store == NULL || certs == NULL || X509_STORE_add_cert (store, issuer) != 1 ||
-      sk_X509_push (certs, issuer) <= 0)
+      sk_X509_push (certs, issuer) <= 0 || (responder != NULL && sk_X509_push (certs, responder) <= 0))
     {
       cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not set up the OCSP signature check");
       return FALSE;
@@ -142,8 +154,9 @@ check_signature (OCSP_BASICRESP  *basic,
 
 gboolean
 cradle_ocsp_check_response (GBytes                 *response,
-                            X509                   *cert,
+                            const CradleLeaf       *cert,
                             X509                   *issuer,
+                            X509                   *responder,
                             GBytes                 *nonce,
                             gint64                  now,
                             CradleRevocationResult *result,
@@ -190,12 +203,12 @@ cradle_ocsp_check_response (GBytes                 *response,
       cradle_openssl_set_error (error, CRADLE_ERROR_INVALID_DATA, "the OCSP answer is not a basic response");
       return FALSE;
     }
-  if (!check_signature (basic, issuer, error))
+  if (!check_signature (basic, issuer, responder, error))
     return FALSE;
   if (nonce != NULL && !check_nonce (basic, nonce, error))
     return FALSE;
 
-  id = OCSP_cert_to_id (NULL, cert, issuer);
+  id = cert_id (cert, issuer);
   if (id == NULL)
     {
       cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not name the certificate for OCSP");
@@ -257,10 +270,84 @@ cradle_ocsp_check_response (GBytes                 *response,
   return TRUE;
 }
 
-char *
-cradle_ocsp_dup_url (X509 *cert)
+/* OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED, responseBytes [0]
+ * EXPLICIT SEQUENCE { responseType OID, response OCTET STRING } }, and the
+ * response a BasicOCSPResponse ::= SEQUENCE { tbsResponseData,
+ * signatureAlgorithm, signature, certs [0] EXPLICIT ... OPTIONAL }: the
+ * certificates are outside what the responder signed. */
+#define DER_ENUMERATED 0x0a
+
+GBytes *
+cradle_ocsp_strip_certs (GBytes  *response,
+                         GBytes **signer,
+                         GError **error)
 {
-  g_autoptr(AUTHORITY_INFO_ACCESS) info = X509_get_ext_d2i (cert, NID_info_access, NULL, NULL);
+  CradleDerSlice in = cradle_der_slice_from_bytes (response);
+  CradleDerSlice outer, status, bytes, bytes_seq, type, octets, basic, tbs, algorithm, signature;
+  const unsigned char *p;
+  g_autoptr(OCSP_RESPONSE) parsed = NULL;
+  g_autoptr(OCSP_BASICRESP) basic_parsed = NULL;
+  X509 *signer_cert = NULL;
+  g_autoptr(GByteArray) inner = g_byte_array_new ();
+  g_autoptr(GByteArray) wrapped = g_byte_array_new ();
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  *signer = NULL;
+  if (!cradle_der_take (&in, CRADLE_DER_SEQUENCE, NULL, &outer) || in.size != 0 ||
+      !cradle_der_take (&outer, DER_ENUMERATED, &status, NULL) ||
+      !cradle_der_take (&outer, CRADLE_DER_CONTEXT_0, NULL, &bytes) || outer.size != 0 ||
+      !cradle_der_take (&bytes, CRADLE_DER_SEQUENCE, NULL, &bytes_seq) || bytes.size != 0 ||
+      !cradle_der_take (&bytes_seq, CRADLE_DER_OID, &type, NULL) ||
+      !cradle_der_take (&bytes_seq, CRADLE_DER_OCTET_STRING, NULL, &octets) || bytes_seq.size != 0 ||
+      !cradle_der_take (&octets, CRADLE_DER_SEQUENCE, NULL, &basic) || octets.size != 0 ||
+      !cradle_der_take (&basic, CRADLE_DER_SEQUENCE, &tbs, NULL) ||
+      !cradle_der_take (&basic, CRADLE_DER_SEQUENCE, &algorithm, NULL) ||
+      !cradle_der_take (&basic, CRADLE_DER_BIT_STRING, &signature, NULL))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "the OCSP answer is not a basic response");
+      return NULL;
+    }
+  /* The certificate that signed it, kept apart. */
+  p = g_bytes_get_data (response, NULL);
+  parsed = d2i_OCSP_RESPONSE (NULL, &p, (long) g_bytes_get_size (response));
+  basic_parsed = parsed != NULL ? OCSP_response_get1_basic (parsed) : NULL;
+  if (basic_parsed != NULL && OCSP_resp_get0_signer (basic_parsed, &signer_cert, NULL) == 1 && signer_cert != NULL)
+    {
+      unsigned char *der = NULL;
+      int size = i2d_X509 (signer_cert, &der);
+
+      if (size > 0)
+        *signer = cradle_openssl_take_der (der, size);
+    }
+  ERR_clear_error ();
+
+  g_byte_array_append (inner, tbs.data, tbs.size);
+  g_byte_array_append (inner, algorithm.data, algorithm.size);
+  g_byte_array_append (inner, signature.data, signature.size);
+  /* SEQUENCE { type, OCTET STRING { SEQUENCE { tbs, algorithm, signature } } } */
+  cradle_der_append_header (wrapped, CRADLE_DER_SEQUENCE, inner->len);
+  g_byte_array_append (wrapped, inner->data, inner->len);
+  g_byte_array_set_size (inner, 0);
+  g_byte_array_append (inner, type.data, type.size);
+  cradle_der_append_header (inner, CRADLE_DER_OCTET_STRING, wrapped->len);
+  g_byte_array_append (inner, wrapped->data, wrapped->len);
+  g_byte_array_set_size (wrapped, 0);
+  cradle_der_append_header (wrapped, CRADLE_DER_SEQUENCE, inner->len);
+  g_byte_array_append (wrapped, inner->data, inner->len);
+  g_byte_array_set_size (inner, 0);
+  g_byte_array_append (inner, status.data, status.size);
+  cradle_der_append_header (inner, CRADLE_DER_CONTEXT_0, wrapped->len);
+  g_byte_array_append (inner, wrapped->data, wrapped->len);
+  cradle_der_append_header (out, CRADLE_DER_SEQUENCE, inner->len);
+  g_byte_array_append (out, inner->data, inner->len);
+  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+}
+
+char *
+cradle_ocsp_dup_url (const CradleLeaf *cert)
+{
+  g_autoptr(AUTHORITY_INFO_ACCESS) info = X509V3_get_d2i (cradle_leaf_get_extensions (cert), NID_info_access,
+                                                          NULL, NULL);
 
   ERR_clear_error ();
   if (info == NULL)

@@ -138,8 +138,8 @@ dup_key (const char   *prefix,
 }
 
 char *
-cradle_revocation_cache_ocsp_key (X509 *cert,
-                                  X509 *issuer)
+cradle_revocation_cache_ocsp_key (const CradleLeaf *cert,
+                                  X509             *issuer)
 {
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   unsigned char *der = NULL;
@@ -151,7 +151,7 @@ cradle_revocation_cache_ocsp_key (X509 *cert,
     g_checksum_update (checksum, der, size);
   OPENSSL_free (der);
   der = NULL;
-  size = i2d_ASN1_INTEGER ((ASN1_INTEGER *) X509_get0_serialNumber (cert), &der);
+  size = i2d_ASN1_INTEGER ((ASN1_INTEGER *) cradle_leaf_get_serial (cert), &der);
   if (size > 0)
     g_checksum_update (checksum, der, size);
   OPENSSL_free (der);
@@ -165,4 +165,17 @@ cradle_revocation_cache_crl_key (const char *url)
 
   g_checksum_update (checksum, (const guchar *) url, strlen (url));
   return dup_key ("crl-", checksum);
+}
+
+char *
+cradle_revocation_cache_responder_key (X509 *issuer)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  unsigned char *der = NULL;
+  int size = i2d_X509_PUBKEY (X509_get_X509_PUBKEY (issuer), &der);
+
+  if (size > 0)
+    g_checksum_update (checksum, der, size);
+  OPENSSL_free (der);
+  return dup_key ("responder-", checksum);
 }

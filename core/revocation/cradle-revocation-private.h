@@ -44,11 +44,32 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleRevocationResult, cradle_revocation_result_
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (X509_CRL, X509_CRL_free)
 
+/* ---- cradle-leaf.c ------------------------------------------------------ */
+
+/* The certificate being checked, read without decoding its own key. */
+typedef struct _CradleLeaf CradleLeaf;
+
+CradleLeaf *cradle_leaf_new_from_der    (GBytes            *der,
+                                         GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+void        cradle_leaf_free            (CradleLeaf        *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleLeaf, cradle_leaf_free)
+const ASN1_INTEGER *cradle_leaf_get_serial (const CradleLeaf *self);
+const X509_NAME *cradle_leaf_get_issuer_name (const CradleLeaf *self);
+/* (nullable) */
+const STACK_OF (X509_EXTENSION) *cradle_leaf_get_extensions (const CradleLeaf *self);
+/* Seconds since 1970 UTC. */
+gint64      cradle_leaf_get_not_before  (const CradleLeaf  *self);
+gint64      cradle_leaf_get_not_after   (const CradleLeaf  *self);
+/* @issuer's subject is the leaf's issuer, and its key verifies the leaf's
+ * signature over the TBSCertificate as it came. */
+gboolean    cradle_leaf_is_issued_by    (const CradleLeaf  *self,
+                                         X509              *issuer);
+
 /* ---- cradle-ocsp.c ------------------------------------------------------ */
 
 /* The DER OCSPRequest for @cert issued by @issuer (SHA-1 CertID, as RFC
  * 5019 clients send), with a fresh 32-byte nonce in @nonce. */
-GBytes  *cradle_ocsp_request_new   (X509        *cert,
+GBytes  *cradle_ocsp_request_new   (const CradleLeaf *cert,
                                     X509        *issuer,
                                     GBytes     **nonce,
                                     GError     **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -57,18 +78,29 @@ GBytes  *cradle_ocsp_request_new   (X509        *cert,
  * OCSPSigning EKU, a SingleResponse for this very certificate, current at
  * @now (thisUpdate at most CRADLE_REVOCATION_SKEW_SECONDS ahead, nextUpdate
  * not passed), and with @nonce (nullable: an answer read from the cache)
- * echoed or absent (docs/security.md says why absent is accepted).  Sets
+ * echoed or absent (docs/security.md says why absent is accepted).
+ * @responder (nullable): a certificate that may have signed it besides
+ * those it carries (a kept answer's, kept apart); it is trusted no more
+ * than those, only found.  Sets
  * @result's state GOOD, REVOKED or (the responder says so) UNKNOWN; an
  * answer that fails any of these is an error (INVALID_DATA), never a state. */
 gboolean cradle_ocsp_check_response (GBytes                 *response,
-                                     X509                   *cert,
+                                     const CradleLeaf       *cert,
                                      X509                   *issuer,
+                                     X509                   *responder,
                                      GBytes                 *nonce,
                                      gint64                  now,
                                      CradleRevocationResult *result,
                                      GError                **error) G_GNUC_WARN_UNUSED_RESULT;
+/* @response without the certificates it carries (outside what the
+ * responder signed, so its signature still holds), and in @signer the DER
+ * of the one that signed it (%NULL when it carries none): kept answers are
+ * read without decoding the responder's certificate each time. */
+GBytes  *cradle_ocsp_strip_certs    (GBytes                 *response,
+                                     GBytes                **signer,
+                                     GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The first http:// id-ad-ocsp address of @cert's AIA, or %NULL. */
-char    *cradle_ocsp_dup_url        (X509                   *cert);
+char    *cradle_ocsp_dup_url        (const CradleLeaf       *cert);
 
 /* ---- cradle-crl.c ------------------------------------------------------- */
 
@@ -78,14 +110,14 @@ char    *cradle_ocsp_dup_url        (X509                   *cert);
  * ahead, nextUpdate present and not passed); sets @result GOOD or REVOKED
  * (with date and reason) for @cert.  Anything else is an error. */
 gboolean cradle_crl_check           (GBytes                 *crl,
-                                     X509                   *cert,
+                                     const CradleLeaf       *cert,
                                      X509                   *issuer,
                                      gint64                  now,
                                      CradleRevocationResult *result,
                                      GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The full-name URIs of @cert's CRL distribution points Cradle can read:
  * http:// and ldap:/// (an empty host: the directory's own), in order. */
-char   **cradle_crl_dup_urls        (X509                   *cert);
+char   **cradle_crl_dup_urls        (const CradleLeaf       *cert);
 
 /* ---- cradle-revocation-fetch.c ------------------------------------------ */
 
@@ -131,10 +163,13 @@ gboolean cradle_revocation_cache_store (CradleRevocationCache *self,
                                         GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 void     cradle_revocation_cache_forget (CradleRevocationCache *self,
                                          const char            *key);
-/* "ocsp-<SHA-256 of the issuer's key and the serial>" and "crl-<SHA-256 of the URL>". */
-char    *cradle_revocation_cache_ocsp_key (X509       *cert,
-                                           X509       *issuer);
+/* "ocsp-<SHA-256 of the issuer's key and the serial>", "crl-<SHA-256 of
+ * the URL>", and "responder-<SHA-256 of the issuer's key>" for the
+ * certificate that signs the issuer's OCSP answers. */
+char    *cradle_revocation_cache_ocsp_key (const CradleLeaf *cert,
+                                           X509             *issuer);
 char    *cradle_revocation_cache_crl_key  (const char *url);
+char    *cradle_revocation_cache_responder_key (X509   *issuer);
 
 /* ---- cradle-revocation.c: the checker ----------------------------------- */
 
@@ -173,7 +208,7 @@ void     cradle_revocation_checker_set_observer         (CradleRevocationChecker
  * REVOKED from the first answer that verifies (the cache's first), else
  * UNKNOWN with every reason; %NULL only when @cancellable was cancelled. */
 CradleRevocationResult *cradle_revocation_checker_check (CradleRevocationChecker *self,
-                                                         X509                    *cert,
+                                                         const CradleLeaf        *cert,
                                                          X509                    *issuer,
                                                          gint64                   now,
                                                          GCancellable            *cancellable,

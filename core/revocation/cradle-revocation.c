@@ -23,6 +23,7 @@ struct _CradleRevocationChecker
   gboolean               directory_tried;
   GHashTable            *unreachable;      /* URL -> its error's text, for this checker's life */
   GHashTable            *crls;             /* URL -> GBytes fetched for this checker's life */
+  GHashTable            *responders;       /* cache key -> X509 read from the cache (or a NULL value) */
   gboolean               online;
   gboolean               refresh;
   guint                  timeout_s;
@@ -40,6 +41,7 @@ cradle_revocation_checker_new (void)
   self->cache = cradle_revocation_cache_new (NULL);
   self->unreachable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->crls = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
+  self->responders = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) X509_free);
   self->online = TRUE;
   self->timeout_s = DEFAULT_TIMEOUT_S;
   return self;
@@ -56,6 +58,7 @@ cradle_revocation_checker_free (CradleRevocationChecker *self)
   g_clear_error (&self->directory_error);
   g_clear_pointer (&self->unreachable, g_hash_table_unref);
   g_clear_pointer (&self->crls, g_hash_table_unref);
+  g_clear_pointer (&self->responders, g_hash_table_unref);
   g_free (self);
 }
 
@@ -178,6 +181,28 @@ state_outcome (CradleRevocationState state)
     }
 }
 
+/* The certificate kept for @issuer's OCSP answers, read once per checker;
+ * %NULL when none is kept.  It proves nothing by itself: an answer still
+ * verifies only if it chains to @issuer as an OCSP signer. */
+static X509 *
+kept_responder (CradleRevocationChecker *self,
+                X509                    *issuer)
+{
+  g_autofree char *key = cradle_revocation_cache_responder_key (issuer);
+  g_autoptr(GBytes) der = NULL;
+  const unsigned char *p;
+  X509 *responder;
+
+  if (g_hash_table_lookup_extended (self->responders, key, NULL, (gpointer *) &responder))
+    return responder;
+  der = cradle_revocation_cache_load (self->cache, key, CRADLE_OCSP_MAX_RESPONSE);
+  p = der != NULL ? g_bytes_get_data (der, NULL) : NULL;
+  responder = der != NULL ? d2i_X509 (NULL, &p, (long) g_bytes_get_size (der)) : NULL;
+  ERR_clear_error ();
+  g_hash_table_insert (self->responders, g_steal_pointer (&key), responder);
+  return responder;
+}
+
 /* A kept answer, verified again as if it had just come; a damaged, foreign
  * or stale one is dropped. */
 static CradleRevocationResult *
@@ -185,7 +210,7 @@ from_cache (CradleRevocationChecker *self,
             const char              *key,
             gboolean                 is_ocsp,
             const char              *url,
-            X509                    *cert,
+            const CradleLeaf         *cert,
             X509                    *issuer,
             gint64                   now)
 {
@@ -198,7 +223,8 @@ from_cache (CradleRevocationChecker *self,
   if (kept == NULL)
     return NULL;
   result = cradle_revocation_result_new ();
-  ok = is_ocsp ? cradle_ocsp_check_response (kept, cert, issuer, NULL, now, result, &error)
+  ok = is_ocsp ? cradle_ocsp_check_response (kept, cert, issuer, kept_responder (self, issuer), NULL, now, result,
+                                             &error)
                : cradle_crl_check (kept, cert, issuer, now, result, &error);
   if (!ok)
     {
@@ -231,10 +257,47 @@ keep (CradleRevocationChecker *self,
     g_debug ("%s", error->message);
 }
 
+/* An OCSP answer is kept without the certificates it carries, the one that
+ * signed it kept once per issuer beside it. */
+static void
+keep_ocsp (CradleRevocationChecker      *self,
+           const char                   *key,
+           X509                         *issuer,
+           GBytes                       *response,
+           const CradleRevocationResult *result)
+{
+  g_autoptr(GBytes) signer = NULL;
+  g_autoptr(GBytes) stripped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (result->next_update == 0)
+    return;
+  stripped = cradle_ocsp_strip_certs (response, &signer, &error);
+  if (stripped == NULL)
+    {
+      g_debug ("%s", error->message);
+      return;
+    }
+  if (signer != NULL)
+    {
+      g_autofree char *responder_key = cradle_revocation_cache_responder_key (issuer);
+      g_autoptr(GBytes) kept = cradle_revocation_cache_load (self->cache, responder_key, CRADLE_OCSP_MAX_RESPONSE);
+
+      if ((kept == NULL || !g_bytes_equal (kept, signer)) &&
+          !cradle_revocation_cache_store (self->cache, responder_key, signer, &error))
+        {
+          g_debug ("%s", error->message);
+          return;
+        }
+      g_hash_table_remove (self->responders, responder_key);
+    }
+  keep (self, key, stripped, result);
+}
+
 static CradleRevocationResult *
 ask_ocsp (CradleRevocationChecker *self,
           const char              *url,
-          X509                    *cert,
+          const CradleLeaf         *cert,
           X509                    *issuer,
           gint64                   now,
           GString                 *reasons,
@@ -259,7 +322,7 @@ ask_ocsp (CradleRevocationChecker *self,
       add_reason (reasons, "the OCSP responder at %s: %s", url, known);
       return NULL;
     }
-  number = ASN1_INTEGER_to_BN (X509_get0_serialNumber (cert), NULL);
+  number = ASN1_INTEGER_to_BN (cradle_leaf_get_serial (cert), NULL);
   if (number != NULL)
     {
       char *hex = BN_bn2hex (number);
@@ -273,7 +336,7 @@ ask_ocsp (CradleRevocationChecker *self,
   request = cradle_ocsp_request_new (cert, issuer, &nonce, &error);
   if (request != NULL)
     response = cradle_revocation_fetch_ocsp (get_http (self), url, request, cancellable, &error);
-  if (response != NULL && cradle_ocsp_check_response (response, cert, issuer, nonce, now, result, &error))
+  if (response != NULL && cradle_ocsp_check_response (response, cert, issuer, NULL, nonce, now, result, &error))
     {
       step_end (self, step, state_outcome (result->state), NULL);
       if (result->state == CRADLE_REVOCATION_UNKNOWN)
@@ -282,7 +345,7 @@ ask_ocsp (CradleRevocationChecker *self,
           return NULL;
         }
       key = cradle_revocation_cache_ocsp_key (cert, issuer);
-      keep (self, key, response, result);
+      keep_ocsp (self, key, issuer, response, result);
       result->url = g_strdup (url);
       return g_steal_pointer (&result);
     }
@@ -324,7 +387,7 @@ get_directory (CradleRevocationChecker  *self,
 static CradleRevocationResult *
 ask_crl (CradleRevocationChecker *self,
          const char              *url,
-         X509                    *cert,
+         const CradleLeaf         *cert,
          X509                    *issuer,
          gint64                   now,
          GString                 *reasons,
@@ -393,7 +456,7 @@ ask_crl (CradleRevocationChecker *self,
 
 CradleRevocationResult *
 cradle_revocation_checker_check (CradleRevocationChecker *self,
-                                 X509                    *cert,
+                                 const CradleLeaf         *cert,
                                  X509                    *issuer,
                                  gint64                   now,
                                  GCancellable            *cancellable,

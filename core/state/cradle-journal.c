@@ -69,17 +69,19 @@ static const char journal_schema_1[] =
   ") STRICT;";
 
 /*
- * Journal schema 2: runs of other kinds than enrollments: "status" (the
- * revocation checks of a device's certificates, one step per answer asked
- * for), "renew" and "remove".  SQLite cannot change a CHECK in place, so
- * both tables are built again beside the old ones and renamed (the steps'
- * reference follows the rename); the steps go first, so that dropping the
- * old runs cascades to nothing.
+ * Journal schema 2: runs of kind 'renew' (a renewal: an enrollment run
+ * with an old certificate, replaced once the new one is installed),
+ * 'remove' (a certificate removed from a device, alone or after its
+ * renewal) and 'check' (a revocation check).  SQLite cannot change a
+ * CHECK constraint in place: both tables are copied into new ones, the
+ * steps' table first dropped so that dropping the runs' cascades to
+ * nothing, then renamed back (SQLite >= 3.26 renames the steps' foreign
+ * key with its table).
  */
 static const char journal_schema_2[] =
   "CREATE TABLE journal_runs_2 ("
   "  id            INTEGER PRIMARY KEY AUTOINCREMENT,"
-  "  kind          TEXT    NOT NULL CHECK (kind IN ('enroll', 'resume', 'status', 'renew', 'remove')),"
+  "  kind          TEXT    NOT NULL CHECK (kind IN ('enroll', 'resume', 'renew', 'remove', 'check')),"
   "  request_id    INTEGER NOT NULL DEFAULT 0,"
   "  type_name     TEXT,"
   "  protocol      TEXT,"
@@ -90,8 +92,7 @@ static const char journal_schema_2[] =
   "  error         TEXT,"
   "  error_name    TEXT"
   ") STRICT;"
-  "INSERT INTO journal_runs_2 SELECT id, kind, request_id, type_name, protocol, device_serial,"
-  "  started, finished, outcome, error, error_name FROM journal_runs;"
+  "INSERT INTO journal_runs_2 SELECT * FROM journal_runs;"
   "CREATE TABLE journal_steps_2 ("
   "  id          INTEGER PRIMARY KEY AUTOINCREMENT,"
   "  run_id      INTEGER NOT NULL REFERENCES journal_runs_2 (id) ON DELETE CASCADE,"
@@ -103,8 +104,7 @@ static const char journal_schema_2[] =
   "  error       TEXT,"
   "  error_name  TEXT"
   ") STRICT;"
-  "INSERT INTO journal_steps_2 SELECT id, run_id, step, text, started, duration_ms, outcome, error,"
-  "  error_name FROM journal_steps;"
+  "INSERT INTO journal_steps_2 SELECT * FROM journal_steps;"
   "DROP TABLE journal_steps;"
   "DROP TABLE journal_runs;"
   "ALTER TABLE journal_runs_2 RENAME TO journal_runs;"

@@ -7,7 +7,7 @@
  * stores get their expiry only (their revocation is the CA's business, and
  * a device does not renew them).  A check that cannot reach an answer is
  * UNKNOWN with its reason, never good.  Each check is a run of kind
- * "status" in the journal, one step per answer asked for.
+ * "check" in the journal, one step per answer asked for.
  */
 #pragma once
 
@@ -148,7 +148,7 @@ void                 cradle_status_checker_set_types       (CradleStatusChecker 
 CRADLE_PUBLIC
 void                 cradle_status_checker_set_pending_store (CradleStatusChecker *self,
                                                               CradlePendingStore  *store);
-/* Each revocation check is recorded there (kind "status"); nullable. */
+/* Each revocation check is recorded there (kind "check"); nullable. */
 CRADLE_PUBLIC
 void                 cradle_status_checker_set_journal     (CradleStatusChecker *self,
                                                             CradleJournal       *journal);

@@ -62,9 +62,9 @@ G_DECLARE_FINAL_TYPE (CradleJournalRun, cradle_journal_run, CRADLE, JOURNAL_RUN,
 CRADLE_PUBLIC
 gint64      cradle_journal_run_get_id            (CradleJournalRun *self);
 /* "enroll" (a new request), "resume" (retrieving, resending or
- * installing a stored one), "status" (the revocation checks of a
- * device's certificates, one step per answer asked for), "renew" or
- * "remove". */
+ * installing a stored one), "renew", "remove", or "check" (the
+ * revocation checks of a device's certificates, one step per answer
+ * asked for). */
 CRADLE_PUBLIC
 const char *cradle_journal_run_get_kind          (CradleJournalRun *self);
 /* The pending store's id of the request; 0 when the run ended before one

@@ -313,7 +313,7 @@ test_ocsp (E2e           *e2e,
 
   /* The check is a run of the journal, its OCSP question a step. */
   runs = newest_run (e2e);
-  g_assert_cmpstr (json_object_get_string_member (run_object (runs), "kind"), ==, "status");
+  g_assert_cmpstr (json_object_get_string_member (run_object (runs), "kind"), ==, "check");
   g_assert_cmpstr (json_object_get_string_member (run_object (runs), "outcome"), ==, "revoked");
   g_assert_cmpstr (step_outcome (run_object (runs), "ocsp", "ocsp"), ==, "revoked");
 }
@@ -429,6 +429,44 @@ test_expired (E2e           *e2e,
   g_assert_cmpint (seconds_of (cert, "not_after"), <, g_get_real_time () / G_USEC_PER_SEC);
 }
 
+/* The lab's template valid a minute with a minute's renewal period: due
+ * as soon as it is issued, expired a minute later (no revocation asked). */
+static void
+test_expires_soon (E2e           *e2e,
+                   gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autoptr(JsonNode) result = NULL;
+  g_autoptr(JsonNode) due = NULL;
+  g_autoptr(JsonNode) gone = NULL;
+  g_autofree char *serial = NULL;
+  JsonObject *cert;
+  gint64 not_after;
+
+  if (skipped (e2e))
+    return;
+  start_agent (e2e, "--confirm=approve", NULL);
+  type = write_type (e2e, "CradleExpiresSoon", NULL, NULL);
+  result = enroll (e2e, type, 0);
+  assert_installed (e2e, result);
+  due = status (e2e, env (e2e, "CRADLE_LAB_LDAP_URI"), FALSE, 8);
+  cert = my_cert (due, NULL);
+  serial = g_strdup (json_object_get_string_member (cert, "serial"));
+  not_after = seconds_of (cert, "not_after");
+  g_assert_cmpstr (json_object_get_string_member (cert, "verdict"), ==, "renew-soon");
+  g_assert_cmpint (seconds_of (cert, "renew_at"), ==, not_after - 60);
+  g_assert_cmpstr (revocation (cert, "state"), ==, "good");
+
+  /* A second past its end (the lab's clock is this one). */
+  while (g_get_real_time () / G_USEC_PER_SEC <= not_after)
+    g_usleep (G_USEC_PER_SEC / 2);
+  g_usleep (G_USEC_PER_SEC);
+  gone = status (e2e, env (e2e, "CRADLE_LAB_LDAP_URI"), FALSE, 8);
+  cert = my_cert (gone, serial);
+  g_assert_cmpstr (json_object_get_string_member (cert, "verdict"), ==, "expired");
+  g_assert_cmpstr (revocation (cert, "state"), ==, "not-checked");
+}
+
 /* The short-lived template: ten minutes (and ten backdated), a renewal
  * period of four: the window opens at max (80% of the life, four minutes
  * before the end), from the template the kept catalog describes. */
@@ -474,6 +512,7 @@ main (int    argc,
   ADD ("crl-http", test_crl_http);
   ADD ("unreachable", test_unreachable);
   ADD ("expired", test_expired);
+  ADD ("expires-soon", test_expires_soon);
   ADD ("short-lived", test_short_lived);
   return g_test_run ();
 }

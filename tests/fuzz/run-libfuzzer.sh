@@ -93,6 +93,11 @@ case $name in
   ldap-entry)
     sources=("$src/core/directory/cradle-ldap-entry.c" "$src/core/directory/cradle-ldap.c" "$src/core/directory/cradle-libldap.c" "$src/core/base/cradle-dlopen.c")
     extra_libs="ldap lber" ;;
+  revocation)
+    sources=("$src/core/revocation/cradle-ocsp.c" "$src/core/revocation/cradle-crl.c" "$src/core/revocation/cradle-leaf.c"
+             "$src/core/revocation/cradle-revocation-result.c" "$src/core/lifecycle/cradle-template-extension.c"
+             "$src/bridge/protocol/cradle-der.c")
+    extra_libs=libcrypto ;;
   catalog-cache)
     # The whole catalog is built from the file: its stages, less the network.
     sources=("$src"/core/catalog/*.c "$src"/core/directory/*.c "$src"/core/kerberos/*.c "$src"/core/csr/*.c

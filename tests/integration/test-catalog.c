@@ -47,6 +47,8 @@ static const Expected expected[] = {
     "RSA", 2048, "rsa2048", CRADLE_SUBJECT_FROM_DIRECTORY, "publish the template" },
   { "CradleDeviceUPN", CRADLE_ENROLLABILITY_ENROLLABLE, CRADLE_ENROLLABILITY_ENROLLABLE,
     "RSA", 2048, "rsa2048", CRADLE_SUBJECT_FROM_DIRECTORY, "You may enroll" },
+  { "CradleExpiresSoon", CRADLE_ENROLLABILITY_ENROLLABLE, CRADLE_ENROLLABILITY_ENROLLABLE,
+    "RSA", 2048, "rsa2048", CRADLE_SUBJECT_FROM_DIRECTORY, "You may enroll" },
   { "CradleShortLived", CRADLE_ENROLLABILITY_ENROLLABLE, CRADLE_ENROLLABILITY_ENROLLABLE,
     "RSA", 2048, "rsa2048", CRADLE_SUBJECT_FROM_DIRECTORY, "You may enroll" },
   { "CradleShortLivedSameKey", CRADLE_ENROLLABILITY_ENROLLABLE, CRADLE_ENROLLABILITY_ENROLLABLE,
@@ -138,15 +140,26 @@ test_discovery (Fixture       *fixture,
       g_assert_cmpuint (g_strv_length ((char **) cradle_template_get_extended_key_usages (template)), ==,
                         json_array_get_length (json_object_get_array_member (lab_template, "extendedKeyUsage")));
       /* A year, renewable in the last six weeks; the short-lived ones
-       * ten minutes, renewable in the last four. */
+       * ten minutes, renewable in the last four; CradleExpiresSoon one
+       * minute, renewable from the start. */
       g_assert_cmpuint (cradle_template_get_validity_seconds (template), ==,
                         json_object_get_int_member (lab_template, "validitySeconds"));
       g_assert_cmpuint (cradle_template_get_renewal_seconds (template), ==,
                         json_object_get_int_member (lab_template, "overlapSeconds"));
-      g_assert_cmpuint (cradle_template_get_validity_seconds (template), ==,
-                        g_str_has_prefix (expected[i].template, "CradleShortLived") ? 600 : 365 * 24 * 3600);
-      g_assert_cmpuint (cradle_template_get_renewal_seconds (template), ==,
-                        g_str_has_prefix (expected[i].template, "CradleShortLived") ? 240 : 42 * 24 * 3600);
+      if (g_str_equal (expected[i].template, "CradleExpiresSoon"))
+        {
+          g_assert_cmpuint (cradle_template_get_validity_seconds (template), ==, 60);
+          g_assert_cmpuint (cradle_template_get_renewal_seconds (template), ==, 60);
+        }
+      else
+        {
+          gboolean short_lived = g_str_has_prefix (expected[i].template, "CradleShortLived");
+
+          g_assert_cmpuint (cradle_template_get_validity_seconds (template), ==,
+                            short_lived ? 600 : 365 * 24 * 3600);
+          g_assert_cmpuint (cradle_template_get_renewal_seconds (template), ==,
+                            short_lived ? 240 : 42 * 24 * 3600);
+        }
     }
   g_assert_cmpstr (cradle_template_get_cng_algorithm (cradle_catalog_find_template (catalog, "CradleDeviceECC")),
                    ==, "ECDSA_P256");

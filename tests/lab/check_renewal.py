@@ -139,6 +139,11 @@ def run(check, lab, labdir, here):
           == 1200, old and (old.not_valid_after - old.not_valid_before))
     if old is None:
         return
+    soon = lab["ca"]["renewal"]["expires_soon_template"]
+    brief, _k = issue(cl, soon, k=k_old)
+    check("%s issued for 1 minute (notAfter - notBefore = 60 s + the backdating)" % soon,
+          brief is not None and
+          (brief.not_valid_after - brief.not_valid_before).total_seconds() == 660)
     other, k_other = issue(cl, short)
 
     # The good renewal, through certsrv: new key, no template named (the CA
@@ -158,8 +163,7 @@ def run(check, lab, labdir, here):
                     out.stdout), out.stdout[-300:])
 
     # The same through CES, ValueType ...enrollment#PKCS7.
-    k_ces = check_ca.key()
-    cms = signed_by_openssl(renewal_csr(k_ces, _der(old), template=short), old, k_old)
+    cms = signed_by_openssl(renewal_csr(k_new, _der(old), template=short), old, k_old)
     soap_ct = {"Content-Type": "application/soap+xml; charset=utf-8"}
     ces = urllib.parse.urlparse(lab["urls"]["ces_kerberos"]).path
     msg = ('<s:Envelope xmlns:s="%s" xmlns:a="http://www.w3.org/2005/08/addressing">'
@@ -176,23 +180,23 @@ def run(check, lab, labdir, here):
     check("CES renewal (BinarySecurityToken ...enrollment#PKCS7, Kerberos): Issued, the new key",
           st == 200 and b"<DispositionMessage" in data and b">Issued<" in data and
           check_ca.same_key(x509.load_der_x509_certificate(base64.b64decode(re.search(
-              rb"X509v3\"[^>]*>([^<]+)<", data).group(1))), k_ces), data[-400:])
+              rb"X509v3\"[^>]*>([^<]+)<", data).group(1))), k_new), data[-400:])
 
     # Refusals.
-    k_x = check_ca.key()
-    page, c = submit(signed_by_hand(renewal_csr(k_x, _der(old)), old, k_x, [old]))
+    # Keys: k_other signs where the old key should; k_new is the renewal's.
+    page, c = submit(signed_by_hand(renewal_csr(k_other, _der(old)), old, k_other, [old]))
     check("renewal whose first signer names the old certificate but is another key: "
           "denied %s" % hr["bad_signature"], c is None and denied(page, hr["bad_signature"]),
           page[-300:])
-    page, c = submit(signed_by_openssl(renewal_csr(k_x, _der(old)), other, k_other))
+    page, c = submit(signed_by_openssl(renewal_csr(k_new, _der(old)), other, k_other))
     check("renewal signed by another certificate of alice's: denied %s"
           % hr["bad_renewal_attribute"],
           c is None and denied(page, hr["bad_renewal_attribute"]), page[-300:])
-    page, c = submit(renewal_csr(k_x, _der(old)))
+    page, c = submit(renewal_csr(k_new, _der(old)))
     check("renewal attribute in a bare PKCS#10 (no signature by the old key): denied %s"
           % hr["bad_renewal_attribute"],
           c is None and denied(page, hr["bad_renewal_attribute"]), page[-300:])
-    page, c = submit(signed_by_openssl(renewal_csr(k_x, _der(old), template="CradleDeviceUPN"),
+    page, c = submit(signed_by_openssl(renewal_csr(k_new, _der(old), template="CradleDeviceUPN"),
                                        old, k_old))
     check("renewal asking for another template than the old certificate's: denied %s"
           % hr["template_differs"], c is None and denied(page, hr["template_differs"]),
@@ -200,7 +204,7 @@ def run(check, lab, labdir, here):
 
     s_old, k_s = issue(cl, same)
     if s_old is not None:
-        page, c = submit(signed_by_openssl(renewal_csr(k_x, _der(s_old)), s_old, k_s))
+        page, c = submit(signed_by_openssl(renewal_csr(k_new, _der(s_old)), s_old, k_s))
         check("%s renewal with a new key: denied %s" % (same, hr["same_key_required"]),
               c is None and denied(page, hr["same_key_required"]), page[-300:])
         page, c = submit(signed_by_openssl(renewal_csr(k_s, _der(s_old)), s_old, k_s))
@@ -210,7 +214,7 @@ def run(check, lab, labdir, here):
         check("%s issued to alice" % same, False)
 
     out = check_ca.lab_cmd(here, "revoke", "%X" % old.serial_number, "superseded")
-    page, c = submit(signed_by_openssl(renewal_csr(k_x, _der(old)), old, k_old))
+    page, c = submit(signed_by_openssl(renewal_csr(k_new, _der(old)), old, k_old))
     check("renewal of a revoked certificate: denied %s" % hr["revoked"],
           out.returncode == 0 and c is None and denied(page, hr["revoked"]),
           out.stderr + page[-300:])

@@ -79,8 +79,10 @@ def run(check, lab, labdir, here):
                              capture_output=True, text=True, timeout=30)
         return out.returncode, out.stdout + out.stderr
 
-    cert, _k = issue(cl)
-    check("revocation: certsrv issues a CradleDeviceUPN certificate", cert is not None)
+    # A short-lived certificate: once expired it leaves the CRL, which so
+    # does not grow with every run.
+    cert, _k = issue(cl, lab["ca"]["renewal"]["short_lived_template"])
+    check("revocation: certsrv issues a short-lived certificate", cert is not None)
     if cert is None:
         return
     leaf = os.path.join(tmp, "leaf.pem")
@@ -114,6 +116,12 @@ def run(check, lab, labdir, here):
           and not sid_ext.critical and got == want, got)
 
     # --- OCSP before the revocation ---------------------------------------------
+    port = ca["revocation"]["ocsp_listen"].rsplit(":", 1)[1]
+    out = subprocess.run(["ss", "-Hltn", "sport = :%s" % port], capture_output=True,
+                         text=True, timeout=10)
+    local = [line.split()[3] for line in out.stdout.splitlines() if line.strip()]
+    check("the OCSP responder listens on 127.0.0.1:%s only" % port,
+          local == ["127.0.0.1:%s" % port], out.stdout)
     rc, out = ocsp(leaf)
     check("openssl ocsp: good, response verified (delegated signer), nonce echoed",
           rc == 0 and "%s: good" % leaf in out and "Response verify OK" in out

@@ -266,6 +266,79 @@ test_schema (Fixture       *fixture,
   g_assert_no_error (error);
 }
 
+/* A journal of schema 1 (enrollments only) taken to schema 2: its runs and
+ * steps kept, their ids too, a status run then accepted, and the steps still
+ * following their run when it goes. */
+static void
+test_schema_1_to_2 (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradlePendingStore) store = cradle_pending_store_open (fixture->path, &error);
+  g_autoptr(CradleJournal) journal = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  sqlite3 *db = NULL;
+  gint64 run_id;
+
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "CREATE TABLE journal_version (version INTEGER NOT NULL) STRICT;"
+    "INSERT INTO journal_version VALUES (1);"
+    "CREATE TABLE journal_runs (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('enroll', 'resume')), request_id INTEGER NOT NULL DEFAULT 0,"
+    "  type_name TEXT, protocol TEXT, device_serial TEXT, started INTEGER NOT NULL,"
+    "  finished INTEGER NOT NULL DEFAULT 0, outcome TEXT NOT NULL DEFAULT 'running', error TEXT,"
+    "  error_name TEXT) STRICT;"
+    "CREATE INDEX journal_runs_by_request ON journal_runs (request_id);"
+    "CREATE TABLE journal_steps (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  run_id INTEGER NOT NULL REFERENCES journal_runs (id) ON DELETE CASCADE, step TEXT NOT NULL,"
+    "  text TEXT, started INTEGER NOT NULL, duration_ms INTEGER NOT NULL DEFAULT -1,"
+    "  outcome TEXT NOT NULL DEFAULT 'running', error TEXT, error_name TEXT) STRICT;"
+    "CREATE INDEX journal_steps_by_run ON journal_steps (run_id);"
+    "CREATE TABLE journal_unsigned_keys (key_id BLOB PRIMARY KEY CHECK (length (key_id) = 16),"
+    "  device_serial TEXT NOT NULL, type_name TEXT NOT NULL,"
+    "  public_key BLOB NOT NULL CHECK (length (public_key) > 0), created INTEGER NOT NULL) STRICT;"
+    "INSERT INTO journal_runs (id, kind, request_id, type_name, started, outcome) VALUES (7, 'enroll', 3, 'User', 1, 'installed');"
+    "INSERT INTO journal_steps (run_id, step, text, started, duration_ms, outcome) VALUES (7, 'device', 'a', 1, 2, 'ok');"
+    "INSERT INTO journal_steps (run_id, step, text, started, duration_ms, outcome) VALUES (7, 'install', 'b', 2, 3, 'ok');",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  journal = cradle_journal_open (fixture->path, &error);
+  g_assert_no_error (error);
+  runs = cradle_journal_list_runs (journal, 3, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  g_assert_cmpint (cradle_journal_run_get_id (g_ptr_array_index (runs, 0)), ==, 7);
+  g_assert_cmpstr (cradle_journal_run_get_outcome (g_ptr_array_index (runs, 0)), ==, "installed");
+  g_assert_cmpuint (cradle_journal_run_get_steps (g_ptr_array_index (runs, 0))->len, ==, 2);
+
+  run_id = cradle_journal_begin_run (journal, "check", NULL, NULL, "S1", 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (run_id, ==, 8);
+  g_assert_true (cradle_journal_end_run (journal, run_id, "valid", NULL, &error));
+  g_assert_no_error (error);
+  g_clear_object (&journal);
+
+  /* The steps still belong to their run: removing it removes them. */
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA foreign_keys = ON; DELETE FROM journal_runs WHERE id = 7",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM journal_steps", -1, &stmt, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 0);
+    sqlite3_finalize (stmt);
+    g_assert_cmpint (sqlite3_exec (db, "INSERT INTO journal_runs (kind, started) VALUES ('bogus', 1)",
+                                   NULL, NULL, NULL), ==, SQLITE_CONSTRAINT);
+  }
+  sqlite3_close (db);
+}
+
 static const char *program;
 
 #define STEPS 20
@@ -373,7 +446,7 @@ test_shared_with_store (Fixture       *fixture,
   g_assert_cmpuint (cradle_journal_run_get_steps (g_ptr_array_index (runs, 0))->len, ==, STEPS);
 }
 
-/* A journal of schema 1 takes runs of kind renew, remove and status once
+/* A journal of schema 1 takes runs of kind renew, remove and check once
  * opened, and keeps what it held (the steps still belong to their runs). */
 static void
 test_schema_1_kinds (Fixture       *fixture,
@@ -384,7 +457,7 @@ test_schema_1_kinds (Fixture       *fixture,
   g_autoptr(CradleJournal) journal = NULL;
   g_autoptr(CradleJournalRun) old_run = NULL;
   sqlite3 *db = NULL;
-  const char *kinds[] = { "renew", "remove", "status" };
+  const char *kinds[] = { "renew", "remove", "check" };
 
   g_assert_no_error (error);
   journal = cradle_journal_open (fixture->path, &error);
@@ -452,6 +525,7 @@ main (int    argc,
   g_test_add ("/journal/unsigned-keys", Fixture, NULL, fixture_set_up, test_unsigned_keys, fixture_tear_down);
   g_test_add ("/journal/schema", Fixture, NULL, fixture_set_up, test_schema, fixture_tear_down);
   g_test_add ("/journal/schema-1-kinds", Fixture, NULL, fixture_set_up, test_schema_1_kinds, fixture_tear_down);
+  g_test_add ("/journal/schema-1-to-2", Fixture, NULL, fixture_set_up, test_schema_1_to_2, fixture_tear_down);
   g_test_add ("/journal/shared-with-store", Fixture, NULL, fixture_set_up, test_shared_with_store,
               fixture_tear_down);
   return g_test_run ();

@@ -1212,6 +1212,36 @@ test_renewal_schema_3 (StoreFixture  *f,
   }
 }
 
+/* The type each installed certificate came from (schema 3), by its DER. */
+static void
+test_installed_type (StoreFixture  *f,
+                     gconstpointer  data)
+{
+  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(GBytes) one = g_bytes_new_static ("certificate one", 15);
+  g_autoptr(GBytes) two = g_bytes_new_static ("certificate two", 15);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *none = NULL;
+
+  g_assert_true (cradle_pending_store_record_installed_type (store, one, "wifi", "SERIAL", 4, &error));
+  g_assert_no_error (error);
+  first = cradle_pending_store_dup_installed_type (store, one, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first, ==, "wifi");
+  none = cradle_pending_store_dup_installed_type (store, two, &error);
+  g_assert_no_error (error);
+  g_assert_null (none);
+  /* Installed again (renewed as another type): the newest wins. */
+  g_assert_true (cradle_pending_store_record_installed_type (store, one, "vpn", NULL, 0, &error));
+  again = cradle_pending_store_dup_installed_type (store, one, &error);
+  g_assert_cmpstr (again, ==, "vpn");
+  /* A name that is not one line of text is refused. */
+  g_assert_false (cradle_pending_store_record_installed_type (store, two, "", NULL, 0, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+}
+
 #define ADD(name, func) \
   g_test_add ("/pending-store/" name, StoreFixture, NULL, store_fixture_set_up, func, store_fixture_tear_down)
 
@@ -1246,6 +1276,7 @@ main (int    argc,
   ADD ("claim/added", test_claim_added);
   ADD ("claim/kept", test_claim_kept);
   ADD ("claim/schema-1", test_claim_schema_1);
+  ADD ("installed-type", test_installed_type);
 
   return g_test_run ();
 }

@@ -30,8 +30,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ASN1_ENUMERATED, ASN1_ENUMERATED_free)
 /* ---- a small PKI ---------------------------------------------------------- */
 
 typedef struct {
-  EVP_PKEY *key;
-  X509     *cert;
+  EVP_PKEY   *key;
+  X509       *cert;
+  CradleLeaf *outline;   /* the same certificate as revocation checks read it */
 } Pki;
 
 static void
@@ -41,6 +42,7 @@ pki_free (Pki *pki)
     return;
   EVP_PKEY_free (pki->key);
   X509_free (pki->cert);
+  cradle_leaf_free (pki->outline);
   g_free (pki);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pki, pki_free)
@@ -136,6 +138,15 @@ make_cert (Pki               *issuer,
   if (options->template_name_ext != NULL)
     add_raw_ext (pki->cert, "1.3.6.1.4.1.311.20.2", options->template_name_ext);
   g_assert_cmpint (X509_sign (pki->cert, issuer != NULL ? issuer->key : pki->key, EVP_sha256 ()), >, 0);
+  {
+    unsigned char *der = NULL;
+    int size = i2d_X509 (pki->cert, &der);
+    g_autoptr(GBytes) bytes = cradle_openssl_take_der (der, size);
+    g_autoptr(GError) error = NULL;
+
+    pki->outline = cradle_leaf_new_from_der (bytes, &error);
+    g_assert_no_error (error);
+  }
   return pki;
 }
 
@@ -251,7 +262,7 @@ fresh_nonce (Fixture *f)
 {
   g_autoptr(GError) error = NULL;
   GBytes *nonce = NULL;
-  g_autoptr(GBytes) request = cradle_ocsp_request_new (f->leaf->cert, f->ca->cert, &nonce, &error);
+  g_autoptr(GBytes) request = cradle_ocsp_request_new (f->leaf->outline, f->ca->cert, &nonce, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (request);
@@ -271,7 +282,7 @@ assert_ocsp (Fixture               *f,
   g_autoptr(GBytes) answer = make_ocsp (o);
   g_autoptr(CradleRevocationResult) result = cradle_revocation_result_new ();
   g_autoptr(GError) error = NULL;
-  gboolean ok = cradle_ocsp_check_response (answer, f->leaf->cert, f->ca->cert, nonce_sent, f->now, result, &error);
+  gboolean ok = cradle_ocsp_check_response (answer, f->leaf->outline, f->ca->cert, NULL, nonce_sent, f->now, result, &error);
 
   if (words != NULL)
     {
@@ -318,7 +329,7 @@ test_ocsp_revoked (Fixture       *f,
   o.status = V_OCSP_CERTSTATUS_REVOKED;
   o.reason = OCSP_REVOKED_STATUS_KEYCOMPROMISE;
   answer = make_ocsp (&o);
-  g_assert_true (cradle_ocsp_check_response (answer, f->leaf->cert, f->ca->cert, nonce, f->now, result, &error));
+  g_assert_true (cradle_ocsp_check_response (answer, f->leaf->outline, f->ca->cert, NULL, nonce, f->now, result, &error));
   g_assert_no_error (error);
   g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_REVOKED);
   g_assert_cmpint (result->reason, ==, 1);
@@ -394,6 +405,66 @@ test_ocsp_other_certificate (Fixture       *f,
   assert_ocsp (f, &o, nonce, 0, "not signed by the certificate's CA");
 }
 
+/* Kept answers lose the certificates they carry (outside the signature);
+ * the responder's is given back apart, and trusted no more for it. */
+static void
+test_ocsp_stripped (Fixture       *f,
+                    gconstpointer  data)
+{
+  OcspOptions o = good_answer (f, NULL);
+  g_autoptr(GBytes) answer = make_ocsp (&o);
+  g_autoptr(GBytes) signer = NULL;
+  g_autoptr(GBytes) stripped = NULL;
+  g_autoptr(GBytes) responder_der = cert_der (f->responder->cert);
+  g_autoptr(GError) error = NULL;
+
+  stripped = cradle_ocsp_strip_certs (answer, &signer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (stripped), <, g_bytes_get_size (answer));
+  g_assert_true (g_bytes_equal (signer, responder_der));
+  {
+    g_autoptr(CradleRevocationResult) result = cradle_revocation_result_new ();
+
+    g_assert_true (cradle_ocsp_check_response (stripped, f->leaf->outline, f->ca->cert, f->responder->cert, NULL,
+                                               f->now, result, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_GOOD);
+  }
+  /* Without it, the signer cannot be found. */
+  {
+    g_autoptr(CradleRevocationResult) result = cradle_revocation_result_new ();
+
+    g_assert_false (cradle_ocsp_check_response (stripped, f->leaf->outline, f->ca->cert, NULL, NULL, f->now, result,
+                                                &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+  /* Another CA's responder, signer and given certificate alike: refused. */
+  {
+    g_autoptr(CradleRevocationResult) result = cradle_revocation_result_new ();
+    g_autoptr(GBytes) other = NULL;
+    g_autoptr(GBytes) other_signer = NULL;
+    g_autoptr(GBytes) other_stripped = NULL;
+
+    o.signer = f->other_responder;
+    other = make_ocsp (&o);
+    other_stripped = cradle_ocsp_strip_certs (other, &other_signer, &error);
+    g_assert_no_error (error);
+    g_assert_false (cradle_ocsp_check_response (other_stripped, f->leaf->outline, f->ca->cert,
+                                                f->other_responder->cert, NULL, f->now, result, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    g_clear_error (&error);
+  }
+  /* Not an OCSP answer: nothing to strip. */
+  {
+    g_autoptr(GBytes) junk = g_bytes_new_static ("\x30\x03\x0a\x01\x00", 5);
+    g_autoptr(GBytes) junk_signer = NULL;
+
+    g_assert_null (cradle_ocsp_strip_certs (junk, &junk_signer, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  }
+}
+
 static void
 test_ocsp_nonce (Fixture       *f,
                  gconstpointer  data)
@@ -430,7 +501,7 @@ test_ocsp_malformed (Fixture       *f,
       g_autoptr(GBytes) part = g_bytes_new (data_bytes, cut);
       g_autoptr(GError) error = NULL;
 
-      g_assert_false (cradle_ocsp_check_response (part, f->leaf->cert, f->ca->cert, nonce, f->now, result, &error));
+      g_assert_false (cradle_ocsp_check_response (part, f->leaf->outline, f->ca->cert, NULL, nonce, f->now, result, &error));
       g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
     }
   {
@@ -441,7 +512,7 @@ test_ocsp_malformed (Fixture       *f,
     memcpy (longer, data_bytes, size);
     longer[size] = 0;
     padded = g_bytes_new (longer, size + 1);
-    g_assert_false (cradle_ocsp_check_response (padded, f->leaf->cert, f->ca->cert, nonce, f->now, result, &error));
+    g_assert_false (cradle_ocsp_check_response (padded, f->leaf->outline, f->ca->cert, NULL, nonce, f->now, result, &error));
     g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   }
   /* One flipped bit in the signed part breaks the signature. */
@@ -452,7 +523,7 @@ test_ocsp_malformed (Fixture       *f,
 
     flipped[size / 2] ^= 0x01;
     bad = g_bytes_new (flipped, size);
-    g_assert_false (cradle_ocsp_check_response (bad, f->leaf->cert, f->ca->cert, nonce, f->now, result, &error));
+    g_assert_false (cradle_ocsp_check_response (bad, f->leaf->outline, f->ca->cert, NULL, nonce, f->now, result, &error));
     g_assert_nonnull (error);
   }
 }
@@ -526,7 +597,7 @@ assert_crl (Fixture               *f,
   g_autoptr(GBytes) crl = make_crl (o);
   g_autoptr(CradleRevocationResult) result = cradle_revocation_result_new ();
   g_autoptr(GError) error = NULL;
-  gboolean ok = cradle_crl_check (crl, f->leaf->cert, f->ca->cert, f->now, result, &error);
+  gboolean ok = cradle_crl_check (crl, f->leaf->outline, f->ca->cert, f->now, result, &error);
 
   if (words != NULL)
     {
@@ -560,7 +631,7 @@ test_crl (Fixture       *f,
     g_autoptr(CradleRevocationResult) result = cradle_revocation_result_new ();
     g_autoptr(GError) error = NULL;
 
-    g_assert_true (cradle_crl_check (crl, f->leaf->cert, f->ca->cert, f->now, result, &error));
+    g_assert_true (cradle_crl_check (crl, f->leaf->outline, f->ca->cert, f->now, result, &error));
     g_assert_no_error (error);
     g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_REVOKED);
     g_assert_cmpint (result->reason, ==, 4);
@@ -604,7 +675,7 @@ test_crl_refused (Fixture       *f,
     CrlOptions plain = { .signer = f->plain, .this_update = -60, .next_update = HOUR };
 
     crl = make_crl (&plain);
-    g_assert_false (cradle_crl_check (crl, f->leaf->cert, f->plain->cert, f->now, result, &error));
+    g_assert_false (cradle_crl_check (crl, f->leaf->outline, f->plain->cert, f->now, result, &error));
     g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   }
 }
@@ -613,10 +684,10 @@ static void
 test_urls (Fixture       *f,
            gconstpointer  data)
 {
-  g_autofree char *ocsp = cradle_ocsp_dup_url (f->leaf->cert);
-  g_auto(GStrv) crls = cradle_crl_dup_urls (f->leaf->cert);
-  g_autofree char *none = cradle_ocsp_dup_url (f->ca->cert);
-  g_auto(GStrv) no_crls = cradle_crl_dup_urls (f->ca->cert);
+  g_autofree char *ocsp = cradle_ocsp_dup_url (f->leaf->outline);
+  g_auto(GStrv) crls = cradle_crl_dup_urls (f->leaf->outline);
+  g_autofree char *none = cradle_ocsp_dup_url (f->ca->outline);
+  g_auto(GStrv) no_crls = cradle_crl_dup_urls (f->ca->outline);
   g_autofree char *dn = NULL;
   g_autofree char *attribute = NULL;
   g_autofree char *filter = NULL;
@@ -659,6 +730,55 @@ test_urls (Fixture       *f,
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
 }
 
+/* The leaf as revocation checks read it, its key left alone: the same
+ * serial and times as OpenSSL's, and its signature checked over the bytes
+ * that came. */
+static void
+test_leaf (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(GBytes) der = cert_der (f->leaf->cert);
+  g_autoptr(GError) error = NULL;
+  gsize size = 0;
+  const guint8 *bytes = g_bytes_get_data (der, &size);
+
+  g_assert_cmpint (ASN1_INTEGER_cmp (cradle_leaf_get_serial (f->leaf->outline), X509_get0_serialNumber (f->leaf->cert)),
+                   ==, 0);
+  g_assert_cmpint (X509_NAME_cmp (cradle_leaf_get_issuer_name (f->leaf->outline), X509_get_issuer_name (f->leaf->cert)),
+                   ==, 0);
+  g_assert_cmpint (ABS (cradle_leaf_get_not_before (f->leaf->outline) - (f->now - HOUR)), <=, 5);
+  g_assert_true (cradle_leaf_is_issued_by (f->leaf->outline, f->ca->cert));
+  g_assert_false (cradle_leaf_is_issued_by (f->leaf->outline, f->other_ca->cert));
+  g_assert_false (cradle_leaf_is_issued_by (f->leaf->outline, f->responder->cert));
+  /* One bit of the serial changed: the signature no longer verifies. */
+  {
+    g_autofree guint8 *changed = g_memdup2 (bytes, size);
+    g_autoptr(GBytes) forged = NULL;
+    g_autoptr(CradleLeaf) leaf = NULL;
+    long serial = ASN1_INTEGER_get (X509_get0_serialNumber (f->leaf->cert));
+    guint8 last = (guint8) (serial & 0xff);
+
+    for (gsize i = 0; i + 1 < size; i++)
+      if (changed[i] == last && changed[i + 1] == 0x30)
+        {
+          changed[i] ^= 0x01;
+          break;
+        }
+    forged = g_bytes_new (changed, size);
+    leaf = cradle_leaf_new_from_der (forged, &error);
+    g_assert_no_error (error);
+    g_assert_false (cradle_leaf_is_issued_by (leaf, f->ca->cert));
+  }
+  /* Not one certificate: refused. */
+  {
+    g_autoptr(GBytes) cut = g_bytes_new (bytes, size - 1);
+    g_autoptr(CradleLeaf) leaf = cradle_leaf_new_from_der (cut, &error);
+
+    g_assert_null (leaf);
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  }
+}
+
 /* ---- the checker: cache and unreachable servers ------------------------------- */
 
 static void
@@ -674,7 +794,7 @@ test_checker_unreachable (Fixture       *f,
   cradle_revocation_checker_set_cache_folder (checker, folder);
   cradle_revocation_checker_set_timeout (checker, 5);
   /* Nothing listens on the discard port of loopback. */
-  result = cradle_revocation_checker_check (checker, f->leaf->cert, f->ca->cert, 0, NULL, &error);
+  result = cradle_revocation_checker_check (checker, f->leaf->outline, f->ca->cert, 0, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (result);
   g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_UNKNOWN);
@@ -682,12 +802,12 @@ test_checker_unreachable (Fixture       *f,
   g_assert_nonnull (strstr (result->detail, "the CRL at http://127.0.0.1:9/ca.crl"));
   /* The next certificate of the same CA is not made to wait again, and
    * gets the same reasons. */
-  again = cradle_revocation_checker_check (checker, f->sibling->cert, f->ca->cert, 0, NULL, &error);
+  again = cradle_revocation_checker_check (checker, f->sibling->outline, f->ca->cert, 0, NULL, &error);
   g_assert_cmpint (again->state, ==, CRADLE_REVOCATION_UNKNOWN);
   g_assert_cmpstr (again->detail, ==, result->detail);
   /* A certificate naming no address. */
   g_clear_pointer (&again, cradle_revocation_result_free);
-  again = cradle_revocation_checker_check (checker, f->plain->cert, f->ca->cert, 0, NULL, &error);
+  again = cradle_revocation_checker_check (checker, f->plain->outline, f->ca->cert, 0, NULL, &error);
   g_assert_cmpint (again->state, ==, CRADLE_REVOCATION_UNKNOWN);
   g_assert_nonnull (strstr (again->detail, "names no OCSP responder"));
   g_rmdir (folder);
@@ -701,7 +821,7 @@ test_checker_cache (Fixture       *f,
   g_autoptr(CradleRevocationCache) cache = cradle_revocation_cache_new (folder);
   g_autoptr(CradleRevocationChecker) checker = cradle_revocation_checker_new ();
   g_autofree char *crl_key = cradle_revocation_cache_crl_key ("http://127.0.0.1:9/ca.crl");
-  g_autofree char *ocsp_key = cradle_revocation_cache_ocsp_key (f->leaf->cert, f->ca->cert);
+  g_autofree char *ocsp_key = cradle_revocation_cache_ocsp_key (f->leaf->outline, f->ca->cert);
   g_autofree char *crl_path = g_build_filename (folder, crl_key, NULL);
   g_autofree char *ocsp_path = g_build_filename (folder, ocsp_key, NULL);
   CrlOptions revoking = { .signer = f->ca, .revoked_serial = serial_of (f->leaf->cert), .reason = 1,
@@ -714,7 +834,7 @@ test_checker_cache (Fixture       *f,
 
   /* Nothing kept, nothing asked. */
   {
-    g_autoptr(CradleRevocationResult) result = cradle_revocation_checker_check (checker, f->leaf->cert,
+    g_autoptr(CradleRevocationResult) result = cradle_revocation_checker_check (checker, f->leaf->outline,
                                                                                  f->ca->cert, 0, NULL, &error);
 
     g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_UNKNOWN);
@@ -730,7 +850,7 @@ test_checker_cache (Fixture       *f,
 
     cradle_revocation_checker_set_cache_folder (reader, folder);
     cradle_revocation_checker_set_online (reader, FALSE);
-    result = cradle_revocation_checker_check (reader, f->leaf->cert, f->ca->cert, 0, NULL, &error);
+    result = cradle_revocation_checker_check (reader, f->leaf->outline, f->ca->cert, 0, NULL, &error);
     g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_REVOKED);
     g_assert_true (result->cached);
     g_assert_cmpstr (result->method, ==, "crl");
@@ -750,7 +870,7 @@ test_checker_cache (Fixture       *f,
     g_assert_true (cradle_revocation_cache_store (cache, ocsp_key, answer, &error));
     cradle_revocation_checker_set_cache_folder (reader, folder);
     cradle_revocation_checker_set_online (reader, FALSE);
-    result = cradle_revocation_checker_check (reader, f->leaf->cert, f->ca->cert, 0, NULL, &error);
+    result = cradle_revocation_checker_check (reader, f->leaf->outline, f->ca->cert, 0, NULL, &error);
     g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_REVOKED);
     g_assert_false (g_file_test (ocsp_path, G_FILE_TEST_EXISTS));
   }
@@ -767,12 +887,12 @@ test_checker_cache (Fixture       *f,
     g_assert_true (cradle_revocation_cache_store (cache, crl_key, old, &error));
     cradle_revocation_checker_set_cache_folder (reader, folder);
     cradle_revocation_checker_set_online (reader, FALSE);
-    result = cradle_revocation_checker_check (reader, f->leaf->cert, f->ca->cert, 0, NULL, &error);
+    result = cradle_revocation_checker_check (reader, f->leaf->outline, f->ca->cert, 0, NULL, &error);
     g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_UNKNOWN);
     g_assert_false (g_file_test (crl_path, G_FILE_TEST_EXISTS));
     g_assert_true (g_file_set_contents (crl_path, "not a CRL", -1, NULL));
     g_clear_pointer (&result, cradle_revocation_result_free);
-    result = cradle_revocation_checker_check (reader, f->leaf->cert, f->ca->cert, 0, NULL, &error);
+    result = cradle_revocation_checker_check (reader, f->leaf->outline, f->ca->cert, 0, NULL, &error);
     g_assert_cmpint (result->state, ==, CRADLE_REVOCATION_UNKNOWN);
   }
   /* A file larger than the bound is not read. */
@@ -903,18 +1023,29 @@ test_template_extension (Fixture       *f,
   g_autofree char *name = NULL;
   guint major = 0;
 
-  cradle_template_extension_read (named->cert, &oid, &major, &name);
+  cradle_template_extension_read (cradle_leaf_get_extensions (named->outline), &oid, &major, &name);
   g_assert_cmpstr (oid, ==, "1.3.6.1.4.1.311.21.8.1.2");
   g_assert_cmpuint (major, ==, 100);
   g_assert_cmpstr (name, ==, "User");
   g_clear_pointer (&oid, g_free);
   g_clear_pointer (&name, g_free);
-  cradle_template_extension_read (bad->cert, &oid, &major, &name);
+  cradle_template_extension_read (cradle_leaf_get_extensions (bad->outline), &oid, &major, &name);
   g_assert_null (oid);
   g_assert_null (name);
-  cradle_template_extension_read (f->leaf->cert, &oid, &major, &name);
+  cradle_template_extension_read (cradle_leaf_get_extensions (f->leaf->outline), &oid, &major, &name);
   g_assert_null (oid);
   g_assert_null (name);
+}
+
+static void
+add_device_cert (GPtrArray  *certs,
+                 const char *store,
+                 X509       *cert,
+                 GBytes     *key_id)
+{
+  g_autoptr(GBytes) der = cert_der (cert);
+
+  g_ptr_array_add (certs, cradle_device_cert_new (store, "user", der, key_id));
 }
 
 static void
@@ -953,12 +1084,12 @@ test_device_status (Fixture       *f,
   journal = cradle_journal_open (db_path, &error);
   g_assert_no_error (error);
 
-  g_ptr_array_add (certs, cradle_device_cert_new ("Root", "user", cert_der (f->ca->cert), NULL));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (f->leaf->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (f->sibling->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (renewing->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (expired->cert), key_id));
-  g_ptr_array_add (certs, cradle_device_cert_new ("MY", "user", cert_der (stranger->cert), key_id));
+  add_device_cert (certs, "Root", f->ca->cert, NULL);
+  add_device_cert (certs, "MY", f->leaf->cert, key_id);
+  add_device_cert (certs, "MY", f->sibling->cert, key_id);
+  add_device_cert (certs, "MY", renewing->cert, key_id);
+  add_device_cert (certs, "MY", expired->cert, key_id);
+  add_device_cert (certs, "MY", stranger->cert, key_id);
   cradle_status_checker_set_online (checker, FALSE);
   cradle_status_checker_set_journal (checker, journal);
   statuses = cradle_status_checker_check (checker, "SERIAL-1", certs, NULL, &error);
@@ -1003,7 +1134,7 @@ test_device_status (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpuint (runs->len, ==, 1);
   run = g_ptr_array_index (runs, 0);
-  g_assert_cmpstr (cradle_journal_run_get_kind (run), ==, "status");
+  g_assert_cmpstr (cradle_journal_run_get_kind (run), ==, "check");
   g_assert_cmpstr (cradle_journal_run_get_device_serial (run), ==, "SERIAL-1");
   g_assert_cmpstr (cradle_journal_run_get_outcome (run), ==, "revoked");
   g_assert_cmpuint (cradle_journal_run_get_steps (run)->len, ==, 1);
@@ -1042,10 +1173,12 @@ main (int    argc,
   ADD ("ocsp/stale", test_ocsp_stale);
   ADD ("ocsp/other-certificate", test_ocsp_other_certificate);
   ADD ("ocsp/nonce", test_ocsp_nonce);
+  ADD ("ocsp/stripped", test_ocsp_stripped);
   ADD ("ocsp/malformed", test_ocsp_malformed);
   ADD ("crl/good-and-revoked", test_crl);
   ADD ("crl/refused", test_crl_refused);
   ADD ("urls", test_urls);
+  ADD ("leaf", test_leaf);
   ADD ("checker/unreachable", test_checker_unreachable);
   ADD ("checker/cache", test_checker_cache);
   g_test_add_func ("/revocation/period-decoding", test_period_decoding);

@@ -8,7 +8,7 @@ import hashlib
 
 from asn1crypto import cms, core, csr as a_csr, keys
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InternalError, InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .errors import CAError
@@ -185,18 +185,19 @@ def parse(der):
         if p10 is not der:
             req.envelope = der
         c = x509.load_der_x509_csr(p10)
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError,
+            x509.InvalidVersion) as e:
         raise CAError(0x8009310B, "ASN1 bad tag value met.", policy=False) from e
     try:
         ok = c.is_signature_valid
-    except (UnsupportedAlgorithm, ValueError, InvalidSignature):
-        ok = False
+    except (UnsupportedAlgorithm, ValueError, InvalidSignature, InternalError):
+        ok = False   # InternalError: OpenSSL could not decode the public key
     if not ok:
         raise CAError(0x80090006, "The request signature is invalid "
                       "(Invalid Signature.)", policy=False)
     try:
         req.key_description()
-    except (UnsupportedAlgorithm, ValueError) as e:
+    except (UnsupportedAlgorithm, ValueError, InternalError) as e:
         raise CAError(0x80094811, "unsupported public key: %s" % e) from e
     return req
 

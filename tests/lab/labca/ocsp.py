@@ -30,6 +30,7 @@ import time
 import urllib.parse
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
@@ -110,11 +111,19 @@ class Responder:
             req = ocsp.load_der_ocsp_request(der)
             serial = req.serial_number
             alg = req.hash_algorithm
+        except UnsupportedAlgorithm:
+            return self._fail(ocsp.OCSPResponseStatus.MALFORMED_REQUEST), \
+                "malformedRequest (unknown hash algorithm)"
         except (ValueError, NotImplementedError, TypeError) as e:
             why = "more than one certificate" if isinstance(e, NotImplementedError) else \
                 "unreadable"
             return self._fail(ocsp.OCSPResponseStatus.MALFORMED_REQUEST), \
                 "malformedRequest (%s)" % why
+        if serial <= 0 or serial.bit_length() > 159:
+            # RFC 5280 4.1.2.2: positive, at most 20 octets.  No stand-in
+            # certificate can carry it, so no "unknown" either.
+            return self._fail(ocsp.OCSPResponseStatus.MALFORMED_REQUEST), \
+                "malformedRequest (serial out of range)"
         nonce = None
         for ext in req.extensions:
             if isinstance(ext.value, x509.OCSPNonce):

@@ -206,6 +206,9 @@ def ca_facts(paths):
             "same_key_template": "CradleShortLivedSameKey",
             "short_lived_validity_s": 600,
             "short_lived_overlap_s": 240,
+            "expires_soon_template": "CradleExpiresSoon",
+            "expires_soon_validity_s": 60,
+            "expires_soon_overlap_s": 60,
             "template_from_old_certificate": "when the renewal names no template",
             "hresults": {
                 "bad_renewal_attribute": "0x8009400E",
@@ -247,6 +250,8 @@ def ca_facts(paths):
             {"user": "alice", "template": "CradleShortLived", "result": "issued",
              "note": "valid 10 minutes (notBefore backdated 10 minutes as always)"},
             {"user": "alice", "template": "CradleShortLivedSameKey", "result": "issued"},
+            {"user": "alice", "template": "CradleExpiresSoon", "result": "issued",
+             "note": "due for renewal at once, expired 60 s after issue"},
             {"renewal": "signed by the old key, same template", "result": "issued",
              "note": "recorded with the old serial (cradle-lab requests: renewing S)"},
             {"renewal": "same key on CradleShortLivedSameKey", "result": "issued"},

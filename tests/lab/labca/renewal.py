@@ -76,16 +76,20 @@ def check_signer(req, old_der, old):
         si = signers[0]
         sid = si["sid"]
         content = sd["encap_content_info"]["content"].contents
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
         raise _bad("unreadable SignedData (%s)" % e) from e
     if old_der not in certs:
         raise _bad("SignedData.certificates does not include the certificate being renewed")
     a_old = a_x509.Certificate.load(old_der)
-    if sid.name == "issuer_and_serial_number":
-        same = (sid.chosen["issuer"].dump() == a_old.issuer.dump()
-                and sid.chosen["serial_number"].native == a_old.serial_number)
-    else:
-        same = a_old.key_identifier is not None and sid.chosen.native == a_old.key_identifier
+    try:
+        if sid.name == "issuer_and_serial_number":
+            same = (sid.chosen["issuer"].dump() == a_old.issuer.dump()
+                    and sid.chosen["serial_number"].native == a_old.serial_number)
+        else:
+            same = (a_old.key_identifier is not None
+                    and sid.chosen.native == a_old.key_identifier)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
+        raise _bad("unreadable signer identifier (%s)" % e) from e
     if not same:
         raise _bad("the first signer is not the certificate being renewed")
     try:
@@ -121,7 +125,8 @@ def check_signer(req, old_der, old):
             raise InvalidSignature()
     except CAError:
         raise
-    except (InvalidSignature, KeyError, ValueError, TypeError, UnsupportedAlgorithm) as e:
+    except (InvalidSignature, KeyError, ValueError, TypeError, IndexError, AttributeError,
+            UnsupportedAlgorithm) as e:
         raise CAError(BAD_SIGNATURE, "The request signature is invalid: the first "
                       "signer's signature does not verify with the key of the "
                       "certificate being renewed.") from e

@@ -4,8 +4,9 @@ Values follow MS-CRTD and what a Windows Server AD CS installation writes
 (the built-in "User" and "Exchange User" keep Windows' defaults; the
 Cradle* ones are what the Certificate Templates MMC writes for a duplicate).
 Every template is valid for 1 year, renewal overlap 6 weeks, except the
-two short-lived ones (10 minutes, overlap 4 minutes) that let a test reach a
-renewal window.  Those two came after the first labs: `cradle-lab up` adds
+three short-lived ones (10 minutes with an overlap of 4; 1 minute with an
+overlap of 1) that let a test reach a renewal window and an expiry.  Those
+came after the first labs: `cradle-lab up` adds
 them to a running directory when missing (labca/dirsetup.py), so a new
 template needs no new recipe.
 """
@@ -57,6 +58,7 @@ UPN_FROM_DIRECTORY = SUBJECT_ALT_REQUIRE_UPN | SUBJECT_REQUIRE_DIRECTORY_PATH
 ONE_YEAR_S = 365 * 24 * 3600
 SIX_WEEKS_S = 42 * 24 * 3600
 TEN_MINUTES_S = 600
+ONE_MINUTE_S = 60
 FOUR_MINUTES_S = 240
 
 
@@ -143,6 +145,11 @@ TEMPLATES = [
             "flag 0x80): a renewal with a new key is refused (0x80094816)",
             private_key_flag=COMPAT_2003 | EXPORTABLE_KEY | REQUIRE_SAME_KEY_RENEWAL,
             validity=TEN_MINUTES_S, overlap=FOUR_MINUTES_S),
+    _device("CradleExpiresSoon", "Cradle Device (Expires in a Minute)",
+            "like CradleShortLived, but issued for 1 minute with a renewal "
+            "period of 1 minute: due for renewal when issued, expired a "
+            "minute later",
+            validity=ONE_MINUTE_S, overlap=ONE_MINUTE_S),
 ]
 
 
