@@ -27,7 +27,7 @@
  * The additional authenticated data is the key id followed by the key type,
  * so a ciphertext cannot be passed off as another key's or another type's.
  * The sealed key never changes; the file is rewritten (atomically) only when
- * the key's state or its count of decryptions changes.
+ * the key's state, its count of decryptions or its renewal mark changes.
  */
 #pragma once
 

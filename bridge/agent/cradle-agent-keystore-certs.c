@@ -265,8 +265,10 @@ check_item (CradleAgentKeystore    *self,
  * fails nothing changes. A certificate already in its store is skipped (a
  * key id given for it binds it, if it was not bound yet). A key id binds a
  * certificate only to a made key, which then is enrolled: one certificate
- * per key, never a second one (a renewal makes a new key). The stores hold
- * at most 1,024 certificates in all.
+ * per key, never a second one, except in a renewal with the same key its
+ * user confirmed, where the new certificate takes the key and the old one
+ * stays unbound. Each key that gets its certificate loses its renewal mark.
+ * The stores hold at most 1,024 certificates in all.
  */
 gboolean
 cradle_agent_keystore_install (CradleAgentKeystore  *self,

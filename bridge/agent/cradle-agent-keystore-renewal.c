@@ -443,9 +443,9 @@ sign_cms (CradleAgentKeystore      *self,
   /* ... and the attributes sign exactly that content. */
   content_digest = cradle_agent_crypto_digest (digest, content, error);
   if (content_digest == NULL
-      || !cradle_agent_check_signed_attributes (CRADLE_AGENT_ATTRIBUTES_CMS, attributes,
-                                                cradle_agent_crypto_digest_size (digest), NULL,
-                                                &message_digest, NULL, error))
+      || !cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_CMS, attributes,
+                                                  cradle_agent_crypto_digest_size (digest), NULL,
+                                                  &message_digest, NULL, error))
     goto out;
   if (!g_bytes_equal (message_digest, content_digest))
     {
@@ -492,9 +492,9 @@ sign_scep (CradleAgentKeystore      *self,
     goto out;
   content_digest = cradle_agent_crypto_digest (digest, content, error);
   if (content_digest == NULL
-      || !cradle_agent_check_signed_attributes (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, attributes,
-                                                cradle_agent_crypto_digest_size (digest), message_type,
-                                                &message_digest, &transaction_id, error))
+      || !cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, attributes,
+                                                  cradle_agent_crypto_digest_size (digest), message_type,
+                                                  &message_digest, &transaction_id, error))
     goto out;
   if (!g_bytes_equal (message_digest, content_digest))
     {

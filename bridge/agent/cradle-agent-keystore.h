@@ -17,8 +17,8 @@
  * "A key's life"): made, for one enrollment by one paired host; enrolled,
  * once INSTALL binds its MY certificate; retired, once that certificate is
  * deleted (with the device user's yes). The state, the owner (the host that
- * made it), the enrollment kind and the count of decryptions are kept in the
- * key's file. A key bound to a MY certificate in `stores` counts as enrolled
+ * made it), the enrollment kind, the count of decryptions and, during a
+ * renewal its user confirmed, the renewal mark are kept in the key's file. A key bound to a MY certificate in `stores` counts as enrolled
  * whatever its file says, so INSTALL writes `stores` first and its key file
  * after, and DELETE_CERT retires the key file first and writes `stores`
  * after: a crash between the two never leaves a certified key usable as made.

@@ -61,7 +61,7 @@ typedef enum {
  * profiles take the SCEP attributes with their message types; the CMS one
  * takes only contentType id-data, messageDigest and optionally signingTime
  * (@message_type then gets 0, @transaction_id NULL). */
-gboolean cradle_agent_check_signed_attributes        (CradleAgentAttributesProfile profile,
+gboolean cradle_agent_scep_check_attributes_for      (CradleAgentAttributesProfile profile,
                                                      GBytes  *attributes,
                                                      gsize    digest_size,
                                                      guint   *message_type,

@@ -347,18 +347,18 @@ cradle_agent_scep_check_signed_attributes (GBytes  *attributes,
                                            char   **transaction_id,
                                            GError **error)
 {
-  return cradle_agent_check_signed_attributes (CRADLE_AGENT_ATTRIBUTES_SCEP_REQUEST, attributes, digest_size,
-                                               message_type, message_digest, transaction_id, error);
+  return cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_SCEP_REQUEST, attributes, digest_size,
+                                                 message_type, message_digest, transaction_id, error);
 }
 
 gboolean
-cradle_agent_check_signed_attributes (CradleAgentAttributesProfile profile,
-                                      GBytes  *attributes,
-                                      gsize    digest_size,
-                                      guint   *message_type,
-                                      GBytes **message_digest,
-                                      char   **transaction_id,
-                                      GError **error)
+cradle_agent_scep_check_attributes_for (CradleAgentAttributesProfile profile,
+                                        GBytes                      *attributes,
+                                        gsize                        digest_size,
+                                        guint                       *message_type,
+                                        GBytes                     **message_digest,
+                                        char                       **transaction_id,
+                                        GError                     **error)
 {
   CradleDerSlice values_of[N_ATTRIBUTES] = { { NULL, 0 } };
   CradleDerSlice input = cradle_der_slice_from_bytes (attributes);

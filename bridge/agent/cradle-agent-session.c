@@ -264,10 +264,11 @@ handle_get_info (Session                *session,
         cradle_cbor_writer_uint (writer, 3);
         cradle_cbor_writer_bool (writer, j == 0 || session->config->privileged);
       }
-  /* SIGN purposes 2 and 3, and DECRYPT */
+  /* SIGN purposes 2 and 3, and DECRYPT; renewals: purposes 4 and 5 */
   cradle_cbor_writer_uint (writer, 8);
-  cradle_cbor_writer_array (writer, 1);
+  cradle_cbor_writer_array (writer, 2);
   cradle_cbor_writer_text (writer, CRADLE_BRIDGE_FEATURE_SCEP);
+  cradle_cbor_writer_text (writer, CRADLE_BRIDGE_FEATURE_RENEWAL);
   /* Who the device claims to be; AUTHENTICATE and pairing prove it. */
   {
     g_autoptr(GBytes) identity = cradle_bridge_key_raw_public (session->config->identity);

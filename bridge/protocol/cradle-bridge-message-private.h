@@ -45,6 +45,7 @@ typedef enum {
 
 /* GET_INFO features (key 8) */
 #define CRADLE_BRIDGE_FEATURE_SCEP "scep"
+#define CRADLE_BRIDGE_FEATURE_RENEWAL "renewal"
 
 /* Timing the host keeps (section 4, KEEPALIVE). */
 #define CRADLE_BRIDGE_IDLE_TIMEOUT_MS 10000

@@ -84,6 +84,9 @@ typedef enum {
 
 /* GET_INFO features: "scep" is SIGN purposes 2 and 3 and DECRYPT. */
 #define CRADLE_DEVICE_FEATURE_SCEP "scep"
+/* GET_INFO features: "renewal" is SIGN purpose 1 with the renewal
+ * attribute, purposes 4 and 5, and DECRYPT with a renewed certificate's key. */
+#define CRADLE_DEVICE_FEATURE_RENEWAL "renewal"
 
 #define CRADLE_TYPE_DEVICE (cradle_device_get_type ())
 CRADLE_PUBLIC

@@ -305,7 +305,7 @@ test_refusals (void)
   assert_sign_refused (&fixture, key_id, CRADLE_DEVICE_SIGN_SCEP_SIGNER, garbage, CRADLE_ERROR_INVALID_DATA);
   assert_sign_refused (&fixture, key_id, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, garbage, CRADLE_ERROR_INVALID_DATA);
   assert_sign_refused (&fixture, key_id, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, tbs, CRADLE_ERROR_INVALID_DATA);
-  assert_sign_refused (&fixture, key_id, (CradleDeviceSignPurpose) 4, tbs, CRADLE_ERROR_NOT_SUPPORTED);
+  assert_sign_refused (&fixture, key_id, (CradleDeviceSignPurpose) 6, tbs, CRADLE_ERROR_NOT_SUPPORTED);
   assert_sign_refused (&fixture, absent, CRADLE_DEVICE_SIGN_SCEP_SIGNER, tbs, CRADLE_ERROR_NOT_FOUND);
   assert_decrypt_refused (&fixture, ec_id, CRADLE_DEVICE_DECRYPT_SCEP_CONTENT_KEY, encrypted, 16,
                           CRADLE_ERROR_NOT_SUPPORTED);

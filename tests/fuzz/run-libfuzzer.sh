@@ -59,6 +59,12 @@ case $name in
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c"
              "$src/bridge/agent/cradle-agent-secure-memory.c")
     extra_libs=libcrypto ;;
+  renewal-check)
+    sources=("$src/bridge/agent/cradle-agent-renewal-check.c" "$src/bridge/agent/cradle-agent-request-info.c"
+             "$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/protocol/cradle-der.c"
+             "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-rsa-keygen.c"
+             "$src/bridge/agent/cradle-agent-secure-memory.c")
+    extra_libs=libcrypto ;;
   request-info)
     sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
              "$src/bridge/protocol/cradle-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
@@ -84,7 +90,8 @@ case $name in
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-prompt.c"
-             "$src/bridge/agent/cradle-agent-scep-check.c"
+             "$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-keystore-renewal.c"
+             "$src/bridge/agent/cradle-agent-renewal-check.c"
              "$src/bridge/protocol/cradle-bridge-cbor.c" "$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-frame.c"
              "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c"
              "$src/tests/common/test-files.c")

@@ -646,6 +646,61 @@ test_request_info (Fixture       *f,
   }
 }
 
+/* The renewal mark is kept whole in the key's file, and only whole. */
+static void
+test_renewal_mark (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(CradleAgentKeyFile) again = NULL;
+  g_autoptr(GBytes) renews = g_bytes_new_static ("the renewed certificate's sha256", 32);
+  g_autoptr(GBytes) request = g_bytes_new_static ("the confirmed request's sha-256!", 32);
+  g_autoptr(GBytes) encoded = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (cradle_agent_keystore_generate (keystore, "p256", "renewal", NULL, CRADLE_AGENT_ENROLLMENT_REQUEST,
+                                                  ks_host_a (), &key_id, NULL, &error));
+  g_assert_no_error (error);
+  key_file = cradle_agent_keystore_load_key (keystore, key_id, &error);
+  g_assert_no_error (error);
+  g_assert_null (key_file->mark_renews);
+  key_file->mark_renews = g_bytes_ref (renews);
+  key_file->mark_request = g_bytes_ref (request);
+  key_file->mark_confirmed = 1800000000;
+  key_file->mark_host = g_bytes_ref (ks_host_a ());
+  key_file->mark_decryptions = 3;
+  g_assert_true (cradle_agent_keystore_save_key (keystore, key_file, &error));
+  g_assert_no_error (error);
+  again = cradle_agent_keystore_load_key (keystore, key_id, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (again->mark_renews, renews));
+  g_assert_true (g_bytes_equal (again->mark_request, request));
+  g_assert_cmpuint (again->mark_confirmed, ==, 1800000000);
+  g_assert_true (g_bytes_equal (again->mark_host, ks_host_a ()));
+  g_assert_cmpuint (again->mark_decryptions, ==, 3);
+
+  /* Half a mark is a damaged file. */
+  g_clear_pointer (&key_file->mark_host, g_bytes_unref);
+  key_file->mark_host = g_bytes_new_static ("short", 5);
+  encoded = cradle_agent_key_file_encode (key_file);
+  g_assert_null (cradle_agent_key_file_decode (encoded, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "renewal mark"));
+  g_clear_error (&error);
+
+  /* Cleared, it is gone from the file. */
+  cradle_agent_key_file_clear_mark (again);
+  g_assert_true (cradle_agent_keystore_save_key (keystore, again, &error));
+  g_clear_pointer (&key_file, cradle_agent_key_file_free);
+  key_file = cradle_agent_keystore_load_key (keystore, key_id, &error);
+  g_assert_no_error (error);
+  g_assert_null (key_file->mark_renews);
+  g_assert_null (key_file->mark_host);
+  g_assert_cmpuint (key_file->mark_decryptions, ==, 0);
+}
+
 /* Certificate stores */
 
 int
@@ -665,6 +720,7 @@ main (int    argc,
   ADD ("open/kek-apart", test_kek_apart);
   ADD ("sign", test_sign);
   ADD ("request-info", test_request_info);
+  ADD ("renewal-mark", test_renewal_mark);
 
 #undef ADD
 

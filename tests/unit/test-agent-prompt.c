@@ -86,7 +86,6 @@ test_prompt_sign_shows_alt_names (void)
   g_assert_no_error (error);
   prompt = sign_prompt_for (builder);
 
-  g_test_message ("%s", prompt);
   g_assert_nonnull (strstr (prompt, "Subject:   CN = alice"));
   g_assert_nonnull (strstr (prompt, "\n  UPN:       administrator@corp.example"));
   g_assert_nonnull (strstr (prompt, "\n  Mail:      alice@corp.example"));
@@ -110,7 +109,6 @@ test_prompt_sign_escapes (void)
   cradle_csr_builder_add_template_name (builder, "User\x1b]0;title\x07\n  UPN:       nobody");
   prompt = sign_prompt_for (builder);
 
-  g_test_message ("%s", prompt);
   assert_no_controls (prompt);
   g_assert_nonnull (strstr (prompt, "UPN:       x\\x1b[1A\\x1b[2Kalice@corp.example"));
   g_assert_nonnull (strstr (prompt, "Template:  User\\x1b]0;title\\x07\\n  UPN:       nobody"));
@@ -214,6 +212,58 @@ test_prompt_root_escapes (void)
                                "  CN=Root\\x1b[8m hidden\n  SHA-256 AB:CD");
 }
 
+/* A certificate for @subject_cn, self-issued: enough for the prompt. */
+static GBytes *
+old_certificate (const char *subject_cn)
+{
+  g_autoptr(EVP_PKEY) key = EVP_EC_gen ("P-256");
+  g_autoptr(X509) cert = X509_new ();
+  g_autoptr(X509_NAME) name = X509_NAME_new ();
+  unsigned char *der = NULL;
+  int size;
+  GBytes *bytes;
+
+  g_assert_true (X509_NAME_add_entry_by_txt (name, "CN", MBSTRING_UTF8, (const guint8 *) subject_cn, -1, -1, 0));
+  g_assert_true (X509_set_version (cert, X509_VERSION_3));
+  g_assert_true (ASN1_INTEGER_set (X509_get_serialNumber (cert), 77));
+  g_assert_true (X509_set_subject_name (cert, name));
+  g_assert_true (X509_set_issuer_name (cert, name));
+  g_assert_nonnull (X509_gmtime_adj (X509_getm_notBefore (cert), 0));
+  g_assert_nonnull (X509_gmtime_adj (X509_getm_notAfter (cert), 3600));
+  g_assert_true (X509_set_pubkey (cert, key));
+  g_assert_cmpint (X509_sign (cert, key, EVP_sha256 ()), >, 0);
+  size = i2d_X509 (cert, &der);
+  g_assert_cmpint (size, >, 0);
+  bytes = g_bytes_new (der, size);
+  OPENSSL_free (der);
+  return bytes;
+}
+
+/* A renewal names the certificate it renews first, escaped, then the request. */
+static void
+test_prompt_renew (void)
+{
+  g_autoptr(CradleCsrBuilder) builder = new_builder ("CN=renewed-user");
+  g_autoptr(GBytes) old = old_certificate ("old\x1b[2Juser");
+  g_autoptr(GBytes) cri = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prompt = NULL;
+
+  cri = cradle_csr_builder_encode_request_info (builder, &error);
+  g_assert_no_error (error);
+  prompt = cradle_agent_prompt_renew (old, cri, &error);
+  g_assert_no_error (error);
+  assert_no_controls (prompt);
+  g_assert_true (g_str_has_prefix (prompt, "Renew "));
+  g_assert_true (g_str_has_prefix (prompt, "Renew CN = old\\1B[2Juser?\n"));
+  g_assert_nonnull (strstr (prompt, "SHA-256:"));
+  g_assert_nonnull (strstr (prompt, "with a new certificate request for:\n  Subject:   CN = renewed-user"));
+
+  /* Not a certificate: nothing to show, nothing to sign. */
+  g_assert_null (cradle_agent_prompt_renew (cri, cri, &error));
+  g_assert_nonnull (error);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -226,5 +276,6 @@ main (int    argc,
   g_test_add_func ("/agent-prompt/sign/openssl-requests", test_prompt_sign_openssl_requests);
   g_test_add_func ("/agent-prompt/generate-key/escapes", test_prompt_generate_key_escapes);
   g_test_add_func ("/agent-prompt/root/escapes", test_prompt_root_escapes);
+  g_test_add_func ("/agent-prompt/renew", test_prompt_renew);
   return g_test_run ();
 }

@@ -155,10 +155,10 @@ local_sign_renewal (CradleScepKey  *key,
   g_assert_nonnull (content_key);
   g_assert_true (cradle_agent_scep_check_envelope (envelope, &check_error));
   g_assert_no_error (check_error);
-  g_assert_true (cradle_agent_check_signed_attributes (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, signed_attributes,
-                                                       EVP_MD_get_size (EVP_get_digestbyname (digest)),
-                                                       &message_type, &message_digest, &transaction_id,
-                                                       &check_error));
+  g_assert_true (cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, signed_attributes,
+                                                         EVP_MD_get_size (EVP_get_digestbyname (digest)),
+                                                         &message_type, &message_digest, &transaction_id,
+                                                         &check_error));
   g_assert_no_error (check_error);
   g_assert_cmpuint (message_type, ==, 17);
   g_assert_true (EVP_Digest (g_bytes_get_data (envelope, NULL), g_bytes_get_size (envelope), content_digest,
