@@ -168,5 +168,8 @@ cradlectl_install_sanitiser (void)
 {
   g_set_print_handler (print_to_stdout);
   g_set_printerr_handler (print_to_stderr);
+  /* Debug and info messages too go to stderr: stdout is the result (JSON
+   * for scripts), whatever G_MESSAGES_DEBUG asks for. */
+  g_log_writer_default_set_use_stderr (TRUE);
   g_log_set_writer_func (write_log, NULL, NULL);
 }

@@ -104,6 +104,8 @@ int           cradlectl_pending           (int                     argc,
                                            char                  **argv);
 int           cradlectl_retrieve          (int                     argc,
                                            char                  **argv);
+int           cradlectl_renew             (int                     argc,
+                                           char                  **argv);
 int           cradlectl_log               (int                     argc,
                                            char                  **argv);
 

@@ -206,7 +206,30 @@ add_result_json (JsonBuilder      *builder,
       cradlectl_add_error_members (builder, error);
       json_builder_end_object (builder);
     }
+  if (cradle_enrollment_get_renewed_certificate (enrollment) != NULL)
+    {
+      json_builder_set_member_name (builder, "renews");
+      add_certificate (builder, cradle_enrollment_get_renewed_certificate (enrollment));
+      json_builder_set_member_name (builder, "old_removed");
+      json_builder_add_boolean_value (builder, cradle_enrollment_get_old_removed (enrollment));
+    }
+  json_builder_set_member_name (builder, "notes");
+  json_builder_begin_array (builder);
+  for (const char * const *note = cradle_enrollment_get_notes (enrollment); *note != NULL; note++)
+    json_builder_add_string_value (builder, *note);
+  json_builder_end_array (builder);
   json_builder_end_object (builder);
+}
+
+static void
+print_notes (CradleEnrollment *enrollment)
+{
+  for (const char * const *note = cradle_enrollment_get_notes (enrollment); *note != NULL; note++)
+    {
+      g_autofree char *line = cradlectl_text (*note);
+
+      g_printerr ("cradlectl: note: %s\n", line);
+    }
 }
 
 static void
@@ -226,8 +249,15 @@ print_result_text (CradleEnrollment *enrollment)
         g_autofree char *subject = cradlectl_text (cradle_certificate_get_subject (leaf));
         g_autofree char *issuer = cradlectl_text (cradle_certificate_get_issuer (leaf));
 
+        CradleCertificate *old = cradle_enrollment_get_renewed_certificate (enrollment);
+
         g_print ("Installed on %s: %s\n  issued by %s, expires %s, SHA-256 %s (request %" G_GINT64_FORMAT ")\n",
                  device, subject, issuer, expiry, cradle_certificate_get_sha256 (leaf), id);
+        if (old != NULL)
+          g_print ("  It renews serial %s, which %s.\n", cradle_certificate_get_serial (old),
+                   cradle_enrollment_get_old_removed (enrollment) ? "is removed from the device"
+                                                                  : "is still on the device");
+        print_notes (enrollment);
         return;
       }
     case CRADLE_ENROLLMENT_OUTCOME_PENDING:
@@ -242,6 +272,7 @@ print_result_text (CradleEnrollment *enrollment)
     default:
       break;
     }
+  print_notes (enrollment);
   if (error != NULL)
     cradlectl_print_error (error);
   /* A request another program works on is not this run's to keep. */

@@ -19,6 +19,7 @@ static const CradlectlCommand commands[] = {
   { "enroll", "Get a certificate for a device", cradlectl_enroll },
   { "pending", "List the requests not finished yet", cradlectl_pending },
   { "retrieve", "Finish requests: ask the CA, install what it issued", cradlectl_retrieve },
+  { "renew", "Renew certificates on a device, or remove one", cradlectl_renew },
   { "log", "Show what happened to each enrollment, step by step", cradlectl_log },
   { "whoami", "Show who the domain says you are, and your groups", cradlectl_whoami },
 };

@@ -13,6 +13,9 @@ struct _CradleCaRequest
   CradleDevice *device;
   GBytes       *key_id;
   GPtrArray    *attributes;  /* "name:value", NULL-terminated */
+  CradleCertificate *renewal_certificate;  /* nullable */
+  GBytes       *renewal_key_id;
+  GBytes       *renewal_signed_data;
 };
 
 G_DEFINE_FINAL_TYPE (CradleCaRequest, cradle_ca_request, G_TYPE_OBJECT)
@@ -23,6 +26,7 @@ cradle_ca_request_dispose (GObject *object)
   CradleCaRequest *self = CRADLE_CA_REQUEST (object);
 
   g_clear_object (&self->device);
+  g_clear_object (&self->renewal_certificate);
 
   G_OBJECT_CLASS (cradle_ca_request_parent_class)->dispose (object);
 }
@@ -36,6 +40,8 @@ cradle_ca_request_finalize (GObject *object)
   g_clear_pointer (&self->template_name, g_free);
   g_clear_pointer (&self->key_id, g_bytes_unref);
   g_clear_pointer (&self->attributes, g_ptr_array_unref);
+  g_clear_pointer (&self->renewal_key_id, g_bytes_unref);
+  g_clear_pointer (&self->renewal_signed_data, g_bytes_unref);
 
   G_OBJECT_CLASS (cradle_ca_request_parent_class)->finalize (object);
 }
@@ -132,4 +138,49 @@ cradle_ca_request_get_attributes (CradleCaRequest *self)
 {
   g_return_val_if_fail (CRADLE_IS_CA_REQUEST (self), NULL);
   return (const char * const *) self->attributes->pdata;
+}
+
+void
+cradle_ca_request_set_renewal (CradleCaRequest   *self,
+                               CradleCertificate *old_certificate,
+                               GBytes            *old_key_id,
+                               GBytes            *signed_data)
+{
+  g_return_if_fail (CRADLE_IS_CA_REQUEST (self));
+
+  g_set_object (&self->renewal_certificate, old_certificate);
+  g_clear_pointer (&self->renewal_key_id, g_bytes_unref);
+  g_clear_pointer (&self->renewal_signed_data, g_bytes_unref);
+  if (old_key_id != NULL)
+    self->renewal_key_id = g_bytes_ref (old_key_id);
+  if (signed_data != NULL)
+    self->renewal_signed_data = g_bytes_ref (signed_data);
+}
+
+CradleCertificate *
+cradle_ca_request_get_renewal_certificate (CradleCaRequest *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CA_REQUEST (self), NULL);
+  return self->renewal_certificate;
+}
+
+GBytes *
+cradle_ca_request_get_renewal_key_id (CradleCaRequest *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CA_REQUEST (self), NULL);
+  return self->renewal_key_id;
+}
+
+GBytes *
+cradle_ca_request_get_renewal_signed_data (CradleCaRequest *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CA_REQUEST (self), NULL);
+  return self->renewal_signed_data;
+}
+
+GBytes *
+cradle_ca_request_get_body (CradleCaRequest *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CA_REQUEST (self), NULL);
+  return self->renewal_signed_data != NULL ? self->renewal_signed_data : self->csr;
 }

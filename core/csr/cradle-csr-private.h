@@ -38,6 +38,8 @@ G_BEGIN_DECLS
 #define CRADLE_CSR_OID_TEMPLATE_NAME "1.3.6.1.4.1.311.20.2"
 #define CRADLE_CSR_OID_TEMPLATE      "1.3.6.1.4.1.311.21.7"
 #define CRADLE_CSR_OID_UPN           "1.3.6.1.4.1.311.20.2.3"
+/* szOID_RENEWAL_CERTIFICATE (MS-WCCE 2.2.2.7.3): the certificate a request renews. */
+#define CRADLE_CSR_OID_RENEWAL_CERTIFICATE "1.3.6.1.4.1.311.13.1"
 
 typedef struct _CradleCsrBuilder CradleCsrBuilder;
 
@@ -72,6 +74,8 @@ gboolean          cradle_csr_builder_add_template_oid       (CradleCsrBuilder *s
                                                              GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 void              cradle_csr_builder_set_challenge_password (CradleCsrBuilder *self,
                                                              const char       *password);
+void              cradle_csr_builder_set_renewal_certificate (CradleCsrBuilder *self,
+                                                              GBytes           *certificate_der);
 GBytes           *cradle_csr_builder_encode_request_info    (CradleCsrBuilder *self,
                                                              GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
@@ -93,6 +97,42 @@ GBytes           *cradle_csr_dup_public_key_info            (GBytes           *c
                                                              GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCsrBuilder, cradle_csr_builder_free)
+
+/* ---- renewals (cradle-csr-renewal.c) -------------------------------------
+ *
+ * An AD CS renewal (MS-WCCE 3.1.1.4.3.2.1) is a CMS SignedData whose
+ * eContent (id-data) is the new, signed PKCS#10 carrying the renewal
+ * attribute, with the old certificate and its chain in its certificates
+ * and one SignerInfo by the old certificate's key.  That key is on the
+ * device: the SignerInfo's signed attributes (contentType, messageDigest,
+ * signingTime) are built here, the device signs their DER SET (SIGN
+ * purpose 4, computing the messageDigest itself), and the signature is
+ * checked with the old certificate before the SignedData is encoded. */
+typedef struct _CradleCsrRenewal CradleCsrRenewal;
+
+/* @csr: the signed PKCS#10, which must carry the renewal attribute naming
+ * @old_certificate (DER); @chain: (nullable) (element-type GBytes): DER
+ * CA certificates to include after it; @digest: "sha256", "sha384" or
+ * "sha512"; @signing_time: seconds since 1970 UTC, or 0 for none. */
+CradleCsrRenewal *cradle_csr_renewal_new                   (GBytes           *csr,
+                                                            GBytes           *old_certificate,
+                                                            GPtrArray        *chain,
+                                                            const char       *digest,
+                                                            gint64            signing_time,
+                                                            GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+void              cradle_csr_renewal_free                  (CradleCsrRenewal *self);
+/* The DER SET OF the signed attributes: what the old key signs. */
+GBytes           *cradle_csr_renewal_get_signed_attributes (CradleCsrRenewal *self);
+/* The DER ContentInfo (SignedData) with @signature, which must verify
+ * with the old certificate's key over the signed attributes. */
+GBytes           *cradle_csr_renewal_finish                (CradleCsrRenewal *self,
+                                                            GBytes           *signature,
+                                                            GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The DER certificate @csr (a PKCS#10) names in its renewal attribute,
+ * %NULL when it has none. */
+GBytes           *cradle_csr_dup_renewal_certificate       (GBytes           *csr,
+                                                            GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCsrRenewal, cradle_csr_renewal_free)
 
 /* Shared by the cradle-csr*.c files. */
 

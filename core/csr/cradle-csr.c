@@ -22,6 +22,7 @@ struct _CradleCsrBuilder
   char           *template_name;
   X509_EXTENSION *template_oid;
   char           *challenge_password;  /* secret: wiped before it is freed */
+  GBytes         *renewal_certificate; /* DER of the certificate renewed, or NULL */
   guint           key_usage;
   gboolean        key_usage_critical;
 };
@@ -56,6 +57,7 @@ cradle_csr_builder_free (CradleCsrBuilder *self)
   g_clear_pointer (&self->template_name, g_free);
   g_clear_pointer (&self->template_oid, X509_EXTENSION_free);
   g_clear_pointer (&self->challenge_password, cradle_secret_free);
+  g_clear_pointer (&self->renewal_certificate, g_bytes_unref);
   g_free (self);
 }
 
@@ -277,6 +279,51 @@ cradle_csr_builder_set_challenge_password (CradleCsrBuilder *self,
     self->challenge_password = g_strdup (password);
 }
 
+/**
+ * cradle_csr_builder_set_renewal_certificate:
+ * @certificate_der: (nullable): the DER certificate the request renews
+ *
+ * Adds szOID_RENEWAL_CERTIFICATE (MS-WCCE 2.2.2.7.3) to the request's
+ * attributes, its one value the certificate as it is.
+ */
+void
+cradle_csr_builder_set_renewal_certificate (CradleCsrBuilder *self,
+                                            GBytes           *certificate_der)
+{
+  g_return_if_fail (self != NULL);
+  g_clear_pointer (&self->renewal_certificate, g_bytes_unref);
+  if (certificate_der != NULL)
+    self->renewal_certificate = g_bytes_ref (certificate_der);
+}
+
+/* The attribute's value is the certificate itself (a SEQUENCE), checked
+ * to be one certificate and nothing after it. */
+static gboolean
+add_renewal_certificate (X509_REQ    *request,
+                         GBytes      *certificate_der,
+                         GError     **error)
+{
+  gsize size = 0;
+  const unsigned char *data = g_bytes_get_data (certificate_der, &size);
+  const unsigned char *p = data;
+  g_autoptr(X509) certificate = size > 0 && size <= G_MAXLONG ? d2i_X509 (NULL, &p, (long) size) : NULL;
+  g_autoptr(ASN1_OBJECT) oid = OBJ_txt2obj (CRADLE_CSR_OID_RENEWAL_CERTIFICATE, 1);
+
+  if (certificate == NULL || p != data + size)
+    {
+      ERR_clear_error ();
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The certificate to renew cannot be read, so the renewal cannot name it.");
+      return FALSE;
+    }
+  if (oid == NULL || !X509_REQ_add1_attr_by_OBJ (request, oid, V_ASN1_SEQUENCE, data, (int) size))
+    {
+      cradle_openssl_set_error (error, CRADLE_ERROR_FAILED, "Could not add the renewal attribute to the request");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 take_extension (X509_EXTENSIONS  *extensions,
                 X509_EXTENSION   *extension,
@@ -429,7 +476,8 @@ check_request_key (CradleCsrBuilder  *self,
  * Returns: (transfer full): the DER CertificationRequestInfo for the device
  *   to sign: version 0, the subject, the device's key, and the attributes
  *   (the PKCS#9 extensionRequest when there are extensions, the
- *   challengePassword when one was set)
+ *   challengePassword when one was set, the renewal certificate when
+ *   the request renews one)
  */
 GBytes *
 cradle_csr_builder_encode_request_info (CradleCsrBuilder  *self,
@@ -465,6 +513,9 @@ cradle_csr_builder_encode_request_info (CradleCsrBuilder  *self,
       return NULL;
     }
   if (!check_request_key (self, request, error))
+    return NULL;
+  if (self->renewal_certificate != NULL &&
+      !add_renewal_certificate (request, self->renewal_certificate, error))
     return NULL;
 
   /* The request's own copy of the password is wiped as soon as it is encoded. */

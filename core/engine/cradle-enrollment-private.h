@@ -23,6 +23,8 @@ struct _CradleEnrollment
   GMainContext           *context;       /* where signals are emitted */
   gulong                  waiting_handler;
   gboolean                started;
+  CradleCertificate      *renews;        /* nullable: a renewal of this MY certificate */
+  GBytes                 *renews_key_id; /* its key on the device */
 
   /* What the run found; written by the worker, read once it ended (the
    * step also while it runs, under the lock) */
@@ -39,6 +41,8 @@ struct _CradleEnrollment
   char                   *denial_message;
   gint64                  next_attempt;
   GError                 *error;
+  gboolean                old_removed;
+  GPtrArray              *notes;         /* char *, NULL-terminated */
 
   /* The worker's own */
   gint64                  step_id;       /* the journal's */
@@ -47,6 +51,8 @@ struct _CradleEnrollment
   GBytes                 *csr;
   guint                   attempts;      /* the stored request's, before this run */
   struct _CradlePendingClaim *claim;     /* nullable: the request, while it is worked on */
+  GBytes                 *renewal_signed_data; /* certsrv, WSTEP: the SignedData sent */
+  gboolean                keep_key;      /* same-key renewal: the key is the old certificate's */
 };
 
 /* For tests: the run uses @connector instead of the one its type makes. */
@@ -64,6 +70,12 @@ void               cradle_request_plan_free         (CradleRequestPlan  *plan);
 const char        *cradle_request_plan_get_key_type (CradleRequestPlan  *plan);
 const char        *cradle_request_plan_get_digest   (CradleRequestPlan  *plan);
 /* The DER CertificationRequestInfo for @public_key_info. */
+/* A renewal: the request carries the renewal attribute naming @old_der
+ * (%NULL: none, as a new enrollment). */
+void               cradle_request_plan_set_renewal  (CradleRequestPlan  *plan,
+                                                     GBytes             *old_der);
+/* The type's template demands the old key (msPKI-Private-Key-Flag 0x80). */
+gboolean           cradle_request_plan_requires_same_key (CradleRequestPlan *plan);
 GBytes            *cradle_request_plan_build_info   (CradleRequestPlan  *plan,
                                                      GBytes             *public_key_info,
                                                      GError            **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -118,6 +130,20 @@ void        _cradle_enrollment_stop_waiting      (CradleEnrollment     *self);
 void        _cradle_enrollment_finish            (CradleEnrollment        *self,
                                                   CradleEnrollmentOutcome  outcome,
                                                   GError                  *error);
+
+/* cradle-enrollment-replace.c: after a renewal's install */
+/* A note for people (escaped here), kept with the run. */
+void     _cradle_enrollment_add_note                 (CradleEnrollment        *self,
+                                                      const char              *format,
+                                                      ...) G_GNUC_PRINTF (2, 3);
+/* The remove-old step: DELETE_CERT of the certificate renewed (its user
+ * confirms), recorded in the store; then the SID check.  Never changes
+ * the outcome. */
+void     _cradle_enrollment_replace_old              (CradleEnrollment        *self,
+                                                      GCancellable            *cancellable);
+/* Whether @old had the SID security extension (or SAN URI) and @new has not. */
+gboolean cradle_enrollment_sid_lost                  (CradleCertificate       *old,
+                                                      CradleCertificate       *new_leaf);
 
 /* cradle-enrollment-steps.c: the steps new and resumed runs share.  Those
  * that take a GError take it, and end the run. */

@@ -22,7 +22,7 @@ static guint signals[N_SIGNALS];
 
 static const char * const step_names[] = {
   "none", "device", "session", "type", "generate-key", "sign", "submit", "retrieve", "chain",
-  "install", "delete-key", "finished",
+  "install", "delete-key", "remove-old", "finished",
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (step_names) == CRADLE_ENROLLMENT_STEP_FINISHED + 1);
 

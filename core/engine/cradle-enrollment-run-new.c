@@ -8,12 +8,16 @@
  */
 #include "config.h"
 
+#include <openssl/err.h>
+#include <openssl/x509.h>
+
 #include "ca/cradle-ca-connector-private.h"
 #include "policy/cradle-cert-type-private.h"
 #include "csr/cradle-csr-private.h"
 #include "engine/cradle-enrollment-private.h"
 #include "state/cradle-journal-private.h"
 #include "state/cradle-pending-store-private.h"
+#include "base/cradle-openssl-private.h"
 
 static GError *
 not_enrollable_error (CradleCertType *type)
@@ -37,6 +41,27 @@ not_enrollable_error (CradleCertType *type)
                       reason != NULL ? reason : "the directory does not allow it.");
 }
 
+/* The DER SubjectPublicKeyInfo of @certificate. */
+static GBytes *
+certificate_public_key (CradleCertificate  *certificate,
+                        GError            **error)
+{
+  GBytes *der = cradle_certificate_get_der (certificate);
+  const unsigned char *p = g_bytes_get_data (der, NULL);
+  g_autoptr(X509) x509 = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+  unsigned char *spki = NULL;
+  int size = x509 != NULL ? i2d_PUBKEY (X509_get0_pubkey (x509), &spki) : 0;
+
+  if (size <= 0)
+    {
+      ERR_clear_error ();
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The public key of the certificate to renew cannot be read.");
+      return NULL;
+    }
+  return cradle_openssl_take_der (spki, size);
+}
+
 static GBytes *
 make_or_reuse_key (CradleEnrollment   *self,
                    CradleRequestPlan  *plan,
@@ -47,6 +72,20 @@ make_or_reuse_key (CradleEnrollment   *self,
 {
   const char *serial = cradle_device_get_serial (self->device);
   GBytes *key_id = NULL;
+
+  /* A same-key renewal: the old certificate's key signs the new request. */
+  if (self->keep_key)
+    {
+      _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_GENERATE_KEY,
+                                     "Keeping the key of the certificate it renews, as '%s' demands",
+                                     cradle_cert_type_get_display_name (self->type));
+      *reused = FALSE;
+      *public_key = certificate_public_key (self->renews, error);
+      if (*public_key == NULL)
+        return NULL;
+      _cradle_enrollment_end_step (self, "ok", NULL);
+      return g_bytes_ref (self->renews_key_id);
+    }
 
   if (self->journal != NULL)
     key_id = cradle_journal_find_key (self->journal, serial, _cradle_enrollment_type_name (self), public_key);
@@ -176,6 +215,9 @@ confirm_type (CradleEnrollment   *self,
   fresh_plan = cradle_request_plan_new (fresh, self->device, self->subject, error);
   if (fresh_plan == NULL)
     return TYPE_FAILED;
+  /* A renewal's request carries the renewal attribute either way. */
+  if (self->renews != NULL && cradle_cert_type_get_protocol (fresh) != CRADLE_CA_PROTOCOL_EST)
+    cradle_request_plan_set_renewal (fresh_plan, cradle_certificate_get_der (self->renews));
   destination_kept = same_destination (provisional, fresh);
   if (destination_kept && same_request (*plan, fresh_plan, public_key))
     {
@@ -372,13 +414,20 @@ record_request (CradleEnrollment *self)
 
       /* Claimed as it is recorded: no other program resumes it while this
        * one sends it. */
+      CradlePendingRenewal renewal = {
+        .old_certificate = self->renews != NULL ? cradle_certificate_get_der (self->renews) : NULL,
+        .old_key_id = self->renews_key_id,
+        .signed_data = self->renewal_signed_data,
+      };
+
+      /* A renewal is recorded with what it renews, in the same transaction. */
       self->request_id =
-        cradle_pending_store_add_claimed (self->store,
-                                          cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type)),
-                                          cradle_ca_connector_get_url (self->connector),
-                                          cradle_cert_type_get_template_name (type),
-                                          cradle_device_get_serial (self->device), self->key_id, kept_csr,
-                                          owner, &error);
+        cradle_pending_store_add_renewal_claimed (self->store,
+                                                  cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (type)),
+                                                  cradle_ca_connector_get_url (self->connector),
+                                                  cradle_cert_type_get_template_name (type),
+                                                  cradle_device_get_serial (self->device), self->key_id, kept_csr,
+                                                  self->renews != NULL ? &renewal : NULL, owner, &error);
       if (self->request_id != 0)
         self->claim = cradle_pending_claim_keep (self->store, self->request_id, owner);
     }
@@ -401,6 +450,177 @@ record_request (CradleEnrollment *self)
   return TRUE;
 }
 
+/* ---- renewals ---------------------------------------------------------- */
+
+/* The request a renewal makes: the renewal attribute, and the old key when
+ * the template demands it; EST cannot renew from the device, and enrolls
+ * again (the old certificate is still replaced). */
+static void
+plan_renewal (CradleEnrollment  *self,
+              CradleRequestPlan *plan)
+{
+  if (self->renews == NULL)
+    return;
+  if (cradle_cert_type_get_protocol (self->type) == CRADLE_CA_PROTOCOL_EST)
+    {
+      _cradle_enrollment_add_note (self, "EST renews only over TLS client authentication with the old key "
+                                   "(simplereenroll), which the device cannot sign: Cradle enrolled again for "
+                                   "'%s' with a new key, and replaces the old certificate.",
+                                   cradle_cert_type_get_display_name (self->type));
+      return;
+    }
+  cradle_request_plan_set_renewal (plan, cradle_certificate_get_der (self->renews));
+  self->keep_key = cradle_request_plan_requires_same_key (plan);
+}
+
+/* The CA certificates above @certificate among the device's CA and Root
+ * stores, issuer first (DER); what is missing is left out. */
+static GPtrArray *
+device_chain_of (CradleEnrollment  *self,
+                 CradleCertificate *certificate,
+                 GCancellable      *cancellable)
+{
+  g_autoptr(GPtrArray) chain = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autoptr(GPtrArray) installed = NULL;
+  g_autoptr(GPtrArray) parsed = g_ptr_array_new_with_free_func ((GDestroyNotify) X509_free);
+  GBytes *der = cradle_certificate_get_der (certificate);
+  const unsigned char *p = g_bytes_get_data (der, NULL);
+  g_autoptr(X509) current = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+
+  installed = cradle_device_list_certs (self->device, NULL, NULL, cancellable, NULL);
+  for (guint i = 0; installed != NULL && i < installed->len; i++)
+    {
+      CradleDeviceCert *cert = g_ptr_array_index (installed, i);
+      GBytes *bytes = cradle_device_cert_get_der (cert);
+      const unsigned char *q = g_bytes_get_data (bytes, NULL);
+      X509 *x509;
+
+      if (g_strcmp0 (cradle_device_cert_get_store (cert), "MY") == 0)
+        continue;
+      x509 = d2i_X509 (NULL, &q, (long) g_bytes_get_size (bytes));
+      if (x509 != NULL)
+        g_ptr_array_add (parsed, x509);
+    }
+  for (guint depth = 0; current != NULL && depth < 8; depth++)
+    {
+      X509 *issuer = NULL;
+
+      if (X509_check_issued (current, current) == X509_V_OK)
+        break;
+      for (guint i = 0; i < parsed->len && issuer == NULL; i++)
+        if (X509_check_issued (g_ptr_array_index (parsed, i), current) == X509_V_OK)
+          issuer = g_ptr_array_index (parsed, i);
+      if (issuer == NULL)
+        break;
+      {
+        unsigned char *out = NULL;
+        int size = i2d_X509 (issuer, &out);
+
+        if (size <= 0)
+          break;
+        g_ptr_array_add (chain, cradle_openssl_take_der (out, size));
+      }
+      X509_free (current);
+      current = X509_dup (issuer);
+    }
+  ERR_clear_error ();
+  return g_steal_pointer (&chain);
+}
+
+/* MS-WCCE (certsrv, WSTEP): the signed PKCS#10 in a SignedData signed by
+ * the old certificate's key on the device (SIGN purpose 4; no prompt, its
+ * user confirmed the renewal as it signed the request).  FALSE when the
+ * run ended. */
+static gboolean
+sign_renewal (CradleEnrollment  *self,
+              CradleRequestPlan *plan,
+              GCancellable      *cancellable)
+{
+  CradleCaProtocol protocol = cradle_cert_type_get_protocol (self->type);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) chain = NULL;
+  g_autoptr(CradleCsrRenewal) renewal = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  const char *digest = cradle_request_plan_get_digest (plan);
+
+  if (self->renews == NULL || (protocol != CRADLE_CA_PROTOCOL_CERTSRV && protocol != CRADLE_CA_PROTOCOL_WSTEP))
+    return TRUE;
+  _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_SIGN,
+                                 "The device signs the renewal with the key of the certificate it renews");
+  chain = device_chain_of (self, self->renews, cancellable);
+  renewal = cradle_csr_renewal_new (self->csr, cradle_certificate_get_der (self->renews), chain, digest,
+                                    g_get_real_time () / G_USEC_PER_SEC, &error);
+  if (renewal != NULL)
+    signature = cradle_device_sign_renewal (self->device, self->renews_key_id, CRADLE_DEVICE_SIGN_RENEWAL,
+                                            cradle_csr_renewal_get_signed_attributes (renewal), self->csr, NULL,
+                                            digest, NULL, cancellable, &error);
+  _cradle_enrollment_stop_waiting (self);
+  if (signature != NULL)
+    self->renewal_signed_data = cradle_csr_renewal_finish (renewal, signature, &error);
+  if (self->renewal_signed_data == NULL)
+    {
+      g_prefix_error (&error, "The renewal could not be signed with the old certificate's key: ");
+      fail_signing (self, g_steal_pointer (&error));
+      return FALSE;
+    }
+  _cradle_enrollment_end_step (self, "ok", NULL);
+  return TRUE;
+}
+
+/* The CA's refusals that say it does not take this renewal (rather than
+ * this request): the old certificate is not one it knows (issued by
+ * another CA, CERTSRV_E_BAD_RENEWAL_CERT_ATTRIBUTE), it has expired
+ * (CERT_E_EXPIRED), or renewals are not supported at all (ERROR_NOT_SUPPORTED,
+ * E_NOTIMPL).  Enrolling again for the same type is what is left. */
+static gboolean
+renewal_refused_as_such (guint32 code)
+{
+  switch (code)
+    {
+    case 0x8009400E:
+    case 0x800B0101:
+    case 0x80070032:
+    case 0x80004001:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+/* The CA refused the renewal as such: the same type is enrolled again with
+ * a new key and without the renewal attribute, in the same run; the new
+ * certificate still replaces the old one. */
+static void
+enroll_again (CradleEnrollment   *self,
+              CradleRequestPlan **plan,
+              GCancellable       *cancellable)
+{
+  g_autoptr(CradleCaRequest) request = NULL;
+  guint32 code = self->denial_code;
+
+  _cradle_enrollment_add_note (self, "The CA refused to renew the certificate (0x%08X: %s): Cradle enrolled "
+                               "again for '%s' with a new key, and replaces the old certificate.", code,
+                               self->error != NULL ? self->error->message : "no reason given",
+                               cradle_cert_type_get_display_name (self->type));
+  g_clear_pointer (&self->csr, g_bytes_unref);
+  g_clear_pointer (&self->key_id, g_bytes_unref);
+  g_clear_pointer (&self->renewal_signed_data, g_bytes_unref);
+  g_clear_pointer (&self->ca_request_id, g_free);
+  g_clear_pointer (&self->denial_message, g_free);
+  g_clear_error (&self->error);
+  g_clear_pointer (&self->claim, cradle_pending_claim_release);
+  self->denied = FALSE;
+  self->denial_code = 0;
+  self->request_id = 0;
+  self->keep_key = FALSE;
+  self->outcome = CRADLE_ENROLLMENT_OUTCOME_NONE;
+  cradle_request_plan_set_renewal (*plan, NULL);
+  if (!make_key_and_sign (self, plan, cancellable) || !record_request (self))
+    return;
+  request = _cradle_enrollment_ca_request_new (self, cradle_cert_type_get_template_name (self->type));
+  _cradle_enrollment_ask_ca (self, request, FALSE, NULL, cancellable);
+}
+
 void
 _cradle_enrollment_run_new (CradleEnrollment *self,
                             GCancellable     *cancellable)
@@ -409,7 +629,7 @@ _cradle_enrollment_run_new (CradleEnrollment *self,
   g_autoptr(CradleRequestPlan) plan = NULL;
   g_autoptr(CradleCaRequest) request = NULL;
 
-  _cradle_enrollment_begin_run (self, "enroll",
+  _cradle_enrollment_begin_run (self, self->renews != NULL ? "renew" : "enroll",
                                 cradle_ca_protocol_to_string (cradle_cert_type_get_protocol (self->type)));
   if (!_cradle_enrollment_step_device (self, cancellable, &error))
     {
@@ -418,9 +638,16 @@ _cradle_enrollment_run_new (CradleEnrollment *self,
     }
   _cradle_enrollment_step_session (self);
   plan = step_type (self, cancellable);
-  if (plan == NULL || !make_key_and_sign (self, &plan, cancellable) || !record_request (self))
+  if (plan == NULL)
+    return;
+  plan_renewal (self, plan);
+  if (!make_key_and_sign (self, &plan, cancellable) || !sign_renewal (self, plan, cancellable) ||
+      !record_request (self))
     return;
 
   request = _cradle_enrollment_ca_request_new (self, cradle_cert_type_get_template_name (self->type));
   _cradle_enrollment_ask_ca (self, request, FALSE, NULL, cancellable);
+  if (self->renews != NULL && self->renewal_signed_data != NULL &&
+      self->outcome == CRADLE_ENROLLMENT_OUTCOME_DENIED && renewal_refused_as_such (self->denial_code))
+    enroll_again (self, &plan, cancellable);
 }

@@ -106,6 +106,13 @@ sign_again (CradleEnrollment *self,
       return FALSE;
     }
   plan = cradle_request_plan_new (self->type, self->device, NULL, &error);
+  /* A renewal's request names the old certificate again. */
+  if (plan != NULL && self->renews != NULL)
+    {
+      g_autoptr(GBytes) named = cradle_csr_dup_renewal_certificate (self->csr, NULL);
+
+      cradle_request_plan_set_renewal (plan, named);
+    }
   if (plan != NULL)
     public_key = cradle_csr_dup_public_key_info (self->csr, &error);
   csr = public_key != NULL ? _cradle_enrollment_sign_on_device (self, plan, public_key, cancellable, &error) : NULL;
@@ -117,6 +124,36 @@ sign_again (CradleEnrollment *self,
   g_bytes_unref (self->csr);
   self->csr = csr;
   _cradle_enrollment_end_step (self, "ok", NULL);
+  return TRUE;
+}
+
+/* A stored renewal: what it renews, so that its install still replaces
+ * the old certificate and certsrv/WSTEP get the same SignedData again. */
+static gboolean
+take_renewal (CradleEnrollment  *self,
+              GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(CradlePendingRenewal) renewal = cradle_pending_store_get_renewal (self->store, self->request_id,
+                                                                              &local_error);
+
+  if (renewal == NULL && local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  if (renewal == NULL)
+    return TRUE;
+  g_clear_object (&self->renews);
+  self->renews = cradle_certificate_new_from_der (renewal->old_certificate, error);
+  if (self->renews == NULL)
+    return FALSE;
+  g_clear_pointer (&self->renews_key_id, g_bytes_unref);
+  self->renews_key_id = g_bytes_ref (renewal->old_key_id);
+  g_clear_pointer (&self->renewal_signed_data, g_bytes_unref);
+  if (renewal->signed_data != NULL)
+    self->renewal_signed_data = g_bytes_ref (renewal->signed_data);
+  self->keep_key = g_bytes_equal (self->key_id, self->renews_key_id);
   return TRUE;
 }
 
@@ -161,6 +198,11 @@ _cradle_enrollment_run_resume (CradleEnrollment *self,
   self->key_id = g_bytes_ref (cradle_pending_request_get_key_id (stored));
   self->csr = g_bytes_ref (cradle_pending_request_get_csr (stored));
   self->attempts = cradle_pending_request_get_attempts (stored);
+  if (!take_renewal (self, &error))
+    {
+      _cradle_enrollment_finish (self, CRADLE_ENROLLMENT_OUTCOME_FAILED, g_steal_pointer (&error));
+      return;
+    }
 
   _cradle_enrollment_begin_run (self, "resume", cradle_pending_request_get_connector (stored));
   if (!_cradle_enrollment_step_device (self, cancellable, &error))

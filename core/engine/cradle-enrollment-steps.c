@@ -163,7 +163,8 @@ _cradle_enrollment_delete_abandoned_key (CradleEnrollment *self)
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->key_id == NULL)
+  /* A same-key renewal's key is the old certificate's: never deleted here. */
+  if (self->key_id == NULL || self->keep_key)
     return;
   _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_DELETE_KEY,
                                  "Deleting the key the device made for this request");
@@ -368,6 +369,8 @@ _cradle_enrollment_chain_and_install (CradleEnrollment *self,
   g_clear_error (&error);
   record_installed_type (self);
   _cradle_enrollment_end_step (self, "ok", NULL);
+  /* A renewal: only now that the new one is installed does the old go. */
+  _cradle_enrollment_replace_old (self, cancellable);
   _cradle_enrollment_finish (self, CRADLE_ENROLLMENT_OUTCOME_INSTALLED, NULL);
 }
 
@@ -496,5 +499,7 @@ _cradle_enrollment_ca_request_new (CradleEnrollment *self,
   CradleCaRequest *request = cradle_ca_request_new (self->csr, template_name);
 
   cradle_ca_request_set_device_key (request, self->device, self->key_id);
+  if (self->renews != NULL)
+    cradle_ca_request_set_renewal (request, self->renews, self->renews_key_id, self->renewal_signed_data);
   return request;
 }

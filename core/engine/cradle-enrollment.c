@@ -28,6 +28,7 @@ cradle_enrollment_dispose (GObject *object)
   g_clear_object (&self->resume);
   g_clear_object (&self->connector);
   g_clear_object (&self->leaf);
+  g_clear_object (&self->renews);
   G_OBJECT_CLASS (cradle_enrollment_parent_class)->dispose (object);
 }
 
@@ -40,6 +41,9 @@ cradle_enrollment_finalize (GObject *object)
   g_clear_pointer (&self->chain, g_ptr_array_unref);
   g_clear_pointer (&self->key_id, g_bytes_unref);
   g_clear_pointer (&self->csr, g_bytes_unref);
+  g_clear_pointer (&self->renews_key_id, g_bytes_unref);
+  g_clear_pointer (&self->renewal_signed_data, g_bytes_unref);
+  g_clear_pointer (&self->notes, g_ptr_array_unref);
   g_clear_error (&self->error);
   if (self->confirm_destroy != NULL)
     self->confirm_destroy (self->confirm_data);
@@ -66,6 +70,8 @@ cradle_enrollment_init (CradleEnrollment *self)
 {
   g_mutex_init (&self->lock);
   self->chain = g_ptr_array_new_with_free_func (g_object_unref);
+  self->notes = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->notes, NULL);
 }
 
 static CradleEnrollment *
@@ -123,6 +129,42 @@ cradle_enrollment_new_resume (CradlePendingRequest *request,
   self->request_id = cradle_pending_request_get_id (request);
   self->ca_request_id = g_strdup (cradle_pending_request_get_ca_request_id (request));
   return self;
+}
+
+void
+cradle_enrollment_set_renewal (CradleEnrollment  *self,
+                               CradleCertificate *old_certificate,
+                               GBytes            *old_key_id)
+{
+  g_return_if_fail (CRADLE_IS_ENROLLMENT (self));
+  g_return_if_fail (!self->started);
+  g_return_if_fail (CRADLE_IS_CERTIFICATE (old_certificate));
+  g_return_if_fail (old_key_id != NULL);
+
+  g_set_object (&self->renews, old_certificate);
+  g_clear_pointer (&self->renews_key_id, g_bytes_unref);
+  self->renews_key_id = g_bytes_ref (old_key_id);
+}
+
+CradleCertificate *
+cradle_enrollment_get_renewed_certificate (CradleEnrollment *self)
+{
+  g_return_val_if_fail (CRADLE_IS_ENROLLMENT (self), NULL);
+  return self->renews;
+}
+
+gboolean
+cradle_enrollment_get_old_removed (CradleEnrollment *self)
+{
+  g_return_val_if_fail (CRADLE_IS_ENROLLMENT (self), FALSE);
+  return self->old_removed;
+}
+
+const char * const *
+cradle_enrollment_get_notes (CradleEnrollment *self)
+{
+  g_return_val_if_fail (CRADLE_IS_ENROLLMENT (self), NULL);
+  return (const char * const *) self->notes->pdata;
 }
 
 void

@@ -32,6 +32,8 @@ struct _CradleRequestPlan
   char                *template_name;   /* custom types: named in the request */
   char                *challenge_file;  /* SCEP */
   gboolean             client_auth;
+  GBytes              *renewal;         /* the certificate renewed (DER), or NULL */
+  gboolean             same_key;        /* the template demands the old key */
 };
 
 void
@@ -46,6 +48,7 @@ cradle_request_plan_free (CradleRequestPlan *plan)
   g_free (plan->common_name);
   g_free (plan->template_name);
   g_free (plan->challenge_file);
+  g_clear_pointer (&plan->renewal, g_bytes_unref);
   g_free (plan);
 }
 
@@ -101,6 +104,9 @@ cradle_request_plan_new (CradleCertType  *type,
       if (plan->policy == NULL)
         return NULL;
       plan->key_type = g_strdup (cradle_request_policy_get_device_key_type (plan->policy));
+      /* CT_FLAG_REQUIRE_SAME_KEY_RENEWAL (MS-CRTD 2.27): the CA refuses a
+       * renewal with another key (CERTSRV_E_RENEWAL_BAD_PUBLIC_KEY). */
+      plan->same_key = (cradle_template_get_private_key_flags (template) & 0x80) != 0;
       plan->digest = g_strdup (cradle_request_policy_get_digest (plan->policy));
     }
   else
@@ -120,6 +126,21 @@ cradle_request_plan_new (CradleCertType  *type,
   if (!check_device (device, type, plan->key_type, error))
     return NULL;
   return g_steal_pointer (&plan);
+}
+
+void
+cradle_request_plan_set_renewal (CradleRequestPlan *plan,
+                                 GBytes            *old_der)
+{
+  g_clear_pointer (&plan->renewal, g_bytes_unref);
+  if (old_der != NULL)
+    plan->renewal = g_bytes_ref (old_der);
+}
+
+gboolean
+cradle_request_plan_requires_same_key (CradleRequestPlan *plan)
+{
+  return plan->same_key;
 }
 
 const char *
@@ -189,7 +210,7 @@ cradle_request_plan_build_info (CradleRequestPlan  *plan,
   g_auto(CradleSecretText) challenge = NULL;
 
   if (plan->policy != NULL)
-    return cradle_request_policy_build_request_info (plan->policy, public_key_info, error);
+    return cradle_request_policy_build_renewal_info (plan->policy, public_key_info, plan->renewal, error);
 
   builder = cradle_csr_builder_new ();
   if (!cradle_csr_builder_set_public_key (builder, public_key_info, error))
@@ -217,6 +238,7 @@ cradle_request_plan_build_info (CradleRequestPlan  *plan,
                                     TRUE);
   if (plan->client_auth)
     cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.5.5.7.3.2");
+  cradle_csr_builder_set_renewal_certificate (builder, plan->renewal);
   if (plan->challenge_file != NULL)
     {
       challenge = read_challenge (plan->challenge_file, error);

@@ -16,4 +16,11 @@ CradleRequestPolicy *cradle_request_policy_new_full (CradleTemplate       *templ
                                                      const char           *common_name,
                                                      GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* cradle_request_policy_build_request_info() for a renewal of @renewed
+ * (DER; %NULL: none): the request carries the renewal attribute. */
+GBytes              *cradle_request_policy_build_renewal_info (CradleRequestPolicy  *self,
+                                                               GBytes               *public_key_info,
+                                                               GBytes               *renewed,
+                                                               GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

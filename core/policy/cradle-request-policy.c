@@ -323,6 +323,17 @@ cradle_request_policy_build_request_info (CradleRequestPolicy  *self,
                                           GBytes               *public_key_info,
                                           GError              **error)
 {
+  return cradle_request_policy_build_renewal_info (self, public_key_info, NULL, error);
+}
+
+/* The same request, renewing @renewed (DER, nullable): it carries the
+ * renewal attribute (MS-WCCE 2.2.2.7.3). */
+GBytes *
+cradle_request_policy_build_renewal_info (CradleRequestPolicy  *self,
+                                          GBytes               *public_key_info,
+                                          GBytes               *renewed,
+                                          GError              **error)
+{
   g_autoptr(CradleCsrBuilder) builder = NULL;
 
   g_return_val_if_fail (CRADLE_IS_REQUEST_POLICY (self), NULL);
@@ -352,6 +363,7 @@ cradle_request_policy_build_request_info (CradleRequestPolicy  *self,
   else if (!cradle_csr_builder_add_template_oid (builder, self->template_oid, (gint) self->major_revision,
                                                  (gint) self->minor_revision, error))
     return NULL;
+  cradle_csr_builder_set_renewal_certificate (builder, renewed);
   return cradle_csr_builder_encode_request_info (builder, error);
 }
 

@@ -133,6 +133,44 @@ gint64    cradle_pending_store_add_claimed     (CradlePendingStore  *self,
                                                 GBytes              *csr,
                                                 const char          *owner,
                                                 GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* ---- renewals (cradle-pending-store-renewals.c) ------------------------ */
+
+/* What a recorded renewal renews. */
+typedef struct {
+  GBytes   *old_certificate;  /* DER */
+  GBytes   *old_key_id;       /* its key on the device */
+  GBytes   *signed_data;      /* nullable: the MS-WCCE SignedData as sent */
+  gboolean  old_removed;      /* the clean-up is done: removed, gone, or kept by its user */
+  gint64    request_id;
+} CradlePendingRenewal;
+
+void                  cradle_pending_renewal_free (CradlePendingRenewal *renewal);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradlePendingRenewal, cradle_pending_renewal_free)
+
+gint64    cradle_pending_store_add_renewal_claimed (CradlePendingStore         *self,
+                                                    const char                 *connector,
+                                                    const char                 *endpoint,
+                                                    const char                 *template_name,
+                                                    const char                 *device_serial,
+                                                    GBytes                     *key_id,
+                                                    GBytes                     *csr,
+                                                    const CradlePendingRenewal *renewal,
+                                                    const char                 *owner,
+                                                    GError                    **error) G_GNUC_WARN_UNUSED_RESULT;
+/* What request @id renews; %NULL without @error when it renews nothing. */
+CradlePendingRenewal *cradle_pending_store_get_renewal       (CradlePendingStore  *self,
+                                                              gint64               id,
+                                                              GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The old certificate of renewal @id is gone from the device. */
+gboolean              cradle_pending_store_mark_old_removed  (CradlePendingStore  *self,
+                                                              gint64               id,
+                                                              GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* (element-type CradlePendingRenewal): installed renewals on
+ * @device_serial whose old certificate was not removed yet. */
+GPtrArray            *cradle_pending_store_list_unreplaced   (CradlePendingStore  *self,
+                                                              const char          *device_serial,
+                                                              GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* Takes, or renews, @owner's claim on request @id for @lease_seconds.
  * CRADLE_ERROR_BUSY when another owner's claim has not expired; then
  * @expires (nullable) says when it does, in seconds since 1970 UTC. */

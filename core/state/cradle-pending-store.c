@@ -337,6 +337,45 @@ cradle_pending_store_add_claimed (CradlePendingStore  *self,
                                   const char          *owner,
                                   GError             **error)
 {
+  return cradle_pending_store_add_renewal_claimed (self, connector, endpoint, template_name, device_serial, key_id,
+                                                   csr, NULL, owner, error);
+}
+
+static gboolean
+check_renewal (const CradlePendingRenewal  *renewal,
+               GError                     **error)
+{
+  if (renewal == NULL)
+    return TRUE;
+  if (renewal->old_certificate == NULL || g_bytes_get_size (renewal->old_certificate) == 0 ||
+      g_bytes_get_size (renewal->old_certificate) > CRADLE_PENDING_MAX_CSR_SIZE ||
+      renewal->old_key_id == NULL || g_bytes_get_size (renewal->old_key_id) != CRADLE_PENDING_KEY_ID_SIZE ||
+      (renewal->signed_data != NULL && (g_bytes_get_size (renewal->signed_data) == 0 ||
+                                        g_bytes_get_size (renewal->signed_data) > 4 * CRADLE_PENDING_MAX_CSR_SIZE)))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "Cradle could not record the renewal: the old certificate, its key id or the "
+                           "signed renewal is missing or too large.");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The same, for a renewal (@renewal nullable): the request and what it
+ * renews are recorded in one transaction, so a resumed request still
+ * knows the certificate it replaces. */
+gint64
+cradle_pending_store_add_renewal_claimed (CradlePendingStore         *self,
+                                          const char                 *connector,
+                                          const char                 *endpoint,
+                                          const char                 *template_name,
+                                          const char                 *device_serial,
+                                          GBytes                     *key_id,
+                                          GBytes                     *csr,
+                                          const CradlePendingRenewal *renewal,
+                                          const char                 *owner,
+                                          GError                    **error)
+{
   g_autoptr(GMutexLocker) locker = NULL;
   const char *doing = "record the request";
   gint64 now = _cradle_pending_store_now ();
@@ -349,6 +388,7 @@ cradle_pending_store_add_claimed (CradlePendingStore  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, 0);
 
   if (!check_connector (connector, error)
+      || !check_renewal (renewal, error)
       || !_cradle_pending_store_check_text ("CA address", endpoint, TRUE, error)
       || !_cradle_pending_store_check_text ("template name", template_name, FALSE, error)
       || !_cradle_pending_store_check_text ("device serial", device_serial, TRUE, error))
@@ -391,6 +431,22 @@ cradle_pending_store_add_claimed (CradlePendingStore  *self,
         return 0;
       }
     id = sqlite3_last_insert_rowid (self->db);
+    if (renewal != NULL)
+      {
+        const CradlePendingParam row[] = {
+          PARAM_INT (id), PARAM_BLOB (renewal->old_certificate), PARAM_BLOB (renewal->old_key_id),
+          renewal->signed_data != NULL ? PARAM_BLOB (renewal->signed_data) : PARAM_TEXT (NULL),
+        };
+
+        if (!_cradle_pending_store_execute (self,
+                                            "INSERT INTO renewals (request_id, old_cert, old_key_id, signed_data) "
+                                            "VALUES (?1, ?2, ?3, ?4)",
+                                            row, G_N_ELEMENTS (row), doing, error))
+          {
+            _cradle_pending_store_rollback (self);
+            return 0;
+          }
+      }
     if (owner != NULL)
       {
         const CradlePendingParam claim[] = {

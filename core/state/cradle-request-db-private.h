@@ -10,7 +10,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 /* The schema this build writes (PRAGMA user_version), and the
  * application_id that marks a file as ours ("Crdl"). */
-#define CRADLE_PENDING_SCHEMA_VERSION 3
+#define CRADLE_PENDING_SCHEMA_VERSION 4
 #define CRADLE_PENDING_APPLICATION_ID 0x4372646c
 /* How long a write waits for another program's write to finish. */
 #define CRADLE_PENDING_BUSY_TIMEOUT_MS 10000

@@ -80,6 +80,27 @@ static const char schema_3[] =
   "  installed     INTEGER NOT NULL"
   ") STRICT;";
 
+/*
+ * Schema version 4: a request that renews a certificate.  old_cert is the
+ * DER of the certificate it renews (the device's MY certificate, which
+ * the renewal attribute names), old_key_id that certificate's key on the
+ * device (it signs SCEP renewals and the MS-WCCE SignedData),
+ * signed_data the MS-WCCE SignedData around the PKCS#10 as sent to
+ * certsrv or WSTEP (NULL for the others), and old_removed whether the
+ * clean-up is done once the new one is installed: the old certificate
+ * deleted with its user's yes, found gone, or kept because its user said
+ * no (asked once).  An installed renewal with old_removed 0 (the device went
+ * away between the install and the delete) still has its clean-up to do.
+ */
+static const char schema_4[] =
+  "CREATE TABLE IF NOT EXISTS renewals ("
+  "  request_id  INTEGER PRIMARY KEY REFERENCES requests (id) ON DELETE CASCADE,"
+  "  old_cert    BLOB    NOT NULL CHECK (length (old_cert) > 0),"
+  "  old_key_id  BLOB    NOT NULL CHECK (length (old_key_id) = 16),"
+  "  signed_data BLOB,"
+  "  old_removed INTEGER NOT NULL DEFAULT 0 CHECK (old_removed IN (0, 1))"
+  ") STRICT;";
+
 /* The migration hook: migrations[n] takes a database from schema n to
  * n + 1 (0 is an empty file).  A later schema appends its step here and
  * raises CRADLE_PENDING_SCHEMA_VERSION; steps run in one transaction. */
@@ -87,6 +108,7 @@ static const char *const migrations[] = {
   schema_1,
   schema_2,
   schema_3,
+  schema_4,
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CRADLE_PENDING_SCHEMA_VERSION);
 

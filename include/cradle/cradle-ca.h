@@ -61,6 +61,29 @@ CradleDevice     *cradle_ca_request_get_device       (CradleCaRequest *self);
 /* (nullable) */
 CRADLE_PUBLIC
 GBytes           *cradle_ca_request_get_key_id       (CradleCaRequest *self);
+/* A renewal of @old_certificate, whose key @old_key_id on the request's
+ * device signs for it.  @signed_data: (nullable): the MS-WCCE renewal, a
+ * DER CMS SignedData around the request's PKCS#10 signed by the old key,
+ * which certsrv and WSTEP send instead of the bare PKCS#10.  SCEP sends a
+ * RenewalReq signed by the old key when the CA offers "Renewal", and a
+ * PKCSReq otherwise; EST enrolls again. */
+CRADLE_PUBLIC
+void               cradle_ca_request_set_renewal     (CradleCaRequest   *self,
+                                                      CradleCertificate *old_certificate,
+                                                      GBytes            *old_key_id,
+                                                      GBytes            *signed_data);
+/* (nullable): the certificate a renewal renews */
+CRADLE_PUBLIC
+CradleCertificate *cradle_ca_request_get_renewal_certificate (CradleCaRequest *self);
+/* (nullable): its key on the device */
+CRADLE_PUBLIC
+GBytes            *cradle_ca_request_get_renewal_key_id      (CradleCaRequest *self);
+/* (nullable): the SignedData certsrv and WSTEP send */
+CRADLE_PUBLIC
+GBytes            *cradle_ca_request_get_renewal_signed_data (CradleCaRequest *self);
+/* What goes to an AD CS CA: the renewal's SignedData, else the PKCS#10. */
+CRADLE_PUBLIC
+GBytes            *cradle_ca_request_get_body                (CradleCaRequest *self);
 /* Extra "name:value" request attributes (certsrv CertAttrib lines), e.g.
  * "SAN:upn=alice@corp.example.test".  The template is added on its own. */
 CRADLE_PUBLIC

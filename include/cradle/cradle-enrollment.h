@@ -53,6 +53,8 @@ G_BEGIN_DECLS
  *   on the device in one batch (its user accepts a new root)
  * @CRADLE_ENROLLMENT_STEP_DELETE_KEY: deleting the key a denied or
  *   abandoned request leaves on the device
+ * @CRADLE_ENROLLMENT_STEP_REMOVE_OLD: a renewal's new certificate is
+ *   installed: removing the certificate it replaces (its user confirms)
  * @CRADLE_ENROLLMENT_STEP_FINISHED: the run is over; see the outcome
  */
 typedef enum {
@@ -67,6 +69,7 @@ typedef enum {
   CRADLE_ENROLLMENT_STEP_CHAIN,
   CRADLE_ENROLLMENT_STEP_INSTALL,
   CRADLE_ENROLLMENT_STEP_DELETE_KEY,
+  CRADLE_ENROLLMENT_STEP_REMOVE_OLD,
   CRADLE_ENROLLMENT_STEP_FINISHED,
 } CradleEnrollmentStep;
 
@@ -97,7 +100,8 @@ typedef enum {
 } CradleEnrollmentOutcome;
 
 /* "device", "session", "type", "generate-key", "sign", "submit",
- * "retrieve", "chain", "install", "delete-key", "finished" (and "none"). */
+ * "retrieve", "chain", "install", "delete-key", "remove-old", "finished"
+ * (and "none"). */
 CRADLE_PUBLIC
 const char *cradle_enrollment_step_to_string    (CradleEnrollmentStep    step);
 /* "installed", "pending", "denied", "declined", "interrupted", "failed",
@@ -140,6 +144,33 @@ CradleEnrollment *cradle_enrollment_new_resume (CradlePendingRequest *request,
 CRADLE_PUBLIC
 void              cradle_enrollment_set_subject (CradleEnrollment    *self,
                                                  const char          *subject);
+
+/* Makes the run a renewal of @old_certificate, a MY certificate on the
+ * device whose key is @old_key_id (as cradle_device_list_certs() gives
+ * them); the type must be the one it came from.  The device makes a new
+ * key unless the template demands the same one (msPKI-Private-Key-Flag
+ * 0x80); the request carries the renewal attribute and, for certsrv and
+ * WSTEP, goes as a SignedData signed by the old key (SIGN purpose 4);
+ * SCEP sends a RenewalReq when the CA offers it; EST, and a CA that
+ * refuses renewals, enroll again (cradle_enrollment_get_notes() says so).
+ * Once the new certificate is installed the old one is deleted
+ * (DELETE_CERT, the device asks its user).  Before running. */
+CRADLE_PUBLIC
+void              cradle_enrollment_set_renewal (CradleEnrollment    *self,
+                                                 CradleCertificate   *old_certificate,
+                                                 GBytes              *old_key_id);
+/* (nullable): the certificate the run renews (a resumed renewal's too) */
+CRADLE_PUBLIC
+CradleCertificate *cradle_enrollment_get_renewed_certificate (CradleEnrollment *self);
+/* TRUE once a renewal's old certificate is gone from the device. */
+CRADLE_PUBLIC
+gboolean          cradle_enrollment_get_old_removed (CradleEnrollment *self);
+/* (array zero-terminated=1): what people should know about the run beyond
+ * its outcome, one sentence each: a renewal that enrolled again and why,
+ * an old certificate its user kept, a SID extension the new certificate
+ * lacks.  Untrusted text already escaped; never %NULL. */
+CRADLE_PUBLIC
+const char * const *cradle_enrollment_get_notes (CradleEnrollment *self);
 
 /**
  * CradleTypeConfirmFunc:

@@ -446,6 +446,68 @@ test_shared_with_store (Fixture       *fixture,
   g_assert_cmpuint (cradle_journal_run_get_steps (g_ptr_array_index (runs, 0))->len, ==, STEPS);
 }
 
+/* A journal of schema 1 takes runs of kind renew, remove and check once
+ * opened, and keeps what it held (the steps still belong to their runs). */
+static void
+test_schema_1_kinds (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradlePendingStore) store = cradle_pending_store_open (fixture->path, &error);
+  g_autoptr(CradleJournal) journal = NULL;
+  g_autoptr(CradleJournalRun) old_run = NULL;
+  sqlite3 *db = NULL;
+  const char *kinds[] = { "renew", "remove", "check" };
+
+  g_assert_no_error (error);
+  journal = cradle_journal_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_clear_object (&journal);
+
+  /* Schema 1 as it was: kind enroll or resume only. */
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                                 "DROP TABLE journal_steps; DROP TABLE journal_runs;"
+                                 "UPDATE journal_version SET version = 1;"
+                                 "CREATE TABLE journal_runs ("
+                                 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                 "  kind TEXT NOT NULL CHECK (kind IN ('enroll', 'resume')),"
+                                 "  request_id INTEGER NOT NULL DEFAULT 0, type_name TEXT, protocol TEXT,"
+                                 "  device_serial TEXT, started INTEGER NOT NULL,"
+                                 "  finished INTEGER NOT NULL DEFAULT 0,"
+                                 "  outcome TEXT NOT NULL DEFAULT 'running', error TEXT, error_name TEXT) STRICT;"
+                                 "CREATE INDEX journal_runs_by_request ON journal_runs (request_id);"
+                                 "CREATE TABLE journal_steps ("
+                                 "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                 "  run_id INTEGER NOT NULL REFERENCES journal_runs (id) ON DELETE CASCADE,"
+                                 "  step TEXT NOT NULL, text TEXT, started INTEGER NOT NULL,"
+                                 "  duration_ms INTEGER NOT NULL DEFAULT -1,"
+                                 "  outcome TEXT NOT NULL DEFAULT 'running', error TEXT, error_name TEXT) STRICT;"
+                                 "CREATE INDEX journal_steps_by_run ON journal_steps (run_id);"
+                                 "INSERT INTO journal_runs (id, kind, request_id, started, outcome)"
+                                 "  VALUES (1, 'enroll', 4, 1000, 'installed');"
+                                 "INSERT INTO journal_steps (run_id, step, text, started, duration_ms, outcome)"
+                                 "  VALUES (1, 'device', 'Talking to the device', 1000, 3, 'ok');",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO journal_runs (kind, started) VALUES ('renew', 1)", NULL, NULL,
+                                 NULL), !=, SQLITE_OK);
+  sqlite3_close (db);
+
+  journal = cradle_journal_open (fixture->path, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    {
+      gint64 id = cradle_journal_begin_run (journal, kinds[i], "T", "certsrv", "DEV", 0, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (id, >, 1);
+    }
+  old_run = cradle_journal_get_run (journal, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cradle_journal_run_get_kind (old_run), ==, "enroll");
+  g_assert_cmpuint (cradle_journal_run_get_steps (old_run)->len, ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -462,6 +524,7 @@ main (int    argc,
   g_test_add ("/journal/unfinished", Fixture, NULL, fixture_set_up, test_unfinished, fixture_tear_down);
   g_test_add ("/journal/unsigned-keys", Fixture, NULL, fixture_set_up, test_unsigned_keys, fixture_tear_down);
   g_test_add ("/journal/schema", Fixture, NULL, fixture_set_up, test_schema, fixture_tear_down);
+  g_test_add ("/journal/schema-1-kinds", Fixture, NULL, fixture_set_up, test_schema_1_kinds, fixture_tear_down);
   g_test_add ("/journal/schema-1-to-2", Fixture, NULL, fixture_set_up, test_schema_1_to_2, fixture_tear_down);
   g_test_add ("/journal/shared-with-store", Fixture, NULL, fixture_set_up, test_shared_with_store,
               fixture_tear_down);

@@ -599,7 +599,7 @@ test_reopen (StoreFixture  *f,
     g_autofree char *journal = test_sqlite_query (db, "PRAGMA journal_mode");
     g_autofree char *integrity = test_sqlite_query (db, "PRAGMA integrity_check");
 
-    g_assert_cmpstr (version, ==, "3");
+    g_assert_cmpstr (version, ==, "4");
     g_assert_cmpstr (application, ==, "1131570284"); /* "Crdl" */
     g_assert_cmpstr (journal, ==, "wal");
     g_assert_cmpstr (integrity, ==, "ok");
@@ -1088,8 +1088,8 @@ test_claim_schema_1 (StoreFixture  *f,
     id = test_add (store, 5);
     g_clear_object (&store);
     db = test_sqlite_open (f->path);
-    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE claims; PRAGMA user_version = 1", NULL, NULL, NULL), ==,
-                     SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE renewals; DROP TABLE claims; PRAGMA user_version = 1", NULL,
+                                   NULL, NULL), ==, SQLITE_OK);
     sqlite3_close (db);
   }
   {
@@ -1099,6 +1099,116 @@ test_claim_schema_1 (StoreFixture  *f,
     test_assert_intact (request, 5);
     g_assert_true (cradle_pending_store_claim (store, id, "9:after", 60, NULL, &error));
     g_assert_no_error (error);
+  }
+}
+
+/* A renewal is recorded with its request, in one transaction; once the
+ * new certificate is installed the old one is left to remove until that
+ * is recorded; a request removed takes its renewal with it. */
+static void
+test_renewal (StoreFixture  *f,
+              gconstpointer  data)
+{
+  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradleCertificate) old = test_certificate ("old");
+  g_autoptr(CradleCertificate) leaf = test_certificate ("new");
+  g_autoptr(GBytes) key_id = test_key_id (8);
+  g_autoptr(GBytes) old_key_id = test_key_id (9);
+  g_autoptr(GBytes) csr = test_csr (8);
+  g_autoptr(GBytes) signed_data = g_bytes_new_static ("\x30\x03\x02\x01\x00", 5);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradlePendingRenewal) read = NULL;
+  g_autoptr(GPtrArray) unreplaced = NULL;
+  CradlePendingRenewal renewal = {
+    .old_certificate = cradle_certificate_get_der (old), .old_key_id = old_key_id, .signed_data = signed_data,
+  };
+  CradlePendingRenewal short_key = { .old_certificate = cradle_certificate_get_der (old), .old_key_id = csr };
+  gint64 plain = test_add (store, 7);
+  gint64 id;
+
+  id = cradle_pending_store_add_renewal_claimed (store, "certsrv", "https://ca1.corp.example.test/certsrv",
+                                                 "CradleDevice", "SIM-8", key_id, csr, &renewal, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, plain);
+
+  /* A plain request renews nothing. */
+  g_assert_null (cradle_pending_store_get_renewal (store, plain, &error));
+  g_assert_no_error (error);
+  read = cradle_pending_store_get_renewal (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (read);
+  g_assert_cmpint (read->request_id, ==, id);
+  test_assert_bytes_equal (read->old_certificate, cradle_certificate_get_der (old));
+  test_assert_bytes_equal (read->old_key_id, old_key_id);
+  test_assert_bytes_equal (read->signed_data, signed_data);
+  g_assert_false (read->old_removed);
+
+  /* Not installed yet: nothing to clean up. */
+  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-8", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unreplaced->len, ==, 0);
+  g_clear_pointer (&unreplaced, g_ptr_array_unref);
+  g_assert_true (cradle_pending_store_mark_issued (store, id, "12", leaf, NULL, &error));
+  g_assert_true (cradle_pending_store_mark_installed (store, id, &error));
+  g_assert_no_error (error);
+  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-8", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unreplaced->len, ==, 1);
+  g_assert_cmpint (((CradlePendingRenewal *) g_ptr_array_index (unreplaced, 0))->request_id, ==, id);
+  g_clear_pointer (&unreplaced, g_ptr_array_unref);
+  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-9", &error);
+  g_assert_cmpuint (unreplaced->len, ==, 0);
+  g_clear_pointer (&unreplaced, g_ptr_array_unref);
+
+  g_assert_true (cradle_pending_store_mark_old_removed (store, id, &error));
+  g_assert_no_error (error);
+  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-8", &error);
+  g_assert_cmpuint (unreplaced->len, ==, 0);
+  g_clear_pointer (&read, cradle_pending_renewal_free);
+  read = cradle_pending_store_get_renewal (store, id, &error);
+  g_assert_true (read->old_removed);
+
+  /* A key id of the wrong size is refused, and nothing is recorded. */
+  g_assert_cmpint (cradle_pending_store_add_renewal_claimed (store, "certsrv", "https://ca1.corp.example.test/certsrv",
+                                                             NULL, "SIM-8", key_id, csr, &short_key, NULL, &error),
+                   ==, 0);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  g_assert_true (cradle_pending_store_remove (store, id, &error));
+  g_clear_pointer (&read, cradle_pending_renewal_free);
+  read = cradle_pending_store_get_renewal (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_null (read);
+}
+
+/* A file of schema 3 (no renewals) is brought up to date. */
+static void
+test_renewal_schema_3 (StoreFixture  *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  {
+    g_autoptr(CradlePendingStore) store = open_store (f->path);
+    sqlite3 *db;
+
+    id = test_add (store, 5);
+    g_clear_object (&store);
+    db = test_sqlite_open (f->path);
+    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE renewals; PRAGMA user_version = 3", NULL, NULL, NULL), ==,
+                     SQLITE_OK);
+    sqlite3_close (db);
+  }
+  {
+    g_autoptr(CradlePendingStore) store = open_store (f->path);
+    g_autoptr(CradlePendingRequest) request = get_request (store, id);
+    g_autoptr(CradlePendingRenewal) renewal = cradle_pending_store_get_renewal (store, id, &error);
+
+    test_assert_intact (request, 5);
+    g_assert_no_error (error);
+    g_assert_null (renewal);
   }
 }
 
@@ -1158,6 +1268,8 @@ main (int    argc,
   ADD ("damaged-file", test_damaged_file);
   ADD ("damaged-in-place", test_damaged_in_place);
   ADD ("two-programs", test_two_programs);
+  ADD ("renewal", test_renewal);
+  ADD ("renewal-schema-3", test_renewal_schema_3);
   ADD ("first-open-race", test_first_open_race);
   ADD ("claim/exclusive", test_claim_exclusive);
   ADD ("claim/lapses", test_claim_lapses);

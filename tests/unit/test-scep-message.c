@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 #include <cradle/cradle.h>
 
+#include "agent/cradle-agent-renewal-check-private.h"
 #include "agent/cradle-agent-scep-check-private.h"
 #include "ca/scep/cradle-scep-private.h"
 #include "scep-test-ca.h"
@@ -28,6 +29,9 @@ typedef struct {
   gboolean  wrong_content_key;
   guint     signs;
   guint     decrypts;
+  guint     renewal_signs;
+  GBytes   *renewal_spki;      /* the new key's, whose transaction a renewal is */
+  GBytes   *renewal_request;   /* the new request, which the envelope must carry */
 } LocalKey;
 
 static GBytes *
@@ -125,7 +129,63 @@ local_decrypt (CradleScepKey  *key,
   return g_bytes_new (out, size);
 }
 
-static const CradleScepKeyOps local_ops = { local_sign, local_decrypt };
+/* The old key signs a RenewalReq (purpose 5): as the device, the
+ * attributes are a RenewalReq's for the new key's transaction, their
+ * messageDigest the envelope's, and the envelope opens with the content
+ * key to the request the renewal is for. */
+static GBytes *
+local_sign_renewal (CradleScepKey  *key,
+                    GBytes         *signed_attributes,
+                    GBytes         *envelope,
+                    GBytes         *content_key,
+                    const char     *digest,
+                    GCancellable   *cancellable,
+                    GError        **error)
+{
+  LocalKey *local = key->user_data;
+  g_autoptr(GError) check_error = NULL;
+  g_autoptr(GBytes) message_digest = NULL;
+  g_autoptr(GBytes) opened = NULL;
+  g_autofree char *transaction_id = NULL;
+  g_autofree char *spki_hex = NULL;
+  guint8 content_digest[EVP_MAX_MD_SIZE];
+  unsigned int content_digest_size = 0;
+  guint message_type = 0;
+
+  g_assert_nonnull (content_key);
+  g_assert_true (cradle_agent_scep_check_envelope (envelope, &check_error));
+  g_assert_no_error (check_error);
+  g_assert_true (cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, signed_attributes,
+                                                         EVP_MD_get_size (EVP_get_digestbyname (digest)),
+                                                         &message_type, &message_digest, &transaction_id,
+                                                         &check_error));
+  g_assert_no_error (check_error);
+  g_assert_cmpuint (message_type, ==, 17);
+  g_assert_true (EVP_Digest (g_bytes_get_data (envelope, NULL), g_bytes_get_size (envelope), content_digest,
+                             &content_digest_size, EVP_get_digestbyname (digest), NULL) == 1);
+  g_assert_cmpmem (g_bytes_get_data (message_digest, NULL), g_bytes_get_size (message_digest),
+                   content_digest, content_digest_size);
+  spki_hex = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, local->renewal_spki);
+  g_assert_true (g_ascii_strcasecmp (transaction_id, spki_hex) == 0);
+  opened = cradle_agent_renewal_open_envelope (envelope, content_key, &check_error);
+  g_assert_no_error (check_error);
+  g_assert_true (g_bytes_equal (opened, local->renewal_request));
+  local->renewal_signs++;
+  {
+    g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
+    EVP_PKEY_CTX *pkey_ctx = NULL;
+    guint8 signature[1024];
+    size_t size = sizeof signature;
+
+    g_assert_true (EVP_DigestSignInit_ex (ctx, &pkey_ctx, digest, NULL, NULL, local->key, NULL) == 1);
+    g_assert_true (EVP_PKEY_CTX_set_rsa_padding (pkey_ctx, RSA_PKCS1_PADDING) == 1);
+    g_assert_true (EVP_DigestSign (ctx, signature, &size, g_bytes_get_data (signed_attributes, NULL),
+                                   g_bytes_get_size (signed_attributes)) == 1);
+    return g_bytes_new (signature, size);
+  }
+}
+
+static const CradleScepKeyOps local_ops = { local_sign, local_decrypt, local_sign_renewal };
 
 typedef struct {
   LocalKey       local;
@@ -737,6 +797,65 @@ test_cert_poll (Fixture       *f,
   g_assert_cmpint (X509_NAME_cmp (subject, f->subject), ==, 0);
 }
 
+/* RenewalReq (RFC 8894 3.3.1.2): the new request, signed by the old
+ * certificate and its key (SIGN purpose 5), the transaction the new key's;
+ * the CertRep encrypted to the old certificate, opened with the old key. */
+static void
+test_renewal_req (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(EVP_PKEY) new_key = EVP_PKEY_Q_keygen (NULL, NULL, "RSA", (size_t) 2048);
+  g_autoptr(GBytes) new_spki = spki_of (new_key);
+  g_autoptr(GBytes) new_csr = make_csr (new_key, "device-1", NULL);
+  LocalKey new_local = { .key = new_key, .spki = new_spki };
+  g_autoptr(GError) error = NULL;
+  CradleScepKey *new_scep_key = cradle_scep_key_new (&local_ops, &new_local, NULL, new_spki, &error);
+  g_autofree char *transaction_id = NULL;
+  g_autofree char *old_transaction_id = cradle_scep_transaction_id (f->key);
+  g_autoptr(GBytes) old_der = test_scep_ca_issue (f->ca, f->csr);
+  const unsigned char *p = g_bytes_get_data (old_der, NULL);
+  g_autoptr(X509) old = d2i_X509 (NULL, &p, (long) g_bytes_get_size (old_der));
+  CradleScepMessageInfo info;
+  g_autoptr(TestScepRequest) request = NULL;
+  g_autoptr(GBytes) leaf = NULL;
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(CradleScepReply) reply = NULL;
+  guint decrypts;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (old);
+  transaction_id = cradle_scep_transaction_id (new_scep_key);
+  g_assert_cmpstr (transaction_id, !=, old_transaction_id);
+  info = message_info (CRADLE_SCEP_RENEWAL_REQ, transaction_id, "sha256", "aes-128-cbc");
+  info.renewal = TRUE;
+  f->local.renewal_spki = new_spki;
+  f->local.renewal_request = new_csr;
+
+  request = send_request (f, &info, old, new_csr);
+  g_assert_cmpuint (request->message_type, ==, 17);
+  g_assert_cmpstr (request->transaction_id, ==, transaction_id);
+  g_assert_cmpint (X509_cmp (request->signer, old), ==, 0);
+  g_assert_true (g_bytes_equal (request->message_data, new_csr));
+  g_assert_cmpuint (f->local.renewal_signs, ==, 1);
+  g_assert_cmpuint (new_local.signs, ==, 0);
+
+  leaf = test_scep_ca_issue (f->ca, new_csr);
+  {
+    TestScepReplyOptions options = { .status = "0", .leaf = leaf };
+
+    answer = test_scep_ca_reply (f->ca, request, &options);
+  }
+  decrypts = f->local.decrypts;
+  reply = cradle_scep_reply_parse (answer, &info, f->scep_ca, old, f->key, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (reply->status, ==, CRADLE_SCEP_SUCCESS);
+  g_assert_true (g_bytes_equal (cradle_certificate_get_der (g_ptr_array_index (reply->certificates, 0)), leaf));
+  g_assert_cmpuint (f->local.decrypts, >, decrypts);
+  f->local.renewal_spki = NULL;
+  f->local.renewal_request = NULL;
+  cradle_scep_key_free (new_scep_key);
+}
+
 /* Answers */
 
 typedef struct {
@@ -1063,6 +1182,7 @@ main (int    argc,
   g_test_add_func ("/scep/ca-certificates", test_ca_certificates);
   g_test_add_func ("/scep/ca-recipients", test_ca_recipients);
   g_test_add_func ("/scep/ec-key-refused", test_ec_key_refused);
+  ADD ("renewal-req", test_renewal_req);
   ADD ("signer", test_signer);
   ADD ("pkcs-req", test_pkcs_req);
   ADD ("cert-poll", test_cert_poll);

@@ -81,8 +81,11 @@ fetch (CradleCaConnector  *self,
 static char *
 build_submit_form (CradleCaRequest *request)
 {
-  GBytes *csr = cradle_ca_request_get_csr (request);
-  g_autofree char *base64 = g_base64_encode (g_bytes_get_data (csr, NULL), g_bytes_get_size (csr));
+  /* A renewal is the PKCS#7 around the PKCS#10: certfnsh.asp hands the
+   * blob to ICertRequest::Submit with CR_IN_FORMATANY, which takes both
+   * (CR_IN_PKCS7 is "renewal or registration agent"). */
+  GBytes *body = cradle_ca_request_get_body (request);
+  g_autofree char *base64 = g_base64_encode (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   g_autoptr(GString) attributes = g_string_new (NULL);
   const char * const *extra = cradle_ca_request_get_attributes (request);
   g_autofree char *request_field = NULL;

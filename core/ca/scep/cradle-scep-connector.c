@@ -540,6 +540,37 @@ merge_certificates (GPtrArray    *issued,
   return all;
 }
 
+/* A renewal's signer: the old certificate, and its key on the device. */
+static gboolean
+renewal_signer (CradleCaRequest  *request,
+                X509            **signer,
+                CradleScepKey   **key,
+                GError          **error)
+{
+  CradleCertificate *old = cradle_ca_request_get_renewal_certificate (request);
+  GBytes *der = cradle_certificate_get_der (old);
+  const guint8 *p = g_bytes_get_data (der, NULL);
+  g_autoptr(X509) certificate = d2i_X509 (NULL, &p, (long) g_bytes_get_size (der));
+  unsigned char *spki = NULL;
+  int size;
+  g_autoptr(GBytes) public_key = NULL;
+
+  size = certificate != NULL ? i2d_PUBKEY (X509_get0_pubkey (certificate), &spki) : 0;
+  if (size <= 0)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "The certificate to renew cannot be read; it cannot sign the SCEP renewal.");
+      return FALSE;
+    }
+  public_key = cradle_openssl_take_der (spki, size);
+  *key = cradle_scep_key_new_for_device (cradle_ca_request_get_device (request),
+                                         cradle_ca_request_get_renewal_key_id (request), public_key, error);
+  if (*key == NULL)
+    return FALSE;
+  *signer = g_steal_pointer (&certificate);
+  return TRUE;
+}
+
 static CradleCaAnswer *
 exchange (CradleCaConnector      *self,
           CradleCaRequest        *request,
@@ -566,6 +597,7 @@ exchange (CradleCaConnector      *self,
   key = device_key_for (request, csr, error);
   if (key == NULL)
     return NULL;
+  /* A renewal's transaction is the new key's too (RFC 8894 3.2.1.1). */
   transaction_id = request_id != NULL ? g_strdup (request_id) : cradle_scep_transaction_id (key);
   if (!transaction_id_valid (transaction_id))
     {
@@ -580,8 +612,17 @@ exchange (CradleCaConnector      *self,
     return NULL;
   if (ca == NULL && (ca = get_ca (self, cancellable, error)) == NULL)
     return NULL;
+
+  /* RFC 8894 3.3.1.2: a RenewalReq, signed with the old certificate and
+   * its key, only to a CA that offers "Renewal"; else a PKCSReq (and its
+   * CertPoll) as for a new enrollment. */
+  info.renewal = caps->renewal && cradle_ca_request_get_renewal_certificate (request) != NULL &&
+                 cradle_ca_request_get_renewal_key_id (request) != NULL;
+  if (info.renewal && type == CRADLE_SCEP_PKCS_REQ)
+    info.type = CRADLE_SCEP_RENEWAL_REQ;
   g_debug ("SCEP %s for transaction %s: the CA offers \"%s\"; %s, %s, %s",
-           type == CRADLE_SCEP_PKCS_REQ ? "PKCSReq" : "CertPoll", transaction_id, caps->words,
+           info.type == CRADLE_SCEP_PKCS_REQ ? "PKCSReq" : info.type == CRADLE_SCEP_RENEWAL_REQ ? "RenewalReq"
+           : info.renewal ? "CertPoll (renewal)" : "CertPoll", transaction_id, caps->words,
            caps->digest, caps->cipher, caps->post ? "POST" : "GET");
 
   info.transaction_id = transaction_id;
@@ -593,8 +634,16 @@ exchange (CradleCaConnector      *self,
       return NULL;
     }
 
-  signer = cradle_scep_make_signer (key, X509_REQ_get_subject_name (csr), transaction_id, caps->digest,
-                                    cancellable, error);
+  if (info.renewal)
+    {
+      /* The old key signs, and the CA may encrypt its answer to it. */
+      g_clear_pointer (&key, cradle_scep_key_free);
+      if (!renewal_signer (request, &signer, &key, error))
+        return NULL;
+    }
+  else
+    signer = cradle_scep_make_signer (key, X509_REQ_get_subject_name (csr), transaction_id, caps->digest,
+                                      cancellable, error);
   if (signer == NULL)
     return NULL;
   if (type == CRADLE_SCEP_PKCS_REQ)

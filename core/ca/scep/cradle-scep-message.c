@@ -121,7 +121,22 @@ device_decrypt (CradleScepKey  *key,
                                 encrypted_key, key_size, cancellable, error);
 }
 
-static const CradleScepKeyOps device_key_ops = { device_sign, device_decrypt };
+static GBytes *
+device_sign_renewal (CradleScepKey  *key,
+                     GBytes         *signed_attributes,
+                     GBytes         *envelope,
+                     GBytes         *content_key,
+                     const char     *digest,
+                     GCancellable   *cancellable,
+                     GError        **error)
+{
+  DeviceKey *device_key = key->user_data;
+
+  return cradle_device_sign_renewal (device_key->device, device_key->key_id, CRADLE_DEVICE_SIGN_SCEP_RENEWAL,
+                                     signed_attributes, envelope, content_key, digest, NULL, cancellable, error);
+}
+
+static const CradleScepKeyOps device_key_ops = { device_sign, device_decrypt, device_sign_renewal };
 
 CradleScepKey *
 cradle_scep_key_new_for_device (CradleDevice  *device,
@@ -392,6 +407,78 @@ envelope (GBytes      *content,
   return cradle_openssl_take_der (der, size);
 }
 
+/* The same EnvelopedData, with a content-encryption key made here and
+ * returned in @content_key: a renewal's device reads the envelope's
+ * content with it (SIGN purpose 5).  PKCS7_encrypt() keeps its key. */
+static GBytes *
+envelope_with_key (GBytes      *content,
+                   X509        *recipient,
+                   const char  *cipher_name,
+                   GBytes     **content_key,
+                   GError     **error)
+{
+  g_autoptr(EVP_CIPHER) cipher = EVP_CIPHER_fetch (NULL, cipher_name, NULL);
+  g_autoptr(EVP_CIPHER_CTX) ctx = EVP_CIPHER_CTX_new ();
+  g_autoptr(EVP_PKEY_CTX) pkey_ctx = NULL;
+  g_autoptr(PKCS7) enveloped = PKCS7_new ();
+  g_autofree guint8 *encrypted = NULL;
+  g_autofree guint8 *wrapped = NULL;
+  guint8 key[EVP_MAX_KEY_LENGTH];
+  guint8 iv[EVP_MAX_IV_LENGTH];
+  PKCS7_RECIP_INFO *info = NULL;   /* owned by enveloped */
+  PKCS7_ENC_CONTENT *enc = NULL;   /* the same */
+  size_t wrapped_size = 0;
+  int key_size = 0;
+  int iv_size = 0;
+  int size = 0;
+  int last = 0;
+  unsigned char *der = NULL;
+  gboolean ok;
+
+  ok = cipher != NULL && ctx != NULL && enveloped != NULL
+       && (key_size = EVP_CIPHER_get_key_length (cipher)) > 0 && key_size <= (int) sizeof key
+       && (iv_size = EVP_CIPHER_get_iv_length (cipher)) > 0 && iv_size <= (int) sizeof iv
+       && EVP_EncryptInit_ex2 (ctx, cipher, NULL, NULL, NULL) == 1
+       && EVP_CIPHER_CTX_rand_key (ctx, key) == 1
+       && RAND_bytes (iv, iv_size) == 1
+       && EVP_EncryptInit_ex2 (ctx, NULL, key, iv, NULL) == 1
+       && (encrypted = g_malloc (g_bytes_get_size (content) + EVP_MAX_BLOCK_LENGTH)) != NULL
+       && EVP_EncryptUpdate (ctx, encrypted, &size, g_bytes_get_data (content, NULL),
+                             (int) g_bytes_get_size (content)) == 1
+       && EVP_EncryptFinal_ex (ctx, encrypted + size, &last) == 1
+       && PKCS7_set_type (enveloped, NID_pkcs7_enveloped)
+       && PKCS7_set_cipher (enveloped, cipher)
+       && (info = PKCS7_add_recipient (enveloped, recipient)) != NULL
+       && (pkey_ctx = EVP_PKEY_CTX_new_from_pkey (NULL, X509_get0_pubkey (recipient), NULL)) != NULL
+       && EVP_PKEY_encrypt_init (pkey_ctx) == 1
+       && EVP_PKEY_CTX_set_rsa_padding (pkey_ctx, RSA_PKCS1_PADDING) == 1
+       && EVP_PKEY_encrypt (pkey_ctx, NULL, &wrapped_size, key, (size_t) key_size) == 1
+       && (wrapped = g_malloc (wrapped_size)) != NULL
+       && EVP_PKEY_encrypt (pkey_ctx, wrapped, &wrapped_size, key, (size_t) key_size) == 1
+       && ASN1_STRING_set (info->enc_key, wrapped, (int) wrapped_size);
+  if (ok)
+    {
+      enc = enveloped->d.enveloped->enc_data;
+      ASN1_OBJECT_free (enc->algorithm->algorithm);
+      enc->algorithm->algorithm = OBJ_nid2obj (EVP_CIPHER_get_type (cipher));
+      ASN1_TYPE_free (enc->algorithm->parameter);
+      ok = (enc->algorithm->parameter = ASN1_TYPE_new ()) != NULL
+           && EVP_CIPHER_param_to_asn1 (ctx, enc->algorithm->parameter) > 0
+           && (enc->enc_data = ASN1_OCTET_STRING_new ()) != NULL
+           && ASN1_OCTET_STRING_set (enc->enc_data, encrypted, size + last)
+           && (size = i2d_PKCS7 (enveloped, &der)) > 0;
+    }
+  if (!ok)
+    {
+      OPENSSL_cleanse (key, sizeof key);
+      set_openssl_error (error, CRADLE_ERROR_FAILED, "Could not encrypt the SCEP renewal to the CA");
+      return NULL;
+    }
+  *content_key = g_bytes_new (key, (gsize) key_size);
+  OPENSSL_cleanse (key, sizeof key);
+  return cradle_openssl_take_der (der, size);
+}
+
 static gboolean
 add_attribute (PKCS7_SIGNER_INFO *signer_info,
                const char        *oid,
@@ -435,6 +522,7 @@ cradle_scep_message_build (const CradleScepMessageInfo  *info,
                            GError                      **error)
 {
   g_autoptr(GBytes) enveloped = NULL;
+  g_autoptr(GBytes) content_key = NULL;
   g_autoptr(PKCS7) p7 = PKCS7_new ();
   g_autoptr(GBytes) signature = NULL;
   g_autofree char *type = g_strdup_printf ("%u", (guint) info->type);
@@ -451,7 +539,8 @@ cradle_scep_message_build (const CradleScepMessageInfo  *info,
   g_return_val_if_fail (info != NULL && message_data != NULL && recipient != NULL, NULL);
   g_return_val_if_fail (signer != NULL && key != NULL, NULL);
 
-  enveloped = envelope (message_data, recipient, info->cipher, error);
+  enveloped = info->renewal ? envelope_with_key (message_data, recipient, info->cipher, &content_key, error)
+                            : envelope (message_data, recipient, info->cipher, error);
   if (enveloped == NULL)
     return NULL;
 
@@ -505,8 +594,16 @@ cradle_scep_message_build (const CradleScepMessageInfo  *info,
     g_autoptr(GBytes) to_sign = cradle_openssl_take_der (attributes, attributes_size);
 
     /* The device computes the messageDigest again, over the envelope. */
-    signature = key->ops->sign (key, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, to_sign, enveloped, info->digest,
-                                cancellable, error);
+    if (info->renewal && key->ops->sign_renewal == NULL)
+      {
+        g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                             "This key cannot sign a SCEP renewal.");
+        return NULL;
+      }
+    signature = info->renewal
+                ? key->ops->sign_renewal (key, to_sign, enveloped, content_key, info->digest, cancellable, error)
+                : key->ops->sign (key, CRADLE_DEVICE_SIGN_SCEP_MESSAGE, to_sign, enveloped, info->digest,
+                                  cancellable, error);
     if (signature == NULL)
       return NULL;
     if (!verify_signature (key->public_key, info->digest, g_bytes_get_data (to_sign, NULL),

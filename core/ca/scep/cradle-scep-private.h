@@ -40,6 +40,7 @@ cradle_scep_certs_free (STACK_OF (X509) *certs)
 /* messageType (RFC 8894 3.2.1.2) */
 typedef enum {
   CRADLE_SCEP_CERT_REP = 3,
+  CRADLE_SCEP_RENEWAL_REQ = 17,
   CRADLE_SCEP_PKCS_REQ = 19,
   CRADLE_SCEP_CERT_POLL = 20,
 } CradleScepMessageType;
@@ -134,6 +135,17 @@ typedef struct {
                       gsize                     key_size,
                       GCancellable             *cancellable,
                       GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
+  /* A renewal's message, signed by the old certificate's key (SIGN
+   * purpose 5): @signed_attributes over @envelope, whose content is
+   * encrypted with @content_key, which the device uses to read it (NULL
+   * for keys that cannot renew). */
+  GBytes *(*sign_renewal) (CradleScepKey       *key,
+                           GBytes              *signed_attributes,
+                           GBytes              *envelope,
+                           GBytes              *content_key,
+                           const char          *digest,
+                           GCancellable        *cancellable,
+                           GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 } CradleScepKeyOps;
 
 struct _CradleScepKey {
@@ -175,17 +187,20 @@ X509     *cradle_scep_make_signer          (CradleScepKey  *key,
                                             GError        **error) G_GNUC_WARN_UNUSED_RESULT;
 
 typedef struct {
-  CradleScepMessageType  type;             /* PKCSReq or CertPoll */
+  CradleScepMessageType  type;             /* PKCSReq, RenewalReq or CertPoll */
   const char            *transaction_id;
   guint8                 sender_nonce[CRADLE_SCEP_NONCE_SIZE];
   const char            *digest;           /* "sha256", … */
   const char            *cipher;           /* "aes-128-cbc", "des-ede3-cbc" */
+  gboolean               renewal;          /* signed by the old certificate's key (SIGN purpose 5) */
 } CradleScepMessageInfo;
 
-/* A pkiMessage: @message_data (the PKCS#10 for PKCSReq, IssuerAndSubject
- * for CertPoll) in an EnvelopedData to @recipient, in a SignedData signed
- * by @signer over @key (the signed attributes signed on the device,
- * purpose 3), the signature checked before it is returned. */
+/* A pkiMessage: @message_data (the PKCS#10 for PKCSReq and RenewalReq,
+ * IssuerAndSubject for CertPoll) in an EnvelopedData to @recipient, in a
+ * SignedData signed by @signer over @key (the signed attributes signed on
+ * the device, purpose 3; purpose 5 for a renewal, whose @signer is the old
+ * certificate and @key its key), the signature checked before it is
+ * returned. */
 GBytes   *cradle_scep_message_build        (const CradleScepMessageInfo *info,
                                             GBytes                      *message_data,
                                             X509                        *recipient,

@@ -245,9 +245,11 @@ cradle_wstep_connector_dup_policy_finish (CradleCaConnector  *connector,
 
 /* ---- where to send -------------------------------------------------------- */
 
+/* @renewal: a renewal may also go to a CES that takes renewals only. */
 static char *
 endpoint_from_policy (CradleWstepConnector  *self,
                       const char            *template_name,
+                      gboolean               renewal,
                       GCancellable          *cancellable,
                       GError               **error)
 {
@@ -277,7 +279,7 @@ endpoint_from_policy (CradleWstepConnector  *self,
       return NULL;
     }
   endpoints = cradle_enrollment_policy_dup_endpoints (policy, template_name,
-                                                      sign_in_kind (self), FALSE);
+                                                      sign_in_kind (self), renewal);
   if (endpoints->len == 0)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
@@ -292,7 +294,7 @@ endpoint_from_policy (CradleWstepConnector  *self,
   return g_strdup (g_ptr_array_index (endpoints, 0));
 }
 
-/* The CES for a new request. */
+/* The CES for a new request, or a renewal. */
 static char *
 choose_endpoint (CradleWstepConnector  *self,
                  CradleCaRequest       *request,
@@ -301,8 +303,8 @@ choose_endpoint (CradleWstepConnector  *self,
 {
   if (self->ces_url != NULL)
     return g_strdup (self->ces_url);
-  return endpoint_from_policy (self, cradle_ca_request_get_template_name (request), cancellable,
-                               error);
+  return endpoint_from_policy (self, cradle_ca_request_get_template_name (request),
+                               cradle_ca_request_get_renewal_signed_data (request) != NULL, cancellable, error);
 }
 
 /* ---- the operations --------------------------------------------------------- */
@@ -373,9 +375,12 @@ cradle_wstep_connector_submit (CradleCaConnector  *connector,
     return NULL;
   if (!init_header (self, &header, CRADLE_WSTEP_ACTION_RST, url, error))
     return NULL;
-  message = cradle_wstep_build_issue (&header, cradle_ca_request_get_csr (request),
-                                      cradle_ca_request_get_template_name (request),
-                                      cradle_ca_request_get_attributes (request), error);
+  /* A renewal goes as its SignedData, a #PKCS7 token. */
+  message = cradle_wstep_build_issue_token (&header, cradle_ca_request_get_body (request),
+                                            cradle_ca_request_get_renewal_signed_data (request) != NULL
+                                              ? CRADLE_WSTEP_VALUE_PKCS7 : CRADLE_WSTEP_VALUE_PKCS10,
+                                            cradle_ca_request_get_template_name (request),
+                                            cradle_ca_request_get_attributes (request), error);
   if (message == NULL)
     {
       g_prefix_error (error, "The request cannot be sent: ");

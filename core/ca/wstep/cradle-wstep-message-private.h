@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 /* What cepces and PSCertificateEnrollment send for a bare PKCS#10; the
  * spec's example says #PKCS7 for the same payload.  AD CS takes both. */
 #define CRADLE_WSTEP_VALUE_PKCS10 "http://schemas.microsoft.com/windows/pki/2009/01/enrollment#PKCS10"
+/* A renewal: the CMS SignedData around the PKCS#10, signed by the old key
+ * (MS-WSTEP 3.1.4.2.1.1; MS-WCCE 3.1.1.4.3.2.1). */
+#define CRADLE_WSTEP_VALUE_PKCS7 "http://schemas.microsoft.com/windows/pki/2009/01/enrollment#PKCS7"
 #define CRADLE_WSTEP_ENCODING_BASE64                                                               \
   "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd#base64binary"
 
@@ -39,6 +42,13 @@ GBytes *cradle_wstep_build_issue (const CradleSoapHeader *header,
                                   const char             *template_name,
                                   const char * const     *attributes,
                                   GError                **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The same with the token's @value_type (CRADLE_WSTEP_VALUE_PKCS10 or _PKCS7). */
+GBytes *cradle_wstep_build_issue_token (const CradleSoapHeader *header,
+                                        GBytes                 *csr,
+                                        const char             *value_type,
+                                        const char             *template_name,
+                                        const char * const     *attributes,
+                                        GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* An RST QueryTokenStatus for a pending request. */
 GBytes *cradle_wstep_build_query (const CradleSoapHeader *header,
                                   const char             *request_id,

@@ -81,6 +81,25 @@ cradle_wstep_build_issue (const CradleSoapHeader  *header,
                           const char * const      *attributes,
                           GError                 **error)
 {
+  return cradle_wstep_build_issue_token (header, csr, CRADLE_WSTEP_VALUE_PKCS10, template_name, attributes,
+                                         error);
+}
+
+/**
+ * cradle_wstep_build_issue_token:
+ * @value_type: the BinarySecurityToken's ValueType: #PKCS10 for a bare
+ *   request, #PKCS7 for a renewal's SignedData
+ *
+ * Returns: (transfer full): the SOAP message, or %NULL with an error
+ */
+GBytes *
+cradle_wstep_build_issue_token (const CradleSoapHeader  *header,
+                                GBytes                  *csr,
+                                const char              *value_type,
+                                const char              *template_name,
+                                const char * const      *attributes,
+                                GError                 **error)
+{
   g_autoptr(CradleXmlWriter) writer = NULL;
   g_autofree char *encoded = NULL;
   gboolean have_context;
@@ -109,7 +128,7 @@ cradle_wstep_build_issue (const CradleSoapHeader  *header,
   encoded = g_base64_encode (data, length);
   write_rst_start (writer, CRADLE_WSTEP_REQUEST_ISSUE);
   cradle_xml_writer_element (writer, "BinarySecurityToken", encoded,
-                             "ValueType", CRADLE_WSTEP_VALUE_PKCS10,
+                             "ValueType", value_type,
                              "EncodingType", CRADLE_WSTEP_ENCODING_BASE64,
                              "xmlns", CRADLE_WSSE_NS,
                              NULL);
