@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 
 #include "cradle-application.h"
+#include "cradle-cert-row.h"
 #include "cradle-window.h"
 
 struct _CradleApplication
@@ -167,6 +168,79 @@ on_resume_finished (CradleCare        *care,
     }
 }
 
+/* The certificate's common name, or its subject, for a notification. */
+static char *
+cert_title (CradleCertStatus *status)
+{
+  g_autofree char *name = cradle_cert_row_dup_common_name (cradle_cert_status_get_subject (status));
+
+  return outside_text (name);
+}
+
+static void
+on_renewal_finished (CradleCare        *care,
+                     CradleEnrollment  *enrollment,
+                     CradleApplication *self)
+{
+  g_autofree char *type = outside_text (type_title (cradle_enrollment_get_cert_type (enrollment)));
+  g_autofree char *body = NULL;
+  g_autofree char *id = NULL;
+
+  if (cradle_enrollment_get_outcome (enrollment) != CRADLE_ENROLLMENT_OUTCOME_INSTALLED || window_has_focus (self))
+    return;
+  id = g_strdup_printf ("renewed-%s", cradle_device_get_serial (cradle_enrollment_get_device (enrollment)));
+  body = g_strdup_printf (_("Your %s certificate was renewed before it expired. The device keeps working "
+                            "as before."), type);
+  notify (self, id, _("Certificate Renewed"), body);
+}
+
+static void
+on_certificate_revoked (CradleCare        *care,
+                        CradleCertStatus  *status,
+                        CradleApplication *self)
+{
+  g_autofree char *name = cert_title (status);
+  g_autofree char *id = g_strdup_printf ("revoked-%s", cradle_cert_status_get_sha256 (status));
+  g_autofree char *body = NULL;
+
+  /* Told even with a window open: it may not show the device page. */
+  body = g_strdup_printf (_("The certificate “%s” on your device was revoked (reason given: %s) and no longer works. "
+                            "Open Cradle to remove it and get a new one; if you did not expect this, "
+                            "tell your support team."),
+                          name, cradle_revocation_reason_to_string (cradle_cert_status_get_revocation_reason (status)));
+  notify (self, id, _("Certificate Revoked"), body);
+}
+
+static void
+on_certificate_expiring (CradleCare        *care,
+                         CradleCertStatus  *status,
+                         int                days,
+                         const char        *why,
+                         CradleApplication *self)
+{
+  g_autofree char *name = cert_title (status);
+  g_autofree char *reason = outside_text (why);
+  g_autofree char *id = g_strdup_printf ("expiring-%s", cradle_cert_status_get_sha256 (status));
+  g_autofree char *body = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (cradle_cert_status_get_not_after (status) <= now)
+    body = g_strdup_printf (_("The certificate “%s” on your device has expired and could not be renewed: %s. "
+                              "Open Cradle to get a new one."), name, reason);
+  else if (days == 0)
+    body = g_strdup_printf (_("The certificate “%s” on your device expires today and could not be renewed: %s. "
+                              "Keep the device connected, or open Cradle to get a new one."), name, reason);
+  else
+    body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                         "The certificate “%s” on your device expires in %d day and could not be "
+                                         "renewed: %s. Keep the device connected, or open Cradle to get a new one.",
+                                         "The certificate “%s” on your device expires in %d days and could not be "
+                                         "renewed: %s. Keep the device connected, or open Cradle to get a new one.",
+                                         days),
+                            name, days, reason);
+  notify (self, id, _("Certificate Expiring"), body);
+}
+
 static CradleCare *
 ensure_care (CradleApplication *self)
 {
@@ -176,6 +250,9 @@ ensure_care (CradleApplication *self)
 
       self->care = cradle_care_new (session);
       g_signal_connect (self->care, "resume-finished", G_CALLBACK (on_resume_finished), self);
+      g_signal_connect (self->care, "renewal-finished", G_CALLBACK (on_renewal_finished), self);
+      g_signal_connect (self->care, "certificate-revoked", G_CALLBACK (on_certificate_revoked), self);
+      g_signal_connect (self->care, "certificate-expiring", G_CALLBACK (on_certificate_expiring), self);
     }
   return self->care;
 }

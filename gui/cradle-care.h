@@ -34,6 +34,31 @@ CradleJournal       *cradle_care_get_journal   (CradleCare    *self);
 const char          *cradle_care_get_problem   (CradleCare    *self);
 /* (nullable) until signed in with the directory's types: "notify::retriever" */
 CradleRetriever     *cradle_care_get_retriever (CradleCare    *self);
+/* Looks after @device's certificates now (as when it arrives, and daily
+ * while it stays): revocation and expiry checked, due ones renewed. */
+void                 cradle_care_look_after    (CradleCare    *self,
+                                                CradleDevice  *device);
+/* Checks @certs (CradleDeviceCert) of @device, for badges; answers kept
+ * from earlier checks are used where they still hold, unless @refresh. */
+void                 cradle_care_check_async   (CradleCare          *self,
+                                                CradleDevice        *device,
+                                                GPtrArray           *certs,
+                                                gboolean             refresh,
+                                                GCancellable        *cancellable,
+                                                GAsyncReadyCallback  callback,
+                                                gpointer             user_data);
+/* Returns: (element-type CradleCertStatus) (transfer container) */
+GPtrArray           *cradle_care_check_finish  (CradleCare          *self,
+                                                GAsyncResult        *result,
+                                                GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Whether a background renewal runs now. */
+gboolean             cradle_care_is_renewing   (CradleCare    *self);
+/* A renewal of @status's certificate, not yet run, or NULL with @error
+ * saying why Cradle cannot renew it (no key, a type it does not know). */
+CradleEnrollment    *cradle_care_new_renewal   (CradleCare       *self,
+                                                CradleDevice     *device,
+                                                CradleCertStatus *status,
+                                                GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The user's own run has @device: nothing runs on it in the background
  * until cradle_care_release_device(). */
 void                 cradle_care_hold_device   (CradleCare    *self,

@@ -14,10 +14,15 @@ struct _CradleCertRow
 
   /* Owned */
   CradleCertificate *certificate;
+  CradleCertStatus  *status;
   char              *store;
+  char              *sha256;
 
   /* Template widgets */
   GtkImage          *icon;
+  GtkLabel          *badge;
+  GtkButton         *renew_button;
+  GtkButton         *remove_button;
   GtkLabel          *store_label;
 };
 
@@ -29,6 +34,7 @@ cradle_cert_row_dispose (GObject *object)
   CradleCertRow *self = CRADLE_CERT_ROW (object);
 
   g_clear_object (&self->certificate);
+  g_clear_object (&self->status);
 
   G_OBJECT_CLASS (cradle_cert_row_parent_class)->dispose (object);
 }
@@ -39,6 +45,7 @@ cradle_cert_row_finalize (GObject *object)
   CradleCertRow *self = CRADLE_CERT_ROW (object);
 
   g_clear_pointer (&self->store, g_free);
+  g_clear_pointer (&self->sha256, g_free);
 
   G_OBJECT_CLASS (cradle_cert_row_parent_class)->finalize (object);
 }
@@ -54,6 +61,9 @@ cradle_cert_row_class_init (CradleCertRowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/cradle/Cradle/cradle-cert-row.ui");
   gtk_widget_class_bind_template_child (widget_class, CradleCertRow, icon);
+  gtk_widget_class_bind_template_child (widget_class, CradleCertRow, badge);
+  gtk_widget_class_bind_template_child (widget_class, CradleCertRow, renew_button);
+  gtk_widget_class_bind_template_child (widget_class, CradleCertRow, remove_button);
   gtk_widget_class_bind_template_child (widget_class, CradleCertRow, store_label);
 }
 
@@ -66,8 +76,8 @@ cradle_cert_row_init (CradleCertRow *self)
 /* The subject's last CN (the most specific in a directory path), else the
  * whole subject.  The subject is OpenSSL's one-line form: "DC = test,
  * CN = Users, CN = Alice Liddell", commas in values escaped. */
-static char *
-dup_common_name (const char *subject)
+char *
+cradle_cert_row_dup_common_name (const char *subject)
 {
   const char *value = NULL;
 
@@ -169,11 +179,12 @@ cradle_cert_row_new (CradleDeviceCert *cert)
   self = g_object_new (CRADLE_TYPE_CERT_ROW, NULL);
   self->certificate = g_steal_pointer (&certificate);
   self->store = g_strdup (cradle_device_cert_get_store (cert));
+  self->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, cradle_device_cert_get_der (cert));
 
-  title = dup_common_name (cradle_certificate_get_subject (self->certificate));
+  title = cradle_cert_row_dup_common_name (cradle_certificate_get_subject (self->certificate));
   not_after = cradle_certificate_get_not_after (self->certificate);
   expiry = cradle_cert_row_describe_expiry (not_after, now);
-  issuer = dup_common_name (cradle_certificate_get_issuer (self->certificate));
+  issuer = cradle_cert_row_dup_common_name (cradle_certificate_get_issuer (self->certificate));
   subtitle = g_strdup_printf (_("%s · issued by %s"), expiry, issuer);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
@@ -193,6 +204,159 @@ cradle_cert_row_new (CradleDeviceCert *cert)
       gtk_widget_add_css_class (GTK_WIDGET (self->icon), "warning");
     }
   return GTK_WIDGET (self);
+}
+
+/* ---- the status checks' word ------------------------------------------- */
+
+const char *
+cradle_cert_row_verdict_label (CradleCertVerdict verdict)
+{
+  switch (verdict)
+    {
+    case CRADLE_CERT_VERDICT_VALID:
+      return _("Valid");
+    case CRADLE_CERT_VERDICT_RENEW_SOON:
+      return _("Renew Soon");
+    case CRADLE_CERT_VERDICT_EXPIRED:
+      return _("Expired");
+    case CRADLE_CERT_VERDICT_REVOKED:
+      return _("Revoked");
+    case CRADLE_CERT_VERDICT_UNKNOWN:
+    default:
+      return _("Unknown");
+    }
+}
+
+static const char *
+verdict_style (CradleCertVerdict verdict)
+{
+  switch (verdict)
+    {
+    case CRADLE_CERT_VERDICT_VALID:
+      return "success";
+    case CRADLE_CERT_VERDICT_RENEW_SOON:
+      return "warning";
+    case CRADLE_CERT_VERDICT_EXPIRED:
+    case CRADLE_CERT_VERDICT_REVOKED:
+      return "error";
+    case CRADLE_CERT_VERDICT_UNKNOWN:
+    default:
+      return "dim-label";
+    }
+}
+
+/* Why the badge says what it says, for its tooltip. */
+static char *
+describe_status (CradleCertStatus *status)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  CradleCertVerdict verdict = cradle_cert_status_get_verdict (status);
+
+  switch (cradle_cert_status_get_revocation (status))
+    {
+    case CRADLE_REVOCATION_REVOKED:
+      {
+        g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (cradle_cert_status_get_revoked_at (status));
+        g_autofree char *date = when != NULL ? g_date_time_format (when, _("%-d %B %Y")) : NULL;
+
+        /* Translators: "Revoked on 6 December 2026 (keyCompromise)." */
+        g_string_append_printf (text, _("Revoked on %s (%s). The certificate no longer works: remove it and "
+                                        "get a new one."),
+                                date != NULL ? date : "?",
+                                cradle_revocation_reason_to_string (cradle_cert_status_get_revocation_reason (status)));
+      }
+      break;
+    case CRADLE_REVOCATION_UNKNOWN:
+      g_string_append_printf (text, _("Whether it was revoked is not known: %s"),
+                              cradle_cert_status_get_revocation_detail (status) ?: _("no answer"));
+      break;
+    case CRADLE_REVOCATION_GOOD:
+      g_string_append (text, _("Not revoked, by its CA's latest word."));
+      break;
+    case CRADLE_REVOCATION_NOT_CHECKED:
+    default:
+      break;
+    }
+  if (verdict == CRADLE_CERT_VERDICT_RENEW_SOON || verdict == CRADLE_CERT_VERDICT_VALID)
+    {
+      g_autoptr(GDateTime) renew_at = cradle_cert_status_get_renew_at (status) > 0
+                                        ? g_date_time_new_from_unix_local (cradle_cert_status_get_renew_at (status))
+                                        : NULL;
+
+      if (renew_at != NULL)
+        {
+          g_autofree char *date = g_date_time_format (renew_at, _("%-d %B %Y"));
+
+          if (text->len > 0)
+            g_string_append_c (text, ' ');
+          g_string_append_printf (text, verdict == CRADLE_CERT_VERDICT_RENEW_SOON
+                                          ? _("Due for renewal since %s (%s).")
+                                          : _("Due for renewal on %s (%s)."),
+                                  date, cradle_cert_status_get_renewal_rule (status) ?: _("its renewal window"));
+        }
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+void
+cradle_cert_row_set_status (CradleCertRow    *self,
+                            CradleCertStatus *status)
+{
+  static const char *styles[] = { "success", "warning", "error", "dim-label" };
+  CradleCertVerdict verdict;
+  gboolean personal;
+  g_autofree char *why = NULL;
+
+  g_return_if_fail (CRADLE_IS_CERT_ROW (self));
+  g_return_if_fail (CRADLE_IS_CERT_STATUS (status));
+
+  g_set_object (&self->status, status);
+  verdict = cradle_cert_status_get_verdict (status);
+  personal = g_strcmp0 (self->store, "MY") == 0;
+  for (guint i = 0; i < G_N_ELEMENTS (styles); i++)
+    gtk_widget_remove_css_class (GTK_WIDGET (self->badge), styles[i]);
+  gtk_label_set_label (self->badge, cradle_cert_row_verdict_label (verdict));
+  gtk_widget_add_css_class (GTK_WIDGET (self->badge), verdict_style (verdict));
+  why = describe_status (status);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->badge), why[0] != '\0' ? why : NULL);
+  /* The badge's word for screen readers, with the row. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->badge), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  why, -1);
+  gtk_widget_set_visible (GTK_WIDGET (self->badge), TRUE);
+
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->renew_button), "s", self->sha256);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->remove_button), "s", self->sha256);
+  gtk_widget_set_visible (GTK_WIDGET (self->renew_button),
+                          personal && cradle_cert_status_get_has_key (status) &&
+                          cradle_cert_status_get_type_name (status) != NULL &&
+                          verdict != CRADLE_CERT_VERDICT_REVOKED);
+  gtk_widget_set_visible (GTK_WIDGET (self->remove_button),
+                          personal && (verdict == CRADLE_CERT_VERDICT_REVOKED ||
+                                       verdict == CRADLE_CERT_VERDICT_EXPIRED));
+}
+
+CradleCertStatus *
+cradle_cert_row_get_status (CradleCertRow *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_ROW (self), NULL);
+
+  return self->status;
+}
+
+const char *
+cradle_cert_row_get_sha256 (CradleCertRow *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_ROW (self), NULL);
+
+  return self->sha256;
+}
+
+const char *
+cradle_cert_row_get_store (CradleCertRow *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_ROW (self), NULL);
+
+  return self->store;
 }
 
 static int

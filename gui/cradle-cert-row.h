@@ -15,6 +15,22 @@ GtkWidget *cradle_cert_row_new            (CradleDeviceCert *cert);
  * a certificate ending at @not_after, seen at @now. */
 char      *cradle_cert_row_describe_expiry (GDateTime       *not_after,
                                             GDateTime       *now);
+/* The status checks' word on it: a badge (valid, renew soon, expired,
+ * revoked, unknown) with why in its tooltip; Renew on a personal
+ * certificate whose key the device holds, from a type Cradle knows; Remove
+ * on a revoked or expired one.  The buttons run win.renew and
+ * win.remove-cert with the certificate's SHA-256 (hex). */
+void       cradle_cert_row_set_status     (CradleCertRow    *self,
+                                           CradleCertStatus *status);
+/* (nullable) */
+CradleCertStatus *cradle_cert_row_get_status (CradleCertRow *self);
+/* The certificate's SHA-256, hex, lowercase. */
+const char *cradle_cert_row_get_sha256    (CradleCertRow    *self);
+const char *cradle_cert_row_get_store     (CradleCertRow    *self);
+/* "Valid", "Renew Soon", …: the badge's word for @verdict. */
+const char *cradle_cert_row_verdict_label (CradleCertVerdict verdict);
+/* The subject's last CN (OpenSSL's one-line form), else the whole subject. */
+char      *cradle_cert_row_dup_common_name (const char  *subject);
 /* Sorts rows: personal certificates first, then by expiry. */
 int        cradle_cert_row_compare        (CradleCertRow    *a,
                                            CradleCertRow    *b);

@@ -356,6 +356,50 @@ cradle_device_page_set_certs (CradleDevicePage *self,
 }
 
 void
+cradle_device_page_set_cert_statuses (CradleDevicePage *self,
+                                      GPtrArray        *statuses)
+{
+  GtkListBoxRow *row;
+
+  g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
+  g_return_if_fail (statuses != NULL);
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->certs_list, i)) != NULL; i++)
+    {
+      CradleCertRow *cert_row = CRADLE_CERT_ROW (row);
+
+      for (guint j = 0; j < statuses->len; j++)
+        {
+          CradleCertStatus *status = g_ptr_array_index (statuses, j);
+          g_autofree char *sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256,
+                                                                  cradle_cert_status_get_der (status));
+
+          if (g_strcmp0 (sha256, cradle_cert_row_get_sha256 (cert_row)) == 0 &&
+              g_strcmp0 (cradle_cert_status_get_store (status), cradle_cert_row_get_store (cert_row)) == 0)
+            {
+              cradle_cert_row_set_status (cert_row, status);
+              break;
+            }
+        }
+    }
+}
+
+CradleCertStatus *
+cradle_device_page_lookup_status (CradleDevicePage *self,
+                                  const char       *sha256)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE_PAGE (self), NULL);
+
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->certs_list, i)) != NULL; i++)
+    if (g_strcmp0 (cradle_cert_row_get_sha256 (CRADLE_CERT_ROW (row)), sha256) == 0 &&
+        g_strcmp0 (cradle_cert_row_get_store (CRADLE_CERT_ROW (row)), "MY") == 0)
+      return cradle_cert_row_get_status (CRADLE_CERT_ROW (row));
+  return NULL;
+}
+
+void
 cradle_device_page_set_pending (CradleDevicePage *self,
                                 GPtrArray        *requests,
                                 GPtrArray        *types)

@@ -21,6 +21,13 @@ void            cradle_device_page_set_session       (CradleDevicePage *self,
 void            cradle_device_page_set_certs         (CradleDevicePage *self,
                                                       GPtrArray        *certs,
                                                       const GError     *error);
+/* @statuses: (element-type CradleCertStatus): the status checks' word on
+ * the certificates shown, as badges (and Renew, Remove) on their rows. */
+void            cradle_device_page_set_cert_statuses (CradleDevicePage *self,
+                                                      GPtrArray        *statuses);
+/* (nullable): the row's status of the certificate whose SHA-256 (hex) is @sha256 */
+CradleCertStatus *cradle_device_page_lookup_status   (CradleDevicePage *self,
+                                                      const char       *sha256);
 /* @requests: (element-type CradlePendingRequest): this device's unfinished
  * requests; @types (nullable) names them. */
 void            cradle_device_page_set_pending       (CradleDevicePage *self,

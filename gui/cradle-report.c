@@ -93,6 +93,12 @@ cradle_report_new_for_enrollment (CradleEnrollment *enrollment,
     }
   if (next > 0)
     report->next_attempt = g_date_time_new_from_unix_utc (next);
+  if (cradle_enrollment_get_renewed_certificate (enrollment) != NULL)
+    {
+      report->renewed_serial = g_strdup (cradle_certificate_get_serial (cradle_enrollment_get_renewed_certificate (enrollment)));
+      report->old_removed = cradle_enrollment_get_old_removed (enrollment);
+    }
+  report->notes = g_strdupv ((char **) cradle_enrollment_get_notes (enrollment));
   report->when = g_date_time_new_now_utc ();
   return report;
 }
@@ -119,6 +125,8 @@ cradle_report_free (CradleReport *report)
   g_clear_pointer (&report->leaf_not_after, g_date_time_unref);
   g_clear_pointer (&report->next_attempt, g_date_time_unref);
   g_clear_pointer (&report->when, g_date_time_unref);
+  g_free (report->renewed_serial);
+  g_strfreev (report->notes);
   g_free (report);
 }
 
@@ -179,6 +187,9 @@ cradle_report_to_text (const CradleReport *report)
   add_time (text, "When:", report->when);
   add_line (text, "Outcome:", cradle_enrollment_outcome_to_string (report->outcome));
   add_line (text, "Stopped at step:", report->step);
+  add_line (text, "Renews certificate serial:", report->renewed_serial);
+  for (guint i = 0; report->notes != NULL && report->notes[i] != NULL; i++)
+    add_line (text, "Note:", report->notes[i]);
   if (report->type_name != NULL)
     type = g_strdup_printf ("%s (%s)", report->type_name,
                             report->type_display_name != NULL ? report->type_display_name : report->type_name);

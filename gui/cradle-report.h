@@ -28,6 +28,9 @@ typedef struct {
   GDateTime               *leaf_not_after;
   GDateTime               *next_attempt;
   GDateTime               *when;
+  char                    *renewed_serial; /* a renewal's old certificate */
+  gboolean                 old_removed;    /* and it is gone from the device */
+  char                   **notes;          /* the engine's, already escaped */
 } CradleReport;
 
 CradleReport            *cradle_report_new_for_enrollment (CradleEnrollment   *enrollment,

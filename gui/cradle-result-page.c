@@ -100,12 +100,31 @@ static void
 show_installed (CradleResultPage *self,
                 CradleReport     *report)
 {
-  g_autofree char *description = g_strdup_printf (_("The %s certificate was issued and installed on the device."),
-                                                  type_title (report));
+  g_autofree char *description = NULL;
   g_autofree char *expires = format_date (report->leaf_not_after);
 
+  if (report->renewed_serial == NULL)
+    description = g_strdup_printf (_("The %s certificate was issued and installed on the device."),
+                                   type_title (report));
+  else if (report->old_removed)
+    description = g_strdup_printf (_("The %s certificate was renewed: the new one is installed on the device, "
+                                     "and the old one was removed."), type_title (report));
+  else
+    description = g_strdup_printf (_("The %s certificate was renewed: the new one is installed on the device. "
+                                     "The old one is still there; Cradle offers to remove it next time."),
+                                   type_title (report));
+  /* The engine's words beyond the outcome: enrolled again, a lost SID. */
+  for (guint i = 0; report->notes != NULL && report->notes[i] != NULL; i++)
+    {
+      char *longer = g_strconcat (description, " ", report->notes[i], NULL);
+
+      g_free (description);
+      description = longer;
+    }
+
   adw_status_page_set_icon_name (self->status_page, "emblem-ok-symbolic");
-  adw_status_page_set_title (self->status_page, _("Certificate Installed"));
+  adw_status_page_set_title (self->status_page, report->renewed_serial != NULL ? _("Certificate Renewed")
+                                                                              : _("Certificate Installed"));
   cradle_status_page_set_plain_description (self->status_page, description);
   gtk_widget_add_css_class (GTK_WIDGET (self->status_page), "cradle-success");
   add_detail (self, _("Certificate"), report->leaf_subject);

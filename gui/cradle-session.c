@@ -454,3 +454,18 @@ cradle_session_get_type_lookup (CradleSession *self)
 {
   return self->state == CRADLE_SESSION_SIGNED_IN ? self->lookup : NULL;
 }
+
+CradleDirectory *
+cradle_session_new_directory (CradleSession *self)
+{
+  CradleDirectory *directory;
+
+  g_return_val_if_fail (CRADLE_IS_SESSION (self), NULL);
+
+  if (cradle_session_get_credentials (self) == NULL)
+    return NULL;
+  directory = self->dc_uri != NULL ? cradle_directory_new (self->dc_uri)
+                                   : cradle_directory_new_for_domain (self->domain);
+  cradle_credentials_apply_to_directory (cradle_session_get_credentials (self), directory);
+  return directory;
+}

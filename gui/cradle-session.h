@@ -46,6 +46,10 @@ GPtrArray          *cradle_session_get_types          (CradleSession *self);
  * sign-in, the lookup reading the directory; an enrollment started then is
  * confirmed with it (cradle_enrollment_set_type_lookup()). */
 CradleTypeLookup   *cradle_session_get_type_lookup    (CradleSession *self);
+/* A directory session like the one signed in with (not opened: it opens
+ * when first used), for reading what certificates point at, such as the
+ * ldap:/// CRLs of AD CS.  NULL until signed in. */
+CradleDirectory    *cradle_session_new_directory      (CradleSession *self);
 /* "alice@corp.example.test" */
 const char         *cradle_session_get_identity       (CradleSession *self);
 /* The domain controller's host name. */

@@ -83,7 +83,7 @@ _cradle_window_update_actions (CradleWindow *self)
   gboolean ready = device != NULL && on_device_page && cradle_care_get_store (self->care) != NULL &&
                    cradle_session_get_credentials (self->session) != NULL &&
                    cradle_device_page_get_selected_type (self->device_page) != NULL &&
-                   !_cradle_window_is_running (self);
+                   !_cradle_window_is_running (self) && !cradle_care_is_renewing (self->care);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.enroll", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", _cradle_window_is_running (self));
@@ -96,6 +96,24 @@ _cradle_window_update_actions (CradleWindow *self)
 }
 
 /* ---- the device's certificates and pending requests -------------------- */
+
+static void
+check_done (GObject      *source_object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(CradleWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) statuses = cradle_care_check_finish (CRADLE_CARE (source_object), result, &error);
+
+  if (statuses == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_info ("Could not check the device's certificates: %s", error->message);
+      return;
+    }
+  cradle_device_page_set_cert_statuses (self->device_page, statuses);
+}
 
 static void
 list_certs_done (GObject      *source_object,
@@ -116,6 +134,14 @@ list_certs_done (GObject      *source_object,
       return;
     }
   cradle_device_page_set_certs (self->device_page, certs, error);
+  /* Then the badges: the status checks' word on each (cached answers where
+   * they hold, the responders asked otherwise). */
+  if (certs != NULL && certs->len > 0)
+    {
+      cradle_care_check_async (self->care, device, certs, self->refresh_status, self->cancellable, check_done,
+                               g_object_ref (self));
+      self->refresh_status = FALSE;
+    }
 }
 
 typedef struct {

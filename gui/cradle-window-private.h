@@ -31,6 +31,7 @@ struct _CradleWindow
   gboolean             asked_password;
   gboolean             password_tried;   /* a typed password is being tried */
   gboolean             started;          /* the care started */
+  gboolean             refresh_status;   /* Refresh: ask the responders again */
   guint                start_timeout;
 
   /* Borrowed */

@@ -175,6 +175,8 @@ refresh_action (GtkWidget  *widget,
   CradleWindow *self = CRADLE_WINDOW (widget);
 
   cradle_session_refresh (self->session);
+  /* The badges too: a revocation since the kept answers shows now. */
+  self->refresh_status = TRUE;
   _cradle_window_reload_device (self);
 }
 

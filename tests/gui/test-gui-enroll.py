@@ -23,6 +23,10 @@ drives it as a person would, through dogtail:
      in, the group-restricted type is listed as not available, with why
   -> a device whose model, manufacturer and serial are Pango markup
      ('<a href=...>x</a>', 'AT&T'): every label shows them as written
+  -> a certificate's life: a valid certificate, a revoked one and one due
+     for renewal each get their badge (the lab's OCSP responder asked);
+     Renew renews the due one through the CA's renewal, the device asked;
+     Remove on the revoked one asks first, then the device, and it goes
   -> the app as a service (--gapplication-service), no window: a request
      cradlectl left pending is approved; the device arrives, the service
      installs the certificate and says so in a desktop notification
@@ -821,6 +825,132 @@ def close_while_waiting(world, tree):
     wait_app_gone(tree)
 
 
+def scroll_down(world):
+    """Scrolls the device page to its end, where the certificates are."""
+    if shutil.which("xdotool") is None:
+        return
+    env = dict(os.environ, DISPLAY=world.display)
+    subprocess.run(["xdotool", "mousemove", "360", "600"], env=env, capture_output=True)
+    subprocess.run(["xdotool", "click", "--repeat", "20", "--delay", "30", "5"], env=env, capture_output=True)
+    time.sleep(0.5)
+
+
+def cert_rows(win):
+    """The device page's certificate rows, as (row, labels) pairs."""
+    page = win.page("CradleDevicePage")
+    rows = page.findChildren(lambda n: n.roleName == "list item" and n.name == "Alice Liddell")
+    return [(row, win.row_labels(row)) for row in rows]
+
+
+def wait_badges(win, wanted, timeout=TIMEOUT):
+    """Waits until the certificate rows show every badge in @wanted."""
+    deadline = time.monotonic() + timeout
+    badges = []
+    while time.monotonic() < deadline:
+        try:
+            badges = [label for _, labels in cert_rows(win) for label in labels
+                      if label in ("Valid", "Renew Soon", "Expired", "Revoked", "Unknown")]
+        except Exception:  # rows replaced while read
+            badges = []
+        if all(badge in badges for badge in wanted):
+            return badges
+        time.sleep(0.5)
+    return badges
+
+
+def row_with_badge(win, badge):
+    for row, labels in cert_rows(win):
+        if badge in labels:
+            return row
+    return None
+
+
+def last_serial(template):
+    """The serial of the lab CA's newest issued certificate of @template."""
+    out = subprocess.run([LAB, "requests"], capture_output=True, text=True).stdout
+    serials = [m.group(1) for line in out.splitlines() if template in line and " issued " in f" {line} "
+               for m in [re.search(r"serial ([0-9A-Fa-f]+)", line)] if m]
+    return serials[-1] if serials else None
+
+
+def lifecycle(world, tree):
+    """Badges, Renew and the removal prompt on the device page."""
+    store = os.path.join(world.tmp, "life-store")
+    os.makedirs(store, mode=0o700)
+    world.start_app(world.copy_ccache("alice"), "lifecycle")
+    win = connect_window(tree)
+    world.start_agent(serial="LIFE-1", model="Life Phone", store=store, ask=False)
+    win.wait_title("Life Phone")
+    try:
+        for name in ("Cradle Device (UPN)", "Cradle Device ECC P-256"):
+            title = enroll(world, win, name)
+            ok(title.startswith("Certificate Installed"), f"{name}: installed", title)
+            win.click_button("Done", within=win.page("CradleResultPage"))
+            win.wait_title("Life Phone")
+        serial = last_serial("CradleDeviceECC")
+        revoked, text = world.lab_officer("revoke", serial or "none")
+        ok(revoked, f"the lab CA revokes the ECC certificate {serial}", text)
+
+        # Due at once: the template's certificates live a minute, all of it
+        # the renewal period.  Renewed within that minute, before it expires.
+        title = enroll(world, win, "Cradle Device (Expires in a Minute)")
+        ok(title.startswith("Certificate Installed"), "Cradle Device (Expires in a Minute): installed", title)
+        win.click_button("Done", within=win.page("CradleResultPage"))
+        win.wait_title("Life Phone")
+        from dogtail.rawinput import keyCombo
+        keyCombo("F5")   # Refresh: the responders asked again, past kept answers
+        badges = wait_badges(win, ("Valid", "Revoked", "Renew Soon"))
+        ok(all(b in badges for b in ("Valid", "Revoked", "Renew Soon")),
+           "the certificates show their badges: valid, revoked (OCSP) and renew soon", badges)
+        scroll_down(world)
+        world.screenshot("badges")
+
+        due = row_with_badge(win, "Renew Soon")
+        renew = win.button("Renew", within=due) if due is not None else None
+        if renew is None:
+            raise Abort("no Renew button on the certificate due for renewal")
+        renew.doActionNamed("click")
+        title = win.wait_title("Renewing the Certificate", "Certificate Renewed", "Certificate Installed", "Could Not", "Request Refused")
+        title = win.wait_title("Certificate Renewed", "Certificate Installed", "Could Not", "Request Refused",
+                               "Interrupted")
+        ok(title.startswith("Certificate Renewed"), "Renew: the renewed certificate is installed, the old one removed",
+           title)
+        world.screenshot("renewed")
+        requests = subprocess.run([LAB, "requests"], capture_output=True, text=True).stdout
+        ok(re.search(r"CradleExpiresSoon.*renewing", requests) is not None or "renewing" in requests,
+           "the CA took it as a renewal of the old certificate", requests[-600:])
+        win.click_button("Done", within=win.page("CradleResultPage"))
+        win.wait_title("Life Phone")
+        time.sleep(2)
+        due_rows = [labels for _, labels in cert_rows(win) if any("issued by" in l for l in labels)]
+        ok(len(due_rows) == 3, "the old certificate was replaced, not kept beside the new one",
+           [labels for _, labels in cert_rows(win)])
+
+        bad = row_with_badge(win, "Revoked")
+        remove = win.button("Remove", within=bad) if bad is not None else None
+        if remove is None:
+            raise Abort("no Remove button on the revoked certificate")
+        remove.doActionNamed("click")
+        heading = win.find(lambda n: n.roleName == "label" and n.name == "Remove the Certificate?", timeout=10)
+        ok(heading is not None, "Remove asks first, saying why", heading and heading.name)
+        world.screenshot("remove-prompt")
+        dialog = heading
+        while dialog is not None and dialog.roleName not in ("dialog", "frame", "window", "alert"):
+            dialog = dialog.parent
+        win.click_button("Remove", within=dialog)
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and row_with_badge(win, "Revoked") is not None:
+            time.sleep(0.5)
+        ok(row_with_badge(win, "Revoked") is None, "the revoked certificate is gone from the device",
+           [labels for _, labels in cert_rows(win)])
+        scroll_down(world)
+        world.screenshot("removed")
+    finally:
+        world.stop_app()
+        world.stop_agent()
+        wait_app_gone(tree)
+
+
 def service(world, tree):
     """The app as a service: no window, a pending request finished in the
     background and told as a desktop notification."""
@@ -848,9 +978,15 @@ def service(world, tree):
               "cradlectl leaves a request pending for the service", enrolled.stdout + enrolled.stderr):
         world.stop_agent()
         return
-    world.stop_agent()
     approved, text = world.lab_officer("approve", ca_id)
     ok(approved, f"the officer approves request {ca_id}", text)
+    # And a certificate due for renewal as soon as it is issued (it lives a
+    # minute): the service renews it when the device comes back.
+    due = subprocess.run([CRADLECTL, "enroll", "--template", "CradleExpiresSoon", "--device", "SVC-1",
+                          "--dc", world.lab["CRADLE_LAB_LDAP_URI"], "--json"],
+                         env=world.env(ccache), capture_output=True, text=True, timeout=120)
+    ok(due.returncode == 0, "cradlectl installs a certificate that is due at once", due.stdout + due.stderr)
+    world.stop_agent()
 
     # A real notification server, and dbus-monitor watching what is asked of it.
     daemon = start_logged(world, [NOTIFICATION_DAEMON], "notification-daemon")
@@ -875,6 +1011,10 @@ def service(world, tree):
                                           r'Approval\) certificate was issued and installed on Service Phone\."',
                              timeout=90)
         ok(found is not None, "the service installs it and a desktop notification says so on the session bus",
+           open(monitor_log, errors="replace").read()[-2000:])
+        found = wait_in_file(monitor_log, r'string "Certificate Renewed"\s*string "Your Cradle Device \(Expires in '
+                                          r'a Minute\) certificate was renewed', timeout=60)
+        ok(found is not None, "the service renews the due certificate when the device appears, and says so",
            open(monitor_log, errors="replace").read()[-2000:])
         world.screenshot("service-notification")
         # Opening Cradle: a window of the service's own process.
@@ -936,7 +1076,7 @@ def main():
     config.actionDelay = 0.2
 
     try:
-        scenarios = (alice, kept_catalog, bob, hostile_text, close_while_waiting, service)
+        scenarios = (alice, kept_catalog, bob, hostile_text, close_while_waiting, lifecycle, service)
         # CRADLE_GUI_TEST_ONLY=name,name: just those, while working on them.
         only = [name for name in os.environ.get("CRADLE_GUI_TEST_ONLY", "").split(",") if name]
         for scenario in scenarios:
