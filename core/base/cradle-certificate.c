@@ -2,14 +2,11 @@
 #include "config.h"
 
 #include <openssl/bio.h>
-#include <openssl/asn1t.h>
 #include <openssl/err.h>
 #include <cradle/cradle.h>
 
 #include "base/cradle-openssl-private.h"
-
-/* Certificates larger than this are not what a device store holds. */
-#define MAX_CERTIFICATE_SIZE (64 * 1024)
+#include "base/cradle-x509-outline-private.h"
 
 struct _CradleCertificate
 {
@@ -78,70 +75,6 @@ time_to_date_time (const ASN1_TIME *time)
                               tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* A certificate as RFC 5280 lays it out, the subject's key kept as its two
- * fields. OpenSSL 3.0's d2i_X509() also decodes the key, and builds a
- * decoder context over every provider for it (OSSL_DECODER_CTX_new_for_pkey):
- * under callgrind 1.3 million instructions per certificate, 7.8 million for
- * the first, a fifth of `cradlectl templates`. A CradleCertificate shows
- * names, serial, expiry and fingerprint and never uses the key, so it reads
- * the certificate with the same ASN.1 types as d2i_X509() but for the key:
- * it accepts and rejects the same bytes (d2i_X509() never failed on a key it
- * could not decode; it leaves it undecoded). */
-typedef struct {
-  X509_ALGOR      *algorithm;
-  ASN1_BIT_STRING *public_key;
-} CradleCertificateKey;
-
-typedef struct {
-  ASN1_INTEGER             *version;
-  ASN1_INTEGER             *serial;
-  X509_ALGOR               *signature;
-  X509_NAME                *issuer;
-  X509_VAL                 *validity;
-  X509_NAME                *subject;
-  CradleCertificateKey     *key;
-  ASN1_BIT_STRING          *issuer_uid;
-  ASN1_BIT_STRING          *subject_uid;
-  STACK_OF (X509_EXTENSION) *extensions;
-} CradleCertificateTbs;
-
-typedef struct {
-  CradleCertificateTbs *tbs;
-  X509_ALGOR           *signature_algorithm;
-  ASN1_BIT_STRING      *signature;
-} CradleCertificateOutline;
-
-ASN1_SEQUENCE (CradleCertificateKey) = {
-  ASN1_SIMPLE (CradleCertificateKey, algorithm, X509_ALGOR),
-  ASN1_SIMPLE (CradleCertificateKey, public_key, ASN1_BIT_STRING),
-} static_ASN1_SEQUENCE_END (CradleCertificateKey)
-
-ASN1_SEQUENCE (CradleCertificateTbs) = {
-  ASN1_EXP_OPT (CradleCertificateTbs, version, ASN1_INTEGER, 0),
-  ASN1_SIMPLE (CradleCertificateTbs, serial, ASN1_INTEGER),
-  ASN1_SIMPLE (CradleCertificateTbs, signature, X509_ALGOR),
-  ASN1_SIMPLE (CradleCertificateTbs, issuer, X509_NAME),
-  ASN1_SIMPLE (CradleCertificateTbs, validity, X509_VAL),
-  ASN1_SIMPLE (CradleCertificateTbs, subject, X509_NAME),
-  ASN1_SIMPLE (CradleCertificateTbs, key, CradleCertificateKey),
-  ASN1_IMP_OPT (CradleCertificateTbs, issuer_uid, ASN1_BIT_STRING, 1),
-  ASN1_IMP_OPT (CradleCertificateTbs, subject_uid, ASN1_BIT_STRING, 2),
-  ASN1_EXP_SEQUENCE_OF_OPT (CradleCertificateTbs, extensions, X509_EXTENSION, 3),
-} static_ASN1_SEQUENCE_END (CradleCertificateTbs)
-
-ASN1_SEQUENCE (CradleCertificateOutline) = {
-  ASN1_SIMPLE (CradleCertificateOutline, tbs, CradleCertificateTbs),
-  ASN1_SIMPLE (CradleCertificateOutline, signature_algorithm, X509_ALGOR),
-  ASN1_SIMPLE (CradleCertificateOutline, signature, ASN1_BIT_STRING),
-} static_ASN1_SEQUENCE_END (CradleCertificateOutline)
-
-static void
-outline_free (CradleCertificateOutline *outline)
-{
-  ASN1_item_free ((ASN1_VALUE *) outline, ASN1_ITEM_rptr (CradleCertificateOutline));
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleCertificateOutline, outline_free)
-
 /**
  * cradle_certificate_new_from_der:
  * @der: a DER certificate from a device or a CA, untrusted
@@ -154,27 +87,25 @@ cradle_certificate_new_from_der (GBytes  *der,
                                  GError **error)
 {
   g_autoptr(CradleCertificate) self = NULL;
-  g_autoptr(CradleCertificateOutline) x509 = NULL;
+  g_autoptr(CradleX509Outline) x509 = NULL;
   g_autofree char *openssl_error = NULL;
-  const unsigned char *p;
-  gsize size;
   BIGNUM *serial;
   char *serial_hex;
 
   g_return_val_if_fail (der != NULL, NULL);
 
-  p = g_bytes_get_data (der, &size);
-  if (size == 0 || size > MAX_CERTIFICATE_SIZE)
+  /* Names, serial and expiry; never the subject's key (cradle-x509-outline.c). */
+  switch (cradle_x509_outline_read (der, &x509))
     {
+    case CRADLE_X509_OUTLINE_READ:
+      break;
+    case CRADLE_X509_OUTLINE_IMPLAUSIBLE_SIZE:
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "A certificate of %" G_GSIZE_FORMAT " bytes is not plausible (1 to %d expected)",
-                   size, MAX_CERTIFICATE_SIZE);
+                   g_bytes_get_size (der), CRADLE_X509_OUTLINE_MAX_SIZE);
       return NULL;
-    }
-  x509 = (CradleCertificateOutline *) ASN1_item_d2i (NULL, &p, (long) size,
-                                                     ASN1_ITEM_rptr (CradleCertificateOutline));
-  if (x509 == NULL || p != (const unsigned char *) g_bytes_get_data (der, NULL) + size)
-    {
+    case CRADLE_X509_OUTLINE_MALFORMED:
+    default:
       openssl_error = cradle_openssl_dup_errors ();
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "A certificate is malformed%s%s",
