@@ -71,6 +71,10 @@ CradleAgentSecret *cradle_agent_crypto_unseal (const guint8             *kek,
                                                GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean  cradle_agent_crypto_digest_known     (const char               *digest);
+/* Sets NOT_SUPPORTED, naming the digests there are, unless @digest is
+ * one of them; %NULL is fine (and not supported). */
+gboolean  cradle_agent_crypto_check_digest     (const char               *digest,
+                                               GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 /* @digest: "sha256", "sha384" or "sha512"; anything else is NOT_SUPPORTED. */
 GBytes   *cradle_agent_crypto_sign            (EVP_PKEY                 *pkey,
                                                const char               *digest,

@@ -355,6 +355,18 @@ cradle_agent_crypto_digest_known (const char *digest)
   return digest_by_name (digest, &suffix) != NULL;
 }
 
+gboolean
+cradle_agent_crypto_check_digest (const char  *digest,
+                                  GError     **error)
+{
+  if (cradle_agent_crypto_digest_known (digest))
+    return TRUE;
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+               "The digest '%s' is not supported; use sha256, sha384 or sha512",
+               digest != NULL ? digest : "(none)");
+  return FALSE;
+}
+
 GBytes *
 cradle_agent_crypto_sign (EVP_PKEY    *pkey,
                           const char  *digest,

@@ -23,18 +23,6 @@
 #include "agent/cradle-agent-request-info-private.h"
 #include "agent/cradle-agent-scep-check-private.h"
 
-static gboolean
-check_digest (const char  *digest,
-              GError     **error)
-{
-  if (cradle_agent_crypto_digest_known (digest))
-    return TRUE;
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-               "The digest '%s' is not supported; use sha256, sha384 or sha512",
-               digest != NULL ? digest : "(none)");
-  return FALSE;
-}
-
 /* The MY certificate bound to @key_id, or NULL. */
 static const CradleAgentCert *
 bound_certificate (CradleAgentKeystore *self,
@@ -304,7 +292,7 @@ cradle_agent_keystore_sign_request (CradleAgentKeystore  *self,
   g_return_val_if_fail (cri != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_digest (digest, error))
+  if (!cradle_agent_crypto_check_digest (digest, error))
     return NULL;
   if (!cradle_agent_keystore_check_request (self, key_id, cri, &renewed, error))
     return NULL;
@@ -572,7 +560,7 @@ cradle_agent_keystore_sign_renewal (CradleAgentKeystore  *self,
   g_return_val_if_fail (attributes != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!check_digest (digest, error))
+  if (!cradle_agent_crypto_check_digest (digest, error))
     return NULL;
   old_key = load_enrolled_key (self, key_id, "sign a renewal", &old, error);
   if (old_key == NULL)

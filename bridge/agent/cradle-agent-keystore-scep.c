@@ -39,18 +39,6 @@ load_scep_key (CradleAgentKeystore  *self,
   return g_steal_pointer (&key_file);
 }
 
-static gboolean
-check_digest (const char  *digest,
-              GError     **error)
-{
-  if (cradle_agent_crypto_digest_known (digest))
-    return TRUE;
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-               "The digest '%s' is not supported; use sha256, sha384 or sha512",
-               digest != NULL ? digest : "(none)");
-  return FALSE;
-}
-
 gboolean
 cradle_agent_keystore_check_scep_signer (CradleAgentKeystore  *self,
                                          GBytes               *key_id,
@@ -66,7 +54,7 @@ cradle_agent_keystore_check_scep_signer (CradleAgentKeystore  *self,
   g_return_val_if_fail (tbs_certificate != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_digest (digest, error))
+  if (!cradle_agent_crypto_check_digest (digest, error))
     return FALSE;
   key_file = load_scep_key (self, key_id, host_id, "sign a SCEP signer certificate", error);
   if (key_file == NULL)
@@ -111,7 +99,7 @@ cradle_agent_keystore_check_scep_message (CradleAgentKeystore  *self,
   g_return_val_if_fail (signed_attributes != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!check_digest (digest, error))
+  if (!cradle_agent_crypto_check_digest (digest, error))
     return FALSE;
   key_file = load_scep_key (self, key_id, host_id, "sign a SCEP message", error);
   if (key_file == NULL)

@@ -862,13 +862,8 @@ cradle_agent_keystore_sign (CradleAgentKeystore  *self,
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!cradle_agent_crypto_digest_known (digest))
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                   "The digest '%s' is not supported; use sha256, sha384 or sha512",
-                   digest != NULL ? digest : "(none)");
-      return NULL;
-    }
+  if (!cradle_agent_crypto_check_digest (digest, error))
+    return NULL;
   key_file = _cradle_agent_keystore_load_made_key (self, key_id, "sign", error);
   if (key_file == NULL)
     return NULL;
