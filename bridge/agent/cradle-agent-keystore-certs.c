@@ -8,6 +8,7 @@
 
 #include <cradle/cradle.h>
 
+#include "base/cradle-digest-private.h"
 #include "agent/cradle-agent-atomic-private.h"
 #include "agent/cradle-agent-keystore-private.h"
 #include "agent/cradle-agent-store-file-private.h"
@@ -170,7 +171,7 @@ renews_same_key (CradleAgentKeystore      *self,
 
   if (state != CRADLE_AGENT_KEY_ENROLLED || old == NULL || key_file->mark_renews == NULL)
     return FALSE;
-  old_sha256 = cradle_agent_crypto_sha256 (old->der);
+  old_sha256 = cradle_digest_sha256 (old->der);
   return g_bytes_equal (old_sha256, key_file->mark_renews) && now >= 0
          && key_file->mark_confirmed <= (guint64) now
          && (guint64) now - key_file->mark_confirmed <= (guint64) CRADLE_AGENT_RENEWAL_DAYS * 24 * 3600;
@@ -397,7 +398,7 @@ find_cert (CradleAgentKeystore *self,
 
       if (!g_str_equal (cert->store, store) || !g_str_equal (cert->scope, scope))
         continue;
-      fingerprint = cradle_agent_crypto_sha256 (cert->der);
+      fingerprint = cradle_digest_sha256 (cert->der);
       if (g_bytes_equal (fingerprint, sha256))
         return cert;
     }

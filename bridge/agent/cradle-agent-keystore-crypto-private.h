@@ -110,6 +110,5 @@ GBytes   *cradle_agent_crypto_unwrap_key      (EVP_PKEY                 *pkey,
 /* A certificate that parses and re-encodes to exactly @der. */
 X509     *cradle_agent_crypto_parse_certificate (GBytes                 *der,
                                                  GError                **error) G_GNUC_WARN_UNUSED_RESULT;
-GBytes   *cradle_agent_crypto_sha256          (GBytes                   *data);
 
 G_END_DECLS

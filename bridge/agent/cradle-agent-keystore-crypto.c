@@ -597,16 +597,3 @@ cradle_agent_crypto_parse_certificate (GBytes  *der,
   return NULL;
 }
 
-GBytes *
-cradle_agent_crypto_sha256 (GBytes *data)
-{
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize digest_size = sizeof digest;
-  gsize size = 0;
-  const guint8 *bytes = g_bytes_get_data (data, &size);
-
-  g_checksum_update (checksum, bytes, (gssize) size);
-  g_checksum_get_digest (checksum, digest, &digest_size);
-  return g_bytes_new (digest, digest_size);
-}

@@ -17,6 +17,7 @@
 #include <openssl/err.h>
 #include <cradle/cradle.h>
 
+#include "base/cradle-digest-private.h"
 #include "agent/cradle-agent-atomic-private.h"
 #include "agent/cradle-agent-keystore-private.h"
 #include "agent/cradle-agent-renewal-check-private.h"
@@ -177,7 +178,7 @@ mark_query (const CradleAgentCert *old,
             GBytes                *host_id)
 {
   return (MarkQuery) {
-    .renews = cradle_agent_crypto_sha256 (old->der),
+    .renews = cradle_digest_sha256 (old->der),
     .host_id = host_id,
     .old_key_id = old->key_id,
     .now = g_get_real_time () / G_USEC_PER_SEC,
@@ -311,8 +312,8 @@ cradle_agent_keystore_sign_request (CradleAgentKeystore  *self,
   /* Recorded before the signature leaves: a crash in between leaves a mark
    * for a request nobody holds, which signs nothing else. */
   cradle_agent_key_file_clear_mark (key_file);
-  key_file->mark_renews = cradle_agent_crypto_sha256 (renewed);
-  key_file->mark_request = cradle_agent_crypto_sha256 (cri);
+  key_file->mark_renews = cradle_digest_sha256 (renewed);
+  key_file->mark_request = cradle_digest_sha256 (cri);
   key_file->mark_confirmed = (guint64) MAX (g_get_real_time () / G_USEC_PER_SEC, 0);
   key_file->mark_host = g_bytes_ref (host_id);
   if (!cradle_agent_keystore_save_key (self, key_file, error))
@@ -350,7 +351,7 @@ check_confirmed_request (const CradleAgentKeyFile *key_file,
                            "The request in the renewal does not renew this key's certificate");
       return FALSE;
     }
-  cri_digest = cradle_agent_crypto_sha256 (cri);
+  cri_digest = cradle_digest_sha256 (cri);
   if (!g_bytes_equal (spki, key_file->public_key) || !g_bytes_equal (cri_digest, key_file->mark_request))
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,

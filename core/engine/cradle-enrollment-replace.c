@@ -16,6 +16,7 @@
 #include <openssl/x509v3.h>
 
 #include "engine/cradle-enrollment-private.h"
+#include "base/cradle-digest-private.h"
 #include "base/cradle-openssl-private.h"
 #include "state/cradle-pending-store-private.h"
 
@@ -84,19 +85,6 @@ cradle_enrollment_sid_lost (CradleCertificate *old,
   return has_sid (old) && !has_sid (new_leaf);
 }
 
-static GBytes *
-sha256_bytes (CradleCertificate *certificate)
-{
-  GBytes *der = cradle_certificate_get_der (certificate);
-  guint8 digest[32];
-  gsize size = sizeof digest;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-
-  g_checksum_update (checksum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
-  g_checksum_get_digest (checksum, digest, &size);
-  return g_bytes_new (digest, size);
-}
-
 static void
 record_removed (CradleEnrollment *self)
 {
@@ -118,7 +106,7 @@ _cradle_enrollment_replace_old (CradleEnrollment *self,
 
   if (old == NULL)
     return;
-  sha256 = sha256_bytes (old);
+  sha256 = cradle_digest_sha256 (cradle_certificate_get_der (old));
   _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_REMOVE_OLD,
                                  "Removing the certificate the new one replaces ('%s', serial %s); the device "
                                  "asks its user", cradle_certificate_get_subject (old),

@@ -11,6 +11,7 @@
 #include <openssl/x509.h>
 
 #include "engine/cradle-enrollment-private.h"
+#include "base/cradle-digest-private.h"
 #include "base/cradle-openssl-private.h"
 #include "lifecycle/cradle-lifecycle-private.h"
 #include "state/cradle-journal-private.h"
@@ -65,19 +66,6 @@ cradle_renewal_is_due (CradleCertificate *certificate,
   return now >= renew_at;
 }
 
-static GBytes *
-sha256_of (CradleCertificate *certificate)
-{
-  GBytes *der = cradle_certificate_get_der (certificate);
-  guint8 digest[32];
-  gsize size = sizeof digest;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-
-  g_checksum_update (checksum, g_bytes_get_data (der, NULL), g_bytes_get_size (der));
-  g_checksum_get_digest (checksum, digest, &size);
-  return g_bytes_new (digest, size);
-}
-
 /* One removal as a journal run of its own; @request_id: the renewal's, or 0. */
 static gboolean
 remove_journaled (CradleDevice       *device,
@@ -88,7 +76,7 @@ remove_journaled (CradleDevice       *device,
                   GCancellable       *cancellable,
                   GError            **error)
 {
-  g_autoptr(GBytes) sha256 = sha256_of (certificate);
+  g_autoptr(GBytes) sha256 = cradle_digest_sha256 (cradle_certificate_get_der (certificate));
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GError) journal_error = NULL;
   g_autofree char *text = NULL;

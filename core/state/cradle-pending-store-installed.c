@@ -7,19 +7,8 @@
  */
 #include "config.h"
 
+#include "base/cradle-digest-private.h"
 #include "state/cradle-pending-store-private.h"
-
-static GBytes *
-dup_sha256 (GBytes *certificate)
-{
-  gsize size = 32;
-  guint8 digest[32];
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-
-  g_checksum_update (checksum, g_bytes_get_data (certificate, NULL), g_bytes_get_size (certificate));
-  g_checksum_get_digest (checksum, digest, &size);
-  return g_bytes_new (digest, size);
-}
 
 gboolean
 cradle_pending_store_record_installed_type (CradlePendingStore  *self,
@@ -39,7 +28,7 @@ cradle_pending_store_record_installed_type (CradlePendingStore  *self,
   if (!_cradle_pending_store_check_text ("type name", type_name, TRUE, error) ||
       !_cradle_pending_store_check_text ("device serial", device_serial, FALSE, error))
     return FALSE;
-  sha256 = dup_sha256 (certificate);
+  sha256 = cradle_digest_sha256 (certificate);
   {
     const CradlePendingParam params[] = {
       PARAM_BLOB (sha256), PARAM_TEXT (type_name), PARAM_TEXT (device_serial), PARAM_INT (request_id),
@@ -93,7 +82,7 @@ cradle_pending_store_dup_installed_type (CradlePendingStore  *self,
   g_return_val_if_fail (CRADLE_IS_PENDING_STORE (self), NULL);
   g_return_val_if_fail (certificate != NULL, NULL);
 
-  sha256 = dup_sha256 (certificate);
+  sha256 = cradle_digest_sha256 (certificate);
   locker = g_mutex_locker_new (&self->lock);
   {
     const CradlePendingParam params[] = { PARAM_BLOB (sha256) };

@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 #include <cradle/cradle.h>
 
+#include "base/cradle-digest-private.h"
 #include "agent/cradle-agent-atomic-private.h"
 #include "agent/cradle-agent-keystore-private.h"
 #include "agent/cradle-agent-store-file-private.h"
@@ -182,7 +183,7 @@ test_system_scope (Fixture       *f,
   g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
   g_autoptr(EVP_PKEY) root_key = ks_test_key ();
   g_autoptr(GBytes) root_der = ks_make_cert (root_key, root_key, "Corp Root CA", 1);
-  g_autoptr(GBytes) fingerprint = cradle_agent_crypto_sha256 (root_der);
+  g_autoptr(GBytes) fingerprint = cradle_digest_sha256 (root_der);
   g_autoptr(GPtrArray) batch = ks_cert_list ();
   g_autoptr(GPtrArray) system = NULL;
   g_autoptr(GError) error = NULL;
@@ -326,7 +327,7 @@ test_delete_cert (Fixture       *f,
   g_autoptr(GBytes) my_der = NULL;
   g_autoptr(GBytes) ca_der = ks_make_cert (ca_key, ca_key, "Corp Issuing CA", 1);
   g_autoptr(GBytes) my_sha = NULL;
-  g_autoptr(GBytes) ca_sha = cradle_agent_crypto_sha256 (ca_der);
+  g_autoptr(GBytes) ca_sha = cradle_digest_sha256 (ca_der);
   g_autoptr(GBytes) short_sha = g_bytes_new_static ("0123", 4);
   g_autoptr(GPtrArray) batch = ks_cert_list ();
   g_autoptr(GPtrArray) rest = NULL;
@@ -334,7 +335,7 @@ test_delete_cert (Fixture       *f,
 
   ks_generate (keystore, "p256", &key_id, &spki);
   my_der = ks_make_cert_for_spki (spki, ca_key, "alice", 2);
-  my_sha = cradle_agent_crypto_sha256 (my_der);
+  my_sha = cradle_digest_sha256 (my_der);
   ks_add_cert (batch, "MY", "user", my_der, key_id);
   ks_add_cert (batch, "CA", "user", ca_der, NULL);
   g_assert_cmpuint (ks_install (keystore, batch), ==, 2);
