@@ -22,7 +22,7 @@ case $name in
              "$src/bridge/protocol/cradle-bridge-message.c") ;;
   seal)
     sources=("$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-frame.c"
-             "$src/core/base/cradle-certificate.c")
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c")
     extra_libs=libcrypto ;;
   der)
     sources=("$src/bridge/protocol/cradle-der.c") ;;
@@ -33,7 +33,7 @@ case $name in
              "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
              "$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-cbor.c"
-             "$src/bridge/protocol/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c")
+             "$src/bridge/protocol/cradle-bridge-frame.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-text.c")
     extra_libs=libcrypto ;;
   security-descriptor)
     sources=("$src/core/directory/cradle-security-descriptor.c" "$src/core/directory/cradle-sid.c") ;;
@@ -41,7 +41,7 @@ case $name in
     sources=("$src/core/catalog/cradle-ces-endpoint.c") ;;
   certsrv-page)
     sources=("$src/core/ca/certsrv/cradle-certsrv-page.c" "$src/core/ca/cradle-ca-answer.c"
-             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c"
+             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c"
              "$src/core/base/cradle-pkcs7.c" "$src/core/ca/cradle-html.c")
     extra_libs=libcrypto ;;
   wstep-result)
@@ -52,7 +52,7 @@ case $name in
     sources=("$src/core/ca/wstep/cradle-enrollment-policy.c" "$src/core/ca/wstep/cradle-xcep.c"
              "$src/core/ca/wstep/cradle-soap.c" "$src/core/ca/wstep/cradle-xml.c" "$src/core/ca/wstep/cradle-libxml.c"
              "$src/core/base/cradle-dlopen.c" "$src/core/catalog/cradle-ces-endpoint.c" "$src/core/ca/wstep/cradle-endpoint-choice.c"
-             "$src/core/base/cradle-certificate.c")
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c")
     extra_libs="libxml-2.0 libcrypto" ;;
   scep-check)
     sources=("$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/protocol/cradle-der.c"
@@ -69,19 +69,19 @@ case $name in
     sources=("$src/bridge/agent/cradle-agent-prompt.c" "$src/bridge/agent/cradle-agent-request-info.c"
              "$src/bridge/protocol/cradle-der.c" "$src/bridge/agent/cradle-agent-keystore-crypto.c"
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
-             "$src/core/base/cradle-text.c")
+             "$src/core/base/cradle-text.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c")
     extra_libs=libcrypto ;;
   scep-answer)
     sources=("$src/core/ca/scep/cradle-scep-ca.c" "$src/core/ca/scep/cradle-scep-reply.c" "$src/core/ca/cradle-ca-answer.c" "$src/core/base/cradle-pkcs7.c"
-             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
+             "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c")
     extra_libs=libcrypto ;;
   pkcs7-bag)
-    sources=("$src/core/ca/cradle-ca-answer.c" "$src/core/base/cradle-pkcs7.c" "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c")
+    sources=("$src/core/ca/cradle-ca-answer.c" "$src/core/base/cradle-pkcs7.c" "$src/core/ca/cradle-ca-request.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c")
     extra_libs=libcrypto ;;
   spki)
     sources=("$src/core/csr/cradle-csr-public-key.c" "$src/core/csr/cradle-csr.c" "$src/core/csr/cradle-csr-name.c"
              "$src/core/csr/cradle-csr-extensions.c" "$src/core/csr/cradle-csr-assemble.c"
-             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-secret.c" "$src/core/base/cradle-text.c")
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-secret.c" "$src/core/base/cradle-text.c")
     extra_libs=libcrypto ;;
   key-file|store-file)
     sources=("$src/bridge/agent/cradle-agent-keystore.c" "$src/bridge/agent/cradle-agent-keystore-certs.c"
@@ -91,9 +91,10 @@ case $name in
              "$src/bridge/agent/cradle-agent-rsa-keygen.c" "$src/bridge/protocol/cradle-der.c"
              "$src/bridge/agent/cradle-agent-request-info.c" "$src/bridge/agent/cradle-agent-prompt.c"
              "$src/bridge/agent/cradle-agent-scep-check.c" "$src/bridge/agent/cradle-agent-keystore-renewal.c"
+             "$src/core/base/cradle-digest.c"
              "$src/bridge/agent/cradle-agent-renewal-check.c"
              "$src/bridge/protocol/cradle-bridge-cbor.c" "$src/bridge/protocol/cradle-bridge-pairing.c" "$src/bridge/protocol/cradle-bridge-frame.c"
-             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-text.c"
+             "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-text.c"
              "$src/tests/common/test-files.c")
     extra_includes="-I$src/bridge/agent -I$src/tests/common"
     extra_libs=libcrypto ;;
@@ -103,12 +104,12 @@ case $name in
   revocation)
     sources=("$src/core/revocation/cradle-ocsp.c" "$src/core/revocation/cradle-crl.c" "$src/core/revocation/cradle-leaf.c"
              "$src/core/revocation/cradle-revocation-result.c" "$src/core/lifecycle/cradle-template-extension.c"
-             "$src/bridge/protocol/cradle-der.c")
+             "$src/bridge/protocol/cradle-der.c" "$src/core/base/cradle-x509-outline.c")
     extra_libs=libcrypto ;;
   catalog-cache)
     # The whole catalog is built from the file: its stages, less the network.
     sources=("$src"/core/catalog/*.c "$src"/core/directory/*.c "$src"/core/kerberos/*.c "$src"/core/csr/*.c
-             "$src/core/policy/cradle-request-policy.c" "$src/core/base/cradle-certificate.c"
+             "$src/core/policy/cradle-request-policy.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c"
              "$src/core/base/cradle-dlopen.c" "$src/core/base/cradle-paths.c" "$src/core/base/cradle-secret.c"
              "$src/core/base/cradle-text.c" "$src/core/base/cradle-explain.c" "$src/core/base/cradle-explain-table.c")
     extra_libs="ldap lber libcrypto krb5-gssapi krb5"
