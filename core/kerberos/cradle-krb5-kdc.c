@@ -162,7 +162,6 @@ kdc_call_run (KdcCall  *call,
                    local_error->message);
       return FALSE;
     }
-  g_thread_unref (thread);
 
   g_mutex_lock (&call->lock);
   while (!call->finished && g_cond_wait_until (&call->cond, &call->lock, deadline))
@@ -171,6 +170,16 @@ kdc_call_run (KdcCall  *call,
   if (!finished)
     call->abandoned = TRUE;
   g_mutex_unlock (&call->lock);
+
+  /* Finished: wait for the worker to let go of the call, so that the last
+   * krb5 call on it (krb5_free_context) is the caller's, never a worker's
+   * racing the process's exit, where libkrb5's destructor has destroyed
+   * its mutexes (k5_mutex_lock: error 22, abort).  Abandoned: the worker
+   * finishes on its own, holding its reference. */
+  if (finished)
+    g_thread_join (thread);
+  else
+    g_thread_unref (thread);
 
   if (!finished)
     {
