@@ -149,6 +149,14 @@ typedef struct {
   gint64  now;
 } MarkQuery;
 
+static void
+mark_query_clear (MarkQuery *query)
+{
+  g_clear_pointer (&query->renews, g_bytes_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MarkQuery, mark_query_clear)
+
 /* Whether @key_file's mark is a live one for the renewal @query asks about:
  * the renewal of that certificate, asked by that host, confirmed within
  * CRADLE_AGENT_RENEWAL_DAYS, on a key still in it (made, or the old key
@@ -386,6 +394,33 @@ load_renewal_key (CradleAgentKeystore      *self,
   return find_key (self, match, data);
 }
 
+/* The signed attributes, read by @profile, sign exactly @content: their
+ * messageDigest is the digest the device computes of it itself. */
+static gboolean
+check_attributes_sign (CradleAgentAttributesProfile   profile,
+                       GBytes                        *attributes,
+                       const char                    *digest,
+                       GBytes                        *content,
+                       guint                         *message_type,
+                       char                         **transaction_id,
+                       const char                    *mismatch,
+                       GError                       **error)
+{
+  g_autoptr(GBytes) message_digest = NULL;
+  g_autoptr(GBytes) content_digest = cradle_agent_crypto_digest (digest, content, error);
+
+  if (content_digest == NULL
+      || !cradle_agent_scep_check_attributes_for (profile, attributes, cradle_agent_crypto_digest_size (digest),
+                                                  message_type, &message_digest, transaction_id, error))
+    return FALSE;
+  if (!g_bytes_equal (message_digest, content_digest))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, mismatch);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 sign_cms (CradleAgentKeystore      *self,
           const CradleAgentKeyFile *old_key,
@@ -400,20 +435,17 @@ sign_cms (CradleAgentKeystore      *self,
   g_autoptr(GBytes) spki = NULL;
   g_autoptr(GBytes) renewed = NULL;
   g_autoptr(CradleAgentKeyFile) new_key = NULL;
-  g_autoptr(GBytes) message_digest = NULL;
-  g_autoptr(GBytes) content_digest = NULL;
-  MarkQuery query = mark_query (old, host_id);
-  gboolean ok = FALSE;
+  g_auto(MarkQuery) query = mark_query (old, host_id);
 
   /* The content: a request renewing this very certificate... */
   if (!cradle_agent_renewal_split_request (content, &cri, error)
       || !cradle_agent_request_info_renewal (cri, &spki, &renewed, error))
-    goto out;
+    return FALSE;
   if (renewed == NULL || !g_bytes_equal (renewed, old->der))
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                            "The request in the renewal does not renew this key's certificate");
-      goto out;
+      return FALSE;
     }
   /* ... for a key in a renewal its user confirmed ... */
   new_key = load_renewal_key (self, old_key, has_public_key, spki);
@@ -422,31 +454,37 @@ sign_cms (CradleAgentKeystore      *self,
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
                            "The request in the renewal is for a key this device does not hold; it "
                            "signs only a renewal for a key it made");
-      goto out;
+      return FALSE;
     }
-  if (!check_mark (self, new_key, &query, error))
-    goto out;
-  /* ... exactly the one confirmed ... */
-  if (!check_confirmed_request (new_key, content, old, error))
-    goto out;
-  /* ... and the attributes sign exactly that content. */
-  content_digest = cradle_agent_crypto_digest (digest, content, error);
-  if (content_digest == NULL
-      || !cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_CMS, attributes,
-                                                  cradle_agent_crypto_digest_size (digest), NULL,
-                                                  &message_digest, NULL, error))
-    goto out;
-  if (!g_bytes_equal (message_digest, content_digest))
+  /* ... exactly the one confirmed, and the attributes sign exactly that content. */
+  return check_mark (self, new_key, &query, error)
+         && check_confirmed_request (new_key, content, old, error)
+         && check_attributes_sign (CRADLE_AGENT_ATTRIBUTES_CMS, attributes, digest, content, NULL, NULL,
+                                   "The renewal's messageDigest is not the digest of the request it carries; "
+                                   "the device signs only over the request its user confirmed",
+                                   error);
+}
+
+/* A CertPoll's IssuerAndSubject names the old certificate's issuer. */
+static gboolean
+check_poll (const CradleAgentCert  *old,
+            GBytes                 *inside,
+            GError                **error)
+{
+  g_autoptr(X509) old_cert = cradle_agent_crypto_parse_certificate (old->der, error);
+  const unsigned char *issuer_der = NULL;
+  size_t issuer_size = 0;
+  g_autoptr(GBytes) issuer_bytes = NULL;
+
+  if (old_cert == NULL)
+    return FALSE;
+  if (X509_NAME_get0_der (X509_get_issuer_name (old_cert), &issuer_der, &issuer_size) != 1)
     {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                           "The renewal's messageDigest is not the digest of the request it carries; "
-                           "the device signs only over the request its user confirmed");
-      goto out;
+      cradle_agent_crypto_set_error (error, CRADLE_ERROR_FAILED, "Could not read the certificate's issuer");
+      return FALSE;
     }
-  ok = TRUE;
-out:
-  g_bytes_unref (query.renews);
-  return ok;
+  issuer_bytes = g_bytes_new (issuer_der, issuer_size);
+  return cradle_agent_renewal_check_poll (inside, issuer_bytes, error);
 }
 
 static gboolean
@@ -461,37 +499,25 @@ sign_scep (CradleAgentKeystore      *self,
            guint                    *message_type,
            GError                  **error)
 {
-  g_autoptr(GBytes) message_digest = NULL;
-  g_autoptr(GBytes) content_digest = NULL;
   g_autoptr(GBytes) inside = NULL;
   g_autoptr(CradleAgentKeyFile) new_key = NULL;
-  g_autoptr(X509) old_cert = NULL;
   g_autofree char *transaction_id = NULL;
-  MarkQuery query = mark_query (old, host_id);
-  gboolean ok = FALSE;
+  g_auto(MarkQuery) query = mark_query (old, host_id);
 
   if (content_key == NULL)
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                            "The device reads what a SCEP renewal carries before it signs it, and the "
                            "request did not give the envelope's content-encryption key (field 6)");
-      goto out;
+      return FALSE;
     }
-  if (!cradle_agent_scep_check_envelope (content, error))
-    goto out;
-  content_digest = cradle_agent_crypto_digest (digest, content, error);
-  if (content_digest == NULL
-      || !cradle_agent_scep_check_attributes_for (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, attributes,
-                                                  cradle_agent_crypto_digest_size (digest), message_type,
-                                                  &message_digest, &transaction_id, error))
-    goto out;
-  if (!g_bytes_equal (message_digest, content_digest))
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                           "The SCEP message's messageDigest is not the digest of the SCEP envelope it "
-                           "carries; the device signs only over the envelope it was shown");
-      goto out;
-    }
+  if (!cradle_agent_scep_check_envelope (content, error)
+      || !check_attributes_sign (CRADLE_AGENT_ATTRIBUTES_SCEP_RENEWAL, attributes, digest, content, message_type,
+                                 &transaction_id,
+                                 "The SCEP message's messageDigest is not the digest of the SCEP envelope it "
+                                 "carries; the device signs only over the envelope it was shown",
+                                 error))
+    return FALSE;
   /* The transaction is the new key's, and that key is in a renewal of this certificate. */
   new_key = load_renewal_key (self, old_key, has_transaction_id, transaction_id);
   if (new_key == NULL)
@@ -499,43 +525,17 @@ sign_scep (CradleAgentKeystore      *self,
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                            "The SCEP renewal's transactionID is not that of a key on this device (the "
                            "uppercase hex SHA-256 of the new key's public key)");
-      goto out;
+      return FALSE;
     }
   if (!check_mark (self, new_key, &query, error))
-    goto out;
+    return FALSE;
   /* What the envelope carries: exactly the confirmed request, or a poll for it. */
   inside = cradle_agent_renewal_open_envelope (content, content_key, error);
   if (inside == NULL)
-    goto out;
+    return FALSE;
   if (*message_type == CRADLE_AGENT_SCEP_RENEWAL_REQ)
-    {
-      if (!check_confirmed_request (new_key, inside, old, error))
-        goto out;
-    }
-  else
-    {
-      const X509_NAME *issuer;
-      const unsigned char *issuer_der = NULL;
-      size_t issuer_size = 0;
-      g_autoptr(GBytes) issuer_bytes = NULL;
-
-      old_cert = cradle_agent_crypto_parse_certificate (old->der, error);
-      if (old_cert == NULL)
-        goto out;
-      issuer = X509_get_issuer_name (old_cert);
-      if (X509_NAME_get0_der (issuer, &issuer_der, &issuer_size) != 1)
-        {
-          cradle_agent_crypto_set_error (error, CRADLE_ERROR_FAILED, "Could not read the certificate's issuer");
-          goto out;
-        }
-      issuer_bytes = g_bytes_new (issuer_der, issuer_size);
-      if (!cradle_agent_renewal_check_poll (inside, issuer_bytes, error))
-        goto out;
-    }
-  ok = TRUE;
-out:
-  g_bytes_unref (query.renews);
-  return ok;
+    return check_confirmed_request (new_key, inside, old, error);
+  return check_poll (old, inside, error);
 }
 
 GBytes *
@@ -607,7 +607,7 @@ _cradle_agent_keystore_count_renewal_decryption (CradleAgentKeystore      *self,
   const CradleAgentCert *old = bound_certificate (self, old_key->key_id);
   g_autoptr(CradleAgentKeyFile) marked = NULL;
   g_autofree char *hex = cradle_agent_keystore_key_id_hex (old_key->key_id);
-  MarkQuery query;
+  g_auto(MarkQuery) query = { 0 };
   const char *why = NULL;
 
   if (old == NULL || cradle_agent_keystore_key_state (self, old_key) != CRADLE_AGENT_KEY_ENROLLED)
@@ -626,7 +626,6 @@ _cradle_agent_keystore_count_renewal_decryption (CradleAgentKeystore      *self,
       if (marked != NULL && cradle_agent_keystore_key_state (self, marked) != CRADLE_AGENT_KEY_MADE)
         g_clear_pointer (&marked, cradle_agent_key_file_free);
     }
-  g_bytes_unref (query.renews);
   if (marked == NULL)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
