@@ -167,3 +167,32 @@ test_sqlite_query (sqlite3    *db,
   sqlite3_finalize (stmt);
   return answer;
 }
+
+gint64
+test_now_seconds (void)
+{
+  return g_get_real_time () / G_USEC_PER_SEC;
+}
+
+CradlePendingStore *
+test_open_store (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  CradlePendingStore *store = cradle_pending_store_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  return store;
+}
+
+CradlePendingRequest *
+test_get_request (CradlePendingStore *store,
+             gint64              id)
+{
+  g_autoptr(GError) error = NULL;
+  CradlePendingRequest *request = cradle_pending_store_get (store, id, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (request);
+  return request;
+}

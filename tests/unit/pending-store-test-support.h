@@ -42,4 +42,11 @@ char    *test_sqlite_query  (sqlite3    *db,
 void     test_assert_bytes_equal (GBytes *actual,
                                   GBytes *expected);
 
+gint64                test_now_seconds (void);
+/* The store at @path, opened; asserts it opens. */
+CradlePendingStore   *test_open_store  (const char         *path);
+/* Request @id of @store; asserts it is there. */
+CradlePendingRequest *test_get_request (CradlePendingStore *store,
+                                        gint64              id);
+
 G_END_DECLS

@@ -10,46 +10,17 @@
 #include "state/cradle-pending-store-private.h"
 #include "pending-store-test-support.h"
 
-static gint64
-now_seconds (void)
-{
-  return g_get_real_time () / G_USEC_PER_SEC;
-}
-
-static CradlePendingStore *
-open_store (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  CradlePendingStore *store = cradle_pending_store_open (path, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (store);
-  return store;
-}
-
-static CradlePendingRequest *
-get_request (CradlePendingStore *store,
-             gint64              id)
-{
-  g_autoptr(GError) error = NULL;
-  CradlePendingRequest *request = cradle_pending_store_get (store, id, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (request);
-  return request;
-}
-
 static void
 test_round_trip (StoreFixture  *f,
                  gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   g_autoptr(CradlePendingRequest) request = NULL;
   g_autoptr(CradlePendingRequest) bare = NULL;
   g_autoptr(GBytes) key_id = test_key_id (7);
   g_autoptr(GBytes) csr = test_csr (7);
   g_autoptr(GError) error = NULL;
-  gint64 before = now_seconds ();
+  gint64 before = test_now_seconds ();
   gint64 id, bare_id;
   guint32 code = 1;
   const char *message = "unset";
@@ -61,7 +32,7 @@ test_round_trip (StoreFixture  *f,
   g_assert_no_error (error);
   g_assert_cmpint (id, ==, 1);
 
-  request = get_request (store, id);
+  request = test_get_request (store, id);
   g_assert_cmpint (cradle_pending_request_get_id (request), ==, id);
   g_assert_cmpstr (cradle_pending_request_get_connector (request), ==, "wstep");
   g_assert_cmpstr (cradle_pending_request_get_endpoint (request), ==,
@@ -74,7 +45,7 @@ test_round_trip (StoreFixture  *f,
   test_assert_bytes_equal (cradle_pending_request_get_csr (request), csr);
   g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_SUBMITTING);
   g_assert_cmpint (cradle_pending_request_get_created (request), >=, before);
-  g_assert_cmpint (cradle_pending_request_get_created (request), <=, now_seconds ());
+  g_assert_cmpint (cradle_pending_request_get_created (request), <=, test_now_seconds ());
   g_assert_cmpint (cradle_pending_request_get_updated (request), ==,
                    cradle_pending_request_get_created (request));
   g_assert_cmpuint (cradle_pending_request_get_attempts (request), ==, 0);
@@ -89,7 +60,7 @@ test_round_trip (StoreFixture  *f,
                                       NULL, "SIM-000008", key_id, csr, &error);
   g_assert_no_error (error);
   g_assert_cmpint (bare_id, ==, 2);
-  bare = get_request (store, bare_id);
+  bare = test_get_request (store, bare_id);
   g_assert_null (cradle_pending_request_get_template_name (bare));
   g_assert_cmpstr (cradle_pending_request_get_connector (bare), ==, "est");
 }
@@ -99,7 +70,7 @@ static void
 test_pending_issued_installed (StoreFixture  *f,
                                gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   g_autoptr(CradleCertificate) leaf = test_certificate ("alice device");
   g_autoptr(CradleCertificate) issuing = test_certificate ("Corp Issuing CA");
   g_autoptr(CradleCertificate) root = test_certificate ("Corp Root CA");
@@ -111,9 +82,9 @@ test_pending_issued_installed (StoreFixture  *f,
   g_assert_true (cradle_pending_store_mark_pending (store, id, "61",
                                                     "https://ca1.corp.example.test/CES", 3600, &error));
   g_assert_no_error (error);
-  now = now_seconds ();
+  now = test_now_seconds ();
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, id);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, id);
 
     g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_PENDING);
     g_assert_cmpstr (cradle_pending_request_get_ca_request_id (request), ==, "61");
@@ -131,9 +102,9 @@ test_pending_issued_installed (StoreFixture  *f,
   g_assert_true (cradle_pending_store_record_attempt (store, id, "Could not reach the CA at ca1.corp.example.test.",
                                                       120, &error));
   g_assert_no_error (error);
-  now = now_seconds ();
+  now = test_now_seconds ();
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, id);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, id);
 
     g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_PENDING);
     g_assert_cmpstr (cradle_pending_request_get_ca_request_id (request), ==, "61");
@@ -150,7 +121,7 @@ test_pending_issued_installed (StoreFixture  *f,
   g_assert_true (cradle_pending_store_mark_issued (store, id, "61", leaf, chain, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, id);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, id);
     GPtrArray *stored = cradle_pending_request_get_chain (request);
 
     g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_ISSUED);
@@ -172,7 +143,7 @@ test_pending_issued_installed (StoreFixture  *f,
   g_assert_true (cradle_pending_store_mark_installed (store, id, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, id);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, id);
 
     g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_INSTALLED);
     g_assert_nonnull (cradle_pending_request_get_leaf (request));
@@ -188,7 +159,7 @@ static void
 test_issued_at_once (StoreFixture  *f,
                      gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   g_autoptr(CradleCertificate) leaf = test_certificate ("bob device");
   g_autoptr(CradlePendingRequest) request = NULL;
   g_autoptr(GError) error = NULL;
@@ -197,7 +168,7 @@ test_issued_at_once (StoreFixture  *f,
   /* EST answers 200 at once, with no request id and no chain. */
   g_assert_true (cradle_pending_store_mark_issued (store, id, NULL, leaf, NULL, &error));
   g_assert_no_error (error);
-  request = get_request (store, id);
+  request = test_get_request (store, id);
   g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_ISSUED);
   g_assert_null (cradle_pending_request_get_ca_request_id (request));
   g_assert_cmpuint (cradle_pending_request_get_chain (request)->len, ==, 0);
@@ -210,7 +181,7 @@ static void
 test_denied_and_failed (StoreFixture  *f,
                         gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   g_autoptr(GError) error = NULL;
   gint64 denied = test_add (store, 3);
   gint64 pending_denied = test_add (store, 4);
@@ -225,7 +196,7 @@ test_denied_and_failed (StoreFixture  *f,
                                                    &error));
   g_assert_no_error (error);
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, denied);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, denied);
 
     g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_DENIED);
     g_assert_cmpstr (cradle_pending_request_get_ca_request_id (request), ==, "168");
@@ -243,7 +214,7 @@ test_denied_and_failed (StoreFixture  *f,
   g_assert_true (cradle_pending_store_mark_denied (store, pending_denied, NULL, 0x80094014, long_message, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, pending_denied);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, pending_denied);
 
     g_assert_true (cradle_pending_request_get_denial (request, &code, &message));
     g_assert_cmpuint (code, ==, 0x80094014);
@@ -257,7 +228,7 @@ test_denied_and_failed (StoreFixture  *f,
   g_assert_true (cradle_pending_store_mark_denied (store, bad_alg, NULL, 0, NULL, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, bad_alg);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, bad_alg);
 
     message = "unset";
     g_assert_true (cradle_pending_request_get_denial (request, &code, &message));
@@ -269,7 +240,7 @@ test_denied_and_failed (StoreFixture  *f,
                                                    "The CA's answer could not be read as a certificate.", &error));
   g_assert_no_error (error);
   {
-    g_autoptr(CradlePendingRequest) request = get_request (store, failed);
+    g_autoptr(CradlePendingRequest) request = test_get_request (store, failed);
 
     g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_FAILED);
     g_assert_cmpstr (cradle_pending_request_get_last_error (request), ==,
@@ -358,7 +329,7 @@ test_transitions_table (StoreFixture  *f,
     /* den  */ { FALSE, FALSE, FALSE, FALSE, FALSE, FALSE },
     /* fail */ { FALSE, FALSE, FALSE, FALSE, FALSE, FALSE },
   };
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   guint seed = 100;
   guint refused = 0;
 
@@ -376,9 +347,9 @@ test_transitions_table (StoreFixture  *f,
           if (to == CRADLE_PENDING_STATUS_SUBMITTING)
             continue;
           id = add_with_status (store, seed++, from);
-          before = get_request (store, id);
+          before = test_get_request (store, id);
           ok = try_mark (store, id, to, &error);
-          after = get_request (store, id);
+          after = test_get_request (store, id);
           g_test_message ("%s -> %s: %s", cradle_pending_status_to_string (from),
                           cradle_pending_status_to_string (to), ok ? "allowed" : error->message);
           g_assert_cmpint (ok, ==, expected[from][to]);
@@ -409,7 +380,7 @@ static void
 test_refusals (StoreFixture  *f,
                gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   g_autoptr(GError) error = NULL;
   gint64 installed = add_with_status (store, 1, CRADLE_PENDING_STATUS_INSTALLED);
   gint64 denied = add_with_status (store, 2, CRADLE_PENDING_STATUS_DENIED);
@@ -461,7 +432,7 @@ static void
 test_invalid_input (StoreFixture  *f,
                     gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   g_autoptr(GBytes) key_id = test_key_id (1);
   g_autoptr(GBytes) short_key_id = g_bytes_new ("0123456789abcde", 15);
   g_autoptr(GBytes) csr = test_csr (1);
@@ -503,7 +474,7 @@ static void
 test_list_and_remove (StoreFixture  *f,
                       gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
+  g_autoptr(CradlePendingStore) store = test_open_store (f->path);
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GPtrArray) unfinished = NULL;
   g_autoptr(GPtrArray) after = NULL;
@@ -566,7 +537,7 @@ test_reopen (StoreFixture  *f,
   gint64 first, second;
 
   {
-    g_autoptr(CradlePendingStore) store = open_store (f->path);
+    g_autoptr(CradlePendingStore) store = test_open_store (f->path);
 
     first = test_add (store, 1);
     second = test_add (store, 2);
@@ -576,9 +547,9 @@ test_reopen (StoreFixture  *f,
     g_assert_no_error (error);
   }
   {
-    g_autoptr(CradlePendingStore) store = open_store (f->path);
-    g_autoptr(CradlePendingRequest) a = get_request (store, first);
-    g_autoptr(CradlePendingRequest) b = get_request (store, second);
+    g_autoptr(CradlePendingStore) store = test_open_store (f->path);
+    g_autoptr(CradlePendingRequest) a = test_get_request (store, first);
+    g_autoptr(CradlePendingRequest) b = test_get_request (store, second);
 
     test_assert_intact (a, 1);
     test_assert_intact (b, 2);
@@ -719,7 +690,7 @@ test_future_schema (StoreFixture  *f,
   CradlePendingStore *store;
   sqlite3 *db;
 
-  store = open_store (f->path);
+  store = test_open_store (f->path);
   test_add (store, 1);
   g_clear_object (&store);
 
@@ -754,7 +725,7 @@ test_damaged_file (StoreFixture  *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   gsize size = 0;
-  CradlePendingStore *store = open_store (f->path);
+  CradlePendingStore *store = test_open_store (f->path);
 
   for (guint seed = 1; seed <= 40; seed++)
     test_add (store, seed);
@@ -784,13 +755,13 @@ test_damaged_in_place (StoreFixture  *f,
                        gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  CradlePendingStore *store = open_store (f->path);
+  CradlePendingStore *store = test_open_store (f->path);
   FILE *file;
 
   for (guint seed = 1; seed <= 40; seed++)
     test_add (store, seed);
   g_clear_object (&store);
-  store = open_store (f->path);   /* checked, and remembered as checked */
+  store = test_open_store (f->path);   /* checked, and remembered as checked */
   g_clear_object (&store);
 
   file = fopen (f->path, "r+b");
@@ -835,8 +806,8 @@ static void
 test_two_programs (StoreFixture  *f,
                    gconstpointer  data)
 {
-  g_autoptr(CradlePendingStore) cli = open_store (f->path);
-  g_autoptr(CradlePendingStore) app = open_store (f->path);
+  g_autoptr(CradlePendingStore) cli = test_open_store (f->path);
+  g_autoptr(CradlePendingStore) app = test_open_store (f->path);
   g_autoptr(GError) error = NULL;
   g_autoptr(GThread) thread = NULL;
   Holder holder = { f->path, FALSE };
@@ -844,14 +815,14 @@ test_two_programs (StoreFixture  *f,
   gint64 started;
 
   {
-    g_autoptr(CradlePendingRequest) seen = get_request (app, id);
+    g_autoptr(CradlePendingRequest) seen = test_get_request (app, id);
 
     test_assert_intact (seen, 1);
   }
   g_assert_true (cradle_pending_store_mark_pending (app, id, "5", NULL, 0, &error));
   g_assert_no_error (error);
   {
-    g_autoptr(CradlePendingRequest) seen = get_request (cli, id);
+    g_autoptr(CradlePendingRequest) seen = test_get_request (cli, id);
 
     g_assert_cmpint (cradle_pending_request_get_status (seen), ==, CRADLE_PENDING_STATUS_PENDING);
   }
@@ -943,305 +914,6 @@ test_status_names (void)
   }
 }
 
-/* Two programs (two connections to one file) never work on one request at
- * once: the second is told who holds it, until the first releases it. */
-static void
-test_claim_exclusive (StoreFixture  *f,
-                      gconstpointer  data)
-{
-  g_autoptr(CradlePendingStore) app = open_store (f->path);
-  g_autoptr(CradlePendingStore) cli = open_store (f->path);
-  g_autofree char *app_owner = cradle_pending_claim_owner_new ();
-  g_autofree char *cli_owner = cradle_pending_claim_owner_new ();
-  g_autofree char *expected = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 id = test_add (app, 1);
-  gint64 expires = 0;
-  gint64 before = now_seconds ();
-
-  g_assert_cmpstr (app_owner, !=, cli_owner);
-  g_assert_true (cradle_pending_store_claim (app, id, app_owner, 60, &expires, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (expires, >=, before + 60);
-
-  g_assert_false (cradle_pending_store_claim (cli, id, cli_owner, 60, &expires, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
-  expected = g_strdup_printf ("Another Cradle program (process %d) is working on request %" G_GINT64_FORMAT
-                              "; try again in a minute.", (int) getpid (), id);
-  g_assert_cmpstr (error->message, ==, expected);
-  g_assert_cmpint (expires, >=, before + 60);
-  g_clear_error (&error);
-
-  /* The holder renews it; the other's release leaves it alone. */
-  g_assert_true (cradle_pending_store_claim (app, id, app_owner, 60, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_true (cradle_pending_store_release (cli, id, cli_owner, &error));
-  g_assert_no_error (error);
-  g_assert_false (cradle_pending_store_claim (cli, id, cli_owner, 60, NULL, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
-  g_clear_error (&error);
-
-  g_assert_true (cradle_pending_store_release (app, id, app_owner, &error));
-  g_assert_no_error (error);
-  g_assert_true (cradle_pending_store_claim (cli, id, cli_owner, 60, NULL, &error));
-  g_assert_no_error (error);
-
-  /* No such request, no claim. */
-  g_assert_false (cradle_pending_store_claim (cli, id + 100, cli_owner, 60, NULL, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
-}
-
-/* A program that crashed holding a claim does not hold it for ever. */
-static void
-test_claim_lapses (StoreFixture  *f,
-                   gconstpointer  data)
-{
-  g_autoptr(CradlePendingStore) crashed = open_store (f->path);
-  g_autoptr(CradlePendingStore) next = open_store (f->path);
-  g_autoptr(GError) error = NULL;
-  gint64 id = test_add (crashed, 2);
-
-  g_assert_true (cradle_pending_store_claim (crashed, id, "1:dead", 1, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_false (cradle_pending_store_claim (next, id, "2:next", 60, NULL, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
-  g_clear_error (&error);
-  g_usleep (2100 * 1000);
-  g_assert_true (cradle_pending_store_claim (next, id, "2:next", 60, NULL, &error));
-  g_assert_no_error (error);
-}
-
-/* A request is claimed as it is recorded, and the claim goes with it. */
-static void
-test_claim_added (StoreFixture  *f,
-                  gconstpointer  data)
-{
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
-  g_autoptr(CradlePendingStore) other = open_store (f->path);
-  g_autoptr(GBytes) key_id = test_key_id (3);
-  g_autoptr(GBytes) csr = test_csr (3);
-  g_autofree char *serial = test_serial (3);
-  g_autoptr(GError) error = NULL;
-  sqlite3 *db;
-  gint64 id;
-
-  id = cradle_pending_store_add_claimed (store, "est", "https://ca/est", NULL, serial, key_id, csr, "7:adder",
-                                         &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (id, >, 0);
-  g_assert_false (cradle_pending_store_claim (other, id, "8:other", 60, NULL, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
-  g_assert_nonnull (strstr (error->message, "(process 7)"));
-  g_clear_error (&error);
-
-  g_assert_true (cradle_pending_store_remove (store, id, &error));
-  g_assert_no_error (error);
-  db = test_sqlite_open (f->path);
-  {
-    g_autofree char *count = test_sqlite_query (db, "SELECT count(*) FROM claims");
-
-    g_assert_cmpstr (count, ==, "0");
-  }
-  sqlite3_close (db);
-}
-
-/* A held claim stays the holder's until it is released. */
-static void
-test_claim_kept (StoreFixture  *f,
-                 gconstpointer  data)
-{
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
-  g_autoptr(CradlePendingStore) other = open_store (f->path);
-  g_autoptr(GError) error = NULL;
-  gint64 id = test_add (store, 4);
-  CradlePendingClaim *claim = cradle_pending_claim_take (store, id, NULL, &error);
-  CradlePendingClaim *second;
-  gint64 busy_until = 0;
-
-  g_assert_no_error (error);
-  g_assert_nonnull (claim);
-  second = cradle_pending_claim_take (other, id, &busy_until, &error);
-  g_assert_null (second);
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_BUSY);
-  g_assert_cmpint (busy_until, >, now_seconds ());
-  g_clear_error (&error);
-
-  cradle_pending_claim_release (claim);
-  second = cradle_pending_claim_take (other, id, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (second);
-  cradle_pending_claim_release (second);
-}
-
-/* A file of schema 1 (no claims) is brought up to date. */
-static void
-test_claim_schema_1 (StoreFixture  *f,
-                     gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 id;
-
-  {
-    g_autoptr(CradlePendingStore) store = open_store (f->path);
-    sqlite3 *db;
-
-    id = test_add (store, 5);
-    g_clear_object (&store);
-    db = test_sqlite_open (f->path);
-    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE renewals; DROP TABLE claims; PRAGMA user_version = 1", NULL,
-                                   NULL, NULL), ==, SQLITE_OK);
-    sqlite3_close (db);
-  }
-  {
-    g_autoptr(CradlePendingStore) store = open_store (f->path);
-    g_autoptr(CradlePendingRequest) request = get_request (store, id);
-
-    test_assert_intact (request, 5);
-    g_assert_true (cradle_pending_store_claim (store, id, "9:after", 60, NULL, &error));
-    g_assert_no_error (error);
-  }
-}
-
-/* A renewal is recorded with its request, in one transaction; once the
- * new certificate is installed the old one is left to remove until that
- * is recorded; a request removed takes its renewal with it. */
-static void
-test_renewal (StoreFixture  *f,
-              gconstpointer  data)
-{
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
-  g_autoptr(CradleCertificate) old = test_certificate ("old");
-  g_autoptr(CradleCertificate) leaf = test_certificate ("new");
-  g_autoptr(GBytes) key_id = test_key_id (8);
-  g_autoptr(GBytes) old_key_id = test_key_id (9);
-  g_autoptr(GBytes) csr = test_csr (8);
-  g_autoptr(GBytes) signed_data = g_bytes_new_static ("\x30\x03\x02\x01\x00", 5);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CradlePendingRenewal) read = NULL;
-  g_autoptr(GPtrArray) unreplaced = NULL;
-  CradlePendingRenewal renewal = {
-    .old_certificate = cradle_certificate_get_der (old), .old_key_id = old_key_id, .signed_data = signed_data,
-  };
-  CradlePendingRenewal short_key = { .old_certificate = cradle_certificate_get_der (old), .old_key_id = csr };
-  gint64 plain = test_add (store, 7);
-  gint64 id;
-
-  id = cradle_pending_store_add_renewal_claimed (store, "certsrv", "https://ca1.corp.example.test/certsrv",
-                                                 "CradleDevice", "SIM-8", key_id, csr, &renewal, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (id, >, plain);
-
-  /* A plain request renews nothing. */
-  g_assert_null (cradle_pending_store_get_renewal (store, plain, &error));
-  g_assert_no_error (error);
-  read = cradle_pending_store_get_renewal (store, id, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (read);
-  g_assert_cmpint (read->request_id, ==, id);
-  test_assert_bytes_equal (read->old_certificate, cradle_certificate_get_der (old));
-  test_assert_bytes_equal (read->old_key_id, old_key_id);
-  test_assert_bytes_equal (read->signed_data, signed_data);
-  g_assert_false (read->old_removed);
-
-  /* Not installed yet: nothing to clean up. */
-  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-8", &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (unreplaced->len, ==, 0);
-  g_clear_pointer (&unreplaced, g_ptr_array_unref);
-  g_assert_true (cradle_pending_store_mark_issued (store, id, "12", leaf, NULL, &error));
-  g_assert_true (cradle_pending_store_mark_installed (store, id, &error));
-  g_assert_no_error (error);
-  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-8", &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (unreplaced->len, ==, 1);
-  g_assert_cmpint (((CradlePendingRenewal *) g_ptr_array_index (unreplaced, 0))->request_id, ==, id);
-  g_clear_pointer (&unreplaced, g_ptr_array_unref);
-  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-9", &error);
-  g_assert_cmpuint (unreplaced->len, ==, 0);
-  g_clear_pointer (&unreplaced, g_ptr_array_unref);
-
-  g_assert_true (cradle_pending_store_mark_old_removed (store, id, &error));
-  g_assert_no_error (error);
-  unreplaced = cradle_pending_store_list_unreplaced (store, "SIM-8", &error);
-  g_assert_cmpuint (unreplaced->len, ==, 0);
-  g_clear_pointer (&read, cradle_pending_renewal_free);
-  read = cradle_pending_store_get_renewal (store, id, &error);
-  g_assert_true (read->old_removed);
-
-  /* A key id of the wrong size is refused, and nothing is recorded. */
-  g_assert_cmpint (cradle_pending_store_add_renewal_claimed (store, "certsrv", "https://ca1.corp.example.test/certsrv",
-                                                             NULL, "SIM-8", key_id, csr, &short_key, NULL, &error),
-                   ==, 0);
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-  g_clear_error (&error);
-
-  g_assert_true (cradle_pending_store_remove (store, id, &error));
-  g_clear_pointer (&read, cradle_pending_renewal_free);
-  read = cradle_pending_store_get_renewal (store, id, &error);
-  g_assert_no_error (error);
-  g_assert_null (read);
-}
-
-/* A file of schema 3 (no renewals) is brought up to date. */
-static void
-test_renewal_schema_3 (StoreFixture  *f,
-                       gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-  gint64 id;
-
-  {
-    g_autoptr(CradlePendingStore) store = open_store (f->path);
-    sqlite3 *db;
-
-    id = test_add (store, 5);
-    g_clear_object (&store);
-    db = test_sqlite_open (f->path);
-    g_assert_cmpint (sqlite3_exec (db, "DROP TABLE renewals; PRAGMA user_version = 3", NULL, NULL, NULL), ==,
-                     SQLITE_OK);
-    sqlite3_close (db);
-  }
-  {
-    g_autoptr(CradlePendingStore) store = open_store (f->path);
-    g_autoptr(CradlePendingRequest) request = get_request (store, id);
-    g_autoptr(CradlePendingRenewal) renewal = cradle_pending_store_get_renewal (store, id, &error);
-
-    test_assert_intact (request, 5);
-    g_assert_no_error (error);
-    g_assert_null (renewal);
-  }
-}
-
-/* The type each installed certificate came from (schema 3), by its DER. */
-static void
-test_installed_type (StoreFixture  *f,
-                     gconstpointer  data)
-{
-  g_autoptr(CradlePendingStore) store = open_store (f->path);
-  g_autoptr(GBytes) one = g_bytes_new_static ("certificate one", 15);
-  g_autoptr(GBytes) two = g_bytes_new_static ("certificate two", 15);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *first = NULL;
-  g_autofree char *again = NULL;
-  g_autofree char *none = NULL;
-
-  g_assert_true (cradle_pending_store_record_installed_type (store, one, "wifi", "SERIAL", 4, &error));
-  g_assert_no_error (error);
-  first = cradle_pending_store_dup_installed_type (store, one, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (first, ==, "wifi");
-  none = cradle_pending_store_dup_installed_type (store, two, &error);
-  g_assert_no_error (error);
-  g_assert_null (none);
-  /* Installed again (renewed as another type): the newest wins. */
-  g_assert_true (cradle_pending_store_record_installed_type (store, one, "vpn", NULL, 0, &error));
-  again = cradle_pending_store_dup_installed_type (store, one, &error);
-  g_assert_cmpstr (again, ==, "vpn");
-  /* A name that is not one line of text is refused. */
-  g_assert_false (cradle_pending_store_record_installed_type (store, two, "", NULL, 0, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-}
-
 #define ADD(name, func) \
   g_test_add ("/pending-store/" name, StoreFixture, NULL, store_fixture_set_up, func, store_fixture_tear_down)
 
@@ -1268,15 +940,7 @@ main (int    argc,
   ADD ("damaged-file", test_damaged_file);
   ADD ("damaged-in-place", test_damaged_in_place);
   ADD ("two-programs", test_two_programs);
-  ADD ("renewal", test_renewal);
-  ADD ("renewal-schema-3", test_renewal_schema_3);
   ADD ("first-open-race", test_first_open_race);
-  ADD ("claim/exclusive", test_claim_exclusive);
-  ADD ("claim/lapses", test_claim_lapses);
-  ADD ("claim/added", test_claim_added);
-  ADD ("claim/kept", test_claim_kept);
-  ADD ("claim/schema-1", test_claim_schema_1);
-  ADD ("installed-type", test_installed_type);
 
   return g_test_run ();
 }
