@@ -372,3 +372,23 @@ test_scep_ca_reply (TestScepCa                 *ca,
   PKCS7_free (p7);
   return take_der (der, size);
 }
+
+GBytes *
+test_scep_ca_bundle (X509 **certs,
+                     gsize  count)
+{
+  PKCS7 *p7 = PKCS7_new ();
+  unsigned char *der = NULL;
+  int size;
+  GBytes *bytes;
+
+  g_assert_true (PKCS7_set_type (p7, NID_pkcs7_signed));
+  g_assert_true (PKCS7_content_new (p7, NID_pkcs7_data));
+  for (gsize i = 0; i < count; i++)
+    g_assert_true (PKCS7_add_certificate (p7, certs[i]));
+  size = i2d_PKCS7 (p7, &der);
+  PKCS7_free (p7);
+  bytes = g_bytes_new (der, size);
+  OPENSSL_free (der);
+  return bytes;
+}

@@ -20,6 +20,10 @@ typedef struct {
 TestScepCa *test_scep_ca_new     (const char *common_name);
 void        test_scep_ca_free    (TestScepCa *ca);
 GBytes     *test_scep_ca_der     (TestScepCa *ca);
+/* A degenerate PKCS#7 SignedData holding @certs, as GetCACert answers
+ * with an RA. */
+GBytes     *test_scep_ca_bundle  (X509      **certs,
+                                  gsize       count);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TestScepCa, test_scep_ca_free)
 
 /* A certificate and its key, issued by @issuer (self-signed when %NULL):
