@@ -33,13 +33,12 @@ print_usage (void)
   g_print ("\nRun 'cradlectl COMMAND --help' for a command's options.\n");
 }
 
-int
-main (int    argc,
-      char **argv)
+/* What main() returns to: the run is over, so end without the libraries'
+ * destructors (cradle-process.c says why). */
+static int
+run (int    argc,
+     char **argv)
 {
-  setlocale (LC_ALL, "");
-  cradlectl_install_sanitiser ();
-
   if (argc < 2 || g_str_equal (argv[1], "help") || g_str_equal (argv[1], "--help"))
     {
       print_usage ();
@@ -59,4 +58,13 @@ main (int    argc,
 
   g_printerr ("cradlectl: '%s' is not a command. Run 'cradlectl help' to see the commands.\n", argv[1]);
   return CRADLECTL_EXIT_OTHER;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  setlocale (LC_ALL, "");
+  cradlectl_install_sanitiser ();
+  cradle_process_exit (run (argc, argv), CRADLECTL_EXIT_OTHER);
 }

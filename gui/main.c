@@ -3,7 +3,10 @@
 
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <cradle/cradle.h>
 
 #include "cradle-application.h"
 
@@ -28,7 +31,8 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(CradleApplication) app = NULL;
+  CradleApplication *app;
+  int status;
 
   skip_gl_for_cairo ();
 
@@ -39,5 +43,9 @@ main (int    argc,
 
   cradle_application_mark_start ();
   app = cradle_application_new ();
-  return g_application_run (G_APPLICATION (app), argc, argv);
+  status = g_application_run (G_APPLICATION (app), argc, argv);
+  /* The window, the care and their threads end with the application; the
+   * libraries' destructors are not run (cradle-process.c says why). */
+  g_object_unref (app);
+  cradle_process_exit (status, EXIT_FAILURE);
 }

@@ -6,6 +6,7 @@
 #include <cradle/cradle-error.h>
 #include <cradle/cradle-explain.h>
 #include <cradle/cradle-paths.h>
+#include <cradle/cradle-process.h>
 #include <cradle/cradle-text.h>
 #include <cradle/cradle-certificate.h>
 #include <cradle/cradle-pending-store.h>
