@@ -10,6 +10,7 @@
 #include "agent/cradle-agent-pairing-private.h"
 #include "agent/cradle-agent-prompt-private.h"
 #include "agent/cradle-agent-session-private.h"
+#include "agent/cradle-agent-trim-private.h"
 #include "base/cradle-error-private.h"
 #include "protocol/cradle-bridge-message-private.h"
 
@@ -936,21 +937,32 @@ cradle_agent_session_run (CradleAgentConfig     *config,
 {
   Session session = { .config = config, .transport = transport };
   gint64 last_request = g_get_monotonic_time ();
+  gboolean trimmed = FALSE;
 
   g_info ("Session opened on %s", cradle_bridge_transport_get_id (transport));
   for (;;)
     {
       g_autoptr(CradleBridgeFrame) frame = NULL;
       g_autoptr(GError) error = NULL;
+      guint wait_ms = config->idle_seconds > 0 ? 1000 : 60 * 1000;
 
       /* A host may sit idle between requests as long as it likes, unless
-       * it keeps another host waiting (config->idle_seconds). */
-      frame = cradle_bridge_transport_receive_frame (transport, config->idle_seconds > 0 ? 1000 : 60 * 1000,
+       * it keeps another host waiting (config->idle_seconds).  Once a
+       * request is answered and the host is quiet a moment, the agent
+       * gives back the pages it does not need while it waits. */
+      frame = cradle_bridge_transport_receive_frame (transport, trimmed ? wait_ms : CRADLE_AGENT_TRIM_AFTER_MS,
                                                      NULL, &error);
       if (frame == NULL)
         {
           if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT))
             {
+              if (!trimmed)
+                {
+                  guint released = cradle_agent_trim_working_set ();
+
+                  g_debug ("Idle: released %u read-only segments", released);
+                  trimmed = TRUE;
+                }
               if (config->idle_seconds > 0
                   && g_get_monotonic_time () - last_request >= (gint64) config->idle_seconds * G_USEC_PER_SEC
                   && (config->waiting_hosts == NULL || g_atomic_int_get (config->waiting_hosts) > 0))
@@ -969,6 +981,7 @@ cradle_agent_session_run (CradleAgentConfig     *config,
         }
       serve_request (&session, frame);
       last_request = g_get_monotonic_time ();
+      trimmed = FALSE;
     }
   cradle_bridge_transport_close (transport);
   g_clear_pointer (&session.nonce, g_bytes_unref);
