@@ -340,3 +340,81 @@ ks_file_mode (const char *path)
 }
 
 /* Keys */
+
+/* @data encrypted to @spki with RSA PKCS #1 v1.5, as a SCEP CA wraps a
+ * content-encryption key. */
+GBytes *
+ks_encrypt_to (GBytes       *spki,
+               const guint8 *data,
+               gsize         size)
+{
+  g_autoptr(EVP_PKEY) pkey = ks_parse_spki (spki);
+  g_autoptr(EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_pkey (NULL, pkey, NULL);
+  guint8 out[512];
+  size_t out_size = sizeof out;
+
+  g_assert_true (EVP_PKEY_encrypt_init (ctx) == 1);
+  g_assert_true (EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_PKCS1_PADDING) == 1);
+  g_assert_true (EVP_PKEY_encrypt (ctx, out, &out_size, data, size) == 1);
+  return g_bytes_new (out, out_size);
+}
+
+/* Every truncation and every single flipped byte: refused, or (inside a
+ * value) still accepted; never a crash. */
+void
+ks_assert_damage_refused (GBytes   *good,
+                          gboolean (*check) (GBytes *bytes, gpointer data, GError **error),
+                          gpointer  data)
+{
+  gsize size = 0;
+  const guint8 *bytes = g_bytes_get_data (good, &size);
+
+  for (gsize length = 0; length < size; length++)
+    {
+      g_autoptr(GBytes) truncated = g_bytes_new (bytes, length);
+      g_autoptr(GError) error = NULL;
+
+      g_assert_false (check (truncated, data, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    }
+  {
+    g_autofree guint8 *longer = g_malloc (size + 1);
+    g_autoptr(GBytes) extended = NULL;
+    g_autoptr(GError) error = NULL;
+
+    memcpy (longer, bytes, size);
+    longer[size] = 0;
+    extended = g_bytes_new (longer, size + 1);
+    g_assert_false (check (extended, data, &error));
+    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  }
+  for (gsize i = 0; i < size; i++)
+    {
+      g_autofree guint8 *copy = g_memdup2 (bytes, size);
+      g_autoptr(GBytes) mutated = NULL;
+      g_autoptr(GError) error = NULL;
+
+      copy[i] ^= 0x41;
+      mutated = g_bytes_new (copy, size);
+      if (!check (mutated, data, &error))
+        g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    }
+  for (guint round = 0; round < 300; round++)
+    {
+      guint8 junk[128];
+      gsize length = g_test_rand_int_range (0, sizeof junk + 1);
+      g_autoptr(GBytes) random = NULL;
+      g_autoptr(GError) error = NULL;
+
+      for (gsize i = 0; i < length; i++)
+        junk[i] = g_test_rand_int_range (0, 256);
+      if (length > 2 && round % 2 == 0)
+        {
+          junk[0] = round % 4 == 0 ? 0x30 : 0x31;
+          junk[1] = (guint8) MIN (length - 2, 0x7f);
+        }
+      random = g_bytes_new (junk, length);
+      g_assert_false (check (random, data, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+    }
+}

@@ -135,4 +135,17 @@ ks_contains (GBytes       *haystack,
 mode_t
 ks_file_mode (const char *path);
 
+GBytes *
+ks_encrypt_to (GBytes       *spki,
+               const guint8 *data,
+               gsize         size);
+
+/* Every truncation, a byte more, every single flipped byte and random
+ * DER-looking junk given to @check: refused with CRADLE_ERROR_INVALID_DATA
+ * (a flipped byte inside a value may still be accepted); never a crash. */
+void
+ks_assert_damage_refused (GBytes   *good,
+                          gboolean (*check) (GBytes *bytes, gpointer data, GError **error),
+                          gpointer  data);
+
 G_END_DECLS

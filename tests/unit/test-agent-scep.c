@@ -1,10 +1,10 @@
-/* test-agent-scep.c: what a device signs and decrypts for SCEP, and what it refuses
+/* test-agent-scep.c: what a device signs for SCEP, and what it refuses
  *
  * SIGN purposes 2 (the transient signer certificate) and 3 (a pkiMessage's
- * signed attributes over its pkcsPKIEnvelope) and DECRYPT, at the keystore:
- * accepted inputs, each rule of docs/bridge-protocol.md broken once, damaged
- * and random bytes, keys no longer made, keys not made for SCEP, another
- * host's requests, the bounds on DECRYPT, EC keys, implicit rejection.
+ * signed attributes over its pkcsPKIEnvelope), at the keystore: accepted
+ * inputs, each rule of docs/bridge-protocol.md broken once, damaged and
+ * random bytes, keys no longer made, keys not made for SCEP, another
+ * host's requests.  DECRYPT is in test-agent-scep-decrypt.c.
  */
 #include "config.h"
 
@@ -227,66 +227,6 @@ assert_signer_refused (CradleAgentKeystore *keystore,
     g_error ("'%s' does not say '%s'", error->message, words);
 }
 
-/* Every truncation and every single flipped byte: refused, or (inside a
- * value) still accepted; never a crash. */
-static void
-damage (GBytes   *good,
-        gboolean (*check) (GBytes *bytes, gpointer data, GError **error),
-        gpointer  data)
-{
-  gsize size = 0;
-  const guint8 *bytes = g_bytes_get_data (good, &size);
-
-  for (gsize length = 0; length < size; length++)
-    {
-      g_autoptr(GBytes) truncated = g_bytes_new (bytes, length);
-      g_autoptr(GError) error = NULL;
-
-      g_assert_false (check (truncated, data, &error));
-      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-    }
-  {
-    g_autofree guint8 *longer = g_malloc (size + 1);
-    g_autoptr(GBytes) extended = NULL;
-    g_autoptr(GError) error = NULL;
-
-    memcpy (longer, bytes, size);
-    longer[size] = 0;
-    extended = g_bytes_new (longer, size + 1);
-    g_assert_false (check (extended, data, &error));
-    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-  }
-  for (gsize i = 0; i < size; i++)
-    {
-      g_autofree guint8 *copy = g_memdup2 (bytes, size);
-      g_autoptr(GBytes) mutated = NULL;
-      g_autoptr(GError) error = NULL;
-
-      copy[i] ^= 0x41;
-      mutated = g_bytes_new (copy, size);
-      if (!check (mutated, data, &error))
-        g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-    }
-  for (guint round = 0; round < 300; round++)
-    {
-      guint8 junk[128];
-      gsize length = g_test_rand_int_range (0, sizeof junk + 1);
-      g_autoptr(GBytes) random = NULL;
-      g_autoptr(GError) error = NULL;
-
-      for (gsize i = 0; i < length; i++)
-        junk[i] = g_test_rand_int_range (0, 256);
-      if (length > 2 && round % 2 == 0)
-        {
-          junk[0] = round % 4 == 0 ? 0x30 : 0x31;
-          junk[1] = (guint8) MIN (length - 2, 0x7f);
-        }
-      random = g_bytes_new (junk, length);
-      g_assert_false (check (random, data, &error));
-      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-    }
-}
-
 typedef struct {
   CradleAgentKeystore *keystore;
   GBytes              *key_id;
@@ -438,7 +378,7 @@ test_signer_certificate (Fixture       *f,
 
         assert_signer_refused (keystore, key_id, "sha256", message, "TBSCertificate");
       }
-      damage (tbs, check_signer, &target);
+      ks_assert_damage_refused (tbs, check_signer, &target);
     }
 }
 
@@ -636,14 +576,11 @@ test_signed_attributes (Fixture       *f,
     assert_message_refused (keystore, key_id, "sha256", tbs, "SET OF signed attributes");
   }
 
-  damage (good, check_message, &target);
+  ks_assert_damage_refused (good, check_message, &target);
 }
 
 /* The content of purpose 3 */
 
-static GBytes *encrypt_to (GBytes       *spki,
-                           const guint8 *data,
-                           gsize         size);
 
 /* An RSA recipient, as a SCEP CA's certificate. */
 static X509 *
@@ -815,7 +752,7 @@ test_envelope (Fixture       *f,
     g_clear_error (&error);
   }
 
-  damage (good, check_envelope, NULL);
+  ks_assert_damage_refused (good, check_envelope, NULL);
 }
 
 /* The attack: SIGN purpose 3 as a signing oracle. A messageDigest of any
@@ -911,8 +848,8 @@ test_only_scep_keys_of_their_host (Fixture       *f,
   request_transaction_id = transaction_id_of (request_spki);
   attributes = message_attributes (envelope_digest, transaction_id);
   request_attributes = message_attributes (envelope_digest, request_transaction_id);
-  encrypted = encrypt_to (spki, key16, sizeof key16);
-  request_encrypted = encrypt_to (request_spki, key16, sizeof key16);
+  encrypted = ks_encrypt_to (spki, key16, sizeof key16);
+  request_encrypted = ks_encrypt_to (request_spki, key16, sizeof key16);
 
   /* Unknown keys first. */
   g_assert_false (cradle_agent_keystore_check_scep_signer (keystore, absent, ks_host_a (), "sha256", tbs, &error));
@@ -995,224 +932,6 @@ test_only_scep_keys_of_their_host (Fixture       *f,
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
 }
 
-/* DECRYPT */
-
-static GBytes *
-encrypt_to (GBytes       *spki,
-            const guint8 *data,
-            gsize         size)
-{
-  g_autoptr(EVP_PKEY) pkey = ks_parse_spki (spki);
-  g_autoptr(EVP_PKEY_CTX) ctx = EVP_PKEY_CTX_new_from_pkey (NULL, pkey, NULL);
-  guint8 out[512];
-  size_t out_size = sizeof out;
-
-  g_assert_true (EVP_PKEY_encrypt_init (ctx) == 1);
-  g_assert_true (EVP_PKEY_CTX_set_rsa_padding (ctx, RSA_PKCS1_PADDING) == 1);
-  g_assert_true (EVP_PKEY_encrypt (ctx, out, &out_size, data, size) == 1);
-  return g_bytes_new (out, out_size);
-}
-
-static GBytes *
-unwrap (CradleAgentKeystore *keystore,
-        GBytes              *key_id,
-        GBytes              *encrypted,
-        gsize                key_size)
-{
-  g_autoptr(GError) error = NULL;
-  GBytes *key;
-
-  /* This test is about the answers, not their count (test_decrypt_bounds). */
-  ks_set_key_record (keystore, key_id, (guint64) (g_get_real_time () / G_USEC_PER_SEC), 0);
-  key = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, key_size, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (key);
-  g_assert_cmpuint (g_bytes_get_size (key), ==, key_size);
-  return key;
-}
-
-static void
-test_unwrap_key (Fixture       *f,
-                 gconstpointer  data)
-{
-  g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
-  g_autoptr(GBytes) key_id = NULL;
-  g_autoptr(GBytes) spki = NULL;
-  g_autoptr(GBytes) other_id = NULL;
-  g_autoptr(GBytes) other_spki = NULL;
-  g_autoptr(GError) error = NULL;
-  const gsize sizes[] = { 8, 16, 24, 32 };
-  guint8 cek[32];
-
-  ks_generate (keystore, "rsa2048", &key_id, &spki);
-  ks_generate (keystore, "rsa2048", &other_id, &other_spki);
-  for (gsize i = 0; i < sizeof cek; i++)
-    cek[i] = (guint8) g_test_rand_int_range (0, 256);
-
-  for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
-    {
-      g_autoptr(GBytes) encrypted = encrypt_to (spki, cek, sizes[s]);
-      g_autoptr(GBytes) key = unwrap (keystore, key_id, encrypted, sizes[s]);
-      g_autoptr(GBytes) expected = g_bytes_new (cek, sizes[s]);
-
-      g_assert_true (g_bytes_equal (key, expected));
-    }
-
-  /* Implicit rejection: a wrong size, another key's ciphertext or random
-   * bytes give a key that is not the real one, the same each time, and no
-   * error that would tell them apart. */
-  {
-    g_autoptr(GBytes) encrypted = encrypt_to (spki, cek, 16);
-    g_autoptr(GBytes) right = g_bytes_new (cek, 16);
-    g_autoptr(GBytes) wrong_size = unwrap (keystore, key_id, encrypted, 24);
-    g_autoptr(GBytes) again = unwrap (keystore, key_id, encrypted, 24);
-    g_autoptr(GBytes) for_other = NULL;
-    g_autoptr(GBytes) misdirected = NULL;
-    g_autoptr(GBytes) misdirected_again = NULL;
-
-    g_assert_true (g_bytes_equal (wrong_size, again));
-    g_assert_false (ks_contains (wrong_size, cek, 16));
-
-    /* Another key's ciphertext, below this key's modulus (one that is not
-     * is refused openly: the comparison is public). */
-    do
-      {
-        g_clear_pointer (&for_other, g_bytes_unref);
-        g_clear_error (&error);
-        for_other = encrypt_to (other_spki, cek, 16);
-        ks_set_key_record (keystore, key_id, (guint64) (g_get_real_time () / G_USEC_PER_SEC), 0);
-        misdirected = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), for_other, 16, &error);
-        if (misdirected == NULL)
-          g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-      }
-    while (misdirected == NULL);
-    misdirected_again = unwrap (keystore, key_id, for_other, 16);
-    g_assert_true (g_bytes_equal (misdirected, misdirected_again));
-    g_assert_false (g_bytes_equal (misdirected, right));
-  }
-  for (guint round = 0; round < 8; round++)
-    {
-      guint8 junk[256];
-      g_autoptr(GBytes) random = NULL;
-      g_autoptr(GBytes) key = NULL;
-
-      for (gsize i = 0; i < sizeof junk; i++)
-        junk[i] = (guint8) g_test_rand_int_range (0, 256);
-      junk[0] = 0;   /* below any 2048-bit modulus */
-      random = g_bytes_new (junk, sizeof junk);
-      key = unwrap (keystore, key_id, random, 16);
-    }
-
-  /* The size asked must not tell a rejected ciphertext from a good one: if
-   * every size's answer were a prefix of the same rejection value, a
-   * ciphertext whose answers disagree across sizes would be one whose
-   * padding was right (a Bleichenbacher oracle). */
-  for (guint round = 0; round < 8; round++)
-    {
-      guint8 junk[256];
-      g_autoptr(GBytes) random = NULL;
-      g_autoptr(GBytes) longest = NULL;
-
-      for (gsize i = 0; i < sizeof junk; i++)
-        junk[i] = (guint8) g_test_rand_int_range (0, 256);
-      junk[0] = 0;
-      random = g_bytes_new (junk, sizeof junk);
-      longest = unwrap (keystore, key_id, random, 32);
-      for (gsize s = 0; s + 1 < G_N_ELEMENTS (sizes); s++)
-        {
-          g_autoptr(GBytes) shorter = unwrap (keystore, key_id, random, sizes[s]);
-
-          g_assert_false (ks_contains (longest, g_bytes_get_data (shorter, NULL), sizes[s]));
-        }
-    }
-
-  /* What is refused openly: sizes, lengths and values that are public. */
-  {
-    g_autoptr(GBytes) encrypted = encrypt_to (spki, cek, 16);
-    g_autoptr(GBytes) short_one = g_bytes_new (g_bytes_get_data (encrypted, NULL), 255);
-    guint8 too_big[256];
-    g_autoptr(GBytes) above = NULL;
-    const gsize bad_sizes[] = { 0, 1, 12, 20, 33, 64 };
-
-    memset (too_big, 0xff, sizeof too_big);
-    above = g_bytes_new (too_big, sizeof too_big);
-    for (gsize s = 0; s < G_N_ELEMENTS (bad_sizes); s++)
-      {
-        g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, bad_sizes[s], &error));
-        g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-        g_clear_error (&error);
-      }
-    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), short_one, 16, &error));
-    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-    g_clear_error (&error);
-    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), above, 16, &error));
-    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
-    g_clear_error (&error);
-  }
-
-  /* EC keys cannot: key transport is RSA. */
-  {
-    g_autoptr(GBytes) ec_id = NULL;
-    g_autoptr(GBytes) encrypted = encrypt_to (spki, cek, 16);
-
-    ks_generate (keystore, "p256", &ec_id, NULL);
-    g_assert_null (cradle_agent_keystore_unwrap_key (keystore, ec_id, ks_host_a (), encrypted, 16, &error));
-    g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
-    g_assert_nonnull (strstr (error->message, "only RSA keys"));
-  }
-}
-
-/* DECRYPT is bounded: CRADLE_AGENT_MAX_DECRYPTIONS per key, counted on
- * disk, and only within CRADLE_AGENT_DECRYPT_WINDOW_DAYS of its making. */
-static void
-test_decrypt_bounds (Fixture       *f,
-                     gconstpointer  data)
-{
-  g_autoptr(CradleAgentKeystore) keystore = ks_open_keystore (f->folder, FALSE);
-  g_autoptr(GBytes) key_id = NULL;
-  g_autoptr(GBytes) spki = NULL;
-  g_autoptr(GBytes) encrypted = NULL;
-  g_autoptr(GError) error = NULL;
-  static const guint8 key16[16] = "sixteen byte key";
-  guint64 now = (guint64) (g_get_real_time () / G_USEC_PER_SEC);
-  guint64 day = 24 * 3600;
-
-  ks_generate (keystore, "rsa2048", &key_id, &spki);
-  encrypted = encrypt_to (spki, key16, sizeof key16);
-
-  for (guint i = 0; i < CRADLE_AGENT_MAX_DECRYPTIONS; i++)
-    {
-      g_autoptr(GBytes) cek = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error);
-
-      g_assert_no_error (error);
-      g_assert_cmpmem (g_bytes_get_data (cek, NULL), 16, key16, 16);
-    }
-  /* The 33rd is refused, and stays refused after a restart. */
-  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
-  g_test_message ("refused: %s", error->message);
-  g_clear_error (&error);
-  g_clear_object (&keystore);
-  keystore = ks_open_keystore (f->folder, FALSE);
-  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
-  g_clear_error (&error);
-
-  /* Time: a key made 29 days ago may, one made 31 days ago may not. */
-  ks_set_key_record (keystore, key_id, now - 29 * day, 0);
-  {
-    g_autoptr(GBytes) cek = cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error);
-
-    g_assert_no_error (error);
-    g_assert_nonnull (cek);
-  }
-  ks_set_key_record (keystore, key_id, now - (CRADLE_AGENT_DECRYPT_WINDOW_DAYS + 1) * day, 0);
-  g_assert_null (cradle_agent_keystore_unwrap_key (keystore, key_id, ks_host_a (), encrypted, 16, &error));
-  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
-  g_assert_nonnull (strstr (error->message, "days ago"));
-}
-
 int
 main (int    argc,
       char **argv)
@@ -1227,8 +946,6 @@ main (int    argc,
   ADD ("envelope", test_envelope);
   ADD ("attack/message-over-arbitrary-content", test_message_content);
   ADD ("attack/other-host-or-kind", test_only_scep_keys_of_their_host);
-  ADD ("unwrap-key", test_unwrap_key);
-  ADD ("attack/decrypt-bounds", test_decrypt_bounds);
 
   return g_test_run ();
 }
