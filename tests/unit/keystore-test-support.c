@@ -418,3 +418,34 @@ ks_assert_damage_refused (GBytes   *good,
       g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
     }
 }
+
+/* @count self-signed CA certificates "CA 0"... with serials from @first_serial. */
+GPtrArray *
+ks_make_many_certs (guint count,
+                    long  first_serial)
+{
+  g_autoptr(EVP_PKEY) key = ks_test_key ();
+  GPtrArray *ders = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("CA %u", i);
+
+      g_ptr_array_add (ders, ks_make_cert (key, key, name, first_serial + i));
+    }
+  return ders;
+}
+
+/* A batch installing @ders[@from..@to) into @store. */
+GPtrArray *
+ks_batch_of (GPtrArray  *ders,
+             guint       from,
+             guint       to,
+             const char *store)
+{
+  GPtrArray *batch = ks_cert_list ();
+
+  for (guint i = from; i < to; i++)
+    ks_add_cert (batch, store, "user", g_ptr_array_index (ders, i), NULL);
+  return batch;
+}

@@ -148,4 +148,14 @@ ks_assert_damage_refused (GBytes   *good,
                           gboolean (*check) (GBytes *bytes, gpointer data, GError **error),
                           gpointer  data);
 
+GPtrArray *
+ks_make_many_certs (guint count,
+                    long  first_serial);
+
+GPtrArray *
+ks_batch_of (GPtrArray  *ders,
+             guint       from,
+             guint       to,
+             const char *store);
+
 G_END_DECLS
