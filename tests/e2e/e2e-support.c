@@ -784,3 +784,29 @@ ca_url_name (E2e *e2e)
     return "CRADLE_LAB_EST_URL";
   return "CRADLE_LAB_SCEP_URL";
 }
+
+/* The template every connector's lab type issues at once. */
+const char *
+issued_template (E2e *e2e)
+{
+  return "CradleDeviceUPN";
+}
+
+/* An enrollment through a port of our own that is closed, so the CA is
+ * down: interrupted (exit 3). @type gets the type; @port the closed port,
+ * where start_forwarder() brings the CA back. */
+JsonNode *
+enroll_with_ca_down (E2e    *e2e,
+                     char  **type,
+                     guint  *port)
+{
+  g_autofree char *url = NULL;
+
+  start_agent (e2e, "--confirm=approve", NULL);
+  start_forwarder (e2e, ca_port (e2e));
+  *port = e2e->forward_port;
+  stop_forwarder (e2e);
+  url = through_forwarder (e2e, env (e2e, ca_url_name (e2e)));
+  *type = write_type (e2e, issued_template (e2e), url, NULL);
+  return enroll (e2e, *type, 3);
+}

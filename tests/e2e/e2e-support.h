@@ -120,5 +120,9 @@ void         officer                     (const char    *verb,
 char        *officer_id_for              (E2e           *e2e,
                                           JsonNode      *result);
 const char  *approval_ccache             (E2e           *e2e);
+const char  *issued_template             (E2e           *e2e);
+JsonNode    *enroll_with_ca_down         (E2e           *e2e,
+                                          char         **type,
+                                          guint         *port);
 
 G_END_DECLS
