@@ -384,6 +384,37 @@ test_pfx_key_mismatch (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "does not match any certificate"));
 }
 
+/* A file asking for five billion rounds of password hashing would stall
+ * the reader for hours: refused before any hashing. */
+static void
+test_pfx_stalling_iterations (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  const guint8 *p = g_bytes_get_data (fixture->leaf, NULL);
+  g_autoptr(X509) leaf = d2i_X509 (NULL, &p, (long) g_bytes_get_size (fixture->leaf));
+  PKCS12 *p12 = PKCS12_create (PASSWORD, "user", fixture->key, leaf, NULL, 0, 0, 2048, 2048, 0);
+  const ASN1_INTEGER *iterations = NULL;
+  unsigned char *der = NULL;
+  int size;
+  g_autoptr(GBytes) pfx = NULL;
+  g_autoptr(CradleCertFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (p12);
+  PKCS12_get0_mac (NULL, NULL, NULL, &iterations, p12);
+  g_assert_nonnull (iterations);
+  g_assert_true (ASN1_INTEGER_set_int64 ((ASN1_INTEGER *) iterations, G_GINT64_CONSTANT (5000000000)));
+  size = i2d_PKCS12 (p12, &der);
+  g_assert_cmpint (size, >, 0);
+  pfx = cradle_openssl_take_der (der, size);
+  PKCS12_free (p12);
+
+  file = cradle_cert_file_new ("stall.pfx", pfx, PASSWORD, &error);
+  g_assert_null (file);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "rounds of password hashing"));
+}
+
 /* A damaged file, cut short or not a certificate file at all: said so. */
 static void
 test_damaged (Fixture       *fixture,
@@ -686,6 +717,7 @@ main (int    argc,
   ADD ("/cert-file/pfx-wrong-password", test_pfx_wrong_password);
   ADD ("/cert-file/pfx-no-key", test_pfx_no_key);
   ADD ("/cert-file/pfx-key-mismatch", test_pfx_key_mismatch);
+  ADD ("/cert-file/pfx-stalling-iterations", test_pfx_stalling_iterations);
   ADD ("/cert-file/damaged", test_damaged);
   ADD ("/cert-file/cer-pem-and-der", test_cer_pem_and_der);
   ADD ("/cert-file/p7b-mixed-roles", test_p7b_mixed_roles);
