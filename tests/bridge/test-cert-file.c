@@ -415,6 +415,41 @@ test_pfx_stalling_iterations (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "rounds of password hashing"));
 }
 
+/* A key the device cannot hold (RSA 1024, Ed25519): the file reads, the
+ * device refuses the key, and nothing of the file stays. */
+static void
+test_pfx_unsupported_key (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  EVP_PKEY *keys[] = { EVP_RSA_gen (1024), EVP_PKEY_Q_keygen (NULL, NULL, "ED25519") };
+
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(GBytes) cert = test_cert ("Odd Key", keys[i], "File Test CA", fixture->ca_key, FALSE);
+      const guint8 *p = g_bytes_get_data (cert, NULL);
+      g_autoptr(X509) x509 = d2i_X509 (NULL, &p, (long) g_bytes_get_size (cert));
+      PKCS12 *p12 = PKCS12_create (PASSWORD, "odd", keys[i], x509, NULL, 0, 0, 2048, 2048, 0);
+      unsigned char *der = NULL;
+      int size = i2d_PKCS12 (p12, &der);
+      g_autoptr(GBytes) pfx = cradle_openssl_take_der (der, size);
+      g_autoptr(CradleCertFile) file = NULL;
+      g_autoptr(GPtrArray) certs = NULL;
+      g_autoptr(GError) error = NULL;
+
+      PKCS12_free (p12);
+      file = cradle_cert_file_new ("odd.pfx", pfx, PASSWORD, &error);
+      g_assert_no_error (error);
+      g_assert_false (cradle_cert_file_install (file, fixture->agent.device, NULL, NULL, NULL, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
+      g_assert_nonnull (strstr (error->message, "keys only"));
+      certs = list (fixture);
+      g_assert_cmpuint (certs->len, ==, 0);
+      g_assert_cmpuint (count_keys (fixture), ==, 0);
+      EVP_PKEY_free (keys[i]);
+    }
+}
+
 /* A damaged file, cut short or not a certificate file at all: said so. */
 static void
 test_damaged (Fixture       *fixture,
@@ -718,6 +753,7 @@ main (int    argc,
   ADD ("/cert-file/pfx-no-key", test_pfx_no_key);
   ADD ("/cert-file/pfx-key-mismatch", test_pfx_key_mismatch);
   ADD ("/cert-file/pfx-stalling-iterations", test_pfx_stalling_iterations);
+  ADD ("/cert-file/pfx-unsupported-key", test_pfx_unsupported_key);
   ADD ("/cert-file/damaged", test_damaged);
   ADD ("/cert-file/cer-pem-and-der", test_cer_pem_and_der);
   ADD ("/cert-file/p7b-mixed-roles", test_p7b_mixed_roles);
