@@ -108,5 +108,9 @@ int           cradlectl_renew             (int                     argc,
                                            char                  **argv);
 int           cradlectl_log               (int                     argc,
                                            char                  **argv);
+/* cradlectl-types-test.c: `cradlectl types test NAME | --file TYPEFILE`
+ * (@argv[0] is "test"). */
+int           cradlectl_types_test        (int                     argc,
+                                           char                  **argv);
 
 G_END_DECLS
