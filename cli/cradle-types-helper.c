@@ -336,7 +336,14 @@ save (const char *name,
   /* The challenge first: a type never names a file that is not there. */
   if (challenge_size > 0)
     {
-      if (!write_beside (folder, challenge_name, challenge, challenge_size, 0600, &challenge_temp))
+      /* One line, as the type store writes it for the user's types. */
+      g_autoptr(WipedBytes) line = g_byte_array_sized_new (challenge_size + 1);
+      gboolean written;
+
+      g_byte_array_append (line, challenge, challenge_size);
+      g_byte_array_append (line, (const guint8 *) "\n", 1);
+      written = write_beside (folder, challenge_name, line->data, line->len, 0600, &challenge_temp);
+      if (!written)
         {
           g_unlink (type_temp);
           return EXIT_REFUSED;

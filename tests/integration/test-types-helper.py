@@ -73,7 +73,7 @@ def test_save_and_remove(folder):
     check("the challenge is 0600, root's",
           os.path.isfile(secret) and stat.S_IMODE(os.stat(secret).st_mode) == 0o600 and os.stat(secret).st_uid == 0)
     with open(secret) as f:
-        check("the challenge file holds the challenge alone", f.read() == CHALLENGE)
+        check("the challenge file holds the challenge alone, one line", f.read() == CHALLENGE + "\n")
     with open(conf, "rb") as f:
         check("the type file does not hold the challenge", CHALLENGE.encode() not in f.read())
     check("no temporary file is left", listing(folder) == ["wifi.challenge", "wifi.conf"], listing(folder))
