@@ -158,6 +158,10 @@ def test_callers(folder):
 def test_policy():
     code = subprocess.run(["xmllint", "--noout", POLICY], capture_output=True).returncode
     check("the polkit policy is well-formed XML (xmllint)", code == 0)
+    # polkitd ships the DTD (install-deps installs polkitd).
+    dtd = "/usr/share/polkit-1/policyconfig-1.dtd"
+    code = subprocess.run(["xmllint", "--noout", "--dtdvalid", dtd, POLICY], capture_output=True).returncode
+    check("the polkit policy is valid against polkit's DTD", os.path.exists(dtd) and code == 0)
     with open(POLICY, "rb") as f:
         head = f.read(400)
     check("the policy names polkit's DTD", b"-//freedesktop//DTD PolicyKit Policy Configuration 1.0//EN" in head)
