@@ -111,6 +111,7 @@ static void
 test_properties (void)
 {
   g_autoptr(CradleTypeDraft) draft = cradle_type_draft_new ();
+  g_autoptr(GPtrArray) problems = NULL;
   g_autofree char *protocol = NULL;
   g_autofree char *data = NULL;
   gboolean require_tls = FALSE;
@@ -131,7 +132,8 @@ test_properties (void)
   g_assert_cmpuint (notified, ==, 2);
   data = cradle_type_draft_dup_data (draft);
   g_assert_null (strstr (data, "URL="));
-  g_assert_nonnull (problem_of (cradle_type_draft_validate (draft), "url"));
+  problems = cradle_type_draft_validate (draft);
+  g_assert_nonnull (problem_of (problems, "url"));
   /* challenge-file and source are the store's. */
   g_assert_false (g_object_class_find_property (G_OBJECT_GET_CLASS (draft), "challenge-file")->flags &
                   G_PARAM_WRITABLE);
