@@ -30,4 +30,5 @@
 #include <cradle/cradle-renewal.h>
 #include <cradle/cradle-retriever.h>
 #include <cradle/cradle-cert-status.h>
+#include <cradle/cradle-cert-details.h>
 #undef CRADLE_INSIDE
