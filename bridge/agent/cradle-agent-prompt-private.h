@@ -41,6 +41,12 @@ char *cradle_agent_prompt_delete_cert  (GBytes      *der,
                                         GBytes      *key_id,
                                         GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* IMPORT_KEY: the certificate the key is for (subject, issuer, SHA-256,
+ * escaped), and that the key was made elsewhere. */
+char *cradle_agent_prompt_import       (const char  *subject,
+                                        const char  *issuer,
+                                        const char  *sha256);
+
 /* "Trust this computer?" with the host's names (escaped) and the code. */
 char *cradle_agent_prompt_pair         (const char  *host_name,
                                         const char  *user_name,

@@ -100,14 +100,25 @@ time_to_date_time (const ASN1_TIME *time)
   return g_date_time_new_utc (tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-/* Where the key of @cert came from, as LIST_CERTS tells: a key id means
- * the device holds the key.  TODO(certfiles): once LIST_CERTS reports the
- * key's origin (field 5), "imported" comes from there; until then a key
- * the device holds is one it made, the only kind there was. */
+/* Where the key of @cert came from, as LIST_CERTS field 5 tells: made on
+ * the device, imported from a PFX/P12, or no key on the device.  An agent
+ * from before IMPORT_KEY omits the field: its keys are all its own. */
 static const char *
 key_origin_for (CradleDeviceCert *cert)
 {
-  return cradle_device_cert_get_key_id (cert) != NULL ? "generated" : "none";
+  if (cradle_device_cert_get_key_id (cert) == NULL)
+    return "none";
+  switch (cradle_device_cert_get_key_origin (cert))
+    {
+    case CRADLE_DEVICE_KEY_ORIGIN_IMPORTED:
+      return "imported";
+    case CRADLE_DEVICE_KEY_ORIGIN_UNKNOWN:
+      return "unknown";
+    case CRADLE_DEVICE_KEY_ORIGIN_NONE:
+    case CRADLE_DEVICE_KEY_ORIGIN_GENERATED:
+    default:
+      return "generated";
+    }
 }
 
 static char *

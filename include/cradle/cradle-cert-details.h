@@ -111,9 +111,10 @@ gboolean           cradle_cert_details_is_ca       (CradleCertDetails *self);
  * has one, else the OID; %NULL when none. */
 CRADLE_PUBLIC
 const char        *cradle_cert_details_get_template (CradleCertDetails *self);
-/* Where its key came from: "generated" (made on the device), "imported"
- * (from a file, not made on the device), "none" (the device holds no key
- * for it). */
+/* Where its key came from (LIST_CERTS field 5): "generated" (made on the
+ * device), "imported" (from a PFX/P12 file, not made on the device),
+ * "none" (the device holds no key for it), "unknown" (an origin this host
+ * does not know). */
 CRADLE_PUBLIC
 const char        *cradle_cert_details_get_key_origin (CradleCertDetails *self);
 /* Its issuers as found in the device's stores, nearest first, each

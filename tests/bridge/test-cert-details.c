@@ -651,6 +651,52 @@ test_remove_confirmed (void)
   agent_fixture_stop (&fixture);
 }
 
+/* A key imported from a PFX (IMPORT_KEY) is shown as imported, not made
+ * on the device; removing its certificate retires it like any other. */
+static void
+test_imported_key (void)
+{
+  AgentFixture fixture = { 0 };
+  g_autoptr(EVP_PKEY) ca_key = test_key_new ();
+  g_autoptr(EVP_PKEY) key = test_key_new ();
+  g_autoptr(GBytes) ca = test_cert ("Import CA", ca_key, "Import CA", ca_key, TRUE);
+  g_autoptr(GBytes) leaf = test_cert ("Imported User", key, "Import CA", ca_key, FALSE);
+  g_autoptr(PKCS8_PRIV_KEY_INFO) p8 = EVP_PKEY2PKCS8 (key);
+  unsigned char *pkcs8 = NULL;
+  int pkcs8_size = i2d_PKCS8_PRIV_KEY_INFO (p8, &pkcs8);
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(CradleCertDetails) details = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, leaf);
+
+  agent_fixture_start (&fixture, "--confirm=approve", NULL);
+  g_assert_cmpint (pkcs8_size, >, 0);
+  key_id = cradle_device_import_key (fixture.device, pkcs8, (gsize) pkcs8_size, leaf, "details test", NULL, &error);
+  OPENSSL_clear_free (pkcs8, (size_t) pkcs8_size);
+  g_assert_no_error (error);
+  g_ptr_array_add (batch, cradle_device_cert_new ("MY", "user", leaf, key_id));
+  g_ptr_array_add (batch, cradle_device_cert_new ("Root", "user", ca, NULL));
+  g_assert_true (cradle_device_install (fixture.device, batch, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  details = find (&fixture, sha256);
+  g_assert_cmpstr (cradle_cert_details_get_key_origin (details), ==, "imported");
+  g_assert_true (cradle_cert_details_chain_is_complete (details));
+  g_assert_cmpuint (cradle_cert_details_get_chain (details)->len, ==, 1);
+
+  g_assert_true (cradle_cert_details_remove (details, fixture.device, NULL, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (device_holds (&fixture, sha256));
+  g_clear_pointer (&batch, g_ptr_array_unref);
+  batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (batch, cradle_device_cert_new ("MY", "user", leaf, key_id));
+  g_assert_false (cradle_device_install (fixture.device, batch, NULL, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+
+  agent_fixture_stop (&fixture);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -664,5 +710,6 @@ main (int    argc,
   g_test_add_func ("/cert-details/export", test_export);
   g_test_add_func ("/cert-details/remove/declined", test_remove_declined);
   g_test_add_func ("/cert-details/remove/confirmed", test_remove_confirmed);
+  g_test_add_func ("/cert-details/imported-key", test_imported_key);
   return g_test_run ();
 }
