@@ -2,7 +2,9 @@
  *
  * cradle-renewal-window.c: when a certificate is due (the arithmetic alone);
  * cradle-template-extension.c: the Microsoft template extensions of a
- * certificate; cradle-cert-status.c: one certificate's status, the public
+ * certificate; cradle-cert-names.c: a certificate's names and uses, for
+ * people; cradle-cert-details.c and cradle-cert-details-remove.c: one
+ * certificate on a device in full, exported or removed; cradle-cert-status.c: one certificate's status, the public
  * snapshot; cradle-status-checker.c: a device's certificates checked, its
  * revocation checks in the journal.
  */
