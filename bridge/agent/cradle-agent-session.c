@@ -768,7 +768,9 @@ handle_delete_cert (Session                *session,
    * user's yes (field 4: a certificate a person removes on purpose). */
   retires = cradle_agent_keystore_delete_cert_retires (session->config->keystore, store, scope, sha256, NULL);
   der = cradle_agent_keystore_find_cert (session->config->keystore, store, scope, sha256, &key_id);
-  if (der != NULL && (retires || g_strcmp0 (store, "Root") == 0 || asked_for))
+  /* A system store this agent may not change is refused below, unasked. */
+  if (der != NULL && (g_strcmp0 (scope, "system") != 0 || session->config->privileged) &&
+      (retires || g_strcmp0 (store, "Root") == 0 || asked_for))
     {
       g_autofree char *prompt = cradle_agent_prompt_delete_cert (der, store, retires, key_id, error);
 

@@ -651,6 +651,50 @@ test_remove_confirmed (void)
   agent_fixture_stop (&fixture);
 }
 
+static void
+count_waiting (CradleDevice *device,
+               guint         status,
+               const char   *prompt,
+               gpointer      user_data)
+{
+  guint *count = user_data;
+
+  (*count)++;
+}
+
+/* A system root this agent may not change is refused at once, not put to
+ * the device's user first (a yes would change nothing). */
+static void
+test_remove_system_unprivileged (void)
+{
+  AgentFixture fixture = { 0 };
+  g_autoptr(EVP_PKEY) key = test_key_new ();
+  g_autoptr(GBytes) root = test_cert ("System Root", key, "System Root", key, TRUE);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(CradleCertDetails) details = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, root);
+  guint asked = 0;
+
+  agent_fixture_start (&fixture, "--confirm=approve", "--privileged", NULL);
+  g_ptr_array_add (batch, cradle_device_cert_new ("Root", "system", root, NULL));
+  g_assert_true (cradle_device_install (fixture.device, batch, NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Unprivileged, and a question would never be answered: a refusal, not a wait. */
+  agent_fixture_restart (&fixture, "--confirm=approve", "--confirm-delete=never", NULL);
+  cradle_device_set_confirm_timeout (fixture.device, 30);
+  g_signal_connect (fixture.device, "waiting", G_CALLBACK (count_waiting), &asked);
+  details = find (&fixture, sha256);
+  g_assert_cmpstr (cradle_cert_details_get_scope (details), ==, "system");
+  g_assert_false (cradle_cert_details_remove (details, fixture.device, NULL, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  g_assert_cmpuint (asked, ==, 0);
+  g_assert_true (device_holds (&fixture, sha256));
+
+  agent_fixture_stop (&fixture);
+}
+
 /* A key imported from a PFX (IMPORT_KEY) is shown as imported, not made
  * on the device; removing its certificate retires it like any other. */
 static void
@@ -710,6 +754,7 @@ main (int    argc,
   g_test_add_func ("/cert-details/export", test_export);
   g_test_add_func ("/cert-details/remove/declined", test_remove_declined);
   g_test_add_func ("/cert-details/remove/confirmed", test_remove_confirmed);
+  g_test_add_func ("/cert-details/remove/system-unprivileged", test_remove_system_unprivileged);
   g_test_add_func ("/cert-details/imported-key", test_imported_key);
   return g_test_run ();
 }
