@@ -2,8 +2,9 @@
  *
  * `cradlectl certs` lists what the device holds.  One certificate on a
  * device is named by its serial or a prefix of its SHA-256 fingerprint
- * (cradle_cert_details_find(): an ambiguous prefix is refused).  `show` prints its details, `export` writes it as PEM or DER,
- * `remove` deletes it with its user's yes on the device.
+ * (cradle_cert_details_find(): an ambiguous prefix is refused).  `show`
+ * prints its details, `export` writes it as PEM or DER, `remove` deletes
+ * it with its user's yes on the device.
  */
 #include "config.h"
 
@@ -14,10 +15,11 @@
 #include "cradlectl-private.h"
 
 typedef struct {
-  char     *device;
-  gboolean  json;
-  gboolean  der;
-  char     *output;
+  /* Borrowed */
+  const char *device;
+  const char *output;
+  gboolean    json;
+  gboolean    der;
 } CertsOptions;
 
 /* The device's whole listing and the certificate @query names in it. */
@@ -65,7 +67,7 @@ add_time (JsonBuilder *builder,
   cradlectl_add_string (builder, name, text);
 }
 
-/* The members every certificate has, for the certificate and each link of its chain. */
+/* The members every certificate has: the certificate's and each link's. */
 static void
 add_outline (JsonBuilder       *builder,
              CradleCertDetails *details)
@@ -91,8 +93,8 @@ print_details_json (CradleCertDetails *details)
   add_outline (builder, details);
   cradlectl_add_string (builder, "key_origin", cradle_cert_details_get_key_origin (details));
   json_builder_set_member_name (builder, "has_key");
-  json_builder_add_boolean_value (builder,
-                                  cradle_device_cert_get_key_id (cradle_cert_details_get_device_cert (details)) != NULL);
+  json_builder_add_boolean_value (builder, cradle_device_cert_get_key_id (
+                                              cradle_cert_details_get_device_cert (details)) != NULL);
   cradlectl_add_string (builder, "template", cradle_cert_details_get_template (details));
   add_strv (builder, "sans", cradle_cert_details_get_sans (details));
   json_builder_set_member_name (builder, "sans_omitted");
@@ -182,7 +184,8 @@ print_details (CradleCertDetails *details)
                cradle_cert_details_get_sha256 (link));
     }
   if (cradle_cert_details_chain_is_complete (details))
-    g_print ("%-11s %s\n", chain->len == 0 ? "Chain" : "", chain->len == 0 ? "self-signed" : "complete, to a self-signed root");
+    g_print ("%-11s %s\n", chain->len == 0 ? "Chain" : "",
+             chain->len == 0 ? "self-signed" : "complete, to a self-signed root");
   else
     g_print ("%-11s %s\n", chain->len == 0 ? "Chain" : "", cradle_cert_details_get_chain_problem (details));
   print_list ("Problems", cradle_cert_details_get_problems (details), "none");
@@ -246,7 +249,8 @@ certs_export (CertsOptions *options,
   data = cradle_cert_details_export (details, format);
   if (fwrite (g_bytes_get_data (data, NULL), 1, g_bytes_get_size (data), stdout) != g_bytes_get_size (data))
     {
-      g_set_error_literal (&error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not write the certificate to standard output.");
+      g_set_error_literal (&error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                           "Could not write the certificate to standard output.");
       return cradlectl_report_error (error, FALSE);
     }
   return CRADLECTL_EXIT_DONE;
@@ -318,18 +322,20 @@ certs_remove (CertsOptions *options,
 /* `cradlectl certs show|export|remove CERT [options]`; @argv[0] is the action. */
 static int
 certs_action (int    argc,
-                        char **argv)
+              char **argv)
 {
+  g_autofree char *device = NULL;
+  g_autofree char *output = NULL;
   CertsOptions options = { 0 };
-  g_autofree char *action = g_strdup (argv[0]);
+  const char *action = argv[0];
   GOptionEntry entries[] = {
-    { "device", 0, 0, G_OPTION_ARG_STRING, &options.device, "The device, by id or serial", "ID" },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device, "The device, by id or serial", "ID" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &options.json, "Print JSON for scripts", NULL },
     G_OPTION_ENTRY_NULL
   };
   GOptionEntry export_entries[] = {
     { "der", 0, 0, G_OPTION_ARG_NONE, &options.der, "DER instead of PEM", NULL },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &options.output,
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       "Write to FILE (atomically) instead of standard output", "FILE" },
     G_OPTION_ENTRY_NULL
   };
@@ -339,7 +345,6 @@ certs_action (int    argc,
                                               : "remove a certificate (the device asks its user)");
   g_autoptr(GOptionContext) context = g_option_context_new (summary);
   g_autoptr(GError) error = NULL;
-  int code;
 
   g_option_context_set_description (context, "CERT is the certificate's serial number or the start of its "
                                     "SHA-256 fingerprint (at least 4 hex digits), as 'cradlectl certs' lists them.");
@@ -349,27 +354,21 @@ certs_action (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("cradlectl certs %s: %s\n", action, error->message);
-      code = CRADLECTL_EXIT_OTHER;
-      goto out;
+      return CRADLECTL_EXIT_OTHER;
     }
   if (argc != 2)
     {
       g_printerr ("cradlectl certs %s: name one certificate: its serial or the start of its SHA-256 fingerprint\n",
                   action);
-      code = CRADLECTL_EXIT_OTHER;
-      goto out;
+      return CRADLECTL_EXIT_OTHER;
     }
+  options.device = device;
+  options.output = output;
   if (g_str_equal (action, "show"))
-    code = certs_show (&options, argv[1]);
-  else if (g_str_equal (action, "export"))
-    code = certs_export (&options, argv[1]);
-  else
-    code = certs_remove (&options, argv[1]);
-
-out:
-  g_free (options.device);
-  g_free (options.output);
-  return code;
+    return certs_show (&options, argv[1]);
+  if (g_str_equal (action, "export"))
+    return certs_export (&options, argv[1]);
+  return certs_remove (&options, argv[1]);
 }
 
 /* `cradlectl certs`: the list, as it always was. */

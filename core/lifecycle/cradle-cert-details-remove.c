@@ -35,8 +35,10 @@ cradle_cert_details_remove (CradleCertDetails *self,
 
   cert = cradle_cert_details_get_device_cert (self);
   sha256 = cradle_digest_sha256 (cradle_device_cert_get_der (cert));
-  text = g_strdup_printf ("Removing '%s' (serial %s, SHA-256 %s) from the %s %s store%s; the device asks its user",
-                          cradle_cert_details_get_subject (self), cradle_cert_details_get_serial (self), cradle_cert_details_get_sha256 (self),
+  text = g_strdup_printf ("Removing '%s' (serial %s, SHA-256 %s) from the %s %s store%s; "
+                          "the device asks its user",
+                          cradle_cert_details_get_subject (self), cradle_cert_details_get_serial (self),
+                          cradle_cert_details_get_sha256 (self),
                           cradle_cert_details_get_scope (self), cradle_cert_details_get_store (self),
                           cradle_device_cert_get_key_id (cert) != NULL ? ", retiring its key" : "");
   if (journal != NULL)
