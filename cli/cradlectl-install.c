@@ -163,11 +163,12 @@ print_result (CradleCertFile *file,
       json_builder_add_string_value (builder, cradle_certificate_get_subject (certificate));
       json_builder_set_member_name (builder, "sha256");
       json_builder_add_string_value (builder, cradle_certificate_get_sha256 (certificate));
-      if (role == CRADLE_CERT_ROLE_END_ENTITY)
+      /* A PFX's key was made elsewhere; a CER's or P7B's end-entity went to a
+       * key the device holds already, which `cradlectl certs` describes. */
+      if (role == CRADLE_CERT_ROLE_END_ENTITY && cradle_cert_file_get_format (file) == CRADLE_CERT_FILE_PFX)
         {
           json_builder_set_member_name (builder, "key_origin");
-          json_builder_add_string_value (builder, cradle_cert_file_get_format (file) == CRADLE_CERT_FILE_PFX
-                                                  ? "imported" : "device");
+          json_builder_add_string_value (builder, "imported");
         }
       json_builder_end_object (builder);
     }

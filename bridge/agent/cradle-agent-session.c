@@ -669,27 +669,38 @@ handle_import_key (Session                *session,
   g_autoptr(GBytes) public_key = NULL;
   g_autofree char *prompt = NULL;
   const char *profile = NULL;
+  CradleBridgeSeal *seal;
   CradleCborWriter *writer;
   gboolean stored;
+  gsize size = 0;
 
   if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key, error) ||
       !cradle_cbor_map_get_bytes (request, 2, FALSE, &certificate, error) ||
       !cradle_cbor_map_get_text (request, 3, TRUE, &profile, error))
     return NULL;
   /* Sizes first, before anything is parsed or allocated for them. */
-  if (g_bytes_get_size (key) == 0 || g_bytes_get_size (key) > CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE ||
-      g_bytes_get_size (certificate) == 0 || g_bytes_get_size (certificate) > CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE)
+  if (g_bytes_get_size (key) == 0
+      || g_bytes_get_size (key) > CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE + CRADLE_BRIDGE_IMPORT_NONCE_SIZE
+                                  + CRADLE_BRIDGE_IMPORT_TAG_SIZE
+      || g_bytes_get_size (certificate) == 0 || g_bytes_get_size (certificate) > CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE)
     {
-      wipe_bytes (key);
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "an imported key takes at most %d bytes and its certificate at most %d",
                    CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE, CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE);
       return NULL;
     }
-  /* From here the key lives in the agent's secure memory only. */
-  pkcs8 = cradle_agent_secret_new (g_bytes_get_size (key));
-  memcpy (pkcs8->data, g_bytes_get_data (key, NULL), pkcs8->size);
-  wipe_bytes (key);
+  /* Decrypted straight into the agent's secure memory, bound to the
+   * certificate it came with: nothing else holds it in clear. */
+  pkcs8 = cradle_agent_secret_new (CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE);
+  seal = cradle_bridge_transport_get_seal (session->transport);
+  if (seal == NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED, "this session is not authenticated");
+      return NULL;
+    }
+  if (!cradle_bridge_seal_unwrap_import (seal, certificate, key, pkcs8->data, pkcs8->capacity, &size, error))
+    return NULL;
+  pkcs8->size = size;
 
   parsed = cradle_agent_keystore_check_import (session->config->keystore, pkcs8, certificate, error);
   if (parsed == NULL)

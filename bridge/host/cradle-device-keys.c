@@ -284,6 +284,8 @@ cradle_device_import_key (CradleDevice  *self,
                           GError       **error)
 {
   CradleCborWriter *writer;
+  CradleBridgeSeal *seal;
+  g_autoptr(GBytes) wrapped = NULL;
   g_autoptr(GBytes) request = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
   g_autoptr(GBytes) key_id = NULL;
@@ -318,12 +320,27 @@ cradle_device_import_key (CradleDevice  *self,
       return NULL;
     }
 
+  /* Encrypted for this session's device: the seal alone would show it to
+   * whoever reads the cable. */
+  seal = self->transport != NULL ? cradle_bridge_transport_get_seal (self->transport) : NULL;
+  if (seal == NULL)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED,
+                   "The session with the device %s is not authenticated: connect it again.",
+                   cradle_device_get_id (self));
+      return NULL;
+    }
+  wrapped = cradle_bridge_seal_wrap_import (seal, certificate_der, pkcs8, pkcs8_size, error);
+  if (wrapped == NULL)
+    return NULL;
+
   /* The writer's buffer is sized up front, so no copy of the key is left
    * behind in a reallocation. */
-  writer = cradle_cbor_writer_new_sized (pkcs8_size + g_bytes_get_size (certificate_der) + 1024);
+  writer = cradle_cbor_writer_new_sized (g_bytes_get_size (wrapped) + g_bytes_get_size (certificate_der) + 1024);
   cradle_cbor_writer_map (writer, profile != NULL ? 3 : 2);
   cradle_cbor_writer_uint (writer, 1);
-  cradle_cbor_writer_bytes (writer, pkcs8, pkcs8_size);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (wrapped, NULL), g_bytes_get_size (wrapped));
+  wipe_bytes (wrapped);
   cradle_cbor_writer_uint (writer, 2);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (certificate_der, NULL), g_bytes_get_size (certificate_der));
   if (profile != NULL)

@@ -76,6 +76,12 @@ char *cradle_bridge_pairing_code       (const guint8 *transcript_hash);
 
 /* The keys and counters of an authenticated session. */
 typedef struct _CradleBridgeSeal CradleBridgeSeal;
+
+/* IMPORT_KEY's field 1: nonce || AES-256-GCM ciphertext || tag, under a key
+ * both sides derive with the seal's (HKDF info "cradle-bridge import key"). */
+#define CRADLE_BRIDGE_IMPORT_KEY_SIZE   32
+#define CRADLE_BRIDGE_IMPORT_NONCE_SIZE 12
+#define CRADLE_BRIDGE_IMPORT_TAG_SIZE   16
 /* Agrees @ours with the peer's @theirs (X25519) and derives one key per
  * direction with HKDF-SHA-256, salted with @transcript_hash. */
 CradleBridgeSeal *cradle_bridge_seal_new   (EVP_PKEY      *ours,
@@ -95,5 +101,23 @@ GBytes           *cradle_bridge_seal_frame (CradleBridgeSeal  *seal,
 gboolean          cradle_bridge_seal_open  (CradleBridgeSeal  *seal,
                                             CradleBridgeFrame *frame,
                                             GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The host encrypts a private key to import for this session's device,
+ * bound to @certificate (the caller wipes what it gave and what it got
+ * once sent). */
+GBytes           *cradle_bridge_seal_wrap_import   (CradleBridgeSeal  *seal,
+                                                    GBytes            *certificate,
+                                                    const guint8      *key,
+                                                    gsize              key_size,
+                                                    GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The device decrypts it into @key (at most @key_capacity bytes: the
+ * caller's wiped memory); INVALID_DATA when the size is wrong or it does not
+ * decrypt with this session's key and @certificate. */
+gboolean          cradle_bridge_seal_unwrap_import (CradleBridgeSeal  *seal,
+                                                    GBytes            *certificate,
+                                                    GBytes            *wrapped,
+                                                    guint8            *key,
+                                                    gsize              key_capacity,
+                                                    gsize             *key_size,
+                                                    GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

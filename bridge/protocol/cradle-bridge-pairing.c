@@ -298,6 +298,7 @@ struct _CradleBridgeSeal
   /* HMAC contexts keyed once: each frame only re-initialises them. */
   EVP_MAC_CTX *send_mac;
   EVP_MAC_CTX *receive_mac;
+  guint8      *import_key; /* IMPORT_KEY's encryption key, in OpenSSL's secure heap */
   guint64      sent;       /* counter of the last frame sent */
   guint64      received;   /* counter of the last frame received */
 };
@@ -309,6 +310,8 @@ cradle_bridge_seal_free (CradleBridgeSeal *seal)
     return;
   EVP_MAC_CTX_free (seal->send_mac);
   EVP_MAC_CTX_free (seal->receive_mac);
+  if (seal->import_key != NULL)
+    OPENSSL_secure_clear_free (seal->import_key, CRADLE_BRIDGE_IMPORT_KEY_SIZE);
   g_free (seal);
 }
 
@@ -363,6 +366,7 @@ cradle_bridge_seal_new (EVP_PKEY      *ours,
   size_t shared_size = sizeof shared;
   static const char host_to_device[] = "cradle-bridge host to device";
   static const char device_to_host[] = "cradle-bridge device to host";
+  static const char import_key[] = "cradle-bridge import key";
   gboolean derived;
 
   if (context == NULL ||
@@ -377,6 +381,12 @@ cradle_bridge_seal_new (EVP_PKEY      *ours,
                   send_key, sizeof send_key) &&
             hkdf (shared, shared_size, transcript_hash, is_host ? device_to_host : host_to_device,
                   receive_key, sizeof receive_key);
+  /* One more key, the same on both sides, for a private key the host
+   * imports to the device: the seal authenticates, this one hides. */
+  seal->import_key = OPENSSL_secure_zalloc (CRADLE_BRIDGE_IMPORT_KEY_SIZE);
+  derived = derived && seal->import_key != NULL
+            && hkdf (shared, shared_size, transcript_hash, import_key, seal->import_key,
+                     CRADLE_BRIDGE_IMPORT_KEY_SIZE);
   OPENSSL_cleanse (shared, sizeof shared);
   if (derived)
     {
@@ -530,5 +540,104 @@ cradle_bridge_seal_open (CradleBridgeSeal  *seal,
   frame->payload = payload;
   frame->header.length = (guint32) inner;
   frame->header.flags &= ~CRADLE_BRIDGE_FLAG_SEALED;
+  return TRUE;
+}
+
+/* The additional data of an imported key's encryption: what it is and the
+ * certificate it is for, so it cannot be passed off for another. */
+static gboolean
+import_aad (EVP_CIPHER_CTX *context,
+            GBytes         *certificate)
+{
+  static const char label[] = "cradle-bridge IMPORT_KEY";
+  int ignored = 0;
+
+  /* EVP_CipherUpdate: the same call encrypting and decrypting. */
+  return EVP_CipherUpdate (context, NULL, &ignored, (const guint8 *) label, sizeof label) == 1
+         && EVP_CipherUpdate (context, NULL, &ignored, g_bytes_get_data (certificate, NULL),
+                              (int) g_bytes_get_size (certificate)) == 1;
+}
+
+GBytes *
+cradle_bridge_seal_wrap_import (CradleBridgeSeal  *seal,
+                                GBytes            *certificate,
+                                const guint8      *key,
+                                gsize              key_size,
+                                GError           **error)
+{
+  g_autoptr(EVP_CIPHER_CTX) context = EVP_CIPHER_CTX_new ();
+  gsize total = CRADLE_BRIDGE_IMPORT_NONCE_SIZE + key_size + CRADLE_BRIDGE_IMPORT_TAG_SIZE;
+  guint8 *out;
+  int written = 0, final = 0;
+  GBytes *wrapped;
+
+  g_return_val_if_fail (seal != NULL && seal->import_key != NULL, NULL);
+  if (key_size == 0 || key_size > G_MAXINT / 2 || g_bytes_get_size (certificate) > G_MAXINT / 2)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "The key to import has no usable size");
+      return NULL;
+    }
+  out = g_malloc0 (total);
+  if (context == NULL || RAND_bytes (out, CRADLE_BRIDGE_IMPORT_NONCE_SIZE) != 1
+      || EVP_EncryptInit_ex (context, EVP_aes_256_gcm (), NULL, seal->import_key, out) != 1
+      || !import_aad (context, certificate)
+      || EVP_EncryptUpdate (context, out + CRADLE_BRIDGE_IMPORT_NONCE_SIZE, &written, key, (int) key_size) != 1
+      || EVP_EncryptFinal_ex (context, out + CRADLE_BRIDGE_IMPORT_NONCE_SIZE + written, &final) != 1
+      || (gsize) (written + final) != key_size
+      || EVP_CIPHER_CTX_ctrl (context, EVP_CTRL_GCM_GET_TAG, CRADLE_BRIDGE_IMPORT_TAG_SIZE,
+                              out + CRADLE_BRIDGE_IMPORT_NONCE_SIZE + key_size) != 1)
+    {
+      explicit_bzero (out, total);
+      g_free (out);
+      set_openssl_error (error, "Could not encrypt the key for the device");
+      return NULL;
+    }
+  wrapped = g_bytes_new_take (out, total);
+  return wrapped;
+}
+
+gboolean
+cradle_bridge_seal_unwrap_import (CradleBridgeSeal  *seal,
+                                  GBytes            *certificate,
+                                  GBytes            *wrapped,
+                                  guint8            *key,
+                                  gsize              key_capacity,
+                                  gsize             *key_size,
+                                  GError           **error)
+{
+  g_autoptr(EVP_CIPHER_CTX) context = EVP_CIPHER_CTX_new ();
+  gsize size = 0;
+  const guint8 *data = g_bytes_get_data (wrapped, &size);
+  gsize inner;
+  int written = 0, final = 0;
+
+  g_return_val_if_fail (seal != NULL && seal->import_key != NULL, FALSE);
+  if (size <= CRADLE_BRIDGE_IMPORT_NONCE_SIZE + CRADLE_BRIDGE_IMPORT_TAG_SIZE
+      || size - CRADLE_BRIDGE_IMPORT_NONCE_SIZE - CRADLE_BRIDGE_IMPORT_TAG_SIZE > key_capacity
+      || g_bytes_get_size (certificate) > G_MAXINT / 2)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "an imported key takes 1 to %" G_GSIZE_FORMAT " bytes once decrypted, with its "
+                   "%d-byte nonce and %d-byte tag", key_capacity,
+                   CRADLE_BRIDGE_IMPORT_NONCE_SIZE, CRADLE_BRIDGE_IMPORT_TAG_SIZE);
+      return FALSE;
+    }
+  inner = size - CRADLE_BRIDGE_IMPORT_NONCE_SIZE - CRADLE_BRIDGE_IMPORT_TAG_SIZE;
+  if (context == NULL
+      || EVP_DecryptInit_ex (context, EVP_aes_256_gcm (), NULL, seal->import_key, data) != 1
+      || !import_aad (context, certificate)
+      || EVP_DecryptUpdate (context, key, &written, data + CRADLE_BRIDGE_IMPORT_NONCE_SIZE, (int) inner) != 1
+      || EVP_CIPHER_CTX_ctrl (context, EVP_CTRL_GCM_SET_TAG, CRADLE_BRIDGE_IMPORT_TAG_SIZE,
+                              (void *) (data + CRADLE_BRIDGE_IMPORT_NONCE_SIZE + inner)) != 1
+      || EVP_DecryptFinal_ex (context, key + written, &final) != 1)
+    {
+      OPENSSL_cleanse (key, key_capacity);
+      ERR_clear_error ();
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                           "the imported key does not decrypt with this session's key, or is not for "
+                           "this certificate");
+      return FALSE;
+    }
+  *key_size = (gsize) (written + final);
   return TRUE;
 }

@@ -60,6 +60,8 @@ CradleBridgeFrame *cradle_bridge_transport_receive_frame (CradleBridgeTransport 
 void        cradle_bridge_transport_close    (CradleBridgeTransport  *self);
 void        cradle_bridge_transport_set_seal (CradleBridgeTransport  *self,
                                               CradleBridgeSeal       *seal);
+/* (transfer none) (nullable): the session's seal, once authenticated. */
+CradleBridgeSeal *cradle_bridge_transport_get_seal (CradleBridgeTransport *self);
 void        cradle_bridge_transport_record   (CradleBridgeTransport  *self,
                                               GByteArray             *sent,
                                               GByteArray             *received);

@@ -300,6 +300,14 @@ cradle_bridge_transport_set_seal (CradleBridgeTransport *self,
   priv->seal = seal;
 }
 
+CradleBridgeSeal *
+cradle_bridge_transport_get_seal (CradleBridgeTransport *self)
+{
+  CradleBridgeTransportPrivate *priv = cradle_bridge_transport_get_instance_private (self);
+
+  return priv->seal;
+}
+
 void
 cradle_bridge_transport_close (CradleBridgeTransport *self)
 {

@@ -54,12 +54,14 @@ public_key_of_request (GBytes *csr)
   return size > 0 ? cradle_openssl_take_der (spki, size) : NULL;
 }
 
-/* The key on the device for @certificate, or NULL. */
+/* The key on the device for @certificate, or NULL; @request (optional)
+ * gets the pending request it was made for, 0 when none. */
 static GBytes *
 find_device_key (CradleDevice       *device,
                  GPtrArray          *held,
                  CradlePendingStore *pending,
-                 CradleCertificate  *certificate)
+                 CradleCertificate  *certificate,
+                 gint64             *request_id)
 {
   g_autoptr(GBytes) spki = public_key_of_certificate (certificate);
 
@@ -92,10 +94,40 @@ find_device_key (CradleDevice       *device,
             continue;
           request_spki = public_key_of_request (cradle_pending_request_get_csr (request));
           if (request_spki != NULL && g_bytes_equal (request_spki, spki))
-            return g_bytes_ref (cradle_pending_request_get_key_id (request));
+            {
+              if (request_id != NULL)
+                *request_id = cradle_pending_request_get_id (request);
+              return g_bytes_ref (cradle_pending_request_get_key_id (request));
+            }
         }
     }
   return NULL;
+}
+
+/* A request whose key got its certificate from this file is done: issued
+ * (out of band) and installed, so nobody asks the CA for it again. Its
+ * record is bookkeeping; the certificate is on the device whatever it says. */
+static void
+finish_request (CradleCertFile     *self,
+                CradlePendingStore *pending,
+                gint64              request_id)
+{
+  g_autoptr(GPtrArray) chain = g_ptr_array_new ();
+  CradleCertificate *leaf = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < self->certificates->len; i++)
+    {
+      if (g_array_index (self->roles, CradleCertRole, i) == CRADLE_CERT_ROLE_END_ENTITY)
+        leaf = leaf != NULL ? leaf : g_ptr_array_index (self->certificates, i);
+      else
+        g_ptr_array_add (chain, g_ptr_array_index (self->certificates, i));
+    }
+  if (!cradle_pending_store_check_unclaimed (pending, request_id, &error) ||
+      !cradle_pending_store_mark_issued (pending, request_id, NULL, leaf, chain, &error) ||
+      !cradle_pending_store_mark_installed (pending, request_id, &error))
+    g_warning ("Request %" G_GINT64_FORMAT " got its certificate from %s, but its record could not say so: %s",
+               request_id, self->name, error->message);
 }
 
 static gboolean
@@ -111,6 +143,7 @@ install (CradleCertFile     *self,
   g_autoptr(GBytes) imported = NULL;
   g_autoptr(GError) local_error = NULL;
   gboolean needs_device_key = FALSE;
+  gint64 request_id = 0;
 
   if (!cradle_device_is_paired (device))
     {
@@ -120,8 +153,7 @@ install (CradleCertFile     *self,
       return FALSE;
     }
   for (guint i = 0; i < self->certificates->len; i++)
-    if (g_array_index (self->roles, CradleCertRole, i) == CRADLE_CERT_ROLE_END_ENTITY
-        && (int) i != self->key_certificate)
+    if (g_array_index (self->roles, CradleCertRole, i) == CRADLE_CERT_ROLE_END_ENTITY)
       needs_device_key = TRUE;
   if (needs_device_key)
     {
@@ -139,7 +171,7 @@ install (CradleCertFile     *self,
 
       if (role == CRADLE_CERT_ROLE_END_ENTITY && (int) i != self->key_certificate)
         {
-          key_id = find_device_key (device, held, pending, certificate);
+          key_id = find_device_key (device, held, pending, certificate, &request_id);
           if (key_id == NULL)
             {
               g_autofree char *subject = cradle_text_escape (cradle_certificate_get_subject (certificate), -1,
@@ -157,6 +189,24 @@ install (CradleCertFile     *self,
                                                       cradle_certificate_get_der (certificate), key_id));
     }
 
+  /* The same PFX again: the device holds its key under that certificate
+   * already (an import would be refused as a key it holds), so the rest
+   * of the file goes to that key and nothing is imported. */
+  if (self->key != NULL && self->key_certificate >= 0)
+    {
+      CradleCertificate *certificate = g_ptr_array_index (self->certificates, self->key_certificate);
+      g_autoptr(GBytes) held_key = find_device_key (device, held, NULL, certificate, NULL);
+
+      if (held_key != NULL)
+        {
+          CradleDeviceCert *item = g_ptr_array_index (items, self->key_certificate);
+
+          cradle_cert_file_clear_key (self);
+          g_ptr_array_index (items, self->key_certificate)
+            = cradle_device_cert_new ("MY", "user", cradle_device_cert_get_der (item), held_key);
+          g_object_unref (item);
+        }
+    }
   if (self->key != NULL && self->key_certificate >= 0)
     {
       CradleCertificate *certificate = g_ptr_array_index (self->certificates, self->key_certificate);
@@ -179,7 +229,11 @@ install (CradleCertFile     *self,
     }
 
   if (cradle_device_install (device, items, added, cancellable, &local_error))
-    return TRUE;
+    {
+      if (request_id != 0)
+        finish_request (self, pending, request_id);
+      return TRUE;
+    }
 
   /* Nothing of the file stays: the key just imported goes again. */
   if (imported != NULL)

@@ -20,6 +20,29 @@
 #include "engine/cradle-cert-file-private.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PKCS12, PKCS12_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PBEPARAM, PBEPARAM_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PBE2PARAM, PBE2PARAM_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PBKDF2PARAM, PBKDF2PARAM_free)
+
+/* Rounds of password hashing a file may ask for, per use: three times what
+ * NIST asks of PBKDF2-SHA-256 today (600,000); Windows writes 2,000 and
+ * OpenSSL 2,048. A hostile file asking for billions would stall the reader
+ * for hours: it is refused before any hashing. */
+#define MAX_ITERATIONS G_GINT64_CONSTANT (2000000)
+/* Safes within safes: PKCS#12 allows nesting, files do not use it. */
+#define MAX_NESTING 2
+
+static void
+pkcs7_stack_free (STACK_OF (PKCS7) *stack)
+{
+  sk_PKCS7_pop_free (stack, PKCS7_free);
+}
+
+static void
+bag_stack_free (STACK_OF (PKCS12_SAFEBAG) *stack)
+{
+  sk_PKCS12_SAFEBAG_pop_free (stack, PKCS12_SAFEBAG_free);
+}
 
 void
 _cradle_cert_file_wipe_free (guint8 *data,
@@ -91,6 +114,176 @@ unsupported_algorithm (void)
   return unsupported;
 }
 
+static gboolean
+iterations_bounded (const char          *name,
+                    const ASN1_INTEGER  *iterations,
+                    GError             **error)
+{
+  int64_t count = 1;
+
+  if (iterations != NULL && (!ASN1_INTEGER_get_int64 (&count, iterations) || count < 1 || count > MAX_ITERATIONS))
+    {
+      ERR_clear_error ();
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "%s asks for more than %" G_GINT64_FORMAT " rounds of password hashing (or a number "
+                   "that is not one): no exporting program does that, a file made to stall whoever "
+                   "opens it does. Export the file again.", name, MAX_ITERATIONS);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The rounds a password-based encryption algorithm asks for, checked. */
+static gboolean
+algorithm_bounded (const char        *name,
+                   const X509_ALGOR  *algorithm,
+                   GError           **error)
+{
+  const ASN1_OBJECT *oid = NULL;
+  int type = 0;
+  const void *parameter = NULL;
+  ASN1_TYPE wrapped = { 0 };
+  int nid;
+
+  X509_ALGOR_get0 (&oid, &type, &parameter, algorithm);
+  nid = OBJ_obj2nid (oid);
+  wrapped.type = type;
+  wrapped.value.ptr = (char *) parameter;
+  if (nid == NID_pbes2)
+    {
+      g_autoptr(PBE2PARAM) pbe2 = type == V_ASN1_SEQUENCE
+                                  ? ASN1_TYPE_unpack_sequence (ASN1_ITEM_rptr (PBE2PARAM), &wrapped) : NULL;
+      g_autoptr(PBKDF2PARAM) kdf = NULL;
+
+      if (pbe2 == NULL || pbe2->keyfunc == NULL || OBJ_obj2nid (pbe2->keyfunc->algorithm) != NID_id_pbkdf2)
+        {
+          ERR_clear_error ();
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                       "%s is encrypted with a password scheme Cradle does not take (PBES2 without "
+                       "PBKDF2). Export it again with AES and PBKDF2.", name);
+          return FALSE;
+        }
+      if (pbe2->keyfunc->parameter == NULL || pbe2->keyfunc->parameter->type != V_ASN1_SEQUENCE)
+        kdf = NULL;
+      else
+        kdf = ASN1_TYPE_unpack_sequence (ASN1_ITEM_rptr (PBKDF2PARAM), pbe2->keyfunc->parameter);
+      if (kdf == NULL)
+        {
+          ERR_clear_error ();
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "%s is damaged: its encryption parameters do not decode. Export it again.", name);
+          return FALSE;
+        }
+      return iterations_bounded (name, kdf->iter, error);
+    }
+  if (type == V_ASN1_SEQUENCE)
+    {
+      /* The PKCS#12 password-based schemes (3DES, RC2 and the rest). */
+      g_autoptr(PBEPARAM) pbe = ASN1_TYPE_unpack_sequence (ASN1_ITEM_rptr (PBEPARAM), &wrapped);
+
+      if (pbe != NULL)
+        return iterations_bounded (name, pbe->iter, error);
+      ERR_clear_error ();
+    }
+  /* Anything else has no rounds to bound; OpenSSL refuses what it does not know. */
+  return TRUE;
+}
+
+static gboolean bags_bounded (const char                      *name,
+                              const STACK_OF (PKCS12_SAFEBAG) *bags,
+                              const char                      *password,
+                              guint                            depth,
+                              GError                         **error);
+
+static gboolean
+bag_bounded (const char            *name,
+             const PKCS12_SAFEBAG  *bag,
+             const char            *password,
+             guint                  depth,
+             GError               **error)
+{
+  const X509_ALGOR *algorithm = NULL;
+
+  switch (PKCS12_SAFEBAG_get_nid (bag))
+    {
+    case NID_pkcs8ShroudedKeyBag:
+      X509_SIG_get0 (PKCS12_SAFEBAG_get0_pkcs8 (bag), &algorithm, NULL);
+      return algorithm == NULL || algorithm_bounded (name, algorithm, error);
+    case NID_safeContentsBag:
+      if (depth >= MAX_NESTING)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                       "%s nests its contents deeper than any exporting program does. Export it again.", name);
+          return FALSE;
+        }
+      return bags_bounded (name, PKCS12_SAFEBAG_get0_safes (bag), password, depth + 1, error);
+    default:
+      return TRUE;
+    }
+}
+
+static gboolean
+bags_bounded (const char                      *name,
+              const STACK_OF (PKCS12_SAFEBAG) *bags,
+              const char                      *password,
+              guint                            depth,
+              GError                         **error)
+{
+  for (int i = 0; bags != NULL && i < sk_PKCS12_SAFEBAG_num (bags); i++)
+    if (!bag_bounded (name, sk_PKCS12_SAFEBAG_value (bags, i), password, depth, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Every use of the password in the file asks for a bounded number of
+ * rounds, checked before the password is hashed even once for it: the
+ * MAC, each encrypted safe, and each key bag (inside encrypted safes too,
+ * once their own rounds are known to be bounded). */
+static gboolean
+check_iterations (const char  *name,
+                  PKCS12      *p12,
+                  const char  *password,
+                  GError     **error)
+{
+  const ASN1_INTEGER *mac_iterations = NULL;
+  STACK_OF (PKCS7) *safes = NULL;
+  gboolean ok = TRUE;
+
+  if (PKCS12_mac_present (p12))
+    {
+      PKCS12_get0_mac (NULL, NULL, NULL, &mac_iterations, p12);
+      if (!iterations_bounded (name, mac_iterations, error))
+        return FALSE;
+    }
+  safes = PKCS12_unpack_authsafes (p12);
+  if (safes == NULL)
+    {
+      ERR_clear_error ();
+      return TRUE;   /* PKCS12_parse says what is wrong */
+    }
+  for (int i = 0; ok && i < sk_PKCS7_num (safes); i++)
+    {
+      PKCS7 *safe = sk_PKCS7_value (safes, i);
+      STACK_OF (PKCS12_SAFEBAG) *bags = NULL;
+      int nid = OBJ_obj2nid (safe->type);
+
+      if (nid == NID_pkcs7_data)
+        bags = PKCS12_unpack_p7data (safe);
+      else if (nid == NID_pkcs7_encrypted && safe->d.encrypted != NULL && safe->d.encrypted->enc_data != NULL)
+        {
+          ok = algorithm_bounded (name, safe->d.encrypted->enc_data->algorithm, error);
+          if (ok)
+            bags = PKCS12_unpack_p7encdata (safe, password, -1);
+        }
+      ERR_clear_error ();
+      if (ok)
+        ok = bags_bounded (name, bags, password, 0, error);
+      bag_stack_free (bags);
+    }
+  pkcs7_stack_free (safes);
+  return ok;
+}
+
 typedef struct {
   OSSL_LIB_CTX  *context;
   OSSL_LIB_CTX  *previous;
@@ -139,6 +332,8 @@ parse (const char           *name,
   const char *pass = password != NULL ? password : "";
   gboolean ok = FALSE;
 
+  if (!check_iterations (name, p12, pass, error))
+    return FALSE;
   if (PKCS12_mac_present (p12) && !PKCS12_verify_mac (p12, pass, -1)
       && !(password == NULL && PKCS12_verify_mac (p12, NULL, 0)))
     {

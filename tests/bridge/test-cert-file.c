@@ -14,6 +14,7 @@
 
 #include "agent-fixture.h"
 #include "base/cradle-openssl-private.h"
+#include "protocol/cradle-der-private.h"
 #include "test-files.h"
 
 #define PASSWORD "Correct horse 7!"
@@ -262,10 +263,22 @@ test_pfx_modern (Fixture       *fixture,
                  gconstpointer  data)
 {
   g_autoptr(GBytes) pfx = make_pfx (fixture, NULL);
+  g_autoptr(CradleCertFile) again = NULL;
+  g_autoptr(GError) error = NULL;
+  guint added = 99;
 
   g_assert_nonnull (pfx);
   agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
   check_pfx_installed (fixture, pfx);
+
+  /* The same file again changes nothing, and imports no second key. */
+  again = cradle_cert_file_new ("user.pfx", pfx, PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_cert_file_install (again, fixture->agent.device, NULL, &added, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (added, ==, 0);
+  g_assert_false (cradle_cert_file_has_key (again));
+  g_assert_cmpuint (count_keys (fixture), ==, 1);
 }
 
 static void
@@ -369,6 +382,72 @@ test_pfx_key_mismatch (Fixture       *fixture,
   g_assert_null (file);
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "does not match any certificate"));
+}
+
+/* A file asking for five billion rounds of password hashing would stall
+ * the reader for hours: refused before any hashing. */
+static void
+test_pfx_stalling_iterations (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  const guint8 *p = g_bytes_get_data (fixture->leaf, NULL);
+  g_autoptr(X509) leaf = d2i_X509 (NULL, &p, (long) g_bytes_get_size (fixture->leaf));
+  PKCS12 *p12 = PKCS12_create (PASSWORD, "user", fixture->key, leaf, NULL, 0, 0, 2048, 2048, 0);
+  const ASN1_INTEGER *iterations = NULL;
+  unsigned char *der = NULL;
+  int size;
+  g_autoptr(GBytes) pfx = NULL;
+  g_autoptr(CradleCertFile) file = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (p12);
+  PKCS12_get0_mac (NULL, NULL, NULL, &iterations, p12);
+  g_assert_nonnull (iterations);
+  g_assert_true (ASN1_INTEGER_set_int64 ((ASN1_INTEGER *) iterations, G_GINT64_CONSTANT (5000000000)));
+  size = i2d_PKCS12 (p12, &der);
+  g_assert_cmpint (size, >, 0);
+  pfx = cradle_openssl_take_der (der, size);
+  PKCS12_free (p12);
+
+  file = cradle_cert_file_new ("stall.pfx", pfx, PASSWORD, &error);
+  g_assert_null (file);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "rounds of password hashing"));
+}
+
+/* A key the device cannot hold (RSA 1024, Ed25519): the file reads, the
+ * device refuses the key, and nothing of the file stays. */
+static void
+test_pfx_unsupported_key (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  EVP_PKEY *keys[] = { EVP_RSA_gen (1024), EVP_PKEY_Q_keygen (NULL, NULL, "ED25519") };
+
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autoptr(GBytes) cert = test_cert ("Odd Key", keys[i], "File Test CA", fixture->ca_key, FALSE);
+      const guint8 *p = g_bytes_get_data (cert, NULL);
+      g_autoptr(X509) x509 = d2i_X509 (NULL, &p, (long) g_bytes_get_size (cert));
+      PKCS12 *p12 = PKCS12_create (PASSWORD, "odd", keys[i], x509, NULL, 0, 0, 2048, 2048, 0);
+      unsigned char *der = NULL;
+      int size = i2d_PKCS12 (p12, &der);
+      g_autoptr(GBytes) pfx = cradle_openssl_take_der (der, size);
+      g_autoptr(CradleCertFile) file = NULL;
+      g_autoptr(GPtrArray) certs = NULL;
+      g_autoptr(GError) error = NULL;
+
+      PKCS12_free (p12);
+      file = cradle_cert_file_new ("odd.pfx", pfx, PASSWORD, &error);
+      g_assert_no_error (error);
+      g_assert_false (cradle_cert_file_install (file, fixture->agent.device, NULL, NULL, NULL, &error));
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
+      g_assert_nonnull (strstr (error->message, "keys only"));
+      certs = list (fixture);
+      g_assert_cmpuint (certs->len, ==, 0);
+      g_assert_cmpuint (count_keys (fixture), ==, 0);
+      EVP_PKEY_free (keys[i]);
+    }
 }
 
 /* A damaged file, cut short or not a certificate file at all: said so. */
@@ -519,6 +598,84 @@ test_p7b_mixed_roles (Fixture       *fixture,
   g_assert_cmpuint (cradle_cert_file_get_certificates (pem_file)->len, ==, 2);
 }
 
+/* A CertificationRequest the device signed for its own key, as an
+ * enrollment records it before the CA answers. */
+static GBytes *
+device_request (CradleDevice *device,
+                GBytes       *key_id,
+                EVP_PKEY     *public_key)
+{
+  static const guint8 ecdsa_sha256[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+  g_autoptr(GBytes) info = test_request_info (public_key, "Pending User");
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GByteArray) body = g_byte_array_new ();
+  GByteArray *csr = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  guint8 unused = 0;
+
+  signature = cradle_device_sign_request (device, key_id, info, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_byte_array_append (body, g_bytes_get_data (info, NULL), g_bytes_get_size (info));
+  g_byte_array_append (body, ecdsa_sha256, sizeof ecdsa_sha256);
+  cradle_der_append_header (body, CRADLE_DER_BIT_STRING, g_bytes_get_size (signature) + 1);
+  g_byte_array_append (body, &unused, 1);
+  g_byte_array_append (body, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
+  cradle_der_append_header (csr, CRADLE_DER_SEQUENCE, body->len);
+  g_byte_array_append (csr, body->data, body->len);
+  return g_byte_array_free_to_bytes (csr);
+}
+
+/* The CA's certificate for a request still waiting, handed over as a P7B:
+ * found through the pending store, bound to the key the device made for
+ * that request, and the request is done. */
+static void
+test_p7b_for_pending_request (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autofree char *path = path_in (fixture, "requests.sqlite");
+  g_autoptr(CradlePendingStore) store = NULL;
+  g_autoptr(CradlePendingRequest) request = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) csr = NULL;
+  g_autoptr(EVP_PKEY) device_key = NULL;
+  g_autoptr(GBytes) leaf = NULL;
+  g_autoptr(GBytes) p7b = NULL;
+  g_autoptr(CradleCertFile) file = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+  key_id = cradle_device_generate_key (fixture->agent.device, "p256", "test", &spki, NULL, &error);
+  g_assert_no_error (error);
+  device_key = test_public_key_from_der (spki);
+  csr = device_request (fixture->agent.device, key_id, device_key);
+  store = cradle_pending_store_open (path, &error);
+  g_assert_no_error (error);
+  id = cradle_pending_store_add (store, "certsrv", "https://ca.invalid/certsrv", "User",
+                                 cradle_device_get_serial (fixture->agent.device), key_id, csr, &error);
+  g_assert_no_error (error);
+  leaf = test_cert ("Pending User", device_key, "File Test CA", fixture->ca_key, FALSE);
+  p7b = make_p7b (fixture, "DER", leaf, fixture->ca, NULL);
+  file = cradle_cert_file_new ("issued.p7b", p7b, NULL, &error);
+  g_assert_no_error (error);
+
+  /* Without the pending store the key cannot be found: a made key is in no list. */
+  g_assert_false (cradle_cert_file_install (file, fixture->agent.device, NULL, NULL, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (cradle_cert_file_install (file, fixture->agent.device, store, NULL, NULL, &error));
+  g_assert_no_error (error);
+  certs = list (fixture);
+  g_assert_true (g_bytes_equal (cradle_device_cert_get_key_id (find (certs, leaf)), key_id));
+  g_assert_cmpint (cradle_device_cert_get_key_origin (find (certs, leaf)), ==, CRADLE_DEVICE_KEY_ORIGIN_GENERATED);
+  request = cradle_pending_store_get (store, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_pending_request_get_status (request), ==, CRADLE_PENDING_STATUS_INSTALLED);
+}
+
 /* An end-entity certificate with no key on the device: refused, nothing
  * installed, not even the CA beside it. */
 static void
@@ -595,10 +752,13 @@ main (int    argc,
   ADD ("/cert-file/pfx-wrong-password", test_pfx_wrong_password);
   ADD ("/cert-file/pfx-no-key", test_pfx_no_key);
   ADD ("/cert-file/pfx-key-mismatch", test_pfx_key_mismatch);
+  ADD ("/cert-file/pfx-stalling-iterations", test_pfx_stalling_iterations);
+  ADD ("/cert-file/pfx-unsupported-key", test_pfx_unsupported_key);
   ADD ("/cert-file/damaged", test_damaged);
   ADD ("/cert-file/cer-pem-and-der", test_cer_pem_and_der);
   ADD ("/cert-file/p7b-mixed-roles", test_p7b_mixed_roles);
   ADD ("/cert-file/p7b-end-entity-without-key", test_p7b_end_entity_without_key);
+  ADD ("/cert-file/p7b-for-pending-request", test_p7b_for_pending_request);
   ADD ("/cert-file/root-declined-leaves-nothing", test_root_declined_leaves_nothing);
   ADD ("/cert-file/import-declined-leaves-nothing", test_import_declined_leaves_nothing);
 #undef ADD

@@ -200,7 +200,9 @@ test_oversize_refused (Fixture       *fixture,
   g_autoptr(EVP_PKEY) key = test_key_new ();
   g_autoptr(GBytes) leaf = test_cert ("Big", key, "Big", key, FALSE);
   gsize size = CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE + 1;
-  g_autofree guint8 *big = g_malloc0 (size);
+  /* Sent anyway: more than the largest key with its nonce and tag. */
+  gsize wire_size = CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE + 28 + 1;
+  g_autofree guint8 *big = g_malloc0 (wire_size);
   g_autoptr(GBytes) key_id = NULL;
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
   g_autoptr(GBytes) request = NULL;
@@ -214,7 +216,7 @@ test_oversize_refused (Fixture       *fixture,
 
   cradle_cbor_writer_map (writer, 2);
   cradle_cbor_writer_uint (writer, 1);
-  cradle_cbor_writer_bytes (writer, big, size);
+  cradle_cbor_writer_bytes (writer, big, wire_size);
   cradle_cbor_writer_uint (writer, 2);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (leaf, NULL), g_bytes_get_size (leaf));
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
@@ -276,7 +278,35 @@ test_declined (Fixture       *fixture,
   g_assert_cmpuint (count_keys (fixture), ==, 0);
 }
 
-/* The key's bytes cross the cable once, and never come back. */
+/* The key in clear, as a host that skipped the session's encryption
+ * would send it: refused, nothing stored. */
+static void
+test_clear_key_refused (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(EVP_PKEY) key = test_key_new ();
+  g_autoptr(GBytes) leaf = test_cert ("Clear", key, "Clear", key, FALSE);
+  g_autoptr(GBytes) pkcs8 = pkcs8_of (key);
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  agent_fixture_start (&fixture->agent, "--confirm=approve", NULL);
+  cradle_cbor_writer_map (writer, 2);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (pkcs8, NULL), g_bytes_get_size (pkcs8));
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (leaf, NULL), g_bytes_get_size (leaf));
+  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+  reply = _cradle_device_call (fixture->agent.device, CRADLE_BRIDGE_IMPORT_KEY, request, "importing", NULL, &error);
+  g_assert_null (reply);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "does not decrypt"));
+  g_assert_cmpuint (count_keys (fixture), ==, 0);
+}
+
+/* The key's bytes cross the cable encrypted, and never come back. */
 static void
 test_key_not_echoed (Fixture       *fixture,
                      gconstpointer  data)
@@ -298,7 +328,7 @@ test_key_not_echoed (Fixture       *fixture,
   g_assert_true (cradle_device_install (fixture->agent.device, batch, NULL, NULL, &error));
   listed = cradle_device_list_certs (fixture->agent.device, NULL, NULL, NULL, &error);
   g_assert_no_error (error);
-  g_assert_nonnull (memmem (fixture->agent.sent->data, fixture->agent.sent->len, tail, 32));
+  g_assert_null (memmem (fixture->agent.sent->data, fixture->agent.sent->len, tail, 32));
   g_assert_null (memmem (fixture->agent.received->data, fixture->agent.received->len, tail, 32));
 }
 
@@ -315,7 +345,8 @@ main (int    argc,
   ADD ("/import-key/oversize-refused", test_oversize_refused);
   ADD ("/import-key/unpaired-refused", test_unpaired_refused);
   ADD ("/import-key/declined", test_declined);
-  ADD ("/import-key/key-not-echoed", test_key_not_echoed);
+  ADD ("/import-key/clear-key-refused", test_clear_key_refused);
+  ADD ("/import-key/key-never-in-clear-on-the-wire", test_key_not_echoed);
 #undef ADD
   return g_test_run ();
 }

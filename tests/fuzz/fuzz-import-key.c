@@ -3,8 +3,8 @@
  * cradle_agent_keystore_check_import), and for key file 20, the origin
  *
  * Outside bytes: the payload a paired host sends. The input is decoded as
- * the request's CBOR map, as the agent does, and its key (field 1) and
- * certificate (field 2) are checked against a keystore opened once, with
+ * the request's CBOR map, as the agent does, and its key (field 1, here as
+ * the session's decryption gives it) and certificate (field 2) are checked against a keystore opened once, with
  * no key in it, and then stored: nothing is ever stored that did not pass
  * the check, and what is stored is listed as imported. Seeds: a p256 key
  * with its certificate, a certificate for another key, RSA 1024, damaged
