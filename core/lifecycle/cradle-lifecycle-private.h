@@ -2,7 +2,9 @@
  *
  * cradle-renewal-window.c: when a certificate is due (the arithmetic alone);
  * cradle-template-extension.c: the Microsoft template extensions of a
- * certificate; cradle-cert-status.c: one certificate's status, the public
+ * certificate; cradle-cert-names.c: a certificate's names and uses, for
+ * people; cradle-cert-details.c and cradle-cert-details-remove.c: one
+ * certificate on a device in full, exported or removed; cradle-cert-status.c: one certificate's status, the public
  * snapshot; cradle-status-checker.c: a device's certificates checked, its
  * revocation checks in the journal.
  */
@@ -52,6 +54,32 @@ void     cradle_template_extension_read     (const STACK_OF (X509_EXTENSION) *ex
                                              char                           **oid,
                                              guint                           *major_version,
                                              char                           **name);
+
+/* ---- cradle-cert-names.c ------------------------------------------------- */
+
+/* What a certificate's extensions say, for people; every text escaped
+ * (cradle_text_escape()).  Each appends to @out (of char *) and adds a
+ * sentence to @problems (of char *) for an extension it cannot read. */
+/* subjectAltName: "DNS:…", "email:…", "UPN:…", "URI:…", "IP:…", "DirName:…",
+ * "RID:…", "otherName:OID"; at most @max, *@omitted counts the rest. */
+void     cradle_cert_names_read_sans        (const STACK_OF (X509_EXTENSION) *extensions,
+                                             guint                            max,
+                                             GPtrArray                       *out,
+                                             guint                           *omitted,
+                                             GPtrArray                       *problems);
+/* extKeyUsage: "Client Authentication (1.3.6.1.5.5.7.3.2)", or the OID. */
+void     cradle_cert_names_read_ekus        (const STACK_OF (X509_EXTENSION) *extensions,
+                                             GPtrArray                       *out,
+                                             GPtrArray                       *problems);
+/* keyUsage: the RFC 5280 names of its bits. */
+void     cradle_cert_names_read_key_usage   (const STACK_OF (X509_EXTENSION) *extensions,
+                                             GPtrArray                       *out,
+                                             GPtrArray                       *problems);
+/* basicConstraints cA. */
+gboolean cradle_cert_names_read_is_ca       (const STACK_OF (X509_EXTENSION) *extensions);
+/* A distinguished name as people read it ("CN = …, O = …", in the order
+ * it is encoded), each value's own bytes escaped; never %NULL. */
+char    *cradle_cert_names_dup_name         (const X509_NAME                 *name);
 
 /* ---- cradle-cert-status.c ----------------------------------------------- */
 

@@ -106,6 +106,12 @@ case $name in
              "$src/core/revocation/cradle-revocation-result.c" "$src/core/lifecycle/cradle-template-extension.c"
              "$src/bridge/protocol/cradle-der.c" "$src/core/base/cradle-x509-outline.c")
     extra_libs=libcrypto ;;
+  cert-details)
+    sources=("$src/core/lifecycle/cradle-cert-details.c" "$src/core/lifecycle/cradle-cert-names.c"
+             "$src/core/lifecycle/cradle-template-extension.c" "$src/bridge/protocol/cradle-der.c"
+             "$src/bridge/host/cradle-device-cert.c" "$src/core/base/cradle-certificate.c"
+             "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-text.c")
+    extra_libs=libcrypto ;;
   catalog-cache)
     # The whole catalog is built from the file: its stages, less the network.
     sources=("$src"/core/catalog/*.c "$src"/core/directory/*.c "$src"/core/kerberos/*.c "$src"/core/csr/*.c
