@@ -25,6 +25,7 @@
 #include <cradle/cradle-credentials.h>
 #include <cradle/cradle-cert-type.h>
 #include <cradle/cradle-type-lookup.h>
+#include <cradle/cradle-provisioning.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>
 #include <cradle/cradle-renewal.h>
