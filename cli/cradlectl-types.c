@@ -626,6 +626,8 @@ static const CradlectlCommand types_commands[] = {
   { "add", "Add a certificate type (its fields as options)", types_add },
   { "edit", "Change fields of a certificate type", types_edit },
   { "remove", "Remove a certificate type", types_remove },
+  { "export", "Write certificate types to a provisioning file", cradlectl_types_export },
+  { "import", "Show what a provisioning file adds or changes, and save it", cradlectl_types_import },
 };
 
 static void
