@@ -361,7 +361,7 @@ cradlectl_types_import (int    argc,
       cradlectl_print_json (builder);
       return CRADLECTL_EXIT_DONE;
     }
-  if (!yes && !(isatty (STDIN_FILENO) && isatty (STDOUT_FILENO) && confirm (to_save, folder)))
+  if (!yes && !(isatty (STDIN_FILENO) && confirm (to_save, folder)))
     {
       g_print ("Nothing was saved. %s\n",
                isatty (STDIN_FILENO) ? "" : "Run again with --yes to save these types.");
