@@ -216,25 +216,32 @@ save_user (CradleTypeDraft  *draft,
   g_autofree char *data = NULL;
   g_autoptr(GError) local_error = NULL;
 
+  if (challenge != NULL)
+    _cradle_type_draft_set_challenge_file (draft, challenge[0] != '\0' ? challenge_path : NULL);
+  if (!_cradle_type_draft_check (draft, error))
+    {
+      _cradle_type_draft_set_challenge_file (draft, old_challenge);
+      return FALSE;
+    }
+  data = cradle_type_draft_dup_data (draft);
   if (!cradle_paths_ensure_private_dir (folder, error))
-    return FALSE;
+    {
+      _cradle_type_draft_set_challenge_file (draft, old_challenge);
+      return FALSE;
+    }
   if (challenge != NULL && challenge[0] != '\0')
     {
       challenge_temp = write_challenge (folder, challenge, error);
       if (challenge_temp == NULL)
-        return FALSE;
-      _cradle_type_draft_set_challenge_file (draft, challenge_path);
+        {
+          _cradle_type_draft_set_challenge_file (draft, old_challenge);
+          return FALSE;
+        }
     }
-  else if (challenge != NULL)
-    _cradle_type_draft_set_challenge_file (draft, NULL);
-
-  data = cradle_type_draft_dup_data (draft);
-  if (!_cradle_type_draft_check (draft, error) ||
-      !g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local_error))
+  if (!g_file_set_contents_full (path, data, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local_error))
     {
-      if (local_error != NULL)
-        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
-                     "Could not save the certificate type %s: %s.", name, local_error->message);
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "Could not save the certificate type %s: %s.", name, local_error->message);
       if (challenge_temp != NULL)
         g_unlink (challenge_temp);
       _cradle_type_draft_set_challenge_file (draft, old_challenge);
@@ -396,9 +403,10 @@ cradle_type_store_save (CradleTypeDraft  *draft,
   g_return_val_if_fail (CRADLE_IS_TYPE_DRAFT (draft), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!_cradle_type_draft_check (draft, error) || !check_challenge (draft, challenge, error))
+  if (!check_challenge (draft, challenge, error))
     return FALSE;
-  /* A type that is no longer SCEP keeps no challenge. */
+  /* A type that is no longer SCEP keeps no challenge.  The draft is
+   * checked with the challenge file it will name. */
   if (challenge == NULL && g_strcmp0 (cradle_type_draft_get_protocol (draft), "scep") != 0)
     challenge = "";
   if (scope == CRADLE_TYPE_SCOPE_SYSTEM)

@@ -41,6 +41,9 @@
  *   [Enrollment]
  *   TrustAnchors=/path/root.pem       # for template types' CAs (and custom
  *                                     # types without their own)
+ *
+ * and the domain's (cradle-settings.h): [Directory] Domain= and DC=.
+ * cradle-type-draft.h and cradle-type-store.h write type files.
  */
 #pragma once
 
