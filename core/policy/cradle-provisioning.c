@@ -150,7 +150,8 @@ cradle_provisioning_new_from_file (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
 
   /* Bounded while reading, not only by the size the file claims. */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* Not blocked by a FIFO, which is refused below as not a regular file. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     {
       int saved_errno = errno;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include <cradle/cradle.h>
@@ -174,6 +175,19 @@ test_huge (Folders       *folders,
   g_assert_null (provisioning);
   g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
   g_assert_nonnull (strstr (error->message, "larger than"));
+  g_clear_error (&error);
+
+  /* Nor is what never ends, or never starts: a device, a FIFO. */
+  provisioning = cradle_provisioning_new_from_file ("/dev/zero", &error);
+  g_assert_null (provisioning);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_unlink (path);
+  g_assert_cmpint (mkfifo (path, 0600), ==, 0);
+  provisioning = cradle_provisioning_new_from_file (path, &error);
+  g_assert_null (provisioning);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
 }
 
 static void
