@@ -58,10 +58,16 @@ resolve (char          **value,
 void
 cradlectl_domain_options_resolve (CradlectlDomainOptions *options)
 {
+  char *domain = NULL;
+  char *dc_uri = NULL;
+
   g_free (options->user_origin);
   options->user_origin = cradle_settings_dup_origin (CRADLE_SETTING_USER, options->user);
-  resolve (&options->domain, CRADLE_SETTING_DOMAIN);
-  resolve (&options->dc_uri, CRADLE_SETTING_DC);
+  cradle_settings_dup_directory (options->domain, options->dc_uri, &domain, &dc_uri);
+  g_free (options->domain);
+  g_free (options->dc_uri);
+  options->domain = domain;
+  options->dc_uri = dc_uri;
   resolve (&options->user, CRADLE_SETTING_USER);
   resolve (&options->ccache_name, CRADLE_SETTING_CCACHE);
 }

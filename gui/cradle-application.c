@@ -80,14 +80,17 @@ cradle_application_handle_local_options (GApplication *app,
                                          GVariantDict *options)
 {
   CradleApplication *self = CRADLE_APPLICATION (app);
+  const char *domain = NULL;
+  const char *dc_uri = NULL;
 
   if (g_variant_dict_contains (options, "version"))
     {
       g_print ("cradle %s\n", CRADLE_VERSION);
       return 0;
     }
-  self->domain = take_setting (options, "domain", CRADLE_SETTING_DOMAIN);
-  self->dc_uri = take_setting (options, "dc", CRADLE_SETTING_DC);
+  g_variant_dict_lookup (options, "domain", "&s", &domain);
+  g_variant_dict_lookup (options, "dc", "&s", &dc_uri);
+  cradle_settings_dup_directory (domain, dc_uri, &self->domain, &self->dc_uri);
   self->user = take_setting (options, "user", CRADLE_SETTING_USER);
   self->ccache = take_setting (options, "ccache", CRADLE_SETTING_CCACHE);
   self->bench = g_variant_dict_contains (options, "bench");

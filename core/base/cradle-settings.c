@@ -63,23 +63,35 @@ read_conf (const char *folder,
   return g_steal_pointer (&value);
 }
 
-/* The value and where it came from. */
+/* Where a value came from, first to last. */
+enum {
+  LEVEL_OPTION,
+  LEVEL_ENVIRONMENT,
+  LEVEL_USER,
+  LEVEL_SYSTEM,
+  LEVEL_UNSET,
+};
+
+/* The value, where it came from, and its level. */
 static char *
 lookup (CradleSetting   setting,
         const char     *option,
-        char          **origin)
+        char          **origin,
+        int            *level)
 {
   const char *value;
 
   if (option != NULL && option[0] != '\0')
     {
       *origin = g_strdup (settings[setting].option);
+      *level = LEVEL_OPTION;
       return g_strdup (option);
     }
   value = g_getenv (settings[setting].variable);
   if (value != NULL && value[0] != '\0')
     {
       *origin = g_strdup (settings[setting].variable);
+      *level = LEVEL_ENVIRONMENT;
       return g_strdup (value);
     }
   if (settings[setting].key != NULL)
@@ -94,11 +106,13 @@ lookup (CradleSetting   setting,
           if (found != NULL)
             {
               *origin = g_build_filename (folder, "cradle.conf", NULL);
+              *level = i == 0 ? LEVEL_USER : LEVEL_SYSTEM;
               return found;
             }
         }
     }
   *origin = NULL;
+  *level = LEVEL_UNSET;
   return NULL;
 }
 
@@ -107,9 +121,10 @@ cradle_settings_dup (CradleSetting  setting,
                      const char    *option)
 {
   g_autofree char *origin = NULL;
+  int level;
 
   g_return_val_if_fail ((guint) setting < G_N_ELEMENTS (settings), NULL);
-  return lookup (setting, option, &origin);
+  return lookup (setting, option, &origin, &level);
 }
 
 char *
@@ -118,8 +133,29 @@ cradle_settings_dup_origin (CradleSetting  setting,
 {
   g_autofree char *value = NULL;
   char *origin = NULL;
+  int level;
 
   g_return_val_if_fail ((guint) setting < G_N_ELEMENTS (settings), NULL);
-  value = lookup (setting, option, &origin);
+  value = lookup (setting, option, &origin, &level);
   return origin;
+}
+
+void
+cradle_settings_dup_directory (const char  *domain_option,
+                               const char  *dc_option,
+                               char       **domain,
+                               char       **dc)
+{
+  g_autofree char *domain_origin = NULL;
+  g_autofree char *dc_origin = NULL;
+  int domain_level, dc_level;
+
+  g_return_if_fail (domain != NULL && dc != NULL);
+
+  *domain = lookup (CRADLE_SETTING_DOMAIN, domain_option, &domain_origin, &domain_level);
+  *dc = lookup (CRADLE_SETTING_DC, dc_option, &dc_origin, &dc_level);
+  /* A controller set further down than the domain may be another
+   * domain's: `--domain other` is not sent to $CRADLE_DC. */
+  if (*dc != NULL && dc_level > domain_level)
+    g_clear_pointer (dc, g_free);
 }

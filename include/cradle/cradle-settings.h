@@ -36,6 +36,16 @@ typedef enum {
 CRADLE_PUBLIC
 char       *cradle_settings_dup           (CradleSetting  setting,
                                            const char    *option);
+/* The domain and its controller, each as cradle_settings_dup() finds it,
+ * except that a controller is dropped when it was set further down the
+ * order than the domain (`--domain other.example` with $CRADLE_DC set
+ * looks up other.example's controllers).  @domain, @dc: (out) (nullable)
+ * (transfer full). */
+CRADLE_PUBLIC
+void        cradle_settings_dup_directory (const char    *domain_option,
+                                           const char    *dc_option,
+                                           char         **domain,
+                                           char         **dc);
 /* Where @setting came from, for messages: "--dc", "CRADLE_DC",
  * "/etc/cradle/cradle.conf", …; (nullable) when unset.  (transfer full) */
 CRADLE_PUBLIC

@@ -44,8 +44,9 @@
 G_BEGIN_DECLS
 
 /* One thing wrong with a draft: @field is the property's name ("url",
- * "name", …), @message a sentence for people saying what is wrong and what
- * is right, without the file and line. */
+ * "name", "require-tls" for AllowPlainHttp, …; never %NULL for a draft),
+ * @message a sentence for people saying what is wrong and what is right,
+ * in the type-file parser's words, without the file and line. */
 typedef struct {
   char *field;
   char *message;

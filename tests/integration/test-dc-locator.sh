@@ -29,6 +29,9 @@ if ss -Hlun "( sport = :53 )" 2>/dev/null | grep -q "$dns_address:53"; then
 fi
 
 eval "$("$lab" env)"
+# The env names the DC (CRADLE_DC, and the lab's cradle.conf): this test
+# is about finding it in DNS without them.
+unset CRADLE_DC CRADLE_DOMAIN CRADLE_CONFIG_DIR
 work=$(mktemp -d)
 trap 'kill $dns_pid 2>/dev/null; rm -rf "$work"' EXIT
 echo "nameserver $dns_address" >"$work/resolv.conf"

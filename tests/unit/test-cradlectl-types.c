@@ -59,13 +59,17 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->types);
 }
 
-/* cradlectl types @args, @input on its standard input; its exit code. */
+/* cradlectl @args (after "types" unless @command), @input on its
+ * standard input, @variable set to @value when given; its exit code. */
 static int
-run (Fixture             *fixture,
-     const char * const  *args,
-     const char          *input,
-     char               **out,
-     char               **err)
+run_full (Fixture             *fixture,
+          const char          *command,
+          const char * const  *args,
+          const char          *input,
+          const char          *variable,
+          const char          *value,
+          char               **out,
+          char               **err)
 {
   g_autofree char *program = g_build_filename (g_getenv ("CRADLE_BUILD_ROOT"), "cli", "cradlectl", NULL);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
@@ -76,7 +80,7 @@ run (Fixture             *fixture,
   g_autofree char *stderr_text = NULL;
 
   g_ptr_array_add (argv, program);
-  g_ptr_array_add (argv, (gpointer) "types");
+  g_ptr_array_add (argv, (gpointer) (command != NULL ? command : "types"));
   for (guint i = 0; args[i] != NULL; i++)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
@@ -85,6 +89,9 @@ run (Fixture             *fixture,
   g_subprocess_launcher_setenv (launcher, "CRADLE_CONFIG_DIR", fixture->config, TRUE);
   g_subprocess_launcher_setenv (launcher, "CRADLE_SYSTEM_CONFIG_DIR", fixture->system, TRUE);
   g_subprocess_launcher_setenv (launcher, "CRADLE_STATE_DIR", fixture->state, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "CRADLE_USER");
+  if (variable != NULL)
+    g_subprocess_launcher_setenv (launcher, variable, value, TRUE);
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input, NULL, &stdout_text, &stderr_text, &error);
@@ -99,6 +106,16 @@ run (Fixture             *fixture,
   if (err != NULL)
     *err = g_steal_pointer (&stderr_text);
   return g_subprocess_get_exit_status (process);
+}
+
+static int
+run (Fixture             *fixture,
+     const char * const  *args,
+     const char          *input,
+     char               **out,
+     char               **err)
+{
+  return run_full (fixture, NULL, args, input, NULL, NULL, out, err);
 }
 
 static JsonObject *
@@ -331,6 +348,20 @@ test_edit_system_type (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (object, "label"), ==, "phones");
 }
 
+/* cradlectl reads CRADLE_USER as the app does; without a password file
+ * it says what to do instead of signing in as someone else. */
+static void
+test_user_from_environment (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  const char *whoami[] = { "--dc", "ldap://127.0.0.1:9", NULL };
+  g_autofree char *err = NULL;
+
+  g_assert_cmpint (run_full (fixture, "whoami", whoami, NULL, "CRADLE_USER", "alice", NULL, &err), ==, 4);
+  g_assert_nonnull (strstr (err, "CRADLE_USER says to sign in as alice with a password"));
+  g_assert_nonnull (strstr (err, "--password-file"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -340,6 +371,8 @@ main (int    argc,
   g_test_add ("/cradlectl-types/invalid-fields", Fixture, NULL, fixture_set_up, test_invalid_fields,
               fixture_tear_down);
   g_test_add ("/cradlectl-types/edit-system-type", Fixture, NULL, fixture_set_up, test_edit_system_type,
+              fixture_tear_down);
+  g_test_add ("/cradlectl-types/user-from-environment", Fixture, NULL, fixture_set_up, test_user_from_environment,
               fixture_tear_down);
   return g_test_run ();
 }

@@ -111,6 +111,7 @@ static void
 test_properties (void)
 {
   g_autoptr(CradleTypeDraft) draft = cradle_type_draft_new ();
+  g_autoptr(GPtrArray) problems = NULL;
   g_autofree char *protocol = NULL;
   g_autofree char *data = NULL;
   gboolean require_tls = FALSE;
@@ -131,7 +132,8 @@ test_properties (void)
   g_assert_cmpuint (notified, ==, 2);
   data = cradle_type_draft_dup_data (draft);
   g_assert_null (strstr (data, "URL="));
-  g_assert_nonnull (problem_of (cradle_type_draft_validate (draft), "url"));
+  problems = cradle_type_draft_validate (draft);
+  g_assert_nonnull (problem_of (problems, "url"));
   /* challenge-file and source are the store's. */
   g_assert_false (g_object_class_find_property (G_OBJECT_GET_CLASS (draft), "challenge-file")->flags &
                   G_PARAM_WRITABLE);
@@ -518,6 +520,36 @@ test_settings_order (Folders       *folders,
   g_assert_cmpstr (value, ==, "ldaps://dc.user.example.test");
   g_clear_pointer (&value, g_free);
   g_unsetenv ("CRADLE_DC");
+
+  /* A controller from further down than the domain is another domain's. */
+  {
+    g_autofree char *domain = NULL;
+    g_autofree char *dc = NULL;
+
+    g_setenv ("CRADLE_DC", "ldap://dc.env.example.test", TRUE);
+    cradle_settings_dup_directory ("other.example.test", NULL, &domain, &dc);
+    g_assert_cmpstr (domain, ==, "other.example.test");
+    g_assert_null (dc);
+    g_clear_pointer (&domain, g_free);
+    /* The same level, or a controller named above the domain, stays. */
+    cradle_settings_dup_directory (NULL, NULL, &domain, &dc);
+    g_assert_cmpstr (domain, ==, "system.example.test");
+    g_assert_cmpstr (dc, ==, "ldap://dc.env.example.test");
+    g_clear_pointer (&domain, g_free);
+    g_clear_pointer (&dc, g_free);
+    g_setenv ("CRADLE_DOMAIN", "env.example.test", TRUE);
+    cradle_settings_dup_directory (NULL, NULL, &domain, &dc);
+    g_assert_cmpstr (domain, ==, "env.example.test");
+    g_assert_cmpstr (dc, ==, "ldap://dc.env.example.test");
+    g_clear_pointer (&domain, g_free);
+    g_clear_pointer (&dc, g_free);
+    g_unsetenv ("CRADLE_DC");
+    g_unsetenv ("CRADLE_DOMAIN");
+    /* The user's cradle.conf names a DC but no domain: the system's domain
+     * comes from further down, so the user's DC stays. */
+    cradle_settings_dup_directory (NULL, NULL, &domain, &dc);
+    g_assert_cmpstr (dc, ==, "ldaps://dc.user.example.test");
+  }
 
   /* A user name is never read from cradle.conf. */
   write_file (folders->user, "cradle.conf", "[Directory]\nUser=mallory\n");
