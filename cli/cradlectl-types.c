@@ -627,6 +627,8 @@ static const CradlectlCommand types_commands[] = {
   { "edit", "Change fields of a certificate type", types_edit },
   { "remove", "Remove a certificate type", types_remove },
   { "test", "Ask a certificate type's server what it is, sending no request", cradlectl_types_test },
+  { "export", "Write certificate types to a provisioning file", cradlectl_types_export },
+  { "import", "Show what a provisioning file adds or changes, and save it", cradlectl_types_import },
 };
 
 static void

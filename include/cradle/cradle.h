@@ -29,6 +29,7 @@
 #include <cradle/cradle-type-probe.h>
 #include <cradle/cradle-type-draft.h>
 #include <cradle/cradle-type-store.h>
+#include <cradle/cradle-provisioning.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>
 #include <cradle/cradle-renewal.h>

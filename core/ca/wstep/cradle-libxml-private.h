@@ -16,6 +16,7 @@ G_BEGIN_DECLS
   X (xmlDocGetRootElement)    \
   X (xmlFreeDoc)              \
   X (xmlFreeParserCtxt)       \
+  X (xmlGetLineNo)            \
   X (xmlGetNoNsProp)          \
   X (xmlGetNsProp)            \
   X (xmlInitParser)           \

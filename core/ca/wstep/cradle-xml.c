@@ -19,8 +19,10 @@
 
 #define XSI_NS "http://www.w3.org/2001/XMLSchema-instance"
 
-/* CDATA sections become plain text; errors stay in the context. */
-#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+/* CDATA sections become plain text; errors stay in the context; lines past
+ * 65535 are kept (xmlGetLineNo()) for messages that name them. */
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
+                       XML_PARSE_BIG_LINES)
 
 /* How much of libxml2's own complaint an error repeats. */
 #define SHOWN_PARSER_ERROR_CHARS 160
@@ -30,6 +32,7 @@
 typedef struct
 {
   gboolean saw_doctype;
+  int      doctype_line;
   /* The first fatal error, which is what broke the document: libxml2 reads
    * on, and the last error it keeps is often only a consequence ("Premature
    * end of data" at the end of the document). */
@@ -49,6 +52,7 @@ refuse_doctype (void          *user_data,
   ParseState *state = ctxt->_private;
 
   state->saw_doctype = TRUE;
+  state->doctype_line = ctxt->input != NULL ? ctxt->input->line : 0;
   sym_xmlStopParser (ctxt);
 }
 
@@ -86,7 +90,7 @@ cradle_xml_parse (GBytes      *data,
 {
   xmlParserCtxt *ctxt;
   g_autoptr(xmlDoc) doc = NULL;
-  ParseState state = { FALSE, NULL, 0 };
+  ParseState state = { FALSE, 0, NULL, 0 };
   gboolean well_formed;
   g_autofree char *complaint = NULL;
   const char *bytes;
@@ -149,9 +153,11 @@ cradle_xml_parse (GBytes      *data,
 
   if (state.saw_doctype)
     {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                           "The XML document has a document type declaration (<!DOCTYPE>), "
-                           "which is never accepted from a server");
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The XML document has a document type declaration (<!DOCTYPE>, line %d), "
+                   "which is never accepted: it could declare entities that read files or "
+                   "grow without bound",
+                   state.doctype_line);
       return NULL;
     }
   if (doc == NULL || !well_formed)
