@@ -241,6 +241,13 @@ print_cert_json (JsonBuilder       *builder,
   cradlectl_add_string (builder, "sha256", cradle_certificate_get_sha256 (parsed));
   json_builder_set_member_name (builder, "has_key");
   json_builder_add_boolean_value (builder, cradle_device_cert_get_key_id (cert) != NULL);
+  /* "generated" on the device, or "imported" from a PFX/P12: absent without a key. */
+  if (cradle_device_cert_get_key_id (cert) != NULL)
+    {
+      json_builder_set_member_name (builder, "key_origin");
+      json_builder_add_string_value (builder,
+                                     cradle_device_key_origin_to_string (cradle_device_cert_get_key_origin (cert)));
+    }
   json_builder_end_object (builder);
 }
 
@@ -308,7 +315,9 @@ cradlectl_certs (int    argc,
       scope = cradlectl_text (cradle_device_cert_get_scope (cert));
       g_print ("%-4s %-6s %s\n     issued by %s, expires %s%s\n     SHA-256 %s\n",
                store, scope, subject, issuer, expiry,
-               cradle_device_cert_get_key_id (cert) != NULL ? ", key on the device" : "",
+               cradle_device_cert_get_key_id (cert) == NULL ? ""
+               : cradle_device_cert_get_key_origin (cert) == CRADLE_DEVICE_KEY_ORIGIN_IMPORTED
+               ? ", key on the device (imported: not made on the device)" : ", key on the device",
                cradle_certificate_get_sha256 (parsed));
     }
   json_builder_end_array (builder);

@@ -108,5 +108,7 @@ int           cradlectl_renew             (int                     argc,
                                            char                  **argv);
 int           cradlectl_log               (int                     argc,
                                            char                  **argv);
+int           cradlectl_install           (int                     argc,
+                                           char                  **argv);
 
 G_END_DECLS

@@ -14,6 +14,7 @@ typedef struct {
 static const CradlectlCommand commands[] = {
   { "devices", "List the connected devices", cradlectl_devices },
   { "certs", "List the certificates on a device", cradlectl_certs },
+  { "install", "Install a PFX/P12, CER or P7B file on a device", cradlectl_install },
   { "status", "Each certificate on a device: valid, renew soon, expired, revoked or unknown", cradlectl_status },
   { "templates", "List the certificate types and whether you may enroll", cradlectl_templates },
   { "enroll", "Get a certificate for a device", cradlectl_enroll },

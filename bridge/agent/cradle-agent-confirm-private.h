@@ -19,6 +19,7 @@ typedef enum {
   CRADLE_CONFIRM_ROOT,
   CRADLE_CONFIRM_PAIR,
   CRADLE_CONFIRM_DELETE_CERT,  /* deleting a certificate retires its enrolled key */
+  CRADLE_CONFIRM_IMPORT_KEY,   /* storing a key made elsewhere (IMPORT_KEY) */
   CRADLE_CONFIRM_N_OPERATIONS,
 } CradleConfirmOperation;
 

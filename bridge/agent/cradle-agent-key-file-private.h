@@ -20,12 +20,17 @@
  *  17 confirmed at (uint, Unix seconds)
  *  18 host: SHA-256 of the public key of the paired host that asked (32 bytes)
  *  19 decryptions the renewal's SCEP answers cost so far (uint, optional, 0 when absent)
+ * and, for a key made elsewhere and imported (IMPORT_KEY):
+ *  20 origin (uint: 2 imported; absent or 1: generated on the device)
  * A format 1 file (agents before the key's life) reads as made, with no
  * owner and no enrollment kind: such a key can still be installed to and
  * sign a certification request with its user's yes, but serves no SCEP
  * operation and no host can delete it.
  * The additional authenticated data is the key id followed by the key type,
- * so a ciphertext cannot be passed off as another key's or another type's.
+ * so a ciphertext cannot be passed off as another key's or another type's;
+ * for an imported key "imported" and its NUL follow, so a file whose field
+ * 20 was removed or changed does not open: an imported key cannot be made
+ * to look generated.
  * The sealed key never changes; the file is rewritten (atomically) only when
  * the key's state, its count of decryptions or its renewal mark changes.
  */
@@ -66,6 +71,7 @@ typedef struct {
   guint64  mark_confirmed;
   GBytes  *mark_host;
   guint64  mark_decryptions;
+  CradleAgentKeyOrigin origin;
 } CradleAgentKeyFile;
 
 /* Removes the renewal mark from the record (the caller saves it). */
@@ -75,7 +81,7 @@ void                cradle_agent_key_file_free   (CradleAgentKeyFile *key_file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleAgentKeyFile, cradle_agent_key_file_free)
 
 /* Encrypts @pkcs8 under @kek into a new key file record, made for @kind by
- * @owner (nullable). */
+ * @owner (nullable), generated on the device or imported (@origin). */
 CradleAgentKeyFile *cradle_agent_key_file_seal   (GBytes                   *key_id,
                                                   const char               *key_type,
                                                   const char               *profile,
@@ -83,6 +89,7 @@ CradleAgentKeyFile *cradle_agent_key_file_seal   (GBytes                   *key_
                                                   GBytes                   *public_key,
                                                   CradleAgentEnrollmentKind kind,
                                                   GBytes                   *owner,
+                                                  CradleAgentKeyOrigin      origin,
                                                   const CradleAgentSecret  *pkcs8,
                                                   const guint8             *kek,
                                                   GError                  **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -26,6 +26,7 @@ enum {
   FIELD_MARK_CONFIRMED,
   FIELD_MARK_HOST,
   FIELD_MARK_DECRYPTIONS,
+  FIELD_ORIGIN,
 };
 
 /* Generous for an RSA 4096 SubjectPublicKeyInfo (550 bytes) and PKCS#8 (2.4 KiB). */
@@ -103,14 +104,20 @@ cradle_agent_key_file_clear_mark (CradleAgentKeyFile *key_file)
 }
 
 static GBytes *
-make_aad (GBytes     *key_id,
-          const char *key_type)
+make_aad (GBytes              *key_id,
+          const char          *key_type,
+          CradleAgentKeyOrigin origin)
 {
   GByteArray *aad = g_byte_array_new ();
+  static const char imported[] = "imported";
 
   /* The key id has a fixed size, so the concatenation is unambiguous. */
   g_byte_array_append (aad, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
   g_byte_array_append (aad, (const guint8 *) key_type, strlen (key_type));
+  /* An imported key's origin is sealed with it (a key type holds no NUL):
+   * a file edited to call it generated no longer opens. */
+  if (origin == CRADLE_AGENT_KEY_IMPORTED)
+    g_byte_array_append (aad, (const guint8 *) imported, sizeof imported);
   return g_byte_array_free_to_bytes (aad);
 }
 
@@ -122,12 +129,13 @@ cradle_agent_key_file_seal (GBytes                   *key_id,
                             GBytes                   *public_key,
                             CradleAgentEnrollmentKind kind,
                             GBytes                   *owner,
+                            CradleAgentKeyOrigin      origin,
                             const CradleAgentSecret  *pkcs8,
                             const guint8             *kek,
                             GError                  **error)
 {
   g_autoptr(CradleAgentKeyFile) key_file = g_new0 (CradleAgentKeyFile, 1);
-  g_autoptr(GBytes) aad = make_aad (key_id, key_type);
+  g_autoptr(GBytes) aad = make_aad (key_id, key_type, origin);
 
   key_file->key_id = g_bytes_ref (key_id);
   key_file->key_type = g_strdup (key_type);
@@ -138,6 +146,7 @@ cradle_agent_key_file_seal (GBytes                   *key_id,
   key_file->owner = owner != NULL ? g_bytes_ref (owner) : NULL;
   key_file->kind = kind;
   key_file->state = CRADLE_AGENT_KEY_MADE;
+  key_file->origin = origin;
   if (!cradle_agent_crypto_seal (kek, aad, pkcs8, &key_file->nonce, &key_file->ciphertext,
                                  &key_file->tag, error))
     return NULL;
@@ -149,7 +158,7 @@ cradle_agent_key_file_unseal (const CradleAgentKeyFile  *key_file,
                               const guint8              *kek,
                               GError                   **error)
 {
-  g_autoptr(GBytes) aad = make_aad (key_file->key_id, key_file->key_type);
+  g_autoptr(GBytes) aad = make_aad (key_file->key_id, key_file->key_type, key_file->origin);
 
   return cradle_agent_crypto_unseal (kek, aad, key_file->nonce, key_file->ciphertext,
                                      key_file->tag, error);
@@ -171,7 +180,8 @@ cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file)
   gboolean marked = key_file->mark_renews != NULL;
 
   cradle_cbor_writer_map (writer, 11 + (key_file->details != NULL) + (key_file->owner != NULL)
-                                  + (key_file->kind != CRADLE_AGENT_ENROLLMENT_UNKNOWN) + (marked ? 5 : 0));
+                                  + (key_file->kind != CRADLE_AGENT_ENROLLMENT_UNKNOWN) + (marked ? 5 : 0)
+                                  + (key_file->origin == CRADLE_AGENT_KEY_IMPORTED));
   cradle_cbor_writer_uint (writer, FIELD_VERSION);
   cradle_cbor_writer_uint (writer, CRADLE_AGENT_KEY_FILE_VERSION);
   write_bytes_field (writer, FIELD_KEY_ID, key_file->key_id);
@@ -198,6 +208,11 @@ cradle_agent_key_file_encode (const CradleAgentKeyFile *key_file)
   cradle_cbor_writer_uint (writer, key_file->state);
   cradle_cbor_writer_uint (writer, FIELD_DECRYPTIONS);
   cradle_cbor_writer_uint (writer, key_file->decryptions);
+  if (key_file->origin == CRADLE_AGENT_KEY_IMPORTED)
+    {
+      cradle_cbor_writer_uint (writer, FIELD_ORIGIN);
+      cradle_cbor_writer_uint (writer, key_file->origin);
+    }
   if (marked)
     {
       write_bytes_field (writer, FIELD_MARK_RENEWS, key_file->mark_renews);
@@ -273,11 +288,14 @@ decode_life (const CradleCborValue  *map,
 {
   guint64 kind = CRADLE_AGENT_ENROLLMENT_UNKNOWN;
   guint64 state = CRADLE_AGENT_KEY_MADE;
+  guint64 origin = CRADLE_AGENT_KEY_GENERATED;
 
   key_file->state = CRADLE_AGENT_KEY_MADE;
+  key_file->origin = CRADLE_AGENT_KEY_GENERATED;
   if (version == 1)
     return TRUE;
-  if (!cradle_cbor_map_get_bytes (map, FIELD_OWNER, TRUE, &key_file->owner, error)
+  if (!cradle_cbor_map_get_uint (map, FIELD_ORIGIN, TRUE, &origin, error)
+      || !cradle_cbor_map_get_bytes (map, FIELD_OWNER, TRUE, &key_file->owner, error)
       || !cradle_cbor_map_get_uint (map, FIELD_KIND, TRUE, &kind, error)
       || !cradle_cbor_map_get_uint (map, FIELD_STATE, FALSE, &state, error)
       || !cradle_cbor_map_get_uint (map, FIELD_DECRYPTIONS, FALSE, &key_file->decryptions, error))
@@ -304,8 +322,15 @@ decode_life (const CradleCborValue  *map,
                    "its state %" G_GUINT64_FORMAT " is unknown", state);
       return FALSE;
     }
+  if (origin != CRADLE_AGENT_KEY_GENERATED && origin != CRADLE_AGENT_KEY_IMPORTED)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "its origin %" G_GUINT64_FORMAT " is unknown", origin);
+      return FALSE;
+    }
   key_file->kind = (CradleAgentEnrollmentKind) kind;
   key_file->state = (CradleAgentKeyState) state;
+  key_file->origin = (CradleAgentKeyOrigin) origin;
   return decode_mark (map, key_file, error);
 }
 

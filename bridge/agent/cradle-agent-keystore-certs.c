@@ -101,9 +101,20 @@ cradle_agent_keystore_list (CradleAgentKeystore  *self,
     {
       const CradleAgentCert *cert = g_ptr_array_index (self->certs, i);
 
-      if ((store == NULL || g_str_equal (store, cert->store))
-          && (scope == NULL || g_str_equal (scope, cert->scope)))
-        g_ptr_array_add (matches, cradle_agent_cert_copy (cert));
+      CradleAgentCert *copy;
+
+      if ((store != NULL && !g_str_equal (store, cert->store))
+          || (scope != NULL && !g_str_equal (scope, cert->scope)))
+        continue;
+      copy = cradle_agent_cert_copy (cert);
+      /* Where the key came from, read from its sealed file each time. */
+      if (copy->key_id != NULL)
+        {
+          g_autoptr(CradleAgentKeyFile) key_file = cradle_agent_keystore_load_key (self, copy->key_id, NULL);
+
+          copy->key_origin = key_file != NULL ? key_file->origin : CRADLE_AGENT_KEY_ORIGIN_UNKNOWN;
+        }
+      g_ptr_array_add (matches, copy);
     }
   return g_steal_pointer (&matches);
 }

@@ -89,6 +89,29 @@ EVP_PKEY           *cradle_agent_keystore_unseal_key    (CradleAgentKeystore    
                                                          const CradleAgentKeyFile  *key_file,
                                                          GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* IMPORT_KEY (cradle-agent-keystore-import.c), before the device's user is
+ * asked: @pkcs8 must be a DER PKCS#8 private key of one of the key types
+ * (at most CRADLE_AGENT_IMPORT_KEY_MAX_SIZE bytes), @certificate_der a
+ * certificate for exactly that key (INVALID_DATA otherwise), and no key on
+ * the device, in any state, may have the same public key (PERMISSION_DENIED):
+ * an imported key never stands beside, replaces or shadows a key the device
+ * holds. Gives the parsed certificate for the prompt. */
+#define CRADLE_AGENT_IMPORT_KEY_MAX_SIZE 8192
+X509                *cradle_agent_keystore_check_import (CradleAgentKeystore *self,
+                                                        const CradleAgentSecret *pkcs8,
+                                                        GBytes              *certificate_der,
+                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Stores the key checked above, sealed under the KEK, made for a
+ * certification request (kind 1), owned by @host_id, marked imported. */
+gboolean             cradle_agent_keystore_import     (CradleAgentKeystore  *self,
+                                                       const CradleAgentSecret *pkcs8,
+                                                       GBytes               *certificate_der,
+                                                       const char           *profile,
+                                                       GBytes               *host_id,
+                                                       GBytes              **key_id,
+                                                       GBytes              **public_key_info,
+                                                       GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* For tests only: the key's PKCS#8 DER in clear. The agent never calls it. */
 CradleAgentSecret  *cradle_agent_keystore_decrypt_key   (CradleAgentKeystore  *self,
                                                          GBytes               *key_id,

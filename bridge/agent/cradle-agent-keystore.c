@@ -755,7 +755,7 @@ cradle_agent_keystore_generate (CradleAgentKeystore  *self,
   while (g_file_test (path, G_FILE_TEST_EXISTS));
 
   key_file = cradle_agent_key_file_seal (id, key_type, profile, profile_details, public_key,
-                                         kind, host_id, pkcs8, self->kek, error);
+                                         kind, host_id, CRADLE_AGENT_KEY_GENERATED, pkcs8, self->kek, error);
   if (key_file == NULL)
     return FALSE;
   g_clear_pointer (&pkcs8, cradle_agent_secret_free);

@@ -49,6 +49,13 @@ typedef enum {
   CRADLE_AGENT_ENROLLMENT_SCEP = 2,
 } CradleAgentEnrollmentKind;
 
+/* Where a key came from (LIST_CERTS field 5). */
+typedef enum {
+  CRADLE_AGENT_KEY_ORIGIN_UNKNOWN = 0,  /* its file is damaged: nobody can say */
+  CRADLE_AGENT_KEY_GENERATED = 1,  /* GENERATE_KEY: it never left the device */
+  CRADLE_AGENT_KEY_IMPORTED = 2,   /* IMPORT_KEY: made elsewhere, from a PFX/P12 */
+} CradleAgentKeyOrigin;
+
 /* DECRYPT serves a SCEP enrollment's answers: at most this many per key,
  * and only this long after the key was made (a CA's approval can take days;
  * each CertPoll answered "pending" costs no decryption). */
@@ -68,6 +75,7 @@ typedef struct {
   char   *scope;    /* "user" or "system" */
   GBytes *der;      /* the certificate */
   GBytes *key_id;   /* nullable: the bound key, MY only */
+  CradleAgentKeyOrigin key_origin;  /* set by cradle_agent_keystore_list() when key_id is */
 } CradleAgentCert;
 
 CradleAgentCert *cradle_agent_cert_new  (const char *store,

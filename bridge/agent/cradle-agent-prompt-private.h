@@ -31,6 +31,11 @@ char *cradle_agent_prompt_renew        (GBytes      *renewed,
 char *cradle_agent_prompt_root         (const char  *subject,
                                         const char  *sha256);
 
+/* IMPORT_KEY: the certificate the key is for (subject, issuer, SHA-256,
+ * escaped), and that the key was made elsewhere. */
+char *cradle_agent_prompt_import       (const char  *subject,
+                                        const char  *issuer,
+                                        const char  *sha256);
 /* "Trust this computer?" with the host's names (escaped) and the code. */
 char *cradle_agent_prompt_pair         (const char  *host_name,
                                         const char  *user_name,

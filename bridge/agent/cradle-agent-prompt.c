@@ -116,6 +116,22 @@ cradle_agent_prompt_root (const char *subject,
 }
 
 char *
+cradle_agent_prompt_import (const char *subject,
+                            const char *issuer,
+                            const char *sha256)
+{
+  g_autofree char *shown_subject = escape (subject);
+  g_autofree char *shown_issuer = escape (issuer);
+  g_autofree char *shown_sha256 = escape (sha256);
+
+  return g_strdup_printf ("The desktop asks this device to import a private key that was NOT made on "
+                          "this device (copies of it may exist elsewhere), for the certificate:\n"
+                          "  %-10s %s\n  %-10s %s\n  %-10s %s\n"
+                          "It will be shown as imported wherever the key is listed.",
+                          "Subject:", shown_subject, "Issuer:", shown_issuer, "SHA-256:", shown_sha256);
+}
+
+char *
 cradle_agent_prompt_pair (const char *host_name,
                           const char *user_name,
                           const char *code)

@@ -6,7 +6,10 @@
 #include <gio/gio.h>
 #include <cradle/cradle.h>
 
+#include <openssl/crypto.h>
+
 #include "agent/cradle-agent-hosts-private.h"
+#include "agent/cradle-agent-keystore-private.h"
 #include "agent/cradle-agent-pairing-private.h"
 #include "agent/cradle-agent-prompt-private.h"
 #include "agent/cradle-agent-session-private.h"
@@ -265,11 +268,12 @@ handle_get_info (Session                *session,
         cradle_cbor_writer_uint (writer, 3);
         cradle_cbor_writer_bool (writer, j == 0 || session->config->privileged);
       }
-  /* SIGN purposes 2 and 3, and DECRYPT; renewals: purposes 4 and 5 */
+  /* SIGN purposes 2 and 3, and DECRYPT; renewals: purposes 4 and 5; IMPORT_KEY */
   cradle_cbor_writer_uint (writer, 8);
-  cradle_cbor_writer_array (writer, 2);
+  cradle_cbor_writer_array (writer, 3);
   cradle_cbor_writer_text (writer, CRADLE_BRIDGE_FEATURE_SCEP);
   cradle_cbor_writer_text (writer, CRADLE_BRIDGE_FEATURE_RENEWAL);
+  cradle_cbor_writer_text (writer, CRADLE_BRIDGE_FEATURE_IMPORT_KEY);
   /* Who the device claims to be; AUTHENTICATE and pairing prove it. */
   {
     g_autoptr(GBytes) identity = cradle_bridge_key_raw_public (session->config->identity);
@@ -531,7 +535,7 @@ handle_list_certs (Session                *session,
     {
       CradleAgentCert *cert = g_ptr_array_index (certs, i);
 
-      cradle_cbor_writer_map (writer, cert->key_id != NULL ? 4 : 3);
+      cradle_cbor_writer_map (writer, cert->key_id != NULL ? 5 : 3);
       cradle_cbor_writer_uint (writer, 1);
       cradle_cbor_writer_text (writer, cert->store);
       cradle_cbor_writer_uint (writer, 2);
@@ -543,6 +547,12 @@ handle_list_certs (Session                *session,
           cradle_cbor_writer_uint (writer, 4);
           cradle_cbor_writer_bytes (writer, g_bytes_get_data (cert->key_id, NULL),
                                     g_bytes_get_size (cert->key_id));
+          /* Where the key came from: everything that shows the key says so. */
+          cradle_cbor_writer_uint (writer, 5);
+          cradle_cbor_writer_text (writer, cert->key_origin == CRADLE_AGENT_KEY_IMPORTED
+                                           ? CRADLE_BRIDGE_KEY_ORIGIN_IMPORTED
+                                           : cert->key_origin == CRADLE_AGENT_KEY_GENERATED
+                                           ? CRADLE_BRIDGE_KEY_ORIGIN_GENERATED : "unknown");
         }
     }
   payload = reply_payload (writer);
@@ -631,6 +641,82 @@ handle_install (Session                *session,
   cradle_cbor_writer_map (writer, 1);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_uint (writer, added);
+  return reply_payload (writer);
+}
+
+/* Overwrites bytes that held a private key before they are freed. */
+static void
+wipe_bytes (GBytes *bytes)
+{
+  gsize size = 0;
+  guint8 *data = (guint8 *) g_bytes_get_data (bytes, &size);
+
+  if (data != NULL && size > 0)
+    OPENSSL_cleanse (data, size);
+}
+
+static GBytes *
+handle_import_key (Session                *session,
+                   const CradleCborValue  *request,
+                   GError                **error)
+{
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(GBytes) certificate = NULL;
+  g_autoptr(CradleAgentSecret) pkcs8 = NULL;
+  g_autoptr(X509) parsed = NULL;
+  g_autoptr(CradleCertificate) shown = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) public_key = NULL;
+  g_autofree char *prompt = NULL;
+  const char *profile = NULL;
+  CradleCborWriter *writer;
+  gboolean stored;
+
+  if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key, error) ||
+      !cradle_cbor_map_get_bytes (request, 2, FALSE, &certificate, error) ||
+      !cradle_cbor_map_get_text (request, 3, TRUE, &profile, error))
+    return NULL;
+  /* Sizes first, before anything is parsed or allocated for them. */
+  if (g_bytes_get_size (key) == 0 || g_bytes_get_size (key) > CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE ||
+      g_bytes_get_size (certificate) == 0 || g_bytes_get_size (certificate) > CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE)
+    {
+      wipe_bytes (key);
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "an imported key takes at most %d bytes and its certificate at most %d",
+                   CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE, CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE);
+      return NULL;
+    }
+  /* From here the key lives in the agent's secure memory only. */
+  pkcs8 = cradle_agent_secret_new (g_bytes_get_size (key));
+  memcpy (pkcs8->data, g_bytes_get_data (key, NULL), pkcs8->size);
+  wipe_bytes (key);
+
+  parsed = cradle_agent_keystore_check_import (session->config->keystore, pkcs8, certificate, error);
+  if (parsed == NULL)
+    return NULL;
+  shown = cradle_certificate_new_from_der (certificate, error);
+  if (shown == NULL)
+    return NULL;
+  prompt = cradle_agent_prompt_import (cradle_certificate_get_subject (shown), cradle_certificate_get_issuer (shown),
+                                       cradle_certificate_get_sha256 (shown));
+  if (!ask_user (session, CRADLE_CONFIRM_IMPORT_KEY, prompt, error))
+    return NULL;
+
+  send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
+  stored = cradle_agent_keystore_import (session->config->keystore, pkcs8, certificate,
+                                         profile != NULL ? profile : "imported", session->host_id,
+                                         &key_id, &public_key, error);
+  g_clear_pointer (&pkcs8, cradle_agent_secret_free);
+  if (!stored)
+    return NULL;
+  g_info ("Imported a key made elsewhere, for the device user's certificate");
+
+  writer = cradle_cbor_writer_new ();
+  cradle_cbor_writer_map (writer, 2);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (public_key, NULL), g_bytes_get_size (public_key));
   return reply_payload (writer);
 }
 
@@ -833,6 +919,7 @@ handler_for (guint8 type)
     case CRADLE_BRIDGE_DELETE_KEY: return handle_delete_key;
     case CRADLE_BRIDGE_DELETE_CERT: return handle_delete_cert;
     case CRADLE_BRIDGE_DECRYPT: return handle_decrypt;
+    case CRADLE_BRIDGE_IMPORT_KEY: return handle_import_key;
     case CRADLE_BRIDGE_PAIR_START: return handle_pair_start;
     case CRADLE_BRIDGE_PAIR_REVEAL: return handle_pair_reveal;
     case CRADLE_BRIDGE_PAIR_CONFIRM: return handle_pair_confirm;
@@ -905,6 +992,10 @@ serve_request (Session           *session,
     }
 
   reply = handler (session, request, &error);
+  /* The request carried a private key: its bytes (the decoded copy is
+   * wiped by the handler) go now, whatever the answer. */
+  if (frame->header.type == CRADLE_BRIDGE_IMPORT_KEY)
+    wipe_bytes (frame->payload);
   if (reply == NULL)
     {
       /* A malformed field is the host's fault, whatever the handler was doing. */

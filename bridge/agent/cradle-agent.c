@@ -327,6 +327,7 @@ main (int    argc,
   gboolean list_hosts = FALSE;
   int host_expiry_days = 30;
   g_autofree char *confirm_delete = NULL;
+  g_autofree char *confirm_import = NULL;
   gboolean privileged = FALSE;
   gboolean verbose = FALSE;
   int fd = -1;
@@ -352,6 +353,8 @@ main (int    argc,
       "Stop trusting a computer (its id from --list-hosts, or \"all\"), then exit", "ID" },
     { "confirm-delete", 0, 0, G_OPTION_ARG_STRING, &confirm_delete,
       "Policy for deleting a certificate, which retires its key", "POLICY" },
+    { "confirm-import", 0, 0, G_OPTION_ARG_STRING, &confirm_import,
+      "Policy for importing a key made elsewhere (from a PFX/P12 file)", "POLICY" },
     { "confirm-timeout", 0, 0, G_OPTION_ARG_INT, &confirm_max, "Seconds to wait for an answer (600)", "SECONDS" },
     { "socket", 0, 0, G_OPTION_ARG_FILENAME, &socket_path, "Listen here instead of the runtime folder", "PATH" },
     { "functionfs", 0, 0, G_OPTION_ARG_FILENAME, &functionfs, "Serve USB through the FunctionFS mounted here", "DIR" },
@@ -396,6 +399,7 @@ main (int    argc,
   per_operation[CRADLE_CONFIRM_ROOT] = confirm_root;
   per_operation[CRADLE_CONFIRM_PAIR] = confirm_pair;
   per_operation[CRADLE_CONFIRM_DELETE_CERT] = confirm_delete;
+  per_operation[CRADLE_CONFIRM_IMPORT_KEY] = confirm_import;
   if (!parse_policies (&config, confirm, per_operation, &error))
     {
       g_printerr ("cradle-agent: %s\n", error->message);

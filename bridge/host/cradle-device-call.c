@@ -120,6 +120,16 @@ close_after_ignored_cancel (CradleDevice  *self,
                operation, CANCEL_GRACE_MS / 1000);
 }
 
+static void
+wipe_frame (GBytes *frame)
+{
+  gsize size = 0;
+  guint8 *data = (guint8 *) g_bytes_get_data (frame, &size);
+
+  if (data != NULL && size > 0)
+    explicit_bzero (data, size);
+}
+
 /* Sends @type with @payload; returns the decoded final answer. */
 CradleCborValue *
 _cradle_device_call (CradleDevice  *self,
@@ -151,7 +161,14 @@ _cradle_device_call (CradleDevice  *self,
   /* Before the transport seals the frame and spends a counter on it. */
   if (g_cancellable_set_error_if_cancelled (cancellable, error) ||
       !cradle_bridge_transport_send (self->transport, frame, cancellable, error))
-    return NULL;
+    {
+      if (type == CRADLE_BRIDGE_IMPORT_KEY)
+        wipe_frame (frame);
+      return NULL;
+    }
+  /* IMPORT_KEY's frame holds a private key: gone once it is sent. */
+  if (type == CRADLE_BRIDGE_IMPORT_KEY)
+    wipe_frame (frame);
 
   for (;;)
     {

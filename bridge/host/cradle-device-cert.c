@@ -12,6 +12,7 @@ struct _CradleDeviceCert
   char   *scope;
   GBytes *der;
   GBytes *key_id;
+  CradleDeviceKeyOrigin key_origin;
 };
 
 G_DEFINE_FINAL_TYPE (CradleDeviceCert, cradle_device_cert, G_TYPE_OBJECT)
@@ -52,6 +53,22 @@ cradle_device_cert_new (const char *store,
                         GBytes     *der,
                         GBytes     *key_id)
 {
+  return cradle_device_cert_new_full (store, scope, der, key_id,
+                                      key_id != NULL ? CRADLE_DEVICE_KEY_ORIGIN_GENERATED
+                                                     : CRADLE_DEVICE_KEY_ORIGIN_NONE);
+}
+
+/**
+ * cradle_device_cert_new_full:
+ * @key_origin: where the key came from; NONE whatever it says when @key_id is %NULL
+ */
+CradleDeviceCert *
+cradle_device_cert_new_full (const char            *store,
+                             const char            *scope,
+                             GBytes                *der,
+                             GBytes                *key_id,
+                             CradleDeviceKeyOrigin  key_origin)
+{
   CradleDeviceCert *self;
 
   g_return_val_if_fail (store != NULL && scope != NULL && der != NULL, NULL);
@@ -61,6 +78,7 @@ cradle_device_cert_new (const char *store,
   self->scope = g_strdup (scope);
   self->der = g_bytes_ref (der);
   self->key_id = key_id != NULL ? g_bytes_ref (key_id) : NULL;
+  self->key_origin = key_id != NULL ? key_origin : CRADLE_DEVICE_KEY_ORIGIN_NONE;
   return self;
 }
 
@@ -91,4 +109,26 @@ cradle_device_cert_get_key_id (CradleDeviceCert *self)
 {
   g_return_val_if_fail (CRADLE_IS_DEVICE_CERT (self), NULL);
   return self->key_id;
+}
+
+/* Where the certificate's key came from: NONE when the device holds none. */
+CradleDeviceKeyOrigin
+cradle_device_cert_get_key_origin (CradleDeviceCert *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DEVICE_CERT (self), CRADLE_DEVICE_KEY_ORIGIN_NONE);
+  return self->key_origin;
+}
+
+const char *
+cradle_device_key_origin_to_string (CradleDeviceKeyOrigin origin)
+{
+  switch (origin)
+    {
+    case CRADLE_DEVICE_KEY_ORIGIN_GENERATED: return "generated";
+    case CRADLE_DEVICE_KEY_ORIGIN_IMPORTED: return "imported";
+    case CRADLE_DEVICE_KEY_ORIGIN_UNKNOWN: return "unknown";
+    case CRADLE_DEVICE_KEY_ORIGIN_NONE:
+    default:
+      return NULL;
+    }
 }

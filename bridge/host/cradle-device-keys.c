@@ -262,3 +262,87 @@ cradle_device_delete_key (CradleDevice  *self,
                        cancellable, error);
   return reply != NULL;
 }
+
+/* Overwrites bytes that held a private key before they are freed. */
+static void
+wipe_bytes (GBytes *bytes)
+{
+  gsize size = 0;
+  guint8 *data = bytes != NULL ? (guint8 *) g_bytes_get_data (bytes, &size) : NULL;
+
+  if (data != NULL && size > 0)
+    explicit_bzero (data, size);
+}
+
+GBytes *
+cradle_device_import_key (CradleDevice  *self,
+                          const guint8  *pkcs8,
+                          gsize          pkcs8_size,
+                          GBytes        *certificate_der,
+                          const char    *profile,
+                          GCancellable  *cancellable,
+                          GError       **error)
+{
+  CradleCborWriter *writer;
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) spki = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  g_return_val_if_fail (pkcs8 != NULL && certificate_der != NULL, NULL);
+
+  /* A device without IMPORT_KEY would take the unknown type for a broken
+   * stream and end the session; and the key goes only where the session
+   * is authenticated (sealed, docs/bridge-protocol.md section 5). */
+  if (!cradle_device_has_feature (self, CRADLE_DEVICE_FEATURE_IMPORT_KEY))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "The device %s cannot import a key (its agent predates IMPORT_KEY): update the "
+                   "Cradle agent on it, or install the certificate without its key.",
+                   cradle_device_get_id (self));
+      return NULL;
+    }
+  if (!cradle_device_is_paired (self))
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED,
+                   "The device %s does not trust this computer yet, and a key goes only to a paired "
+                   "device: pair it first (cradlectl devices --pair).", cradle_device_get_id (self));
+      return NULL;
+    }
+  if (pkcs8_size == 0 || pkcs8_size > CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE)
+    {
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                   "The key is %" G_GSIZE_FORMAT " bytes; a device takes keys of at most %d bytes "
+                   "(RSA up to 4096 bits, P-256, P-384).", pkcs8_size, CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE);
+      return NULL;
+    }
+
+  /* The writer's buffer is sized up front, so no copy of the key is left
+   * behind in a reallocation. */
+  writer = cradle_cbor_writer_new_sized (pkcs8_size + g_bytes_get_size (certificate_der) + 1024);
+  cradle_cbor_writer_map (writer, profile != NULL ? 3 : 2);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_bytes (writer, pkcs8, pkcs8_size);
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (certificate_der, NULL), g_bytes_get_size (certificate_der));
+  if (profile != NULL)
+    {
+      cradle_cbor_writer_uint (writer, 3);
+      cradle_cbor_writer_text (writer, profile);
+    }
+  request = cradle_cbor_writer_free_to_bytes (writer);
+  reply = _cradle_device_call (self, CRADLE_BRIDGE_IMPORT_KEY, request, "importing a key to the device",
+                               cancellable, error);
+  wipe_bytes (request);
+  if (reply == NULL ||
+      !cradle_cbor_map_get_bytes (reply, 1, FALSE, &key_id, error) ||
+      !cradle_cbor_map_get_bytes (reply, 2, FALSE, &spki, error))
+    return NULL;
+  if (g_bytes_get_size (key_id) != 16 || g_bytes_get_size (spki) == 0)
+    {
+      _cradle_device_set_protocol_error (error, "importing a key", "the key id or public key has the wrong size");
+      return NULL;
+    }
+  return g_steal_pointer (&key_id);
+}

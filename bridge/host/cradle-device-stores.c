@@ -52,18 +52,28 @@ cradle_device_list_certs (CradleDevice  *self,
       const char *item_store = NULL, *item_scope = NULL;
       g_autoptr(GBytes) der = NULL;
       g_autoptr(GBytes) key_id = NULL;
+      const char *origin_name = NULL;
+      CradleDeviceKeyOrigin origin = CRADLE_DEVICE_KEY_ORIGIN_GENERATED;
 
       if (cradle_cbor_value_get_type (item) != CRADLE_CBOR_MAP ||
           !cradle_cbor_map_get_text (item, 1, FALSE, &item_store, error) ||
           !cradle_cbor_map_get_text (item, 2, FALSE, &item_scope, error) ||
           !cradle_cbor_map_get_bytes (item, 3, FALSE, &der, error) ||
-          !cradle_cbor_map_get_bytes (item, 4, TRUE, &key_id, error))
+          !cradle_cbor_map_get_bytes (item, 4, TRUE, &key_id, error) ||
+          !cradle_cbor_map_get_text (item, 5, TRUE, &origin_name, error))
         {
           if (error != NULL && *error == NULL)
             _cradle_device_set_protocol_error (error, "listing certificates", "an entry is not a map");
           return NULL;
         }
-      g_ptr_array_add (certs, cradle_device_cert_new (item_store, item_scope, der, key_id));
+      /* Field 5 came with IMPORT_KEY: an agent without it only generates keys. */
+      if (origin_name == NULL || g_str_equal (origin_name, CRADLE_BRIDGE_KEY_ORIGIN_GENERATED))
+        origin = CRADLE_DEVICE_KEY_ORIGIN_GENERATED;
+      else if (g_str_equal (origin_name, CRADLE_BRIDGE_KEY_ORIGIN_IMPORTED))
+        origin = CRADLE_DEVICE_KEY_ORIGIN_IMPORTED;
+      else
+        origin = CRADLE_DEVICE_KEY_ORIGIN_UNKNOWN;
+      g_ptr_array_add (certs, cradle_device_cert_new_full (item_store, item_scope, der, key_id, origin));
     }
   return g_steal_pointer (&certs);
 }

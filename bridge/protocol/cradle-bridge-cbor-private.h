@@ -83,6 +83,7 @@ gboolean cradle_cbor_map_get_array (const CradleCborValue  *map,
 typedef struct _CradleCborWriter CradleCborWriter;
 
 CradleCborWriter *cradle_cbor_writer_new         (void);
+CradleCborWriter *cradle_cbor_writer_new_sized   (gsize             size);
 void              cradle_cbor_writer_free        (CradleCborWriter *writer);
 void              cradle_cbor_writer_map         (CradleCborWriter *writer,
                                                   gsize             pairs);

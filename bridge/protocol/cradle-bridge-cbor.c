@@ -612,6 +612,17 @@ cradle_cbor_writer_new (void)
   return writer;
 }
 
+/* A writer whose buffer holds @size bytes before it grows: what is written
+ * within them is never copied by a reallocation (a key to be wiped). */
+CradleCborWriter *
+cradle_cbor_writer_new_sized (gsize size)
+{
+  CradleCborWriter *writer = g_new0 (CradleCborWriter, 1);
+
+  writer->buffer = g_byte_array_sized_new ((guint) MIN (size, G_MAXUINT));
+  return writer;
+}
+
 void
 cradle_cbor_writer_free (CradleCborWriter *writer)
 {

@@ -19,6 +19,7 @@ cradle_bridge_type_to_string (guint8 type)
     case CRADLE_BRIDGE_DELETE_KEY: return "DELETE_KEY";
     case CRADLE_BRIDGE_DELETE_CERT: return "DELETE_CERT";
     case CRADLE_BRIDGE_DECRYPT: return "DECRYPT";
+    case CRADLE_BRIDGE_IMPORT_KEY: return "IMPORT_KEY";
     case CRADLE_BRIDGE_PAIR_START: return "PAIR_START";
     case CRADLE_BRIDGE_PAIR_REVEAL: return "PAIR_REVEAL";
     case CRADLE_BRIDGE_PAIR_CONFIRM: return "PAIR_CONFIRM";

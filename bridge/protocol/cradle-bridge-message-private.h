@@ -46,6 +46,16 @@ typedef enum {
 /* GET_INFO features (key 8) */
 #define CRADLE_BRIDGE_FEATURE_SCEP "scep"
 #define CRADLE_BRIDGE_FEATURE_RENEWAL "renewal"
+#define CRADLE_BRIDGE_FEATURE_IMPORT_KEY "import-key"
+
+/* IMPORT_KEY: the largest PKCS#8 private key the device takes (an RSA 4096
+ * key is about 2.4 KiB), and the certificate it is for. */
+#define CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE  8192
+#define CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE (64 * 1024)
+
+/* LIST_CERTS field 5: where the key of a MY certificate came from. */
+#define CRADLE_BRIDGE_KEY_ORIGIN_GENERATED "generated"
+#define CRADLE_BRIDGE_KEY_ORIGIN_IMPORTED  "imported"
 
 /* Timing the host keeps (section 4, KEEPALIVE). */
 #define CRADLE_BRIDGE_IDLE_TIMEOUT_MS 10000

@@ -150,6 +150,18 @@ cradle_bridge_transport_record (CradleBridgeTransport *self,
   priv->record_received = received != NULL ? g_byte_array_ref (received) : NULL;
 }
 
+/* The sealed copy of a frame may hold a key being imported (IMPORT_KEY):
+ * it is wiped once written, whatever it holds (the caller wipes its own). */
+static void
+wipe_sealed (GBytes *sealed)
+{
+  gsize size = 0;
+  guint8 *data = sealed != NULL ? (guint8 *) g_bytes_get_data (sealed, &size) : NULL;
+
+  if (data != NULL && size > 0)
+    explicit_bzero (data, size);
+}
+
 gboolean
 cradle_bridge_transport_send (CradleBridgeTransport  *self,
                               GBytes                 *frame,
@@ -172,11 +184,28 @@ cradle_bridge_transport_send (CradleBridgeTransport  *self,
       frame = sealed;
     }
   if (!CRADLE_BRIDGE_TRANSPORT_GET_CLASS (self)->send (self, frame, cancellable, error))
-    return FALSE;
+    {
+      wipe_sealed (sealed);
+      return FALSE;
+    }
   if (priv->record_sent != NULL)
     g_byte_array_append (priv->record_sent, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+  wipe_sealed (sealed);
   return TRUE;
 }
+
+/* What the last chunk held (part of an imported key, perhaps) is wiped
+ * before the buffer is freed. */
+#define RECEIVE_BUFFER_SIZE (16 * 1024)
+typedef guint8 ReceiveBuffer;
+
+static void
+receive_buffer_free (ReceiveBuffer *buffer)
+{
+  explicit_bzero (buffer, RECEIVE_BUFFER_SIZE);
+  g_free (buffer);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReceiveBuffer, receive_buffer_free)
 
 static CradleBridgeFrame *
 receive_raw_frame (CradleBridgeTransport  *self,
@@ -187,7 +216,7 @@ receive_raw_frame (CradleBridgeTransport  *self,
   CradleBridgeTransportPrivate *priv;
   CradleBridgeFrame *frame;
   /* 16 KiB: one USB bulk transfer, the size the binding writes in. */
-  g_autofree guint8 *buffer = NULL;
+  g_autoptr(ReceiveBuffer) buffer = NULL;
 
   g_return_val_if_fail (CRADLE_IS_BRIDGE_TRANSPORT (self), NULL);
   priv = cradle_bridge_transport_get_instance_private (self);

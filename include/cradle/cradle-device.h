@@ -30,6 +30,41 @@ CRADLE_PUBLIC
 GBytes           *cradle_device_cert_get_key_id (CradleDeviceCert *self);
 
 /**
+ * CradleDeviceKeyOrigin:
+ * @CRADLE_DEVICE_KEY_ORIGIN_NONE: the device holds no key for the certificate
+ * @CRADLE_DEVICE_KEY_ORIGIN_GENERATED: the device made the key itself
+ *   (GENERATE_KEY); it never left the device
+ * @CRADLE_DEVICE_KEY_ORIGIN_IMPORTED: the key was made elsewhere and imported
+ *   (IMPORT_KEY, from a PFX/P12 file): copies of it may exist outside the device
+ * @CRADLE_DEVICE_KEY_ORIGIN_UNKNOWN: the device named an origin this host
+ *   does not know
+ *
+ * Where the key of a MY certificate came from: LIST_CERTS field 5
+ * ("generated" or "imported"; absent from agents before IMPORT_KEY, whose
+ * keys are all generated).
+ */
+typedef enum {
+  CRADLE_DEVICE_KEY_ORIGIN_NONE = 0,
+  CRADLE_DEVICE_KEY_ORIGIN_GENERATED = 1,
+  CRADLE_DEVICE_KEY_ORIGIN_IMPORTED = 2,
+  CRADLE_DEVICE_KEY_ORIGIN_UNKNOWN = 3,
+} CradleDeviceKeyOrigin;
+
+/* @key_origin: ignored (NONE) when @key_id is %NULL. */
+CRADLE_PUBLIC
+CradleDeviceCert *cradle_device_cert_new_full   (const char            *store,
+                                                 const char            *scope,
+                                                 GBytes                *der,
+                                                 GBytes                *key_id,
+                                                 CradleDeviceKeyOrigin  key_origin);
+CRADLE_PUBLIC
+CradleDeviceKeyOrigin cradle_device_cert_get_key_origin (CradleDeviceCert *self);
+/* "generated", "imported", "unknown", or %NULL for NONE: the words the
+ * protocol, `cradlectl --json` and the app use. */
+CRADLE_PUBLIC
+const char       *cradle_device_key_origin_to_string (CradleDeviceKeyOrigin origin);
+
+/**
  * CradleDeviceSignPurpose:
  * @CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST: a DER CertificationRequestInfo
  *   for the key; the device's user confirms
@@ -87,6 +122,8 @@ typedef enum {
 /* GET_INFO features: "renewal" is SIGN purpose 1 with the renewal
  * attribute, purposes 4 and 5, and DECRYPT with a renewed certificate's key. */
 #define CRADLE_DEVICE_FEATURE_RENEWAL "renewal"
+/* GET_INFO features: "import-key" is IMPORT_KEY (a key from a PFX/P12). */
+#define CRADLE_DEVICE_FEATURE_IMPORT_KEY "import-key"
 
 #define CRADLE_TYPE_DEVICE (cradle_device_get_type ())
 CRADLE_PUBLIC
@@ -273,6 +310,22 @@ CRADLE_PUBLIC
 gboolean            cradle_device_install            (CradleDevice      *self,
                                                       GPtrArray         *certs,
                                                       guint             *added,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* IMPORT_KEY (docs/bridge-protocol.md): the device shows its user the
+ * certificate @certificate_der (subject, issuer, SHA-256) and that the key
+ * was not made on the device, and on yes stores @pkcs8 (a DER PKCS#8
+ * PrivateKeyInfo, at most 8 KiB) marked imported, made and owned by this
+ * host, as a key GENERATE_KEY makes. Returns its key id; bind the
+ * certificate with cradle_device_install(), or cradle_device_delete_key()
+ * it. Needs a paired session and the "import-key" feature. The request's
+ * bytes are wiped once sent; the caller wipes @pkcs8. */
+CRADLE_PUBLIC
+GBytes             *cradle_device_import_key         (CradleDevice      *self,
+                                                      const guint8      *pkcs8,
+                                                      gsize              pkcs8_size,
+                                                      GBytes            *certificate_der,
+                                                      const char        *profile,
                                                       GCancellable      *cancellable,
                                                       GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 CRADLE_PUBLIC

@@ -28,6 +28,7 @@
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>
 #include <cradle/cradle-renewal.h>
+#include <cradle/cradle-cert-file.h>
 #include <cradle/cradle-retriever.h>
 #include <cradle/cradle-cert-status.h>
 #undef CRADLE_INSIDE
