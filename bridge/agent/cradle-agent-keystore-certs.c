@@ -416,6 +416,26 @@ find_cert (CradleAgentKeystore *self,
   return NULL;
 }
 
+GBytes *
+cradle_agent_keystore_find_cert (CradleAgentKeystore  *self,
+                                 const char           *store,
+                                 const char           *scope,
+                                 GBytes               *sha256,
+                                 GBytes              **key_id)
+{
+  const CradleAgentCert *cert;
+
+  g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), NULL);
+
+  if (key_id != NULL)
+    *key_id = NULL;
+  if (store == NULL || scope == NULL || sha256 == NULL || (cert = find_cert (self, store, scope, sha256)) == NULL)
+    return NULL;
+  if (key_id != NULL && cert->key_id != NULL)
+    *key_id = g_bytes_ref (cert->key_id);
+  return g_bytes_ref (cert->der);
+}
+
 /* The enrolled key that deleting @cert retires, or NULL. */
 static CradleAgentKeyFile *
 key_to_retire (CradleAgentKeystore    *self,

@@ -246,6 +246,14 @@ gboolean             cradle_agent_keystore_install   (CradleAgentKeystore  *self
                                                       guint                *added,
                                                       GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The certificate @store, @scope and @sha256 name, or %NULL;
+ * @key_id (optional) gets the key it is bound to, if any. */
+GBytes              *cradle_agent_keystore_find_cert  (CradleAgentKeystore *self,
+                                                       const char          *store,
+                                                       const char          *scope,
+                                                       GBytes              *sha256,
+                                                       GBytes             **key_id);
+
 /* Whether deleting the certificate would retire an enrolled key, which
  * needs the device user's yes; @der (optional) gets the certificate. */
 gboolean             cradle_agent_keystore_delete_cert_retires (CradleAgentKeystore *self,

@@ -36,6 +36,16 @@ char *cradle_agent_prompt_root         (const char  *subject,
 char *cradle_agent_prompt_import       (const char  *subject,
                                         const char  *issuer,
                                         const char  *sha256);
+/* DELETE_CERT: the certificate @der of @store, by subject, issuer and
+ * SHA-256; a root says the device stops trusting what it issued, and
+ * @retires_key names the key (@key_id) that goes with it for good. NULL
+ * with an error when @der cannot be read. */
+char *cradle_agent_prompt_delete_cert  (GBytes      *der,
+                                        const char  *store,
+                                        gboolean     retires_key,
+                                        GBytes      *key_id,
+                                        GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* "Trust this computer?" with the host's names (escaped) and the code. */
 char *cradle_agent_prompt_pair         (const char  *host_name,
                                         const char  *user_name,

@@ -132,6 +132,48 @@ cradle_agent_prompt_import (const char *subject,
 }
 
 char *
+cradle_agent_prompt_delete_cert (GBytes      *der,
+                                 const char  *store,
+                                 gboolean     retires_key,
+                                 GBytes      *key_id,
+                                 GError     **error)
+{
+  g_autoptr(CradleCertificate) parsed = cradle_certificate_new_from_der (der, error);
+  g_autofree char *shown_subject = NULL;
+  g_autofree char *shown_issuer = NULL;
+  g_autofree char *shown_store = NULL;
+  g_autofree char *key_hex = NULL;
+  const char *what;
+
+  if (parsed == NULL)
+    return NULL;
+  shown_subject = escape (cradle_certificate_get_subject (parsed));
+  shown_issuer = escape (cradle_certificate_get_issuer (parsed));
+  shown_store = escape (store);
+  if (retires_key)
+    {
+      GString *hex = g_string_new (NULL);
+      gsize size = 0;
+      const guint8 *bytes = key_id != NULL ? g_bytes_get_data (key_id, &size) : NULL;
+
+      for (gsize i = 0; i < size && i < 8; i++)
+        g_string_append_printf (hex, "%02x", bytes[i]);
+      key_hex = g_string_free (hex, FALSE);
+      return g_strdup_printf ("The desktop asks this device to delete your certificate, and with it its key, "
+                              "for good: the key will sign and decrypt nothing again.\n"
+                              "  Certificate: %s\n  issued by %s\n  SHA-256 %s\n"
+                              "  Key: %s… (retired: never used again)",
+                              shown_subject, shown_issuer, cradle_certificate_get_sha256 (parsed), key_hex);
+    }
+  what = g_strcmp0 (store, "Root") == 0
+    ? "a root certificate: this device will no longer trust what it issued"
+    : "a certificate";
+  return g_strdup_printf ("The desktop asks this device to delete %s (%s store):\n"
+                          "  %s\n  issued by %s\n  SHA-256 %s",
+                          what, shown_store, shown_subject, shown_issuer, cradle_certificate_get_sha256 (parsed));
+}
+
+char *
 cradle_agent_prompt_pair (const char *host_name,
                           const char *user_name,
                           const char *code)

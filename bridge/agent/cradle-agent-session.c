@@ -750,29 +750,31 @@ handle_delete_cert (Session                *session,
   const char *store = NULL, *scope = NULL;
   g_autoptr(GBytes) sha256 = NULL;
   g_autoptr(GBytes) der = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  gboolean asked_for = FALSE;
+  gboolean retires = FALSE;
   gboolean confirmed = FALSE;
 
   if (!cradle_cbor_map_get_text (request, 1, FALSE, &store, error) ||
       !cradle_cbor_map_get_text (request, 2, FALSE, &scope, error) ||
-      !cradle_cbor_map_get_bytes (request, 3, FALSE, &sha256, error))
+      !cradle_cbor_map_get_bytes (request, 3, FALSE, &sha256, error) ||
+      !cradle_cbor_map_get_bool (request, 4, TRUE, &asked_for, error))
     return NULL;
 
   /* The certificate of an enrolled key: deleting it retires the key for
-   * good, so the device's user decides, seeing whose certificate it is. */
-  if (cradle_agent_keystore_delete_cert_retires (session->config->keystore, store, scope, sha256, &der))
+   * good, so the device's user decides, seeing whose certificate it is and
+   * that its key goes too.  A root: the user decides what the device
+   * trusts, fingerprint shown.  Anything else when the host asks for the
+   * user's yes (field 4: a certificate a person removes on purpose). */
+  retires = cradle_agent_keystore_delete_cert_retires (session->config->keystore, store, scope, sha256, NULL);
+  der = cradle_agent_keystore_find_cert (session->config->keystore, store, scope, sha256, &key_id);
+  if (der != NULL && (retires || g_strcmp0 (store, "Root") == 0 || asked_for))
     {
-      g_autoptr(CradleCertificate) parsed = cradle_certificate_new_from_der (der, error);
-      g_autofree char *prompt = NULL;
+      g_autofree char *prompt = cradle_agent_prompt_delete_cert (der, store, retires, key_id, error);
 
-      if (parsed == NULL)
+      if (prompt == NULL || !ask_user (session, CRADLE_CONFIRM_DELETE_CERT, prompt, error))
         return NULL;
-      prompt = g_strdup_printf ("The desktop asks this device to delete your certificate, and with it "
-                                "its key, for good:\n  %s\n  issued by %s\n  SHA-256 %s",
-                                cradle_certificate_get_subject (parsed), cradle_certificate_get_issuer (parsed),
-                                cradle_certificate_get_sha256 (parsed));
-      if (!ask_user (session, CRADLE_CONFIRM_DELETE_CERT, prompt, error))
-        return NULL;
-      confirmed = TRUE;
+      confirmed = retires;
     }
   if (!cradle_agent_keystore_delete_cert (session->config->keystore, store, scope, sha256, confirmed, error))
     return NULL;

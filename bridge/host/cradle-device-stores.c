@@ -134,6 +134,37 @@ cradle_device_install (CradleDevice  *self,
   return TRUE;
 }
 
+static gboolean
+delete_cert (CradleDevice  *self,
+             const char    *store,
+             const char    *scope,
+             GBytes        *sha256,
+             gboolean       ask,
+             GCancellable  *cancellable,
+             GError       **error)
+{
+  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(GBytes) request = NULL;
+  g_autoptr(CradleCborValue) reply = NULL;
+
+  cradle_cbor_writer_map (writer, ask ? 4 : 3);
+  cradle_cbor_writer_uint (writer, 1);
+  cradle_cbor_writer_text (writer, store);
+  cradle_cbor_writer_uint (writer, 2);
+  cradle_cbor_writer_text (writer, scope);
+  cradle_cbor_writer_uint (writer, 3);
+  cradle_cbor_writer_bytes (writer, g_bytes_get_data (sha256, NULL), g_bytes_get_size (sha256));
+  if (ask)
+    {
+      cradle_cbor_writer_uint (writer, 4);
+      cradle_cbor_writer_bool (writer, TRUE);
+    }
+  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
+  reply = _cradle_device_call (self, CRADLE_BRIDGE_DELETE_CERT, request, "deleting a certificate on the device",
+                       cancellable, error);
+  return reply != NULL;
+}
+
 gboolean
 cradle_device_delete_cert (CradleDevice  *self,
                            const char    *store,
@@ -142,22 +173,22 @@ cradle_device_delete_cert (CradleDevice  *self,
                            GCancellable  *cancellable,
                            GError       **error)
 {
-  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
-  g_autoptr(GBytes) request = NULL;
-  g_autoptr(CradleCborValue) reply = NULL;
-
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
   g_return_val_if_fail (store != NULL && scope != NULL && sha256 != NULL, FALSE);
 
-  cradle_cbor_writer_map (writer, 3);
-  cradle_cbor_writer_uint (writer, 1);
-  cradle_cbor_writer_text (writer, store);
-  cradle_cbor_writer_uint (writer, 2);
-  cradle_cbor_writer_text (writer, scope);
-  cradle_cbor_writer_uint (writer, 3);
-  cradle_cbor_writer_bytes (writer, g_bytes_get_data (sha256, NULL), g_bytes_get_size (sha256));
-  request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
-  reply = _cradle_device_call (self, CRADLE_BRIDGE_DELETE_CERT, request, "deleting a certificate on the device",
-                       cancellable, error);
-  return reply != NULL;
+  return delete_cert (self, store, scope, sha256, FALSE, cancellable, error);
+}
+
+gboolean
+cradle_device_delete_cert_confirmed (CradleDevice  *self,
+                                     const char    *store,
+                                     const char    *scope,
+                                     GBytes        *sha256,
+                                     GCancellable  *cancellable,
+                                     GError       **error)
+{
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
+  g_return_val_if_fail (store != NULL && scope != NULL && sha256 != NULL, FALSE);
+
+  return delete_cert (self, store, scope, sha256, TRUE, cancellable, error);
 }

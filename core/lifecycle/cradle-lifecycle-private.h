@@ -53,6 +53,32 @@ void     cradle_template_extension_read     (const STACK_OF (X509_EXTENSION) *ex
                                              guint                           *major_version,
                                              char                           **name);
 
+/* ---- cradle-cert-names.c ------------------------------------------------- */
+
+/* What a certificate's extensions say, for people; every text escaped
+ * (cradle_text_escape()).  Each appends to @out (of char *) and adds a
+ * sentence to @problems (of char *) for an extension it cannot read. */
+/* subjectAltName: "DNS:…", "email:…", "UPN:…", "URI:…", "IP:…", "DirName:…",
+ * "RID:…", "otherName:OID"; at most @max, *@omitted counts the rest. */
+void     cradle_cert_names_read_sans        (const STACK_OF (X509_EXTENSION) *extensions,
+                                             guint                            max,
+                                             GPtrArray                       *out,
+                                             guint                           *omitted,
+                                             GPtrArray                       *problems);
+/* extKeyUsage: "Client Authentication (1.3.6.1.5.5.7.3.2)", or the OID. */
+void     cradle_cert_names_read_ekus        (const STACK_OF (X509_EXTENSION) *extensions,
+                                             GPtrArray                       *out,
+                                             GPtrArray                       *problems);
+/* keyUsage: the RFC 5280 names of its bits. */
+void     cradle_cert_names_read_key_usage   (const STACK_OF (X509_EXTENSION) *extensions,
+                                             GPtrArray                       *out,
+                                             GPtrArray                       *problems);
+/* basicConstraints cA. */
+gboolean cradle_cert_names_read_is_ca       (const STACK_OF (X509_EXTENSION) *extensions);
+/* A distinguished name as people read it ("CN = …, O = …", in the order
+ * it is encoded), each value's own bytes escaped; never %NULL. */
+char    *cradle_cert_names_dup_name         (const X509_NAME                 *name);
+
 /* ---- cradle-cert-status.c ----------------------------------------------- */
 
 struct _CradleCertStatus

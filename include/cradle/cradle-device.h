@@ -340,6 +340,17 @@ gboolean            cradle_device_delete_cert        (CradleDevice      *self,
                                                       GBytes            *sha256,
                                                       GCancellable      *cancellable,
                                                       GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* DELETE_CERT asking the device's user in every case (field 4), as for a
+ * certificate a person removes on purpose; CRADLE_ERROR_USER_DECLINED when
+ * they say no.  (A root or the certificate of an enrolled key is asked
+ * about either way.) */
+CRADLE_PUBLIC
+gboolean            cradle_device_delete_cert_confirmed (CradleDevice   *self,
+                                                      const char        *store,
+                                                      const char        *scope,
+                                                      GBytes            *sha256,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The same operations without blocking: each runs in a worker thread and
  * "waiting" is emitted on the caller's main context while the device waits

@@ -31,4 +31,5 @@
 #include <cradle/cradle-cert-file.h>
 #include <cradle/cradle-retriever.h>
 #include <cradle/cradle-cert-status.h>
+#include <cradle/cradle-cert-details.h>
 #undef CRADLE_INSIDE
