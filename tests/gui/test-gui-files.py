@@ -15,7 +15,7 @@ its own:
     answers); the result is said, and the certificate is listed.
   details_and_remove: its Details show the subject alternative names, the
     SHA-256 and SHA-1 fingerprints and that the key was imported, not made
-    on the device; Remove… asks first, saying the key is retired with it;
+    on the device; Export… saves it as PEM; Remove… asks first, saying the key is retired with it;
     the device asks its user; the row goes, and the agent's key file says
     the key is retired.
 
@@ -369,7 +369,44 @@ def details_and_remove(world, tree):
        "and that its key was imported, not made on the device")
     ok(shown(lambda name: name == "Cradle Files Test Root") is not None,
        "and its issuer chain, from the device's stores")
+    # Beside the main window, tall enough for all of it in the screenshot.
+    xenv = dict(os.environ, DISPLAY=world.display)
+    for window in subprocess.run(["xdotool", "search", "--name", "^Certificate Details$"], env=xenv,
+                                 capture_output=True, text=True).stdout.split():
+        subprocess.run(["xdotool", "windowmove", window, "670", "0", "windowsize", window, "600", "1020"],
+                       env=xenv, capture_output=True)
+    time.sleep(0.5)
     world.screenshot("details")
+
+    # Export…: the desktop's file chooser (GTK's own here, with no portal),
+    # told a path; the PEM written is the certificate OpenSSL made.
+    exported = os.path.join(world.tmp, "exported.pem")
+    win.click_button("Export…", within=dialog)
+    def is_name_field(node):
+        try:
+            return node.roleName in ("text", "entry") and node.name in ("Name", "Name:")
+        except Exception:   # a node without text
+            return False
+
+    name = win.find(is_name_field, timeout=10)
+    if name is None:
+        def describe(node):
+            try:
+                return f"{node.roleName}:{node.name!r}:{node.text!r}"
+            except Exception:
+                return f"{node.roleName}:{node.name!r}"
+        fields = [describe(n) for n in win.app.findChildren(lambda n: "text" in n.roleName or "entry" in n.roleName)]
+        raise Abort(f"Export… shows no file chooser with a Name field: {fields}")
+    world.screenshot("export-chooser")
+    name.text = exported
+    win.click_button("Export", within=dialog_of(name))
+    saved = label_with(win, lambda text: text.startswith("Saved as PEM to"), timeout=10)
+    ok(saved is not None and os.path.exists(exported), "Export… saves the certificate as PEM",
+       saved.name if saved is not None else None)
+    if os.path.exists(exported):
+        same = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in", exported],
+                              capture_output=True, text=True).stdout.strip().split("=", 1)[-1]
+        ok(same == Files.made["leaf_sha256"], "and the file is that certificate", same)
 
     win.click_button("Remove…", within=dialog)
     heading = label_with(win, lambda name: name == "Remove the Certificate?", timeout=10)
