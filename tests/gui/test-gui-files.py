@@ -8,7 +8,8 @@ its own:
   install_pfx_by_drop: a PFX made here with OpenSSL (a key, its certificate
     with subject alternative names, and its self-signed root) is dragged from
     another GTK program and dropped on the device page: a real XDND drop,
-    driven with xdotool.  A wrong password is asked again, saying why; the
+    driven with xdotool.  A file that is no certificate is refused first,
+    saying why.  A wrong password is asked again, saying why; the
     right one opens it; the app shows what goes where (the key, the
     certificate, the root with its SHA-256) before anything goes; the device
     asks its user to import the key and to trust the root (the test
@@ -273,6 +274,21 @@ def install_pfx_by_drop(world, tree):
     ok(win.button("Install Certificate File…", within=page) is not None,
        "the device page has an Install Certificate File… button")
     gui.tall_window()
+
+    # Not a certificate file: said in words, and nothing goes.
+    junk = os.path.join(world.tmp, "notes.cer")
+    with open(junk, "w") as handle:
+        handle.write("Remember: the Wi-Fi certificate comes from IT.\n")
+    drag_and_drop(world, junk)
+    refused = label_with(win, lambda name: name == "Could Not Install the File")
+    body = label_with(win, lambda name: name.startswith("Nothing of “notes.cer” was installed. "), timeout=5)
+    ok(refused is not None and body is not None, "a file that holds no certificate is refused, saying why",
+       body.name if body is not None else None)
+    note(f"why: {body.name if body is not None else '-'}")
+    world.screenshot("not-a-certificate")
+    if refused is not None:
+        win.click_button("Close", within=dialog_of(refused))
+    ok(key_states(Files.store) == [], "and nothing reached the device", key_states(Files.store))
 
     drag_and_drop(world, Files.made["pfx"])
     heading = label_with(win, lambda name: name == "Password for “wifi.pfx”")
