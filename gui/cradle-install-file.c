@@ -61,6 +61,7 @@ message_new (CradleInstallFile *self,
 {
   AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (self->parent, heading, NULL));
 
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
   /* The body holds the file's and the device's words: plain text. */
   adw_message_dialog_set_body_use_markup (dialog, FALSE);
   if (body != NULL)
@@ -509,6 +510,14 @@ cradle_install_file_start (CradleInstallFile *self)
   g_task_set_source_tag (task, cradle_install_file_start);
   g_task_set_task_data (task, g_object_ref (self->file), g_object_unref);
   g_task_run_in_thread (task, load_thread);
+}
+
+void
+cradle_install_file_cancel (CradleInstallFile *self)
+{
+  g_return_if_fail (CRADLE_IS_INSTALL_FILE (self));
+
+  g_cancellable_cancel (self->cancellable);
 }
 
 CradleDevice *

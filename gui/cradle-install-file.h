@@ -23,6 +23,9 @@ CradleInstallFile *cradle_install_file_new   (GtkWindow          *parent,
                                               CradlePendingStore *pending,
                                               GFile              *file);
 void               cradle_install_file_start (CradleInstallFile  *self);
+/* Stops it (the window closes): the device is told to cancel what it asks
+ * its user; "finished" follows with G_IO_ERROR_CANCELLED. */
+void               cradle_install_file_cancel (CradleInstallFile *self);
 CradleDevice      *cradle_install_file_get_device (CradleInstallFile *self);
 /* What a certificate of a file is for, in words: "Trusted root", … */
 char              *cradle_install_file_describe_role (CradleCertRole  role,

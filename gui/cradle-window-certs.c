@@ -269,8 +269,13 @@ install_file (CradleWindow *self,
 {
   CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
 
-  if (device == NULL || _cradle_window_is_running (self))
+  if (device == NULL)
     return;
+  if (_cradle_window_is_running (self))
+    {
+      _cradle_window_toast (self, _("Wait until the certificate Cradle is getting is installed, then try again."));
+      return;
+    }
   if (_cradle_window_is_installing (self))
     {
       _cradle_window_toast (self, _("Cradle is busy with the device. Try again when it has finished."));
@@ -343,6 +348,20 @@ gboolean
 _cradle_window_is_installing (CradleWindow *self)
 {
   return self->installing != NULL || self->removing;
+}
+
+/* The window closes: a file being installed stops, and the device goes
+ * back to the care. */
+void
+_cradle_window_certs_dispose (CradleWindow *self)
+{
+  if (self->installing == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (self->installing, self);
+  if (g_object_get_data (G_OBJECT (self->installing), "cradle-held") != NULL && self->care != NULL)
+    cradle_care_release_device (self->care, cradle_install_file_get_device (self->installing));
+  cradle_install_file_cancel (self->installing);
+  g_clear_object (&self->installing);
 }
 
 void

@@ -64,6 +64,7 @@ void     _cradle_window_follow_care       (CradleWindow *self);
 /* cradle-window-certs.c */
 void     _cradle_window_certs_class_init  (GtkWidgetClass *widget_class);
 void     _cradle_window_certs_init        (CradleWindow *self);
+void     _cradle_window_certs_dispose     (CradleWindow *self);
 /* A file being installed, or a certificate removed: the device is busy. */
 gboolean _cradle_window_is_installing     (CradleWindow *self);
 

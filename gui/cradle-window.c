@@ -322,9 +322,7 @@ cradle_window_dispose (GObject *object)
   g_clear_object (&self->enrollment);
   g_clear_object (&self->enrollment_cancellable);
   g_clear_object (&self->background);
-  if (self->installing != NULL)
-    g_signal_handlers_disconnect_by_data (self->installing, self);
-  g_clear_object (&self->installing);
+  _cradle_window_certs_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->watcher);
