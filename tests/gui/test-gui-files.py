@@ -6,19 +6,20 @@ dogtail, the real app and the real agent over its socket), with scenarios of
 its own:
 
   install_pfx_by_drop: a PFX made here with OpenSSL (a key, its certificate
-    with subject alternative names, and its self-signed root) is dragged from
-    another GTK program and dropped on the device page: a real XDND drop,
-    driven with xdotool.  A file that is no certificate is refused first,
-    saying why.  A wrong password is asked again, saying why; the
+    with subject alternative names, and its self-signed root) is dragged
+    from another GTK program and dropped on the device page: a real XDND
+    drop, driven with xdotool.  A file that is no certificate is refused
+    first, saying why.  A wrong password is asked again, saying why; the
     right one opens it; the app shows what goes where (the key, the
-    certificate, the root with its SHA-256) before anything goes; the device
-    asks its user to import the key and to trust the root (the test
+    certificate, the root with its SHA-256) before anything goes; the
+    device asks its user to import the key and to trust the root (the test
     answers); the result is said, and the certificate is listed.
   details_and_remove: its Details show the subject alternative names, the
     SHA-256 and SHA-1 fingerprints and that the key was imported, not made
-    on the device; Export… saves it as PEM; Remove… asks first, saying the key is retired with it;
-    the device asks its user; the row goes, and the agent's key file says
-    the key is retired.
+    on the device; Export… saves it as PEM; Remove… asks first, saying the
+    key is retired with it; the device asks its user; the row goes, and
+    the agent's key file says the key is retired.  Then a CER of another
+    root, declined on the device: nothing installed, and the window says so.
 
 Screenshots in $CRADLE_BUILD_ROOT/meson-logs/screenshots-files/ with the app's
 and the agent's logs.  Speaks TAP; skips, saying why, when Xvfb, dogtail,
@@ -26,7 +27,6 @@ xdotool or the lab is missing.  CRADLE_GUI_TEST_ONLY=name,... runs only those.
 """
 import importlib.util
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -444,6 +444,28 @@ def details_and_remove(world, tree):
     ok(key_states(Files.store) == ["retired"], "and the device retired its key", key_states(Files.store))
     gui.scroll_down(world)
     world.screenshot("removed")
+
+    # A CER of another root, declined on the device: nothing installed.
+    folder = os.path.join(world.tmp, "other")
+    os.makedirs(folder)
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "other.key", "-out", "other-root.cer", "-days", "30", "-subj", "/CN=Cradle Declined Root",
+            "-addext", "basicConstraints=critical,CA:TRUE", cwd=folder)
+    drag_and_drop(world, os.path.join(folder, "other-root.cer"))
+    heading = label_with(win, lambda name: name == "Install on Files Phone?")
+    ok(heading is not None, "a CER needs no password: the app shows what goes where at once")
+    asked = asked_count()
+    win.click_button("Install", within=dialog_of(heading))
+    wait_device_asks("trust a new root certificate", asked)
+    world.answer_device(False)
+    declined = label_with(win, lambda name: name == "Not Installed")
+    ok(declined is not None, "declined on the device: the window says nothing was installed")
+    world.screenshot("root-declined")
+    if declined is not None:
+        win.click_button("Close", within=dialog_of(declined))
+    time.sleep(1)
+    ok(win.row("Cradle Declined Root", within=win.page("CradleDevicePage"), timeout=0) is None,
+       "and the device does not list it")
 
 
 def main():
