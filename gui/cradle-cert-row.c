@@ -13,6 +13,7 @@ struct _CradleCertRow
   AdwActionRow parent_instance;
 
   /* Owned */
+  CradleDeviceCert  *device_cert;
   CradleCertificate *certificate;
   CradleCertStatus  *status;
   char              *store;
@@ -23,6 +24,7 @@ struct _CradleCertRow
   GtkLabel          *badge;
   GtkButton         *renew_button;
   GtkButton         *remove_button;
+  GtkButton         *details_button;
   GtkLabel          *store_label;
 };
 
@@ -33,6 +35,7 @@ cradle_cert_row_dispose (GObject *object)
 {
   CradleCertRow *self = CRADLE_CERT_ROW (object);
 
+  g_clear_object (&self->device_cert);
   g_clear_object (&self->certificate);
   g_clear_object (&self->status);
 
@@ -64,6 +67,7 @@ cradle_cert_row_class_init (CradleCertRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CradleCertRow, badge);
   gtk_widget_class_bind_template_child (widget_class, CradleCertRow, renew_button);
   gtk_widget_class_bind_template_child (widget_class, CradleCertRow, remove_button);
+  gtk_widget_class_bind_template_child (widget_class, CradleCertRow, details_button);
   gtk_widget_class_bind_template_child (widget_class, CradleCertRow, store_label);
 }
 
@@ -116,9 +120,9 @@ cradle_cert_row_dup_common_name (const char *subject)
   }
 }
 
-static const char *
-store_name (const char *store,
-            const char *scope)
+const char *
+cradle_cert_row_store_name (const char *store,
+                            const char *scope)
 {
   gboolean system = g_strcmp0 (scope, "system") == 0;
 
@@ -178,6 +182,7 @@ cradle_cert_row_new (CradleDeviceCert *cert)
     }
   self = g_object_new (CRADLE_TYPE_CERT_ROW, NULL);
   self->certificate = g_steal_pointer (&certificate);
+  self->device_cert = g_object_ref (cert);
   self->store = g_strdup (cradle_device_cert_get_store (cert));
   self->sha256 = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, cradle_device_cert_get_der (cert));
 
@@ -189,9 +194,14 @@ cradle_cert_row_new (CradleDeviceCert *cert)
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
-  gtk_label_set_label (self->store_label, store_name (cradle_device_cert_get_store (cert),
-                                                      cradle_device_cert_get_scope (cert)));
+  gtk_label_set_label (self->store_label, cradle_cert_row_store_name (cradle_device_cert_get_store (cert),
+                                                                      cradle_device_cert_get_scope (cert)));
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), cradle_certificate_get_subject (self->certificate));
+  /* Activating the row, or its Details button, shows it in full. */
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self), "s", self->sha256);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->details_button), "s", self->sha256);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->renew_button), "s", self->sha256);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->remove_button), "s", self->sha256);
 
   if (not_after != NULL && g_date_time_difference (not_after, now) <= 0)
     {
@@ -349,6 +359,14 @@ cradle_cert_row_get_sha256 (CradleCertRow *self)
   g_return_val_if_fail (CRADLE_IS_CERT_ROW (self), NULL);
 
   return self->sha256;
+}
+
+CradleDeviceCert *
+cradle_cert_row_get_device_cert (CradleCertRow *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_ROW (self), NULL);
+
+  return self->device_cert;
 }
 
 const char *

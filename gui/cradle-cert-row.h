@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 #define CRADLE_TYPE_CERT_ROW (cradle_cert_row_get_type ())
 G_DECLARE_FINAL_TYPE (CradleCertRow, cradle_cert_row, CRADLE, CERT_ROW, AdwActionRow)
 
-/* NULL when the device's bytes are not a certificate. */
+/* NULL when the device's bytes are not a certificate.  Activating the row
+ * or its Details button runs win.cert-details with its SHA-256 (hex). */
 GtkWidget *cradle_cert_row_new            (CradleDeviceCert *cert);
 /* "Expires on 21 November 2027", "Expired on …", "Expires in 3 days": for
  * a certificate ending at @not_after, seen at @now. */
@@ -27,6 +28,10 @@ CradleCertStatus *cradle_cert_row_get_status (CradleCertRow *self);
 /* The certificate's SHA-256, hex, lowercase. */
 const char *cradle_cert_row_get_sha256    (CradleCertRow    *self);
 const char *cradle_cert_row_get_store     (CradleCertRow    *self);
+CradleDeviceCert *cradle_cert_row_get_device_cert (CradleCertRow *self);
+/* "Personal", "Intermediate (system)", "Trusted root": a store's name for people. */
+const char *cradle_cert_row_store_name    (const char       *store,
+                                           const char       *scope);
 /* "Valid", "Renew Soon", …: the badge's word for @verdict. */
 const char *cradle_cert_row_verdict_label (CradleCertVerdict verdict);
 /* The subject's last CN (OpenSSL's one-line form), else the whole subject. */

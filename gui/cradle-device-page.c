@@ -2,7 +2,9 @@
  *
  * A view: the window gives it the device, the session, the device's
  * certificates and its pending requests, and acts on its buttons through
- * its actions (win.enroll, win.sign-in, win.refresh, win.check-now).
+ * its actions (win.enroll, win.sign-in, win.refresh, win.check-now,
+ * win.cert-details, win.install-file).  A certificate file dropped on it
+ * is passed on as "file-dropped".
  */
 #include "config.h"
 
@@ -22,6 +24,7 @@ struct _CradleDevicePage
   CradleSession  *session;
   CradleCertType *selected;
   char           *wanted_type;   /* to choose again after a refresh */
+  GPtrArray      *certs;         /* the device's, as read last */
 
   /* Template widgets */
   AdwActionRow   *device_row;
@@ -48,6 +51,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_FILE_DROPPED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 clear_list (GtkListBox *list)
@@ -320,6 +330,9 @@ cradle_device_page_set_certs (CradleDevicePage *self,
 
   g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
 
+  g_clear_pointer (&self->certs, g_ptr_array_unref);
+  if (certs != NULL)
+    self->certs = g_ptr_array_ref (certs);
   clear_list (self->certs_list);
   if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED))
     {
@@ -399,6 +412,74 @@ cradle_device_page_lookup_status (CradleDevicePage *self,
   return NULL;
 }
 
+static CradleCertRow *
+lookup_row (CradleDevicePage *self,
+            const char       *sha256)
+{
+  CradleCertRow *found = NULL;
+  GtkListBoxRow *row;
+
+  /* The personal one first, should the same certificate be in two stores. */
+  for (guint i = 0; (row = gtk_list_box_get_row_at_index (self->certs_list, i)) != NULL; i++)
+    if (CRADLE_IS_CERT_ROW (row) && g_strcmp0 (cradle_cert_row_get_sha256 (CRADLE_CERT_ROW (row)), sha256) == 0 &&
+        (found == NULL || g_strcmp0 (cradle_cert_row_get_store (CRADLE_CERT_ROW (row)), "MY") == 0))
+      found = CRADLE_CERT_ROW (row);
+  return found;
+}
+
+CradleDeviceCert *
+cradle_device_page_lookup_cert (CradleDevicePage  *self,
+                                const char        *sha256,
+                                CradleCertStatus **status)
+{
+  CradleCertRow *row;
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE_PAGE (self), NULL);
+
+  row = lookup_row (self, sha256);
+  if (status != NULL)
+    *status = row != NULL ? cradle_cert_row_get_status (row) : NULL;
+  return row != NULL ? cradle_cert_row_get_device_cert (row) : NULL;
+}
+
+GPtrArray *
+cradle_device_page_get_certs (CradleDevicePage *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DEVICE_PAGE (self), NULL);
+
+  return self->certs;
+}
+
+/* ---- a certificate file dropped on the page ---------------------------- */
+
+static gboolean
+on_drop (GtkDropTarget    *target,
+         const GValue     *value,
+         double            x,
+         double            y,
+         CradleDevicePage *self)
+{
+  GFile *file = NULL;
+
+  if (G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    {
+      GSList *files = gdk_file_list_get_files (g_value_get_boxed (value));
+
+      /* One file at a time: each is one install the device confirms. */
+      if (files != NULL && files->next == NULL)
+        file = files->data;
+      g_slist_free (files);
+    }
+  else if (G_VALUE_HOLDS (value, G_TYPE_FILE))
+    file = g_value_get_object (value);
+  if (file == NULL)
+    return FALSE;
+  g_signal_emit (self, signals[SIGNAL_FILE_DROPPED], 0, file);
+  return TRUE;
+}
+
+/* ---- pending requests --------------------------------------------------- */
+
 void
 cradle_device_page_set_pending (CradleDevicePage *self,
                                 GPtrArray        *requests,
@@ -461,6 +542,7 @@ cradle_device_page_dispose (GObject *object)
   g_clear_object (&self->session);
   g_clear_object (&self->device);
   g_clear_object (&self->selected);
+  g_clear_pointer (&self->certs, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_DEVICE_PAGE);
 
   G_OBJECT_CLASS (cradle_device_page_parent_class)->dispose (object);
@@ -510,6 +592,11 @@ cradle_device_page_class_init (CradleDevicePageClass *klass)
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* A certificate file was dropped on the page: (GFile). */
+  signals[SIGNAL_FILE_DROPPED] =
+    g_signal_new ("file-dropped", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_FILE);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/org/cradle/Cradle/cradle-device-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, device_row);
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, account_row);
@@ -529,7 +616,14 @@ cradle_device_page_class_init (CradleDevicePageClass *klass)
 static void
 cradle_device_page_init (CradleDevicePage *self)
 {
+  GType types[] = { GDK_TYPE_FILE_LIST, G_TYPE_FILE };
+  GtkDropTarget *target;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
+  gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
+  g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (target));
   set_placeholder (self->types_list, _("Looking for the certificate types your domain offers…"));
   set_placeholder (self->certs_list, _("Reading the device's certificates…"));
 }

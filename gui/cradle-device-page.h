@@ -28,6 +28,13 @@ void            cradle_device_page_set_cert_statuses (CradleDevicePage *self,
 /* (nullable): the row's status of the certificate whose SHA-256 (hex) is @sha256 */
 CradleCertStatus *cradle_device_page_lookup_status   (CradleDevicePage *self,
                                                       const char       *sha256);
+/* (nullable): the certificate shown whose SHA-256 (hex) is @sha256 (the
+ * personal one first), with its row's status (nullable) in @status. */
+CradleDeviceCert *cradle_device_page_lookup_cert     (CradleDevicePage  *self,
+                                                      const char        *sha256,
+                                                      CradleCertStatus **status);
+/* (nullable) (element-type CradleDeviceCert): the device's certificates shown */
+GPtrArray      *cradle_device_page_get_certs         (CradleDevicePage *self);
 /* @requests: (element-type CradlePendingRequest): this device's unfinished
  * requests; @types (nullable) names them. */
 void            cradle_device_page_set_pending       (CradleDevicePage *self,

@@ -11,7 +11,6 @@
 
 #include <glib/gi18n.h>
 
-#include "cradle-cert-row.h"
 #include "cradle-report.h"
 #include "cradle-window-private.h"
 
@@ -163,7 +162,7 @@ enroll_action (GtkWidget  *widget,
   cradle_enrollment_run_async (enrollment, self->enrollment_cancellable, run_done, g_object_ref (self));
 }
 
-/* ---- Renew and Remove on a certificate ---------------------------------- */
+/* ---- Renew on a certificate (Remove: cradle-window-certs.c) ------------- */
 
 static void
 renew_action (GtkWidget  *widget,
@@ -196,144 +195,6 @@ renew_action (GtkWidget  *widget,
   self->enrollment_cancellable = g_cancellable_new ();
   follow (self, enrollment, FALSE);
   cradle_enrollment_run_async (enrollment, self->enrollment_cancellable, run_done, g_object_ref (self));
-}
-
-typedef struct {
-  CradleDevice      *device;
-  CradleCertificate *certificate;
-  CradleJournal     *journal;
-} RemoveJob;
-
-static void
-remove_job_free (gpointer data)
-{
-  RemoveJob *job = data;
-
-  g_clear_object (&job->device);
-  g_clear_object (&job->certificate);
-  g_clear_object (&job->journal);
-  g_free (job);
-}
-
-static void
-remove_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  RemoveJob *job = task_data;
-  GError *error = NULL;
-
-  if (cradle_renewal_remove_certificate (job->device, job->certificate, job->journal, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
-remove_done (GObject      *source_object,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  CradleWindow *self = CRADLE_WINDOW (source_object);
-  RemoveJob *job = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-
-  cradle_care_release_device (self->care, job->device);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    {
-      g_autofree char *text = NULL;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-      if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
-        cradle_device_watcher_device_gone (self->watcher, job->device);
-      text = g_strdup_printf (_("The certificate was not removed: %s"), error->message);
-      _cradle_window_toast (self, text);
-    }
-  else
-    _cradle_window_toast (self, _("Removed from the device. To get a new certificate, choose its type and click "
-                                  "Get Certificate."));
-  _cradle_window_reload_device (self);
-  _cradle_window_update_actions (self);
-}
-
-static void
-on_remove_response (AdwMessageDialog *dialog,
-                    const char       *response,
-                    CradleWindow     *self)
-{
-  CradleCertStatus *status = g_object_get_data (G_OBJECT (dialog), "cradle-status");
-  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CradleCertificate) certificate = NULL;
-  g_autoptr(GTask) task = NULL;
-  RemoveJob *job;
-
-  if (g_strcmp0 (response, "remove") != 0 || device == NULL || _cradle_window_is_running (self))
-    return;
-  certificate = cradle_certificate_new_from_der (cradle_cert_status_get_der (status), &error);
-  if (certificate == NULL)
-    {
-      _cradle_window_toast (self, error->message);
-      return;
-    }
-  cradle_care_hold_device (self->care, device);
-  job = g_new0 (RemoveJob, 1);
-  job->device = g_object_ref (device);
-  job->certificate = g_steal_pointer (&certificate);
-  job->journal = cradle_care_get_journal (self->care) != NULL ? g_object_ref (cradle_care_get_journal (self->care))
-                                                               : NULL;
-  task = g_task_new (self, self->cancellable, remove_done, NULL);
-  g_task_set_source_tag (task, on_remove_response);
-  g_task_set_task_data (task, job, remove_job_free);
-  g_task_run_in_thread (task, remove_thread);
-  _cradle_window_toast (self, _("Confirm the removal on your device."));
-}
-
-/* Removing a revoked or expired certificate: asked here, then on the device. */
-static void
-remove_cert_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  CradleWindow *self = CRADLE_WINDOW (widget);
-  CradleCertStatus *status = cradle_device_page_lookup_status (self->device_page, g_variant_get_string (parameter, NULL));
-  g_autofree char *subject = NULL;
-  g_autofree char *body = NULL;
-  AdwMessageDialog *dialog;
-
-  if (status == NULL || _cradle_window_is_running (self))
-    return;
-  if (cradle_care_is_renewing (self->care))
-    {
-      _cradle_window_toast (self, _("Cradle is renewing a certificate of this device. Try again when it has "
-                                    "finished."));
-      return;
-    }
-  {
-    g_autofree char *name = cradle_cert_row_dup_common_name (cradle_cert_status_get_subject (status));
-
-    subject = cradle_text_escape (name, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-  }
-  if (cradle_cert_status_get_verdict (status) == CRADLE_CERT_VERDICT_REVOKED)
-    body = g_strdup_printf (_("The certificate “%s” was revoked by its certification authority (reason given: "
-                              "%s), so it no longer works. Removing it also retires its key on the device. The "
-                              "device asks you to confirm."),
-                            subject,
-                            cradle_revocation_reason_to_string (cradle_cert_status_get_revocation_reason (status)));
-  else
-    body = g_strdup_printf (_("The certificate “%s” has expired, so it no longer works. Removing it also retires "
-                              "its key on the device. The device asks you to confirm."), subject);
-  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), _("Remove the Certificate?"), body));
-  adw_message_dialog_set_body_use_markup (dialog, FALSE);
-  adw_message_dialog_add_responses (dialog, "cancel", _("_Keep It"), "remove", _("_Remove"), NULL);
-  adw_message_dialog_set_response_appearance (dialog, "remove", ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "cradle-status", g_object_ref (status), g_object_unref);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -573,6 +434,5 @@ _cradle_window_enroll_class_init (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.check-now", "x", check_now_action);
   gtk_widget_class_install_action (widget_class, "win.check-result", NULL, check_result_action);
   gtk_widget_class_install_action (widget_class, "win.renew", "s", renew_action);
-  gtk_widget_class_install_action (widget_class, "win.remove-cert", "s", remove_cert_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "win.cancel", NULL);
 }

@@ -85,7 +85,10 @@ _cradle_window_update_actions (CradleWindow *self)
                    cradle_device_page_get_selected_type (self->device_page) != NULL &&
                    !_cradle_window_is_running (self) && !cradle_care_is_renewing (self->care);
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.enroll", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.enroll", ready && !_cradle_window_is_installing (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.install-file",
+                                 device != NULL && on_device_page && !_cradle_window_is_running (self) &&
+                                 !_cradle_window_is_installing (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", _cradle_window_is_running (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-device",
                                  device != NULL && !_cradle_window_is_running (self));

@@ -6,6 +6,7 @@
 #include "cradle-care.h"
 #include "cradle-device-page.h"
 #include "cradle-device-watcher.h"
+#include "cradle-install-file.h"
 #include "cradle-progress-page.h"
 #include "cradle-result-page.h"
 #include "cradle-session.h"
@@ -24,6 +25,8 @@ struct _CradleWindow
   CradleDeviceWatcher *watcher;          /* the care's */
   CradleEnrollment    *enrollment;       /* the run the progress page shows */
   CradleEnrollment    *background;       /* a resume the retriever runs unseen */
+  CradleInstallFile   *installing;       /* a certificate file going to the device */
+  gboolean             removing;         /* the device is asked to remove a certificate */
   GCancellable        *enrollment_cancellable;
   CradleEnrollmentStep last_step;
   gint64               check_request_id; /* the user asked to check it now */
@@ -50,12 +53,20 @@ struct _CradleWindow
 
 /* The window's files call down this list, never up it: cradle-window.c
  * (the object, the device and the session), cradle-window-enroll.c
- * (running enrollments and the retriever), cradle-window-pages.c (what is
- * shown). */
+ * (running enrollments and the retriever), cradle-window-certs.c (a
+ * certificate's details and removal, installing files),
+ * cradle-window-pages.c (what is shown). */
 
 /* cradle-window-enroll.c */
 void     _cradle_window_enroll_class_init (GtkWidgetClass *widget_class);
 void     _cradle_window_follow_care       (CradleWindow *self);
+
+/* cradle-window-certs.c */
+void     _cradle_window_certs_class_init  (GtkWidgetClass *widget_class);
+void     _cradle_window_certs_init        (CradleWindow *self);
+void     _cradle_window_certs_dispose     (CradleWindow *self);
+/* A file being installed, or a certificate removed: the device is busy. */
+gboolean _cradle_window_is_installing     (CradleWindow *self);
 
 /* cradle-window-pages.c */
 gboolean _cradle_window_is_running        (CradleWindow *self);

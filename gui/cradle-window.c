@@ -322,6 +322,7 @@ cradle_window_dispose (GObject *object)
   g_clear_object (&self->enrollment);
   g_clear_object (&self->enrollment_cancellable);
   g_clear_object (&self->background);
+  _cradle_window_certs_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_WINDOW);
   g_clear_object (&self->session);
   g_clear_object (&self->watcher);
@@ -369,6 +370,7 @@ cradle_window_class_init (CradleWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   _cradle_window_enroll_class_init (widget_class);
+  _cradle_window_certs_class_init (widget_class);
 }
 
 static void
@@ -377,6 +379,7 @@ cradle_window_init (CradleWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   g_signal_connect (self->device_page, "notify::selected-type", G_CALLBACK (on_selected_type), self);
+  _cradle_window_certs_init (self);
 }
 
 CradleWindow *
