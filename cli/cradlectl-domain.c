@@ -14,15 +14,18 @@ cradlectl_domain_entries (CradlectlDomainOptions *options)
 {
   GOptionEntry entries[] = {
     { "domain", 0, 0, G_OPTION_ARG_STRING, &options->domain,
-      "Domain to use; its controllers are found in DNS (default: your Kerberos realm)", "DOMAIN" },
+      "Domain to use; its controllers are found in DNS (default: $CRADLE_DOMAIN, cradle.conf's "
+      "[Directory] Domain=, else your Kerberos realm)", "DOMAIN" },
     { "dc", 0, 0, G_OPTION_ARG_STRING, &options->dc_uri,
-      "Domain controller to use, as ldap://HOST or ldaps://HOST", "URI" },
+      "Domain controller to use, as ldap://HOST or ldaps://HOST (default: $CRADLE_DC, "
+      "cradle.conf's [Directory] DC=)", "URI" },
     { "user", 0, 0, G_OPTION_ARG_STRING, &options->user,
-      "Sign in as this user with a password instead of your Kerberos ticket", "USER" },
+      "Sign in as this user with a password instead of your Kerberos ticket (default: $CRADLE_USER)",
+      "USER" },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &options->password_file,
       "Read the password for --user from this file (- for standard input)", "FILE" },
     { "ccache", 0, 0, G_OPTION_ARG_STRING, &options->ccache_name,
-      "Kerberos credential cache to use instead of the desktop's", "NAME" },
+      "Kerberos credential cache to use instead of the desktop's (default: $CRADLE_CCACHE)", "NAME" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &options->json,
       "Print JSON for scripts", NULL },
     G_OPTION_ENTRY_NULL
@@ -39,15 +42,64 @@ cradlectl_domain_options_clear (CradlectlDomainOptions *options)
   g_clear_pointer (&options->user, g_free);
   g_clear_pointer (&options->password_file, g_free);
   g_clear_pointer (&options->ccache_name, g_free);
+  g_clear_pointer (&options->user_origin, g_free);
+}
+
+static void
+resolve (char          **value,
+         CradleSetting   setting)
+{
+  char *resolved = cradle_settings_dup (setting, *value);
+
+  g_free (*value);
+  *value = resolved;
+}
+
+void
+cradlectl_domain_options_resolve (CradlectlDomainOptions *options)
+{
+  g_free (options->user_origin);
+  options->user_origin = cradle_settings_dup_origin (CRADLE_SETTING_USER, options->user);
+  resolve (&options->domain, CRADLE_SETTING_DOMAIN);
+  resolve (&options->dc_uri, CRADLE_SETTING_DC);
+  resolve (&options->user, CRADLE_SETTING_USER);
+  resolve (&options->ccache_name, CRADLE_SETTING_CCACHE);
+}
+
+/* --user (or CRADLE_USER) and --password-file go together. */
+static gboolean
+check_sign_in (CradlectlDomainOptions  *options,
+               GError                 **error)
+{
+  if (options->user != NULL && options->password_file == NULL &&
+      g_strcmp0 (options->user_origin, "--user") != 0 && options->user_origin != NULL)
+    {
+      g_autofree char *user = cradlectl_text (options->user);
+
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                   "%s says to sign in as %s with a password, so cradlectl needs --password-file FILE "
+                   "(- for standard input); or unset %s to use your Kerberos ticket.",
+                   options->user_origin, user, options->user_origin);
+      return FALSE;
+    }
+  if ((options->user != NULL) != (options->password_file != NULL))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
+                           "--user and --password-file go together: give both to sign in with a "
+                           "password, or neither to use your Kerberos ticket.");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 #define MAX_PASSWORD 1024
 
 /* The first line of @path, read straight into one buffer so no stray copy
  * is left in freed memory; the caller wipes and frees it. */
-static char *
-read_password (const char  *path,
-               GError     **error)
+char *
+cradlectl_read_secret (const char  *path,
+                       const char  *what,
+                       GError     **error)
 {
   g_autofree char *buffer = g_malloc0 (MAX_PASSWORD + 1);
   gboolean from_stdin = g_str_equal (path, "-");
@@ -60,7 +112,7 @@ read_password (const char  *path,
       int saved_errno = errno;
 
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "Could not read the password file %s: %s.", path, g_strerror (saved_errno));
+                   "Could not read the %s file %s: %s.", what, path, g_strerror (saved_errno));
       return NULL;
     }
   while (length < MAX_PASSWORD && memchr (buffer, '\n', length) == NULL)
@@ -82,7 +134,7 @@ read_password (const char  *path,
   if (buffer[0] == '\0')
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "No password was found in %s.", from_stdin ? "standard input" : path);
+                   "No %s was found in %s.", what, from_stdin ? "standard input" : path);
       return NULL;
     }
   return g_steal_pointer (&buffer);
@@ -95,16 +147,11 @@ cradlectl_dup_credentials (CradlectlDomainOptions  *options,
   char *password;
   CradleCredentials *credentials;
 
-  if ((options->user != NULL) != (options->password_file != NULL))
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                           "--user and --password-file go together: give both to sign in with a "
-                           "password, or neither to use your Kerberos ticket.");
-      return NULL;
-    }
+  if (!check_sign_in (options, error))
+    return NULL;
   if (options->password_file == NULL)
     return cradle_credentials_new_kerberos (options->ccache_name);
-  password = read_password (options->password_file, error);
+  password = cradlectl_read_secret (options->password_file, "password", error);
   if (password == NULL)
     return NULL;
   credentials = cradle_credentials_new_password (options->user, password);
@@ -119,13 +166,8 @@ cradlectl_new_directory (CradlectlDomainOptions  *options,
 {
   g_autoptr(CradleDirectory) directory = NULL;
 
-  if ((options->user != NULL) != (options->password_file != NULL))
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                           "--user and --password-file go together: give both to sign in with a "
-                           "password, or neither to use your Kerberos ticket.");
-      return NULL;
-    }
+  if (!check_sign_in (options, error))
+    return NULL;
   if (options->dc_uri != NULL)
     directory = cradle_directory_new (options->dc_uri);
   else
@@ -134,7 +176,7 @@ cradlectl_new_directory (CradlectlDomainOptions  *options,
 
   if (options->password_file != NULL)
     {
-      char *password = read_password (options->password_file, error);
+      char *password = cradlectl_read_secret (options->password_file, "password", error);
 
       if (password == NULL)
         return NULL;

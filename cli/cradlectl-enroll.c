@@ -101,6 +101,7 @@ cradlectl_enroll (int    argc,
       cradlectl_domain_options_clear (&options);
       return CRADLECTL_EXIT_OTHER;
     }
+  cradlectl_domain_options_resolve (&options);
   if ((template_name == NULL) == (type_name == NULL))
     {
       g_printerr ("cradlectl enroll: give either --template NAME or --type NAME "

@@ -223,6 +223,7 @@ cradlectl_retrieve (int    argc,
       cradlectl_domain_options_clear (&options);
       return CRADLECTL_EXIT_OTHER;
     }
+  cradlectl_domain_options_resolve (&options);
   if (argc > 2 || (argc == 2 && (all || !g_ascii_string_to_unsigned (argv[1], 10, 1, G_MAXINT64, &wanted, NULL))))
     {
       g_printerr ("cradlectl retrieve: give one request number ('cradlectl pending' lists them) or --all\n");

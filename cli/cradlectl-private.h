@@ -22,6 +22,13 @@ typedef enum {
   CRADLECTL_EXIT_STATUS_UNKNOWN = 9,
 } CradlectlExit;
 
+/* A command, or a subcommand of `types`: run with argv[0] its own name. */
+typedef struct {
+  const char *name;
+  const char *summary;
+  int (*run) (int argc, char **argv);
+} CradlectlCommand;
+
 /* Options every command that talks to the domain accepts. */
 typedef struct {
   char     *domain;
@@ -30,6 +37,8 @@ typedef struct {
   char     *password_file;
   char     *ccache_name;
   gboolean  json;
+  /* Set by cradlectl_domain_options_resolve(): where user came from. */
+  char     *user_origin;
 } CradlectlDomainOptions;
 
 CradlectlExit cradlectl_exit_for_error    (const GError           *error);
@@ -44,6 +53,16 @@ void          cradlectl_install_sanitiser (void);
 char         *cradlectl_text              (const char             *value);
 GOptionEntry *cradlectl_domain_entries    (CradlectlDomainOptions *options);
 void          cradlectl_domain_options_clear (CradlectlDomainOptions *options);
+/* After the options are parsed: each unset one from the environment
+ * (CRADLE_DOMAIN, CRADLE_DC, CRADLE_USER, CRADLE_CCACHE), else cradle.conf
+ * ([Directory] Domain=, DC=), as the app reads them (cradle_settings_dup()). */
+void          cradlectl_domain_options_resolve (CradlectlDomainOptions *options);
+/* The first line of @path (- for standard input) in a buffer to wipe
+ * (explicit_bzero) and free: a password or a SCEP challenge (@what names
+ * it in errors, which never hold it). */
+char         *cradlectl_read_secret       (const char             *path,
+                                           const char             *what,
+                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 /* A directory session opened as the options say: the desktop's Kerberos
  * credentials by default, or --user with --password-file. */
 CradleDirectory *cradlectl_open_directory (CradlectlDomainOptions *options,
@@ -107,6 +126,16 @@ int           cradlectl_retrieve          (int                     argc,
 int           cradlectl_renew             (int                     argc,
                                            char                  **argv);
 int           cradlectl_log               (int                     argc,
+                                           char                  **argv);
+/* cradlectl-types.c: `cradlectl types SUBCOMMAND`; its table in that file
+ * takes one line per subcommand.  The subcommands of other files: */
+int           cradlectl_types             (int                     argc,
+                                           char                  **argv);
+int           cradlectl_types_test        (int                     argc,
+                                           char                  **argv);
+int           cradlectl_types_export      (int                     argc,
+                                           char                  **argv);
+int           cradlectl_types_import      (int                     argc,
                                            char                  **argv);
 
 G_END_DECLS

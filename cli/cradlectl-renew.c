@@ -301,6 +301,7 @@ cradlectl_renew (int    argc,
       g_clear_object (&renew.cancellable);
       return CRADLECTL_EXIT_OTHER;
     }
+  cradlectl_domain_options_resolve (&options);
   if (argc == 2)
     wanted = argv[1];
   if (argc > 2 || (remove != NULL) + (wanted != NULL) + due + all != 1 ||

@@ -241,6 +241,7 @@ cradlectl_status (int    argc,
       cradlectl_domain_options_clear (&options);
       return CRADLECTL_EXIT_OTHER;
     }
+  cradlectl_domain_options_resolve (&options);
   json = options.json;
 
   if ((devices = cradlectl_open_devices (&error)) == NULL ||

@@ -89,6 +89,7 @@ cradlectl_whoami (int    argc,
       cradlectl_domain_options_clear (&options);
       return CRADLECTL_EXIT_OTHER;
     }
+  cradlectl_domain_options_resolve (&options);
 
   directory = cradlectl_open_directory (&options, NULL, &error);
   if (directory == NULL ||

@@ -5,18 +5,13 @@
 
 #include "cradlectl-private.h"
 
-typedef struct {
-  const char *name;
-  const char *summary;
-  int (*run) (int argc, char **argv);
-} CradlectlCommand;
-
 static const CradlectlCommand commands[] = {
   { "devices", "List the connected devices", cradlectl_devices },
   { "certs", "List the certificates on a device", cradlectl_certs },
   { "status", "Each certificate on a device: valid, renew soon, expired, revoked or unknown", cradlectl_status },
   { "templates", "List the certificate types and whether you may enroll", cradlectl_templates },
   { "enroll", "Get a certificate for a device", cradlectl_enroll },
+  { "types", "List, add, edit and remove administrators' certificate types", cradlectl_types },
   { "pending", "List the requests not finished yet", cradlectl_pending },
   { "retrieve", "Finish requests: ask the CA, install what it issued", cradlectl_retrieve },
   { "renew", "Renew certificates on a device, or remove one", cradlectl_renew },

@@ -2,8 +2,9 @@
  *
  * The domain options are cradlectl's: --domain, --dc, --user and --ccache,
  * each also read from the environment (CRADLE_DOMAIN, CRADLE_DC,
- * CRADLE_USER, and Kerberos' own KRB5CCNAME), so a desktop session or a
- * test can set them once.
+ * CRADLE_USER, CRADLE_CCACHE) and the domain and its controller from
+ * cradle.conf's [Directory] Domain= and DC=, in the one order
+ * cradle_settings_dup() keeps for the app and cradlectl.
  *
  * The application owns the care of the cradled device (CradleCare): one
  * per desktop session, since the app is unique.  Started with
@@ -61,17 +62,17 @@ static const GOptionEntry option_entries[] = {
   G_OPTION_ENTRY_NULL
 };
 
-/* The option's value, else the environment's, else NULL. */
+/* The option's value, else the environment's, else cradle.conf's, else
+ * NULL: cradle_settings_dup(), as cradlectl reads them. */
 static char *
-take_setting (GVariantDict *options,
-              const char   *name,
-              const char   *variable)
+take_setting (GVariantDict  *options,
+              const char    *name,
+              CradleSetting  setting)
 {
   const char *value = NULL;
 
-  if (!g_variant_dict_lookup (options, name, "&s", &value))
-    value = g_getenv (variable);
-  return value != NULL && *value != '\0' ? g_strdup (value) : NULL;
+  g_variant_dict_lookup (options, name, "&s", &value);
+  return cradle_settings_dup (setting, value);
 }
 
 static int
@@ -85,10 +86,10 @@ cradle_application_handle_local_options (GApplication *app,
       g_print ("cradle %s\n", CRADLE_VERSION);
       return 0;
     }
-  self->domain = take_setting (options, "domain", "CRADLE_DOMAIN");
-  self->dc_uri = take_setting (options, "dc", "CRADLE_DC");
-  self->user = take_setting (options, "user", "CRADLE_USER");
-  self->ccache = take_setting (options, "ccache", "CRADLE_CCACHE");
+  self->domain = take_setting (options, "domain", CRADLE_SETTING_DOMAIN);
+  self->dc_uri = take_setting (options, "dc", CRADLE_SETTING_DC);
+  self->user = take_setting (options, "user", CRADLE_SETTING_USER);
+  self->ccache = take_setting (options, "ccache", CRADLE_SETTING_CCACHE);
   self->bench = g_variant_dict_contains (options, "bench");
   return -1;
 }

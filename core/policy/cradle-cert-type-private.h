@@ -42,6 +42,22 @@ CradleCertTypeSettings *cradle_cert_type_settings_parse (const char  *source,
                                                          const char  *data,
                                                          gsize        size,
                                                          GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The same parser, collecting: every problem is added to @problems (a
+ * CradleTypeProblem each, its field the CradleTypeDraft property of the
+ * key to change, %NULL for the file as a whole) and the parse goes on;
+ * returns %NULL when there was any. */
+CradleCertTypeSettings *cradle_cert_type_settings_check (const char  *source,
+                                                         const char  *data,
+                                                         gsize        size,
+                                                         GPtrArray   *problems) G_GNUC_WARN_UNUSED_RESULT;
+/* A type-file key's CradleTypeDraft property ("URL" -> "url",
+ * "AllowPlainHttp" -> "require-tls"), and back; %NULL for none. */
+const char             *cradle_cert_type_key_to_property (const char *key);
+const char             *cradle_cert_type_property_to_key (const char *property);
+/* Whether @name is a Name a type file may hold; CRADLE_ERROR_INVALID_DATA
+ * "Name: …" when not. */
+gboolean                cradle_cert_type_check_name (const char *name,
+                                                     GError    **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Reads @path (bounded) and parses it. */
 CradleCertTypeSettings *cradle_cert_type_settings_load  (const char  *path,
                                                          GError     **error) G_GNUC_WARN_UNUSED_RESULT;

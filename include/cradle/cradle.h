@@ -6,6 +6,7 @@
 #include <cradle/cradle-error.h>
 #include <cradle/cradle-explain.h>
 #include <cradle/cradle-paths.h>
+#include <cradle/cradle-settings.h>
 #include <cradle/cradle-process.h>
 #include <cradle/cradle-text.h>
 #include <cradle/cradle-certificate.h>
@@ -25,6 +26,8 @@
 #include <cradle/cradle-credentials.h>
 #include <cradle/cradle-cert-type.h>
 #include <cradle/cradle-type-lookup.h>
+#include <cradle/cradle-type-draft.h>
+#include <cradle/cradle-type-store.h>
 #include <cradle/cradle-type-probe.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>

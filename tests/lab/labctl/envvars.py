@@ -1,9 +1,58 @@
-"""`cradle-lab env`: shell exports describing the lab (reads files only)."""
+"""`cradle-lab env`: shell exports describing the lab.
+
+It reads the lab's files, and writes one: the lab's own configuration
+folder for the app and cradlectl (client/cradle.conf), which
+CRADLE_CONFIG_DIR names, so that after `eval "$(cradle-lab env)"` they
+find the domain controller and trust the lab CA with no more options.
+"""
 
 import json
 import os
+import sys
+import tempfile
 
 from . import config, secrets
+
+
+def client_conf_text(paths, lab):
+    return (
+        "# Written by `cradle-lab env`: the lab's settings for the app and\n"
+        "# cradlectl (CRADLE_CONFIG_DIR names this folder). Rewritten as needed.\n"
+        "[Directory]\n"
+        "Domain=%s\n"
+        "DC=%s\n"
+        "\n"
+        "[Enrollment]\n"
+        "# The lab CA's HTTPS certificate chains to the lab root.\n"
+        "TrustAnchors=%s\n" % (config.DOMAIN, lab["ldap_uri"], paths.root_pem))
+
+
+def ensure_client_config(paths, lab):
+    """Writes client/cradle.conf when it is missing or out of date; returns
+    the folder, or None when it cannot be written (said on stderr)."""
+    folder = os.path.join(paths.root, "client")
+    conf = os.path.join(folder, "cradle.conf")
+    text = client_conf_text(paths, lab)
+    try:
+        with open(conf) as f:
+            if f.read() == text:
+                return folder
+    except OSError:
+        pass
+    try:
+        os.makedirs(folder, mode=0o755, exist_ok=True)
+        # Many tests ask for the env at once: each writes its own file.
+        fd, tmp = tempfile.mkstemp(prefix=".cradle.conf.", dir=folder)
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, conf)
+    except OSError as e:
+        print("cradle-lab: warning: cannot write %s (%s); CRADLE_CONFIG_DIR is "
+              "not set, so the lab CA is not trusted by default" % (conf, e),
+              file=sys.stderr)
+        return None
+    return folder
 
 
 def _quote(v):
@@ -45,6 +94,15 @@ def variables(paths):
         ("CRADLE_LAB_CRL_LDAP_URL", config.CRL_LDAP_URL),
         ("CRADLE_LAB_OCSP_SIGNER", os.path.join(paths.ca, "ocsp-responder.pem")),
     ]
+    # What makes the app and cradlectl just work against the lab (the
+    # same settings cradle.conf's [Directory] holds; see README.md).
+    v += [
+        ("CRADLE_DOMAIN", config.DOMAIN),
+        ("CRADLE_DC", lab["ldap_uri"]),
+    ]
+    client = ensure_client_config(paths, lab)
+    if client is not None:
+        v.append(("CRADLE_CONFIG_DIR", client))
     for key, user in (("ALICE", "alice"), ("BOB", "bob"), ("CAROL", "carol"),
                       ("OFFICER", "caofficer")):
         v += [

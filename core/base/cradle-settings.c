@@ -1,0 +1,125 @@
+/* cradle-settings.c: the domain settings the app and cradlectl share
+ *
+ * One order for every setting: the command line, the environment, the
+ * user's cradle.conf, the administrator's.  cradle.conf is a small key
+ * file; a value it cannot hold is ignored with a warning naming the file.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <cradle/cradle.h>
+
+static const struct {
+  const char *variable;
+  const char *option;
+  const char *key;      /* of [Directory]; NULL: not read from cradle.conf */
+} settings[] = {
+  [CRADLE_SETTING_DOMAIN] = { "CRADLE_DOMAIN", "--domain", "Domain" },
+  [CRADLE_SETTING_DC]     = { "CRADLE_DC", "--dc", "DC" },
+  [CRADLE_SETTING_USER]   = { "CRADLE_USER", "--user", NULL },
+  [CRADLE_SETTING_CCACHE] = { "CRADLE_CCACHE", "--ccache", NULL },
+};
+
+#define MAX_VALUE 1024
+
+const char *
+cradle_settings_get_variable (CradleSetting setting)
+{
+  g_return_val_if_fail ((guint) setting < G_N_ELEMENTS (settings), NULL);
+  return settings[setting].variable;
+}
+
+/* [Directory] @key of @folder's cradle.conf, when it is a value that can
+ * be; (nullable). */
+static char *
+read_conf (const char *folder,
+           const char *key)
+{
+  g_autofree char *path = g_build_filename (folder, "cradle.conf", NULL);
+  g_autoptr(GKeyFile) file = g_key_file_new ();
+  g_autofree char *value = NULL;
+
+  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL))
+    return NULL;
+  value = g_key_file_get_string (file, "Directory", key, NULL);
+  if (value == NULL)
+    return NULL;
+  g_strstrip (value);
+  if (value[0] == '\0')
+    return NULL;
+  if (strlen (value) > MAX_VALUE || !g_utf8_validate (value, -1, NULL))
+    {
+      g_warning ("Ignoring %s in %s: it is not text of at most %d bytes", key, path, MAX_VALUE);
+      return NULL;
+    }
+  if (g_str_equal (key, "DC") && !g_str_has_prefix (value, "ldap://") && !g_str_has_prefix (value, "ldaps://"))
+    {
+      g_autofree char *shown = cradle_text_escape (value, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+
+      g_warning ("Ignoring DC=%s in %s: it must be ldap://HOST or ldaps://HOST", shown, path);
+      return NULL;
+    }
+  return g_steal_pointer (&value);
+}
+
+/* The value and where it came from. */
+static char *
+lookup (CradleSetting   setting,
+        const char     *option,
+        char          **origin)
+{
+  const char *value;
+
+  if (option != NULL && option[0] != '\0')
+    {
+      *origin = g_strdup (settings[setting].option);
+      return g_strdup (option);
+    }
+  value = g_getenv (settings[setting].variable);
+  if (value != NULL && value[0] != '\0')
+    {
+      *origin = g_strdup (settings[setting].variable);
+      return g_strdup (value);
+    }
+  if (settings[setting].key != NULL)
+    {
+      char *(*folders[]) (void) = { cradle_paths_dup_config_dir, cradle_paths_dup_system_config_dir };
+
+      for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
+        {
+          g_autofree char *folder = folders[i] ();
+          char *found = read_conf (folder, settings[setting].key);
+
+          if (found != NULL)
+            {
+              *origin = g_build_filename (folder, "cradle.conf", NULL);
+              return found;
+            }
+        }
+    }
+  *origin = NULL;
+  return NULL;
+}
+
+char *
+cradle_settings_dup (CradleSetting  setting,
+                     const char    *option)
+{
+  g_autofree char *origin = NULL;
+
+  g_return_val_if_fail ((guint) setting < G_N_ELEMENTS (settings), NULL);
+  return lookup (setting, option, &origin);
+}
+
+char *
+cradle_settings_dup_origin (CradleSetting  setting,
+                            const char    *option)
+{
+  g_autofree char *value = NULL;
+  char *origin = NULL;
+
+  g_return_val_if_fail ((guint) setting < G_N_ELEMENTS (settings), NULL);
+  value = lookup (setting, option, &origin);
+  return origin;
+}

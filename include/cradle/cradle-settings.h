@@ -1,0 +1,48 @@
+/* cradle-settings.h: the domain settings the app and cradlectl share
+ *
+ * Each setting comes from, in this order: the command-line option, the
+ * environment variable, the user's cradle.conf, the administrator's
+ * cradle.conf (cradle_paths_dup_config_dir() and
+ * cradle_paths_dup_system_config_dir()):
+ *
+ *   setting   option     variable       cradle.conf
+ *   domain    --domain   CRADLE_DOMAIN  [Directory] Domain=corp.example.com
+ *   dc        --dc       CRADLE_DC      [Directory] DC=ldap://dc1.corp.example.com
+ *   user      --user     CRADLE_USER    (none: a user name is the session's)
+ *   ccache    --ccache   CRADLE_CCACHE  (none)
+ *
+ * An empty value counts as unset.
+ */
+#pragma once
+
+#if !defined(CRADLE_INSIDE) && !defined(CRADLE_COMPILATION)
+#error "Only <cradle/cradle.h> can be included directly."
+#endif
+
+#include <glib.h>
+#include <cradle/cradle-macros.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  CRADLE_SETTING_DOMAIN,
+  CRADLE_SETTING_DC,
+  CRADLE_SETTING_USER,
+  CRADLE_SETTING_CCACHE,
+} CradleSetting;
+
+/* The setting's value: @option (nullable: the command line's) when set,
+ * else the environment's, else cradle.conf's; (nullable). */
+CRADLE_PUBLIC
+char       *cradle_settings_dup           (CradleSetting  setting,
+                                           const char    *option);
+/* Where @setting came from, for messages: "--dc", "CRADLE_DC",
+ * "/etc/cradle/cradle.conf", …; (nullable) when unset.  (transfer full) */
+CRADLE_PUBLIC
+char       *cradle_settings_dup_origin    (CradleSetting  setting,
+                                           const char    *option);
+/* The environment variable of @setting: "CRADLE_DC", … */
+CRADLE_PUBLIC
+const char *cradle_settings_get_variable  (CradleSetting  setting);
+
+G_END_DECLS
