@@ -41,11 +41,29 @@ cradle_ca_connector_real_prepare (CradleCaConnector *self)
   cradle_http_prepare_trust (priv->http, priv->url);
 }
 
+/* A server that has no more to say than its CA certificates. */
+static gboolean
+cradle_ca_connector_real_describe (CradleCaConnector   *self,
+                                   CradleCaDescription *description,
+                                   GCancellable        *cancellable,
+                                   GError             **error)
+{
+  g_autoptr(GPtrArray) certificates = NULL;
+
+  certificates = CRADLE_CA_CONNECTOR_GET_CLASS (self)->dup_ca_certificates (self, cancellable, error);
+  if (certificates == NULL)
+    return FALSE;
+  for (guint i = 0; i < certificates->len; i++)
+    g_ptr_array_add (description->certificates, g_object_ref (g_ptr_array_index (certificates, i)));
+  return TRUE;
+}
+
 static void
 cradle_ca_connector_class_init (CradleCaConnectorClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = cradle_ca_connector_finalize;
   klass->prepare = cradle_ca_connector_real_prepare;
+  klass->describe = cradle_ca_connector_real_describe;
 }
 
 static void
@@ -230,6 +248,37 @@ cradle_ca_connector_dup_ca_certificates (CradleCaConnector  *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return CRADLE_CA_CONNECTOR_GET_CLASS (self)->dup_ca_certificates (self, cancellable, error);
+}
+
+/* ---- what the server says of itself ---------------------------------------- */
+
+void
+cradle_ca_connector_init_description (CradleCaDescription *description)
+{
+  *description = (CradleCaDescription) { 0 };
+  description->certificates = g_ptr_array_new_with_free_func (g_object_unref);
+}
+
+void
+cradle_ca_connector_clear_description (CradleCaDescription *description)
+{
+  g_clear_pointer (&description->certificates, g_ptr_array_unref);
+  g_clear_pointer (&description->capabilities, g_free);
+  g_clear_pointer (&description->ca_fingerprint, g_free);
+  g_clear_object (&description->policy);
+}
+
+gboolean
+cradle_ca_connector_describe (CradleCaConnector   *self,
+                              CradleCaDescription *description,
+                              GCancellable        *cancellable,
+                              GError             **error)
+{
+  g_return_val_if_fail (CRADLE_IS_CA_CONNECTOR (self), FALSE);
+  g_return_val_if_fail (description != NULL && description->certificates != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  return CRADLE_CA_CONNECTOR_GET_CLASS (self)->describe (self, description, cancellable, error);
 }
 
 /* ---- on a thread --------------------------------------------------------- */

@@ -75,5 +75,10 @@ CradleCertType         *cradle_cert_type_new_custom     (CradleCertTypeSettings 
                                                          CradleCatalog          *catalog);
 /* What the connector's get_url() will say: the URL, plus EST's label. */
 char                   *cradle_cert_type_dup_endpoint   (CradleCertType         *self);
+/* A WSTEP type's connector to its policy server (PolicyURL), set up as
+ * cradle_cert_type_create_connector() sets up the CES's. */
+CradleCaConnector      *cradle_cert_type_create_policy_connector (CradleCertType     *self,
+                                                                  CradleCredentials  *credentials,
+                                                                  GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -413,16 +413,16 @@ cradle_cert_type_find_for_endpoint (GPtrArray  *types,
 
 /* ---- the connector ------------------------------------------------------- */
 
-CradleCaConnector *
-cradle_cert_type_create_connector (CradleCertType     *self,
-                                   CradleCredentials  *credentials,
-                                   GError            **error)
+/* @policy_server: a WSTEP type's policy server (PolicyURL) even when it
+ * names its CES (URL). */
+static CradleCaConnector *
+create_connector (CradleCertType     *self,
+                  CradleCredentials  *credentials,
+                  gboolean            policy_server,
+                  GError            **error)
 {
   g_autoptr(CradleCaConnector) connector = NULL;
   CradleCredentialsKind given;
-
-  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), NULL);
-  g_return_val_if_fail (CRADLE_IS_CREDENTIALS (credentials), NULL);
 
   given = cradle_credentials_get_kind (credentials);
   if (self->url == NULL && self->policy_url == NULL)
@@ -447,7 +447,7 @@ cradle_cert_type_create_connector (CradleCertType     *self,
       connector = cradle_certsrv_connector_new (self->url);
       break;
     case CRADLE_CA_PROTOCOL_WSTEP:
-      if (self->policy_url != NULL && self->url == NULL)
+      if (self->policy_url != NULL && (self->url == NULL || policy_server))
         connector = cradle_wstep_connector_new_for_policy_server (self->policy_url);
       else if (self->service != NULL)
         {
@@ -487,6 +487,29 @@ cradle_cert_type_create_connector (CradleCertType     *self,
   if (self->timeout > 0)
     cradle_ca_connector_set_timeout (connector, self->timeout);
   return g_steal_pointer (&connector);
+}
+
+CradleCaConnector *
+cradle_cert_type_create_connector (CradleCertType     *self,
+                                   CradleCredentials  *credentials,
+                                   GError            **error)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), NULL);
+  g_return_val_if_fail (CRADLE_IS_CREDENTIALS (credentials), NULL);
+
+  return create_connector (self, credentials, FALSE, error);
+}
+
+CradleCaConnector *
+cradle_cert_type_create_policy_connector (CradleCertType     *self,
+                                          CradleCredentials  *credentials,
+                                          GError            **error)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), NULL);
+  g_return_val_if_fail (CRADLE_IS_CREDENTIALS (credentials), NULL);
+  g_return_val_if_fail (self->protocol == CRADLE_CA_PROTOCOL_WSTEP && self->policy_url != NULL, NULL);
+
+  return create_connector (self, credentials, TRUE, error);
 }
 
 /* ---- getters ------------------------------------------------------------- */

@@ -22,6 +22,9 @@ G_BEGIN_DECLS
 CRADLE_PUBLIC
 G_DECLARE_DERIVABLE_TYPE (CradleCaConnector, cradle_ca_connector, CRADLE, CA_CONNECTOR, GObject)
 
+/* What a server says of itself (core/ca/cradle-ca-connector-private.h). */
+typedef struct _CradleCaDescription CradleCaDescription;
+
 struct _CradleCaConnectorClass
 {
   GObjectClass parent_class;
@@ -42,8 +45,15 @@ struct _CradleCaConnectorClass
                                           GError           **error) G_GNUC_WARN_UNUSED_RESULT;
   /* Optional; the default reads the TLS trust store. */
   void            (*prepare)             (CradleCaConnector *self);
+  /* Optional: asks the server what it is, sending no request, and fills
+   * @description as far as it got, also on error; the default reads the
+   * CA certificates. */
+  gboolean        (*describe)            (CradleCaConnector   *self,
+                                          CradleCaDescription *description,
+                                          GCancellable        *cancellable,
+                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
-  gpointer padding[7];
+  gpointer padding[6];
 };
 
 CRADLE_PUBLIC

@@ -20,6 +20,8 @@ is wrong:
   error          HTTP 500 with a line of text
   not-found      HTTP 404 to everything
   caps-html      a web page as the capability list
+  caps-escapes   a capability list with a terminal's escape sequence and a
+                 bidi override among its words (for the Test of a type)
   cacert-garbage random bytes as the CA certificate
   cacert-ec      an EC CA certificate: nothing to encrypt a request to
   get-only       no POSTPKIOperation: the message comes in the query, and
@@ -160,6 +162,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self._send(200, "text/html", b"<html><body>Welcome</body></html>")
             if mode == "get-only":
                 return self._send(200, "text/plain", b"SHA-256\nAES\n")
+            if mode == "caps-escapes":
+                return self._send(200, "text/plain",
+                                  CAPS + b"\x1b]0;owned\x07Evil\x1b[2J\n\xe2\x80\xaeReversed\n")
             return self._send(200, "text/plain", CAPS)
         if operation == "GetCACert":
             if mode == "cacert-garbage":

@@ -725,6 +725,59 @@ scep_dup_ca_certificates (CradleCaConnector  *self,
   return ca != NULL ? cradle_scep_ca_dup_chain (ca) : NULL;
 }
 
+/* Every certificate GetCACert sent (the CA's, its RAs'), for people to see. */
+static void
+add_certificates (CradleCaDescription *description,
+                  CradleScepCa        *ca)
+{
+  for (int i = 0; i < sk_X509_num (ca->certs); i++)
+    {
+      unsigned char *der = NULL;
+      int size = i2d_X509 (sk_X509_value (ca->certs, i), &der);
+      g_autoptr(GBytes) bytes = NULL;
+      CradleCertificate *certificate;
+
+      if (size <= 0)
+        continue;
+      bytes = cradle_openssl_take_der (der, size);
+      certificate = cradle_certificate_new_from_der (bytes, NULL);
+      if (certificate != NULL)
+        g_ptr_array_add (description->certificates, certificate);
+    }
+  ERR_clear_error ();
+}
+
+/* GetCACaps and GetCACert, then the pin and the trust anchors, as a
+ * submission checks them; what was read is kept also when a check fails,
+ * so that the CA's fingerprint can be compared.  No pkiMessage is sent. */
+static gboolean
+scep_describe (CradleCaConnector   *self,
+               CradleCaDescription *description,
+               GCancellable        *cancellable,
+               GError             **error)
+{
+  g_autoptr(CradleScepCaps) caps = NULL;
+  g_autoptr(CradleScepCa) ca = NULL;
+  g_autoptr(CradleHttpResponse) response = NULL;
+  g_autofree char *type = NULL;
+
+  caps = get_caps (self, cancellable, error);
+  if (caps == NULL)
+    return FALSE;
+  description->capabilities = g_strdup (caps->words);
+
+  response = send_get (self, "GetCACert", NULL, cancellable, error);
+  if (response == NULL)
+    return FALSE;
+  type = media_type (response);
+  ca = cradle_scep_ca_parse (type, response->body, error);
+  if (ca == NULL)
+    return FALSE;
+  add_certificates (description, ca);
+  description->ca_fingerprint = cradle_scep_dup_sha256 (ca->issuer);
+  return check_pin (self, ca, error) && verify_ca (self, ca, error);
+}
+
 static void
 cradle_scep_connector_finalize (GObject *object)
 {
@@ -748,6 +801,7 @@ cradle_scep_connector_class_init (CradleScepConnectorClass *klass)
   connector_class->submit = scep_submit;
   connector_class->retrieve = scep_retrieve;
   connector_class->dup_ca_certificates = scep_dup_ca_certificates;
+  connector_class->describe = scep_describe;
 }
 
 static void

@@ -466,6 +466,46 @@ cradle_wstep_connector_dup_ca_certificates (CradleCaConnector  *connector,
   return NULL;
 }
 
+/* With a policy server: its GetPolicies answer and the CAs' certificates in
+ * it.  A CES alone has no operation that describes it and takes nothing but
+ * a request, so it is asked for its address with a plain GET, without
+ * credentials: an answer, whatever its status, says the server is there
+ * and its TLS certificate is trusted. */
+static gboolean
+cradle_wstep_connector_describe (CradleCaConnector   *connector,
+                                 CradleCaDescription *description,
+                                 GCancellable        *cancellable,
+                                 GError             **error)
+{
+  CradleWstepConnector *self = CRADLE_WSTEP_CONNECTOR (connector);
+  g_autoptr(GPtrArray) certificates = NULL;
+
+  if (self->cep_url != NULL)
+    {
+      description->policy = cradle_wstep_connector_dup_policy (connector, cancellable, error);
+      if (description->policy == NULL)
+        return FALSE;
+      certificates = cradle_enrollment_policy_dup_ca_certificates (description->policy, NULL);
+    }
+  else
+    {
+      CradleHttpRequest request = { .method = "GET", .url = self->ces_url, .authenticate = FALSE };
+      g_autoptr(CradleHttpResponse) response = NULL;
+
+      response = cradle_http_send (cradle_ca_connector_get_http (connector), &request, cancellable, error);
+      if (response == NULL)
+        return FALSE;
+      description->http_status = response->status;
+      g_mutex_lock (&self->lock);
+      if (self->ca_certificates != NULL)
+        certificates = copy_certificates (self->ca_certificates);
+      g_mutex_unlock (&self->lock);
+    }
+  for (guint i = 0; certificates != NULL && i < certificates->len; i++)
+    g_ptr_array_add (description->certificates, g_object_ref (g_ptr_array_index (certificates, i)));
+  return TRUE;
+}
+
 /* ---- the type ------------------------------------------------------------- */
 
 static void
@@ -492,6 +532,7 @@ cradle_wstep_connector_class_init (CradleWstepConnectorClass *klass)
   connector_class->submit = cradle_wstep_connector_submit;
   connector_class->retrieve = cradle_wstep_connector_retrieve;
   connector_class->dup_ca_certificates = cradle_wstep_connector_dup_ca_certificates;
+  connector_class->describe = cradle_wstep_connector_describe;
 }
 
 static void
