@@ -286,6 +286,30 @@ def stop(world, tree):
     harness.wait_app_gone(tree)
 
 
+def choose_file(world, win, editor, path):
+    """Choose…, and the file typed into the file chooser (GTK's own here:
+    no portal), as a person who knows the path would."""
+    win.click_button("Choose…", within=editor)
+    title = "Choose the Trust Anchor File"
+    chooser = toplevel(win, title, timeout=10)
+    if chooser is None:
+        return False
+    time.sleep(1)
+    world.screenshot("file-chooser")
+    (x, y), (w, h) = chooser.position, chooser.size
+    env = dict(os.environ, DISPLAY=world.display)
+    subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 3)], env=env, capture_output=True)
+    subprocess.run(["xdotool", "type", "--delay", "30", path], env=env, capture_output=True)
+    time.sleep(0.5)
+    subprocess.run(["xdotool", "key", "Return"], env=env, capture_output=True)
+    if wait_gone(win, title, timeout=10):
+        return True
+    cancel = win.button("Cancel", within=chooser)
+    if cancel is not None:
+        cancel.doActionNamed("click")
+    return False
+
+
 def test_type(world, win, editor, shot):
     """Clicks Test; returns the labels of its results once it answered."""
     win.click_button("Test", within=editor)
@@ -420,7 +444,9 @@ def custom_certsrv(world, tree):
         ok(not sensitive(win.button("Save", within=editor)), "Save stays off while a field is wrong")
         world.screenshot("certsrv-invalid")
         type_into(win, editor, "Server URL", world.lab["CRADLE_LAB_CERTSRV_URL"])
-        type_into(win, editor, "Trust anchor file (PEM)", world.lab["CRADLE_LAB_CA_TLS_ANCHOR"])
+        anchor = world.lab["CRADLE_LAB_CA_TLS_ANCHOR"]
+        if not ok(choose_file(world, win, editor, anchor), "Choose… picks the trust anchor file in a file chooser"):
+            type_into(win, editor, "Trust anchor file (PEM)", anchor)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not sensitive(win.button("Save", within=editor)):
             time.sleep(0.2)
@@ -433,8 +459,8 @@ def custom_certsrv(world, tree):
            "Test: it lists the CA's certificates", results)
         types, row = save(world, win, editor, "Lab Web Enrollment", "certsrv-saved")
         text = read(os.path.join(user_types(world), "lab-certsrv.conf")) or ""
-        ok("Protocol=certsrv" in text and "Template=CradleDeviceUPN" in text and "http://" not in text,
-           "the type file says what the form said", text)
+        ok("Protocol=certsrv" in text and "Template=CradleDeviceUPN" in text and "http://" not in text
+           and f"TrustAnchors={anchor}" in text.splitlines(), "the type file says what the form said", text)
         close_types(win, types)
         enroll_with(world, win, "Lab Web Enrollment")
     finally:
