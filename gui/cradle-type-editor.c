@@ -403,7 +403,9 @@ on_probe_done (GObject      *source,
   const char * const *findings;
   const char *fingerprint;
 
-  if (probe == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  /* Closed meanwhile: its widgets are gone. */
+  if (g_cancellable_is_cancelled (self->cancellable) ||
+      (probe == NULL && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
     return;
   self->testing = FALSE;
   update_actions (self);
@@ -577,14 +579,17 @@ save_done (GObject      *source_object,
   g_autofree char *title = NULL;
   g_autofree char *text = NULL;
 
+  gboolean saved = g_task_propagate_boolean (G_TASK (result), &error);
+
+  /* Closed meanwhile: its widgets are gone. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
   self->saving = FALSE;
   update_actions (self);
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!saved)
     {
       AdwToast *toast;
 
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       text = g_strdup_printf (_("Not saved: %s"), error->message);
       /* The error may quote a file's text: no markup. */
       toast = cradle_toast_new_plain (text);

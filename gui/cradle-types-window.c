@@ -275,10 +275,13 @@ remove_done (GObject      *source_object,
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  gboolean removed = g_task_propagate_boolean (G_TASK (result), &error);
+
+  /* Closed meanwhile: its widgets are gone. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (!removed)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       text = g_strdup_printf (_("“%s” was not removed: %s"), job->title, error->message);
       toast (self, text);
       return;
