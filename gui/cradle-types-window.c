@@ -149,7 +149,8 @@ static void
 reload (CradleTypesWindow *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) drafts = cradle_type_store_list (&error);
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GPtrArray) drafts = cradle_type_store_list_full (&problems, &error);
   g_autoptr(GHashTable) system_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GtkWidget *child;
 
@@ -179,6 +180,22 @@ reload (CradleTypesWindow *self)
                           g_hash_table_contains (system_names, folded);
 
       gtk_list_box_append (self->types_list, new_type_row (self, draft, replaces));
+    }
+  /* A file Cradle leaves out, and why ("FILE:LINE: what is wrong"). */
+  for (guint i = 0; problems != NULL && i < problems->len; i++)
+    {
+      g_autofree char *text = cradle_text_escape (g_ptr_array_index (problems, i), -1,
+                                                  CRADLE_TEXT_ESCAPE_DEFAULT);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("A type file Cradle cannot read, left out"));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), text);
+      adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+      gtk_widget_add_css_class (icon, "warning");
+      adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+      gtk_list_box_append (self->types_list, row);
     }
 }
 
@@ -334,8 +351,14 @@ remove_clicked (GtkButton         *button,
   job->scope = scope_of (self, draft);
   /* Translators: "Remove “Wi-Fi (SCEP)”?" */
   heading = g_strdup_printf (_("Remove “%s”?"), job->title);
-  g_string_append (body, _("Cradle forgets this type and its SCEP challenge. Certificates already on devices "
-                           "stay there, and renew only while a type for their server is listed."));
+  {
+    g_autofree char *protocol = draft_string (draft, "protocol");
+
+    g_string_append (body, g_strcmp0 (protocol, "scep") == 0
+                             ? _("Cradle forgets this type and its SCEP challenge password. Certificates "
+                                 "already on devices stay there.")
+                             : _("Cradle forgets this type. Certificates already on devices stay there."));
+  }
   if (job->scope == CRADLE_TYPE_SCOPE_SYSTEM)
     g_string_append (body, _(" It is removed for everyone on this computer: that asks for an administrator's "
                              "password."));

@@ -473,9 +473,15 @@ def edit_remove(world, tree):
         write(os.path.join(user_types(world), f"{name}.conf"),
               f"[Cradle Certificate Type]\nName={name}\nDisplayName=Type {name}\nProtocol=certsrv\n"
               f"URL={world.lab['CRADLE_LAB_CERTSRV_URL']}\nTemplate=CradleDeviceUPN\nTrustAnchors={anchor}\n")
+    # A file with a mistake: listed as left out, with its line and why.
+    write(os.path.join(user_types(world), "broken.conf"),
+          "[Cradle Certificate Type]\nName=broken\nProtocol=smtp\n")
     win = start(world, tree, "types-edit", "edit-store")
     try:
         types = open_types_window(world, win)
+        broken = wait_label(win, types, lambda text: "broken.conf:3" in text and "smtp" in text, timeout=10)
+        ok(broken is not None, "a type file with a mistake is listed as left out, with its line and why",
+           labels(types))
         row = win.row("Type edit-me", within=types, timeout=10)
         if row is None:
             raise Abort(f"Type edit-me is not listed: {labels(types)}")
