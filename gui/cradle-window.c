@@ -12,6 +12,7 @@
 
 #include "cradle-plain-text.h"
 #include "cradle-sign-in-dialog.h"
+#include "cradle-types-window.h"
 #include "cradle-window-private.h"
 
 G_DEFINE_FINAL_TYPE (CradleWindow, cradle_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -235,6 +236,28 @@ forget_device_action (GtkWidget  *widget,
   g_task_run_in_thread (task, forget_thread);
 }
 
+/* Advanced: the custom certificate types; a type saved or removed there is
+ * listed (or gone) on the device page at once. */
+static void
+on_custom_types_changed (CradleTypesWindow *types,
+                         CradleWindow      *self)
+{
+  refresh_action (GTK_WIDGET (self), NULL, NULL);
+}
+
+static void
+custom_types_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CradleWindow *self = CRADLE_WINDOW (widget);
+  CradleTypesWindow *types = cradle_types_window_new (GTK_WINDOW (self),
+                                                      cradle_session_get_credentials (self->session));
+
+  g_signal_connect_object (types, "changed", G_CALLBACK (on_custom_types_changed), self, 0);
+  gtk_window_present (GTK_WINDOW (types));
+}
+
 /* ---- --bench: when the first frame was drawn ---------------------------- */
 
 static void
@@ -367,6 +390,7 @@ cradle_window_class_init (CradleWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.forget-device", NULL, forget_device_action);
+  gtk_widget_class_install_action (widget_class, "win.custom-types", NULL, custom_types_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   _cradle_window_enroll_class_init (widget_class);
