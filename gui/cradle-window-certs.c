@@ -344,12 +344,6 @@ install_file_action (GtkWidget  *widget,
 
 /* ---- the window's part ----------------------------------------------------- */
 
-gboolean
-_cradle_window_is_installing (CradleWindow *self)
-{
-  return self->installing != NULL || self->removing;
-}
-
 /* The window closes: a file being installed stops, and the device goes
  * back to the care. */
 void

@@ -18,6 +18,12 @@ _cradle_window_is_running (CradleWindow *self)
   return self->enrollment != NULL;
 }
 
+gboolean
+_cradle_window_is_installing (CradleWindow *self)
+{
+  return self->installing != NULL || self->removing;
+}
+
 void
 _cradle_window_toast (CradleWindow *self,
                      const char   *text)

@@ -84,8 +84,9 @@ case $name in
              "$src/core/csr/cradle-csr-extensions.c" "$src/core/csr/cradle-csr-assemble.c"
              "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-secret.c" "$src/core/base/cradle-text.c")
     extra_libs=libcrypto ;;
-  key-file|store-file)
+  key-file|store-file|import-key)
     sources=("$src/bridge/agent/cradle-agent-keystore.c" "$src/bridge/agent/cradle-agent-keystore-certs.c"
+             "$src/bridge/agent/cradle-agent-keystore-import.c"
              "$src/bridge/agent/cradle-agent-keystore-identity.c" "$src/bridge/agent/cradle-agent-keystore-scep.c" "$src/bridge/agent/cradle-agent-key-file.c"
              "$src/bridge/agent/cradle-agent-store-file.c" "$src/bridge/agent/cradle-agent-atomic.c"
              "$src/bridge/agent/cradle-agent-keystore-crypto.c" "$src/bridge/agent/cradle-agent-secure-memory.c"
@@ -122,6 +123,17 @@ case $name in
     extra_libs="ldap lber libcrypto krb5-gssapi krb5"
     # The lab's catalog file is 17 KiB.
     max_len=32768 ;;
+  cert-file)
+    # The file readers instrumented; what they call of the rest of libcradle
+    # (the install half, the pending store) comes uninstrumented from the
+    # build, as for provisioning below.
+    sources=("$src/core/engine/cradle-cert-file.c" "$src/core/engine/cradle-cert-file-pkcs12.c"
+             "$src/core/base/cradle-pkcs7.c" "$src/core/base/cradle-certificate.c"
+             "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-text.c" "$src/core/base/cradle-secret.c")
+    extra_objects=("$build/core/libcradle-internal.a" "$build/bridge/host/libcradle-bridge-host.a"
+                   "$build/bridge/protocol/libcradle-bridge-protocol.a" "$build/core/base/libcradle-base.a")
+    extra_includes="-I/usr/include/mit-krb5"
+    extra_libs="libxml-2.0 libcrypto libssl krb5-gssapi krb5 sqlite3 libusb-1.0 gobject-2.0 gio-unix-2.0" ;;
   provisioning)
     # The reader, the signature's envelope and the XML reader, instrumented;
     # the type-file parser each type is checked with pulls in the rest of
@@ -159,7 +171,7 @@ fi
 # lsan-NAME.supp; matching them needs whole stacks, so malloc unwinds slowly.
 if [[ -f "$src/tests/fuzz/lsan-$name.supp" ]]; then
   export LSAN_OPTIONS="suppressions=$src/tests/fuzz/lsan-$name.supp"
-  export ASAN_OPTIONS="fast_unwind_on_malloc=0:malloc_context_size=8"
+  export ASAN_OPTIONS="fast_unwind_on_malloc=0:malloc_context_size=16"
 fi
 
 mkdir -p "$work/corpus"
