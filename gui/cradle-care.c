@@ -588,7 +588,10 @@ look_done (GObject      *source_object,
             g_signal_emit (self, signals[SIGNAL_REVOKED], 0, status);
           break;
         case CRADLE_CERT_VERDICT_RENEW_SOON:
-          g_ptr_array_add (self->due, g_object_ref (status));
+          /* Unless the administrator or the user turned it off; the
+           * certificate's row still offers Renew. */
+          if (cradle_settings_get_automatic_renewal ())
+            g_ptr_array_add (self->due, g_object_ref (status));
           break;
         default:
           break;

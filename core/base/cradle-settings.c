@@ -159,3 +159,33 @@ cradle_settings_dup_directory (const char  *domain_option,
   if (*dc != NULL && dc_level > domain_level)
     g_clear_pointer (dc, g_free);
 }
+
+/* [Renewal] Automatic of cradle.conf: the user's, else the
+ * administrator's; TRUE unless one of them says false. */
+gboolean
+cradle_settings_get_automatic_renewal (void)
+{
+  g_autofree char *user = cradle_paths_dup_config_dir ();
+  g_autofree char *system = cradle_paths_dup_system_config_dir ();
+  const char *folders[] = { user, system };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (folders); i++)
+    {
+      g_autofree char *path = g_build_filename (folders[i], "cradle.conf", NULL);
+      g_autoptr(GKeyFile) file = g_key_file_new ();
+      g_autoptr(GError) error = NULL;
+      gboolean automatic;
+
+      if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL) ||
+          !g_key_file_has_key (file, "Renewal", "Automatic", NULL))
+        continue;
+      automatic = g_key_file_get_boolean (file, "Renewal", "Automatic", &error);
+      if (error != NULL)
+        {
+          g_warning ("Ignoring [Renewal] Automatic in %s: it must be true or false", path);
+          continue;
+        }
+      return automatic;
+    }
+  return TRUE;
+}

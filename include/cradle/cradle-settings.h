@@ -55,4 +55,11 @@ char       *cradle_settings_dup_origin    (CradleSetting  setting,
 CRADLE_PUBLIC
 const char *cradle_settings_get_variable  (CradleSetting  setting);
 
+/* [Renewal] Automatic= of cradle.conf (the user's, else the
+ * administrator's): whether the app renews certificates in their renewal
+ * window by itself while the device is connected; TRUE unless set to
+ * false.  Renew in the app and `cradlectl renew` work either way. */
+CRADLE_PUBLIC
+gboolean    cradle_settings_get_automatic_renewal (void);
+
 G_END_DECLS

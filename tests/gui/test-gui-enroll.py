@@ -877,6 +877,13 @@ def lifecycle(world, tree):
     """Badges, Renew and the removal prompt on the device page."""
     store = os.path.join(world.tmp, "life-store")
     os.makedirs(store, mode=0o700)
+    # Renew is the user's here: the app does not renew by itself (the
+    # service scenario has it do so), or it could beat the click.
+    conf_path = os.path.join(world.config, "cradle.conf")
+    with open(conf_path) as conf:
+        conf_before = conf.read()
+    with open(conf_path, "a") as conf:
+        conf.write("[Renewal]\nAutomatic=false\n")
     world.start_app(world.copy_ccache("alice"), "lifecycle")
     win = connect_window(tree)
     world.start_agent(serial="LIFE-1", model="Life Phone", store=store, ask=False)
@@ -949,6 +956,8 @@ def lifecycle(world, tree):
         world.stop_app()
         world.stop_agent()
         wait_app_gone(tree)
+        with open(conf_path, "w") as conf:
+            conf.write(conf_before)
 
 
 def service(world, tree):

@@ -575,6 +575,33 @@ test_settings_bad_dc (Folders       *folders,
   g_test_trap_assert_stderr ("*Ignoring DC=http://dc.example.test*must be ldap://HOST or ldaps://HOST*");
 }
 
+/* [Renewal] Automatic: on unless the user's file, else the
+ * administrator's, says false; a value that is not a boolean is ignored. */
+static void
+test_settings_automatic_renewal (Folders       *folders,
+                                 gconstpointer  data)
+{
+  if (g_test_subprocess ())
+    {
+      /* The warning is what is checked: not fatal here. */
+      g_log_set_always_fatal (G_LOG_FATAL_MASK);
+      write_file (folders->system, "cradle.conf", "[Renewal]\nAutomatic=false\n");
+      write_file (folders->user, "cradle.conf", "[Renewal]\nAutomatic=sometimes\n");
+      g_assert_false (cradle_settings_get_automatic_renewal ());
+      return;
+    }
+  g_assert_true (cradle_settings_get_automatic_renewal ());
+  write_file (folders->system, "cradle.conf", "[Renewal]\nAutomatic=false\n");
+  g_assert_false (cradle_settings_get_automatic_renewal ());
+  write_file (folders->user, "cradle.conf", "[Renewal]\nAutomatic=true\n");
+  g_assert_true (cradle_settings_get_automatic_renewal ());
+  write_file (folders->user, "cradle.conf", "[Directory]\nDomain=user.example.test\n");
+  g_assert_false (cradle_settings_get_automatic_renewal ());
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stderr ("*Ignoring ?Renewal] Automatic in *must be true or false*");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -591,5 +618,7 @@ main (int    argc,
   g_test_add ("/type-store/list", Folders, NULL, folders_set_up, test_store_list, folders_tear_down);
   g_test_add ("/settings/order", Folders, NULL, folders_set_up, test_settings_order, folders_tear_down);
   g_test_add ("/settings/bad-dc", Folders, NULL, folders_set_up, test_settings_bad_dc, folders_tear_down);
+  g_test_add ("/settings/automatic-renewal", Folders, NULL, folders_set_up, test_settings_automatic_renewal,
+              folders_tear_down);
   return g_test_run ();
 }
