@@ -17,18 +17,6 @@
 #include "base/cradle-error-private.h"
 #include "protocol/cradle-bridge-message-private.h"
 
-typedef struct {
-  CradleAgentConfig     *config;
-  CradleBridgeTransport *transport;
-  gboolean               greeted;
-  guint32                request_id;   /* the request being served */
-  GBytes                *nonce;        /* HELLO's, fresh per session */
-  GBytes                *host_key;     /* the authenticated host's identity key */
-  GBytes                *host_id;      /* SHA-256 of host_key: whose keys are whose */
-  CradleAgentPairing    *pairing;      /* a pairing under way */
-  CradleBridgeSeal      *next_seal;    /* installed once the answer is out */
-} Session;
-
 /* A request that could not be served: the code for the host and words for people. */
 typedef struct {
   CradleBridgeErrorCode code;
@@ -36,11 +24,11 @@ typedef struct {
 } Refusal;
 
 static void
-send_frame (Session *session,
-            guint8   type,
-            guint16  flags,
-            guint32  request_id,
-            GBytes  *payload)
+send_frame (CradleAgentSession *session,
+            guint8              type,
+            guint16             flags,
+            guint32             request_id,
+            GBytes             *payload)
 {
   g_autoptr(GBytes) frame = cradle_bridge_frame_encode (type, flags, request_id, payload);
   g_autoptr(GError) error = NULL;
@@ -51,10 +39,10 @@ send_frame (Session *session,
 }
 
 static void
-send_error (Session              *session,
-            guint32               request_id,
-            CradleBridgeErrorCode code,
-            const char           *message)
+send_error (CradleAgentSession    *session,
+            guint32                request_id,
+            CradleBridgeErrorCode  code,
+            const char            *message)
 {
   g_autoptr(GBytes) payload = cradle_bridge_error_payload (code, message);
   g_autofree char *shown = cradle_text_escape (message, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
@@ -64,17 +52,17 @@ send_error (Session              *session,
 }
 
 static void
-send_gerror (Session      *session,
-             guint32       request_id,
-             const GError *error)
+send_gerror (CradleAgentSession *session,
+             guint32             request_id,
+             const GError       *error)
 {
   send_error (session, request_id, cradle_bridge_error_code_for (error), error->message);
 }
 
-static void
-send_keepalive (Session    *session,
-                guint       status,
-                const char *prompt)
+void
+_cradle_agent_session_send_keepalive (CradleAgentSession *session,
+                                      guint               status,
+                                      const char         *prompt)
 {
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
   g_autoptr(GBytes) payload = NULL;
@@ -92,18 +80,18 @@ send_keepalive (Session    *session,
 }
 
 /**
- * ask_user:
+ * _cradle_agent_session_ask_user:
  *
  * Waits for the device user's answer under the configured policy, sending a
  * KEEPALIVE every second and watching for the host's CANCEL meanwhile.
  * Returns TRUE only for a yes; otherwise @error says DECLINED, TIMED_OUT,
  * cancelled, or that the host went away.
  */
-static gboolean
-ask_user (Session                *session,
-          CradleConfirmOperation  operation,
-          const char             *prompt,
-          GError                **error)
+gboolean
+_cradle_agent_session_ask_user (CradleAgentSession      *session,
+                                CradleConfirmOperation   operation,
+                                const char              *prompt,
+                                GError                 **error)
 {
   CradleConfirmPolicy policy = session->config->policy[operation];
   gint64 deadline = g_get_monotonic_time () + (gint64) session->config->confirm_max_seconds * G_USEC_PER_SEC;
@@ -126,7 +114,7 @@ ask_user (Session                *session,
       g_autoptr(CradleBridgeFrame) frame = NULL;
       g_autoptr(GError) local_error = NULL;
 
-      send_keepalive (session, CRADLE_BRIDGE_WAITING_FOR_USER, prompt);
+      _cradle_agent_session_send_keepalive (session, CRADLE_BRIDGE_WAITING_FOR_USER, prompt);
 
       if (policy == CRADLE_CONFIRM_ASK)
         {
@@ -171,14 +159,33 @@ ask_user (Session                *session,
     }
 }
 
-static GBytes *
-reply_payload (CradleCborWriter *writer)
+GBytes *
+_cradle_agent_session_reply (CradleCborWriter *writer)
 {
   return cradle_cbor_writer_free_to_bytes (writer);
 }
 
+GBytes *
+_cradle_agent_session_empty_reply (void)
+{
+  CradleCborWriter *writer = cradle_cbor_writer_new ();
+
+  cradle_cbor_writer_map (writer, 0);
+  return _cradle_agent_session_reply (writer);
+}
+
+void
+_cradle_agent_session_wipe_bytes (GBytes *bytes)
+{
+  gsize size = 0;
+  guint8 *data = (guint8 *) g_bytes_get_data (bytes, &size);
+
+  if (data != NULL && size > 0)
+    OPENSSL_cleanse (data, size);
+}
+
 static GBytes *
-handle_hello (Session                *session,
+handle_hello (CradleAgentSession     *session,
               const CradleCborValue  *request,
               GError                **error)
 {
@@ -216,14 +223,14 @@ handle_hello (Session                *session,
   cradle_cbor_writer_text (writer, "cradle-agent " CRADLE_VERSION);
   cradle_cbor_writer_uint (writer, 3);
   cradle_cbor_writer_bytes (writer, nonce, sizeof nonce);
-  return reply_payload (writer);
+  return _cradle_agent_session_reply (writer);
 }
 
 static gsize os_once;
 static char *os_name;
 
 static GBytes *
-handle_get_info (Session                *session,
+handle_get_info (CradleAgentSession     *session,
                  const CradleCborValue  *request,
                  GError                **error)
 {
@@ -282,11 +289,11 @@ handle_get_info (Session                *session,
     cradle_cbor_writer_uint (writer, 9);
     cradle_cbor_writer_bytes (writer, g_bytes_get_data (identity, NULL), g_bytes_get_size (identity));
   }
-  return reply_payload (writer);
+  return _cradle_agent_session_reply (writer);
 }
 
 static GBytes *
-handle_generate_key (Session                *session,
+handle_generate_key (CradleAgentSession     *session,
                      const CradleCborValue  *request,
                      GError                **error)
 {
@@ -325,9 +332,9 @@ handle_generate_key (Session                *session,
     }
 
   prompt = cradle_agent_prompt_generate_key (key_type, profile);
-  if (!ask_user (session, CRADLE_CONFIRM_GENERATE_KEY, prompt, error))
+  if (!_cradle_agent_session_ask_user (session, CRADLE_CONFIRM_GENERATE_KEY, prompt, error))
     return NULL;
-  send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
+  _cradle_agent_session_send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
   if (!cradle_agent_keystore_generate (session->config->keystore, key_type, profile, details,
                                        (CradleAgentEnrollmentKind) kind, session->host_id,
                                        &key_id, &spki, error))
@@ -339,16 +346,16 @@ handle_generate_key (Session                *session,
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
   cradle_cbor_writer_uint (writer, 2);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (spki, NULL), g_bytes_get_size (spki));
-  return reply_payload (writer);
+  return _cradle_agent_session_reply (writer);
 }
 
 /* Purpose 1: the device user sees the subject and says yes; for a
  * renewal, also which of their certificates it renews. */
 static gboolean
-check_certification_request (Session  *session,
-                             GBytes   *key_id,
-                             GBytes   *data,
-                             GError  **error)
+check_certification_request (CradleAgentSession  *session,
+                             GBytes              *key_id,
+                             GBytes              *data,
+                             GError             **error)
 {
   g_autoptr(GBytes) renewed = NULL;
   g_autofree char *prompt = NULL;
@@ -357,7 +364,7 @@ check_certification_request (Session  *session,
   if (!cradle_agent_keystore_check_request (session->config->keystore, key_id, data, &renewed, error))
     return FALSE;
   prompt = renewed != NULL ? cradle_agent_prompt_renew (renewed, data, error) : cradle_agent_prompt_sign (data, error);
-  return prompt != NULL && ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
+  return prompt != NULL && _cradle_agent_session_ask_user (session, CRADLE_CONFIRM_SIGN, prompt, error);
 }
 
 /* Purposes 2 and 3: no question of their own. They serve the SCEP
@@ -366,13 +373,13 @@ check_certification_request (Session  *session,
  * them no other use: purpose 3 signs only over the SCEP envelope in
  * @content, for the key's own transaction. */
 static gboolean
-check_scep (Session     *session,
-            guint64      purpose,
-            GBytes      *key_id,
-            const char  *digest,
-            GBytes      *data,
-            GBytes      *content,
-            GError     **error)
+check_scep (CradleAgentSession  *session,
+            guint64              purpose,
+            GBytes              *key_id,
+            const char          *digest,
+            GBytes              *data,
+            GBytes              *content,
+            GError             **error)
 {
   guint message_type = 0;
 
@@ -392,7 +399,7 @@ check_scep (Session     *session,
 }
 
 static GBytes *
-handle_sign (Session                *session,
+handle_sign (CradleAgentSession     *session,
              const CradleCborValue  *request,
              GError                **error)
 {
@@ -465,11 +472,11 @@ handle_sign (Session                *session,
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature));
   cradle_cbor_writer_uint (writer, 2);
   cradle_cbor_writer_text (writer, algorithm);
-  return reply_payload (writer);
+  return _cradle_agent_session_reply (writer);
 }
 
 static GBytes *
-handle_decrypt (Session                *session,
+handle_decrypt (CradleAgentSession     *session,
                 const CradleCborValue  *request,
                 GError                **error)
 {
@@ -507,299 +514,14 @@ handle_decrypt (Session                *session,
   cradle_cbor_writer_map (writer, 1);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (key, NULL), g_bytes_get_size (key));
-  return reply_payload (writer);
-}
-
-static GBytes *
-handle_list_certs (Session                *session,
-                   const CradleCborValue  *request,
-                   GError                **error)
-{
-  const char *store = NULL;
-  const char *scope = NULL;
-  g_autoptr(GPtrArray) certs = NULL;
-  CradleCborWriter *writer;
-  GBytes *payload;
-
-  if (!cradle_cbor_map_get_text (request, 1, TRUE, &store, error) ||
-      !cradle_cbor_map_get_text (request, 2, TRUE, &scope, error))
-    return NULL;
-  certs = cradle_agent_keystore_list (session->config->keystore, store, scope, error);
-  if (certs == NULL)
-    return NULL;
-
-  writer = cradle_cbor_writer_new ();
-  cradle_cbor_writer_map (writer, 1);
-  cradle_cbor_writer_uint (writer, 1);
-  cradle_cbor_writer_array (writer, certs->len);
-  for (guint i = 0; i < certs->len; i++)
-    {
-      CradleAgentCert *cert = g_ptr_array_index (certs, i);
-
-      cradle_cbor_writer_map (writer, cert->key_id != NULL ? 5 : 3);
-      cradle_cbor_writer_uint (writer, 1);
-      cradle_cbor_writer_text (writer, cert->store);
-      cradle_cbor_writer_uint (writer, 2);
-      cradle_cbor_writer_text (writer, cert->scope);
-      cradle_cbor_writer_uint (writer, 3);
-      cradle_cbor_writer_bytes (writer, g_bytes_get_data (cert->der, NULL), g_bytes_get_size (cert->der));
-      if (cert->key_id != NULL)
-        {
-          cradle_cbor_writer_uint (writer, 4);
-          cradle_cbor_writer_bytes (writer, g_bytes_get_data (cert->key_id, NULL),
-                                    g_bytes_get_size (cert->key_id));
-          /* Where the key came from: everything that shows the key says so. */
-          cradle_cbor_writer_uint (writer, 5);
-          cradle_cbor_writer_text (writer, cert->key_origin == CRADLE_AGENT_KEY_IMPORTED
-                                           ? CRADLE_BRIDGE_KEY_ORIGIN_IMPORTED
-                                           : cert->key_origin == CRADLE_AGENT_KEY_GENERATED
-                                           ? CRADLE_BRIDGE_KEY_ORIGIN_GENERATED : "unknown");
-        }
-    }
-  payload = reply_payload (writer);
-  if (g_bytes_get_size (payload) > CRADLE_BRIDGE_MAX_PAYLOAD || certs->len > CRADLE_CBOR_MAX_ARRAY_ITEMS)
-    {
-      g_bytes_unref (payload);
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                           "the list is larger than one frame; ask for one store at a time");
-      return NULL;
-    }
-  return payload;
-}
-
-static GPtrArray *
-read_install_items (const CradleCborValue  *request,
-                    GError                **error)
-{
-  const CradleCborValue *items = NULL;
-  g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_agent_cert_free);
-
-  if (!cradle_cbor_map_get_array (request, 1, FALSE, &items, error))
-    return NULL;
-  if (cradle_cbor_value_get_length (items) == 0)
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "the batch is empty");
-      return NULL;
-    }
-  for (gsize i = 0; i < cradle_cbor_value_get_length (items); i++)
-    {
-      const CradleCborValue *item = cradle_cbor_array_get (items, i);
-      const char *store = NULL, *scope = NULL;
-      g_autoptr(GBytes) der = NULL;
-      g_autoptr(GBytes) key_id = NULL;
-
-      if (cradle_cbor_value_get_type (item) != CRADLE_CBOR_MAP)
-        {
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "item %" G_GSIZE_FORMAT " is not a map", i);
-          return NULL;
-        }
-      if (!cradle_cbor_map_get_text (item, 1, FALSE, &store, error) ||
-          !cradle_cbor_map_get_text (item, 2, FALSE, &scope, error) ||
-          !cradle_cbor_map_get_bytes (item, 3, FALSE, &der, error) ||
-          !cradle_cbor_map_get_bytes (item, 4, TRUE, &key_id, error))
-        return NULL;
-      g_ptr_array_add (certs, cradle_agent_cert_new (store, scope, der, key_id));
-    }
-  return g_steal_pointer (&certs);
-}
-
-static GBytes *
-handle_install (Session                *session,
-                const CradleCborValue  *request,
-                GError                **error)
-{
-  g_autoptr(GPtrArray) certs = read_install_items (request, error);
-  CradleCborWriter *writer;
-  guint added = 0;
-
-  if (certs == NULL)
-    return NULL;
-
-  /* A root the device does not trust yet needs its user's yes, fingerprint shown. */
-  for (guint i = 0; i < certs->len; i++)
-    {
-      CradleAgentCert *cert = g_ptr_array_index (certs, i);
-      g_autoptr(CradleCertificate) parsed = NULL;
-      g_autofree char *prompt = NULL;
-
-      if (g_strcmp0 (cert->store, "Root") != 0 ||
-          cradle_agent_keystore_trusts_root (session->config->keystore, cert->der))
-        continue;
-      parsed = cradle_certificate_new_from_der (cert->der, error);
-      if (parsed == NULL)
-        return NULL;
-      prompt = cradle_agent_prompt_root (cradle_certificate_get_subject (parsed),
-                                         cradle_certificate_get_sha256 (parsed));
-      if (!ask_user (session, CRADLE_CONFIRM_ROOT, prompt, error))
-        return NULL;
-    }
-
-  send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
-  if (!cradle_agent_keystore_install (session->config->keystore, certs, &added, error))
-    return NULL;
-
-  writer = cradle_cbor_writer_new ();
-  cradle_cbor_writer_map (writer, 1);
-  cradle_cbor_writer_uint (writer, 1);
-  cradle_cbor_writer_uint (writer, added);
-  return reply_payload (writer);
-}
-
-/* Overwrites bytes that held a private key before they are freed. */
-static void
-wipe_bytes (GBytes *bytes)
-{
-  gsize size = 0;
-  guint8 *data = (guint8 *) g_bytes_get_data (bytes, &size);
-
-  if (data != NULL && size > 0)
-    OPENSSL_cleanse (data, size);
-}
-
-static GBytes *
-handle_import_key (Session                *session,
-                   const CradleCborValue  *request,
-                   GError                **error)
-{
-  g_autoptr(GBytes) key = NULL;
-  g_autoptr(GBytes) certificate = NULL;
-  g_autoptr(CradleAgentSecret) pkcs8 = NULL;
-  g_autoptr(X509) parsed = NULL;
-  g_autoptr(CradleCertificate) shown = NULL;
-  g_autoptr(GBytes) key_id = NULL;
-  g_autoptr(GBytes) public_key = NULL;
-  g_autofree char *prompt = NULL;
-  const char *profile = NULL;
-  CradleBridgeSeal *seal;
-  CradleCborWriter *writer;
-  gboolean stored;
-  gsize size = 0;
-
-  if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key, error) ||
-      !cradle_cbor_map_get_bytes (request, 2, FALSE, &certificate, error) ||
-      !cradle_cbor_map_get_text (request, 3, TRUE, &profile, error))
-    return NULL;
-  /* Sizes first, before anything is parsed or allocated for them. */
-  if (g_bytes_get_size (key) == 0
-      || g_bytes_get_size (key) > CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE + CRADLE_BRIDGE_IMPORT_NONCE_SIZE
-                                  + CRADLE_BRIDGE_IMPORT_TAG_SIZE
-      || g_bytes_get_size (certificate) == 0 || g_bytes_get_size (certificate) > CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE)
-    {
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "an imported key takes at most %d bytes and its certificate at most %d",
-                   CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE, CRADLE_BRIDGE_IMPORT_CERT_MAX_SIZE);
-      return NULL;
-    }
-  /* Decrypted straight into the agent's secure memory, bound to the
-   * certificate it came with: nothing else holds it in clear. */
-  pkcs8 = cradle_agent_secret_new (CRADLE_BRIDGE_IMPORT_KEY_MAX_SIZE);
-  seal = cradle_bridge_transport_get_seal (session->transport);
-  if (seal == NULL)
-    {
-      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED, "this session is not authenticated");
-      return NULL;
-    }
-  if (!cradle_bridge_seal_unwrap_import (seal, certificate, key, pkcs8->data, pkcs8->capacity, &size, error))
-    return NULL;
-  pkcs8->size = size;
-
-  parsed = cradle_agent_keystore_check_import (session->config->keystore, pkcs8, certificate, error);
-  if (parsed == NULL)
-    return NULL;
-  shown = cradle_certificate_new_from_der (certificate, error);
-  if (shown == NULL)
-    return NULL;
-  prompt = cradle_agent_prompt_import (cradle_certificate_get_subject (shown), cradle_certificate_get_issuer (shown),
-                                       cradle_certificate_get_sha256 (shown));
-  if (!ask_user (session, CRADLE_CONFIRM_IMPORT_KEY, prompt, error))
-    return NULL;
-
-  send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
-  stored = cradle_agent_keystore_import (session->config->keystore, pkcs8, certificate,
-                                         profile != NULL ? profile : "imported", session->host_id,
-                                         &key_id, &public_key, error);
-  g_clear_pointer (&pkcs8, cradle_agent_secret_free);
-  if (!stored)
-    return NULL;
-  g_info ("Imported a key made elsewhere, for the device user's certificate");
-
-  writer = cradle_cbor_writer_new ();
-  cradle_cbor_writer_map (writer, 2);
-  cradle_cbor_writer_uint (writer, 1);
-  cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
-  cradle_cbor_writer_uint (writer, 2);
-  cradle_cbor_writer_bytes (writer, g_bytes_get_data (public_key, NULL), g_bytes_get_size (public_key));
-  return reply_payload (writer);
-}
-
-static GBytes *
-empty_reply (void)
-{
-  CradleCborWriter *writer = cradle_cbor_writer_new ();
-
-  cradle_cbor_writer_map (writer, 0);
-  return reply_payload (writer);
-}
-
-static GBytes *
-handle_delete_key (Session                *session,
-                   const CradleCborValue  *request,
-                   GError                **error)
-{
-  g_autoptr(GBytes) key_id = NULL;
-
-  if (!cradle_cbor_map_get_bytes (request, 1, FALSE, &key_id, error) ||
-      !cradle_agent_keystore_delete_key (session->config->keystore, key_id, session->host_id, error))
-    return NULL;
-  return empty_reply ();
-}
-
-static GBytes *
-handle_delete_cert (Session                *session,
-                    const CradleCborValue  *request,
-                    GError                **error)
-{
-  const char *store = NULL, *scope = NULL;
-  g_autoptr(GBytes) sha256 = NULL;
-  g_autoptr(GBytes) der = NULL;
-  g_autoptr(GBytes) key_id = NULL;
-  gboolean asked_for = FALSE;
-  gboolean retires = FALSE;
-  gboolean confirmed = FALSE;
-
-  if (!cradle_cbor_map_get_text (request, 1, FALSE, &store, error) ||
-      !cradle_cbor_map_get_text (request, 2, FALSE, &scope, error) ||
-      !cradle_cbor_map_get_bytes (request, 3, FALSE, &sha256, error) ||
-      !cradle_cbor_map_get_bool (request, 4, TRUE, &asked_for, error))
-    return NULL;
-
-  /* The certificate of an enrolled key: deleting it retires the key for
-   * good, so the device's user decides, seeing whose certificate it is and
-   * that its key goes too.  A root: the user decides what the device
-   * trusts, fingerprint shown.  Anything else when the host asks for the
-   * user's yes (field 4: a certificate a person removes on purpose). */
-  retires = cradle_agent_keystore_delete_cert_retires (session->config->keystore, store, scope, sha256, NULL);
-  der = cradle_agent_keystore_find_cert (session->config->keystore, store, scope, sha256, &key_id);
-  /* A system store this agent may not change is refused below, unasked. */
-  if (der != NULL && (g_strcmp0 (scope, "system") != 0 || session->config->privileged) &&
-      (retires || g_strcmp0 (store, "Root") == 0 || asked_for))
-    {
-      g_autofree char *prompt = cradle_agent_prompt_delete_cert (der, store, retires, key_id, error);
-
-      if (prompt == NULL || !ask_user (session, CRADLE_CONFIRM_DELETE_CERT, prompt, error))
-        return NULL;
-      confirmed = retires;
-    }
-  if (!cradle_agent_keystore_delete_cert (session->config->keystore, store, scope, sha256, confirmed, error))
-    return NULL;
-  return empty_reply ();
+  return _cradle_agent_session_reply (writer);
 }
 
 /* ---- pairing and authentication (docs/bridge-protocol.md, section 5) ---- */
 
 static void
-set_host (Session *session,
-          GBytes  *host_key)
+set_host (CradleAgentSession *session,
+          GBytes             *host_key)
 {
   g_autofree char *fingerprint = NULL;
   guint8 id[CRADLE_BRIDGE_HASH_SIZE];
@@ -817,7 +539,7 @@ set_host (Session *session,
 }
 
 static GBytes *
-handle_authenticate (Session                *session,
+handle_authenticate (CradleAgentSession     *session,
                      const CradleCborValue  *request,
                      GError                **error)
 {
@@ -839,7 +561,7 @@ handle_authenticate (Session                *session,
 }
 
 static GBytes *
-handle_pair_start (Session                *session,
+handle_pair_start (CradleAgentSession     *session,
                    const CradleCborValue  *request,
                    GError                **error)
 {
@@ -858,7 +580,7 @@ handle_pair_start (Session                *session,
 }
 
 static GBytes *
-handle_pair_reveal (Session                *session,
+handle_pair_reveal (CradleAgentSession     *session,
                     const CradleCborValue  *request,
                     GError                **error)
 {
@@ -871,7 +593,7 @@ handle_pair_reveal (Session                *session,
 }
 
 static GBytes *
-handle_pair_confirm (Session                *session,
+handle_pair_confirm (CradleAgentSession     *session,
                      const CradleCborValue  *request,
                      GError                **error)
 {
@@ -891,7 +613,7 @@ handle_pair_confirm (Session                *session,
   code = cradle_agent_pairing_get_code (pairing);
   prompt = cradle_agent_prompt_pair (cradle_agent_pairing_get_host_name (pairing),
                                      cradle_agent_pairing_get_user_name (pairing), code);
-  if (!ask_user (session, CRADLE_CONFIRM_PAIR, prompt, error))
+  if (!_cradle_agent_session_ask_user (session, CRADLE_CONFIRM_PAIR, prompt, error))
     return NULL;
   if (!cradle_agent_hosts_add (session->config->folder, cradle_agent_pairing_get_host_key (pairing),
                                cradle_agent_pairing_get_host_name (pairing),
@@ -906,7 +628,7 @@ handle_pair_confirm (Session                *session,
 }
 
 static GBytes *
-handle_forget_host (Session                *session,
+handle_forget_host (CradleAgentSession     *session,
                     const CradleCborValue  *request,
                     GError                **error)
 {
@@ -916,10 +638,10 @@ handle_forget_host (Session                *session,
     return NULL;
   g_info ("The host asked to be forgotten (%u entry removed)", removed);
   set_host (session, NULL);
-  return empty_reply ();
+  return _cradle_agent_session_empty_reply ();
 }
 
-typedef GBytes *(*Handler) (Session *, const CradleCborValue *, GError **);
+typedef GBytes *(*Handler) (CradleAgentSession *, const CradleCborValue *, GError **);
 
 static Handler
 handler_for (guint8 type)
@@ -930,12 +652,12 @@ handler_for (guint8 type)
     case CRADLE_BRIDGE_GET_INFO: return handle_get_info;
     case CRADLE_BRIDGE_GENERATE_KEY: return handle_generate_key;
     case CRADLE_BRIDGE_SIGN: return handle_sign;
-    case CRADLE_BRIDGE_LIST_CERTS: return handle_list_certs;
-    case CRADLE_BRIDGE_INSTALL: return handle_install;
-    case CRADLE_BRIDGE_DELETE_KEY: return handle_delete_key;
-    case CRADLE_BRIDGE_DELETE_CERT: return handle_delete_cert;
+    case CRADLE_BRIDGE_LIST_CERTS: return _cradle_agent_session_handle_list_certs;
+    case CRADLE_BRIDGE_INSTALL: return _cradle_agent_session_handle_install;
+    case CRADLE_BRIDGE_DELETE_KEY: return _cradle_agent_session_handle_delete_key;
+    case CRADLE_BRIDGE_DELETE_CERT: return _cradle_agent_session_handle_delete_cert;
     case CRADLE_BRIDGE_DECRYPT: return handle_decrypt;
-    case CRADLE_BRIDGE_IMPORT_KEY: return handle_import_key;
+    case CRADLE_BRIDGE_IMPORT_KEY: return _cradle_agent_session_handle_import_key;
     case CRADLE_BRIDGE_PAIR_START: return handle_pair_start;
     case CRADLE_BRIDGE_PAIR_REVEAL: return handle_pair_reveal;
     case CRADLE_BRIDGE_PAIR_CONFIRM: return handle_pair_confirm;
@@ -965,8 +687,8 @@ allowed_unpaired (guint8 type)
 }
 
 static void
-serve_request (Session           *session,
-               CradleBridgeFrame *frame)
+serve_request (CradleAgentSession *session,
+               CradleBridgeFrame  *frame)
 {
   Handler handler = handler_for (frame->header.type);
   g_autoptr(CradleCborValue) request = NULL;
@@ -1011,7 +733,7 @@ serve_request (Session           *session,
   /* The request carried a private key: its bytes (the decoded copy is
    * wiped by the handler) go now, whatever the answer. */
   if (frame->header.type == CRADLE_BRIDGE_IMPORT_KEY)
-    wipe_bytes (frame->payload);
+    _cradle_agent_session_wipe_bytes (frame->payload);
   if (reply == NULL)
     {
       /* A malformed field is the host's fault, whatever the handler was doing. */
@@ -1041,7 +763,7 @@ void
 cradle_agent_session_run (CradleAgentConfig     *config,
                           CradleBridgeTransport *transport)
 {
-  Session session = { .config = config, .transport = transport };
+  CradleAgentSession session = { .config = config, .transport = transport };
   gint64 last_request = g_get_monotonic_time ();
   gboolean trimmed = FALSE;
 
