@@ -157,12 +157,8 @@ cradle_agent_keystore_import (CradleAgentKeystore     *self,
   g_autoptr(EVP_PKEY) pkey = NULL;
   g_autoptr(GBytes) public_key = NULL;
   g_autoptr(CradleAgentSecret) normal = NULL;
-  g_autoptr(CradleAgentKeyFile) key_file = NULL;
-  g_autoptr(GBytes) contents = NULL;
   g_autoptr(GBytes) id = NULL;
-  g_autofree char *path = NULL;
   const char *key_type = NULL;
-  guint8 id_data[CRADLE_AGENT_KEY_ID_SIZE];
 
   g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
   g_return_val_if_fail (profile != NULL, FALSE);
@@ -194,25 +190,11 @@ cradle_agent_keystore_import (CradleAgentKeystore     *self,
     return FALSE;
   g_clear_pointer (&pkey, EVP_PKEY_free);
 
-  do
-    {
-      g_clear_pointer (&id, g_bytes_unref);
-      g_clear_pointer (&path, g_free);
-      if (!cradle_agent_crypto_random (id_data, sizeof id_data, error))
-        return FALSE;
-      id = g_bytes_new (id_data, sizeof id_data);
-      path = cradle_agent_keystore_key_path (self, id);
-    }
-  while (g_file_test (path, G_FILE_TEST_EXISTS));
-
-  key_file = cradle_agent_key_file_seal (id, key_type, profile, NULL, public_key, CRADLE_AGENT_ENROLLMENT_REQUEST,
-                                         host_id, CRADLE_AGENT_KEY_IMPORTED, normal, self->kek, error);
-  if (key_file == NULL)
+  id = _cradle_agent_keystore_store_new_key (self, key_type, profile, NULL, public_key, CRADLE_AGENT_ENROLLMENT_REQUEST,
+                                            host_id, CRADLE_AGENT_KEY_IMPORTED, normal, error);
+  if (id == NULL)
     return FALSE;
   g_clear_pointer (&normal, cradle_agent_secret_free);
-  contents = cradle_agent_key_file_encode (key_file);
-  if (!cradle_agent_atomic_write (path, contents, 0600, error))
-    return FALSE;
 
   g_debug ("Imported a %s key for '%s'", key_type, profile);
   if (key_id != NULL)

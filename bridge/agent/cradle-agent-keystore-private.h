@@ -62,6 +62,16 @@ gboolean            cradle_agent_keystore_key_is_bound  (CradleAgentKeystore  *s
 
 /* Shared by the keystore's files: the key if it is still made for its
  * enrollment, and whether @host_id owns it (@use says what was asked). */
+GBytes             *_cradle_agent_keystore_store_new_key (CradleAgentKeystore      *self,
+                                                          const char               *key_type,
+                                                          const char               *profile,
+                                                          GBytes                   *profile_details,
+                                                          GBytes                   *public_key,
+                                                          CradleAgentEnrollmentKind kind,
+                                                          GBytes                   *host_id,
+                                                          CradleAgentKeyOrigin      origin,
+                                                          const CradleAgentSecret  *pkcs8,
+                                                          GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 CradleAgentKeyFile *_cradle_agent_keystore_load_made_key (CradleAgentKeystore       *self,
                                                           GBytes                    *key_id,
                                                           const char                *use,

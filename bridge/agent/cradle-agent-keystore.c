@@ -653,6 +653,49 @@ cradle_agent_keystore_unseal_key (CradleAgentKeystore       *self,
   return NULL;
 }
 
+/* Stores @pkcs8 as a new key file, sealed under the KEK, with an id drawn
+ * at random: key files are never replaced, so a (vanishingly unlikely)
+ * taken id is drawn again.  The caller holds the folder lock, which
+ * makes the check and the write one step.  Returns: the key's id. */
+GBytes *
+_cradle_agent_keystore_store_new_key (CradleAgentKeystore      *self,
+                                      const char               *key_type,
+                                      const char               *profile,
+                                      GBytes                   *profile_details,
+                                      GBytes                   *public_key,
+                                      CradleAgentEnrollmentKind kind,
+                                      GBytes                   *host_id,
+                                      CradleAgentKeyOrigin      origin,
+                                      const CradleAgentSecret  *pkcs8,
+                                      GError                  **error)
+{
+  g_autoptr(GBytes) id = NULL;
+  g_autoptr(CradleAgentKeyFile) key_file = NULL;
+  g_autoptr(GBytes) contents = NULL;
+  g_autofree char *path = NULL;
+  guint8 id_data[CRADLE_AGENT_KEY_ID_SIZE];
+
+  do
+    {
+      g_clear_pointer (&id, g_bytes_unref);
+      g_clear_pointer (&path, g_free);
+      if (!cradle_agent_crypto_random (id_data, sizeof id_data, error))
+        return NULL;
+      id = g_bytes_new (id_data, sizeof id_data);
+      path = cradle_agent_keystore_key_path (self, id);
+    }
+  while (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  key_file = cradle_agent_key_file_seal (id, key_type, profile, profile_details, public_key, kind, host_id, origin,
+                                         pkcs8, self->kek, error);
+  if (key_file == NULL)
+    return NULL;
+  contents = cradle_agent_key_file_encode (key_file);
+  if (!cradle_agent_atomic_write (path, contents, 0600, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
 /**
  * cradle_agent_keystore_generate:
  * @self: a #CradleAgentKeystore
@@ -684,10 +727,6 @@ cradle_agent_keystore_generate (CradleAgentKeystore  *self,
   g_autoptr(CradleAgentSecret) pkcs8 = NULL;
   g_autoptr(GBytes) public_key = NULL;
   g_autoptr(GBytes) id = NULL;
-  g_autoptr(CradleAgentKeyFile) key_file = NULL;
-  g_autoptr(GBytes) contents = NULL;
-  g_autofree char *path = NULL;
-  guint8 id_data[CRADLE_AGENT_KEY_ID_SIZE];
 
   g_return_val_if_fail (CRADLE_IS_AGENT_KEYSTORE (self), FALSE);
   g_return_val_if_fail (key_type != NULL, FALSE);
@@ -741,27 +780,11 @@ cradle_agent_keystore_generate (CradleAgentKeystore  *self,
     return FALSE;
   g_clear_pointer (&pkey, EVP_PKEY_free);
 
-  /* Key files are never replaced: a (vanishingly unlikely) taken id is drawn again.
-   * The folder lock makes the check and the write below one step. */
-  do
-    {
-      g_clear_pointer (&id, g_bytes_unref);
-      g_clear_pointer (&path, g_free);
-      if (!cradle_agent_crypto_random (id_data, sizeof id_data, error))
-        return FALSE;
-      id = g_bytes_new (id_data, sizeof id_data);
-      path = cradle_agent_keystore_key_path (self, id);
-    }
-  while (g_file_test (path, G_FILE_TEST_EXISTS));
-
-  key_file = cradle_agent_key_file_seal (id, key_type, profile, profile_details, public_key,
-                                         kind, host_id, CRADLE_AGENT_KEY_GENERATED, pkcs8, self->kek, error);
-  if (key_file == NULL)
+  id = _cradle_agent_keystore_store_new_key (self, key_type, profile, profile_details, public_key, kind, host_id,
+                                            CRADLE_AGENT_KEY_GENERATED, pkcs8, error);
+  if (id == NULL)
     return FALSE;
   g_clear_pointer (&pkcs8, cradle_agent_secret_free);
-  contents = cradle_agent_key_file_encode (key_file);
-  if (!cradle_agent_atomic_write (path, contents, 0600, error))
-    return FALSE;
 
   g_debug ("Generated a %s key for '%s' (%s)", key_type, profile,
            kind == CRADLE_AGENT_ENROLLMENT_SCEP ? "SCEP" : "certification request");

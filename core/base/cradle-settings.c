@@ -10,6 +10,8 @@
 
 #include <cradle/cradle.h>
 
+#include "base/cradle-settings-private.h"
+
 static const struct {
   const char *variable;
   const char *option;
@@ -160,10 +162,11 @@ cradle_settings_dup_directory (const char  *domain_option,
     g_clear_pointer (dc, g_free);
 }
 
-/* [Renewal] Automatic of cradle.conf: the user's, else the
- * administrator's; TRUE unless one of them says false. */
 gboolean
-cradle_settings_get_automatic_renewal (void)
+cradle_settings_read_conf (const char     *group,
+                           const char     *key,
+                           CradleConfRead  read,
+                           gpointer        value)
 {
   g_autofree char *user = cradle_paths_dup_config_dir ();
   g_autofree char *system = cradle_paths_dup_system_config_dir ();
@@ -173,19 +176,48 @@ cradle_settings_get_automatic_renewal (void)
     {
       g_autofree char *path = g_build_filename (folders[i], "cradle.conf", NULL);
       g_autoptr(GKeyFile) file = g_key_file_new ();
-      g_autoptr(GError) error = NULL;
-      gboolean automatic;
 
-      if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL) ||
-          !g_key_file_has_key (file, "Renewal", "Automatic", NULL))
-        continue;
-      automatic = g_key_file_get_boolean (file, "Renewal", "Automatic", &error);
-      if (error != NULL)
-        {
-          g_warning ("Ignoring [Renewal] Automatic in %s: it must be true or false", path);
-          continue;
-        }
-      return automatic;
+      if (g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL) &&
+          g_key_file_has_key (file, group, key, NULL) && read (file, path, group, key, value))
+        return TRUE;
     }
+  return FALSE;
+}
+
+static gboolean
+read_boolean (GKeyFile   *file,
+              const char *path,
+              const char *group,
+              const char *key,
+              gpointer    value)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean read = g_key_file_get_boolean (file, group, key, &error);
+
+  if (error != NULL)
+    {
+      g_warning ("Ignoring [%s] %s in %s: it must be true or false", group, key, path);
+      return FALSE;
+    }
+  *(gboolean *) value = read;
   return TRUE;
+}
+
+gboolean
+cradle_settings_get_conf_boolean (const char *group,
+                                  const char *key,
+                                  gboolean    fallback)
+{
+  gboolean value = fallback;
+
+  cradle_settings_read_conf (group, key, read_boolean, &value);
+  return value;
+}
+
+/* [Renewal] Automatic of cradle.conf: the user's, else the
+ * administrator's; TRUE unless one of them says false. */
+gboolean
+cradle_settings_get_automatic_renewal (void)
+{
+  return cradle_settings_get_conf_boolean ("Renewal", "Automatic", TRUE);
 }

@@ -10,6 +10,7 @@
 
 #include <glib/gstdio.h>
 
+#include "base/cradle-settings-private.h"
 #include "catalog/cradle-catalog-private.h"
 #include "directory/cradle-directory-private.h"
 
@@ -254,30 +255,30 @@ cradle_catalog_save_cache (CradleCatalog    *self,
  *   the administrator's) in seconds: 8 hours when neither sets it, 0 when
  *   it is 0 (never keep), at most a week
  */
+static gboolean
+read_hours (GKeyFile   *file,
+            const char *path,
+            const char *group,
+            const char *key,
+            gpointer    value)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 hours = g_key_file_get_int64 (file, group, key, &error);
+
+  if (error != NULL || hours < 0)
+    {
+      g_warning ("Ignoring %s in %s: it must be a number of hours, 0 or more", key, path);
+      return FALSE;
+    }
+  *(gint64 *) value = hours;
+  return TRUE;
+}
+
 guint
 cradle_catalog_get_cache_max_age (void)
 {
-  g_autofree char *user = cradle_paths_dup_config_dir ();
-  g_autofree char *system = cradle_paths_dup_system_config_dir ();
-  const char *folders[] = { user, system };
+  gint64 hours = DEFAULT_MAX_AGE_HOURS;
 
-  for (guint i = 0; i < G_N_ELEMENTS (folders); i++)
-    {
-      g_autofree char *path = g_build_filename (folders[i], "cradle.conf", NULL);
-      g_autoptr(GKeyFile) file = g_key_file_new ();
-      g_autoptr(GError) error = NULL;
-      gint64 hours;
-
-      if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL) ||
-          !g_key_file_has_key (file, "Directory", "CatalogCacheHours", NULL))
-        continue;
-      hours = g_key_file_get_int64 (file, "Directory", "CatalogCacheHours", &error);
-      if (error != NULL || hours < 0)
-        {
-          g_warning ("Ignoring CatalogCacheHours in %s: it must be a number of hours, 0 or more", path);
-          continue;
-        }
-      return (guint) MIN (hours, MAX_AGE_HOURS_LIMIT) * 3600;
-    }
-  return DEFAULT_MAX_AGE_HOURS * 3600;
+  cradle_settings_read_conf ("Directory", "CatalogCacheHours", read_hours, &hours);
+  return (guint) MIN (hours, MAX_AGE_HOURS_LIMIT) * 3600;
 }

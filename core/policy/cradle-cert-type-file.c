@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "base/cradle-settings-private.h"
 #include "policy/cradle-cert-type-private.h"
 
 void
@@ -651,36 +652,8 @@ cradle_cert_type_dup_default_trust_anchors (void)
   return value != NULL ? value : read_trust_anchors (system);
 }
 
-/* [Enrollment] TrustDirectoryRoots of @folder's cradle.conf: 1 true, 0
- * false, -1 not set. */
-static int
-read_trust_directory_roots (const char *folder)
-{
-  g_autofree char *path = g_build_filename (folder, "cradle.conf", NULL);
-  g_autoptr(GKeyFile) file = g_key_file_new ();
-  g_autoptr(GError) error = NULL;
-  gboolean value;
-
-  if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, NULL) ||
-      !g_key_file_has_key (file, "Enrollment", "TrustDirectoryRoots", NULL))
-    return -1;
-  value = g_key_file_get_boolean (file, "Enrollment", "TrustDirectoryRoots", &error);
-  if (error != NULL)
-    {
-      g_warning ("Ignoring TrustDirectoryRoots in %s: it must be true or false", path);
-      return -1;
-    }
-  return value ? 1 : 0;
-}
-
 gboolean
 cradle_cert_type_get_trust_directory_roots (void)
 {
-  g_autofree char *user = cradle_paths_dup_config_dir ();
-  g_autofree char *system = cradle_paths_dup_system_config_dir ();
-  int value = read_trust_directory_roots (user);
-
-  if (value < 0)
-    value = read_trust_directory_roots (system);
-  return value != 0;
+  return cradle_settings_get_conf_boolean ("Enrollment", "TrustDirectoryRoots", TRUE);
 }

@@ -41,3 +41,27 @@ test_make_memory_folder (const char *template)
     return g_steal_pointer (&in_memory);
   return g_dir_make_tmp (template, NULL);
 }
+
+void
+test_folders_set_up (TestFolders   *folders,
+                     gconstpointer  data)
+{
+  folders->home = g_dir_make_tmp ("cradle-test-XXXXXX", NULL);
+  g_assert_nonnull (folders->home);
+  folders->user = g_build_filename (folders->home, "user", NULL);
+  folders->system = g_build_filename (folders->home, "system", NULL);
+  g_setenv ("CRADLE_CONFIG_DIR", folders->user, TRUE);
+  g_setenv ("CRADLE_SYSTEM_CONFIG_DIR", folders->system, TRUE);
+  g_unsetenv ("CRADLE_DOMAIN");
+  g_unsetenv ("CRADLE_DC");
+}
+
+void
+test_folders_tear_down (TestFolders   *folders,
+                        gconstpointer  data)
+{
+  test_remove_tree (folders->home);
+  g_clear_pointer (&folders->home, g_free);
+  g_clear_pointer (&folders->user, g_free);
+  g_clear_pointer (&folders->system, g_free);
+}

@@ -118,7 +118,7 @@ case $name in
     # The whole catalog is built from the file: its stages, less the network.
     sources=("$src"/core/catalog/*.c "$src"/core/directory/*.c "$src"/core/kerberos/*.c "$src"/core/csr/*.c
              "$src/core/policy/cradle-request-policy.c" "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c"
-             "$src/core/base/cradle-dlopen.c" "$src/core/base/cradle-paths.c" "$src/core/base/cradle-secret.c"
+             "$src/core/base/cradle-dlopen.c" "$src/core/base/cradle-paths.c" "$src/core/base/cradle-settings.c" "$src/core/base/cradle-secret.c"
              "$src/core/base/cradle-text.c" "$src/core/base/cradle-explain.c" "$src/core/base/cradle-explain-table.c")
     extra_libs="ldap lber libcrypto krb5-gssapi krb5"
     # The lab's catalog file is 17 KiB.

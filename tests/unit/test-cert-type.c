@@ -8,11 +8,7 @@
 
 #include "policy/cradle-cert-type-private.h"
 
-typedef struct {
-  char *home;
-  char *user;     /* CRADLE_CONFIG_DIR */
-  char *system;   /* CRADLE_SYSTEM_CONFIG_DIR */
-} Folders;
+#include "test-files.h"
 
 static void
 write_file (const char *folder,
@@ -26,45 +22,6 @@ write_file (const char *folder,
   g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
   g_file_set_contents (path, content, -1, &error);
   g_assert_no_error (error);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-folders_set_up (Folders       *folders,
-                gconstpointer  data)
-{
-  folders->home = g_dir_make_tmp ("cradle-cert-type-XXXXXX", NULL);
-  folders->user = g_build_filename (folders->home, "user", NULL);
-  folders->system = g_build_filename (folders->home, "system", NULL);
-  g_setenv ("CRADLE_CONFIG_DIR", folders->user, TRUE);
-  g_setenv ("CRADLE_SYSTEM_CONFIG_DIR", folders->system, TRUE);
-}
-
-static void
-folders_tear_down (Folders       *folders,
-                   gconstpointer  data)
-{
-  remove_tree (folders->home);
-  g_free (folders->home);
-  g_free (folders->user);
-  g_free (folders->system);
 }
 
 static CradleCertTypeSettings *
@@ -268,7 +225,7 @@ test_binary_and_large (void)
 /* The administrator's types and the user's, the user's winning by name;
  * a broken file is a problem with its file and line, the others still load. */
 static void
-test_list (Folders       *folders,
+test_list (TestFolders   *folders,
            gconstpointer  data)
 {
   g_autoptr(GPtrArray) types = NULL;
@@ -304,7 +261,7 @@ test_list (Folders       *folders,
 }
 
 static void
-test_default_anchors (Folders       *folders,
+test_default_anchors (TestFolders   *folders,
                       gconstpointer  data)
 {
   g_autoptr(GPtrArray) types = NULL;
@@ -330,7 +287,7 @@ test_default_anchors (Folders       *folders,
 }
 
 static void
-test_connector (Folders       *folders,
+test_connector (TestFolders   *folders,
                 gconstpointer  data)
 {
   struct {
@@ -415,10 +372,10 @@ main (int    argc,
   g_test_add_func ("/cert-type/file/defaults", test_defaults);
   g_test_add_func ("/cert-type/file/malformed", test_malformed);
   g_test_add_func ("/cert-type/file/binary-and-large", test_binary_and_large);
-  g_test_add ("/cert-type/list", Folders, NULL, folders_set_up, test_list, folders_tear_down);
-  g_test_add ("/cert-type/default-trust-anchors", Folders, NULL, folders_set_up, test_default_anchors,
-              folders_tear_down);
-  g_test_add ("/cert-type/connector", Folders, NULL, folders_set_up, test_connector, folders_tear_down);
+  g_test_add ("/cert-type/list", TestFolders, NULL, test_folders_set_up, test_list, test_folders_tear_down);
+  g_test_add ("/cert-type/default-trust-anchors", TestFolders, NULL, test_folders_set_up, test_default_anchors,
+              test_folders_tear_down);
+  g_test_add ("/cert-type/connector", TestFolders, NULL, test_folders_set_up, test_connector, test_folders_tear_down);
   g_test_add_func ("/cert-type/credentials", test_credentials);
   return g_test_run ();
 }

@@ -12,56 +12,7 @@
 
 #include <cradle/cradle.h>
 
-typedef struct {
-  char *home;
-} Folders;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-folders_set_up (Folders       *folders,
-                gconstpointer  data)
-{
-  g_autofree char *user = NULL;
-  g_autofree char *system = NULL;
-
-  folders->home = g_dir_make_tmp ("cradle-provisioning-hostile-XXXXXX", NULL);
-  g_assert_nonnull (folders->home);
-  user = g_build_filename (folders->home, "user", NULL);
-  system = g_build_filename (folders->home, "system", NULL);
-  g_setenv ("CRADLE_CONFIG_DIR", user, TRUE);
-  g_setenv ("CRADLE_SYSTEM_CONFIG_DIR", system, TRUE);
-}
-
-static void
-folders_tear_down (Folders       *folders,
-                   gconstpointer  data)
-{
-  /* Whatever was refused, nothing reached the folders. */
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) saved = cradle_type_store_list (&error);
-
-  g_assert_no_error (error);
-  g_assert_cmpuint (saved->len, ==, 0);
-  remove_tree (folders->home);
-  g_free (folders->home);
-}
+#include "test-files.h"
 
 /* A document refused with an error that names its line ("hostile:LINE:")
  * and says @what. */
@@ -99,7 +50,7 @@ assert_refused (const char *document,
   "</wap-provisioningdoc>\n"
 
 static void
-test_external_entity (Folders       *folders,
+test_external_entity (TestFolders   *folders,
                       gconstpointer  data)
 {
   /* XXE: an entity reading a file of this computer into a value. */
@@ -119,7 +70,7 @@ test_external_entity (Folders       *folders,
 }
 
 static void
-test_doctype (Folders       *folders,
+test_doctype (TestFolders   *folders,
               gconstpointer  data)
 {
   REFUSED ("<!DOCTYPE wap-provisioningdoc SYSTEM \"http://127.0.0.1:1/provisioning.dtd\">\n"
@@ -130,7 +81,7 @@ test_doctype (Folders       *folders,
 }
 
 static void
-test_billion_laughs (Folders       *folders,
+test_billion_laughs (TestFolders   *folders,
                      gconstpointer  data)
 {
   g_autoptr(GString) document = g_string_new ("<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
@@ -150,7 +101,7 @@ test_billion_laughs (Folders       *folders,
 }
 
 static void
-test_huge (Folders       *folders,
+test_huge (TestFolders   *folders,
            gconstpointer  data)
 {
   gsize size = CRADLE_PROVISIONING_MAX_SIZE + 1;
@@ -191,7 +142,7 @@ test_huge (Folders       *folders,
 }
 
 static void
-test_deep_nesting (Folders       *folders,
+test_deep_nesting (TestFolders   *folders,
                    gconstpointer  data)
 {
   g_autoptr(GString) document = g_string_new ("<wap-provisioningdoc>\n");
@@ -215,7 +166,7 @@ test_deep_nesting (Folders       *folders,
 }
 
 static void
-test_unknown_fields (Folders       *folders,
+test_unknown_fields (TestFolders   *folders,
                      gconstpointer  data)
 {
   REFUSED (ENROLLER_HEAD
@@ -252,7 +203,7 @@ test_unknown_fields (Folders       *folders,
 }
 
 static void
-test_wrong_types (Folders       *folders,
+test_wrong_types (TestFolders   *folders,
                   gconstpointer  data)
 {
   REFUSED (ENROLLER_HEAD
@@ -285,7 +236,7 @@ test_wrong_types (Folders       *folders,
 }
 
 static void
-test_duplicates (Folders       *folders,
+test_duplicates (TestFolders   *folders,
                  gconstpointer  data)
 {
   REFUSED (ENROLLER_HEAD
@@ -309,7 +260,7 @@ test_duplicates (Folders       *folders,
 }
 
 static void
-test_names (Folders       *folders,
+test_names (TestFolders   *folders,
             gconstpointer  data)
 {
   static const char * const names[] = { "../evil", "/etc/passwd", ".hidden", "a b", "",
@@ -338,7 +289,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Folders, NULL, folders_set_up, func, folders_tear_down)
+  g_test_add (path, TestFolders, NULL, test_folders_set_up, func, test_folders_tear_down)
   ADD ("/provisioning/hostile/external-entity", test_external_entity);
   ADD ("/provisioning/hostile/doctype", test_doctype);
   ADD ("/provisioning/hostile/billion-laughs", test_billion_laughs);

@@ -13,6 +13,8 @@
 #include "revocation-test-pki.h"
 #include "base/cradle-openssl-private.h"
 
+#include "test-files.h"
+
 typedef struct {
   char *home;
   char *user;
@@ -22,24 +24,6 @@ typedef struct {
   Pki  *other_root;   /* trusted by nobody here */
   Pki  *stranger;     /* issued by other_root, code signing */
 } SigningFixture;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
 
 static char *
 write_pem (SigningFixture    *f,
@@ -93,7 +77,7 @@ static void
 fixture_tear_down_signing (SigningFixture       *f,
                            gconstpointer  data)
 {
-  remove_tree (f->home);
+  test_remove_tree (f->home);
   g_free (f->home);
   g_free (f->user);
   pki_free (f->root);

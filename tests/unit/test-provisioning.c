@@ -9,51 +9,7 @@
 
 #include <cradle/cradle.h>
 
-typedef struct {
-  char *home;
-  char *user;     /* CRADLE_CONFIG_DIR */
-  char *system;   /* CRADLE_SYSTEM_CONFIG_DIR */
-} Folders;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-folders_set_up (Folders       *folders,
-                gconstpointer  data)
-{
-  folders->home = g_dir_make_tmp ("cradle-provisioning-XXXXXX", NULL);
-  g_assert_nonnull (folders->home);
-  folders->user = g_build_filename (folders->home, "user", NULL);
-  folders->system = g_build_filename (folders->home, "system", NULL);
-  g_setenv ("CRADLE_CONFIG_DIR", folders->user, TRUE);
-  g_setenv ("CRADLE_SYSTEM_CONFIG_DIR", folders->system, TRUE);
-}
-
-static void
-folders_tear_down (Folders       *folders,
-                   gconstpointer  data)
-{
-  remove_tree (folders->home);
-  g_free (folders->home);
-  g_free (folders->user);
-  g_free (folders->system);
-}
+#include "test-files.h"
 
 /* The example of /work/shared/reference/admin.md, section 1, as the
  * seed's administrators wrote such files. */
@@ -129,7 +85,7 @@ notes_mention (CradleProvisioning *provisioning,
 }
 
 static void
-test_enroller_sample (Folders       *folders,
+test_enroller_sample (TestFolders   *folders,
                       gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
@@ -168,7 +124,7 @@ test_enroller_sample (Folders       *folders,
 }
 
 static void
-test_enroller_mapping (Folders       *folders,
+test_enroller_mapping (TestFolders   *folders,
                        gconstpointer  data)
 {
   static const char two_types[] =
@@ -215,7 +171,7 @@ test_enroller_mapping (Folders       *folders,
 /* NoSSL=1 is plain HTTP with the desktop's sign-in, which Cradle refuses:
  * an error at the NoSSL line, not a silently different type. */
 static void
-test_enroller_no_ssl (Folders       *folders,
+test_enroller_no_ssl (TestFolders   *folders,
                       gconstpointer  data)
 {
   static const char plain[] =
@@ -270,7 +226,7 @@ sample_drafts (void)
 }
 
 static void
-test_round_trip_cradle (Folders       *folders,
+test_round_trip_cradle (TestFolders   *folders,
                         gconstpointer  data)
 {
   g_autoptr(GPtrArray) drafts = sample_drafts ();
@@ -302,7 +258,7 @@ test_round_trip_cradle (Folders       *folders,
 }
 
 static void
-test_round_trip_windows (Folders       *folders,
+test_round_trip_windows (TestFolders   *folders,
                          gconstpointer  data)
 {
   g_autoptr(GPtrArray) drafts = sample_drafts ();
@@ -363,7 +319,7 @@ step_of (GPtrArray  *plan,
 }
 
 static void
-test_plan_and_apply (Folders       *folders,
+test_plan_and_apply (TestFolders   *folders,
                      gconstpointer  data)
 {
   g_autoptr(GPtrArray) drafts = sample_drafts ();
@@ -444,7 +400,7 @@ test_plan_and_apply (Folders       *folders,
 
 /* A saved SCEP type's challenge never leaves in an export. */
 static void
-test_export_keeps_challenge (Folders       *folders,
+test_export_keeps_challenge (TestFolders   *folders,
                              gconstpointer  data)
 {
   g_autoptr(GPtrArray) drafts = sample_drafts ();
@@ -476,7 +432,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Folders, NULL, folders_set_up, func, folders_tear_down)
+  g_test_add (path, TestFolders, NULL, test_folders_set_up, func, test_folders_tear_down)
   ADD ("/provisioning/windows/sample", test_enroller_sample);
   ADD ("/provisioning/windows/mapping", test_enroller_mapping);
   ADD ("/provisioning/windows/no-ssl", test_enroller_no_ssl);

@@ -8,54 +8,9 @@
 
 #include "policy/cradle-cert-type-private.h"
 
+#include "test-files.h"
+
 #define CHALLENGE "ch4llenge-n0t-in-the-type-file"
-
-typedef struct {
-  char *home;
-  char *user;     /* CRADLE_CONFIG_DIR */
-  char *system;   /* CRADLE_SYSTEM_CONFIG_DIR */
-} Folders;
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
-folders_set_up (Folders       *folders,
-                gconstpointer  data)
-{
-  folders->home = g_dir_make_tmp ("cradle-type-draft-XXXXXX", NULL);
-  folders->user = g_build_filename (folders->home, "user", NULL);
-  folders->system = g_build_filename (folders->home, "system", NULL);
-  g_setenv ("CRADLE_CONFIG_DIR", folders->user, TRUE);
-  g_setenv ("CRADLE_SYSTEM_CONFIG_DIR", folders->system, TRUE);
-  g_unsetenv ("CRADLE_DOMAIN");
-  g_unsetenv ("CRADLE_DC");
-}
-
-static void
-folders_tear_down (Folders       *folders,
-                   gconstpointer  data)
-{
-  remove_tree (folders->home);
-  g_free (folders->home);
-  g_free (folders->user);
-  g_free (folders->system);
-}
 
 static void
 write_file (const char *folder,
@@ -348,7 +303,7 @@ file_holds (const char *path,
 }
 
 static void
-test_store_save (Folders       *folders,
+test_store_save (TestFolders   *folders,
                  gconstpointer  data)
 {
   g_autoptr(CradleTypeDraft) draft = scep_draft ();
@@ -423,7 +378,7 @@ test_store_save (Folders       *folders,
 }
 
 static void
-test_store_invalid (Folders       *folders,
+test_store_invalid (TestFolders   *folders,
                     gconstpointer  data)
 {
   g_autoptr(CradleTypeDraft) draft = scep_draft ();
@@ -451,7 +406,7 @@ test_store_invalid (Folders       *folders,
 }
 
 static void
-test_store_list (Folders       *folders,
+test_store_list (TestFolders   *folders,
                  gconstpointer  data)
 {
   g_autofree char *system_types = g_build_filename (folders->system, "types.d", NULL);
@@ -479,7 +434,7 @@ test_store_list (Folders       *folders,
 /* ---- settings ------------------------------------------------------------ */
 
 static void
-test_settings_order (Folders       *folders,
+test_settings_order (TestFolders   *folders,
                      gconstpointer  data)
 {
   g_autofree char *value = NULL;
@@ -559,7 +514,7 @@ test_settings_order (Folders       *folders,
 }
 
 static void
-test_settings_bad_dc (Folders       *folders,
+test_settings_bad_dc (TestFolders   *folders,
                       gconstpointer  data)
 {
   if (g_test_subprocess ())
@@ -578,7 +533,7 @@ test_settings_bad_dc (Folders       *folders,
 /* [Renewal] Automatic: on unless the user's file, else the
  * administrator's, says false; a value that is not a boolean is ignored. */
 static void
-test_settings_automatic_renewal (Folders       *folders,
+test_settings_automatic_renewal (TestFolders   *folders,
                                  gconstpointer  data)
 {
   if (g_test_subprocess ())
@@ -613,12 +568,12 @@ main (int    argc,
   g_test_add_func ("/type-draft/validate-between-fields", test_validate_between_fields);
   g_test_add_func ("/type-draft/same-rules", test_same_rules);
   g_test_add_func ("/type-draft/invalid-data", test_invalid_data);
-  g_test_add ("/type-store/save", Folders, NULL, folders_set_up, test_store_save, folders_tear_down);
-  g_test_add ("/type-store/invalid", Folders, NULL, folders_set_up, test_store_invalid, folders_tear_down);
-  g_test_add ("/type-store/list", Folders, NULL, folders_set_up, test_store_list, folders_tear_down);
-  g_test_add ("/settings/order", Folders, NULL, folders_set_up, test_settings_order, folders_tear_down);
-  g_test_add ("/settings/bad-dc", Folders, NULL, folders_set_up, test_settings_bad_dc, folders_tear_down);
-  g_test_add ("/settings/automatic-renewal", Folders, NULL, folders_set_up, test_settings_automatic_renewal,
-              folders_tear_down);
+  g_test_add ("/type-store/save", TestFolders, NULL, test_folders_set_up, test_store_save, test_folders_tear_down);
+  g_test_add ("/type-store/invalid", TestFolders, NULL, test_folders_set_up, test_store_invalid, test_folders_tear_down);
+  g_test_add ("/type-store/list", TestFolders, NULL, test_folders_set_up, test_store_list, test_folders_tear_down);
+  g_test_add ("/settings/order", TestFolders, NULL, test_folders_set_up, test_settings_order, test_folders_tear_down);
+  g_test_add ("/settings/bad-dc", TestFolders, NULL, test_folders_set_up, test_settings_bad_dc, test_folders_tear_down);
+  g_test_add ("/settings/automatic-renewal", TestFolders, NULL, test_folders_set_up, test_settings_automatic_renewal,
+              test_folders_tear_down);
   return g_test_run ();
 }
