@@ -28,31 +28,22 @@ key_type_of (EVP_PKEY *pkey)
   return NULL;
 }
 
+static gboolean
+holds_public_key (const CradleAgentKeyFile *key_file,
+                  gconstpointer             data)
+{
+  return g_bytes_equal (key_file->public_key, data);
+}
+
 /* Whether any key file on the device holds @public_key. A file that does
  * not decode holds no usable key, and is passed over. */
 static gboolean
 device_holds (CradleAgentKeystore *self,
               GBytes              *public_key)
 {
-  g_autoptr(GDir) dir = g_dir_open (self->keys_folder, 0, NULL);
-  const char *name;
+  g_autoptr(CradleAgentKeyFile) key_file = _cradle_agent_keystore_find_key (self, holds_public_key, public_key);
 
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = NULL;
-      g_autoptr(GBytes) contents = NULL;
-      g_autoptr(CradleAgentKeyFile) key_file = NULL;
-
-      if (!g_str_has_suffix (name, ".key") || cradle_agent_atomic_is_temp_name (name))
-        continue;
-      path = g_build_filename (self->keys_folder, name, NULL);
-      contents = cradle_agent_read_bounded (path, CRADLE_AGENT_KEY_FILE_MAX_SIZE, NULL, NULL);
-      if (contents != NULL)
-        key_file = cradle_agent_key_file_decode (contents, NULL);
-      if (key_file != NULL && g_bytes_equal (key_file->public_key, public_key))
-        return TRUE;
-    }
-  return FALSE;
+  return key_file != NULL;
 }
 
 /* The key in @pkcs8, of a known type, and its public key. */

@@ -62,6 +62,13 @@ gboolean            cradle_agent_keystore_key_is_bound  (CradleAgentKeystore  *s
 
 /* Shared by the keystore's files: the key if it is still made for its
  * enrollment, and whether @host_id owns it (@use says what was asked). */
+/* The first key file on the device that @match accepts, read and
+ * decoded (a damaged or misnamed file counts as no key); %NULL when none. */
+typedef gboolean (*CradleAgentKeyMatch) (const CradleAgentKeyFile *key_file,
+                                         gconstpointer             data);
+CradleAgentKeyFile *_cradle_agent_keystore_find_key (CradleAgentKeystore *self,
+                                                     CradleAgentKeyMatch  match,
+                                                     gconstpointer        data);
 GBytes             *_cradle_agent_keystore_store_new_key (CradleAgentKeystore      *self,
                                                           const char               *key_type,
                                                           const char               *profile,

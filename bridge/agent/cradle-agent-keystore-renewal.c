@@ -84,12 +84,10 @@ load_enrolled_key (CradleAgentKeystore     *self,
 }
 
 /* Every key file in the folder, to find a key by its public key. */
-typedef gboolean (*KeyMatch) (const CradleAgentKeyFile *key_file, gconstpointer data);
-
-static CradleAgentKeyFile *
-find_key (CradleAgentKeystore *self,
-          KeyMatch             match,
-          gconstpointer        data)
+CradleAgentKeyFile *
+_cradle_agent_keystore_find_key (CradleAgentKeystore *self,
+                                 CradleAgentKeyMatch  match,
+                                 gconstpointer        data)
 {
   g_autoptr(GDir) dir = g_dir_open (self->keys_folder, 0, NULL);
   const char *name;
@@ -386,12 +384,12 @@ check_confirmed_request (const CradleAgentKeyFile *key_file,
 static CradleAgentKeyFile *
 load_renewal_key (CradleAgentKeystore      *self,
                   const CradleAgentKeyFile *old_key,
-                  KeyMatch                  match,
+                  CradleAgentKeyMatch       match,
                   gconstpointer             data)
 {
   if (match (old_key, data))
     return cradle_agent_keystore_load_key (self, old_key->key_id, NULL);
-  return find_key (self, match, data);
+  return _cradle_agent_keystore_find_key (self, match, data);
 }
 
 /* The signed attributes, read by @profile, sign exactly @content: their
@@ -621,7 +619,7 @@ _cradle_agent_keystore_count_renewal_decryption (CradleAgentKeystore      *self,
   if (marked == NULL || !mark_is_live (marked, &query, CRADLE_AGENT_KEY_ENROLLED, &why))
     {
       g_clear_pointer (&marked, cradle_agent_key_file_free);
-      marked = find_key (self, marks_renewal, &query);
+      marked = _cradle_agent_keystore_find_key (self, marks_renewal, &query);
       /* find_key() reads the file's state; a key bound since is enrolled. */
       if (marked != NULL && cradle_agent_keystore_key_state (self, marked) != CRADLE_AGENT_KEY_MADE)
         g_clear_pointer (&marked, cradle_agent_key_file_free);

@@ -24,23 +24,6 @@ typedef struct {
   gboolean                    had_version;
 } Reader;
 
-static gboolean G_GNUC_PRINTF (4, 5)
-fail (Reader      *reader,
-      guint        line,
-      GError     **error,
-      const char  *format,
-      ...)
-{
-  g_autofree char *what = NULL;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "%s:%u: %s", reader->source, line, what);
-  return FALSE;
-}
-
 /* The Name= of the type being read, for messages and checks; "" when the
  * group has none (the parser then says so). */
 static char *
@@ -97,29 +80,29 @@ read_header_key (Reader      *reader,
   guint64 version;
 
   if (equals == NULL)
-    return fail (reader, line, error, "this line is not Key=value");
+    return _cradle_provisioning_fail (reader->source, line, error, "this line is not Key=value");
   *equals = '\0';
   value = g_strstrip (equals + 1);
   if (!g_str_equal (g_strstrip (line_text), "Version"))
     {
       g_autofree char *key = cradle_text_escape (line_text, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
 
-      return fail (reader, line, error, "unknown key '%s' in [%s] (it holds Version only)", key,
-                   BUNDLE_GROUP);
+      return _cradle_provisioning_fail (reader->source, line, error, "unknown key '%s' in [%s] (it holds Version only)",
+                                        key, BUNDLE_GROUP);
     }
   if (reader->had_version)
-    return fail (reader, line, error, "Version is set twice");
+    return _cradle_provisioning_fail (reader->source, line, error, "Version is set twice");
   if (!g_ascii_string_to_unsigned (value, 10, 1, G_MAXUINT, &version, NULL))
     {
       g_autofree char *shown = cradle_text_escape (value, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
 
-      return fail (reader, line, error, "Version '%s' is not a whole number", shown);
+      return _cradle_provisioning_fail (reader->source, line, error, "Version '%s' is not a whole number", shown);
     }
   if (version != CRADLE_PROVISIONING_VERSION)
-    return fail (reader, line, error,
-                 "this file is of version %" G_GUINT64_FORMAT " of the format; this Cradle reads "
-                 "version %d. Import it with a newer Cradle, or export it again as version %d",
-                 version, CRADLE_PROVISIONING_VERSION, CRADLE_PROVISIONING_VERSION);
+    return _cradle_provisioning_fail (reader->source, line, error,
+                                      "this file is of version %" G_GUINT64_FORMAT " of the format; this Cradle reads "
+                                      "version %d. Import it with a newer Cradle, or export it again as version %d",
+                                      version, CRADLE_PROVISIONING_VERSION, CRADLE_PROVISIONING_VERSION);
   reader->had_version = TRUE;
   return TRUE;
 }
@@ -140,7 +123,8 @@ _cradle_provisioning_read_bundle (CradleProvisioningDocument *document,
 
   document->format = CRADLE_PROVISIONING_FORMAT_CRADLE;
   if (size > CRADLE_PROVISIONING_MAX_SIZE)
-    return fail (&reader, 0, error, "the file is larger than %d bytes", CRADLE_PROVISIONING_MAX_SIZE);
+    return _cradle_provisioning_fail (reader.source, 0, error, "the file is larger than %d bytes",
+                                      CRADLE_PROVISIONING_MAX_SIZE);
   if (memchr (text, '\0', size) != NULL || !g_utf8_validate (text, (gssize) size, NULL))
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
@@ -162,19 +146,20 @@ _cradle_provisioning_read_bundle (CradleProvisioningDocument *document,
           if (g_str_equal (stripped, "[" BUNDLE_GROUP "]"))
             {
               if (reader.had_header)
-                ok = fail (&reader, line, error, "[%s] appears twice", BUNDLE_GROUP);
+                ok = _cradle_provisioning_fail (reader.source, line, error, "[%s] appears twice", BUNDLE_GROUP);
               else if (document->entries->len > 0 || reader.entry != NULL)
-                ok = fail (&reader, line, error, "[%s] must come first", BUNDLE_GROUP);
+                ok = _cradle_provisioning_fail (reader.source, line, error, "[%s] must come first", BUNDLE_GROUP);
               reader.had_header = TRUE;
               continue;
             }
           if (g_str_equal (stripped, "[" CRADLE_CERT_TYPE_GROUP "]"))
             {
               if (!reader.had_header || !reader.had_version)
-                ok = fail (&reader, line, error,
-                           "a type comes before [%s] with Version=%d: this is not a Cradle "
-                           "provisioning file (import a single type file with 'cradlectl types add')",
-                           BUNDLE_GROUP, CRADLE_PROVISIONING_VERSION);
+                ok = _cradle_provisioning_fail (reader.source, line, error,
+                                                "a type comes before [%s] with Version=%d: this is not a Cradle "
+                                                "provisioning file (import a single type file with "
+                                                "'cradlectl types add')",
+                                                BUNDLE_GROUP, CRADLE_PROVISIONING_VERSION);
               else if (!(ok = finish_entry (&reader, error)))
                 break;
               else
@@ -187,10 +172,9 @@ _cradle_provisioning_read_bundle (CradleProvisioningDocument *document,
           {
             g_autofree char *shown = cradle_text_escape (stripped, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
 
-            ok = fail (&reader, line, error,
-                       "unknown group %s (a Cradle provisioning file holds [%s] and "
-                       "[%s] groups)",
-                       shown, BUNDLE_GROUP, CRADLE_CERT_TYPE_GROUP);
+            ok = _cradle_provisioning_fail (reader.source, line, error,
+                                            "unknown group %s (a Cradle provisioning file holds [%s] and "
+                                            "[%s] groups)", shown, BUNDLE_GROUP, CRADLE_CERT_TYPE_GROUP);
           }
           continue;
         }
@@ -202,9 +186,9 @@ _cradle_provisioning_read_bundle (CradleProvisioningDocument *document,
       if (stripped[0] == '\0' || stripped[0] == '#')
         continue;
       if (!reader.had_header)
-        ok = fail (&reader, line, error,
-                   "this is not a Cradle provisioning file: it does not start with [%s]",
-                   BUNDLE_GROUP);
+        ok = _cradle_provisioning_fail (reader.source, line, error,
+                                        "this is not a Cradle provisioning file: it does not start with [%s]",
+                                        BUNDLE_GROUP);
       else
         ok = read_header_key (&reader, stripped, line, error);
     }
@@ -214,12 +198,13 @@ _cradle_provisioning_read_bundle (CradleProvisioningDocument *document,
       return FALSE;
     }
   if (!reader.had_header || !reader.had_version)
-    return fail (&reader, line, error,
-                 "this is not a Cradle provisioning file: it has no [%s] group with Version=%d",
-                 BUNDLE_GROUP, CRADLE_PROVISIONING_VERSION);
+    return _cradle_provisioning_fail (reader.source, line, error,
+                                      "this is not a Cradle provisioning file: it has no [%s] group with Version=%d",
+                                      BUNDLE_GROUP, CRADLE_PROVISIONING_VERSION);
   if (!finish_entry (&reader, error))
     return FALSE;
   if (document->entries->len == 0)
-    return fail (&reader, line, error, "the file holds no type ([%s] group)", CRADLE_CERT_TYPE_GROUP);
+    return _cradle_provisioning_fail (reader.source, line, error, "the file holds no type ([%s] group)",
+                                      CRADLE_CERT_TYPE_GROUP);
   return TRUE;
 }

@@ -194,3 +194,20 @@ _cradle_provisioning_check_unique (GPtrArray   *entries,
     }
   return TRUE;
 }
+
+gboolean
+_cradle_provisioning_fail (const char *source,
+                           guint       line,
+                           GError    **error,
+                           const char *format,
+                           ...)
+{
+  g_autofree char *what = NULL;
+  va_list args;
+
+  va_start (args, format);
+  what = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "%s:%u: %s", source, line, what);
+  return FALSE;
+}

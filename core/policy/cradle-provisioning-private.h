@@ -62,6 +62,12 @@ gboolean  _cradle_provisioning_entry_check                (CradleProvisioningEnt
                                                            GError                  **error) G_GNUC_WARN_UNUSED_RESULT;
 /* A type name that is a plain file name (letters, digits, '-', '_', '.',
  * not starting with '.'), at most 64 bytes. */
+/* Sets @error to CRADLE_ERROR_INVALID_DATA "SOURCE:LINE: what"; FALSE. */
+gboolean  _cradle_provisioning_fail                       (const char               *source,
+                                                           guint                     line,
+                                                           GError                  **error,
+                                                           const char               *format,
+                                                           ...) G_GNUC_PRINTF (4, 5);
 gboolean  _cradle_provisioning_check_name                 (const char               *source,
                                                            guint                     line,
                                                            const char               *name,

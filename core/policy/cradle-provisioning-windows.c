@@ -29,24 +29,6 @@ line_of (xmlNode *node)
   return line > 0 && line <= G_MAXUINT ? (guint) line : 0;
 }
 
-static gboolean G_GNUC_PRINTF (4, 5)
-fail (Reader      *reader,
-      guint        line,
-      GError     **error,
-      const char  *format,
-      ...)
-{
-  g_autofree char *what = NULL;
-  va_list args;
-
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "%s:%u: %s", reader->source,
-               line, what);
-  return FALSE;
-}
-
 /* A value from the file, fit to quote in a message. */
 static char *
 shown (const char *value)
@@ -71,8 +53,9 @@ check_attributes (Reader              *reader,
         {
           g_autofree char *name_shown = shown (name);
 
-          return fail (reader, line_of (node), error, "<%s> has an attribute '%s' that Cradle does not know",
-                       (const char *) node->name, name_shown);
+          return _cradle_provisioning_fail (reader->source, line_of (node), error,
+                                            "<%s> has an attribute '%s' that Cradle does not know",
+                                            (const char *) node->name, name_shown);
         }
     }
   return TRUE;
@@ -91,10 +74,9 @@ check_children (Reader   *reader,
       if (child->type == XML_TEXT_NODE && child->content != NULL &&
           strspn ((const char *) child->content, " \t\r\n") == strlen ((const char *) child->content))
         continue;
-      return fail (reader, line_of (child), error,
-                   "<%s> holds text or a node that a provisioning document does not have; "
-                   "only <characteristic> and <parm> elements",
-                   (const char *) node->name);
+      return _cradle_provisioning_fail (reader->source, line_of (child), error,
+                                        "<%s> holds text or a node that a provisioning document does not have; "
+                                        "only <characteristic> and <parm> elements", (const char *) node->name);
     }
   return TRUE;
 }
@@ -112,15 +94,15 @@ read_characteristic (Reader   *reader,
     {
       g_autofree char *name_shown = shown ((const char *) node->name);
 
-      return fail (reader, line_of (node), error,
-                   "<%s> is not something Cradle reads here (a <characteristic type=\"…\"> is)",
-                   name_shown);
+      return _cradle_provisioning_fail (reader->source, line_of (node), error,
+                                        "<%s> is not something Cradle reads here (a <characteristic type=\"…\"> is)",
+                                        name_shown);
     }
   if (!check_attributes (reader, node, allowed, error) || !check_children (reader, node, error))
     return FALSE;
   *type = cradle_xml_dup_attribute (node, NULL, "type");
   if (*type == NULL || (*type)[0] == '\0')
-    return fail (reader, line_of (node), error, "<characteristic> has no type");
+    return _cradle_provisioning_fail (reader->source, line_of (node), error, "<characteristic> has no type");
   return TRUE;
 }
 
@@ -154,10 +136,10 @@ check_server_name (Reader      *reader,
     {
       g_autofree char *value_shown = shown (value);
 
-      return fail (reader, line, error,
-                   "ServerName '%s' is not a server name: write the CA web server's host name, "
-                   "as in ca01.corp.example (optionally with :PORT), without http:// or a path",
-                   value_shown);
+      return _cradle_provisioning_fail (reader->source, line, error,
+                                        "ServerName '%s' is not a server name: write the CA web server's host name, "
+                                        "as in ca01.corp.example (optionally with :PORT), without http:// or a path",
+                                        value_shown);
     }
   return TRUE;
 }
@@ -198,22 +180,22 @@ read_type (Reader   *reader,
         {
           g_autofree char *element = shown ((const char *) child->name);
 
-          return fail (reader, line_of (child), error,
-                       "<%s> in the type '%s' is not something Cradle reads: a type holds "
-                       "<parm> elements (ServerName, Template, NoSSL, ServerPickupPage)",
-                       element, name);
+          return _cradle_provisioning_fail (reader->source, line_of (child), error,
+                                            "<%s> in the type '%s' is not something Cradle reads: a type holds "
+                                            "<parm> elements (ServerName, Template, NoSSL, ServerPickupPage)", element,
+                                            name);
         }
       if (!check_attributes (reader, child, allowed, error))
         return FALSE;
       if (cradle_xml_first_element (child) != NULL)
-        return fail (reader, line_of (child), error, "<parm> holds elements; it has none");
+        return _cradle_provisioning_fail (reader->source, line_of (child), error, "<parm> holds elements; it has none");
       if (!check_children (reader, child, error))
         return FALSE;
       parm_name = cradle_xml_dup_attribute (child, NULL, "name");
       value = cradle_xml_dup_attribute (child, NULL, "value");
       datatype = cradle_xml_dup_attribute (child, NULL, "datatype");
       if (parm_name == NULL)
-        return fail (reader, line_of (child), error, "<parm> has no name");
+        return _cradle_provisioning_fail (reader->source, line_of (child), error, "<parm> has no name");
       for (which = 0; which < N_PARMS; which++)
         if (g_str_equal (parms[which].name, parm_name))
           break;
@@ -221,26 +203,30 @@ read_type (Reader   *reader,
         {
           g_autofree char *parm_shown = shown (parm_name);
 
-          return fail (reader, line_of (child), error,
-                       "the parm '%s' of the type '%s' is not one Cradle knows (ServerName, "
-                       "Template, NoSSL, ServerPickupPage); Cradle does not guess what it means",
-                       parm_shown, name);
+          return _cradle_provisioning_fail (reader->source, line_of (child), error,
+                                            "the parm '%s' of the type '%s' is not one Cradle knows (ServerName, "
+                                            "Template, NoSSL, ServerPickupPage); Cradle does not guess what it means",
+                                            parm_shown, name);
         }
       if (values[which] != NULL)
-        return fail (reader, line_of (child), error, "the parm %s of the type '%s' is set twice (first at line %u)",
-                     parm_name, name, lines[which]);
+        return _cradle_provisioning_fail (reader->source, line_of (child), error,
+                                          "the parm %s of the type '%s' is set twice (first at line %u)", parm_name,
+                                          name, lines[which]);
       if (value == NULL)
-        return fail (reader, line_of (child), error, "the parm %s has no value", parm_name);
+        return _cradle_provisioning_fail (reader->source, line_of (child), error, "the parm %s has no value",
+                                          parm_name);
       if (datatype != NULL && !g_str_equal (datatype, parms[which].datatype))
         {
           g_autofree char *datatype_shown = shown (datatype);
 
-          return fail (reader, line_of (child), error, "the parm %s is a %s, not datatype=\"%s\"", parm_name,
-                       parms[which].datatype, datatype_shown);
+          return _cradle_provisioning_fail (reader->source, line_of (child), error,
+                                            "the parm %s is a %s, not datatype=\"%s\"", parm_name,
+                                            parms[which].datatype, datatype_shown);
         }
       g_strstrip (value);
       if (!g_utf8_validate (value, -1, NULL))
-        return fail (reader, line_of (child), error, "the value of %s is not UTF-8 text", parm_name);
+        return _cradle_provisioning_fail (reader->source, line_of (child), error, "the value of %s is not UTF-8 text",
+                                          parm_name);
       values[which] = g_steal_pointer (&value);
       lines[which] = line_of (child);
     }
@@ -257,22 +243,22 @@ read_type (Reader   *reader,
         {
           g_autofree char *value_shown = shown (text);
 
-          return fail (reader, lines[PARM_NO_SSL], error,
-                       "NoSSL '%s' is not a boolean: write 0 (the server requires an encrypted "
-                       "connection) or 1",
-                       value_shown);
+          return _cradle_provisioning_fail (reader->source, lines[PARM_NO_SSL], error,
+                                            "NoSSL '%s' is not a boolean: write 0 (the server requires an encrypted "
+                                            "connection) or 1", value_shown);
         }
     }
   /* The Certificate Enroller signs in as the desktop's user: over plain
    * HTTP that sign-in would cross the network without TLS. */
   if (no_ssl)
-    return fail (reader, lines[PARM_NO_SSL], error,
-                 "NoSSL=1 asks for plain HTTP, where the desktop's sign-in (Kerberos) would cross "
-                 "the network without TLS, which Cradle never does. Serve certsrv over https:// and "
-                 "set NoSSL to 0");
+    return _cradle_provisioning_fail (reader->source, lines[PARM_NO_SSL], error,
+                                      "NoSSL=1 asks for plain HTTP, where the desktop's sign-in (Kerberos) would cross "
+                                      "the network without TLS, which Cradle never does. Serve certsrv over "
+                                      "https:// and set NoSSL to 0");
   if (values[PARM_SERVER_NAME] == NULL)
-    return fail (reader, line_of (node), error,
-                 "the type '%s' has no ServerName: which CA web server does it enroll with?", name);
+    return _cradle_provisioning_fail (reader->source, line_of (node), error,
+                                      "the type '%s' has no ServerName: which CA web server does it enroll with?",
+                                      name);
   if (!check_server_name (reader, lines[PARM_SERVER_NAME], values[PARM_SERVER_NAME], error))
     return FALSE;
 
@@ -341,10 +327,9 @@ read_enroller (Reader   *reader,
         {
           g_autofree char *type_shown = shown (type);
 
-          return fail (reader, line_of (child), error,
-                       "the CertificateEnroller characteristic '%s' is not one Cradle knows "
-                       "(Configuration, Operation)",
-                       type_shown);
+          return _cradle_provisioning_fail (reader->source, line_of (child), error,
+                                            "the CertificateEnroller characteristic '%s' is not one Cradle knows "
+                                            "(Configuration, Operation)", type_shown);
         }
     }
   return TRUE;
@@ -381,8 +366,9 @@ _cradle_provisioning_read_windows (CradleProvisioningDocument *document,
     }
   root = sym_xmlDocGetRootElement (doc);
   if (!cradle_xml_is (root, NULL, "wap-provisioningdoc"))
-    return fail (&reader, line_of (root), error,
-                 "the document is not a provisioning document: its root is not <wap-provisioningdoc>");
+    return _cradle_provisioning_fail (reader.source, line_of (root), error,
+                                      "the document is not a provisioning document: its root is not "
+                                      "<wap-provisioningdoc>");
   if (!check_attributes (&reader, root, root_attributes, error) ||
       !check_children (&reader, root, error))
     return FALSE;
@@ -397,17 +383,16 @@ _cradle_provisioning_read_windows (CradleProvisioningDocument *document,
         {
           g_autofree char *type_shown = shown (type);
 
-          return fail (&reader, line_of (child), error,
-                       "the characteristic '%s' is not one Cradle applies: a provisioning file "
-                       "for Cradle holds CertificateEnroller only",
-                       type_shown);
+          return _cradle_provisioning_fail (reader.source, line_of (child), error,
+                                            "the characteristic '%s' is not one Cradle applies: a provisioning file "
+                                            "for Cradle holds CertificateEnroller only", type_shown);
         }
       if (!read_enroller (&reader, child, error))
         return FALSE;
     }
   if (document->entries->len == 0)
-    return fail (&reader, line_of (root), error,
-                 "the document defines no certificate type (no "
-                 "CertificateEnroller/Configuration characteristic)");
+    return _cradle_provisioning_fail (reader.source, line_of (root), error,
+                                      "the document defines no certificate type (no "
+                                      "CertificateEnroller/Configuration characteristic)");
   return TRUE;
 }
