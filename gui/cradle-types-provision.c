@@ -419,9 +419,13 @@ show_plan (ImportJob *job)
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_set_valign (label, GTK_ALIGN_START);
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_scrolled_window_set_policy (GTK_SCROLLED_WINDOW (scrolled), GTK_POLICY_NEVER, GTK_POLICY_AUTOMATIC);
   gtk_scrolled_window_set_propagate_natural_height (GTK_SCROLLED_WINDOW (scrolled), TRUE);
+  /* A wrapped label's natural height comes short by a line or two: room
+   * enough for a few types, scrolling beyond. */
+  gtk_scrolled_window_set_min_content_height (GTK_SCROLLED_WINDOW (scrolled), 160);
   gtk_scrolled_window_set_max_content_height (GTK_SCROLLED_WINDOW (scrolled), 320);
   gtk_scrolled_window_set_child (GTK_SCROLLED_WINDOW (scrolled), label);
   gtk_box_append (GTK_BOX (box), scrolled);
@@ -545,8 +549,8 @@ export (Flow                    *flow,
         {
           g_autofree char *name = escaped (cradle_type_draft_get_name (draft));
 
-          /* Translators: "lab-est: an est type; the Windows format holds AD CS Web Enrollment types only" */
-          g_ptr_array_add (left_out, g_strdup_printf (_("%s: a %s type; the Windows format holds AD CS Web "
+          /* Translators: "lab-est uses est; the Windows format holds AD CS Web Enrollment types only" */
+          g_ptr_array_add (left_out, g_strdup_printf (_("%s uses %s; the Windows format holds AD CS Web "
                                                         "Enrollment (certsrv) types only"),
                                                       name, cradle_type_draft_get_protocol (draft)));
           continue;

@@ -647,7 +647,7 @@ def import_export(world, tree):
         world.screenshot("export-chooser")
         name = win.find(safe(lambda n: n.roleName == "text" and n.name == "Name:"), within=chooser, timeout=10)
         if name is None:
-            raise Abort(f"the export chooser has no name field: {[(n.roleName, n.name, n.showing) for n in chooser.findChildren(safe(lambda n: 'text' in n.roleName or 'entry' in n.roleName))]}")
+            raise Abort("the export chooser has no name field")
         name.text = exported
         time.sleep(0.5)
         win.click_button("Export", within=chooser)
