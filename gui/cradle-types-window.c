@@ -4,7 +4,8 @@
  * (cradle_type_store_list()), saying whose each is; Add and Edit open a
  * CradleTypeEditor, Remove asks first.  Removing one for everyone goes
  * through the polkit helper, which asks for an administrator's password,
- * so it runs on a thread.  "changed" tells the main window to list its
+ * so it runs on a thread.  Import… and Export… (provisioning files) are in
+ * cradle-types-provision.c.  "changed" tells the main window to list its
  * types again.
  */
 #include "config.h"
@@ -13,6 +14,7 @@
 
 #include "cradle-plain-text.h"
 #include "cradle-type-editor.h"
+#include "cradle-types-provision.h"
 #include "cradle-types-window.h"
 
 struct _CradleTypesWindow
@@ -199,6 +201,57 @@ reload (CradleTypesWindow *self)
     }
 }
 
+/* ---- Import… and Export… (cradle-types-provision.c) --------------------- */
+
+static void
+on_provision_report (const char *text,
+                     gboolean    changed,
+                     gpointer    user_data)
+{
+  CradleTypesWindow *self = user_data;
+
+  if (changed)
+    reload (self);
+  toast (self, text);
+  if (changed)
+    g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+/* The listed types, a user's replacing the computer's of the same name. */
+static GPtrArray *
+dup_drafts (CradleTypesWindow *self)
+{
+  g_autoptr(GPtrArray) drafts = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->types_list)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      CradleTypeDraft *draft = g_object_get_data (G_OBJECT (row), "cradle-draft");
+      g_autofree char *name = draft != NULL ? draft_string (draft, "name") : NULL;
+      gboolean user = draft != NULL && scope_of (self, draft) == CRADLE_TYPE_SCOPE_USER;
+      gboolean skip = FALSE;
+
+      if (name == NULL)
+        continue;
+      for (guint i = 0; i < drafts->len && !skip; i++)
+        {
+          g_autofree char *other = draft_string (g_ptr_array_index (drafts, i), "name");
+
+          if (g_ascii_strcasecmp (other, name) != 0)
+            continue;
+          /* The user's own replaces the one for everyone. */
+          if (user)
+            g_ptr_array_remove_index (drafts, i);
+          else
+            skip = TRUE;
+          break;
+        }
+      if (!skip)
+        g_ptr_array_add (drafts, g_object_ref (draft));
+    }
+  return g_steal_pointer (&drafts);
+}
+
 /* ---- Add and Edit -------------------------------------------------------- */
 
 static void
@@ -231,6 +284,27 @@ add_action (GtkWidget  *widget,
             GVariant   *parameter)
 {
   open_editor (CRADLE_TYPES_WINDOW (widget), NULL);
+}
+
+static void
+import_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CradleTypesWindow *self = CRADLE_TYPES_WINDOW (widget);
+
+  cradle_types_provision_import (GTK_WINDOW (self), self->cancellable, on_provision_report, self);
+}
+
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CradleTypesWindow *self = CRADLE_TYPES_WINDOW (widget);
+  g_autoptr(GPtrArray) drafts = dup_drafts (self);
+
+  cradle_types_provision_export (GTK_WINDOW (self), self->cancellable, drafts, on_provision_report, self);
 }
 
 static CradleTypeDraft *
@@ -418,6 +492,8 @@ cradle_types_window_class_init (CradleTypesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CradleTypesWindow, types_list);
 
   gtk_widget_class_install_action (widget_class, "types.add", NULL, add_action);
+  gtk_widget_class_install_action (widget_class, "types.import", NULL, import_action);
+  gtk_widget_class_install_action (widget_class, "types.export", NULL, export_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK, "types.add", NULL);
 }

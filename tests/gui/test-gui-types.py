@@ -18,6 +18,12 @@ world (Xvfb, a private session bus, the lab, the simulated device):
                   form refused a plain-http URL row by row with Save off.
   edit_remove     Edit changes one type's display name and timeout in its
                   file; Remove asks first and removes another.
+  import_export   Import… picks a Cradle provisioning file of two types in
+                  the file chooser; the plan (new, new; not signed) shows
+                  before anything is saved; Import saves both in the
+                  user's types.d and the window lists them; Export… writes
+                  the Windows Certificate Enroller XML, chosen in the
+                  chooser, with the certsrv type's ServerName.
 
 Screenshots go to $CRADLE_BUILD_ROOT/meson-logs/screenshots-types/.  Speaks
 TAP; skips, saying why, when Xvfb, dogtail or the lab is missing.
@@ -549,6 +555,119 @@ def edit_remove(world, tree):
         stop(world, tree)
 
 
+def dialog_of(node):
+    while node is not None and node.roleName not in ("dialog", "frame", "window", "alert"):
+        node = node.parent
+    return node
+
+
+def type_path_in_chooser(world, chooser, path):
+    """Types @path into GTK's own file chooser, as choose_file() does."""
+    (x, y), (w, h) = chooser.position, chooser.size
+    env = dict(os.environ, DISPLAY=world.display)
+    subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 3)], env=env, capture_output=True)
+    subprocess.run(["xdotool", "type", "--delay", "30", path], env=env, capture_output=True)
+    time.sleep(0.5)
+    subprocess.run(["xdotool", "key", "Return"], env=env, capture_output=True)
+
+
+def import_export(world, tree):
+    url = world.lab["CRADLE_LAB_CERTSRV_URL"]
+    anchor = world.lab["CRADLE_LAB_CA_TLS_ANCHOR"]
+    provisioning = os.path.join(world.tmp, "lab-types.cradle")
+    write(provisioning,
+          "[Cradle Provisioning]\nVersion=1\n\n"
+          "[Cradle Certificate Type]\nName=prov-certsrv\nDisplayName=Provisioned Web Enrollment\n"
+          f"Protocol=certsrv\nURL={url}\nTemplate=CradleDeviceUPN\nTrustAnchors={anchor}\n\n"
+          "[Cradle Certificate Type]\nName=prov-est\nDisplayName=Provisioned EST\nProtocol=est\n"
+          f"URL={world.lab['CRADLE_LAB_EST_URL']}\nLabel=CradleDeviceUPN\nTemplate=CradleDeviceUPN\n"
+          f"TrustAnchors={anchor}\n")
+    paths = [os.path.join(user_types(world), f"{name}.conf") for name in ("prov-certsrv", "prov-est")]
+    for path in paths:
+        if os.path.exists(path):
+            os.unlink(path)
+    win = start(world, tree, "types-provision", "provision-store")
+    try:
+        types = open_types_window(world, win)
+        win.click_button("Import…", within=types)
+        title = "Import Certificate Types"
+        chooser = toplevel(win, title, timeout=10)
+        if chooser is None:
+            raise Abort("Import… opened no file chooser")
+        time.sleep(1)
+        type_path_in_chooser(world, chooser, provisioning)
+        ok(wait_gone(win, title, timeout=10), "Import… picks the provisioning file in a file chooser")
+        plan = wait_label(win, None, lambda text: "New: prov-certsrv" in text and "New: prov-est" in text)
+        ok(plan is not None, "the plan shows before anything is saved: both types new")
+        ok(plan is not None and "Not signed" in plan.name, "and says the file is not signed",
+           plan.name if plan is not None else None)
+        ok(not any(os.path.exists(path) for path in paths), "nothing is saved until Import is clicked")
+        world.screenshot("import-plan")
+        if plan is None:
+            raise Abort("no plan to import")
+        win.click_button("Import", within=dialog_of(plan))
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not all(os.path.exists(path) for path in paths):
+            time.sleep(0.2)
+        ok(all(os.path.exists(path) for path in paths), "Import: both type files are in the user's types.d",
+           os.listdir(user_types(world)))
+        text = read(paths[0]) or ""
+        ok(f"URL={url}" in text.splitlines() and "Template=CradleDeviceUPN" in text.splitlines(),
+           "the certsrv type's file says what the provisioning file said", text)
+        listed = [win.row(title, within=types, timeout=10) for title in ("Provisioned Web Enrollment",
+                                                                         "Provisioned EST")]
+        ok(all(row is not None for row in listed), "and the window lists them", labels(types))
+        world.screenshot("imported")
+
+        exported = os.path.join(world.tmp, "exported-types.xml")
+        win.click_button("Export…", within=types)
+        title = "Export Certificate Types"
+        chooser = toplevel(win, title, timeout=10)
+        if chooser is None:
+            raise Abort("Export… opened no file chooser")
+        time.sleep(1)
+        # The format's drop-down shows the format chosen: a click opens it.
+        fmt = win.find(safe(lambda n: n.roleName == "label" and (n.name or "").startswith("Cradle's own")),
+                       within=chooser, timeout=10)
+        if fmt is None:
+            raise Abort(f"the export chooser offers no choice of format: {labels(chooser)}")
+        fmt.click()
+        time.sleep(1)
+        # Its list: the second item, by keyboard (AT-SPI places a popover's
+        # items off where the mouse finds them).
+        env = dict(os.environ, DISPLAY=world.display)
+        subprocess.run(["xdotool", "key", "Down"], env=env, capture_output=True)
+        time.sleep(0.3)
+        subprocess.run(["xdotool", "key", "Return"], env=env, capture_output=True)
+        time.sleep(1)
+        chosen = win.find(safe(lambda n: n.roleName == "label" and not in_popover(n) and
+                               (n.name or "").startswith("Windows Certificate Enroller XML")), within=chooser,
+                          timeout=5)
+        ok(chosen is not None, "the Windows format is chosen in the chooser")
+        world.screenshot("export-chooser")
+        name = win.find(safe(lambda n: n.roleName == "text" and n.name == "Name:"), within=chooser, timeout=10)
+        if name is None:
+            raise Abort("the export chooser has no name field")
+        name.text = exported
+        time.sleep(0.5)
+        win.click_button("Export", within=chooser)
+        ok(wait_gone(win, title, timeout=10), "Export… saves where the chooser says")
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline and not os.path.exists(exported):
+            time.sleep(0.2)
+        text = read(exported) or ""
+        server = url.split("://", 1)[1].split("/", 1)[0]
+        ok("<wap-provisioningdoc" in text and re.search(r'name="ServerName"\s+value="' + re.escape(server) + '"',
+                                                       text) is not None,
+           "the Windows export holds the certsrv type's ServerName", text[:600])
+        left_out = wait_label(win, None, lambda text: "left out" in text and "prov-est" in text and
+                              "Windows format holds" in text, timeout=10)
+        ok(left_out is not None, "and says the EST type is left out, the format has no place for it")
+        world.screenshot("exported")
+    finally:
+        stop(world, tree)
+
+
 def main():
     if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
         missing = [tool for tool in ("Xvfb", "dbus-run-session", "import", "openssl") if shutil.which(tool) is None]
@@ -584,7 +703,7 @@ def main():
 
     try:
         only = [name for name in os.environ.get("CRADLE_GUI_TEST_ONLY", "").split(",") if name]
-        for scenario in (custom_scep, custom_certsrv, edit_remove):
+        for scenario in (custom_scep, custom_certsrv, edit_remove, import_export):
             if only and scenario.__name__ not in only:
                 continue
             try:
