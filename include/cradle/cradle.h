@@ -37,4 +37,6 @@
 #include <cradle/cradle-retriever.h>
 #include <cradle/cradle-cert-status.h>
 #include <cradle/cradle-cert-details.h>
+#include <cradle/cradle-diagnosis.h>
+#include <cradle/cradle-support-report.h>
 #undef CRADLE_INSIDE

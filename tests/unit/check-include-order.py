@@ -34,6 +34,7 @@ ORDER = [
     "core/state",
     "core/lifecycle",
     "core/engine",
+    "core/support",
 ]
 SIBLINGS = {"core/ca/certsrv", "core/ca/est", "core/ca/scep", "core/ca/wstep"}
 # Folders a folder may not include although they come before it.

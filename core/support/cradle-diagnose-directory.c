@@ -1,0 +1,12 @@
+/* cradle-diagnose-directory.c: the directory hop of a diagnosis (being built) */
+#include "config.h"
+
+#include "support/cradle-diagnosis-private.h"
+
+void
+_cradle_diagnose_directory (CradleDiagnosisRun *run,
+                     GCancellable       *cancellable)
+{
+  _cradle_diagnosis_run_report (run, CRADLE_HOP_DIRECTORY, "directory", "directory", CRADLE_CHECK_SKIPPED, 0, NULL,
+                                "not built yet");
+}
