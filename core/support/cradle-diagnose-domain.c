@@ -256,7 +256,14 @@ run_ldap_probe (gpointer data)
                                            ? CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE
                                            : CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER);
       probe->verdict = probe->primary ? CRADLE_CHECK_FAILED : CRADLE_CHECK_WARNING;
-      probe->found = g_strdup_printf ("%s did not answer%s.", escaped_uri,
+      CradleExplainKind kind;
+      guint32 code;
+      gboolean untrusted = cradle_explain_get_detail (probe->error, &kind, &code) &&
+                           kind == CRADLE_EXPLAIN_DIRECTORY && code == CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED;
+
+      probe->found = g_strdup_printf ("%s %s%s.", escaped_uri,
+                                      untrusted ? "answered, but its TLS certificate was not trusted"
+                                                : "did not answer",
                                       probe->primary ? ""
                                                      : "; Cradle needs it only to sign in with a password "
                                                        "when no Kerberos server answers");
