@@ -139,6 +139,8 @@ tcp_connect (const char    *host,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
+  /* The DC itself, as libldap reaches it: no proxy. */
+  g_socket_client_set_enable_proxy (client, FALSE);
   if (cancellable != NULL)
     chained = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
                                      g_object_ref (stop), g_object_unref);

@@ -9,6 +9,8 @@
   directory hops fail with DC_UNREACHABLE, what follows them is skipped
   saying why, every other hop still reports, the exit code is 8, and the
   run ends within the deadlines the product promises.
+- A silent DC (a port that accepts connections and never answers): LDAP
+  fails, and the whole run still ends within the product's deadlines.
 - DC certificate not trusted (LDAPTLS_CACERT names another CA): LDAPS and
   StartTLS warn with DC_TLS_UNTRUSTED, LDAP and the Kerberos sign-in stay ok.
 - A hostile DC address (controls and a bidi override in CRADLE_DC): the
@@ -19,6 +21,7 @@ Skips when the lab does not run.  Never stops the shared lab.  TAP on stdout.
 
 import os
 import re
+import socket
 import subprocess
 import sys
 
@@ -167,6 +170,33 @@ def case_dc_stopped(tap, lab):
               and "Support:" in text.stdout and text.returncode == 8, text.stdout + text.stderr)
 
 
+def case_dc_silent(tap, lab):
+    # The kernel completes the handshakes; nothing ever reads or answers.
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    port = silent.getsockname()[1]
+    try:
+        env = base_env(lab, CRADLE_DC="ldap://dc1.corp.example.test:%d" % port)
+        rc, report, out, err = diagnose(env, "--timeout", "1")
+    finally:
+        silent.close()
+    well_formed(tap, "dc silent", report)
+    tap.check("dc silent: the DC is reachable over TCP",
+              check_of(report, "domain", "dc-reachable").get("verdict") == "ok",
+              check_of(report, "domain", "dc-reachable"))
+    tap.check("dc silent: LDAP fails, StartTLS is not ok",
+              check_of(report, "domain", "ldap").get("verdict") == "failed"
+              and check_of(report, "domain", "starttls").get("verdict") in ("warning", "failed"),
+              [check_of(report, "domain", "ldap"), check_of(report, "domain", "starttls")])
+    tap.check("dc silent: the directory sign-in fails",
+              check_of(report, "directory", "sign-in").get("verdict") == "failed",
+              check_of(report, "directory", "sign-in"))
+    duration = (report or {}).get("duration_ms", 1e12)
+    tap.check("dc silent: the run ends within %d deadlines of 1 s (the product's contract)" % DEADLINE_FACTOR,
+              duration <= DEADLINE_FACTOR * 1000, "duration_ms=%s" % duration)
+
+
 def case_dc_untrusted(tap, lab):
     # The lab's CA root is not the one that signed the DC's TLS certificate.
     env = base_env(lab, LDAPTLS_CACERT=lab["CRADLE_LAB_ROOT_CA"])
@@ -218,6 +248,7 @@ def main():
         return tap.skip_all("the lab is not running (tests/lab/cradle-lab up)")
     case_all_well(tap, lab)
     case_dc_stopped(tap, lab)
+    case_dc_silent(tap, lab)
     case_dc_untrusted(tap, lab)
     case_hostile_address(tap, lab)
     case_bad_options(tap, lab)
