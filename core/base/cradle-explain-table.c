@@ -585,10 +585,11 @@ static const CradleExplanation table[] = {
          "Register the service principal name HTTP/ followed by the server's host name on the "
          "account that runs the service (setspn -S), and use that host name in the URL."),
   ENTRY (KERBEROS, CRADLE_KERBEROS_FAILURE_CLOCK_SKEW, "KRB5KRB_AP_ERR_SKEW",
-         "This computer's clock differs too much from the domain's for Kerberos to work.",
+         "This computer's clock differs from the domain's; past five minutes, Kerberos refuses "
+         "to work.",
          "Set this computer's date and time right (turn on automatic time), then try again.",
          "Kerberos allows five minutes of skew by default; check time synchronisation on the "
-         "desktop and the domain controllers."),
+         "desktop (timedatectl status, chronyc tracking) and the domain controllers."),
   ENTRY (KERBEROS, CRADLE_KERBEROS_FAILURE_PREAUTH_FAILED, "KRB5KDC_ERR_PREAUTH_FAILED",
          "The domain did not accept the password.",
          "Check your password and try again; after several failures your account may be locked.",
