@@ -250,7 +250,7 @@ skip (Hop        *hop,
       const char *why)
 {
   _cradle_diagnosis_run_report (hop->run, HOP, name, title, CRADLE_CHECK_SKIPPED, 0, NULL,
-                                "%s", why);
+                                "skipped: %s", why);
 }
 
 /* ---- the steps ------------------------------------------------------------ */
