@@ -60,6 +60,14 @@ struct _KdcCall
   char                    *service;
   char                    *host;
   krb5_principal           server;         /* once made */
+  gboolean                 peek;           /* from the cache, else the KDC, never stored */
+  CradleKrb5TicketInfo     info;           /* what a peek found */
+  /* The time in the KDC's answer */
+  gint64                   sent_us;        /* real time of the last request */
+  gint64                   local_us;       /* half-way between request and answer */
+  gint64                   kdc_us;         /* the KDC's stime and susec */
+  gboolean                 got_time;
+  gboolean                 got_ticket;     /* an AS-REP: no time in the clear */
 };
 
 static KdcCall *
@@ -118,6 +126,7 @@ refuse_when_abandoned (krb5_context      context,
   KdcCall *call = data;
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&call->lock);
 
+  call->sent_us = g_get_real_time ();
   return call->abandoned ? KRB5_KDC_UNREACH : 0;
 }
 
@@ -184,10 +193,11 @@ kdc_call_run (KdcCall  *call,
   if (!finished)
     {
       g_debug ("Left a Kerberos exchange with %s behind after %u s", call->realm, timeout_seconds);
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT,
-                   "No Kerberos server (KDC) of the realm %s answered within %u seconds. "
-                   "Check the network connection (and VPN), then retry.",
-                   call->realm, timeout_seconds);
+      cradle_explain_set_error (error, CRADLE_ERROR_TIMED_OUT,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_KDC_UNREACHABLE,
+                                "No Kerberos server (KDC) of the realm %s answered within %u "
+                                "seconds. Check the network connection (and VPN), then retry.",
+                                call->realm, timeout_seconds);
       return FALSE;
     }
   return TRUE;
@@ -209,10 +219,47 @@ get_service_ticket (KdcCall *call)
 
   in.client = call->client;
   in.server = call->server;
-  code = krb5_get_credentials (call->context, 0, call->ccache, &in, &out);
-  krb5_free_creds (call->context, out);
+  if (!call->peek)
+    {
+      code = krb5_get_credentials (call->context, 0, call->ccache, &in, &out);
+      krb5_free_creds (call->context, out);
+      return code;
+    }
+
+  /* A diagnosis: the cache's ticket if it holds one, else the KDC's, kept
+   * nowhere; only its times and enctypes leave this function. */
+  code = krb5_get_credentials (call->context, KRB5_GC_CACHED, call->ccache, &in, &out);
+  if (code == KRB5_CC_NOTFOUND || code == KRB5_CC_NOT_KTYPE)
+    {
+      call->info.from_kdc = TRUE;
+      code = krb5_get_credentials (call->context, KRB5_GC_NO_STORE, call->ccache, &in, &out);
+    }
+  if (code == 0)
+    {
+      krb5_ticket *ticket = NULL;
+
+      call->info.authtime = (guint32) out->times.authtime;
+      call->info.starttime = (guint32) out->times.starttime;
+      call->info.endtime = (guint32) out->times.endtime;
+      call->info.renew_till = (guint32) out->times.renew_till;
+      call->info.session_enctype = out->keyblock.enctype;
+      /* Its outer, clear part only: the enctype of the service's key. */
+      if (krb5_decode_ticket (&out->ticket, &ticket) == 0)
+        {
+          call->info.ticket_enctype = ticket->enc_part.enctype;
+          krb5_free_ticket (call->context, ticket);
+        }
+    }
+  krb5_free_creds (call->context, out);  /* wipes the session key */
   return code;
 }
+
+static gboolean service_ticket (const char            *ccache_name,
+                                const char            *service,
+                                const char            *host,
+                                guint                  timeout_seconds,
+                                CradleKrb5TicketInfo  *info_out,
+                                GError               **error);
 
 static void
 set_service_ticket_error (GError  **error,
@@ -227,17 +274,27 @@ set_service_ticket_error (GError  **error,
   switch (call->code)
     {
     case KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
-                   "The domain %s does not know the service %s/%s %s. Give the domain "
-                   "controller by its full DNS name (as in its dNSHostName), not by an "
-                   "address or a short name.",
-                   call->realm, call->service, call->host, detail);
+      if (g_strcmp0 (call->service, "ldap") == 0)
+        cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED,
+                                  CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_SERVER_UNKNOWN,
+                                  "The domain %s does not know the service %s/%s %s. Give the "
+                                  "domain controller by its full DNS name (as in its "
+                                  "dNSHostName), not by an address or a short name.",
+                                  call->realm, call->service, call->host, detail);
+      else
+        cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED,
+                                  CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_SERVER_UNKNOWN,
+                                  "The domain %s does not know the service %s/%s %s. Use the "
+                                  "server's full DNS name in its address, or ask your "
+                                  "administrator to register that name for it (setspn).",
+                                  call->realm, call->service, call->host, detail);
       break;
     case KRB5KRB_AP_ERR_TKT_EXPIRED:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
-                   "Your Kerberos ticket for %s has expired %s. Sign in again (kinit), "
-                   "then retry.",
-                   principal, detail);
+      cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_TICKET_EXPIRED,
+                                "Your Kerberos ticket for %s has expired %s. Sign in again "
+                                "(kinit), then retry.",
+                                principal, detail);
       break;
     case KRB5KRB_AP_ERR_TKT_NYV:
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
@@ -290,6 +347,38 @@ cradle_krb5_get_service_ticket (const char  *ccache_name,
                                 guint        timeout_seconds,
                                 GError     **error)
 {
+  return service_ticket (ccache_name, service, host, timeout_seconds, NULL, error);
+}
+
+/**
+ * cradle_krb5_peek_service_ticket:
+ * @info_out: (out): the ticket's times and encryption types
+ *
+ * As cradle_krb5_get_service_ticket(), for a diagnosis: the ticket the
+ * cache holds if it holds one (then no network), else a ticket from the
+ * KDC that is stored nowhere.  Only @info_out leaves this call.
+ */
+gboolean
+cradle_krb5_peek_service_ticket (const char            *ccache_name,
+                                 const char            *service,
+                                 const char            *host,
+                                 guint                  timeout_seconds,
+                                 CradleKrb5TicketInfo  *info_out,
+                                 GError               **error)
+{
+  g_return_val_if_fail (info_out != NULL, FALSE);
+
+  return service_ticket (ccache_name, service, host, timeout_seconds, info_out, error);
+}
+
+static gboolean
+service_ticket (const char            *ccache_name,
+                const char            *service,
+                const char            *host,
+                guint                  timeout_seconds,
+                CradleKrb5TicketInfo  *info_out,
+                GError               **error)
+{
   g_auto(krb5_context) context = NULL;
   g_autoptr(KdcCall) call = NULL;
   g_autofree char *realm = NULL;
@@ -317,6 +406,7 @@ cradle_krb5_get_service_ticket (const char  *ccache_name,
   call->client = client;
   call->service = g_strdup (service);
   call->host = g_strdup (host);
+  call->peek = info_out != NULL;
   if (!kdc_call_run (call, timeout_seconds, error))
     return FALSE;
   if (call->code != 0)
@@ -324,6 +414,8 @@ cradle_krb5_get_service_ticket (const char  *ccache_name,
       set_service_ticket_error (error, call);
       return FALSE;
     }
+  if (info_out != NULL)
+    *info_out = call->info;
   return TRUE;
 }
 
@@ -385,10 +477,11 @@ set_login_error (GError     **error,
     {
     case KRB5KDC_ERR_PREAUTH_FAILED:
     case KRB5KRB_AP_ERR_BAD_INTEGRITY:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
-                   "The domain %s did not accept the password for %s %s. Check it (and "
-                   "Caps Lock), then try again.",
-                   call->realm, principal, detail);
+      cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_PREAUTH_FAILED,
+                                "The domain %s did not accept the password for %s %s. Check it "
+                                "(and Caps Lock), then try again.",
+                                call->realm, principal, detail);
       break;
     case KRB5KDC_ERR_C_PRINCIPAL_UNKNOWN:
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
@@ -612,4 +705,182 @@ cradle_krb5_ccache_destroy (const char *ccache_name)
     code = krb5_cc_destroy (context, ccache);
   if (code != 0)
     g_debug ("Could not destroy the credential cache %s: krb5 error %d", ccache_name, (int) code);
+}
+
+/* After each exchange: a KRB-ERROR's stime (RFC 4120 5.9.1: always
+ * present) is the KDC's clock when it answered.  Once read, the exchange
+ * ends here: nothing more is sent. */
+static krb5_error_code
+read_reply_time (krb5_context      context,
+                 void             *data,
+                 krb5_error_code   code,
+                 const krb5_data  *realm,
+                 const krb5_data  *message,
+                 const krb5_data  *reply,
+                 krb5_data       **new_reply_out)
+{
+  KdcCall *call = data;
+  gint64 received_us = g_get_real_time ();
+  krb5_error *answer = NULL;
+
+  if (code != 0 || reply == NULL)
+    return code;
+  /* KRB-ERROR is [APPLICATION 30], constructed: its first byte is 0x7e. */
+  if (reply->length == 0 || (guint8) reply->data[0] != 0x7e)
+    {
+      /* An AS-REP: the account needs no pre-authentication, and the
+       * times of the reply are encrypted. */
+      g_mutex_lock (&call->lock);
+      call->got_ticket = TRUE;
+      g_mutex_unlock (&call->lock);
+      return KRB5KDC_ERR_PREAUTH_REQUIRED;
+    }
+  if (krb5_rd_error (context, reply, &answer) != 0)
+    return 0;  /* libkrb5 will say what is wrong with it */
+
+  g_mutex_lock (&call->lock);
+  call->kdc_us = (gint64) (guint32) answer->stime * G_USEC_PER_SEC +
+                 CLAMP (answer->susec, 0, G_USEC_PER_SEC - 1);
+  /* The answer left the KDC somewhere between request and reply. */
+  call->local_us = call->sent_us != 0 && call->sent_us <= received_us
+                     ? call->sent_us + (received_us - call->sent_us) / 2
+                     : received_us;
+  call->got_time = TRUE;
+  g_mutex_unlock (&call->lock);
+  krb5_free_error (context, answer);
+  /* Any code ends the exchange; the caller looks at @got_time first. */
+  return KRB5KDC_ERR_PREAUTH_REQUIRED;
+}
+
+static krb5_error_code
+ask_kdc_time (KdcCall *call)
+{
+  /* No password and no prompter: only the first request, without
+   * pre-authentication, can be sent, and the KDC answers it with a
+   * KRB-ERROR (PREAUTH_REQUIRED, or C_PRINCIPAL_UNKNOWN, ...). */
+  krb5_error_code code = krb5_init_creds_get (call->context, call->init_creds);
+  gboolean got_time;
+
+  g_mutex_lock (&call->lock);
+  got_time = call->got_time;
+  g_mutex_unlock (&call->lock);
+  return got_time ? 0 : code;
+}
+
+/**
+ * cradle_krb5_read_kdc_time:
+ * @ccache_name: (nullable): whose client to name in the request; %NULL for
+ *   the default cache
+ * @use_ccache: %FALSE to name no cache's client (the credentials are not a
+ *   cache's)
+ * @realm: (nullable): the realm whose KDC to ask, when the cache names no
+ *   client; %NULL for the default realm
+ * @skew_us_out: (out): this computer's clock minus the KDC's, in
+ *   microseconds (positive: this computer is ahead)
+ * @realm_out: (out) (optional): the realm asked
+ *
+ * Reads the KDC's clock from its answer to a request for a ticket-granting
+ * ticket without pre-authentication: the KRB-ERROR it answers carries its
+ * time in the clear, whatever this computer's clock says (the KDC checks
+ * the client's time only in pre-authentication and authenticators).  Needs
+ * no ticket and no password, and counts no failed sign-in.  Blocks for at
+ * most @timeout_seconds.
+ *
+ * Returns: %TRUE with @skew_us_out; otherwise %CRADLE_ERROR_UNREACHABLE,
+ *   %CRADLE_ERROR_TIMED_OUT, %CRADLE_ERROR_NOT_CONFIGURED (no realm, no KDC
+ *   known), %CRADLE_ERROR_NOT_SUPPORTED (an answer without a time), ...
+ */
+gboolean
+cradle_krb5_read_kdc_time (const char  *ccache_name,
+                           gboolean     use_ccache,
+                           const char  *realm,
+                           guint        timeout_seconds,
+                           gint64      *skew_us_out,
+                           char       **realm_out,
+                           GError     **error)
+{
+  g_auto(krb5_context) context = NULL;
+  g_autoptr(KdcCall) call = NULL;
+  g_autofree char *use_realm = NULL;
+  g_autofree char *detail = NULL;
+  krb5_principal client = NULL;
+  krb5_ccache ccache = NULL;
+  krb5_error_code code;
+
+  g_return_val_if_fail (skew_us_out != NULL, FALSE);
+  g_return_val_if_fail (timeout_seconds > 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cradle_krb5_make_context (&context, error))
+    return FALSE;
+  /* The cache's client, whatever its tickets' state: the KDC's answer
+   * about an account it knows is the ordinary one. */
+  code = !use_ccache ? KRB5_CC_NOTFOUND
+         : ccache_name != NULL ? krb5_cc_resolve (context, ccache_name, &ccache)
+                               : krb5_cc_default (context, &ccache);
+  if (code == 0)
+    {
+      if (krb5_cc_get_principal (context, ccache, &client) != 0)
+        client = NULL;
+      krb5_cc_close (context, ccache);
+    }
+  if (client != NULL)
+    use_realm = cradle_krb5_dup_realm_of (client);
+  else
+    {
+      use_realm = realm != NULL ? g_ascii_strup (realm, -1)
+                                : cradle_krb5_context_default_realm (context, error);
+      if (use_realm == NULL)
+        return FALSE;
+      /* No account to name: the realm's own service, which the KDC
+       * refuses as a client, in a KRB-ERROR like any other. */
+      code = krb5_build_principal (context, &client, strlen (use_realm), use_realm,
+                                   KRB5_TGS_NAME, use_realm, NULL);
+      if (code != 0)
+        {
+          detail = cradle_krb5_dup_detail (context, code);
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                       "Could not make a Kerberos name in %s %s", use_realm, detail);
+          return FALSE;
+        }
+    }
+
+  call = kdc_call_new (g_steal_pointer (&context), ask_kdc_time, NULL, use_realm);
+  code = krb5_get_init_creds_opt_alloc (call->context, &call->options);
+  if (code == 0)
+    code = krb5_init_creds_init (call->context, client, NULL, NULL, 0, call->options,
+                                 &call->init_creds);
+  krb5_free_principal (call->context, client);
+  if (code != 0)
+    {
+      detail = cradle_krb5_dup_detail (call->context, code);
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "Could not prepare a request to the Kerberos server of %s %s",
+                   use_realm, detail);
+      return FALSE;
+    }
+  krb5_set_kdc_recv_hook (call->context, read_reply_time, call);
+
+  if (!kdc_call_run (call, timeout_seconds, error))
+    return FALSE;
+  if (call->code != 0)
+    {
+      if (call->got_ticket)
+        g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                     "The Kerberos server of %s answered with a ticket, whose times are "
+                     "encrypted, so its clock could not be read.",
+                     use_realm);
+      else if (!cradle_krb5_set_kdc_error (error, call->context, call->code, use_realm))
+        {
+          detail = cradle_krb5_dup_detail (call->context, call->code);
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                       "The Kerberos server of %s gave no answer whose time could be read %s",
+                       use_realm, detail);
+        }
+      return FALSE;
+    }
+  *skew_us_out = call->local_us - call->kdc_us;
+  if (realm_out != NULL)
+    *realm_out = g_steal_pointer (&use_realm);
+  return TRUE;
 }

@@ -150,16 +150,18 @@ cradle_krb5_set_kdc_error (GError          **error,
   switch (code)
     {
     case KRB5_KDC_UNREACH:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
-                   "No Kerberos server (KDC) of the realm %s could be reached %s. "
-                   "Check the network connection (and VPN), then retry.",
-                   realm, detail);
+      cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_KDC_UNREACHABLE,
+                                "No Kerberos server (KDC) of the realm %s could be reached %s. "
+                                "Check the network connection (and VPN), then retry.",
+                                realm, detail);
       return TRUE;
     case KRB5_REALM_CANT_RESOLVE:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE,
-                   "The names of the Kerberos servers (KDCs) of the realm %s could not be "
-                   "resolved %s. Check the network connection and DNS, then retry.",
-                   realm, detail);
+      cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_KDC_UNREACHABLE,
+                                "The names of the Kerberos servers (KDCs) of the realm %s could not be "
+                                "resolved %s. Check the network connection and DNS, then retry.",
+                                realm, detail);
       return TRUE;
     case KRB5_REALM_UNKNOWN:
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED,
@@ -174,11 +176,12 @@ cradle_krb5_set_kdc_error (GError          **error,
                    detail);
       return TRUE;
     case KRB5KRB_AP_ERR_SKEW:
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
-                   "This computer's clock and the clocks of the domain %s differ by more than "
-                   "5 minutes, so Kerberos refuses to sign in %s. Correct the date, time and "
-                   "time zone (or turn on network time), then retry.",
-                   realm, detail);
+      cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED,
+                                CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_CLOCK_SKEW,
+                                "This computer's clock and the clocks of the domain %s differ by more than "
+                                "5 minutes, so Kerberos refuses to sign in %s. Correct the date, time and "
+                                "time zone (or turn on network time), then retry.",
+                                realm, detail);
       return TRUE;
     case KRB5KDC_ERR_CLIENT_REVOKED:
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
@@ -205,6 +208,7 @@ find_tgt (krb5_context       context,
           krb5_principal     client,
           krb5_ticket_times *times_out,
           krb5_flags        *flags_out,
+          krb5_enctype      *enctype_out,
           gboolean          *found_out)
 {
   krb5_principal tgs = NULL;
@@ -236,6 +240,8 @@ find_tgt (krb5_context       context,
         {
           *times_out = creds.times;
           *flags_out = creds.ticket_flags;
+          if (enctype_out != NULL)
+            *enctype_out = creds.keyblock.enctype;
           *found_out = TRUE;
         }
       krb5_free_cred_contents (context, &creds);
@@ -318,7 +324,7 @@ check_tgt (krb5_context     context,
   gboolean found = FALSE;
   krb5_error_code code;
 
-  code = find_tgt (context, ccache, client, &times, &flags, &found);
+  code = find_tgt (context, ccache, client, &times, &flags, NULL, &found);
   if (code != 0)
     {
       set_ccache_error (error, context, code, name);
@@ -438,4 +444,108 @@ cradle_krb5_check_ccache (const char  *ccache_name,
     *realm_out = cradle_krb5_dup_realm_of (client);
   krb5_free_principal (context, client);
   return TRUE;
+}
+
+/**
+ * cradle_krb5_inspect_ccache:
+ * @ccache_name: (nullable): as KRB5CCNAME would name it; %NULL for the default
+ * @principal_out: (out) (optional): the client principal
+ * @ccache_out: (out) (optional): the cache's full name, "FILE:/tmp/krb5cc_1000",
+ *   set whenever the name could be resolved, also on failure
+ * @tgt_out: (out) (optional): the ticket-granting ticket's times and enctype
+ *
+ * cradle_krb5_check_ccache(), and what a diagnosis shows of the ticket.
+ * Reads the cache only: no network; copies no ticket.
+ *
+ * Returns: %TRUE when the cache holds a ticket-granting ticket valid now;
+ *   otherwise the errors of cradle_krb5_check_ccache()
+ */
+gboolean
+cradle_krb5_inspect_ccache (const char            *ccache_name,
+                            char                 **principal_out,
+                            char                 **ccache_out,
+                            CradleKrb5TicketInfo  *tgt_out,
+                            GError               **error)
+{
+  g_auto(krb5_context) context = NULL;
+  krb5_ccache ccache = NULL;
+  krb5_principal client;
+  krb5_ticket_times times = { 0 };
+  krb5_flags flags = 0;
+  krb5_enctype enctype = 0;
+  gboolean found = FALSE;
+  krb5_error_code code;
+
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (!cradle_krb5_make_context (&context, error) ||
+      !cradle_krb5_resolve_ccache (context, ccache_name, &ccache, error))
+    return FALSE;
+  if (ccache_out != NULL)
+    *ccache_out = g_strdup_printf ("%s:%s", krb5_cc_get_type (context, ccache),
+                                   krb5_cc_get_name (context, ccache));
+  client = cradle_krb5_ccache_client (context, ccache, error);
+  if (client == NULL)
+    {
+      krb5_cc_close (context, ccache);
+      return FALSE;
+    }
+  code = find_tgt (context, ccache, client, &times, &flags, &enctype, &found);
+  krb5_cc_close (context, ccache);
+  if (code != 0 || !found)
+    {
+      /* The cache changed between two reads: kinit or a renewal. */
+      krb5_free_principal (context, client);
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                   "The Kerberos credential cache changed while it was read. Retry.");
+      return FALSE;
+    }
+
+  if (principal_out != NULL)
+    *principal_out = cradle_krb5_dup_unparsed (context, client);
+  if (tgt_out != NULL)
+    {
+      *tgt_out = (CradleKrb5TicketInfo) {
+        .authtime = (guint32) times.authtime,
+        .starttime = (guint32) times.starttime,
+        .endtime = (guint32) times.endtime,
+        .renew_till = (guint32) times.renew_till,
+        .session_enctype = enctype,
+        .ticket_enctype = 0,
+        .from_kdc = FALSE,
+      };
+    }
+  krb5_free_principal (context, client);
+  return TRUE;
+}
+
+char *
+cradle_krb5_dup_enctype_name (gint32 enctype)
+{
+  char name[64] = { 0 };
+
+  if (krb5_enctype_to_name (enctype, FALSE, name, sizeof name) != 0 || name[0] == '\0')
+    return g_strdup_printf ("enctype %d", (int) enctype);
+  return g_strdup (name);
+}
+
+gboolean
+cradle_krb5_enctype_is_weak (gint32 enctype)
+{
+  switch (enctype)
+    {
+    case ENCTYPE_DES_CBC_CRC:
+    case ENCTYPE_DES_CBC_MD4:
+    case ENCTYPE_DES_CBC_MD5:
+    case ENCTYPE_DES_CBC_RAW:
+    case ENCTYPE_DES3_CBC_SHA:
+    case ENCTYPE_DES3_CBC_RAW:
+    case ENCTYPE_DES_HMAC_SHA1:
+    case ENCTYPE_DES3_CBC_SHA1:
+    case ENCTYPE_ARCFOUR_HMAC:
+    case ENCTYPE_ARCFOUR_HMAC_EXP:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }
