@@ -13,6 +13,8 @@
   fails, and the whole run still ends within the product's deadlines.
 - DC certificate not trusted (LDAPTLS_CACERT names another CA): LDAPS and
   StartTLS warn with DC_TLS_UNTRUSTED, LDAP and the Kerberos sign-in stay ok.
+- A password sign-in (--user bob --password-file): the directory hop
+  signs in as bob, and the password is nowhere in the output.
 - A hostile DC address (controls and a bidi override in CRADLE_DC): the
   text and the JSON never carry the raw characters.
 
@@ -231,6 +233,22 @@ def case_hostile_address(tap, lab):
               "text %d json %d" % (text.returncode, rc))
 
 
+def case_password(tap, lab):
+    folder = temp_folder()
+    path = os.path.join(folder, "password")
+    with open(path, "w") as f:
+        f.write(lab["CRADLE_LAB_BOB_PASSWORD"] + "\n")
+    os.chmod(path, 0o600)
+    env = base_env(lab)
+    rc, report, out, err = diagnose(env, "--user", "bob", "--password-file", path)
+    sign_in = check_of(report, "directory", "sign-in")
+    tap.check("password: the directory hop signs in as bob with the password",
+              sign_in.get("verdict") == "ok" and "bob@" in sign_in.get("found", "")
+              and "with a password" in sign_in.get("found", ""), sign_in)
+    tap.check("password: the password is nowhere in the output",
+              lab["CRADLE_LAB_BOB_PASSWORD"] not in out + err, "found in the output")
+
+
 def case_bad_options(tap, lab):
     env = base_env(lab)
     done = subprocess.run([CRADLECTL, "diagnose", "--timeout", "many"], capture_output=True, text=True,
@@ -251,6 +269,7 @@ def main():
     case_dc_silent(tap, lab)
     case_dc_untrusted(tap, lab)
     case_hostile_address(tap, lab)
+    case_password(tap, lab)
     case_bad_options(tap, lab)
     return tap.finish()
 
