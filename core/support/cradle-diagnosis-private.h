@@ -75,6 +75,11 @@ gpointer _cradle_diagnosis_run_wait (CradleDiagnosisRun  *run,
                                      CradleDiagnosisFact  fact,
                                      char               **reason);
 
+/* Replaces @hop's function before the run, for the runner's own tests. */
+void _cradle_diagnosis_set_hop_func (CradleDiagnosis        *self,
+                                     CradleHop               hop,
+                                     CradleDiagnosisHopFunc  func);
+
 /* cradle-check.c: a check; takes @error and @found (nullable). */
 CradleCheck *_cradle_check_new (CradleHop           hop,
                                 const char         *name,

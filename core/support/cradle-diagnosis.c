@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <json-glib/json-glib.h>
 
 #include "support/cradle-diagnosis-private.h"
@@ -48,6 +50,7 @@ struct _CradleDiagnosis {
   gint64              started_us;
   gint64              duration_us;
   GPtrArray          *checks;   /* sorted, once the run ended */
+  CradleDiagnosisHopFunc hops[CRADLE_N_HOPS];
   CradleDiagnosisRun  run;
 };
 
@@ -148,6 +151,7 @@ static void
 cradle_diagnosis_init (CradleDiagnosis *self)
 {
   self->timeout_ms = DEFAULT_TIMEOUT_MS;
+  memcpy (self->hops, hop_funcs, sizeof self->hops);
   self->run.diagnosis = self;
   g_mutex_init (&self->run.lock);
   g_cond_init (&self->run.changed);
@@ -209,6 +213,15 @@ cradle_diagnosis_set_timeout (CradleDiagnosis *self,
 {
   g_return_if_fail (CRADLE_IS_DIAGNOSIS (self) && !self->started);
   self->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+}
+
+void
+_cradle_diagnosis_set_hop_func (CradleDiagnosis        *self,
+                                CradleHop               hop,
+                                CradleDiagnosisHopFunc  func)
+{
+  g_return_if_fail (CRADLE_IS_DIAGNOSIS (self) && !self->started && hop < CRADLE_N_HOPS && func != NULL);
+  self->hops[hop] = func;
 }
 
 /* The run's accessors, for the hops. */
@@ -371,6 +384,10 @@ emit_in_context (gpointer data)
   self->duration_us = g_get_monotonic_time () - self->started_us;
   task = g_steal_pointer (&run->task);
   g_mutex_unlock (&run->lock);
+  /* A device serves one session at a time: once every hop is done, the
+   * device is free for others while the diagnosis is kept (its details stay). */
+  if (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != NULL)
+    cradle_device_close (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE]);
 
   if (run->cancellable != NULL && run->cancelled_id != 0)
     g_cancellable_disconnect (run->cancellable, run->cancelled_id);
@@ -445,7 +462,7 @@ run_hop (gpointer data)
   CradleHop hop = hop_thread->hop;
 
   g_free (hop_thread);
-  hop_funcs[hop] (run, run->cancellable);
+  run->diagnosis->hops[hop] (run, run->cancellable);
   /* Whatever the hop did not publish, nobody will find. */
   for (CradleDiagnosisFact fact = 0; fact < CRADLE_DIAGNOSIS_N_FACTS; fact++)
     {
