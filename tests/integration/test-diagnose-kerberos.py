@@ -3,7 +3,8 @@
 all is well, and three faults made for this process alone (never the
 shared lab): the KDC unreachable (a private krb5.conf whose KDC is a
 closed port, and a fresh cache of our own without service tickets), an
-expired ticket (kinit with a five-second lifetime, waited out), and a
+expired ticket (kinit with a five-second lifetime, waited out), one that
+ends within the hour (kinit -l 30m: a warning), and a
 clock ten and two minutes ahead (libfaketime).  Each fault fails the
 right check with the error table's explanation, and every other hop
 still reports.
@@ -156,6 +157,21 @@ def case_expired(lab, folder):
     others_report("expired", report, [], out, err)
 
 
+def case_ending_soon(lab, folder):
+    ccache = kinit(lab, folder, "half-hour", "-l", "30m")
+    env = base_env(lab, KRB5CCNAME=ccache)
+    rc, report, out, err = diagnose(env)
+    info = describe(report, out, err)
+    ticket = check_of(report, "kerberos", "ticket")
+    error = ticket.get("error") or {}
+    tap.check("ending within the hour: kerberos/ticket is a warning that says when",
+              ticket.get("verdict") == "warning" and "ends at" in error.get("message", "")
+              and "min left" in ticket.get("found", ""),
+              "%s\n%s" % (ticket, info))
+    tap.check("ending within the hour: the service tickets are still checked",
+              check_of(report, "kerberos", "service-ticket-dc").get("verdict") == "ok", info)
+
+
 def case_skew(lab, folder, offset, verdict):
     ccache = kinit(lab, folder, "skew%s" % offset.strip("+-"))
     env = base_env(lab, KRB5CCNAME=ccache)
@@ -187,6 +203,7 @@ def main():
         case_all_well(lab, folder)
         case_kdc_unreachable(lab, folder)
         case_expired(lab, folder)
+        case_ending_soon(lab, folder)
         if shutil.which("faketime") is None or not any(os.path.exists(p) for p in FAKETIME_LIBS):
             print("# libfaketime is missing (Debian package faketime): the clock cases skip")
             tap.check("clock +10m # SKIP libfaketime is missing", True)
