@@ -4,7 +4,8 @@ all is well, and three faults made for this process alone (never the
 shared lab): the KDC unreachable (a private krb5.conf whose KDC is a
 closed port, and a fresh cache of our own without service tickets), an
 expired ticket (kinit with a five-second lifetime, waited out), one that
-ends within the hour (kinit -l 30m: a warning), and a
+ends within the hour (kinit -l 30m: a warning), a certificate type whose
+CA host the domain does not know (KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN), and a
 clock ten and two minutes ahead (libfaketime).  Each fault fails the
 right check with the error table's explanation, and every other hop
 still reports.
@@ -172,6 +173,50 @@ def case_ending_soon(lab, folder):
               check_of(report, "kerberos", "service-ticket-dc").get("verdict") == "ok", info)
 
 
+def case_types(lab, folder):
+    """With --type: the CA host of the type's URL; none for a type that
+    signs in with a password; an unknown host is the table's
+    SERVER_UNKNOWN."""
+    config = os.path.join(folder, "config")
+    types = os.path.join(config, "types.d")
+    os.makedirs(types)
+    os.makedirs(os.path.join(folder, "system"))
+    # The lab's client settings (domain, DC), with types of our own.
+    shutil.copy(os.path.join(lab["CRADLE_LAB_DIR"], "client", "cradle.conf"), config)
+    for name, url, auth in (("diag-password", lab["CRADLE_LAB_CERTSRV_URL"], "password"),
+                            ("diag-nowhere", "https://nowhere.%s/certsrv" % lab["CRADLE_LAB_DOMAIN"],
+                             "kerberos")):
+        with open(os.path.join(types, name + ".conf"), "w") as f:
+            f.write("[Cradle Certificate Type]\nName=%s\nDisplayName=%s\nProtocol=certsrv\n"
+                    "URL=%s\nAuth=%s\nTemplate=CradleDeviceUPN\nTrustAnchors=%s\n"
+                    % (name, name, url, auth, lab["CRADLE_LAB_CA_TLS_ANCHOR"]))
+    ccache = kinit(lab, folder, "types")
+    env = base_env(lab, KRB5CCNAME=ccache, CRADLE_CONFIG_DIR=config,
+                   CRADLE_SYSTEM_CONFIG_DIR=os.path.join(folder, "system"))
+
+    rc, report, out, err = diagnose(env, "--type", "CradleDeviceUPN")
+    ca = check_of(report, "kerberos", "service-ticket-ca")
+    tap.check("a template type: a ticket for HTTP/<its CA's host>",
+              ca.get("verdict") == "ok" and "HTTP/ca1.%s" % lab["CRADLE_LAB_DOMAIN"] in ca.get("found", ""),
+              "%s\n%s" % (ca, describe(report, out, err)))
+
+    rc, report, out, err = diagnose(env, "--type", "diag-password")
+    ca = check_of(report, "kerberos", "service-ticket-ca")
+    tap.check("a type signing in with a password: no CA ticket, saying why",
+              ca.get("verdict") == "skipped" and "password" in ca.get("found", ""),
+              "%s\n%s" % (ca, describe(report, out, err)))
+
+    rc, report, out, err = diagnose(env, "--type", "diag-nowhere")
+    ca = check_of(report, "kerberos", "service-ticket-ca")
+    tap.check("a CA host the domain does not know: failed, KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN",
+              ca.get("verdict") == "failed" and detail_of(ca) == "KRB5KDC_ERR_S_PRINCIPAL_UNKNOWN"
+              and "HTTP/nowhere." in (ca.get("error") or {}).get("message", ""),
+              "%s\n%s" % (ca, describe(report, out, err)))
+    tap.check("a CA host the domain does not know: the DC's ticket is still ok",
+              check_of(report, "kerberos", "service-ticket-dc").get("verdict") == "ok",
+              describe(report, out, err))
+
+
 def case_skew(lab, folder, offset, verdict):
     ccache = kinit(lab, folder, "skew%s" % offset.strip("+-"))
     env = base_env(lab, KRB5CCNAME=ccache)
@@ -204,6 +249,7 @@ def main():
         case_kdc_unreachable(lab, folder)
         case_expired(lab, folder)
         case_ending_soon(lab, folder)
+        case_types(lab, folder)
         if shutil.which("faketime") is None or not any(os.path.exists(p) for p in FAKETIME_LIBS):
             print("# libfaketime is missing (Debian package faketime): the clock cases skip")
             tap.check("clock +10m # SKIP libfaketime is missing", True)
@@ -214,8 +260,9 @@ def main():
     finally:
         # Our tickets leave with the folder.
         for name in os.listdir(folder):
-            subprocess.run(["kdestroy", "-q", "-c", "FILE:" + os.path.join(folder, name)],
-                           capture_output=True)
+            if os.path.isfile(os.path.join(folder, name)) and not name.endswith(".conf"):
+                subprocess.run(["kdestroy", "-q", "-c", "FILE:" + os.path.join(folder, name)],
+                               capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
     return tap.finish()
 
