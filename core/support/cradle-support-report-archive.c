@@ -146,7 +146,10 @@ _cradle_support_report_write_archive (const char *path,
     {
       int saved = errno;
 
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED,
+      g_set_error (error, CRADLE_ERROR,
+                   saved == ENOENT ? CRADLE_ERROR_NOT_FOUND
+                   : saved == EACCES || saved == EPERM || saved == EROFS ? CRADLE_ERROR_PERMISSION_DENIED
+                   : CRADLE_ERROR_FAILED,
                    "Could not write the report in %s (%s). Choose a folder you may write to.", dir,
                    g_strerror (saved));
       return FALSE;
