@@ -264,7 +264,9 @@ def main():
         done = run([CRADLECTL, "report", "-o", report, "--json"], env, timeout=300)
         tap.check("cradlectl report writes a report (exit %d)" % done.returncode, done.returncode == 0,
                   done.stdout + done.stderr)
-        listed = [f["name"] for f in json.loads(done.stdout)["files"]] if done.returncode == 0 else []
+        if done.returncode != 0:
+            return tap.finish()
+        listed = [f["name"] for f in json.loads(done.stdout)["files"]]
         mode = os.stat(report).st_mode & 0o777 if os.path.exists(report) else None
         tap.check("the report is 0600 (it is %s)" % (oct(mode) if mode is not None else "missing"), mode == 0o600)
         leftovers = [n for n in os.listdir(os.path.join(home, "out")) if n.startswith(".report")]
@@ -327,6 +329,8 @@ def main():
         tap.check("it says where it wrote it and what it holds",
                   redacted in done.stdout and "README.txt" in done.stdout and "journal.txt" in done.stdout,
                   done.stdout)
+        if done.returncode != 0:
+            return tap.finish()
         unpack(redacted, os.path.join(home, "red"))
         red = files_under(os.path.join(home, "red", "redacted"))
 
