@@ -1,6 +1,8 @@
 /* cradle-support-report-private.h: what the files of the report share
  *
- *   cradle-support-report.c          the object; gathers the files
+ *   cradle-support-report.c          the object; the diagnosis, device, log, README
+ *   cradle-support-report-system.c   versions, settings, cradle.conf and types
+ *   cradle-support-report-journal.c  the journal's runs
  *   cradle-support-report-conf.c     configuration and type files, secrets removed
  *   cradle-support-report-redact.c   user and host names replaced
  *   cradle-support-report-archive.c  the .tar.gz, whole or not at all
@@ -24,6 +26,40 @@ CradleReportFile *_cradle_report_file_new  (GPtrArray  *files,
                                             const char *name,
                                             const char *description);
 void              _cradle_report_file_free (gpointer    data);
+
+/* What a report gathers, besides the files. */
+typedef struct {
+  GPtrArray *files;
+  GPtrArray *secrets;  /* removed from every file at the end */
+  GPtrArray *users;    /* names to replace, with REDACT_NAMES */
+  GPtrArray *domains;
+  GPtrArray *hosts;
+  char      *run_type;    /* the chosen run's, for the diagnosis */
+  char      *run_device;
+} CradleReportGathering;
+
+/* @name, when not empty, added (copied) to @names. */
+void     _cradle_report_add_name          (GPtrArray  *names,
+                                           const char *name);
+/* The host of a URI ("ldap://dc1.corp.example.com:389" -> dc1…), or NULL. */
+char    *_cradle_report_host_of_uri       (const char *uri);
+/* @text (nullable: "") escaped to one line, appended to @out. */
+void     _cradle_report_append_escaped    (GString    *out,
+                                           const char *text);
+
+/* cradle-support-report-system.c: versions.txt, settings.txt, and
+ * config/{user,system}/cradle.conf and types.d/NAME.conf; the names they
+ * hold added to @gathering's users, domains and hosts. */
+void     _cradle_support_report_add_versions      (CradleReportGathering *gathering);
+void     _cradle_support_report_add_settings      (CradleReportGathering *gathering);
+void     _cradle_support_report_add_configuration (CradleReportGathering *gathering);
+/* cradle-support-report-journal.c: journal.txt and journal.json of the
+ * recent runs (@run_id 0), the last (-1) or that one; a run asked for
+ * that is not there is an error.  One run sets @gathering's run_type and
+ * run_device. */
+gboolean _cradle_support_report_add_journal       (CradleReportGathering *gathering,
+                                                   gint64                 run_id,
+                                                   GError               **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* The most read of any one file from outside; what is past it is left
  * out, saying so. */

@@ -1,7 +1,10 @@
 /* cradle-support-report.c: one archive for a support ticket
  *
  * The files are built in memory, each from what Cradle knows or a
- * bounded, escaped read of a file, then the known secrets are removed
+ * bounded, escaped read of a file (the versions, settings and
+ * configuration in cradle-support-report-system.c, the journal in
+ * cradle-support-report-journal.c, the diagnosis, the device and the log
+ * here), then the known secrets are removed
  * from all of them (cradle-support-report-conf.c), then, when asked, the
  * names (cradle-support-report-redact.c), then README.txt lists them,
  * and the archive is written whole or not at all
@@ -10,30 +13,14 @@
  * password: what never enters cannot leak. */
 #include "config.h"
 
-#include "ca/cradle-curl-private.h"
-#include "directory/cradle-libldap-private.h"
-#include "kerberos/cradle-krb5-private.h"
 #include "support/cradle-support-report-private.h"
 
 #include <string.h>
-#include <sys/utsname.h>
 
-#include <json-glib/json-glib.h>
-#include <libusb.h>
-#include <cbor.h>
-#include <openssl/crypto.h>
-#include <sqlite3.h>
-
-#include <cradle/cradle-error.h>
 #include <cradle/cradle-explain.h>
-#include <cradle/cradle-journal.h>
 #include <cradle/cradle-log.h>
-#include <cradle/cradle-paths.h>
-#include <cradle/cradle-settings.h>
 #include <cradle/cradle-text.h>
 
-#define RECENT_RUNS 50
-#define MAX_TYPE_FILES 200
 #define MAX_LOG_BYTES (600 * 1024)
 
 struct _CradleSupportReport
@@ -151,19 +138,8 @@ _cradle_report_file_free (gpointer data)
   g_free (file);
 }
 
-/* What a report gathers, besides the files. */
-typedef struct {
-  GPtrArray *files;
-  GPtrArray *secrets;  /* removed from every file at the end */
-  GPtrArray *users;    /* names to replace, with REDACT_NAMES */
-  GPtrArray *domains;
-  GPtrArray *hosts;
-  char      *run_type;    /* the chosen run's, for the diagnosis */
-  char      *run_device;
-} Gathering;
-
 static void
-gathering_clear (Gathering *gathering)
+gathering_clear (CradleReportGathering *gathering)
 {
   g_clear_pointer (&gathering->files, g_ptr_array_unref);
   g_clear_pointer (&gathering->secrets, g_ptr_array_unref);
@@ -174,529 +150,32 @@ gathering_clear (Gathering *gathering)
   g_clear_pointer (&gathering->run_device, g_free);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Gathering, gathering_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CradleReportGathering, gathering_clear)
 
-static void
-add_name (GPtrArray  *names,
-          const char *name)
+void
+_cradle_report_add_name (GPtrArray  *names,
+                         const char *name)
 {
   if (name != NULL && name[0] != '\0')
     g_ptr_array_add (names, g_strdup (name));
 }
 
 /* The host of a URI ("ldap://dc1.corp.example.com:389" -> dc1…), or NULL. */
-static char *
-host_of_uri (const char *uri)
+char *
+_cradle_report_host_of_uri (const char *uri)
 {
   g_autoptr(GUri) parsed = uri != NULL ? g_uri_parse (uri, G_URI_FLAGS_NON_DNS, NULL) : NULL;
 
   return parsed != NULL && g_uri_get_host (parsed) != NULL ? g_strdup (g_uri_get_host (parsed)) : NULL;
 }
 
-static void
-append_escaped (GString    *out,
-                const char *text)
+void
+_cradle_report_append_escaped (GString    *out,
+                               const char *text)
 {
   g_autofree char *escaped = cradle_text_escape (text != NULL ? text : "", -1, CRADLE_TEXT_ESCAPE_DEFAULT);
 
   g_string_append (out, escaped);
-}
-
-/* ---- versions.txt --------------------------------------------------------- */
-
-static char *
-ldap_version (void)
-{
-  LDAPAPIInfo info = { .ldapai_info_version = LDAP_API_INFO_VERSION };
-  g_autoptr(GError) error = NULL;
-  char *text;
-
-  if (!cradle_libldap_load (&error))
-    return g_strdup_printf ("not loaded: %s", error->message);
-  if (sym_ldap_get_option (NULL, LDAP_OPT_API_INFO, &info) != LDAP_OPT_SUCCESS)
-    return g_strdup ("loaded; it did not say its version");
-  text = g_strdup_printf ("%s %d.%d.%d (API %d)", info.ldapai_vendor_name != NULL ? info.ldapai_vendor_name : "?",
-                          info.ldapai_vendor_version / 10000, (info.ldapai_vendor_version / 100) % 100,
-                          info.ldapai_vendor_version % 100, info.ldapai_api_version);
-  if (info.ldapai_extensions != NULL)
-    {
-      for (char **extension = info.ldapai_extensions; *extension != NULL; extension++)
-        sym_ldap_memfree (*extension);
-      sym_ldap_memfree (info.ldapai_extensions);
-    }
-  sym_ldap_memfree (info.ldapai_vendor_name);
-  return text;
-}
-
-static char *
-curl_version_text (void)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!cradle_curl_load (&error))
-    return g_strdup_printf ("not loaded: %s", error->message);
-  return g_strdup (sym_curl_version ());
-}
-
-static void
-add_versions (Gathering *gathering)
-{
-  CradleReportFile *file = _cradle_report_file_new (gathering->files, "versions.txt",
-                                                    "the versions of Cradle, its libraries and the OS");
-  const struct libusb_version *usb = libusb_get_version ();
-  g_autofree char *ldap = ldap_version ();
-  g_autofree char *curl = curl_version_text ();
-  g_autofree char *archive = _cradle_support_report_archive_version ();
-  g_autoptr(GBytes) os_release = NULL;
-  struct utsname names;
-  gboolean cut;
-  GString *out = file->text;
-
-  g_string_append_printf (out, "Cradle      %s\n", CRADLE_VERSION);
-  g_string_append_printf (out, "GLib        %u.%u.%u (built with %d.%d.%d)\n", glib_major_version, glib_minor_version,
-                          glib_micro_version, GLIB_MAJOR_VERSION, GLIB_MINOR_VERSION, GLIB_MICRO_VERSION);
-  g_string_append_printf (out, "OpenSSL     %s (built with %s)\n", OpenSSL_version (OPENSSL_VERSION),
-                          OPENSSL_VERSION_TEXT);
-  g_string_append (out, "libcurl     ");
-  append_escaped (out, curl);
-  g_string_append (out, "\nlibldap     ");
-  append_escaped (out, ldap);
-  g_string_append_printf (out, "\nSQLite      %s\n", sqlite3_libversion ());
-  g_string_append_printf (out, "libusb      %u.%u.%u.%u%s\n", usb->major, usb->minor, usb->micro, usb->nano,
-                          usb->rc != NULL ? usb->rc : "");
-  g_string_append_printf (out, "libcbor     built with %d.%d.%d\n", CBOR_MAJOR_VERSION, CBOR_MINOR_VERSION,
-                          CBOR_PATCH_VERSION);
-  g_string_append_printf (out, "json-glib   built with %s\n", JSON_VERSION_S);
-  g_string_append (out, "libarchive  ");
-  append_escaped (out, archive);
-  g_string_append_c (out, '\n');
-  if (uname (&names) == 0)
-    {
-      g_string_append (out, "uname       ");
-      append_escaped (out, names.sysname);
-      g_string_append_c (out, ' ');
-      append_escaped (out, names.release);
-      g_string_append_c (out, ' ');
-      append_escaped (out, names.version);
-      g_string_append_c (out, ' ');
-      append_escaped (out, names.machine);
-      g_string_append_c (out, '\n');
-    }
-  g_string_append (out, "\n/etc/os-release:\n");
-  /* /etc/os-release is usually a link to /usr/lib/os-release, which is
-   * read when it cannot be followed. */
-  os_release = _cradle_support_report_read_file ("/etc/os-release", 8192, &cut);
-  if (os_release == NULL)
-    os_release = _cradle_support_report_read_file ("/usr/lib/os-release", 8192, &cut);
-  if (os_release == NULL)
-    g_string_append (out, "  (could not be read)\n");
-  else
-    {
-      g_autofree char *text = cradle_text_escape (g_bytes_get_data (os_release, NULL),
-                                                  (gssize) g_bytes_get_size (os_release),
-                                                  CRADLE_TEXT_ESCAPE_KEEP_LINES);
-      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-
-      for (guint i = 0; lines[i] != NULL; i++)
-        if (lines[i][0] != '\0')
-          g_string_append_printf (out, "  %s\n", lines[i]);
-    }
-}
-
-/* ---- settings.txt and the configuration ------------------------------------ */
-
-static void
-add_setting (GString       *out,
-             const char    *label,
-             CradleSetting  setting)
-{
-  g_autofree char *value = cradle_settings_dup (setting, NULL);
-  g_autofree char *origin = cradle_settings_dup_origin (setting, NULL);
-
-  g_string_append_printf (out, "%-10s ", label);
-  if (value == NULL)
-    g_string_append (out, "(not set)\n");
-  else
-    {
-      append_escaped (out, value);
-      g_string_append (out, "  (from ");
-      append_escaped (out, origin);
-      g_string_append (out, ")\n");
-    }
-}
-
-static void
-add_settings (Gathering *gathering)
-{
-  CradleReportFile *file = _cradle_report_file_new (gathering->files, "settings.txt",
-                                                    "the domain settings in use and where each came from; "
-                                                    "Cradle's folders");
-  static const char * const variables[] = {
-    "CRADLE_DOMAIN", "CRADLE_DC", "CRADLE_USER", "CRADLE_CCACHE", "CRADLE_CONFIG_DIR",
-    "CRADLE_SYSTEM_CONFIG_DIR", "CRADLE_STATE_DIR", "CRADLE_CACHE_DIR", "CRADLE_RUNTIME_DIR", "KRB5_CONFIG",
-    "KRB5CCNAME", "G_MESSAGES_DEBUG",
-  };
-  g_autofree char *domain = NULL;
-  g_autofree char *dc = NULL;
-  g_autofree char *user = cradle_settings_dup (CRADLE_SETTING_USER, NULL);
-  g_autofree char *config_dir = cradle_paths_dup_config_dir ();
-  g_autofree char *system_dir = cradle_paths_dup_system_config_dir ();
-  g_autofree char *state_dir = cradle_paths_dup_state_dir ();
-  g_autofree char *cache_dir = cradle_paths_dup_cache_dir ();
-  GString *out = file->text;
-
-  g_string_append (out, "computer   ");
-  append_escaped (out, g_get_host_name ());
-  g_string_append_c (out, '\n');
-  add_setting (out, "domain", CRADLE_SETTING_DOMAIN);
-  add_setting (out, "dc", CRADLE_SETTING_DC);
-  add_setting (out, "user", CRADLE_SETTING_USER);
-  /* Where the ticket cache is, never what it holds. */
-  add_setting (out, "ccache", CRADLE_SETTING_CCACHE);
-  g_string_append (out, "\nFolders:\n  configuration  ");
-  append_escaped (out, config_dir);
-  g_string_append (out, "\n  system         ");
-  append_escaped (out, system_dir);
-  g_string_append (out, "\n  state          ");
-  append_escaped (out, state_dir);
-  g_string_append (out, "\n  cache          ");
-  append_escaped (out, cache_dir);
-  g_string_append (out, "\n\nEnvironment (these variables only):\n");
-  for (guint i = 0; i < G_N_ELEMENTS (variables); i++)
-    {
-      const char *value = g_getenv (variables[i]);
-
-      g_string_append_printf (out, "  %-24s ", variables[i]);
-      if (value != NULL)
-        append_escaped (out, value);
-      else
-        g_string_append (out, "(not set)");
-      g_string_append_c (out, '\n');
-    }
-
-  cradle_settings_dup_directory (NULL, NULL, &domain, &dc);
-  add_name (gathering->domains, domain);
-  if (dc != NULL)
-    {
-      char *host = host_of_uri (dc);
-
-      if (host != NULL)
-        g_ptr_array_add (gathering->hosts, host);
-    }
-  add_name (gathering->users, user);
-  add_name (gathering->users, g_get_user_name ());
-  /* The ticket cache's client, by name only: nothing else of it is read. */
-  {
-    g_autofree char *ccache = cradle_settings_dup (CRADLE_SETTING_CCACHE, NULL);
-    g_autofree char *principal = NULL;
-    g_autofree char *realm = NULL;
-
-    if (cradle_krb5_check_ccache (ccache, &principal, &realm, NULL))
-      {
-        char *at = principal != NULL ? strrchr (principal, '@') : NULL;
-
-        if (at != NULL)
-          *at = '\0';
-        add_name (gathering->users, principal);
-        add_name (gathering->domains, realm);
-      }
-  }
-  add_name (gathering->hosts, g_get_host_name ());
-}
-
-/* A name from a folder as a name in the archive: letters, digits, '.',
- * '-' and '_' only, at most 100 bytes. */
-static char *
-archive_name_of (const char *name)
-{
-  GString *safe = g_string_new (NULL);
-
-  for (const char *p = name; *p != '\0' && safe->len < 100; p++)
-    g_string_append_c (safe, g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_' ? *p : '_');
-  if (safe->str[0] == '.')
-    safe->str[0] = '_';
-  return g_string_free (safe, FALSE);
-}
-
-static gint
-by_name (gconstpointer a,
-         gconstpointer b)
-{
-  return strcmp (*(const char * const *) a, *(const char * const *) b);
-}
-
-static void
-add_config_folder (Gathering  *gathering,
-                   const char *dir,
-                   const char *scope)
-{
-  g_autofree char *conf_path = g_build_filename (dir, "cradle.conf", NULL);
-  g_autofree char *conf_name = g_strdup_printf ("config/%s/cradle.conf", scope);
-  g_autofree char *conf_description = g_strdup_printf ("the %s cradle.conf (%s), secrets removed",
-                                                       g_str_equal (scope, "user") ? "user's" : "system's",
-                                                       conf_path);
-  g_autofree char *types_dir = g_build_filename (dir, "types.d", NULL);
-  g_autoptr(GDir) folder = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  CradleReportFile *file;
-  const char *entry;
-  guint seen = 0;
-
-  file = _cradle_report_file_new (gathering->files, conf_name, conf_description);
-  _cradle_support_report_add_conf (file->text, conf_path, gathering->secrets);
-
-  folder = g_dir_open (types_dir, 0, NULL);
-  if (folder == NULL)
-    return;
-  while ((entry = g_dir_read_name (folder)) != NULL && seen++ < MAX_TYPE_FILES)
-    g_ptr_array_add (names, g_strdup (entry));
-  g_ptr_array_sort (names, by_name);
-  for (guint i = 0; i < names->len; i++)
-    {
-      const char *name = g_ptr_array_index (names, i);
-      g_autofree char *path = g_build_filename (types_dir, name, NULL);
-
-      /* A challenge's file is never copied; its text is removed from
-       * wherever it appears. */
-      if (g_str_has_suffix (name, ".challenge"))
-        _cradle_support_report_note_secret_file (path, gathering->secrets);
-    }
-  for (guint i = 0; i < names->len; i++)
-    {
-      const char *name = g_ptr_array_index (names, i);
-      g_autofree char *path = g_build_filename (types_dir, name, NULL);
-      g_autofree char *safe = NULL;
-      g_autofree char *archive_name = NULL;
-      g_autofree char *description = NULL;
-      g_autoptr(GKeyFile) keys = g_key_file_new ();
-
-      if (!g_str_has_suffix (name, ".conf"))
-        continue;
-      safe = archive_name_of (name);
-      archive_name = g_strdup_printf ("config/%s/types.d/%s", scope, safe);
-      description = g_strdup_printf ("a certificate type of the %s, secrets removed",
-                                     g_str_equal (scope, "user") ? "user" : "system");
-      file = _cradle_report_file_new (gathering->files, archive_name, description);
-      _cradle_support_report_add_conf (file->text, path, gathering->secrets);
-      /* Its server's host is a name to replace. */
-      if (g_key_file_load_from_data (keys, file->text->str, file->text->len, G_KEY_FILE_NONE, NULL))
-        {
-          g_autofree char *url = g_key_file_get_string (keys, "Enrollment", "URL", NULL);
-          g_autofree char *policy = g_key_file_get_string (keys, "Enrollment", "PolicyURL", NULL);
-          char *host;
-
-          if ((host = host_of_uri (url)) != NULL)
-            g_ptr_array_add (gathering->hosts, host);
-          if ((host = host_of_uri (policy)) != NULL)
-            g_ptr_array_add (gathering->hosts, host);
-        }
-    }
-}
-
-static void
-add_configuration (Gathering *gathering)
-{
-  g_autofree char *config_dir = cradle_paths_dup_config_dir ();
-  g_autofree char *system_dir = cradle_paths_dup_system_config_dir ();
-
-  add_config_folder (gathering, config_dir, "user");
-  add_config_folder (gathering, system_dir, "system");
-}
-
-/* ---- the journal ---------------------------------------------------------- */
-
-static void
-add_json_string (JsonBuilder *builder,
-                 const char  *name,
-                 const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static char *
-format_time (gint64 usec)
-{
-  g_autoptr(GDateTime) seconds = usec > 0 ? g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC) : NULL;
-  g_autoptr(GDateTime) time = seconds != NULL ? g_date_time_add (seconds, usec % G_USEC_PER_SEC) : NULL;
-
-  return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("-");
-}
-
-static void
-add_run (JsonBuilder      *builder,
-         GString          *text,
-         CradleJournalRun *run)
-{
-  GPtrArray *steps = cradle_journal_run_get_steps (run);
-  g_autofree char *started = format_time (cradle_journal_run_get_started (run));
-  g_autofree char *finished = format_time (cradle_journal_run_get_finished (run));
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "run");
-  json_builder_add_int_value (builder, cradle_journal_run_get_id (run));
-  add_json_string (builder, "kind", cradle_journal_run_get_kind (run));
-  json_builder_set_member_name (builder, "request");
-  json_builder_add_int_value (builder, cradle_journal_run_get_request_id (run));
-  add_json_string (builder, "type", cradle_journal_run_get_type_name (run));
-  add_json_string (builder, "protocol", cradle_journal_run_get_protocol (run));
-  add_json_string (builder, "device", cradle_journal_run_get_device_serial (run));
-  add_json_string (builder, "started", started);
-  add_json_string (builder, "finished", finished);
-  add_json_string (builder, "outcome", cradle_journal_run_get_outcome (run));
-  add_json_string (builder, "error", cradle_journal_run_get_error (run));
-  add_json_string (builder, "error_name", cradle_journal_run_get_error_name (run));
-
-  g_string_append_printf (text, "Run %" G_GINT64_FORMAT "  %s  %s ", cradle_journal_run_get_id (run), started,
-                          cradle_journal_run_get_kind (run));
-  append_escaped (text, cradle_journal_run_get_type_name (run) ?: "?");
-  g_string_append (text, " (");
-  append_escaped (text, cradle_journal_run_get_protocol (run) ?: "?");
-  g_string_append (text, ") on ");
-  append_escaped (text, cradle_journal_run_get_device_serial (run) ?: "?");
-  g_string_append_printf (text, ", request %" G_GINT64_FORMAT ": %s, finished %s\n",
-                          cradle_journal_run_get_request_id (run), cradle_journal_run_get_outcome (run), finished);
-  if (cradle_journal_run_get_error (run) != NULL)
-    {
-      g_string_append (text, "    ");
-      append_escaped (text, cradle_journal_run_get_error (run));
-      g_string_append_printf (text, " [%s]\n", cradle_journal_run_get_error_name (run) ?: "-");
-    }
-
-  json_builder_set_member_name (builder, "steps");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < steps->len; i++)
-    {
-      CradleJournalStep *step = g_ptr_array_index (steps, i);
-      g_autofree char *step_started = format_time (cradle_journal_step_get_started (step));
-
-      json_builder_begin_object (builder);
-      add_json_string (builder, "step", cradle_journal_step_get_step (step));
-      add_json_string (builder, "text", cradle_journal_step_get_text (step));
-      add_json_string (builder, "started", step_started);
-      json_builder_set_member_name (builder, "duration_ms");
-      json_builder_add_int_value (builder, cradle_journal_step_get_duration_ms (step));
-      add_json_string (builder, "outcome", cradle_journal_step_get_outcome (step));
-      add_json_string (builder, "error", cradle_journal_step_get_error (step));
-      add_json_string (builder, "error_name", cradle_journal_step_get_error_name (step));
-      json_builder_end_object (builder);
-
-      g_string_append_printf (text, "    %s  %-12s %-9s %6" G_GINT64_FORMAT " ms  ", step_started,
-                              cradle_journal_step_get_step (step), cradle_journal_step_get_outcome (step),
-                              cradle_journal_step_get_duration_ms (step));
-      append_escaped (text, cradle_journal_step_get_text (step));
-      g_string_append_c (text, '\n');
-      if (cradle_journal_step_get_error (step) != NULL)
-        {
-          g_string_append (text, "        ");
-          append_escaped (text, cradle_journal_step_get_error (step));
-          g_string_append_printf (text, " [%s]\n", cradle_journal_step_get_error_name (step) ?: "-");
-        }
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-}
-
-static gboolean
-add_journal (CradleSupportReport *self,
-             Gathering           *gathering,
-             GError             **error)
-{
-  g_autofree char *state_dir = cradle_paths_dup_state_dir ();
-  g_autofree char *path = g_build_filename (state_dir, "requests.sqlite", NULL);
-  g_autofree char *description = NULL;
-  g_autoptr(CradleJournal) journal = NULL;
-  g_autoptr(GPtrArray) runs = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *json = NULL;
-  g_autoptr(GError) local_error = NULL;
-  CradleReportFile *text_file;
-  CradleReportFile *json_file;
-
-  if (self->run_id > 0)
-    description = g_strdup_printf ("run %" G_GINT64_FORMAT " of the journal, step by step, with its errors",
-                                   self->run_id);
-  else if (self->run_id < 0)
-    description = g_strdup ("the last run of the journal, step by step, with its errors");
-  else
-    description = g_strdup_printf ("the journal's last %d runs, step by step, with their errors", RECENT_RUNS);
-  text_file = _cradle_report_file_new (gathering->files, "journal.txt", description);
-  json_file = _cradle_report_file_new (gathering->files, "journal.json", "the same runs as JSON (as `cradlectl log --json`)");
-
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_string_append (text_file->text, "No run was recorded: the journal has not been written yet.\n");
-      g_string_append (json_file->text, "[]\n");
-      if (self->run_id > 0)
-        {
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
-                       "There is no run %" G_GINT64_FORMAT ": no run was recorded yet.", self->run_id);
-          return FALSE;
-        }
-      return TRUE;
-    }
-  journal = cradle_journal_open (path, &local_error);
-  if (journal != NULL && self->run_id > 0)
-    {
-      CradleJournalRun *run = cradle_journal_get_run (journal, self->run_id, &local_error);
-
-      if (run == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
-        {
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
-                       "There is no run %" G_GINT64_FORMAT " in the journal. `cradlectl log` lists the runs.",
-                       self->run_id);
-          return FALSE;
-        }
-      if (run != NULL)
-        {
-          runs = g_ptr_array_new_with_free_func (g_object_unref);
-          g_ptr_array_add (runs, run);
-        }
-    }
-  else if (journal != NULL)
-    runs = cradle_journal_list_runs (journal, 0, self->run_id < 0 ? 1 : RECENT_RUNS, &local_error);
-  if (runs == NULL)
-    {
-      g_string_append (text_file->text, "The journal could not be read: ");
-      append_escaped (text_file->text, local_error->message);
-      g_string_append_c (text_file->text, '\n');
-      g_string_append (json_file->text, "[]\n");
-      return TRUE;
-    }
-  if (runs->len == 0)
-    g_string_append (text_file->text, "No run was recorded.\n");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < runs->len; i++)
-    {
-      CradleJournalRun *run = g_ptr_array_index (runs, i);
-
-      add_run (builder, text_file->text, run);
-    }
-  json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  json = json_generator_to_data (generator, NULL);
-  {
-    g_autofree char *safe = cradle_text_escape (json, -1, CRADLE_TEXT_ESCAPE_JSON);
-
-    g_string_append (json_file->text, safe);
-    g_string_append_c (json_file->text, '\n');
-  }
-  /* One run asked for: the diagnosis checks its type and device. */
-  if (self->run_id != 0 && runs->len == 1)
-    {
-      CradleJournalRun *run = g_ptr_array_index (runs, 0);
-
-      gathering->run_type = g_strdup (cradle_journal_run_get_type_name (run));
-      gathering->run_device = g_strdup (cradle_journal_run_get_device_serial (run));
-    }
-  return TRUE;
 }
 
 /* ---- the diagnosis and the device ------------------------------------------ */
@@ -716,7 +195,7 @@ render_check (GString     *out,
     if (found[i][0] != '\0')
       {
         g_string_append (out, "           ");
-        append_escaped (out, found[i]);
+        _cradle_report_append_escaped (out, found[i]);
         g_string_append_c (out, '\n');
       }
   if (check_error != NULL)
@@ -724,26 +203,26 @@ render_check (GString     *out,
       const CradleExplanation *explanation = cradle_explain_error (check_error);
 
       g_string_append (out, "           error: ");
-      append_escaped (out, check_error->message);
+      _cradle_report_append_escaped (out, check_error->message);
       g_string_append_c (out, '\n');
       if (explanation != NULL)
         {
           g_string_append_printf (out, "           [%s] ", cradle_explanation_get_name (explanation));
-          append_escaped (out, cradle_explanation_get_summary (explanation));
+          _cradle_report_append_escaped (out, cradle_explanation_get_summary (explanation));
           g_string_append (out, "\n           next step: ");
-          append_escaped (out, cradle_explanation_get_user_action (explanation));
+          _cradle_report_append_escaped (out, cradle_explanation_get_user_action (explanation));
           g_string_append (out, "\n           for support: ");
-          append_escaped (out, cradle_explanation_get_support_action (explanation));
+          _cradle_report_append_escaped (out, cradle_explanation_get_support_action (explanation));
           g_string_append_c (out, '\n');
         }
     }
 }
 
 static gboolean
-add_diagnosis (CradleSupportReport *self,
-               Gathering           *gathering,
-               GCancellable        *cancellable,
-               GError             **error)
+add_diagnosis (CradleSupportReport   *self,
+               CradleReportGathering *gathering,
+               GCancellable          *cancellable,
+               GError               **error)
 {
   g_autoptr(CradleDiagnosis) diagnosis = NULL;
   g_autofree char *json = NULL;
@@ -779,9 +258,9 @@ add_diagnosis (CradleSupportReport *self,
   g_string_append_printf (text_file->text, "Diagnosis: %s, %.1f ms; type ",
                           cradle_check_verdict_to_string (cradle_diagnosis_get_verdict (diagnosis)),
                           (double) cradle_diagnosis_get_duration_us (diagnosis) / 1000.0);
-  append_escaped (text_file->text, cradle_diagnosis_get_type_name (diagnosis) ?: "(none)");
+  _cradle_report_append_escaped (text_file->text, cradle_diagnosis_get_type_name (diagnosis) ?: "(none)");
   g_string_append (text_file->text, ", device ");
-  append_escaped (text_file->text, cradle_diagnosis_get_device_id (diagnosis) ?: "(the first that answers)");
+  _cradle_report_append_escaped (text_file->text, cradle_diagnosis_get_device_id (diagnosis) ?: "(the first that answers)");
   g_string_append_c (text_file->text, '\n');
   checks = cradle_diagnosis_get_checks (diagnosis);
   for (guint hop = 0; hop < CRADLE_N_HOPS; hop++)
@@ -829,7 +308,7 @@ add_log_file (GString    *out,
 }
 
 static void
-add_log (Gathering *gathering)
+add_log (CradleReportGathering *gathering)
 {
   g_autofree char *path = cradle_log_dup_path ();
   g_autofree char *older = g_strconcat (path, ".1", NULL);
@@ -888,7 +367,7 @@ write_report (CradleSupportReport *self,
               GCancellable        *cancellable,
               GError             **error)
 {
-  g_auto(Gathering) gathering = { 0 };
+  g_auto(CradleReportGathering) gathering = { 0 };
   g_autoptr(GStrvBuilder) contents = g_strv_builder_new ();
 
   gathering.files = g_ptr_array_new_with_free_func (_cradle_report_file_free);
@@ -897,10 +376,10 @@ write_report (CradleSupportReport *self,
   gathering.domains = g_ptr_array_new_with_free_func (g_free);
   gathering.hosts = g_ptr_array_new_with_free_func (g_free);
 
-  add_versions (&gathering);
-  add_settings (&gathering);
-  add_configuration (&gathering);
-  if (!add_journal (self, &gathering, error))
+  _cradle_support_report_add_versions (&gathering);
+  _cradle_support_report_add_settings (&gathering);
+  _cradle_support_report_add_configuration (&gathering);
+  if (!_cradle_support_report_add_journal (&gathering, self->run_id, error))
     return FALSE;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
