@@ -47,6 +47,7 @@ _cradle_diagnose_ca_service_sign_in (CradleDiagnoseCaEndpoint *endpoint)
   g_autoptr(CradleDiagnoseDeadline) deadline = NULL;
   g_autoptr(CradleHttpResponse) response = NULL;
   g_autofree char *url = NULL;
+  g_autoptr(GBytes) empty = NULL;
   CradleHttpRequest request = { .method = "GET", .authenticate = TRUE };
   CradleHttp *http;
   gint64 started = g_get_monotonic_time ();
@@ -85,11 +86,26 @@ _cradle_diagnose_ca_service_sign_in (CradleDiagnoseCaEndpoint *endpoint)
   how = cradle_http_get_auth (http) == CRADLE_HTTP_AUTH_NEGOTIATE ? "Kerberos (Negotiate)"
         : cradle_http_get_auth (http) == CRADLE_HTTP_AUTH_BASIC ? "a user name and password (Basic)"
         : "nothing";
-  /* certsrv's pages sit under the base; a CES or policy server is its own URL. */
+  if (cradle_http_get_auth (http) == CRADLE_HTTP_AUTH_NONE)
+    {
+      _cradle_diagnose_ca_report (endpoint, "sign-in", title, CRADLE_CHECK_SKIPPED, 0, NULL,
+                                  "skipped: this service takes the sign-in inside each request (WS-Security), "
+                                  "which a diagnosis does not send.");
+      return;
+    }
+  /* certsrv's pages sit under the base and answer a GET once signed in; a
+   * CES or policy server answers only SOAP POSTs, and signs in (at the
+   * transport) before it reads one: an empty one is refused after that. */
   if (protocol == CRADLE_CA_PROTOCOL_CERTSRV)
     url = g_strconcat (endpoint->url, g_str_has_suffix (endpoint->url, "/") ? "" : "/", NULL);
   else
-    url = g_strdup (endpoint->url);
+    {
+      url = g_strdup (endpoint->url);
+      request.method = "POST";
+      request.content_type = "application/soap+xml; charset=utf-8";
+      empty = g_bytes_new_static ("", 0);
+      request.body = empty;
+    }
   request.url = url;
   deadline = _cradle_diagnose_deadline_new (endpoint->cancellable, endpoint->timeout_ms);
   response = cradle_http_send (http, &request, _cradle_diagnose_deadline_get_cancellable (deadline), &error);
@@ -115,7 +131,7 @@ _cradle_diagnose_ca_service_sign_in (CradleDiagnoseCaEndpoint *endpoint)
                                   "Signed in with %s; refused (HTTP 403).", how);
       return;
     }
-  if (response->status >= 500)
+  if (response->status >= 500 && protocol == CRADLE_CA_PROTOCOL_CERTSRV)
     {
       cradle_explain_set_error (&error, CRADLE_ERROR_UNREACHABLE, CRADLE_EXPLAIN_HTTP_STATUS, response->status,
                                 "%s answered HTTP %u to the sign-in.", endpoint->host, response->status);
@@ -124,7 +140,9 @@ _cradle_diagnose_ca_service_sign_in (CradleDiagnoseCaEndpoint *endpoint)
       return;
     }
   _cradle_diagnose_ca_report (endpoint, "sign-in", title, CRADLE_CHECK_OK, started, NULL,
-                              "Signed in with %s: the server answered HTTP %u.", how, response->status);
+                              "Signed in with %s: the server answered HTTP %u%s.", how, response->status,
+                              protocol == CRADLE_CA_PROTOCOL_CERTSRV ? ""
+                                : " to an empty message (it takes nothing but enrollment requests)");
 }
 
 /* ---- the service's own answer --------------------------------------------- */

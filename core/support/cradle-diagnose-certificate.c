@@ -326,8 +326,8 @@ check_key (CradleDiagnosisRun  *run,
   if (device == NULL)
     {
       _cradle_diagnosis_run_report (run, HOP, "key", title, CRADLE_CHECK_SKIPPED, 0, NULL,
-                                    "skipped: the type needs a %s key, and the device could not be asked "
-                                    "which it makes: %s", needed, reason != NULL ? reason : "none");
+                                    "skipped: the type needs the key type %s, and the device could not be "
+                                    "asked which it makes: %s", needed, reason != NULL ? reason : "none");
       return;
     }
   key_types = cradle_device_get_key_types (device);
@@ -345,7 +345,7 @@ check_key (CradleDiagnosisRun  *run,
       }
     cradle_explain_set_error (&error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_CRADLE_ERROR,
                               CRADLE_ERROR_NOT_SUPPORTED,
-                              "This type needs a %s key, and the device makes only %s. Update the Cradle "
+                              "This type needs the key type %s, and the device makes only %s. Update the Cradle "
                               "agent on the device, or ask your administrator for a type with a key it makes.",
                               needed, made_text[0] != '\0' ? made_text : "none");
     _cradle_diagnosis_run_report (run, HOP, "key", title, CRADLE_CHECK_FAILED, g_get_monotonic_time () - started,

@@ -91,7 +91,7 @@ report_enrollable (CradleDiagnosisRun *run,
 
   if (cradle_cert_type_is_enrollable (type))
     _cradle_diagnosis_run_report (run, HOP, "enrollable", "Whether you may enroll", CRADLE_CHECK_OK, duration, NULL,
-                                  "Yes. %s", escaped != NULL ? escaped : "");
+                                  "Yes.%s%s", escaped != NULL ? " " : "", escaped != NULL ? escaped : "");
   else
     _cradle_diagnosis_run_report (run, HOP, "enrollable", "Whether you may enroll", CRADLE_CHECK_FAILED, duration,
                                   enrollability_error (type), "No. %s", escaped != NULL ? escaped : "");

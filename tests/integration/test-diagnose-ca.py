@@ -139,8 +139,8 @@ def main():
 
         # ---- the CA stopped: a private front-end, then stopped --------------
         front, port = start_front_end(lab, os.path.join(folder, "front.log"))
-        write_type(types, "diag-private", "Protocol=certsrv\nURL=https://%s:%d/certsrv\nAuth=kerberos\n"
-                   "TrustAnchors=%s\n" % (host, port, lab["CRADLE_LAB_CA_TLS_ANCHOR"]))
+        write_type(types, "diag-private", "Protocol=certsrv\nURL=https://%s:%d/certsrv\nTemplate=CradleDeviceUPN\n"
+                   "Auth=kerberos\nTrustAnchors=%s\n" % (host, port, lab["CRADLE_LAB_CA_TLS_ANCHOR"]))
         rc, report, out, err = diagnose(alice, "--type", "diag-private")
         bad = [name for name in CA_CHECKS if check_of(report, "ca", name).get("verdict") != "ok"]
         tap.check("a private front-end: every check of the CA is ok", not bad,
@@ -174,8 +174,9 @@ def main():
         tap.check("CA stopped: exit 8 (a check failed)", rc == 8, "rc=%d" % rc)
 
         # ---- the CA's TLS untrusted: anchors of another CA ------------------
-        write_type(types, "diag-untrusted", "Protocol=certsrv\nURL=%s\nAuth=kerberos\nTrustAnchors=%s\n"
-                   % (lab["CRADLE_LAB_CERTSRV_URL"], lab["CRADLE_LAB_SCEP_CA"]))
+        # (EST without a sign-in: no template, so not the directory's roots either)
+        write_type(types, "diag-untrusted", "Protocol=est\nURL=%s\nAuth=none\nKeyType=p256\nTrustAnchors=%s\n"
+                   % (lab["CRADLE_LAB_EST_URL"], lab["CRADLE_LAB_SCEP_CA"]))
         rc, report, out, err = diagnose(alice, "--type", "diag-untrusted")
         chain = check_of(report, "ca", "tls-chain")
         tap.check("TLS untrusted: dns and tcp are ok",
@@ -190,8 +191,9 @@ def main():
                   check_of(report, "ca", "tls-name").get("verdict") == "ok" and
                   check_of(report, "ca", "tls-expiry").get("verdict") == "ok",
                   show(report, "ca/tls-name", "ca/tls-expiry"))
-        tap.check("TLS untrusted: the sign-in is skipped (nothing sent over it)",
-                  check_of(report, "ca", "sign-in").get("verdict") == "skipped", show(report, "ca/sign-in"))
+        tap.check("TLS untrusted: the service is not asked (nothing sent over it)",
+                  check_of(report, "ca", "service").get("verdict") == "skipped" and
+                  "TLS" in check_of(report, "ca", "service").get("found", ""), show(report, "ca/service"))
         tap.check("TLS untrusted: every hop still reports", every_hop_reports(report), verdicts(report))
 
         # ---- a template the user may not use --------------------------------
