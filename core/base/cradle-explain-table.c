@@ -562,6 +562,66 @@ static const CradleExplanation table[] = {
          "Check the endpoint URL and protocol of the certificate type; the journal "
          "('cradlectl log --json') keeps what the server said."),
 
+  /* ---- the domain and its directory ---------------------------------- */
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NO_DOMAIN, "DOMAIN_NOT_CONFIGURED",
+         "Cradle does not know which domain to use: none is set and this computer has no "
+         "Kerberos realm.",
+         "Ask your administrator to join this computer to the domain, or set the domain in "
+         "Cradle's settings.",
+         "Set default_realm in krb5.conf (realm join does it), or [Directory] Domain= in "
+         "cradle.conf, or CRADLE_DOMAIN."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_REALM_MISMATCH, "REALM_DOMAIN_MISMATCH",
+         "The Kerberos realm of this computer is not the domain Cradle is set to use, so "
+         "signing in to it may fail.",
+         "Ask your administrator which domain this computer should use.",
+         "Compare default_realm in krb5.conf with [Directory] Domain= in cradle.conf (or "
+         "CRADLE_DOMAIN); a trust between them is needed if both are right."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NO_DC_RECORDS, "DC_SRV_RECORDS_MISSING",
+         "DNS does not list any domain controller for the domain.",
+         CHECK_NETWORK,
+         "Check that the desktop uses the domain's DNS servers (resolvectl status) and that "
+         "they answer for the SRV records _ldap._tcp.dc._msdcs. followed by the domain (dig SRV); or name a controller with "
+         "[Directory] DC= in cradle.conf."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE, "DC_UNREACHABLE",
+         "The domain controller could not be reached: the connection was refused or did not "
+         "open in time.",
+         CHECK_NETWORK,
+         "Check that the controller named in the check runs and that ports 389 and 636 (TCP) "
+         "are open to it from this computer (nc -vz HOST 389); a controller named in the "
+         "settings may be out of date."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER, "DC_LDAP_NO_ANSWER",
+         "The domain controller accepted the connection but did not answer as a directory.",
+         TRY_LATER,
+         "Check the directory service on the controller (on Samba: samba-tool processes, the "
+         "log) and anything in between that intercepts port 389 or 636."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED, "DC_TLS_UNTRUSTED",
+         "No trusted TLS connection could be made to the domain controller: its certificate "
+         "is not trusted by this computer, has expired or does not name it.",
+         "Ask your administrator to install your organisation's root certificate on this "
+         "computer.",
+         "Check the controller's certificate (openssl s_client -connect HOST:636 -showcerts) "
+         "against the trust store libldap uses (TLS_CACERT in ldap.conf, LDAPTLS_CACERT, or "
+         "the system store), its validity and its names."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NO_PKI, "ADCS_NOT_PUBLISHED",
+         "The directory does not publish what certificate enrollment needs (its certificate "
+         "templates or its certification authorities).",
+         "Ask your administrator; certificate enrollment is not set up in this domain.",
+         "Check CN=Public Key Services,CN=Services in the configuration partition: Certificate "
+         "Templates and Enrollment Services must exist and hold the templates and the "
+         "enterprise CA (certutil -dsTemplate, certutil -CAInfo), and users must be able to read them."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NTAUTH_EMPTY, "NTAUTH_STORE_EMPTY",
+         "The domain does not list any CA as trusted for signing in with a certificate, so "
+         "sign-in certificates will not work.",
+         "Ask your administrator if you need a certificate to sign in with.",
+         "Publish the issuing CA in NTAuthCertificates (certutil -dspublish -f ca.cer NTAuthCA); "
+         "certificates for other uses are not affected."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_CATALOG_PROBLEMS, "CATALOG_PROBLEMS",
+         "Some certificate templates or CAs in the directory could not be read, so Cradle "
+         "left them out.",
+         "Ask your administrator if a certificate type you need is missing.",
+         "The check lists each template or CA left out and why; fix or remove the damaged "
+         "objects under CN=Public Key Services."),
+
   /* ---- Kerberos ------------------------------------------------------ */
   ENTRY (KERBEROS, CRADLE_KERBEROS_FAILURE_NO_TICKET, "KRB5_FCC_NOFILE",
          "You are not signed in to the domain: there is no Kerberos ticket for your account.",

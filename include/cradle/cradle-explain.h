@@ -23,6 +23,7 @@ G_BEGIN_DECLS
  * @CRADLE_EXPLAIN_KERBEROS: a #CradleKerberosFailure
  * @CRADLE_EXPLAIN_CRADLE_ERROR: a #CradleError, when nothing more precise is known
  * @CRADLE_EXPLAIN_TRUST: a #CradleTrustFailure
+ * @CRADLE_EXPLAIN_DIRECTORY: a #CradleDirectoryFailure
  *
  * What a code means depends on its kind.
  */
@@ -36,6 +37,7 @@ typedef enum {
   CRADLE_EXPLAIN_KERBEROS,
   CRADLE_EXPLAIN_CRADLE_ERROR,
   CRADLE_EXPLAIN_TRUST,
+  CRADLE_EXPLAIN_DIRECTORY,
 } CradleExplainKind;
 
 typedef enum {
@@ -63,6 +65,20 @@ typedef enum {
 typedef enum {
   CRADLE_TRUST_FAILURE_UNTRUSTED_ROOT = 1,      /* the chain ends at a root the host does not trust */
 } CradleTrustFailure;
+
+/* What is wrong with the domain, its controller or what it publishes
+ * (found by a diagnosis, cradle-diagnosis.h). */
+typedef enum {
+  CRADLE_DIRECTORY_FAILURE_NO_DOMAIN = 1,       /* no domain set, no Kerberos realm */
+  CRADLE_DIRECTORY_FAILURE_REALM_MISMATCH,      /* the realm is not the domain's */
+  CRADLE_DIRECTORY_FAILURE_NO_DC_RECORDS,       /* no _ldap._tcp.dc._msdcs SRV records */
+  CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE,      /* no TCP connection to the DC */
+  CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER,      /* connected, but no LDAP answer */
+  CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED,       /* LDAPS or StartTLS certificate not trusted */
+  CRADLE_DIRECTORY_FAILURE_NO_PKI,              /* a Public Key Services container missing or empty */
+  CRADLE_DIRECTORY_FAILURE_NTAUTH_EMPTY,        /* no CA in NTAuthCertificates */
+  CRADLE_DIRECTORY_FAILURE_CATALOG_PROBLEMS,    /* templates or CAs the catalog skipped */
+} CradleDirectoryFailure;
 
 typedef enum {
   CRADLE_KERBEROS_FAILURE_NO_TICKET = 1,
