@@ -32,6 +32,7 @@ typedef struct {
   GPtrArray          *tls_chain;      /* X509 *, what the server sent, leaf first */
   GPtrArray          *ca_certificates; /* CradleCertificate, the CA's */
   char               *blocked;        /* why the next checks are skipped, or %NULL */
+  gint64              issued_request; /* the request whose certificate named addresses, or 0 */
 } CradleDiagnoseCaEndpoint;
 
 /* Reports one check of the ca hop; its title names the endpoint's host. */

@@ -364,12 +364,68 @@ dup_ca_issuers_url (X509 *x509)
   return NULL;
 }
 
-/* Every certificate to read addresses from: the CA's, then the TLS chain. */
+static gboolean
+issued_by_ca (CradleDiagnoseCaEndpoint *endpoint,
+              X509                     *leaf)
+{
+  for (guint i = 0; i < endpoint->ca_certificates->len; i++)
+    {
+      g_autoptr(X509) ca = x509_from (endpoint->ca_certificates->pdata[i]);
+
+      if (ca != NULL && X509_check_issued (ca, leaf) == X509_V_OK)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The newest certificate Cradle got from this CA (the request database,
+ * read only when it exists: a diagnosis makes no state), and its chain:
+ * what it issues names the CRL and OCSP addresses its users will ask. */
+static void
+add_issued (CradleDiagnoseCaEndpoint *endpoint,
+            GPtrArray                *all)
+{
+  g_autofree char *folder = cradle_paths_dup_state_dir ();
+  g_autofree char *path = g_build_filename (folder, "requests.sqlite", NULL);
+  g_autoptr(CradlePendingStore) store = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR) ||
+      (store = cradle_pending_store_open (path, NULL)) == NULL ||
+      (requests = cradle_pending_store_list (store, CRADLE_PENDING_LIST_ALL, NULL)) == NULL)
+    return;
+  for (guint i = requests->len; i > 0; i--)
+    {
+      CradlePendingRequest *request = requests->pdata[i - 1];
+      CradleCertificate *leaf = cradle_pending_request_get_leaf (request);
+      GPtrArray *chain = cradle_pending_request_get_chain (request);
+      X509 *x509;
+
+      if (leaf == NULL || (x509 = x509_from (leaf)) == NULL)
+        continue;
+      if (!issued_by_ca (endpoint, x509) &&
+          g_strcmp0 (cradle_pending_request_get_endpoint (request), endpoint->url) != 0)
+        {
+          X509_free (x509);
+          continue;
+        }
+      g_ptr_array_add (all, x509);
+      endpoint->issued_request = cradle_pending_request_get_id (request);
+      for (guint j = 0; chain != NULL && j < chain->len; j++)
+        if ((x509 = x509_from (chain->pdata[j])) != NULL)
+          g_ptr_array_add (all, x509);
+      return;
+    }
+}
+
+/* Every certificate to read addresses from: the last one Cradle got from
+ * this CA and its chain, the CA's, then the TLS chain. */
 static GPtrArray *
 dup_certificates (CradleDiagnoseCaEndpoint *endpoint)
 {
   GPtrArray *all = g_ptr_array_new_with_free_func ((GDestroyNotify) X509_free);
 
+  add_issued (endpoint, all);
   for (guint i = 0; i < endpoint->ca_certificates->len; i++)
     {
       X509 *x509 = x509_from (endpoint->ca_certificates->pdata[i]);
@@ -658,10 +714,20 @@ check_addresses (CradleDiagnoseCaEndpoint *endpoint,
 
   if (addresses->len == 0)
     {
-      _cradle_diagnose_ca_report (endpoint, kinds[kind].name, kinds[kind].title, CRADLE_CHECK_SKIPPED, 0, NULL,
-                                  "skipped: the CA's certificates and the TLS chain name no %s.", kinds[kind].none);
+      if (endpoint->issued_request > 0)
+        _cradle_diagnose_ca_report (endpoint, kinds[kind].name, kinds[kind].title, CRADLE_CHECK_SKIPPED, 0, NULL,
+                                    "skipped: the certificate Cradle got from this CA (request %" G_GINT64_FORMAT
+                                    "), its chain, the CA's certificates and the TLS chain name no %s.",
+                                    endpoint->issued_request, kinds[kind].none);
+      else
+        _cradle_diagnose_ca_report (endpoint, kinds[kind].name, kinds[kind].title, CRADLE_CHECK_SKIPPED, 0, NULL,
+                                    "skipped: the CA's certificates and the TLS chain name no %s, and Cradle has "
+                                    "no certificate from this CA yet to read one from.", kinds[kind].none);
       return;
     }
+  if (endpoint->issued_request > 0 && kind != KIND_AIA)
+    g_string_append_printf (found, "From the certificate Cradle got for request %" G_GINT64_FORMAT
+                            ", the CA's certificates and the TLS chain:", endpoint->issued_request);
   for (guint i = 0; i < addresses->len; i++)
     {
       Address *address = addresses->pdata[i];
