@@ -654,6 +654,65 @@ static const CradleExplanation table[] = {
          "Check your password and try again; after several failures your account may be locked.",
          "Check the account for lockout and password expiry; the KDC refused pre-authentication."),
 
+  /* ---- the device, as the diagnosis finds it ------------------------- */
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NONE_FOUND, "DEVICE_NOT_FOUND",
+         "No device running the Cradle agent is connected to this computer, or none is the one "
+         "asked for.",
+         "Connect the device with its cable, unlock it and start its Cradle agent, then run the "
+         "checks again.",
+         "Check that 'cradlectl devices' lists it: over USB it presents the interface 0xFF/0x43/0x01 "
+         "and needs the udev rule; a simulated device listens in $XDG_RUNTIME_DIR/cradle/devices."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NOT_ANSWERING, "DEVICE_NOT_ANSWERING",
+         "The device is connected but did not answer in time.",
+         "Unlock the device and check that its Cradle agent is running, then run the checks again.",
+         "The agent may be stopped, hung or asleep; restart it on the device, or unplug and "
+         "reconnect the device, and check the cable."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_BUSY, "DEVICE_BUSY",
+         "The device is serving another program: it serves one session at a time.",
+         "Close other Cradle windows and commands that use the device, then run the checks again.",
+         "Look for another cradle or cradlectl process holding the device; an idle session is "
+         "closed after two minutes when another program waits."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_AGENT_TOO_OLD, "DEVICE_AGENT_TOO_OLD",
+         "The Cradle agent on the device does not speak this desktop's version of the bridge "
+         "protocol.",
+         "Update the Cradle agent on the device, or Cradle on this computer, so that both match.",
+         "Compare the protocol and agent versions in the device checks with this Cradle's; "
+         "pairing needs an agent whose greeting carries a session nonce."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NOT_PAIRED, "DEVICE_NOT_PAIRED",
+         "This computer is not paired with the device, so the device will not use its keys or "
+         "stores for it.",
+         "Pair it: run 'cradlectl certs' or start an enrollment in the app, and accept 'Trust this "
+         "computer' on the device when both screens show the same code.",
+         "Pairing is per user of this computer; the pins are kept in the user's state folder "
+         "(paired-devices) and 'cradlectl devices' says whether a device is paired."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_HOST_FORGOTTEN, "DEVICE_FORGOT_HOST",
+         "The device no longer trusts this computer: it was forgotten on the device, or not used "
+         "for longer than the device keeps computers it trusts.",
+         "Pair it again: run 'cradlectl certs' or start an enrollment in the app, and accept 'Trust "
+         "this computer' on the device when both screens show the same code.",
+         "On the device, 'cradle-agent --list-hosts' shows the computers it trusts; a computer "
+         "unused for --host-expiry-days (30 by default) is dropped."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_IDENTITY_CHANGED, "DEVICE_IDENTITY_CHANGED",
+         "The device presents another identity key than the one this computer pinned when it "
+         "paired a device with that serial: it may be a different device pretending to be it.",
+         "Do not use the device until it is checked; if it was reset, forget it ('cradlectl "
+         "devices --forget SERIAL') and pair it again.",
+         "A reset device makes a new identity key; anything else that changes the key is a "
+         "stand-in. Check the device before forgetting its pin."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NO_KEY_TYPES, "DEVICE_NO_KEY_TYPES",
+         "The device says it can make no key at all, so it cannot enroll.",
+         "Update the Cradle agent on the device, or ask your administrator which devices Cradle "
+         "supports.",
+         "GET_INFO key 6 lists the key types the agent makes (rsa2048, rsa3072, rsa4096, p256, "
+         "p384); an empty list is an agent fault."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_STORES_FULL, "DEVICE_STORES_FULL",
+         "The device's certificate stores are full or nearly full, so a new certificate and its "
+         "chain may not fit.",
+         "Remove certificates the device no longer needs ('cradlectl certs remove CERT'), then try "
+         "again.",
+         "The reference agent holds at most 1,024 certificates in all its stores together; "
+         "'cradlectl certs' lists them, expired and replaced ones first to go."),
+
   /* ---- each CradleError, when nothing more precise is known ---------- */
   GENERIC (CRADLE_ERROR, CRADLE_ERROR_FAILED, "failed",
            "Something went wrong that Cradle has no better description for.",

@@ -24,6 +24,7 @@ G_BEGIN_DECLS
  * @CRADLE_EXPLAIN_CRADLE_ERROR: a #CradleError, when nothing more precise is known
  * @CRADLE_EXPLAIN_TRUST: a #CradleTrustFailure
  * @CRADLE_EXPLAIN_DIRECTORY: a #CradleDirectoryFailure
+ * @CRADLE_EXPLAIN_DEVICE: a #CradleDeviceFailure
  *
  * What a code means depends on its kind.
  */
@@ -38,6 +39,7 @@ typedef enum {
   CRADLE_EXPLAIN_CRADLE_ERROR,
   CRADLE_EXPLAIN_TRUST,
   CRADLE_EXPLAIN_DIRECTORY,
+  CRADLE_EXPLAIN_DEVICE,
 } CradleExplainKind;
 
 typedef enum {
@@ -88,6 +90,19 @@ typedef enum {
   CRADLE_KERBEROS_FAILURE_CLOCK_SKEW,
   CRADLE_KERBEROS_FAILURE_PREAUTH_FAILED,       /* wrong password */
 } CradleKerberosFailure;
+
+/* What is wrong with the device, as its checks find it. */
+typedef enum {
+  CRADLE_DEVICE_FAILURE_NONE_FOUND = 1,         /* none connected, or not the one asked for */
+  CRADLE_DEVICE_FAILURE_NOT_ANSWERING,          /* connected, but silent past the deadline */
+  CRADLE_DEVICE_FAILURE_BUSY,                   /* another program has its one session */
+  CRADLE_DEVICE_FAILURE_AGENT_TOO_OLD,          /* no common protocol version, or no pairing */
+  CRADLE_DEVICE_FAILURE_NOT_PAIRED,             /* this user never paired it */
+  CRADLE_DEVICE_FAILURE_HOST_FORGOTTEN,         /* paired once; the device no longer trusts this computer */
+  CRADLE_DEVICE_FAILURE_IDENTITY_CHANGED,       /* not the identity key pinned at pairing */
+  CRADLE_DEVICE_FAILURE_NO_KEY_TYPES,           /* it makes no key at all */
+  CRADLE_DEVICE_FAILURE_STORES_FULL,            /* no room for a certificate and its chain */
+} CradleDeviceFailure;
 
 /* One entry of the table: constant, never freed. */
 typedef struct _CradleExplanation CradleExplanation;
