@@ -7,7 +7,11 @@ each, made for this process only (the shared lab services keep running):
     type points at, is stopped;
   * the CA's TLS untrusted: a custom type whose TrustAnchors is another CA;
   * a template the user may not use (bob and CradleDeviceRestricted);
-  * a missing mail attribute (bob and User, which puts mail in the subject).
+  * a missing mail attribute (bob and User, which puts mail in the subject);
+
+then, after an enrollment on a simulated device, the CRL and OCSP addresses
+of the certificate the CA issued are asked, and the device's key types
+checked against the template's.
 
 Each fault fails the right check of the right hop with the right explanation
 (the error table's name), and every other hop still reports.  Skips when the
@@ -19,10 +23,11 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from diagnose_support import (CRADLECTL, SOURCE, Tap, base_env, check_of, diagnose, hop,  # noqa: E402
+from diagnose_support import (BUILD, CRADLECTL, SOURCE, Tap, base_env, check_of, diagnose, hop,  # noqa: E402
                               lab_env, temp_folder, verdicts)
 
 HOPS = ("device", "clock", "domain", "kerberos", "directory", "type", "ca", "certificate")
@@ -92,8 +97,14 @@ def main():
         os.makedirs(os.path.join(folder, "system"))
         # The lab's client settings (domain, DC, TrustAnchors), with types of our own.
         shutil.copy(os.path.join(lab["CRADLE_LAB_DIR"], "client", "cradle.conf"), config)
+        run = os.path.join(folder, "run")
+        os.makedirs(run, mode=0o700)
+        # State, cache and devices of the test's own: no certificate from
+        # the CA and no device until the test makes them.
         alice = base_env(lab, CRADLE_CONFIG_DIR=config, CRADLE_SYSTEM_CONFIG_DIR=os.path.join(folder, "system"),
-                         KRB5CCNAME=lab["CRADLE_LAB_ALICE_CCACHE"])
+                         KRB5CCNAME=lab["CRADLE_LAB_ALICE_CCACHE"], CRADLE_STATE_DIR=os.path.join(folder, "state"),
+                         CRADLE_CACHE_DIR=os.path.join(folder, "cache"), XDG_RUNTIME_DIR=run,
+                         CRADLE_RUNTIME_DIR=None)
         bob = dict(alice, KRB5CCNAME=lab["CRADLE_LAB_BOB_CCACHE"])
         host = "ca1." + lab["CRADLE_LAB_DOMAIN"]
 
@@ -222,6 +233,36 @@ def main():
                   detail(check_of(report, "type", "enrollable")) == "CERTSRV_E_SUBJECT_EMAIL_REQUIRED",
                   show(report, "type/enrollable"))
         tap.check("no mail: every hop still reports", every_hop_reports(report), verdicts(report))
+
+        # ---- after an enrollment: the issued certificate's CRL and OCSP -------
+        agent = subprocess.Popen([os.path.join(BUILD, "bridge", "agent", "cradle-agent"), "--serial=DIAG-CA-1",
+                                  "--store=" + os.path.join(folder, "device"), "--kek-file=" + os.path.join(folder, "kek"),
+                                  "--confirm=approve"], env=alice, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            socket_path = os.path.join(run, "cradle", "devices", "DIAG-CA-1.sock")
+            for _ in range(100):
+                if os.path.exists(socket_path):
+                    break
+                time.sleep(0.1)
+            done = subprocess.run([CRADLECTL, "enroll", "--template", "CradleDeviceUPN"], capture_output=True,
+                                  text=True, env=alice, timeout=120)
+            tap.check("a certificate of CradleDeviceUPN is enrolled on a simulated device", done.returncode == 0,
+                      done.stdout + done.stderr)
+            rc, report, out, err = diagnose(alice, "--type", "CradleDeviceUPN")
+            crl = check_of(report, "ca", "crl")
+            tap.check("issued: the CRL is fetched from the issued certificate's ldap:/// and http:// CDP",
+                      crl.get("verdict") == "ok" and "CRL ldap:///" in crl.get("found", "") and
+                      "CRL http://" in crl.get("found", "") and "current" in crl.get("found", ""),
+                      show(report, "ca/crl"))
+            ocsp = check_of(report, "ca", "ocsp")
+            tap.check("issued: OCSP answers for the issued certificate, signed and current (good)",
+                      ocsp.get("verdict") == "ok" and "(good)" in ocsp.get("found", ""), show(report, "ca/ocsp"))
+            key = check_of(report, "certificate", "key")
+            tap.check("issued: the device makes the key the template asks for",
+                      key.get("verdict") == "ok" and "rsa2048" in key.get("found", ""), show(report, "certificate/key"))
+        finally:
+            agent.terminate()
+            agent.wait(timeout=10)
     finally:
         if front is not None:
             front.terminate()
