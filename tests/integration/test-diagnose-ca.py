@@ -6,6 +6,7 @@ each, made for this process only (the shared lab services keep running):
   * the CA stopped: a private second front-end of the lab CA, which a custom
     type points at, is stopped;
   * the CA's TLS untrusted: a custom type whose TrustAnchors is another CA;
+  * a CA that accepts a connection and never answers (a socket of the test's);
   * a template the user may not use (bob and CradleDeviceRestricted);
   * a missing mail attribute (bob and User, which puts mail in the subject);
 
@@ -21,6 +22,7 @@ lab is not up.
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -206,6 +208,22 @@ def main():
                   check_of(report, "ca", "service").get("verdict") == "skipped" and
                   "TLS" in check_of(report, "ca", "service").get("found", ""), show(report, "ca/service"))
         tap.check("TLS untrusted: every hop still reports", every_hop_reports(report), verdicts(report))
+
+        # ---- a CA that accepts connections and never answers -----------------
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        write_type(types, "diag-silent", "Protocol=est\nURL=https://127.0.0.1:%d/.well-known/est\nAuth=none\n"
+                   "KeyType=p256\nTrustAnchors=%s\n" % (silent.getsockname()[1], lab["CRADLE_LAB_CA_TLS_ANCHOR"]))
+        try:
+            rc, report, out, err = diagnose(alice, "--type", "diag-silent", "--timeout", "1")
+        finally:
+            silent.close()
+        chain = check_of(report, "ca", "tls-chain")
+        tap.check("a silent CA: tcp is ok", check_of(report, "ca", "tcp").get("verdict") == "ok", show(report, "ca/tcp"))
+        tap.check("a silent CA: the TLS handshake fails at its deadline, TIMED_OUT",
+                  chain.get("verdict") == "failed" and detail(chain) == "TIMED_OUT", show(report, "ca/tls-chain"))
+        tap.check("a silent CA: every hop still reports", every_hop_reports(report), verdicts(report))
 
         # ---- a template the user may not use --------------------------------
         rc, report, out, err = diagnose(bob, "--type", "CradleDeviceRestricted")
