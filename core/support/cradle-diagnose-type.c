@@ -319,7 +319,8 @@ _cradle_diagnose_type (CradleDiagnosisRun *run,
                                     "'%s' (%s): a template of the directory.", type_name,
                                     display != NULL ? display : type_name);
   }
-  report_enrollable (run, type, started);
-  report_flags (run, type, started);
+  /* Finding the type took the wait for the catalog; these take their own time. */
+  report_enrollable (run, type, g_get_monotonic_time ());
+  report_flags (run, type, g_get_monotonic_time ());
   _cradle_diagnosis_run_publish (run, CRADLE_DIAGNOSIS_FACT_TYPE, g_object_ref (type), NULL);
 }
