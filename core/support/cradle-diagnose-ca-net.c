@@ -406,7 +406,8 @@ check_name (CradleDiagnoseCaEndpoint *endpoint,
   if (matches)
     {
       _cradle_diagnose_ca_report (endpoint, "tls-name", title, CRADLE_CHECK_OK, started, NULL,
-                                  "It names %s (%s).", endpoint->host, listed->len > 0 ? listed->str : "by its subject");
+                                  "It is for %s (%s%s).", endpoint->host, listed->len > 0 ? "its DNS names: " : "",
+                                  listed->len > 0 ? listed->str : "by its subject");
       return TRUE;
     }
   cradle_explain_set_error (&error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_TLS,

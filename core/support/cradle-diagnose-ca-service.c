@@ -587,9 +587,11 @@ fetch_ocsp (CradleDiagnoseCaEndpoint *endpoint,
     {
       /* No issuer to name the certificate by: the responder answers at all. */
       CradleHttpRequest message = { .method = "GET", .url = address->url };
-      g_autoptr(CradleHttpResponse) response = cradle_http_send (http, &message,
-                                                                 _cradle_diagnose_deadline_get_cancellable (deadline),
-                                                                 &local_error);
+      g_autoptr(CradleHttpResponse) response = NULL;
+
+      cradle_http_set_max_response_size (http, CRADLE_OCSP_MAX_RESPONSE);
+      response = cradle_http_send (http, &message, _cradle_diagnose_deadline_get_cancellable (deadline),
+                                   &local_error);
       if (response != NULL)
         {
           g_string_append_printf (found, "%sOCSP %s: the responder answers (HTTP %u).", sep, url, response->status);
