@@ -280,7 +280,8 @@ _cradle_diagnose_ca_service_ca_certificate (CradleDiagnoseCaEndpoint *endpoint)
       g_string_append_printf (found, "%s%s: valid for %d more days.", found->len > 0 ? "\n" : "", subject, days);
       if (days < CA_EXPIRY_WARNING_DAYS && verdict == CRADLE_CHECK_OK)
         {
-          cradle_explain_set_error (&error, CRADLE_ERROR_CA_DENIED, CRADLE_EXPLAIN_HRESULT, 0x800B0101,
+          cradle_explain_set_error (&error, CRADLE_ERROR_CA_DENIED, CRADLE_EXPLAIN_CERTIFICATE,
+                                    CRADLE_CERTIFICATE_PROBLEM_CA_ENDING,
                                     "The CA certificate %s ends in %d days; certificates it issues end "
                                     "with it. Tell your administrator to renew the CA.", subject, days);
           verdict = CRADLE_CHECK_WARNING;
@@ -555,8 +556,8 @@ fetch_crl (CradleDiagnoseCaEndpoint *endpoint,
       g_string_append_printf (found, "%sCRL %s: fetched, but out of date (its next update has passed).",
                               found->len > 0 ? "\n" : "", url);
       if (error != NULL && *error == NULL)
-        cradle_explain_set_error (error, CRADLE_ERROR_INVALID_DATA, CRADLE_EXPLAIN_CRADLE_ERROR,
-                                  CRADLE_ERROR_INVALID_DATA,
+        cradle_explain_set_error (error, CRADLE_ERROR_INVALID_DATA, CRADLE_EXPLAIN_CERTIFICATE,
+                                  CRADLE_CERTIFICATE_PROBLEM_CRL_OUT_OF_DATE,
                                   "The CRL at %s is out of date: the CA no longer publishes it. Services "
                                   "that check revocation will refuse this CA's certificates.", url);
       return FALSE;

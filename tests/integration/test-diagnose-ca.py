@@ -225,6 +225,16 @@ def main():
                   chain.get("verdict") == "failed" and detail(chain) == "TIMED_OUT", show(report, "ca/tls-chain"))
         tap.check("a silent CA: every hop still reports", every_hop_reports(report), verdicts(report))
 
+        # ---- a sign-in certificate whose subject the request supplies --------
+        rc, report, out, err = diagnose(alice, "--type", "CradleDeviceSuppliedSubject")
+        mapping = check_of(report, "certificate", "sid-extension")
+        tap.check("supplied subject: no strong mapping, a warning, KB5014754_NO_STRONG_MAPPING",
+                  mapping.get("verdict") == "warning" and detail(mapping) == "KB5014754_NO_STRONG_MAPPING",
+                  show(report, "certificate/sid-extension"))
+        tap.check("supplied subject: it names the SAN URL with alice's SID",
+                  "tag:microsoft.com,2022-09-14:sid:S-1-5-" in (mapping.get("error") or {}).get("message", ""),
+                  show(report, "certificate/sid-extension"))
+
         # ---- a template the user may not use --------------------------------
         rc, report, out, err = diagnose(bob, "--type", "CradleDeviceRestricted")
         enrollable = check_of(report, "type", "enrollable")
