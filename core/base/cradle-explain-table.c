@@ -714,6 +714,40 @@ static const CradleExplanation table[] = {
          "The reference agent holds at most 1,024 certificates in all its stores together; "
          "'cradlectl certs' lists them, expired and replaced ones first to go."),
 
+  /* ---- will the certificate work (found before it is requested) ----- */
+  ENTRY (CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING, "KB5014754_NO_STRONG_MAPPING",
+         "The certificate could sign in to the domain, but it will carry neither your SID "
+         "(extension 1.3.6.1.4.1.311.25.2) nor the SAN URL with it, so domain controllers that "
+         "enforce strong mapping (KB5014754) will refuse it for sign-in.",
+         "Ask your administrator for a certificate type whose subject the CA builds from the "
+         "directory, or to map the certificate to your account.",
+         "Clear msPKI-Enrollment-Flag 0x80000 (no security extension) on the template, use a "
+         "template that builds the subject from AD, or add an explicit strong mapping "
+         "(altSecurityIdentities: X509IssuerSerialNumber, X509SKI or X509SHA1PublicKey)."),
+  ENTRY (CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_NO_DIGITAL_SIGNATURE, "SIGN_IN_WITHOUT_DIGITAL_SIGNATURE",
+         "The certificate is meant to sign in, but its key usage does not allow signing, which "
+         "TLS and Kerberos sign-in need.",
+         ASK_ADMIN_TYPE,
+         "Add digital signature to the template's key usage (pKIKeyUsage), or remove the client "
+         "authentication and smart card logon usages."),
+  ENTRY (CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_KEY_TYPE_NOT_MADE, "DEVICE_KEY_TYPE_MISSING",
+         "The device cannot make the kind of key this certificate type needs.",
+         "Update the Cradle agent on the device, or ask your administrator for a certificate type "
+         "with a key the device makes.",
+         "Compare the template's key (msPKI-Minimal-Key-Size, the CNG algorithm) with the key types "
+         "'cradlectl devices --json' lists for the device."),
+  ENTRY (CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_CA_ENDING, "CA_CERTIFICATE_ENDING",
+         "The CA's own certificate ends soon; certificates it issues cannot outlive it.",
+         "Tell your administrator; the CA's certificate needs renewing.",
+         "Renew the CA certificate (certutil -renewCert) and publish the new one to the directory "
+         "and AIA before the old one ends."),
+  ENTRY (CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_CRL_OUT_OF_DATE, "CRL_OUT_OF_DATE",
+         "The CA's revocation list is past its next update, so services that check revocation "
+         "(802.1X, VPN, smart card logon) will refuse the CA's certificates.",
+         "Tell your administrator; the CA has stopped publishing its revocation list.",
+         "Check that the CA service runs and publishes its CRL (certutil -CRL) to every CDP "
+         "location, and the CRL period and overlap."),
+
   /* ---- each CradleError, when nothing more precise is known ---------- */
   GENERIC (CRADLE_ERROR, CRADLE_ERROR_FAILED, "failed",
            "Something went wrong that Cradle has no better description for.",

@@ -173,6 +173,7 @@ fallback_for (CradleExplainKind kind,
     case CRADLE_EXPLAIN_TRUST:
     case CRADLE_EXPLAIN_DIRECTORY:
     case CRADLE_EXPLAIN_DEVICE:
+    case CRADLE_EXPLAIN_CERTIFICATE:
       return &cause_fallback;
     case CRADLE_EXPLAIN_CRADLE_ERROR:
     default:

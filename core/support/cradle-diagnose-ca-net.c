@@ -313,10 +313,10 @@ check_chain (CradleDiagnoseCaEndpoint *endpoint,
                                                                 : CRADLE_TLS_FAILURE_UNTRUSTED,
                                 "The TLS certificate of %s is not trusted (%s). An enrollment would "
                                 "send nothing. Ask your administrator to add the CA's root to the "
-                                "trusted certificates%s%s, or check that the address is right.",
+                                "trusted certificates%s%s%s, or check that the address is right.",
                                 endpoint->host, X509_verify_cert_error_string (code),
                                 anchors_text != NULL ? " (TrustAnchors is " : "",
-                                anchors_text != NULL ? anchors_text : "");
+                                anchors_text != NULL ? anchors_text : "", anchors_text != NULL ? ")" : "");
       _cradle_diagnose_ca_report (endpoint, "tls-chain", title, CRADLE_CHECK_FAILED, started, error,
                                   "Not trusted: %s, issued by %s; %s.%s%s%s", leaf_name, issuer,
                                   X509_verify_cert_error_string (code),
@@ -406,7 +406,8 @@ check_name (CradleDiagnoseCaEndpoint *endpoint,
   if (matches)
     {
       _cradle_diagnose_ca_report (endpoint, "tls-name", title, CRADLE_CHECK_OK, started, NULL,
-                                  "It names %s (%s).", endpoint->host, listed->len > 0 ? listed->str : "by its subject");
+                                  "It is for %s (%s%s).", endpoint->host, listed->len > 0 ? "its DNS names: " : "",
+                                  listed->len > 0 ? listed->str : "by its subject");
       return TRUE;
     }
   cradle_explain_set_error (&error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_TLS,
@@ -429,10 +430,15 @@ _cradle_diagnose_ca_net_tls (CradleDiagnoseCaEndpoint *endpoint)
 
   if (!endpoint->https)
     {
-      if (cradle_cert_type_get_allow_plain_http (endpoint->type))
+      gboolean scep = cradle_cert_type_get_protocol (endpoint->type) == CRADLE_CA_PROTOCOL_SCEP;
+
+      if (scep || cradle_cert_type_get_allow_plain_http (endpoint->type))
         {
-          const char *why = "skipped: plain HTTP, which the administrator allowed for this type: there is no TLS "
-                            "(what is sent and received can be read and changed on the way)";
+          const char *why = scep
+            ? "skipped: SCEP over plain HTTP, as SCEP is made: its messages are signed and encrypted, and the "
+              "CA's certificate is checked against the type's TrustAnchors (see The service's own answer)"
+            : "skipped: plain HTTP, which the administrator allowed for this type: there is no TLS "
+              "(what is sent and received can be read and changed on the way)";
 
           _cradle_diagnose_ca_report (endpoint, "tls-chain", "TLS certificate chain", CRADLE_CHECK_SKIPPED, 0, NULL, "%s", why);
           _cradle_diagnose_ca_report (endpoint, "tls-expiry", "TLS certificate dates", CRADLE_CHECK_SKIPPED, 0, NULL, "%s", why);

@@ -3,7 +3,8 @@
  * cradle-diagnose-ca.c chooses the endpoints (the type's URL, or each
  * enrollment service of the catalog) and runs these on each, in order;
  * cradle-diagnose-ca-net.c has DNS, TCP and TLS, cradle-diagnose-ca-service.c
- * the sign-in, the service's own answer, the CA certificate and CRL/OCSP.
+ * the sign-in, the service's own answer and the CA certificate, and
+ * cradle-diagnose-ca-revocation.c CRL, OCSP and AIA.
  * A check that cannot run because an earlier one failed is reported
  * skipped with @blocked.
  */
@@ -32,6 +33,7 @@ typedef struct {
   GPtrArray          *tls_chain;      /* X509 *, what the server sent, leaf first */
   GPtrArray          *ca_certificates; /* CradleCertificate, the CA's */
   char               *blocked;        /* why the next checks are skipped, or %NULL */
+  gint64              issued_request; /* the request whose certificate named addresses, or 0 */
 } CradleDiagnoseCaEndpoint;
 
 /* Reports one check of the ca hop; its title names the endpoint's host. */
@@ -59,6 +61,14 @@ char *_cradle_diagnose_ca_net_dup_name (const X509_NAME *name);
 void _cradle_diagnose_ca_service_sign_in        (CradleDiagnoseCaEndpoint *endpoint);
 void _cradle_diagnose_ca_service_answer         (CradleDiagnoseCaEndpoint *endpoint);
 void _cradle_diagnose_ca_service_ca_certificate (CradleDiagnoseCaEndpoint *endpoint);
-void _cradle_diagnose_ca_service_revocation     (CradleDiagnoseCaEndpoint *endpoint);
+/* The check's deadline in whole seconds, at least 1, for HTTP clients. */
+guint _cradle_diagnose_ca_service_timeout_seconds (CradleDiagnoseCaEndpoint *endpoint);
+/* (nullable): @certificate as OpenSSL reads it. */
+X509 *_cradle_diagnose_ca_service_dup_x509      (CradleCertificate        *certificate);
+/* The directory's copy of the CA certificate, when the service sent none. */
+void _cradle_diagnose_ca_service_add_directory_certificate (CradleDiagnoseCaEndpoint *endpoint);
+
+/* cradle-diagnose-ca-revocation.c: crl, ocsp, aia */
+void _cradle_diagnose_ca_revocation (CradleDiagnoseCaEndpoint *endpoint);
 
 G_END_DECLS

@@ -140,7 +140,7 @@ check_endpoint (CradleDiagnosisRun      *run,
   _cradle_diagnose_ca_service_ca_certificate (&endpoint);
   /* Revocation servers are asked whatever happened to the front-end. */
   g_clear_pointer (&endpoint.blocked, g_free);
-  _cradle_diagnose_ca_service_revocation (&endpoint);
+  _cradle_diagnose_ca_revocation (&endpoint);
   endpoint_clear (&endpoint);
 }
 

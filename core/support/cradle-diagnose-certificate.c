@@ -93,8 +93,8 @@ check_eku (CradleDiagnosisRun *run,
   key_usage = _cradle_diagnose_words_key_usage (ku);
   if (can_sign_in (template) && ku != 0 && (ku & KEY_USAGE_DIGITAL_SIGNATURE) == 0)
     {
-      cradle_explain_set_error (&error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_CRADLE_ERROR,
-                                CRADLE_ERROR_NOT_SUPPORTED,
+      cradle_explain_set_error (&error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_CERTIFICATE,
+                                CRADLE_CERTIFICATE_PROBLEM_NO_DIGITAL_SIGNATURE,
                                 "The template's certificates are meant to sign in (%s), but their key usage "
                                 "(%s) lacks digital signature, which signing in with TLS or Kerberos needs. "
                                 "Ask your administrator to add it to the template.", usages, key_usage);
@@ -139,8 +139,8 @@ check_sid_extension (CradleDiagnosisRun  *run,
     }
   if (cradle_template_get_enrollment_flags (template) & ENROLLMENT_NO_SECURITY_EXTENSION)
     {
-      cradle_explain_set_error (&error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_CRADLE_ERROR,
-                                CRADLE_ERROR_NOT_CONFIGURED,
+      cradle_explain_set_error (&error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_CERTIFICATE,
+                                CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING,
                                 "The template tells the CA not to add your SID (enrollment flag 0x80000, "
                                 "no security extension): domain controllers that enforce strong mapping "
                                 "(KB5014754, the default since February 2025) will refuse it for sign-in "
@@ -161,8 +161,8 @@ check_sid_extension (CradleDiagnosisRun  *run,
                                     sid != NULL ? " " : "", sid != NULL ? sid : "");
       return;
     }
-  cradle_explain_set_error (&error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_CRADLE_ERROR,
-                            CRADLE_ERROR_NOT_SUPPORTED,
+  cradle_explain_set_error (&error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_CERTIFICATE,
+                            CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING,
                             "The request supplies this certificate's subject, so the CA takes no SID from the "
                             "directory, and Cradle's request carries neither the SID extension nor the SAN URL "
                             SID_URL_PREFIX "%s. Signing in to Active Directory with it will need an explicit "
@@ -326,8 +326,8 @@ check_key (CradleDiagnosisRun  *run,
   if (device == NULL)
     {
       _cradle_diagnosis_run_report (run, HOP, "key", title, CRADLE_CHECK_SKIPPED, 0, NULL,
-                                    "skipped: the type needs a %s key, and the device could not be asked "
-                                    "which it makes: %s", needed, reason != NULL ? reason : "none");
+                                    "skipped: the type needs the key type %s, and the device could not be "
+                                    "asked which it makes: %s", needed, reason != NULL ? reason : "none");
       return;
     }
   key_types = cradle_device_get_key_types (device);
@@ -343,9 +343,9 @@ check_key (CradleDiagnosisRun  *run,
                                       policy != NULL ? cradle_request_policy_get_digest (policy) : "", made_text);
         return;
       }
-    cradle_explain_set_error (&error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_CRADLE_ERROR,
-                              CRADLE_ERROR_NOT_SUPPORTED,
-                              "This type needs a %s key, and the device makes only %s. Update the Cradle "
+    cradle_explain_set_error (&error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_CERTIFICATE,
+                              CRADLE_CERTIFICATE_PROBLEM_KEY_TYPE_NOT_MADE,
+                              "This type needs the key type %s, and the device makes only %s. Update the Cradle "
                               "agent on the device, or ask your administrator for a type with a key it makes.",
                               needed, made_text[0] != '\0' ? made_text : "none");
     _cradle_diagnosis_run_report (run, HOP, "key", title, CRADLE_CHECK_FAILED, g_get_monotonic_time () - started,

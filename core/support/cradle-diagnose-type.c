@@ -91,7 +91,7 @@ report_enrollable (CradleDiagnosisRun *run,
 
   if (cradle_cert_type_is_enrollable (type))
     _cradle_diagnosis_run_report (run, HOP, "enrollable", "Whether you may enroll", CRADLE_CHECK_OK, duration, NULL,
-                                  "Yes. %s", escaped != NULL ? escaped : "");
+                                  "Yes.%s%s", escaped != NULL ? " " : "", escaped != NULL ? escaped : "");
   else
     _cradle_diagnosis_run_report (run, HOP, "enrollable", "Whether you may enroll", CRADLE_CHECK_FAILED, duration,
                                   enrollability_error (type), "No. %s", escaped != NULL ? escaped : "");
@@ -319,7 +319,8 @@ _cradle_diagnose_type (CradleDiagnosisRun *run,
                                     "'%s' (%s): a template of the directory.", type_name,
                                     display != NULL ? display : type_name);
   }
-  report_enrollable (run, type, started);
-  report_flags (run, type, started);
+  /* Finding the type took the wait for the catalog; these take their own time. */
+  report_enrollable (run, type, g_get_monotonic_time ());
+  report_flags (run, type, g_get_monotonic_time ());
   _cradle_diagnosis_run_publish (run, CRADLE_DIAGNOSIS_FACT_TYPE, g_object_ref (type), NULL);
 }

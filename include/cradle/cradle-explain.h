@@ -25,6 +25,7 @@ G_BEGIN_DECLS
  * @CRADLE_EXPLAIN_TRUST: a #CradleTrustFailure
  * @CRADLE_EXPLAIN_DIRECTORY: a #CradleDirectoryFailure
  * @CRADLE_EXPLAIN_DEVICE: a #CradleDeviceFailure
+ * @CRADLE_EXPLAIN_CERTIFICATE: a #CradleCertificateProblem
  *
  * What a code means depends on its kind.
  */
@@ -40,6 +41,7 @@ typedef enum {
   CRADLE_EXPLAIN_TRUST,
   CRADLE_EXPLAIN_DIRECTORY,
   CRADLE_EXPLAIN_DEVICE,
+  CRADLE_EXPLAIN_CERTIFICATE,
 } CradleExplainKind;
 
 typedef enum {
@@ -103,6 +105,16 @@ typedef enum {
   CRADLE_DEVICE_FAILURE_NO_KEY_TYPES,           /* it makes no key at all */
   CRADLE_DEVICE_FAILURE_STORES_FULL,            /* no room for a certificate and its chain */
 } CradleDeviceFailure;
+
+/* What would keep a certificate from working where it is used, known
+ * before it is requested (a diagnosis's certificate and ca hops). */
+typedef enum {
+  CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING = 1, /* signs in, but no SID extension nor SAN URL (KB5014754) */
+  CRADLE_CERTIFICATE_PROBLEM_NO_DIGITAL_SIGNATURE,  /* signs in, but its key usage cannot sign */
+  CRADLE_CERTIFICATE_PROBLEM_KEY_TYPE_NOT_MADE,     /* the device does not make the key it needs */
+  CRADLE_CERTIFICATE_PROBLEM_CA_ENDING,             /* the CA certificate ends soon */
+  CRADLE_CERTIFICATE_PROBLEM_CRL_OUT_OF_DATE,       /* the CA's CRL is past its next update */
+} CradleCertificateProblem;
 
 /* One entry of the table: constant, never freed. */
 typedef struct _CradleExplanation CradleExplanation;

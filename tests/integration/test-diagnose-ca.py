@@ -6,8 +6,13 @@ each, made for this process only (the shared lab services keep running):
   * the CA stopped: a private second front-end of the lab CA, which a custom
     type points at, is stopped;
   * the CA's TLS untrusted: a custom type whose TrustAnchors is another CA;
+  * a CA that accepts a connection and never answers (a socket of the test's);
   * a template the user may not use (bob and CradleDeviceRestricted);
-  * a missing mail attribute (bob and User, which puts mail in the subject).
+  * a missing mail attribute (bob and User, which puts mail in the subject);
+
+then, after an enrollment on a simulated device, the CRL and OCSP addresses
+of the certificate the CA issued are asked, and the device's key types
+checked against the template's.
 
 Each fault fails the right check of the right hop with the right explanation
 (the error table's name), and every other hop still reports.  Skips when the
@@ -17,12 +22,14 @@ lab is not up.
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from diagnose_support import (CRADLECTL, SOURCE, Tap, base_env, check_of, diagnose, hop,  # noqa: E402
+from diagnose_support import (BUILD, CRADLECTL, SOURCE, Tap, base_env, check_of, diagnose, hop,  # noqa: E402
                               lab_env, temp_folder, verdicts)
 
 HOPS = ("device", "clock", "domain", "kerberos", "directory", "type", "ca", "certificate")
@@ -92,8 +99,14 @@ def main():
         os.makedirs(os.path.join(folder, "system"))
         # The lab's client settings (domain, DC, TrustAnchors), with types of our own.
         shutil.copy(os.path.join(lab["CRADLE_LAB_DIR"], "client", "cradle.conf"), config)
+        run = os.path.join(folder, "run")
+        os.makedirs(run, mode=0o700)
+        # State, cache and devices of the test's own: no certificate from
+        # the CA and no device until the test makes them.
         alice = base_env(lab, CRADLE_CONFIG_DIR=config, CRADLE_SYSTEM_CONFIG_DIR=os.path.join(folder, "system"),
-                         KRB5CCNAME=lab["CRADLE_LAB_ALICE_CCACHE"])
+                         KRB5CCNAME=lab["CRADLE_LAB_ALICE_CCACHE"], CRADLE_STATE_DIR=os.path.join(folder, "state"),
+                         CRADLE_CACHE_DIR=os.path.join(folder, "cache"), XDG_RUNTIME_DIR=run,
+                         CRADLE_RUNTIME_DIR=None)
         bob = dict(alice, KRB5CCNAME=lab["CRADLE_LAB_BOB_CCACHE"])
         host = "ca1." + lab["CRADLE_LAB_DOMAIN"]
 
@@ -139,8 +152,8 @@ def main():
 
         # ---- the CA stopped: a private front-end, then stopped --------------
         front, port = start_front_end(lab, os.path.join(folder, "front.log"))
-        write_type(types, "diag-private", "Protocol=certsrv\nURL=https://%s:%d/certsrv\nAuth=kerberos\n"
-                   "TrustAnchors=%s\n" % (host, port, lab["CRADLE_LAB_CA_TLS_ANCHOR"]))
+        write_type(types, "diag-private", "Protocol=certsrv\nURL=https://%s:%d/certsrv\nTemplate=CradleDeviceUPN\n"
+                   "Auth=kerberos\nTrustAnchors=%s\n" % (host, port, lab["CRADLE_LAB_CA_TLS_ANCHOR"]))
         rc, report, out, err = diagnose(alice, "--type", "diag-private")
         bad = [name for name in CA_CHECKS if check_of(report, "ca", name).get("verdict") != "ok"]
         tap.check("a private front-end: every check of the CA is ok", not bad,
@@ -174,8 +187,9 @@ def main():
         tap.check("CA stopped: exit 8 (a check failed)", rc == 8, "rc=%d" % rc)
 
         # ---- the CA's TLS untrusted: anchors of another CA ------------------
-        write_type(types, "diag-untrusted", "Protocol=certsrv\nURL=%s\nAuth=kerberos\nTrustAnchors=%s\n"
-                   % (lab["CRADLE_LAB_CERTSRV_URL"], lab["CRADLE_LAB_SCEP_CA"]))
+        # (EST without a sign-in: no template, so not the directory's roots either)
+        write_type(types, "diag-untrusted", "Protocol=est\nURL=%s\nAuth=none\nKeyType=p256\nTrustAnchors=%s\n"
+                   % (lab["CRADLE_LAB_EST_URL"], lab["CRADLE_LAB_SCEP_CA"]))
         rc, report, out, err = diagnose(alice, "--type", "diag-untrusted")
         chain = check_of(report, "ca", "tls-chain")
         tap.check("TLS untrusted: dns and tcp are ok",
@@ -190,9 +204,36 @@ def main():
                   check_of(report, "ca", "tls-name").get("verdict") == "ok" and
                   check_of(report, "ca", "tls-expiry").get("verdict") == "ok",
                   show(report, "ca/tls-name", "ca/tls-expiry"))
-        tap.check("TLS untrusted: the sign-in is skipped (nothing sent over it)",
-                  check_of(report, "ca", "sign-in").get("verdict") == "skipped", show(report, "ca/sign-in"))
+        tap.check("TLS untrusted: the service is not asked (nothing sent over it)",
+                  check_of(report, "ca", "service").get("verdict") == "skipped" and
+                  "TLS" in check_of(report, "ca", "service").get("found", ""), show(report, "ca/service"))
         tap.check("TLS untrusted: every hop still reports", every_hop_reports(report), verdicts(report))
+
+        # ---- a CA that accepts connections and never answers -----------------
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        write_type(types, "diag-silent", "Protocol=est\nURL=https://127.0.0.1:%d/.well-known/est\nAuth=none\n"
+                   "KeyType=p256\nTrustAnchors=%s\n" % (silent.getsockname()[1], lab["CRADLE_LAB_CA_TLS_ANCHOR"]))
+        try:
+            rc, report, out, err = diagnose(alice, "--type", "diag-silent", "--timeout", "1")
+        finally:
+            silent.close()
+        chain = check_of(report, "ca", "tls-chain")
+        tap.check("a silent CA: tcp is ok", check_of(report, "ca", "tcp").get("verdict") == "ok", show(report, "ca/tcp"))
+        tap.check("a silent CA: the TLS handshake fails at its deadline, TIMED_OUT",
+                  chain.get("verdict") == "failed" and detail(chain) == "TIMED_OUT", show(report, "ca/tls-chain"))
+        tap.check("a silent CA: every hop still reports", every_hop_reports(report), verdicts(report))
+
+        # ---- a sign-in certificate whose subject the request supplies --------
+        rc, report, out, err = diagnose(alice, "--type", "CradleDeviceSuppliedSubject")
+        mapping = check_of(report, "certificate", "sid-extension")
+        tap.check("supplied subject: no strong mapping, a warning, KB5014754_NO_STRONG_MAPPING",
+                  mapping.get("verdict") == "warning" and detail(mapping) == "KB5014754_NO_STRONG_MAPPING",
+                  show(report, "certificate/sid-extension"))
+        tap.check("supplied subject: it names the SAN URL with alice's SID",
+                  "tag:microsoft.com,2022-09-14:sid:S-1-5-" in (mapping.get("error") or {}).get("message", ""),
+                  show(report, "certificate/sid-extension"))
 
         # ---- a template the user may not use --------------------------------
         rc, report, out, err = diagnose(bob, "--type", "CradleDeviceRestricted")
@@ -220,6 +261,36 @@ def main():
                   detail(check_of(report, "type", "enrollable")) == "CERTSRV_E_SUBJECT_EMAIL_REQUIRED",
                   show(report, "type/enrollable"))
         tap.check("no mail: every hop still reports", every_hop_reports(report), verdicts(report))
+
+        # ---- after an enrollment: the issued certificate's CRL and OCSP -------
+        agent = subprocess.Popen([os.path.join(BUILD, "bridge", "agent", "cradle-agent"), "--serial=DIAG-CA-1",
+                                  "--store=" + os.path.join(folder, "device"), "--kek-file=" + os.path.join(folder, "kek"),
+                                  "--confirm=approve"], env=alice, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            socket_path = os.path.join(run, "cradle", "devices", "DIAG-CA-1.sock")
+            for _ in range(100):
+                if os.path.exists(socket_path):
+                    break
+                time.sleep(0.1)
+            done = subprocess.run([CRADLECTL, "enroll", "--template", "CradleDeviceUPN"], capture_output=True,
+                                  text=True, env=alice, timeout=120)
+            tap.check("a certificate of CradleDeviceUPN is enrolled on a simulated device", done.returncode == 0,
+                      done.stdout + done.stderr)
+            rc, report, out, err = diagnose(alice, "--type", "CradleDeviceUPN")
+            crl = check_of(report, "ca", "crl")
+            tap.check("issued: the CRL is fetched from the issued certificate's ldap:/// and http:// CDP",
+                      crl.get("verdict") == "ok" and "CRL ldap:///" in crl.get("found", "") and
+                      "CRL http://" in crl.get("found", "") and "current" in crl.get("found", ""),
+                      show(report, "ca/crl"))
+            ocsp = check_of(report, "ca", "ocsp")
+            tap.check("issued: OCSP answers for the issued certificate, signed and current (good)",
+                      ocsp.get("verdict") == "ok" and "(good)" in ocsp.get("found", ""), show(report, "ca/ocsp"))
+            key = check_of(report, "certificate", "key")
+            tap.check("issued: the device makes the key the template asks for",
+                      key.get("verdict") == "ok" and "rsa2048" in key.get("found", ""), show(report, "certificate/key"))
+        finally:
+            agent.terminate()
+            agent.wait(timeout=10)
     finally:
         if front is not None:
             front.terminate()

@@ -155,6 +155,11 @@ test_other_kinds (void)
   for (guint32 code = CRADLE_DEVICE_FAILURE_NONE_FOUND; code <= CRADLE_DEVICE_FAILURE_STORES_FULL; code++)
     assert_specific (CRADLE_EXPLAIN_DEVICE, code, NULL);
   assert_specific (CRADLE_EXPLAIN_DEVICE, CRADLE_DEVICE_FAILURE_NOT_PAIRED, "DEVICE_NOT_PAIRED");
+  for (guint32 code = CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING; code <= CRADLE_CERTIFICATE_PROBLEM_CRL_OUT_OF_DATE;
+       code++)
+    assert_specific (CRADLE_EXPLAIN_CERTIFICATE, code, NULL);
+  assert_specific (CRADLE_EXPLAIN_CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING,
+                   "KB5014754_NO_STRONG_MAPPING");
   assert_specific (CRADLE_EXPLAIN_TLS, CRADLE_TLS_FAILURE_UNTRUSTED, "TLS_UNTRUSTED_ISSUER");
 
   /* Each CradleError has its generic entry, named as cradle_error_to_string() names it. */
