@@ -411,6 +411,8 @@ cradle_directory_connect_anonymous (const char  *uri,
 {
   CradleBindSettings settings = { .uri = uri, .timeout_seconds = timeout_seconds };
   g_autoptr(LDAP) ld = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gboolean timed_out;
   int rc;
 
   if (!cradle_libldap_load (error))
@@ -421,7 +423,9 @@ cradle_directory_connect_anonymous (const char  *uri,
   rc = start_tls ? sym_ldap_start_tls_s (ld, NULL, NULL) : sym_ldap_connect (ld);
   if (rc == LDAP_SUCCESS)
     return g_steal_pointer (&ld);
-  if ((start_tls || g_str_has_prefix (uri, "ldaps://")) && is_tls_failure (uri, rc, timeout_seconds))
+  /* A port that let the deadline pass is not asked again: one deadline. */
+  timed_out = g_get_monotonic_time () - start >= (gint64) timeout_seconds * G_TIME_SPAN_SECOND;
+  if (!timed_out && (start_tls || g_str_has_prefix (uri, "ldaps://")) && is_tls_failure (uri, rc, timeout_seconds))
     cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_DIRECTORY,
                               CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED,
                               "No trusted TLS connection could be made to %s: its certificate is not "

@@ -83,10 +83,10 @@ check_sign_in (CradleDiagnosisRun *run,
       g_prefix_error (&error, "Signing in to the directory: ");
       _cradle_diagnosis_run_report (run, HOP, "sign-in", "Sign in to the directory", CRADLE_CHECK_FAILED,
                                     g_get_monotonic_time () - start,
-                                    with_detail (error, g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE) ||
-                                                          g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT)
-                                                          ? CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE
-                                                          : CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER),
+                                    /* Kerberos, TLS and LDAP say what else went wrong. */
+                                    g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE) ||
+                                    g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT)
+                                      ? with_detail (error, CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE) : error,
                                     "Could not sign in %s.",
                                     cradle_credentials_get_kind (credentials) == CRADLE_CREDENTIALS_PASSWORD
                                       ? "with the password given" : "with your Kerberos ticket");

@@ -139,6 +139,8 @@ tcp_connect (const char    *host,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
+  /* The DC itself, as libldap reaches it: no proxy. */
+  g_socket_client_set_enable_proxy (client, FALSE);
   if (cancellable != NULL)
     chained = g_cancellable_connect (cancellable, G_CALLBACK (g_cancellable_cancel),
                                      g_object_ref (stop), g_object_unref);
@@ -256,7 +258,14 @@ run_ldap_probe (gpointer data)
                                            ? CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE
                                            : CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER);
       probe->verdict = probe->primary ? CRADLE_CHECK_FAILED : CRADLE_CHECK_WARNING;
-      probe->found = g_strdup_printf ("%s did not answer%s.", escaped_uri,
+      CradleExplainKind kind;
+      guint32 code;
+      gboolean untrusted = cradle_explain_get_detail (probe->error, &kind, &code) &&
+                           kind == CRADLE_EXPLAIN_DIRECTORY && code == CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED;
+
+      probe->found = g_strdup_printf ("%s %s%s.", escaped_uri,
+                                      untrusted ? "answered, but its TLS certificate was not trusted"
+                                                : "did not answer",
                                       probe->primary ? ""
                                                      : "; Cradle needs it only to sign in with a password "
                                                        "when no Kerberos server answers");
