@@ -573,8 +573,8 @@ check_pairing (Hop       *hop,
     {
       cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_PAIRED, CRADLE_EXPLAIN_DEVICE,
                                 CRADLE_DEVICE_FAILURE_NOT_PAIRED,
-                                "This computer's user never paired with the device %s, so it will not list "
-                                "its stores nor make a key for this computer.", serial);
+                                "This computer's user never paired with the device %s, so it will not use its "
+                                "keys or stores for this computer.", serial);
       _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_FAILED,
                                     g_get_monotonic_time () - started, failure,
                                     "not paired with this computer");
