@@ -358,6 +358,7 @@ choose_device (Hop       *hop,
   g_autofree char *ids = NULL;
   Candidate *chosen = NULL;
   gint64 started = g_get_monotonic_time ();
+  gint64 duration;
   GError *failure = NULL;
 
   devices = cradle_device_enumerate (hop->cancellable, &error);
@@ -449,12 +450,14 @@ choose_device (Hop       *hop,
       if (candidate != chosen)
         cradle_device_close (candidate->device);
     }
+  /* The chosen one's HELLO and GET_INFO are their own checks' time. */
+  duration = g_get_monotonic_time () - started - chosen->hello.duration_us - chosen->info.duration_us;
   if (candidates->len == 1)
     _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_OK,
-                                  g_get_monotonic_time () - started, NULL, "%s, %s", chosen->id, chosen->how);
+                                  MAX (duration, 0), NULL, "%s, %s", chosen->id, chosen->how);
   else
     _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_OK,
-                                  g_get_monotonic_time () - started, NULL, "%s, %s (%u devices found: %s)",
+                                  MAX (duration, 0), NULL, "%s, %s (%u devices found: %s)",
                                   chosen->id, chosen->how, candidates->len, ids);
   return chosen;
 }
