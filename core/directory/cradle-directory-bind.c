@@ -31,43 +31,6 @@ sasl_interact (LDAP     *ld,
   return LDAP_SUCCESS;
 }
 
-/* Cyrus SASL loads every plugin it finds at its first use (ten on Debian,
- * one pulling in Berkeley DB); the directory signs in with GSSAPI alone.
- * Initialised here first, with a filter on the plugin files, it loads
- * that one: about 2 ms less per sign-in and less foreign code in the
- * process.  libldap's own sym_sasl_client_init() then finds it initialised. */
-static int
-only_gssapi_plugin (void               *context,
-                    const char         *file,
-                    sasl_verify_type_t  type)
-{
-  g_autofree char *name = NULL;
-
-  if (type != SASL_VRFY_PLUGIN)
-    return SASL_OK;
-  name = g_path_get_basename (file);
-  return g_str_has_prefix (name, "libgssapiv2.") ? SASL_OK : SASL_CONTINUE;
-}
-
-static void
-init_sasl_once (void)
-{
-  static gsize done = 0;
-  static const sasl_callback_t callbacks[] = {
-    { SASL_CB_VERIFYFILE, (int (*) (void)) (void (*) (void)) only_gssapi_plugin, NULL },
-    { SASL_CB_LIST_END, NULL, NULL },
-  };
-
-  if (g_once_init_enter (&done))
-    {
-      int rc = sym_sasl_client_init (callbacks);
-
-      if (rc != SASL_OK)
-        g_debug ("SASL did not start (%s); libldap will try again", sym_sasl_errstring (rc, NULL, NULL));
-      g_once_init_leave (&done, 1);
-    }
-}
-
 static LDAP *
 new_connection (const CradleBindSettings  *settings,
                 GError                   **error)
@@ -84,7 +47,6 @@ new_connection (const CradleBindSettings  *settings,
   char *ca_folder = NULL;
   int rc;
 
-  init_sasl_once ();
   rc = sym_ldap_initialize (&ld, settings->uri);
   if (rc != LDAP_SUCCESS)
     {

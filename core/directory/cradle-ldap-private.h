@@ -70,4 +70,11 @@ gboolean  cradle_ldap_search_with_controls (LDAP          *ld,
 char     *cradle_ldap_escape_filter     (const guint8  *data,
                                          gsize          size);
 
+/* A GeneralizedTime is at most 14 digits, a fraction and a zone. */
+#define CRADLE_LDAP_MAX_GENERALIZED_TIME 40
+
+gboolean  cradle_ldap_parse_generalized_time (const char  *text,
+                                              gint64      *unix_us_out,
+                                              GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

@@ -168,3 +168,105 @@ cradle_ldap_escape_filter (const guint8 *data,
     g_string_append_printf (escaped, "\\%02x", data[i]);
   return g_string_free (escaped, FALSE);
 }
+
+static gboolean
+take_digits (const char **p,
+             const char  *end,
+             guint        count,
+             gint        *out)
+{
+  gint value = 0;
+
+  for (guint i = 0; i < count; i++)
+    {
+      if (*p >= end || !g_ascii_isdigit (**p))
+        return FALSE;
+      value = value * 10 + (**p - '0');
+      (*p)++;
+    }
+  *out = value;
+  return TRUE;
+}
+
+/**
+ * cradle_ldap_parse_generalized_time:
+ * @text: a GeneralizedTime (RFC 4517 3.3.13),
+ *   YYYYMMDDHH[MM[SS]][(.|,)fraction](Z|(+|-)HH[MM]), as AD writes
+ *   currentTime and whenChanged ("20261206204730.0Z")
+ * @unix_us_out: (out): the time, in microseconds since 1970 UTC
+ *
+ * Reads at most %CRADLE_LDAP_MAX_GENERALIZED_TIME bytes of @text.
+ *
+ * Returns: %FALSE with %CRADLE_ERROR_INVALID_DATA if @text is not one
+ */
+gboolean
+cradle_ldap_parse_generalized_time (const char  *text,
+                                    gint64      *unix_us_out,
+                                    GError     **error)
+{
+  gsize length = text != NULL ? strnlen (text, CRADLE_LDAP_MAX_GENERALIZED_TIME + 1) : 0;
+  const char *p = text;
+  const char *end = text + length;
+  gint year, month, day, hour, minute = 0, second = 0, offset_minutes = 0;
+  gint64 fraction_us = 0;
+  g_autoptr(GDateTime) time = NULL;
+
+  if (length == 0 || length > CRADLE_LDAP_MAX_GENERALIZED_TIME ||
+      !take_digits (&p, end, 4, &year) || !take_digits (&p, end, 2, &month) ||
+      !take_digits (&p, end, 2, &day) || !take_digits (&p, end, 2, &hour))
+    goto malformed;
+  if (p < end && g_ascii_isdigit (*p))
+    {
+      if (!take_digits (&p, end, 2, &minute))
+        goto malformed;
+      if (p < end && g_ascii_isdigit (*p) && !take_digits (&p, end, 2, &second))
+        goto malformed;
+    }
+  if (p < end && (*p == '.' || *p == ','))
+    {
+      gint64 scale = G_USEC_PER_SEC / 10;
+
+      p++;
+      if (p >= end || !g_ascii_isdigit (*p))
+        goto malformed;
+      for (; p < end && g_ascii_isdigit (*p); p++, scale /= 10)
+        fraction_us += (*p - '0') * scale;
+    }
+  if (p < end && *p == 'Z')
+    p++;
+  else if (p < end && (*p == '+' || *p == '-'))
+    {
+      gint sign = *p == '-' ? -1 : 1;
+      gint offset_hours, offset_rest = 0;
+
+      p++;
+      if (!take_digits (&p, end, 2, &offset_hours) ||
+          (p < end && !take_digits (&p, end, 2, &offset_rest)) ||
+          offset_hours > 23 || offset_rest > 59)
+        goto malformed;
+      offset_minutes = sign * (offset_hours * 60 + offset_rest);
+    }
+  else
+    goto malformed;
+  if (p != end || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
+      minute > 59 || second > 60)
+    goto malformed;
+
+  time = g_date_time_new_utc (year, month, day, hour, minute, MIN (second, 59));
+  if (time == NULL)
+    goto malformed;
+  *unix_us_out = g_date_time_to_unix (time) * G_USEC_PER_SEC + fraction_us -
+                 (gint64) offset_minutes * 60 * G_USEC_PER_SEC;
+  return TRUE;
+
+malformed:
+  {
+    g_autofree char *escaped = cradle_text_escape (text != NULL ? text : "", MIN (length, CRADLE_LDAP_MAX_GENERALIZED_TIME),
+                                                   CRADLE_TEXT_ESCAPE_DEFAULT);
+
+    g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                 "'%s' is not an LDAP time (GeneralizedTime, as 20261206204730.0Z).",
+                 escaped);
+    return FALSE;
+  }
+}

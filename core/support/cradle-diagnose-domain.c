@@ -253,16 +253,17 @@ run_ldap_probe (gpointer data)
 
   if (entry == NULL)
     {
+      CradleExplainKind kind;
+      guint32 code;
+      gboolean untrusted;
+
       g_prefix_error (&error, "%s: ", probe->title);
       probe->error = with_detail (error, g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE)
                                            ? CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE
                                            : CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER);
       probe->verdict = probe->primary ? CRADLE_CHECK_FAILED : CRADLE_CHECK_WARNING;
-      CradleExplainKind kind;
-      guint32 code;
-      gboolean untrusted = cradle_explain_get_detail (probe->error, &kind, &code) &&
-                           kind == CRADLE_EXPLAIN_DIRECTORY && code == CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED;
-
+      untrusted = cradle_explain_get_detail (probe->error, &kind, &code) &&
+                  kind == CRADLE_EXPLAIN_DIRECTORY && code == CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED;
       probe->found = g_strdup_printf ("%s %s%s.", escaped_uri,
                                       untrusted ? "answered, but its TLS certificate was not trusted"
                                                 : "did not answer",

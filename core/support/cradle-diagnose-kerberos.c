@@ -139,6 +139,7 @@ check_ticket (CradleDiagnosisRun   *run,
   g_autofree char *until = NULL;
   g_autofree char *left = NULL;
   g_autofree char *renew = NULL;
+  CradleCheckVerdict verdict;
   gint64 now;
 
   if (!cradle_krb5_inspect_ccache (ccache_name, &principal, &ccache, tgt, &error))
@@ -162,14 +163,15 @@ check_ticket (CradleDiagnosisRun   *run,
 
       renew = g_strdup_printf ("; renewable until %s", renew_until);
     }
-  if (tgt->endtime - now < TICKET_WARNING_SECONDS)
+  /* Decided before the report: its arguments are evaluated in no set order. */
+  verdict = tgt->endtime - now < TICKET_WARNING_SECONDS ? CRADLE_CHECK_WARNING : CRADLE_CHECK_OK;
+  if (verdict == CRADLE_CHECK_WARNING)
     g_set_error (&error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED,
                  "Your Kerberos ticket for %s ends at %s, in %s: an enrollment that takes "
                  "longer, or waits for a CA manager, will need a new sign-in. Sign in again "
                  "(lock and unlock your session, or run kinit) first.",
                  principal, until, left);
-  _cradle_diagnosis_run_report (run, HOP, "ticket", TITLE_TICKET,
-                                error != NULL ? CRADLE_CHECK_WARNING : CRADLE_CHECK_OK,
+  _cradle_diagnosis_run_report (run, HOP, "ticket", TITLE_TICKET, verdict,
                                 g_get_monotonic_time () - start, g_steal_pointer (&error),
                                 "%s in %s\nvalid from %s until %s (%s left)%s",
                                 escaped_principal, escaped_ccache, from, until, left,

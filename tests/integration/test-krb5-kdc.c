@@ -312,6 +312,122 @@ test_kdc_late_ticket (Fixture       *fixture,
   g_assert_cmpuint (login_serial (fixture), ==, before + 1);
 }
 
+static void
+assert_kerberos_detail (const GError *error,
+                        guint32       expected)
+{
+  CradleExplainKind kind;
+  guint32 code;
+
+  g_assert_true (cradle_explain_get_detail (error, &kind, &code));
+  g_assert_cmpint (kind, ==, CRADLE_EXPLAIN_KERBEROS);
+  g_assert_cmpuint (code, ==, expected);
+}
+
+/* What a diagnosis asks: a service ticket from the KDC, kept nowhere (a
+ * second look asks the KDC again), or the cache's own once it holds one;
+ * only times and enctypes come back. */
+static void
+test_peek_service_ticket (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *ccache = NULL;
+  g_autoptr(GError) error = NULL;
+  CradleKrb5TicketInfo info = { 0 };
+  CradleKrb5TicketInfo tgt = { 0 };
+  g_autofree char *principal = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *enctype = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  SKIP_WITHOUT_LAB (fixture);
+
+  ccache = kinit_with (fixture, "peek", "alice", (const char *[]) { NULL });
+  g_assert_true (cradle_krb5_inspect_ccache (ccache, &principal, &name, &tgt, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (principal, "alice@"));
+  g_assert_cmpstr (name, ==, ccache);
+  g_assert_cmpint (tgt.endtime, >, now);
+  g_assert_cmpint (tgt.session_enctype, !=, 0);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (cradle_krb5_peek_service_ticket (ccache, DC_SERVICE, fixture->dc_host,
+                                                      TIMEOUT_SECONDS, &info, &error));
+      g_assert_no_error (error);
+      /* Not stored: the second look asks the KDC again. */
+      g_assert_true (info.from_kdc);
+      g_assert_cmpint (info.endtime, >, now);
+      g_assert_cmpint (info.session_enctype, !=, 0);
+      g_assert_cmpint (info.ticket_enctype, !=, 0);
+    }
+  enctype = cradle_krb5_dup_enctype_name (info.session_enctype);
+  g_test_message ("ldap/%s: session key %s", fixture->dc_host, enctype);
+  g_assert_false (cradle_krb5_enctype_is_weak (info.session_enctype));
+  g_assert_true (cradle_krb5_enctype_is_weak (ENCTYPE_ARCFOUR_HMAC));
+  g_assert_true (cradle_krb5_enctype_is_weak (ENCTYPE_DES_CBC_MD5));
+  g_assert_false (cradle_krb5_enctype_is_weak (ENCTYPE_AES256_CTS_HMAC_SHA1_96));
+
+  g_assert_true (cradle_krb5_get_service_ticket (ccache, DC_SERVICE, fixture->dc_host,
+                                                 TIMEOUT_SECONDS, &error));
+  g_assert_no_error (error);
+  g_assert_true (cradle_krb5_peek_service_ticket (ccache, DC_SERVICE, fixture->dc_host,
+                                                  TIMEOUT_SECONDS, &info, &error));
+  g_assert_no_error (error);
+  g_assert_false (info.from_kdc);
+
+  /* A service the domain does not know: the table's SERVER_UNKNOWN. */
+  g_assert_false (cradle_krb5_peek_service_ticket (ccache, "HTTP", "nowhere.corp.example.test",
+                                                   TIMEOUT_SECONDS, &info, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_CONFIGURED);
+  assert_kerberos_detail (error, CRADLE_KERBEROS_FAILURE_SERVER_UNKNOWN);
+  g_clear_error (&error);
+
+  /* No KDC: the table's KDC_UNREACHABLE, for the clock too. */
+  use_config_with_kdc (fixture, "127.0.0.1:1");
+  g_assert_false (cradle_krb5_peek_service_ticket (ccache, "HTTP", "other.corp.example.test",
+                                                   TIMEOUT_SECONDS, &info, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE);
+  assert_kerberos_detail (error, CRADLE_KERBEROS_FAILURE_KDC_UNREACHABLE);
+}
+
+/* The KDC's clock, from the KRB-ERROR it answers a request without
+ * pre-authentication: with the cache's client, or with none. */
+static void
+test_kdc_time (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *ccache = NULL;
+  g_autofree char *realm = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 skew_us = G_MAXINT64;
+
+  SKIP_WITHOUT_LAB (fixture);
+
+  ccache = cradle_test_lab_kinit (fixture->lab, "alice");
+  g_assert_true (cradle_krb5_read_kdc_time (ccache, TRUE, NULL, TIMEOUT_SECONDS, &skew_us,
+                                            &realm, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (realm, ==, fixture->realm);
+  g_test_message ("this computer minus the KDC: %.3f s", skew_us / 1e6);
+  /* The lab's KDC runs on this computer, on the same clock. */
+  g_assert_cmpint (ABS (skew_us), <, 5 * G_USEC_PER_SEC);
+  g_clear_pointer (&realm, g_free);
+
+  skew_us = G_MAXINT64;
+  g_assert_true (cradle_krb5_read_kdc_time (NULL, FALSE, fixture->realm, TIMEOUT_SECONDS,
+                                            &skew_us, &realm, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (realm, ==, fixture->realm);
+  g_assert_cmpint (ABS (skew_us), <, 5 * G_USEC_PER_SEC);
+
+  use_config_with_kdc (fixture, "127.0.0.1:1");
+  g_assert_false (cradle_krb5_read_kdc_time (ccache, TRUE, NULL, TIMEOUT_SECONDS, &skew_us,
+                                             NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_UNREACHABLE);
+  assert_kerberos_detail (error, CRADLE_KERBEROS_FAILURE_KDC_UNREACHABLE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -327,6 +443,8 @@ main (int   argc,
   ADD ("/krb5/kdc/silent", test_kdc_silent);
   ADD ("/krb5/kdc/late-first-answer", test_kdc_late_first);
   ADD ("/krb5/kdc/late-ticket", test_kdc_late_ticket);
+  ADD ("/krb5/kdc/peek-service-ticket", test_peek_service_ticket);
+  ADD ("/krb5/kdc/time", test_kdc_time);
 
 #undef ADD
 
