@@ -20,6 +20,7 @@ test's own), with the lab for the other hops:
 Skips when the lab does not run.  TAP on stdout.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -72,6 +73,18 @@ def show(report, *names):
         c = check_of(report, "device", name)
         out.append("device/%s: %s: %s %s" % (name, c.get("verdict"), c.get("found"), c.get("error") or ""))
     return "\n".join(out)
+
+
+def template_for(env):
+    """CradleDeviceUPN when `cradlectl templates` lists it enrollable, else
+    the first enrollable template, else None."""
+    done = subprocess.run([CRADLECTL, "templates", "--json"], capture_output=True, text=True, env=env, timeout=120)
+    try:
+        entries = json.loads(done.stdout)
+    except ValueError:
+        return None
+    names = [e["name"] for e in entries if e.get("kind") == "template" and e.get("status") == "enrollable"]
+    return "CradleDeviceUPN" if "CradleDeviceUPN" in names else (names[0] if names else None)
 
 
 def no_raw(text):
@@ -149,6 +162,13 @@ def main():
                   [c for c in failed_checks(report) if c.startswith("device/")] == ["device/pairing"],
                   failed_checks(report))
         tap.check("unpaired: exit 8", rc == 8, "rc=%d" % rc)
+        template = template_for(env)
+        tap.check("a template alice may enroll for is listed", template is not None)
+        if template is not None:
+            rc, report, out, err = diagnose(env, "--type", template)
+            key = next((c for c in hop(report, "certificate").get("checks", []) if c.get("name") == "key"), {})
+            tap.check("unpaired: the certificate hop's key check is skipped, naming the device",
+                      key.get("verdict") == "skipped" and "device" in key.get("found", ""), key)
         listed = subprocess.run([CRADLECTL, "devices", "--json"], capture_output=True, text=True, env=env,
                                 timeout=60)
         tap.check("unpaired: the device was not paired behind its user's back",
@@ -177,6 +197,11 @@ def main():
                   show(report, "transport"))
         tap.check("all well: exit 0 when nothing failed",
                   rc == (8 if failed_checks(report) else 0), "rc=%d %s" % (rc, failed_checks(report)))
+        if template is not None:
+            rc, report, out, err = diagnose(env, "--type", template, "--device", "DIAG-PAIRED")
+            key = next((c for c in hop(report, "certificate").get("checks", []) if c.get("name") == "key"), {})
+            tap.check("all well: the certificate hop gets the device's key types (DEVICE)",
+                      key.get("verdict") in ("ok", "failed") and "the device makes" in key.get("found", ""), key)
         devices.stop()
 
         # ---- a hostile device ---------------------------------------------------
