@@ -711,8 +711,9 @@ static const CradleExplanation table[] = {
          "chain may not fit.",
          "Remove certificates the device no longer needs ('cradlectl certs remove CERT'), then try "
          "again.",
-         "The reference agent holds at most 1,024 certificates in all its stores together; "
-         "'cradlectl certs' lists them, expired and replaced ones first to go."),
+         "One listing of a device's stores carries at most 1,024 certificates and 256 KiB, and the "
+         "reference agent holds no more; 'cradlectl certs' lists them, expired and replaced ones "
+         "first to go."),
 
   /* ---- will the certificate work (found before it is requested) ----- */
   ENTRY (CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING, "KB5014754_NO_STRONG_MAPPING",

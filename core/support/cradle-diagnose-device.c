@@ -27,18 +27,29 @@
 #include "support/cradle-diagnosis-private.h"
 #include "host/cradle-device-private.h"
 #include "host/cradle-host-pairing-private.h"
+#include "protocol/cradle-bridge-frame-private.h"
+#include "protocol/cradle-bridge-message-private.h"
 
 #define HOP CRADLE_HOP_DEVICE
 
-/* The protocol lets one LIST_CERTS answer hold 1,024 certificates, and the
- * reference agent holds at most that many in all its stores together
- * (docs/bridge-protocol.md, LIST_CERTS); no message says a device's own
- * limit, so this is the room the diagnosis counts against. */
+/* No message says how much a device can hold, so the diagnosis counts
+ * against the protocol's own limits (docs/bridge-protocol.md): one
+ * LIST_CERTS answer holds at most 1,024 certificates (the reference agent
+ * holds no more in all its stores together) in a payload of at most
+ * 256 KiB.  Hosts list a device's stores in one answer (`cradlectl certs`,
+ * the app, an enrollment checking what it installed), so a device whose
+ * listing outgrows it cannot be used, whatever it could store. */
 #define STORES_MAX_CERTS 1024
-/* An enrollment installs its certificate and a chain of up to three. */
+#define STORES_MAX_BYTES CRADLE_BRIDGE_MAX_PAYLOAD
+/* What one certificate adds to the answer besides its DER: its store,
+ * scope, key id and origin, and the CBOR around them (at most). */
+#define STORES_ITEM_OVERHEAD 64
+/* An enrollment installs its certificate and a chain of up to three... */
 #define STORES_ROOM_NEEDED 4
-/* Below this many free places the stores are worth a warning. */
+#define STORES_BYTES_NEEDED (8 * 1024)
+/* ...and below these the stores are worth a warning. */
 #define STORES_ROOM_LOW 64
+#define STORES_BYTES_LOW (32 * 1024)
 
 /* ---- a deadline for one request ----------------------------------------- */
 
@@ -347,6 +358,7 @@ choose_device (Hop       *hop,
   g_autofree char *ids = NULL;
   Candidate *chosen = NULL;
   gint64 started = g_get_monotonic_time ();
+  gint64 duration;
   GError *failure = NULL;
 
   devices = cradle_device_enumerate (hop->cancellable, &error);
@@ -438,12 +450,14 @@ choose_device (Hop       *hop,
       if (candidate != chosen)
         cradle_device_close (candidate->device);
     }
+  /* The chosen one's HELLO and GET_INFO are their own checks' time. */
+  duration = g_get_monotonic_time () - started - chosen->hello.duration_us - chosen->info.duration_us;
   if (candidates->len == 1)
     _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_OK,
-                                  g_get_monotonic_time () - started, NULL, "%s, %s", chosen->id, chosen->how);
+                                  MAX (duration, 0), NULL, "%s, %s", chosen->id, chosen->how);
   else
     _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_OK,
-                                  g_get_monotonic_time () - started, NULL, "%s, %s (%u devices found: %s)",
+                                  MAX (duration, 0), NULL, "%s, %s (%u devices found: %s)",
                                   chosen->id, chosen->how, candidates->len, ids);
   return chosen;
 }
@@ -562,8 +576,8 @@ check_pairing (Hop       *hop,
     {
       cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_PAIRED, CRADLE_EXPLAIN_DEVICE,
                                 CRADLE_DEVICE_FAILURE_NOT_PAIRED,
-                                "This computer's user never paired with the device %s, so it will not list "
-                                "its stores nor make a key for this computer.", serial);
+                                "This computer's user never paired with the device %s, so it will not use its "
+                                "keys or stores for this computer.", serial);
       _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_FAILED,
                                     g_get_monotonic_time () - started, failure,
                                     "not paired with this computer");
@@ -623,6 +637,16 @@ store_count_free (gpointer data)
   g_free (count);
 }
 
+/* The device answered TOO_LARGE: the host names the code last, after the
+ * device's own words ("... (TOO_LARGE 12)"). */
+static gboolean
+is_too_large (const GError *error)
+{
+  g_autofree char *code = g_strdup_printf ("(TOO_LARGE %u)", (guint) CRADLE_BRIDGE_E_TOO_LARGE);
+
+  return error != NULL && g_str_has_suffix (error->message, code);
+}
+
 static void
 check_stores (Hop       *hop,
               Candidate *candidate)
@@ -635,13 +659,26 @@ check_stores (Hop       *hop,
   Deadline deadline;
   GError *failure = NULL;
   gint64 duration;
-  guint room;
+  gsize bytes = 0;
+  guint room, bytes_room;
   gboolean fired;
 
   deadline_start (&deadline, hop->cancellable, hop->timeout_ms);
   certs = cradle_device_list_certs (candidate->device, NULL, NULL, deadline.cancellable, &error);
   fired = deadline_stop (&deadline);
   duration = g_get_monotonic_time () - started;
+  if (certs == NULL && is_too_large (error) && !fired)
+    {
+      cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_DEVICE,
+                                CRADLE_DEVICE_FAILURE_STORES_FULL,
+                                "The device %s holds more certificates than one answer of the bridge protocol "
+                                "carries (%u KiB), so Cradle cannot list them, nor check what it installs.",
+                                candidate->id, STORES_MAX_BYTES / 1024);
+      _cradle_diagnosis_run_report (hop->run, HOP, "stores", "Room in its stores", CRADLE_CHECK_FAILED,
+                                    duration, failure,
+                                    "more certificates than one LIST_CERTS answer carries (TOO_LARGE)");
+      return;
+    }
   if (certs == NULL)
     {
       failure = step_error (hop, candidate, "listing its stores (LIST_CERTS)", fired && !cancelled (hop),
@@ -659,6 +696,7 @@ check_stores (Hop       *hop,
       g_autofree char *name = g_strdup_printf ("%s (%s)", store, scope);
       StoreCount *count = NULL;
 
+      bytes += g_bytes_get_size (cradle_device_cert_get_der (cert)) + STORES_ITEM_OVERHEAD;
       for (guint j = 0; j < counts->len && count == NULL; j++)
         {
           if (g_strcmp0 (((StoreCount *) counts->pdata[j])->name, name) == 0)
@@ -686,11 +724,12 @@ check_stores (Hop       *hop,
   if (counts->len == 0)
     g_string_append (found, "every store is empty");
   room = certs->len < STORES_MAX_CERTS ? STORES_MAX_CERTS - certs->len : 0;
-  g_string_append_printf (found, "; %u of %u places free (the protocol's and the reference agent's limit, "
-                                 "1,024 certificates in all: devices do not report their own)",
-                          room, STORES_MAX_CERTS);
+  bytes_room = bytes < STORES_MAX_BYTES ? (guint) (STORES_MAX_BYTES - bytes) : 0;
+  g_string_append_printf (found, "; room for %u more of %u certificates, and about %u of the %u KiB one "
+                                 "listing may take (the protocol's limits: devices do not report their own)",
+                          room, STORES_MAX_CERTS, bytes_room / 1024, STORES_MAX_BYTES / 1024);
 
-  if (room >= STORES_ROOM_LOW)
+  if (room >= STORES_ROOM_LOW && bytes_room >= STORES_BYTES_LOW)
     {
       _cradle_diagnosis_run_report (hop->run, HOP, "stores", "Room in its stores", CRADLE_CHECK_OK, duration,
                                     NULL, "%s", found->str);
@@ -698,11 +737,12 @@ check_stores (Hop       *hop,
     }
   cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_DEVICE,
                             CRADLE_DEVICE_FAILURE_STORES_FULL,
-                            "The device %s holds %u certificates; %u more fit, and an enrollment installs up "
-                            "to %u (the certificate and its chain).",
-                            candidate->id, certs->len, room, STORES_ROOM_NEEDED);
+                            "The device %s holds %u certificates: room for %u more, and about %u KiB of what "
+                            "one listing may take; an enrollment adds a certificate and its chain.",
+                            candidate->id, certs->len, room, bytes_room / 1024);
   _cradle_diagnosis_run_report (hop->run, HOP, "stores", "Room in its stores",
-                                room >= STORES_ROOM_NEEDED ? CRADLE_CHECK_WARNING : CRADLE_CHECK_FAILED,
+                                room >= STORES_ROOM_NEEDED && bytes_room >= STORES_BYTES_NEEDED
+                                  ? CRADLE_CHECK_WARNING : CRADLE_CHECK_FAILED,
                                 duration, failure, "%s", found->str);
 }
 

@@ -172,6 +172,47 @@ install_ca_cert (Fixture    *fixture,
   cradle_device_close (device);
 }
 
+/* Fills the device's CA store until its certificates' DER (*@der, over
+ * *@count of them) and @overhead_per_cert bytes each add up to @bytes. */
+static void
+fill_stores (Fixture    *fixture,
+             const char *serial,
+             gsize      *der,
+             gsize      *count,
+             gsize       overhead_per_cert,
+             gsize       bytes)
+{
+  g_autofree char *path = socket_path (fixture, serial);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleDevice) device = cradle_device_new_for_socket (path, &error);
+  g_autoptr(EVP_PKEY) key = test_key_new ();
+  static guint made;
+
+  g_assert_no_error (error);
+  g_assert_true (cradle_device_open (device, NULL, &error));
+  g_assert_no_error (error);
+  while (*der + *count * overhead_per_cert < bytes)
+    {
+      g_autoptr(GPtrArray) certs = g_ptr_array_new_with_free_func (g_object_unref);
+      guint added = 0;
+
+      /* Batches well inside one INSTALL frame. */
+      for (guint i = 0; i < 100 && *der + *count * overhead_per_cert < bytes; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("Filler CA %u", ++made);
+          g_autoptr(GBytes) cert = test_cert (name, key, name, key, TRUE);
+
+          *der += g_bytes_get_size (cert);
+          *count += 1;
+          g_ptr_array_add (certs, cradle_device_cert_new ("CA", "user", cert, NULL));
+        }
+      g_assert_true (cradle_device_install (device, certs, &added, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (added, ==, certs->len);
+    }
+  cradle_device_close (device);
+}
+
 /* The other hops: the lab when it is up, else a DC on a closed port. */
 static CradleDiagnosis *
 new_diagnosis (void)
@@ -332,7 +373,7 @@ test_paired (Fixture       *fixture,
   g_assert_nonnull (strstr (found, "p256"));
   found = cradle_check_get_found (find_check (diagnosis, CRADLE_HOP_DEVICE, "stores"));
   g_assert_nonnull (strstr (found, "CA (user): 1 certificate"));
-  g_assert_nonnull (strstr (found, "1023 of 1024 places free"));
+  g_assert_nonnull (strstr (found, "room for 1023 more of 1024 certificates"));
 
   /* The run ended: the device serves the next program at once, not after
    * the diagnosis is dropped. */
@@ -446,6 +487,38 @@ test_chosen_device (Fixture       *fixture,
                             "serial DIAG-BBB"));
   g_assert_nonnull (strstr (cradle_check_get_found (find_check (diagnosis, CRADLE_HOP_DEVICE, "transport")),
                             "2 devices found"));
+}
+
+/* Stores whose listing nears, then passes, what one answer may carry. */
+static void
+test_full_stores (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(CradleDiagnosis) nearly = new_diagnosis ();
+  g_autoptr(CradleDiagnosis) full = new_diagnosis ();
+  gsize der = 0, count = 0;
+
+  start_agent (fixture, "DIAG-FULL", NULL);
+  pair_device (fixture, "DIAG-FULL");
+
+  /* About 20 KiB left of the 256 KiB, counting each certificate's DER and
+   * 64 bytes around it, as the check does: a warning. */
+  fill_stores (fixture, "DIAG-FULL", &der, &count, 64, 256 * 1024 - 20 * 1024);
+  run_diagnosis (nearly);
+  assert_verdict (nearly, "stores", CRADLE_CHECK_WARNING);
+  assert_explained (nearly, "stores", "DEVICE_STORES_FULL");
+  g_assert_nonnull (strstr (cradle_check_get_found (find_check (nearly, CRADLE_HOP_DEVICE, "stores")),
+                            "CA (user): "));
+
+  /* Past it by the DER alone: the device answers TOO_LARGE, a failure. */
+  fill_stores (fixture, "DIAG-FULL", &der, &count, 0, 256 * 1024 + 8 * 1024);
+  run_diagnosis (full);
+  assert_verdict (full, "stores", CRADLE_CHECK_FAILED);
+  assert_explained (full, "stores", "DEVICE_STORES_FULL");
+  g_assert_nonnull (strstr (cradle_check_get_found (find_check (full, CRADLE_HOP_DEVICE, "stores")),
+                            "TOO_LARGE"));
+  /* The rest of the device is fine. */
+  assert_verdict (full, "pairing", CRADLE_CHECK_OK);
 }
 
 /* Paired once; then the device forgot this computer (on the device). */
@@ -588,6 +661,7 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/diagnose-device/chosen-device", Fixture, NULL, fixture_set_up, test_chosen_device,
               fixture_tear_down);
+  g_test_add ("/diagnose-device/full-stores", Fixture, NULL, fixture_set_up, test_full_stores, fixture_tear_down);
   g_test_add ("/diagnose-device/forgotten", Fixture, NULL, fixture_set_up, test_forgotten, fixture_tear_down);
   g_test_add ("/diagnose-device/stand-in", Fixture, NULL, fixture_set_up, test_stand_in, fixture_tear_down);
   g_test_add ("/diagnose-device/silent-device", Fixture, NULL, fixture_set_up, test_silent_device,
