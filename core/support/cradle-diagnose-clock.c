@@ -111,6 +111,7 @@ check_kdc (CradleDiagnosisRun *run)
   gint64 start = g_get_monotonic_time ();
   g_autoptr(GError) error = NULL;
   g_autofree char *realm = NULL;
+  g_autofree char *escaped_realm = NULL;
   g_autofree char *whom = NULL;
   gint64 skew_us = 0;
 
@@ -125,8 +126,8 @@ check_kdc (CradleDiagnosisRun *run)
                                     "the KDC's time could not be read (realm %s)", escaped);
       return;
     }
-  realm = cradle_text_escape (realm, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-  whom = g_strdup_printf ("the KDC's (realm %s)", realm);
+  escaped_realm = cradle_text_escape (realm, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+  whom = g_strdup_printf ("the KDC's (realm %s)", escaped_realm);
   report_skew (run, "skew-kdc", TITLE_KDC, g_get_monotonic_time () - start, skew_us, whom);
 }
 
