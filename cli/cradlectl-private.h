@@ -129,6 +129,8 @@ int           cradlectl_log               (int                     argc,
                                            char                  **argv);
 int           cradlectl_install           (int                     argc,
                                            char                  **argv);
+int           cradlectl_diagnose          (int                     argc,
+                                           char                  **argv);
 /* cradlectl-types.c: `cradlectl types SUBCOMMAND`; its table in that file
  * takes one line per subcommand.  The subcommands of other files: */
 int           cradlectl_types             (int                     argc,

@@ -18,6 +18,7 @@ static const CradlectlCommand commands[] = {
   { "renew", "Renew certificates on a device, or remove one", cradlectl_renew },
   { "log", "Show what happened to each enrollment, step by step", cradlectl_log },
   { "whoami", "Show who the domain says you are, and your groups", cradlectl_whoami },
+  { "diagnose", "Check every hop to the CA, and say what is wrong and what to do", cradlectl_diagnose },
 };
 
 static void

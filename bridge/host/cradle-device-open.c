@@ -2,7 +2,8 @@
  *
  * HELLO, then GET_INFO (the device's details, its key types and features),
  * then AUTHENTICATE when this user paired the device
- * (cradle-device-pairing.c).
+ * (cradle-device-pairing.c).  The diagnosis (core/support) takes the same
+ * steps one at a time, to say which one fails.
  */
 #include "config.h"
 
@@ -83,17 +84,18 @@ read_info (CradleDevice           *self,
   return TRUE;
 }
 
+/* HELLO alone: the version, the agent's name and the session's nonce. */
 gboolean
-cradle_device_open (CradleDevice  *self,
-                    GCancellable  *cancellable,
-                    GError       **error)
+_cradle_device_hello (CradleDevice  *self,
+                      char         **agent,
+                      GCancellable  *cancellable,
+                      GError       **error)
 {
   g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
   g_autoptr(GBytes) hello = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
   guint64 version = 0;
-
-  g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
+  const char *agent_name = NULL;
 
   cradle_cbor_writer_map (writer, 3);
   cradle_cbor_writer_uint (writer, 1);
@@ -128,9 +130,23 @@ cradle_device_open (CradleDevice  *self,
                            "(its greeting has no session nonce). Update the agent on the device.");
       return FALSE;
     }
+  /* The agent's name is for people only; one without it still works. */
+  if (agent != NULL)
+    *agent = cradle_cbor_map_get_text (reply, 2, TRUE, &agent_name, NULL) ? g_strdup (agent_name) : NULL;
   self->paired = FALSE;
+  return TRUE;
+}
+
+gboolean
+cradle_device_open (CradleDevice  *self,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
+
   /* Details first, unauthenticated: the serial says which pin to check. */
-  return cradle_device_refresh_info (self, cancellable, error) &&
+  return _cradle_device_hello (self, NULL, cancellable, error) &&
+         cradle_device_refresh_info (self, cancellable, error) &&
          _cradle_device_authenticate (self, cancellable, error);
 }
 

@@ -66,6 +66,13 @@ void      _cradle_device_set_paired        (CradleDevice *self,
 void      _cradle_device_set_pairing_prompt (CradleDevice *self,
                                              const char   *prompt);
 
+/* cradle-device-open.c: HELLO alone, the first step of cradle_device_open();
+ * @agent (optional) gets the agent software it names (%NULL if none). */
+gboolean  _cradle_device_hello             (CradleDevice  *self,
+                                            char         **agent,
+                                            GCancellable  *cancellable,
+                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* cradle-device-pairing.c: AUTHENTICATE when this user paired the device */
 gboolean  _cradle_device_authenticate      (CradleDevice  *self,
                                             GCancellable  *cancellable,

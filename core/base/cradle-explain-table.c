@@ -562,6 +562,66 @@ static const CradleExplanation table[] = {
          "Check the endpoint URL and protocol of the certificate type; the journal "
          "('cradlectl log --json') keeps what the server said."),
 
+  /* ---- the domain and its directory ---------------------------------- */
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NO_DOMAIN, "DOMAIN_NOT_CONFIGURED",
+         "Cradle does not know which domain to use: none is set and this computer has no "
+         "Kerberos realm.",
+         "Ask your administrator to join this computer to the domain, or set the domain in "
+         "Cradle's settings.",
+         "Set default_realm in krb5.conf (realm join does it), or [Directory] Domain= in "
+         "cradle.conf, or CRADLE_DOMAIN."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_REALM_MISMATCH, "REALM_DOMAIN_MISMATCH",
+         "The Kerberos realm of this computer is not the domain Cradle is set to use, so "
+         "signing in to it may fail.",
+         "Ask your administrator which domain this computer should use.",
+         "Compare default_realm in krb5.conf with [Directory] Domain= in cradle.conf (or "
+         "CRADLE_DOMAIN); a trust between them is needed if both are right."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NO_DC_RECORDS, "DC_SRV_RECORDS_MISSING",
+         "DNS does not list any domain controller for the domain.",
+         CHECK_NETWORK,
+         "Check that the desktop uses the domain's DNS servers (resolvectl status) and that "
+         "they answer for the SRV records _ldap._tcp.dc._msdcs. followed by the domain (dig SRV); or name a controller with "
+         "[Directory] DC= in cradle.conf."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE, "DC_UNREACHABLE",
+         "The domain controller could not be reached: the connection was refused or did not "
+         "open in time.",
+         CHECK_NETWORK,
+         "Check that the controller named in the check runs and that ports 389 and 636 (TCP) "
+         "are open to it from this computer (nc -vz HOST 389); a controller named in the "
+         "settings may be out of date."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER, "DC_LDAP_NO_ANSWER",
+         "The domain controller accepted the connection but did not answer as a directory.",
+         TRY_LATER,
+         "Check the directory service on the controller (on Samba: samba-tool processes, the "
+         "log) and anything in between that intercepts port 389 or 636."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED, "DC_TLS_UNTRUSTED",
+         "No trusted TLS connection could be made to the domain controller: its certificate "
+         "is not trusted by this computer, has expired or does not name it.",
+         "Ask your administrator to install your organisation's root certificate on this "
+         "computer.",
+         "Check the controller's certificate (openssl s_client -connect HOST:636 -showcerts) "
+         "against the trust store libldap uses (TLS_CACERT in ldap.conf, LDAPTLS_CACERT, or "
+         "the system store), its validity and its names."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NO_PKI, "ADCS_NOT_PUBLISHED",
+         "The directory does not publish what certificate enrollment needs (its certificate "
+         "templates or its certification authorities).",
+         "Ask your administrator; certificate enrollment is not set up in this domain.",
+         "Check CN=Public Key Services,CN=Services in the configuration partition: Certificate "
+         "Templates and Enrollment Services must exist and hold the templates and the "
+         "enterprise CA (certutil -dsTemplate, certutil -CAInfo), and users must be able to read them."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_NTAUTH_EMPTY, "NTAUTH_STORE_EMPTY",
+         "The domain does not list any CA as trusted for signing in with a certificate, so "
+         "sign-in certificates will not work.",
+         "Ask your administrator if you need a certificate to sign in with.",
+         "Publish the issuing CA in NTAuthCertificates (certutil -dspublish -f ca.cer NTAuthCA); "
+         "certificates for other uses are not affected."),
+  ENTRY (DIRECTORY, CRADLE_DIRECTORY_FAILURE_CATALOG_PROBLEMS, "CATALOG_PROBLEMS",
+         "Some certificate templates or CAs in the directory could not be read, so Cradle "
+         "left them out.",
+         "Ask your administrator if a certificate type you need is missing.",
+         "The check lists each template or CA left out and why; fix or remove the damaged "
+         "objects under CN=Public Key Services."),
+
   /* ---- Kerberos ------------------------------------------------------ */
   ENTRY (KERBEROS, CRADLE_KERBEROS_FAILURE_NO_TICKET, "KRB5_FCC_NOFILE",
          "You are not signed in to the domain: there is no Kerberos ticket for your account.",
@@ -593,6 +653,65 @@ static const CradleExplanation table[] = {
          "The domain did not accept the password.",
          "Check your password and try again; after several failures your account may be locked.",
          "Check the account for lockout and password expiry; the KDC refused pre-authentication."),
+
+  /* ---- the device, as the diagnosis finds it ------------------------- */
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NONE_FOUND, "DEVICE_NOT_FOUND",
+         "No device running the Cradle agent is connected to this computer, or none is the one "
+         "asked for.",
+         "Connect the device with its cable, unlock it and start its Cradle agent, then run the "
+         "checks again.",
+         "Check that 'cradlectl devices' lists it: over USB it presents the interface 0xFF/0x43/0x01 "
+         "and needs the udev rule; a simulated device listens in $XDG_RUNTIME_DIR/cradle/devices."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NOT_ANSWERING, "DEVICE_NOT_ANSWERING",
+         "The device is connected but did not answer in time.",
+         "Unlock the device and check that its Cradle agent is running, then run the checks again.",
+         "The agent may be stopped, hung or asleep; restart it on the device, or unplug and "
+         "reconnect the device, and check the cable."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_BUSY, "DEVICE_BUSY",
+         "The device is serving another program: it serves one session at a time.",
+         "Close other Cradle windows and commands that use the device, then run the checks again.",
+         "Look for another cradle or cradlectl process holding the device; an idle session is "
+         "closed after two minutes when another program waits."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_AGENT_TOO_OLD, "DEVICE_AGENT_TOO_OLD",
+         "The Cradle agent on the device does not speak this desktop's version of the bridge "
+         "protocol.",
+         "Update the Cradle agent on the device, or Cradle on this computer, so that both match.",
+         "Compare the protocol and agent versions in the device checks with this Cradle's; "
+         "pairing needs an agent whose greeting carries a session nonce."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NOT_PAIRED, "DEVICE_NOT_PAIRED",
+         "This computer is not paired with the device, so the device will not use its keys or "
+         "stores for it.",
+         "Pair it: run 'cradlectl certs' or start an enrollment in the app, and accept 'Trust this "
+         "computer' on the device when both screens show the same code.",
+         "Pairing is per user of this computer; the pins are kept in the user's state folder "
+         "(paired-devices) and 'cradlectl devices' says whether a device is paired."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_HOST_FORGOTTEN, "DEVICE_FORGOT_HOST",
+         "The device no longer trusts this computer: it was forgotten on the device, or not used "
+         "for longer than the device keeps computers it trusts.",
+         "Pair it again: run 'cradlectl certs' or start an enrollment in the app, and accept 'Trust "
+         "this computer' on the device when both screens show the same code.",
+         "On the device, 'cradle-agent --list-hosts' shows the computers it trusts; a computer "
+         "unused for --host-expiry-days (30 by default) is dropped."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_IDENTITY_CHANGED, "DEVICE_IDENTITY_CHANGED",
+         "The device presents another identity key than the one this computer pinned when it "
+         "paired a device with that serial: it may be a different device pretending to be it.",
+         "Do not use the device until it is checked; if it was reset, forget it ('cradlectl "
+         "devices --forget SERIAL') and pair it again.",
+         "A reset device makes a new identity key; anything else that changes the key is a "
+         "stand-in. Check the device before forgetting its pin."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_NO_KEY_TYPES, "DEVICE_NO_KEY_TYPES",
+         "The device says it can make no key at all, so it cannot enroll.",
+         "Update the Cradle agent on the device, or ask your administrator which devices Cradle "
+         "supports.",
+         "GET_INFO key 6 lists the key types the agent makes (rsa2048, rsa3072, rsa4096, p256, "
+         "p384); an empty list is an agent fault."),
+  ENTRY (DEVICE, CRADLE_DEVICE_FAILURE_STORES_FULL, "DEVICE_STORES_FULL",
+         "The device's certificate stores are full or nearly full, so a new certificate and its "
+         "chain may not fit.",
+         "Remove certificates the device no longer needs ('cradlectl certs remove CERT'), then try "
+         "again.",
+         "The reference agent holds at most 1,024 certificates in all its stores together; "
+         "'cradlectl certs' lists them, expired and replaced ones first to go."),
 
   /* ---- each CradleError, when nothing more precise is known ---------- */
   GENERIC (CRADLE_ERROR, CRADLE_ERROR_FAILED, "failed",

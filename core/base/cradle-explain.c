@@ -171,6 +171,8 @@ fallback_for (CradleExplainKind kind,
     case CRADLE_EXPLAIN_TRANSPORT:
     case CRADLE_EXPLAIN_KERBEROS:
     case CRADLE_EXPLAIN_TRUST:
+    case CRADLE_EXPLAIN_DIRECTORY:
+    case CRADLE_EXPLAIN_DEVICE:
       return &cause_fallback;
     case CRADLE_EXPLAIN_CRADLE_ERROR:
     default:

@@ -36,4 +36,14 @@ gboolean cradle_directory_bind       (const CradleBindSettings  *settings,
                                       GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 void     cradle_bind_result_clear    (CradleBindResult          *result);
 
+/* A connection to @uri made as a session makes it (the same limits and
+ * timeouts, the DC's certificate verified), StartTLS done when
+ * @start_tls, and nothing bound: for a diagnosis to ask the RootDSE.  A
+ * certificate that does not verify is CRADLE_ERROR_NOT_CONFIGURED with
+ * the explain detail CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED. */
+LDAP    *cradle_directory_connect_anonymous (const char  *uri,
+                                             gboolean     start_tls,
+                                             guint        timeout_seconds,
+                                             GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

@@ -402,3 +402,35 @@ cradle_bind_result_clear (CradleBindResult *result)
     cradle_krb5_ccache_destroy (result->memory_ccache);
   g_clear_pointer (&result->memory_ccache, g_free);
 }
+
+LDAP *
+cradle_directory_connect_anonymous (const char  *uri,
+                                    gboolean     start_tls,
+                                    guint        timeout_seconds,
+                                    GError     **error)
+{
+  CradleBindSettings settings = { .uri = uri, .timeout_seconds = timeout_seconds };
+  g_autoptr(LDAP) ld = NULL;
+  int rc;
+
+  if (!cradle_libldap_load (error))
+    return NULL;
+  ld = new_connection (&settings, error);
+  if (ld == NULL)
+    return NULL;
+  rc = start_tls ? sym_ldap_start_tls_s (ld, NULL, NULL) : sym_ldap_connect (ld);
+  if (rc == LDAP_SUCCESS)
+    return g_steal_pointer (&ld);
+  if ((start_tls || g_str_has_prefix (uri, "ldaps://")) && is_tls_failure (uri, rc, timeout_seconds))
+    cradle_explain_set_error (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_DIRECTORY,
+                              CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED,
+                              "No trusted TLS connection could be made to %s: its certificate is not "
+                              "trusted by this computer, has expired or does not name it.", uri);
+  else
+    {
+      g_autofree char *what = g_strdup_printf (start_tls ? "starting TLS with %s" : "connecting to %s", uri);
+
+      cradle_ldap_set_error (error, ld, rc, what);
+    }
+  return NULL;
+}

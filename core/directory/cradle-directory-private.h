@@ -80,6 +80,12 @@ CradleLdapEntry *cradle_directory_read_user_entry (CradleDirectory  *self,
                                                    GCancellable     *cancellable,
                                                    GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The RootDSE's @attributes, read again through the open session. */
+CradleLdapEntry *cradle_directory_read_root_dse   (CradleDirectory  *self,
+                                                   const char      **attributes,
+                                                   GCancellable     *cancellable,
+                                                   GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* "SOURCE\nPRINCIPAL": the directory asked for and the account that
  * reads it, known before the session opens; a ccache without a valid
  * ticket is an error, as cradle_krb5_check_ccache() says. */

@@ -102,6 +102,33 @@ cradle_directory_list_enrollment_service_names (CradleDirectory  *self,
                         cancellable, error);
 }
 
+CradleLdapEntry *
+cradle_directory_read_root_dse (CradleDirectory  *self,
+                                const char      **attributes,
+                                GCancellable     *cancellable,
+                                GError          **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(LDAPMessage) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  CradleLdapEntry *entry;
+
+  g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
+
+  locker = g_mutex_locker_new (&self->lock);
+  if (!check_open (self, cancellable, error) ||
+      !cradle_ldap_search (self->ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attributes,
+                           self->timeout_seconds, &result, error))
+    return NULL;
+  entry = _cradle_directory_dup_first_entry (self->ld, result, &local_error);
+  if (entry == NULL && local_error == NULL)
+    g_set_error (&local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                 "%s returned no RootDSE; it is not an Active Directory domain controller", self->uri);
+  if (entry == NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return entry;
+}
+
 /* LDAP_SERVER_SD_FLAGS_OID with DACL_SECURITY_INFORMATION: without it AD
  * asks for rights a user lacks to read the owner and the SACL. */
 #define SD_FLAGS_CONTROL_OID "1.2.840.113556.1.4.801"

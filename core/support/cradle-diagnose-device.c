@@ -1,12 +1,790 @@
-/* cradle-diagnose-device.c: the device hop of a diagnosis (being built) */
+/* cradle-diagnose-device.c: the device hop of a diagnosis
+ *
+ * The steps cradle_device_open() takes, one at a time, so that a failure
+ * names its step, then what the device can do:
+ *
+ *   transport  which device, found how (USB or the simulator's socket), as
+ *              cradle_device_enumerate() finds them: the one asked for (its
+ *              id or serial), else the first that answers HELLO
+ *   hello      the protocol version and the agent's software (HELLO)
+ *   info       manufacturer, model, serial, OS, agent version (GET_INFO)
+ *   pairing    whether this computer is paired with it (AUTHENTICATE when
+ *              this user pinned it); the DEVICE fact is published here
+ *   key-types  the key types it can make (GET_INFO)
+ *   stores     the certificates in each store and the room left (LIST_CERTS,
+ *              which a device answers only to a paired computer)
+ *
+ * Nothing here asks the device's user anything or starts a pairing: HELLO,
+ * GET_INFO, AUTHENTICATE and LIST_CERTS need no confirmation.  Each request
+ * has the run's deadline: when it passes the request is cancelled (the
+ * device then has the protocol's grace of five seconds to stop before the
+ * session is closed).  Everything the device says is escaped.
+ */
 #include "config.h"
 
+#include <string.h>
+
 #include "support/cradle-diagnosis-private.h"
+#include "host/cradle-device-private.h"
+#include "host/cradle-host-pairing-private.h"
+
+#define HOP CRADLE_HOP_DEVICE
+
+/* The protocol lets one LIST_CERTS answer hold 1,024 certificates, and the
+ * reference agent holds at most that many in all its stores together
+ * (docs/bridge-protocol.md, LIST_CERTS); no message says a device's own
+ * limit, so this is the room the diagnosis counts against. */
+#define STORES_MAX_CERTS 1024
+/* An enrollment installs its certificate and a chain of up to three. */
+#define STORES_ROOM_NEEDED 4
+/* Below this many free places the stores are worth a warning. */
+#define STORES_ROOM_LOW 64
+
+/* ---- a deadline for one request ----------------------------------------- */
+
+typedef struct {
+  GMutex        lock;
+  GCond         cond;
+  gboolean      stopped;
+  gboolean      fired;
+  gint64        end;
+  GCancellable *cancellable;  /* cancelled when the deadline passes or @parent is */
+  GCancellable *parent;
+  gulong        parent_id;
+  GThread      *thread;
+} Deadline;
+
+static gpointer
+deadline_watch (gpointer data)
+{
+  Deadline *deadline = data;
+  gboolean fired = FALSE;
+
+  g_mutex_lock (&deadline->lock);
+  while (!deadline->stopped)
+    {
+      if (!g_cond_wait_until (&deadline->cond, &deadline->lock, deadline->end))
+        {
+          fired = deadline->fired = TRUE;
+          break;
+        }
+    }
+  g_mutex_unlock (&deadline->lock);
+  if (fired)
+    g_cancellable_cancel (deadline->cancellable);
+  return NULL;
+}
+
+static void
+on_parent_cancelled (GCancellable *parent,
+                     gpointer      data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (data));
+}
+
+static void
+deadline_start (Deadline     *deadline,
+                GCancellable *parent,
+                guint         timeout_ms)
+{
+  g_mutex_init (&deadline->lock);
+  g_cond_init (&deadline->cond);
+  deadline->stopped = deadline->fired = FALSE;
+  deadline->end = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  deadline->cancellable = g_cancellable_new ();
+  deadline->parent = parent != NULL ? g_object_ref (parent) : NULL;
+  deadline->parent_id = 0;
+  if (parent != NULL)
+    deadline->parent_id = g_cancellable_connect (parent, G_CALLBACK (on_parent_cancelled),
+                                                 g_object_ref (deadline->cancellable), g_object_unref);
+  deadline->thread = g_thread_new ("device-deadline", deadline_watch, deadline);
+}
+
+/* Returns whether the deadline passed before the step ended. */
+static gboolean
+deadline_stop (Deadline *deadline)
+{
+  gboolean fired;
+
+  g_mutex_lock (&deadline->lock);
+  deadline->stopped = TRUE;
+  g_cond_signal (&deadline->cond);
+  g_mutex_unlock (&deadline->lock);
+  g_thread_join (deadline->thread);
+  if (deadline->parent != NULL)
+    g_cancellable_disconnect (deadline->parent, deadline->parent_id);
+  g_clear_object (&deadline->parent);
+  g_clear_object (&deadline->cancellable);
+  fired = deadline->fired;
+  g_mutex_clear (&deadline->lock);
+  g_cond_clear (&deadline->cond);
+  return fired;
+}
+
+/* ---- the hop's state ------------------------------------------------------ */
+
+typedef enum {
+  STEP_NOT_RUN,
+  STEP_OK,
+  STEP_FAILED,
+} StepState;
+
+typedef struct {
+  StepState  state;
+  gint64     duration_us;
+  GError    *error;
+} Step;
+
+/* One device found, and what it answered so far. */
+typedef struct {
+  CradleDevice *device;
+  char         *id;          /* escaped */
+  const char   *how;         /* its transport, in words */
+  Step          hello;
+  char         *hello_agent; /* HELLO's agent software, raw */
+  Step          info;
+} Candidate;
+
+static void
+candidate_free (gpointer data)
+{
+  Candidate *candidate = data;
+
+  g_clear_object (&candidate->device);
+  g_free (candidate->id);
+  g_clear_error (&candidate->hello.error);
+  g_clear_error (&candidate->info.error);
+  g_free (candidate->hello_agent);
+  g_free (candidate);
+}
+
+typedef struct {
+  CradleDiagnosisRun *run;
+  GCancellable       *cancellable;
+  guint               timeout_ms;
+} Hop;
+
+static gboolean
+cancelled (Hop *hop)
+{
+  return hop->cancellable != NULL && g_cancellable_is_cancelled (hop->cancellable);
+}
+
+static char *
+escape (const char *text)
+{
+  return cradle_text_escape (text != NULL ? text : "(none)", -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+}
+
+/* A device's own words inside our error message: escaped, one line. */
+static char *
+escaped_message (const GError *error)
+{
+  return escape (error != NULL ? error->message : NULL);
+}
+
+/* @error from a request whose deadline passed, or that failed on its own:
+ * a CRADLE_ERROR with the device's cause attached where one is known. */
+static GError *
+step_error (Hop          *hop,
+            Candidate    *candidate,
+            const char   *doing,
+            gboolean      timed_out,
+            GError       *error)
+{
+  g_autoptr(GError) cause = error;
+  g_autofree char *message = escaped_message (cause);
+  GError *out = NULL;
+
+  if (timed_out)
+    cradle_explain_set_error (&out, CRADLE_ERROR_TIMED_OUT, CRADLE_EXPLAIN_DEVICE,
+                              CRADLE_DEVICE_FAILURE_NOT_ANSWERING,
+                              "The device %s did not answer within %u ms while %s. Unlock it and check "
+                              "that its Cradle agent is running.",
+                              candidate->id, hop->timeout_ms, doing);
+  else if (g_error_matches (cause, CRADLE_ERROR, CRADLE_ERROR_BUSY))
+    cradle_explain_set_error (&out, CRADLE_ERROR_BUSY, CRADLE_EXPLAIN_DEVICE, CRADLE_DEVICE_FAILURE_BUSY,
+                              "The device %s is serving another program while %s: %s",
+                              candidate->id, doing, message);
+  else if (g_error_matches (cause, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED))
+    cradle_explain_set_error (&out, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_DEVICE,
+                              CRADLE_DEVICE_FAILURE_AGENT_TOO_OLD,
+                              "The device %s cannot go on while %s: %s", candidate->id, doing, message);
+  else if (g_error_matches (cause, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT) ||
+           g_error_matches (cause, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
+    cradle_explain_set_error (&out, cause->code, CRADLE_EXPLAIN_DEVICE, CRADLE_DEVICE_FAILURE_NOT_ANSWERING,
+                              "The device %s stopped answering while %s: %s", candidate->id, doing, message);
+  else
+    {
+      /* Keep the code (and any detail) of what failed; only its words change. */
+      gint code = cause != NULL && cause->domain == CRADLE_ERROR ? cause->code : CRADLE_ERROR_FAILED;
+      CradleExplainKind kind;
+      guint32 detail;
+
+      if (cause != NULL && cradle_explain_get_detail (cause, &kind, &detail))
+        cradle_explain_set_error (&out, code, kind, detail, "The device %s failed while %s: %s",
+                                  candidate->id, doing, message);
+      else
+        cradle_explain_set_error (&out, code, CRADLE_EXPLAIN_CRADLE_ERROR, (guint32) code,
+                                  "The device %s failed while %s: %s", candidate->id, doing, message);
+    }
+  return out;
+}
+
+static void
+report_step (Hop        *hop,
+             const char *name,
+             const char *title,
+             Step       *step,
+             const char *found)
+{
+  _cradle_diagnosis_run_report (hop->run, HOP, name, title,
+                                step->state == STEP_OK ? CRADLE_CHECK_OK : CRADLE_CHECK_FAILED,
+                                step->duration_us, g_steal_pointer (&step->error), "%s", found);
+}
+
+static void
+skip (Hop        *hop,
+      const char *name,
+      const char *title,
+      const char *why)
+{
+  _cradle_diagnosis_run_report (hop->run, HOP, name, title, CRADLE_CHECK_SKIPPED, 0, NULL,
+                                "skipped: %s", why);
+}
+
+/* ---- the steps ------------------------------------------------------------ */
+
+static void
+run_hello (Hop       *hop,
+           Candidate *candidate)
+{
+  Deadline deadline;
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+  gboolean ok, fired;
+
+  if (candidate->hello.state != STEP_NOT_RUN)
+    return;
+  deadline_start (&deadline, hop->cancellable, hop->timeout_ms);
+  ok = _cradle_device_hello (candidate->device, &candidate->hello_agent, deadline.cancellable, &error);
+  fired = deadline_stop (&deadline);
+  candidate->hello.duration_us = g_get_monotonic_time () - started;
+  candidate->hello.state = ok ? STEP_OK : STEP_FAILED;
+  if (!ok)
+    candidate->hello.error = step_error (hop, candidate, "greeting it (HELLO)", fired && !cancelled (hop),
+                                         g_steal_pointer (&error));
+}
+
+static void
+run_info (Hop       *hop,
+          Candidate *candidate)
+{
+  Deadline deadline;
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+  gboolean ok, fired;
+
+  if (candidate->info.state != STEP_NOT_RUN)
+    return;
+  deadline_start (&deadline, hop->cancellable, hop->timeout_ms);
+  ok = cradle_device_refresh_info (candidate->device, deadline.cancellable, &error);
+  fired = deadline_stop (&deadline);
+  candidate->info.duration_us = g_get_monotonic_time () - started;
+  candidate->info.state = ok ? STEP_OK : STEP_FAILED;
+  if (!ok)
+    candidate->info.error = step_error (hop, candidate, "reading its details (GET_INFO)",
+                                        fired && !cancelled (hop), g_steal_pointer (&error));
+}
+
+static gboolean
+names_device (Candidate  *candidate,
+              const char *wanted)
+{
+  const char *id = cradle_device_get_id (candidate->device);
+
+  /* A simulated device's id is "socket:SERIAL". */
+  return g_strcmp0 (id, wanted) == 0 ||
+         (g_str_has_prefix (id != NULL ? id : "", "socket:") && g_strcmp0 (id + strlen ("socket:"), wanted) == 0);
+}
+
+static const char *
+transport_words (CradleDevice *device)
+{
+  const char *kind = cradle_device_get_transport (device);
+
+  if (g_strcmp0 (kind, "usb") == 0)
+    return "over USB";
+  if (g_strcmp0 (kind, "socket") == 0)
+    return "a simulated device, over its Unix socket";
+  return "over an unknown transport";
+}
+
+static char *
+list_ids (GPtrArray *candidates)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      Candidate *candidate = candidates->pdata[i];
+
+      g_string_append_printf (ids, "%s%s", i > 0 ? ", " : "", candidate->id);
+    }
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* Finds the devices and chooses one; reports "transport".  Returns the one
+ * chosen (its HELLO may have run already), or %NULL. */
+static Candidate *
+choose_device (Hop       *hop,
+               GPtrArray *candidates)
+{
+  const char *wanted = _cradle_diagnosis_run_get_device_id (hop->run);
+  g_autofree char *wanted_escaped = escape (wanted);
+  g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ids = NULL;
+  Candidate *chosen = NULL;
+  gint64 started = g_get_monotonic_time ();
+  GError *failure = NULL;
+
+  devices = cradle_device_enumerate (hop->cancellable, &error);
+  if (devices == NULL)
+    {
+      g_autofree char *message = escaped_message (error);
+
+      cradle_explain_set_error (&failure, CRADLE_ERROR_FAILED, CRADLE_EXPLAIN_DEVICE,
+                                CRADLE_DEVICE_FAILURE_NONE_FOUND, "Could not look for devices: %s", message);
+      _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure, "no device could be listed");
+      return NULL;
+    }
+  for (guint i = 0; i < devices->len; i++)
+    {
+      Candidate *candidate = g_new0 (Candidate, 1);
+
+      candidate->device = g_object_ref (devices->pdata[i]);
+      candidate->id = escape (cradle_device_get_id (candidate->device));
+      candidate->how = transport_words (candidate->device);
+      g_ptr_array_add (candidates, candidate);
+    }
+  ids = list_ids (candidates);
+
+  if (candidates->len == 0)
+    {
+      cradle_explain_set_error (&failure, CRADLE_ERROR_DEVICE_GONE, CRADLE_EXPLAIN_DEVICE,
+                                CRADLE_DEVICE_FAILURE_NONE_FOUND,
+                                "No device is connected: no USB device with the Cradle interface, and no "
+                                "simulated device. Connect the device, unlock it and start its Cradle agent.");
+      _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure,
+                                    "no device found (USB or simulated)");
+      return NULL;
+    }
+
+  if (wanted != NULL)
+    {
+      /* By id first; a serial is known once the device answers GET_INFO. */
+      for (guint i = 0; i < candidates->len && chosen == NULL; i++)
+        {
+          if (names_device (candidates->pdata[i], wanted))
+            chosen = candidates->pdata[i];
+        }
+      for (guint i = 0; i < candidates->len && chosen == NULL && !cancelled (hop); i++)
+        {
+          Candidate *candidate = candidates->pdata[i];
+
+          run_hello (hop, candidate);
+          if (candidate->hello.state == STEP_OK)
+            run_info (hop, candidate);
+          if (candidate->info.state == STEP_OK &&
+              g_strcmp0 (cradle_device_get_serial (candidate->device), wanted) == 0)
+            chosen = candidate;
+        }
+      if (chosen == NULL)
+        {
+          cradle_explain_set_error (&failure, CRADLE_ERROR_DEVICE_GONE, CRADLE_EXPLAIN_DEVICE,
+                                    CRADLE_DEVICE_FAILURE_NONE_FOUND,
+                                    "No connected device is called '%s' (found: %s). Connect it, unlock it "
+                                    "and start its Cradle agent, or choose one of those found.",
+                                    wanted_escaped, ids);
+          _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_FAILED,
+                                        g_get_monotonic_time () - started, failure,
+                                        "none of the devices found is %s: %s", wanted_escaped, ids);
+          return NULL;
+        }
+    }
+  else
+    {
+      /* The first that answers; when none does, the first, whose HELLO says why. */
+      for (guint i = 0; i < candidates->len && chosen == NULL && !cancelled (hop); i++)
+        {
+          Candidate *candidate = candidates->pdata[i];
+
+          run_hello (hop, candidate);
+          if (candidate->hello.state == STEP_OK)
+            chosen = candidate;
+        }
+      if (chosen == NULL)
+        chosen = candidates->pdata[0];
+    }
+
+  /* The others' sessions end now: a device serves one at a time. */
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      Candidate *candidate = candidates->pdata[i];
+
+      if (candidate != chosen)
+        cradle_device_close (candidate->device);
+    }
+  if (candidates->len == 1)
+    _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_OK,
+                                  g_get_monotonic_time () - started, NULL, "%s, %s", chosen->id, chosen->how);
+  else
+    _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_OK,
+                                  g_get_monotonic_time () - started, NULL, "%s, %s (%u devices found: %s)",
+                                  chosen->id, chosen->how, candidates->len, ids);
+  return chosen;
+}
+
+static void
+report_hello (Hop       *hop,
+              Candidate *candidate)
+{
+  g_autofree char *agent = NULL;
+  g_autofree char *found = NULL;
+
+  if (candidate->hello.state == STEP_OK)
+    {
+      agent = escape (candidate->hello_agent != NULL ? candidate->hello_agent : "(not named)");
+      found = g_strdup_printf ("bridge protocol version %u, agent %s",
+                               cradle_device_get_protocol_version (candidate->device), agent);
+    }
+  else
+    found = g_strdup_printf ("%s did not answer HELLO", candidate->id);
+  report_step (hop, "hello", "Greeting (HELLO)", &candidate->hello, found);
+}
+
+static void
+report_info (Hop       *hop,
+             Candidate *candidate)
+{
+  CradleDevice *device = candidate->device;
+  g_autofree char *manufacturer = NULL, *model = NULL, *serial = NULL, *os = NULL, *agent = NULL;
+  g_autofree char *found = NULL;
+  g_autoptr(GString) features = g_string_new (NULL);
+  static const char * const known[] = {
+    CRADLE_DEVICE_FEATURE_SCEP, CRADLE_DEVICE_FEATURE_RENEWAL, CRADLE_DEVICE_FEATURE_IMPORT_KEY,
+  };
+
+  if (candidate->info.state != STEP_OK)
+    {
+      report_step (hop, "info", "Device details", &candidate->info, "the device did not say what it is");
+      return;
+    }
+  manufacturer = escape (cradle_device_get_manufacturer (device));
+  model = escape (cradle_device_get_model (device));
+  serial = escape (cradle_device_get_serial (device));
+  os = escape (cradle_device_get_os (device));
+  agent = escape (cradle_device_get_agent_version (device));
+  for (gsize i = 0; i < G_N_ELEMENTS (known); i++)
+    {
+      if (cradle_device_has_feature (device, known[i]))
+        g_string_append_printf (features, "%s%s", features->len > 0 ? ", " : "", known[i]);
+    }
+  found = g_strdup_printf ("%s %s, serial %s, %s, agent %s; features: %s", manufacturer, model, serial, os,
+                           agent, features->len > 0 ? features->str : "none");
+  report_step (hop, "info", "Device details", &candidate->info, found);
+}
+
+/* AUTHENTICATE when this user pinned the device; reports "pairing".
+ * Returns whether the session is paired. */
+static gboolean
+check_pairing (Hop       *hop,
+               Candidate *candidate)
+{
+  CradleDevice *device = candidate->device;
+  g_autofree char *serial = escape (cradle_device_get_serial (device));
+  g_autoptr(GBytes) pinned = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+  Deadline deadline;
+  GError *failure = NULL;
+  gboolean ok, fired;
+
+  pinned = cradle_host_pin_lookup (cradle_device_get_serial (device), &error);
+  if (pinned == NULL && error != NULL)
+    {
+      g_autofree char *message = escaped_message (error);
+
+      cradle_explain_set_error (&failure, CRADLE_ERROR_FAILED, CRADLE_EXPLAIN_CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                                "Could not read this computer's pairing with %s: %s", serial, message);
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure, "pairing unknown");
+      return FALSE;
+    }
+  g_clear_error (&error);
+
+  deadline_start (&deadline, hop->cancellable, hop->timeout_ms);
+  ok = _cradle_device_authenticate (device, deadline.cancellable, &error);
+  fired = deadline_stop (&deadline);
+
+  if (!ok && g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_PAIRED))
+    {
+      cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_PAIRED, CRADLE_EXPLAIN_DEVICE,
+                                CRADLE_DEVICE_FAILURE_IDENTITY_CHANGED,
+                                "The device says it is %s, but it is not the device this computer paired "
+                                "with under that serial (its identity key differs); nothing was sent to it.",
+                                serial);
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure,
+                                    "identity key differs from the one pinned for serial %s", serial);
+      return FALSE;
+    }
+  if (!ok)
+    {
+      failure = step_error (hop, candidate, "proving who this computer is (AUTHENTICATE)",
+                            fired && !cancelled (hop), g_steal_pointer (&error));
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure, "pairing not confirmed");
+      return FALSE;
+    }
+  if (cradle_device_is_paired (device))
+    {
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_OK,
+                                    g_get_monotonic_time () - started, NULL,
+                                    "paired; the device proved the identity pinned for serial %s and the "
+                                    "session is sealed", serial);
+      return TRUE;
+    }
+  if (pinned == NULL)
+    {
+      cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_PAIRED, CRADLE_EXPLAIN_DEVICE,
+                                CRADLE_DEVICE_FAILURE_NOT_PAIRED,
+                                "This computer's user never paired with the device %s, so it will not list "
+                                "its stores nor make a key for this computer.", serial);
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure,
+                                    "not paired with this computer");
+    }
+  else
+    {
+      cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_PAIRED, CRADLE_EXPLAIN_DEVICE,
+                                CRADLE_DEVICE_FAILURE_HOST_FORGOTTEN,
+                                "The device %s was paired with this computer, but no longer trusts it "
+                                "(it answered NOT_PAIRED to AUTHENTICATE).", serial);
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure,
+                                    "paired before, but the device no longer trusts this computer");
+    }
+  return FALSE;
+}
+
+static void
+check_key_types (Hop       *hop,
+                 Candidate *candidate)
+{
+  const char * const *types = cradle_device_get_key_types (candidate->device);
+  g_autoptr(GString) found = g_string_new (NULL);
+  GError *failure = NULL;
+
+  for (gsize i = 0; types[i] != NULL; i++)
+    {
+      g_autofree char *type = escape (types[i]);
+
+      g_string_append_printf (found, "%s%s", i > 0 ? ", " : "", type);
+    }
+  if (found->len > 0)
+    {
+      _cradle_diagnosis_run_report (hop->run, HOP, "key-types", "Key types it can make", CRADLE_CHECK_OK, 0,
+                                    NULL, "%s", found->str);
+      return;
+    }
+  cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_DEVICE,
+                            CRADLE_DEVICE_FAILURE_NO_KEY_TYPES,
+                            "The device %s says it can make no key type at all.", candidate->id);
+  _cradle_diagnosis_run_report (hop->run, HOP, "key-types", "Key types it can make", CRADLE_CHECK_FAILED, 0,
+                                failure, "none");
+}
+
+typedef struct {
+  char  *name;      /* escaped "MY (user)" */
+  guint  certs;
+  guint  keys;      /* certificates whose key the device holds */
+} StoreCount;
+
+static void
+store_count_free (gpointer data)
+{
+  StoreCount *count = data;
+
+  g_free (count->name);
+  g_free (count);
+}
+
+static void
+check_stores (Hop       *hop,
+              Candidate *candidate)
+{
+  g_autoptr(GPtrArray) certs = NULL;
+  g_autoptr(GPtrArray) counts = g_ptr_array_new_with_free_func (store_count_free);
+  g_autoptr(GString) found = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gint64 started = g_get_monotonic_time ();
+  Deadline deadline;
+  GError *failure = NULL;
+  gint64 duration;
+  guint room;
+  gboolean fired;
+
+  deadline_start (&deadline, hop->cancellable, hop->timeout_ms);
+  certs = cradle_device_list_certs (candidate->device, NULL, NULL, deadline.cancellable, &error);
+  fired = deadline_stop (&deadline);
+  duration = g_get_monotonic_time () - started;
+  if (certs == NULL)
+    {
+      failure = step_error (hop, candidate, "listing its stores (LIST_CERTS)", fired && !cancelled (hop),
+                            g_steal_pointer (&error));
+      _cradle_diagnosis_run_report (hop->run, HOP, "stores", "Room in its stores", CRADLE_CHECK_FAILED,
+                                    duration, failure, "the device did not list its stores");
+      return;
+    }
+
+  for (guint i = 0; i < certs->len; i++)
+    {
+      CradleDeviceCert *cert = certs->pdata[i];
+      g_autofree char *store = escape (cradle_device_cert_get_store (cert));
+      g_autofree char *scope = escape (cradle_device_cert_get_scope (cert));
+      g_autofree char *name = g_strdup_printf ("%s (%s)", store, scope);
+      StoreCount *count = NULL;
+
+      for (guint j = 0; j < counts->len && count == NULL; j++)
+        {
+          if (g_strcmp0 (((StoreCount *) counts->pdata[j])->name, name) == 0)
+            count = counts->pdata[j];
+        }
+      if (count == NULL)
+        {
+          count = g_new0 (StoreCount, 1);
+          count->name = g_steal_pointer (&name);
+          g_ptr_array_add (counts, count);
+        }
+      count->certs++;
+      if (cradle_device_cert_get_key_id (cert) != NULL)
+        count->keys++;
+    }
+  for (guint i = 0; i < counts->len; i++)
+    {
+      StoreCount *count = counts->pdata[i];
+
+      g_string_append_printf (found, "%s%s: %u certificate%s", i > 0 ? "; " : "", count->name, count->certs,
+                              count->certs == 1 ? "" : "s");
+      if (count->keys > 0)
+        g_string_append_printf (found, ", %u with a key on the device", count->keys);
+    }
+  if (counts->len == 0)
+    g_string_append (found, "every store is empty");
+  room = certs->len < STORES_MAX_CERTS ? STORES_MAX_CERTS - certs->len : 0;
+  g_string_append_printf (found, "; %u of %u places free (the protocol's and the reference agent's limit, "
+                                 "1,024 certificates in all: devices do not report their own)",
+                          room, STORES_MAX_CERTS);
+
+  if (room >= STORES_ROOM_LOW)
+    {
+      _cradle_diagnosis_run_report (hop->run, HOP, "stores", "Room in its stores", CRADLE_CHECK_OK, duration,
+                                    NULL, "%s", found->str);
+      return;
+    }
+  cradle_explain_set_error (&failure, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_DEVICE,
+                            CRADLE_DEVICE_FAILURE_STORES_FULL,
+                            "The device %s holds %u certificates; %u more fit, and an enrollment installs up "
+                            "to %u (the certificate and its chain).",
+                            candidate->id, certs->len, room, STORES_ROOM_NEEDED);
+  _cradle_diagnosis_run_report (hop->run, HOP, "stores", "Room in its stores",
+                                room >= STORES_ROOM_NEEDED ? CRADLE_CHECK_WARNING : CRADLE_CHECK_FAILED,
+                                duration, failure, "%s", found->str);
+}
+
+/* ---- the hop --------------------------------------------------------------- */
+
+static void
+diagnose (Hop *hop)
+{
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (candidate_free);
+  Candidate *chosen;
+  g_autofree char *why = NULL;
+  gboolean paired;
+
+  chosen = choose_device (hop, candidates);
+  if (chosen == NULL)
+    {
+      why = g_strdup ("no device was found (see Connection)");
+      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
+                                     "no device was found (see Device)");
+      skip (hop, "hello", "Greeting (HELLO)", why);
+      skip (hop, "info", "Device details", why);
+      skip (hop, "pairing", "Paired with this computer", why);
+      skip (hop, "key-types", "Key types it can make", why);
+      skip (hop, "stores", "Room in its stores", why);
+      return;
+    }
+
+  run_hello (hop, chosen);
+  report_hello (hop, chosen);
+  if (chosen->hello.state != STEP_OK)
+    {
+      why = g_strdup ("the device did not answer HELLO (see Greeting)");
+      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
+                                     "the device did not answer (see Device)");
+      skip (hop, "info", "Device details", why);
+      skip (hop, "pairing", "Paired with this computer", why);
+      skip (hop, "key-types", "Key types it can make", why);
+      skip (hop, "stores", "Room in its stores", why);
+      return;
+    }
+
+  run_info (hop, chosen);
+  report_info (hop, chosen);
+  if (chosen->info.state != STEP_OK)
+    {
+      why = g_strdup ("the device did not say what it is (see Device details)");
+      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
+                                     "the device did not say what it is (see Device)");
+      skip (hop, "pairing", "Paired with this computer", why);
+      skip (hop, "key-types", "Key types it can make", why);
+      skip (hop, "stores", "Room in its stores", why);
+      return;
+    }
+
+  paired = check_pairing (hop, chosen);
+  /* As soon as it is known: the certificate hop waits on it for the key types. */
+  if (paired)
+    _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, g_object_ref (chosen->device), NULL);
+  else
+    _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
+                                   "the device is not paired with this computer (see Device)");
+
+  check_key_types (hop, chosen);
+  if (paired)
+    check_stores (hop, chosen);
+  else
+    skip (hop, "stores", "Room in its stores",
+          "a device lists its stores only to a computer it is paired with (see Paired with this computer)");
+}
 
 void
 _cradle_diagnose_device (CradleDiagnosisRun *run,
-                     GCancellable       *cancellable)
+                         GCancellable       *cancellable)
 {
-  _cradle_diagnosis_run_report (run, CRADLE_HOP_DEVICE, "device", "device", CRADLE_CHECK_SKIPPED, 0, NULL,
-                                "not built yet");
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  Hop hop = { run, cancellable, _cradle_diagnosis_run_get_timeout_ms (run) };
+
+  /* The devices made here emit "waiting" in this thread's context, not in
+   * the caller's default one; nothing waits for it, so it is drained here. */
+  g_main_context_push_thread_default (context);
+  diagnose (&hop);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
 }

@@ -371,6 +371,10 @@ emit_in_context (gpointer data)
   self->duration_us = g_get_monotonic_time () - self->started_us;
   task = g_steal_pointer (&run->task);
   g_mutex_unlock (&run->lock);
+  /* A device serves one session at a time: once every hop is done, the
+   * device is free for others while the diagnosis is kept (its details stay). */
+  if (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != NULL)
+    cradle_device_close (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE]);
 
   if (run->cancellable != NULL && run->cancelled_id != 0)
     g_cancellable_disconnect (run->cancellable, run->cancelled_id);

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * @CRADLE_EXPLAIN_KERBEROS: a #CradleKerberosFailure
  * @CRADLE_EXPLAIN_CRADLE_ERROR: a #CradleError, when nothing more precise is known
  * @CRADLE_EXPLAIN_TRUST: a #CradleTrustFailure
+ * @CRADLE_EXPLAIN_DIRECTORY: a #CradleDirectoryFailure
+ * @CRADLE_EXPLAIN_DEVICE: a #CradleDeviceFailure
  *
  * What a code means depends on its kind.
  */
@@ -36,6 +38,8 @@ typedef enum {
   CRADLE_EXPLAIN_KERBEROS,
   CRADLE_EXPLAIN_CRADLE_ERROR,
   CRADLE_EXPLAIN_TRUST,
+  CRADLE_EXPLAIN_DIRECTORY,
+  CRADLE_EXPLAIN_DEVICE,
 } CradleExplainKind;
 
 typedef enum {
@@ -64,6 +68,20 @@ typedef enum {
   CRADLE_TRUST_FAILURE_UNTRUSTED_ROOT = 1,      /* the chain ends at a root the host does not trust */
 } CradleTrustFailure;
 
+/* What is wrong with the domain, its controller or what it publishes
+ * (found by a diagnosis, cradle-diagnosis.h). */
+typedef enum {
+  CRADLE_DIRECTORY_FAILURE_NO_DOMAIN = 1,       /* no domain set, no Kerberos realm */
+  CRADLE_DIRECTORY_FAILURE_REALM_MISMATCH,      /* the realm is not the domain's */
+  CRADLE_DIRECTORY_FAILURE_NO_DC_RECORDS,       /* no _ldap._tcp.dc._msdcs SRV records */
+  CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE,      /* no TCP connection to the DC */
+  CRADLE_DIRECTORY_FAILURE_LDAP_NO_ANSWER,      /* connected, but no LDAP answer */
+  CRADLE_DIRECTORY_FAILURE_TLS_UNTRUSTED,       /* LDAPS or StartTLS certificate not trusted */
+  CRADLE_DIRECTORY_FAILURE_NO_PKI,              /* a Public Key Services container missing or empty */
+  CRADLE_DIRECTORY_FAILURE_NTAUTH_EMPTY,        /* no CA in NTAuthCertificates */
+  CRADLE_DIRECTORY_FAILURE_CATALOG_PROBLEMS,    /* templates or CAs the catalog skipped */
+} CradleDirectoryFailure;
+
 typedef enum {
   CRADLE_KERBEROS_FAILURE_NO_TICKET = 1,
   CRADLE_KERBEROS_FAILURE_TICKET_EXPIRED,
@@ -72,6 +90,19 @@ typedef enum {
   CRADLE_KERBEROS_FAILURE_CLOCK_SKEW,
   CRADLE_KERBEROS_FAILURE_PREAUTH_FAILED,       /* wrong password */
 } CradleKerberosFailure;
+
+/* What is wrong with the device, as its checks find it. */
+typedef enum {
+  CRADLE_DEVICE_FAILURE_NONE_FOUND = 1,         /* none connected, or not the one asked for */
+  CRADLE_DEVICE_FAILURE_NOT_ANSWERING,          /* connected, but silent past the deadline */
+  CRADLE_DEVICE_FAILURE_BUSY,                   /* another program has its one session */
+  CRADLE_DEVICE_FAILURE_AGENT_TOO_OLD,          /* no common protocol version, or no pairing */
+  CRADLE_DEVICE_FAILURE_NOT_PAIRED,             /* this user never paired it */
+  CRADLE_DEVICE_FAILURE_HOST_FORGOTTEN,         /* paired once; the device no longer trusts this computer */
+  CRADLE_DEVICE_FAILURE_IDENTITY_CHANGED,       /* not the identity key pinned at pairing */
+  CRADLE_DEVICE_FAILURE_NO_KEY_TYPES,           /* it makes no key at all */
+  CRADLE_DEVICE_FAILURE_STORES_FULL,            /* no room for a certificate and its chain */
+} CradleDeviceFailure;
 
 /* One entry of the table: constant, never freed. */
 typedef struct _CradleExplanation CradleExplanation;

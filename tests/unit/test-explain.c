@@ -148,7 +148,13 @@ test_other_kinds (void)
     assert_specific (CRADLE_EXPLAIN_TRANSPORT, code, NULL);
   for (guint32 code = CRADLE_KERBEROS_FAILURE_NO_TICKET; code <= CRADLE_KERBEROS_FAILURE_PREAUTH_FAILED; code++)
     assert_specific (CRADLE_EXPLAIN_KERBEROS, code, NULL);
+  for (guint32 code = CRADLE_DIRECTORY_FAILURE_NO_DOMAIN; code <= CRADLE_DIRECTORY_FAILURE_CATALOG_PROBLEMS; code++)
+    assert_specific (CRADLE_EXPLAIN_DIRECTORY, code, NULL);
+  assert_specific (CRADLE_EXPLAIN_DIRECTORY, CRADLE_DIRECTORY_FAILURE_DC_UNREACHABLE, "DC_UNREACHABLE");
   assert_specific (CRADLE_EXPLAIN_KERBEROS, CRADLE_KERBEROS_FAILURE_CLOCK_SKEW, "KRB5KRB_AP_ERR_SKEW");
+  for (guint32 code = CRADLE_DEVICE_FAILURE_NONE_FOUND; code <= CRADLE_DEVICE_FAILURE_STORES_FULL; code++)
+    assert_specific (CRADLE_EXPLAIN_DEVICE, code, NULL);
+  assert_specific (CRADLE_EXPLAIN_DEVICE, CRADLE_DEVICE_FAILURE_NOT_PAIRED, "DEVICE_NOT_PAIRED");
   assert_specific (CRADLE_EXPLAIN_TLS, CRADLE_TLS_FAILURE_UNTRUSTED, "TLS_UNTRUSTED_ISSUER");
 
   /* Each CradleError has its generic entry, named as cradle_error_to_string() names it. */
@@ -212,7 +218,7 @@ test_table_well_formed (void)
   gsize n_entries = 0;
   const CradleExplanation *table = cradle_explain_get_table (&n_entries);
 
-  g_assert_cmpuint (n_entries, >=, 52 + 13 + 7 + 5 + 12 + 6 + 9 + 6 + 13);
+  g_assert_cmpuint (n_entries, >=, 52 + 13 + 7 + 5 + 12 + 6 + 9 + 6 + 13 + 9);
   for (gsize i = 0; i < n_entries; i++)
     {
       const CradleExplanation *entry = &table[i];
