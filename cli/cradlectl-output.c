@@ -139,7 +139,8 @@ print_to_stderr (const char *text)
   print_escaped (stderr, text);
 }
 
-/* GLib's own writer (filtering, G_DEBUG=fatal-*, the journal) with the
+/* Cradle's writer (its log file and the run fields, then GLib's own:
+ * filtering, G_DEBUG=fatal-*, the journal) with the
  * message escaped first. */
 static GLogWriterOutput
 write_log (GLogLevelFlags   log_level,
@@ -160,7 +161,7 @@ write_log (GLogLevelFlags   log_level,
           escaped_fields[i].length = -1;
         }
     }
-  return g_log_writer_default (log_level, escaped_fields, n_fields, user_data);
+  return cradle_log_writer (log_level, escaped_fields, n_fields, user_data);
 }
 
 void

@@ -127,6 +127,8 @@ int           cradlectl_renew             (int                     argc,
                                            char                  **argv);
 int           cradlectl_log               (int                     argc,
                                            char                  **argv);
+int           cradlectl_report            (int                     argc,
+                                           char                  **argv);
 int           cradlectl_install           (int                     argc,
                                            char                  **argv);
 int           cradlectl_diagnose          (int                     argc,

@@ -17,6 +17,7 @@ static const CradlectlCommand commands[] = {
   { "retrieve", "Finish requests: ask the CA, install what it issued", cradlectl_retrieve },
   { "renew", "Renew certificates on a device, or remove one", cradlectl_renew },
   { "log", "Show what happened to each enrollment, step by step", cradlectl_log },
+  { "report", "Write one archive to attach to a support ticket", cradlectl_report },
   { "whoami", "Show who the domain says you are, and your groups", cradlectl_whoami },
   { "diagnose", "Check every hop to the CA, and say what is wrong and what to do", cradlectl_diagnose },
 };

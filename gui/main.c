@@ -35,6 +35,9 @@ main (int    argc,
   int status;
 
   skip_gl_for_cairo ();
+  /* Cradle's lines kept for a support report, runs' lines in the journal
+   * (cradle-log.h). */
+  g_log_set_writer_func (cradle_log_writer, NULL, NULL);
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

@@ -20,7 +20,8 @@ G_BEGIN_DECLS
   X (curl_getdate)             \
   X (curl_global_init)         \
   X (curl_slist_append)        \
-  X (curl_slist_free_all)
+  X (curl_slist_free_all)      \
+  X (curl_version)
 
 CRADLE_CURL_SYMBOLS (CRADLE_DLOPEN_DECLARE)
 

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include "base/cradle-log-private.h"
 #include "engine/cradle-enrollment-private.h"
 #include "state/cradle-journal-private.h"
 
@@ -70,6 +71,50 @@ const char *
 _cradle_enrollment_type_name (CradleEnrollment *self)
 {
   return self->type != NULL ? cradle_cert_type_get_name (self->type) : NULL;
+}
+
+/* ---- log lines people can filter ------------------------------------------ */
+
+static const char *
+device_serial (CradleEnrollment *self)
+{
+  return self->device != NULL ? cradle_device_get_serial (self->device) : NULL;
+}
+
+/* An info line with the run's fields (cradle-log.h: kept in the log file,
+ * and in the systemd journal for `journalctl CRADLE_RUN=N`); the worker's
+ * other lines get them from cradle_log_set_context(). */
+static void
+log_run_line (CradleEnrollment *self,
+              const char       *step,
+              const char       *format,
+              ...) G_GNUC_PRINTF (3, 4);
+
+static void
+log_run_line (CradleEnrollment *self,
+              const char       *step,
+              const char       *format,
+              ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *run = g_strdup_printf ("%" G_GINT64_FORMAT, self->run_id);
+  g_autofree char *device = cradle_text_escape (device_serial (self), -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+  GLogField fields[6];
+  gsize n_fields = 0;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  fields[n_fields++] = (GLogField) { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 };
+  fields[n_fields++] = (GLogField) { "PRIORITY", "6", -1 };
+  fields[n_fields++] = (GLogField) { "MESSAGE", message, -1 };
+  fields[n_fields++] = (GLogField) { "CRADLE_RUN", run, -1 };
+  if (step != NULL)
+    fields[n_fields++] = (GLogField) { "CRADLE_STEP", step, -1 };
+  if (device != NULL)
+    fields[n_fields++] = (GLogField) { "CRADLE_DEVICE", device, -1 };
+  g_log_structured_array (G_LOG_LEVEL_INFO, fields, n_fields);
 }
 
 /* ---- signals from the worker --------------------------------------------- */
@@ -138,7 +183,14 @@ _cradle_enrollment_begin_step (CradleEnrollment     *self,
   g_mutex_lock (&self->lock);
   self->step = step;
   g_mutex_unlock (&self->lock);
-  g_debug ("Enrollment step %s: %s", cradle_enrollment_step_to_string (step), text);
+  if (self->run_id != 0)
+    {
+      cradle_log_set_context (self->run_id, cradle_enrollment_step_to_string (step), device_serial (self));
+      log_run_line (self, cradle_enrollment_step_to_string (step), "Run %" G_GINT64_FORMAT ", step %s: %s",
+                    self->run_id, cradle_enrollment_step_to_string (step), text);
+    }
+  else
+    g_debug ("Enrollment step %s: %s", cradle_enrollment_step_to_string (step), text);
 
   self->step_id = 0;
   if (self->journal != NULL && self->run_id != 0)
@@ -158,6 +210,13 @@ _cradle_enrollment_end_step (CradleEnrollment *self,
 {
   g_autoptr(GError) error = NULL;
 
+  if (self->run_id != 0)
+    {
+      const char *step = cradle_enrollment_step_to_string (self->step);
+
+      log_run_line (self, step, "Run %" G_GINT64_FORMAT ", step %s: %s%s%s", self->run_id, step, outcome,
+                    failure != NULL ? ": " : "", failure != NULL ? failure->message : "");
+    }
   if (self->journal == NULL || self->step_id == 0)
     return;
   if (!cradle_journal_end_step (self->journal, self->step_id, outcome, failure, &error))
@@ -226,7 +285,13 @@ _cradle_enrollment_begin_run (CradleEnrollment *self,
   self->run_id = cradle_journal_begin_run (self->journal, kind, _cradle_enrollment_type_name (self), protocol,
                                            cradle_device_get_serial (self->device), self->request_id, &error);
   if (self->run_id == 0)
-    g_warning ("Could not write the journal: %s", error->message);
+    {
+      g_warning ("Could not write the journal: %s", error->message);
+      return;
+    }
+  cradle_log_set_context (self->run_id, NULL, device_serial (self));
+  log_run_line (self, NULL, "Run %" G_GINT64_FORMAT " begins: %s of %s (%s)", self->run_id, kind,
+                _cradle_enrollment_type_name (self) ?: "?", protocol ?: "?");
 }
 
 void
@@ -236,6 +301,11 @@ _cradle_enrollment_finish (CradleEnrollment        *self,
 {
   g_autoptr(GError) journal_error = NULL;
 
+  if (self->run_id != 0)
+    log_run_line (self, NULL, "Run %" G_GINT64_FORMAT " ends: %s%s%s", self->run_id,
+                  cradle_enrollment_outcome_to_string (outcome), error != NULL ? ": " : "",
+                  error != NULL ? error->message : "");
+  cradle_log_set_context (0, NULL, NULL);
   self->outcome = outcome;
   g_clear_error (&self->error);
   self->error = error;

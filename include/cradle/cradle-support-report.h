@@ -42,6 +42,15 @@ void                 cradle_support_report_set_run       (CradleSupportReport *s
 CRADLE_PUBLIC
 void                 cradle_support_report_set_diagnosis (CradleSupportReport *self,
                                                           CradleDiagnosis     *diagnosis);
+/* The type and device the fresh diagnosis checks (nullable: the chosen
+ * run's, when one run is asked for; else none and the first device that
+ * answers).  Not used with cradle_support_report_set_diagnosis(). */
+CRADLE_PUBLIC
+void                 cradle_support_report_set_type_name (CradleSupportReport *self,
+                                                          const char          *type_name);
+CRADLE_PUBLIC
+void                 cradle_support_report_set_device_id (CradleSupportReport *self,
+                                                          const char          *device_id);
 /* Writes the archive to @path: whole or not at all (a temporary file
  * renamed into place), mode 0600. */
 CRADLE_PUBLIC

@@ -9,6 +9,7 @@
 #include <cradle/cradle-settings.h>
 #include <cradle/cradle-process.h>
 #include <cradle/cradle-text.h>
+#include <cradle/cradle-log.h>
 #include <cradle/cradle-certificate.h>
 #include <cradle/cradle-pending-store.h>
 #include <cradle/cradle-device.h>

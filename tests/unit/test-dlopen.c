@@ -10,6 +10,7 @@
 #include "base/cradle-dlopen-private.h"
 #include "directory/cradle-libldap-private.h"
 #include "ca/wstep/cradle-libxml-private.h"
+#include "support/cradle-libarchive-private.h"
 
 static void
 test_missing_library (void)
@@ -69,7 +70,7 @@ test_resolved (void)
   g_assert_cmpfloat (((double (*) (double)) sym_sin) (0.0), ==, 0.0);
 }
 
-/* The three the stages use, with every function they call. */
+/* The four the stages use, with every function they call. */
 static void
 test_stage_libraries (void)
 {
@@ -92,6 +93,12 @@ test_stage_libraries (void)
   g_assert_true (sym_ber_free == ber_free);
   g_assert_true (sym_sasl_errstring == sasl_errstring);
   g_assert_cmpstr (sym_ldap_err2string (LDAP_SUCCESS), ==, "Success");
+
+  /* libarchive: a support report's .tar.gz. */
+  g_assert_true (cradle_libarchive_load (&error));
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (sym_archive_version_string (), "libarchive 3."));
+  g_assert_nonnull (sym_archive_write_add_filter_gzip);
 }
 
 int
