@@ -87,17 +87,30 @@ outcome_title (const char *outcome)
     return _("Running, or stopped in the middle");
   if (g_strcmp0 (outcome, "ok") == 0 || g_strcmp0 (outcome, "none") == 0)
     return _("Done");
+  /* A status check's verdict (cradle_cert_verdict_to_string()). */
+  if (g_strcmp0 (outcome, "valid") == 0)
+    return _("Valid");
+  if (g_strcmp0 (outcome, "renew-soon") == 0)
+    return _("Renew soon");
+  if (g_strcmp0 (outcome, "expired") == 0)
+    return _("Expired");
+  if (g_strcmp0 (outcome, "revoked") == 0)
+    return _("Revoked");
+  if (g_strcmp0 (outcome, "unknown") == 0)
+    return _("Status unknown");
   return outcome != NULL ? outcome : "?";
 }
 
 static const char *
 outcome_icon (const char *outcome)
 {
-  if (g_strcmp0 (outcome, "installed") == 0 || g_strcmp0 (outcome, "ok") == 0 || g_strcmp0 (outcome, "none") == 0)
+  if (g_strcmp0 (outcome, "installed") == 0 || g_strcmp0 (outcome, "ok") == 0 || g_strcmp0 (outcome, "none") == 0 ||
+      g_strcmp0 (outcome, "valid") == 0)
     return "emblem-ok-symbolic";
   if (g_strcmp0 (outcome, "pending") == 0 || g_strcmp0 (outcome, "running") == 0)
     return "document-open-recent-symbolic";
-  if (g_strcmp0 (outcome, "interrupted") == 0 || g_strcmp0 (outcome, "declined") == 0)
+  if (g_strcmp0 (outcome, "interrupted") == 0 || g_strcmp0 (outcome, "declined") == 0 ||
+      g_strcmp0 (outcome, "renew-soon") == 0 || g_strcmp0 (outcome, "unknown") == 0)
     return "dialog-warning-symbolic";
   if (g_strcmp0 (outcome, "cancelled") == 0)
     return "process-stop-symbolic";
