@@ -233,3 +233,82 @@ cradle_report_to_text (const CradleReport *report)
     }
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
+
+/* ---- a run of the journal, for the History window ---------------------- */
+
+static void
+add_usec (GString    *text,
+          const char *label,
+          gint64      usec)
+{
+  g_autoptr(GDateTime) time = usec > 0 ? g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC) : NULL;
+
+  add_time (text, label, time);
+}
+
+/* The journal's words: recorded by Cradle, but holding what devices, CAs
+ * and the directory said, so escaped like any outside text. */
+static void
+add_escaped (GString    *text,
+             const char *label,
+             const char *value)
+{
+  g_autofree char *escaped = value != NULL ? cradle_text_escape (value, -1, CRADLE_TEXT_ESCAPE_DEFAULT) : NULL;
+
+  add_line (text, label, escaped);
+}
+
+char *
+cradle_report_run_to_text (CradleJournalRun *run)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT " (cradlectl log %" G_GINT64_FORMAT ")",
+                                         cradle_journal_run_get_id (run), cradle_journal_run_get_id (run));
+  g_autofree char *request = NULL;
+  GPtrArray *steps = cradle_journal_run_get_steps (run);
+
+  g_return_val_if_fail (CRADLE_IS_JOURNAL_RUN (run), NULL);
+
+  g_string_append_printf (text, "Cradle %s journal run\n", CRADLE_VERSION);
+  add_line (text, "Journal run:", id);
+  add_line (text, "Kind:", cradle_journal_run_get_kind (run));
+  add_line (text, "Outcome:", cradle_journal_run_get_outcome (run));
+  add_escaped (text, "Certificate type:", cradle_journal_run_get_type_name (run));
+  add_line (text, "Protocol:", cradle_journal_run_get_protocol (run));
+  add_escaped (text, "Device serial:", cradle_journal_run_get_device_serial (run));
+  if (cradle_journal_run_get_request_id (run) > 0)
+    request = g_strdup_printf ("%" G_GINT64_FORMAT " (cradlectl pending)", cradle_journal_run_get_request_id (run));
+  add_line (text, "Request:", request);
+  add_usec (text, "Started:", cradle_journal_run_get_started (run));
+  add_usec (text, "Finished:", cradle_journal_run_get_finished (run));
+  add_escaped (text, "Error:", cradle_journal_run_get_error (run));
+  add_line (text, "Cause:", cradle_journal_run_get_error_name (run));
+
+  for (guint i = 0; steps != NULL && i < steps->len; i++)
+    {
+      CradleJournalStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *what = cradle_text_escape (cradle_journal_step_get_text (step) != NULL
+                                                    ? cradle_journal_step_get_text (step) : "",
+                                                  -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+      g_autofree char *duration = cradle_journal_step_get_duration_ms (step) >= 0
+                                    ? g_strdup_printf ("%" G_GINT64_FORMAT " ms",
+                                                       cradle_journal_step_get_duration_ms (step))
+                                    : g_strdup ("unfinished");
+
+      if (i == 0)
+        g_string_append (text, "Steps:\n");
+      g_string_append_printf (text, "  %-13s %-9s %10s  %s\n", cradle_journal_step_get_step (step),
+                              cradle_journal_step_get_outcome (step), duration, what);
+      if (cradle_journal_step_get_error (step) != NULL)
+        {
+          g_autofree char *error = cradle_text_escape (cradle_journal_step_get_error (step), -1,
+                                                       CRADLE_TEXT_ESCAPE_DEFAULT);
+
+          g_string_append_printf (text, "  %-13s %s%s%s\n", "", error,
+                                  cradle_journal_step_get_error_name (step) != NULL ? " " : "",
+                                  cradle_journal_step_get_error_name (step) != NULL
+                                    ? cradle_journal_step_get_error_name (step) : "");
+        }
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}

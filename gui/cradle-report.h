@@ -47,6 +47,10 @@ char                    *cradle_report_dup_ca_words       (const char         *t
 /* Plain text for "Copy Details": everything support needs, nothing secret. */
 char                    *cradle_report_to_text            (const CradleReport *report);
 
+/* Plain text for the History window's "Copy Details": a run of the
+ * journal, with its steps, their durations and errors, in the same form. */
+char                    *cradle_report_run_to_text        (CradleJournalRun   *run);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleReport, cradle_report_free)
 
 G_END_DECLS

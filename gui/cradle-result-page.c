@@ -3,7 +3,8 @@
  * Installed: the certificate and its expiry.  Pending: the request id to
  * give an administrator and what happens next, with "Check Now".
  * Otherwise what happened and what to do, from the explanation table,
- * with "Copy Details" for support.
+ * with "Copy Details" for support and, when something outside the app
+ * failed, "Run Checks" (the Troubleshoot window, for its type and device).
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@ struct _CradleResultPage
   AdwStatusPage *status_page;
   GtkListBox    *details_list;
   GtkWidget     *check_button;
+  GtkWidget     *run_checks_button;
   GtkWidget     *copy_button;
 };
 
@@ -215,6 +217,12 @@ show_failure (CradleResultPage *self,
     }
   add_detail (self, _("Request ID"), report->ca_request_id);
   add_detail (self, _("Certificate type"), type_title (report));
+  /* Where it failed: the checks of every hop, for this type and device.
+   * Not for a "no" on the device or a cancel, which nothing outside caused. */
+  gtk_widget_set_visible (self->run_checks_button,
+                          report->outcome == CRADLE_ENROLLMENT_OUTCOME_FAILED ||
+                          report->outcome == CRADLE_ENROLLMENT_OUTCOME_DENIED ||
+                          report->outcome == CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED);
 }
 
 void
@@ -230,6 +238,7 @@ cradle_result_page_show (CradleResultPage *self,
   while ((row = gtk_list_box_get_row_at_index (self->details_list, 0)) != NULL)
     gtk_list_box_remove (self->details_list, GTK_WIDGET (row));
   gtk_widget_set_visible (self->check_button, FALSE);
+  gtk_widget_set_visible (self->run_checks_button, FALSE);
   gtk_widget_remove_css_class (GTK_WIDGET (self->status_page), "cradle-success");
 
   switch (report->outcome)
@@ -283,6 +292,7 @@ cradle_result_page_class_init (CradleResultPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CradleResultPage, status_page);
   gtk_widget_class_bind_template_child (widget_class, CradleResultPage, details_list);
   gtk_widget_class_bind_template_child (widget_class, CradleResultPage, check_button);
+  gtk_widget_class_bind_template_child (widget_class, CradleResultPage, run_checks_button);
   gtk_widget_class_bind_template_child (widget_class, CradleResultPage, copy_button);
 }
 

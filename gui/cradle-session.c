@@ -449,6 +449,18 @@ cradle_session_get_server (CradleSession *self)
   return self->server;
 }
 
+const char *
+cradle_session_get_domain (CradleSession *self)
+{
+  return self->domain;
+}
+
+const char *
+cradle_session_get_dc_uri (CradleSession *self)
+{
+  return self->dc_uri;
+}
+
 CradleTypeLookup *
 cradle_session_get_type_lookup (CradleSession *self)
 {

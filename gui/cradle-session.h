@@ -54,5 +54,9 @@ CradleDirectory    *cradle_session_new_directory      (CradleSession *self);
 const char         *cradle_session_get_identity       (CradleSession *self);
 /* The domain controller's host name. */
 const char         *cradle_session_get_server         (CradleSession *self);
+/* (nullable): the domain and the controller as asked (the options,
+ * the environment or cradle.conf); NULL for the defaults. */
+const char         *cradle_session_get_domain         (CradleSession *self);
+const char         *cradle_session_get_dc_uri         (CradleSession *self);
 
 G_END_DECLS

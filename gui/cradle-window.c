@@ -11,7 +11,9 @@
 #include <glib/gi18n.h>
 
 #include "cradle-plain-text.h"
+#include "cradle-history-window.h"
 #include "cradle-sign-in-dialog.h"
+#include "cradle-troubleshoot-window.h"
 #include "cradle-types-window.h"
 #include "cradle-window-private.h"
 
@@ -258,6 +260,46 @@ custom_types_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (types));
 }
 
+/* Troubleshoot (the menu): every hop, for the domain and each CA. */
+static void
+troubleshoot_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  CradleWindow *self = CRADLE_WINDOW (widget);
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  CradleTroubleshootWindow *window;
+
+  window = cradle_troubleshoot_window_new (GTK_WINDOW (self), self->session, NULL,
+                                           device != NULL ? cradle_device_get_serial (device) : NULL, 0);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+/* Run Checks (a failed result): the failed run's type and device. */
+static void
+run_checks_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  CradleWindow *self = CRADLE_WINDOW (widget);
+  const CradleReport *report = cradle_result_page_get_report (self->result_page);
+  CradleTroubleshootWindow *window;
+
+  if (report == NULL)
+    return;
+  window = cradle_troubleshoot_window_new (GTK_WINDOW (self), self->session, report->type_name,
+                                           report->device_serial, report->run_id);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+history_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  gtk_window_present (GTK_WINDOW (cradle_history_window_new (GTK_WINDOW (widget))));
+}
+
 /* ---- --bench: when the first frame was drawn ---------------------------- */
 
 static void
@@ -391,6 +433,9 @@ cradle_window_class_init (CradleWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "win.forget-device", NULL, forget_device_action);
   gtk_widget_class_install_action (widget_class, "win.custom-types", NULL, custom_types_action);
+  gtk_widget_class_install_action (widget_class, "win.troubleshoot", NULL, troubleshoot_action);
+  gtk_widget_class_install_action (widget_class, "win.run-checks", NULL, run_checks_action);
+  gtk_widget_class_install_action (widget_class, "win.history", NULL, history_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   _cradle_window_enroll_class_init (widget_class);
