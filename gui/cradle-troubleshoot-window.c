@@ -25,6 +25,7 @@ struct _CradleTroubleshootWindow
   CradleSession        *session;
   char                 *type_name;
   char                 *device_id;
+  CradleDevice         *device;
   gint64                run_id;          /* the failed run's, for the report; 0 for the recent ones */
   CradleDiagnosis      *diagnosis;       /* the last one started */
   GCancellable         *run_cancellable; /* the diagnosis running */
@@ -443,6 +444,7 @@ start_run (CradleTroubleshootWindow *self)
   self->diagnosis = cradle_diagnosis_new ();
   cradle_diagnosis_set_type_name (self->diagnosis, self->type_name);
   cradle_diagnosis_set_device_id (self->diagnosis, self->device_id);
+  cradle_diagnosis_set_device (self->diagnosis, self->device);
   cradle_diagnosis_set_directory (self->diagnosis, cradle_session_get_domain (self->session),
                                   cradle_session_get_dc_uri (self->session));
   /* Signed in: the same credentials; else the desktop's ticket. */
@@ -604,6 +606,7 @@ cradle_troubleshoot_window_finalize (GObject *object)
   g_clear_object (&self->session);
   g_free (self->type_name);
   g_free (self->device_id);
+  g_clear_object (&self->device);
 
   G_OBJECT_CLASS (cradle_troubleshoot_window_parent_class)->finalize (object);
 }
@@ -642,6 +645,7 @@ CradleTroubleshootWindow *
 cradle_troubleshoot_window_new (GtkWindow     *parent,
                                 CradleSession *session,
                                 const char    *type_name,
+                                CradleDevice  *device,
                                 const char    *device_id,
                                 gint64         run_id)
 {
@@ -654,6 +658,7 @@ cradle_troubleshoot_window_new (GtkWindow     *parent,
   self->session = g_object_ref (session);
   self->type_name = g_strdup (type_name);
   self->device_id = g_strdup (device_id);
+  g_set_object (&self->device, device);
   self->run_id = run_id;
 
   /* What is checked: the failed run's type and device, else everything. */

@@ -270,7 +270,7 @@ troubleshoot_action (GtkWidget  *widget,
   CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
   CradleTroubleshootWindow *window;
 
-  window = cradle_troubleshoot_window_new (GTK_WINDOW (self), self->session, NULL,
+  window = cradle_troubleshoot_window_new (GTK_WINDOW (self), self->session, NULL, device,
                                            device != NULL ? cradle_device_get_serial (device) : NULL, 0);
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -283,11 +283,15 @@ run_checks_action (GtkWidget  *widget,
 {
   CradleWindow *self = CRADLE_WINDOW (widget);
   const CradleReport *report = cradle_result_page_get_report (self->result_page);
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
   CradleTroubleshootWindow *window;
 
   if (report == NULL)
     return;
-  window = cradle_troubleshoot_window_new (GTK_WINDOW (self), self->session, report->type_name,
+  /* The app's session with the failed run's device, when it is still here. */
+  if (device != NULL && g_strcmp0 (cradle_device_get_serial (device), report->device_serial) != 0)
+    device = NULL;
+  window = cradle_troubleshoot_window_new (GTK_WINDOW (self), self->session, report->type_name, device,
                                            report->device_serial, report->run_id);
   gtk_window_present (GTK_WINDOW (window));
 }

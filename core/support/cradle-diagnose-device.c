@@ -154,6 +154,7 @@ typedef struct {
   Step          hello;
   char         *hello_agent; /* HELLO's agent software, raw */
   Step          info;
+  gboolean      lent;        /* the caller's open session */
 } Candidate;
 
 static void
@@ -361,6 +362,26 @@ choose_device (Hop       *hop,
   gint64 duration;
   GError *failure = NULL;
 
+  /* The caller's own session (the app's): a device serves one at a time,
+   * and a second HELLO would start the session over under its feet. */
+  if (_cradle_diagnosis_run_get_device (hop->run) != NULL)
+    {
+      CradleDevice *lent = _cradle_diagnosis_run_get_device (hop->run);
+
+      chosen = g_new0 (Candidate, 1);
+      chosen->device = g_object_ref (lent);
+      chosen->id = escape (cradle_device_get_id (lent));
+      chosen->how = transport_words (lent);
+      chosen->lent = TRUE;
+      if (cradle_device_get_protocol_version (lent) != 0)
+        chosen->hello.state = STEP_OK;
+      g_ptr_array_add (candidates, chosen);
+      _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_OK,
+                                    g_get_monotonic_time () - started, NULL,
+                                    "%s, %s, in the session this program holds", chosen->id, chosen->how);
+      return chosen;
+    }
+
   devices = cradle_device_enumerate (hop->cancellable, &error);
   if (devices == NULL)
     {
@@ -469,7 +490,10 @@ report_hello (Hop       *hop,
   g_autofree char *agent = NULL;
   g_autofree char *found = NULL;
 
-  if (candidate->hello.state == STEP_OK)
+  if (candidate->hello.state == STEP_OK && candidate->lent && candidate->hello_agent == NULL)
+    found = g_strdup_printf ("bridge protocol version %u, greeted when this program opened its session",
+                             cradle_device_get_protocol_version (candidate->device));
+  else if (candidate->hello.state == STEP_OK)
     {
       agent = escape (candidate->hello_agent != NULL ? candidate->hello_agent : "(not named)");
       found = g_strdup_printf ("bridge protocol version %u, agent %s",
@@ -797,7 +821,18 @@ diagnose (Hop *hop)
       return;
     }
 
-  paired = check_pairing (hop, chosen);
+  if (chosen->lent && cradle_device_is_paired (chosen->device))
+    {
+      g_autofree char *serial = escape (cradle_device_get_serial (chosen->device));
+
+      /* AUTHENTICATE again would seal the session over again. */
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", "Paired with this computer", CRADLE_CHECK_OK, 0,
+                                    NULL, "paired; the device proved the identity pinned for serial %s when this "
+                                    "program opened its session, which is sealed", serial);
+      paired = TRUE;
+    }
+  else
+    paired = check_pairing (hop, chosen);
   /* As soon as it is known: the certificate hop waits on it for the key types. */
   if (paired)
     _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, g_object_ref (chosen->device), NULL);

@@ -94,6 +94,8 @@ const char        *_cradle_diagnosis_run_get_type_name   (CradleDiagnosisRun *ru
 const char        *_cradle_diagnosis_run_get_device_id   (CradleDiagnosisRun *run);
 const char        *_cradle_diagnosis_run_get_domain      (CradleDiagnosisRun *run);
 const char        *_cradle_diagnosis_run_get_dc_uri      (CradleDiagnosisRun *run);
+/* (nullable): the open device the caller lent (cradle_diagnosis_set_device()). */
+CradleDevice      *_cradle_diagnosis_run_get_device      (CradleDiagnosisRun *run);
 /* Never %NULL: the desktop's Kerberos credentials unless set. */
 CradleCredentials *_cradle_diagnosis_run_get_credentials (CradleDiagnosisRun *run);
 /* One check's deadline, in milliseconds. */

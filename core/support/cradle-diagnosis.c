@@ -45,6 +45,7 @@ struct _CradleDiagnosis {
   char               *domain;
   char               *dc_uri;
   CradleCredentials  *credentials;
+  CradleDevice       *device;     /* lent by the caller, never closed here */
   guint               timeout_ms;
   gboolean            started;
   gint64              started_us;
@@ -126,6 +127,7 @@ cradle_diagnosis_finalize (GObject *object)
   g_free (self->domain);
   g_free (self->dc_uri);
   g_clear_object (&self->credentials);
+  g_clear_object (&self->device);
   G_OBJECT_CLASS (cradle_diagnosis_parent_class)->finalize (object);
 }
 
@@ -208,6 +210,15 @@ cradle_diagnosis_set_credentials (CradleDiagnosis   *self,
 }
 
 void
+cradle_diagnosis_set_device (CradleDiagnosis *self,
+                             CradleDevice    *device)
+{
+  g_return_if_fail (CRADLE_IS_DIAGNOSIS (self) && !self->started);
+  g_return_if_fail (device == NULL || CRADLE_IS_DEVICE (device));
+  g_set_object (&self->device, device);
+}
+
+void
 cradle_diagnosis_set_timeout (CradleDiagnosis *self,
                               guint            timeout_ms)
 {
@@ -248,6 +259,12 @@ const char *
 _cradle_diagnosis_run_get_dc_uri (CradleDiagnosisRun *run)
 {
   return run->diagnosis->dc_uri;
+}
+
+CradleDevice *
+_cradle_diagnosis_run_get_device (CradleDiagnosisRun *run)
+{
+  return run->diagnosis->device;
 }
 
 CradleCredentials *
@@ -386,7 +403,8 @@ emit_in_context (gpointer data)
   g_mutex_unlock (&run->lock);
   /* A device serves one session at a time: once every hop is done, the
    * device is free for others while the diagnosis is kept (its details stay). */
-  if (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != NULL)
+  if (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != NULL &&
+      run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != (gpointer) self->device)
     cradle_device_close (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE]);
 
   if (run->cancellable != NULL && run->cancelled_id != 0)

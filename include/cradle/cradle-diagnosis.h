@@ -32,6 +32,7 @@
 
 #include <cradle/cradle-macros.h>
 #include <cradle/cradle-credentials.h>
+#include <cradle/cradle-device.h>
 
 G_BEGIN_DECLS
 
@@ -121,6 +122,13 @@ void                cradle_diagnosis_set_type_name   (CradleDiagnosis   *self,
 CRADLE_PUBLIC
 void                cradle_diagnosis_set_device_id   (CradleDiagnosis   *self,
                                                       const char        *device_id);
+/* An open device the caller holds (the app's): a device serves one
+ * session at a time, so its session is checked instead of opening
+ * another, and it is left open.  Takes a reference; %NULL (the default):
+ * the device is found as cradle_diagnosis_set_device_id() says. */
+CRADLE_PUBLIC
+void                cradle_diagnosis_set_device      (CradleDiagnosis   *self,
+                                                      CradleDevice      *device);
 /* The domain and its controller (as cradle_settings_dup_directory()). */
 CRADLE_PUBLIC
 void                cradle_diagnosis_set_directory   (CradleDiagnosis   *self,

@@ -385,6 +385,44 @@ test_paired (Fixture       *fixture,
   g_assert_true (cradle_device_is_paired (again));
 }
 
+/* The app's own open session, lent: checked as it is, and left open and
+ * sealed (a second HELLO or AUTHENTICATE would start it over). */
+static void
+test_lent_session (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(CradleDiagnosis) diagnosis = new_diagnosis ();
+  g_autofree char *path = NULL;
+  g_autoptr(CradleDevice) held = NULL;
+  g_autoptr(GPtrArray) certs = NULL;
+  g_autoptr(GError) error = NULL;
+
+  start_agent (fixture, "DIAG-LENT", NULL);
+  pair_device (fixture, "DIAG-LENT");
+  path = socket_path (fixture, "DIAG-LENT");
+  held = cradle_device_new_for_socket (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_device_open (held, NULL, &error));
+  g_assert_no_error (error);
+
+  cradle_diagnosis_set_device (diagnosis, held);
+  run_diagnosis (diagnosis);
+  for (guint i = 0; i < 6; i++)
+    {
+      static const char * const names[] = { "transport", "hello", "info", "pairing", "key-types", "stores" };
+
+      assert_verdict (diagnosis, names[i], CRADLE_CHECK_OK);
+    }
+  g_assert_nonnull (strstr (cradle_check_get_found (find_check (diagnosis, CRADLE_HOP_DEVICE, "transport")),
+                            "in the session this program holds"));
+
+  /* Still open and sealed: the holder lists the stores without opening again. */
+  g_assert_true (cradle_device_is_paired (held));
+  certs = cradle_device_list_certs (held, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (certs);
+}
+
 static void
 test_unpaired (Fixture       *fixture,
                gconstpointer  data)
@@ -655,6 +693,7 @@ main (int    argc,
 
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/diagnose-device/paired", Fixture, NULL, fixture_set_up, test_paired, fixture_tear_down);
+  g_test_add ("/diagnose-device/lent-session", Fixture, NULL, fixture_set_up, test_lent_session, fixture_tear_down);
   g_test_add ("/diagnose-device/unpaired", Fixture, NULL, fixture_set_up, test_unpaired, fixture_tear_down);
   g_test_add ("/diagnose-device/no-device", Fixture, NULL, fixture_set_up, test_no_device, fixture_tear_down);
   g_test_add ("/diagnose-device/wrong-device", Fixture, NULL, fixture_set_up, test_wrong_device,
