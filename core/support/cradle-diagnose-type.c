@@ -199,6 +199,30 @@ report_flags (CradleDiagnosisRun *run,
                                 g_get_monotonic_time () - started, NULL, "%s", out->str);
 }
 
+/* (nullable): the catalog kept from the directory's last read, for a
+ * Kerberos sign-in (a password's account is checked by signing in), no
+ * older than [Directory] CatalogCacheHours. */
+static CradleCatalog *
+load_kept_catalog (CradleDiagnosisRun *run)
+{
+  CradleCredentials *credentials = _cradle_diagnosis_run_get_credentials (run);
+  const char *dc_uri = _cradle_diagnosis_run_get_dc_uri (run);
+  guint max_age = cradle_catalog_get_cache_max_age ();
+  g_autoptr(CradleDirectory) directory = NULL;
+  g_autoptr(GError) error = NULL;
+  CradleCatalog *catalog;
+
+  if (max_age == 0 || cradle_credentials_get_kind (credentials) != CRADLE_CREDENTIALS_KERBEROS)
+    return NULL;
+  directory = dc_uri != NULL ? cradle_directory_new (dc_uri)
+                             : cradle_directory_new_for_domain (_cradle_diagnosis_run_get_domain (run));
+  cradle_credentials_apply_to_directory (credentials, directory);
+  catalog = cradle_catalog_load_cached (directory, max_age, &error);
+  if (catalog == NULL)
+    g_debug ("diagnosis: no kept catalog: %s", error->message);
+  return catalog;
+}
+
 static void
 skip_rest (CradleDiagnosisRun *run,
            const char         *why)
@@ -222,6 +246,7 @@ _cradle_diagnose_type (CradleDiagnosisRun *run,
   g_autofree char *escaped_name = NULL;
   g_autofree char *reason = NULL;
   g_auto(GStrv) problems = NULL;
+  gboolean kept = FALSE;
   CradleCertType *custom;
   gint64 started = g_get_monotonic_time ();
 
@@ -241,6 +266,14 @@ _cradle_diagnose_type (CradleDiagnosisRun *run,
   custom = cradle_cert_type_find (custom_types, name);
   if (custom == NULL || cradle_type_lookup_reads_catalog (custom))
     catalog = _cradle_diagnosis_run_wait (run, CRADLE_DIAGNOSIS_FACT_CATALOG, &reason);
+  /* The directory down: the catalog kept from the last read, as an
+   * enrollment starts from, so that the CA and the certificate are still
+   * checked; the type's check says where it came from. */
+  if (catalog == NULL && (custom == NULL || cradle_type_lookup_reads_catalog (custom)))
+    {
+      catalog = load_kept_catalog (run);
+      kept = catalog != NULL;
+    }
 
   if (custom != NULL)
     {
@@ -313,6 +346,21 @@ _cradle_diagnose_type (CradleDiagnosisRun *run,
                                       ? (cradle_cert_type_get_template (type) != NULL ? "' of the directory"
                                                                                       : "' (not read from the directory)")
                                       : "");
+    else if (kept)
+      {
+        GError *error = NULL;
+
+        cradle_explain_set_error (&error, CRADLE_ERROR_UNREACHABLE, CRADLE_EXPLAIN_CRADLE_ERROR,
+                                  CRADLE_ERROR_UNREACHABLE,
+                                  "The directory could not be read (%s), so the type comes from the catalog "
+                                  "kept from its last read; an enrollment needs the directory to confirm it.",
+                                  reason != NULL ? reason : "unknown");
+        _cradle_diagnosis_run_report (run, HOP, "type", "Certificate type", CRADLE_CHECK_WARNING,
+                                      g_get_monotonic_time () - started, error,
+                                      "'%s' (%s): a template from the catalog kept from the directory's last "
+                                      "read; the directory could not be read now.", type_name,
+                                      display != NULL ? display : type_name);
+      }
     else
       _cradle_diagnosis_run_report (run, HOP, "type", "Certificate type", CRADLE_CHECK_OK,
                                     g_get_monotonic_time () - started, NULL,

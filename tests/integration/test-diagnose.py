@@ -19,6 +19,15 @@ import diagnose_support as ds  # noqa: E402
 
 AGENT = os.path.join(ds.BUILD, "bridge", "agent", "cradle-agent")
 TYPE = "CradleDeviceUPN"
+FORWARD = os.path.join(ds.SOURCE, "tests", "e2e", "tcp-forward.py")
+
+
+def start_forward(port, host, target):
+    """tcp-forward.py on 127.0.0.1:PORT (0: any) to HOST:TARGET; (process, port)."""
+    forward = subprocess.Popen(["/usr/bin/python3", FORWARD, str(port), host, str(target)],
+                               stdout=subprocess.PIPE, text=True)
+    line = forward.stdout.readline()
+    return forward, int(line.split()[1])
 
 
 def start_agent(work, serial):
@@ -99,6 +108,35 @@ def main():
         tap.check("no --type: the CA hop still checks the enrollment services",
                   ds.hop(report, "ca").get("verdict") == "ok", out)
         tap.check("no --type: nothing failed (exit 0)", code == 0, "%s %s" % (ds.failed_checks(report), err))
+
+        # The DC stops after an enrollment kept its catalog (the same
+        # address: a forwarder of this test's own, then killed): the type comes from
+        # the kept catalog with a warning, so the CA and the certificate
+        # are still checked.
+        forward, port = start_forward(0, "127.0.0.1", 389)
+        dc = "ldap://dc1.corp.example.test:%d" % port
+        down_env = dict(env, CRADLE_DC=dc)
+        # An enrollment keeps the catalog it read (cradle-type-lookup.c).
+        done = subprocess.run([ds.CRADLECTL, "enroll", "--template", TYPE], capture_output=True, text=True,
+                              env=down_env, timeout=120)
+        tap.check("an enrollment through the DC's second address works, keeping the catalog",
+                  done.returncode == 0, done.stdout + done.stderr)
+        forward.kill()
+        forward.wait()
+        code, report, out, err = ds.diagnose(down_env, "--type", TYPE)
+        type_check = ds.check_of(report, "type", "type")
+        tap.check("DC stopped: the directory hop fails", ds.hop(report, "directory").get("verdict") == "failed",
+                  ds.verdicts(report))
+        tap.check("DC stopped: the type comes from the kept catalog, with a warning",
+                  type_check.get("verdict") == "warning" and "kept" in type_check.get("found", ""), type_check)
+        # Its CRL in the directory (ldap:///) is out of reach with the DC:
+        # the crl check may say so; the CA itself answers.
+        tap.check("DC stopped: the CA is still checked: its TLS and service are ok",
+                  all(ds.check_of(report, "ca", name).get("verdict") == "ok"
+                      for name in ("tcp", "tls-chain", "sign-in", "service", "ocsp")), ds.hop(report, "ca"))
+        tap.check("DC stopped: the certificate hop still reports",
+                  ds.hop(report, "certificate").get("verdict") in ("ok", "warning"), ds.hop(report, "certificate"))
+        tap.check("DC stopped: exit 8", code == 8, err)
     finally:
         if agent is not None:
             agent.send_signal(signal.SIGTERM)
