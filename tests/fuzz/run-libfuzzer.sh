@@ -101,7 +101,8 @@ case $name in
     extra_includes="-I$src/bridge/agent -I$src/tests/common"
     extra_libs=libcrypto ;;
   ldap-entry)
-    sources=("$src/core/directory/cradle-ldap-entry.c" "$src/core/directory/cradle-ldap.c" "$src/core/directory/cradle-libldap.c" "$src/core/base/cradle-dlopen.c")
+    sources=("$src/core/directory/cradle-ldap-entry.c" "$src/core/directory/cradle-ldap.c" "$src/core/directory/cradle-libldap.c" "$src/core/base/cradle-dlopen.c"
+             "$src/core/base/cradle-text.c")
     extra_libs="ldap lber" ;;
   revocation)
     sources=("$src/core/revocation/cradle-ocsp.c" "$src/core/revocation/cradle-crl.c" "$src/core/revocation/cradle-leaf.c"
