@@ -23,6 +23,7 @@
 
 #include "support/cradle-diagnosis-private.h"
 #include "support/cradle-diagnose-hops-private.h"
+#include "catalog/cradle-catalog-private.h"
 
 #define HOP CRADLE_HOP_CERTIFICATE
 
@@ -260,7 +261,9 @@ check_attributes (CradleDiagnosisRun  *run,
       return;
     }
   {
-    guint32 hresult = _cradle_diagnose_words_missing_hresult (template, user);
+    guint32 hresult;
+
+    (void) cradle_catalog_check_missing_attribute (template, user, &hresult);
 
     if (hresult != 0)
       cradle_explain_set_error (&error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_HRESULT, hresult,

@@ -13,6 +13,7 @@
 
 #include "support/cradle-diagnosis-private.h"
 #include "support/cradle-diagnose-hops-private.h"
+#include "catalog/cradle-catalog-private.h"
 #include "policy/cradle-cert-type-private.h"
 
 #define HOP CRADLE_HOP_TYPE
@@ -60,9 +61,10 @@ enrollability_error (CradleCertType *type)
       code = CRADLE_ERROR_NOT_CONFIGURED;
       break;
     case CRADLE_ENROLLABILITY_MISSING_ATTRIBUTE:
-      hresult = template != NULL ? _cradle_diagnose_words_missing_hresult (template,
-                                     cradle_catalog_get_user (cradle_cert_type_get_catalog (type)))
-                                 : 0;
+      if (template != NULL)
+        (void) cradle_catalog_check_missing_attribute (template,
+                                                       cradle_catalog_get_user (cradle_cert_type_get_catalog (type)),
+                                                       &hresult);
       code = CRADLE_ERROR_NOT_CONFIGURED;
       break;
     case CRADLE_ENROLLABILITY_DAMAGED:
