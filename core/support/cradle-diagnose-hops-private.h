@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 /* ---- cradle-diagnose-words.c ------------------------------------------- */
 
+/* Text from outside (nullable) escaped to one line for a check's "found"
+ * or message (cradle_text_escape()); %NULL for %NULL. */
+char    *_cradle_diagnose_words_escape     (const char          *text);
+
 /* msPKI-Certificate-Name-Flag's names, in words ("UPN (userPrincipalName)
  * in the alternative name, …"); %NULL when it asks for none. */
 char    *_cradle_diagnose_words_name_flags (guint32              name_flags);

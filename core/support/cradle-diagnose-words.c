@@ -103,3 +103,9 @@ _cradle_diagnose_words_duration (guint64 seconds)
       }
   return g_strdup_printf ("%" G_GUINT64_FORMAT " seconds", seconds);
 }
+
+char *
+_cradle_diagnose_words_escape (const char *text)
+{
+  return cradle_text_escape (text, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+}
