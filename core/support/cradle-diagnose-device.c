@@ -264,6 +264,31 @@ skip (Hop        *hop,
                                 "skipped: %s", why);
 }
 
+/* The checks after the connection, in the order the hop makes them. */
+static const struct { const char *name; const char *title; } later_checks[] = {
+  { "hello", "Greeting (HELLO)" },
+  { "info", "Device details" },
+  { "pairing", "Paired with this computer" },
+  { "key-types", "Key types it can make" },
+  { "stores", "Room in its stores" },
+};
+
+/* Skips @first and every check after it: an earlier one failed, @why. */
+static void
+skip_from (Hop        *hop,
+           const char *first,
+           const char *why)
+{
+  gboolean skipping = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (later_checks); i++)
+    {
+      skipping |= g_str_equal (later_checks[i].name, first);
+      if (skipping)
+        skip (hop, later_checks[i].name, later_checks[i].title, why);
+    }
+}
+
 /* ---- the steps ------------------------------------------------------------ */
 
 static void
@@ -762,11 +787,7 @@ diagnose (Hop *hop)
       why = g_strdup ("no device was found (see Connection)");
       _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
                                      "no device was found (see Device)");
-      skip (hop, "hello", "Greeting (HELLO)", why);
-      skip (hop, "info", "Device details", why);
-      skip (hop, "pairing", "Paired with this computer", why);
-      skip (hop, "key-types", "Key types it can make", why);
-      skip (hop, "stores", "Room in its stores", why);
+      skip_from (hop, "hello", why);
       return;
     }
 
@@ -777,10 +798,7 @@ diagnose (Hop *hop)
       why = g_strdup ("the device did not answer HELLO (see Greeting)");
       _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
                                      "the device did not answer (see Device)");
-      skip (hop, "info", "Device details", why);
-      skip (hop, "pairing", "Paired with this computer", why);
-      skip (hop, "key-types", "Key types it can make", why);
-      skip (hop, "stores", "Room in its stores", why);
+      skip_from (hop, "info", why);
       return;
     }
 
@@ -791,9 +809,7 @@ diagnose (Hop *hop)
       why = g_strdup ("the device did not say what it is (see Device details)");
       _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
                                      "the device did not say what it is (see Device)");
-      skip (hop, "pairing", "Paired with this computer", why);
-      skip (hop, "key-types", "Key types it can make", why);
-      skip (hop, "stores", "Room in its stores", why);
+      skip_from (hop, "pairing", why);
       return;
     }
 
