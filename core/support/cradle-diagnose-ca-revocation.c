@@ -231,6 +231,24 @@ new_http (CradleDiagnoseCaEndpoint *endpoint)
 }
 
 /* One fetch: a line of @found; FALSE (and @error when none yet) when it failed. */
+/* Why a fetch got no answer, escaped ("no answer in time" once @deadline
+ * has passed, else @local_error's message), with the explanation's @kind
+ * and @cause for it. */
+static char *
+describe_no_answer (CradleDiagnoseDeadline *deadline,
+                    const GError           *local_error,
+                    CradleExplainKind      *kind,
+                    guint32                *cause)
+{
+  gboolean expired = _cradle_diagnose_deadline_expired (deadline);
+
+  *kind = CRADLE_EXPLAIN_TRANSPORT;
+  *cause = expired ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
+  if (local_error != NULL)
+    cradle_explain_get_detail (local_error, kind, cause);
+  return cradle_text_escape (expired ? "no answer in time" : local_error->message, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+}
+
 static gboolean
 fetch_crl (CradleDiagnoseCaEndpoint *endpoint,
            Address                  *address,
@@ -252,23 +270,15 @@ fetch_crl (CradleDiagnoseCaEndpoint *endpoint,
                                        _cradle_diagnose_deadline_get_cancellable (deadline), &local_error);
   if (bytes == NULL)
     {
-      g_autofree char *why = cradle_text_escape (_cradle_diagnose_deadline_expired (deadline)
-                                                   ? "no answer in time" : local_error->message,
-                                                 -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+      CradleExplainKind kind;
+      guint32 cause;
+      g_autofree char *why = describe_no_answer (deadline, local_error, &kind, &cause);
 
       g_string_append_printf (found, "%sCRL %s: not reachable: %s.", found->len > 0 ? "\n" : "", url, why);
       if (error != NULL && *error == NULL)
-        {
-          guint32 cause = _cradle_diagnose_deadline_expired (deadline) ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT
-                                                                       : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
-          CradleExplainKind kind = CRADLE_EXPLAIN_TRANSPORT;
-
-          if (local_error != NULL)
-            cradle_explain_get_detail (local_error, &kind, &cause);
-          cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause,
-                                    "The CRL at %s cannot be fetched (%s): whoever checks revocation of "
-                                    "this CA's certificates (802.1X, VPN) may refuse them.", url, why);
-        }
+        cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause,
+                                  "The CRL at %s cannot be fetched (%s): whoever checks revocation of "
+                                  "this CA's certificates (802.1X, VPN) may refuse them.", url, why);
       return FALSE;
     }
   data = g_bytes_get_data (bytes, &size);
@@ -361,16 +371,11 @@ fetch_ocsp (CradleDiagnoseCaEndpoint *endpoint,
         }
     }
   {
-    g_autofree char *why = cradle_text_escape (_cradle_diagnose_deadline_expired (deadline)
-                                                 ? "no answer in time" : local_error->message,
-                                               -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-    CradleExplainKind kind = CRADLE_EXPLAIN_TRANSPORT;
-    guint32 cause = _cradle_diagnose_deadline_expired (deadline) ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT
-                                                                 : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
+    CradleExplainKind kind;
+    guint32 cause;
+    g_autofree char *why = describe_no_answer (deadline, local_error, &kind, &cause);
 
     g_string_append_printf (found, "%sOCSP %s: not reachable: %s.", sep, url, why);
-    if (local_error != NULL)
-      cradle_explain_get_detail (local_error, &kind, &cause);
     if (error != NULL && *error == NULL)
       cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause,
                                 "The OCSP responder at %s cannot be reached (%s): whoever checks "
@@ -411,15 +416,10 @@ fetch_aia (CradleDiagnoseCaEndpoint *endpoint,
       return FALSE;
     }
   {
-    g_autofree char *why = cradle_text_escape (_cradle_diagnose_deadline_expired (deadline)
-                                                 ? "no answer in time" : local_error->message,
-                                               -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-    CradleExplainKind kind = CRADLE_EXPLAIN_TRANSPORT;
-    guint32 cause = _cradle_diagnose_deadline_expired (deadline) ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT
-                                                                 : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
+    CradleExplainKind kind;
+    guint32 cause;
+    g_autofree char *why = describe_no_answer (deadline, local_error, &kind, &cause);
 
-    if (local_error != NULL)
-      cradle_explain_get_detail (local_error, &kind, &cause);
     g_string_append_printf (found, "%sCA certificate %s: not reachable: %s.", sep, url, why);
     if (error != NULL && *error == NULL)
       cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause,
