@@ -289,6 +289,18 @@ skip_from (Hop        *hop,
     }
 }
 
+/* The hop stops before @first: no DEVICE fact (@fact_why), and @first and
+ * every check after it skipped for @why. */
+static void
+give_up (Hop        *hop,
+         const char *first,
+         const char *why,
+         const char *fact_why)
+{
+  _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL, fact_why);
+  skip_from (hop, first, why);
+}
+
 /* ---- the steps ------------------------------------------------------------ */
 
 static void
@@ -778,16 +790,12 @@ diagnose (Hop *hop)
 {
   g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (candidate_free);
   Candidate *chosen;
-  g_autofree char *why = NULL;
   gboolean paired;
 
   chosen = choose_device (hop, candidates);
   if (chosen == NULL)
     {
-      why = g_strdup ("no device was found (see Connection)");
-      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
-                                     "no device was found (see Device)");
-      skip_from (hop, "hello", why);
+      give_up (hop, "hello", "no device was found (see Connection)", "no device was found (see Device)");
       return;
     }
 
@@ -795,10 +803,8 @@ diagnose (Hop *hop)
   report_hello (hop, chosen);
   if (chosen->hello.state != STEP_OK)
     {
-      why = g_strdup ("the device did not answer HELLO (see Greeting)");
-      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
-                                     "the device did not answer (see Device)");
-      skip_from (hop, "info", why);
+      give_up (hop, "info", "the device did not answer HELLO (see Greeting)",
+               "the device did not answer (see Device)");
       return;
     }
 
@@ -806,10 +812,8 @@ diagnose (Hop *hop)
   report_info (hop, chosen);
   if (chosen->info.state != STEP_OK)
     {
-      why = g_strdup ("the device did not say what it is (see Device details)");
-      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
-                                     "the device did not say what it is (see Device)");
-      skip_from (hop, "pairing", why);
+      give_up (hop, "pairing", "the device did not say what it is (see Device details)",
+               "the device did not say what it is (see Device)");
       return;
     }
 
