@@ -709,10 +709,9 @@ cradle_journal_get_run (CradleJournal  *self,
 
 /* ---- as JSON ---------------------------------------------------------------- */
 
-/* ISO 8601 in UTC, or NULL when unset (0 or less) or out of range.  GLib
- * 2.74 has no g_date_time_new_from_unix_utc_usec(). */
-static char *
-format_time (gint64 usec)
+/* GLib 2.74 has no g_date_time_new_from_unix_utc_usec(). */
+char *
+cradle_journal_format_time (gint64 usec)
 {
   g_autoptr(GDateTime) seconds = usec > 0 ? g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC) : NULL;
   g_autoptr(GDateTime) time = seconds != NULL ? g_date_time_add (seconds, usec % G_USEC_PER_SEC) : NULL;
@@ -725,8 +724,8 @@ add_run (JsonBuilder      *builder,
          CradleJournalRun *run)
 {
   GPtrArray *steps = cradle_journal_run_get_steps (run);
-  g_autofree char *started = format_time (cradle_journal_run_get_started (run));
-  g_autofree char *finished = format_time (cradle_journal_run_get_finished (run));
+  g_autofree char *started = cradle_journal_format_time (cradle_journal_run_get_started (run));
+  g_autofree char *finished = cradle_journal_format_time (cradle_journal_run_get_finished (run));
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "run");
@@ -747,7 +746,7 @@ add_run (JsonBuilder      *builder,
   for (guint i = 0; i < steps->len; i++)
     {
       CradleJournalStep *step = g_ptr_array_index (steps, i);
-      g_autofree char *step_started = format_time (cradle_journal_step_get_started (step));
+      g_autofree char *step_started = cradle_journal_format_time (cradle_journal_step_get_started (step));
 
       json_builder_begin_object (builder);
       cradle_json_add_string (builder, "step", cradle_journal_step_get_step (step));

@@ -2,6 +2,7 @@
  * journal.json: the recent runs, the last one, or the one asked for */
 #include "config.h"
 
+#include "state/cradle-journal-private.h"
 #include "support/cradle-support-report-private.h"
 
 #include <cradle/cradle-error.h>
@@ -13,13 +14,13 @@
 
 /* ---- the journal ---------------------------------------------------------- */
 
+/* As the journal writes a time, "-" when unset. */
 static char *
 format_time (gint64 usec)
 {
-  g_autoptr(GDateTime) seconds = usec > 0 ? g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC) : NULL;
-  g_autoptr(GDateTime) time = seconds != NULL ? g_date_time_add (seconds, usec % G_USEC_PER_SEC) : NULL;
+  char *text = cradle_journal_format_time (usec);
 
-  return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("-");
+  return text != NULL ? text : g_strdup ("-");
 }
 
 static void
