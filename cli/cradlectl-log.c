@@ -9,50 +9,6 @@
 #define DEFAULT_RUNS 20
 
 static void
-add_run_json (JsonBuilder      *builder,
-              CradleJournalRun *run)
-{
-  GPtrArray *steps = cradle_journal_run_get_steps (run);
-  g_autofree char *started = cradlectl_time_format_iso8601 (cradle_journal_run_get_started (run));
-  g_autofree char *finished = cradlectl_time_format_iso8601 (cradle_journal_run_get_finished (run));
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "run");
-  json_builder_add_int_value (builder, cradle_journal_run_get_id (run));
-  cradlectl_add_string (builder, "kind", cradle_journal_run_get_kind (run));
-  json_builder_set_member_name (builder, "request");
-  json_builder_add_int_value (builder, cradle_journal_run_get_request_id (run));
-  cradlectl_add_string (builder, "type", cradle_journal_run_get_type_name (run));
-  cradlectl_add_string (builder, "protocol", cradle_journal_run_get_protocol (run));
-  cradlectl_add_string (builder, "device", cradle_journal_run_get_device_serial (run));
-  cradlectl_add_string (builder, "started", started);
-  cradlectl_add_string (builder, "finished", finished);
-  cradlectl_add_string (builder, "outcome", cradle_journal_run_get_outcome (run));
-  cradlectl_add_string (builder, "error", cradle_journal_run_get_error (run));
-  cradlectl_add_string (builder, "error_name", cradle_journal_run_get_error_name (run));
-  json_builder_set_member_name (builder, "steps");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < steps->len; i++)
-    {
-      CradleJournalStep *step = g_ptr_array_index (steps, i);
-      g_autofree char *step_started = cradlectl_time_format_iso8601 (cradle_journal_step_get_started (step));
-
-      json_builder_begin_object (builder);
-      cradlectl_add_string (builder, "step", cradle_journal_step_get_step (step));
-      cradlectl_add_string (builder, "text", cradle_journal_step_get_text (step));
-      cradlectl_add_string (builder, "started", step_started);
-      json_builder_set_member_name (builder, "duration_ms");
-      json_builder_add_int_value (builder, cradle_journal_step_get_duration_ms (step));
-      cradlectl_add_string (builder, "outcome", cradle_journal_step_get_outcome (step));
-      cradlectl_add_string (builder, "error", cradle_journal_step_get_error (step));
-      cradlectl_add_string (builder, "error_name", cradle_journal_step_get_error_name (step));
-      json_builder_end_object (builder);
-    }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-}
-
-static void
 print_run (CradleJournalRun *run,
            gboolean          with_steps)
 {
@@ -145,13 +101,10 @@ cradlectl_log (int    argc,
 
   if (json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autofree char *text = cradle_journal_runs_to_json (runs);
+      g_autofree char *escaped = cradle_text_escape (text, -1, CRADLE_TEXT_ESCAPE_JSON);
 
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < runs->len; i++)
-        add_run_json (builder, g_ptr_array_index (runs, i));
-      json_builder_end_array (builder);
-      cradlectl_print_json (builder);
+      g_print ("%s\n", escaped);
       return CRADLECTL_EXIT_DONE;
     }
   if (runs->len == 0)

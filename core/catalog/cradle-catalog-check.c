@@ -171,24 +171,38 @@ service_is_open (Evaluation              *evaluation,
                                                   NULL) == CRADLE_ENROLL_RIGHT_GRANTED;
 }
 
-/* The value the CA would copy from the user's entry and cannot find. */
-static const char *
-missing_attribute (CradleTemplate      *template,
-                   CradleDirectoryUser *user)
+const char *
+cradle_catalog_check_missing_attribute (CradleTemplate      *template,
+                                        CradleDirectoryUser *user,
+                                        guint32             *hresult)
 {
   guint32 flags = cradle_template_get_name_flags (template);
+  guint32 unused;
 
-  if (flags & (CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_SUBJECT | CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_ALT_NAME))
+  if (hresult == NULL)
+    hresult = &unused;
+  *hresult = 0;
+  if (user == NULL ||
+      (flags & (CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_SUBJECT | CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_ALT_NAME)))
     return NULL;
   if ((flags & CRADLE_TEMPLATE_ALT_REQUIRE_UPN) && cradle_directory_user_get_principal_name (user) == NULL)
-    return "a user principal name (userPrincipalName)";
+    {
+      *hresult = 0x8009480D;  /* CERTSRV_E_SUBJECT_UPN_REQUIRED */
+      return "a user principal name (userPrincipalName)";
+    }
   if ((flags & (CRADLE_TEMPLATE_ALT_REQUIRE_EMAIL | CRADLE_TEMPLATE_SUBJECT_REQUIRE_EMAIL)) &&
       cradle_directory_user_get_mail (user) == NULL)
-    return "an e-mail address (mail)";
+    {
+      *hresult = 0x80094812;  /* CERTSRV_E_SUBJECT_EMAIL_REQUIRED */
+      return "an e-mail address (mail)";
+    }
   /* User accounts never have these: the template is for computers. */
   if (flags & (CRADLE_TEMPLATE_ALT_REQUIRE_DNS | CRADLE_TEMPLATE_SUBJECT_REQUIRE_DNS_AS_CN |
                CRADLE_TEMPLATE_ALT_REQUIRE_DOMAIN_DNS))
-    return "a DNS host name (dNSHostName), which only computer accounts have,";
+    {
+      *hresult = 0x8009480F;  /* CERTSRV_E_SUBJECT_DNS_REQUIRED */
+      return "a DNS host name (dNSHostName), which only computer accounts have,";
+    }
   return NULL;
 }
 
@@ -245,7 +259,7 @@ evaluate_template (Evaluation     *evaluation,
                    g_strdup (error->message));
       return;
     }
-  missing = missing_attribute (template, self->user);
+  missing = cradle_catalog_check_missing_attribute (template, self->user, NULL);
   if (missing != NULL)
     {
       set_verdict (self, template, CRADLE_ENROLLABILITY_MISSING_ATTRIBUTE,

@@ -63,4 +63,13 @@ void     cradle_catalog_verdict_free (CradleCatalogVerdict *verdict);
  * as it trusts its system store: new references, never %NULL. */
 GPtrArray *cradle_catalog_dup_directory_roots (CradleCatalog *self);
 
+/* What the CA would copy from @user's entry into @template's certificates
+ * and cannot find, in words ("an e-mail address (mail)"), with @hresult
+ * (nullable) set to the CA's refusal (CERTSRV_E_SUBJECT_UPN_REQUIRED,
+ * _EMAIL_REQUIRED, _DNS_REQUIRED); NULL and 0 when nothing is missing or
+ * @user is NULL. */
+const char *cradle_catalog_check_missing_attribute (CradleTemplate      *template,
+                                                    CradleDirectoryUser *user,
+                                                    guint32             *hresult);
+
 G_END_DECLS

@@ -64,6 +64,15 @@ gboolean cradle_directory_search_pki (CradleDirectory           *self,
                                       GCancellable              *cancellable,
                                       GError                   **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The cn of every object of @object_class one level below @container (as
+ * for cradle_directory_search_pki()), sorted; NULL with @error when the
+ * container cannot be read. */
+char           **cradle_directory_list_names      (CradleDirectory  *self,
+                                                   const char       *container,
+                                                   const char       *object_class,
+                                                   GCancellable     *cancellable,
+                                                   GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* The first value of @attribute (asked for as "@attribute;binary" too) of
  * the entry at @dn matching @filter (a base search), at most @max_size
  * bytes: a CRL from an ldap:/// CDP.  CRADLE_ERROR_NOT_FOUND when there is

@@ -51,13 +51,12 @@ add_name (const CradleLdapEntry  *entry,
   return TRUE;
 }
 
-/* The cn of every object of @object_class one level below @container. */
-static char **
-list_names_in (CradleDirectory  *self,
-               const char       *container,
-               const char       *object_class,
-               GCancellable     *cancellable,
-               GError          **error)
+char **
+cradle_directory_list_names (CradleDirectory  *self,
+                             const char       *container,
+                             const char       *object_class,
+                             GCancellable     *cancellable,
+                             GError          **error)
 {
   const char *attributes[] = { "cn", NULL };
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
@@ -83,8 +82,8 @@ cradle_directory_list_template_names (CradleDirectory  *self,
                                       GError          **error)
 {
   g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
-  return list_names_in (self, "CN=Certificate Templates,", "pKICertificateTemplate",
-                        cancellable, error);
+  return cradle_directory_list_names (self, "CN=Certificate Templates,", "pKICertificateTemplate",
+                                      cancellable, error);
 }
 
 /**
@@ -98,8 +97,8 @@ cradle_directory_list_enrollment_service_names (CradleDirectory  *self,
                                                 GError          **error)
 {
   g_return_val_if_fail (CRADLE_IS_DIRECTORY (self), NULL);
-  return list_names_in (self, "CN=Enrollment Services,", "pKIEnrollmentService",
-                        cancellable, error);
+  return cradle_directory_list_names (self, "CN=Enrollment Services,", "pKIEnrollmentService",
+                                      cancellable, error);
 }
 
 CradleLdapEntry *

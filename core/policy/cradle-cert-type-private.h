@@ -81,4 +81,11 @@ CradleCaConnector      *cradle_cert_type_create_policy_connector (CradleCertType
                                                                   CradleCredentials  *credentials,
                                                                   GError            **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* The web service endpoint of @service a type signing in with @credentials
+ * enrolls through: the lowest priority among those that take this sign-in
+ * and are not for renewal only; -1 when there is none (the type then uses
+ * the CA's Web Enrollment pages). */
+gint                    cradle_cert_type_choose_endpoint (CradleEnrollmentService *service,
+                                                          CradleCredentialsKind    credentials);
+
 G_END_DECLS

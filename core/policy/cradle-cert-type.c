@@ -114,21 +114,13 @@ endpoint_auth_for (CradleCredentialsKind credentials)
                                                     : CRADLE_ENDPOINT_AUTH_KERBEROS;
 }
 
-/* The first CA that publishes the template: its web service for this
- * sign-in, by ascending priority, else its Web Enrollment pages. */
-static void
-choose_connector (CradleCertType       *self,
-                  CradleCredentialsKind credentials)
+gint
+cradle_cert_type_choose_endpoint (CradleEnrollmentService *service,
+                                  CradleCredentialsKind    credentials)
 {
-  g_autoptr(GPtrArray) services = cradle_catalog_dup_services_for (self->catalog, self->template);
   CradleEndpointAuth wanted = endpoint_auth_for (credentials);
-  CradleEnrollmentService *service;
   gint best = -1;
 
-  if (services->len == 0)
-    return;
-  service = g_ptr_array_index (services, 0);
-  self->service = g_object_ref (service);
   for (guint i = 0; i < cradle_enrollment_service_get_n_endpoints (service); i++)
     {
       if ((cradle_enrollment_service_get_endpoint_auth (service, i) & wanted) == 0 ||
@@ -138,6 +130,25 @@ choose_connector (CradleCertType       *self,
                       cradle_enrollment_service_get_endpoint_priority (service, (guint) best))
         best = (gint) i;
     }
+  return best;
+}
+
+/* The first CA that publishes the template: its web service for this
+ * sign-in, by ascending priority, else its Web Enrollment pages. */
+static void
+choose_connector (CradleCertType       *self,
+                  CradleCredentialsKind credentials)
+{
+  g_autoptr(GPtrArray) services = cradle_catalog_dup_services_for (self->catalog, self->template);
+  CradleEndpointAuth wanted = endpoint_auth_for (credentials);
+  CradleEnrollmentService *service;
+  gint best;
+
+  if (services->len == 0)
+    return;
+  service = g_ptr_array_index (services, 0);
+  self->service = g_object_ref (service);
+  best = cradle_cert_type_choose_endpoint (service, credentials);
   if (best >= 0)
     {
       self->protocol = CRADLE_CA_PROTOCOL_WSTEP;

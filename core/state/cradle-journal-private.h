@@ -69,4 +69,9 @@ CradleJournalRun  *cradle_journal_run_new_from_row  (sqlite3_stmt *row,
 #define CRADLE_JOURNAL_STEP_COLUMNS \
   "run_id, step, text, started, duration_ms, outcome, error, error_name"
 
+/* A journal time (microseconds since 1970, UTC) in ISO 8601, or NULL when
+ * unset (0 or less) or out of range, as cradle_journal_runs_to_json()
+ * writes it. */
+char    *cradle_journal_format_time     (gint64          usec);
+
 G_END_DECLS

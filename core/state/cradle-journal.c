@@ -9,6 +9,9 @@
 
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
+#include "base/cradle-json-private.h"
 #include "state/cradle-journal-private.h"
 #include "state/cradle-request-db-private.h"
 
@@ -702,4 +705,76 @@ cradle_journal_get_run (CradleJournal  *self,
       return NULL;
     }
   return g_object_ref (g_ptr_array_index (runs, 0));
+}
+
+/* ---- as JSON ---------------------------------------------------------------- */
+
+/* GLib 2.74 has no g_date_time_new_from_unix_utc_usec(). */
+char *
+cradle_journal_format_time (gint64 usec)
+{
+  g_autoptr(GDateTime) seconds = usec > 0 ? g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC) : NULL;
+  g_autoptr(GDateTime) time = seconds != NULL ? g_date_time_add (seconds, usec % G_USEC_PER_SEC) : NULL;
+
+  return time != NULL ? g_date_time_format_iso8601 (time) : NULL;
+}
+
+static void
+add_run (JsonBuilder      *builder,
+         CradleJournalRun *run)
+{
+  GPtrArray *steps = cradle_journal_run_get_steps (run);
+  g_autofree char *started = cradle_journal_format_time (cradle_journal_run_get_started (run));
+  g_autofree char *finished = cradle_journal_format_time (cradle_journal_run_get_finished (run));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "run");
+  json_builder_add_int_value (builder, cradle_journal_run_get_id (run));
+  cradle_json_add_string (builder, "kind", cradle_journal_run_get_kind (run));
+  json_builder_set_member_name (builder, "request");
+  json_builder_add_int_value (builder, cradle_journal_run_get_request_id (run));
+  cradle_json_add_string (builder, "type", cradle_journal_run_get_type_name (run));
+  cradle_json_add_string (builder, "protocol", cradle_journal_run_get_protocol (run));
+  cradle_json_add_string (builder, "device", cradle_journal_run_get_device_serial (run));
+  cradle_json_add_string (builder, "started", started);
+  cradle_json_add_string (builder, "finished", finished);
+  cradle_json_add_string (builder, "outcome", cradle_journal_run_get_outcome (run));
+  cradle_json_add_string (builder, "error", cradle_journal_run_get_error (run));
+  cradle_json_add_string (builder, "error_name", cradle_journal_run_get_error_name (run));
+  json_builder_set_member_name (builder, "steps");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < steps->len; i++)
+    {
+      CradleJournalStep *step = g_ptr_array_index (steps, i);
+      g_autofree char *step_started = cradle_journal_format_time (cradle_journal_step_get_started (step));
+
+      json_builder_begin_object (builder);
+      cradle_json_add_string (builder, "step", cradle_journal_step_get_step (step));
+      cradle_json_add_string (builder, "text", cradle_journal_step_get_text (step));
+      cradle_json_add_string (builder, "started", step_started);
+      json_builder_set_member_name (builder, "duration_ms");
+      json_builder_add_int_value (builder, cradle_journal_step_get_duration_ms (step));
+      cradle_json_add_string (builder, "outcome", cradle_journal_step_get_outcome (step));
+      cradle_json_add_string (builder, "error", cradle_journal_step_get_error (step));
+      cradle_json_add_string (builder, "error_name", cradle_journal_step_get_error_name (step));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+char *
+cradle_journal_runs_to_json (GPtrArray *runs)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_val_if_fail (runs != NULL, NULL);
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < runs->len; i++)
+    add_run (builder, g_ptr_array_index (runs, i));
+  json_builder_end_array (builder);
+  root = json_builder_get_root (builder);
+  return json_to_string (root, TRUE);
 }

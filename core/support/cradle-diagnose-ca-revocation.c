@@ -231,6 +231,35 @@ new_http (CradleDiagnoseCaEndpoint *endpoint)
 }
 
 /* One fetch: a line of @found; FALSE (and @error when none yet) when it failed. */
+/* A fetch of @url (escaped) got no answer: says so in @found ("@label
+ * @url: not reachable: why.") and, when @error is not set yet, sets it to
+ * "@subject @url @failed (why): @effect.", explained by the transport's
+ * cause ("no answer in time" once @deadline has passed). */
+static void
+note_no_answer (GString                *found,
+                const char             *label,
+                const char             *url,
+                CradleDiagnoseDeadline *deadline,
+                const GError           *local_error,
+                const char             *subject,
+                const char             *failed,
+                const char             *effect,
+                GError                **error)
+{
+  gboolean expired = _cradle_diagnose_deadline_expired (deadline);
+  CradleExplainKind kind = CRADLE_EXPLAIN_TRANSPORT;
+  guint32 cause = expired ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
+  g_autofree char *why = cradle_text_escape (expired ? "no answer in time" : local_error->message, -1,
+                                             CRADLE_TEXT_ESCAPE_DEFAULT);
+
+  if (local_error != NULL)
+    cradle_explain_get_detail (local_error, &kind, &cause);
+  g_string_append_printf (found, "%s%s %s: not reachable: %s.", found->len > 0 ? "\n" : "", label, url, why);
+  if (error != NULL && *error == NULL)
+    cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause, "%s %s %s (%s): %s.",
+                              subject, url, failed, why, effect);
+}
+
 static gboolean
 fetch_crl (CradleDiagnoseCaEndpoint *endpoint,
            Address                  *address,
@@ -252,23 +281,9 @@ fetch_crl (CradleDiagnoseCaEndpoint *endpoint,
                                        _cradle_diagnose_deadline_get_cancellable (deadline), &local_error);
   if (bytes == NULL)
     {
-      g_autofree char *why = cradle_text_escape (_cradle_diagnose_deadline_expired (deadline)
-                                                   ? "no answer in time" : local_error->message,
-                                                 -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-
-      g_string_append_printf (found, "%sCRL %s: not reachable: %s.", found->len > 0 ? "\n" : "", url, why);
-      if (error != NULL && *error == NULL)
-        {
-          guint32 cause = _cradle_diagnose_deadline_expired (deadline) ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT
-                                                                       : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
-          CradleExplainKind kind = CRADLE_EXPLAIN_TRANSPORT;
-
-          if (local_error != NULL)
-            cradle_explain_get_detail (local_error, &kind, &cause);
-          cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause,
-                                    "The CRL at %s cannot be fetched (%s): whoever checks revocation of "
-                                    "this CA's certificates (802.1X, VPN) may refuse them.", url, why);
-        }
+      note_no_answer (found, "CRL", url, deadline, local_error, "The CRL at", "cannot be fetched",
+                      "whoever checks revocation of this CA's certificates (802.1X, VPN) may refuse them",
+                      error);
       return FALSE;
     }
   data = g_bytes_get_data (bytes, &size);
@@ -360,22 +375,8 @@ fetch_ocsp (CradleDiagnoseCaEndpoint *endpoint,
           }
         }
     }
-  {
-    g_autofree char *why = cradle_text_escape (_cradle_diagnose_deadline_expired (deadline)
-                                                 ? "no answer in time" : local_error->message,
-                                               -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-    CradleExplainKind kind = CRADLE_EXPLAIN_TRANSPORT;
-    guint32 cause = _cradle_diagnose_deadline_expired (deadline) ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT
-                                                                 : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
-
-    g_string_append_printf (found, "%sOCSP %s: not reachable: %s.", sep, url, why);
-    if (local_error != NULL)
-      cradle_explain_get_detail (local_error, &kind, &cause);
-    if (error != NULL && *error == NULL)
-      cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause,
-                                "The OCSP responder at %s cannot be reached (%s): whoever checks "
-                                "revocation of this CA's certificates may refuse them.", url, why);
-  }
+  note_no_answer (found, "OCSP", url, deadline, local_error, "The OCSP responder at", "cannot be reached",
+                  "whoever checks revocation of this CA's certificates may refuse them", error);
   return FALSE;
 }
 
@@ -410,22 +411,8 @@ fetch_aia (CradleDiagnoseCaEndpoint *endpoint,
                                   "The CA certificate at %s (AIA) gives HTTP %u.", url, response->status);
       return FALSE;
     }
-  {
-    g_autofree char *why = cradle_text_escape (_cradle_diagnose_deadline_expired (deadline)
-                                                 ? "no answer in time" : local_error->message,
-                                               -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-    CradleExplainKind kind = CRADLE_EXPLAIN_TRANSPORT;
-    guint32 cause = _cradle_diagnose_deadline_expired (deadline) ? CRADLE_TRANSPORT_FAILURE_TIMED_OUT
-                                                                 : CRADLE_TRANSPORT_FAILURE_CONNECTION_REFUSED;
-
-    if (local_error != NULL)
-      cradle_explain_get_detail (local_error, &kind, &cause);
-    g_string_append_printf (found, "%sCA certificate %s: not reachable: %s.", sep, url, why);
-    if (error != NULL && *error == NULL)
-      cradle_explain_set_error (error, CRADLE_ERROR_UNREACHABLE, kind, cause,
-                                "The CA certificate at %s (AIA) cannot be fetched (%s): clients that "
-                                "build the chain from it will fail.", url, why);
-  }
+  note_no_answer (found, "CA certificate", url, deadline, local_error, "The CA certificate at",
+                  "(AIA) cannot be fetched", "clients that build the chain from it will fail", error);
   return FALSE;
 }
 

@@ -153,20 +153,8 @@ new_service_type (CradleCatalog           *catalog,
                   CradleCredentialsKind    kind)
 {
   CradleCertTypeSettings settings = { 0 };
-  CradleEndpointAuth wanted = kind == CRADLE_CREDENTIALS_PASSWORD ? CRADLE_ENDPOINT_AUTH_PASSWORD
-                                                                  : CRADLE_ENDPOINT_AUTH_KERBEROS;
   g_autofree char *certsrv = g_strdup_printf ("https://%s/certsrv", cradle_enrollment_service_get_host (service));
-  gint best = -1;
-
-  for (guint i = 0; i < cradle_enrollment_service_get_n_endpoints (service); i++)
-    {
-      if ((cradle_enrollment_service_get_endpoint_auth (service, i) & wanted) == 0 ||
-          cradle_enrollment_service_get_endpoint_renewal_only (service, i))
-        continue;
-      if (best < 0 || cradle_enrollment_service_get_endpoint_priority (service, i) <
-                      cradle_enrollment_service_get_endpoint_priority (service, (guint) best))
-        best = (gint) i;
-    }
+  gint best = cradle_cert_type_choose_endpoint (service, kind);
   settings.name = (char *) cradle_enrollment_service_get_name (service);
   settings.display_name = settings.name;
   settings.protocol = best >= 0 ? CRADLE_CA_PROTOCOL_WSTEP : CRADLE_CA_PROTOCOL_CERTSRV;

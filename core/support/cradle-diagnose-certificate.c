@@ -23,6 +23,7 @@
 
 #include "support/cradle-diagnosis-private.h"
 #include "support/cradle-diagnose-hops-private.h"
+#include "catalog/cradle-catalog-private.h"
 
 #define HOP CRADLE_HOP_CERTIFICATE
 
@@ -117,8 +118,7 @@ check_sid_extension (CradleDiagnosisRun  *run,
 {
   const char *title = "Strong mapping to your account (KB5014754)";
   gint64 started = g_get_monotonic_time ();
-  g_autofree char *sid = cradle_text_escape (user != NULL ? cradle_directory_user_get_sid (user) : NULL, -1,
-                                             CRADLE_TEXT_ESCAPE_DEFAULT);
+  g_autofree char *sid = _cradle_diagnose_words_escape (user != NULL ? cradle_directory_user_get_sid (user) : NULL);
   GError *error = NULL;
 
   if (template == NULL)
@@ -181,7 +181,7 @@ add_needed (GString    *found,
             const char *attribute,
             const char *value)
 {
-  g_autofree char *escaped = cradle_text_escape (value, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+  g_autofree char *escaped = _cradle_diagnose_words_escape (value);
 
   g_string_append_printf (found, "%s%s: %s", found->len > 0 ? "\n" : "", attribute,
                           escaped != NULL ? escaped : "MISSING from your directory entry");
@@ -217,12 +217,9 @@ check_attributes (CradleDiagnosisRun  *run,
       policy = cradle_request_policy_new (template, user, NULL, NULL);
       if (policy != NULL)
         {
-          g_autofree char *upn = cradle_text_escape (cradle_request_policy_get_san_upn (policy), -1,
-                                                     CRADLE_TEXT_ESCAPE_DEFAULT);
-          g_autofree char *mail = cradle_text_escape (cradle_request_policy_get_san_email (policy), -1,
-                                                      CRADLE_TEXT_ESCAPE_DEFAULT);
-          g_autofree char *cn = cradle_text_escape (cradle_request_policy_get_common_name (policy), -1,
-                                                    CRADLE_TEXT_ESCAPE_DEFAULT);
+          g_autofree char *upn = _cradle_diagnose_words_escape (cradle_request_policy_get_san_upn (policy));
+          g_autofree char *mail = _cradle_diagnose_words_escape (cradle_request_policy_get_san_email (policy));
+          g_autofree char *cn = _cradle_diagnose_words_escape (cradle_request_policy_get_common_name (policy));
 
           _cradle_diagnosis_run_report (run, HOP, "attributes", title, CRADLE_CHECK_OK,
                                         g_get_monotonic_time () - started, NULL,
@@ -260,7 +257,9 @@ check_attributes (CradleDiagnosisRun  *run,
       return;
     }
   {
-    guint32 hresult = _cradle_diagnose_words_missing_hresult (template, user);
+    guint32 hresult;
+
+    (void) cradle_catalog_check_missing_attribute (template, user, &hresult);
 
     if (hresult != 0)
       cradle_explain_set_error (&error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_EXPLAIN_HRESULT, hresult,
@@ -333,7 +332,7 @@ check_key (CradleDiagnosisRun  *run,
   key_types = cradle_device_get_key_types (device);
   made = g_strjoinv (", ", (char **) key_types);
   {
-    g_autofree char *made_text = cradle_text_escape (made, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+    g_autofree char *made_text = _cradle_diagnose_words_escape (made);
 
     if (key_types != NULL && g_strv_contains (key_types, needed))
       {

@@ -265,6 +265,43 @@ skip (Hop        *hop,
                                 "skipped: %s", why);
 }
 
+/* The checks after the connection, in the order the hop makes them. */
+static const struct { const char *name; const char *title; } later_checks[] = {
+  { "hello", "Greeting (HELLO)" },
+  { "info", "Device details" },
+  { "pairing", "Paired with this computer" },
+  { "key-types", "Key types it can make" },
+  { "stores", "Room in its stores" },
+};
+
+/* Skips @first and every check after it: an earlier one failed, @why. */
+static void
+skip_from (Hop        *hop,
+           const char *first,
+           const char *why)
+{
+  gboolean skipping = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (later_checks); i++)
+    {
+      skipping |= g_str_equal (later_checks[i].name, first);
+      if (skipping)
+        skip (hop, later_checks[i].name, later_checks[i].title, why);
+    }
+}
+
+/* The hop stops before @first: no DEVICE fact (@fact_why), and @first and
+ * every check after it skipped for @why. */
+static void
+give_up (Hop        *hop,
+         const char *first,
+         const char *why,
+         const char *fact_why)
+{
+  _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL, fact_why);
+  skip_from (hop, first, why);
+}
+
 /* ---- the steps ------------------------------------------------------------ */
 
 static void
@@ -777,20 +814,12 @@ diagnose (Hop *hop)
 {
   g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func (candidate_free);
   Candidate *chosen;
-  g_autofree char *why = NULL;
   gboolean paired;
 
   chosen = choose_device (hop, candidates);
   if (chosen == NULL)
     {
-      why = g_strdup ("no device was found (see Connection)");
-      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
-                                     "no device was found (see Device)");
-      skip (hop, "hello", "Greeting (HELLO)", why);
-      skip (hop, "info", "Device details", why);
-      skip (hop, "pairing", "Paired with this computer", why);
-      skip (hop, "key-types", "Key types it can make", why);
-      skip (hop, "stores", "Room in its stores", why);
+      give_up (hop, "hello", "no device was found (see Connection)", "no device was found (see Device)");
       return;
     }
 
@@ -798,13 +827,8 @@ diagnose (Hop *hop)
   report_hello (hop, chosen);
   if (chosen->hello.state != STEP_OK)
     {
-      why = g_strdup ("the device did not answer HELLO (see Greeting)");
-      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
-                                     "the device did not answer (see Device)");
-      skip (hop, "info", "Device details", why);
-      skip (hop, "pairing", "Paired with this computer", why);
-      skip (hop, "key-types", "Key types it can make", why);
-      skip (hop, "stores", "Room in its stores", why);
+      give_up (hop, "info", "the device did not answer HELLO (see Greeting)",
+               "the device did not answer (see Device)");
       return;
     }
 
@@ -812,12 +836,8 @@ diagnose (Hop *hop)
   report_info (hop, chosen);
   if (chosen->info.state != STEP_OK)
     {
-      why = g_strdup ("the device did not say what it is (see Device details)");
-      _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
-                                     "the device did not say what it is (see Device)");
-      skip (hop, "pairing", "Paired with this computer", why);
-      skip (hop, "key-types", "Key types it can make", why);
-      skip (hop, "stores", "Room in its stores", why);
+      give_up (hop, "pairing", "the device did not say what it is (see Device details)",
+               "the device did not say what it is (see Device)");
       return;
     }
 

@@ -139,48 +139,6 @@ check_root_dse (CradleDiagnosisRun *run,
                                 host, default_nc, configuration_nc, list[0] != '\0' ? list : "none listed");
 }
 
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return g_strcmp0 (*(const char * const *) a, *(const char * const *) b);
-}
-
-static gboolean
-add_cn (const CradleLdapEntry  *entry,
-        gpointer                user_data,
-        GError                **error)
-{
-  char *cn = NULL;
-
-  if (!cradle_ldap_entry_dup_string (entry, "cn", &cn, error))
-    return FALSE;
-  if (cn != NULL)
-    g_ptr_array_add (user_data, cn);
-  return TRUE;
-}
-
-/* The cn of each @object_class one level below @container (of Public Key
- * Services); NULL with @error when the container cannot be read. */
-static GStrv
-list_names (CradleDirectory  *directory,
-            const char       *container,
-            const char       *object_class,
-            GCancellable     *cancellable,
-            GError          **error)
-{
-  const char *attributes[] = { "cn", NULL };
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *filter = g_strdup_printf ("(objectClass=%s)", object_class);
-
-  if (!cradle_directory_search_pki (directory, container, LDAP_SCOPE_ONELEVEL, filter, attributes, FALSE,
-                                    add_cn, names, cancellable, error))
-    return NULL;
-  g_ptr_array_sort (names, compare_names);
-  g_ptr_array_add (names, NULL);
-  return (GStrv) g_ptr_array_steal (names, NULL);
-}
-
 typedef struct {
   const char         *name;
   const char         *title;
@@ -200,8 +158,8 @@ check_container (CradleDiagnosisRun *run,
 {
   gint64 start = g_get_monotonic_time ();
   g_autoptr(GError) search_error = NULL;
-  g_auto(GStrv) names = list_names (directory, container->container, container->object_class,
-                                    cancellable, &search_error);
+  g_auto(GStrv) names = cradle_directory_list_names (directory, container->container, container->object_class,
+                                                     cancellable, &search_error);
   g_autofree char *list = NULL;
   guint n;
 

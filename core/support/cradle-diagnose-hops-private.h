@@ -11,6 +11,10 @@ G_BEGIN_DECLS
 
 /* ---- cradle-diagnose-words.c ------------------------------------------- */
 
+/* Text from outside (nullable) escaped to one line for a check's "found"
+ * or message (cradle_text_escape()); %NULL for %NULL. */
+char    *_cradle_diagnose_words_escape     (const char          *text);
+
 /* msPKI-Certificate-Name-Flag's names, in words ("UPN (userPrincipalName)
  * in the alternative name, …"); %NULL when it asks for none. */
 char    *_cradle_diagnose_words_name_flags (guint32              name_flags);
@@ -20,11 +24,6 @@ char    *_cradle_diagnose_words_key_usage  (guint                key_usage);
 char    *_cradle_diagnose_words_ekus       (const char * const  *ekus);
 /* "1 year", "6 weeks", "10 minutes". */
 char    *_cradle_diagnose_words_duration   (guint64              seconds);
-/* The HRESULT the CA answers when @user lacks what @template's names need
- * (CERTSRV_E_SUBJECT_UPN_REQUIRED, _EMAIL_REQUIRED, _DNS_REQUIRED), in the
- * order cradle_catalog_check() looks at them; 0 when nothing is missing. */
-guint32  _cradle_diagnose_words_missing_hresult (CradleTemplate      *template,
-                                                 CradleDirectoryUser *user);
 
 /* ---- cradle-diagnose-deadline.c ---------------------------------------- */
 

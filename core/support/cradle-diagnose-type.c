@@ -13,6 +13,7 @@
 
 #include "support/cradle-diagnosis-private.h"
 #include "support/cradle-diagnose-hops-private.h"
+#include "catalog/cradle-catalog-private.h"
 #include "policy/cradle-cert-type-private.h"
 
 #define HOP CRADLE_HOP_TYPE
@@ -42,8 +43,7 @@ static GError *
 enrollability_error (CradleCertType *type)
 {
   const char *reason = cradle_cert_type_get_reason (type);
-  g_autofree char *escaped = cradle_text_escape (reason != NULL ? reason : "it cannot be used", -1,
-                                                 CRADLE_TEXT_ESCAPE_DEFAULT);
+  g_autofree char *escaped = _cradle_diagnose_words_escape (reason != NULL ? reason : "it cannot be used");
   CradleTemplate *template = cradle_cert_type_get_template (type);
   GError *error = NULL;
   guint32 hresult = 0;
@@ -60,9 +60,10 @@ enrollability_error (CradleCertType *type)
       code = CRADLE_ERROR_NOT_CONFIGURED;
       break;
     case CRADLE_ENROLLABILITY_MISSING_ATTRIBUTE:
-      hresult = template != NULL ? _cradle_diagnose_words_missing_hresult (template,
-                                     cradle_catalog_get_user (cradle_cert_type_get_catalog (type)))
-                                 : 0;
+      if (template != NULL)
+        (void) cradle_catalog_check_missing_attribute (template,
+                                                       cradle_catalog_get_user (cradle_cert_type_get_catalog (type)),
+                                                       &hresult);
       code = CRADLE_ERROR_NOT_CONFIGURED;
       break;
     case CRADLE_ENROLLABILITY_DAMAGED:
@@ -86,7 +87,7 @@ report_enrollable (CradleDiagnosisRun *run,
                    gint64              started)
 {
   const char *reason = cradle_cert_type_get_reason (type);
-  g_autofree char *escaped = cradle_text_escape (reason, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+  g_autofree char *escaped = _cradle_diagnose_words_escape (reason);
   gint64 duration = g_get_monotonic_time () - started;
 
   if (cradle_cert_type_is_enrollable (type))
@@ -126,10 +127,9 @@ describe_template (GString             *out,
                             cradle_request_policy_get_digest (policy));
   else
     {
-      g_autofree char *why = cradle_text_escape (error != NULL ? error->message : "unknown", -1,
-                                                 CRADLE_TEXT_ESCAPE_DEFAULT);
+      g_autofree char *why = _cradle_diagnose_words_escape (error != NULL ? error->message : "unknown");
       const char *cng = cradle_template_get_cng_algorithm (template);
-      g_autofree char *cng_text = cradle_text_escape (cng, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+      g_autofree char *cng_text = _cradle_diagnose_words_escape (cng);
 
       g_string_append_printf (out, "\nKey: %s of at least %u bits; no request can be made: %s",
                               cng_text != NULL ? cng_text : "RSA", cradle_template_get_minimal_key_size (template), why);
@@ -165,7 +165,7 @@ report_flags (CradleDiagnosisRun *run,
   CradleCatalog *catalog = cradle_cert_type_get_catalog (type);
   const char *url = cradle_cert_type_get_url (type) != NULL ? cradle_cert_type_get_url (type)
                                                             : cradle_cert_type_get_policy_url (type);
-  g_autofree char *url_text = cradle_text_escape (url, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+  g_autofree char *url_text = _cradle_diagnose_words_escape (url);
   const char *auth = cradle_credentials_kind_to_string (cradle_cert_type_get_auth (type));
 
   g_string_append_printf (out, "Protocol %s at %s; sign-in: %s.",
@@ -175,8 +175,7 @@ report_flags (CradleDiagnosisRun *run,
     g_string_append (out, "\nPlain HTTP allowed by the administrator.");
   if (cradle_cert_type_get_trust_anchors (type) != NULL)
     {
-      g_autofree char *anchors = cradle_text_escape (cradle_cert_type_get_trust_anchors (type), -1,
-                                                     CRADLE_TEXT_ESCAPE_DEFAULT);
+      g_autofree char *anchors = _cradle_diagnose_words_escape (cradle_cert_type_get_trust_anchors (type));
 
       g_string_append_printf (out, "\nTLS anchors: %s (beside the system's).", anchors);
     }
@@ -184,8 +183,7 @@ report_flags (CradleDiagnosisRun *run,
     describe_template (out, template, catalog != NULL ? cradle_catalog_get_user (catalog) : NULL);
   else
     {
-      g_autofree char *subject = cradle_text_escape (cradle_cert_type_get_subject (type), -1,
-                                                     CRADLE_TEXT_ESCAPE_DEFAULT);
+      g_autofree char *subject = _cradle_diagnose_words_escape (cradle_cert_type_get_subject (type));
 
       g_string_append_printf (out, "\nKey: %s (the type's KeyType).",
                               cradle_cert_type_get_key_type (type) != NULL ? cradle_cert_type_get_key_type (type)
@@ -259,7 +257,7 @@ _cradle_diagnose_type (CradleDiagnosisRun *run,
       _cradle_diagnosis_run_publish (run, CRADLE_DIAGNOSIS_FACT_TYPE, NULL, "no certificate type was named");
       return;
     }
-  escaped_name = cradle_text_escape (name, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+  escaped_name = _cradle_diagnose_words_escape (name);
 
   /* The administrator's types need no directory. */
   custom_types = cradle_cert_type_list (NULL, kind, &problems);
@@ -326,14 +324,10 @@ _cradle_diagnose_type (CradleDiagnosisRun *run,
     }
 
   {
-    g_autofree char *display = cradle_text_escape (cradle_cert_type_get_display_name (type), -1,
-                                                   CRADLE_TEXT_ESCAPE_DEFAULT);
-    g_autofree char *type_name = cradle_text_escape (cradle_cert_type_get_name (type), -1,
-                                                     CRADLE_TEXT_ESCAPE_DEFAULT);
-    g_autofree char *source = cradle_text_escape (cradle_cert_type_get_source (type), -1,
-                                                  CRADLE_TEXT_ESCAPE_DEFAULT);
-    g_autofree char *template_name = cradle_text_escape (cradle_cert_type_get_template_name (type), -1,
-                                                         CRADLE_TEXT_ESCAPE_DEFAULT);
+    g_autofree char *display = _cradle_diagnose_words_escape (cradle_cert_type_get_display_name (type));
+    g_autofree char *type_name = _cradle_diagnose_words_escape (cradle_cert_type_get_name (type));
+    g_autofree char *source = _cradle_diagnose_words_escape (cradle_cert_type_get_source (type));
+    g_autofree char *template_name = _cradle_diagnose_words_escape (cradle_cert_type_get_template_name (type));
 
     if (cradle_cert_type_get_kind (type) == CRADLE_CERT_TYPE_CUSTOM)
       _cradle_diagnosis_run_report (run, HOP, "type", "Certificate type", CRADLE_CHECK_OK,

@@ -104,22 +104,8 @@ _cradle_diagnose_words_duration (guint64 seconds)
   return g_strdup_printf ("%" G_GUINT64_FORMAT " seconds", seconds);
 }
 
-guint32
-_cradle_diagnose_words_missing_hresult (CradleTemplate      *template,
-                                        CradleDirectoryUser *user)
+char *
+_cradle_diagnose_words_escape (const char *text)
 {
-  guint32 flags = cradle_template_get_name_flags (template);
-
-  if (user == NULL ||
-      (flags & (CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_SUBJECT | CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_ALT_NAME)))
-    return 0;
-  if ((flags & CRADLE_TEMPLATE_ALT_REQUIRE_UPN) && cradle_directory_user_get_principal_name (user) == NULL)
-    return 0x8009480D;  /* CERTSRV_E_SUBJECT_UPN_REQUIRED */
-  if ((flags & (CRADLE_TEMPLATE_ALT_REQUIRE_EMAIL | CRADLE_TEMPLATE_SUBJECT_REQUIRE_EMAIL)) &&
-      cradle_directory_user_get_mail (user) == NULL)
-    return 0x80094812;  /* CERTSRV_E_SUBJECT_EMAIL_REQUIRED */
-  if (flags & (CRADLE_TEMPLATE_ALT_REQUIRE_DNS | CRADLE_TEMPLATE_SUBJECT_REQUIRE_DNS_AS_CN |
-               CRADLE_TEMPLATE_ALT_REQUIRE_DOMAIN_DNS))
-    return 0x8009480F;  /* CERTSRV_E_SUBJECT_DNS_REQUIRED */
-  return 0;
+  return cradle_text_escape (text, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
 }

@@ -15,6 +15,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "base/cradle-json-private.h"
 #include "support/cradle-diagnosis-private.h"
 
 #define DEFAULT_TIMEOUT_MS 4000
@@ -657,18 +658,6 @@ cradle_diagnosis_get_device_id (CradleDiagnosis *self)
 }
 
 static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
 add_error (JsonBuilder  *builder,
            const GError *error)
 {
@@ -676,13 +665,13 @@ add_error (JsonBuilder  *builder,
 
   json_builder_set_member_name (builder, "error");
   json_builder_begin_object (builder);
-  add_string (builder, "code", error->domain == CRADLE_ERROR ? cradle_error_to_string (error->code) : "failed");
-  add_string (builder, "message", error->message);
+  cradle_json_add_string (builder, "code", error->domain == CRADLE_ERROR ? cradle_error_to_string (error->code) : "failed");
+  cradle_json_add_string (builder, "message", error->message);
   if (!cradle_explanation_is_generic (explanation))
-    add_string (builder, "detail", cradle_explanation_get_name (explanation));
-  add_string (builder, "explanation", cradle_explanation_get_summary (explanation));
-  add_string (builder, "next_step", cradle_explanation_get_user_action (explanation));
-  add_string (builder, "support_step", cradle_explanation_get_support_action (explanation));
+    cradle_json_add_string (builder, "detail", cradle_explanation_get_name (explanation));
+  cradle_json_add_string (builder, "explanation", cradle_explanation_get_summary (explanation));
+  cradle_json_add_string (builder, "next_step", cradle_explanation_get_user_action (explanation));
+  cradle_json_add_string (builder, "support_step", cradle_explanation_get_support_action (explanation));
   json_builder_end_object (builder);
 }
 
@@ -696,19 +685,19 @@ cradle_diagnosis_to_json (CradleDiagnosis *self)
   g_return_val_if_fail (CRADLE_IS_DIAGNOSIS (self), NULL);
 
   json_builder_begin_object (builder);
-  add_string (builder, "verdict", cradle_check_verdict_to_string (cradle_diagnosis_get_verdict (self)));
+  cradle_json_add_string (builder, "verdict", cradle_check_verdict_to_string (cradle_diagnosis_get_verdict (self)));
   json_builder_set_member_name (builder, "duration_ms");
   json_builder_add_double_value (builder, self->duration_us / 1000.0);
-  add_string (builder, "type", self->type_name);
-  add_string (builder, "device", self->device_id);
+  cradle_json_add_string (builder, "type", self->type_name);
+  cradle_json_add_string (builder, "device", self->device_id);
   json_builder_set_member_name (builder, "hops");
   json_builder_begin_array (builder);
   for (CradleHop hop = 0; hop < CRADLE_N_HOPS; hop++)
     {
       json_builder_begin_object (builder);
-      add_string (builder, "hop", cradle_hop_get_name (hop));
-      add_string (builder, "title", cradle_hop_get_title (hop));
-      add_string (builder, "verdict", cradle_check_verdict_to_string (cradle_diagnosis_get_hop_verdict (self, hop)));
+      cradle_json_add_string (builder, "hop", cradle_hop_get_name (hop));
+      cradle_json_add_string (builder, "title", cradle_hop_get_title (hop));
+      cradle_json_add_string (builder, "verdict", cradle_check_verdict_to_string (cradle_diagnosis_get_hop_verdict (self, hop)));
       json_builder_set_member_name (builder, "checks");
       json_builder_begin_array (builder);
       for (guint i = 0; i < self->checks->len; i++)
@@ -718,12 +707,12 @@ cradle_diagnosis_to_json (CradleDiagnosis *self)
           if (cradle_check_get_hop (check) != hop)
             continue;
           json_builder_begin_object (builder);
-          add_string (builder, "name", cradle_check_get_name (check));
-          add_string (builder, "title", cradle_check_get_title (check));
-          add_string (builder, "verdict", cradle_check_verdict_to_string (cradle_check_get_verdict (check)));
+          cradle_json_add_string (builder, "name", cradle_check_get_name (check));
+          cradle_json_add_string (builder, "title", cradle_check_get_title (check));
+          cradle_json_add_string (builder, "verdict", cradle_check_verdict_to_string (cradle_check_get_verdict (check)));
           json_builder_set_member_name (builder, "duration_ms");
           json_builder_add_double_value (builder, cradle_check_get_duration_us (check) / 1000.0);
-          add_string (builder, "found", cradle_check_get_found (check));
+          cradle_json_add_string (builder, "found", cradle_check_get_found (check));
           if (cradle_check_get_error (check) != NULL)
             add_error (builder, cradle_check_get_error (check));
           json_builder_end_object (builder);

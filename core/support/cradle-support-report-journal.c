@@ -2,9 +2,8 @@
  * journal.json: the recent runs, the last one, or the one asked for */
 #include "config.h"
 
+#include "state/cradle-journal-private.h"
 #include "support/cradle-support-report-private.h"
-
-#include <json-glib/json-glib.h>
 
 #include <cradle/cradle-error.h>
 #include <cradle/cradle-journal.h>
@@ -15,50 +14,22 @@
 
 /* ---- the journal ---------------------------------------------------------- */
 
-static void
-add_json_string (JsonBuilder *builder,
-                 const char  *name,
-                 const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
+/* As the journal writes a time, "-" when unset. */
 static char *
 format_time (gint64 usec)
 {
-  g_autoptr(GDateTime) seconds = usec > 0 ? g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC) : NULL;
-  g_autoptr(GDateTime) time = seconds != NULL ? g_date_time_add (seconds, usec % G_USEC_PER_SEC) : NULL;
+  char *text = cradle_journal_format_time (usec);
 
-  return time != NULL ? g_date_time_format_iso8601 (time) : g_strdup ("-");
+  return text != NULL ? text : g_strdup ("-");
 }
 
 static void
-add_run (JsonBuilder      *builder,
-         GString          *text,
+add_run (GString          *text,
          CradleJournalRun *run)
 {
   GPtrArray *steps = cradle_journal_run_get_steps (run);
   g_autofree char *started = format_time (cradle_journal_run_get_started (run));
   g_autofree char *finished = format_time (cradle_journal_run_get_finished (run));
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "run");
-  json_builder_add_int_value (builder, cradle_journal_run_get_id (run));
-  add_json_string (builder, "kind", cradle_journal_run_get_kind (run));
-  json_builder_set_member_name (builder, "request");
-  json_builder_add_int_value (builder, cradle_journal_run_get_request_id (run));
-  add_json_string (builder, "type", cradle_journal_run_get_type_name (run));
-  add_json_string (builder, "protocol", cradle_journal_run_get_protocol (run));
-  add_json_string (builder, "device", cradle_journal_run_get_device_serial (run));
-  add_json_string (builder, "started", started);
-  add_json_string (builder, "finished", finished);
-  add_json_string (builder, "outcome", cradle_journal_run_get_outcome (run));
-  add_json_string (builder, "error", cradle_journal_run_get_error (run));
-  add_json_string (builder, "error_name", cradle_journal_run_get_error_name (run));
 
   g_string_append_printf (text, "Run %" G_GINT64_FORMAT "  %s  %s ", cradle_journal_run_get_id (run), started,
                           cradle_journal_run_get_kind (run));
@@ -76,23 +47,10 @@ add_run (JsonBuilder      *builder,
       g_string_append_printf (text, " [%s]\n", cradle_journal_run_get_error_name (run) ?: "-");
     }
 
-  json_builder_set_member_name (builder, "steps");
-  json_builder_begin_array (builder);
   for (guint i = 0; i < steps->len; i++)
     {
       CradleJournalStep *step = g_ptr_array_index (steps, i);
       g_autofree char *step_started = format_time (cradle_journal_step_get_started (step));
-
-      json_builder_begin_object (builder);
-      add_json_string (builder, "step", cradle_journal_step_get_step (step));
-      add_json_string (builder, "text", cradle_journal_step_get_text (step));
-      add_json_string (builder, "started", step_started);
-      json_builder_set_member_name (builder, "duration_ms");
-      json_builder_add_int_value (builder, cradle_journal_step_get_duration_ms (step));
-      add_json_string (builder, "outcome", cradle_journal_step_get_outcome (step));
-      add_json_string (builder, "error", cradle_journal_step_get_error (step));
-      add_json_string (builder, "error_name", cradle_journal_step_get_error_name (step));
-      json_builder_end_object (builder);
 
       g_string_append_printf (text, "    %s  %-12s %-9s %6" G_GINT64_FORMAT " ms  ", step_started,
                               cradle_journal_step_get_step (step), cradle_journal_step_get_outcome (step),
@@ -106,8 +64,6 @@ add_run (JsonBuilder      *builder,
           g_string_append_printf (text, " [%s]\n", cradle_journal_step_get_error_name (step) ?: "-");
         }
     }
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
 }
 
 gboolean
@@ -120,9 +76,6 @@ _cradle_support_report_add_journal (CradleReportGathering *gathering,
   g_autofree char *description = NULL;
   g_autoptr(CradleJournal) journal = NULL;
   g_autoptr(GPtrArray) runs = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
   g_autofree char *json = NULL;
   g_autoptr(GError) local_error = NULL;
   CradleReportFile *text_file;
@@ -180,18 +133,9 @@ _cradle_support_report_add_journal (CradleReportGathering *gathering,
     }
   if (runs->len == 0)
     g_string_append (text_file->text, "No run was recorded.\n");
-  json_builder_begin_array (builder);
   for (guint i = 0; i < runs->len; i++)
-    {
-      CradleJournalRun *run = g_ptr_array_index (runs, i);
-
-      add_run (builder, text_file->text, run);
-    }
-  json_builder_end_array (builder);
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  json = json_generator_to_data (generator, NULL);
+    add_run (text_file->text, g_ptr_array_index (runs, i));
+  json = cradle_journal_runs_to_json (runs);
   {
     g_autofree char *safe = cradle_text_escape (json, -1, CRADLE_TEXT_ESCAPE_JSON);
 

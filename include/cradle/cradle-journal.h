@@ -125,4 +125,15 @@ CradleJournalRun *cradle_journal_get_run  (CradleJournal *self,
                                            gint64         run_id,
                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* @runs as the JSON array `cradlectl log --json` prints and a support
+ * report's journal.json holds: for each run "run", "kind", "request",
+ * "type", "protocol", "device", "started", "finished" (ISO 8601 UTC, null
+ * when unset), "outcome", "error", "error_name" and "steps" (each "step",
+ * "text", "started", "duration_ms", "outcome", "error", "error_name").
+ * Pretty-printed and not escaped: pass it through cradle_text_escape()
+ * with CRADLE_TEXT_ESCAPE_JSON before it reaches a terminal.
+ * @runs: (element-type CradleJournalRun) */
+CRADLE_PUBLIC
+char          *cradle_journal_runs_to_json (GPtrArray     *runs);
+
 G_END_DECLS
