@@ -21,6 +21,11 @@
 #define DEFAULT_TIMEOUT_MS 4000
 /* How many checks' deadlines a wait for a fact may take, from the start. */
 #define WAIT_DEADLINES 3
+/* A hop still running this long after the start (five checks' deadlines
+ * and 5 s: more than any hop's own deadlines add up to, the device's
+ * grace for CANCEL included) is stuck; the run ends without it. */
+#define STUCK_DEADLINES 5
+#define STUCK_GRACE_MS 5000
 
 struct _CradleDiagnosisRun {
   CradleDiagnosis *diagnosis;   /* not owned: the run lives inside it */
@@ -32,6 +37,9 @@ struct _CradleDiagnosisRun {
   gint64           deadline;    /* monotonic, for waits */
   gboolean         cancelled;
   guint            hops_left;
+  gboolean         hop_ended[CRADLE_N_HOPS];
+  gboolean         finished;    /* the task returned; later reports are dropped */
+  GSource         *watchdog;
   GPtrArray       *checks;      /* reported so far, in report order */
   GMainContext    *context;     /* where signals are emitted */
   GTask           *task;
@@ -338,6 +346,7 @@ _cradle_diagnosis_run_wait (CradleDiagnosisRun  *run,
 typedef struct {
   CradleDiagnosis *diagnosis;
   CradleCheck     *check;   /* NULL: a hop ended */
+  CradleHop        hop;     /* the hop that ended */
 } Emission;
 
 static void
@@ -360,29 +369,18 @@ compare_checks (gconstpointer a,
   return (gint) cradle_check_get_hop (check_a) - (gint) cradle_check_get_hop (check_b);
 }
 
-/* In the caller's context: a check, or the end of a hop (and maybe of all). */
-static gboolean
-emit_in_context (gpointer data)
+/* In the caller's context, once every hop ended or the stuck ones were
+ * given up: the checks in order, and the task returned.  @abandoned: a hop
+ * still runs (and may hold the device: its session is left alone). */
+static void
+finish_run (CradleDiagnosis *self,
+            gboolean         abandoned)
 {
-  Emission *emission = data;
-  CradleDiagnosis *self = emission->diagnosis;
   CradleDiagnosisRun *run = &self->run;
   GTask *task;
 
-  if (emission->check != NULL)
-    {
-      g_signal_emit (self, signals[SIGNAL_CHECK_FINISHED], 0, emission->check);
-      return G_SOURCE_REMOVE;
-    }
-
   g_mutex_lock (&run->lock);
-  g_assert (run->hops_left > 0);
-  run->hops_left--;
-  if (run->hops_left > 0)
-    {
-      g_mutex_unlock (&run->lock);
-      return G_SOURCE_REMOVE;
-    }
+  run->finished = TRUE;
   /* g_ptr_array_sort() is stable from GLib 2.76 only: sort a copy made in
    * report order with an insertion sort, which is. */
   for (guint i = 0; i < run->checks->len; i++)
@@ -404,10 +402,15 @@ emit_in_context (gpointer data)
   g_mutex_unlock (&run->lock);
   /* A device serves one session at a time: once every hop is done, the
    * device is free for others while the diagnosis is kept (its details stay). */
-  if (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != NULL &&
+  if (!abandoned && run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != NULL &&
       run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE] != (gpointer) self->device)
     cradle_device_close (run->facts[CRADLE_DIAGNOSIS_FACT_DEVICE]);
 
+  if (run->watchdog != NULL)
+    {
+      g_source_destroy (run->watchdog);
+      g_clear_pointer (&run->watchdog, g_source_unref);
+    }
   if (run->cancellable != NULL && run->cancelled_id != 0)
     g_cancellable_disconnect (run->cancellable, run->cancelled_id);
   run->cancelled_id = 0;
@@ -417,17 +420,95 @@ emit_in_context (gpointer data)
   else
     g_task_return_boolean (task, TRUE);
   g_object_unref (task);
+}
+
+/* In the caller's context: a check, or the end of a hop (and maybe of all). */
+static gboolean
+emit_in_context (gpointer data)
+{
+  Emission *emission = data;
+  CradleDiagnosis *self = emission->diagnosis;
+  CradleDiagnosisRun *run = &self->run;
+  gboolean finished;
+
+  g_mutex_lock (&run->lock);
+  finished = run->finished;
+  g_mutex_unlock (&run->lock);
+  if (finished)
+    return G_SOURCE_REMOVE;
+
+  if (emission->check != NULL)
+    {
+      g_signal_emit (self, signals[SIGNAL_CHECK_FINISHED], 0, emission->check);
+      return G_SOURCE_REMOVE;
+    }
+
+  g_mutex_lock (&run->lock);
+  g_assert (run->hops_left > 0);
+  run->hops_left--;
+  run->hop_ended[emission->hop] = TRUE;
+  if (run->hops_left > 0)
+    {
+      g_mutex_unlock (&run->lock);
+      return G_SOURCE_REMOVE;
+    }
+  g_mutex_unlock (&run->lock);
+  finish_run (self, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+/* In the caller's context, long after every hop should have ended: each
+ * hop still running gets a failed check saying so, and the run ends with
+ * what the others found.  The stuck thread keeps its references; what it
+ * reports later is dropped. */
+static gboolean
+on_stuck (gpointer data)
+{
+  CradleDiagnosis *self = data;
+  CradleDiagnosisRun *run = &self->run;
+  g_autoptr(GPtrArray) stuck = g_ptr_array_new_with_free_func ((GDestroyNotify) cradle_check_unref);
+  gint64 elapsed = g_get_monotonic_time () - self->started_us;
+
+  g_mutex_lock (&run->lock);
+  for (CradleHop hop = 0; hop < CRADLE_N_HOPS; hop++)
+    {
+      GError *error = NULL;
+      CradleCheck *check;
+
+      if (run->hop_ended[hop])
+        continue;
+      g_set_error (&error, CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT,
+                   "The %s checks did not end within %" G_GINT64_FORMAT " s, although each has a deadline; "
+                   "Cradle stopped waiting for them. Run the checks again; if this happens again, attach a "
+                   "report (cradlectl report) to a support ticket.",
+                   cradle_hop_get_name (hop), elapsed / G_TIME_SPAN_SECOND);
+      check = _cradle_check_new (hop, "ended", "Checks ended in time", CRADLE_CHECK_FAILED, elapsed, error,
+                                 g_strdup ("still running when the run gave up waiting"));
+      g_ptr_array_add (run->checks, cradle_check_ref (check));
+      g_ptr_array_add (stuck, check);
+    }
+  g_mutex_unlock (&run->lock);
+  g_clear_pointer (&run->watchdog, g_source_unref);
+  for (guint i = 0; i < stuck->len; i++)
+    {
+      g_message ("diagnosis: the %s hop is stuck; ending the run without it",
+                 cradle_hop_get_name (cradle_check_get_hop (stuck->pdata[i])));
+      g_signal_emit (self, signals[SIGNAL_CHECK_FINISHED], 0, stuck->pdata[i]);
+    }
+  finish_run (self, TRUE);
   return G_SOURCE_REMOVE;
 }
 
 static void
 schedule (CradleDiagnosisRun *run,
-          CradleCheck        *check)
+          CradleCheck        *check,
+          CradleHop           hop)
 {
   Emission *emission = g_new0 (Emission, 1);
 
   emission->diagnosis = g_object_ref (run->diagnosis);
   emission->check = check;
+  emission->hop = hop;
   g_main_context_invoke_full (run->context, G_PRIORITY_DEFAULT, emit_in_context, emission, emission_free);
 }
 
@@ -462,10 +543,17 @@ _cradle_diagnosis_run_report (CradleDiagnosisRun *run,
   check = _cradle_check_new (hop, name, title, verdict, duration_us, error, found);
 
   g_mutex_lock (&run->lock);
+  if (run->finished)
+    {
+      /* A hop given up as stuck: the run ended without it. */
+      g_mutex_unlock (&run->lock);
+      cradle_check_unref (check);
+      return;
+    }
   g_ptr_array_add (run->checks, cradle_check_ref (check));
   g_mutex_unlock (&run->lock);
   g_debug ("diagnosis: %s/%s %s", cradle_hop_get_name (hop), name, cradle_check_verdict_to_string (verdict));
-  schedule (run, check);
+  schedule (run, check, hop);
 }
 
 typedef struct {
@@ -495,7 +583,7 @@ run_hop (gpointer data)
       if (unpublished)
         _cradle_diagnosis_run_publish (run, fact, NULL, "the check that finds it ended without it");
     }
-  schedule (run, NULL);
+  schedule (run, NULL, hop);
   g_object_unref (run->diagnosis);
   return NULL;
 }
@@ -534,6 +622,11 @@ cradle_diagnosis_run_async (CradleDiagnosis     *self,
   g_task_set_source_tag (run->task, cradle_diagnosis_run_async);
   run->deadline = self->started_us + (gint64) WAIT_DEADLINES * self->timeout_ms * G_TIME_SPAN_MILLISECOND;
   run->hops_left = CRADLE_N_HOPS;
+  run->watchdog = g_timeout_source_new ((guint) MIN ((guint64) STUCK_DEADLINES * self->timeout_ms + STUCK_GRACE_MS,
+                                                     G_MAXUINT));
+  g_source_set_callback (run->watchdog, on_stuck, self, NULL);
+  g_source_set_static_name (run->watchdog, "[cradle] diagnosis watchdog");
+  g_source_attach (run->watchdog, run->context);
   if (cancellable != NULL)
     {
       run->cancellable = g_object_ref (cancellable);

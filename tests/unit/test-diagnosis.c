@@ -177,6 +177,45 @@ test_cancel (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
+/* A hop that never ends in time (whatever its own deadlines say): the run
+ * ends without it, saying so, and drops what it reports later. */
+static void
+hop_never_ends (CradleDiagnosisRun *run,
+                GCancellable       *cancellable)
+{
+  _cradle_diagnosis_run_report (run, CRADLE_HOP_DEVICE, "transport", "Connection", CRADLE_CHECK_OK, 10, NULL,
+                                "found one");
+  /* 5 × 100 ms + 5 s is when the run gives up on it. */
+  g_usleep (7 * G_TIME_SPAN_SECOND);
+  _cradle_diagnosis_run_report (run, CRADLE_HOP_DEVICE, "hello", "Greeting", CRADLE_CHECK_OK, 10, NULL, "late");
+}
+
+static void
+test_stuck_hop (void)
+{
+  g_autoptr(CradleDiagnosis) diagnosis = new_quiet_diagnosis (100);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *checks;
+  CradleCheck *check;
+  guint signalled = 0;
+
+  _cradle_diagnosis_set_hop_func (diagnosis, CRADLE_HOP_DEVICE, hop_never_ends);
+  g_signal_connect (diagnosis, "check-finished", G_CALLBACK (count_check), &signalled);
+  g_assert_true (cradle_diagnosis_run (diagnosis, NULL, &error));
+  g_assert_no_error (error);
+  /* Ended while the hop still sleeps, not when it wakes. */
+  g_assert_cmpint (cradle_diagnosis_get_duration_us (diagnosis), <, 7 * G_TIME_SPAN_SECOND);
+
+  checks = cradle_diagnosis_get_checks (diagnosis);
+  g_assert_cmpuint (checks->len, ==, 2);
+  g_assert_cmpuint (signalled, ==, 2);
+  check = checks->pdata[1];
+  g_assert_cmpstr (cradle_check_get_name (check), ==, "ended");
+  g_assert_cmpint (cradle_check_get_verdict (check), ==, CRADLE_CHECK_FAILED);
+  g_assert_error (cradle_check_get_error (check), CRADLE_ERROR, CRADLE_ERROR_TIMED_OUT);
+  g_assert_cmpint (cradle_diagnosis_get_hop_verdict (diagnosis, CRADLE_HOP_DEVICE), ==, CRADLE_CHECK_FAILED);
+}
+
 static void
 hop_escaped (CradleDiagnosisRun *run,
              GCancellable       *cancellable)
@@ -243,5 +282,6 @@ main (int    argc,
   g_test_add_func ("/diagnosis/deadline", test_deadline);
   g_test_add_func ("/diagnosis/cancel", test_cancel);
   g_test_add_func ("/diagnosis/json", test_json);
+  g_test_add_func ("/diagnosis/stuck-hop", test_stuck_hop);
   return g_test_run ();
 }
