@@ -55,6 +55,34 @@ new_directory (const char        *domain,
   return directory;
 }
 
+/* Kept for Kerberos sign-ins only: a password's account is checked by signing in. */
+static gboolean
+keeps_catalog (CradleCredentials *credentials)
+{
+  return cradle_catalog_get_cache_max_age () > 0 &&
+         cradle_credentials_get_kind (credentials) == CRADLE_CREDENTIALS_KERBEROS;
+}
+
+CradleCatalog *
+cradle_type_lookup_read_kept_catalog (const char        *domain,
+                                      const char        *dc_uri,
+                                      CradleCredentials *credentials,
+                                      GError           **error)
+{
+  g_autoptr(CradleDirectory) directory = NULL;
+
+  g_return_val_if_fail (CRADLE_IS_CREDENTIALS (credentials), NULL);
+
+  if (!keeps_catalog (credentials))
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND,
+                           "No catalog is kept for this sign-in (a password's, or keeping is turned off)");
+      return NULL;
+    }
+  directory = new_directory (domain, dc_uri, credentials);
+  return cradle_catalog_load_cached (directory, cradle_catalog_get_cache_max_age (), error);
+}
+
 static void
 set_flag (CradleTypeLookup *self,
           gboolean         *flag)
@@ -108,9 +136,7 @@ cradle_type_lookup_new (const char        *domain,
                         GCancellable      *cancellable)
 {
   g_autoptr(CradleTypeLookup) self = NULL;
-  g_autoptr(CradleDirectory) kept_directory = NULL;
   g_autoptr(GError) error = NULL;
-  guint max_age = cradle_catalog_get_cache_max_age ();
 
   g_return_val_if_fail (CRADLE_IS_CREDENTIALS (credentials), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
@@ -119,15 +145,13 @@ cradle_type_lookup_new (const char        *domain,
   self->credentials = g_object_ref (credentials);
   self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : g_cancellable_new ();
   self->directory = new_directory (domain, dc_uri, credentials);
-  /* Kept for Kerberos sign-ins only: a password's account is checked by signing in. */
-  self->keeps = max_age > 0 && cradle_credentials_get_kind (credentials) == CRADLE_CREDENTIALS_KERBEROS;
+  self->keeps = keeps_catalog (credentials);
   self->thread = g_thread_new ("cradle-type-lookup", read_directory, g_object_ref (self));
 
   if (self->keeps)
     {
-      /* A directory of its own: the thread's one is being opened. */
-      kept_directory = new_directory (domain, dc_uri, credentials);
-      self->kept = cradle_catalog_load_cached (kept_directory, max_age, &error);
+      /* Through a directory of its own: the thread's one is being opened. */
+      self->kept = cradle_type_lookup_read_kept_catalog (domain, dc_uri, credentials, &error);
       if (self->kept == NULL)
         g_debug ("Not starting from a kept catalog: %s", error->message);
     }

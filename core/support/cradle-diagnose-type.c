@@ -197,25 +197,17 @@ report_flags (CradleDiagnosisRun *run,
                                 g_get_monotonic_time () - started, NULL, "%s", out->str);
 }
 
-/* (nullable): the catalog kept from the directory's last read, for a
- * Kerberos sign-in (a password's account is checked by signing in), no
- * older than [Directory] CatalogCacheHours. */
+/* (nullable): the catalog kept from the directory's last read, as an
+ * enrollment's type lookup reads it. */
 static CradleCatalog *
 load_kept_catalog (CradleDiagnosisRun *run)
 {
-  CradleCredentials *credentials = _cradle_diagnosis_run_get_credentials (run);
-  const char *dc_uri = _cradle_diagnosis_run_get_dc_uri (run);
-  guint max_age = cradle_catalog_get_cache_max_age ();
-  g_autoptr(CradleDirectory) directory = NULL;
   g_autoptr(GError) error = NULL;
   CradleCatalog *catalog;
 
-  if (max_age == 0 || cradle_credentials_get_kind (credentials) != CRADLE_CREDENTIALS_KERBEROS)
-    return NULL;
-  directory = dc_uri != NULL ? cradle_directory_new (dc_uri)
-                             : cradle_directory_new_for_domain (_cradle_diagnosis_run_get_domain (run));
-  cradle_credentials_apply_to_directory (credentials, directory);
-  catalog = cradle_catalog_load_cached (directory, max_age, &error);
+  catalog = cradle_type_lookup_read_kept_catalog (_cradle_diagnosis_run_get_domain (run),
+                                                  _cradle_diagnosis_run_get_dc_uri (run),
+                                                  _cradle_diagnosis_run_get_credentials (run), &error);
   if (catalog == NULL)
     g_debug ("diagnosis: no kept catalog: %s", error->message);
   return catalog;

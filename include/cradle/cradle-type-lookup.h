@@ -35,6 +35,16 @@ CradleTypeLookup *cradle_type_lookup_new           (const char         *domain,
                                                     CradleCredentials  *credentials,
                                                     GCancellable       *cancellable);
 
+/* The catalog kept from the last read of @domain's directory (or
+ * @dc_uri's) as @credentials, without the directory: for Kerberos sign-ins
+ * only, no older than cradle_catalog_get_cache_max_age().  %NULL with
+ * @error when none is kept. */
+CRADLE_PUBLIC
+CradleCatalog    *cradle_type_lookup_read_kept_catalog (const char        *domain,
+                                                        const char        *dc_uri,
+                                                        CradleCredentials *credentials,
+                                                        GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* (nullable): the kept catalog, to start with. */
 CRADLE_PUBLIC
 CradleCatalog    *cradle_type_lookup_get_kept_catalog (CradleTypeLookup *self);
