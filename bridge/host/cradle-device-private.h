@@ -13,6 +13,7 @@
 #include "protocol/cradle-bridge-transport-private.h"
 #include "host/cradle-bridge-usb-private.h"
 #include "protocol/cradle-bridge-cbor-private.h"
+#include "pkcs11/cradle-token-private.h"
 
 G_BEGIN_DECLS
 
@@ -38,6 +39,10 @@ struct _CradleDevice
   GBytes                *identity_key;    /* GET_INFO's claim, proven only by AUTHENTICATE */
   gboolean               paired;          /* this session is authenticated */
   char                  *pairing_prompt;  /* shown while the device asks to pair */
+  /* A PKCS#11 token instead of a transport (cradle-device-token.c): every
+   * operation goes to it; transport is then NULL. */
+  CradleToken           *token;
+  char                  *key_slot;        /* cradle_device_set_key_slot() */
 };
 
 

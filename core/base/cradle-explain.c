@@ -174,6 +174,7 @@ fallback_for (CradleExplainKind kind,
     case CRADLE_EXPLAIN_DIRECTORY:
     case CRADLE_EXPLAIN_DEVICE:
     case CRADLE_EXPLAIN_CERTIFICATE:
+    case CRADLE_EXPLAIN_TOKEN:
       return &cause_fallback;
     case CRADLE_EXPLAIN_CRADLE_ERROR:
     default:

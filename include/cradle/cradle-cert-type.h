@@ -186,6 +186,31 @@ guint               cradle_cert_type_get_timeout       (CradleCertType *self);
  * set it (a template's renewal period applies, else 80). */
 CRADLE_PUBLIC
 guint               cradle_cert_type_get_renew_at      (CradleCertType *self);
+/* (nullable): a type file's PivSlot= ("9a", "9c", "9d", "9e", "82".."95"):
+ * the slot of a PIV token the key is made in; otherwise the slot follows
+ * the type's key usage. */
+CRADLE_PUBLIC
+const char         *cradle_cert_type_get_piv_slot      (CradleCertType *self);
+
+/**
+ * CradleAttestationPolicy:
+ * @CRADLE_ATTESTATION_CHECK: (the default) a token's attestation of the key,
+ *   when it offers one, is verified and recorded; a bad one stops the run
+ * @CRADLE_ATTESTATION_REQUIRE: Attestation=require: no request is sent
+ *   without a verified attestation
+ * @CRADLE_ATTESTATION_INCLUDE: Attestation=include: required, and added to
+ *   the request's extensions as yubico-piv-tool does (1.3.6.1.4.1.41482.3.1
+ *   the attestation, .3.2 the attesting certificate)
+ */
+typedef enum {
+  CRADLE_ATTESTATION_CHECK,
+  CRADLE_ATTESTATION_REQUIRE,
+  CRADLE_ATTESTATION_INCLUDE,
+} CradleAttestationPolicy;
+
+/* A type file's Attestation= (check, require, include). */
+CRADLE_PUBLIC
+CradleAttestationPolicy cradle_cert_type_get_attestation (CradleCertType *self);
 /* (nullable): the file a custom type was read from */
 CRADLE_PUBLIC
 const char         *cradle_cert_type_get_source        (CradleCertType *self);

@@ -352,6 +352,112 @@ gboolean            cradle_device_delete_cert_confirmed (CradleDevice   *self,
                                                       GCancellable      *cancellable,
                                                       GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* ---- tokens and smart cards (PKCS#11) ------------------------------------
+ *
+ * A PKCS#11 token is a CradleDevice of transport "pkcs11" (bridge/pkcs11,
+ * docs/ARCHITECTURE.md "Tokens"): its id is its RFC 7512 URI, its
+ * manufacturer, model and serial are CK_TOKEN_INFO's, its label
+ * cradle_device_get_label()'s.  Every operation above works on it; the PIN
+ * is its confirmation, given with cradle_device_log_in() before the first
+ * operation on a key (CRADLE_ERROR_AUTH_FAILED with the PIN_REQUIRED
+ * detail otherwise).  It is always "paired": it has no agent to pair with.
+ */
+#define CRADLE_DEVICE_TRANSPORT_PKCS11 "pkcs11"
+
+/* Which PKCS#11 modules are searched for tokens, process-wide: p11-kit's
+ * configured modules when @use_registered, and each module file in @paths.
+ * Until called, cradle.conf's [Tokens] Modules= and UseP11Kit= (true by
+ * default) decide. */
+CRADLE_PUBLIC
+void                cradle_device_set_pkcs11_modules (const char * const *paths,
+                                                      gboolean            use_registered);
+/* The token @uri names (an RFC 7512 "pkcs11:" URI), not opened yet;
+ * CRADLE_ERROR_NOT_FOUND when no such token is present. */
+CRADLE_PUBLIC
+CradleDevice       *cradle_device_new_for_pkcs11_uri (const char        *uri,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* A token's label, %NULL for other devices (not escaped). */
+CRADLE_PUBLIC
+const char         *cradle_device_get_label          (CradleDevice      *self);
+
+/**
+ * CradleDevicePinState:
+ * @CRADLE_DEVICE_PIN_NOT_NEEDED: no PIN is needed (every bridge device, and
+ *   tokens without a login)
+ * @CRADLE_DEVICE_PIN_ENTERED: the PIN was given in this session
+ * @CRADLE_DEVICE_PIN_NEEDED: a PIN is needed
+ * @CRADLE_DEVICE_PIN_COUNT_LOW: needed; a wrong PIN was entered before
+ * @CRADLE_DEVICE_PIN_FINAL_TRY: needed; one more wrong PIN locks the token
+ * @CRADLE_DEVICE_PIN_LOCKED: locked: only the token's administrator can
+ *   unlock it
+ */
+typedef enum {
+  CRADLE_DEVICE_PIN_NOT_NEEDED,
+  CRADLE_DEVICE_PIN_ENTERED,
+  CRADLE_DEVICE_PIN_NEEDED,
+  CRADLE_DEVICE_PIN_COUNT_LOW,
+  CRADLE_DEVICE_PIN_FINAL_TRY,
+  CRADLE_DEVICE_PIN_LOCKED,
+} CradleDevicePinState;
+
+/* Read afresh from the token (blocks briefly). */
+CRADLE_PUBLIC
+CradleDevicePinState cradle_device_get_pin_state     (CradleDevice      *self);
+/* The PIN is entered on the token's own pad: cradle_device_log_in() with a
+ * %NULL @pin, "waiting" (status 1) is emitted meanwhile. */
+CRADLE_PUBLIC
+gboolean            cradle_device_has_pinpad         (CradleDevice      *self);
+/* Logs in with @pin (kept in wiped memory while the session lasts, for
+ * keys that ask before every use; the caller wipes its own copy). A wrong
+ * PIN is CRADLE_ERROR_AUTH_FAILED, a locked one PERMISSION_DENIED, each
+ * with its CRADLE_EXPLAIN_TOKEN detail; then cradle_device_get_pin_state()
+ * says how many tries are left. A device without a PIN: success. */
+CRADLE_PUBLIC
+gboolean            cradle_device_log_in             (CradleDevice      *self,
+                                                      const char        *pin,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+CRADLE_PUBLIC
+void                cradle_device_log_in_async       (CradleDevice      *self,
+                                                      const char        *pin,
+                                                      GCancellable      *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer           user_data);
+CRADLE_PUBLIC
+gboolean            cradle_device_log_in_finish      (CradleDevice      *self,
+                                                      GAsyncResult      *result,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Whether making a key or writing a certificate needs a second secret, the
+ * token officer's (a YubiKey's PIV management key). */
+CRADLE_PUBLIC
+gboolean            cradle_device_needs_officer_secret (CradleDevice    *self);
+/* Kept in wiped memory until the session closes. */
+CRADLE_PUBLIC
+void                cradle_device_set_officer_secret (CradleDevice      *self,
+                                                      const char        *secret);
+/* Where the next key is made, on a token with fixed slots (PIV: "9a",
+ * "9c", "9d", "9e", "82".."95"); %NULL: the token's own choice. The
+ * engine sets it from the certificate type (cradle_cert_type_get_piv_slot()
+ * or its key usage). */
+CRADLE_PUBLIC
+void                cradle_device_set_key_slot       (CradleDevice      *self,
+                                                      const char        *slot);
+/* Whether the device can hold CA and root certificates of their own
+ * (a PIV token cannot: the chain stays on the host). */
+CRADLE_PUBLIC
+gboolean            cradle_device_holds_authority_certificates (CradleDevice *self);
+/* The token's attestation of the key @key_id (DER) and the certificate
+ * that signed it (DER, a YubiKey's f9); CRADLE_ERROR_NOT_SUPPORTED when the
+ * device offers none. The engine verifies it (docs/security.md, Tokens). */
+CRADLE_PUBLIC
+gboolean            cradle_device_get_attestation    (CradleDevice      *self,
+                                                      GBytes            *key_id,
+                                                      GBytes           **attestation,
+                                                      GBytes           **intermediate,
+                                                      GCancellable      *cancellable,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+
 /* The same operations without blocking: each runs in a worker thread and
  * "waiting" is emitted on the caller's main context while the device waits
  * for its user. */

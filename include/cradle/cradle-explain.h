@@ -26,6 +26,7 @@ G_BEGIN_DECLS
  * @CRADLE_EXPLAIN_DIRECTORY: a #CradleDirectoryFailure
  * @CRADLE_EXPLAIN_DEVICE: a #CradleDeviceFailure
  * @CRADLE_EXPLAIN_CERTIFICATE: a #CradleCertificateProblem
+ * @CRADLE_EXPLAIN_TOKEN: a #CradleTokenFailure
  *
  * What a code means depends on its kind.
  */
@@ -42,6 +43,7 @@ typedef enum {
   CRADLE_EXPLAIN_DIRECTORY,
   CRADLE_EXPLAIN_DEVICE,
   CRADLE_EXPLAIN_CERTIFICATE,
+  CRADLE_EXPLAIN_TOKEN,
 } CradleExplainKind;
 
 typedef enum {
@@ -115,6 +117,26 @@ typedef enum {
   CRADLE_CERTIFICATE_PROBLEM_CA_ENDING,             /* the CA certificate ends soon */
   CRADLE_CERTIFICATE_PROBLEM_CRL_OUT_OF_DATE,       /* the CA's CRL is past its next update */
 } CradleCertificateProblem;
+
+/* What went wrong with a PKCS#11 token or smart card, or its attestation. */
+typedef enum {
+  CRADLE_TOKEN_FAILURE_PIN_REQUIRED = 1,        /* a key was used before the PIN was given */
+  CRADLE_TOKEN_FAILURE_PIN_INCORRECT,           /* wrong PIN; tries are left */
+  CRADLE_TOKEN_FAILURE_PIN_COUNT_LOW,           /* wrong PIN; few tries are left */
+  CRADLE_TOKEN_FAILURE_PIN_FINAL_TRY,           /* wrong PIN; one more wrong locks it */
+  CRADLE_TOKEN_FAILURE_PIN_LOCKED,              /* the PIN is locked */
+  CRADLE_TOKEN_FAILURE_TOKEN_REMOVED,           /* the token left in the middle */
+  CRADLE_TOKEN_FAILURE_KEY_TYPE_NOT_OFFERED,    /* the token does not make that key */
+  CRADLE_TOKEN_FAILURE_WRITE_PROTECTED,         /* the token is read-only */
+  CRADLE_TOKEN_FAILURE_TOKEN_FULL,              /* no room for another object */
+  CRADLE_TOKEN_FAILURE_OFFICER_REQUIRED,        /* needs the officer's login (PIV management key) */
+  CRADLE_TOKEN_FAILURE_NO_AUTHORITY_OBJECTS,    /* cannot hold CA or root certificates (PIV) */
+  CRADLE_TOKEN_FAILURE_ATTESTATION_MISSING,     /* the type requires an attestation; none offered */
+  CRADLE_TOKEN_FAILURE_ATTESTATION_NO_ROOTS,    /* no vendor roots configured */
+  CRADLE_TOKEN_FAILURE_ATTESTATION_UNTRUSTED,   /* the chain does not reach the vendor roots */
+  CRADLE_TOKEN_FAILURE_ATTESTATION_WRONG_KEY,   /* it attests another key */
+  CRADLE_TOKEN_FAILURE_MODULE,                  /* the module failed (CKR_GENERAL_ERROR and the like) */
+} CradleTokenFailure;
 
 /* One entry of the table: constant, never freed. */
 typedef struct _CradleExplanation CradleExplanation;

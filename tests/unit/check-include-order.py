@@ -21,6 +21,7 @@ import sys
 ORDER = [
     "core/base",
     "bridge/protocol",
+    "bridge/pkcs11",
     "bridge/host",
     "bridge/agent",
     "core/kerberos",
@@ -38,7 +39,7 @@ ORDER = [
 ]
 SIBLINGS = {"core/ca/certsrv", "core/ca/est", "core/ca/scep", "core/ca/wstep"}
 # Folders a folder may not include although they come before it.
-APART = {"bridge/agent": {"bridge/host"}}
+APART = {"bridge/agent": {"bridge/host", "bridge/pkcs11"}}
 # The folders holding nothing but config.h: every file belongs in one below.
 FLAT = ("core", "bridge")
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
