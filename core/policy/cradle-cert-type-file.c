@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "base/cradle-settings-private.h"
+#include "pkcs11/cradle-piv-private.h"
 #include "policy/cradle-cert-type-private.h"
 
 void
@@ -32,6 +33,7 @@ cradle_cert_type_settings_free (CradleCertTypeSettings *settings)
   g_free (settings->trust_anchors);
   g_free (settings->challenge_file);
   g_clear_pointer (&settings->ca_fingerprint, g_bytes_unref);
+  g_free (settings->piv_slot);
   g_free (settings);
 }
 
@@ -59,6 +61,8 @@ static const struct {
   { "CAFingerprint", "ca-fingerprint" },
   { "Timeout", "timeout" },
   { "RenewAt", "renew-at" },
+  { "PivSlot", "piv-slot" },
+  { "Attestation", "attestation" },
 };
 
 const char *
@@ -278,7 +282,7 @@ set_key (Parse                  *parse,
   if (cradle_cert_type_key_to_property (key) == NULL)
     return fail (parse, NULL, "unknown key '%s' (the keys are Name, DisplayName, Protocol, URL, PolicyURL, "
                  "Template, Label, KeyType, Subject, Auth, TrustAnchors, AllowPlainHttp, "
-                 "ChallengeFile, CAFingerprint, Timeout, RenewAt)", key);
+                 "ChallengeFile, CAFingerprint, Timeout, RenewAt, PivSlot, Attestation)", key);
   if (g_hash_table_contains (seen, key))
     return fail (parse, key, "%s is set twice", key);
   g_hash_table_add (seen, g_strdup (key));
@@ -370,6 +374,22 @@ set_key (Parse                  *parse,
         return fail (parse, key, "RenewAt '%s' is not a share of the lifetime from 1 to 99 percent "
                      "(80 renews after four fifths of it)", value);
       settings->renew_at = (guint) percent;
+    }
+  else if (g_str_equal (key, "PivSlot"))
+    {
+      g_autoptr(GError) slot_error = NULL;
+      guint8 slot = cradle_piv_slot_for_type (value, 0, NULL, &slot_error);
+
+      if (slot == 0)
+        return fail (parse, key, "PivSlot '%s' is not a PIV key slot: 9a (authentication), 9c (digital "
+                     "signature), 9d (key management), 9e (card authentication), or a retired slot from "
+                     "82 to 95", value);
+      settings->piv_slot = g_strdup (cradle_piv_slot_to_string (slot));
+    }
+  else if (g_str_equal (key, "Attestation"))
+    {
+      if (!cradle_attestation_policy_from_string (value, &settings->attestation))
+        return fail (parse, key, "Attestation '%s' is not one of check, require, include", value);
     }
   return go_on;
 }
