@@ -136,7 +136,7 @@ def check(root):
                 elif target in headers:
                     unnamed.append(f"{where}: name the folder ({folder.split('/', 1)[1]}/{target})")
                 continue
-            top = "bridge" if target.split("/", 1)[0] in ("protocol", "host", "agent") else "core"
+            top = "bridge" if target.split("/", 1)[0] in ("protocol", "pkcs11", "host", "agent") else "core"
             target_folder = top + "/" + os.path.dirname(target)
             if not os.path.isfile(os.path.join(root, top, target)):
                 unnamed.append(f"{where} is not a header under {top}/")
