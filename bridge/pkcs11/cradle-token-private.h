@@ -264,4 +264,154 @@ gboolean    cradle_token_read_attestation  (CradleToken  *self,
 GPtrArray  *cradle_token_poll_present      (GCancellable  *cancellable,
                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* ---- between the files of CradleToken (cradle-token*.c only) ------------ */
+
+#ifdef CRADLE_TOKEN_COMPILATION
+#include <p11-kit/pkcs11.h>
+
+/* The most objects one search returns, and the largest attribute read. */
+#define CRADLE_TOKEN_MAX_OBJECTS         256
+#define CRADLE_TOKEN_MAX_ATTRIBUTE_SIZE  (64 * 1024)
+/* The longest PIN or officer's secret passed on (PKCS#11 has no limit). */
+#define CRADLE_TOKEN_MAX_PIN_SIZE        256
+
+/* The modules loaded at one time, shared by the tokens found in them and
+ * finalized when the last of them lets go (cradle-token-module.c). */
+typedef struct {
+  CK_FUNCTION_LIST **lists;   /* NULL-terminated */
+  char             **names;   /* the name of each, for people */
+  gboolean          *own;     /* loaded by path, not by p11-kit's config */
+  guint              n_lists;
+  CK_FUNCTION_LIST **registered; /* p11-kit's configured modules, or NULL */
+} CradleTokenModules;
+
+CradleTokenModules *_cradle_token_modules_get   (void);
+CradleTokenModules *_cradle_token_modules_ref   (CradleTokenModules *modules);
+void                _cradle_token_modules_unref (CradleTokenModules *modules);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleTokenModules, _cradle_token_modules_unref)
+
+struct _CradleToken
+{
+  GObject              parent_instance;
+
+  GRecMutex            lock;
+
+  /* Owned */
+  CradleTokenModules  *modules;
+  char                *uri;
+  char                *label;
+  char                *manufacturer;
+  char                *model;
+  char                *serial;
+  char                *module_name;
+  GPtrArray           *key_types;       /* NULL-terminated strings */
+  char                *pin;             /* OPENSSL_secure memory, or NULL */
+  char                *officer_secret;  /* OPENSSL_secure memory, or NULL */
+
+  /* Borrowed from modules */
+  CK_FUNCTION_LIST    *module;
+
+  CK_SLOT_ID           slot;
+  CK_TOKEN_INFO        info;
+  CK_SESSION_HANDLE    session;
+  gboolean             has_session;
+  gboolean             logged_in;
+  gboolean             can_decrypt;
+  gboolean             needs_officer;
+};
+
+/* cradle-token.c */
+CradleToken *_cradle_token_new          (CradleTokenModules *modules,
+                                         guint               module_index,
+                                         CK_SLOT_ID          slot,
+                                         const CK_TOKEN_INFO *info);
+/* Sets @error from @rv for the step @doing ("make the key"), with the
+ * words and detail of cradle-token-private.h's table; a failure that is
+ * not one of the table's, on a token no longer present, is TOKEN_REMOVED. */
+void        _cradle_token_set_error     (CradleToken   *self,
+                                         GError       **error,
+                                         CK_RV          rv,
+                                         const char    *doing);
+/* The token's label escaped, for an error. */
+char       *_cradle_token_dup_name      (CradleToken   *self);
+/* Which key-pair mechanisms the module's slot offers. */
+gboolean    _cradle_token_read_mechanisms (CradleToken *self,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* cradle-token-session.c */
+gboolean    _cradle_token_ensure_session (CradleToken  *self,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+/* PIN_REQUIRED when the token needs a login that was not made. */
+gboolean    _cradle_token_ensure_logged_in (CradleToken *self,
+                                         const char    *doing,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Runs @rv_of for an operation that needs the officer (see
+ * cradle_token_set_officer_secret()); without one kept, OFFICER_REQUIRED. */
+gboolean    _cradle_token_officer_begin  (CradleToken  *self,
+                                         const char    *doing,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+void        _cradle_token_officer_end    (CradleToken  *self);
+/* C_Login (CKU_CONTEXT_SPECIFIC) with the kept PIN, for a key that asks
+ * before each use. */
+CK_RV       _cradle_token_context_login  (CradleToken  *self);
+
+/* cradle-token-object.c */
+gboolean    _cradle_token_find_objects  (CradleToken        *self,
+                                         CK_ATTRIBUTE       *template,
+                                         CK_ULONG            n_template,
+                                         GArray            **handles,
+                                         GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+/* One attribute's value, at most CRADLE_TOKEN_MAX_ATTRIBUTE_SIZE bytes;
+ * %NULL without an error when the object has no such attribute or it is
+ * sensitive. */
+GBytes     *_cradle_token_read_attribute (CradleToken       *self,
+                                         CK_OBJECT_HANDLE    object,
+                                         CK_ATTRIBUTE_TYPE   type,
+                                         GError            **error);
+gboolean    _cradle_token_read_ulong    (CradleToken        *self,
+                                         CK_OBJECT_HANDLE    object,
+                                         CK_ATTRIBUTE_TYPE   type,
+                                         CK_ULONG           *value);
+gboolean    _cradle_token_read_bool     (CradleToken        *self,
+                                         CK_OBJECT_HANDLE    object,
+                                         CK_ATTRIBUTE_TYPE   type,
+                                         gboolean           *value);
+/* The object of @klass with CKA_ID @id, if any (the first found). */
+gboolean    _cradle_token_find_by_id    (CradleToken        *self,
+                                         CK_OBJECT_CLASS     klass,
+                                         GBytes             *id,
+                                         CK_OBJECT_HANDLE   *object,
+                                         GError            **error) G_GNUC_WARN_UNUSED_RESULT;
+#endif /* CRADLE_TOKEN_COMPILATION */
+
+/* ---- the bounded readers of what a token gives (cradle-token-spki.c) ----
+ *
+ * Pure functions of their input, fuzzed (tests/fuzz/fuzz-token-output.c). */
+
+/* The point of CKA_EC_POINT: the X9.62 uncompressed point, unwrapped from
+ * its DER OCTET STRING when wrapped (the standard), taken as it is when raw
+ * (some tokens); checked to be 1 + 2 * @field_size bytes starting 0x04.
+ * INVALID_DATA otherwise. */
+GBytes     *cradle_token_unwrap_ec_point (GBytes       *ec_point,
+                                         gsize          field_size,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+/* A DER Ecdsa-Sig-Value from the token's r‖s (2 * @field_size bytes). */
+GBytes     *cradle_token_ecdsa_signature_to_der (GBytes *raw,
+                                         gsize          field_size,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The DER SubjectPublicKeyInfo of an RSA key (@modulus, @exponent: unsigned
+ * big-endian, as CKA_MODULUS and CKA_PUBLIC_EXPONENT) or of an EC key
+ * (@ec_params: the named curve's DER OID, P-256 or P-384; @ec_point:
+ * CKA_EC_POINT, wrapped or raw); checked by OpenSSL (an RSA modulus of 2048
+ * to 8192 bits, a point on the curve). @key_type gets the device API's word
+ * for it ("rsa3072", "p256"). */
+GBytes     *cradle_token_build_rsa_spki (GBytes        *modulus,
+                                         GBytes        *exponent,
+                                         char         **key_type,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+GBytes     *cradle_token_build_ec_spki  (GBytes        *ec_params,
+                                         GBytes        *ec_point,
+                                         char         **key_type,
+                                         GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

@@ -749,6 +749,111 @@ static const CradleExplanation table[] = {
          "Check that the CA service runs and publishes its CRL (certutil -CRL) to every CDP "
          "location, and the CRL period and overlap."),
 
+  /* ---- hardware tokens and smart cards (PKCS#11) --------------------- */
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_PIN_REQUIRED, "TOKEN_PIN_REQUIRED",
+         "The token's key was needed before its PIN was given, so nothing was done with it.",
+         "Enter the token's PIN when Cradle asks (cradlectl: --pin-file FILE, or type it when "
+         "asked), then try again.",
+         "Tokens with CKF_LOGIN_REQUIRED show their private keys only after C_Login; Cradle asks "
+         "for the PIN before it makes a key. 'cradlectl devices --json' shows the PIN state."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_PIN_INCORRECT, "TOKEN_PIN_INCORRECT",
+         "The token did not accept the PIN.",
+         "Check the PIN and try again; each wrong PIN counts towards locking the token.",
+         "The module answered CKR_PIN_INCORRECT. The token's own tools show how many tries are "
+         "left (for a YubiKey: ykman piv info)."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_PIN_COUNT_LOW, "TOKEN_PIN_COUNT_LOW",
+         "The token did not accept the PIN, and it says few tries are left before it locks.",
+         "Make sure you have the right PIN before you try again; if you are not sure, ask your "
+         "administrator first.",
+         "The token set CKF_USER_PIN_COUNT_LOW. If the PIN is lost, reset it with the officer's "
+         "PIN or PUK before it locks (pkcs11-tool --init-pin --login-type so)."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_PIN_FINAL_TRY, "TOKEN_PIN_FINAL_TRY",
+         "The token did not accept the PIN, and one more wrong PIN locks it.",
+         "Do not try again unless you are sure of the PIN; ask your administrator to reset it "
+         "instead.",
+         "The token set CKF_USER_PIN_FINAL_TRY. Reset the PIN with the officer's PIN or PUK now "
+         "(pkcs11-tool --init-pin --login-type so, or the vendor's tool)."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_PIN_LOCKED, "TOKEN_PIN_LOCKED",
+         "The token's PIN is locked after too many wrong tries; Cradle did not try it again.",
+         "Ask your administrator to unlock the token; only its officer (the PUK or security "
+         "officer PIN) can.",
+         "The token shows CKF_USER_PIN_LOCKED. Unlock it with the officer's PIN or PUK "
+         "(pkcs11-tool --init-pin --login-type so; for a YubiKey: ykman piv access unblock-pin); "
+         "if the PUK is locked too, the PIV application must be reset, which destroys its keys."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_TOKEN_REMOVED, "TOKEN_REMOVED",
+         "The token was removed, or stopped answering, while Cradle was using it.",
+         "Insert the token again and keep it in until Cradle is done, then try again.",
+         "The module answered CKR_DEVICE_REMOVED, CKR_TOKEN_NOT_PRESENT, CKR_DEVICE_ERROR or a "
+         "closed session. A key made before it left stays on the token; 'cradlectl certs' and "
+         "the journal show what the run did ('cradlectl log')."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_KEY_TYPE_NOT_OFFERED, "TOKEN_KEY_TYPE_NOT_OFFERED",
+         "The token cannot make the kind of key this certificate type needs, so nothing was "
+         "made on it.",
+         "Use another token, or ask your administrator for a certificate type with a key the token "
+         "makes.",
+         "Compare the type's key with the key types 'cradlectl devices --json' lists for the token "
+         "(from its CKM_RSA_PKCS_KEY_PAIR_GEN and CKM_EC_KEY_PAIR_GEN key sizes)."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_WRITE_PROTECTED, "TOKEN_WRITE_PROTECTED",
+         "The token is write-protected, so no key or certificate can be put on it.",
+         "Use another token, or ask your administrator to make this one writable.",
+         "The token shows CKF_WRITE_PROTECTED (a read-only card, or a module that writes nothing, "
+         "such as OpenSC's PIV driver); its vendor's tool may write to it."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_TOKEN_FULL, "TOKEN_FULL",
+         "The token has no room left for another key or certificate.",
+         "Remove keys or certificates the token no longer needs ('cradlectl certs remove CERT'), "
+         "then try again.",
+         "The module answered CKR_DEVICE_MEMORY; list the token's objects with "
+         "'pkcs11-tool --list-objects --login' and remove old ones."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_OFFICER_REQUIRED, "TOKEN_OFFICER_REQUIRED",
+         "Making a key or writing a certificate on this token needs its officer's login (on a "
+         "PIV token, the management key) besides the PIN.",
+         "Enter the officer's secret when Cradle asks for it, or ask your administrator to enroll "
+         "the token.",
+         "Yubico's ykcs11 answers CKR_USER_TYPE_INVALID without C_Login (CKU_SO) with the PIV management "
+         "key; Cradle logs in as the officer only for that step and keeps the secret in wiped "
+         "memory."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_NO_AUTHORITY_OBJECTS, "TOKEN_NO_AUTHORITY_OBJECTS",
+         "The token cannot hold CA or root certificates (a PIV token holds certificates only in "
+         "its key slots), so the chain stays on this computer.",
+         "Nothing to do: the certificate is on the token; the chain is kept on this computer.",
+         "PIV modules refuse CKA_CERTIFICATE_CATEGORY and free certificate objects; put the CA "
+         "certificates where the relying software reads them (the system trust store)."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_ATTESTATION_MISSING, "TOKEN_ATTESTATION_MISSING",
+         "The certificate type requires proof that the key was made on the token (an attestation), "
+         "and the token offers none, so nothing was sent to the CA.",
+         "Use a token that attests its keys (such as a YubiKey 4.3 or later), or ask your "
+         "administrator for a certificate type without attestation.",
+         "The type says Attestation=require; the token shows no attestation certificate for the "
+         "key (ykcs11 offers one per PIV slot, signed by the slot f9 key). Imported keys are never "
+         "attested."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_ATTESTATION_NO_ROOTS, "TOKEN_ATTESTATION_NO_ROOTS",
+         "The certificate type asks for the key's attestation to be checked, but this computer "
+         "has no token vendor roots to check it against.",
+         "Ask your administrator to set up the token vendors' roots for Cradle.",
+         "Set [Tokens] AttestationRoots= in cradle.conf to a PEM file of the vendors' attestation "
+         "roots (for YubiKeys, Yubico's PIV CA)."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_ATTESTATION_UNTRUSTED, "TOKEN_ATTESTATION_UNTRUSTED",
+         "The token's attestation does not lead to a vendor root this computer trusts, so the key "
+         "cannot be shown to have been made on a genuine token.",
+         "Use a genuine token from a vendor your organisation supports, or tell your "
+         "administrator.",
+         "Check the attestation chain (attestation, slot f9 certificate) against [Tokens] "
+         "AttestationRoots=; the f9 key may have been replaced, or the vendor root is missing "
+         "(YubiKeys from firmware 5.7.4 chain to a newer Yubico root)."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_ATTESTATION_WRONG_KEY, "TOKEN_ATTESTATION_WRONG_KEY",
+         "The token's attestation is for another key than the one it made for this request, so "
+         "nothing was sent to the CA.",
+         "Remove and insert the token, then try again; if it happens again, do not use the token "
+         "and tell your administrator.",
+         "The attestation's subject public key differs from the key's; the token may be faulty or "
+         "not what it claims to be."),
+  ENTRY (TOKEN, CRADLE_TOKEN_FAILURE_MODULE, "TOKEN_MODULE_FAILED",
+         "The token's software (its PKCS#11 module) failed.",
+         "Remove and insert the token, then try again; if it keeps failing, "
+         "report it to support with the output of 'cradlectl log'.",
+         "The error names the module and its CK_RV; run with G_MESSAGES_DEBUG=all, or set "
+         "log-calls: yes in the module's p11-kit config, to see the calls."),
+
   /* ---- each CradleError, when nothing more precise is known ---------- */
   GENERIC (CRADLE_ERROR, CRADLE_ERROR_FAILED, "failed",
            "Something went wrong that Cradle has no better description for.",

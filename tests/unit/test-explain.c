@@ -161,6 +161,14 @@ test_other_kinds (void)
   assert_specific (CRADLE_EXPLAIN_CERTIFICATE, CRADLE_CERTIFICATE_PROBLEM_NO_STRONG_MAPPING,
                    "KB5014754_NO_STRONG_MAPPING");
   assert_specific (CRADLE_EXPLAIN_TLS, CRADLE_TLS_FAILURE_UNTRUSTED, "TLS_UNTRUSTED_ISSUER");
+  for (guint32 code = CRADLE_TOKEN_FAILURE_PIN_REQUIRED; code <= CRADLE_TOKEN_FAILURE_MODULE; code++)
+    {
+      assert_specific (CRADLE_EXPLAIN_TOKEN, code, NULL);
+      g_assert_true (g_str_has_prefix (cradle_explanation_get_name (cradle_explain (CRADLE_EXPLAIN_TOKEN, code)),
+                                       "TOKEN_"));
+    }
+  assert_specific (CRADLE_EXPLAIN_TOKEN, CRADLE_TOKEN_FAILURE_PIN_LOCKED, "TOKEN_PIN_LOCKED");
+  g_assert_true (cradle_explanation_is_generic (cradle_explain (CRADLE_EXPLAIN_TOKEN, CRADLE_TOKEN_FAILURE_MODULE + 1)));
 
   /* Each CradleError has its generic entry, named as cradle_error_to_string() names it. */
   for (int code = CRADLE_ERROR_FAILED; code <= CRADLE_ERROR_NOT_PAIRED; code++)
