@@ -39,6 +39,32 @@ cradle_cert_type_settings_free (CradleCertTypeSettings *settings)
 
 static const char * const key_types[] = { "rsa2048", "rsa3072", "rsa4096", "p256", "p384", NULL };
 
+/* Attestation='s words, in CradleAttestationPolicy's order. */
+static const char * const attestation_names[] = { "check", "require", "include" };
+G_STATIC_ASSERT (G_N_ELEMENTS (attestation_names) == CRADLE_ATTESTATION_INCLUDE + 1);
+
+const char *
+cradle_attestation_policy_to_string (CradleAttestationPolicy policy)
+{
+  g_return_val_if_fail ((guint) policy < G_N_ELEMENTS (attestation_names), NULL);
+  return attestation_names[policy];
+}
+
+gboolean
+cradle_attestation_policy_from_string (const char              *text,
+                                       CradleAttestationPolicy *policy)
+{
+  g_return_val_if_fail (policy != NULL, FALSE);
+
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (attestation_names); i++)
+    if (g_str_equal (text, attestation_names[i]))
+      {
+        *policy = (CradleAttestationPolicy) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 /* The keys of a type file, in the order a draft writes them, with the
  * property of CradleTypeDraft each is edited as. */
 static const struct {

@@ -699,31 +699,6 @@ cradle_cert_type_get_attestation (CradleCertType *self)
   return self->attestation;
 }
 
-static const char * const attestation_names[] = { "check", "require", "include" };
-G_STATIC_ASSERT (G_N_ELEMENTS (attestation_names) == CRADLE_ATTESTATION_INCLUDE + 1);
-
-const char *
-cradle_attestation_policy_to_string (CradleAttestationPolicy policy)
-{
-  g_return_val_if_fail ((guint) policy < G_N_ELEMENTS (attestation_names), NULL);
-  return attestation_names[policy];
-}
-
-gboolean
-cradle_attestation_policy_from_string (const char              *text,
-                                       CradleAttestationPolicy *policy)
-{
-  g_return_val_if_fail (policy != NULL, FALSE);
-
-  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (attestation_names); i++)
-    if (g_str_equal (text, attestation_names[i]))
-      {
-        *policy = (CradleAttestationPolicy) i;
-        return TRUE;
-      }
-  return FALSE;
-}
-
 const char *
 cradle_cert_type_get_source (CradleCertType *self)
 {

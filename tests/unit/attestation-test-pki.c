@@ -150,6 +150,18 @@ att_make_attestation (AttPki              *f9,
   return cert;
 }
 
+X509 *
+att_make_attestation_for_spki (AttPki              *f9,
+                               GBytes              *spki,
+                               const AttExtensions *extensions)
+{
+  const unsigned char *p = g_bytes_get_data (spki, NULL);
+  g_autoptr(EVP_PKEY) key = d2i_PUBKEY (NULL, &p, (long) g_bytes_get_size (spki));
+
+  g_assert_nonnull (key);
+  return att_make_attestation (f9, key, extensions);
+}
+
 void
 att_extensions_init (AttExtensions *extensions,
                      guint32        serial)

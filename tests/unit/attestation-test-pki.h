@@ -48,6 +48,10 @@ AttPki   *att_make_issued      (AttPki       *issuer,
 X509     *att_make_attestation (AttPki              *f9,
                                 EVP_PKEY            *attested,
                                 const AttExtensions *extensions);
+/* The same for the key a token gave as a DER SubjectPublicKeyInfo. */
+X509     *att_make_attestation_for_spki (AttPki              *f9,
+                                         GBytes              *spki,
+                                         const AttExtensions *extensions);
 /* Yubico's usual extensions: firmware 5.4.3, serial @serial, PIN once,
  * touch never, form factor 1. Free with att_extensions_clear(). */
 void      att_extensions_init  (AttExtensions *extensions,
