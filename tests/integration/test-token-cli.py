@@ -195,6 +195,27 @@ def run(tap, home):
     rc, out, err = cradlectl(env, "status", "--json", "--device", "pkcs11:token=no-such-token", *module)
     tap.check("a URI naming no token: device absent (exit 6)", rc == 6, "rc=%d\n%s\n%s" % (rc, out, err))
 
+    # ---- diagnose: the device hop of a token ----------------------------
+    rc, out, err = cradlectl(env, "diagnose", "--json", "--timeout", "1", "--device", "pkcs11:token=" + label,
+                             *module)
+    report = json_of(out) or {}
+    device_hop = next((h for h in report.get("hops", []) if h.get("hop") == "device"), {})
+    checks = {c.get("name"): c for c in device_hop.get("checks", [])}
+    tap.check("diagnose: the token is chosen by URI, through its module",
+              checks.get("transport", {}).get("verdict") == "ok" and
+              "PKCS#11" in checks.get("transport", {}).get("found", ""), json.dumps(device_hop, indent=1))
+    tap.check("diagnose: its session opens and its details are the token's",
+              checks.get("hello", {}).get("verdict") == "ok" and checks.get("info", {}).get("verdict") == "ok" and
+              label in checks.get("info", {}).get("found", ""), json.dumps(device_hop, indent=1))
+    tap.check("diagnose: the PIN state instead of pairing, no PIN tried",
+              checks.get("pairing", {}).get("verdict") == "ok" and
+              "PIN is needed" in checks.get("pairing", {}).get("found", "") and
+              checks.get("key-types", {}).get("verdict") == "ok" and
+              "p256" in checks.get("key-types", {}).get("found", ""), json.dumps(device_hop, indent=1))
+    rc, out, err = cradlectl(env, "devices", "--json", *module)
+    tap.check("diagnose: the PIN state is untouched afterwards",
+              [t.get("pin_state") for t in tokens_in(json_of(out))] == ["needed"], out + err)
+
     # ---- a wrong PIN, then the right one --------------------------------
     rc, out, err = cradlectl(env, "status", "--json", "--device", token.get("id", "pkcs11:"),
                              "--pin-file", wrong_file, *module)
