@@ -83,6 +83,80 @@ hex (GBytes *bytes)
   return g_string_free (out, FALSE);
 }
 
+/* ---- the bounded readers of what a token gives -------------------------- */
+
+static void
+test_output_readers (void)
+{
+  static const guint8 oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+  g_autoptr(EVP_PKEY) pkey = EVP_EC_gen ("P-256");
+  guint8 point[65], wrapped[67];
+  gsize point_size = 0;
+  unsigned char *expected = NULL;
+  int expected_size;
+  g_autoptr(GBytes) expected_spki = NULL;
+  g_autoptr(GBytes) params = g_bytes_new_static (oid_p256, sizeof oid_p256);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GBytes) octet_string = NULL;
+  g_autoptr(GBytes) from_raw = NULL;
+  g_autoptr(GBytes) from_wrapped = NULL;
+  g_autoptr(GBytes) short_point = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key_type = NULL;
+  guint8 rs[64];
+
+  g_assert_cmpint (EVP_PKEY_get_octet_string_param (pkey, "pub", point, sizeof point, &point_size), ==, 1);
+  g_assert_cmpuint (point_size, ==, 65);
+  expected_size = i2d_PUBKEY (pkey, &expected);
+  expected_spki = g_bytes_new (expected, (gsize) expected_size);
+  OPENSSL_free (expected);
+
+  /* CKA_EC_POINT as the standard has it (an OCTET STRING), and raw. */
+  wrapped[0] = 0x04;
+  wrapped[1] = 65;
+  memcpy (wrapped + 2, point, sizeof point);
+  raw = g_bytes_new (point, sizeof point);
+  octet_string = g_bytes_new (wrapped, sizeof wrapped);
+  from_raw = cradle_token_build_ec_spki (params, raw, &key_type, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key_type, ==, "p256");
+  from_wrapped = cradle_token_build_ec_spki (params, octet_string, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (from_raw, expected_spki));
+  g_assert_true (g_bytes_equal (from_wrapped, expected_spki));
+
+  /* A point of another curve's size, or off the curve: refused. */
+  short_point = g_bytes_new (point, 64);
+  g_assert_null (cradle_token_build_ec_spki (params, short_point, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  point[64] ^= 1;
+  g_clear_pointer (&raw, g_bytes_unref);
+  raw = g_bytes_new (point, sizeof point);
+  g_assert_null (cradle_token_build_ec_spki (params, raw, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  /* r||s: a zero r is never a signature; the DER holds both halves. */
+  memset (rs, 0, 32);
+  memset (rs + 32, 0x7f, 32);
+  signature = g_bytes_new (rs, sizeof rs);
+  g_assert_null (cradle_token_ecdsa_signature_to_der (signature, 32, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  rs[31] = 1;
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = g_bytes_new (rs, sizeof rs);
+  der = cradle_token_ecdsa_signature_to_der (signature, 32, &error);
+  g_assert_no_error (error);
+  /* SEQUENCE { INTEGER 1, INTEGER 0x7f...7f } */
+  g_assert_cmpuint (g_bytes_get_size (der), ==, 2 + 3 + 2 + 32);
+  g_assert_null (cradle_token_ecdsa_signature_to_der (signature, 48, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+}
+
 /* ---- finding tokens ---------------------------------------------------- */
 
 static void
@@ -919,6 +993,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_unsetenv ("P11_KIT_SERVER_ADDRESS");
 
+  g_test_add_func ("/token/output-readers", test_output_readers);
   g_test_add_func ("/token/enumerate", test_enumerate);
   g_test_add_func ("/token/key-types", test_key_types);
   g_test_add_func ("/token/pin", test_pin);
