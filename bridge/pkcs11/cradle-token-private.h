@@ -318,6 +318,7 @@ struct _CradleToken
   gboolean             logged_in;
   gboolean             can_decrypt;
   gboolean             needs_officer;
+  int                  piv;             /* CradlePivModule */
 };
 
 /* cradle-token.c */
