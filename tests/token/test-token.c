@@ -660,6 +660,49 @@ test_generate_sign (gconstpointer data)
   g_assert_no_error (error);
 }
 
+/* A key that asks for the PIN before each use (CKA_ALWAYS_AUTHENTICATE,
+ * as PIV slot 9c's): made by pkcs11-tool, signed with by Cradle, which
+ * logs in for the one operation with the PIN it kept. */
+static void
+test_always_authenticate (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(CradleToken) token = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) id = g_bytes_new_static ("\x0a", 1);
+  g_autoptr(GBytes) tbs = g_bytes_new_static ("request", 7);
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(EVP_PKEY) pkey = NULL;
+  g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
+  g_autofree char *made = NULL;
+  g_autofree char *description = NULL;
+  const char *args[] = { "--keypairgen", "--key-type", "EC:prime256v1", "--id", "0a", "--label", "9c",
+                         "--always-auth", NULL };
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("cradle", PIN, SO_PIN, NULL);
+  made = cradle_test_softhsm_pkcs11_tool (softhsm, args);
+  description = describe_private_key (softhsm, id);
+  g_assert_nonnull (strstr (description, "always authenticate"));
+  cradle_test_softhsm_reload (softhsm);
+  token = logged_in_token (softhsm);
+  spki = cradle_token_get_public_key (token, id, NULL, &error);
+  g_assert_no_error (error);
+  signature = cradle_token_sign (token, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  pkey = parse_spki (spki);
+  g_assert_cmpint (EVP_DigestVerifyInit (ctx, NULL, EVP_sha256 (), NULL, pkey), ==, 1);
+  g_assert_cmpint (EVP_DigestVerify (ctx, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature),
+                                     g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs)), ==, 1);
+  /* and again: the login is for one operation */
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = cradle_token_sign (token, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (signature);
+}
+
 static void
 test_key_type_not_offered (void)
 {
@@ -1004,6 +1047,7 @@ main (int    argc,
   g_test_add_data_func ("/token/generate-sign/p256", &p256, test_generate_sign);
   g_test_add_data_func ("/token/generate-sign/p384", &p384, test_generate_sign);
   g_test_add_func ("/token/key-type-not-offered", test_key_type_not_offered);
+  g_test_add_func ("/token/always-authenticate", test_always_authenticate);
   g_test_add_func ("/token/decrypt", test_decrypt);
   g_test_add_func ("/token/certificates", test_certificates);
   g_test_add_func ("/token/poll", test_poll);
