@@ -285,7 +285,9 @@ _cradle_token_read_mechanisms (CradleToken *self,
     rv = CKR_GENERAL_ERROR;
   if (rv == CKR_OK)
     {
-      list = g_new0 (CK_MECHANISM_TYPE, MAX (n, 1));
+      /* One spare entry: p11-kit-client (0.24) reads one past the list
+       * when it drops mechanisms it does not pass on. */
+      list = g_new0 (CK_MECHANISM_TYPE, n + 1);
       rv = self->module->C_GetMechanismList (self->slot, list, &n);
     }
   if (rv != CKR_OK)
