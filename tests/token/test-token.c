@@ -317,6 +317,43 @@ test_pin (void)
   g_assert_cmpint (cradle_token_get_pin_state (token), !=, CRADLE_TOKEN_PIN_LOGGED_IN);
 }
 
+/* A login is the application's: a second CradleToken for the same token
+ * finds it logged in, and signs without a PIN of its own. */
+static void
+test_login_shared (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(CradleToken) first = NULL;
+  g_autoptr(CradleToken) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) id = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) tbs = g_bytes_new_static ("request", 7);
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("cradle", PIN, SO_PIN, NULL);
+  second = find_token (softhsm);
+  g_assert_true (cradle_token_open (second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_token_get_pin_state (second), ==, CRADLE_TOKEN_PIN_NEEDED);
+  first = logged_in_token (softhsm);
+  id = cradle_token_generate_key (first, "p256", "k", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (cradle_token_get_pin_state (second), ==, CRADLE_TOKEN_PIN_LOGGED_IN);
+  signature = cradle_token_sign (second, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (signature);
+
+  /* Closing logs the token out, for this process. */
+  cradle_token_close (first);
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = cradle_token_sign (second, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+  assert_detail (error, CRADLE_TOKEN_FAILURE_PIN_REQUIRED);
+}
+
 /* SoftHSM2 never locks a PIN: the flags a locked token shows are set in
  * its stored token.object. Cradle refuses before C_Login: even the right
  * PIN is not tried (SoftHSM would take it). */
@@ -421,6 +458,12 @@ test_pin_locked_tpm (void)
       g_test_skip (missing);
       return;
     }
+  setup = g_test_build_filename (G_TEST_DIST, "token", "tpm2-token-setup.sh", NULL);
+  if (!g_file_test (setup, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("tests/token/tpm2-token-setup.sh not found: run through 'meson test' (G_TEST_SRCDIR)");
+      return;
+    }
   folder = test_make_memory_folder ("cradle-tpm2-XXXXXX");
   state = g_build_filename (folder, "state", NULL);
   store = g_build_filename (folder, "store", NULL);
@@ -448,7 +491,6 @@ test_pin_locked_tpm (void)
         break;
       g_usleep (10 * 1000);
     }
-  setup = g_test_build_filename (G_TEST_DIST, "token", "tpm2-token-setup.sh", NULL);
   {
     g_autofree char *port_arg = g_strdup_printf ("%u", port);
     const char *argv[] = { "dbus-run-session", "--", setup, folder, port_arg, NULL };
@@ -1040,6 +1082,7 @@ main (int    argc,
   g_test_add_func ("/token/enumerate", test_enumerate);
   g_test_add_func ("/token/key-types", test_key_types);
   g_test_add_func ("/token/pin", test_pin);
+  g_test_add_func ("/token/login-shared", test_login_shared);
   g_test_add_func ("/token/pin-locked", test_pin_locked);
   g_test_add_func ("/token/pin-locked-tpm", test_pin_locked_tpm);
   g_test_add_data_func ("/token/generate-sign/rsa2048", &rsa2048, test_generate_sign);
