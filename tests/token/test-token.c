@@ -226,6 +226,32 @@ test_enumerate (void)
   g_assert_cmpuint (tokens->len, ==, 0);
 }
 
+/* A label is the token's own text: escaped in every error, given as it
+ * is by the getter (for the caller to escape where it shows it). */
+static void
+test_label_escaped (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(GPtrArray) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  CradleToken *token;
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("evil\x1b]0;x\x07\xe2\x80\xae", PIN, SO_PIN, NULL);
+  tokens = cradle_token_enumerate (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tokens->len, ==, 1);
+  token = g_ptr_array_index (tokens, 0);
+  g_assert_cmpstr (cradle_token_get_label (token), ==, "evil\x1b]0;x\x07\xe2\x80\xae");
+  g_assert_false (cradle_token_log_in (token, "0000", NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+  g_assert_null (strchr (error->message, '\x1b'));
+  g_assert_null (strchr (error->message, '\x07'));
+  g_assert_null (strstr (error->message, "\xe2\x80\xae"));
+  g_assert_nonnull (strstr (error->message, "evil\\x1b]0;x\\x07\\u202e"));
+}
+
 static void
 test_key_types (void)
 {
@@ -1081,6 +1107,7 @@ main (int    argc,
   g_test_add_func ("/token/output-readers", test_output_readers);
   g_test_add_func ("/token/enumerate", test_enumerate);
   g_test_add_func ("/token/key-types", test_key_types);
+  g_test_add_func ("/token/label-escaped", test_label_escaped);
   g_test_add_func ("/token/pin", test_pin);
   g_test_add_func ("/token/login-shared", test_login_shared);
   g_test_add_func ("/token/pin-locked", test_pin_locked);
