@@ -14,7 +14,6 @@
 
 #include <cradle/cradle.h>
 
-#include "base/cradle-settings-private.h"
 #include "pkcs11/cradle-attestation-private.h"
 #include "pkcs11/cradle-piv-private.h"
 #include "engine/cradle-enrollment-private.h"
@@ -50,35 +49,6 @@ _cradle_enrollment_choose_key_slot (CradleEnrollment   *self,
   cradle_device_set_key_slot (self->device, cradle_piv_slot_to_string (chosen));
   *slot = cradle_piv_slot_describe (chosen);
   return TRUE;
-}
-
-static gboolean
-read_path (GKeyFile   *file,
-           const char *path,
-           const char *group,
-           const char *key,
-           gpointer    value)
-{
-  g_autofree char *text = g_key_file_get_string (file, group, key, NULL);
-
-  if (text == NULL || !g_path_is_absolute (text))
-    {
-      g_warning ("Ignoring [%s] %s in %s: it must be an absolute path", group, key, path);
-      return FALSE;
-    }
-  *(char **) value = g_steal_pointer (&text);
-  return TRUE;
-}
-
-/* [Tokens] AttestationRoots of cradle.conf (the user's, else the
- * administrator's), or %NULL. */
-static char *
-dup_attestation_roots (void)
-{
-  char *roots = NULL;
-
-  cradle_settings_read_conf ("Tokens", "AttestationRoots", read_path, &roots);
-  return roots;
 }
 
 /* The token's label for people (escaped), or what the device is. */
@@ -146,7 +116,7 @@ _cradle_enrollment_check_attestation (CradleEnrollment  *self,
       return FALSE;
     }
 
-  roots = dup_attestation_roots ();
+  roots = cradle_settings_dup_attestation_roots ();
   result = cradle_attestation_verify (attestation, intermediate, roots, public_key, &local_error);
   if (result == NULL)
     {
