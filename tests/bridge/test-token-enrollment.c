@@ -442,6 +442,60 @@ test_wrong_vendor (Fixture       *fixture,
                                           "token-type", &public_key));
 }
 
+/* No vendor roots configured: check goes on and says the attestation
+ * was not verified; require stops, since nothing can verify it. */
+static void
+test_no_roots (Fixture       *fixture,
+               gconstpointer  data)
+{
+  const char *policies[] = { "check", "require" };
+  g_autofree char *conf = NULL;
+  g_autofree char *conf_text = NULL;
+  g_autoptr(GBytes) key_id = NULL;
+  g_autoptr(GBytes) attestation = NULL;
+
+  if (fixture->folder == NULL)
+    return;
+  conf = g_build_filename (fixture->folder, "cradle.conf", NULL);
+  g_assert_true (g_file_get_contents (conf, &conf_text, NULL, NULL));
+  *strstr (conf_text, "AttestationRoots=") = '\0';
+  g_assert_true (g_file_set_contents (conf, conf_text, -1, NULL));
+
+  for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
+    {
+      g_autoptr(CradleCertType) type = type_with (policies[i]);
+      g_autoptr(FakeCa) ca = fake_ca_new (SCRIPT_DENY, -1);
+      g_autoptr(CradleEnrollment) enrollment = NULL;
+      g_autoptr(GPtrArray) steps = NULL;
+      g_autoptr(GError) error = NULL;
+      const char * const *notes;
+      gboolean noted = FALSE;
+
+      g_clear_pointer (&key_id, g_bytes_unref);
+      g_clear_pointer (&attestation, g_bytes_unref);
+      key_id = attested_key (fixture, fixture->vendor_f9, &attestation);
+      enrollment = cradle_enrollment_new (fixture->device, type, fixture->credentials, fixture->store,
+                                          fixture->journal);
+      if (i == 0)
+        {
+          g_assert_cmpint (run (fixture, enrollment, ca, &error), ==, CRADLE_ENROLLMENT_OUTCOME_DENIED);
+          g_assert_cmpuint (ca->submits, ==, 1);
+          steps = journal_steps (fixture, enrollment);
+          g_assert_true (has_step_starting (steps, "generate-key: ok: Attestation: not verified, no vendor roots"));
+          notes = cradle_enrollment_get_notes (enrollment);
+          for (guint n = 0; notes[n] != NULL; n++)
+            noted |= strstr (notes[n], "was not verified") != NULL && strstr (notes[n], "AttestationRoots") != NULL;
+          g_assert_true (noted);
+        }
+      else
+        {
+          g_assert_cmpint (run (fixture, enrollment, ca, &error), ==, CRADLE_ENROLLMENT_OUTCOME_FAILED);
+          assert_token_failure (error, CRADLE_ERROR_NOT_CONFIGURED, CRADLE_TOKEN_FAILURE_ATTESTATION_NO_ROOTS);
+          g_assert_cmpuint (ca->submits, ==, 0);
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -462,6 +516,7 @@ main (int    argc,
   ADD ("check-without-attestation", test_check_without_attestation);
   ADD ("include", test_include);
   ADD ("wrong-vendor-root", test_wrong_vendor);
+  ADD ("no-vendor-roots", test_no_roots);
 #undef ADD
   {
     int status = g_test_run ();
