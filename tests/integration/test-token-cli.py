@@ -270,11 +270,7 @@ def run(tap, home):
               pin_check.get("verdict") == "failed" and
               (pin_check.get("error") or {}).get("detail") == "TOKEN_PIN_LOCKED", json.dumps(device_hop, indent=1))
 
-    # ---- no terminal and no --pin-file: exit 4, saying to give --pin-file;
-- a locked PIN (the flag set in SoftHSM2's stored token, tests/token/
-  softhsm.py): listed as locked, refused with TOKEN_PIN_LOCKED (exit 7),
-  the diagnosis's PIN check failed with that detail;
-- a key type the token does not offer ----------------------------
+    # ---- a key type the token does not offer ----------------------------
     ec_label = "cradle-ec-only"
     ec_conf = make_token(os.path.join(home, "softhsm-ec"), ec_label,
                          mechanisms="CKM_EC_KEY_PAIR_GEN,CKM_ECDSA,CKM_SHA256")
