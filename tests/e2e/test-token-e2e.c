@@ -639,6 +639,124 @@ test_gone_while_at_ca (Token         *t,
   g_assert_cmpuint (count_objects (objects, "public", NULL), ==, 1);
 }
 
+/* Waits until the newest run has made its key (generate-key ended ok) and
+ * waits in a later step @name; FALSE if @process ended first. */
+static gboolean
+wait_after_key (Token       *t,
+                GSubprocess *process,
+                const char  *name)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline && g_subprocess_get_identifier (process) != NULL)
+    {
+      const char *args[] = { "log", "--json", "--limit", "1", NULL };
+      g_autofree char *out = NULL;
+      g_autoptr(JsonNode) runs = NULL;
+      JsonArray *steps;
+      JsonObject *last;
+      gboolean key_made = FALSE;
+
+      g_usleep (100 * 1000);
+      /* The enrollment may hold the state file a moment: ask again. */
+      if (cradlectl (&t->e2e, args, &out, NULL) != 0)
+        continue;
+      runs = parse_json (out);
+      if (json_array_get_length (json_node_get_array (runs)) == 0)
+        continue;
+      steps = json_object_get_array_member (json_array_get_object_element (json_node_get_array (runs), 0), "steps");
+      for (guint i = 0; i < json_array_get_length (steps); i++)
+        {
+          JsonObject *step = json_array_get_object_element (steps, i);
+
+          if (g_str_equal (json_object_get_string_member (step, "step"), "generate-key") &&
+              g_str_equal (json_object_get_string_member (step, "outcome"), "ok"))
+            key_made = TRUE;
+        }
+      if (!key_made || json_array_get_length (steps) == 0)
+        continue;
+      last = json_array_get_object_element (steps, json_array_get_length (steps) - 1);
+      if (g_str_equal (json_object_get_string_member (last, "step"), name) &&
+          g_str_equal (json_object_get_string_member (last, "outcome"), "running"))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* The token goes away after it made the key, while the run waits for the
+ * directory's fresh answer before it signs (an enrollment starting from
+ * the kept catalog; the directory held by a stopped forwarder): the run
+ * fails with the words (device-gone, exit 6), nothing is sent; the key is
+ * accounted for: served again, the next enrollment signs with it and
+ * installs, and the token holds that one key. */
+static void
+test_gone_while_signing (Token         *t,
+                         gconstpointer  data)
+{
+  const char *args[] = { "enroll", "--type", NULL, "--device", NULL, "--pin-file", NULL, "--json",
+                         "--dc", NULL, "--ccache", NULL, NULL };
+  g_autofree char *type = NULL;
+  g_autofree char *dc = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *first_key = NULL;
+  g_autofree char *key_id = NULL;
+  g_autoptr(GSubprocess) enrolling = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) gone = NULL;
+  g_autoptr(JsonNode) objects = NULL;
+  g_autoptr(JsonNode) done = NULL;
+  g_autoptr(JsonNode) requests = NULL;
+  const char *pending_args[] = { "pending", "--all", "--json", NULL };
+  gboolean reached;
+  guint keys_before;
+
+  if (token_skipped (t))
+    return;
+  serve_token (t);
+  start_forwarder (&t->e2e, 389);
+  dc = through_forwarder (&t->e2e, env (&t->e2e, "CRADLE_LAB_LDAP_URI"));
+  type = write_type (&t->e2e, issued_template (&t->e2e), NULL, NULL);
+  args[2] = type;
+  args[4] = t->uri;
+  args[6] = t->pin_file;
+  args[9] = dc;
+  args[11] = alice_ccache (&t->e2e);
+  /* The first enrollment keeps the catalog for this directory. */
+  first = run_json (t, args, 0);
+  first_key = assert_token_installed (t, first);
+  objects = token_objects (t);
+  keys_before = count_objects (objects, "private", NULL);
+  g_assert_cmpuint (keys_before, ==, 1);
+
+  g_subprocess_send_signal (t->e2e.forwarder, SIGSTOP);
+  enrolling = spawn_cradlectl (&t->e2e, args);
+  reached = wait_after_key (t, enrolling, "type");
+  stop_server (t);
+  g_subprocess_send_signal (t->e2e.forwarder, SIGCONT);
+  g_assert_true (reached);
+  g_assert_cmpint (finish_cradlectl (enrolling, &out, NULL), ==, 6);
+  gone = parse_json (out);
+  g_assert_cmpstr (error_code (gone), ==, "device-gone");
+  /* Nothing was sent: no request of it in the pending store. */
+  requests = run_json (t, pending_args, 0);
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (requests)), ==, 1);
+
+  /* The new key is on the token, with no certificate yet. */
+  g_clear_pointer (&objects, json_node_unref);
+  objects = token_objects (t);
+  g_assert_cmpuint (count_objects (objects, "private", NULL), ==, keys_before + 1);
+  g_assert_cmpuint (count_objects (objects, "cert", first_key), ==, 1);
+
+  /* Served again: the key already made is the one signed with. */
+  serve_token (t);
+  done = run_json (t, args, 0);
+  key_id = assert_token_installed (t, done);
+  g_assert_cmpstr (key_id, !=, first_key);
+  g_clear_pointer (&objects, json_node_unref);
+  objects = token_objects (t);
+  g_assert_cmpuint (count_objects (objects, "private", NULL), ==, keys_before + 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -665,6 +783,8 @@ main (int    argc,
 #undef ADD
     }
   g_test_add ("/token-e2e/certsrv/gone-while-at-ca", Token, &connectors[0], token_set_up, test_gone_while_at_ca,
+              token_tear_down);
+  g_test_add ("/token-e2e/certsrv/gone-while-signing", Token, &connectors[0], token_set_up, test_gone_while_signing,
               token_tear_down);
 
   status = g_test_run ();
