@@ -2,7 +2,12 @@
  * one per test, checked from outside with OpenSSL and OpenSC's pkcs11-tool */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -12,6 +17,7 @@
 #include "base/cradle-openssl-private.h"
 #include "pkcs11/cradle-token-private.h"
 #include "softhsm-test-support.h"
+#include "test-files.h"
 
 #define PIN "1234"
 #define SO_PIN "12345678"
@@ -260,6 +266,167 @@ test_pin_locked (void)
   assert_detail (error, CRADLE_TOKEN_FAILURE_PIN_LOCKED);
   g_assert_nonnull (strstr (error->message, "locked"));
   g_assert_cmpint (cradle_token_get_pin_state (token), ==, CRADLE_TOKEN_PIN_LOCKED);
+}
+
+/* A token that really locks its PIN: tpm2-pkcs11 over a software TPM,
+ * whose dictionary-attack protection locks after three wrong PINs. It
+ * never shows CKF_USER_PIN_COUNT_LOW or CKF_USER_PIN_LOCKED in its flags;
+ * C_Login answers CKR_PIN_LOCKED, even to the right PIN. */
+#define TPM2_MODULE "/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so"
+
+static const char *
+tpm2_missing (void)
+{
+  const char *programs[] = { "swtpm", "tpm2_ptool", "tpm2-abrmd", "dbus-run-session", NULL };
+
+  if (!g_file_test (TPM2_MODULE, G_FILE_TEST_EXISTS))
+    return "tpm2-pkcs11 is not installed (apt-get install libtpm2-pkcs11-1 libtpm2-pkcs11-tools)";
+  for (guint i = 0; programs[i] != NULL; i++)
+    {
+      g_autofree char *path = g_find_program_in_path (programs[i]);
+
+      if (path == NULL)
+        return "swtpm, tpm2-abrmd or dbus-run-session is missing (tests/tools/install-deps)";
+    }
+  return NULL;
+}
+
+/* Two free loopback ports in a row, for swtpm's server and control. */
+static guint16
+free_port_pair (void)
+{
+  for (int attempt = 0; attempt < 50; attempt++)
+    {
+      g_autoptr(GSocket) a = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GSocket) b = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+      g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+      g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+      g_autoptr(GSocketAddress) bound = NULL;
+      g_autoptr(GSocketAddress) next = NULL;
+      guint16 port;
+
+      if (!g_socket_bind (a, any, FALSE, NULL) || (bound = g_socket_get_local_address (a, NULL)) == NULL)
+        continue;
+      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+      if (port >= 65535)
+        continue;
+      next = g_inet_socket_address_new (loopback, port + 1);
+      if (g_socket_bind (b, next, FALSE, NULL))
+        return port;
+    }
+  g_assert_not_reached ();
+}
+
+static void
+new_process_group (gpointer data)
+{
+  setpgid (0, 0);
+}
+
+static void
+test_pin_locked_tpm (void)
+{
+  const char *missing = tpm2_missing ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleToken) token = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *port_text = NULL;
+  g_autofree char *ctrl_text = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *tcti = NULL;
+  g_autofree char *store = NULL;
+  g_autofree char *setup = NULL;
+  const char *modules[] = { TPM2_MODULE, NULL };
+  guint16 port;
+  GPid swtpm = 0;
+  int status = 0;
+  guint tries = 0;
+
+  if (missing != NULL)
+    {
+      g_test_skip (missing);
+      return;
+    }
+  folder = test_make_memory_folder ("cradle-tpm2-XXXXXX");
+  state = g_build_filename (folder, "state", NULL);
+  store = g_build_filename (folder, "store", NULL);
+  g_assert_cmpint (g_mkdir (state, 0700), ==, 0);
+  port = free_port_pair ();
+  port_text = g_strdup_printf ("type=tcp,port=%u,bindaddr=127.0.0.1", port);
+  ctrl_text = g_strdup_printf ("type=tcp,port=%u,bindaddr=127.0.0.1", port + 1);
+  {
+    g_autofree char *tpmstate = g_strdup_printf ("dir=%s", state);
+    const char *argv[] = { "swtpm", "socket", "--tpm2", "--tpmstate", tpmstate, "--server", port_text,
+                           "--ctrl", ctrl_text, "--flags", "not-need-init,startup-clear", NULL };
+
+    g_spawn_async (NULL, (char **) argv, NULL,
+                   G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                   new_process_group, NULL, &swtpm, &error);
+    g_assert_no_error (error);
+  }
+  /* Listening when a connection is taken. */
+  for (int i = 0; i < 500; i++)
+    {
+      g_autoptr(GSocketClient) client = g_socket_client_new ();
+      g_autoptr(GSocketConnection) connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+
+      if (connection != NULL)
+        break;
+      g_usleep (10 * 1000);
+    }
+  setup = g_test_build_filename (G_TEST_DIST, "token", "tpm2-token-setup.sh", NULL);
+  {
+    g_autofree char *port_arg = g_strdup_printf ("%u", port);
+    const char *argv[] = { "dbus-run-session", "--", setup, folder, port_arg, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                  NULL, NULL, NULL, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_spawn_check_wait_status (status, &error);
+    g_assert_no_error (error);
+  }
+
+  tcti = g_strdup_printf ("swtpm:host=127.0.0.1,port=%u", port);
+  g_setenv ("TPM2_PKCS11_TCTI", tcti, TRUE);
+  g_setenv ("TPM2_PKCS11_STORE", store, TRUE);
+  g_setenv ("TSS2_LOG", "all+NONE", TRUE);
+  g_setenv ("TPM2_PKCS11_LOG_LEVEL", "0", TRUE);
+  cradle_token_set_modules (modules, FALSE);
+  token = cradle_token_find ("pkcs11:token=tpm", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (cradle_token_open (token, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_token_get_pin_state (token), ==, CRADLE_TOKEN_PIN_NEEDED);
+
+  /* Wrong PINs until the TPM locks (three, by its default). */
+  while (tries < 6)
+    {
+      g_assert_false (cradle_token_log_in (token, "9999", NULL, &error));
+      tries++;
+      if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED))
+        break;
+      g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+      assert_detail (error, CRADLE_TOKEN_FAILURE_PIN_INCORRECT);
+      g_clear_error (&error);
+    }
+  g_assert_cmpuint (tries, >, 1);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  assert_detail (error, CRADLE_TOKEN_FAILURE_PIN_LOCKED);
+  g_clear_error (&error);
+
+  /* Locked: the right PIN does not help. */
+  g_assert_false (cradle_token_log_in (token, "1234", NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_PERMISSION_DENIED);
+  assert_detail (error, CRADLE_TOKEN_FAILURE_PIN_LOCKED);
+  g_assert_nonnull (strstr (error->message, "'tpm'"));
+  g_assert_null (strstr (error->message, "1234"));
+
+  g_clear_object (&token);
+  cradle_token_set_modules (NULL, FALSE);
+  kill (-swtpm, SIGKILL);
+  waitpid (swtpm, &status, 0);
+  g_spawn_close_pid (swtpm);
+  test_remove_tree (folder);
 }
 
 /* ---- keys -------------------------------------------------------------- */
@@ -756,6 +923,7 @@ main (int    argc,
   g_test_add_func ("/token/key-types", test_key_types);
   g_test_add_func ("/token/pin", test_pin);
   g_test_add_func ("/token/pin-locked", test_pin_locked);
+  g_test_add_func ("/token/pin-locked-tpm", test_pin_locked_tpm);
   g_test_add_data_func ("/token/generate-sign/rsa2048", &rsa2048, test_generate_sign);
   g_test_add_data_func ("/token/generate-sign/rsa3072", &rsa3072, test_generate_sign);
   g_test_add_data_func ("/token/generate-sign/p256", &p256, test_generate_sign);
