@@ -55,4 +55,22 @@ CradleAttestation *cradle_attestation_verify (GBytes      *attestation,
                                               GBytes      *public_key_info,
                                               GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* What the reader takes: an attestation or attesting certificate, and the
+ * vendor roots file. */
+#define CRADLE_ATTESTATION_MAX_CERTIFICATE_SIZE (16 * 1024)
+#define CRADLE_ATTESTATION_MAX_ROOTS_SIZE       (1024 * 1024)
+
+/* The attestation and the attesting certificate a request (DER PKCS#10)
+ * carries in its extension request: the attestation under .3.1, or .3.11
+ * as yubico-piv-tool 2.2.0 to 2.7.1 wrote it (.3.1 wins when both are
+ * there), the attesting certificate under .3.2, each value one DER
+ * certificate and nothing after it.  @intermediate gets %NULL when the
+ * request has no .3.2.  CRADLE_ERROR_NOT_FOUND when it carries no
+ * attestation; INVALID_DATA (ATTESTATION_UNTRUSTED) when the request or a
+ * value is malformed. */
+gboolean cradle_attestation_from_request (GBytes      *request,
+                                          GBytes     **attestation,
+                                          GBytes     **intermediate,
+                                          GError     **error) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

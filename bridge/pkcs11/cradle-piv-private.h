@@ -77,4 +77,28 @@ gboolean    cradle_piv_can_make_keys    (CradlePivModule      module);
  * own (PIV: no; the chain stays on the host). */
 gboolean    cradle_piv_holds_authority_certificates (CradlePivModule module);
 
+/* The 16-byte key id a PIV token's key is known by to the host (the
+ * pending store and the journal keep 16-byte ids,
+ * CRADLE_PENDING_KEY_ID_SIZE): "PIV-SLOT", seven zero bytes, and the
+ * slot's ykcs11 CKA_ID.  The token itself knows the key by that one-byte
+ * CKA_ID (cradle_piv_token_id_for_key_id()). */
+#define CRADLE_PIV_KEY_ID_SIZE   16
+#define CRADLE_PIV_KEY_ID_PREFIX "PIV-SLOT"
+
+/* The key id of @slot's key; %NULL for a byte that is no PIV slot. */
+GBytes     *cradle_piv_key_id_for_slot  (guint8               slot);
+/* The slot a key id names (0x9a...); 0 when @key_id is not one
+ * cradle_piv_key_id_for_slot() makes (any other length, prefix, a non-zero
+ * padding byte or an id no slot has), as for a CKA_ID of another token. */
+guint8      cradle_piv_slot_for_key_id  (GBytes              *key_id);
+/* The one-byte CKA_ID ykcs11 gives the objects of the slot @key_id names
+ * (the same id cradle_piv_id_for_slot() gives); %NULL when @key_id names
+ * no slot. */
+GBytes     *cradle_piv_token_id_for_key_id (GBytes           *key_id);
+/* The slot for people: "9a (authentication)", "9c (digital signature)",
+ * "9d (key management)", "9e (card authentication)", "82 (retired key
+ * management 1)" .. "95 (retired key management 20)", "f9 (attestation)";
+ * a new string, %NULL for a byte that is no slot. */
+char       *cradle_piv_slot_describe    (guint8               slot);
+
 G_END_DECLS

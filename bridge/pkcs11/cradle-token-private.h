@@ -43,7 +43,12 @@ G_BEGIN_DECLS
  * lists no token here), and each module file in @paths (absolute, from
  * cradle.conf [Tokens] Modules= or cradlectl --pkcs11-module).  A module
  * that fails to load is skipped with a debug message, not an error: other
- * tokens still work.  Thread-safe. */
+ * tokens still work.  Thread-safe.  The modules loaded before are
+ * finalized when the last token found in them is gone (a test that
+ * points SoftHSM at another configuration drops its tokens first).
+ * Loading ignores SIGPIPE where its action is the default: a module that
+ * reaches its token over a socket (p11-kit-client) must see a token that
+ * left, not end the process. */
 void       cradle_token_set_modules      (const char * const *paths,
                                           gboolean            use_registered);
 
@@ -59,7 +64,10 @@ G_DECLARE_FINAL_TYPE (CradleToken, cradle_token, CRADLE, TOKEN, GObject)
  * no keys are left out.  Returns: (element-type CradleToken). */
 GPtrArray  *cradle_token_enumerate        (GCancellable  *cancellable,
                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
-/* The token @uri (RFC 7512, token attributes only) names, if present. */
+/* The token @uri (RFC 7512, token attributes only) names, if present:
+ * p11_kit_uri_match_token_info(), so "pkcs11:token=LABEL" is enough.
+ * INVALID_DATA for what is no such URI; NOT_FOUND (detail
+ * CRADLE_EXPLAIN_DEVICE NONE_FOUND) when no token matches. */
 CradleToken *cradle_token_find            (const char    *uri,
                                            GCancellable  *cancellable,
                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -143,14 +151,19 @@ void        cradle_token_set_officer_secret (CradleToken *self,
 
 /* ---- keys --------------------------------------------------------------- */
 
-/* Makes a key pair on the token: private key CKA_TOKEN, CKA_PRIVATE,
+/* Makes a key pair on the token (INVALID_DATA for a @key_type that is none
+ * of the five; KEY_TYPE_NOT_OFFERED, before anything is made, for one the
+ * token's mechanisms do not make; PIN_REQUIRED before the login; with the
+ * officer's login around it where cradle_token_needs_officer()): private
+ * key CKA_TOKEN, CKA_PRIVATE,
  * CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_SIGN (and CKA_DECRYPT for RSA);
  * public key CKA_TOKEN, CKA_VERIFY (CKA_ENCRYPT); both with CKA_ID @id and
  * CKA_LABEL @label. @id: %NULL for 16 random bytes (a PIV token's id is its
  * slot's, cradle_piv_id_for_slot()). Returns the CKA_ID; @public_key_info
  * gets the DER SubjectPublicKeyInfo built from CKA_MODULUS and
  * CKA_PUBLIC_EXPONENT, or CKA_EC_PARAMS and CKA_EC_POINT (wrapped in an
- * OCTET STRING or raw; both accepted, bounded). */
+ * OCTET STRING or raw; both accepted, bounded). A key whose public key
+ * cannot be read or is not valid is destroyed, and the error says so. */
 GBytes     *cradle_token_generate_key     (CradleToken   *self,
                                            const char    *key_type,
                                            const char    *label,
@@ -160,7 +173,8 @@ GBytes     *cradle_token_generate_key     (CradleToken   *self,
                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The SubjectPublicKeyInfo of the key pair @id (its public key object, or
  * the certificate with that id), or NOT_FOUND when the token holds no
- * private key @id. */
+ * private key @id. Before the login, when private objects are hidden, the
+ * public key object (or certificate) alone stands for the pair. */
 GBytes     *cradle_token_get_public_key   (CradleToken   *self,
                                            GBytes        *id,
                                            GCancellable  *cancellable,
@@ -217,7 +231,8 @@ void        cradle_token_cert_free        (CradleTokenCert *cert);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CradleTokenCert, cradle_token_cert_free)
 
 /* Every X.509 certificate object (CKC_X_509), at most 256, each value at
- * most 64 KiB. Returns: (element-type CradleTokenCert). */
+ * most 64 KiB. has_key is known after the login only (private keys are
+ * hidden before it). Returns: (element-type CradleTokenCert). */
 GPtrArray  *cradle_token_list_certificates (CradleToken  *self,
                                            GCancellable  *cancellable,
                                            GError       **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -318,6 +333,7 @@ struct _CradleToken
   gboolean             logged_in;
   gboolean             can_decrypt;
   gboolean             needs_officer;
+  int                  piv;             /* CradlePivModule */
 };
 
 /* cradle-token.c */

@@ -8,6 +8,7 @@
 #include <cradle/cradle.h>
 
 #define CRADLE_TOKEN_COMPILATION
+#include "pkcs11/cradle-piv-private.h"
 #include "pkcs11/cradle-token-private.h"
 
 G_DEFINE_FINAL_TYPE (CradleToken, cradle_token, G_TYPE_OBJECT)
@@ -69,15 +70,6 @@ format_uri (const CK_TOKEN_INFO *info)
   return string;
 }
 
-/* Whether @piv: Yubico's ykcs11 needs the officer to make keys and write
- * certificates (cradle-piv-private.h, cradle_piv_needs_officer()). */
-static gboolean
-token_needs_officer (const char *manufacturer,
-                     const char *model)
-{
-  return g_str_has_prefix (manufacturer, "Yubico") && g_str_has_prefix (model, "YubiKey");
-}
-
 static void
 refresh_info (CradleToken         *self,
               const CK_TOKEN_INFO *info)
@@ -91,7 +83,9 @@ refresh_info (CradleToken         *self,
   self->manufacturer = dup_field (info->manufacturerID, sizeof info->manufacturerID);
   self->model = dup_field (info->model, sizeof info->model);
   self->serial = dup_field (info->serialNumber, sizeof info->serialNumber);
-  self->needs_officer = token_needs_officer (self->manufacturer, self->model);
+  self->piv = cradle_piv_module_for_token (self->manufacturer, self->model, self->label,
+                                           self->module_name);
+  self->needs_officer = cradle_piv_needs_officer (self->piv);
 }
 
 CradleToken *
@@ -291,7 +285,9 @@ _cradle_token_read_mechanisms (CradleToken *self,
     rv = CKR_GENERAL_ERROR;
   if (rv == CKR_OK)
     {
-      list = g_new0 (CK_MECHANISM_TYPE, MAX (n, 1));
+      /* One spare entry: p11-kit-client (0.24) reads one past the list
+       * when it drops mechanisms it does not pass on. */
+      list = g_new0 (CK_MECHANISM_TYPE, n + 1);
       rv = self->module->C_GetMechanismList (self->slot, list, &n);
     }
   if (rv != CKR_OK)
@@ -349,6 +345,9 @@ _cradle_token_read_mechanisms (CradleToken *self,
     }
   if (!has_rsa)
     self->can_decrypt = FALSE;
+  /* OpenSC's PIV driver lists key-pair mechanisms it refuses to use. */
+  if (!cradle_piv_can_make_keys (self->piv))
+    g_ptr_array_set_size (self->key_types, 0);
   g_ptr_array_add (self->key_types, NULL);
   return TRUE;
 }

@@ -401,3 +401,35 @@ cradle_csr_extension_subject_alt_name (GPtrArray  *names,
     set_openssl_error (error, "the subject alternative name");
   return extension;
 }
+
+/**
+ * cradle_csr_extension_certificate:
+ * @oid: CRADLE_CSR_OID_ATTESTATION or CRADLE_CSR_OID_ATTESTATION_INTERMEDIATE
+ * @certificate: the DER certificate, from a token
+ *
+ * Not critical, its value the certificate itself, as yubico-piv-tool
+ * writes a YubiKey's attestation into a request.  The certificate is
+ * checked to be one DER certificate and nothing after it.
+ */
+X509_EXTENSION *
+cradle_csr_extension_certificate (const char  *oid,
+                                  GBytes      *certificate,
+                                  GError     **error)
+{
+  gsize size = 0;
+  const unsigned char *data = g_bytes_get_data (certificate, &size);
+  const unsigned char *p = data;
+  g_autoptr(X509) parsed = NULL;
+
+  if (size > 0 && size <= CRADLE_CSR_MAX_ATTESTATION_SIZE)
+    parsed = d2i_X509 (NULL, &p, (long) size);
+  if (parsed == NULL || p != data + size)
+    {
+      ERR_clear_error ();
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "The token's attestation cannot go into the request: the value for %s is not one "
+                   "DER certificate of at most %d bytes", oid, CRADLE_CSR_MAX_ATTESTATION_SIZE);
+      return NULL;
+    }
+  return extension_from_der (oid, FALSE, data, (int) size, "the attestation extension", error);
+}

@@ -40,6 +40,15 @@ G_BEGIN_DECLS
 #define CRADLE_CSR_OID_UPN           "1.3.6.1.4.1.311.20.2.3"
 /* szOID_RENEWAL_CERTIFICATE (MS-WCCE 2.2.2.7.3): the certificate a request renews. */
 #define CRADLE_CSR_OID_RENEWAL_CERTIFICATE "1.3.6.1.4.1.311.13.1"
+/* A token's attestation of the key in the request's extensions, as
+ * yubico-piv-tool --attestation adds them (2.7.2 and later; earlier ones
+ * put the attestation under .3.11): the attestation certificate and the
+ * certificate that signed it (a YubiKey's f9), each value the DER
+ * certificate, not critical. */
+#define CRADLE_CSR_OID_ATTESTATION              "1.3.6.1.4.1.41482.3.1"
+#define CRADLE_CSR_OID_ATTESTATION_INTERMEDIATE "1.3.6.1.4.1.41482.3.2"
+/* The most either certificate may take. */
+#define CRADLE_CSR_MAX_ATTESTATION_SIZE         (16 * 1024)
 
 typedef struct _CradleCsrBuilder CradleCsrBuilder;
 
@@ -76,6 +85,12 @@ void              cradle_csr_builder_set_challenge_password (CradleCsrBuilder *s
                                                              const char       *password);
 void              cradle_csr_builder_set_renewal_certificate (CradleCsrBuilder *self,
                                                               GBytes           *certificate_der);
+/* @attestation, @intermediate: (nullable): DER certificates, each checked
+ * to be one certificate when the request is encoded; %NULL @attestation
+ * removes both. */
+void              cradle_csr_builder_set_attestation        (CradleCsrBuilder *self,
+                                                             GBytes           *attestation,
+                                                             GBytes           *intermediate);
 GBytes           *cradle_csr_builder_encode_request_info    (CradleCsrBuilder *self,
                                                              GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 
@@ -168,6 +183,11 @@ X509_EXTENSION *cradle_csr_extension_key_usage             (guint         bits,
 X509_EXTENSION *cradle_csr_extension_extended_key_usage    (GPtrArray    *oids,
                                                             GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 X509_EXTENSION *cradle_csr_extension_subject_alt_name      (GPtrArray    *names,
+                                                            GError      **error) G_GNUC_WARN_UNUSED_RESULT;
+/* @oid (CRADLE_CSR_OID_ATTESTATION*), its value @certificate: one DER
+ * certificate of at most CRADLE_CSR_MAX_ATTESTATION_SIZE bytes. */
+X509_EXTENSION *cradle_csr_extension_certificate           (const char   *oid,
+                                                            GBytes       *certificate,
                                                             GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

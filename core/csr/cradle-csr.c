@@ -23,6 +23,8 @@ struct _CradleCsrBuilder
   X509_EXTENSION *template_oid;
   char           *challenge_password;  /* secret: wiped before it is freed */
   GBytes         *renewal_certificate; /* DER of the certificate renewed, or NULL */
+  GBytes         *attestation;         /* a token's attestation of the key (DER), or NULL */
+  GBytes         *attestation_intermediate; /* the certificate that signed it, or NULL */
   guint           key_usage;
   gboolean        key_usage_critical;
 };
@@ -58,6 +60,8 @@ cradle_csr_builder_free (CradleCsrBuilder *self)
   g_clear_pointer (&self->template_oid, X509_EXTENSION_free);
   g_clear_pointer (&self->challenge_password, cradle_secret_free);
   g_clear_pointer (&self->renewal_certificate, g_bytes_unref);
+  g_clear_pointer (&self->attestation, g_bytes_unref);
+  g_clear_pointer (&self->attestation_intermediate, g_bytes_unref);
   g_free (self);
 }
 
@@ -296,6 +300,21 @@ cradle_csr_builder_set_renewal_certificate (CradleCsrBuilder *self,
     self->renewal_certificate = g_bytes_ref (certificate_der);
 }
 
+void
+cradle_csr_builder_set_attestation (CradleCsrBuilder *self,
+                                    GBytes           *attestation,
+                                    GBytes           *intermediate)
+{
+  g_return_if_fail (self != NULL);
+  g_clear_pointer (&self->attestation, g_bytes_unref);
+  g_clear_pointer (&self->attestation_intermediate, g_bytes_unref);
+  if (attestation == NULL)
+    return;
+  self->attestation = g_bytes_ref (attestation);
+  if (intermediate != NULL)
+    self->attestation_intermediate = g_bytes_ref (intermediate);
+}
+
 /* The attribute's value is the certificate itself (a SEQUENCE), checked
  * to be one certificate and nothing after it. */
 static gboolean
@@ -378,6 +397,18 @@ build_extensions (CradleCsrBuilder  *self,
   if (self->subject_alt_names->len > 0 &&
       !take_extension (extensions,
                        cradle_csr_extension_subject_alt_name (self->subject_alt_names, error), error))
+    return NULL;
+  /* Last, as yubico-piv-tool adds them. */
+  if (self->attestation != NULL &&
+      !take_extension (extensions,
+                       cradle_csr_extension_certificate (CRADLE_CSR_OID_ATTESTATION, self->attestation, error),
+                       error))
+    return NULL;
+  if (self->attestation_intermediate != NULL &&
+      !take_extension (extensions,
+                       cradle_csr_extension_certificate (CRADLE_CSR_OID_ATTESTATION_INTERMEDIATE,
+                                                         self->attestation_intermediate, error),
+                       error))
     return NULL;
   return g_steal_pointer (&extensions);
 }

@@ -53,6 +53,8 @@ struct _CradleEnrollment
   struct _CradlePendingClaim *claim;     /* nullable: the request, while it is worked on */
   GBytes                 *renewal_signed_data; /* certsrv, WSTEP: the SignedData sent */
   gboolean                keep_key;      /* same-key renewal: the key is the old certificate's */
+  GBytes                 *attestation;   /* Attestation=include: the token's, verified, for the request */
+  GBytes                 *attestation_intermediate;
 };
 
 /* For tests: the run uses @connector instead of the one its type makes. */
@@ -76,6 +78,16 @@ void               cradle_request_plan_set_renewal  (CradleRequestPlan  *plan,
                                                      GBytes             *old_der);
 /* The type's template demands the old key (msPKI-Private-Key-Flag 0x80). */
 gboolean           cradle_request_plan_requires_same_key (CradleRequestPlan *plan);
+/* A token's attestation of the key (DER; %NULL: none) and the
+ * certificate that signed it, carried in the request's extensions. */
+void               cradle_request_plan_set_attestation (CradleRequestPlan *plan,
+                                                        GBytes            *attestation,
+                                                        GBytes            *intermediate);
+/* What the request asks the key to be for: CRADLE_CSR_KEY_USAGE_* bits
+ * (OpenSSL's KU_*) and dotted extended key usages (nullable); a PIV
+ * token's slot follows them. */
+guint              cradle_request_plan_get_key_usage (CradleRequestPlan *plan);
+const char * const *cradle_request_plan_get_extended_key_usages (CradleRequestPlan *plan);
 GBytes            *cradle_request_plan_build_info   (CradleRequestPlan  *plan,
                                                      GBytes             *public_key_info,
                                                      GError            **error) G_GNUC_WARN_UNUSED_RESULT;
@@ -185,6 +197,26 @@ void     _cradle_enrollment_ask_ca                   (CradleEnrollment        *s
 void     _cradle_enrollment_chain_and_install        (CradleEnrollment        *self,
                                                       GPtrArray               *from_ca,
                                                       GCancellable            *cancellable);
+
+/* cradle-enrollment-attestation.c: a token's slot and its word on the key */
+/* Before the key is made on a PIV token: the slot the type's key goes in
+ * (its PivSlot=, else its key usage), set on the device; named in @slot
+ * for people (%NULL: not a PIV token).  FALSE when the type's slot is
+ * wrong. */
+gboolean _cradle_enrollment_choose_key_slot          (CradleEnrollment        *self,
+                                                      CradleRequestPlan       *plan,
+                                                      char                   **slot,
+                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
+/* After the key @public_key is made: the token's attestation of it read,
+ * verified against [Tokens] AttestationRoots= and journalled as a step,
+ * as the type's Attestation= says (a bridge device, which offers none,
+ * is not asked unless the type requires one).  A verified one is kept
+ * for Attestation=include.  FALSE when the run must stop: no request is
+ * made. */
+gboolean _cradle_enrollment_check_attestation        (CradleEnrollment        *self,
+                                                      GBytes                  *public_key,
+                                                      GCancellable            *cancellable,
+                                                      GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* cradle-enrollment-run-new.c, cradle-enrollment-run-resume.c: one kind of run each */
 void     _cradle_enrollment_run_new                  (CradleEnrollment        *self,

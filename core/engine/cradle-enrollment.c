@@ -43,6 +43,8 @@ cradle_enrollment_finalize (GObject *object)
   g_clear_pointer (&self->csr, g_bytes_unref);
   g_clear_pointer (&self->renews_key_id, g_bytes_unref);
   g_clear_pointer (&self->renewal_signed_data, g_bytes_unref);
+  g_clear_pointer (&self->attestation, g_bytes_unref);
+  g_clear_pointer (&self->attestation_intermediate, g_bytes_unref);
   g_clear_pointer (&self->notes, g_ptr_array_unref);
   g_clear_error (&self->error);
   if (self->confirm_destroy != NULL)

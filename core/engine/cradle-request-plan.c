@@ -34,6 +34,8 @@ struct _CradleRequestPlan
   gboolean             client_auth;
   GBytes              *renewal;         /* the certificate renewed (DER), or NULL */
   gboolean             same_key;        /* the template demands the old key */
+  GBytes              *attestation;     /* a token's attestation of the key, or NULL */
+  GBytes              *intermediate;    /* the certificate that signed it, or NULL */
 };
 
 void
@@ -49,6 +51,8 @@ cradle_request_plan_free (CradleRequestPlan *plan)
   g_free (plan->template_name);
   g_free (plan->challenge_file);
   g_clear_pointer (&plan->renewal, g_bytes_unref);
+  g_clear_pointer (&plan->attestation, g_bytes_unref);
+  g_clear_pointer (&plan->intermediate, g_bytes_unref);
   g_free (plan);
 }
 
@@ -137,6 +141,48 @@ cradle_request_plan_set_renewal (CradleRequestPlan *plan,
     plan->renewal = g_bytes_ref (old_der);
 }
 
+void
+cradle_request_plan_set_attestation (CradleRequestPlan *plan,
+                                     GBytes            *attestation,
+                                     GBytes            *intermediate)
+{
+  g_clear_pointer (&plan->attestation, g_bytes_unref);
+  g_clear_pointer (&plan->intermediate, g_bytes_unref);
+  if (attestation == NULL)
+    return;
+  plan->attestation = g_bytes_ref (attestation);
+  if (intermediate != NULL)
+    plan->intermediate = g_bytes_ref (intermediate);
+}
+
+/* What a custom type's request asks of the key: key encipherment for RSA
+ * keys only (SCEP's answer is encrypted to it). */
+static guint
+custom_key_usage (CradleRequestPlan *plan)
+{
+  return g_str_has_prefix (plan->key_type, "rsa")
+           ? CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE | CRADLE_CSR_KEY_USAGE_KEY_ENCIPHERMENT
+           : CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE;
+}
+
+static const char * const custom_extended_key_usages[] = { "1.3.6.1.5.5.7.3.2", NULL };
+
+guint
+cradle_request_plan_get_key_usage (CradleRequestPlan *plan)
+{
+  if (plan->policy != NULL)
+    return cradle_request_policy_get_key_usage (plan->policy) & CRADLE_CSR_KEY_USAGE_ALL;
+  return custom_key_usage (plan);
+}
+
+const char * const *
+cradle_request_plan_get_extended_key_usages (CradleRequestPlan *plan)
+{
+  if (plan->policy != NULL)
+    return cradle_request_policy_get_extended_key_usages (plan->policy);
+  return plan->client_auth ? custom_extended_key_usages : NULL;
+}
+
 gboolean
 cradle_request_plan_requires_same_key (CradleRequestPlan *plan)
 {
@@ -210,7 +256,8 @@ cradle_request_plan_build_info (CradleRequestPlan  *plan,
   g_auto(CradleSecretText) challenge = NULL;
 
   if (plan->policy != NULL)
-    return cradle_request_policy_build_renewal_info (plan->policy, public_key_info, plan->renewal, error);
+    return cradle_request_policy_build_attested_info (plan->policy, public_key_info, plan->renewal,
+                                                      plan->attestation, plan->intermediate, error);
 
   builder = cradle_csr_builder_new ();
   if (!cradle_csr_builder_set_public_key (builder, public_key_info, error))
@@ -230,15 +277,11 @@ cradle_request_plan_build_info (CradleRequestPlan  *plan,
     }
   if (plan->template_name != NULL)
     cradle_csr_builder_add_template_name (builder, plan->template_name);
-  /* Key encipherment is for RSA keys only (SCEP's answer is encrypted to it). */
-  cradle_csr_builder_set_key_usage (builder,
-                                    g_str_has_prefix (plan->key_type, "rsa")
-                                      ? CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE | CRADLE_CSR_KEY_USAGE_KEY_ENCIPHERMENT
-                                      : CRADLE_CSR_KEY_USAGE_DIGITAL_SIGNATURE,
-                                    TRUE);
+  cradle_csr_builder_set_key_usage (builder, custom_key_usage (plan), TRUE);
   if (plan->client_auth)
-    cradle_csr_builder_add_extended_key_usage (builder, "1.3.6.1.5.5.7.3.2");
+    cradle_csr_builder_add_extended_key_usage (builder, custom_extended_key_usages[0]);
   cradle_csr_builder_set_renewal_certificate (builder, plan->renewal);
+  cradle_csr_builder_set_attestation (builder, plan->attestation, plan->intermediate);
   if (plan->challenge_file != NULL)
     {
       challenge = read_challenge (plan->challenge_file, error);

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "base/cradle-settings-private.h"
+#include "pkcs11/cradle-piv-private.h"
 #include "policy/cradle-cert-type-private.h"
 
 void
@@ -32,10 +33,37 @@ cradle_cert_type_settings_free (CradleCertTypeSettings *settings)
   g_free (settings->trust_anchors);
   g_free (settings->challenge_file);
   g_clear_pointer (&settings->ca_fingerprint, g_bytes_unref);
+  g_free (settings->piv_slot);
   g_free (settings);
 }
 
 static const char * const key_types[] = { "rsa2048", "rsa3072", "rsa4096", "p256", "p384", NULL };
+
+/* Attestation='s words, in CradleAttestationPolicy's order. */
+static const char * const attestation_names[] = { "check", "require", "include" };
+G_STATIC_ASSERT (G_N_ELEMENTS (attestation_names) == CRADLE_ATTESTATION_INCLUDE + 1);
+
+const char *
+cradle_attestation_policy_to_string (CradleAttestationPolicy policy)
+{
+  g_return_val_if_fail ((guint) policy < G_N_ELEMENTS (attestation_names), NULL);
+  return attestation_names[policy];
+}
+
+gboolean
+cradle_attestation_policy_from_string (const char              *text,
+                                       CradleAttestationPolicy *policy)
+{
+  g_return_val_if_fail (policy != NULL, FALSE);
+
+  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (attestation_names); i++)
+    if (g_str_equal (text, attestation_names[i]))
+      {
+        *policy = (CradleAttestationPolicy) i;
+        return TRUE;
+      }
+  return FALSE;
+}
 
 /* The keys of a type file, in the order a draft writes them, with the
  * property of CradleTypeDraft each is edited as. */
@@ -59,6 +87,8 @@ static const struct {
   { "CAFingerprint", "ca-fingerprint" },
   { "Timeout", "timeout" },
   { "RenewAt", "renew-at" },
+  { "PivSlot", "piv-slot" },
+  { "Attestation", "attestation" },
 };
 
 const char *
@@ -278,7 +308,7 @@ set_key (Parse                  *parse,
   if (cradle_cert_type_key_to_property (key) == NULL)
     return fail (parse, NULL, "unknown key '%s' (the keys are Name, DisplayName, Protocol, URL, PolicyURL, "
                  "Template, Label, KeyType, Subject, Auth, TrustAnchors, AllowPlainHttp, "
-                 "ChallengeFile, CAFingerprint, Timeout, RenewAt)", key);
+                 "ChallengeFile, CAFingerprint, Timeout, RenewAt, PivSlot, Attestation)", key);
   if (g_hash_table_contains (seen, key))
     return fail (parse, key, "%s is set twice", key);
   g_hash_table_add (seen, g_strdup (key));
@@ -370,6 +400,22 @@ set_key (Parse                  *parse,
         return fail (parse, key, "RenewAt '%s' is not a share of the lifetime from 1 to 99 percent "
                      "(80 renews after four fifths of it)", value);
       settings->renew_at = (guint) percent;
+    }
+  else if (g_str_equal (key, "PivSlot"))
+    {
+      g_autoptr(GError) slot_error = NULL;
+      guint8 slot = cradle_piv_slot_for_type (value, 0, NULL, &slot_error);
+
+      if (slot == 0)
+        return fail (parse, key, "PivSlot '%s' is not a PIV key slot: 9a (authentication), 9c (digital "
+                     "signature), 9d (key management), 9e (card authentication), or a retired slot from "
+                     "82 to 95", value);
+      settings->piv_slot = g_strdup (cradle_piv_slot_to_string (slot));
+    }
+  else if (g_str_equal (key, "Attestation"))
+    {
+      if (!cradle_attestation_policy_from_string (value, &settings->attestation))
+        return fail (parse, key, "Attestation '%s' is not one of check, require, include", value);
     }
   return go_on;
 }

@@ -31,6 +31,8 @@ typedef struct {
   GBytes               *ca_fingerprint;   /* scep: SHA-256 of the CA certificate, 32 bytes */
   guint                 timeout;
   guint                 renew_at;         /* percent of the lifetime; 0: not set */
+  char                 *piv_slot;         /* PivSlot=, as "9a".."95", or NULL */
+  CradleAttestationPolicy attestation;    /* Attestation= */
 } CradleCertTypeSettings;
 
 void                    cradle_cert_type_settings_free  (CradleCertTypeSettings *settings);

@@ -38,6 +38,8 @@ struct _CradleCertType
   GBytes                  *ca_fingerprint;   /* scep: CAFingerprint, 32 bytes */
   guint                    timeout;
   guint                    renew_at;
+  char                    *piv_slot;
+  CradleAttestationPolicy  attestation;
   char                    *source;
 };
 
@@ -71,6 +73,7 @@ cradle_cert_type_finalize (GObject *object)
   g_free (self->trust_anchors);
   g_free (self->challenge_file);
   g_clear_pointer (&self->ca_fingerprint, g_bytes_unref);
+  g_free (self->piv_slot);
   g_free (self->source);
   G_OBJECT_CLASS (cradle_cert_type_parent_class)->finalize (object);
 }
@@ -215,6 +218,8 @@ cradle_cert_type_new_custom (CradleCertTypeSettings *settings,
   self->ca_fingerprint = settings->ca_fingerprint != NULL ? g_bytes_ref (settings->ca_fingerprint) : NULL;
   self->timeout = settings->timeout;
   self->renew_at = settings->renew_at;
+  self->piv_slot = g_strdup (settings->piv_slot);
+  self->attestation = settings->attestation;
   self->enrollability = CRADLE_ENROLLABILITY_ENROLLABLE;
 
   if (catalog != NULL)
@@ -678,6 +683,20 @@ cradle_cert_type_get_renew_at (CradleCertType *self)
 {
   g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), 0);
   return self->renew_at;
+}
+
+const char *
+cradle_cert_type_get_piv_slot (CradleCertType *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), NULL);
+  return self->piv_slot;
+}
+
+CradleAttestationPolicy
+cradle_cert_type_get_attestation (CradleCertType *self)
+{
+  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (self), CRADLE_ATTESTATION_CHECK);
+  return self->attestation;
 }
 
 const char *

@@ -22,5 +22,14 @@ GBytes              *cradle_request_policy_build_renewal_info (CradleRequestPoli
                                                                GBytes               *public_key_info,
                                                                GBytes               *renewed,
                                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+/* The same, carrying a token's @attestation of the key and the
+ * certificate that signed it (DER, nullable) in its extensions, as
+ * yubico-piv-tool does (cradle_csr_builder_set_attestation()). */
+GBytes              *cradle_request_policy_build_attested_info (CradleRequestPolicy  *self,
+                                                                GBytes               *public_key_info,
+                                                                GBytes               *renewed,
+                                                                GBytes               *attestation,
+                                                                GBytes               *intermediate,
+                                                                GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

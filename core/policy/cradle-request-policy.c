@@ -334,6 +334,17 @@ cradle_request_policy_build_renewal_info (CradleRequestPolicy  *self,
                                           GBytes               *renewed,
                                           GError              **error)
 {
+  return cradle_request_policy_build_attested_info (self, public_key_info, renewed, NULL, NULL, error);
+}
+
+GBytes *
+cradle_request_policy_build_attested_info (CradleRequestPolicy  *self,
+                                           GBytes               *public_key_info,
+                                           GBytes               *renewed,
+                                           GBytes               *attestation,
+                                           GBytes               *intermediate,
+                                           GError              **error)
+{
   g_autoptr(CradleCsrBuilder) builder = NULL;
 
   g_return_val_if_fail (CRADLE_IS_REQUEST_POLICY (self), NULL);
@@ -364,6 +375,7 @@ cradle_request_policy_build_renewal_info (CradleRequestPolicy  *self,
                                                  (gint) self->minor_revision, error))
     return NULL;
   cradle_csr_builder_set_renewal_certificate (builder, renewed);
+  cradle_csr_builder_set_attestation (builder, attestation, intermediate);
   return cradle_csr_builder_encode_request_info (builder, error);
 }
 

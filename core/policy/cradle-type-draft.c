@@ -62,12 +62,14 @@ typedef enum {
   FIELD_TRUST_ANCHORS,
   FIELD_CHALLENGE_FILE,
   FIELD_CA_FINGERPRINT,
+  FIELD_PIV_SLOT,
+  FIELD_ATTESTATION,
   N_FIELDS
 } Field;
 
 static const char * const field_keys[N_FIELDS] = {
   "Name", "DisplayName", "Protocol", "URL", "PolicyURL", "Template", "Label", "KeyType",
-  "Subject", "Auth", "TrustAnchors", "ChallengeFile", "CAFingerprint",
+  "Subject", "Auth", "TrustAnchors", "ChallengeFile", "CAFingerprint", "PivSlot", "Attestation",
 };
 
 struct _CradleTypeDraft
@@ -99,6 +101,8 @@ enum {
   PROP_TRUST_ANCHORS,
   PROP_CHALLENGE_FILE,
   PROP_CA_FINGERPRINT,
+  PROP_PIV_SLOT,
+  PROP_ATTESTATION,
   PROP_REQUIRE_TLS,
   PROP_TIMEOUT,
   PROP_RENEW_AT,
@@ -147,7 +151,7 @@ cradle_type_draft_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_NAME ... PROP_CA_FINGERPRINT:
+    case PROP_NAME ... PROP_ATTESTATION:
       g_value_set_string (value, self->fields[FIELD_OF (prop_id)]);
       break;
     case PROP_REQUIRE_TLS:
@@ -178,7 +182,7 @@ cradle_type_draft_set_property (GObject      *object,
   switch (prop_id)
     {
     case PROP_NAME ... PROP_TRUST_ANCHORS:
-    case PROP_CA_FINGERPRINT:
+    case PROP_CA_FINGERPRINT ... PROP_ATTESTATION:
       set_field (self, FIELD_OF (prop_id), g_value_get_string (value));
       break;
     case PROP_REQUIRE_TLS:
@@ -230,6 +234,8 @@ cradle_type_draft_class_init (CradleTypeDraftClass *klass)
     { PROP_TRUST_ANCHORS, "trust-anchors" },
     { PROP_CHALLENGE_FILE, "challenge-file" },
     { PROP_CA_FINGERPRINT, "ca-fingerprint" },
+    { PROP_PIV_SLOT, "piv-slot" },
+    { PROP_ATTESTATION, "attestation" },
   };
 
   object_class->finalize = cradle_type_draft_finalize;
@@ -298,6 +304,10 @@ cradle_type_draft_new_from_type (CradleCertType *type)
   fingerprint = cradle_cert_type_get_ca_fingerprint (type);
   if (fingerprint != NULL)
     self->fields[FIELD_CA_FINGERPRINT] = format_fingerprint (fingerprint);
+  self->fields[FIELD_PIV_SLOT] = g_strdup (cradle_cert_type_get_piv_slot (type));
+  if (cradle_cert_type_get_attestation (type) != CRADLE_ATTESTATION_CHECK)
+    self->fields[FIELD_ATTESTATION] =
+      g_strdup (cradle_attestation_policy_to_string (cradle_cert_type_get_attestation (type)));
   self->require_tls = !cradle_cert_type_get_allow_plain_http (type);
   self->timeout = cradle_cert_type_get_timeout (type);
   self->renew_at = cradle_cert_type_get_renew_at (type);
@@ -329,6 +339,9 @@ _cradle_type_draft_new_from_settings (CradleCertTypeSettings *settings)
   self->fields[FIELD_CHALLENGE_FILE] = g_strdup (settings->challenge_file);
   if (settings->ca_fingerprint != NULL)
     self->fields[FIELD_CA_FINGERPRINT] = format_fingerprint (settings->ca_fingerprint);
+  self->fields[FIELD_PIV_SLOT] = g_strdup (settings->piv_slot);
+  if (settings->attestation != CRADLE_ATTESTATION_CHECK)
+    self->fields[FIELD_ATTESTATION] = g_strdup (cradle_attestation_policy_to_string (settings->attestation));
   self->require_tls = !settings->allow_plain_http;
   self->timeout = settings->timeout;
   self->renew_at = settings->renew_at;

@@ -30,6 +30,18 @@
  *                                     # `openssl x509 -noout -fingerprint -sha256` prints
  *                                     # it; checked beside TrustAnchors, before any request
  *   Timeout=30                        # seconds per HTTP exchange
+ *   RenewAt=80%                       # optional: renew after this share of the lifetime
+ *   PivSlot=9c                        # optional: the PIV slot a token's key is made in
+ *                                     # (9a | 9c | 9d | 9e | 82..95); by default it
+ *                                     # follows the key usage: 9c non-repudiation or
+ *                                     # signed mail/code, 9d encryption only, 9e the
+ *                                     # PIV card authentication EKU, else 9a
+ *   Attestation=check                 # check | require | include: a token's attestation
+ *                                     # of the key is verified against [Tokens]
+ *                                     # AttestationRoots of cradle.conf and journalled
+ *                                     # (check: when offered; require: no request
+ *                                     # without one; include: required and added to
+ *                                     # the request, 1.3.6.1.4.1.41482.3.1 and .3.2)
  *
  * When Template names a template of the catalog, the request is made as
  * that template's policy says (key, subject, names, extensions), else from
@@ -211,6 +223,12 @@ typedef enum {
 /* A type file's Attestation= (check, require, include). */
 CRADLE_PUBLIC
 CradleAttestationPolicy cradle_cert_type_get_attestation (CradleCertType *self);
+/* "check", "require", "include", as a type file writes them. */
+CRADLE_PUBLIC
+const char         *cradle_attestation_policy_to_string (CradleAttestationPolicy policy);
+CRADLE_PUBLIC
+gboolean            cradle_attestation_policy_from_string (const char              *text,
+                                                           CradleAttestationPolicy *policy);
 /* (nullable): the file a custom type was read from */
 CRADLE_PUBLIC
 const char         *cradle_cert_type_get_source        (CradleCertType *self);

@@ -25,6 +25,8 @@
  *                                     protocol's default (none for SCEP, else kerberos)
  *   "trust-anchors"   TrustAnchors    an absolute path to a PEM file
  *   "ca-fingerprint"  CAFingerprint   scep only: SHA-256, as OpenSSL prints it
+ *   "piv-slot"        PivSlot         9a | 9c | 9d | 9e | 82..95 (PIV tokens)
+ *   "attestation"     Attestation     check (default) | require | include
  *   "require-tls"     !AllowPlainHttp boolean, default TRUE
  *   "timeout"         Timeout         uint seconds, 0 = the connector's default
  *   "renew-at"        RenewAt         uint percent, 0 = the default

@@ -100,6 +100,9 @@ case $name in
              "$src/tests/common/test-files.c")
     extra_includes="-I$src/bridge/agent -I$src/tests/common"
     extra_libs=libcrypto ;;
+  token-output)
+    sources=("$src/bridge/pkcs11/cradle-token-spki.c" "$src/bridge/protocol/cradle-der.c")
+    extra_libs="libcrypto p11-kit-1" ;;
   ldap-entry)
     sources=("$src/core/directory/cradle-ldap-entry.c" "$src/core/directory/cradle-ldap.c" "$src/core/directory/cradle-libldap.c" "$src/core/base/cradle-dlopen.c"
              "$src/core/base/cradle-text.c")

@@ -25,8 +25,12 @@ cradle_test_softhsm_missing (void)
 {
   if (!g_file_test (CRADLE_TEST_SOFTHSM_MODULE, G_FILE_TEST_EXISTS))
     return "SoftHSM2 is not installed (" CRADLE_TEST_SOFTHSM_MODULE "; apt-get install softhsm2)";
-  if (g_find_program_in_path ("softhsm2-util") == NULL)
-    return "softhsm2-util is not installed (apt-get install softhsm2)";
+  {
+    g_autofree char *util = g_find_program_in_path ("softhsm2-util");
+
+    if (util == NULL)
+      return "softhsm2-util is not installed (apt-get install softhsm2)";
+  }
   return NULL;
 }
 

@@ -83,6 +83,80 @@ hex (GBytes *bytes)
   return g_string_free (out, FALSE);
 }
 
+/* ---- the bounded readers of what a token gives -------------------------- */
+
+static void
+test_output_readers (void)
+{
+  static const guint8 oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
+  g_autoptr(EVP_PKEY) pkey = EVP_EC_gen ("P-256");
+  guint8 point[65], wrapped[67];
+  gsize point_size = 0;
+  unsigned char *expected = NULL;
+  int expected_size;
+  g_autoptr(GBytes) expected_spki = NULL;
+  g_autoptr(GBytes) params = g_bytes_new_static (oid_p256, sizeof oid_p256);
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GBytes) octet_string = NULL;
+  g_autoptr(GBytes) from_raw = NULL;
+  g_autoptr(GBytes) from_wrapped = NULL;
+  g_autoptr(GBytes) short_point = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) der = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key_type = NULL;
+  guint8 rs[64];
+
+  g_assert_cmpint (EVP_PKEY_get_octet_string_param (pkey, "pub", point, sizeof point, &point_size), ==, 1);
+  g_assert_cmpuint (point_size, ==, 65);
+  expected_size = i2d_PUBKEY (pkey, &expected);
+  expected_spki = g_bytes_new (expected, (gsize) expected_size);
+  OPENSSL_free (expected);
+
+  /* CKA_EC_POINT as the standard has it (an OCTET STRING), and raw. */
+  wrapped[0] = 0x04;
+  wrapped[1] = 65;
+  memcpy (wrapped + 2, point, sizeof point);
+  raw = g_bytes_new (point, sizeof point);
+  octet_string = g_bytes_new (wrapped, sizeof wrapped);
+  from_raw = cradle_token_build_ec_spki (params, raw, &key_type, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key_type, ==, "p256");
+  from_wrapped = cradle_token_build_ec_spki (params, octet_string, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (from_raw, expected_spki));
+  g_assert_true (g_bytes_equal (from_wrapped, expected_spki));
+
+  /* A point of another curve's size, or off the curve: refused. */
+  short_point = g_bytes_new (point, 64);
+  g_assert_null (cradle_token_build_ec_spki (params, short_point, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  point[64] ^= 1;
+  g_clear_pointer (&raw, g_bytes_unref);
+  raw = g_bytes_new (point, sizeof point);
+  g_assert_null (cradle_token_build_ec_spki (params, raw, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+
+  /* r||s: a zero r is never a signature; the DER holds both halves. */
+  memset (rs, 0, 32);
+  memset (rs + 32, 0x7f, 32);
+  signature = g_bytes_new (rs, sizeof rs);
+  g_assert_null (cradle_token_ecdsa_signature_to_der (signature, 32, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  rs[31] = 1;
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = g_bytes_new (rs, sizeof rs);
+  der = cradle_token_ecdsa_signature_to_der (signature, 32, &error);
+  g_assert_no_error (error);
+  /* SEQUENCE { INTEGER 1, INTEGER 0x7f...7f } */
+  g_assert_cmpuint (g_bytes_get_size (der), ==, 2 + 3 + 2 + 32);
+  g_assert_null (cradle_token_ecdsa_signature_to_der (signature, 48, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA);
+}
+
 /* ---- finding tokens ---------------------------------------------------- */
 
 static void
@@ -150,6 +224,32 @@ test_enumerate (void)
   tokens = cradle_token_enumerate (NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tokens->len, ==, 0);
+}
+
+/* A label is the token's own text: escaped in every error, given as it
+ * is by the getter (for the caller to escape where it shows it). */
+static void
+test_label_escaped (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(GPtrArray) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  CradleToken *token;
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("evil\x1b]0;x\x07\xe2\x80\xae", PIN, SO_PIN, NULL);
+  tokens = cradle_token_enumerate (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tokens->len, ==, 1);
+  token = g_ptr_array_index (tokens, 0);
+  g_assert_cmpstr (cradle_token_get_label (token), ==, "evil\x1b]0;x\x07\xe2\x80\xae");
+  g_assert_false (cradle_token_log_in (token, "0000", NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+  g_assert_null (strchr (error->message, '\x1b'));
+  g_assert_null (strchr (error->message, '\x07'));
+  g_assert_null (strstr (error->message, "\xe2\x80\xae"));
+  g_assert_nonnull (strstr (error->message, "evil\\x1b]0;x\\x07\\u202e"));
 }
 
 static void
@@ -241,6 +341,43 @@ test_pin (void)
   g_assert_true (cradle_token_open (token, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (cradle_token_get_pin_state (token), !=, CRADLE_TOKEN_PIN_LOGGED_IN);
+}
+
+/* A login is the application's: a second CradleToken for the same token
+ * finds it logged in, and signs without a PIN of its own. */
+static void
+test_login_shared (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(CradleToken) first = NULL;
+  g_autoptr(CradleToken) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) id = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) tbs = g_bytes_new_static ("request", 7);
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("cradle", PIN, SO_PIN, NULL);
+  second = find_token (softhsm);
+  g_assert_true (cradle_token_open (second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_token_get_pin_state (second), ==, CRADLE_TOKEN_PIN_NEEDED);
+  first = logged_in_token (softhsm);
+  id = cradle_token_generate_key (first, "p256", "k", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (cradle_token_get_pin_state (second), ==, CRADLE_TOKEN_PIN_LOGGED_IN);
+  signature = cradle_token_sign (second, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (signature);
+
+  /* Closing logs the token out, for this process. */
+  cradle_token_close (first);
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = cradle_token_sign (second, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+  assert_detail (error, CRADLE_TOKEN_FAILURE_PIN_REQUIRED);
 }
 
 /* SoftHSM2 never locks a PIN: the flags a locked token shows are set in
@@ -347,6 +484,12 @@ test_pin_locked_tpm (void)
       g_test_skip (missing);
       return;
     }
+  setup = g_test_build_filename (G_TEST_DIST, "token", "tpm2-token-setup.sh", NULL);
+  if (!g_file_test (setup, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("tests/token/tpm2-token-setup.sh not found: run through 'meson test' (G_TEST_SRCDIR)");
+      return;
+    }
   folder = test_make_memory_folder ("cradle-tpm2-XXXXXX");
   state = g_build_filename (folder, "state", NULL);
   store = g_build_filename (folder, "store", NULL);
@@ -374,7 +517,6 @@ test_pin_locked_tpm (void)
         break;
       g_usleep (10 * 1000);
     }
-  setup = g_test_build_filename (G_TEST_DIST, "token", "tpm2-token-setup.sh", NULL);
   {
     g_autofree char *port_arg = g_strdup_printf ("%u", port);
     const char *argv[] = { "dbus-run-session", "--", setup, folder, port_arg, NULL };
@@ -584,6 +726,49 @@ test_generate_sign (gconstpointer data)
   g_clear_error (&error);
   g_assert_true (cradle_token_destroy_key (token, id, NULL, &error));
   g_assert_no_error (error);
+}
+
+/* A key that asks for the PIN before each use (CKA_ALWAYS_AUTHENTICATE,
+ * as PIV slot 9c's): made by pkcs11-tool, signed with by Cradle, which
+ * logs in for the one operation with the PIN it kept. */
+static void
+test_always_authenticate (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(CradleToken) token = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) id = g_bytes_new_static ("\x0a", 1);
+  g_autoptr(GBytes) tbs = g_bytes_new_static ("request", 7);
+  g_autoptr(GBytes) spki = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(EVP_PKEY) pkey = NULL;
+  g_autoptr(EVP_MD_CTX) ctx = EVP_MD_CTX_new ();
+  g_autofree char *made = NULL;
+  g_autofree char *description = NULL;
+  const char *args[] = { "--keypairgen", "--key-type", "EC:prime256v1", "--id", "0a", "--label", "9c",
+                         "--always-auth", NULL };
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("cradle", PIN, SO_PIN, NULL);
+  made = cradle_test_softhsm_pkcs11_tool (softhsm, args);
+  description = describe_private_key (softhsm, id);
+  g_assert_nonnull (strstr (description, "always authenticate"));
+  cradle_test_softhsm_reload (softhsm);
+  token = logged_in_token (softhsm);
+  spki = cradle_token_get_public_key (token, id, NULL, &error);
+  g_assert_no_error (error);
+  signature = cradle_token_sign (token, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  pkey = parse_spki (spki);
+  g_assert_cmpint (EVP_DigestVerifyInit (ctx, NULL, EVP_sha256 (), NULL, pkey), ==, 1);
+  g_assert_cmpint (EVP_DigestVerify (ctx, g_bytes_get_data (signature, NULL), g_bytes_get_size (signature),
+                                     g_bytes_get_data (tbs, NULL), g_bytes_get_size (tbs)), ==, 1);
+  /* and again: the login is for one operation */
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = cradle_token_sign (token, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (signature);
 }
 
 static void
@@ -919,9 +1104,12 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_unsetenv ("P11_KIT_SERVER_ADDRESS");
 
+  g_test_add_func ("/token/output-readers", test_output_readers);
   g_test_add_func ("/token/enumerate", test_enumerate);
   g_test_add_func ("/token/key-types", test_key_types);
+  g_test_add_func ("/token/label-escaped", test_label_escaped);
   g_test_add_func ("/token/pin", test_pin);
+  g_test_add_func ("/token/login-shared", test_login_shared);
   g_test_add_func ("/token/pin-locked", test_pin_locked);
   g_test_add_func ("/token/pin-locked-tpm", test_pin_locked_tpm);
   g_test_add_data_func ("/token/generate-sign/rsa2048", &rsa2048, test_generate_sign);
@@ -929,6 +1117,7 @@ main (int    argc,
   g_test_add_data_func ("/token/generate-sign/p256", &p256, test_generate_sign);
   g_test_add_data_func ("/token/generate-sign/p384", &p384, test_generate_sign);
   g_test_add_func ("/token/key-type-not-offered", test_key_type_not_offered);
+  g_test_add_func ("/token/always-authenticate", test_always_authenticate);
   g_test_add_func ("/token/decrypt", test_decrypt);
   g_test_add_func ("/token/certificates", test_certificates);
   g_test_add_func ("/token/poll", test_poll);

@@ -83,6 +83,42 @@ test_valid (void)
   g_assert_nonnull (strstr (cradle_cert_type_get_reason (type), "/etc/cradle/wifi.secret"));
 }
 
+/* PivSlot= and Attestation=: the slot as the PIV rules name it, the policy
+ * as its word says. */
+static void
+test_tokens (void)
+{
+  const struct {
+    const char              *slot;
+    const char              *expected_slot;
+    const char              *attestation;
+    CradleAttestationPolicy  expected_attestation;
+  } cases[] = {
+    { "9c", "9c", "require", CRADLE_ATTESTATION_REQUIRE },
+    { "9D", "9d", "include", CRADLE_ATTESTATION_INCLUDE },
+    { "82", "82", "check", CRADLE_ATTESTATION_CHECK },
+    { "0x95", "95", "check", CRADLE_ATTESTATION_CHECK },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = g_strdup_printf ("[Cradle Certificate Type]\nName=piv\nProtocol=est\n"
+                                               "URL=https://ca.example.com/.well-known/est\n"
+                                               "PivSlot=%s\nAttestation=%s\n",
+                                               cases[i].slot, cases[i].attestation);
+      g_autoptr(CradleCertTypeSettings) settings = parse (text, &error);
+      g_autoptr(CradleCertType) type = NULL;
+
+      g_assert_no_error (error);
+      type = cradle_cert_type_new_custom (settings, NULL);
+      g_assert_cmpstr (cradle_cert_type_get_piv_slot (type), ==, cases[i].expected_slot);
+      g_assert_cmpint (cradle_cert_type_get_attestation (type), ==, cases[i].expected_attestation);
+      g_assert_cmpstr (cradle_attestation_policy_to_string (cradle_cert_type_get_attestation (type)), ==,
+                       cases[i].attestation);
+    }
+}
+
 static void
 test_defaults (void)
 {
@@ -98,6 +134,8 @@ test_defaults (void)
   g_assert_cmpstr (cradle_cert_type_get_display_name (type), ==, "est");
   g_assert_cmpstr (cradle_cert_type_get_key_type (type), ==, "rsa2048");
   g_assert_cmpuint (cradle_cert_type_get_renew_at (type), ==, 0);
+  g_assert_null (cradle_cert_type_get_piv_slot (type));
+  g_assert_cmpint (cradle_cert_type_get_attestation (type), ==, CRADLE_ATTESTATION_CHECK);
   g_assert_cmpint (cradle_cert_type_get_auth (type), ==, CRADLE_CREDENTIALS_KERBEROS);
   g_assert_true (cradle_cert_type_is_enrollable (type));
   endpoint = cradle_cert_type_dup_endpoint (type);
@@ -183,6 +221,18 @@ static const Malformed malformed[] = {
     "t.conf:5: CAFingerprint" },
   { "[Cradle Certificate Type]\nName=x\nProtocol=scep\nURL=http://h/scep\nCAFingerprint=SHA256:abc\n",
     "t.conf:5: CAFingerprint" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nPivSlot=f9\n",
+    "t.conf:5: PivSlot 'f9' is not a PIV key slot: 9a (authentication)" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nPivSlot=9b\n",
+    "t.conf:5: PivSlot '9b' is not a PIV key slot" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nPivSlot=authentication\n",
+    "t.conf:5: PivSlot 'authentication'" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nAttestation=yes\n",
+    "t.conf:5: Attestation 'yes' is not one of check, require, include" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nAttestation=Require\n",
+    "t.conf:5: Attestation 'Require'" },
+  { "[Cradle Certificate Type]\nName=x\nProtocol=est\nURL=https://h/est\nPivSlot=9a\nPivSlot=9c\n",
+    "t.conf:6: PivSlot is set twice" },
   { "[Cradle Certificate Type]\n[Cradle Certificate Type]\n", "t.conf:2: the group [Cradle Certificate Type] appears twice" },
   { "[Cradle Certificate Type]\nName=\xff\n", "the file is not UTF-8 text" },
 };
@@ -370,6 +420,7 @@ main (int    argc,
 
   g_test_add_func ("/cert-type/file/valid", test_valid);
   g_test_add_func ("/cert-type/file/defaults", test_defaults);
+  g_test_add_func ("/cert-type/file/tokens", test_tokens);
   g_test_add_func ("/cert-type/file/malformed", test_malformed);
   g_test_add_func ("/cert-type/file/binary-and-large", test_binary_and_large);
   g_test_add ("/cert-type/list", TestFolders, NULL, test_folders_set_up, test_list, test_folders_tear_down);

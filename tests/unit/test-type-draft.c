@@ -160,6 +160,51 @@ test_round_trip (void)
   g_assert_cmpstr (data, ==, data_again);
 }
 
+/* PivSlot= and Attestation= survive a draft both ways, and a wrong slot
+ * is told against its field. */
+static void
+test_round_trip_tokens (void)
+{
+  const char *file =
+    "[Cradle Certificate Type]\n"
+    "Name=piv-sign\n"
+    "DisplayName=Signing on a PIV token\n"
+    "Protocol=est\n"
+    "URL=https://ca.example.test/.well-known/est\n"
+    "KeyType=p256\n"
+    "PivSlot=9C\n"
+    "Attestation=include\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleTypeDraft) draft = cradle_type_draft_new_from_data ("/x/piv.conf", file, strlen (file), &error);
+  g_autoptr(CradleTypeDraft) again = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autofree char *slot = NULL;
+  g_autofree char *attestation = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *data_again = NULL;
+
+  g_assert_no_error (error);
+  g_object_get (draft, "piv-slot", &slot, "attestation", &attestation, NULL);
+  g_assert_cmpstr (slot, ==, "9c");
+  g_assert_cmpstr (attestation, ==, "include");
+  data = cradle_type_draft_dup_data (draft);
+  g_assert_nonnull (strstr (data, "\nPivSlot=9c\nAttestation=include\n"));
+  type = cradle_type_draft_dup_cert_type (draft, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (cradle_cert_type_get_piv_slot (type), ==, "9c");
+  g_assert_cmpint (cradle_cert_type_get_attestation (type), ==, CRADLE_ATTESTATION_INCLUDE);
+  again = cradle_type_draft_new_from_type (type);
+  data_again = cradle_type_draft_dup_data (again);
+  g_assert_cmpstr (data, ==, data_again);
+
+  g_object_set (draft, "piv-slot", "f9", "attestation", "always", NULL);
+  problems = cradle_type_draft_validate (draft);
+  g_assert_cmpuint (problems->len, ==, 2);
+  g_assert_cmpstr (((CradleTypeProblem *) problems->pdata[0])->field, ==, "piv-slot");
+  g_assert_cmpstr (((CradleTypeProblem *) problems->pdata[1])->field, ==, "attestation");
+}
+
 /* Each problem is told against the field to change, in the parser's words. */
 static void
 test_validate_per_field (void)
@@ -564,6 +609,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/type-draft/properties", test_properties);
   g_test_add_func ("/type-draft/round-trip", test_round_trip);
+  g_test_add_func ("/type-draft/round-trip-tokens", test_round_trip_tokens);
   g_test_add_func ("/type-draft/validate-per-field", test_validate_per_field);
   g_test_add_func ("/type-draft/validate-between-fields", test_validate_between_fields);
   g_test_add_func ("/type-draft/same-rules", test_same_rules);
