@@ -21,6 +21,8 @@
 
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
 #include <glib/gstdio.h>
 
 #include "e2e-support.h"
@@ -126,10 +128,18 @@ token_set_up (Token         *t,
   write_conf (t, SOFTHSM_MODULE);
 }
 
+static pid_t server_pid (const char *identifier);
+
+/* The token leaves: p11-kit-server serves each client from a child of its
+ * own, so the whole process group goes. */
 static void
 stop_server (Token *t)
 {
-  stop_process (&t->server, SIGKILL);
+  if (t->server == NULL)
+    return;
+  kill (-server_pid (g_subprocess_get_identifier (t->server)), SIGKILL);
+  g_subprocess_wait (t->server, NULL, NULL);
+  g_clear_object (&t->server);
 }
 
 static void
@@ -147,6 +157,25 @@ token_tear_down (Token         *t,
   g_free (t->socket);
 }
 
+static pid_t
+server_pid (const char *identifier)
+{
+  guint64 pid = 0;
+
+  g_assert_nonnull (identifier);
+  g_assert_true (g_ascii_string_to_unsigned (identifier, 10, 2, G_MAXINT32, &pid, NULL));
+  return (pid_t) pid;
+}
+
+/* The server and its children are a process group of their own, and die
+ * with the test. */
+static void
+server_child_setup (gpointer user_data)
+{
+  setpgid (0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Serves the token with p11-kit-server on a socket of the case's own; from
  * now on cradlectl reaches it through p11-kit-client.so alone. */
 static void
@@ -159,6 +188,7 @@ serve_token (Token *t)
   g_autoptr(GError) error = NULL;
 
   g_assert_null (t->server);
+  g_subprocess_launcher_set_child_setup (launcher, server_child_setup, NULL, NULL);
   if (t->socket == NULL)
     t->socket = g_build_filename (t->e2e.runtime, "token.sock", NULL);
   g_unlink (t->socket);
@@ -381,6 +411,18 @@ assert_on_token (Token      *t,
     }
   g_assert_cmpuint (authorities, >=, 1);
   return g_strdup (id);
+}
+
+/* The CRADLE_EXPLAIN detail of a failed run's error. */
+static const char *
+error_detail (JsonNode *node)
+{
+  JsonObject *error = json_object_get_object_member (json_node_get_object (node), "error");
+
+  g_assert_nonnull (error);
+  if (!json_object_has_member (error, "detail"))
+    return NULL;
+  return json_object_get_string_member (error, "detail");
 }
 
 static const char *
@@ -613,11 +655,13 @@ test_gone_while_at_ca (Token         *t,
   gone = parse_json (out);
   g_assert_cmpstr (member (gone, "outcome"), ==, "interrupted");
   g_assert_cmpstr (error_code (gone), ==, "device-gone");
+  g_assert_cmpstr (error_detail (gone), ==, "TOKEN_REMOVED");
   message = json_object_get_string_member (json_object_get_object_member (json_node_get_object (gone), "error"),
                                            "message");
   g_test_message ("gone: %s", message);
-  g_assert_nonnull (message);
-  g_assert_cmpuint (strlen (message), >, 0);
+  /* The words name the token and say what to do. */
+  g_assert_nonnull (strstr (message, t->label));
+  g_assert_nonnull (strstr (message, "again"));
 
   id = int_member (gone, "request");
   g_assert_cmpint (id, >, 0);
@@ -706,6 +750,7 @@ test_gone_while_signing (Token         *t,
   g_autoptr(JsonNode) objects = NULL;
   g_autoptr(JsonNode) done = NULL;
   g_autoptr(JsonNode) requests = NULL;
+  g_autoptr(JsonNode) runs = NULL;
   const char *pending_args[] = { "pending", "--all", "--json", NULL };
   gboolean reached;
   guint keys_before;
@@ -737,6 +782,7 @@ test_gone_while_signing (Token         *t,
   g_assert_cmpint (finish_cradlectl (enrolling, &out, NULL), ==, 6);
   gone = parse_json (out);
   g_assert_cmpstr (error_code (gone), ==, "device-gone");
+  g_assert_cmpstr (error_detail (gone), ==, "TOKEN_REMOVED");
   /* Nothing was sent: no request of it in the pending store. */
   requests = run_json (t, pending_args, 0);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (requests)), ==, 1);
@@ -752,6 +798,9 @@ test_gone_while_signing (Token         *t,
   done = run_json (t, args, 0);
   key_id = assert_token_installed (t, done);
   g_assert_cmpstr (key_id, !=, first_key);
+  runs = journal (&t->e2e, int_member (done, "request"));
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (newest_step (runs, "generate-key"), "text"),
+                                   "Continuing with the"));
   g_clear_pointer (&objects, json_node_unref);
   objects = token_objects (t);
   g_assert_cmpuint (count_objects (objects, "private", NULL), ==, keys_before + 1);

@@ -18,8 +18,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 
-def p11tool(module, *args):
+def p11tool(module, *args, empty_ok=False):
     result = subprocess.run(["p11tool", "--provider", module, *args], capture_output=True, text=True, timeout=60)
+    # An empty token: p11tool --list-all says so and exits 2.
+    if empty_ok and result.returncode != 0 and "No matching objects found" in result.stderr:
+        return ""
     if result.returncode != 0:
         sys.exit(f"p11tool {' '.join(args)} exited {result.returncode}: {result.stderr.strip()}")
     return result.stdout
@@ -39,7 +42,7 @@ def spki(pem):
 def main():
     module, label = sys.argv[1], sys.argv[2]
     token = "pkcs11:token=" + label
-    listing = p11tool(module, "--login", "--list-all", token)
+    listing = p11tool(module, "--login", "--list-all", token, empty_ok=True)
     objects = []
     current = None
     for line in listing.splitlines():
