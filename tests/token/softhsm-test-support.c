@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -228,6 +229,8 @@ static void
 new_process_group (gpointer data)
 {
   setpgid (0, 0);
+  /* Gone with the test, even one that aborted. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 void

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -252,6 +253,29 @@ test_label_escaped (void)
   g_assert_nonnull (strstr (error->message, "evil\\x1b]0;x\\x07\\u202e"));
 }
 
+/* A module that does not load is skipped; the others still work. */
+static void
+test_modules_skipped (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(GPtrArray) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *not_a_module = NULL;
+  const char *modules[] = { "libsofthsm2.so", "/nonexistent/libnothing.so", NULL, CRADLE_TEST_SOFTHSM_MODULE, NULL };
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("cradle", PIN, SO_PIN, NULL);
+  not_a_module = g_build_filename (softhsm->dir, "softhsm2.conf", NULL);
+  modules[2] = not_a_module;
+  cradle_token_set_modules (modules, FALSE);
+  tokens = cradle_token_enumerate (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tokens->len, ==, 1);
+  g_assert_cmpstr (cradle_token_get_label (g_ptr_array_index (tokens, 0)), ==, "cradle");
+  g_assert_cmpstr (cradle_token_get_module_name (g_ptr_array_index (tokens, 0)), ==, "libsofthsm2.so");
+}
+
 static void
 test_key_types (void)
 {
@@ -458,6 +482,8 @@ static void
 new_process_group (gpointer data)
 {
   setpgid (0, 0);
+  /* Gone with the test, even one that aborted. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static void
@@ -1106,6 +1132,7 @@ main (int    argc,
 
   g_test_add_func ("/token/output-readers", test_output_readers);
   g_test_add_func ("/token/enumerate", test_enumerate);
+  g_test_add_func ("/token/modules-skipped", test_modules_skipped);
   g_test_add_func ("/token/key-types", test_key_types);
   g_test_add_func ("/token/label-escaped", test_label_escaped);
   g_test_add_func ("/token/pin", test_pin);
