@@ -8,12 +8,17 @@
  * (tests/e2e/token-objects.py: p11tool), not with Cradle: the leaf beside
  * a private key of the same CKA_ID that is sensitive and never extractable,
  * the certified key the token's own, the chain as authority certificates.
- * For certsrv, the token goes away in the middle: it is served by
- * p11-kit-server and cradlectl reaches it through p11-kit-client.so; the
- * server is killed while the CA holds the request (a stopped forwarder in
- * front of the lab CA), and the run fails with the words, the issued
- * certificate kept in the pending store, the key on the token and nothing
- * half-written; served again, `retrieve` installs it.
+ * For certsrv also a renewal with the same key, found again on the token by
+ * its CKA_ID, and the token going away in the middle: it is served by
+ * p11-kit-server and cradlectl reaches it through p11-kit-client.so, and
+ * the server (its whole process group) is killed
+ * - while the CA holds the request (a stopped forwarder in front of the lab
+ *   CA): the run fails with the words, the issued certificate is kept in
+ *   the pending store, the key is on the token and nothing half-written;
+ *   served again, `retrieve` installs it;
+ * - after the key is made, while the run waits for the directory before it
+ *   signs (a stopped forwarder in front of the DC): nothing is sent, and
+ *   the next enrollment continues with that key.
  *
  * Run one connector's cases with -p /token-e2e/certsrv (meson does).
  */
@@ -617,6 +622,48 @@ test_renewed (Token         *t,
   g_assert_cmpuint (g_hash_table_size (mine), ==, 1);
 }
 
+/* A template that demands the same key (the CA refuses another with
+ * 0x80094816): the key is found again on the token by its CKA_ID, signs
+ * the renewal, and the new certificate is written beside it; the token
+ * still holds that one key. */
+static void
+test_renewed_same_key (Token         *t,
+                       gconstpointer  data)
+{
+  g_autofree char *type = NULL;
+  g_autofree char *old_sha = NULL;
+  g_autofree char *old_key = NULL;
+  g_autofree char *new_key = NULL;
+  g_autoptr(JsonNode) first = NULL;
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(JsonNode) runs = NULL;
+  g_autoptr(JsonNode) objects = NULL;
+  JsonArray *renewals;
+  JsonNode *result;
+
+  if (token_skipped (t))
+    return;
+  type = write_type (&t->e2e, "CradleShortLivedSameKey", NULL, NULL);
+  first = token_enroll (t, type, NULL, 0);
+  old_key = assert_token_installed (t, first);
+  old_sha = g_strdup (leaf_sha256 (first));
+
+  answer = token_renew (t, old_sha, 0);
+  renewals = json_object_get_array_member (json_node_get_object (answer), "renewals");
+  g_assert_cmpuint (json_array_get_length (renewals), ==, 1);
+  result = json_array_get_element (renewals, 0);
+  new_key = assert_token_installed (t, result);
+  g_assert_cmpstr (new_key, ==, old_key);
+  g_assert_cmpstr (leaf_sha256 (result), !=, old_sha);
+  runs = journal (&t->e2e, 0);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (newest_step (runs, "generate-key"), "text"),
+                                   "Keeping the key of the certificate it renews"));
+  objects = token_objects (t);
+  g_assert_cmpuint (count_objects (objects, "private", NULL), ==, 1);
+  g_assert_cmpuint (count_objects (objects, "cert", old_key), ==, 1);
+  g_assert_null (find_object (objects, "cert", "sha256", old_sha));
+}
+
 /* The token goes away while the CA holds the request: the run fails with
  * the words (device-gone, exit 6), the issued certificate is kept in the
  * pending store, the key stays on the token and nothing half-written is
@@ -831,6 +878,8 @@ main (int    argc,
       ADD ("renewed", test_renewed);
 #undef ADD
     }
+  g_test_add ("/token-e2e/certsrv/renewed-same-key", Token, &connectors[0], token_set_up, test_renewed_same_key,
+              token_tear_down);
   g_test_add ("/token-e2e/certsrv/gone-while-at-ca", Token, &connectors[0], token_set_up, test_gone_while_at_ca,
               token_tear_down);
   g_test_add ("/token-e2e/certsrv/gone-while-signing", Token, &connectors[0], token_set_up, test_gone_while_signing,
