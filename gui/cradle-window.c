@@ -391,6 +391,7 @@ cradle_window_dispose (GObject *object)
   g_clear_object (&self->enrollment);
   g_clear_object (&self->enrollment_cancellable);
   g_clear_object (&self->background);
+  _cradle_window_token_dispose (self);
   _cradle_window_certs_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_WINDOW);
   g_clear_object (&self->session);
