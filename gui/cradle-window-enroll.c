@@ -57,6 +57,7 @@ follow (CradleWindow     *self,
   CradleDevice *device = cradle_enrollment_get_device (enrollment);
   g_autofree char *title = NULL;
   g_autofree char *description = NULL;
+  g_autofree char *label = NULL;
 
   g_set_object (&self->enrollment, enrollment);
   self->last_step = CRADLE_ENROLLMENT_STEP_NONE;
@@ -67,9 +68,12 @@ follow (CradleWindow     *self,
     title = g_strdup (_("Renewing the Certificate"));
   else
     title = g_strdup (resume ? _("Checking the Request") : _("Getting the Certificate"));
+  /* A token by its label, escaped. */
+  if (cradle_device_get_label (device) != NULL && *cradle_device_get_label (device) != '\0')
+    label = cradle_text_escape (cradle_device_get_label (device), -1, CRADLE_TEXT_ESCAPE_DEFAULT);
   /* Translators: "Cradle Device (UPN) for Google Pixel 8" */
   description = g_strdup_printf (_("%s for %s"), type_title (cradle_enrollment_get_cert_type (enrollment)),
-                                 cradle_device_get_model (device) ?: _("the device"));
+                                 label != NULL ? label : cradle_device_get_model (device) ?: _("the device"));
   cradle_progress_page_start (self->progress_page, title, description, resume);
   _cradle_window_show_page (self, "progress");
 }
