@@ -307,10 +307,15 @@ on_check_timeout (gpointer user_data)
 }
 
 static void
-check (CradleWindow *self,
-       gint64        request_id)
+check_unlocked (CradleWindow *self,
+                CradleDevice *device,
+                gpointer      data)
 {
-  if (cradle_care_get_retriever (self->care) == NULL || request_id <= 0 || self->check_request_id != 0)
+  gint64 request_id = *(gint64 *) data;
+
+  /* Unlocked: the token goes back to the retriever, which checks now. */
+  _cradle_window_unlock_give_back (self, device);
+  if (cradle_care_get_retriever (self->care) == NULL || self->check_request_id != 0)
     return;
   self->check_request_id = request_id;
   /* Already being checked in the background: show that one. */
@@ -325,6 +330,20 @@ check (CradleWindow *self,
   self->check_timeout = g_timeout_add_seconds (CHECK_START_TIMEOUT_SECONDS, on_check_timeout, self);
   _cradle_window_update_actions (self);
   cradle_retriever_retrieve_now (cradle_care_get_retriever (self->care), request_id);
+}
+
+/* A token's request is retrieved with its key found again on the token:
+ * the PIN first. */
+static void
+check (CradleWindow *self,
+       gint64        request_id)
+{
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+
+  if (cradle_care_get_retriever (self->care) == NULL || request_id <= 0 || self->check_request_id != 0 ||
+      device == NULL || _cradle_window_is_unlocking (self))
+    return;
+  _cradle_window_unlock (self, device, check_unlocked, g_memdup2 (&request_id, sizeof request_id), g_free);
 }
 
 static void
