@@ -37,6 +37,7 @@ find_details (CertsOptions  *options,
   if ((devices = cradlectl_open_devices (error)) == NULL ||
       (device = cradlectl_choose_device (devices, options->device, error)) == NULL ||
       !cradlectl_pair_device (device, error) ||
+      (device_out != NULL && !cradlectl_log_in_device (device, error)) ||
       (certs = cradle_device_list_certs (device, NULL, NULL, NULL, error)) == NULL)
     return NULL;
   details = cradle_cert_details_find (certs, query, error);
@@ -349,6 +350,7 @@ certs_action (int    argc,
   g_option_context_set_description (context, "CERT is the certificate's serial number or the start of its "
                                     "SHA-256 fingerprint (at least 4 hex digits), as 'cradlectl certs' lists them.");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   if (g_str_equal (action, "export"))
     g_option_context_add_main_entries (context, export_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -427,6 +429,7 @@ cradlectl_certs (int    argc,
                                     "  cradlectl certs export CERT [--der] [--output FILE]\n"
                                     "  cradlectl certs remove CERT          remove it; the device asks its user");
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("cradlectl certs: %s\n", error->message);

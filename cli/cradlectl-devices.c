@@ -8,9 +8,11 @@
 GPtrArray *
 cradlectl_open_devices (GError **error)
 {
-  g_autoptr(GPtrArray) found = cradle_device_enumerate (NULL, error);
+  g_autoptr(GPtrArray) found = NULL;
   g_autoptr(GPtrArray) opened = g_ptr_array_new_with_free_func (g_object_unref);
 
+  cradlectl_apply_token_options ();
+  found = cradle_device_enumerate (NULL, error);
   if (found == NULL)
     return NULL;
   for (guint i = 0; i < found->len; i++)
@@ -20,7 +22,9 @@ cradlectl_open_devices (GError **error)
 
       if (!cradle_device_open (device, NULL, &local_error))
         {
-          g_printerr ("cradlectl: skipping %s: %s\n", cradle_device_get_id (device), local_error->message);
+          g_autofree char *id = cradlectl_text (cradle_device_get_id (device));
+
+          g_printerr ("cradlectl: skipping %s: %s\n", id, local_error->message);
           continue;
         }
       g_ptr_array_add (opened, g_object_ref (device));
@@ -123,11 +127,12 @@ cradlectl_devices (int    argc,
       "Unpair a device (by id or serial; it need not be connected)", "ID" },
     G_OPTION_ENTRY_NULL
   };
-  g_autoptr(GOptionContext) context = g_option_context_new ("- list the connected devices");
+  g_autoptr(GOptionContext) context = g_option_context_new ("- list the connected devices and tokens");
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GError) error = NULL;
 
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("cradlectl devices: %s\n", error->message);
@@ -150,6 +155,14 @@ cradlectl_devices (int    argc,
 
           json_builder_begin_object (builder);
           cradlectl_add_string (builder, "id", cradle_device_get_id (device));
+          if (cradle_device_get_label (device) != NULL)
+            {
+              cradlectl_add_string (builder, "label", cradle_device_get_label (device));
+              cradlectl_add_string (builder, "pin_state",
+                                    cradlectl_pin_state_to_string (cradle_device_get_pin_state (device)));
+              json_builder_set_member_name (builder, "pinpad");
+              json_builder_add_boolean_value (builder, cradle_device_has_pinpad (device));
+            }
           cradlectl_add_string (builder, "transport", cradle_device_get_transport (device));
           cradlectl_add_string (builder, "manufacturer", cradle_device_get_manufacturer (device));
           cradlectl_add_string (builder, "model", cradle_device_get_model (device));
@@ -169,7 +182,7 @@ cradlectl_devices (int    argc,
 
   if (devices->len == 0)
     g_print ("No device is connected. Connect a device running the Cradle agent, "
-             "or start a simulated one with cradle-agent.\n");
+             "start a simulated one with cradle-agent, or insert a token or smart card.\n");
   for (guint i = 0; i < devices->len; i++)
     {
       CradleDevice *device = g_ptr_array_index (devices, i);
@@ -181,6 +194,14 @@ cradlectl_devices (int    argc,
       g_autofree char *os = cradlectl_text (cradle_device_get_os (device));
       g_autofree char *agent = cradlectl_text (cradle_device_get_agent_version (device));
 
+      if (cradle_device_get_label (device) != NULL)
+        {
+          g_autofree char *label = cradlectl_text (cradle_device_get_label (device));
+
+          g_print ("%s  token '%s': %s %s, serial %s, module %s, %s\n", id, label, manufacturer, model, serial,
+                   agent, cradlectl_pin_state_to_words (cradle_device_get_pin_state (device)));
+          continue;
+        }
       g_print ("%s  %s %s, serial %s, %s, agent %s (protocol %u), %s\n", id, manufacturer, model, serial, os,
                agent, cradle_device_get_protocol_version (device),
                cradle_device_is_paired (device) ? "paired" : "not paired with this computer yet");
@@ -188,12 +209,34 @@ cradlectl_devices (int    argc,
   return CRADLECTL_EXIT_DONE;
 }
 
-/* The device named by --device (id or serial), or the only one there is. */
+/* The device named by --device (id, serial, or a pkcs11: URI matching a
+ * token), or the only one there is. */
 CradleDevice *
 cradlectl_choose_device (GPtrArray   *devices,
                          const char  *wanted,
                          GError     **error)
 {
+  if (wanted != NULL && g_str_has_prefix (wanted, "pkcs11:"))
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(CradleDevice) token = cradle_device_new_for_pkcs11_uri (wanted, NULL, &local_error);
+
+      /* Absent is absent, whatever the kind of device (exit code 6). */
+      if (token == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+        local_error->code = CRADLE_ERROR_DEVICE_GONE;
+      if (token == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      /* The one already opened, when the URI names a token listed. */
+      for (guint i = 0; i < devices->len; i++)
+        if (g_strcmp0 (cradle_device_get_id (g_ptr_array_index (devices, i)), cradle_device_get_id (token)) == 0)
+          return g_object_ref (g_ptr_array_index (devices, i));
+      if (!cradle_device_open (token, NULL, error))
+        return NULL;
+      return g_steal_pointer (&token);
+    }
   if (wanted != NULL)
     {
       for (guint i = 0; i < devices->len; i++)
@@ -204,8 +247,10 @@ cradlectl_choose_device (GPtrArray   *devices,
               g_strcmp0 (cradle_device_get_serial (device), wanted) == 0)
             return g_object_ref (device);
         }
+      g_autofree char *shown = cradlectl_text (wanted);
+
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
-                   "No connected device is called '%s'. 'cradlectl devices' lists them.", wanted);
+                   "No connected device is called '%s'. 'cradlectl devices' lists them.", shown);
       return NULL;
     }
   if (devices->len == 0)

@@ -147,6 +147,7 @@ cradlectl_diagnose (int    argc,
 
   g_option_context_add_main_entries (context, own_entries, NULL);
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   g_option_context_set_summary (context,
                                 "Checks the device, the clock, the domain, Kerberos, the directory, the "
                                 "certificate type, the CA and whether the certificate will work, each on "
@@ -165,6 +166,7 @@ cradlectl_diagnose (int    argc,
       return CRADLECTL_EXIT_OTHER;
     }
   cradlectl_domain_options_resolve (&options);
+  cradlectl_apply_token_options ();
   credentials = cradlectl_dup_credentials (&options, &error);
   if (credentials == NULL)
     {

@@ -46,6 +46,7 @@ open_device_and_state (const char          *wanted,
 
   return devices != NULL
          && (*device = cradlectl_choose_device (devices, wanted, error)) != NULL
+         && cradlectl_log_in_device (*device, error)
          && cradlectl_open_state (store, journal, error);
 }
 
@@ -94,6 +95,7 @@ cradlectl_enroll (int    argc,
   int code;
 
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   g_option_context_add_main_entries (context, domain_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

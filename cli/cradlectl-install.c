@@ -208,6 +208,7 @@ cradlectl_install (int    argc,
   gboolean ok;
 
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("cradlectl install: %s\n", error->message);
@@ -245,7 +246,8 @@ cradlectl_install (int    argc,
 
   if ((devices = cradlectl_open_devices (&error)) == NULL ||
       (device = cradlectl_choose_device (devices, wanted, &error)) == NULL ||
-      !cradlectl_pair_device (device, &error))
+      !cradlectl_pair_device (device, &error) ||
+      !cradlectl_log_in_device (device, &error))
     return cradlectl_report_error (error, json);
   /* A key the device made for a request still waiting may be this file's
    * certificate's: the pending store knows (and without it, only the keys

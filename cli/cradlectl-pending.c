@@ -182,6 +182,9 @@ retrieve_one (CradlePendingRequest *request,
                    cradle_pending_request_get_id (request), serial, cradle_pending_request_get_id (request));
       return report_skipped (request, error, CRADLECTL_EXIT_DEVICE_ABSENT, "device-absent", json, results);
     }
+  /* A token gives its key only after its PIN (asked once: then it is entered). */
+  if (!cradlectl_log_in_device (device, &error))
+    return report_skipped (request, error, cradlectl_exit_for_error (error), "pin", json, results);
   type = cradle_cert_type_find_for_endpoint (types, cradle_pending_request_get_connector (request),
                                              cradle_pending_request_get_endpoint (request),
                                              cradle_pending_request_get_template_name (request));
@@ -216,6 +219,7 @@ cradlectl_retrieve (int    argc,
   guint64 wanted = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   g_option_context_add_main_entries (context, domain_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

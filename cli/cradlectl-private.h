@@ -91,6 +91,24 @@ CradleDevice *cradlectl_choose_device     (GPtrArray              *devices,
 gboolean      cradlectl_pair_device       (CradleDevice           *device,
                                            GError                **error) G_GNUC_WARN_UNUSED_RESULT;
 
+/* cradlectl-pin.c: --pkcs11-module and --pin-file, which every command
+ * taking --device accepts. */
+const GOptionEntry *cradlectl_token_entries (void);
+/* Loads --pkcs11-module's modules besides cradle.conf's; before the first
+ * device is listed (cradlectl_open_devices() calls it). */
+void          cradlectl_apply_token_options (void);
+/* Gives a token its PIN when it needs one: --pin-file, the token's pinpad,
+ * or asked on the terminal without echo; other devices: nothing to do. */
+gboolean      cradlectl_log_in_device     (CradleDevice           *device,
+                                           GError                **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Whether --pin-file was given (commands that only read use the PIN then). */
+gboolean      cradlectl_has_pin_file      (void);
+/* A token whose keys stay hidden until its PIN is given (or locked). */
+gboolean      cradlectl_device_needs_pin  (CradleDevice           *device);
+/* "needed", "count-low", … for JSON; and words for people. */
+const char   *cradlectl_pin_state_to_string (CradleDevicePinState  state);
+const char   *cradlectl_pin_state_to_words  (CradleDevicePinState  state);
+
 /* cradlectl-run.c: one enrollment run to its end, with progress lines on
  * a terminal; the result printed (or added to @results, a JSON array
  * being built), and its exit code returned. */

@@ -238,6 +238,8 @@ open_all (Renew       *renew,
     return FALSE;
   if (cradle_device_get_serial (renew->device) == NULL && !cradle_device_open (renew->device, NULL, error))
     return FALSE;
+  if (!cradlectl_log_in_device (renew->device, error))
+    return FALSE;
   renew->requests = cradle_pending_store_list (renew->store, CRADLE_PENDING_LIST_ALL, error);
   if (renew->requests == NULL)
     return FALSE;
@@ -293,6 +295,7 @@ cradlectl_renew (int    argc,
   guint renewed = 0;
 
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   g_option_context_add_main_entries (context, domain_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {

@@ -44,6 +44,7 @@ cradlectl_report (int    argc,
   const char * const *contents;
 
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("cradlectl report: %s\n", error->message);
@@ -62,6 +63,7 @@ cradlectl_report (int    argc,
   if (output == NULL)
     output = default_file_name ();
 
+  cradlectl_apply_token_options ();
   report = cradle_support_report_new (redact ? CRADLE_SUPPORT_REPORT_REDACT_NAMES : CRADLE_SUPPORT_REPORT_NONE);
   cradle_support_report_set_run (report, last ? -1 : run_id);
   cradle_support_report_set_type_name (report, type_name);

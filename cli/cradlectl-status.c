@@ -234,6 +234,7 @@ cradlectl_status (int    argc,
   int exit_code;
 
   g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_add_main_entries (context, cradlectl_token_entries (), NULL);
   g_option_context_add_main_entries (context, domain_entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc > 1)
     {
@@ -247,6 +248,8 @@ cradlectl_status (int    argc,
   if ((devices = cradlectl_open_devices (&error)) == NULL ||
       (device = cradlectl_choose_device (devices, wanted, &error)) == NULL ||
       !cradlectl_pair_device (device, &error) ||
+      /* Status only reads: a token's PIN is used when given, never asked. */
+      (cradlectl_has_pin_file () && !cradlectl_log_in_device (device, &error)) ||
       (certs = cradle_device_list_certs (device, NULL, NULL, NULL, &error)) == NULL)
     {
       cradlectl_domain_options_clear (&options);
@@ -282,6 +285,14 @@ cradlectl_status (int    argc,
       json_builder_begin_object (builder);
       cradlectl_add_string (builder, "device", cradle_device_get_id (device));
       cradlectl_add_string (builder, "serial", cradle_device_get_serial (device));
+      if (cradle_device_get_label (device) != NULL)
+        {
+          cradlectl_add_string (builder, "pin_state",
+                                cradlectl_pin_state_to_string (cradle_device_get_pin_state (device)));
+          /* has_key means something only once the token shows its keys. */
+          json_builder_set_member_name (builder, "keys_checked");
+          json_builder_add_boolean_value (builder, !cradlectl_device_needs_pin (device));
+        }
       json_builder_set_member_name (builder, "exit_code");
       json_builder_add_int_value (builder, exit_code);
       json_builder_set_member_name (builder, "certificates");
@@ -298,5 +309,13 @@ cradlectl_status (int    argc,
     g_print ("%s has no certificates.\n", cradle_device_get_id (device));
   for (guint i = 0; i < statuses->len; i++)
     print_status (g_ptr_array_index (statuses, i));
+  if (cradlectl_device_needs_pin (device))
+    {
+      g_autofree char *label = cradlectl_text (cradle_device_get_label (device));
+
+      g_print ("The token '%s' shows its keys only after its PIN (%s), so whether each certificate's key is "
+               "on it was not checked; give --pin-file FILE to check.\n", label,
+               cradlectl_pin_state_to_words (cradle_device_get_pin_state (device)));
+    }
   return exit_code;
 }

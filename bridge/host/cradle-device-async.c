@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <cradle/cradle.h>
 
 typedef enum {
@@ -20,11 +22,12 @@ typedef enum {
   OP_INSTALL,
   OP_DELETE_KEY,
   OP_DELETE_CERT,
+  OP_LOG_IN,
 } DeviceOp;
 
 /* What an _async call was given (borrowed; start_call copies it). */
 typedef struct {
-  const char *text1;       /* key type, store */
+  const char *text1;       /* key type, store, PIN */
   const char *text2;       /* profile, scope, digest */
   GBytes     *bytes1;      /* key id */
   GBytes     *bytes2;      /* request info, data, encrypted key, sha256 */
@@ -54,6 +57,9 @@ typedef struct {
 static void
 device_call_free (DeviceCall *call)
 {
+  /* OP_LOG_IN's text is a PIN: gone before the memory is given back. */
+  if (call->op == OP_LOG_IN && call->text1 != NULL)
+    explicit_bzero (call->text1, strlen (call->text1));
   g_free (call->text1);
   g_free (call->text2);
   g_clear_pointer (&call->bytes1, g_bytes_unref);
@@ -101,6 +107,8 @@ run_call (CradleDevice  *device,
       return cradle_device_delete_key (device, call->bytes1, cancellable, error);
     case OP_DELETE_CERT:
       return cradle_device_delete_cert (device, call->text1, call->text2, call->bytes2, cancellable, error);
+    case OP_LOG_IN:
+      return cradle_device_log_in (device, call->text1, cancellable, error);
     default:
       g_assert_not_reached ();
     }
@@ -382,4 +390,26 @@ cradle_device_delete_cert_finish (CradleDevice  *self,
                                   GError       **error)
 {
   return finish_call (self, result, cradle_device_delete_cert_async, error) != NULL;
+}
+
+/* @pin is copied for the worker and the copy wiped when the call is done;
+ * the caller wipes its own. */
+void
+cradle_device_log_in_async (CradleDevice        *self,
+                            const char          *pin,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (CRADLE_IS_DEVICE (self));
+  start_call (self, OP_LOG_IN, &(DeviceArgs) { .text1 = pin }, cradle_device_log_in_async, cancellable, callback,
+              user_data);
+}
+
+gboolean
+cradle_device_log_in_finish (CradleDevice  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  return finish_call (self, result, cradle_device_log_in_async, error) != NULL;
 }

@@ -36,6 +36,9 @@ cradle_device_generate_key_for (CradleDevice              *self,
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
   g_return_val_if_fail (key_type != NULL && profile != NULL, NULL);
 
+  if (self->token != NULL)
+    return _cradle_device_token_generate_key (self, key_type, profile, enrollment, public_key_info, cancellable,
+                                              error);
   /* Field 4 only when it is not the default, 1: agents before it take the rest. */
   cradle_cbor_writer_map (writer, enrollment != CRADLE_DEVICE_KEY_FOR_REQUEST ? 3 : 2);
   cradle_cbor_writer_uint (writer, 1);
@@ -87,6 +90,8 @@ sign_on_device (CradleDevice            *self,
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
   g_return_val_if_fail (key_id != NULL && data != NULL && digest != NULL, NULL);
 
+  if (self->token != NULL)
+    return _cradle_device_token_sign (self, key_id, data, digest, algorithm, cancellable, error);
   switch (purpose)
     {
     case CRADLE_DEVICE_SIGN_CERTIFICATION_REQUEST:
@@ -219,6 +224,8 @@ cradle_device_decrypt (CradleDevice                *self,
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
   g_return_val_if_fail (key_id != NULL && encrypted_key != NULL, NULL);
 
+  if (self->token != NULL)
+    return _cradle_device_token_decrypt (self, key_id, encrypted_key, key_size, cancellable, error);
   cradle_cbor_writer_map (writer, 4);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
@@ -254,6 +261,8 @@ cradle_device_delete_key (CradleDevice  *self,
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
   g_return_val_if_fail (key_id != NULL, FALSE);
 
+  if (self->token != NULL)
+    return _cradle_device_token_delete_key (self, key_id, cancellable, error);
   cradle_cbor_writer_map (writer, 1);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_bytes (writer, g_bytes_get_data (key_id, NULL), g_bytes_get_size (key_id));
@@ -293,6 +302,9 @@ cradle_device_import_key (CradleDevice  *self,
 
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
   g_return_val_if_fail (pkcs8 != NULL && certificate_der != NULL, NULL);
+
+  if (self->token != NULL)
+    return _cradle_device_token_import_key (self, error);
 
   /* A device without IMPORT_KEY would take the unknown type for a broken
    * stream and end the session; and the key goes only where the session

@@ -5,7 +5,11 @@
  * GFileMonitor on the runtime folder's devices/.  An agent's socket file
  * exists from its bind() a moment before it listens, so a refused
  * connection is tried again for a short while before the arrival is
- * dropped.
+ * dropped.  PKCS#11 tokens by polling their modules on a GLib timeout
+ * ([Tokens] PollSeconds=): p11-kit's proxy offers no blocking
+ * C_WaitForSlotEvent, and OpenSC's slot events are unreliable.  Each poll
+ * runs on a worker thread (a card reader may be slow); a token is added and
+ * removed by its URI.
  */
 #include "config.h"
 
@@ -28,6 +32,11 @@ struct _CradleDeviceMonitor
   GFileMonitor           *sockets;
   GHashTable             *arriving;     /* socket path → attempts left */
   GSource                *retry_source;
+  GSource                *token_timer;
+  GCancellable           *token_cancellable;
+  GHashTable             *tokens;       /* URIs present at the last poll */
+  gboolean                token_polling;
+  gboolean                tokens_known; /* the first poll is done */
 };
 
 G_DEFINE_FINAL_TYPE (CradleDeviceMonitor, cradle_device_monitor, G_TYPE_OBJECT)
@@ -249,6 +258,184 @@ watch_sockets (CradleDeviceMonitor *self)
   g_signal_connect (self->sockets, "changed", G_CALLBACK (on_socket_event), self);
 }
 
+/* ---- tokens: polled on a worker thread ---------------------------------- */
+
+typedef struct {
+  GWeakRef    monitor;
+  GHashTable *known;     /* URIs before this poll (a copy) */
+  GPtrArray  *present;   /* URIs now */
+  GPtrArray  *arrived;   /* CradleToken of each new URI */
+} TokenPoll;
+
+static void
+token_poll_free (gpointer data)
+{
+  TokenPoll *token_poll = data;
+
+  g_weak_ref_clear (&token_poll->monitor);
+  g_clear_pointer (&token_poll->known, g_hash_table_unref);
+  g_clear_pointer (&token_poll->present, g_ptr_array_unref);
+  g_clear_pointer (&token_poll->arrived, g_ptr_array_unref);
+  g_free (token_poll);
+}
+
+static void
+token_poll_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  TokenPoll *token_poll = task_data;
+  g_autoptr(GError) error = NULL;
+
+  _cradle_device_token_ensure_modules ();
+  token_poll->present = cradle_token_poll_present (cancellable, &error);
+  if (token_poll->present == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  token_poll->arrived = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; token_poll->known != NULL && i < token_poll->present->len; i++)
+    {
+      const char *uri = g_ptr_array_index (token_poll->present, i);
+      g_autoptr(CradleToken) token = NULL;
+      g_autoptr(GError) find_error = NULL;
+
+      if (g_hash_table_contains (token_poll->known, uri))
+        continue;
+      token = cradle_token_find (uri, cancellable, &find_error);
+      if (token == NULL)
+        {
+          /* Gone again already, or not a token we use: the next poll says. */
+          g_debug ("Not announcing the token %s: %s", uri, find_error != NULL ? find_error->message : "gone");
+          continue;
+        }
+      g_ptr_array_add (token_poll->arrived, g_steal_pointer (&token));
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static void schedule_token_poll (CradleDeviceMonitor *self);
+
+static void
+on_token_poll_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  TokenPoll *token_poll = g_task_get_task_data (G_TASK (result));
+  g_autoptr(CradleDeviceMonitor) self = g_weak_ref_get (&token_poll->monitor);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) present = NULL;
+  g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  if (self == NULL)
+    return;
+  self->token_polling = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_debug ("Polling the tokens failed: %s", error->message);
+          schedule_token_poll (self);
+        }
+      return;
+    }
+
+  present = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < token_poll->present->len; i++)
+    g_hash_table_add (present, g_strdup (g_ptr_array_index (token_poll->present, i)));
+  /* The first poll is what was there before: not announced. */
+  if (self->tokens_known)
+    {
+      g_hash_table_iter_init (&iter, self->tokens);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (present, key))
+          g_ptr_array_add (left, g_strdup (key));
+    }
+  g_clear_pointer (&self->tokens, g_hash_table_unref);
+  self->tokens = g_steal_pointer (&present);
+  self->tokens_known = TRUE;
+
+  /* Signal handlers may drop the monitor: it is held until the end. */
+  for (guint i = 0; i < left->len; i++)
+    {
+      g_debug ("Token %s left", (const char *) g_ptr_array_index (left, i));
+      g_signal_emit (self, signals[SIGNAL_DEVICE_REMOVED], 0, g_ptr_array_index (left, i));
+    }
+  for (guint i = 0; i < token_poll->arrived->len; i++)
+    {
+      /* Made here, so that its "waiting" is emitted on the monitor's context. */
+      g_autoptr(CradleDevice) device = _cradle_device_new_for_token (g_ptr_array_index (token_poll->arrived, i));
+
+      /* A token that left again meanwhile is not announced. */
+      if (!g_hash_table_contains (self->tokens, cradle_device_get_id (device)))
+        continue;
+      g_debug ("Token %s arrived", cradle_device_get_id (device));
+      g_signal_emit (self, signals[SIGNAL_DEVICE_ADDED], 0, device);
+    }
+  schedule_token_poll (self);
+}
+
+static void
+start_token_poll (CradleDeviceMonitor *self)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, self->token_cancellable, on_token_poll_done, NULL);
+  TokenPoll *token_poll = g_new0 (TokenPoll, 1);
+
+  g_weak_ref_init (&token_poll->monitor, self);
+  if (self->tokens_known)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      token_poll->known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_iter_init (&iter, self->tokens);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_hash_table_add (token_poll->known, g_strdup (key));
+    }
+  self->token_polling = TRUE;
+  g_task_set_source_tag (task, start_token_poll);
+  g_task_set_task_data (task, token_poll, token_poll_free);
+  /* The task's callback runs on the context current here: the monitor's. */
+  g_task_run_in_thread (task, token_poll_thread);
+}
+
+static gboolean
+on_token_timer (gpointer user_data)
+{
+  CradleDeviceMonitor *self = user_data;
+
+  g_clear_pointer (&self->token_timer, g_source_unref);
+  if (!self->token_polling)
+    start_token_poll (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The next poll, [Tokens] PollSeconds= after the last one ended. */
+static void
+schedule_token_poll (CradleDeviceMonitor *self)
+{
+  if (self->token_timer != NULL || g_cancellable_is_cancelled (self->token_cancellable))
+    return;
+  self->token_timer = g_timeout_source_new_seconds (cradle_settings_get_token_poll_seconds ());
+  g_source_set_callback (self->token_timer, on_token_timer, self, NULL);
+  g_source_set_name (self->token_timer, "[cradle] device monitor token poll");
+  g_source_attach (self->token_timer, self->context);
+}
+
+static void
+watch_tokens (CradleDeviceMonitor *self)
+{
+  self->token_cancellable = g_cancellable_new ();
+  /* GTask calls back on the context it was made on. */
+  g_main_context_push_thread_default (self->context);
+  start_token_poll (self);
+  g_main_context_pop_thread_default (self->context);
+}
+
 /* ---- the object -------------------------------------------------------- */
 
 static void
@@ -256,6 +443,12 @@ cradle_device_monitor_dispose (GObject *object)
 {
   CradleDeviceMonitor *self = CRADLE_DEVICE_MONITOR (object);
 
+  if (self->token_cancellable != NULL)
+    g_cancellable_cancel (self->token_cancellable);
+  g_clear_object (&self->token_cancellable);
+  if (self->token_timer != NULL)
+    g_source_destroy (self->token_timer);
+  g_clear_pointer (&self->token_timer, g_source_unref);
   if (self->retry_source != NULL)
     g_source_destroy (self->retry_source);
   g_clear_pointer (&self->retry_source, g_source_unref);
@@ -278,6 +471,7 @@ cradle_device_monitor_finalize (GObject *object)
   CradleDeviceMonitor *self = CRADLE_DEVICE_MONITOR (object);
 
   g_clear_pointer (&self->arriving, g_hash_table_unref);
+  g_clear_pointer (&self->tokens, g_hash_table_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (cradle_device_monitor_parent_class)->finalize (object);
@@ -323,5 +517,6 @@ cradle_device_monitor_new (void)
       g_signal_connect (self->usb, "device-removed", G_CALLBACK (on_usb_device_removed), self);
     }
   watch_sockets (self);
+  watch_tokens (self);
   return self;
 }

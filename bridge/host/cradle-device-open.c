@@ -91,11 +91,22 @@ _cradle_device_hello (CradleDevice  *self,
                       GCancellable  *cancellable,
                       GError       **error)
 {
-  g_autoptr(CradleCborWriter) writer = cradle_cbor_writer_new ();
+  g_autoptr(CradleCborWriter) writer = NULL;
   g_autoptr(GBytes) hello = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
   guint64 version = 0;
   const char *agent_name = NULL;
+
+  /* A token's greeting is opening its session; its module is its "agent". */
+  if (self->token != NULL)
+    {
+      if (!_cradle_device_token_open (self, cancellable, error))
+        return FALSE;
+      if (agent != NULL)
+        *agent = g_strdup (cradle_device_get_agent_version (self));
+      return TRUE;
+    }
+  writer = cradle_cbor_writer_new ();
 
   cradle_cbor_writer_map (writer, 3);
   cradle_cbor_writer_uint (writer, 1);
@@ -144,6 +155,8 @@ cradle_device_open (CradleDevice  *self,
 {
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
 
+  if (self->token != NULL)
+    return _cradle_device_token_open (self, cancellable, error);
   /* Details first, unauthenticated: the serial says which pin to check. */
   return _cradle_device_hello (self, NULL, cancellable, error) &&
          cradle_device_refresh_info (self, cancellable, error) &&
@@ -164,6 +177,8 @@ cradle_device_refresh_info (CradleDevice  *self,
 
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
 
+  if (self->token != NULL)
+    return _cradle_device_token_open (self, cancellable, error);
   info = _cradle_device_call (self, CRADLE_BRIDGE_GET_INFO, NULL, "reading the device's details", cancellable, error);
   if (info == NULL)
     return FALSE;

@@ -331,6 +331,13 @@ cradle_device_forget (CradleDevice  *self,
 {
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
 
+  if (self->token != NULL)
+    {
+      g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                           "A token is not paired with this computer, so there is nothing to forget: "
+                           "its PIN is what lets Cradle use it.");
+      return FALSE;
+    }
   if (cradle_device_get_serial (self) == NULL)
     {
       g_set_error_literal (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,

@@ -2,7 +2,8 @@
  *
  * The object (cradle-device.c), its requests (cradle-device-call.c), opening
  * (cradle-device-open.c), keys (cradle-device-keys.c), stores
- * (cradle-device-stores.c) and pairing (cradle-device-pairing.c) share the
+ * (cradle-device-stores.c), pairing (cradle-device-pairing.c) and tokens
+ * (cradle-device-token.c) share the
  * instance struct and the _cradle_device_* calls below. Calls go one way:
  * call.c calls none of the others, and cradle-device.c calls none of them.
  */
@@ -82,5 +83,62 @@ gboolean  _cradle_device_hello             (CradleDevice  *self,
 gboolean  _cradle_device_authenticate      (CradleDevice  *self,
                                             GCancellable  *cancellable,
                                             GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+
+/* cradle-device-token.c: a PKCS#11 token behind the device API.  Each
+ * public operation on a device whose token is set calls the one of the same
+ * name here instead of speaking the bridge protocol. */
+CradleDevice *_cradle_device_new_for_token      (CradleToken   *token);
+/* Loads the modules cradle.conf names, unless the program chose them. */
+void          _cradle_device_token_ensure_modules (void);
+/* Every token present, as devices (none opened); tokens that cannot be
+ * listed are a debug message, not an error. */
+GPtrArray    *_cradle_device_token_enumerate    (GCancellable  *cancellable);
+gboolean      _cradle_device_token_open         (CradleDevice  *self,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+void          _cradle_device_token_close        (CradleDevice  *self);
+GBytes       *_cradle_device_token_generate_key (CradleDevice  *self,
+                                                 const char    *key_type,
+                                                 const char    *profile,
+                                                 CradleDeviceKeyEnrollment enrollment,
+                                                 GBytes       **public_key_info,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+GBytes       *_cradle_device_token_sign         (CradleDevice  *self,
+                                                 GBytes        *key_id,
+                                                 GBytes        *data,
+                                                 const char    *digest,
+                                                 char         **algorithm,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+GBytes       *_cradle_device_token_decrypt      (CradleDevice  *self,
+                                                 GBytes        *key_id,
+                                                 GBytes        *encrypted_key,
+                                                 gsize          key_size,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean      _cradle_device_token_delete_key   (CradleDevice  *self,
+                                                 GBytes        *key_id,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+/* Always NOT_SUPPORTED, with the words why. */
+GBytes       *_cradle_device_token_import_key   (CradleDevice  *self,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+GPtrArray    *_cradle_device_token_list_certs   (CradleDevice  *self,
+                                                 const char    *store,
+                                                 const char    *scope,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean      _cradle_device_token_install      (CradleDevice  *self,
+                                                 GPtrArray     *certs,
+                                                 guint         *added,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean      _cradle_device_token_delete_cert  (CradleDevice  *self,
+                                                 const char    *store,
+                                                 const char    *scope,
+                                                 GBytes        *sha256,
+                                                 GCancellable  *cancellable,
+                                                 GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

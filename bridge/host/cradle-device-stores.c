@@ -39,6 +39,8 @@ cradle_device_list_certs (CradleDevice  *self,
 
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
 
+  if (self->token != NULL)
+    return _cradle_device_token_list_certs (self, store, scope, cancellable, error);
   write_optional_text_pairs (writer, store, scope);
   request = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
   reply = _cradle_device_call (self, CRADLE_BRIDGE_LIST_CERTS, request, "listing the device's certificates",
@@ -92,6 +94,9 @@ cradle_device_install (CradleDevice  *self,
 
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
   g_return_val_if_fail (certs != NULL && certs->len > 0, FALSE);
+
+  if (self->token != NULL)
+    return _cradle_device_token_install (self, certs, added, cancellable, error);
 
   cradle_cbor_writer_map (writer, 1);
   cradle_cbor_writer_uint (writer, 1);
@@ -147,6 +152,8 @@ delete_cert (CradleDevice  *self,
   g_autoptr(GBytes) request = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
 
+  if (self->token != NULL)
+    return _cradle_device_token_delete_cert (self, store, scope, sha256, cancellable, error);
   cradle_cbor_writer_map (writer, ask ? 4 : 3);
   cradle_cbor_writer_uint (writer, 1);
   cradle_cbor_writer_text (writer, store);

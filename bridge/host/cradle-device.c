@@ -28,6 +28,10 @@ cradle_device_dispose (GObject *object)
   if (self->transport != NULL)
     cradle_bridge_transport_close (self->transport);
   g_clear_object (&self->transport);
+  /* The session ends with the last reference: logged out, the PIN wiped. */
+  if (self->token != NULL)
+    _cradle_device_token_close (self);
+  g_clear_object (&self->token);
 
   G_OBJECT_CLASS (cradle_device_parent_class)->dispose (object);
 }
@@ -48,6 +52,7 @@ cradle_device_finalize (GObject *object)
   g_clear_pointer (&self->session_nonce, g_bytes_unref);
   g_clear_pointer (&self->identity_key, g_bytes_unref);
   g_clear_pointer (&self->pairing_prompt, g_free);
+  g_clear_pointer (&self->key_slot, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (cradle_device_parent_class)->finalize (object);
@@ -117,8 +122,9 @@ cradle_device_new_for_socket (const char  *path,
  * cradle_device_enumerate:
  *
  * Returns: (transfer full) (element-type CradleDevice): every device found
- *   now, connected but not opened. A simulated device whose agent died is
- *   skipped with a debug message.
+ *   now, connected but not opened: USB, simulated, and the PKCS#11 tokens of
+ *   the loaded modules. A simulated device whose agent died, or a module
+ *   that cannot list its tokens, is skipped with a debug message.
  */
 /* One libusb context and event thread for the whole process; %NULL without USB. */
 CradleBridgeUsbMonitor *
@@ -169,6 +175,12 @@ cradle_device_enumerate (GCancellable  *cancellable,
         }
       g_ptr_array_add (devices, device);
     }
+  {
+    g_autoptr(GPtrArray) tokens = _cradle_device_token_enumerate (cancellable);
+
+    for (guint i = 0; i < tokens->len; i++)
+      g_ptr_array_add (devices, g_object_ref (g_ptr_array_index (tokens, i)));
+  }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return NULL;
   return g_steal_pointer (&devices);
@@ -208,7 +220,8 @@ cradle_device_is_paired (CradleDevice *self)
 {
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), FALSE);
 
-  return self->paired;
+  /* A token has no agent to pair with: its PIN guards it. */
+  return self->token != NULL || self->paired;
 }
 
 void
@@ -222,6 +235,9 @@ cradle_device_close (CradleDevice *self)
     cradle_bridge_transport_close (self->transport);
   g_clear_object (&self->transport);
   g_mutex_unlock (&self->lock);
+  /* A token stays known: opening it again starts a new session. */
+  if (self->token != NULL)
+    _cradle_device_token_close (self);
 }
 
 void
@@ -236,14 +252,18 @@ const char *
 cradle_device_get_id (CradleDevice *self)
 {
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  if (self->token != NULL)
+    return cradle_token_get_uri (self->token);
   return self->transport != NULL ? cradle_bridge_transport_get_id (self->transport) : NULL;
 }
 
-/* "usb" or "socket" */
+/* "usb", "socket" or "pkcs11" */
 const char *
 cradle_device_get_transport (CradleDevice *self)
 {
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  if (self->token != NULL)
+    return CRADLE_DEVICE_TRANSPORT_PKCS11;
   return self->transport != NULL ? cradle_bridge_transport_get_kind (self->transport) : NULL;
 }
 
@@ -295,6 +315,8 @@ cradle_device_get_key_types (CradleDevice *self)
   static const char * const none[] = { NULL };
 
   g_return_val_if_fail (CRADLE_IS_DEVICE (self), NULL);
+  if (self->key_types == NULL && self->token != NULL)
+    return cradle_token_get_key_types (self->token);
   return self->key_types != NULL ? (const char * const *) self->key_types : none;
 }
 

@@ -221,3 +221,113 @@ cradle_settings_get_automatic_renewal (void)
 {
   return cradle_settings_get_conf_boolean ("Renewal", "Automatic", TRUE);
 }
+
+static gboolean
+read_module_paths (GKeyFile   *file,
+                   const char *path,
+                   const char *group,
+                   const char *key,
+                   gpointer    value)
+{
+  g_auto(GStrv) listed = g_key_file_get_string_list (file, group, key, NULL, NULL);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; listed != NULL && listed[i] != NULL; i++)
+    {
+      g_autofree char *module = g_strstrip (g_strdup (listed[i]));
+
+      if (module[0] == '\0')
+        continue;
+      if (strlen (module) > MAX_VALUE || !g_utf8_validate (module, -1, NULL) || !g_path_is_absolute (module))
+        {
+          g_autofree char *shown = cradle_text_escape (module, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+
+          g_warning ("Ignoring the module %s of [%s] %s in %s: it must be an absolute path", shown, group, key,
+                     path);
+          continue;
+        }
+      g_ptr_array_add (paths, g_steal_pointer (&module));
+    }
+  g_ptr_array_add (paths, NULL);
+  *(GStrv *) value = (GStrv) g_ptr_array_steal (paths, NULL);
+  return TRUE;
+}
+
+GStrv
+cradle_settings_dup_token_modules (void)
+{
+  GStrv paths = NULL;
+
+  if (!cradle_settings_read_conf ("Tokens", "Modules", read_module_paths, &paths))
+    return g_new0 (char *, 1);
+  return paths;
+}
+
+gboolean
+cradle_settings_get_token_use_p11kit (void)
+{
+  return cradle_settings_get_conf_boolean ("Tokens", "UseP11Kit", TRUE);
+}
+
+#define MIN_POLL_SECONDS 1
+#define MAX_POLL_SECONDS 3600
+#define DEFAULT_POLL_SECONDS 2
+
+static gboolean
+read_poll_seconds (GKeyFile   *file,
+                   const char *path,
+                   const char *group,
+                   const char *key,
+                   gpointer    value)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 read = g_key_file_get_int64 (file, group, key, &error);
+
+  if (error != NULL || read < MIN_POLL_SECONDS || read > MAX_POLL_SECONDS)
+    {
+      g_warning ("Ignoring [%s] %s in %s: it must be a number of seconds from %d to %d", group, key, path,
+                 MIN_POLL_SECONDS, MAX_POLL_SECONDS);
+      return FALSE;
+    }
+  *(guint *) value = (guint) read;
+  return TRUE;
+}
+
+guint
+cradle_settings_get_token_poll_seconds (void)
+{
+  guint seconds = DEFAULT_POLL_SECONDS;
+
+  cradle_settings_read_conf ("Tokens", "PollSeconds", read_poll_seconds, &seconds);
+  return seconds;
+}
+
+static gboolean
+read_path (GKeyFile   *file,
+           const char *path,
+           const char *group,
+           const char *key,
+           gpointer    value)
+{
+  g_autofree char *read = g_key_file_get_string (file, group, key, NULL);
+
+  if (read != NULL)
+    g_strstrip (read);
+  if (read == NULL || read[0] == '\0' || strlen (read) > MAX_VALUE || !g_utf8_validate (read, -1, NULL) ||
+      !g_path_is_absolute (read))
+    {
+      g_warning ("Ignoring [%s] %s in %s: it must be the absolute path of a file", group, key, path);
+      return FALSE;
+    }
+  *(char **) value = g_steal_pointer (&read);
+  return TRUE;
+}
+
+char *
+cradle_settings_dup_attestation_roots (void)
+{
+  char *path = NULL;
+
+  cradle_settings_read_conf ("Tokens", "AttestationRoots", read_path, &path);
+  return path;
+}

@@ -110,6 +110,33 @@ _cradle_enrollment_sign_on_device (CradleEnrollment   *self,
   return cradle_csr_assemble (info, algorithm, signature, error);
 }
 
+/* A token's key is used only after its PIN: a run on a token that still
+ * needs it ends here, before a key is made or anything is sent, with the
+ * words for it (not a failure halfway, on the token's first key use). */
+static gboolean
+check_pin (CradleEnrollment  *self,
+           GError           **error)
+{
+  CradleDevicePinState state = cradle_device_get_pin_state (self->device);
+  g_autofree char *label = NULL;
+
+  if (state == CRADLE_DEVICE_PIN_NOT_NEEDED || state == CRADLE_DEVICE_PIN_ENTERED)
+    return TRUE;
+  label = cradle_text_escape (cradle_device_get_label (self->device), -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+  if (state == CRADLE_DEVICE_PIN_LOCKED)
+    cradle_explain_set_error (error, CRADLE_ERROR_PERMISSION_DENIED, CRADLE_EXPLAIN_TOKEN,
+                              CRADLE_TOKEN_FAILURE_PIN_LOCKED,
+                              "The PIN of the token '%s' is locked, so its keys cannot be used; nothing was "
+                              "made or sent. Only the token's administrator can unlock it.", label);
+  else
+    cradle_explain_set_error (error, CRADLE_ERROR_AUTH_FAILED, CRADLE_EXPLAIN_TOKEN,
+                              CRADLE_TOKEN_FAILURE_PIN_REQUIRED,
+                              "The token '%s' needs its PIN before Cradle can use its key; nothing was made "
+                              "or sent. Enter the PIN (the app asks for it; cradlectl asks on the terminal "
+                              "or reads --pin-file) and try again.", label);
+  return FALSE;
+}
+
 gboolean
 _cradle_enrollment_step_device (CradleEnrollment  *self,
                                 GCancellable      *cancellable,
@@ -134,6 +161,8 @@ _cradle_enrollment_step_device (CradleEnrollment  *self,
                    cradle_device_get_serial (self->device));
       return FALSE;
     }
+  if (!check_pin (self, error))
+    return FALSE;
   _cradle_enrollment_end_step (self, "ok", NULL);
   return TRUE;
 }
@@ -363,6 +392,11 @@ _cradle_enrollment_chain_and_install (CradleEnrollment *self,
       return;
     }
   _cradle_enrollment_stop_waiting (self);
+  /* PIV keeps no CA or root of its own: the device took the leaf only. */
+  if (!cradle_device_holds_authority_certificates (self->device))
+    _cradle_enrollment_add_note (self, "The token '%s' cannot hold CA or root certificates (PIV), so only "
+                                 "the certificate went on it; its chain up to '%s' stays on this computer.",
+                                 cradle_device_get_label (self->device), cradle_certificate_get_subject (root));
   if (!cradle_pending_store_mark_installed (self->store, self->request_id, &error))
     g_warning ("The certificate is installed, but request %" G_GINT64_FORMAT " could not be marked so: %s",
                self->request_id, error->message);

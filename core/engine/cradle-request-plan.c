@@ -68,6 +68,20 @@ check_device (CradleDevice     *device,
     {
       g_autofree char *offered = g_strjoinv (", ", (char **) key_types);
 
+      /* A token's mechanisms say what it makes: nothing is made or sent. */
+      if (cradle_device_get_label (device) != NULL)
+        {
+          g_autofree char *label = cradle_text_escape (cradle_device_get_label (device), -1,
+                                                       CRADLE_TEXT_ESCAPE_DEFAULT);
+
+          cradle_explain_set_error (error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_TOKEN,
+                                    CRADLE_TOKEN_FAILURE_KEY_TYPE_NOT_OFFERED,
+                                    "The token '%s' cannot make the %s key '%s' needs: its module offers %s. "
+                                    "Nothing was made or sent; choose another certificate type, or another "
+                                    "token.", label, key_type, cradle_cert_type_get_name (type),
+                                    offered[0] != '\0' ? offered : "no key type");
+          return FALSE;
+        }
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
                    "The device cannot make the key '%s' needs (%s); it makes %s. "
                    "Choose another certificate type, or update the device.",
@@ -77,6 +91,14 @@ check_device (CradleDevice     *device,
   if (cradle_cert_type_get_protocol (type) == CRADLE_CA_PROTOCOL_SCEP &&
       !cradle_device_has_feature (device, CRADLE_DEVICE_FEATURE_SCEP))
     {
+      if (cradle_device_get_label (device) != NULL)
+        {
+          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
+                       "The token cannot take part in SCEP, which '%s' uses: it cannot decrypt the CA's "
+                       "answer with an RSA key (CKM_RSA_PKCS). Choose a type that does not use SCEP.",
+                       cradle_cert_type_get_name (type));
+          return FALSE;
+        }
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
                    "The device's agent cannot take part in SCEP, which '%s' uses. "
                    "Update the Cradle agent on the device.",

@@ -26,6 +26,7 @@ struct _CradleRetriever
   GCancellable       *cancellable;
   GHashTable         *not_before;     /* request id → seconds since 1970 */
   GHashTable         *forced;         /* request ids to try now */
+  GHashTable         *waiting_for_pin; /* ids of tokens whose PIN is not given, told once */
   gboolean            force_all;
   gboolean            stopped;
 };
@@ -76,6 +77,7 @@ cradle_retriever_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->not_before, g_hash_table_unref);
   g_clear_pointer (&self->forced, g_hash_table_unref);
+  g_clear_pointer (&self->waiting_for_pin, g_hash_table_unref);
   G_OBJECT_CLASS (cradle_retriever_parent_class)->finalize (object);
 }
 
@@ -102,6 +104,7 @@ cradle_retriever_init (CradleRetriever *self)
   self->devices = g_ptr_array_new_with_free_func (g_object_unref);
   self->not_before = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
   self->forced = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->waiting_for_pin = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 CradleRetriever *
@@ -253,6 +256,33 @@ start (CradleRetriever      *self,
   cradle_enrollment_run_async (self->running, self->cancellable, on_run_done, g_object_ref (self));
 }
 
+/* A token whose PIN is not given yet is left alone: a background try would
+ * only fail (and a wrong PIN is never guessed).  Said once per token; the
+ * requests wait until the PIN is entered (the app asks before a run) and
+ * the device is added again or retrieve_now() is called. */
+static gboolean
+pin_given (CradleRetriever *self,
+           CradleDevice    *device)
+{
+  CradleDevicePinState state = cradle_device_get_pin_state (device);
+
+  if (state == CRADLE_DEVICE_PIN_NOT_NEEDED || state == CRADLE_DEVICE_PIN_ENTERED)
+    {
+      g_hash_table_remove (self->waiting_for_pin, cradle_device_get_id (device));
+      return TRUE;
+    }
+  if (g_hash_table_add (self->waiting_for_pin, g_strdup (cradle_device_get_id (device))))
+    {
+      g_autofree char *label = cradle_text_escape (cradle_device_get_label (device), -1,
+                                                   CRADLE_TEXT_ESCAPE_DEFAULT);
+
+      g_message ("Not finishing the requests of the token '%s' in the background: %s. They are finished "
+                 "once its PIN is entered.", label,
+                 state == CRADLE_DEVICE_PIN_LOCKED ? "its PIN is locked" : "it needs its PIN");
+    }
+  return FALSE;
+}
+
 static void
 schedule (CradleRetriever *self)
 {
@@ -287,7 +317,7 @@ schedule (CradleRetriever *self)
       gint64 due = cradle_pending_request_get_next_attempt (request);
       gboolean forced = g_hash_table_contains (self->forced, &id);
 
-      if (device == NULL)
+      if (device == NULL || !pin_given (self, device))
         continue;
       if (!forced && guard != NULL)
         due = MAX (due, *guard);

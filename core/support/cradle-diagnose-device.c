@@ -14,6 +14,11 @@
  *   stores     the certificates in each store and the room left (LIST_CERTS,
  *              which a device answers only to a paired computer)
  *
+ * A PKCS#11 token (transport "pkcs11") takes the same steps in its own
+ * terms: "hello" opens its session, "info" reads CK_TOKEN_INFO, and
+ * "pairing" is its PIN's state instead (a token has no pairing; no PIN is
+ * tried).
+ *
  * Nothing here asks the device's user anything or starts a pairing: HELLO,
  * GET_INFO, AUTHENTICATE and LIST_CERTS need no confirmation.  Each request
  * has the run's deadline: when it passes the request is cancelled (the
@@ -366,6 +371,8 @@ transport_words (CradleDevice *device)
     return "over USB";
   if (g_strcmp0 (kind, "socket") == 0)
     return "a simulated device, over its Unix socket";
+  if (g_strcmp0 (kind, CRADLE_DEVICE_TRANSPORT_PKCS11) == 0)
+    return "a PKCS#11 token or smart card, through its module";
   return "over an unknown transport";
 }
 
@@ -445,14 +452,25 @@ choose_device (Hop       *hop,
     {
       cradle_explain_set_error (&failure, CRADLE_ERROR_DEVICE_GONE, CRADLE_EXPLAIN_DEVICE,
                                 CRADLE_DEVICE_FAILURE_NONE_FOUND,
-                                "No device is connected: no USB device with the Cradle interface, and no "
-                                "simulated device. Connect the device, unlock it and start its Cradle agent.");
+                                "No device is connected: no USB device with the Cradle interface, no "
+                                "simulated device and no token. Connect the device, unlock it and start its "
+                                "Cradle agent, or insert the token.");
       _cradle_diagnosis_run_report (hop->run, HOP, "transport", "Connection", CRADLE_CHECK_FAILED,
                                     g_get_monotonic_time () - started, failure,
                                     "no device found (USB or simulated)");
       return NULL;
     }
 
+  /* A "pkcs11:" URI may name a token by some of its attributes only. */
+  if (wanted != NULL && g_str_has_prefix (wanted, "pkcs11:"))
+    {
+      g_autoptr(CradleDevice) token = cradle_device_new_for_pkcs11_uri (wanted, hop->cancellable, NULL);
+
+      for (guint i = 0; token != NULL && i < candidates->len && chosen == NULL; i++)
+        if (g_strcmp0 (cradle_device_get_id (((Candidate *) candidates->pdata[i])->device),
+                       cradle_device_get_id (token)) == 0)
+          chosen = candidates->pdata[i];
+    }
   if (wanted != NULL)
     {
       /* By id first; a serial is known once the device answers GET_INFO. */
@@ -527,7 +545,12 @@ report_hello (Hop       *hop,
   g_autofree char *agent = NULL;
   g_autofree char *found = NULL;
 
-  if (candidate->hello.state == STEP_OK && candidate->lent && candidate->hello_agent == NULL)
+  if (candidate->hello.state == STEP_OK && cradle_device_get_label (candidate->device) != NULL)
+    {
+      agent = escape (cradle_device_get_agent_version (candidate->device));
+      found = g_strdup_printf ("session open, through the PKCS#11 module %s", agent);
+    }
+  else if (candidate->hello.state == STEP_OK && candidate->lent && candidate->hello_agent == NULL)
     found = g_strdup_printf ("bridge protocol version %u, greeted when this program opened its session",
                              cradle_device_get_protocol_version (candidate->device));
   else if (candidate->hello.state == STEP_OK)
@@ -568,8 +591,16 @@ report_info (Hop       *hop,
       if (cradle_device_has_feature (device, known[i]))
         g_string_append_printf (features, "%s%s", features->len > 0 ? ", " : "", known[i]);
     }
-  found = g_strdup_printf ("%s %s, serial %s, %s, agent %s; features: %s", manufacturer, model, serial, os,
-                           agent, features->len > 0 ? features->str : "none");
+  if (cradle_device_get_label (device) != NULL)
+    {
+      g_autofree char *label = escape (cradle_device_get_label (device));
+
+      found = g_strdup_printf ("token '%s': %s %s, serial %s, module %s; features: %s", label, manufacturer,
+                               model, serial, agent, features->len > 0 ? features->str : "none");
+    }
+  else
+    found = g_strdup_printf ("%s %s, serial %s, %s, agent %s; features: %s", manufacturer, model, serial, os,
+                             agent, features->len > 0 ? features->str : "none");
   report_step (hop, "info", "Device details", &candidate->info, found);
 }
 
@@ -654,6 +685,60 @@ check_pairing (Hop       *hop,
                                     "paired before, but the device no longer trusts this computer");
     }
   return FALSE;
+}
+
+/* A token's PIN state, in place of the pairing: nothing is tried, the
+ * flags are read.  Reports "pairing"; returns whether its keys can be used
+ * (not locked). */
+static gboolean
+check_pin (Hop       *hop,
+           Candidate *candidate)
+{
+  const char *title = "The token's PIN";
+  gint64 started = g_get_monotonic_time ();
+  CradleDevicePinState state = cradle_device_get_pin_state (candidate->device);
+  g_autofree char *label = escape (cradle_device_get_label (candidate->device));
+  GError *failure = NULL;
+
+  switch (state)
+    {
+    case CRADLE_DEVICE_PIN_NOT_NEEDED:
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", title, CRADLE_CHECK_OK,
+                                    g_get_monotonic_time () - started, NULL, "the token needs no PIN");
+      return TRUE;
+    case CRADLE_DEVICE_PIN_ENTERED:
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", title, CRADLE_CHECK_OK,
+                                    g_get_monotonic_time () - started, NULL, "PIN entered in this session");
+      return TRUE;
+    case CRADLE_DEVICE_PIN_NEEDED:
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", title, CRADLE_CHECK_OK,
+                                    g_get_monotonic_time () - started, NULL,
+                                    "a PIN is needed%s; Cradle asks for it before it uses a key",
+                                    cradle_device_has_pinpad (candidate->device) ? " (on the token's pinpad)" : "");
+      return TRUE;
+    case CRADLE_DEVICE_PIN_COUNT_LOW:
+    case CRADLE_DEVICE_PIN_FINAL_TRY:
+      cradle_explain_set_error (&failure, CRADLE_ERROR_AUTH_FAILED, CRADLE_EXPLAIN_TOKEN,
+                                state == CRADLE_DEVICE_PIN_FINAL_TRY ? CRADLE_TOKEN_FAILURE_PIN_FINAL_TRY
+                                                                     : CRADLE_TOKEN_FAILURE_PIN_COUNT_LOW,
+                                "A wrong PIN was entered on the token '%s' before%s.", label,
+                                state == CRADLE_DEVICE_PIN_FINAL_TRY ? ": one more wrong PIN locks it" : "");
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", title, CRADLE_CHECK_WARNING,
+                                    g_get_monotonic_time () - started, failure,
+                                    state == CRADLE_DEVICE_PIN_FINAL_TRY
+                                    ? "a PIN is needed; one more wrong PIN locks the token"
+                                    : "a PIN is needed; a wrong PIN was entered before");
+      return TRUE;
+    case CRADLE_DEVICE_PIN_LOCKED:
+    default:
+      cradle_explain_set_error (&failure, CRADLE_ERROR_PERMISSION_DENIED, CRADLE_EXPLAIN_TOKEN,
+                                CRADLE_TOKEN_FAILURE_PIN_LOCKED,
+                                "The PIN of the token '%s' is locked; only its administrator can unlock it.",
+                                label);
+      _cradle_diagnosis_run_report (hop->run, HOP, "pairing", title, CRADLE_CHECK_FAILED,
+                                    g_get_monotonic_time () - started, failure, "the PIN is locked");
+      return FALSE;
+    }
 }
 
 static void
@@ -841,7 +926,9 @@ diagnose (Hop *hop)
       return;
     }
 
-  if (chosen->lent && cradle_device_is_paired (chosen->device))
+  if (cradle_device_get_label (chosen->device) != NULL)
+    paired = check_pin (hop, chosen);
+  else if (chosen->lent && cradle_device_is_paired (chosen->device))
     {
       g_autofree char *serial = escape (cradle_device_get_serial (chosen->device));
 
@@ -858,11 +945,15 @@ diagnose (Hop *hop)
     _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, g_object_ref (chosen->device), NULL);
   else
     _cradle_diagnosis_run_publish (hop->run, CRADLE_DIAGNOSIS_FACT_DEVICE, NULL,
-                                   "the device is not paired with this computer (see Device)");
+                                   cradle_device_get_label (chosen->device) != NULL
+                                   ? "the token's PIN is locked (see Device)"
+                                   : "the device is not paired with this computer (see Device)");
 
   check_key_types (hop, chosen);
   if (paired)
     check_stores (hop, chosen);
+  else if (cradle_device_get_label (chosen->device) != NULL)
+    skip (hop, "stores", "Room in its stores", "the token's PIN is locked (see The token's PIN)");
   else
     skip (hop, "stores", "Room in its stores",
           "a device lists its stores only to a computer it is paired with (see Paired with this computer)");

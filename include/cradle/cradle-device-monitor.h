@@ -12,8 +12,11 @@
 G_BEGIN_DECLS
 
 /*
- * Follows USB devices with the Cradle interface (libusb hotplug) and
- * simulated devices (sockets appearing in and leaving the runtime folder).
+ * Follows USB devices with the Cradle interface (libusb hotplug),
+ * simulated devices (sockets appearing in and leaving the runtime folder)
+ * and PKCS#11 tokens (their modules polled every [Tokens] PollSeconds= of
+ * cradle.conf, 2 s by default, on a worker thread; a token's id is its
+ * "pkcs11:" URI).
  * Devices present before the monitor was made are not announced: list them
  * with cradle_device_enumerate() after making it (a device in both is the
  * same id).

@@ -5,7 +5,11 @@
  * the device arrives, when a request's next attempt is due (back-off: 30 s
  * doubling to 1 h, never sooner than the CA's Retry-After, recorded in the
  * store's next_attempt), and on demand.  Each resume is a
- * #CradleEnrollment, announced so the app can show its steps.
+ * #CradleEnrollment, announced so the app can show its steps.  A token
+ * whose PIN is not given yet (cradle_device_get_pin_state()) is left alone,
+ * with one message saying so: its requests are resumed once the PIN is
+ * entered and the device is added again or cradle_retriever_retrieve_now()
+ * is called.
  */
 #pragma once
 

@@ -62,4 +62,23 @@ const char *cradle_settings_get_variable  (CradleSetting  setting);
 CRADLE_PUBLIC
 gboolean    cradle_settings_get_automatic_renewal (void);
 
+/* [Tokens] of cradle.conf (docs/cradlectl.md, "Tokens"), the user's else
+ * the administrator's:
+ * - Modules=: PKCS#11 module files to load besides p11-kit's, absolute
+ *   paths separated by ';' (others are ignored with a warning); never
+ *   %NULL (transfer full);
+ * - UseP11Kit=: whether p11-kit's configured modules are loaded (TRUE);
+ * - PollSeconds=: how often the device monitor looks for tokens (2; 1 to
+ *   3600);
+ * - AttestationRoots=: a PEM file of the vendors' attestation roots
+ *   (Yubico's PIV CA), or %NULL (transfer full). */
+CRADLE_PUBLIC
+GStrv       cradle_settings_dup_token_modules      (void);
+CRADLE_PUBLIC
+gboolean    cradle_settings_get_token_use_p11kit   (void);
+CRADLE_PUBLIC
+guint       cradle_settings_get_token_poll_seconds (void);
+CRADLE_PUBLIC
+char       *cradle_settings_dup_attestation_roots  (void);
+
 G_END_DECLS
