@@ -296,11 +296,15 @@ cradle_token_destroy_certificate (CradleToken  *self,
   for (guint i = 0; i < handles->len; i++)
     {
       CK_OBJECT_HANDLE object = g_array_index (handles, CK_OBJECT_HANDLE, i);
-      g_autoptr(GBytes) value = _cradle_token_read_attribute (self, object, CKA_VALUE, error);
+      GError *local_error = NULL;
+      g_autoptr(GBytes) value = _cradle_token_read_attribute (self, object, CKA_VALUE, &local_error);
       CK_RV rv;
 
-      if (value == NULL && error != NULL && *error != NULL)
-        return FALSE;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, local_error);
+          return FALSE;
+        }
       if (value == NULL || !sha256_matches (value, sha256))
         continue;
       if (self->needs_officer && !_cradle_token_officer_begin (self, "delete the certificate", error))

@@ -167,12 +167,12 @@ cradle_token_generate_key (CradleToken  *self,
     return NULL;
   if (!_cradle_token_ensure_session (self, error) || !_cradle_token_read_mechanisms (self, error))
     return NULL;
-  for (guint i = 0; i + 1 < self->key_types->len; i++)
-    if (g_str_equal (g_ptr_array_index (self->key_types, i), key_type))
+  for (guint i = 0; self->key_types[i] != NULL; i++)
+    if (g_str_equal (self->key_types[i], key_type))
       offered = TRUE;
   if (!offered)
     {
-      g_autofree char *offer = g_strjoinv (", ", (char **) self->key_types->pdata);
+      g_autofree char *offer = g_strjoinv (", ", (char **) self->key_types);
 
       cradle_explain_set_error (error, CRADLE_ERROR_NOT_SUPPORTED, CRADLE_EXPLAIN_TOKEN,
                                 CRADLE_TOKEN_FAILURE_KEY_TYPE_NOT_OFFERED,

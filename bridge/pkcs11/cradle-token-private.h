@@ -319,7 +319,8 @@ struct _CradleToken
   char                *model;
   char                *serial;
   char                *module_name;
-  GPtrArray           *key_types;       /* NULL-terminated strings */
+  const char          *key_types[6];    /* static strings, NULL-terminated;
+                                         * rewritten in place, never moved */
   char                *pin;             /* OPENSSL_secure memory, or NULL */
   char                *officer_secret;  /* OPENSSL_secure memory, or NULL */
 

@@ -45,11 +45,24 @@ refresh_token_info (CradleToken *self,
   return TRUE;
 }
 
+/* A login is the application's, not the session's: another CradleToken of
+ * this process for the same token may have made it, or ended it. */
+static void
+refresh_login (CradleToken *self)
+{
+  CK_SESSION_INFO session_info;
+
+  if (!self->has_session)
+    return;
+  if (self->module->C_GetSessionInfo (self->session, &session_info) == CKR_OK)
+    self->logged_in = session_info.state == CKS_RW_USER_FUNCTIONS
+                      || session_info.state == CKS_RO_USER_FUNCTIONS;
+}
+
 gboolean
 _cradle_token_ensure_session (CradleToken *self,
                               GError     **error)
 {
-  CK_SESSION_INFO session_info;
   CK_RV rv;
 
   if (self->has_session)
@@ -70,11 +83,8 @@ _cradle_token_ensure_session (CradleToken *self,
       return FALSE;
     }
   self->has_session = TRUE;
-  /* A login is the application's, not the session's: another session of
-   * this process may have made it. */
-  self->logged_in = self->module->C_GetSessionInfo (self->session, &session_info) == CKR_OK
-                    && (session_info.state == CKS_RW_USER_FUNCTIONS
-                        || session_info.state == CKS_RO_USER_FUNCTIONS);
+  self->logged_in = FALSE;
+  refresh_login (self);
   return refresh_token_info (self, error);
 }
 
@@ -125,6 +135,7 @@ cradle_token_get_pin_state (CradleToken *self)
   if (self->module->C_GetTokenInfo (self->slot, &info) == CKR_OK)
     self->info.flags = info.flags;
   flags = self->info.flags;
+  refresh_login (self);
   if (self->logged_in)
     return CRADLE_TOKEN_PIN_LOGGED_IN;
   if (flags & CKF_USER_PIN_LOCKED)
@@ -162,8 +173,14 @@ cradle_token_log_in (CradleToken  *self,
     return FALSE;
   if (!_cradle_token_ensure_session (self, error))
     return FALSE;
+  refresh_login (self);
   if (self->logged_in)
-    return TRUE;
+    {
+      /* Kept for keys that ask before each use, as after a login here. */
+      if (pin != NULL && self->pin == NULL && strlen (pin) <= CRADLE_TOKEN_MAX_PIN_SIZE)
+        self->pin = secret_dup (pin);
+      return TRUE;
+    }
 
   /* A locked PIN is never tried: the token would only count it. */
   switch (cradle_token_get_pin_state (self))
@@ -230,6 +247,7 @@ _cradle_token_ensure_logged_in (CradleToken *self,
 {
   if (!_cradle_token_ensure_session (self, error))
     return FALSE;
+  refresh_login (self);
   if (self->logged_in || (self->info.flags & CKF_LOGIN_REQUIRED) == 0)
     return TRUE;
   _cradle_token_set_error (self, error, CKR_USER_NOT_LOGGED_IN, doing);

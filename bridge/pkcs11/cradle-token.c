@@ -31,7 +31,6 @@ cradle_token_finalize (GObject *object)
   g_free (self->model);
   g_free (self->serial);
   g_free (self->module_name);
-  g_clear_pointer (&self->key_types, g_ptr_array_unref);
   g_rec_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (cradle_token_parent_class)->finalize (object);
@@ -47,8 +46,6 @@ static void
 cradle_token_init (CradleToken *self)
 {
   g_rec_mutex_init (&self->lock);
-  self->key_types = g_ptr_array_new ();
-  g_ptr_array_add (self->key_types, NULL);
 }
 
 static char *
@@ -285,7 +282,9 @@ _cradle_token_read_mechanisms (CradleToken *self,
     rv = CKR_GENERAL_ERROR;
   if (rv == CKR_OK)
     {
-      list = g_new0 (CK_MECHANISM_TYPE, MAX (n, 1));
+      /* One spare entry: p11-kit-client (0.24) reads one past the list
+       * when it drops mechanisms it does not pass on. */
+      list = g_new0 (CK_MECHANISM_TYPE, n + 1);
       rv = self->module->C_GetMechanismList (self->slot, list, &n);
     }
   if (rv != CKR_OK)
@@ -324,29 +323,33 @@ _cradle_token_read_mechanisms (CradleToken *self,
         }
     }
 
-  g_ptr_array_set_size (self->key_types, 0);
-  if (has_rsa_gen && has_rsa)
-    {
-      if (size_in_range (&rsa_gen, 2048))
-        g_ptr_array_add (self->key_types, (gpointer) "rsa2048");
-      if (size_in_range (&rsa_gen, 3072))
-        g_ptr_array_add (self->key_types, (gpointer) "rsa3072");
-      if (size_in_range (&rsa_gen, 4096))
-        g_ptr_array_add (self->key_types, (gpointer) "rsa4096");
-    }
-  if (has_ec_gen && has_ecdsa)
-    {
-      if (size_in_range (&ec_gen, 256))
-        g_ptr_array_add (self->key_types, (gpointer) "p256");
-      if (size_in_range (&ec_gen, 384))
-        g_ptr_array_add (self->key_types, (gpointer) "p384");
-    }
+  {
+    const char *made[G_N_ELEMENTS (self->key_types)] = { NULL };
+    guint n_made = 0;
+
+    /* OpenSC's PIV driver lists key-pair mechanisms it refuses to use. */
+    if (has_rsa_gen && has_rsa && cradle_piv_can_make_keys (self->piv))
+      {
+        if (size_in_range (&rsa_gen, 2048))
+          made[n_made++] = "rsa2048";
+        if (size_in_range (&rsa_gen, 3072))
+          made[n_made++] = "rsa3072";
+        if (size_in_range (&rsa_gen, 4096))
+          made[n_made++] = "rsa4096";
+      }
+    if (has_ec_gen && has_ecdsa && cradle_piv_can_make_keys (self->piv))
+      {
+        if (size_in_range (&ec_gen, 256))
+          made[n_made++] = "p256";
+        if (size_in_range (&ec_gen, 384))
+          made[n_made++] = "p384";
+      }
+    /* In place: a caller may hold the array cradle_token_get_key_types() gave. */
+    for (guint i = 0; i < G_N_ELEMENTS (self->key_types); i++)
+      self->key_types[i] = made[i];
+  }
   if (!has_rsa)
     self->can_decrypt = FALSE;
-  /* OpenSC's PIV driver lists key-pair mechanisms it refuses to use. */
-  if (!cradle_piv_can_make_keys (self->piv))
-    g_ptr_array_set_size (self->key_types, 0);
-  g_ptr_array_add (self->key_types, NULL);
   return TRUE;
 }
 
@@ -401,7 +404,7 @@ enumerate_tokens (CradleTokenModules *modules,
               g_debug ("Token skipped: %s", local_error->message);
               continue;
             }
-          if (with_keys_only && token->key_types->len <= 1)
+          if (with_keys_only && token->key_types[0] == NULL)
             {
               g_debug ("Token %s skipped: it makes no key pair Cradle uses", token->uri);
               continue;
@@ -507,7 +510,7 @@ const char * const *
 cradle_token_get_key_types (CradleToken *self)
 {
   g_return_val_if_fail (CRADLE_IS_TOKEN (self), NULL);
-  return (const char * const *) self->key_types->pdata;
+  return self->key_types;
 }
 
 gboolean
@@ -528,10 +531,12 @@ gboolean
 cradle_token_is_present (CradleToken *self)
 {
   g_autoptr(P11KitUri) wanted = p11_kit_uri_new ();
+  g_autoptr(GRecMutexLocker) locker = NULL;
   g_autofree CK_SLOT_ID *slots = NULL;
   CK_ULONG n = 0;
 
   g_return_val_if_fail (CRADLE_IS_TOKEN (self), FALSE);
+  locker = g_rec_mutex_locker_new (&self->lock);
   memcpy (p11_kit_uri_get_token_info (wanted), &self->info, sizeof self->info);
   slots = list_slots (self->module, &n);
   for (CK_ULONG i = 0; slots != NULL && i < n; i++)

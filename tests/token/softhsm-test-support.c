@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,8 +26,12 @@ cradle_test_softhsm_missing (void)
 {
   if (!g_file_test (CRADLE_TEST_SOFTHSM_MODULE, G_FILE_TEST_EXISTS))
     return "SoftHSM2 is not installed (" CRADLE_TEST_SOFTHSM_MODULE "; apt-get install softhsm2)";
-  if (g_find_program_in_path ("softhsm2-util") == NULL)
-    return "softhsm2-util is not installed (apt-get install softhsm2)";
+  {
+    g_autofree char *util = g_find_program_in_path ("softhsm2-util");
+
+    if (util == NULL)
+      return "softhsm2-util is not installed (apt-get install softhsm2)";
+  }
   return NULL;
 }
 
@@ -224,6 +229,8 @@ static void
 new_process_group (gpointer data)
 {
   setpgid (0, 0);
+  /* Gone with the test, even one that aborted. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 void

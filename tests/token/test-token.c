@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,6 +227,55 @@ test_enumerate (void)
   g_assert_cmpuint (tokens->len, ==, 0);
 }
 
+/* A label is the token's own text: escaped in every error, given as it
+ * is by the getter (for the caller to escape where it shows it). */
+static void
+test_label_escaped (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(GPtrArray) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  CradleToken *token;
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("evil\x1b]0;x\x07\xe2\x80\xae", PIN, SO_PIN, NULL);
+  tokens = cradle_token_enumerate (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tokens->len, ==, 1);
+  token = g_ptr_array_index (tokens, 0);
+  g_assert_cmpstr (cradle_token_get_label (token), ==, "evil\x1b]0;x\x07\xe2\x80\xae");
+  g_assert_false (cradle_token_log_in (token, "0000", NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+  g_assert_null (strchr (error->message, '\x1b'));
+  g_assert_null (strchr (error->message, '\x07'));
+  g_assert_null (strstr (error->message, "\xe2\x80\xae"));
+  g_assert_nonnull (strstr (error->message, "evil\\x1b]0;x\\x07\\u202e"));
+}
+
+/* A module that does not load is skipped; the others still work. */
+static void
+test_modules_skipped (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(GPtrArray) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *not_a_module = NULL;
+  const char *modules[] = { "libsofthsm2.so", "/nonexistent/libnothing.so", NULL, CRADLE_TEST_SOFTHSM_MODULE, NULL };
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("cradle", PIN, SO_PIN, NULL);
+  not_a_module = g_build_filename (softhsm->dir, "softhsm2.conf", NULL);
+  modules[2] = not_a_module;
+  cradle_token_set_modules (modules, FALSE);
+  tokens = cradle_token_enumerate (NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tokens->len, ==, 1);
+  g_assert_cmpstr (cradle_token_get_label (g_ptr_array_index (tokens, 0)), ==, "cradle");
+  g_assert_cmpstr (cradle_token_get_module_name (g_ptr_array_index (tokens, 0)), ==, "libsofthsm2.so");
+}
+
 static void
 test_key_types (void)
 {
@@ -317,6 +367,43 @@ test_pin (void)
   g_assert_cmpint (cradle_token_get_pin_state (token), !=, CRADLE_TOKEN_PIN_LOGGED_IN);
 }
 
+/* A login is the application's: a second CradleToken for the same token
+ * finds it logged in, and signs without a PIN of its own. */
+static void
+test_login_shared (void)
+{
+  g_autoptr(CradleTestSofthsm) softhsm = NULL;
+  g_autoptr(CradleToken) first = NULL;
+  g_autoptr(CradleToken) second = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) id = NULL;
+  g_autoptr(GBytes) signature = NULL;
+  g_autoptr(GBytes) tbs = g_bytes_new_static ("request", 7);
+
+  if (skip_without_softhsm ())
+    return;
+  softhsm = cradle_test_softhsm_new ("cradle", PIN, SO_PIN, NULL);
+  second = find_token (softhsm);
+  g_assert_true (cradle_token_open (second, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_token_get_pin_state (second), ==, CRADLE_TOKEN_PIN_NEEDED);
+  first = logged_in_token (softhsm);
+  id = cradle_token_generate_key (first, "p256", "k", NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (cradle_token_get_pin_state (second), ==, CRADLE_TOKEN_PIN_LOGGED_IN);
+  signature = cradle_token_sign (second, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (signature);
+
+  /* Closing logs the token out, for this process. */
+  cradle_token_close (first);
+  g_clear_pointer (&signature, g_bytes_unref);
+  signature = cradle_token_sign (second, id, tbs, "sha256", NULL, NULL, &error);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+  assert_detail (error, CRADLE_TOKEN_FAILURE_PIN_REQUIRED);
+}
+
 /* SoftHSM2 never locks a PIN: the flags a locked token shows are set in
  * its stored token.object. Cradle refuses before C_Login: even the right
  * PIN is not tried (SoftHSM would take it). */
@@ -395,6 +482,8 @@ static void
 new_process_group (gpointer data)
 {
   setpgid (0, 0);
+  /* Gone with the test, even one that aborted. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static void
@@ -419,6 +508,12 @@ test_pin_locked_tpm (void)
   if (missing != NULL)
     {
       g_test_skip (missing);
+      return;
+    }
+  setup = g_test_build_filename (G_TEST_DIST, "token", "tpm2-token-setup.sh", NULL);
+  if (!g_file_test (setup, G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("tests/token/tpm2-token-setup.sh not found: run through 'meson test' (G_TEST_SRCDIR)");
       return;
     }
   folder = test_make_memory_folder ("cradle-tpm2-XXXXXX");
@@ -448,7 +543,6 @@ test_pin_locked_tpm (void)
         break;
       g_usleep (10 * 1000);
     }
-  setup = g_test_build_filename (G_TEST_DIST, "token", "tpm2-token-setup.sh", NULL);
   {
     g_autofree char *port_arg = g_strdup_printf ("%u", port);
     const char *argv[] = { "dbus-run-session", "--", setup, folder, port_arg, NULL };
@@ -1038,8 +1132,11 @@ main (int    argc,
 
   g_test_add_func ("/token/output-readers", test_output_readers);
   g_test_add_func ("/token/enumerate", test_enumerate);
+  g_test_add_func ("/token/modules-skipped", test_modules_skipped);
   g_test_add_func ("/token/key-types", test_key_types);
+  g_test_add_func ("/token/label-escaped", test_label_escaped);
   g_test_add_func ("/token/pin", test_pin);
+  g_test_add_func ("/token/login-shared", test_login_shared);
   g_test_add_func ("/token/pin-locked", test_pin_locked);
   g_test_add_func ("/token/pin-locked-tpm", test_pin_locked_tpm);
   g_test_add_data_func ("/token/generate-sign/rsa2048", &rsa2048, test_generate_sign);
