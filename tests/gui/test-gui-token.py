@@ -34,6 +34,7 @@ import shutil
 import subprocess
 import sys
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("gui_enroll", os.path.join(HERE, "test-gui-enroll.py"))
@@ -157,8 +158,9 @@ def dialog_label(win, heading, timeout=TIMEOUT):
 
 
 def dialog_of(label):
+    """The toplevel @label is in (the application's child)."""
     node = label
-    while node is not None and node.roleName not in ("dialog", "alert", "frame", "window"):
+    while node is not None and node.parent is not None and node.parent.roleName != "application":
         node = node.parent
     return node
 
@@ -186,6 +188,16 @@ def wait_dialog_gone(win, heading, timeout=TIMEOUT):
             return True
         time.sleep(0.2)
     return False
+
+
+def scroll_down(world, win):
+    """The device page scrolled to its end, where the certificates are
+    (the wheel over the window: no window manager here)."""
+    (x, y), (w, h) = win.frame().position, win.frame().size
+    env = dict(os.environ, DISPLAY=world.display)
+    subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2)], env=env, capture_output=True)
+    subprocess.run(["xdotool", "click", "--repeat", "25", "--delay", "30", "5"], env=env, capture_output=True)
+    time.sleep(0.5)
 
 
 def enter_pin(world, win, pin, shot=None):
@@ -278,6 +290,7 @@ def token(world, tree):
     cert_labels = win.row_labels(cert) if cert is not None else []
     ok(any(label.startswith("Expires") for label in cert_labels),
        "the token's page lists the certificate installed on it, with its expiry", cert_labels)
+    scroll_down(world, win)
     world.screenshot("token-certificate")
 
     # On the token itself: the certificate beside its key, same CKA_ID.
@@ -375,8 +388,9 @@ def main():
                 continue
             try:
                 scenario(world, tree)
-            except Abort as error:
-                ok(False, f"{scenario.__name__}: {error}")
+            except Exception as error:  # Abort, or the test's own fault: said before the display goes
+                ok(False, f"{scenario.__name__}: {error}",
+                   None if isinstance(error, Abort) else traceback.format_exc())
                 world.screenshot(f"{scenario.__name__}-failed")
                 world.stop_app()
                 gui.wait_app_gone(tree)
