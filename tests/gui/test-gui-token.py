@@ -131,8 +131,15 @@ class Token:
                                text=True).stdout
         serials = re.findall(r"Serial number:[ \t]+(\w+)", shown)
         self.serial = serials[0] if serials else None
-        with open(os.path.join(world.config, "cradle.conf"), "a") as conf:
-            conf.write("\n" + softhsm.cradle_conf_tokens(module))
+        # This module in place of the world's "none", so no other module
+        # is loaded (p11-kit's registered ones are the machine's).
+        path = os.path.join(world.config, "cradle.conf")
+        with open(path) as conf:
+            text = conf.read()
+        if gui.TOKENS_NONE not in text:
+            raise Abort(f"the world's cradle.conf has no [Tokens] section to replace: {text!r}")
+        with open(path, "w") as conf:
+            conf.write(text.replace(gui.TOKENS_NONE, softhsm.cradle_conf_tokens(module)))
 
     def count(self):
         """Objects on the token, by SoftHSM's files."""
@@ -169,12 +176,11 @@ def dialog_text(dialog):
     return " ".join(n.name for n in dialog.findChildren(safe(lambda n: n.roleName == "label")) if n.name)
 
 
-def type_into(world, dialog, text):
+def type_into(world, where, text):
     """Types @text into the dialog's field: no window manager here, so the
-    keyboard follows the pointer onto the dialog."""
-    (x, y), (w, h) = dialog.position, dialog.size
+    keyboard follows the pointer onto the dialog, at @where on the screen."""
     env = dict(os.environ, DISPLAY=world.display)
-    subprocess.run(["xdotool", "mousemove", str(x + w // 2), str(y + h // 2)], env=env, capture_output=True)
+    subprocess.run(["xdotool", "mousemove", str(where[0]), str(where[1])], env=env, capture_output=True)
     time.sleep(0.3)
     subprocess.run(["xdotool", "type", "--delay", "40", text], env=env, capture_output=True)
     time.sleep(0.3)
@@ -200,20 +206,42 @@ def scroll_down(world, win):
     time.sleep(0.5)
 
 
+def center_dialog(world):
+    """The dialog over the middle of the window for the screenshots (no
+    window manager places it here): the app's small toplevel."""
+    env = dict(os.environ, DISPLAY=world.display)
+    found = subprocess.run(["xdotool", "search", "--onlyvisible", "--classname", "cradle"], env=env,
+                           capture_output=True, text=True).stdout.split()
+    for window in found:
+        geometry = subprocess.run(["xdotool", "getwindowgeometry", "--shell", window], env=env,
+                                  capture_output=True, text=True).stdout
+        size = dict(line.split("=", 1) for line in geometry.split() if "=" in line)
+        if size.get("WIDTH", "").isdigit() and int(size["WIDTH"]) < 600:
+            subprocess.run(["xdotool", "windowmove", window, "200", "300"], env=env, capture_output=True)
+            time.sleep(0.5)
+            return 200 + int(size["WIDTH"]) // 2, 300 + int(size["HEIGHT"]) // 2
+    time.sleep(0.5)
+    return None
+
+
 def enter_pin(world, win, pin, shot=None):
     """Waits for the PIN dialog, types @pin, clicks Unlock; returns the
     dialog's words before."""
     label = dialog_label(win, "Enter the Token's PIN")
     if label is None:
         raise Abort("no PIN dialog")
+    where = center_dialog(world)
     dialog = dialog_of(label)
     said = dialog_text(dialog)
+    if where is None:
+        (x, y), (w, h) = dialog.position, dialog.size
+        where = (x + w // 2, y + h // 2)
     field = win.find(safe(lambda n: n.roleName in ("password text", "text", "entry") and n.name == "PIN"),
                      within=dialog, timeout=5)
     ok(field is not None, "the dialog has a field for the PIN", said)
     if shot is not None:
         world.screenshot(shot)
-    type_into(world, dialog, pin)
+    type_into(world, where, pin)
     unlock = win.button("Unlock", within=dialog)
     if unlock is None:
         raise Abort("the PIN dialog has no Unlock button")
@@ -327,6 +355,7 @@ def locked(world, tree):
     ok(label is not None, "Get Certificate: the dialog says the PIN is locked")
     if label is None:
         raise Abort("no locked dialog")
+    center_dialog(world)
     dialog = dialog_of(label)
     said = dialog_text(dialog)
     ok(summary in said and todo in said, "in the error table's words (PIN_LOCKED)", (summary, todo, said))
