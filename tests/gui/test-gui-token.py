@@ -269,6 +269,9 @@ def token(world, tree):
     pin_row = win.row("PIN", within=page, timeout=10)
     pin_said = " ".join(win.row_labels(pin_row)) if pin_row is not None else ""
     ok(pin_row is not None and "Cradle asks for it" in pin_said, "the PIN row says a PIN is needed", pin_said)
+    chain = win.row("The chain stays on this computer", within=page, timeout=2)
+    ok(chain is None or not win.visible(chain),
+       "no note that the chain stays on the host: SoftHSM2 holds CA certificates (PIV would not)")
     upn = win.row(TYPE_TITLE, within=page)
     ok(upn is not None, "alice's certificate types are listed for the token")
     world.screenshot("token-listed")
