@@ -37,7 +37,8 @@ find_details (CertsOptions  *options,
   if ((devices = cradlectl_open_devices (error)) == NULL ||
       (device = cradlectl_choose_device (devices, options->device, error)) == NULL ||
       !cradlectl_pair_device (device, error) ||
-      (device_out != NULL && !cradlectl_log_in_device (device, error)) ||
+      /* Removing needs the PIN; showing uses it when given (a key shows after it). */
+      ((device_out != NULL || cradlectl_has_pin_file ()) && !cradlectl_log_in_device (device, error)) ||
       (certs = cradle_device_list_certs (device, NULL, NULL, NULL, error)) == NULL)
     return NULL;
   details = cradle_cert_details_find (certs, query, error);
@@ -438,6 +439,8 @@ cradlectl_certs (int    argc,
   if ((devices = cradlectl_open_devices (&error)) == NULL ||
       (device = cradlectl_choose_device (devices, wanted, &error)) == NULL ||
       !cradlectl_pair_device (device, &error) ||
+      /* A token's private keys, and so which certificate has one, show after its PIN. */
+      (cradlectl_has_pin_file () && !cradlectl_log_in_device (device, &error)) ||
       (certs = cradle_device_list_certs (device, NULL, NULL, NULL, &error)) == NULL)
     return cradlectl_report_error (error, json);
 

@@ -47,6 +47,8 @@ static const struct {
   { "trust-anchors", "Trust anchors" },
   { "ca-fingerprint", "CA fingerprint" },
   { "challenge-file", "Challenge file" },
+  { "piv-slot", "PIV slot" },
+  { "attestation", "Attestation" },
 };
 
 static void
@@ -310,6 +312,8 @@ typedef struct {
   char     *timeout;
   char     *renew_at;
   char     *challenge_file;
+  char     *piv_slot;
+  char     *attestation;
   gboolean  no_tls;
   gboolean  require_tls;
   gboolean  no_challenge;
@@ -324,7 +328,7 @@ field_options_clear (FieldOptions *options)
     &options->display_name, &options->protocol, &options->url, &options->policy_url,
     &options->template, &options->label, &options->key_type, &options->subject, &options->auth,
     &options->trust_anchors, &options->ca_fingerprint, &options->timeout, &options->renew_at,
-    &options->challenge_file,
+    &options->challenge_file, &options->piv_slot, &options->attestation,
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)
@@ -362,6 +366,10 @@ field_entries (FieldOptions *options,
       "Renew after this share of a certificate's lifetime, 1 to 99 percent (0: the default)", "PERCENT" },
     { "challenge-file", 0, 0, G_OPTION_ARG_FILENAME, &options->challenge_file,
       "scep: read the challenge password from FILE's first line (- for standard input)", "FILE" },
+    { "piv-slot", 0, 0, G_OPTION_ARG_STRING, &options->piv_slot,
+      "A PIV token's slot for the key: 9a, 9c, 9d, 9e or 82..95 (default: by the key usage)", "SLOT" },
+    { "attestation", 0, 0, G_OPTION_ARG_STRING, &options->attestation,
+      "A token's attestation of the key: check (default), require, or include (in the request)", "POLICY" },
     { "system", 0, 0, G_OPTION_ARG_NONE, &options->system,
       "Save for every user of this computer (asks for an administrator's password)", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &options->json, "Print JSON for scripts", NULL },
@@ -423,6 +431,8 @@ apply_fields (CradleTypeDraft *draft,
     { "auth", options->auth },
     { "trust-anchors", options->trust_anchors },
     { "ca-fingerprint", options->ca_fingerprint },
+    { "piv-slot", options->piv_slot },
+    { "attestation", options->attestation },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (texts); i++)

@@ -676,7 +676,8 @@ cradle_device_get_attestation (CradleDevice  *self,
   if (self->token == NULL)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED,
-                   "The device %s offers no attestation of its keys.", cradle_device_get_id (self));
+                   "The device %s offers no attestation of its keys.",
+                   self->transport != NULL ? cradle_bridge_transport_get_id (self->transport) : "(closed)");
       return FALSE;
     }
   id = token_id_for_key_id (key_id);

@@ -263,9 +263,22 @@ cradle_settings_dup_token_modules (void)
   return paths;
 }
 
+/* As every setting: the environment ($CRADLE_TOKENS_USE_P11KIT, which the
+ * tests set to false so that no test sees this machine's tokens) before
+ * cradle.conf. */
 gboolean
 cradle_settings_get_token_use_p11kit (void)
 {
+  const char *value = g_getenv ("CRADLE_TOKENS_USE_P11KIT");
+
+  if (value != NULL && value[0] != '\0')
+    {
+      if (g_ascii_strcasecmp (value, "true") == 0 || g_str_equal (value, "1"))
+        return TRUE;
+      if (g_ascii_strcasecmp (value, "false") == 0 || g_str_equal (value, "0"))
+        return FALSE;
+      g_warning ("Ignoring CRADLE_TOKENS_USE_P11KIT: it must be true or false");
+    }
   return cradle_settings_get_conf_boolean ("Tokens", "UseP11Kit", TRUE);
 }
 

@@ -1,7 +1,8 @@
 /* cradle-enrollment-run-new.c: a new enrollment, from the device to the CA
  *
- *   device -> session -> type -> generate-key -> (type checked against the
- *   directory) -> sign -> recorded as submitting -> submit
+ *   device -> session -> type -> generate-key (a PIV token: in the type's
+ *   slot) -> (type checked against the directory) -> (a token's
+ *   attestation of the key) -> sign -> recorded as submitting -> submit
  *
  * Nothing is recorded in the pending store until the device has signed:
  * a failure before that ends the run as cancelled, declined or failed.
@@ -71,6 +72,8 @@ make_or_reuse_key (CradleEnrollment   *self,
                    GError            **error)
 {
   const char *serial = cradle_device_get_serial (self->device);
+  g_autoptr(GError) slot_error = NULL;
+  g_autofree char *slot = NULL;
   GBytes *key_id = NULL;
 
   /* A same-key renewal: the old certificate's key signs the new request. */
@@ -99,8 +102,21 @@ make_or_reuse_key (CradleEnrollment   *self,
       return key_id;
     }
 
-  _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_GENERATE_KEY, "The device makes a %s key",
-                                 cradle_request_plan_get_key_type (plan));
+  /* A PIV token makes it in the slot the type calls for. */
+  if (!_cradle_enrollment_choose_key_slot (self, plan, &slot, &slot_error))
+    {
+      _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_GENERATE_KEY, "The device makes a %s key",
+                                     cradle_request_plan_get_key_type (plan));
+      g_propagate_error (error, g_steal_pointer (&slot_error));
+      return NULL;
+    }
+  if (slot != NULL)
+    _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_GENERATE_KEY,
+                                   "The token makes a %s key in PIV slot %s",
+                                   cradle_request_plan_get_key_type (plan), slot);
+  else
+    _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_GENERATE_KEY, "The device makes a %s key",
+                                   cradle_request_plan_get_key_type (plan));
   /* A SCEP key may sign SCEP messages and decrypt SCEP answers, and only it. */
   key_id = cradle_device_generate_key_for (self->device, cradle_request_plan_get_key_type (plan),
                                            _cradle_enrollment_type_name (self),
@@ -377,6 +393,22 @@ make_key_and_sign (CradleEnrollment   *self,
         default:
           break;
         }
+
+      /* The token's word that it made the key, as the type asks; what a
+       * type requires and lacks stops the run here, the key deleted. */
+      if (!_cradle_enrollment_check_attestation (self, public_key, cancellable, &error))
+        {
+          /* A remembered key the token no longer has: as for signing. */
+          if (reused && attempt == 0 && g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_NOT_FOUND))
+            {
+              _cradle_enrollment_end_step (self, "failed", error);
+              drop_key (self, &public_key);
+              continue;
+            }
+          fail_signing (self, g_steal_pointer (&error));
+          return FALSE;
+        }
+      cradle_request_plan_set_attestation (*plan, self->attestation, self->attestation_intermediate);
 
       _cradle_enrollment_begin_step (self, CRADLE_ENROLLMENT_STEP_SIGN, "The device signs the request");
       self->csr = _cradle_enrollment_sign_on_device (self, *plan, public_key, cancellable, &error);

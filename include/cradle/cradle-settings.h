@@ -67,7 +67,8 @@ gboolean    cradle_settings_get_automatic_renewal (void);
  * - Modules=: PKCS#11 module files to load besides p11-kit's, absolute
  *   paths separated by ';' (others are ignored with a warning); never
  *   %NULL (transfer full);
- * - UseP11Kit=: whether p11-kit's configured modules are loaded (TRUE);
+ * - UseP11Kit=: whether p11-kit's configured modules are loaded (TRUE;
+ *   $CRADLE_TOKENS_USE_P11KIT, true or false, comes first);
  * - PollSeconds=: how often the device monitor looks for tokens (2; 1 to
  *   3600);
  * - AttestationRoots=: a PEM file of the vendors' attestation roots

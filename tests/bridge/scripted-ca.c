@@ -140,6 +140,8 @@ fake_submit (CradleCaConnector  *connector,
 
   g_mutex_lock (&self->lock);
   self->submits++;
+  g_clear_pointer (&self->last_csr, g_bytes_unref);
+  self->last_csr = g_bytes_ref (cradle_ca_request_get_csr (request));
   self->holding = self->hold;
   g_cond_broadcast (&self->cond);
   while (self->hold)
@@ -172,6 +174,7 @@ fake_ca_finalize (GObject *object)
 
   g_queue_clear (&self->script);
   g_free (self->last_request_id);
+  g_clear_pointer (&self->last_csr, g_bytes_unref);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self->aia_url);

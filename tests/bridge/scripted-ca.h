@@ -39,6 +39,7 @@ struct _FakeCa
   guint             submits;
   guint             retrieves;
   char             *last_request_id;
+  GBytes           *last_csr;      /* the request of the last submit */
   /* A CA that holds each submission until the test lets it go. */
   GMutex            lock;
   GCond             cond;

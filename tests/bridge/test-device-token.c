@@ -23,6 +23,7 @@
 #include <cradle/cradle.h>
 
 #include "base/cradle-openssl-private.h"
+#include "policy/cradle-cert-type-private.h"
 #include "test-files.h"
 
 #define SOFTHSM_MODULE "/usr/lib/softhsm/libsofthsm2.so"
@@ -33,7 +34,8 @@
 /* One token per test, all made before the module is loaded. */
 static const char * const labels[] = {
   "cradle-found", "cradle-pin", "cradle-pin-async", "cradle-sign", "cradle-decrypt", "cradle-refused",
-  "cradle-stores", "cradle-install-failure", "cradle-monitor-leave", NULL
+  "cradle-stores", "cradle-install-failure", "cradle-run-needs-pin", "cradle-retriever", "cradle-monitor-leave",
+  NULL
 };
 static char *home;
 
@@ -552,6 +554,183 @@ test_install_failure (Fixture       *f,
   g_assert_true (g_bytes_equal (cradle_device_cert_get_der (g_ptr_array_index (all, 0)), root_der));
 }
 
+/* ---- the engine ------------------------------------------------------------ */
+
+/* Key objects on the token, counted by pkcs11-tool (logged in). */
+static guint
+count_keys (const char *label)
+{
+  const char *argv[] = { "pkcs11-tool", "--module", SOFTHSM_MODULE, "--token-label", label, "--login",
+                         "--pin", PIN, "--list-objects", "--type", "privkey", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+  guint keys = 0;
+  const char *at;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                NULL, &status, &error);
+  g_assert_no_error (error);
+  for (at = out; (at = strstr (at, "Private Key Object")) != NULL; at++)
+    keys++;
+  return keys;
+}
+
+static void
+on_run_done (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static CradleEnrollmentOutcome
+run_enrollment (CradleEnrollment  *enrollment,
+                GError           **error)
+{
+  GAsyncResult *result = NULL;
+  CradleEnrollmentOutcome outcome;
+
+  cradle_enrollment_run_async (enrollment, NULL, on_run_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  outcome = cradle_enrollment_run_finish (enrollment, result, error);
+  g_object_unref (result);
+  return outcome;
+}
+
+static void
+test_run_needs_pin (Fixture       *f,
+                    gconstpointer  data)
+{
+  const char text[] = "[Cradle Certificate Type]\nName=token-run\nProtocol=certsrv\n"
+                      "URL=https://127.0.0.1:1/certsrv\nTemplate=T\nKeyType=p256\n";
+  g_autofree char *folder = g_build_filename (home, "run-needs-pin", NULL);
+  g_autofree char *path = g_build_filename (folder, "requests.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradlePendingStore) store = NULL;
+  g_autoptr(CradleJournal) journal = NULL;
+  g_autoptr(CradleCredentials) credentials = cradle_credentials_new_none ();
+  g_autoptr(CradleCertTypeSettings) settings = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+  g_autoptr(CradleEnrollment) enrollment = NULL;
+  g_autoptr(CradleEnrollment) again = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  const GError *failure;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  store = cradle_pending_store_open (path, &error);
+  g_assert_no_error (error);
+  journal = cradle_journal_open (path, &error);
+  g_assert_no_error (error);
+  settings = cradle_cert_type_settings_parse ("token-run.conf", text, sizeof text - 1, &error);
+  g_assert_no_error (error);
+  type = cradle_cert_type_new_custom (settings, NULL);
+
+  /* Without the PIN the run ends at the device: no key, no request. */
+  enrollment = cradle_enrollment_new (f->device, type, credentials, store, journal);
+  g_assert_cmpint (run_enrollment (enrollment, &error), ==, CRADLE_ENROLLMENT_OUTCOME_FAILED);
+  failure = cradle_enrollment_get_error (enrollment);
+  g_assert_error (failure, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED);
+  assert_token_detail (failure, CRADLE_TOKEN_FAILURE_PIN_REQUIRED);
+  g_assert_nonnull (strstr (failure->message, f->label));
+  g_assert_nonnull (strstr (failure->message, "nothing was made"));
+  g_clear_error (&error);
+  g_assert_cmpuint (count_keys (f->label), ==, 0);
+  requests = cradle_pending_store_list (store, CRADLE_PENDING_LIST_ALL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (requests->len, ==, 0);
+  g_assert_cmpint (cradle_device_get_pin_state (f->device), ==, CRADLE_DEVICE_PIN_NEEDED);
+
+  /* With it, the same run gets past the device and makes the key (the
+   * CA, on a closed port, then fails it): the check above was the stop. */
+  log_in (f);
+  again = cradle_enrollment_new (f->device, type, credentials, store, journal);
+  g_assert_cmpint (run_enrollment (again, &error), !=, CRADLE_ENROLLMENT_OUTCOME_INSTALLED);
+  g_clear_error (&error);
+  g_assert_false (g_error_matches (cradle_enrollment_get_error (again), CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED));
+  g_assert_cmpuint (count_keys (f->label), ==, 1);
+}
+
+static void
+on_started (CradleRetriever  *retriever,
+            CradleEnrollment *enrollment,
+            guint            *started)
+{
+  (*started)++;
+}
+
+static void
+on_finished (CradleRetriever  *retriever,
+             CradleEnrollment *enrollment,
+             guint            *finished)
+{
+  (*finished)++;
+}
+
+/* The retriever leaves a token without its PIN alone, and takes it up
+ * once the PIN is given. */
+static void
+test_retriever_waits_for_pin (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char text[] = "[Cradle Certificate Type]\nName=token-retrieve\nProtocol=certsrv\n"
+                      "URL=https://127.0.0.1:1/certsrv\nTemplate=T\nKeyType=p256\n";
+  g_autofree char *folder = g_build_filename (home, "retriever", NULL);
+  g_autofree char *path = g_build_filename (folder, "requests.sqlite", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradlePendingStore) store = NULL;
+  g_autoptr(CradleJournal) journal = NULL;
+  g_autoptr(CradleCredentials) credentials = cradle_credentials_new_none ();
+  g_autoptr(CradleCertTypeSettings) settings = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+  g_autoptr(CradleEnrollment) enrollment = NULL;
+  g_autoptr(GPtrArray) unfinished = NULL;
+  g_autoptr(CradleRetriever) retriever = NULL;
+  guint started = 0, finished = 0;
+
+  g_assert_cmpint (g_mkdir_with_parents (folder, 0700), ==, 0);
+  store = cradle_pending_store_open (path, &error);
+  g_assert_no_error (error);
+  journal = cradle_journal_open (path, &error);
+  g_assert_no_error (error);
+  settings = cradle_cert_type_settings_parse ("token-retrieve.conf", text, sizeof text - 1, &error);
+  g_assert_no_error (error);
+  type = cradle_cert_type_new_custom (settings, NULL);
+
+  /* A request kept unfinished: the CA (a closed port) was not reached. */
+  log_in (f);
+  enrollment = cradle_enrollment_new (f->device, type, credentials, store, journal);
+  g_assert_cmpint (run_enrollment (enrollment, &error), ==, CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED);
+  g_clear_error (&error);
+  unfinished = cradle_pending_store_list (store, CRADLE_PENDING_LIST_UNFINISHED, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (unfinished->len, ==, 1);
+
+  /* A new session, without the PIN. */
+  cradle_device_close (f->device);
+  g_assert_true (cradle_device_open (f->device, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (cradle_device_get_pin_state (f->device), ==, CRADLE_DEVICE_PIN_NEEDED);
+
+  retriever = cradle_retriever_new (store, journal, credentials);
+  g_signal_connect (retriever, "enrollment-started", G_CALLBACK (on_started), &started);
+  g_signal_connect (retriever, "enrollment-finished", G_CALLBACK (on_finished), &finished);
+  /* Due now, and asked for again: a resume would start at once. */
+  cradle_retriever_add_device (retriever, f->device);
+  cradle_retriever_retrieve_now (retriever, 0);
+  g_assert_false (cradle_retriever_is_busy (retriever));
+  g_assert_cmpuint (started, ==, 0);
+
+  log_in (f);
+  cradle_retriever_retrieve_now (retriever, 0);
+  g_assert_true (cradle_retriever_is_busy (retriever));
+  g_assert_cmpuint (started, ==, 1);
+  cradle_retriever_stop (retriever);
+  while (finished == 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
 /* ---- the monitor ----------------------------------------------------------- */
 
 typedef struct {
@@ -663,6 +842,8 @@ main (int    argc,
     { "/bridge/device-token/refused", test_refused },
     { "/bridge/device-token/stores", test_stores },
     { "/bridge/device-token/install-failure", test_install_failure },
+    { "/bridge/device-token/run-needs-pin", test_run_needs_pin },
+    { "/bridge/device-token/retriever-waits-for-pin", test_retriever_waits_for_pin },
     /* Last: it loads the p11-kit client module instead of SoftHSM2. */
     { "/bridge/device-token/monitor-leave", test_monitor_leave },
   };

@@ -630,6 +630,44 @@ test_other_key (Fixture       *fixture,
   assert_on_device (fixture, 0);
 }
 
+/* A type that requires an attestation: the agent's devices attest
+ * nothing, so the run stops before anything is signed or sent, and the
+ * key the device made is deleted. */
+static void
+test_attestation_required (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const char text[] = "[Cradle Certificate Type]\nName=attested\nProtocol=certsrv\nURL=" FAKE_URL
+                      "\nTemplate=T\nAttestation=require\n";
+  g_autoptr(CradleCertTypeSettings) settings = NULL;
+  g_autoptr(CradleCertType) type = NULL;
+  g_autoptr(FakeCa) ca = fake_ca_new (SCRIPT_ISSUE, -1);
+  g_autoptr(CradleEnrollment) enrollment = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) requests = NULL;
+  CradleExplainKind kind = 0;
+  guint32 detail = 0;
+
+  settings = cradle_cert_type_settings_parse ("attested.conf", text, sizeof text - 1, &error);
+  g_assert_no_error (error);
+  type = cradle_cert_type_new_custom (settings, NULL);
+  enrollment = cradle_enrollment_new (fixture->agent.device, type, fixture->credentials, fixture->store,
+                                      fixture->journal);
+  g_assert_cmpint (run (fixture, enrollment, ca, NULL, &error), ==, CRADLE_ENROLLMENT_OUTCOME_FAILED);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_NOT_SUPPORTED);
+  g_assert_true (cradle_explain_get_detail (error, &kind, &detail));
+  g_assert_cmpint (kind, ==, CRADLE_EXPLAIN_TOKEN);
+  g_assert_cmpuint (detail, ==, CRADLE_TOKEN_FAILURE_ATTESTATION_MISSING);
+  g_assert_nonnull (strstr (error->message, "'attested' requires the device to attest that it made the key"));
+  g_assert_cmpuint (ca->submits, ==, 0);
+  g_assert_false (has_step (fixture, "sign"));
+  g_assert_true (has_step (fixture, "delete-key"));
+  g_clear_error (&error);
+  requests = cradle_pending_store_list (fixture->store, CRADLE_PENDING_LIST_ALL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (requests->len, ==, 0);
+}
+
 /* The device waits for its user to make the key; the app cancels. */
 static void
 test_cancelled_while_waiting (Fixture       *fixture,
@@ -847,6 +885,8 @@ main (int    argc,
               fixture_tear_down);
   g_test_add ("/enrollment/cancelled-while-waiting", Fixture, "--confirm-generate=never", fixture_set_up,
               test_cancelled_while_waiting, fixture_tear_down);
+  g_test_add ("/enrollment/attestation-required", Fixture, NULL, fixture_set_up, test_attestation_required,
+              fixture_tear_down);
   g_test_add ("/enrollment/retriever", Fixture, NULL, fixture_set_up, test_retriever, fixture_tear_down);
   g_test_add ("/enrollment/untrusted-root/own-root", Fixture, NULL, fixture_set_up, test_own_root,
               fixture_tear_down);

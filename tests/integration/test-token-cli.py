@@ -11,6 +11,10 @@
   and detail, the PIN itself nowhere; the listing then says a wrong PIN was
   entered before; the right PIN then works (status checks the keys);
 - status without a PIN leaves the token alone and says why;
+- no terminal and no --pin-file: exit 4, saying to give --pin-file;
+- a locked PIN (the flag set in SoftHSM2's stored token, tests/token/
+  softhsm.py): listed as locked, refused with TOKEN_PIN_LOCKED (exit 7),
+  the diagnosis's PIN check failed with that detail;
 - a key type the token does not offer (its module offers EC key pairs only,
   SoftHSM2's slots.mechanisms) is refused before anything is made or sent:
   no object on the token, no request kept, the CA's address (a closed
@@ -28,6 +32,9 @@ import sys
 import tempfile
 
 BUILD = os.environ.get("CRADLE_BUILD_ROOT", "")
+SOURCE = os.environ.get("CRADLE_SOURCE_ROOT", "")
+sys.path.insert(0, os.path.join(SOURCE, "tests", "token"))
+import softhsm  # noqa: E402  (lock_pin: the locked flag SoftHSM2 never sets itself)
 CRADLECTL = os.path.join(BUILD, "cli", "cradlectl")
 SOFTHSM = "/usr/lib/softhsm/libsofthsm2.so"
 PIN = "1234"
@@ -91,8 +98,9 @@ def environment(home, conf):
 
 
 def cradlectl(env, *args, stdin=None):
+    # A session of its own: no controlling terminal to ask a PIN on.
     done = subprocess.run([CRADLECTL] + list(args), capture_output=True, text=True, env=env, timeout=120,
-                          input=stdin)
+                          input=stdin, start_new_session=True)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -195,6 +203,27 @@ def run(tap, home):
     rc, out, err = cradlectl(env, "status", "--json", "--device", "pkcs11:token=no-such-token", *module)
     tap.check("a URI naming no token: device absent (exit 6)", rc == 6, "rc=%d\n%s\n%s" % (rc, out, err))
 
+    # ---- diagnose: the device hop of a token ----------------------------
+    rc, out, err = cradlectl(env, "diagnose", "--json", "--timeout", "1", "--device", "pkcs11:token=" + label,
+                             *module)
+    report = json_of(out) or {}
+    device_hop = next((h for h in report.get("hops", []) if h.get("hop") == "device"), {})
+    checks = {c.get("name"): c for c in device_hop.get("checks", [])}
+    tap.check("diagnose: the token is chosen by URI, through its module",
+              checks.get("transport", {}).get("verdict") == "ok" and
+              "PKCS#11" in checks.get("transport", {}).get("found", ""), json.dumps(device_hop, indent=1))
+    tap.check("diagnose: its session opens and its details are the token's",
+              checks.get("hello", {}).get("verdict") == "ok" and checks.get("info", {}).get("verdict") == "ok" and
+              label in checks.get("info", {}).get("found", ""), json.dumps(device_hop, indent=1))
+    tap.check("diagnose: the PIN state instead of pairing, no PIN tried",
+              checks.get("pairing", {}).get("verdict") == "ok" and
+              "PIN is needed" in checks.get("pairing", {}).get("found", "") and
+              checks.get("key-types", {}).get("verdict") == "ok" and
+              "p256" in checks.get("key-types", {}).get("found", ""), json.dumps(device_hop, indent=1))
+    rc, out, err = cradlectl(env, "devices", "--json", *module)
+    tap.check("diagnose: the PIN state is untouched afterwards",
+              [t.get("pin_state") for t in tokens_in(json_of(out))] == ["needed"], out + err)
+
     # ---- a wrong PIN, then the right one --------------------------------
     rc, out, err = cradlectl(env, "status", "--json", "--device", token.get("id", "pkcs11:"),
                              "--pin-file", wrong_file, *module)
@@ -218,6 +247,29 @@ def run(tap, home):
               "rc=%d\n%s\n%s" % (rc, out, err))
     tap.check("the right PIN is nowhere in what cradlectl printed", PIN not in err, err)
 
+    # ---- a locked PIN ---------------------------------------------------
+    locked_label = "cradle-locked"
+    locked_folder = os.path.join(home, "softhsm-locked")
+    locked_conf = make_token(locked_folder, locked_label)
+    softhsm.lock_pin(locked_folder)
+    locked_env = dict(env, SOFTHSM2_CONF=locked_conf)
+    rc, out, err = cradlectl(locked_env, "devices", "--json", *module)
+    tap.check("a locked PIN: the listing says so",
+              [t.get("pin_state") for t in tokens_in(json_of(out))] == ["locked"], out + err)
+    rc, out, err = cradlectl(locked_env, "status", "--json", "--device", "pkcs11:token=" + locked_label,
+                             "--pin-file", pin_file, *module)
+    failure = (json_of(out) or {}).get("error") or {}
+    tap.check("a locked PIN: refused with its own words (exit 7, TOKEN_PIN_LOCKED)",
+              rc == 7 and failure.get("detail") == "TOKEN_PIN_LOCKED" and "locked" in failure.get("message", ""),
+              "rc=%d\n%s\n%s" % (rc, out, err))
+    rc, out, err = cradlectl(locked_env, "diagnose", "--json", "--timeout", "1", "--device",
+                             "pkcs11:token=" + locked_label, *module)
+    device_hop = next((h for h in (json_of(out) or {}).get("hops", []) if h.get("hop") == "device"), {})
+    pin_check = next((c for c in device_hop.get("checks", []) if c.get("name") == "pairing"), {})
+    tap.check("a locked PIN: the diagnosis fails its PIN check with the detail",
+              pin_check.get("verdict") == "failed" and
+              (pin_check.get("error") or {}).get("detail") == "TOKEN_PIN_LOCKED", json.dumps(device_hop, indent=1))
+
     # ---- a key type the token does not offer ----------------------------
     ec_label = "cradle-ec-only"
     ec_conf = make_token(os.path.join(home, "softhsm-ec"), ec_label,
@@ -232,6 +284,13 @@ def run(tap, home):
         f.write("[Cradle Certificate Type]\nName=token-rsa\nDisplayName=token-rsa\nProtocol=est\n"
                 "URL=https://127.0.0.1:%d/.well-known/est\nAuth=none\nKeyType=rsa2048\nTrustAnchors=%s\n"
                 % (port, anchor))
+    # ---- no terminal, no --pin-file ------------------------------------
+    rc, out, err = cradlectl(env, "enroll", "--json", "--type", "token-rsa", "--device", token.get("id", "pkcs11:"),
+                             *module)
+    failure = (json_of(out) or {}).get("error") or {}
+    tap.check("no terminal and no --pin-file: exit 4, saying to give --pin-file",
+              rc == 4 and "--pin-file" in failure.get("message", ""), "rc=%d\n%s\n%s" % (rc, out, err))
+
     rc, out, err = cradlectl(ec_env, "enroll", "--json", "--type", "token-rsa", "--device",
                              "pkcs11:token=" + ec_label, "--pin-file", pin_file, *module)
     result = json_of(out) or {}

@@ -229,6 +229,38 @@ test_round_trip (Fixture       *fixture,
   g_assert_nonnull (strstr (out, "There is no certificate type wifi"));
 }
 
+/* --piv-slot and --attestation: saved as PivSlot= and Attestation=, shown,
+ * and a wrong one told against its option with nothing saved. */
+static void
+test_token_fields (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *add[] = { "add", "piv-sign", "--protocol", "est", "--url", "https://ca.example.test/.well-known/est",
+                        "--piv-slot", "9c", "--attestation", "include", "--json", NULL };
+  const char *wrong[] = { "add", "piv-bad", "--protocol", "est", "--url", "https://ca.example.test/.well-known/est",
+                          "--piv-slot", "f9", "--attestation", "always", NULL };
+  g_autofree char *conf = g_build_filename (fixture->types, "piv-sign.conf", NULL);
+  g_autofree char *bad_conf = g_build_filename (fixture->types, "piv-bad.conf", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *conf_text = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *object;
+
+  g_assert_cmpint (run (fixture, add, NULL, &out, NULL), ==, 0);
+  object = parse_object (parser, out);
+  g_assert_cmpstr (json_object_get_string_member (object, "piv_slot"), ==, "9c");
+  g_assert_cmpstr (json_object_get_string_member (object, "attestation"), ==, "include");
+  g_assert_true (g_file_get_contents (conf, &conf_text, NULL, NULL));
+  g_assert_nonnull (strstr (conf_text, "\nPivSlot=9c\n"));
+  g_assert_nonnull (strstr (conf_text, "\nAttestation=include\n"));
+
+  g_assert_cmpint (run (fixture, wrong, NULL, NULL, &err), ==, 7);
+  g_assert_nonnull (strstr (err, "--piv-slot: PivSlot 'f9' is not a PIV key slot"));
+  g_assert_nonnull (strstr (err, "--attestation: Attestation 'always' is not one of check, require, include"));
+  g_assert_false (g_file_test (bad_conf, G_FILE_TEST_EXISTS));
+}
+
 static void
 assert_nothing_written (Fixture *fixture)
 {
@@ -368,6 +400,7 @@ main (int    argc,
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/cradlectl-types/round-trip", Fixture, NULL, fixture_set_up, test_round_trip, fixture_tear_down);
+  g_test_add ("/cradlectl-types/token-fields", Fixture, NULL, fixture_set_up, test_token_fields, fixture_tear_down);
   g_test_add ("/cradlectl-types/invalid-fields", Fixture, NULL, fixture_set_up, test_invalid_fields,
               fixture_tear_down);
   g_test_add ("/cradlectl-types/edit-system-type", Fixture, NULL, fixture_set_up, test_edit_system_type,
