@@ -141,6 +141,8 @@ cradle_pin_dialog_dup_why (const GError        *error,
 static void
 on_changed (CradlePinDialog *self)
 {
+  if (self->entry == NULL)
+    return;
   if (self->mode == CRADLE_PIN_DIALOG_PIN || self->mode == CRADLE_PIN_DIALOG_OFFICER)
     adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (self),
                                              self->mode == CRADLE_PIN_DIALOG_PIN ? "unlock" : "continue",
@@ -154,10 +156,37 @@ cradle_pin_dialog_dispose (GObject *object)
 
   /* Nothing typed outlives the dialog, whichever way it closes. */
   if (self->entry != NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+      /* Its "changed" while the template goes must not reach a half-gone dialog. */
+      g_signal_handlers_disconnect_by_func (self->entry, on_changed, self);
+    }
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_PIN_DIALOG);
+  /* Dispose runs again when the last reference goes: nothing left to empty. */
+  self->entry = NULL;
+  self->spinner = NULL;
 
   G_OBJECT_CLASS (cradle_pin_dialog_parent_class)->dispose (object);
+}
+
+/* Runs after the window's handler took the secret, before the dialog
+ * closes itself: the field is emptied and hidden.  Hidden, it also gives
+ * up the focus: GTK 4.8's GtkPasswordEntry keeps following the keyboard's
+ * Caps Lock state after a focused entry is destroyed, and then writes to
+ * freed memory ("invalid unclassed pointer in cast to 'GtkPasswordEntry'"). */
+static void
+cradle_pin_dialog_response (AdwMessageDialog *dialog,
+                            const char       *response)
+{
+  CradlePinDialog *self = CRADLE_PIN_DIALOG (dialog);
+
+  if (self->entry != NULL)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+      gtk_widget_set_visible (GTK_WIDGET (self->entry), FALSE);
+    }
+  if (ADW_MESSAGE_DIALOG_CLASS (cradle_pin_dialog_parent_class)->response != NULL)
+    ADW_MESSAGE_DIALOG_CLASS (cradle_pin_dialog_parent_class)->response (dialog, response);
 }
 
 static void
@@ -167,6 +196,7 @@ cradle_pin_dialog_class_init (CradlePinDialogClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = cradle_pin_dialog_dispose;
+  ADW_MESSAGE_DIALOG_CLASS (klass)->response = cradle_pin_dialog_response;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/cradle/Cradle/cradle-pin-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, CradlePinDialog, entry);

@@ -92,6 +92,9 @@ gboolean _cradle_window_is_unlocking      (CradleWindow *self);
  * (a bridge device was never taken from it). */
 void     _cradle_window_unlock_give_back  (CradleWindow *self,
                                            CradleDevice *device);
+/* The watcher's device changed: a PIN asked for a token that left is
+ * given up (its dialog closed). */
+void     _cradle_window_unlock_follow_device (CradleWindow *self);
 void     _cradle_window_token_dispose     (CradleWindow *self);
 
 /* cradle-window-pages.c */

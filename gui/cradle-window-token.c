@@ -57,8 +57,9 @@ forget_dialog (CradleWindowUnlock *unlock,
   if (dialog == NULL)
     return;
   g_clear_signal_handler (&unlock->response_id, dialog);
+  /* Closed as its own Cancel would close it. */
   if (destroy)
-    gtk_window_destroy (GTK_WINDOW (dialog));
+    gtk_window_close (GTK_WINDOW (dialog));
 }
 
 static void
@@ -113,10 +114,14 @@ fail (CradleWindow *self,
 {
   g_autofree char *why = cradle_pin_dialog_dup_why (error, CRADLE_DEVICE_PIN_NEEDED);
 
+  /* The watcher forgets a token that left, which ends the unlock too
+   * (_cradle_window_unlock_follow_device()); the words go on the page
+   * shown then. */
   if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE))
     cradle_device_watcher_device_gone (self->watcher, self->unlock->device);
+  if (self->unlock != NULL)
+    finish (self, FALSE);
   _cradle_window_toast (self, why != NULL ? why : error->message);
-  finish (self, FALSE);
 }
 
 static void
@@ -367,6 +372,16 @@ _cradle_window_unlock (CradleWindow         *self,
   cradle_care_hold_device (self->care, device);
   _cradle_window_update_actions (self);
   inspect (self);
+}
+
+void
+_cradle_window_unlock_follow_device (CradleWindow *self)
+{
+  if (self->unlock == NULL || self->unlock->device == cradle_device_watcher_get_device (self->watcher))
+    return;
+  /* The token left while its PIN was asked for: nothing to unlock. */
+  g_info ("Token %s left while its PIN was asked for", cradle_device_get_id (self->unlock->device));
+  finish (self, FALSE);
 }
 
 void

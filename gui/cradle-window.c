@@ -28,6 +28,7 @@ on_device_changed (CradleDeviceWatcher *watcher,
 {
   CradleDevice *device = cradle_device_watcher_get_device (watcher);
 
+  _cradle_window_unlock_follow_device (self);
   if (device != NULL)
     {
       cradle_device_page_set_device (self->device_page, device);

@@ -18,6 +18,9 @@ never seen.  Its label is Pango markup, shown as written.
     certificate, Certificate Installed; the device page lists the
     certificate on the token, and pkcs11-tool finds it there beside a
     private key of the same CKA_ID that is sensitive and never extractable.
+  gone: the token served by p11-kit-server (the app loads p11-kit's
+    client module): the server killed while the PIN dialog asks; the
+    dialog goes, the window says to connect a device, nothing was made.
   locked: the token's PIN locked (SoftHSM2 never locks one: the test sets
     CKF_USER_PIN_LOCKED in the token's stored flags, its token.object
     file, with the app stopped): Get Certificate says so in the table's
@@ -35,6 +38,7 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("gui_enroll", os.path.join(HERE, "test-gui-enroll.py"))
@@ -249,6 +253,16 @@ def enter_pin(world, win, pin, shot=None):
     return said
 
 
+def log_is_clean(name):
+    """No GLib warning or critical in the app's log (GTK 4.8's password
+    entry writes to freed memory when a focused one is destroyed: the
+    dialog hides it first)."""
+    with open(os.path.join(gui.SHOTS, f"app-{name}.log"), errors="replace") as handle:
+        bad = [line for line in handle if re.search(r"-(CRITICAL|WARNING) \*\*", line)
+               and "Screen coordinates not supported" not in line]
+    ok(not bad, f"the app logged no warning or critical ({name})", "".join(bad))
+
+
 def token(world, tree):
     tok = world.token
     world.start_app(world.copy_ccache("alice"), "token")
@@ -338,6 +352,48 @@ def token(world, tree):
        (key_ids, cert_ids))
     world.stop_app()
     gui.wait_app_gone(tree)
+    log_is_clean("token")
+
+
+def gone(world, tree):
+    """The token served by p11-kit-server, the app loading p11-kit's client
+    module: the server killed while the PIN dialog asks."""
+    tok = world.token
+    path = os.path.join(world.config, "cradle.conf")
+    with open(path) as conf:
+        before = conf.read()
+    # The label percent-encoded in the server's URI (RFC 7512).
+    server = softhsm.Server(tok.dir, tok.env, urllib.parse.quote(LABEL, safe=""))
+    try:
+        with open(path, "w") as conf:
+            conf.write(before.replace(softhsm.cradle_conf_tokens(softhsm.MODULE),
+                                      softhsm.cradle_conf_tokens(server.module)))
+        os.environ["P11_KIT_SERVER_ADDRESS"] = server.env["P11_KIT_SERVER_ADDRESS"]
+        world.start_app(world.copy_ccache("alice"), "gone")
+        win = gui.connect_window(tree)
+        title = win.wait_title(LABEL)
+        ok(title.startswith(LABEL), "a token served over p11-kit's socket is listed too", title)
+        ok(win.choose_type(TYPE_TITLE), f"{TYPE_TITLE} can be chosen")
+        win.click_button("Get Certificate")
+        label = dialog_label(win, "Enter the Token's PIN")
+        ok(label is not None, "the PIN dialog asks")
+        if label is None:
+            raise Abort("no PIN dialog")
+        before_count = tok.count()
+        server.stop()
+        title = win.wait_title("Connect a Device")
+        ok(title.startswith("Connect a Device"), "the token leaves: the window says to connect a device", title)
+        ok(wait_dialog_gone(win, "Enter the Token's PIN"), "and the PIN dialog is gone with it")
+        ok(tok.count() == before_count, "nothing was made on the token", (before_count, tok.count()))
+        world.screenshot("token-gone")
+    finally:
+        server.stop()
+        os.environ.pop("P11_KIT_SERVER_ADDRESS", None)
+        with open(path, "w") as conf:
+            conf.write(before)
+        world.stop_app()
+        gui.wait_app_gone(tree)
+    log_is_clean("gone")
 
 
 def locked(world, tree):
@@ -372,6 +428,7 @@ def locked(world, tree):
     ok(tok.count() == before, "nothing was made on the token", (before, tok.count()))
     world.stop_app()
     gui.wait_app_gone(tree)
+    log_is_clean("locked")
 
 
 def main():
@@ -415,7 +472,7 @@ def main():
             ok(False, f"the SoftHSM2 token: {error}")
             raise
         only = [name for name in os.environ.get("CRADLE_GUI_TEST_ONLY", "").split(",") if name]
-        for scenario in (token, locked):
+        for scenario in (token, gone, locked):
             if only and scenario.__name__ not in only:
                 continue
             try:
