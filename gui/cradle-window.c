@@ -48,7 +48,8 @@ on_device_problem (CradleDeviceWatcher *watcher,
                                    problem != NULL
                                      ? problem
                                      : _("Connect your phone or other device to this computer with a USB cable, "
-                                         "and unlock it. Cradle finds it by itself. The device needs the Cradle "
+                                         "and unlock it, or insert your security token or smart card. Cradle "
+                                         "finds it by itself. A phone or other device needs the Cradle "
                                          "agent; your administrator can tell you how to get it."));
 }
 
