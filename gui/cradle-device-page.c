@@ -28,6 +28,9 @@ struct _CradleDevicePage
 
   /* Template widgets */
   AdwActionRow   *device_row;
+  GtkImage       *device_icon;
+  AdwActionRow   *pin_row;
+  AdwActionRow   *chain_row;
   AdwActionRow   *account_row;
   GtkSpinner     *account_spinner;
   GtkButton      *sign_in_button;
@@ -294,6 +297,59 @@ cradle_device_page_set_session (CradleDevicePage *self,
 
 /* ---- the device, its certificates and its pending requests ------------- */
 
+static gboolean
+is_token (CradleDevice *device)
+{
+  return g_strcmp0 (cradle_device_get_transport (device), CRADLE_DEVICE_TRANSPORT_PKCS11) == 0;
+}
+
+/* What the device says it is, escaped (one line each). */
+static char *
+escaped (const char *text,
+         const char *otherwise)
+{
+  return cradle_text_escape (text != NULL && *text != '\0' ? text : otherwise, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+}
+
+char *
+cradle_device_page_dup_device_title (CradleDevice *device)
+{
+  g_autofree char *manufacturer = escaped (cradle_device_get_manufacturer (device), "");
+  g_autofree char *model = escaped (cradle_device_get_model (device), is_token (device) ? _("Token") : _("Device"));
+  char *title;
+
+  /* A token by its label, what its owner named it. */
+  if (is_token (device) && cradle_device_get_label (device) != NULL && *cradle_device_get_label (device) != '\0')
+    return escaped (cradle_device_get_label (device), NULL);
+  title = g_strdup_printf ("%s %s", manufacturer, model);
+  return g_strstrip (title);
+}
+
+char *
+cradle_device_page_dup_device_subtitle (CradleDevice *device)
+{
+  g_autofree char *serial = escaped (cradle_device_get_serial (device), "?");
+
+  if (is_token (device))
+    {
+      g_autofree char *manufacturer = escaped (cradle_device_get_manufacturer (device), "");
+      g_autofree char *model = escaped (cradle_device_get_model (device), "");
+      g_autofree char *made = g_strstrip (g_strdup_printf ("%s %s", manufacturer, model));
+
+      /* Translators: the transport ("pkcs11"), manufacturer and model, serial number */
+      return g_strdup_printf (_("Token (%s) · %s · serial %s"), CRADLE_DEVICE_TRANSPORT_PKCS11,
+                              *made != '\0' ? made : _("unknown maker"), serial);
+    }
+  else
+    {
+      g_autofree char *os = escaped (cradle_device_get_os (device), _("unknown system"));
+      g_autofree char *agent = escaped (cradle_device_get_agent_version (device), "?");
+
+      /* Translators: serial number, operating system, agent version */
+      return g_strdup_printf (_("Serial %s · %s · agent %s"), serial, os, agent);
+    }
+}
+
 void
 cradle_device_page_set_device (CradleDevicePage *self,
                                CradleDevice     *device)
@@ -305,20 +361,60 @@ cradle_device_page_set_device (CradleDevicePage *self,
 
   if (!g_set_object (&self->device, device) || device == NULL)
     return;
-  title = g_strdup_printf ("%s %s", cradle_device_get_manufacturer (device) ?: "",
-                           cradle_device_get_model (device) ?: _("Device"));
-  g_strstrip (title);
-  /* Translators: serial number, operating system, agent version */
-  subtitle = g_strdup_printf (_("Serial %s · %s · agent %s"),
-                              cradle_device_get_serial (device) ?: "?",
-                              cradle_device_get_os (device) ?: _("unknown system"),
-                              cradle_device_get_agent_version (device) ?: "?");
+  title = cradle_device_page_dup_device_title (device);
+  subtitle = cradle_device_page_dup_device_subtitle (device);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->device_row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->device_row), subtitle);
+  gtk_image_set_from_icon_name (self->device_icon, is_token (device) ? "auth-smartcard-symbolic" : "phone-symbolic");
+  /* Read on a thread by the window: cradle_device_page_set_pin_state(). */
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_row), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->chain_row),
+                          is_token (device) && !cradle_device_holds_authority_certificates (device));
   gtk_editable_set_text (GTK_EDITABLE (self->subject_row), "");
   update_subject (self);
   cradle_device_page_set_certs (self, NULL, NULL);
   cradle_device_page_set_pending (self, NULL, NULL);
+}
+
+const char *
+cradle_device_page_describe_pin_state (CradleDevicePinState state)
+{
+  guint32 detail = 0;
+
+  switch (state)
+    {
+    case CRADLE_DEVICE_PIN_NOT_NEEDED:
+      return NULL;
+    case CRADLE_DEVICE_PIN_ENTERED:
+      return _("Entered: the token is unlocked until it is removed.");
+    case CRADLE_DEVICE_PIN_NEEDED:
+      return _("Cradle asks for it when you get a certificate: the PIN confirms the token's key is used.");
+    case CRADLE_DEVICE_PIN_COUNT_LOW:
+      detail = CRADLE_TOKEN_FAILURE_PIN_COUNT_LOW;
+      break;
+    case CRADLE_DEVICE_PIN_FINAL_TRY:
+      detail = CRADLE_TOKEN_FAILURE_PIN_FINAL_TRY;
+      break;
+    case CRADLE_DEVICE_PIN_LOCKED:
+    default:
+      detail = CRADLE_TOKEN_FAILURE_PIN_LOCKED;
+      break;
+    }
+  /* The error table's words, as the PIN dialog says them. */
+  return cradle_explanation_get_summary (cradle_explain (CRADLE_EXPLAIN_TOKEN, detail));
+}
+
+void
+cradle_device_page_set_pin_state (CradleDevicePage     *self,
+                                  CradleDevicePinState  state)
+{
+  const char *words = cradle_device_page_describe_pin_state (state);
+
+  g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_row), words != NULL);
+  if (words != NULL)
+    adw_action_row_set_subtitle (self->pin_row, words);
 }
 
 void
@@ -340,6 +436,14 @@ cradle_device_page_set_certs (CradleDevicePage *self,
                        _("This computer is not paired with the device yet. When you get a certificate, "
                          "the device asks whether to trust this computer: accept only if both show the "
                          "same code."));
+      return;
+    }
+  if (g_error_matches (error, CRADLE_ERROR, CRADLE_ERROR_AUTH_FAILED) && self->device != NULL &&
+      is_token (self->device))
+    {
+      set_placeholder (self->certs_list,
+                       _("The token shows its certificates once its PIN is entered. Cradle asks for it when "
+                         "you get a certificate."));
       return;
     }
   if (error != NULL)
@@ -599,6 +703,9 @@ cradle_device_page_class_init (CradleDevicePageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/cradle/Cradle/cradle-device-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, device_row);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, device_icon);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, pin_row);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, chain_row);
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, account_row);
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, account_spinner);
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, sign_in_button);

@@ -13,6 +13,16 @@ G_DECLARE_FINAL_TYPE (CradleDevicePage, cradle_device_page, CRADLE, DEVICE_PAGE,
 
 void            cradle_device_page_set_device        (CradleDevicePage *self,
                                                       CradleDevice     *device);
+/* The device row's words, escaped: a bridge device by its maker and
+ * model, with its serial, system and agent; a token by its label, with
+ * its transport, maker, model and serial. */
+char           *cradle_device_page_dup_device_title    (CradleDevice *device);
+char           *cradle_device_page_dup_device_subtitle (CradleDevice *device);
+/* A token's PIN, as the window read it: the PIN row's words (the error
+ * table's for a PIN that has few tries left or is locked); %NULL hides it. */
+void            cradle_device_page_set_pin_state     (CradleDevicePage     *self,
+                                                      CradleDevicePinState  state);
+const char     *cradle_device_page_describe_pin_state (CradleDevicePinState state);
 /* Follows the session's state: the account row and the list of types. */
 void            cradle_device_page_set_session       (CradleDevicePage *self,
                                                       CradleSession    *session);

@@ -40,15 +40,29 @@ cradle_report_dup_ca_words (const char *text)
   return g_strstrip (g_string_free (g_steal_pointer (&line), FALSE));
 }
 
+/* What the device says it is, escaped: it goes to a label and to the
+ * clipboard. */
 static char *
 describe_device (CradleDevice *device)
 {
-  return g_strdup_printf ("%s %s (serial %s, %s, agent %s)",
-                          cradle_device_get_manufacturer (device) ?: "",
-                          cradle_device_get_model (device) ?: "device",
-                          cradle_device_get_serial (device) ?: "?",
-                          cradle_device_get_os (device) ?: "?",
-                          cradle_device_get_agent_version (device) ?: "?");
+  g_autofree char *text = NULL;
+
+  /* A token: its label, maker, model, serial and transport ("pkcs11"). */
+  if (g_strcmp0 (cradle_device_get_transport (device), CRADLE_DEVICE_TRANSPORT_PKCS11) == 0)
+    text = g_strdup_printf ("%s (%s %s, serial %s, %s token)",
+                            cradle_device_get_label (device) ?: "token",
+                            cradle_device_get_manufacturer (device) ?: "",
+                            cradle_device_get_model (device) ?: "",
+                            cradle_device_get_serial (device) ?: "?",
+                            CRADLE_DEVICE_TRANSPORT_PKCS11);
+  else
+    text = g_strdup_printf ("%s %s (serial %s, %s, agent %s)",
+                            cradle_device_get_manufacturer (device) ?: "",
+                            cradle_device_get_model (device) ?: "device",
+                            cradle_device_get_serial (device) ?: "?",
+                            cradle_device_get_os (device) ?: "?",
+                            cradle_device_get_agent_version (device) ?: "?");
+  return cradle_text_escape (text, -1, CRADLE_TEXT_ESCAPE_DEFAULT);
 }
 
 CradleReport *

@@ -57,6 +57,7 @@ follow (CradleWindow     *self,
   CradleDevice *device = cradle_enrollment_get_device (enrollment);
   g_autofree char *title = NULL;
   g_autofree char *description = NULL;
+  g_autofree char *label = NULL;
 
   g_set_object (&self->enrollment, enrollment);
   self->last_step = CRADLE_ENROLLMENT_STEP_NONE;
@@ -67,9 +68,12 @@ follow (CradleWindow     *self,
     title = g_strdup (_("Renewing the Certificate"));
   else
     title = g_strdup (resume ? _("Checking the Request") : _("Getting the Certificate"));
+  /* A token by its label, escaped. */
+  if (cradle_device_get_label (device) != NULL && *cradle_device_get_label (device) != '\0')
+    label = cradle_text_escape (cradle_device_get_label (device), -1, CRADLE_TEXT_ESCAPE_DEFAULT);
   /* Translators: "Cradle Device (UPN) for Google Pixel 8" */
   description = g_strdup_printf (_("%s for %s"), type_title (cradle_enrollment_get_cert_type (enrollment)),
-                                 cradle_device_get_model (device) ?: _("the device"));
+                                 label != NULL ? label : cradle_device_get_model (device) ?: _("the device"));
   cradle_progress_page_start (self->progress_page, title, description, resume);
   _cradle_window_show_page (self, "progress");
 }
@@ -129,21 +133,32 @@ run_done (GObject      *source_object,
   after_run (self, cradle_enrollment_get_device (enrollment), error);
 }
 
-static void
-enroll_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
+/* Whether a run can start now on the device shown. */
+static gboolean
+can_enroll (CradleWindow *self)
 {
-  CradleWindow *self = CRADLE_WINDOW (widget);
-  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  return cradle_device_watcher_get_device (self->watcher) != NULL &&
+         cradle_device_page_get_selected_type (self->device_page) != NULL &&
+         cradle_session_get_credentials (self->session) != NULL && cradle_care_get_store (self->care) != NULL &&
+         !_cradle_window_is_running (self) && !cradle_care_is_renewing (self->care);
+}
+
+/* Once the token (if it is one) has its PIN: the run. */
+static void
+enroll_unlocked (CradleWindow *self,
+                 CradleDevice *device,
+                 gpointer      data)
+{
   CradleCertType *type = cradle_device_page_get_selected_type (self->device_page);
   CradleCredentials *credentials = cradle_session_get_credentials (self->session);
   g_autoptr(CradleEnrollment) enrollment = NULL;
   g_autofree char *subject = NULL;
 
-  if (device == NULL || type == NULL || credentials == NULL || cradle_care_get_store (self->care) == NULL ||
-      _cradle_window_is_running (self) || cradle_care_is_renewing (self->care))
-    return;
+  if (!can_enroll (self))
+    {
+      _cradle_window_unlock_give_back (self, device);
+      return;
+    }
 
   /* The device is ours for this run: no resumes in between. */
   cradle_care_hold_device (self->care, device);
@@ -162,30 +177,39 @@ enroll_action (GtkWidget  *widget,
   cradle_enrollment_run_async (enrollment, self->enrollment_cancellable, run_done, g_object_ref (self));
 }
 
+static void
+enroll_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  CradleWindow *self = CRADLE_WINDOW (widget);
+
+  if (!can_enroll (self) || _cradle_window_is_unlocking (self))
+    return;
+  /* A token asks for its PIN first; a bridge device asks its user later. */
+  _cradle_window_unlock (self, cradle_device_watcher_get_device (self->watcher), enroll_unlocked, NULL, NULL);
+}
+
 /* ---- Renew on a certificate (Remove: cradle-window-certs.c) ------------- */
 
 static void
-renew_action (GtkWidget  *widget,
-              const char *action_name,
-              GVariant   *parameter)
+renew_unlocked (CradleWindow *self,
+                CradleDevice *device,
+                gpointer      data)
 {
-  CradleWindow *self = CRADLE_WINDOW (widget);
-  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
-  CradleCertStatus *status = cradle_device_page_lookup_status (self->device_page, g_variant_get_string (parameter, NULL));
+  CradleCertStatus *status = cradle_device_page_lookup_status (self->device_page, data);
   g_autoptr(CradleEnrollment) enrollment = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (device == NULL || status == NULL || _cradle_window_is_running (self))
-    return;
-  if (cradle_care_is_renewing (self->care))
+  if (status == NULL || _cradle_window_is_running (self) || cradle_care_is_renewing (self->care))
     {
-      _cradle_window_toast (self, _("Cradle is renewing a certificate of this device already. Try again when it "
-                                    "has finished."));
+      _cradle_window_unlock_give_back (self, device);
       return;
     }
   enrollment = cradle_care_new_renewal (self->care, device, status, &error);
   if (enrollment == NULL)
     {
+      _cradle_window_unlock_give_back (self, device);
       _cradle_window_toast (self, error->message);
       return;
     }
@@ -195,6 +219,28 @@ renew_action (GtkWidget  *widget,
   self->enrollment_cancellable = g_cancellable_new ();
   follow (self, enrollment, FALSE);
   cradle_enrollment_run_async (enrollment, self->enrollment_cancellable, run_done, g_object_ref (self));
+}
+
+static void
+renew_action (GtkWidget  *widget,
+              const char *action_name,
+              GVariant   *parameter)
+{
+  CradleWindow *self = CRADLE_WINDOW (widget);
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  const char *sha256 = g_variant_get_string (parameter, NULL);
+
+  if (device == NULL || cradle_device_page_lookup_status (self->device_page, sha256) == NULL ||
+      _cradle_window_is_running (self) || _cradle_window_is_unlocking (self))
+    return;
+  if (cradle_care_is_renewing (self->care))
+    {
+      _cradle_window_toast (self, _("Cradle is renewing a certificate of this device already. Try again when it "
+                                    "has finished."));
+      return;
+    }
+  /* The old key signs the renewal: a token asks for its PIN first. */
+  _cradle_window_unlock (self, device, renew_unlocked, g_strdup (sha256), g_free);
 }
 
 static void
@@ -261,10 +307,15 @@ on_check_timeout (gpointer user_data)
 }
 
 static void
-check (CradleWindow *self,
-       gint64        request_id)
+check_unlocked (CradleWindow *self,
+                CradleDevice *device,
+                gpointer      data)
 {
-  if (cradle_care_get_retriever (self->care) == NULL || request_id <= 0 || self->check_request_id != 0)
+  gint64 request_id = *(gint64 *) data;
+
+  /* Unlocked: the token goes back to the retriever, which checks now. */
+  _cradle_window_unlock_give_back (self, device);
+  if (cradle_care_get_retriever (self->care) == NULL || self->check_request_id != 0)
     return;
   self->check_request_id = request_id;
   /* Already being checked in the background: show that one. */
@@ -279,6 +330,20 @@ check (CradleWindow *self,
   self->check_timeout = g_timeout_add_seconds (CHECK_START_TIMEOUT_SECONDS, on_check_timeout, self);
   _cradle_window_update_actions (self);
   cradle_retriever_retrieve_now (cradle_care_get_retriever (self->care), request_id);
+}
+
+/* A token's request is retrieved with its key found again on the token:
+ * the PIN first. */
+static void
+check (CradleWindow *self,
+       gint64        request_id)
+{
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+
+  if (cradle_care_get_retriever (self->care) == NULL || request_id <= 0 || self->check_request_id != 0 ||
+      device == NULL || _cradle_window_is_unlocking (self))
+    return;
+  _cradle_window_unlock (self, device, check_unlocked, g_memdup2 (&request_id, sizeof request_id), g_free);
 }
 
 static void

@@ -42,14 +42,21 @@ update_title (CradleWindow *self)
 {
   GtkWidget *page = gtk_stack_get_visible_child (self->stack);
   g_autofree char *title = NULL;
+  g_autofree char *escaped = NULL;
   const char *what = NULL;
 
   if (page == GTK_WIDGET (self->no_device_page))
     what = adw_status_page_get_title (self->no_device_page);
-  else if (page == GTK_WIDGET (self->device_page))
-    what = cradle_device_watcher_get_device (self->watcher) != NULL
-             ? cradle_device_get_model (cradle_device_watcher_get_device (self->watcher))
-             : NULL;
+  else if (page == GTK_WIDGET (self->device_page) && cradle_device_watcher_get_device (self->watcher) != NULL)
+    {
+      CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+
+      /* A token by its label (what its owner named it), escaped. */
+      if (cradle_device_get_label (device) != NULL && *cradle_device_get_label (device) != '\0')
+        what = escaped = cradle_text_escape (cradle_device_get_label (device), -1, CRADLE_TEXT_ESCAPE_DEFAULT);
+      else
+        what = cradle_device_get_model (device);
+    }
   else if (page == GTK_WIDGET (self->progress_page))
     what = cradle_progress_page_get_title (self->progress_page);
   else if (page == GTK_WIDGET (self->result_page))
@@ -89,7 +96,8 @@ _cradle_window_update_actions (CradleWindow *self)
   gboolean ready = device != NULL && on_device_page && cradle_care_get_store (self->care) != NULL &&
                    cradle_session_get_credentials (self->session) != NULL &&
                    cradle_device_page_get_selected_type (self->device_page) != NULL &&
-                   !_cradle_window_is_running (self) && !cradle_care_is_renewing (self->care);
+                   !_cradle_window_is_running (self) && !cradle_care_is_renewing (self->care) &&
+                   self->unlock == NULL;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.enroll", ready && !_cradle_window_is_installing (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.install-file",
@@ -217,6 +225,46 @@ list_pending_done (GObject      *source_object,
   cradle_device_page_set_pending (self->device_page, requests, cradle_session_get_types (self->session));
 }
 
+/* ---- a token's PIN state ------------------------------------------------- */
+
+static void
+pin_state_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  g_task_return_int (task, cradle_device_get_pin_state (CRADLE_DEVICE (task_data)));
+}
+
+static void
+pin_state_done (GObject      *source_object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  CradleWindow *self = CRADLE_WINDOW (source_object);
+  CradleDevice *device = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+  gssize state = g_task_propagate_int (G_TASK (result), &error);
+
+  if (error != NULL || device != cradle_device_watcher_get_device (self->watcher))
+    return;
+  cradle_device_page_set_pin_state (self->device_page, (CradleDevicePinState) state);
+}
+
+void
+_cradle_window_update_pin_state (CradleWindow *self)
+{
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  g_autoptr(GTask) task = NULL;
+
+  if (device == NULL || g_strcmp0 (cradle_device_get_transport (device), CRADLE_DEVICE_TRANSPORT_PKCS11) != 0)
+    return;
+  task = g_task_new (self, self->cancellable, pin_state_done, NULL);
+  g_task_set_source_tag (task, _cradle_window_update_pin_state);
+  g_task_set_task_data (task, g_object_ref (device), g_object_unref);
+  g_task_run_in_thread (task, pin_state_thread);
+}
+
 void
 _cradle_window_reload_device (CradleWindow *self)
 {
@@ -224,6 +272,7 @@ _cradle_window_reload_device (CradleWindow *self)
 
   if (device == NULL)
     return;
+  _cradle_window_update_pin_state (self);
   cradle_device_list_certs_async (device, NULL, NULL, self->cancellable, list_certs_done, g_object_ref (self));
   if (cradle_care_get_store (self->care) != NULL && cradle_device_get_serial (device) != NULL)
     {

@@ -14,6 +14,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _CradleWindowUnlock CradleWindowUnlock;
+
 struct _CradleWindow
 {
   AdwApplicationWindow parent_instance;
@@ -27,6 +29,7 @@ struct _CradleWindow
   CradleEnrollment    *background;       /* a resume the retriever runs unseen */
   CradleInstallFile   *installing;       /* a certificate file going to the device */
   gboolean             removing;         /* the device is asked to remove a certificate */
+  CradleWindowUnlock  *unlock;           /* a token's PIN being asked for and given */
   GCancellable        *enrollment_cancellable;
   CradleEnrollmentStep last_step;
   gint64               check_request_id; /* the user asked to check it now */
@@ -55,6 +58,7 @@ struct _CradleWindow
  * (the object, the device and the session), cradle-window-enroll.c
  * (running enrollments and the retriever), cradle-window-certs.c (a
  * certificate's details and removal, installing files),
+ * cradle-window-token.c (a token's PIN before a run),
  * cradle-window-pages.c (what is shown). */
 
 /* cradle-window-enroll.c */
@@ -68,6 +72,31 @@ void     _cradle_window_certs_dispose     (CradleWindow *self);
 /* A file being installed, or a certificate removed: the device is busy. */
 gboolean _cradle_window_is_installing     (CradleWindow *self);
 
+/* cradle-window-token.c */
+/* The run to start once @device is unlocked; @data is the caller's. */
+typedef void (*CradleWindowUnlocked) (CradleWindow *self,
+                                      CradleDevice *device,
+                                      gpointer      data);
+/* Before a run on @device: a token's PIN (and its officer's secret) asked
+ * for and given when it needs them, the device held from the retriever
+ * meanwhile; then @unlocked runs, unless the user cancels, the PIN is
+ * locked or the token left (the device is released then).  Any other
+ * device: @unlocked at once.  @destroy frees @data either way. */
+void     _cradle_window_unlock            (CradleWindow        *self,
+                                           CradleDevice        *device,
+                                           CradleWindowUnlocked unlocked,
+                                           gpointer             data,
+                                           GDestroyNotify       destroy);
+gboolean _cradle_window_is_unlocking      (CradleWindow *self);
+/* @unlocked could not start its run: a token goes back to the retriever
+ * (a bridge device was never taken from it). */
+void     _cradle_window_unlock_give_back  (CradleWindow *self,
+                                           CradleDevice *device);
+/* The watcher's device changed: a PIN asked for a token that left is
+ * given up (its dialog closed). */
+void     _cradle_window_unlock_follow_device (CradleWindow *self);
+void     _cradle_window_token_dispose     (CradleWindow *self);
+
 /* cradle-window-pages.c */
 gboolean _cradle_window_is_running        (CradleWindow *self);
 void     _cradle_window_show_page         (CradleWindow *self,
@@ -77,7 +106,10 @@ void     _cradle_window_update_page       (CradleWindow *self);
 void     _cradle_window_toast             (CradleWindow *self,
                                            const char   *text);
 void     _cradle_window_update_actions    (CradleWindow *self);
-/* Reads the device's certificates and its pending requests again. */
+/* Reads a token's PIN state (on a thread) for the device page. */
+void     _cradle_window_update_pin_state  (CradleWindow *self);
+/* Reads the device's certificates and its pending requests again (and a
+ * token's PIN state). */
 void     _cradle_window_reload_device     (CradleWindow *self);
 
 G_END_DECLS

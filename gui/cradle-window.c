@@ -28,6 +28,7 @@ on_device_changed (CradleDeviceWatcher *watcher,
 {
   CradleDevice *device = cradle_device_watcher_get_device (watcher);
 
+  _cradle_window_unlock_follow_device (self);
   if (device != NULL)
     {
       cradle_device_page_set_device (self->device_page, device);
@@ -47,7 +48,8 @@ on_device_problem (CradleDeviceWatcher *watcher,
                                    problem != NULL
                                      ? problem
                                      : _("Connect your phone or other device to this computer with a USB cable, "
-                                         "and unlock it. Cradle finds it by itself. The device needs the Cradle "
+                                         "and unlock it, or insert your security token or smart card. Cradle "
+                                         "finds it by itself. A phone or other device needs the Cradle "
                                          "agent; your administrator can tell you how to get it."));
 }
 
@@ -391,6 +393,7 @@ cradle_window_dispose (GObject *object)
   g_clear_object (&self->enrollment);
   g_clear_object (&self->enrollment_cancellable);
   g_clear_object (&self->background);
+  _cradle_window_token_dispose (self);
   _cradle_window_certs_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_WINDOW);
   g_clear_object (&self->session);

@@ -59,6 +59,9 @@ NOTIFICATION_DAEMON = "/usr/lib/notification-daemon/notification-daemon"
 SHOTS = os.path.join(BUILD_ROOT, "meson-logs", "screenshots")
 
 TIMEOUT = 45  # seconds for any one thing to appear
+# cradle.conf's [Tokens]: no PKCS#11 module at all (tests that want a
+# token put their own module in its place).
+TOKENS_NONE = "[Tokens]\nUseP11Kit=false\n"
 
 # ---- TAP -----------------------------------------------------------------
 
@@ -145,9 +148,12 @@ class World:
         self.store = os.path.join(self.tmp, "device-store")
         for path in (self.runtime, self.state, self.config, self.store):
             os.makedirs(path, mode=0o700)
-        # The lab CA's root, trusted for its TLS front-ends.
+        # The lab CA's root, trusted for its TLS front-ends; none of the
+        # machine's own tokens (p11-kit's registered modules: a TPM's
+        # module, say, that reaches for a D-Bus broker this session lacks).
         with open(os.path.join(self.config, "cradle.conf"), "w") as conf:
-            conf.write(f"[Enrollment]\nTrustAnchors={self.lab['CRADLE_LAB_ROOT_CA']}\n")
+            conf.write(f"[Enrollment]\nTrustAnchors={self.lab['CRADLE_LAB_ROOT_CA']}\n\n"
+                       f"{TOKENS_NONE}")
         self.xvfb, self.display = start_xvfb()
         # dogtail clicks through XTest on this display.
         os.environ["DISPLAY"] = self.display

@@ -3,7 +3,8 @@
  * The support report names the request, the CA's code and the table's
  * explanation, keeps the CA's own words to one plain line, and never holds
  * more than it was given; expiry and pending-request descriptions say the
- * right thing at their thresholds.
+ * right thing at their thresholds.  A token's PIN dialog says what went
+ * wrong in the error table's words, with the tries left, once.
  */
 #include "config.h"
 
@@ -11,7 +12,9 @@
 #include <cradle/cradle.h>
 
 #include "cradle-cert-row.h"
+#include "cradle-device-page.h"
 #include "cradle-pending-row.h"
+#include "cradle-pin-dialog.h"
 #include "cradle-report.h"
 #include "test-files.h"
 
@@ -152,6 +155,76 @@ test_pending_description (void)
   test_remove_tree (dir);
 }
 
+static char *
+table_words (guint32 detail)
+{
+  const CradleExplanation *explanation = cradle_explain (CRADLE_EXPLAIN_TOKEN, detail);
+
+  g_assert_false (cradle_explanation_is_generic (explanation));
+  return g_strdup_printf ("%s %s", cradle_explanation_get_summary (explanation),
+                          cradle_explanation_get_user_action (explanation));
+}
+
+/* A PIN simply needed: nothing to say before asking. */
+static void
+test_pin_why_needed (void)
+{
+  g_assert_null (cradle_pin_dialog_dup_why (NULL, CRADLE_DEVICE_PIN_NEEDED));
+  g_assert_null (cradle_pin_dialog_dup_why (NULL, CRADLE_DEVICE_PIN_ENTERED));
+  g_assert_null (cradle_device_page_describe_pin_state (CRADLE_DEVICE_PIN_NOT_NEEDED));
+  g_assert_nonnull (cradle_device_page_describe_pin_state (CRADLE_DEVICE_PIN_NEEDED));
+}
+
+/* A wrong PIN: the table's words for the error, and the tries left said
+ * once (the error's detail says them already when it matches the state). */
+static void
+test_pin_why_wrong (void)
+{
+  g_autoptr(GError) low = NULL;
+  g_autoptr(GError) wrong = NULL;
+  g_autofree char *low_words = table_words (CRADLE_TOKEN_FAILURE_PIN_COUNT_LOW);
+  g_autofree char *wrong_words = table_words (CRADLE_TOKEN_FAILURE_PIN_INCORRECT);
+  g_autofree char *final_words = table_words (CRADLE_TOKEN_FAILURE_PIN_FINAL_TRY);
+  g_autofree char *low_why = NULL;
+  g_autofree char *final_why = NULL;
+  g_autofree char *expected = NULL;
+
+  cradle_explain_set_error (&low, CRADLE_ERROR_AUTH_FAILED, CRADLE_EXPLAIN_TOKEN,
+                            CRADLE_TOKEN_FAILURE_PIN_COUNT_LOW, "The PIN for “cradle” is wrong");
+  low_why = cradle_pin_dialog_dup_why (low, CRADLE_DEVICE_PIN_COUNT_LOW);
+  g_assert_cmpstr (low_why, ==, low_words);
+
+  /* The token's flags said more after the error was made: both. */
+  cradle_explain_set_error (&wrong, CRADLE_ERROR_AUTH_FAILED, CRADLE_EXPLAIN_TOKEN,
+                            CRADLE_TOKEN_FAILURE_PIN_INCORRECT, "The PIN for “cradle” is wrong");
+  final_why = cradle_pin_dialog_dup_why (wrong, CRADLE_DEVICE_PIN_FINAL_TRY);
+  expected = g_strdup_printf ("%s %s", wrong_words, final_words);
+  g_assert_cmpstr (final_why, ==, expected);
+}
+
+/* Locked: the table's words, from the state alone or from the error. */
+static void
+test_pin_why_locked (void)
+{
+  g_autoptr(GError) locked = NULL;
+  g_autofree char *words = table_words (CRADLE_TOKEN_FAILURE_PIN_LOCKED);
+  g_autofree char *from_state = cradle_pin_dialog_dup_why (NULL, CRADLE_DEVICE_PIN_LOCKED);
+  g_autofree char *from_error = NULL;
+  g_autoptr(GError) plain = g_error_new_literal (CRADLE_ERROR, CRADLE_ERROR_FAILED, "The module failed");
+  g_autofree char *from_plain = cradle_pin_dialog_dup_why (plain, CRADLE_DEVICE_PIN_NEEDED);
+
+  g_assert_cmpstr (from_state, ==, words);
+  cradle_explain_set_error (&locked, CRADLE_ERROR_PERMISSION_DENIED, CRADLE_EXPLAIN_TOKEN,
+                            CRADLE_TOKEN_FAILURE_PIN_LOCKED, "The PIN of “cradle” is locked");
+  from_error = cradle_pin_dialog_dup_why (locked, CRADLE_DEVICE_PIN_LOCKED);
+  g_assert_cmpstr (from_error, ==, words);
+  g_assert_cmpstr (cradle_device_page_describe_pin_state (CRADLE_DEVICE_PIN_LOCKED), ==,
+                   cradle_explanation_get_summary (cradle_explain (CRADLE_EXPLAIN_TOKEN,
+                                                                   CRADLE_TOKEN_FAILURE_PIN_LOCKED)));
+  /* An error the table has no words for: its own. */
+  g_assert_cmpstr (from_plain, ==, "The module failed");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -165,5 +238,8 @@ main (int    argc,
   g_test_add_func ("/gui/report/installed", test_report_installed_has_no_explanation);
   g_test_add_func ("/gui/cert-row/expiry", test_expiry);
   g_test_add_func ("/gui/pending-row/description", test_pending_description);
+  g_test_add_func ("/gui/pin/needed", test_pin_why_needed);
+  g_test_add_func ("/gui/pin/wrong", test_pin_why_wrong);
+  g_test_add_func ("/gui/pin/locked", test_pin_why_locked);
   return g_test_run ();
 }
