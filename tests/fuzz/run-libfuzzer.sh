@@ -135,9 +135,10 @@ case $name in
              "$src/core/base/cradle-pkcs7.c" "$src/core/base/cradle-certificate.c"
              "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-text.c" "$src/core/base/cradle-secret.c")
     extra_objects=("$build/core/libcradle-internal.a" "$build/bridge/host/libcradle-bridge-host.a"
+                   "$build/bridge/pkcs11/libcradle-bridge-pkcs11.a"
                    "$build/bridge/protocol/libcradle-bridge-protocol.a" "$build/core/base/libcradle-base.a")
     extra_includes="-I/usr/include/mit-krb5"
-    extra_libs="libxml-2.0 libcrypto libssl krb5-gssapi krb5 sqlite3 libusb-1.0 gobject-2.0 gio-unix-2.0" ;;
+    extra_libs="libxml-2.0 libcrypto libssl krb5-gssapi krb5 sqlite3 libusb-1.0 gobject-2.0 gio-unix-2.0 p11-kit-1" ;;
   provisioning)
     # The reader, the signature's envelope and the XML reader, instrumented;
     # the type-file parser each type is checked with pulls in the rest of
@@ -149,9 +150,10 @@ case $name in
              "$src/core/ca/wstep/cradle-xml.c" "$src/core/ca/wstep/cradle-libxml.c" "$src/core/base/cradle-dlopen.c"
              "$src/core/base/cradle-certificate.c" "$src/core/base/cradle-x509-outline.c" "$src/core/base/cradle-text.c")
     extra_objects=("$build/core/libcradle-internal.a" "$build/bridge/host/libcradle-bridge-host.a"
+                   "$build/bridge/pkcs11/libcradle-bridge-pkcs11.a"
                    "$build/bridge/protocol/libcradle-bridge-protocol.a" "$build/core/base/libcradle-base.a")
     extra_includes="-I/usr/include/mit-krb5"
-    extra_libs="libxml-2.0 libcrypto libssl krb5-gssapi krb5 sqlite3 libusb-1.0 gobject-2.0 gio-unix-2.0" ;;
+    extra_libs="libxml-2.0 libcrypto libssl krb5-gssapi krb5 sqlite3 libusb-1.0 gobject-2.0 gio-unix-2.0 p11-kit-1" ;;
   attestation)
     # The check and the bounded DER reader instrumented; the chain the
     # harness signs with comes from tests/unit's helper.
