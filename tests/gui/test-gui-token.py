@@ -28,8 +28,8 @@ never seen.  Its label is Pango markup, shown as written.
   choose: a simulated device (cradle-agent --socket) AND the token
     connected: the header's device button offers both (the token by its
     label, as written); choosing the token shows its page, and Get
-    Certificate asks its PIN (cancelled: nothing made).  The device
-    leaving: the token stays shown (the button goes, one device left);
+    Certificate asks its PIN, the device button off meanwhile (cancelled:
+    nothing made, the button on again).  The device leaving: the token stays shown (the button goes, one device left);
     the device coming back is offered again, but does not take the
     token's place.
 
@@ -524,6 +524,10 @@ def choose(world, tree):
         world.screenshot("choose-kept")
 
         # The token's PIN is asked for a run on it.
+        import pyatspi
+        button = device_button(win)
+        ok(button is not None and button.getState().contains(pyatspi.STATE_SENSITIVE),
+           "before a run, another device can be chosen (the device button is on)")
         ok(win.choose_type(TYPE_TITLE), f"{TYPE_TITLE} can be chosen for the token")
         win.click_button("Get Certificate")
         label = dialog_label(win, "Enter the Token's PIN")
@@ -534,10 +538,20 @@ def choose(world, tree):
         dialog = dialog_of(label)
         said = dialog_text(dialog)
         ok(LABEL in said, "the PIN dialog names the token", said)
+        button = device_button(win)
+        ok(button is not None and not button.getState().contains(pyatspi.STATE_SENSITIVE),
+           "while its PIN is asked, no other device can be chosen (the device button is off)")
         world.screenshot("choose-pin")
         win.click_button("Cancel", within=dialog)
         ok(wait_dialog_gone(win, "Enter the Token's PIN"), "Cancel closes it")
         ok(win.wait_title(LABEL).startswith(LABEL), "the token's page again")
+        deadline = time.monotonic() + 10
+        button = device_button(win)
+        while button is not None and not button.getState().contains(pyatspi.STATE_SENSITIVE) \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ok(button is not None and button.getState().contains(pyatspi.STATE_SENSITIVE),
+           "and the device button is on again")
         ok(tok.count() == before, "nothing was made on the token", (before, tok.count()))
     finally:
         world.stop_agent()
