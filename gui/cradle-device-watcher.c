@@ -1,11 +1,14 @@
 /* cradle-device-watcher.c: the cradled device, opened, following plugging
  *
  * Devices come from cradle_device_enumerate() at start (in a thread) and
- * from a CradleDeviceMonitor after that.  The first one that answers HELLO
- * and GET_INFO is the device shown; the others wait their turn, so
- * unplugging one shows the next.  The "device" property changes as they
- * come and go; "problem" says why a connected device is not shown (in use
- * by another program, an agent too old, no permission on USB).
+ * from a CradleDeviceMonitor after that, and opened one at a time (HELLO
+ * and GET_INFO).  Every device opened is in "devices", in the order they
+ * answered; the one shown ("device") is the first that answered until the
+ * user chooses another (cradle_device_watcher_choose()).  A device arriving
+ * never takes the place of the one shown; when the one shown leaves, the
+ * first of the others is shown.  "problem" says why a connected device is
+ * not used (in use by another program, an agent too old, no permission on
+ * USB).
  */
 #include "config.h"
 
@@ -22,7 +25,8 @@ struct _CradleDeviceWatcher
   GCancellable        *cancellable;
   GPtrArray           *waiting;    /* of CradleDevice: connected, not opened */
   CradleDevice        *opening;
-  CradleDevice        *device;
+  GPtrArray           *opened;     /* of CradleDevice: opened, in order */
+  CradleDevice        *device;     /* the one shown, one of opened */
   char                *problem;
   char                *busy_id;    /* a device another program uses */
   guint                retry_source;
@@ -33,6 +37,7 @@ G_DEFINE_FINAL_TYPE (CradleDeviceWatcher, cradle_device_watcher, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_DEVICE,
+  PROP_DEVICES,
   PROP_PROBLEM,
   N_PROPS
 };
@@ -84,9 +89,8 @@ static gboolean
 is_known (CradleDeviceWatcher *self,
           const char          *id)
 {
-  return has_id (self->waiting, id, NULL) ||
-         (self->opening != NULL && g_strcmp0 (cradle_device_get_id (self->opening), id) == 0) ||
-         (self->device != NULL && g_strcmp0 (cradle_device_get_id (self->device), id) == 0);
+  return has_id (self->waiting, id, NULL) || has_id (self->opened, id, NULL) ||
+         (self->opening != NULL && g_strcmp0 (cradle_device_get_id (self->opening), id) == 0);
 }
 
 static void
@@ -106,7 +110,7 @@ on_retry (gpointer user_data)
 
   self->retry_source = 0;
   /* Listing again connects to it anew; it is opened if it is free now. */
-  if (self->device == NULL && self->busy_id != NULL)
+  if (self->busy_id != NULL && !has_id (self->opened, self->busy_id, NULL))
     enumerate (self);
   return G_SOURCE_REMOVE;
 }
@@ -150,9 +154,19 @@ open_done (GObject      *source_object,
   g_info ("Using device %s: %s %s, serial %s", cradle_device_get_id (device),
           cradle_device_get_manufacturer (device), cradle_device_get_model (device),
           cradle_device_get_serial (device));
-  g_clear_pointer (&self->busy_id, g_free);
-  set_problem (self, NULL);
-  set_device (self, device);
+  if (g_strcmp0 (self->busy_id, cradle_device_get_id (device)) == 0)
+    {
+      g_clear_pointer (&self->busy_id, g_free);
+      g_clear_handle_id (&self->retry_source, g_source_remove);
+    }
+  if (self->busy_id == NULL)
+    set_problem (self, NULL);
+  g_ptr_array_add (self->opened, g_object_ref (device));
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICES]);
+  /* The one shown stays: a device arriving only joins the others. */
+  if (self->device == NULL)
+    set_device (self, device);
+  open_next (self);
 }
 
 static void
@@ -160,7 +174,7 @@ open_next (CradleDeviceWatcher *self)
 {
   g_autoptr(CradleDevice) device = NULL;
 
-  if (self->device != NULL || self->opening != NULL)
+  if (self->opening != NULL)
     return;
   if (self->waiting->len == 0)
     return;
@@ -235,11 +249,16 @@ forget (CradleDeviceWatcher *self,
     g_ptr_array_remove_index (self->waiting, index);
   if (self->opening != NULL && g_strcmp0 (cradle_device_get_id (self->opening), id) == 0)
     g_clear_object (&self->opening);
-  if (self->device != NULL && g_strcmp0 (cradle_device_get_id (self->device), id) == 0)
+  if (has_id (self->opened, id, &index))
     {
+      g_autoptr(CradleDevice) device = g_ptr_array_steal_index (self->opened, index);
+
       g_info ("Device %s left", id);
-      cradle_device_close (self->device);
-      set_device (self, NULL);
+      cradle_device_close (device);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICES]);
+      /* The one shown left: the first of the others, if any. */
+      if (device == self->device)
+        set_device (self, self->opened->len > 0 ? g_ptr_array_index (self->opened, 0) : NULL);
     }
   if (g_strcmp0 (self->busy_id, id) == 0)
     {
@@ -269,8 +288,28 @@ cradle_device_watcher_device_gone (CradleDeviceWatcher *self,
   id = g_strdup (cradle_device_get_id (device));
   if (id != NULL)
     forget (self, id);
-  else if (device == self->device)
-    set_device (self, NULL);
+  else if (g_ptr_array_remove (self->opened, device))
+    {
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DEVICES]);
+      if (device == self->device)
+        set_device (self, self->opened->len > 0 ? g_ptr_array_index (self->opened, 0) : NULL);
+    }
+}
+
+void
+cradle_device_watcher_choose (CradleDeviceWatcher *self,
+                              CradleDevice        *device)
+{
+  guint index;
+
+  g_return_if_fail (CRADLE_IS_DEVICE_WATCHER (self));
+  g_return_if_fail (CRADLE_IS_DEVICE (device));
+
+  /* Only a device that is still here can be shown. */
+  if (!g_ptr_array_find (self->opened, device, &index))
+    return;
+  g_info ("Showing device %s", cradle_device_get_id (device));
+  set_device (self, device);
 }
 
 void
@@ -299,9 +338,11 @@ cradle_device_watcher_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_pointer (&self->waiting, g_ptr_array_unref);
   g_clear_object (&self->opening);
-  if (self->device != NULL)
-    cradle_device_close (self->device);
   g_clear_object (&self->device);
+  if (self->opened != NULL)
+    for (guint i = 0; i < self->opened->len; i++)
+      cradle_device_close (g_ptr_array_index (self->opened, i));
+  g_clear_pointer (&self->opened, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cradle_device_watcher_parent_class)->dispose (object);
 }
@@ -332,6 +373,10 @@ cradle_device_watcher_get_property (GObject    *object,
       g_value_set_object (value, self->device);
       break;
 
+    case PROP_DEVICES:
+      g_value_set_boxed (value, self->opened);
+      break;
+
     case PROP_PROBLEM:
       g_value_set_string (value, self->problem);
       break;
@@ -353,6 +398,9 @@ cradle_device_watcher_class_init (CradleDeviceWatcherClass *klass)
   properties[PROP_DEVICE] =
     g_param_spec_object ("device", NULL, NULL, CRADLE_TYPE_DEVICE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_DEVICES] =
+    g_param_spec_boxed ("devices", NULL, NULL, G_TYPE_PTR_ARRAY,
+                        G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   properties[PROP_PROBLEM] =
     g_param_spec_string ("problem", NULL, NULL, NULL,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
@@ -364,6 +412,7 @@ cradle_device_watcher_init (CradleDeviceWatcher *self)
 {
   self->cancellable = g_cancellable_new ();
   self->waiting = g_ptr_array_new_with_free_func (g_object_unref);
+  self->opened = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 CradleDeviceWatcher *
@@ -382,4 +431,10 @@ const char *
 cradle_device_watcher_get_problem (CradleDeviceWatcher *self)
 {
   return self->problem;
+}
+
+GPtrArray *
+cradle_device_watcher_get_devices (CradleDeviceWatcher *self)
+{
+  return self->opened;
 }

@@ -13,6 +13,13 @@ CradleDeviceWatcher *cradle_device_watcher_new          (void);
 void                 cradle_device_watcher_start        (CradleDeviceWatcher *self);
 /* (nullable): the device shown, opened (HELLO and GET_INFO done) */
 CradleDevice        *cradle_device_watcher_get_device   (CradleDeviceWatcher *self);
+/* (element-type CradleDevice): every device opened, in the order they
+ * answered; the one shown among them */
+GPtrArray           *cradle_device_watcher_get_devices  (CradleDeviceWatcher *self);
+/* Shows @device, one of the devices opened (another is ignored); it stays
+ * shown until it leaves or another is chosen. */
+void                 cradle_device_watcher_choose       (CradleDeviceWatcher *self,
+                                                         CradleDevice        *device);
 /* (nullable): why a connected device cannot be used, for people */
 const char          *cradle_device_watcher_get_problem  (CradleDeviceWatcher *self);
 /* An operation found @device gone (CRADLE_ERROR_DEVICE_GONE): forget it. */

@@ -19,6 +19,15 @@ _cradle_window_is_running (CradleWindow *self)
 }
 
 gboolean
+_cradle_window_can_choose_device (CradleWindow *self)
+{
+  /* A run, a file being installed, a renewal or a PIN asked for holds the
+   * device shown: it stays until they end. */
+  return !_cradle_window_is_running (self) && !_cradle_window_is_installing (self) &&
+         !cradle_care_is_renewing (self->care) && self->unlock == NULL;
+}
+
+gboolean
 _cradle_window_is_installing (CradleWindow *self)
 {
   return self->installing != NULL || self->removing;
@@ -106,6 +115,8 @@ _cradle_window_update_actions (CradleWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel", _cradle_window_is_running (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.forget-device",
                                  device != NULL && !_cradle_window_is_running (self));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.choose-device", _cradle_window_can_choose_device (self));
+  gtk_widget_set_sensitive (GTK_WIDGET (self->device_button), _cradle_window_can_choose_device (self));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-now",
                                  device != NULL && cradle_care_get_retriever (self->care) != NULL && self->check_request_id == 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.check-result",

@@ -47,6 +47,7 @@ struct _CradleWindow
   /* Template widgets */
   AdwToastOverlay     *toast_overlay;
   AdwWindowTitle      *window_title;
+  GtkMenuButton       *device_button;
   GtkStack            *stack;
   AdwStatusPage       *no_device_page;
   CradleDevicePage    *device_page;
@@ -99,6 +100,8 @@ void     _cradle_window_token_dispose     (CradleWindow *self);
 
 /* cradle-window-pages.c */
 gboolean _cradle_window_is_running        (CradleWindow *self);
+/* Another device may be shown: nothing runs, installs or asks a PIN. */
+gboolean _cradle_window_can_choose_device (CradleWindow *self);
 void     _cradle_window_show_page         (CradleWindow *self,
                                            const char   *name);
 /* The device page or the no-device page, unless a run or a result is shown. */

@@ -21,6 +21,8 @@ G_DEFINE_FINAL_TYPE (CradleWindow, cradle_window, ADW_TYPE_APPLICATION_WINDOW)
 
 /* ---- following the device and the session ------------------------------ */
 
+static void update_device_button (CradleWindow *self);
+
 static void
 on_device_changed (CradleDeviceWatcher *watcher,
                    GParamSpec          *pspec,
@@ -29,12 +31,81 @@ on_device_changed (CradleDeviceWatcher *watcher,
   CradleDevice *device = cradle_device_watcher_get_device (watcher);
 
   _cradle_window_unlock_follow_device (self);
+  update_device_button (self);
   if (device != NULL)
     {
       cradle_device_page_set_device (self->device_page, device);
       _cradle_window_reload_device (self);
     }
   _cradle_window_update_page (self);
+}
+
+/* The header's device button: its label names the device shown; its menu
+ * lists every device connected, each by cradle_device_page_dup_device_title
+ * (a token by its label), escaped; it shows when there is a choice. */
+static char *
+dup_menu_label (CradleDevice *device)
+{
+  g_autofree char *title = cradle_device_page_dup_device_title (device);
+  g_auto(GStrv) parts = g_strsplit (title, "_", -1);
+
+  /* A menu item's label takes "_" for a mnemonic: "__" is one "_". */
+  return g_strjoinv ("__", parts);
+}
+
+static void
+update_device_button (CradleWindow *self)
+{
+  CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
+  GPtrArray *devices = cradle_device_watcher_get_devices (self->watcher);
+  g_autoptr(GMenu) menu = g_menu_new ();
+  g_autofree char *title = NULL;
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      CradleDevice *each = g_ptr_array_index (devices, i);
+      g_autofree char *label = dup_menu_label (each);
+      g_autoptr(GMenuItem) item = NULL;
+
+      if (cradle_device_get_id (each) == NULL)
+        continue;
+      item = g_menu_item_new (label, NULL);
+      g_menu_item_set_action_and_target_value (item, "win.choose-device",
+                                               g_variant_new_string (cradle_device_get_id (each)));
+      g_menu_append_item (menu, item);
+    }
+  gtk_menu_button_set_menu_model (self->device_button, G_MENU_MODEL (menu));
+  if (device != NULL)
+    title = cradle_device_page_dup_device_title (device);
+  gtk_menu_button_set_label (self->device_button, title != NULL ? title : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->device_button), devices->len > 1);
+}
+
+static void
+on_devices_changed (CradleDeviceWatcher *watcher,
+                    GParamSpec          *pspec,
+                    CradleWindow        *self)
+{
+  update_device_button (self);
+}
+
+static void
+choose_device_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  CradleWindow *self = CRADLE_WINDOW (widget);
+  GPtrArray *devices = cradle_device_watcher_get_devices (self->watcher);
+  const char *id = g_variant_get_string (parameter, NULL);
+
+  if (!_cradle_window_can_choose_device (self))
+    return;
+  for (guint i = 0; i < devices->len; i++)
+    if (g_strcmp0 (cradle_device_get_id (g_ptr_array_index (devices, i)), id) == 0)
+      {
+        cradle_device_watcher_choose (self->watcher, g_ptr_array_index (devices, i));
+        return;
+      }
 }
 
 static void
@@ -430,6 +501,7 @@ cradle_window_class_init (CradleWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/org/cradle/Cradle/cradle-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, CradleWindow, device_button);
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, no_device_page);
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, device_page);
@@ -443,6 +515,7 @@ cradle_window_class_init (CradleWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.troubleshoot", NULL, troubleshoot_action);
   gtk_widget_class_install_action (widget_class, "win.run-checks", NULL, run_checks_action);
   gtk_widget_class_install_action (widget_class, "win.history", NULL, history_action);
+  gtk_widget_class_install_action (widget_class, "win.choose-device", "s", choose_device_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   _cradle_window_enroll_class_init (widget_class);
@@ -471,6 +544,7 @@ cradle_window_new (GtkApplication *application,
   self->watcher = g_object_ref (cradle_care_get_watcher (care));
   g_signal_connect (self->session, "notify::state", G_CALLBACK (on_session_state), self);
   g_signal_connect (self->watcher, "notify::device", G_CALLBACK (on_device_changed), self);
+  g_signal_connect (self->watcher, "notify::devices", G_CALLBACK (on_devices_changed), self);
   g_signal_connect (self->watcher, "notify::problem", G_CALLBACK (on_device_problem), self);
   g_signal_connect (self->care, "notify::store", G_CALLBACK (on_care_store), self);
   g_signal_connect (self->care, "notify::retriever", G_CALLBACK (on_care_retriever), self);

@@ -25,6 +25,13 @@ never seen.  Its label is Pango markup, shown as written.
     CKF_USER_PIN_LOCKED in the token's stored flags, its token.object
     file, with the app stopped): Get Certificate says so in the table's
     words, with no field to type in.
+  choose: a simulated device (cradle-agent --socket) AND the token
+    connected: the header's device button offers both (the token by its
+    label, as written); choosing the token shows its page, and Get
+    Certificate asks its PIN, the device button off meanwhile (cancelled:
+    nothing made, the button on again).  The device leaving: the token stays shown (the button goes, one device left);
+    the device coming back is offered again, but does not take the
+    token's place.
 
 Screenshots in $CRADLE_BUILD_ROOT/meson-logs/screenshots-token/ with the
 app's log.  Speaks TAP; skips, saying why, when Xvfb, dogtail, xdotool,
@@ -440,6 +447,128 @@ def locked(world, tree):
     log_is_clean("locked")
 
 
+def device_button(win, timeout=TIMEOUT):
+    """The header's device button (shown when more than one device is
+    connected), or None."""
+    def is_device_button(node):
+        try:
+            return "button" in (node.roleName or "") and \
+                "Choose the Device" in ((node.name or "") + " " + (node.description or "")) and win.visible(node)
+        except Exception:  # a node that went away while looking
+            return False
+    return win.find(is_device_button, timeout=timeout)
+
+
+def wait_device_button_gone(win, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if device_button(win, timeout=0) is None:
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def device_items(win, button):
+    """Opens the device button's menu; its items' names."""
+    toggle = button if "click" in button.actions else \
+        button.findChild(lambda n: "click" in n.actions, retry=False, requireResult=False)
+    if toggle is None:
+        raise Abort("the device button cannot be clicked")
+    toggle.doActionNamed("click")
+    deadline = time.monotonic() + 10
+    items = []
+    while time.monotonic() < deadline:
+        items = [n for n in win.app.findChildren(safe(lambda n: n.roleName not in ("label", "frame", "filler")
+                                                       and "menu item" in (n.roleName or "")
+                                                       and win.visible(n)))]
+        if len(items) >= 2:
+            break
+        time.sleep(0.2)
+    return items
+
+
+def choose(world, tree):
+    tok = world.token
+    before = tok.count()
+    world.start_agent(serial="GUI-CHOOSE", model="Test Phone")
+    try:
+        world.start_app(world.copy_ccache("alice"), "choose")
+        win = gui.connect_window(tree)
+        first = win.wait_title(LABEL, "Test Phone")
+        note(f"shown first: {first}")
+        button = device_button(win)
+        ok(button is not None, "two devices connected: the header has a device button")
+        if button is None:
+            raise Abort("no device button")
+        items = device_items(win, button)
+        names = [n.name.replace("__", "_") for n in items]
+        note("offered: " + " | ".join(names))
+        ok(any(name == LABEL for name in names), "the token is offered by its label, markup shown as written",
+           names)
+        ok(any(name.endswith("Test Phone") for name in names), "the simulated device is offered by its model",
+           names)
+        world.screenshot("choose-menu")
+        item = next((n for n in items if n.name == LABEL), None)
+        if item is None:
+            raise Abort("no item for the token")
+        actions = list(item.actions.keys())
+        item.doActionNamed("click" if "click" in actions or not actions else actions[0])
+        title = win.wait_title(LABEL)
+        ok(title.startswith(LABEL), "choosing the token shows its page", title)
+        page = win.page("CradleDevicePage")
+        row = win.row(LABEL, within=page)
+        labels = win.row_labels(row) if row is not None else []
+        ok(any(label.startswith("Token (pkcs11) · ") for label in labels), "the device row is the token's", labels)
+        world.screenshot("choose-token")
+
+        # The device leaves: the token stays shown.
+        world.stop_agent()
+        ok(wait_device_button_gone(win), "the simulated device leaves: the button goes (one device left)")
+        ok(win.title().startswith(LABEL), "and the token is still shown", win.title())
+
+        # It comes back: offered again, but the token stays shown.
+        world.start_agent(serial="GUI-CHOOSE", model="Test Phone")
+        ok(device_button(win) is not None, "the simulated device comes back: offered again")
+        ok(win.title().startswith(LABEL), "but it does not take the token's place", win.title())
+        world.screenshot("choose-kept")
+
+        # The token's PIN is asked for a run on it.
+        import pyatspi
+        button = device_button(win)
+        ok(button is not None and button.getState().contains(pyatspi.STATE_SENSITIVE),
+           "before a run, another device can be chosen (the device button is on)")
+        ok(win.choose_type(TYPE_TITLE), f"{TYPE_TITLE} can be chosen for the token")
+        win.click_button("Get Certificate")
+        label = dialog_label(win, "Enter the Token's PIN")
+        ok(label is not None, "Get Certificate on the chosen token asks its PIN")
+        if label is None:
+            raise Abort("no PIN dialog")
+        center_dialog(world)
+        dialog = dialog_of(label)
+        said = dialog_text(dialog)
+        ok(LABEL in said, "the PIN dialog names the token", said)
+        button = device_button(win)
+        ok(button is not None and not button.getState().contains(pyatspi.STATE_SENSITIVE),
+           "while its PIN is asked, no other device can be chosen (the device button is off)")
+        world.screenshot("choose-pin")
+        win.click_button("Cancel", within=dialog)
+        ok(wait_dialog_gone(win, "Enter the Token's PIN"), "Cancel closes it")
+        ok(win.wait_title(LABEL).startswith(LABEL), "the token's page again")
+        deadline = time.monotonic() + 10
+        button = device_button(win)
+        while button is not None and not button.getState().contains(pyatspi.STATE_SENSITIVE) \
+                and time.monotonic() < deadline:
+            time.sleep(0.2)
+        ok(button is not None and button.getState().contains(pyatspi.STATE_SENSITIVE),
+           "and the device button is on again")
+        ok(tok.count() == before, "nothing was made on the token", (before, tok.count()))
+    finally:
+        world.stop_agent()
+        world.stop_app()
+        gui.wait_app_gone(tree)
+    log_is_clean("choose")
+
+
 def main():
     if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
         missing = [tool for tool in ("Xvfb", "dbus-run-session", "import", "xdotool", "pkcs11-tool")
@@ -481,7 +610,7 @@ def main():
             ok(False, f"the SoftHSM2 token: {error}")
             raise
         only = [name for name in os.environ.get("CRADLE_GUI_TEST_ONLY", "").split(",") if name]
-        for scenario in (token, gone, locked):
+        for scenario in (token, gone, choose, locked):
             if only and scenario.__name__ not in only:
                 continue
             try:
