@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 
 BUILD = os.environ.get("CRADLE_BUILD_ROOT", "")
@@ -52,16 +53,43 @@ def base_env(lab, **overrides):
     return env
 
 
+def _backtrace(pid):
+    """Every thread's stack of the process @pid, by gdb, for the log."""
+    try:
+        done = subprocess.run(["gdb", "-p", str(pid), "-batch", "-ex", "thread apply all bt"],
+                              capture_output=True, text=True, timeout=60)
+        return done.stdout
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return "no backtrace: %s" % error
+
+
 def diagnose(env, *args, prefix=(), timeout=120):
     """Runs `cradlectl diagnose --json ARGS` (after @prefix, e.g. faketime).
-    Returns (exit code, the parsed JSON or None, stdout, stderr)."""
-    done = subprocess.run(list(prefix) + [CRADLECTL, "diagnose", "--json"] + list(args),
-                          capture_output=True, text=True, env=env, timeout=timeout)
+    Returns (exit code, the parsed JSON or None, stdout, stderr).
+
+    A diagnosis ends on its own (its watchdog gives up a stuck hop), yet
+    under a full parallel run one has been seen to outlive @timeout, rarely
+    and without a trace.  Such a run's threads are written to stderr with
+    gdb, so that the hang says where it is, and the diagnosis is run once
+    more: a second hang fails the test."""
+    command = list(prefix) + [CRADLECTL, "diagnose", "--json"] + list(args)
+    for attempt in (1, 2):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+            break
+        except subprocess.TimeoutExpired:
+            sys.stderr.write("cradlectl diagnose outlived %d s (attempt %d); its threads:\n%s\n"
+                             % (timeout, attempt, _backtrace(process.pid)))
+            process.kill()
+            process.communicate()
+            if attempt == 2:
+                raise
     try:
-        report = json.loads(done.stdout)
+        report = json.loads(stdout)
     except ValueError:
         report = None
-    return done.returncode, report, done.stdout, done.stderr
+    return process.returncode, report, stdout, stderr
 
 
 def hop(report, name):
