@@ -394,9 +394,16 @@ _cradle_enrollment_chain_and_install (CradleEnrollment *self,
   _cradle_enrollment_stop_waiting (self);
   /* PIV keeps no CA or root of its own: the device took the leaf only. */
   if (!cradle_device_holds_authority_certificates (self->device))
-    _cradle_enrollment_add_note (self, "The token '%s' cannot hold CA or root certificates (PIV), so only "
-                                 "the certificate went on it; its chain up to '%s' stays on this computer.",
-                                 cradle_device_get_label (self->device), cradle_certificate_get_subject (root));
+    {
+      g_autofree char *label = cradle_text_escape (cradle_device_get_label (self->device), -1,
+                                                   CRADLE_TEXT_ESCAPE_DEFAULT);
+      g_autofree char *root_subject = cradle_text_escape (cradle_certificate_get_subject (root), -1,
+                                                          CRADLE_TEXT_ESCAPE_DEFAULT);
+
+      _cradle_enrollment_add_note (self, "The token '%s' cannot hold CA or root certificates (PIV), so only "
+                                   "the certificate went on it; its chain up to '%s' stays on this computer.",
+                                   label, root_subject);
+    }
   if (!cradle_pending_store_mark_installed (self->store, self->request_id, &error))
     g_warning ("The certificate is installed, but request %" G_GINT64_FORMAT " could not be marked so: %s",
                self->request_id, error->message);

@@ -867,5 +867,7 @@ main (int    argc,
   status = g_test_run ();
   test_remove_tree (home);
   g_free (home);
-  return status;
+  /* As cradlectl and the app end (cradle-process.h): never a module's
+   * destructors after OpenSSL's exit handler. */
+  cradle_process_exit (status, 1);
 }

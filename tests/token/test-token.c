@@ -1149,5 +1149,7 @@ main (int    argc,
   g_test_add_func ("/token/certificates", test_certificates);
   g_test_add_func ("/token/poll", test_poll);
   g_test_add_func ("/token/removed", test_removed);
-  return g_test_run ();
+  /* As cradlectl and the app end (cradle-process.h): never a module's
+   * destructors after OpenSSL's exit handler. */
+  cradle_process_exit (g_test_run (), 1);
 }
