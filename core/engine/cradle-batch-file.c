@@ -165,6 +165,11 @@ read_field (Reader    *reader,
                     number);
               return NULL;
             }
+          if (c == '\0')
+            {
+              fail (error, reader->line, "field %u holds a NUL byte", number);
+              return NULL;
+            }
           reader->pos++;
           if (c == '"')
             {
@@ -192,6 +197,11 @@ read_field (Reader    *reader,
     {
       char c = peek (reader);
 
+      if (c == '\0')
+        {
+          fail (error, reader->line, "field %u holds a NUL byte", number);
+          return NULL;
+        }
       if (c == '"')
         {
           fail (error, reader->line, "field %u holds a double quote but does not start with one (put the "
