@@ -19,9 +19,9 @@
 #include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
-/* Runs at once at most; the rest wait for a slot.  Each run is a thread
- * and a device session. */
-#define MAX_AT_ONCE 64
+/* Runs at once at most, unless --at-once says otherwise; the rest wait
+ * for a slot.  Each run is a thread and a device session. */
+#define DEFAULT_AT_ONCE 64
 
 typedef struct _Batch Batch;
 
@@ -64,6 +64,7 @@ struct _Batch {
   GPtrArray              *jobs;
   guint                   next;        /* the next job to start */
   guint                   at_once;
+  guint                   max_at_once;
   guint                   unfinished;
   gboolean                json;
   gboolean                progress;    /* step lines on a terminal */
@@ -403,7 +404,7 @@ start_job (Job *job)
 static void
 start_jobs (Batch *batch)
 {
-  while (batch->next < batch->jobs->len && batch->at_once < MAX_AT_ONCE)
+  while (batch->next < batch->jobs->len && batch->at_once < batch->max_at_once)
     {
       Job *job = g_ptr_array_index (batch->jobs, batch->next++);
 
@@ -626,6 +627,7 @@ cradlectl_enroll_batch (CradlectlBatchParams *params)
   CradlectlExit code;
 
   batch.options = params->options;
+  batch.max_at_once = params->at_once > 0 ? params->at_once : DEFAULT_AT_ONCE;
   batch.json = params->options->json;
   batch.progress = !batch.json && isatty (STDOUT_FILENO);
   batch.cancellable = g_cancellable_new ();

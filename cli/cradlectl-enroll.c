@@ -74,6 +74,7 @@ cradlectl_enroll (int    argc,
   g_autofree char *subject = NULL;
   g_autofree char *batch_file = NULL;
   gboolean all_devices = FALSE;
+  int at_once = 0;
   GOptionEntry entries[] = {
     { "template", 0, 0, G_OPTION_ARG_STRING, &template_name, "A certificate template of the directory", "NAME" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_name, "A certificate type your administrator defined", "NAME" },
@@ -84,6 +85,8 @@ cradlectl_enroll (int    argc,
       "Every connected device at once (with --type or --template)", NULL },
     { "batch", 0, 0, G_OPTION_ARG_FILENAME, &batch_file,
       "The devices in FILE at once: one line per device, CSV: serial,type,subject", "FILE" },
+    { "at-once", 0, 0, G_OPTION_ARG_INT, &at_once,
+      "With --batch or --all-devices: how many devices at most are enrolled at once (64)", "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- get a certificate for a device");
@@ -112,7 +115,7 @@ cradlectl_enroll (int    argc,
   cradlectl_domain_options_resolve (&options);
   if (batch_file != NULL || all_devices)
     {
-      CradlectlBatchParams params = { batch_file, type_name, template_name, &options };
+      CradlectlBatchParams params = { batch_file, type_name, template_name, &options, (guint) at_once };
       const char *wrong = NULL;
 
       if (batch_file != NULL && all_devices)
@@ -121,6 +124,8 @@ cradlectl_enroll (int    argc,
         wrong = "--batch takes each device's type from its file, not from --type or --template";
       else if (all_devices && (type_name == NULL) == (template_name == NULL))
         wrong = "--all-devices needs either --type NAME or --template NAME";
+      else if (at_once < 0 || at_once > 1024)
+        wrong = "--at-once takes a number of devices from 1 to 1024";
       else if (wanted != NULL || subject != NULL)
         wrong = "--device and --subject are for one device; a batch file gives each device's subject";
       if (wrong != NULL)
@@ -132,6 +137,12 @@ cradlectl_enroll (int    argc,
       code = cradlectl_enroll_batch (&params);
       cradlectl_domain_options_clear (&options);
       return code;
+    }
+  if (at_once != 0)
+    {
+      g_printerr ("cradlectl enroll: --at-once is for --batch and --all-devices\n");
+      cradlectl_domain_options_clear (&options);
+      return CRADLECTL_EXIT_OTHER;
     }
   if ((template_name == NULL) == (type_name == NULL))
     {

@@ -133,6 +133,7 @@ typedef struct {
   const char             *type_name;      /* --all-devices: --type, or */
   const char             *template_name;  /* --template */
   CradlectlDomainOptions *options;
+  guint                   at_once;        /* 0: the default */
 } CradlectlBatchParams;
 int           cradlectl_enroll_batch      (CradlectlBatchParams  *params);
 /* The store and journal of the state folder. */
