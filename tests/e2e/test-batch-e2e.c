@@ -371,6 +371,95 @@ test_batch_trouble (E2e           *e2e,
   stop_process (&stall_agent, SIGTERM);
 }
 
+/* --all-devices in words; a batch naming a device that is not there; a
+ * batch file or type that is wrong stops before any device is asked. */
+static void
+test_batch_text (E2e           *e2e,
+                 gconstpointer  data)
+{
+  g_autofree char *first = device_serial (70);
+  g_autofree char *second = device_serial (71);
+  g_autofree char *absent = device_serial (79);
+  g_autoptr(GSubprocess) first_agent = NULL;
+  g_autoptr(GSubprocess) second_agent = NULL;
+  g_autofree char *type = NULL;
+  g_autofree char *path = g_build_filename (e2e->home, "text.csv", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *batch = NULL;
+
+  if (skipped (e2e))
+    return;
+  first_agent = start_device (e2e, first, "--confirm=approve", NULL);
+  second_agent = start_device (e2e, second, "--confirm=approve", NULL);
+  type = write_type (e2e, issued_template (e2e), NULL, NULL);
+  {
+    const char *args[] = { "enroll", "--type", type, "--all-devices", "--dc", env (e2e, "CRADLE_LAB_LDAP_URI"),
+                           "--ccache", alice_ccache (e2e), NULL };
+
+    g_assert_cmpint (cradlectl (e2e, args, &out, &err), ==, 0);
+  }
+  expected = g_strdup_printf ("[%s] Installed: ", first);
+  g_assert_nonnull (strstr (out, expected));
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("[%s] Installed: ", second);
+  g_assert_nonnull (strstr (out, expected));
+  g_assert_nonnull (strstr (out, "2 devices: 2 installed, 0 skipped"));
+
+  /* One device holds its certificate, the other is not connected: some (10). */
+  batch = g_strdup_printf ("%s,%s\n%s,%s\n", first, type, absent, type);
+  write_file (path, batch);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  {
+    const char *args[] = { "enroll", "--batch", path, "--dc", env (e2e, "CRADLE_LAB_LDAP_URI"),
+                           "--ccache", alice_ccache (e2e), NULL };
+
+    g_assert_cmpint (cradlectl (e2e, args, &out, &err), ==, 10);
+    g_clear_pointer (&expected, g_free);
+    expected = g_strdup_printf ("[%s] Skipped: ", first);
+    g_assert_nonnull (strstr (out, expected));
+    g_clear_pointer (&expected, g_free);
+    expected = g_strdup_printf ("[%s] absent (exit 6): ", absent);
+    g_assert_nonnull (strstr (out, expected));
+    g_assert_nonnull (strstr (out, "line 2 of the batch"));
+
+    /* Nobody succeeds: none (11). */
+    g_clear_pointer (&batch, g_free);
+    batch = g_strdup_printf ("%s,%s\n", absent, type);
+    write_file (path, batch);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (cradlectl (e2e, args, &out, NULL), ==, 11);
+
+    /* A damaged file: no device asked, the line named (7). */
+    g_clear_pointer (&batch, g_free);
+    batch = g_strdup_printf ("%s,%s\n%s,%s,\"CN=x\n", second, type, first, type);
+    write_file (path, batch);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cradlectl (e2e, args, NULL, &err), ==, 7);
+    g_assert_nonnull (strstr (err, "Line 2 of the batch file"));
+
+    /* A type that does not exist: not configured (4), with its line. */
+    g_clear_pointer (&batch, g_free);
+    batch = g_strdup_printf ("# one comment\n%s,no-such-type\n", second);
+    write_file (path, batch);
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cradlectl (e2e, args, NULL, &err), ==, 4);
+    g_assert_nonnull (strstr (err, "Line 2 of"));
+    g_assert_nonnull (strstr (err, "no-such-type"));
+  }
+  /* Neither of the refused batches enrolled the second device again. */
+  {
+    g_autoptr(JsonNode) runs = journal (e2e, 0);
+    g_autoptr(GPtrArray) mine = enroll_runs (runs, second);
+
+    g_assert_cmpuint (mine->len, ==, 1);
+  }
+  stop_process (&first_agent, SIGTERM);
+  stop_process (&second_agent, SIGTERM);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -378,5 +467,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/batch-e2e/sixteen", E2e, NULL, e2e_set_up, test_batch_sixteen, e2e_tear_down);
   g_test_add ("/batch-e2e/trouble", E2e, NULL, e2e_set_up, test_batch_trouble, e2e_tear_down);
+  g_test_add ("/batch-e2e/text", E2e, NULL, e2e_set_up, test_batch_text, e2e_tear_down);
   return g_test_run ();
 }
