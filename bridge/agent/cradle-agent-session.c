@@ -292,6 +292,93 @@ handle_get_info (CradleAgentSession     *session,
   return _cradle_agent_session_reply (writer);
 }
 
+/* A key being made on a thread of its own, so that the session can tell
+ * the host it works meanwhile. */
+typedef struct {
+  GMutex                     lock;
+  GCond                      done_cond;
+  gboolean                   done;
+  CradleAgentKeystore       *keystore;
+  const char                *key_type;
+  const char                *profile;
+  GBytes                    *details;
+  CradleAgentEnrollmentKind  kind;
+  GBytes                    *host_id;
+  gboolean                   made;
+  GBytes                    *key_id;
+  GBytes                    *spki;
+  GError                    *error;
+} KeyGeneration;
+
+static gpointer
+generate_thread (gpointer data)
+{
+  KeyGeneration *generation = data;
+
+  generation->made = cradle_agent_keystore_generate (generation->keystore, generation->key_type,
+                                                     generation->profile, generation->details, generation->kind,
+                                                     generation->host_id, &generation->key_id, &generation->spki,
+                                                     &generation->error);
+  g_mutex_lock (&generation->lock);
+  generation->done = TRUE;
+  g_cond_signal (&generation->done_cond);
+  g_mutex_unlock (&generation->lock);
+  return NULL;
+}
+
+/* Makes the key while sending a KEEPALIVE (processing) every second, as
+ * the protocol asks of a request that works: an RSA key on a busy device
+ * (a loaded simulator host with sixteen of them, say) can take longer
+ * than the host's 10 seconds without a frame. */
+static gboolean
+generate_with_keepalives (CradleAgentSession         *session,
+                          const char                 *key_type,
+                          const char                 *profile,
+                          GBytes                     *details,
+                          CradleAgentEnrollmentKind   kind,
+                          GBytes                    **key_id,
+                          GBytes                    **spki,
+                          GError                    **error)
+{
+  KeyGeneration generation = { .keystore = session->config->keystore, .key_type = key_type,
+                               .profile = profile, .details = details, .kind = kind,
+                               .host_id = session->host_id };
+  GThread *thread;
+
+  g_mutex_init (&generation.lock);
+  g_cond_init (&generation.done_cond);
+  thread = g_thread_try_new ("cradle-agent-keygen", generate_thread, &generation, error);
+  if (thread != NULL)
+    {
+      g_mutex_lock (&generation.lock);
+      while (!generation.done)
+        {
+          gint64 until = g_get_monotonic_time () + (gint64) CRADLE_BRIDGE_KEEPALIVE_INTERVAL_MS * 1000;
+
+          if (!g_cond_wait_until (&generation.done_cond, &generation.lock, until) && !generation.done)
+            {
+              g_mutex_unlock (&generation.lock);
+              _cradle_agent_session_send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
+              g_mutex_lock (&generation.lock);
+            }
+        }
+      g_mutex_unlock (&generation.lock);
+      g_thread_join (thread);
+    }
+  g_mutex_clear (&generation.lock);
+  g_cond_clear (&generation.done_cond);
+  if (thread == NULL)
+    return FALSE;
+  if (!generation.made)
+    {
+      g_propagate_error (error, generation.error);
+      return FALSE;
+    }
+  *key_id = generation.key_id;
+  *spki = generation.spki;
+  return TRUE;
+}
+
 static GBytes *
 handle_generate_key (CradleAgentSession     *session,
                      const CradleCborValue  *request,
@@ -335,9 +422,8 @@ handle_generate_key (CradleAgentSession     *session,
   if (!_cradle_agent_session_ask_user (session, CRADLE_CONFIRM_GENERATE_KEY, prompt, error))
     return NULL;
   _cradle_agent_session_send_keepalive (session, CRADLE_BRIDGE_PROCESSING, NULL);
-  if (!cradle_agent_keystore_generate (session->config->keystore, key_type, profile, details,
-                                       (CradleAgentEnrollmentKind) kind, session->host_id,
-                                       &key_id, &spki, error))
+  if (!generate_with_keepalives (session, key_type, profile, details, (CradleAgentEnrollmentKind) kind,
+                                 &key_id, &spki, error))
     return NULL;
 
   writer = cradle_cbor_writer_new ();
