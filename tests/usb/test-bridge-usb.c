@@ -17,6 +17,7 @@
 #include <linux/ioctl.h>
 #include <linux/usbdevice_fs.h>
 #include <umockdev.h>
+#include <glib/gstdio.h>
 
 #include <cradle/cradle.h>
 
@@ -47,8 +48,13 @@ typedef struct {
   guint                    in_zlps;
   guint                    frames;
   guint                    clear_halts;
+  guint                    set_interfaces; /* SET_INTERFACE requests */
   guint                    discards;
   guint                    stall_out;   /* stall this many next OUT URBs */
+  guint                    fail_out;    /* fail this many next OUT URBs with EPROTO */
+  guint                    control_urbs;  /* submitted, answered or not */
+  guint                    control_errors; /* fail this many next control URBs with EPROTO */
+  gboolean                 unplug_after_control_errors; /* ...then leave */
   gboolean                 unplugged;   /* new URBs fail with ENODEV */
 } EmuDevice;
 
@@ -122,6 +128,15 @@ bulk_out_locked (EmuDevice         *dev,
 
   dev->out_urbs++;
   dev->out_max_urb = MAX (dev->out_max_urb, (gsize) urb->buffer_length);
+  if (dev->fail_out > 0)
+    {
+      /* What a controller reports as the device goes: a low-level bus error. */
+      dev->fail_out--;
+      urb->status = -EPROTO;
+      urb->actual_length = 0;
+      g_queue_push_tail (&dev->reapable, data);
+      return;
+    }
   if (dev->stall_out > 0)
     {
       dev->stall_out--;
@@ -155,6 +170,35 @@ bulk_out_locked (EmuDevice         *dev,
     }
 }
 
+/* A request on ep0: GET_STATUS answers "bus powered, no remote wakeup";
+ * control_errors fail first, and then the device may leave, as dummy_hcd's
+ * does a moment after the gadget is unbound. */
+static void
+control_locked (EmuDevice         *dev,
+                UMockdevIoctlData *data)
+{
+  struct usbdevfs_urb *urb = urb_of (data);
+  const guint8 *setup = urb->buffer;
+
+  urb->actual_length = 0;
+  if (dev->control_errors > 0)
+    {
+      dev->control_errors--;
+      urb->status = -EPROTO;
+      if (dev->control_errors == 0 && dev->unplug_after_control_errors)
+        dev->unplugged = TRUE;
+    }
+  else if (urb->buffer_length >= 10 && setup[0] == 0x80 && setup[1] == 0x00)
+    {
+      memset (urb->buffer + 8, 0, 2);
+      urb->actual_length = 2;
+      urb->status = 0;
+    }
+  else
+    urb->status = -EPIPE;
+  g_queue_push_tail (&dev->reapable, data);
+}
+
 static gboolean
 submit_urb (EmuDevice           *dev,
             UMockdevIoctlClient *client)
@@ -176,6 +220,17 @@ submit_urb (EmuDevice           *dev,
     }
 
   g_mutex_lock (&dev->lock);
+  /* Counted whether or not the device is still there to answer. */
+  if (urb->type == USBDEVFS_URB_TYPE_CONTROL)
+    dev->control_urbs++;
+  if (!dev->unplugged && urb->type == USBDEVFS_URB_TYPE_CONTROL)
+    {
+      control_locked (dev, data);
+      g_cond_broadcast (&dev->cond);
+      g_mutex_unlock (&dev->lock);
+      umockdev_ioctl_client_complete (client, 0, 0);
+      return TRUE;
+    }
   if (dev->unplugged || urb->type != USBDEVFS_URB_TYPE_BULK)
     {
       int code = dev->unplugged ? ENODEV : EINVAL;
@@ -288,6 +343,13 @@ handle_ioctl_cb (UMockdevIoctlBase   *handler,
 
     /* USBDEVFS_IOCTL: re-attaching the kernel driver after release, as
      * auto-detach does; a vendor interface has none, which is success. */
+    case USBDEVFS_SETINTERFACE:
+      g_mutex_lock (&dev->lock);
+      dev->set_interfaces++;
+      g_mutex_unlock (&dev->lock);
+      umockdev_ioctl_client_complete (client, 0, 0);
+      return TRUE;
+
     case USBDEVFS_CLAIMINTERFACE:
     case USBDEVFS_DISCONNECT_CLAIM:
     case USBDEVFS_RELEASEINTERFACE:
@@ -415,6 +477,37 @@ wait_for_in_urb (EmuDevice *dev)
     if (!g_cond_wait_until (&dev->cond, &dev->lock, deadline))
       break;
   g_assert_false (g_queue_is_empty (&dev->in_urbs));
+  g_mutex_unlock (&dev->lock);
+}
+
+/* Fails the IN URBs the host has waiting with @status. Under lock. */
+static void
+fail_in_urbs_locked (EmuDevice *dev,
+                     int        status)
+{
+  UMockdevIoctlData *data;
+
+  while ((data = g_queue_pop_head (&dev->in_urbs)) != NULL)
+    {
+      urb_of (data)->status = status;
+      urb_of (data)->actual_length = 0;
+      g_queue_push_tail (&dev->reapable, data);
+    }
+  g_cond_broadcast (&dev->cond);
+}
+
+/* Waits (bounded) until the host has sent @count control requests in all. */
+static void
+wait_for_control_urbs (EmuDevice *dev,
+                       guint      count)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&dev->lock);
+  while (dev->control_urbs < count)
+    if (!g_cond_wait_until (&dev->cond, &dev->lock, deadline))
+      break;
+  g_assert_cmpuint (dev->control_urbs, >=, count);
   g_mutex_unlock (&dev->lock);
 }
 
@@ -824,6 +917,197 @@ receiver_done (gpointer data)
   return g_atomic_int_get (&((Receiver *) data)->done);
 }
 
+/* Starts a receive that waits in an IN transfer for a reply never sent. */
+static GThread *
+start_waiting_receive (Receiver              *receiver,
+                       CradleBridgeTransport *transport,
+                       EmuDevice             *dev)
+{
+  GThread *thread;
+
+  receiver->transport = transport;
+  receiver->timeout_ms = 10000;
+  thread = g_thread_new ("receiver", receiver_thread, receiver);
+  wait_for_in_urb (dev);
+  return thread;
+}
+
+/* The controller fails the waiting IN transfer (-EPROTO, libusb's
+ * TRANSFER_ERROR) before the device is gone: ep0 fails once more, then
+ * answers ENODEV. No hotplug event comes, as without udevd. The host reports
+ * "device gone", not a generic failure. */
+static void
+test_io_error_then_gone (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  dev->control_errors = 1;
+  dev->unplug_after_control_errors = TRUE;
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+
+  run_until (receiver_done, &receiver);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_test_message ("receive: %s", receiver.error->message);
+  g_assert_true (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 2);
+  g_mutex_unlock (&dev->lock);
+
+  /* And everything after, without asking the device again. */
+  g_assert_false (cradle_bridge_transport_send (transport, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 2);
+  g_mutex_unlock (&dev->lock);
+}
+
+/* The same on bulk OUT: the frame being sent fails with -EPROTO and the
+ * device leaves. */
+static void
+test_send_io_error_then_gone (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+
+  g_mutex_lock (&dev->lock);
+  dev->fail_out = 1;
+  dev->control_errors = 3;
+  dev->unplug_after_control_errors = TRUE;
+  g_mutex_unlock (&dev->lock);
+
+  g_assert_false (cradle_bridge_transport_send (transport, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_assert_true (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 4);
+  g_mutex_unlock (&dev->lock);
+}
+
+/* ep0 keeps failing while the device is being unplugged; the hotplug event
+ * that then comes ends the wait at once. */
+static void
+test_io_error_then_removed (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  UnplugWait wait = { fixture, &receiver };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  dev->control_errors = G_MAXUINT;
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+  /* The host asks ep0 and hears an error: still no verdict. */
+  wait_for_control_urbs (dev, 1);
+  g_assert_false (g_atomic_int_get (&receiver.done));
+
+  g_mutex_lock (&dev->lock);
+  dev->unplugged = TRUE;
+  g_mutex_unlock (&dev->lock);
+  umockdev_testbed_uevent (fixture->testbed, dev->sysfs_path, "remove");
+
+  run_until (unplug_seen, &wait);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_assert_cmpstr (g_ptr_array_index (fixture->removed, 0), ==, "usb:1-2");
+}
+
+/* An IO error on a device that stays (ep0 answers): the error is reported
+ * as it came, the device is not taken for gone, and the next frame works. */
+static void
+test_io_error_device_stays (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+  run_until (receiver_done, &receiver);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_FAILED);
+  g_assert_nonnull (strstr (receiver.error->message, "LIBUSB_ERROR_IO"));
+  g_clear_error (&receiver.error);
+  g_assert_false (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 1);
+  g_mutex_unlock (&dev->lock);
+
+  /* On bulk OUT too. */
+  g_mutex_lock (&dev->lock);
+  dev->fail_out = 1;
+  g_mutex_unlock (&dev->lock);
+  g_assert_false (cradle_bridge_transport_send (transport, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "LIBUSB_ERROR_IO"));
+  g_assert_false (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+
+  round_trip (transport, dev, 100, 2);
+}
+
+/* A device that neither answers on ep0 nor leaves: after the bounded wait
+ * the error is reported as it came. */
+static void
+test_io_error_silent_device (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  dev->control_errors = G_MAXUINT;
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+  run_until (receiver_done, &receiver);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_FAILED);
+  g_assert_nonnull (strstr (receiver.error->message, "LIBUSB_ERROR_IO"));
+  g_assert_false (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, >=, 2);
+  g_mutex_unlock (&dev->lock);
+}
+
 static void
 test_cancel_and_close (Fixture       *fixture,
                        gconstpointer  data)
@@ -859,8 +1143,15 @@ test_cancel_and_close (Fixture       *fixture,
   g_assert_error (closed.error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
   g_clear_error (&closed.error);
 
-  /* ...and the next call opens a new session. */
+  /* ...and the next call opens a new session, which starts with
+   * SET_INTERFACE: the device ends whatever session it still had. */
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->set_interfaces, ==, 1);
+  g_mutex_unlock (&dev->lock);
   round_trip (transport, dev, 20, 3);
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->set_interfaces, ==, 2);
+  g_mutex_unlock (&dev->lock);
 }
 
 static void
@@ -879,11 +1170,131 @@ test_outlive_monitor (Fixture       *fixture,
   g_assert_finalize_object (g_steal_pointer (&transport));
 }
 
+/* How the monitor follows plugging: the setting first, then whether libusb
+ * can report it, then whether udevd runs (its control socket). */
+static void
+test_choose_watch (void)
+{
+  g_autofree char *folder = g_dir_make_tmp ("cradle-usb-watch-XXXXXX", NULL);
+  g_autofree char *control = g_build_filename (folder, "control", NULL);
+  const char *why = NULL;
+
+  g_assert_nonnull (folder);
+  /* No udevd: libusb says it has hotplug support, but no event comes. */
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch (NULL, TRUE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_nonnull (strstr (why, "/run/udev/control"));
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("auto", TRUE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("events", TRUE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_EVENTS);
+  g_assert_cmpstr (why, ==, "CRADLE_USB_HOTPLUG=events");
+
+  /* udevd runs. */
+  g_assert_true (g_file_set_contents (control, "", 0, NULL));
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch (NULL, TRUE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_EVENTS);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("something", TRUE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_EVENTS);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("poll", TRUE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpstr (why, ==, "CRADLE_USB_HOTPLUG=poll");
+
+  /* libusb without hotplug support: polling, whatever is asked. */
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch (NULL, FALSE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("events", FALSE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpstr (why, ==, "libusb has no hotplug support here");
+
+  g_assert_cmpint (g_unlink (control), ==, 0);
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+}
+
+/* Times the monitor listed USB devices through a new libusb context. */
+static int fresh_listings;
+
+static GLogWriterOutput
+count_listings_writer (GLogLevelFlags   level,
+                       const GLogField *fields,
+                       gsize            n_fields,
+                       gpointer         data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
+        g_str_has_prefix (fields[i].value, "USB devices changed in sysfs"))
+      g_atomic_int_inc (&fresh_listings);
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+static gboolean
+removed_one (gpointer data)
+{
+  return ((Fixture *) data)->removed->len >= 1;
+}
+
+/* Without hotplug events (as without udevd: umockdev's uevents are not
+ * followed here) the monitor polls: a device plugged in later is announced
+ * and works, one unplugged is announced as gone and its transport fails. */
+static void
+test_polling (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) first = NULL;
+  g_autoptr(GPtrArray) transports = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  CradleBridgeTransport *second;
+  EmuDevice *dev;
+  int listings;
+
+  if (g_strcmp0 (g_getenv ("CRADLE_USB_HOTPLUG"), "poll") != 0)
+    {
+      g_test_skip ("run by test-bridge-usb-polling, under CRADLE_USB_HOTPLUG=poll");
+      return;
+    }
+  plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  start_monitor (fixture);
+  first = dup_only_transport (fixture);
+
+  /* Listed through a libusb context of its own: the first one's list
+   * follows only hotplug events, which do not come without udevd. */
+  listings = g_atomic_int_get (&fresh_listings);
+  dev = plug (fixture, 4, 4, CRADLE_TRIPLE, "EMU-0002");
+  run_until (added_one, fixture);
+  g_assert_cmpint (g_atomic_int_get (&fresh_listings), >, listings);
+  g_assert_cmpuint (fixture->added->len, ==, 1);
+  second = g_ptr_array_index (fixture->added, 0);
+  g_assert_cmpstr (cradle_bridge_transport_get_id (second), ==, "usb:1-4");
+  round_trip (second, dev, 100, 1);
+
+  umockdev_testbed_remove_device (fixture->testbed, SYSFS_PARENT "/1-2");
+  run_until (removed_one, fixture);
+  g_assert_cmpuint (fixture->removed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->removed, 0), ==, "usb:1-2");
+  g_assert_true (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (first)));
+  g_assert_false (cradle_bridge_transport_send (first, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+
+  /* The device still there is listed once, and still works. */
+  transports = cradle_bridge_usb_monitor_dup_transports (fixture->monitor);
+  g_assert_cmpuint (transports->len, ==, 1);
+  g_assert_true (g_ptr_array_index (transports, 0) == (gpointer) second);
+  g_assert_cmpuint (fixture->added->len, ==, 1);
+  round_trip (second, dev, 600, 2);
+  cradle_bridge_transport_close (second);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* umockdev sends the uevents udevd would: follow them, whether or not
+   * this machine runs udevd (test-bridge-usb-polling asks for polling). */
+  if (g_getenv ("CRADLE_USB_HOTPLUG") == NULL)
+    g_setenv ("CRADLE_USB_HOTPLUG", "events", TRUE);
+  g_log_set_writer_func (count_listings_writer, NULL, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/bridge-usb/enumerate", test_enumerate);
@@ -895,6 +1306,13 @@ main (int    argc,
   ADD ("/bridge-usb/stall", test_stall);
   ADD ("/bridge-usb/cancel-and-close", test_cancel_and_close);
   ADD ("/bridge-usb/outlive-monitor", test_outlive_monitor);
+  ADD ("/bridge-usb/io-error-then-gone", test_io_error_then_gone);
+  ADD ("/bridge-usb/send-io-error-then-gone", test_send_io_error_then_gone);
+  ADD ("/bridge-usb/io-error-then-removed", test_io_error_then_removed);
+  ADD ("/bridge-usb/io-error-device-stays", test_io_error_device_stays);
+  ADD ("/bridge-usb/io-error-silent-device", test_io_error_silent_device);
+  ADD ("/bridge-usb/polling", test_polling);
+  g_test_add_func ("/bridge-usb/choose-watch", test_choose_watch);
 #undef ADD
 
   return g_test_run ();
