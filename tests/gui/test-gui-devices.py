@@ -19,9 +19,12 @@ model and store):
   -> the test confirms on Phone A: its row says the certificate is
      installed; the page says some certificates were installed
   -> Done: Phone A's page lists its new certificate.
-  -> After the app: cradlectl certs finds the certificate on Phone A only
-     (none on B, C or D), and the journal has one run per enrolled device
-     (A installed, B declined) and none for C or D.
+  -> Phone C and Phone D instead: Phone C asks its user, who never answers
+     (a device that stalls); Phone D's certificate is installed meanwhile;
+     the Stop button of Phone C's row stops that run alone (cancelled).
+  -> After the app: cradlectl certs finds the certificate on Phone A and
+     Phone D only (none on B or C), and the journal has one run per device
+     enrolled: A installed, B declined, C cancelled, D installed.
 
 Screenshots of each page in $CRADLE_BUILD_ROOT/meson-logs/screenshots-devices/
 with the app's and the agents' logs.  Speaks TAP; skips, saying why, when
@@ -49,7 +52,7 @@ MANUFACTURER = "Cradle"
 DEVICES = (
     ("MULTI-1", "Phone A", ["--confirm=approve", "--confirm-generate=ask", "--confirm-pair=approve"]),
     ("MULTI-2", "Phone B", ["--confirm=decline", "--confirm-pair=approve"]),
-    ("MULTI-3", "Phone C", ["--confirm=approve"]),
+    ("MULTI-3", "Phone C", ["--confirm=approve", "--confirm-generate=ask", "--confirm-pair=approve"]),
     ("MULTI-4", "Phone D", ["--confirm=approve"]),
 )
 
@@ -273,14 +276,61 @@ def several(world, tree, agents):
     ok(len(checks) == len(DEVICES) and checks[title_of("Phone B")].checked,
        "the devices stay listed, as the user checked them", {name: c.checked for name, c in checks.items()})
     world.screenshot("device-after")
+
+    # A device that stalls does not hold up another; its row stops it alone.
+    checks = wait_checks(win, len(DEVICES), timeout=5)
+    for model in ("Phone A", "Phone B", "Phone C", "Phone D"):
+        check = checks[title_of(model)]
+        if check.checked != (model in ("Phone C", "Phone D")):
+            check.click()
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and \
+            [checks[title_of(m)].checked for m in ("Phone A", "Phone B", "Phone C", "Phone D")] != \
+            [False, False, True, True]:
+        time.sleep(0.1)
+    ok(win.choose_type("Cradle Device (UPN)"), "Cradle Device (UPN) chosen again")
+    button = win.button("Get Certificates for 2 Devices", within=win.page("CradleDevicePage"))
+    if button is None:
+        raise Abort("no button for Phone C and Phone D")
+    button.doActionNamed("click")
+    win.wait_title("Getting the Certificates")
+    deadline = time.monotonic() + TIMEOUT
+    seen = False
+    while time.monotonic() < deadline:
+        _, state_d, _ = batch_row(win, "Phone D")
+        if prompt_card(win, "Phone C") is not None and state_d == "installed":
+            seen = True
+            break
+        time.sleep(0.2)
+    ok(seen, "Phone D's certificate is installed while Phone C still waits for its user",
+       f"Phone C {batch_row(win, 'Phone C')[1:]}, Phone D {batch_row(win, 'Phone D')[1:]}")
+    ok(win.title().startswith("Getting the Certificates"), "the batch goes on while Phone C waits", win.title())
+    world.screenshot("batch-stalled")
+    row_c, _, _ = batch_row(win, "Phone C")
+    stop_c = row_c.findChild(safe(lambda n: n.roleName == "push button" and n.name == f"Stop {title_of('Phone C')}"),
+                             retry=False, requireResult=False) if row_c is not None else None
+    if stop_c is None:
+        raise Abort("no Stop button on Phone C's row")
+    stop_c.doActionNamed("click")
+    title = win.wait_title("Some Certificates Installed", "Certificates Installed", "No Certificate Installed")
+    _, state_c, labels_c = batch_row(win, "Phone C")
+    ok(state_c == "cancelled" and any(label.startswith("Cancelled") for label in labels_c),
+       "Stop on Phone C's row cancels its run alone", (state_c, labels_c))
+    _, state_d, _ = batch_row(win, "Phone D")
+    ok(state_d == "installed" and title.startswith("Some Certificates Installed"),
+       "Phone D stays installed, and the page says some were", (state_d, title))
+    world.screenshot("batch-stopped")
+    win.click_button("Done", within=win.page("CradleBatchPage"))
+    win.wait_title("Phone A")
     world.stop_app()
     gui.wait_app_gone(tree)
 
     # What the devices hold, and what the journal says, from cradlectl.
-    mine, text = personal_certs(world, ccache, "MULTI-1")
-    ok(mine is not None and len(mine) == 1 and "Alice" in (mine[0].get("subject") or ""),
-       "the certificate is on Phone A", mine if mine is not None else text)
-    for serial, model in (("MULTI-2", "Phone B"), ("MULTI-3", "Phone C"), ("MULTI-4", "Phone D")):
+    for serial, model in (("MULTI-1", "Phone A"), ("MULTI-4", "Phone D")):
+        mine, text = personal_certs(world, ccache, serial)
+        ok(mine is not None and len(mine) == 1 and "Alice" in (mine[0].get("subject") or ""),
+           f"a certificate is on {model}", mine if mine is not None else text)
+    for serial, model in (("MULTI-2", "Phone B"), ("MULTI-3", "Phone C")):
         theirs, text = personal_certs(world, ccache, serial)
         ok(theirs == [], f"and none on {model}", theirs if theirs is not None else text)
     code, runs, text = cradlectl(world, ccache, "log", "--json", "--limit", "0")
@@ -290,9 +340,10 @@ def several(world, tree, agents):
     by_device = {}
     for run in runs:
         by_device.setdefault(run.get("device"), []).append(run.get("outcome"))
-    ok(by_device.get("MULTI-1") == ["installed"] and by_device.get("MULTI-2") == ["declined"],
-       "the journal has one run per device: Phone A installed, Phone B declined", by_device or text)
-    ok("MULTI-3" not in by_device and "MULTI-4" not in by_device, "and none for the devices not checked", by_device)
+    ok(by_device == {"MULTI-1": ["installed"], "MULTI-2": ["declined"], "MULTI-3": ["cancelled"],
+                     "MULTI-4": ["installed"]},
+       "the journal has one run per device enrolled: A installed, B declined, C cancelled, D installed",
+       by_device or text)
 
 
 def main():
