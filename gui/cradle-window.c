@@ -32,12 +32,13 @@ on_device_changed (CradleDeviceWatcher *watcher,
 
   _cradle_window_unlock_follow_device (self);
   update_device_button (self);
-  cradle_device_page_set_devices (self->device_page, cradle_device_watcher_get_devices (watcher), device);
   if (device != NULL)
     {
       cradle_device_page_set_device (self->device_page, device);
       _cradle_window_reload_device (self);
     }
+  /* The devices to check, the one shown first among them. */
+  cradle_device_page_set_devices (self->device_page, cradle_device_watcher_get_devices (watcher), device);
   _cradle_window_update_page (self);
 }
 
