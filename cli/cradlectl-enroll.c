@@ -72,12 +72,21 @@ cradlectl_enroll (int    argc,
   g_autofree char *type_name = NULL;
   g_autofree char *wanted = NULL;
   g_autofree char *subject = NULL;
+  g_autofree char *batch_file = NULL;
+  gboolean all_devices = FALSE;
+  int at_once = 0;
   GOptionEntry entries[] = {
     { "template", 0, 0, G_OPTION_ARG_STRING, &template_name, "A certificate template of the directory", "NAME" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_name, "A certificate type your administrator defined", "NAME" },
     { "device", 0, 0, G_OPTION_ARG_STRING, &wanted, "The device, by id or serial", "ID" },
     { "subject", 0, 0, G_OPTION_ARG_STRING, &subject,
       "The subject, when the type lets you supply it (RFC 4514)", "DN" },
+    { "all-devices", 0, 0, G_OPTION_ARG_NONE, &all_devices,
+      "Every connected device at once (with --type or --template)", NULL },
+    { "batch", 0, 0, G_OPTION_ARG_FILENAME, &batch_file,
+      "The devices in FILE at once: one line per device, CSV: serial,type,subject", "FILE" },
+    { "at-once", 0, 0, G_OPTION_ARG_INT, &at_once,
+      "With --batch or --all-devices: how many devices at most are enrolled at once (64)", "N" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- get a certificate for a device");
@@ -104,10 +113,41 @@ cradlectl_enroll (int    argc,
       return CRADLECTL_EXIT_OTHER;
     }
   cradlectl_domain_options_resolve (&options);
+  if (batch_file != NULL || all_devices)
+    {
+      CradlectlBatchParams params = { batch_file, type_name, template_name, &options, (guint) at_once };
+      const char *wrong = NULL;
+
+      if (batch_file != NULL && all_devices)
+        wrong = "give either --batch FILE or --all-devices";
+      else if (batch_file != NULL && (type_name != NULL || template_name != NULL))
+        wrong = "--batch takes each device's type from its file, not from --type or --template";
+      else if (all_devices && (type_name == NULL) == (template_name == NULL))
+        wrong = "--all-devices needs either --type NAME or --template NAME";
+      else if (at_once < 0 || at_once > 1024)
+        wrong = "--at-once takes a number of devices from 1 to 1024";
+      else if (wanted != NULL || subject != NULL)
+        wrong = "--device and --subject are for one device; a batch file gives each device's subject";
+      if (wrong != NULL)
+        {
+          g_printerr ("cradlectl enroll: %s\n", wrong);
+          cradlectl_domain_options_clear (&options);
+          return CRADLECTL_EXIT_OTHER;
+        }
+      code = cradlectl_enroll_batch (&params);
+      cradlectl_domain_options_clear (&options);
+      return code;
+    }
+  if (at_once != 0)
+    {
+      g_printerr ("cradlectl enroll: --at-once is for --batch and --all-devices\n");
+      cradlectl_domain_options_clear (&options);
+      return CRADLECTL_EXIT_OTHER;
+    }
   if ((template_name == NULL) == (type_name == NULL))
     {
       g_printerr ("cradlectl enroll: give either --template NAME or --type NAME "
-                  "('cradlectl templates' lists them)\n");
+                  "('cradlectl templates' lists them), or --batch FILE\n");
       cradlectl_domain_options_clear (&options);
       return CRADLECTL_EXIT_OTHER;
     }

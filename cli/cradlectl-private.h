@@ -20,6 +20,10 @@ typedef enum {
   CRADLECTL_EXIT_ATTENTION = 8,
   /* `status`: the revocation of a certificate is unknown (none needs attention). */
   CRADLECTL_EXIT_STATUS_UNKNOWN = 9,
+  /* `enroll --batch` and `--all-devices`: some devices got (or held) their
+   * certificate, some did not; none did. */
+  CRADLECTL_EXIT_SOME = 10,
+  CRADLECTL_EXIT_NONE = 11,
 } CradlectlExit;
 
 /* A command, or a subcommand of `types`: run with argv[0] its own name. */
@@ -118,6 +122,20 @@ CradlectlExit cradlectl_run_enrollment    (CradleEnrollment       *enrollment,
                                            GCancellable           *cancellable);
 CradlectlExit cradlectl_exit_for_outcome  (CradleEnrollmentOutcome outcome,
                                            const GError           *error);
+/* The result object of one run, as `enroll --json` prints it. */
+void          cradlectl_add_enrollment_json (JsonBuilder          *builder,
+                                             CradleEnrollment     *enrollment,
+                                             CradlectlExit         code);
+
+/* cradlectl-enroll-batch.c: several devices at once (--all-devices, --batch) */
+typedef struct {
+  const char             *batch_file;     /* nullable: --all-devices */
+  const char             *type_name;      /* --all-devices: --type, or */
+  const char             *template_name;  /* --template */
+  CradlectlDomainOptions *options;
+  guint                   at_once;        /* 0: the default */
+} CradlectlBatchParams;
+int           cradlectl_enroll_batch      (CradlectlBatchParams  *params);
 /* The store and journal of the state folder. */
 gboolean      cradlectl_open_state        (CradlePendingStore    **store,
                                            CradleJournal         **journal,

@@ -147,8 +147,8 @@ format_time (gint64 seconds)
   return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
 }
 
-static void
-add_result_json (JsonBuilder      *builder,
+void
+cradlectl_add_enrollment_json (JsonBuilder      *builder,
                  CradleEnrollment *enrollment,
                  CradlectlExit     code)
 {
@@ -312,12 +312,12 @@ cradlectl_run_enrollment (CradleEnrollment *enrollment,
   code = cradlectl_exit_for_outcome (outcome, cradle_enrollment_get_error (enrollment));
 
   if (results != NULL)
-    add_result_json (results, enrollment, code);
+    cradlectl_add_enrollment_json (results, enrollment, code);
   else if (json)
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-      add_result_json (builder, enrollment, code);
+      cradlectl_add_enrollment_json (builder, enrollment, code);
       cradlectl_print_json (builder);
     }
   if (!json)

@@ -110,18 +110,19 @@ load_key (const char  *path,
 }
 
 /* Writes a new key beside @path and links it in place, so two programs
- * making the first key at once end up with the same one; so do two
- * threads of one program (several devices enrolled at once): each writes
- * a file of its own, named by the process and a counter. */
+ * making the first key at once end up with the same one.  The file written
+ * first is this call's own: two threads of one program (a batch pairing
+ * several devices at once) would otherwise write, link and remove the
+ * same one under each other. */
 static EVP_PKEY *
 create_key (const char  *path,
             GError     **error)
 {
-  static gint attempts;
+  static gint calls;
   g_autoptr(EVP_PKEY) key = cradle_bridge_identity_generate (error);
   g_autoptr(BIO) bio = BIO_new (BIO_s_mem ());
-  g_autofree char *temporary = g_strdup_printf ("%s.new-%u-%d", path, (guint) getpid (),
-                                                g_atomic_int_add (&attempts, 1));
+  g_autofree char *temporary = g_strdup_printf ("%s.new-%u-%u", path, (guint) getpid (),
+                                                (guint) g_atomic_int_add (&calls, 1));
   char *pem = NULL;
   long size;
 

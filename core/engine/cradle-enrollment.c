@@ -250,16 +250,20 @@ cradle_enrollment_set_connector (CradleEnrollment  *self,
 
 /* ---- running ------------------------------------------------------------- */
 
-static void
-run_in_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+/* Each run has a thread of its own, not one of GIO's shared pool: a run
+ * spends most of its life blocked on its device (a user who does not
+ * answer for ten minutes) or on the CA, and the pool holds ten threads
+ * before it grows, slowly; with more runs at once than that, a stalled
+ * device would hold up the start of another device's run. */
+static gpointer
+run_thread (gpointer data)
 {
-  CradleEnrollment *self = source_object;
+  g_autoptr(GTask) task = data;
+  CradleEnrollment *self = g_task_get_source_object (task);
 
-  _cradle_enrollment_run_blocking (self, cancellable);
+  _cradle_enrollment_run_blocking (self, g_task_get_cancellable (task));
   g_task_return_boolean (task, TRUE);
+  return NULL;
 }
 
 void
@@ -269,6 +273,8 @@ cradle_enrollment_run_async (CradleEnrollment    *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
 
   g_return_if_fail (CRADLE_IS_ENROLLMENT (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -281,7 +287,18 @@ cradle_enrollment_run_async (CradleEnrollment    *self,
   g_task_set_source_tag (task, cradle_enrollment_run_async);
   /* The outcome is the answer; cancellation is one of them, not an error. */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, run_in_thread);
+  thread = g_thread_try_new ("cradle-enroll", run_thread, g_object_ref (task), &error);
+  if (thread == NULL)
+    {
+      g_object_unref (task);
+      _cradle_enrollment_finish (self, CRADLE_ENROLLMENT_OUTCOME_FAILED,
+                                 g_error_new (CRADLE_ERROR, CRADLE_ERROR_FAILED,
+                                              "Could not start the enrollment: %s. Close other programs and "
+                                              "try again.", error->message));
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  g_thread_unref (thread);
 }
 
 CradleEnrollmentOutcome

@@ -239,3 +239,41 @@ cradle_cert_status_get_has_key (CradleCertStatus *self)
   g_return_val_if_fail (CRADLE_IS_CERT_STATUS (self), FALSE);
   return self->has_key;
 }
+
+static gboolean
+is_of_type (CradleCertStatus *status,
+            CradleCertType   *type)
+{
+  const char *template_name = cradle_cert_type_get_template_name (type);
+
+  switch (status->origin)
+    {
+    case CRADLE_CERT_ORIGIN_INSTALLED:
+      return g_strcmp0 (status->type_name, cradle_cert_type_get_name (type)) == 0;
+    case CRADLE_CERT_ORIGIN_TEMPLATE:
+      return template_name != NULL && g_strcmp0 (status->type_name, template_name) == 0;
+    case CRADLE_CERT_ORIGIN_NONE:
+    default:
+      return FALSE;
+    }
+}
+
+CradleCertStatus *
+cradle_cert_status_find_held (GPtrArray      *statuses,
+                              CradleCertType *type)
+{
+  g_return_val_if_fail (statuses != NULL, NULL);
+  g_return_val_if_fail (CRADLE_IS_CERT_TYPE (type), NULL);
+
+  for (guint i = 0; i < statuses->len; i++)
+    {
+      CradleCertStatus *status = g_ptr_array_index (statuses, i);
+
+      if (g_strcmp0 (status->store, "MY") != 0 || !status->has_key || !is_of_type (status, type))
+        continue;
+      if (status->verdict == CRADLE_CERT_VERDICT_VALID || status->verdict == CRADLE_CERT_VERDICT_RENEW_SOON ||
+          status->verdict == CRADLE_CERT_VERDICT_UNKNOWN)
+        return status;
+    }
+  return NULL;
+}

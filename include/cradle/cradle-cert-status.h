@@ -18,6 +18,7 @@
 #include <gio/gio.h>
 #include <cradle/cradle-macros.h>
 #include <cradle/cradle-catalog.h>
+#include <cradle/cradle-cert-type.h>
 #include <cradle/cradle-directory.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-pending-store.h>
@@ -122,6 +123,19 @@ CradleCertVerdict     cradle_cert_status_get_verdict     (CradleCertStatus *self
 /* Whether the device holds the key of this certificate (MY). */
 CRADLE_PUBLIC
 gboolean              cradle_cert_status_get_has_key     (CradleCertStatus *self);
+
+/* The first of @statuses (CradleCertStatus, as the checker returns them)
+ * that shows the device already holds a certificate of @type it can use:
+ * in MY with its key on the device; of @type, that is, recorded as @type
+ * when Cradle installed it (origin INSTALLED: the type's name), or, for one
+ * Cradle did not install (origin TEMPLATE), naming @type's template in its
+ * template extension; and neither expired nor revoked (valid, renew soon,
+ * or valid with its revocation unknown: a responder that cannot be reached
+ * is no reason for a second certificate).  %NULL when there is none.
+ * `cradlectl enroll --batch` and `--all-devices` skip such a device. */
+CRADLE_PUBLIC
+CradleCertStatus     *cradle_cert_status_find_held       (GPtrArray        *statuses,
+                                                          CradleCertType   *type);
 
 /* ---- the checker -------------------------------------------------------- */
 

@@ -33,6 +33,7 @@
 #include <cradle/cradle-provisioning.h>
 #include <cradle/cradle-journal.h>
 #include <cradle/cradle-enrollment.h>
+#include <cradle/cradle-batch-file.h>
 #include <cradle/cradle-renewal.h>
 #include <cradle/cradle-cert-file.h>
 #include <cradle/cradle-retriever.h>

@@ -189,6 +189,39 @@ skipped (E2e *e2e)
 
 /* ---- the simulated device --------------------------------------------- */
 
+static GSubprocess *
+spawn_agent_valist (E2e        *e2e,
+                    const char *serial,
+                    const char *store,
+                    const char *first_arg,
+                    va_list     args)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *agent;
+
+  g_ptr_array_add (argv, build_path ("bridge", "agent", "cradle-agent", NULL));
+  g_ptr_array_add (argv, g_strdup_printf ("--serial=%s", serial));
+  g_ptr_array_add (argv, g_strdup_printf ("--store=%s", store));
+  g_ptr_array_add (argv, g_strdup_printf ("--kek-file=%s.kek", store));
+  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", e2e->runtime, TRUE);
+  agent = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (agent));
+  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_nonnull (strstr (line, "listening on"));
+  return agent;
+}
+
 /* A listening agent for our serial on our store; @first_arg: its
  * --confirm options. */
 void
@@ -196,32 +229,29 @@ start_agent (E2e        *e2e,
              const char *first_arg,
              ...)
 {
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GDataInputStream) output = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(GError) error = NULL;
   va_list args;
 
   g_assert_null (e2e->agent);
-  g_ptr_array_add (argv, build_path ("bridge", "agent", "cradle-agent", NULL));
-  g_ptr_array_add (argv, g_strdup_printf ("--serial=%s", e2e->serial));
-  g_ptr_array_add (argv, g_strdup_printf ("--store=%s", e2e->store));
-  g_ptr_array_add (argv, g_strdup_printf ("--kek-file=%s.kek", e2e->store));
   va_start (args, first_arg);
-  for (const char *arg = first_arg; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
+  e2e->agent = spawn_agent_valist (e2e, e2e->serial, e2e->store, first_arg, args);
   va_end (args);
-  g_ptr_array_add (argv, NULL);
+}
 
-  g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", e2e->runtime, TRUE);
-  e2e->agent = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (e2e->agent));
-  line = g_data_input_stream_read_line (output, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_nonnull (strstr (line, "listening on"));
+GSubprocess *
+start_device (E2e        *e2e,
+              const char *serial,
+              const char *first_arg,
+              ...)
+{
+  g_autofree char *store = g_build_filename (e2e->home, serial, NULL);
+  GSubprocess *agent;
+  va_list args;
+
+  g_assert_cmpint (g_mkdir_with_parents (store, 0700), ==, 0);
+  va_start (args, first_arg);
+  agent = spawn_agent_valist (e2e, serial, store, first_arg, args);
+  va_end (args);
+  return agent;
 }
 
 /* Unplugged: the agent dies without a word. */

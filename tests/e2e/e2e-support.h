@@ -49,6 +49,12 @@ void         start_agent                 (E2e           *e2e,
                                           const char    *first_arg,
                                           ...) G_GNUC_NULL_TERMINATED;
 void         kill_agent                  (E2e           *e2e);
+/* Another simulated device, @serial, with its own store under the test's
+ * folder, in the same runtime folder; @first_arg: more agent options. */
+GSubprocess *start_device                (E2e           *e2e,
+                                          const char    *serial,
+                                          const char    *first_arg,
+                                          ...) G_GNUC_NULL_TERMINATED;
 
 /* ---- a CA front-end that can be stopped ---------------------------------- */
 void         start_forwarder             (E2e           *e2e,

@@ -162,6 +162,8 @@ case $name in
              "$src/core/base/cradle-explain.c" "$src/core/base/cradle-explain-table.c")
     extra_includes="-I$src/tests/unit"
     extra_libs=libcrypto ;;
+  batch-file)
+    sources=("$src/core/engine/cradle-batch-file.c" "$src/core/base/cradle-text.c") ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
     exit 1 ;;
