@@ -44,8 +44,9 @@ struct _CradleCare
   GHashTable          *told;          /* what was told already, by key */
   gboolean             look_deferred; /* the device was busy: look when it is free */
 
-  /* Borrowed: the device the user's own run uses */
-  CradleDevice        *held;
+  GPtrArray           *held;          /* of CradleDevice: the user's own runs
+                                       * use them (several at once when the
+                                       * user enrolls several devices) */
 };
 
 /* How soon after a device arrives the certificates are looked at (the
@@ -66,6 +67,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static gboolean
+is_held (CradleCare   *self,
+         CradleDevice *device)
+{
+  return g_ptr_array_find (self->held, device, NULL);
+}
 
 enum {
   SIGNAL_RESUME_STARTED,
@@ -136,7 +144,7 @@ start_retriever (CradleCare *self)
   cradle_retriever_set_cert_types (self->retriever, cradle_session_get_types (self->session));
   g_signal_connect (self->retriever, "enrollment-started", G_CALLBACK (on_resume_started), self);
   g_signal_connect (self->retriever, "enrollment-finished", G_CALLBACK (on_resume_finished), self);
-  if (device != NULL && device != self->held)
+  if (device != NULL && !is_held (self, device))
     cradle_retriever_add_device (self->retriever, device);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RETRIEVER]);
 }
@@ -150,7 +158,7 @@ on_device_changed (CradleDeviceWatcher *watcher,
 {
   CradleDevice *device = cradle_device_watcher_get_device (watcher);
 
-  if (device != NULL && device != self->held && self->retriever != NULL)
+  if (device != NULL && !is_held (self, device) && self->retriever != NULL)
     cradle_retriever_add_device (self->retriever, device);
   if (device != self->looking)
     {
@@ -530,7 +538,7 @@ renew_next (CradleCare *self)
 
       if (device == NULL || device != cradle_device_watcher_get_device (self->watcher))
         return;
-      if (device == self->held || (self->retriever != NULL && cradle_retriever_is_busy (self->retriever)))
+      if (is_held (self, device) || (self->retriever != NULL && cradle_retriever_is_busy (self->retriever)))
         {
           /* Looked at again (and renewed) once the device is free. */
           self->look_deferred = TRUE;
@@ -613,7 +621,7 @@ on_look_timer (gpointer user_data)
     return G_SOURCE_REMOVE;
   /* Not while the user's run or a resume uses the device, nor before the
    * pending store and the directory's types are here. */
-  if (device == self->held || self->renewing != NULL ||
+  if (is_held (self, device) || self->renewing != NULL ||
       (self->retriever != NULL && cradle_retriever_is_busy (self->retriever)) ||
       self->store == NULL || cradle_session_get_state (self->session) != CRADLE_SESSION_SIGNED_IN)
     {
@@ -755,7 +763,8 @@ cradle_care_hold_device (CradleCare   *self,
   g_return_if_fail (CRADLE_IS_CARE (self));
   g_return_if_fail (CRADLE_IS_DEVICE (device));
 
-  self->held = device;
+  if (!is_held (self, device))
+    g_ptr_array_add (self->held, g_object_ref (device));
   if (self->retriever != NULL)
     cradle_retriever_remove_device (self->retriever, device);
 }
@@ -767,8 +776,7 @@ cradle_care_release_device (CradleCare   *self,
   g_return_if_fail (CRADLE_IS_CARE (self));
   g_return_if_fail (CRADLE_IS_DEVICE (device));
 
-  if (self->held == device)
-    self->held = NULL;
+  g_ptr_array_remove (self->held, device);
   if (self->retriever != NULL && device == cradle_device_watcher_get_device (self->watcher))
     cradle_retriever_add_device (self->retriever, device);
   if (self->look_deferred && device == self->looking && self->renewing == NULL)
@@ -818,7 +826,7 @@ cradle_care_dispose (GObject *object)
   g_clear_object (&self->looking);
   g_clear_object (&self->renewing);
   g_clear_pointer (&self->due, g_ptr_array_unref);
-  self->held = NULL;
+  g_ptr_array_set_size (self->held, 0);
 
   G_OBJECT_CLASS (cradle_care_parent_class)->dispose (object);
 }
@@ -831,6 +839,7 @@ cradle_care_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->problem, g_free);
   g_clear_pointer (&self->told, g_hash_table_unref);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
 
   G_OBJECT_CLASS (cradle_care_parent_class)->finalize (object);
 }
@@ -889,6 +898,7 @@ cradle_care_init (CradleCare *self)
   self->cancellable = g_cancellable_new ();
   self->watcher = cradle_device_watcher_new ();
   self->told = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->held = g_ptr_array_new_with_free_func (g_object_unref);
 }
 
 CradleCare *

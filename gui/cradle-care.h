@@ -60,7 +60,8 @@ CradleEnrollment    *cradle_care_new_renewal   (CradleCare       *self,
                                                 CradleCertStatus *status,
                                                 GError          **error) G_GNUC_WARN_UNUSED_RESULT;
 /* The user's own run has @device: nothing runs on it in the background
- * until cradle_care_release_device(). */
+ * until cradle_care_release_device().  Several devices can be held at
+ * once (the user enrolls several); holding one twice is holding it. */
 void                 cradle_care_hold_device   (CradleCare    *self,
                                                 CradleDevice  *device);
 void                 cradle_care_release_device (CradleCare   *self,

@@ -25,6 +25,8 @@ struct _CradleDevicePage
   CradleCertType *selected;
   char           *wanted_type;   /* to choose again after a refresh */
   GPtrArray      *certs;         /* the device's, as read last */
+  GPtrArray      *devices;       /* of CradleDevice: the bridge devices listed */
+  GHashTable     *chosen;        /* the ids of those checked */
 
   /* Template widgets */
   AdwActionRow   *device_row;
@@ -43,6 +45,9 @@ struct _CradleDevicePage
   AdwPreferencesGroup *pending_group;
   GtkListBox     *pending_list;
   GtkListBox     *certs_list;
+  AdwPreferencesGroup *devices_group;
+  GtkListBox     *devices_list;
+  GtkButton      *enroll_button;
 };
 
 G_DEFINE_FINAL_TYPE (CradleDevicePage, cradle_device_page, ADW_TYPE_BIN)
@@ -50,6 +55,7 @@ G_DEFINE_FINAL_TYPE (CradleDevicePage, cradle_device_page, ADW_TYPE_BIN)
 enum {
   PROP_0,
   PROP_SELECTED_TYPE,
+  PROP_N_CHOSEN,
   N_PROPS
 };
 
@@ -111,6 +117,13 @@ wants_subject (CradleCertType *type)
          (cradle_template_get_name_flags (template) & CRADLE_TEMPLATE_ENROLLEE_SUPPLIES_SUBJECT) != 0;
 }
 
+static guint
+count_chosen (CradleDevicePage *self)
+{
+  return gtk_widget_get_visible (GTK_WIDGET (self->devices_group)) ? g_hash_table_size (self->chosen)
+                                                                   : self->device != NULL;
+}
+
 static void
 update_subject (CradleDevicePage *self)
 {
@@ -118,8 +131,10 @@ update_subject (CradleDevicePage *self)
 
   /* Left empty, the engine names the certificate by the device's serial,
    * as one CN entry holding it exactly: a serial is never written into a
-   * name here, where it would be parsed as one (commas and all). */
-  gtk_widget_set_visible (GTK_WIDGET (self->subject_list), wanted);
+   * name here, where it would be parsed as one (commas and all).  Several
+   * devices at once each get their own serial: one typed subject would
+   * name them all alike. */
+  gtk_widget_set_visible (GTK_WIDGET (self->subject_list), wanted && count_chosen (self) <= 1);
 }
 
 static void
@@ -376,6 +391,130 @@ cradle_device_page_set_device (CradleDevicePage *self,
   cradle_device_page_set_pending (self, NULL, NULL);
 }
 
+/* ---- the devices to enroll ----------------------------------------------- */
+
+static void
+update_chosen (CradleDevicePage *self)
+{
+  guint n = count_chosen (self);
+  g_autofree char *label = NULL;
+
+  /* Translators: the button that enrolls every device checked */
+  label = n > 1 ? g_strdup_printf (ngettext ("_Get Certificates for %u Device", "_Get Certificates for %u Devices", n), n)
+                : g_strdup (_("_Get Certificate"));
+  gtk_button_set_label (self->enroll_button, label);
+  update_subject (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_CHOSEN]);
+}
+
+static void
+on_device_check_toggled (GtkCheckButton   *check,
+                         CradleDevicePage *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (check), "cradle-device-id");
+
+  if (gtk_check_button_get_active (check))
+    g_hash_table_add (self->chosen, g_strdup (id));
+  else
+    g_hash_table_remove (self->chosen, id);
+  update_chosen (self);
+}
+
+void
+cradle_device_page_set_devices (CradleDevicePage *self,
+                                GPtrArray        *devices,
+                                CradleDevice     *shown)
+{
+  g_autoptr(GHashTable) before = NULL;
+  gboolean was_listed;
+
+  g_return_if_fail (CRADLE_IS_DEVICE_PAGE (self));
+
+  was_listed = gtk_widget_get_visible (GTK_WIDGET (self->devices_group));
+  before = g_steal_pointer (&self->chosen);
+  self->chosen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  clear_list (self->devices_list);
+  g_ptr_array_set_size (self->devices, 0);
+
+  /* Bridge devices only: a token asks for its PIN in a dialog of its own,
+   * so it keeps its own page (the header's device button) and is enrolled
+   * on its own, as before. */
+  for (guint i = 0; devices != NULL && i < devices->len; i++)
+    {
+      CradleDevice *device = g_ptr_array_index (devices, i);
+
+      if (!is_token (device) && cradle_device_get_id (device) != NULL)
+        g_ptr_array_add (self->devices, g_object_ref (device));
+    }
+
+  if (self->devices->len > 1 && shown != NULL && !is_token (shown))
+    {
+      for (guint i = 0; i < self->devices->len; i++)
+        {
+          CradleDevice *device = g_ptr_array_index (self->devices, i);
+          const char *id = cradle_device_get_id (device);
+          g_autofree char *title = cradle_device_page_dup_device_title (device);
+          g_autofree char *subtitle = cradle_device_page_dup_device_subtitle (device);
+          GtkWidget *row = adw_action_row_new ();
+          GtkWidget *check = gtk_check_button_new ();
+          /* The device shown is checked the first time the list appears;
+           * after that, each keeps what the user chose. */
+          gboolean active = was_listed ? g_hash_table_contains (before, id) : device == shown;
+
+          /* What the device says it is: plain text, never markup. */
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+          adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+          gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL, title, -1);
+          g_object_set_data_full (G_OBJECT (check), "cradle-device-id", g_strdup (id), g_free);
+          gtk_check_button_set_active (GTK_CHECK_BUTTON (check), active);
+          if (active)
+            g_hash_table_add (self->chosen, g_strdup (id));
+          g_signal_connect (check, "toggled", G_CALLBACK (on_device_check_toggled), self);
+          adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+          adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+          gtk_list_box_append (self->devices_list, row);
+        }
+      gtk_widget_set_visible (GTK_WIDGET (self->devices_group), TRUE);
+    }
+  else
+    gtk_widget_set_visible (GTK_WIDGET (self->devices_group), FALSE);
+  update_chosen (self);
+}
+
+GPtrArray *
+cradle_device_page_dup_chosen_devices (CradleDevicePage *self)
+{
+  GPtrArray *chosen = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (CRADLE_IS_DEVICE_PAGE (self), chosen);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->devices_group)))
+    {
+      if (self->device != NULL)
+        g_ptr_array_add (chosen, g_object_ref (self->device));
+      return chosen;
+    }
+  /* In the list's order. */
+  for (guint i = 0; i < self->devices->len; i++)
+    {
+      CradleDevice *device = g_ptr_array_index (self->devices, i);
+
+      if (g_hash_table_contains (self->chosen, cradle_device_get_id (device)))
+        g_ptr_array_add (chosen, g_object_ref (device));
+    }
+  return chosen;
+}
+
+guint
+cradle_device_page_get_n_chosen (CradleDevicePage *self)
+{
+  g_return_val_if_fail (CRADLE_IS_DEVICE_PAGE (self), 0);
+
+  return count_chosen (self);
+}
+
 const char *
 cradle_device_page_describe_pin_state (CradleDevicePinState state)
 {
@@ -628,7 +767,7 @@ cradle_device_page_dup_subject (CradleDevicePage *self)
 {
   g_autofree char *subject = NULL;
 
-  if (!wants_subject (self->selected))
+  if (!wants_subject (self->selected) || count_chosen (self) > 1)
     return NULL;
   subject = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->subject_row))));
   return *subject != '\0' ? g_steal_pointer (&subject) : NULL;
@@ -647,6 +786,8 @@ cradle_device_page_dispose (GObject *object)
   g_clear_object (&self->device);
   g_clear_object (&self->selected);
   g_clear_pointer (&self->certs, g_ptr_array_unref);
+  g_clear_pointer (&self->devices, g_ptr_array_unref);
+  g_clear_pointer (&self->chosen, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_DEVICE_PAGE);
 
   G_OBJECT_CLASS (cradle_device_page_parent_class)->dispose (object);
@@ -676,6 +817,10 @@ cradle_device_page_get_property (GObject    *object,
       g_value_set_object (value, self->selected);
       break;
 
+    case PROP_N_CHOSEN:
+      g_value_set_uint (value, count_chosen (self));
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -694,6 +839,10 @@ cradle_device_page_class_init (CradleDevicePageClass *klass)
   properties[PROP_SELECTED_TYPE] =
     g_param_spec_object ("selected-type", NULL, NULL, CRADLE_TYPE_CERT_TYPE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /* How many devices Get Certificate enrolls. */
+  properties[PROP_N_CHOSEN] =
+    g_param_spec_uint ("n-chosen", NULL, NULL, 0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /* A certificate file was dropped on the page: (GFile). */
@@ -718,6 +867,9 @@ cradle_device_page_class_init (CradleDevicePageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, pending_group);
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, pending_list);
   gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, certs_list);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, devices_group);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, devices_list);
+  gtk_widget_class_bind_template_child (widget_class, CradleDevicePage, enroll_button);
 }
 
 static void
@@ -727,6 +879,8 @@ cradle_device_page_init (CradleDevicePage *self)
   GtkDropTarget *target;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->devices = g_ptr_array_new_with_free_func (g_object_unref);
+  self->chosen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   target = gtk_drop_target_new (G_TYPE_INVALID, GDK_ACTION_COPY);
   gtk_drop_target_set_gtypes (target, types, G_N_ELEMENTS (types));
   g_signal_connect (target, "drop", G_CALLBACK (on_drop), self);

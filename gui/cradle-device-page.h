@@ -55,7 +55,20 @@ void            cradle_device_page_set_checking      (CradleDevicePage *self,
                                                       gboolean          busy);
 /* (nullable): the type chosen, enrollable */
 CradleCertType *cradle_device_page_get_selected_type (CradleDevicePage *self);
-/* (nullable): the subject typed, when the chosen type wants one */
+/* Every device connected (@devices, element-type CradleDevice), @shown
+ * the one this page is about: with more than one bridge device, a check
+ * row for each (the device shown checked the first time), tokens left out
+ * (a token is enrolled on its own, after its PIN). */
+void            cradle_device_page_set_devices       (CradleDevicePage *self,
+                                                      GPtrArray        *devices,
+                                                      CradleDevice     *shown);
+/* (transfer full) (element-type CradleDevice): the devices Get Certificate
+ * enrolls: those checked, in the list's order, or the device shown when
+ * there is no list ("n-chosen" says how many). */
+GPtrArray      *cradle_device_page_dup_chosen_devices (CradleDevicePage *self);
+guint           cradle_device_page_get_n_chosen      (CradleDevicePage *self);
+/* (nullable): the subject typed, when the chosen type wants one and one
+ * device is chosen */
 char           *cradle_device_page_dup_subject       (CradleDevicePage *self);
 
 G_END_DECLS

@@ -85,11 +85,16 @@ is_precise (const CradleReport *report)
 
 /* What happened and what to do: the explanation table's words when it
  * knows the cause, else the error's own (which say both). */
-static char *
-describe_failure (const CradleReport *report)
+char *
+cradle_result_page_dup_failure (const CradleReport *report)
 {
   const CradleExplanation *explanation = cradle_report_get_explanation (report);
 
+  if (report->outcome == CRADLE_ENROLLMENT_OUTCOME_CANCELLED)
+    return g_strdup (report->request_id > 0
+                       ? _("Nothing was installed. The request was already sent; Cradle finishes it "
+                           "the next time the device is connected.")
+                       : _("Nothing was requested and nothing was installed."));
   if (is_precise (report))
     return g_strdup_printf ("%s %s", cradle_explanation_get_summary (explanation),
                             cradle_explanation_get_user_action (explanation));
@@ -166,36 +171,26 @@ static void
 show_failure (CradleResultPage *self,
               CradleReport     *report)
 {
-  g_autofree char *description = describe_failure (report);
+  g_autofree char *description = cradle_result_page_dup_failure (report);
   g_autofree char *cause = cradle_report_dup_cause (report);
   const char *title;
   const char *icon = "dialog-error-symbolic";
 
+  title = cradle_result_page_describe_outcome (report);
   switch (report->outcome)
     {
-    case CRADLE_ENROLLMENT_OUTCOME_DENIED:
-      title = _("Request Refused");
-      break;
     case CRADLE_ENROLLMENT_OUTCOME_DECLINED:
-      title = _("Declined on the Device");
       icon = "phone-symbolic";
       break;
     case CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED:
-      title = _("Not Finished Yet");
       icon = "dialog-warning-symbolic";
       break;
     case CRADLE_ENROLLMENT_OUTCOME_CANCELLED:
-      title = _("Cancelled");
       icon = "process-stop-symbolic";
       g_clear_pointer (&description, g_free);
-      description = g_strdup (report->request_id > 0
-                                ? _("Nothing was installed. The request was already sent; Cradle finishes it "
-                                    "the next time the device is connected.")
-                                : _("Nothing was requested and nothing was installed."));
+      description = cradle_result_page_dup_failure (report);
       break;
-    case CRADLE_ENROLLMENT_OUTCOME_FAILED:
     default:
-      title = _("Could Not Get the Certificate");
       break;
     }
   adw_status_page_set_icon_name (self->status_page, icon);
@@ -223,6 +218,55 @@ show_failure (CradleResultPage *self,
                           report->outcome == CRADLE_ENROLLMENT_OUTCOME_FAILED ||
                           report->outcome == CRADLE_ENROLLMENT_OUTCOME_DENIED ||
                           report->outcome == CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED);
+}
+
+const char *
+cradle_result_page_describe_outcome (const CradleReport *report)
+{
+  switch (report->outcome)
+    {
+    case CRADLE_ENROLLMENT_OUTCOME_INSTALLED:
+      return report->renewed_serial != NULL ? _("Certificate Renewed") : _("Certificate Installed");
+    case CRADLE_ENROLLMENT_OUTCOME_PENDING:
+      return _("Waiting for Approval");
+    case CRADLE_ENROLLMENT_OUTCOME_DENIED:
+      return _("Request Refused");
+    case CRADLE_ENROLLMENT_OUTCOME_DECLINED:
+      return _("Declined on the Device");
+    case CRADLE_ENROLLMENT_OUTCOME_INTERRUPTED:
+      return _("Not Finished Yet");
+    case CRADLE_ENROLLMENT_OUTCOME_CANCELLED:
+      return _("Cancelled");
+    case CRADLE_ENROLLMENT_OUTCOME_FAILED:
+    default:
+      return _("Could Not Get the Certificate");
+    }
+}
+
+char *
+cradle_result_page_dup_summary (const CradleReport *report)
+{
+  g_autofree char *expires = NULL;
+
+  switch (report->outcome)
+    {
+    case CRADLE_ENROLLMENT_OUTCOME_INSTALLED:
+      expires = format_date (report->leaf_not_after);
+      /* Translators: a device's run in a list: "Certificate Installed. Expires 21 November 2027, 14:02." */
+      return expires != NULL ? g_strdup_printf (_("%s. Expires %s."), cradle_result_page_describe_outcome (report), expires)
+                             : g_strdup_printf ("%s.", cradle_result_page_describe_outcome (report));
+    case CRADLE_ENROLLMENT_OUTCOME_PENDING:
+      /* Translators: "Waiting for Approval. Request ID 42: Cradle asks again by itself." */
+      return g_strdup_printf (_("%s. Request ID %s: Cradle asks again by itself while the device is connected."),
+                              cradle_result_page_describe_outcome (report),
+                              report->ca_request_id != NULL ? report->ca_request_id : _("not given by the CA"));
+    default:
+      {
+        g_autofree char *failure = cradle_result_page_dup_failure (report);
+
+        return g_strdup_printf ("%s. %s", cradle_result_page_describe_outcome (report), failure);
+      }
+    }
 }
 
 void

@@ -17,4 +17,12 @@ const char         *cradle_result_page_get_title  (CradleResultPage *self);
 /* (nullable) */
 const CradleReport *cradle_result_page_get_report (CradleResultPage *self);
 
+/* A run's outcome in the words of the page's title ("Declined on the
+ * Device"), and on one line with what to do (a row of the batch page):
+ * plain text, for labels and rows with markup off. */
+const char         *cradle_result_page_describe_outcome (const CradleReport *report);
+char               *cradle_result_page_dup_summary      (const CradleReport *report);
+/* What happened and what to do, for a run that did not install anything. */
+char               *cradle_result_page_dup_failure      (const CradleReport *report);
+
 G_END_DECLS

@@ -138,6 +138,7 @@ static gboolean
 can_enroll (CradleWindow *self)
 {
   return cradle_device_watcher_get_device (self->watcher) != NULL &&
+         cradle_device_page_get_n_chosen (self->device_page) > 0 &&
          cradle_device_page_get_selected_type (self->device_page) != NULL &&
          cradle_session_get_credentials (self->session) != NULL && cradle_care_get_store (self->care) != NULL &&
          !_cradle_window_is_running (self) && !cradle_care_is_renewing (self->care);
@@ -183,11 +184,19 @@ enroll_action (GtkWidget  *widget,
                GVariant   *parameter)
 {
   CradleWindow *self = CRADLE_WINDOW (widget);
+  g_autoptr(GPtrArray) devices = NULL;
 
   if (!can_enroll (self) || _cradle_window_is_unlocking (self))
     return;
+  /* Several devices checked: each its own run, all at once. */
+  devices = cradle_device_page_dup_chosen_devices (self->device_page);
+  if (devices->len > 1)
+    {
+      _cradle_window_enroll_several (self, devices, cradle_device_page_get_selected_type (self->device_page));
+      return;
+    }
   /* A token asks for its PIN first; a bridge device asks its user later. */
-  _cradle_window_unlock (self, cradle_device_watcher_get_device (self->watcher), enroll_unlocked, NULL, NULL);
+  _cradle_window_unlock (self, g_ptr_array_index (devices, 0), enroll_unlocked, NULL, NULL);
 }
 
 /* ---- Renew on a certificate (Remove: cradle-window-certs.c) ------------- */
@@ -250,6 +259,8 @@ cancel_action (GtkWidget  *widget,
 {
   CradleWindow *self = CRADLE_WINDOW (widget);
 
+  if (_cradle_window_batch_cancel (self))
+    return;
   if (self->enrollment_cancellable != NULL)
     g_cancellable_cancel (self->enrollment_cancellable);
   else if (cradle_care_get_retriever (self->care) != NULL && self->enrollment != NULL)

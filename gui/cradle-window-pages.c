@@ -15,7 +15,7 @@
 gboolean
 _cradle_window_is_running (CradleWindow *self)
 {
-  return self->enrollment != NULL;
+  return self->enrollment != NULL || _cradle_window_batch_is_running (self);
 }
 
 gboolean
@@ -70,6 +70,8 @@ update_title (CradleWindow *self)
     what = cradle_progress_page_get_title (self->progress_page);
   else if (page == GTK_WIDGET (self->result_page))
     what = cradle_result_page_get_title (self->result_page);
+  else if (page == GTK_WIDGET (self->batch_page))
+    what = cradle_batch_page_get_title (self->batch_page);
   /* Translators: the window's title, "Certificate Installed – Cradle" */
   title = what != NULL ? g_strdup_printf (_("%s – Cradle"), what) : g_strdup (_("Cradle"));
   gtk_window_set_title (GTK_WINDOW (self), title);
@@ -92,7 +94,7 @@ _cradle_window_update_page (CradleWindow *self)
 {
   const char *visible = gtk_stack_get_visible_child_name (self->stack);
 
-  if (_cradle_window_is_running (self) || g_strcmp0 (visible, "result") == 0)
+  if (_cradle_window_is_running (self) || g_strcmp0 (visible, "result") == 0 || g_strcmp0 (visible, "batch") == 0)
     return;
   _cradle_window_show_page (self, cradle_device_watcher_get_device (self->watcher) != NULL ? "device" : "no-device");
 }
@@ -103,6 +105,7 @@ _cradle_window_update_actions (CradleWindow *self)
   CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
   gboolean on_device_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "device") == 0;
   gboolean ready = device != NULL && on_device_page && cradle_care_get_store (self->care) != NULL &&
+                   cradle_device_page_get_n_chosen (self->device_page) > 0 &&
                    cradle_session_get_credentials (self->session) != NULL &&
                    cradle_device_page_get_selected_type (self->device_page) != NULL &&
                    !_cradle_window_is_running (self) && !cradle_care_is_renewing (self->care) &&

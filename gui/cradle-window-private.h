@@ -3,6 +3,7 @@
 
 #include <cradle/cradle.h>
 
+#include "cradle-batch-page.h"
 #include "cradle-care.h"
 #include "cradle-device-page.h"
 #include "cradle-device-watcher.h"
@@ -15,6 +16,7 @@
 G_BEGIN_DECLS
 
 typedef struct _CradleWindowUnlock CradleWindowUnlock;
+typedef struct _CradleWindowBatch  CradleWindowBatch;
 
 struct _CradleWindow
 {
@@ -30,6 +32,7 @@ struct _CradleWindow
   CradleInstallFile   *installing;       /* a certificate file going to the device */
   gboolean             removing;         /* the device is asked to remove a certificate */
   CradleWindowUnlock  *unlock;           /* a token's PIN being asked for and given */
+  CradleWindowBatch   *batch;            /* several devices' runs, the batch page shows */
   GCancellable        *enrollment_cancellable;
   CradleEnrollmentStep last_step;
   gint64               check_request_id; /* the user asked to check it now */
@@ -53,11 +56,13 @@ struct _CradleWindow
   CradleDevicePage    *device_page;
   CradleProgressPage  *progress_page;
   CradleResultPage    *result_page;
+  CradleBatchPage     *batch_page;
 };
 
 /* The window's files call down this list, never up it: cradle-window.c
  * (the object, the device and the session), cradle-window-enroll.c
- * (running enrollments and the retriever), cradle-window-certs.c (a
+ * (running enrollments and the retriever), cradle-window-batch.c
+ * (several devices' runs at once), cradle-window-certs.c (a
  * certificate's details and removal, installing files),
  * cradle-window-token.c (a token's PIN before a run),
  * cradle-window-pages.c (what is shown). */
@@ -65,6 +70,19 @@ struct _CradleWindow
 /* cradle-window-enroll.c */
 void     _cradle_window_enroll_class_init (GtkWidgetClass *widget_class);
 void     _cradle_window_follow_care       (CradleWindow *self);
+
+/* cradle-window-batch.c */
+void     _cradle_window_batch_class_init  (GtkWidgetClass *widget_class);
+/* Enrolls every device of @devices (bridge devices) at once with @type,
+ * each its own CradleEnrollment, the batch page showing them. */
+void     _cradle_window_enroll_several    (CradleWindow   *self,
+                                           GPtrArray      *devices,
+                                           CradleCertType *type);
+/* Some device's run of the batch has not ended. */
+gboolean _cradle_window_batch_is_running  (CradleWindow   *self);
+/* Cancel: every run of the batch; FALSE when there is no batch running. */
+gboolean _cradle_window_batch_cancel      (CradleWindow   *self);
+void     _cradle_window_batch_dispose     (CradleWindow   *self);
 
 /* cradle-window-certs.c */
 void     _cradle_window_certs_class_init  (GtkWidgetClass *widget_class);

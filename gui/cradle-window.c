@@ -37,6 +37,8 @@ on_device_changed (CradleDeviceWatcher *watcher,
       cradle_device_page_set_device (self->device_page, device);
       _cradle_window_reload_device (self);
     }
+  /* The devices to check, the one shown first among them. */
+  cradle_device_page_set_devices (self->device_page, cradle_device_watcher_get_devices (watcher), device);
   _cradle_window_update_page (self);
 }
 
@@ -87,6 +89,8 @@ on_devices_changed (CradleDeviceWatcher *watcher,
                     CradleWindow        *self)
 {
   update_device_button (self);
+  cradle_device_page_set_devices (self->device_page, cradle_device_watcher_get_devices (watcher),
+                                  cradle_device_watcher_get_device (watcher));
 }
 
 static void
@@ -464,6 +468,7 @@ cradle_window_dispose (GObject *object)
   g_clear_object (&self->enrollment);
   g_clear_object (&self->enrollment_cancellable);
   g_clear_object (&self->background);
+  _cradle_window_batch_dispose (self);
   _cradle_window_token_dispose (self);
   _cradle_window_certs_dispose (self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CRADLE_TYPE_WINDOW);
@@ -497,6 +502,7 @@ cradle_window_class_init (CradleWindowClass *klass)
   g_type_ensure (CRADLE_TYPE_DEVICE_PAGE);
   g_type_ensure (CRADLE_TYPE_PROGRESS_PAGE);
   g_type_ensure (CRADLE_TYPE_RESULT_PAGE);
+  g_type_ensure (CRADLE_TYPE_BATCH_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/cradle/Cradle/cradle-window.ui");
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, toast_overlay);
@@ -507,6 +513,7 @@ cradle_window_class_init (CradleWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, device_page);
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, progress_page);
   gtk_widget_class_bind_template_child (widget_class, CradleWindow, result_page);
+  gtk_widget_class_bind_template_child (widget_class, CradleWindow, batch_page);
 
   gtk_widget_class_install_action (widget_class, "win.sign-in", NULL, sign_in_action);
   gtk_widget_class_install_action (widget_class, "win.refresh", NULL, refresh_action);
@@ -519,6 +526,7 @@ cradle_window_class_init (CradleWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_r, GDK_CONTROL_MASK, "win.refresh", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
   _cradle_window_enroll_class_init (widget_class);
+  _cradle_window_batch_class_init (widget_class);
   _cradle_window_certs_class_init (widget_class);
 }
 
@@ -528,6 +536,7 @@ cradle_window_init (CradleWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
   g_signal_connect (self->device_page, "notify::selected-type", G_CALLBACK (on_selected_type), self);
+  g_signal_connect (self->device_page, "notify::n-chosen", G_CALLBACK (on_selected_type), self);
   _cradle_window_certs_init (self);
 }
 

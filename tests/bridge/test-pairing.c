@@ -467,6 +467,81 @@ test_other_host (Fixture       *fixture,
   test_remove_tree (first_host);
 }
 
+/* Several devices paired at once by one program (the app enrolling
+ * several, cradlectl --all-devices): the threads making this user's first
+ * host key at the same moment all end up with the one key on disk. */
+#define FIRST_KEY_THREADS 8
+#define FIRST_KEY_ROUNDS  20
+
+typedef struct {
+  GMutex  lock;
+  GCond   cond;
+  gboolean go;
+} Gate;
+
+static gpointer
+first_key_thread (gpointer data)
+{
+  Gate *gate = data;
+  GError *error = NULL;
+  CradleHostIdentity *identity;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->go)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+  identity = cradle_host_identity_load (&error);
+  g_assert_no_error (error);
+  return identity;
+}
+
+static void
+test_first_key_threads (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("CRADLE_STATE_DIR"));
+
+  for (guint round = 0; round < FIRST_KEY_ROUNDS; round++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *state = g_dir_make_tmp ("cradle-first-key-XXXXXX", &error);
+      g_autoptr(CradleHostIdentity) again = NULL;
+      GThread *threads[FIRST_KEY_THREADS];
+      CradleHostIdentity *identities[FIRST_KEY_THREADS];
+      Gate gate = { 0 };
+
+      g_assert_no_error (error);
+      g_setenv ("CRADLE_STATE_DIR", state, TRUE);
+      g_mutex_init (&gate.lock);
+      g_cond_init (&gate.cond);
+      for (guint i = 0; i < FIRST_KEY_THREADS; i++)
+        threads[i] = g_thread_new ("first-key", first_key_thread, &gate);
+      g_mutex_lock (&gate.lock);
+      gate.go = TRUE;
+      g_cond_broadcast (&gate.cond);
+      g_mutex_unlock (&gate.lock);
+      for (guint i = 0; i < FIRST_KEY_THREADS; i++)
+        identities[i] = g_thread_join (threads[i]);
+
+      /* The key on disk is every thread's key, and no file is left beside it. */
+      again = cradle_host_identity_load (&error);
+      g_assert_no_error (error);
+      for (guint i = 0; i < FIRST_KEY_THREADS; i++)
+        {
+          g_assert_nonnull (identities[i]);
+          g_assert_true (g_bytes_equal (identities[i]->public_key, again->public_key));
+          cradle_host_identity_free (identities[i]);
+        }
+      g_assert_cmpuint (count_files (state), ==, 1);
+      g_mutex_clear (&gate.lock);
+      g_cond_clear (&gate.cond);
+      test_remove_tree (state);
+    }
+  if (saved != NULL)
+    g_setenv ("CRADLE_STATE_DIR", saved, TRUE);
+  else
+    g_unsetenv ("CRADLE_STATE_DIR");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -475,6 +550,7 @@ main (int    argc,
 
   g_test_add ("/pairing/unpaired-host-refused", Fixture, NULL, NULL, test_unpaired_refused, fixture_tear_down);
   g_test_add_func ("/pairing/codes-match", test_codes_match);
+  g_test_add_func ("/pairing/first-key-threads", test_first_key_threads);
   g_test_add ("/pairing/declined", Fixture, NULL, NULL, test_declined, fixture_tear_down);
   g_test_add ("/pairing/next-session", Fixture, NULL, NULL, test_next_session, fixture_tear_down);
   g_test_add ("/pairing/stand-in-device", Fixture, NULL, NULL, test_stand_in, fixture_tear_down);

@@ -16,6 +16,7 @@
 #include "cradle-pending-row.h"
 #include "cradle-pin-dialog.h"
 #include "cradle-report.h"
+#include "cradle-result-page.h"
 #include "test-files.h"
 
 static CradleReport *
@@ -225,6 +226,43 @@ test_pin_why_locked (void)
   g_assert_cmpstr (from_plain, ==, "The module failed");
 }
 
+/* A row of the batch page: how one device's run ended, on one line, with
+ * the result page's words. */
+static void
+test_batch_summary (void)
+{
+  g_autoptr(CradleReport) denied = denied_report ();
+  g_autoptr(CradleReport) pending = denied_report ();
+  g_autoptr(CradleReport) installed = denied_report ();
+  g_autoptr(CradleReport) cancelled = denied_report ();
+  g_autofree char *denied_text = cradle_result_page_dup_summary (denied);
+  g_autofree char *pending_text = NULL;
+  g_autofree char *installed_text = NULL;
+  g_autofree char *cancelled_text = NULL;
+
+  g_assert_cmpstr (cradle_result_page_describe_outcome (denied), ==, "Request Refused");
+  g_assert_true (g_str_has_prefix (denied_text, "Request Refused. "));
+  /* The table's words, what to do included. */
+  g_assert_nonnull (strstr (denied_text, cradle_explanation_get_user_action (cradle_report_get_explanation (denied))));
+
+  pending->outcome = CRADLE_ENROLLMENT_OUTCOME_PENDING;
+  pending_text = cradle_result_page_dup_summary (pending);
+  g_assert_true (g_str_has_prefix (pending_text, "Waiting for Approval. Request ID 188: "));
+
+  installed->outcome = CRADLE_ENROLLMENT_OUTCOME_INSTALLED;
+  installed->leaf_not_after = g_date_time_new_utc (2031, 6, 2, 12, 0, 0);
+  installed_text = cradle_result_page_dup_summary (installed);
+  g_assert_true (g_str_has_prefix (installed_text, "Certificate Installed. Expires "));
+  g_assert_nonnull (strstr (installed_text, "2031"));
+  installed->renewed_serial = g_strdup ("01");
+  g_assert_cmpstr (cradle_result_page_describe_outcome (installed), ==, "Certificate Renewed");
+
+  cancelled->outcome = CRADLE_ENROLLMENT_OUTCOME_CANCELLED;
+  cancelled->request_id = 0;
+  cancelled_text = cradle_result_page_dup_summary (cancelled);
+  g_assert_cmpstr (cancelled_text, ==, "Cancelled. Nothing was requested and nothing was installed.");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -236,6 +274,7 @@ main (int    argc,
   g_test_add_func ("/gui/report/denied", test_report_denied);
   g_test_add_func ("/gui/report/ca-words", test_report_ca_words);
   g_test_add_func ("/gui/report/installed", test_report_installed_has_no_explanation);
+  g_test_add_func ("/gui/batch/summary", test_batch_summary);
   g_test_add_func ("/gui/cert-row/expiry", test_expiry);
   g_test_add_func ("/gui/pending-row/description", test_pending_description);
   g_test_add_func ("/gui/pin/needed", test_pin_why_needed);
