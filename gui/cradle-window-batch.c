@@ -55,15 +55,6 @@ lookup_run (CradleWindow     *self,
   return NULL;
 }
 
-gboolean
-_cradle_window_batch_is_running (CradleWindow *self)
-{
-  for (guint i = 0; self->batch != NULL && i < self->batch->runs->len; i++)
-    if (!((BatchRun *) g_ptr_array_index (self->batch->runs, i))->ended)
-      return TRUE;
-  return FALSE;
-}
-
 /* ---- following each run ---------------------------------------------------- */
 
 static void
@@ -108,6 +99,7 @@ run_done (GObject      *source_object,
   if (run == NULL)
     return;   /* the window is closing */
   run->ended = TRUE;
+  self->batch_running--;
   g_signal_handlers_disconnect_by_data (enrollment, self);
 
   report = cradle_report_new_for_enrollment (enrollment, cradle_session_get_identity (self->session));
@@ -121,7 +113,7 @@ run_done (GObject      *source_object,
   cradle_care_release_device (self->care, run->device);
   if (run->device == cradle_device_watcher_get_device (self->watcher))
     _cradle_window_reload_device (self);
-  if (!_cradle_window_batch_is_running (self))
+  if (self->batch_running == 0)
     {
       /* The title says how it ended; the device page's actions come back. */
       _cradle_window_show_page (self, "batch");
@@ -196,6 +188,7 @@ _cradle_window_enroll_several (CradleWindow   *self,
       g_ptr_array_add (self->batch->runs, run);
       cradle_batch_page_add_device (self->batch_page, run->id, title);
     }
+  self->batch_running = self->batch->runs->len;
   _cradle_window_show_page (self, "batch");
 
   for (guint i = 0; i < self->batch->runs->len; i++)
@@ -216,7 +209,7 @@ _cradle_window_enroll_several (CradleWindow   *self,
 gboolean
 _cradle_window_batch_cancel (CradleWindow *self)
 {
-  if (!_cradle_window_batch_is_running (self))
+  if (self->batch_running == 0)
     return FALSE;
   for (guint i = 0; i < self->batch->runs->len; i++)
     g_cancellable_cancel (((BatchRun *) g_ptr_array_index (self->batch->runs, i))->cancellable);
@@ -245,6 +238,8 @@ void
 _cradle_window_batch_dispose (CradleWindow *self)
 {
   CradleWindowBatch *batch = g_steal_pointer (&self->batch);
+
+  self->batch_running = 0;
 
   if (batch == NULL)
     return;

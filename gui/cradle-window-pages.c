@@ -15,7 +15,7 @@
 gboolean
 _cradle_window_is_running (CradleWindow *self)
 {
-  return self->enrollment != NULL || _cradle_window_batch_is_running (self);
+  return self->enrollment != NULL || self->batch_running > 0;
 }
 
 gboolean

@@ -33,6 +33,7 @@ struct _CradleWindow
   gboolean             removing;         /* the device is asked to remove a certificate */
   CradleWindowUnlock  *unlock;           /* a token's PIN being asked for and given */
   CradleWindowBatch   *batch;            /* several devices' runs, the batch page shows */
+  guint                batch_running;    /* runs of the batch not ended yet */
   GCancellable        *enrollment_cancellable;
   CradleEnrollmentStep last_step;
   gint64               check_request_id; /* the user asked to check it now */
@@ -78,8 +79,6 @@ void     _cradle_window_batch_class_init  (GtkWidgetClass *widget_class);
 void     _cradle_window_enroll_several    (CradleWindow   *self,
                                            GPtrArray      *devices,
                                            CradleCertType *type);
-/* Some device's run of the batch has not ended. */
-gboolean _cradle_window_batch_is_running  (CradleWindow   *self);
 /* Cancel: every run of the batch; FALSE when there is no batch running. */
 gboolean _cradle_window_batch_cancel      (CradleWindow   *self);
 void     _cradle_window_batch_dispose     (CradleWindow   *self);
