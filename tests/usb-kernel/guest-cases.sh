@@ -1,0 +1,354 @@
+#!/bin/sh
+# guest-cases.sh OUT: the usb-kernel suite's cases, run in the qemu guest as
+# root, chrooted into this machine's root (read-only; /run and /tmp are
+# tmpfs). OUT is the writable out folder; OUT/env says where the tree and the
+# build are. Each case appends "ok NAME" or "not ok NAME - why" to
+# OUT/results; test-usb-kernel.py reports them as TAP.
+#
+# Device side: data/cradle-gadget and cradle-agent --functionfs on dummy_hcd's
+# device controllers. Host side: cradlectl and usb-kernel-probe (libcradle)
+# over libusb through dummy_hcd's host controllers, in the same kernel. The
+# first device asks its user (--confirm ask): the script answers on its
+# terminal only after the probe printed that the device waits. Waits poll
+# sysfs or a log for a bounded time; there are no fixed sleeps.
+set -u
+OUT=$1
+. "$OUT/env"
+export PATH="$BUILD/cli:$BUILD/bridge/agent:/usr/sbin:/usr/bin:/sbin:/bin"
+export LANG=C.UTF-8 G_DEBUG=fatal-criticals
+# As in the tests' environment: no token of this machine (p11-kit modules).
+export CRADLE_TOKENS_USE_P11KIT=false
+PROBE=$BUILD/tests/usb-kernel/usb-kernel-probe
+GADGET_SCRIPT=$SRC/data/cradle-gadget
+RESULTS=$OUT/results
+LOGS=$OUT/logs
+mkdir -p "$LOGS"
+
+# The host's user: a fresh profile on tmpfs.
+host_env () {
+  export HOME=/run/host XDG_RUNTIME_DIR=/run/host/runtime XDG_CONFIG_HOME=/run/host/config
+  export XDG_DATA_HOME=/run/host/data XDG_STATE_HOME=/run/host/state XDG_CACHE_HOME=/run/host/cache
+}
+host_env
+mkdir -p -m 0700 "$XDG_RUNTIME_DIR"
+
+say () {
+  read -r up _ < /proc/uptime
+  echo "[guest $up] $*"
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds
+wait_for () {
+  limit=$(($1 * 10))
+  shift
+  tries=0
+  until "$@"; do
+    tries=$((tries + 1))
+    [ $tries -lt $limit ] || return 1
+    sleep 0.1
+  done
+}
+
+has_line () { grep -q -- "$2" "$1" 2>/dev/null; }
+no_line () { ! grep -q -- "$2" "$1" 2>/dev/null; }
+gone () { ! kill -0 "$1" 2>/dev/null; }
+
+# Device N (0..3): serial QEMU000(N+1), dummy_udc.N, host id usb:(N+1)-1.
+serial_of () { echo "QEMU000$(($1 + 1))"; }
+usb_id_of () { echo "usb:$(($1 + 1))-1"; }
+sysfs_of () { echo "/sys/bus/usb/devices/$(($1 + 1))-1"; }
+present () { [ -e "$(sysfs_of "$1")/serial" ] && [ "$(cat "$(sysfs_of "$1")/serial")" = "$(serial_of "$1")" ]; }
+absent () { [ ! -e "$(sysfs_of "$1")" ]; }
+gadget_dir () { echo /sys/kernel/config/usb_gadget/cradle; }
+agent_pid () { cat /run/cradle-gadget.pid 2>/dev/null; }
+store_of () { echo "/run/device$1"; }
+
+unbind () { echo "" > "$(gadget_dir "$1")/UDC"; }
+rebind () {
+  echo "dummy_udc.$1" > "$(gadget_dir "$1")/UDC" && wait_for 30 present "$1"
+}
+
+# The device's user, at the agent's terminal.
+answer () { echo "$2" > "/run/device$1.tty"; }
+
+# gadget_up N POLICY: the real gadget script and agent for device N
+gadget_up () {
+  n=$1
+  store=$(store_of "$n")
+  mkdir -p "$store/home"
+  # The agent's terminal: a FIFO opened read-write, so it never reads
+  # end-of-file; answer() writes the user's answers into it.
+  mkfifo "/run/device$n.tty"
+  cat > "/run/device$n.agent" <<EOF
+#!/bin/sh
+exec "$BUILD/bridge/agent/cradle-agent" "\$@" <> /run/device$n.tty
+EOF
+  chmod +x "/run/device$n.agent"
+  HOME=$store/home XDG_CONFIG_HOME=$store/home/config XDG_DATA_HOME=$store/home/data \
+    CRADLE_AGENT=/run/device$n.agent \
+    sh "$GADGET_SCRIPT" up "$(serial_of "$n")" --store "$store/store" --confirm "$2" --verbose \
+    > "$LOGS/agent$n.log" 2>&1 || return 1
+  wait_for 30 present "$n"
+}
+
+# snapshot N FILE: every file the device keeps, with its SHA-256
+snapshot () {
+  (cd "$(store_of "$1")" && find . -type f | sort | xargs -r sha256sum) > "$2"
+}
+
+# probe_bg NAME ARGS...: start the probe, its output in $LOGS/NAME.log
+probe_bg () {
+  name=$1
+  shift
+  "$PROBE" "$@" > "$LOGS/$name.log" 2>&1 &
+  probe_pid=$!
+}
+
+# probe_end SECONDS: wait for the probe started last; its exit code in rc
+probe_end () {
+  if ! wait_for "$1" gone "$probe_pid"; then
+    kill "$probe_pid" 2>/dev/null
+    wait "$probe_pid"
+    rc=timeout
+    return 1
+  fi
+  wait "$probe_pid"
+  rc=$?
+}
+
+# json FILE EXPR: a Python expression over the JSON in FILE (as j), printed
+json () { python3 -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+detail=
+check () { # check WHY CMD...: run CMD; on failure remember WHY and fail
+  why=$1
+  shift
+  "$@" && return 0
+  detail=$why
+  return 1
+}
+
+selected () {
+  [ -z "$CASES" ] && return 0
+  case " $CASES " in *" $1 "*) return 0 ;; esac
+  return 1
+}
+
+run_case () {
+  name=$1
+  selected "$name" || return 0
+  detail=
+  say "case $name"
+  if "case_$(echo "$name" | tr - _)"; then
+    echo "ok $name" >> "$RESULTS"
+  else
+    echo "not ok $name - ${detail:-failed}" >> "$RESULTS"
+    say "case $name FAILED: $detail"
+  fi
+}
+
+# ---- the cases -------------------------------------------------------------
+
+case_devices_found () {
+  cradlectl devices --json > "$LOGS/devices.json" 2> "$LOGS/devices.err"
+  check "cradlectl devices exited $?" [ $? = 0 ] || return 1
+  found=$(json "$LOGS/devices.json" \
+    "' '.join(d['id'] + '=' + str(d['serial']) for d in j if d['transport'] == 'usb')")
+  check "cradlectl devices listed '$found', not usb:1-1=QEMU0001" [ "$found" = "usb:1-1=QEMU0001" ]
+}
+
+case_device_identity () {
+  "$PROBE" info usb:1-1 > "$LOGS/info.log" 2>&1
+  check "usb-kernel-probe info exited $?" [ $? = 0 ] || return 1
+  model=$(sed -n 's/^model=//p' "$LOGS/info.log")
+  manufacturer=$(sed -n 's/^manufacturer=//p' "$LOGS/info.log")
+  check "the device reports the simulator's model '$model'" [ "$model" != "Cradle Simulator" ] || return 1
+  check "the device reports no model" [ -n "$model" ] || return 1
+  check "the device reports no manufacturer" [ -n "$manufacturer" ]
+}
+
+case_pairing () {
+  probe_bg pair pair usb:1-1
+  check "the device never asked to trust this computer" wait_for 30 has_line "$LOGS/pair.log" "^waiting pair 3" || return 1
+  check "paired before its user answered" no_line "$LOGS/pair.log" "^done pair" || return 1
+  answer 0 y
+  probe_end 30
+  check "pairing ended with $rc: $(tail -n 1 "$LOGS/pair.log")" [ "$rc" = 0 ] || return 1
+  # A new session authenticates with the pinned key, asking nobody.
+  "$PROBE" info usb:1-1 > "$LOGS/pair-again.log" 2>&1
+  check "a new session: $(head -n 1 "$LOGS/pair-again.log")" has_line "$LOGS/pair-again.log" "^done open paired=yes" || return 1
+  check "the device asked again" no_line "$LOGS/pair-again.log" "^waiting"
+}
+
+case_generate_confirmed () {
+  probe_bg generate generate usb:1-1
+  check "the device never said it waits for its user" \
+    wait_for 30 has_line "$LOGS/generate.log" "^waiting generate 1" || return 1
+  check "the key was made before its user answered" no_line "$LOGS/generate.log" "^done generate" || return 1
+  answer 0 y
+  probe_end 60
+  check "GENERATE_KEY ended with $rc: $(tail -n 1 "$LOGS/generate.log")" [ "$rc" = 0 ] || return 1
+  check "no key id and SubjectPublicKeyInfo" has_line "$LOGS/generate.log" "^done generate key=[0-9a-f]* spki=91$"
+}
+
+# enroll_answering NAME N STEP...: an enrollment on device N, answering yes
+# at each STEP's wait
+enroll_answering () {
+  name=$1
+  n=$2
+  shift 2
+  probe_bg "$name" enroll "$(usb_id_of "$n")" "$(serial_of "$n") $name"
+  for step in "$@"; do
+    check "the device never asked about $step" \
+      wait_for 60 has_line "$LOGS/$name.log" "^waiting $step " || return 1
+    answer "$n" y
+  done
+  probe_end 60
+  check "the enrollment ended with $rc: $(tail -n 1 "$LOGS/$name.log")" [ "$rc" = 0 ]
+}
+
+case_sign_list_install () {
+  enroll_answering enroll 0 generate sign install || return 1
+  check "SIGN did not verify" has_line "$LOGS/enroll.log" "^done sign algorithm=ecdsa-with-SHA256" || return 1
+  leaf=$(sed -n 's/^done list certs=[0-9]* leaf=//p' "$LOGS/enroll.log")
+  echo "$leaf" > /run/leaf
+  cradlectl certs --device QEMU0001 --json > "$LOGS/certs.json" 2> "$LOGS/certs.err"
+  check "cradlectl certs exited $?" [ $? = 0 ] || return 1
+  listed=$(json "$LOGS/certs.json" \
+    "' '.join(c['sha256'].replace(':', '').lower() for c in j if c['store'] == 'MY')")
+  check "cradlectl certs lists '$listed', not the certificate installed ($leaf)" [ "$listed" = "$leaf" ]
+}
+
+# unplug_at NAME STEP ANSWERED... -- PROBE-ARGS: unbind device 0 while STEP
+# waits for its user (after answering yes to ANSWERED); the probe must fail
+# with "device gone", and the device keep every file as it was
+unplug_at () {
+  name=$1
+  step=$2
+  shift 2
+  answers=
+  while [ "$1" != "--" ]; do answers="$answers $1"; shift; done
+  shift
+  pid=$(agent_pid)
+  probe_bg "$name" "$@"
+  for a in $answers; do
+    check "the device never asked about $a" wait_for 60 has_line "$LOGS/$name.log" "^waiting $a " || return 1
+    answer 0 y
+  done
+  check "the device never asked about $step" wait_for 60 has_line "$LOGS/$name.log" "^waiting $step " || return 1
+  snapshot 0 "$LOGS/$name.before"
+  unbind 0
+  unplugs=$((unplugs + 1))
+  probe_end 30
+  check "$step ended with $rc after the unbind, not 6 (device gone): $(tail -n 1 "$LOGS/$name.log")" \
+    [ "$rc" = 6 ] || { rebind 0; return 1; }
+  check "not reported as device gone: $(tail -n 1 "$LOGS/$name.log")" \
+    has_line "$LOGS/$name.log" "^error $step DEVICE_GONE" || { rebind 0; return 1; }
+  check "the device is still listed after the unbind" wait_for 30 absent 0 || { rebind 0; return 1; }
+  check "the agent stopped" kill -0 "$pid" || { rebind 0; return 1; }
+  snapshot 0 "$LOGS/$name.after"
+  check "the device's files changed: $(diff "$LOGS/$name.before" "$LOGS/$name.after" | tr '\n' ' ')" \
+    cmp -s "$LOGS/$name.before" "$LOGS/$name.after" || { rebind 0; return 1; }
+  check "the device did not come back after the rebind" rebind 0
+}
+
+case_unplug_during_pairing () {
+  # Another user of this computer, whom the device does not trust yet.
+  export HOME=/run/other XDG_CONFIG_HOME=/run/other/config XDG_DATA_HOME=/run/other/data
+  export XDG_STATE_HOME=/run/other/state XDG_CACHE_HOME=/run/other/cache
+  unplug_at unplug-pairing pair -- pair usb:1-1
+  status=$?
+  host_env
+  return $status
+}
+
+case_unplug_during_generate () {
+  unplug_at unplug-generate generate -- enroll usb:1-1 "QEMU0001 unplugged"
+}
+
+case_unplug_during_sign () {
+  unplug_at unplug-sign sign generate -- enroll usb:1-1 "QEMU0001 unplugged"
+}
+
+case_unplug_during_install () {
+  unplug_at unplug-install install generate sign -- enroll usb:1-1 "QEMU0001 unplugged"
+}
+
+case_unplug_during_delete () {
+  unplug_at unplug-delete delete -- delete usb:1-1 "$(cat /run/leaf)"
+}
+
+case_rebind_resume () {
+  check "another agent serves now, not the one that served before the unbinds" [ "$(agent_pid)" = "$first_agent" ] || return 1
+  enroll_answering resume 0 generate sign install || return 1
+  check "the session after the rebinds was not paired" has_line "$LOGS/resume.log" "^done open paired=yes" || return 1
+  check "the device asked to pair again" no_line "$LOGS/resume.log" "^waiting pair" || return 1
+  # The delete the unbind stopped, done now.
+  probe_bg resume-delete delete usb:1-1 "$(cat /run/leaf)"
+  check "the device never asked about delete" wait_for 60 has_line "$LOGS/resume-delete.log" "^waiting delete " || return 1
+  answer 0 y
+  probe_end 30
+  check "DELETE_CERT ended with $rc: $(tail -n 1 "$LOGS/resume-delete.log")" [ "$rc" = 0 ] || return 1
+  cradlectl certs --device QEMU0001 --json > "$LOGS/certs-resume.json" 2>&1
+  check "cradlectl certs exited $?" [ $? = 0 ] || return 1
+  listed=$(json "$LOGS/certs-resume.json" \
+    "' '.join(c['sha256'].replace(':', '').lower() for c in j if c['store'] == 'MY')")
+  resumed=$(sed -n 's/^done list certs=[0-9]* leaf=//p' "$LOGS/resume.log")
+  check "the device holds '$listed', not just the resumed enrollment's $resumed" [ "$listed" = "$resumed" ]
+}
+
+case_monitor_hotplug () {
+  check "the monitor stopped early: $(tail -n 1 "$LOGS/monitor.log")" kill -0 "$monitor_pid" || return 1
+  check "the monitor saw $(grep -c '^removed usb:1-1$' "$LOGS/monitor.log") of $unplugs removals" \
+    wait_for 15 eval '[ "$(grep -c "^removed usb:1-1$" "$LOGS/monitor.log")" = "$unplugs" ]' || return 1
+  check "the monitor saw $(grep -c '^added usb:1-1$' "$LOGS/monitor.log") of $unplugs arrivals" \
+    wait_for 15 eval '[ "$(grep -c "^added usb:1-1$" "$LOGS/monitor.log")" = "$unplugs" ]'
+}
+
+case_four_devices () {
+  detail="not written yet"
+  return 1
+}
+
+case_gadget_down () {
+  pid=$(agent_pid)
+  sh "$GADGET_SCRIPT" down >> "$LOGS/agent0.log" 2>&1
+  check "cradle-gadget down exited $?" [ $? = 0 ] || return 1
+  check "the device is still there" wait_for 30 absent 0 || return 1
+  check "its agent still runs" wait_for 30 gone "$pid" || return 1
+  check "its gadget is still in configfs" [ ! -e "$(gadget_dir 0)" ]
+}
+
+# ---- the run -------------------------------------------------------------
+
+say "cases: ${CASES:-all}"
+unplugs=0
+if ! gadget_up 0 ask; then
+  say "the first device did not come up:"
+  cat "$LOGS/agent0.log"
+  echo "usb-kernel-init-failed: cradle-gadget up did not bring device 0 up: $(tail -n 1 "$LOGS/agent0.log")"
+  exit 1
+fi
+first_agent=$(agent_pid)
+"$PROBE" monitor 600 > "$LOGS/monitor.log" 2>&1 &
+monitor_pid=$!
+wait_for 30 has_line "$LOGS/monitor.log" "^watching"
+
+run_case devices-found
+run_case device-identity
+run_case pairing
+run_case generate-confirmed
+run_case sign-list-install
+run_case unplug-during-pairing
+run_case unplug-during-generate
+run_case unplug-during-sign
+run_case unplug-during-install
+run_case unplug-during-delete
+run_case rebind-resume
+run_case monitor-hotplug
+kill "$monitor_pid" 2>/dev/null
+run_case four-devices
+run_case gadget-down
+
+dmesg > "$LOGS/dmesg.txt"
+say "done"
