@@ -23,6 +23,9 @@ G_BEGIN_DECLS
  * releases the device; a later send opens it again for a new session (which
  * starts with HELLO). Once the device is unplugged every call fails with
  * CRADLE_ERROR_DEVICE_GONE; the monitor makes a new object when it comes back.
+ * A transfer that fails with another error (a controller's -EPROTO before the
+ * unplug registers) asks the device on ep0 for up to 2 s whether it is still
+ * there, and fails with CRADLE_ERROR_DEVICE_GONE if it is not.
  *
  * send and receive may run at the same time on two threads; two sends (or two
  * receives) wait for each other. */

@@ -23,6 +23,14 @@
 
 #define DEFAULT_SEND_TIMEOUT_MS 10000
 
+/* After a transfer error, how long the device is asked whether it is still
+ * there before the error is reported as it came: a controller may fail the
+ * transfers in flight (dummy_hcd with -EPROTO) before the hub notices the
+ * unplug. Each question is a GET_STATUS on ep0 with its own timeout. */
+#define GONE_CHECK_MS 2000
+#define GONE_PROBE_TIMEOUT_MS 250
+#define GONE_PROBE_PAUSE_MS 50
+
 typedef enum {
   STOP_NONE,
   STOP_GONE,       /* unplugged */
@@ -254,6 +262,103 @@ run_transfer (CradleBridgeUsb       *self,
   return code;
 }
 
+/* Whether a transfer that failed with @code failed because the device is
+ * gone: the hotplug "left" event, or ep0 answering NO_DEVICE, within
+ * GONE_CHECK_MS. A device that answers on ep0 (or stalls the request) is
+ * there, and so is one that neither answers nor leaves in that time: the
+ * error stays its own. Takes open_lock, so @handle stays open meanwhile. */
+static gboolean
+failed_because_gone (CradleBridgeUsb      *self,
+                     guint                 session,
+                     libusb_device_handle *handle,
+                     int                   code)
+{
+  g_autoptr(GMutexLocker) open_locker = NULL;
+  gint64 deadline;
+
+  switch (code)
+    {
+    case LIBUSB_ERROR_NO_DEVICE:
+      return TRUE;
+    /* The device answered these itself (a stall), or nothing failed yet. */
+    case LIBUSB_SUCCESS:
+    case LIBUSB_ERROR_TIMEOUT:
+    case LIBUSB_ERROR_PIPE:
+    case LIBUSB_ERROR_NO_MEM:
+      return FALSE;
+    default:
+      break;
+    }
+
+  open_locker = g_mutex_locker_new (&self->open_lock);
+  deadline = g_get_monotonic_time () + GONE_CHECK_MS * G_TIME_SPAN_MILLISECOND;
+  for (;;)
+    {
+      guint8 status[2];
+      gint64 pause_until;
+      gboolean gone;
+      gboolean closed;
+      int answer;
+
+      g_mutex_lock (&self->state_lock);
+      gone = self->gone;
+      closed = self->session != session;
+      g_mutex_unlock (&self->state_lock);
+      if (gone)
+        return TRUE;
+      /* close() waits for open_lock, so only a session closed before the
+       * error gets here: nobody waits for the answer any more. */
+      if (closed)
+        return FALSE;
+
+      answer = libusb_control_transfer (handle,
+                                        LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_STANDARD |
+                                        LIBUSB_RECIPIENT_DEVICE,
+                                        LIBUSB_REQUEST_GET_STATUS, 0, 0, status, sizeof status,
+                                        GONE_PROBE_TIMEOUT_MS);
+      if (answer == LIBUSB_ERROR_NO_DEVICE)
+        return TRUE;
+      if (answer >= 0 || answer == LIBUSB_ERROR_PIPE)
+        {
+          g_debug ("USB device %s answers on ep0 after %s: it is still there",
+                   id_of (self), libusb_error_name (code));
+          return FALSE;
+        }
+      g_debug ("USB device %s: ep0 %s after %s; asking again",
+               id_of (self), libusb_error_name (answer), libusb_error_name (code));
+
+      pause_until = g_get_monotonic_time () + GONE_PROBE_PAUSE_MS * G_TIME_SPAN_MILLISECOND;
+      if (pause_until >= deadline)
+        return FALSE;
+      /* mark_gone (the hotplug event) ends the pause early. */
+      g_mutex_lock (&self->state_lock);
+      while (!self->gone && g_cond_wait_until (&self->state_cond, &self->state_lock, pause_until))
+        ;
+      g_mutex_unlock (&self->state_lock);
+    }
+}
+
+/* A transfer (or clearing a halt) failed with @code while @doing: the
+ * error, as "device gone" when that is why. */
+static void
+set_transfer_error (CradleBridgeUsb       *self,
+                    guint                  session,
+                    libusb_device_handle  *handle,
+                    int                    code,
+                    const char            *doing,
+                    GError               **error)
+{
+  if (code != LIBUSB_ERROR_NO_DEVICE && failed_because_gone (self, session, handle, code))
+    {
+      g_debug ("USB device %s: %s while %s, and the device is gone", id_of (self),
+               libusb_error_name (code), doing);
+      code = LIBUSB_ERROR_NO_DEVICE;
+    }
+  if (code == LIBUSB_ERROR_NO_DEVICE)
+    cradle_bridge_usb_mark_gone (self);
+  cradle_usb_set_error (error, code, id_of (self), doing);
+}
+
 /* Under open_lock. */
 static int
 open_locked (CradleBridgeUsb       *self,
@@ -355,11 +460,11 @@ clear_halt (CradleBridgeUsb       *self,
             guint8                 endpoint,
             GError               **error)
 {
-  g_autoptr(GMutexLocker) open_locker = g_mutex_locker_new (&self->open_lock);
   StopReason stop = STOP_NONE;
   int code;
 
   /* Under open_lock, the handle cannot be closed while we use it. */
+  g_mutex_lock (&self->open_lock);
   g_mutex_lock (&self->state_lock);
   if (self->gone)
     stop = STOP_GONE;
@@ -368,17 +473,17 @@ clear_halt (CradleBridgeUsb       *self,
   g_mutex_unlock (&self->state_lock);
   if (stop != STOP_NONE)
     {
+      g_mutex_unlock (&self->open_lock);
       set_stop_error (self, stop, NULL, error);
       return FALSE;
     }
 
   g_debug ("USB device %s: endpoint 0x%02x stalled, clearing the halt", id_of (self), endpoint);
   code = libusb_clear_halt (handle, endpoint);
+  g_mutex_unlock (&self->open_lock);
   if (code < 0)
     {
-      if (code == LIBUSB_ERROR_NO_DEVICE)
-        cradle_bridge_usb_mark_gone (self);
-      cradle_usb_set_error (error, code, id_of (self), "clearing a stalled endpoint");
+      set_transfer_error (self, session, handle, code, "clearing a stalled endpoint", error);
       return FALSE;
     }
   return TRUE;
@@ -429,9 +534,7 @@ send_chunk (CradleBridgeUsb       *self,
         }
       if (code < 0)
         {
-          if (code == LIBUSB_ERROR_NO_DEVICE)
-            cradle_bridge_usb_mark_gone (self);
-          cradle_usb_set_error (error, code, id_of (self), "sending to it");
+          set_transfer_error (self, session, handle, code, "sending to it", error);
           if (actual > 0)
             g_prefix_error (error, "Only %d of %" G_GSIZE_FORMAT " bytes were sent: ", actual, length);
           return FALSE;
@@ -542,9 +645,7 @@ cradle_bridge_usb_receive (CradleBridgeTransport  *transport,
         }
       else if (code < 0 && code != LIBUSB_ERROR_TIMEOUT)
         {
-          if (code == LIBUSB_ERROR_NO_DEVICE)
-            cradle_bridge_usb_mark_gone (self);
-          cradle_usb_set_error (error, code, id_of (self), "reading from it");
+          set_transfer_error (self, session, handle, code, "reading from it", error);
           return -1;
         }
 

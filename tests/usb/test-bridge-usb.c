@@ -49,6 +49,10 @@ typedef struct {
   guint                    clear_halts;
   guint                    discards;
   guint                    stall_out;   /* stall this many next OUT URBs */
+  guint                    fail_out;    /* fail this many next OUT URBs with EPROTO */
+  guint                    control_urbs;  /* submitted, answered or not */
+  guint                    control_errors; /* fail this many next control URBs with EPROTO */
+  gboolean                 unplug_after_control_errors; /* ...then leave */
   gboolean                 unplugged;   /* new URBs fail with ENODEV */
 } EmuDevice;
 
@@ -122,6 +126,15 @@ bulk_out_locked (EmuDevice         *dev,
 
   dev->out_urbs++;
   dev->out_max_urb = MAX (dev->out_max_urb, (gsize) urb->buffer_length);
+  if (dev->fail_out > 0)
+    {
+      /* What a controller reports as the device goes: a low-level bus error. */
+      dev->fail_out--;
+      urb->status = -EPROTO;
+      urb->actual_length = 0;
+      g_queue_push_tail (&dev->reapable, data);
+      return;
+    }
   if (dev->stall_out > 0)
     {
       dev->stall_out--;
@@ -155,6 +168,35 @@ bulk_out_locked (EmuDevice         *dev,
     }
 }
 
+/* A request on ep0: GET_STATUS answers "bus powered, no remote wakeup";
+ * control_errors fail first, and then the device may leave, as dummy_hcd's
+ * does a moment after the gadget is unbound. */
+static void
+control_locked (EmuDevice         *dev,
+                UMockdevIoctlData *data)
+{
+  struct usbdevfs_urb *urb = urb_of (data);
+  const guint8 *setup = urb->buffer;
+
+  urb->actual_length = 0;
+  if (dev->control_errors > 0)
+    {
+      dev->control_errors--;
+      urb->status = -EPROTO;
+      if (dev->control_errors == 0 && dev->unplug_after_control_errors)
+        dev->unplugged = TRUE;
+    }
+  else if (urb->buffer_length >= 10 && setup[0] == 0x80 && setup[1] == 0x00)
+    {
+      memset (urb->buffer + 8, 0, 2);
+      urb->actual_length = 2;
+      urb->status = 0;
+    }
+  else
+    urb->status = -EPIPE;
+  g_queue_push_tail (&dev->reapable, data);
+}
+
 static gboolean
 submit_urb (EmuDevice           *dev,
             UMockdevIoctlClient *client)
@@ -176,6 +218,17 @@ submit_urb (EmuDevice           *dev,
     }
 
   g_mutex_lock (&dev->lock);
+  /* Counted whether or not the device is still there to answer. */
+  if (urb->type == USBDEVFS_URB_TYPE_CONTROL)
+    dev->control_urbs++;
+  if (!dev->unplugged && urb->type == USBDEVFS_URB_TYPE_CONTROL)
+    {
+      control_locked (dev, data);
+      g_cond_broadcast (&dev->cond);
+      g_mutex_unlock (&dev->lock);
+      umockdev_ioctl_client_complete (client, 0, 0);
+      return TRUE;
+    }
   if (dev->unplugged || urb->type != USBDEVFS_URB_TYPE_BULK)
     {
       int code = dev->unplugged ? ENODEV : EINVAL;
@@ -415,6 +468,37 @@ wait_for_in_urb (EmuDevice *dev)
     if (!g_cond_wait_until (&dev->cond, &dev->lock, deadline))
       break;
   g_assert_false (g_queue_is_empty (&dev->in_urbs));
+  g_mutex_unlock (&dev->lock);
+}
+
+/* Fails the IN URBs the host has waiting with @status. Under lock. */
+static void
+fail_in_urbs_locked (EmuDevice *dev,
+                     int        status)
+{
+  UMockdevIoctlData *data;
+
+  while ((data = g_queue_pop_head (&dev->in_urbs)) != NULL)
+    {
+      urb_of (data)->status = status;
+      urb_of (data)->actual_length = 0;
+      g_queue_push_tail (&dev->reapable, data);
+    }
+  g_cond_broadcast (&dev->cond);
+}
+
+/* Waits (bounded) until the host has sent @count control requests in all. */
+static void
+wait_for_control_urbs (EmuDevice *dev,
+                       guint      count)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_MS * G_TIME_SPAN_MILLISECOND;
+
+  g_mutex_lock (&dev->lock);
+  while (dev->control_urbs < count)
+    if (!g_cond_wait_until (&dev->cond, &dev->lock, deadline))
+      break;
+  g_assert_cmpuint (dev->control_urbs, >=, count);
   g_mutex_unlock (&dev->lock);
 }
 
@@ -824,6 +908,197 @@ receiver_done (gpointer data)
   return g_atomic_int_get (&((Receiver *) data)->done);
 }
 
+/* Starts a receive that waits in an IN transfer for a reply never sent. */
+static GThread *
+start_waiting_receive (Receiver              *receiver,
+                       CradleBridgeTransport *transport,
+                       EmuDevice             *dev)
+{
+  GThread *thread;
+
+  receiver->transport = transport;
+  receiver->timeout_ms = 10000;
+  thread = g_thread_new ("receiver", receiver_thread, receiver);
+  wait_for_in_urb (dev);
+  return thread;
+}
+
+/* The controller fails the waiting IN transfer (-EPROTO, libusb's
+ * TRANSFER_ERROR) before the device is gone: ep0 fails once more, then
+ * answers ENODEV. No hotplug event comes, as without udevd. The host reports
+ * "device gone", not a generic failure. */
+static void
+test_io_error_then_gone (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  dev->control_errors = 1;
+  dev->unplug_after_control_errors = TRUE;
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+
+  run_until (receiver_done, &receiver);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_test_message ("receive: %s", receiver.error->message);
+  g_assert_true (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 2);
+  g_mutex_unlock (&dev->lock);
+
+  /* And everything after, without asking the device again. */
+  g_assert_false (cradle_bridge_transport_send (transport, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 2);
+  g_mutex_unlock (&dev->lock);
+}
+
+/* The same on bulk OUT: the frame being sent fails with -EPROTO and the
+ * device leaves. */
+static void
+test_send_io_error_then_gone (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+
+  g_mutex_lock (&dev->lock);
+  dev->fail_out = 1;
+  dev->control_errors = 3;
+  dev->unplug_after_control_errors = TRUE;
+  g_mutex_unlock (&dev->lock);
+
+  g_assert_false (cradle_bridge_transport_send (transport, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_assert_true (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 4);
+  g_mutex_unlock (&dev->lock);
+}
+
+/* ep0 keeps failing while the device is being unplugged; the hotplug event
+ * that then comes ends the wait at once. */
+static void
+test_io_error_then_removed (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  UnplugWait wait = { fixture, &receiver };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  dev->control_errors = G_MAXUINT;
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+  /* The host asks ep0 and hears an error: still no verdict. */
+  wait_for_control_urbs (dev, 1);
+  g_assert_false (g_atomic_int_get (&receiver.done));
+
+  g_mutex_lock (&dev->lock);
+  dev->unplugged = TRUE;
+  g_mutex_unlock (&dev->lock);
+  umockdev_testbed_uevent (fixture->testbed, dev->sysfs_path, "remove");
+
+  run_until (unplug_seen, &wait);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_assert_cmpstr (g_ptr_array_index (fixture->removed, 0), ==, "usb:1-2");
+}
+
+/* An IO error on a device that stays (ep0 answers): the error is reported
+ * as it came, the device is not taken for gone, and the next frame works. */
+static void
+test_io_error_device_stays (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+  run_until (receiver_done, &receiver);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_FAILED);
+  g_assert_nonnull (strstr (receiver.error->message, "LIBUSB_ERROR_IO"));
+  g_clear_error (&receiver.error);
+  g_assert_false (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, ==, 1);
+  g_mutex_unlock (&dev->lock);
+
+  /* On bulk OUT too. */
+  g_mutex_lock (&dev->lock);
+  dev->fail_out = 1;
+  g_mutex_unlock (&dev->lock);
+  g_assert_false (cradle_bridge_transport_send (transport, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, "LIBUSB_ERROR_IO"));
+  g_assert_false (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+
+  round_trip (transport, dev, 100, 2);
+}
+
+/* A device that neither answers on ep0 nor leaves: after the bounded wait
+ * the error is reported as it came. */
+static void
+test_io_error_silent_device (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) transport = NULL;
+  EmuDevice *dev = plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  Receiver receiver = { 0 };
+  GThread *thread;
+
+  start_monitor (fixture);
+  transport = dup_only_transport (fixture);
+  thread = start_waiting_receive (&receiver, transport, dev);
+
+  g_mutex_lock (&dev->lock);
+  dev->control_errors = G_MAXUINT;
+  fail_in_urbs_locked (dev, -EPROTO);
+  g_mutex_unlock (&dev->lock);
+  run_until (receiver_done, &receiver);
+  g_thread_join (thread);
+  g_assert_error (receiver.error, CRADLE_ERROR, CRADLE_ERROR_FAILED);
+  g_assert_nonnull (strstr (receiver.error->message, "LIBUSB_ERROR_IO"));
+  g_assert_false (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (transport)));
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->control_urbs, >=, 2);
+  g_mutex_unlock (&dev->lock);
+}
+
 static void
 test_cancel_and_close (Fixture       *fixture,
                        gconstpointer  data)
@@ -895,6 +1170,11 @@ main (int    argc,
   ADD ("/bridge-usb/stall", test_stall);
   ADD ("/bridge-usb/cancel-and-close", test_cancel_and_close);
   ADD ("/bridge-usb/outlive-monitor", test_outlive_monitor);
+  ADD ("/bridge-usb/io-error-then-gone", test_io_error_then_gone);
+  ADD ("/bridge-usb/send-io-error-then-gone", test_send_io_error_then_gone);
+  ADD ("/bridge-usb/io-error-then-removed", test_io_error_then_removed);
+  ADD ("/bridge-usb/io-error-device-stays", test_io_error_device_stays);
+  ADD ("/bridge-usb/io-error-silent-device", test_io_error_silent_device);
 #undef ADD
 
   return g_test_run ();
