@@ -37,14 +37,18 @@ say () {
   echo "[guest $up] $*"
 }
 
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds
+now_s () {
+  read -r up _ < /proc/uptime
+  echo "${up%.*}"
+}
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds, for at
+# most SECONDS of the guest's clock
 wait_for () {
-  limit=$(($1 * 10))
+  deadline=$(($(now_s) + $1))
   shift
-  tries=0
   until "$@"; do
-    tries=$((tries + 1))
-    [ $tries -lt $limit ] || return 1
+    [ "$(now_s)" -lt "$deadline" ] || return 1
     sleep 0.1
   done
 }
@@ -59,8 +63,8 @@ usb_id_of () { echo "usb:$(($1 + 1))-1"; }
 sysfs_of () { echo "/sys/bus/usb/devices/$(($1 + 1))-1"; }
 present () { [ -e "$(sysfs_of "$1")/serial" ] && [ "$(cat "$(sysfs_of "$1")/serial")" = "$(serial_of "$1")" ]; }
 absent () { [ ! -e "$(sysfs_of "$1")" ]; }
-gadget_dir () { echo /sys/kernel/config/usb_gadget/cradle; }
-agent_pid () { cat /run/cradle-gadget.pid 2>/dev/null; }
+gadget_dir () { echo "/sys/kernel/config/usb_gadget/device$1"; }
+agent_pid () { cat "/run/cradle-gadget/device$1.pid" 2>/dev/null; }
 store_of () { echo "/run/device$1"; }
 
 unbind () { echo "" > "$(gadget_dir "$1")/UDC"; }
@@ -68,26 +72,29 @@ rebind () {
   echo "dummy_udc.$1" > "$(gadget_dir "$1")/UDC" && wait_for 30 present "$1"
 }
 
-# The device's user, at the agent's terminal.
-answer () { echo "$2" > "/run/device$1.tty"; }
+# The device's user, at the agent's terminal (device-user.py).
+answer () { echo "$2" > "/run/device$1.answers"; }
 
-# gadget_up N POLICY: the real gadget script and agent for device N
+# gadget_up N AGENT-OPTIONS...: the real gadget script and agent for device
+# N, with a terminal for its user when it asks (--confirm ask)
 gadget_up () {
   n=$1
+  shift
   store=$(store_of "$n")
   mkdir -p "$store/home"
-  # The agent's terminal: a FIFO opened read-write, so it never reads
-  # end-of-file; answer() writes the user's answers into it.
-  mkfifo "/run/device$n.tty"
-  cat > "/run/device$n.agent" <<EOF
-#!/bin/sh
-exec "$BUILD/bridge/agent/cradle-agent" "\$@" <> /run/device$n.tty
-EOF
-  chmod +x "/run/device$n.agent"
+  tty=
+  case " $* " in
+    *" --confirm ask "*)
+      python3 "$SRC/tests/usb-kernel/device-user.py" "/run/device$n.tty" "/run/device$n.answers" \
+        "$LOGS/tty$n.log" > "/run/device$n.user" 2>&1 &
+      wait_for 30 has_line "/run/device$n.user" "^ready" || return 1
+      tty="--tty /run/device$n.tty"
+      ;;
+  esac
+  # shellcheck disable=SC2086
   HOME=$store/home XDG_CONFIG_HOME=$store/home/config XDG_DATA_HOME=$store/home/data \
-    CRADLE_AGENT=/run/device$n.agent \
-    sh "$GADGET_SCRIPT" up "$(serial_of "$n")" --store "$store/store" --confirm "$2" --verbose \
-    > "$LOGS/agent$n.log" 2>&1 || return 1
+    sh "$GADGET_SCRIPT" up --name "device$n" --udc "dummy_udc.$n" $tty "$(serial_of "$n")" \
+      --store "$store/store" --verbose "$@" > "$LOGS/agent$n.log" 2>&1 || return 1
   wait_for 30 present "$n"
 }
 
@@ -135,15 +142,15 @@ selected () {
 }
 
 run_case () {
-  name=$1
-  selected "$name" || return 0
+  selected "$1" || return 0
   detail=
-  say "case $name"
-  if "case_$(echo "$name" | tr - _)"; then
-    echo "ok $name" >> "$RESULTS"
+  say "case $1"
+  if "case_$(echo "$1" | tr - _)"; then
+    echo "ok $1" >> "$RESULTS"
+    say "case $1 passed"
   else
-    echo "not ok $name - ${detail:-failed}" >> "$RESULTS"
-    say "case $name FAILED: $detail"
+    echo "not ok $1 - ${detail:-failed}" >> "$RESULTS"
+    say "case $1 FAILED: $detail"
   fi
 }
 
@@ -191,6 +198,18 @@ case_generate_confirmed () {
   check "no key id and SubjectPublicKeyInfo" has_line "$LOGS/generate.log" "^done generate key=[0-9a-f]* spki=91$"
 }
 
+# answer_steps N LOG STEP...: the user of device N says yes to each STEP
+# once the probe writing LOG says the device asks about it
+answer_steps () {
+  n=$1
+  log=$2
+  shift 2
+  for step in "$@"; do
+    check "device $n never asked about $step" wait_for 60 has_line "$log" "^waiting $step " || return 1
+    answer "$n" y
+  done
+}
+
 # enroll_answering NAME N STEP...: an enrollment on device N, answering yes
 # at each STEP's wait
 enroll_answering () {
@@ -198,11 +217,7 @@ enroll_answering () {
   n=$2
   shift 2
   probe_bg "$name" enroll "$(usb_id_of "$n")" "$(serial_of "$n") $name"
-  for step in "$@"; do
-    check "the device never asked about $step" \
-      wait_for 60 has_line "$LOGS/$name.log" "^waiting $step " || return 1
-    answer "$n" y
-  done
+  answer_steps "$n" "$LOGS/$name.log" "$@" || return 1
   probe_end 60
   check "the enrollment ended with $rc: $(tail -n 1 "$LOGS/$name.log")" [ "$rc" = 0 ]
 }
@@ -229,7 +244,7 @@ unplug_at () {
   answers=
   while [ "$1" != "--" ]; do answers="$answers $1"; shift; done
   shift
-  pid=$(agent_pid)
+  pid=$(agent_pid 0)
   probe_bg "$name" "$@"
   for a in $answers; do
     check "the device never asked about $a" wait_for 60 has_line "$LOGS/$name.log" "^waiting $a " || return 1
@@ -279,7 +294,7 @@ case_unplug_during_delete () {
 }
 
 case_rebind_resume () {
-  check "another agent serves now, not the one that served before the unbinds" [ "$(agent_pid)" = "$first_agent" ] || return 1
+  check "another agent serves now, not the one that served before the unbinds" [ "$(agent_pid 0)" = "$first_agent" ] || return 1
   enroll_answering resume 0 generate sign install || return 1
   check "the session after the rebinds was not paired" has_line "$LOGS/resume.log" "^done open paired=yes" || return 1
   check "the device asked to pair again" no_line "$LOGS/resume.log" "^waiting pair" || return 1
@@ -306,30 +321,83 @@ case_monitor_hotplug () {
 }
 
 case_four_devices () {
-  detail="not written yet"
-  return 1
+  # Three more devices, brought up together: each takes its own controller.
+  pids=
+  for n in 1 2 3; do
+    gadget_up "$n" --confirm approve &
+    pids="$pids $!"
+  done
+  wait $pids
+  for n in 1 2 3; do
+    check "device $n did not come up: $(tail -n 1 "$LOGS/agent$n.log")" wait_for 30 present "$n" || return 1
+  done
+  cradlectl devices --json > "$LOGS/devices4.json" 2> "$LOGS/devices4.err"
+  check "cradlectl devices exited $?" [ $? = 0 ] || return 1
+  found=$(json "$LOGS/devices4.json" \
+    "' '.join(sorted(d['id'] + '=' + str(d['serial']) for d in j if d['transport'] == 'usb'))")
+  check "cradlectl devices listed '$found'" \
+    [ "$found" = "usb:1-1=QEMU0001 usb:2-1=QEMU0002 usb:3-1=QEMU0003 usb:4-1=QEMU0004" ] || return 1
+  pids=
+  for n in 1 2 3; do
+    "$PROBE" pair "$(usb_id_of "$n")" > "$LOGS/pair$n.log" 2>&1 &
+    pids="$pids $!"
+  done
+  wait $pids
+  for n in 1 2 3; do
+    check "pairing device $n: $(tail -n 1 "$LOGS/pair$n.log")" has_line "$LOGS/pair$n.log" "^done pair" || return 1
+  done
+  # Four enrollments at once, one per device; device 0's user answers.
+  pids=
+  for n in 0 1 2 3; do
+    "$PROBE" enroll "$(usb_id_of "$n")" "$(serial_of "$n") of four" > "$LOGS/four$n.log" 2>&1 &
+    pids="$pids $!"
+  done
+  answer_steps 0 "$LOGS/four0.log" generate sign install || return 1
+  n=0
+  for pid in $pids; do
+    wait "$pid"
+    status=$?
+    check "device $n's enrollment ended with $status: $(tail -n 1 "$LOGS/four$n.log")" [ $status = 0 ] || return 1
+    n=$((n + 1))
+  done
+  # The probe checked each device lists its certificate bound to its key;
+  # devices 1 to 3 hold only theirs (and its root), and no two are alike.
+  for n in 1 2 3; do
+    check "device $n: $(tail -n 1 "$LOGS/four$n.log")" has_line "$LOGS/four$n.log" "^done list certs=2 leaf=" || return 1
+  done
+  distinct=$(sed -n 's/^done list certs=[0-9]* leaf=//p' "$LOGS"/four?.log | sort -u | wc -l)
+  check "$distinct distinct certificates on four devices" [ "$distinct" = 4 ]
 }
 
 case_gadget_down () {
-  pid=$(agent_pid)
-  sh "$GADGET_SCRIPT" down >> "$LOGS/agent0.log" 2>&1
-  check "cradle-gadget down exited $?" [ $? = 0 ] || return 1
-  check "the device is still there" wait_for 30 absent 0 || return 1
-  check "its agent still runs" wait_for 30 gone "$pid" || return 1
-  check "its gadget is still in configfs" [ ! -e "$(gadget_dir 0)" ]
+  pids=
+  for n in 0 1 2 3; do
+    pids="$pids $(agent_pid "$n")"
+  done
+  sh "$GADGET_SCRIPT" down >> "$LOGS/gadget-down.log" 2>&1
+  check "cradle-gadget down exited $?: $(tail -n 1 "$LOGS/gadget-down.log")" [ $? = 0 ] || return 1
+  for n in 0 1 2 3; do
+    check "device $n is still there" wait_for 30 absent "$n" || return 1
+    check "device $n's gadget is still in configfs" [ ! -e "$(gadget_dir "$n")" ] || return 1
+  done
+  for pid in $pids; do
+    check "agent $pid still runs" wait_for 30 gone "$pid" || return 1
+  done
 }
 
 # ---- the run -------------------------------------------------------------
 
 say "cases: ${CASES:-all}"
 unplugs=0
-if ! gadget_up 0 ask; then
+mkdir -p /dev/pts
+mount -t devpts -o ptmxmode=0666 devpts /dev/pts
+if ! gadget_up 0 --confirm ask; then
   say "the first device did not come up:"
   cat "$LOGS/agent0.log"
   echo "usb-kernel-init-failed: cradle-gadget up did not bring device 0 up: $(tail -n 1 "$LOGS/agent0.log")"
   exit 1
 fi
-first_agent=$(agent_pid)
+first_agent=$(agent_pid 0)
 "$PROBE" monitor 600 > "$LOGS/monitor.log" 2>&1 &
 monitor_pid=$!
 wait_for 30 has_line "$LOGS/monitor.log" "^watching"

@@ -11,7 +11,8 @@
  *   usb-kernel-probe monitor SECONDS  CradleDeviceMonitor's signals for that long
  *
  * Each step prints one line the script waits for: "waiting STEP STATUS" the
- * first time the device says it waits for its user (KEEPALIVE), "done STEP
+ * first time the device says it waits for its user (KEEPALIVE status 1, or 3
+ * for pairing), "working STEP 2" the first time it says it works, "done STEP
  * ...", or "error STEP CODE: message". Exit codes are cradlectl's: 0 done,
  * 5 declined on the device, 6 device gone, 7 anything else, 2 usage. */
 #include <stdio.h>
@@ -25,18 +26,24 @@
 
 /* The step running now, for the "waiting" line. */
 static const char *current_step = "open";
-static const char *waited_step;
+static const char *asked_step;
+static const char *working_step;
 
+/* KEEPALIVE: status 1 the device waits for its user, 3 it asks its user to
+ * trust this computer (both: "waiting", which the script answers), 2 it is
+ * working ("working"). */
 static void
 on_waiting (CradleDevice *device,
             guint         status,
             const char   *prompt,
             gpointer      user_data)
 {
-  if (waited_step == current_step)
+  const char **said = status == 2 ? &working_step : &asked_step;
+
+  if (*said == current_step)
     return;
-  waited_step = current_step;
-  g_print ("waiting %s %u\n", current_step, status);
+  *said = current_step;
+  g_print ("%s %s %u\n", status == 2 ? "working" : "waiting", current_step, status);
 }
 
 static int
@@ -364,7 +371,7 @@ run_enroll (const char *id,
       (leaf = make_cert (common_name, public_key, root_cn, root_key, FALSE)) == NULL)
     return fail_text ("install", "OpenSSL could not make the certificates");
   g_ptr_array_add (install, cradle_device_cert_new ("MY", "user", leaf, key_id));
-  g_ptr_array_add (install, cradle_device_cert_new ("ROOT", "user", root, NULL));
+  g_ptr_array_add (install, cradle_device_cert_new ("Root", "user", root, NULL));
   current_step = "install";
   if (!cradle_device_install (device, install, &added, NULL, &error))
     return fail ("install", error);
@@ -376,7 +383,7 @@ run_enroll (const char *id,
     return fail ("list", error);
   if (!holds (listed, "MY", leaf, key_id))
     return fail_text ("list", "the device does not list the certificate installed, bound to its key");
-  if (!holds (listed, "ROOT", root, NULL))
+  if (!holds (listed, "Root", root, NULL))
     return fail_text ("list", "the device does not list the root installed");
   leaf_sha256 = sha256 (leaf);
   leaf_hex = hex (leaf_sha256);
