@@ -9,10 +9,23 @@
  * hands the signals to the monitor's main context. An unplug is acted on by
  * the event thread itself (in-flight transfers cancelled), so a caller
  * blocked in receive() learns of it even when no main loop runs.
+ *
+ * How plugging is followed (cradle_bridge_usb_monitor_choose_watch):
+ * libusb's hotplug events where they can come, else polling. On Linux,
+ * libusb's events are udevd's: without udevd (no /run/udev/control: a
+ * container, a minimal VM) libusb still says it supports hotplug but no
+ * event ever comes, and its device list stays what it was at libusb_init.
+ * So polling watches sysfs's USB devices (name and device number) from the
+ * event thread, about once a second, and only when they changed lists the
+ * devices through a fresh libusb context (a "generation"): devices are
+ * matched across generations by bus, port path and address; a new one's
+ * transport keeps the generation it came from (and its event thread) alive.
+ * CRADLE_USB_HOTPLUG=events|poll overrides the choice.
  */
 #include "config.h"
 
 #include <libusb.h>
+#include <glib/gstdio.h>
 
 #include <cradle/cradle.h>
 
@@ -27,7 +40,12 @@ struct _CradleBridgeUsbMonitor
   CradleUsbContext                *context;
   GMainContext                    *main_context;
   int                              hotplug_handle;
-  gboolean                         has_hotplug;
+  gboolean                         has_hotplug;      /* following libusb's events */
+  /* Polling, under the context's process lock */
+  char                            *sysfs_state;      /* at the last scan; NULL before */
+  guint                            short_scans;      /* libusb listed fewer, this many times */
+  gboolean                         scanned;          /* the first scan is done */
+  gint64                           last_poll;
 
   GMutex                           lock;
   GHashTable                      *devices;          /* libusb_device → CradleBridgeUsb */
@@ -39,6 +57,11 @@ typedef struct {
   CradleBridgeUsb *transport;    /* owned */
   gboolean         added;        /* else removed */
 } Announcement;
+
+/* How often polling looks at sysfs, at most (the event thread wakes at least
+ * once a second). */
+#define POLL_INTERVAL_USEC (900 * G_TIME_SPAN_MILLISECOND)
+#define SYSFS_USB_DEVICES "/sys/bus/usb/devices"
 
 enum {
   SIGNAL_DEVICE_ADDED,
@@ -119,6 +142,7 @@ announce_locked (CradleBridgeUsbMonitor *self,
 
 static void
 device_arrived (CradleBridgeUsbMonitor *self,
+                CradleUsbContext       *context,
                 libusb_device          *device,
                 gboolean                announce)
 {
@@ -134,7 +158,7 @@ device_arrived (CradleBridgeUsbMonitor *self,
     return;
 
   /* Only cached descriptors are read: no I/O to the device. */
-  transport = cradle_bridge_usb_new_for_device (self->context, device, &error);
+  transport = cradle_bridge_usb_new_for_device (context, device, &error);
   if (transport == NULL)
     {
       g_debug ("Ignoring USB device: %s", error->message);
@@ -184,7 +208,7 @@ process_hotplug (CradleBridgeUsbMonitor *self,
   while ((device = cradle_usb_context_pop_hotplug (self->context, &arrived)) != NULL)
     {
       if (arrived)
-        device_arrived (self, device, announce);
+        device_arrived (self, self->context, device, announce);
       else
         device_left (self, device);
       libusb_unref_device (device);
@@ -197,43 +221,186 @@ process_hotplug_announcing (gpointer data)
   process_hotplug (data, TRUE);
 }
 
-/* Without hotplug support: compares libusb's device list with ours. Under
- * process_lock. */
+/* A device as one plug-in, the same in every libusb context: bus, port path
+ * and address (a new plug-in gets a new address). */
+static char *
+dup_plug_in (libusb_device *device)
+{
+  guint8 ports[8];
+  int n = libusb_get_port_numbers (device, ports, sizeof ports);
+  GString *text = g_string_new (NULL);
+
+  g_string_append_printf (text, "%u", libusb_get_bus_number (device));
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (text, "%c%u", i == 0 ? '-' : '.', ports[i]);
+  g_string_append_printf (text, "@%u", libusb_get_device_address (device));
+  return g_string_free (text, FALSE);
+}
+
+/* The USB devices in sysfs with their device numbers, sorted; NULL where
+ * there is no sysfs. Interfaces ("1-1:1.0") are left out. */
+static char *
+dup_sysfs_state (guint *count)
+{
+  g_autoptr(GDir) dir = g_dir_open (SYSFS_USB_DEVICES, 0, NULL);
+  g_autoptr(GPtrArray) lines = NULL;
+  const char *name;
+
+  if (dir == NULL)
+    return NULL;
+  lines = g_ptr_array_new_with_free_func (g_free);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = NULL;
+      g_autofree char *devnum = NULL;
+      gsize length = 0;
+
+      if (strchr (name, ':') != NULL)
+        continue;
+      path = g_build_filename (SYSFS_USB_DEVICES, name, "devnum", NULL);
+      /* A device leaving as we read is just another state: the next poll
+       * sees it gone. */
+      if (!g_file_get_contents (path, &devnum, &length, NULL) || length > 16)
+        g_clear_pointer (&devnum, g_free);
+      g_ptr_array_add (lines, g_strdup_printf ("%s=%s", name, devnum != NULL ? g_strstrip (devnum) : "?"));
+    }
+  g_ptr_array_sort (lines, (GCompareFunc) g_strcmp0);
+  *count = lines->len;
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv (";", (char **) lines->pdata);
+}
+
+/* Without hotplug events: lists the devices and compares them with ours.
+ * Where sysfs says nothing changed since the last scan, nothing is done;
+ * else the list comes from a fresh libusb context, since libusb's own list
+ * follows only the events that do not come. Under process_lock. */
 static void
 rescan (CradleBridgeUsbMonitor *self,
         gboolean                announce)
 {
-  g_autoptr(GPtrArray) left = g_ptr_array_new_with_free_func ((GDestroyNotify) libusb_unref_device);
+  /* Borrowed: only this function removes devices here, under process_lock
+   * (hotplug events are not followed). A device's reference must not
+   * outlive its transport, which keeps the device's libusb context. */
+  g_autoptr(GPtrArray) left = g_ptr_array_new ();
+  g_autoptr(GHashTable) listed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(CradleUsbContext) generation = NULL;
+  guint state_devices = 0;
+  g_autofree char *state = dup_sysfs_state (&state_devices);
   libusb_device **list = NULL;
   GHashTableIter iter;
   gpointer key;
   ssize_t n;
 
-  n = libusb_get_device_list (cradle_usb_context_get_libusb (self->context), &list);
+  self->last_poll = g_get_monotonic_time ();
+  if (state != NULL && g_strcmp0 (state, self->sysfs_state) == 0)
+    return;
+  if (state == NULL || !self->scanned)
+    {
+      /* The first scan, on a context just made; or no sysfs, where libusb
+       * lists the devices afresh each time. */
+      generation = cradle_usb_context_ref (self->context);
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_debug ("USB devices changed in sysfs: listing them afresh");
+      generation = cradle_usb_context_new (&error);
+      if (generation == NULL)
+        {
+          g_debug ("Could not list USB devices: %s", error->message);
+          return;
+        }
+    }
+
+  n = libusb_get_device_list (cradle_usb_context_get_libusb (generation), &list);
   if (n < 0)
     {
       g_debug ("Could not list USB devices: %s", libusb_error_name ((int) n));
       return;
     }
+  self->scanned = TRUE;
+  for (ssize_t i = 0; i < n; i++)
+    g_hash_table_insert (listed, dup_plug_in (list[i]), list[i]);
 
   g_mutex_lock (&self->lock);
   g_hash_table_iter_init (&iter, self->devices);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     {
-      gboolean present = FALSE;
+      g_autofree char *plug_in = dup_plug_in (key);
 
-      for (ssize_t i = 0; i < n && !present; i++)
-        present = list[i] == key;
-      if (!present)
-        g_ptr_array_add (left, libusb_ref_device (key));
+      if (!g_hash_table_contains (listed, plug_in))
+        g_ptr_array_add (left, key);
+      g_hash_table_add (known, g_steal_pointer (&plug_in));
     }
   g_mutex_unlock (&self->lock);
 
   for (guint i = 0; i < left->len; i++)
     device_left (self, g_ptr_array_index (left, i));
-  for (ssize_t i = 0; i < n; i++)
-    device_arrived (self, list[i], announce);
+  g_hash_table_iter_init (&iter, listed);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (known, key))
+      device_arrived (self, generation, g_hash_table_lookup (listed, key), announce);
+  g_clear_pointer (&listed, g_hash_table_unref);
   libusb_free_device_list (list, 1);
+
+  /* A device that sysfs shows before libusb can read it (still being set
+   * up) is looked for again at the next polls, a few times. */
+  if (state != NULL && (gsize) n < state_devices && ++self->short_scans < 3)
+    {
+      g_debug ("libusb listed %zd of %u USB devices: listing again at the next poll", n, state_devices);
+      return;
+    }
+  self->short_scans = 0;
+  g_free (self->sysfs_state);
+  self->sysfs_state = g_steal_pointer (&state);
+}
+
+/* On the event thread, after each round of events: at most once a
+ * POLL_INTERVAL_USEC. */
+static void
+process_polling (gpointer data)
+{
+  CradleBridgeUsbMonitor *self = data;
+
+  if (g_get_monotonic_time () - self->last_poll >= POLL_INTERVAL_USEC)
+    rescan (self, TRUE);
+}
+
+CradleBridgeUsbWatch
+cradle_bridge_usb_monitor_choose_watch (const char  *setting,
+                                        gboolean     has_hotplug,
+                                        const char  *udev_control,
+                                        const char **why)
+{
+  const char *ignored;
+
+  if (why == NULL)
+    why = &ignored;
+  if (g_strcmp0 (setting, "poll") == 0)
+    {
+      *why = "CRADLE_USB_HOTPLUG=poll";
+      return CRADLE_BRIDGE_USB_WATCH_POLL;
+    }
+  if (!has_hotplug)
+    {
+      *why = "libusb has no hotplug support here";
+      return CRADLE_BRIDGE_USB_WATCH_POLL;
+    }
+  if (g_strcmp0 (setting, "events") == 0)
+    {
+      *why = "CRADLE_USB_HOTPLUG=events";
+      return CRADLE_BRIDGE_USB_WATCH_EVENTS;
+    }
+  /* udevd makes its control socket at start; libusb's events come from it. */
+  if (udev_control != NULL && !g_file_test (udev_control, G_FILE_TEST_EXISTS))
+    {
+      *why = "udevd does not run (no /run/udev/control), so no hotplug event can come";
+      return CRADLE_BRIDGE_USB_WATCH_POLL;
+    }
+  *why = "libusb's hotplug events";
+  return CRADLE_BRIDGE_USB_WATCH_EVENTS;
 }
 
 static int
@@ -285,7 +452,15 @@ cradle_bridge_usb_monitor_new (GError **error)
 
   self = g_object_new (CRADLE_TYPE_BRIDGE_USB_MONITOR, NULL);
   self->context = context;
-  self->has_hotplug = libusb_has_capability (LIBUSB_CAP_HAS_HOTPLUG) != 0;
+  {
+    const char *why = NULL;
+
+    self->has_hotplug = cradle_bridge_usb_monitor_choose_watch (g_getenv ("CRADLE_USB_HOTPLUG"),
+                                                                libusb_has_capability (LIBUSB_CAP_HAS_HOTPLUG) != 0,
+                                                                "/run/udev/control", &why) ==
+                        CRADLE_BRIDGE_USB_WATCH_EVENTS;
+    g_debug ("USB devices: %s (%s)", self->has_hotplug ? "following hotplug events" : "polling", why);
+  }
 
   if (self->has_hotplug)
     {
@@ -304,9 +479,9 @@ cradle_bridge_usb_monitor_new (GError **error)
     }
   else
     {
-      g_debug ("libusb cannot report plugging here: USB devices are listed on demand");
       cradle_usb_context_lock_process (context);
       rescan (self, FALSE);
+      cradle_usb_context_set_process (context, process_polling, self);
       cradle_usb_context_unlock_process (context);
     }
 
@@ -353,6 +528,7 @@ cradle_bridge_usb_monitor_finalize (GObject *object)
 
   g_clear_pointer (&self->context, cradle_usb_context_unref);
   g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_pointer (&self->sysfs_state, g_free);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (cradle_bridge_usb_monitor_parent_class)->finalize (object);

@@ -55,6 +55,21 @@ void     cradle_bridge_usb_set_send_timeout     (CradleBridgeUsb  *self,
 #define CRADLE_TYPE_BRIDGE_USB_MONITOR (cradle_bridge_usb_monitor_get_type ())
 G_DECLARE_FINAL_TYPE (CradleBridgeUsbMonitor, cradle_bridge_usb_monitor, CRADLE, BRIDGE_USB_MONITOR, GObject)
 
+/* How the monitor follows plugging: libusb's hotplug events, or polling
+ * (about once a second) where none can come. */
+typedef enum {
+  CRADLE_BRIDGE_USB_WATCH_EVENTS,
+  CRADLE_BRIDGE_USB_WATCH_POLL,
+} CradleBridgeUsbWatch;
+
+/* The choice, from @setting (CRADLE_USB_HOTPLUG: "events", "poll", or NULL
+ * or anything else for automatic), whether libusb has hotplug support, and
+ * whether @udev_control (udevd's control socket, /run/udev/control) exists:
+ * without udevd no event comes. @why (optional) says why, in words. */
+CradleBridgeUsbWatch    cradle_bridge_usb_monitor_choose_watch   (const char              *setting,
+                                                                  gboolean                 has_hotplug,
+                                                                  const char              *udev_control,
+                                                                  const char             **why);
 /* Fails with CRADLE_ERROR_NOT_SUPPORTED when this system has no USB. */
 CradleBridgeUsbMonitor *cradle_bridge_usb_monitor_new            (GError                 **error) G_GNUC_WARN_UNUSED_RESULT;
 /* Returns: (transfer full) (element-type CradleBridgeTransport): the devices

@@ -17,6 +17,7 @@
 #include <linux/ioctl.h>
 #include <linux/usbdevice_fs.h>
 #include <umockdev.h>
+#include <glib/gstdio.h>
 
 #include <cradle/cradle.h>
 
@@ -1154,11 +1155,131 @@ test_outlive_monitor (Fixture       *fixture,
   g_assert_finalize_object (g_steal_pointer (&transport));
 }
 
+/* How the monitor follows plugging: the setting first, then whether libusb
+ * can report it, then whether udevd runs (its control socket). */
+static void
+test_choose_watch (void)
+{
+  g_autofree char *folder = g_dir_make_tmp ("cradle-usb-watch-XXXXXX", NULL);
+  g_autofree char *control = g_build_filename (folder, "control", NULL);
+  const char *why = NULL;
+
+  g_assert_nonnull (folder);
+  /* No udevd: libusb says it has hotplug support, but no event comes. */
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch (NULL, TRUE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_nonnull (strstr (why, "/run/udev/control"));
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("auto", TRUE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("events", TRUE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_EVENTS);
+  g_assert_cmpstr (why, ==, "CRADLE_USB_HOTPLUG=events");
+
+  /* udevd runs. */
+  g_assert_true (g_file_set_contents (control, "", 0, NULL));
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch (NULL, TRUE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_EVENTS);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("something", TRUE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_EVENTS);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("poll", TRUE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpstr (why, ==, "CRADLE_USB_HOTPLUG=poll");
+
+  /* libusb without hotplug support: polling, whatever is asked. */
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch (NULL, FALSE, control, NULL), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpint (cradle_bridge_usb_monitor_choose_watch ("events", FALSE, control, &why), ==,
+                   CRADLE_BRIDGE_USB_WATCH_POLL);
+  g_assert_cmpstr (why, ==, "libusb has no hotplug support here");
+
+  g_assert_cmpint (g_unlink (control), ==, 0);
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+}
+
+/* Times the monitor listed USB devices through a new libusb context. */
+static int fresh_listings;
+
+static GLogWriterOutput
+count_listings_writer (GLogLevelFlags   level,
+                       const GLogField *fields,
+                       gsize            n_fields,
+                       gpointer         data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_strcmp0 (fields[i].key, "MESSAGE") == 0 && fields[i].length < 0 &&
+        g_str_has_prefix (fields[i].value, "USB devices changed in sysfs"))
+      g_atomic_int_inc (&fresh_listings);
+  return g_log_writer_default (level, fields, n_fields, data);
+}
+
+static gboolean
+removed_one (gpointer data)
+{
+  return ((Fixture *) data)->removed->len >= 1;
+}
+
+/* Without hotplug events (as without udevd: umockdev's uevents are not
+ * followed here) the monitor polls: a device plugged in later is announced
+ * and works, one unplugged is announced as gone and its transport fails. */
+static void
+test_polling (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(CradleBridgeTransport) first = NULL;
+  g_autoptr(GPtrArray) transports = NULL;
+  g_autoptr(GBytes) frame = cradle_bridge_frame_encode (CRADLE_BRIDGE_HELLO, 0, 1, NULL);
+  g_autoptr(GError) error = NULL;
+  CradleBridgeTransport *second;
+  EmuDevice *dev;
+  int listings;
+
+  if (g_strcmp0 (g_getenv ("CRADLE_USB_HOTPLUG"), "poll") != 0)
+    {
+      g_test_skip ("run by test-bridge-usb-polling, under CRADLE_USB_HOTPLUG=poll");
+      return;
+    }
+  plug (fixture, 2, 2, CRADLE_TRIPLE, "EMU-0001");
+  start_monitor (fixture);
+  first = dup_only_transport (fixture);
+
+  /* Listed through a libusb context of its own: the first one's list
+   * follows only hotplug events, which do not come without udevd. */
+  listings = g_atomic_int_get (&fresh_listings);
+  dev = plug (fixture, 4, 4, CRADLE_TRIPLE, "EMU-0002");
+  run_until (added_one, fixture);
+  g_assert_cmpint (g_atomic_int_get (&fresh_listings), >, listings);
+  g_assert_cmpuint (fixture->added->len, ==, 1);
+  second = g_ptr_array_index (fixture->added, 0);
+  g_assert_cmpstr (cradle_bridge_transport_get_id (second), ==, "usb:1-4");
+  round_trip (second, dev, 100, 1);
+
+  umockdev_testbed_remove_device (fixture->testbed, SYSFS_PARENT "/1-2");
+  run_until (removed_one, fixture);
+  g_assert_cmpuint (fixture->removed->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->removed, 0), ==, "usb:1-2");
+  g_assert_true (cradle_bridge_usb_is_gone (CRADLE_BRIDGE_USB (first)));
+  g_assert_false (cradle_bridge_transport_send (first, frame, NULL, &error));
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+
+  /* The device still there is listed once, and still works. */
+  transports = cradle_bridge_usb_monitor_dup_transports (fixture->monitor);
+  g_assert_cmpuint (transports->len, ==, 1);
+  g_assert_true (g_ptr_array_index (transports, 0) == (gpointer) second);
+  g_assert_cmpuint (fixture->added->len, ==, 1);
+  round_trip (second, dev, 600, 2);
+  cradle_bridge_transport_close (second);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* umockdev sends the uevents udevd would: follow them, whether or not
+   * this machine runs udevd (test-bridge-usb-polling asks for polling). */
+  if (g_getenv ("CRADLE_USB_HOTPLUG") == NULL)
+    g_setenv ("CRADLE_USB_HOTPLUG", "events", TRUE);
+  g_log_set_writer_func (count_listings_writer, NULL, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/bridge-usb/enumerate", test_enumerate);
@@ -1175,6 +1296,8 @@ main (int    argc,
   ADD ("/bridge-usb/io-error-then-removed", test_io_error_then_removed);
   ADD ("/bridge-usb/io-error-device-stays", test_io_error_device_stays);
   ADD ("/bridge-usb/io-error-silent-device", test_io_error_silent_device);
+  ADD ("/bridge-usb/polling", test_polling);
+  g_test_add_func ("/bridge-usb/choose-watch", test_choose_watch);
 #undef ADD
 
   return g_test_run ();

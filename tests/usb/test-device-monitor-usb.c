@@ -3,9 +3,11 @@
  * A device with the Cradle interface plugged in after the monitor was made
  * is announced as a CradleDevice with its USB id, and its unplugging with
  * that id; a device without the interface is not announced.  (Simulated
- * devices are tested in tests/bridge/test-device-monitor.c.)  Its own
- * program: the monitor uses the process's one libusb context, made here
- * under this program's testbed.
+ * devices are tested in tests/bridge/test-device-monitor.c.)  Run twice:
+ * following umockdev's uevents, and polling (test-device-monitor-usb-polling,
+ * CRADLE_USB_HOTPLUG=poll, as without udevd).  Its own program: the monitor
+ * uses the process's one libusb context, made here under this program's
+ * testbed.
  */
 #include "config.h"
 
@@ -112,7 +114,9 @@ test_plug_and_unplug (void)
   g_assert_cmpstr (cradle_device_get_id (g_ptr_array_index (f.added, 0)), ==, "usb:1-4");
   g_assert_cmpstr (cradle_device_get_transport (g_ptr_array_index (f.added, 0)), ==, "usb");
 
+  /* What udevd reports, and what polling sees. */
   umockdev_testbed_uevent (f.testbed, path, "remove");
+  umockdev_testbed_remove_device (f.testbed, path);
   run_until (f.removed, 1);
   g_assert_cmpuint (f.removed->len, ==, 1);
   g_assert_cmpstr (g_ptr_array_index (f.removed, 0), ==, "usb:1-4");
@@ -129,6 +133,10 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* umockdev sends the uevents udevd would: follow them, whether or not
+   * this machine runs udevd (test-device-monitor-usb-polling polls). */
+  if (g_getenv ("CRADLE_USB_HOTPLUG") == NULL)
+    g_setenv ("CRADLE_USB_HOTPLUG", "events", TRUE);
   g_test_add_func ("/device-monitor/usb/plug-and-unplug", test_plug_and_unplug);
   return g_test_run ();
 }
