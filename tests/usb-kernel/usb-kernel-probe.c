@@ -4,7 +4,8 @@
  *   usb-kernel-probe pair ID          open the device and pair with it
  *   usb-kernel-probe info ID          open it: paired?, model, manufacturer, serial
  *   usb-kernel-probe generate ID      GENERATE_KEY (p256), confirmed on the device
- *   usb-kernel-probe enroll ID CN     GENERATE_KEY, SIGN of a request for it, a
+ *   usb-kernel-probe enroll ID CN     (pairing first if need be) GENERATE_KEY,
+ *                                     SIGN of a request for it, a
  *                                     certificate for it from a root made here,
  *                                     INSTALL of both, LIST_CERTS showing them
  *   usb-kernel-probe delete ID SHA256 DELETE_CERT of a MY certificate, confirmed
@@ -357,6 +358,13 @@ run_enroll (const char *id,
   if (device == NULL)
     return fail ("open", error);
   g_print ("done open paired=%s\n", cradle_device_is_paired (device) ? "yes" : "no");
+  if (!cradle_device_is_paired (device))
+    {
+      current_step = "pair";
+      if (!cradle_device_pair (device, NULL, &error))
+        return fail ("pair", error);
+      g_print ("done pair\n");
+    }
   key_id = generate (device, &public_key, &error);
   if (key_id == NULL)
     return fail ("generate", error);
