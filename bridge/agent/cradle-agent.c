@@ -17,6 +17,7 @@
 #include <cradle/cradle.h>
 
 #include "agent/cradle-agent-functionfs-private.h"
+#include "agent/cradle-agent-hardware-private.h"
 #include "agent/cradle-agent-hosts-private.h"
 #include "agent/cradle-agent-keystore-private.h"
 #include "agent/cradle-agent-secure-memory-private.h"
@@ -335,8 +336,10 @@ main (int    argc,
   int idle_timeout = 120;
   GOptionEntry entries[] = {
     { "serial", 0, 0, G_OPTION_ARG_STRING, &serial, "Serial number of the simulated device", "SERIAL" },
-    { "model", 0, 0, G_OPTION_ARG_STRING, &model, "Model name it reports", "MODEL" },
-    { "manufacturer", 0, 0, G_OPTION_ARG_STRING, &manufacturer, "Manufacturer it reports", "NAME" },
+    { "model", 0, 0, G_OPTION_ARG_STRING, &model,
+      "Model name it reports (default: over USB the machine's, from DMI or the device tree)", "MODEL" },
+    { "manufacturer", 0, 0, G_OPTION_ARG_STRING, &manufacturer,
+      "Manufacturer it reports (default: over USB the machine's, from DMI or the device tree)", "NAME" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store, "Folder of its keys and certificate stores", "DIR" },
     { "kek-file", 0, 0, G_OPTION_ARG_FILENAME, &kek_file,
       "Its key-encryption key, apart from the store (default: $XDG_CONFIG_HOME/cradle-agent/SERIAL/kek)", "PATH" },
@@ -406,8 +409,23 @@ main (int    argc,
       return 2;
     }
   config.serial = g_strdup (serial != NULL ? serial : "SIM-0001");
-  config.model = g_strdup (model != NULL ? model : "Cradle Simulator");
-  config.manufacturer = g_strdup (manufacturer != NULL ? manufacturer : "Cradle");
+  if (functionfs != NULL)
+    {
+      /* A real machine over USB: it is what its firmware says it is, unless
+       * its configuration says otherwise. */
+      g_autofree char *machine_manufacturer = NULL;
+      g_autofree char *machine_model = NULL;
+
+      cradle_agent_hardware_describe ("/", &machine_manufacturer, &machine_model);
+      config.model = g_strdup (model != NULL ? model : machine_model != NULL ? machine_model : "Linux device");
+      config.manufacturer = g_strdup (manufacturer != NULL ? manufacturer :
+                                      machine_manufacturer != NULL ? machine_manufacturer : "Unknown");
+    }
+  else
+    {
+      config.model = g_strdup (model != NULL ? model : "Cradle Simulator");
+      config.manufacturer = g_strdup (manufacturer != NULL ? manufacturer : "Cradle");
+    }
   config.privileged = privileged;
   config.confirm_max_seconds = (guint) CLAMP (confirm_max, 1, 24 * 3600);
   /* Only where other hosts can wait: the listening socket (not USB, not --fd). */
