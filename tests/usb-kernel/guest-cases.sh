@@ -169,9 +169,13 @@ case_device_identity () {
   check "usb-kernel-probe info exited $?" [ $? = 0 ] || return 1
   model=$(sed -n 's/^model=//p' "$LOGS/info.log")
   manufacturer=$(sed -n 's/^manufacturer=//p' "$LOGS/info.log")
-  check "the device reports the simulator's model '$model'" [ "$model" != "Cradle Simulator" ] || return 1
-  check "the device reports no model" [ -n "$model" ] || return 1
-  check "the device reports no manufacturer" [ -n "$manufacturer" ]
+  # The guest's firmware (qemu's DMI tables) names the machine.
+  dmi_model=$(head -n 1 /sys/class/dmi/id/product_name)
+  dmi_vendor=$(head -n 1 /sys/class/dmi/id/sys_vendor)
+  check "this guest has no DMI names to compare with" [ -n "$dmi_model" -a -n "$dmi_vendor" ] || return 1
+  check "the device reports the model '$model', not the machine's '$dmi_model'" [ "$model" = "$dmi_model" ] || return 1
+  check "the device reports the manufacturer '$manufacturer', not the machine's '$dmi_vendor'" \
+    [ "$manufacturer" = "$dmi_vendor" ]
 }
 
 case_pairing () {
@@ -326,8 +330,9 @@ case_monitor_hotplug () {
 case_four_devices () {
   # Three more devices, brought up together: each takes its own controller.
   pids=
+  # Their names come from their configuration, over the machine's.
   for n in 1 2 3; do
-    gadget_up "$n" --confirm approve &
+    gadget_up "$n" --confirm approve --manufacturer "Cradle Lab" --model "Bench unit $n" &
     pids="$pids $!"
   done
   wait $pids
@@ -340,6 +345,10 @@ case_four_devices () {
     "' '.join(sorted(d['id'] + '=' + str(d['serial']) for d in j if d['transport'] == 'usb'))")
   check "cradlectl devices listed '$found'" \
     [ "$found" = "usb:1-1=QEMU0001 usb:2-1=QEMU0002 usb:3-1=QEMU0003 usb:4-1=QEMU0004" ] || return 1
+  named=$(json "$LOGS/devices4.json" \
+    "'|'.join(sorted(d['manufacturer'] + '/' + d['model'] for d in j if d['id'] != 'usb:1-1'))")
+  check "devices 2 to 4 are named '$named', not as configured" \
+    [ "$named" = "Cradle Lab/Bench unit 1|Cradle Lab/Bench unit 2|Cradle Lab/Bench unit 3" ] || return 1
   pids=
   # Four enrollments at once, one per device (devices 1 to 3 pair first,
   # approved by their agents); device 0's user answers.

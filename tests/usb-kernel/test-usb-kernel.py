@@ -31,7 +31,7 @@ import time
 # (name, what it proves): guest-cases.sh reports each by name.
 CASES = [
     ("devices-found", "cradlectl devices lists the gadget, found by libusb through the kernel"),
-    ("device-identity", "the device's model and manufacturer over USB come from the device, not the simulator's defaults"),
+    ("device-identity", "the device's model and manufacturer over USB are its machine's (DMI), not the simulator's"),
     ("pairing", "the device asks its user to trust this computer; once paired a new session authenticates without asking"),
     ("generate-confirmed", "GENERATE_KEY waits for the device's user (KEEPALIVEs), then makes the key on a yes"),
     ("sign-list-install", "SIGN of a request with the device's key, the certificate installed on the device and listed"),
@@ -42,7 +42,7 @@ CASES = [
     ("unplug-during-delete", "unbinding while DELETE_CERT waits: device gone, nothing lost"),
     ("rebind-resume", "after a rebind the same agent serves again, paired, and the interrupted operation completes"),
     ("monitor-hotplug", "CradleDeviceMonitor sees the device leave and come back without udev (polling fallback)"),
-    ("four-devices", "four gadgets on dummy_hcd num=4: all found, each serves its own session at the same time"),
+    ("four-devices", "four gadgets on dummy_hcd num=4: all found, named as configured, four enrollments at once"),
     ("gadget-down", "cradle-gadget down removes every device and stops its agent"),
 ]
 
