@@ -381,9 +381,20 @@ open_locked (CradleBridgeUsb       *self,
 
   *doing = "claiming its Cradle interface";
   code = libusb_claim_interface (handle, self->iface.interface_number);
-  if (code == LIBUSB_SUCCESS && self->iface.alt_setting != 0)
+  if (code == LIBUSB_SUCCESS)
     {
+      /* Selecting the setting, even the only one, is SET_INTERFACE: the
+       * device re-enables its endpoints and ends the session an earlier
+       * program on this computer left open (FunctionFS says ENABLE), so this
+       * one starts afresh with HELLO. Over USB nothing else tells the device
+       * that its host went away. */
       code = libusb_set_interface_alt_setting (handle, self->iface.interface_number, self->iface.alt_setting);
+      if (code < 0 && code != LIBUSB_ERROR_NO_DEVICE && self->iface.alt_setting == 0)
+        {
+          g_debug ("USB device %s: selecting its interface's setting 0 failed (%s); going on",
+                   id_of (self), libusb_error_name (code));
+          code = LIBUSB_SUCCESS;
+        }
       if (code < 0)
         libusb_release_interface (handle, self->iface.interface_number);
     }

@@ -48,6 +48,7 @@ typedef struct {
   guint                    in_zlps;
   guint                    frames;
   guint                    clear_halts;
+  guint                    set_interfaces; /* SET_INTERFACE requests */
   guint                    discards;
   guint                    stall_out;   /* stall this many next OUT URBs */
   guint                    fail_out;    /* fail this many next OUT URBs with EPROTO */
@@ -342,6 +343,13 @@ handle_ioctl_cb (UMockdevIoctlBase   *handler,
 
     /* USBDEVFS_IOCTL: re-attaching the kernel driver after release, as
      * auto-detach does; a vendor interface has none, which is success. */
+    case USBDEVFS_SETINTERFACE:
+      g_mutex_lock (&dev->lock);
+      dev->set_interfaces++;
+      g_mutex_unlock (&dev->lock);
+      umockdev_ioctl_client_complete (client, 0, 0);
+      return TRUE;
+
     case USBDEVFS_CLAIMINTERFACE:
     case USBDEVFS_DISCONNECT_CLAIM:
     case USBDEVFS_RELEASEINTERFACE:
@@ -1135,8 +1143,15 @@ test_cancel_and_close (Fixture       *fixture,
   g_assert_error (closed.error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
   g_clear_error (&closed.error);
 
-  /* ...and the next call opens a new session. */
+  /* ...and the next call opens a new session, which starts with
+   * SET_INTERFACE: the device ends whatever session it still had. */
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->set_interfaces, ==, 1);
+  g_mutex_unlock (&dev->lock);
   round_trip (transport, dev, 20, 3);
+  g_mutex_lock (&dev->lock);
+  g_assert_cmpuint (dev->set_interfaces, ==, 2);
+  g_mutex_unlock (&dev->lock);
 }
 
 static void
