@@ -94,7 +94,6 @@ _cradle_device_hello (CradleDevice  *self,
   g_autoptr(CradleCborWriter) writer = NULL;
   g_autoptr(GBytes) hello = NULL;
   g_autoptr(CradleCborValue) reply = NULL;
-  g_autoptr(GError) local_error = NULL;
   guint64 version = 0;
   const char *agent_name = NULL;
 
@@ -118,23 +117,9 @@ _cradle_device_hello (CradleDevice  *self,
   cradle_cbor_writer_text (writer, "cradle " CRADLE_VERSION);
   hello = cradle_cbor_writer_free_to_bytes (g_steal_pointer (&writer));
 
-  reply = _cradle_device_call (self, CRADLE_BRIDGE_HELLO, hello, "greeting the device", cancellable, &local_error);
-  /* A USB device cannot tell one host program from the next: the session
-   * the last one left (sealed, once paired) takes this HELLO for broken
-   * framing, says so, and ends; the device then waits for HELLO again
-   * (docs/bridge-protocol.md, section 1.1). Greet it once more. */
-  if (reply == NULL && g_error_matches (local_error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA) &&
-      g_strcmp0 (cradle_device_get_transport (self), "usb") == 0)
-    {
-      g_debug ("Greeting %s again: the session an earlier program left has ended", cradle_device_get_id (self));
-      g_clear_error (&local_error);
-      reply = _cradle_device_call (self, CRADLE_BRIDGE_HELLO, hello, "greeting the device", cancellable, &local_error);
-    }
+  reply = _cradle_device_call (self, CRADLE_BRIDGE_HELLO, hello, "greeting the device", cancellable, error);
   if (reply == NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+    return FALSE;
   if (!cradle_cbor_map_get_uint (reply, 1, FALSE, &version, error))
     return FALSE;
   if (version != CRADLE_BRIDGE_VERSION)
