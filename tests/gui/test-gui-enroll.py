@@ -1053,29 +1053,40 @@ def service(world, tree):
         wait_app_gone(tree)
 
 
-def main():
-    if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
-        missing = [tool for tool in ("Xvfb", "dbus-run-session", "import") if shutil.which(tool) is None]
-        if missing:
-            skip_all(f"{', '.join(missing)} not installed (tests/tools/install-deps installs them)")
-        for program in (APP, AGENT):
-            if not os.access(program, os.X_OK):
-                skip_all(f"{program} is not built")
-        if subprocess.run([LAB, "status"], capture_output=True).returncode != 0:
-            skip_all("the lab is not running (start it with tests/lab/cradle-lab up)")
-        env = dict(os.environ, CRADLE_GUI_TEST_BUS="1", CRADLE_GUI_TEST_TAP_FD="3")
-        sys.stdout.flush()
-        os.dup2(1, 3)
-        os.set_inheritable(3, True)
-        os.dup2(2, 1)
-        # A private session bus: the app's D-Bus name and the AT-SPI bus.
-        os.execvpe("dbus-run-session", ["dbus-run-session", "--", sys.executable, os.path.abspath(__file__)], env)
+def enter_private_session(script, tools=(), programs=None, missing=None):
+    """Before a GUI test's cases: skips the whole test, saying why, when a
+    tool (Xvfb, dbus-run-session, import and @tools), a program (@programs,
+    the app and the agent by default), whatever @missing() names or the lab
+    is missing; then runs @script again inside a private session bus (the
+    app's D-Bus name and the AT-SPI bus), its TAP on file descriptor 3.
+    Returns at once inside that session."""
+    if os.environ.get("CRADLE_GUI_TEST_BUS") == "1":
+        return
+    absent = [tool for tool in ("Xvfb", "dbus-run-session", "import", *tools) if shutil.which(tool) is None]
+    if absent:
+        skip_all(f"{', '.join(absent)} not installed (tests/tools/install-deps installs them)")
+    reason = missing() if missing is not None else None
+    if reason is not None:
+        skip_all(reason)
+    for program in (APP, AGENT) if programs is None else programs:
+        if not os.access(program, os.X_OK):
+            skip_all(f"{program} is not built")
+    if subprocess.run([LAB, "status"], capture_output=True).returncode != 0:
+        skip_all("the lab is not running (start it with tests/lab/cradle-lab up)")
+    env = dict(os.environ, CRADLE_GUI_TEST_BUS="1", CRADLE_GUI_TEST_TAP_FD="3")
+    sys.stdout.flush()
+    os.dup2(1, 3)
+    os.set_inheritable(3, True)
+    os.dup2(2, 1)
+    os.execvpe("dbus-run-session", ["dbus-run-session", "--", sys.executable, os.path.abspath(script)], env)
 
-    world = World()
+
+def start_dogtail(world):
+    """dogtail's tree module, set up for @world's display (skips the test
+    when dogtail is not installed)."""
     # The AT-SPI bus and registry are started by D-Bus activation; they
     # inject dogtail's clicks (XTest) on the display they know.
     set_activation_display(world.display)
-
     # dogtail checks that accessibility is on; GTK 4 needs no module for it.
     os.environ["GTK_MODULES"] = "gail:atk-bridge"
     try:
@@ -1089,6 +1100,13 @@ def main():
     config.logDebugToFile = False
     config.defaultDelay = 0.2
     config.actionDelay = 0.2
+    return tree
+
+
+def main():
+    enter_private_session(__file__)
+    world = World()
+    tree = start_dogtail(world)
 
     try:
         scenarios = (alice, kept_catalog, bob, hostile_text, close_while_waiting, lifecycle, service)

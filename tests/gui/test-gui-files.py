@@ -213,11 +213,23 @@ def drag_and_drop(world, path, to=(380, 640)):
     log.close()
     xenv = dict(os.environ, DISPLAY=world.display)
     try:
-        found = subprocess.run(["xdotool", "search", "--sync", "--name", "^cradle-test-drag-source$"], env=xenv,
-                               capture_output=True, text=True, timeout=30)
-        window = found.stdout.split()[0] if found.stdout.split() else None
+        # On a loaded machine the source's window may take a while; xdotool
+        # is asked again until it is there or a minute has gone.
+        window = None
+        xdotool_said = ""
+        deadline = time.monotonic() + 60
+        while window is None and time.monotonic() < deadline and source.poll() is None:
+            found = subprocess.run(["xdotool", "search", "--name", "^cradle-test-drag-source$"], env=xenv,
+                                   capture_output=True, text=True, timeout=30)
+            window = found.stdout.split()[0] if found.stdout.split() else None
+            xdotool_said = found.stderr.strip()
+            if window is None:
+                time.sleep(0.2)
         if window is None:
-            raise Abort("the drag source's window did not appear")
+            with open(os.path.join(gui.SHOTS, "drag-source.log"), errors="replace") as handle:
+                said = " ".join(handle.read().split()[-40:])
+            raise Abort(f"the drag source's window did not appear (xdotool: {xdotool_said!r}; "
+                        f"the source {'ended' if source.poll() is not None else 'still runs'}: {said!r})")
         subprocess.run(["xdotool", "windowmove", "--sync", window, "900", "80"], env=xenv, capture_output=True,
                        timeout=10)
         time.sleep(0.5)
@@ -469,37 +481,9 @@ def details_and_remove(world, tree):
 
 
 def main():
-    if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
-        missing = [tool for tool in ("Xvfb", "dbus-run-session", "import", "xdotool", "openssl")
-                   if shutil.which(tool) is None]
-        if missing:
-            gui.skip_all(f"{', '.join(missing)} not installed (tests/tools/install-deps installs them)")
-        for program in (gui.APP, gui.AGENT):
-            if not os.access(program, os.X_OK):
-                gui.skip_all(f"{program} is not built")
-        if subprocess.run([gui.LAB, "status"], capture_output=True).returncode != 0:
-            gui.skip_all("the lab is not running (start it with tests/lab/cradle-lab up)")
-        env = dict(os.environ, CRADLE_GUI_TEST_BUS="1", CRADLE_GUI_TEST_TAP_FD="3")
-        sys.stdout.flush()
-        os.dup2(1, 3)
-        os.set_inheritable(3, True)
-        os.dup2(2, 1)
-        os.execvpe("dbus-run-session", ["dbus-run-session", "--", sys.executable, os.path.abspath(__file__)], env)
-
+    gui.enter_private_session(__file__, tools=("xdotool", "openssl"))
     world = gui.World()
-    gui.set_activation_display(world.display)
-    os.environ["GTK_MODULES"] = "gail:atk-bridge"
-    try:
-        from dogtail import tree
-        from dogtail.config import config
-    except ImportError as error:
-        world.close()
-        gui.skip_all(f"dogtail is not installed ({error}; package python3-dogtail)")
-    config.searchShowingOnly = False
-    config.logDebugToStdOut = False
-    config.logDebugToFile = False
-    config.defaultDelay = 0.2
-    config.actionDelay = 0.2
+    tree = gui.start_dogtail(world)
 
     try:
         only = [name for name in os.environ.get("CRADLE_GUI_TEST_ONLY", "").split(",") if name]

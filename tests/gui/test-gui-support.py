@@ -431,36 +431,9 @@ def support(world, tree):
 
 
 def main():
-    if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
-        missing = [tool for tool in ("Xvfb", "dbus-run-session", "import", "xdotool") if shutil.which(tool) is None]
-        if missing:
-            gui.skip_all(f"{', '.join(missing)} not installed (tests/tools/install-deps installs them)")
-        for program in (gui.APP, gui.AGENT, gui.CRADLECTL):
-            if not os.access(program, os.X_OK):
-                gui.skip_all(f"{program} is not built")
-        if subprocess.run([gui.LAB, "status"], capture_output=True).returncode != 0:
-            gui.skip_all("the lab is not running (start it with tests/lab/cradle-lab up)")
-        env = dict(os.environ, CRADLE_GUI_TEST_BUS="1", CRADLE_GUI_TEST_TAP_FD="3")
-        sys.stdout.flush()
-        os.dup2(1, 3)
-        os.set_inheritable(3, True)
-        os.dup2(2, 1)
-        os.execvpe("dbus-run-session", ["dbus-run-session", "--", sys.executable, os.path.abspath(__file__)], env)
-
+    gui.enter_private_session(__file__, tools=("xdotool",), programs=(gui.APP, gui.AGENT, gui.CRADLECTL))
     world = gui.World()
-    gui.set_activation_display(world.display)
-    os.environ["GTK_MODULES"] = "gail:atk-bridge"
-    try:
-        from dogtail import tree
-        from dogtail.config import config
-    except ImportError as error:
-        world.close()
-        gui.skip_all(f"dogtail is not installed ({error}; package python3-dogtail)")
-    config.searchShowingOnly = False
-    config.logDebugToStdOut = False
-    config.logDebugToFile = False
-    config.defaultDelay = 0.2
-    config.actionDelay = 0.2
+    tree = gui.start_dogtail(world)
 
     try:
         try:

@@ -669,37 +669,10 @@ def import_export(world, tree):
 
 
 def main():
-    if os.environ.get("CRADLE_GUI_TEST_BUS") != "1":
-        missing = [tool for tool in ("Xvfb", "dbus-run-session", "import", "openssl") if shutil.which(tool) is None]
-        if missing:
-            harness.skip_all(f"{', '.join(missing)} not installed (tests/tools/install-deps installs them)")
-        for program in (harness.APP, harness.AGENT):
-            if not os.access(program, os.X_OK):
-                harness.skip_all(f"{program} is not built")
-        if subprocess.run([harness.LAB, "status"], capture_output=True).returncode != 0:
-            harness.skip_all("the lab is not running (start it with tests/lab/cradle-lab up)")
-        env = dict(os.environ, CRADLE_GUI_TEST_BUS="1", CRADLE_GUI_TEST_TAP_FD="3")
-        sys.stdout.flush()
-        os.dup2(1, 3)
-        os.set_inheritable(3, True)
-        os.dup2(2, 1)
-        os.execvpe("dbus-run-session", ["dbus-run-session", "--", sys.executable, os.path.abspath(__file__)], env)
-
+    harness.enter_private_session(__file__, tools=("openssl",))
     world = harness.World()
-    harness.set_activation_display(world.display)
     setup_folders(world)
-    os.environ["GTK_MODULES"] = "gail:atk-bridge"
-    try:
-        from dogtail import tree
-        from dogtail.config import config
-    except ImportError as error:
-        world.close()
-        harness.skip_all(f"dogtail is not installed ({error}; package python3-dogtail)")
-    config.searchShowingOnly = False
-    config.logDebugToStdOut = False
-    config.logDebugToFile = False
-    config.defaultDelay = 0.2
-    config.actionDelay = 0.2
+    tree = harness.start_dogtail(world)
 
     try:
         only = [name for name in os.environ.get("CRADLE_GUI_TEST_ONLY", "").split(",") if name]
