@@ -62,8 +62,8 @@ MODULES = [
 ]
 
 UDCS = 4
-# A guard on the whole guest run, boot included, which takes about 2 min 15 s
-# on TCG (2 cores); far more only when other work crowds the machine.
+# A guard on the whole guest run, boot included, which takes about 1 min on
+# TCG (2 idle cores) and 1.5 to 2.5 min when other work crowds the machine.
 GUEST_TIMEOUT = 400
 HERE = os.path.dirname(os.path.abspath(__file__))
 
