@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <cradle/cradle.h>
@@ -9,15 +11,31 @@
 #include "agent/cradle-agent-functionfs-transport-private.h"
 #include "protocol/cradle-bridge-usb-interface-private.h"
 
+/* An endpoint file's read() or write() waits until the host moves the
+ * data, which a host that stopped reading (its program killed while the
+ * device stays plugged in) never does, and no timeout or poll() applies to
+ * it. Disconnecting sends this signal to the threads blocked there, whose
+ * no-op handler makes the call fail with EINTR. SIGURG is ignored by
+ * default: one from elsewhere, before the handler is set, harms nothing. */
+#define INTERRUPT_SIGNAL SIGURG
+/* How often a blocked thread is signalled again until it has left its call
+ * (a signal that came just before it entered the call is lost). */
+#define INTERRUPT_REPEAT_US (20 * 1000)
+
 /* What the reader thread and the transport share; the reader may outlive
  * the transport while it is blocked in read(). */
 typedef struct {
   GMutex      mutex;
   GCond       arrived;
+  GCond       io_left;       /* a read() or write() below returned */
   GByteArray *pending;       /* read, not yet taken by receive() */
   gboolean    gone;
   char       *gone_reason;
   int         out_fd;        /* owned by the reader thread */
+  gboolean    reading;       /* the reader is in read (out_fd) */
+  pthread_t   reader;
+  gboolean    writing;       /* a sender is in write (in_fd) */
+  pthread_t   writer;
 } Inbox;
 
 struct _CradleAgentFunctionfsTransport
@@ -39,6 +57,7 @@ inbox_clear (gpointer data)
 
   g_mutex_clear (&inbox->mutex);
   g_cond_clear (&inbox->arrived);
+  g_cond_clear (&inbox->io_left);
   g_byte_array_unref (inbox->pending);
   g_free (inbox->gone_reason);
   if (inbox->out_fd >= 0)
@@ -51,18 +70,101 @@ inbox_unref (Inbox *inbox)
   g_atomic_rc_box_release_full (inbox, inbox_clear);
 }
 
-/* Marks the inbox gone once; the first reason is the one reported. */
 static void
-inbox_set_gone (Inbox      *inbox,
-                const char *why)
+on_interrupt_signal (int signal_number)
 {
-  g_mutex_lock (&inbox->mutex);
+}
+
+static void
+install_interrupt_handler (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      struct sigaction action = { .sa_handler = on_interrupt_signal };
+
+      /* No SA_RESTART: a blocked socket call (the tests' stand-in for an
+       * endpoint file) must fail too, not start again. */
+      sigemptyset (&action.sa_mask);
+      if (sigaction (INTERRUPT_SIGNAL, &action, NULL) != 0)
+        g_warning ("Could not set the agent's USB interrupt handler (%s): "
+                   "stopping may wait for the host.", g_strerror (errno));
+      g_once_init_leave (&done, 1);
+    }
+}
+
+/* Marks the inbox gone once (the first reason is the one reported), then
+ * interrupts the endpoint calls in progress and waits until they return:
+ * afterwards no thread waits for the host. Called with the mutex held. */
+static void
+inbox_set_gone_locked (Inbox      *inbox,
+                       const char *why)
+{
+  pthread_t self = pthread_self ();
+
   if (!inbox->gone)
     {
       inbox->gone = TRUE;
       inbox->gone_reason = g_strdup (why);
     }
   g_cond_broadcast (&inbox->arrived);
+  for (;;)
+    {
+      gboolean waiting = FALSE;
+
+      /* The calling thread's own call has already returned. */
+      if (inbox->reading && !pthread_equal (inbox->reader, self))
+        {
+          pthread_kill (inbox->reader, INTERRUPT_SIGNAL);
+          waiting = TRUE;
+        }
+      if (inbox->writing && !pthread_equal (inbox->writer, self))
+        {
+          pthread_kill (inbox->writer, INTERRUPT_SIGNAL);
+          waiting = TRUE;
+        }
+      if (!waiting)
+        break;
+      g_cond_wait_until (&inbox->io_left, &inbox->mutex, g_get_monotonic_time () + INTERRUPT_REPEAT_US);
+    }
+}
+
+static void
+inbox_set_gone (Inbox      *inbox,
+                const char *why)
+{
+  g_mutex_lock (&inbox->mutex);
+  inbox_set_gone_locked (inbox, why);
+  g_mutex_unlock (&inbox->mutex);
+}
+
+/* Enters an endpoint call on @flag, unless the inbox is gone. */
+static gboolean
+inbox_enter_io (Inbox     *inbox,
+                gboolean  *flag,
+                pthread_t *thread)
+{
+  gboolean gone;
+
+  g_mutex_lock (&inbox->mutex);
+  gone = inbox->gone;
+  if (!gone)
+    {
+      *flag = TRUE;
+      *thread = pthread_self ();
+    }
+  g_mutex_unlock (&inbox->mutex);
+  return !gone;
+}
+
+static void
+inbox_leave_io (Inbox    *inbox,
+                gboolean *flag)
+{
+  g_mutex_lock (&inbox->mutex);
+  *flag = FALSE;
+  g_cond_broadcast (&inbox->io_left);
   g_mutex_unlock (&inbox->mutex);
 }
 
@@ -77,21 +179,20 @@ reader_thread (gpointer data)
   for (;;)
     {
       gssize got;
-      gboolean gone;
+      int saved_errno;
 
-      g_mutex_lock (&inbox->mutex);
-      gone = inbox->gone;
-      g_mutex_unlock (&inbox->mutex);
-      if (gone)
+      if (!inbox_enter_io (inbox, &inbox->reading, &inbox->reader))
         break;
-
       got = read (inbox->out_fd, buffer, CRADLE_BRIDGE_USB_TRANSFER_SIZE);
-      if (got < 0 && errno == EINTR)
+      saved_errno = errno;
+      inbox_leave_io (inbox, &inbox->reading);
+      /* EINTR: disconnected (the loop ends above), or a stray signal. */
+      if (got < 0 && saved_errno == EINTR)
         continue;
       if (got < 0)
         {
           /* ESHUTDOWN when the host disabled the function or was unplugged. */
-          inbox_set_gone (inbox, g_strerror (errno));
+          inbox_set_gone (inbox, g_strerror (saved_errno));
           break;
         }
       /* got == 0 is a zero-length packet: it only ends a transfer. */
@@ -123,17 +224,29 @@ write_transfer (CradleAgentFunctionfsTransport  *self,
                 gsize                            size,
                 GError                         **error)
 {
+  Inbox *inbox = self->inbox;
+
   for (;;)
     {
-      gssize written = write (self->in_fd, data, size);
+      gssize written;
+      int saved_errno;
 
-      if (written < 0 && errno == EINTR)
+      if (!inbox_enter_io (inbox, &inbox->writing, &inbox->writer))
+        {
+          g_mutex_lock (&inbox->mutex);
+          set_gone (error, self, inbox->gone_reason);
+          g_mutex_unlock (&inbox->mutex);
+          return FALSE;
+        }
+      written = write (self->in_fd, data, size);
+      saved_errno = errno;
+      inbox_leave_io (inbox, &inbox->writing);
+      /* EINTR: disconnected (failing above), or a stray signal. */
+      if (written < 0 && saved_errno == EINTR)
         continue;
       if (written < 0)
         {
-          int saved_errno = errno;
-
-          inbox_set_gone (self->inbox, g_strerror (saved_errno));
+          inbox_set_gone (inbox, g_strerror (saved_errno));
           set_gone (error, self, g_strerror (saved_errno));
           return FALSE;
         }
@@ -274,8 +387,10 @@ cradle_agent_functionfs_transport_new (int         in_fd,
   self->inbox = g_atomic_rc_box_new0 (Inbox);
   g_mutex_init (&self->inbox->mutex);
   g_cond_init (&self->inbox->arrived);
+  g_cond_init (&self->inbox->io_left);
   self->inbox->pending = g_byte_array_new ();
   self->inbox->out_fd = out_fd;
+  install_interrupt_handler ();
   g_thread_unref (g_thread_new ("cradle-ffs-reader", reader_thread,
                                 g_atomic_rc_box_acquire (self->inbox)));
   return CRADLE_BRIDGE_TRANSPORT (self);

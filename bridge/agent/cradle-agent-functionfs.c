@@ -116,7 +116,10 @@ stop_sessions (Function   *function,
       cradle_agent_functionfs_transport_disconnect (function->transport, why);
       g_clear_object (&function->transport);
     }
-  /* It ends promptly: every wait of a disconnected transport fails at once. */
+  /* It ends promptly: every wait of a disconnected transport fails at once,
+   * and disconnecting interrupted the endpoint calls in progress (a write
+   * to a host that stopped reading would wait for ever). What the session
+   * was doing to the store ends first: a key being made is saved whole. */
   g_clear_pointer (&function->sessions, g_thread_join);
 }
 
@@ -264,6 +267,7 @@ cradle_agent_functionfs_serve (CradleAgentConfig  *config,
   g_clear_handle_id (&function.ep0_source, g_source_remove);
   stop_sessions (&function, "the agent is stopping");
   close (function.ep0);
+  g_info ("Stopped serving USB through %s", mount_dir);
   g_main_loop_unref (function.loop);
   g_free (function.mount_dir);
   return TRUE;

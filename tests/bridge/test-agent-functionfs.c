@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include <glib/gstdio.h>
@@ -243,6 +244,77 @@ test_disconnect (void)
 }
 
 typedef struct {
+  CradleBridgeTransport *transport;
+  gint                   sent;
+} Sender;
+
+/* Sends until a send fails, as the agent sends KEEPALIVEs to a host that
+ * stopped reading: the socket's buffer fills and write() blocks. */
+static gpointer
+send_in_thread (gpointer data)
+{
+  Sender *sender = data;
+  g_autoptr(GBytes) frame = frame_of_size (1000, 0x5A);
+  GError *error = NULL;
+
+  while (cradle_bridge_transport_send (sender->transport, frame, NULL, &error))
+    g_atomic_int_inc (&sender->sent);
+  return error;
+}
+
+/* A host that stops reading (its program killed, the device still plugged
+ * in) leaves the agent blocked in write() on the IN endpoint and its reader
+ * in read() on the OUT one, where no timeout applies. Disconnecting (the
+ * agent stopping, or the function disabled) interrupts both: the send fails
+ * with device-gone, and both endpoint files get closed. */
+static void
+test_disconnect_interrupts (void)
+{
+  Sender sender = { 0 };
+  GError *error = NULL;
+  GThread *thread;
+  struct pollfd hangup;
+  int agent_end;
+  int host_end;
+  int sent;
+
+  make_pair (SOCK_SEQPACKET, &agent_end, &host_end);
+  sender.transport = transport_on (agent_end);
+  thread = g_thread_new ("sender", send_in_thread, &sender);
+  /* The buffer holds a few hundred frames; then the sender blocks. */
+  do
+    {
+      sent = g_atomic_int_get (&sender.sent);
+      g_usleep (100 * 1000);
+    }
+  while (sent == 0 || g_atomic_int_get (&sender.sent) != sent);
+
+  cradle_agent_functionfs_transport_disconnect (CRADLE_AGENT_FUNCTIONFS_TRANSPORT (sender.transport),
+                                                "the agent is stopping");
+  error = g_thread_join (thread);
+  g_assert_error (error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE);
+  g_assert_nonnull (strstr (error->message, "the agent is stopping"));
+  g_clear_error (&error);
+  g_assert_cmpint (g_atomic_int_get (&sender.sent), ==, sent);
+
+  /* The reader left its read() too, and closed the OUT file: with the IN
+   * file closed by the transport, the host sees the other end hang up. */
+  g_clear_object (&sender.transport);
+  for (;;)
+    {
+      g_autoptr(GArray) drained = NULL;
+
+      hangup = (struct pollfd) { .fd = host_end, .events = POLLIN };
+      /* A guard, not a timing: the hang-up comes at once or never. */
+      g_assert_cmpint (poll (&hangup, 1, 60 * 1000), ==, 1);
+      if (hangup.revents & POLLHUP)
+        break;
+      drained = read_transfers (host_end);
+    }
+  close (host_end);
+}
+
+typedef struct {
   char                  *store;
   CradleAgentConfig      config;
   char                  *host_state;
@@ -386,6 +458,7 @@ main (int    argc,
   g_test_add_func ("/agent/functionfs/transfer-sizes", test_transfer_sizes);
   g_test_add_func ("/agent/functionfs/reassembly", test_reassembly);
   g_test_add_func ("/agent/functionfs/disconnect", test_disconnect);
+  g_test_add_func ("/agent/functionfs/disconnect-interrupts", test_disconnect_interrupts);
   g_test_add_func ("/agent/functionfs/sessions", test_sessions);
   return g_test_run ();
 }

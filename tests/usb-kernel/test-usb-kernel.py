@@ -20,6 +20,8 @@ package (none cached and none downloadable) skips the suite with the reason.
 Usage: test-usb-kernel.py (from meson; CRADLE_SOURCE_ROOT and
 CRADLE_BUILD_ROOT name the tree and the build). USB_KERNEL_CASES=a,b runs
 only those cases (the others are reported as skipped), for iterating.
+USB_KERNEL_TRACE=1 traces every command the guest runs, with its time, into
+out/logs/trace.txt.
 """
 import os
 import re
@@ -43,7 +45,8 @@ CASES = [
     ("rebind-resume", "after a rebind the same agent serves again, paired, and the interrupted operation completes"),
     ("monitor-hotplug", "CradleDeviceMonitor sees the device leave and come back without udev (polling fallback)"),
     ("four-devices", "four gadgets on dummy_hcd num=4: all found, named as configured, four enrollments at once"),
-    ("gadget-down", "cradle-gadget down removes every device and stops its agent"),
+    ("gadget-down", "cradle-gadget down removes every device; each agent stops on SIGTERM, not killed"),
+    ("agent-stops", "SIGTERM stops an agent whose host stopped reading mid-operation, its store whole"),
 ]
 
 # Loaded in this order in the guest (each after the ones it depends on).
@@ -59,8 +62,8 @@ MODULES = [
 ]
 
 UDCS = 4
-# A guard on the whole guest run, boot included, which takes about 2 min 15 s
-# on TCG (2 cores); far more only when other work crowds the machine.
+# A guard on the whole guest run, boot included, which takes about 1 min on
+# TCG (2 idle cores) and 1.5 to 2.5 min when other work crowds the machine.
 GUEST_TIMEOUT = 400
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -254,7 +257,7 @@ def main():
     # What the guest's cases script needs to know, in a file it reads.
     with open(os.path.join(out, "env"), "w") as env:
         env.write(f"SRC='{source_root}'\nBUILD='{build_root}'\nOUT='{out}'\nUDCS={UDCS}\n"
-                  f"CASES='{' '.join(selected)}'\n")
+                  f"CASES='{' '.join(selected)}'\nTRACE='{'1' if os.environ.get('USB_KERNEL_TRACE') else ''}'\n")
     log(f"kernel {os.path.basename(kernel_dir)}; guest logs in {out}")
     status = boot(kernel_dir, initrd, work, out, os.path.join(HERE, "guest-cases.sh"))
     return report(out, status, selected)
