@@ -57,8 +57,9 @@ void            cradle_device_page_set_checking      (CradleDevicePage *self,
 CradleCertType *cradle_device_page_get_selected_type (CradleDevicePage *self);
 /* Every device connected (@devices, element-type CradleDevice), @shown
  * the one this page is about: with more than one bridge device, a check
- * row for each (the device shown checked the first time), tokens left out
- * (a token is enrolled on its own, after its PIN). */
+ * row for each (the device shown checked the first time), sorted by title
+ * then serial whatever order they arrived in, tokens left out (a token is
+ * enrolled on its own, after its PIN). */
 void            cradle_device_page_set_devices       (CradleDevicePage *self,
                                                       GPtrArray        *devices,
                                                       CradleDevice     *shown);
