@@ -14,6 +14,8 @@ CANCEL does:
 
   ignore-cancel   nothing: the keepalives go on
   silent-cancel   the keepalives stop, and no answer ever comes
+  hostile-prompt  as ignore-cancel, but the prompt is hostile: an escape
+                  sequence, a bidi override, a C1 control and 8 KiB of text
 
 Usage: misbehaving-device.py MODE SERIAL
 """
@@ -32,7 +34,11 @@ def say(line):
     print(line, flush=True)
 
 
+HOSTILE_PROMPT = ("Confirm on \x1b[2J\x1b]0;owned\x07the \u202etxt.exe device\u0085 " + "\u00e9" * 4096)
+
+
 def serve(conn, mode, serial):
+    prompt = HOSTILE_PROMPT if mode == "hostile-prompt" else "Confirm on the misbehaving device"
     waiting = {}  # request id -> still sending keepalives
     lock = threading.Lock()
     session = bf.Session(conn)
@@ -47,7 +53,7 @@ def serve(conn, mode, serial):
                 ids = [i for i, alive in waiting.items() if alive]
             try:
                 for request_id in ids:
-                    send(session.send_keepalive, request_id, 1, "Confirm on the misbehaving device")
+                    send(session.send_keepalive, request_id, 1, prompt)
             except OSError:
                 return
 
@@ -64,7 +70,7 @@ def serve(conn, mode, serial):
             say("cancel %d ignored" % request_id)
         else:
             say("request %s %d" % (bf.NAMES.get(frame_type, hex(frame_type)), request_id))
-            send(session.send_keepalive, request_id, 1, "Confirm on the misbehaving device")
+            send(session.send_keepalive, request_id, 1, prompt)
             with lock:
                 waiting[request_id] = True
 
@@ -86,7 +92,7 @@ def serve(conn, mode, serial):
 
 def main():
     mode, serial = sys.argv[1], sys.argv[2]
-    if mode not in ("ignore-cancel", "silent-cancel"):
+    if mode not in ("ignore-cancel", "silent-cancel", "hostile-prompt"):
         sys.exit("unknown mode %s" % mode)
     runtime = os.environ.get("CRADLE_RUNTIME_DIR") or os.path.join(os.environ["XDG_RUNTIME_DIR"], "cradle")
     folder = os.path.join(runtime, "devices")

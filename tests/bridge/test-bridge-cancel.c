@@ -271,6 +271,64 @@ test_cradlectl_interrupted (Stuck         *s,
   g_assert_nonnull (strstr (out, "\"device-gone\""));
 }
 
+static void
+keep_prompt (CradleDevice *device,
+             guint         status,
+             const char   *prompt,
+             gpointer      user_data)
+{
+  char **kept = user_data;
+
+  if (status == 1 && *kept == NULL)
+    *kept = g_strdup (prompt != NULL ? prompt : "");
+}
+
+/* A device's prompt reaches labels and terminals (the app's "Confirm on"
+ * card, cradlectl's stderr): what the "waiting" signal carries is
+ * escaped and bounded, whatever the device sent. */
+static void
+test_hostile_prompt (Stuck         *s,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleDevice) device = cradle_device_new_for_socket (s->socket_path, &error);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Call call = { device, cancellable, NULL, 0, 0 };
+  g_autofree char *prompt = NULL;
+  g_autofree char *start = NULL;
+  GThread *thread;
+
+  g_assert_no_error (error);
+  g_assert_true (cradle_device_open (device, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cradle_device_pair (device, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (device, "waiting", G_CALLBACK (keep_prompt), &prompt);
+
+  thread = g_thread_new ("generate-key", generate_key, &call);
+  while (prompt == NULL && !g_atomic_int_get (&call.done))
+    g_main_context_iteration (NULL, TRUE);
+  /* The device goes: the call ends. */
+  stop_device (s);
+  g_thread_join (thread);
+  g_clear_error (&call.error);
+
+  g_assert_nonnull (prompt);
+  g_assert_true (g_utf8_validate (prompt, -1, NULL));
+  start = g_utf8_substring (prompt, 0, 80);
+  g_test_message ("prompt: %s", start);
+  g_assert_true (g_str_has_prefix (prompt, "Confirm on \\x1b[2J\\x1b]0;owned\\x07the \\u202etxt.exe device\\u0085 "));
+  for (const char *p = prompt; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_false (g_unichar_iscntrl (c) && c != '\n' && c != '\t');
+      g_assert_cmpint (g_unichar_type (c), !=, G_UNICODE_FORMAT);
+    }
+  g_assert_cmpuint (strlen (prompt), <=, 2048 + strlen ("…"));
+  g_assert_true (g_str_has_suffix (prompt, "…"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -283,5 +341,7 @@ main (int    argc,
               stuck_tear_down);
   g_test_add ("/bridge/cancel/cradlectl-enroll-sigint", Stuck, "ignore-cancel", stuck_set_up,
               test_cradlectl_interrupted, stuck_tear_down);
+  g_test_add ("/bridge/cancel/hostile-prompt", Stuck, "hostile-prompt", stuck_set_up, test_hostile_prompt,
+              stuck_tear_down);
   return g_test_run ();
 }
