@@ -37,7 +37,7 @@ on_device_changed (CradleDeviceWatcher *watcher,
       cradle_device_page_set_device (self->device_page, device);
       _cradle_window_reload_device (self);
     }
-  /* The devices to check, the one shown first among them. */
+  /* The devices to check (by title), the one shown checked at first. */
   cradle_device_page_set_devices (self->device_page, cradle_device_watcher_get_devices (watcher), device);
   _cradle_window_update_page (self);
 }
