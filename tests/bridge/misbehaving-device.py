@@ -14,6 +14,8 @@ CANCEL does:
 
   ignore-cancel   nothing: the keepalives go on
   silent-cancel   the keepalives stop, and no answer ever comes
+  stall-info      as ignore-cancel, and GET_INFO too is never answered
+                  (after HELLO, KEEPALIVEs for ever)
   hostile-prompt  as ignore-cancel, but the prompt is hostile: an escape
                   sequence, a bidi override, a C1 control and 8 KiB of text
 
@@ -61,7 +63,7 @@ def serve(conn, mode, serial):
         frame_type, _flags, request_id, payload = frame
         if session.answer_pairing(frame_type, request_id, payload):
             return
-        if frame_type == bf.GET_INFO:
+        if frame_type == bf.GET_INFO and mode != "stall-info":
             send(session.send_response, bf.GET_INFO, request_id, bf.info_response(serial))
         elif frame_type == bf.CANCEL:
             with lock:
@@ -92,7 +94,7 @@ def serve(conn, mode, serial):
 
 def main():
     mode, serial = sys.argv[1], sys.argv[2]
-    if mode not in ("ignore-cancel", "silent-cancel", "hostile-prompt"):
+    if mode not in ("ignore-cancel", "silent-cancel", "hostile-prompt", "stall-info"):
         sys.exit("unknown mode %s" % mode)
     runtime = os.environ.get("CRADLE_RUNTIME_DIR") or os.path.join(os.environ["XDG_RUNTIME_DIR"], "cradle")
     folder = os.path.join(runtime, "devices")
