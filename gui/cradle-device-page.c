@@ -395,9 +395,9 @@ cradle_device_page_set_device (CradleDevicePage *self,
 
 /* By title, then serial, then id: a cart of devices reads in order,
  * whatever order they arrived in ("Phone 2" before "Phone 10"). */
-static int
-compare_devices (gconstpointer a,
-                 gconstpointer b)
+int
+cradle_device_page_compare_devices (gconstpointer a,
+                                    gconstpointer b)
 {
   CradleDevice *device_a = *(CradleDevice * const *) a;
   CradleDevice *device_b = *(CradleDevice * const *) b;
@@ -474,7 +474,7 @@ cradle_device_page_set_devices (CradleDevicePage *self,
       if (!is_token (device) && cradle_device_get_id (device) != NULL)
         g_ptr_array_add (self->devices, g_object_ref (device));
     }
-  g_ptr_array_sort (self->devices, compare_devices);
+  g_ptr_array_sort (self->devices, cradle_device_page_compare_devices);
 
   if (self->devices->len > 1 && shown != NULL && !is_token (shown))
     {

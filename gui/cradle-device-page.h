@@ -18,6 +18,10 @@ void            cradle_device_page_set_device        (CradleDevicePage *self,
  * its transport, maker, model and serial. */
 char           *cradle_device_page_dup_device_title    (CradleDevice *device);
 char           *cradle_device_page_dup_device_subtitle (CradleDevice *device);
+/* For g_ptr_array_sort() of CradleDevice: by title, then serial (natural
+ * order: "Phone 2" before "Phone 10"), then id. */
+int             cradle_device_page_compare_devices     (gconstpointer a,
+                                                        gconstpointer b);
 /* A token's PIN, as the window read it: the PIN row's words (the error
  * table's for a PIN that has few tries left or is locked); %NULL hides it. */
 void            cradle_device_page_set_pin_state     (CradleDevicePage     *self,

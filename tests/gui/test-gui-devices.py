@@ -132,6 +132,35 @@ def listed_titles(win, page):
     return [next(t for t in titles if n.name == t or n.name.startswith(t + " ")) for n in found]
 
 
+def header_menu_titles(win):
+    """Opens the header's device button's menu, reads its items top to
+    bottom, and closes it again."""
+    from dogtail.rawinput import keyCombo
+    button = win.find(safe(lambda n: "button" in (n.roleName or "") and
+                           "Choose the Device" in ((n.name or "") + " " + (n.description or "")) and
+                           win.visible(n)), timeout=TIMEOUT)
+    if button is None:
+        return None
+    toggle = button if "click" in button.actions else \
+        button.findChild(lambda n: "click" in n.actions, retry=False, requireResult=False)
+    if toggle is None:
+        return None
+    toggle.doActionNamed("click")
+    deadline = time.monotonic() + 10
+    items = []
+    while time.monotonic() < deadline:
+        items = [n for n in win.app.findChildren(safe(lambda n: "menu item" in (n.roleName or "") and
+                                                       win.visible(n)))]
+        if len(items) >= len(DEVICES):
+            break
+        time.sleep(0.2)
+    items.sort(key=lambda n: n.position[1])
+    names = [n.name.replace("__", "_") for n in items]
+    keyCombo("Escape")
+    time.sleep(0.5)
+    return names
+
+
 def wait_checks(win, count, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     checks = {}
@@ -221,6 +250,9 @@ def several(world, tree, agents):
     ok(listed == [title_of(model) for _, model, _ in DEVICES],
        "the devices are listed by title, not in the order they arrived (D, C, B)", listed)
     world.screenshot("four-devices")
+    menu = header_menu_titles(win)
+    ok(menu == [title_of(model) for _, model, _ in DEVICES],
+       "the header's device menu lists them in the same order", menu)
 
     # Pick two: Phone A (checked) and Phone B.
     checks[title_of("Phone B")].click()
