@@ -4,30 +4,136 @@
 #include "cradlectl-format.h"
 #include "cradlectl-private.h"
 
-/* Every device that answers HELLO and GET_INFO; others are reported on stderr. */
+/* How long the bridge devices have to open, all at once: a device that
+ * answers HELLO, then sends KEEPALIVEs forever instead of its details,
+ * would otherwise hold every command (and every other device of a batch)
+ * for ever. Opening needs no answer from the device's user. */
+#define OPEN_BOUND_SECONDS 20
+
+typedef struct {
+  CradleDevice *device;
+  char         *id;           /* as found: a device that lost its session has none */
+  GCancellable *cancellable;
+  GError       *error;
+  gboolean      opened;
+  gboolean      done;         /* under lock */
+  gboolean      late;         /* still opening when the time was up */
+  GMutex       *lock;
+  GCond        *cond;
+  guint        *unfinished;
+} Opening;
+
+static gpointer
+open_thread (gpointer data)
+{
+  Opening *opening = data;
+
+  opening->opened = cradle_device_open (opening->device, opening->cancellable, &opening->error);
+  g_mutex_lock (opening->lock);
+  opening->done = TRUE;
+  (*opening->unfinished)--;
+  g_cond_signal (opening->cond);
+  g_mutex_unlock (opening->lock);
+  return NULL;
+}
+
+/* Every device that answers HELLO and GET_INFO; others are reported on
+ * stderr. The bridge devices are opened at once, each on a thread, so one
+ * that is slow to answer delays no other, and within OPEN_BOUND_SECONDS;
+ * tokens one after another, as their modules ask. */
 GPtrArray *
 cradlectl_open_devices (GError **error)
 {
   g_autoptr(GPtrArray) found = NULL;
   g_autoptr(GPtrArray) opened = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree Opening *openings = NULL;
+  g_autofree GThread **threads = NULL;
+  GMutex lock;
+  GCond cond;
+  guint unfinished = 0;
+  gint64 deadline;
 
   cradlectl_apply_token_options ();
   found = cradle_device_enumerate (NULL, error);
   if (found == NULL)
     return NULL;
+
+  g_mutex_init (&lock);
+  g_cond_init (&cond);
+  openings = g_new0 (Opening, found->len);
+  threads = g_new0 (GThread *, found->len);
   for (guint i = 0; i < found->len; i++)
     {
-      CradleDevice *device = g_ptr_array_index (found, i);
-      g_autoptr(GError) local_error = NULL;
+      Opening *opening = &openings[i];
 
-      if (!cradle_device_open (device, NULL, &local_error))
+      opening->device = g_ptr_array_index (found, i);
+      opening->id = g_strdup (cradle_device_get_id (opening->device));
+      opening->cancellable = cancellable;
+      opening->lock = &lock;
+      opening->cond = &cond;
+      opening->unfinished = &unfinished;
+      if (g_strcmp0 (cradle_device_get_transport (opening->device), CRADLE_DEVICE_TRANSPORT_PKCS11) == 0)
+        continue;
+      g_mutex_lock (&lock);
+      unfinished++;
+      g_mutex_unlock (&lock);
+      threads[i] = g_thread_try_new ("cradlectl-open", open_thread, opening, NULL);
+      if (threads[i] == NULL)
         {
-          g_autofree char *id = cradlectl_text (cradle_device_get_id (device));
+          /* No thread: opened here, as before. */
+          open_thread (opening);
+          threads[i] = NULL;
+        }
+    }
+  for (guint i = 0; i < found->len; i++)
+    {
+      Opening *opening = &openings[i];
 
-          g_printerr ("cradlectl: skipping %s: %s\n", id, local_error->message);
+      if (g_strcmp0 (cradle_device_get_transport (opening->device), CRADLE_DEVICE_TRANSPORT_PKCS11) == 0)
+        opening->opened = cradle_device_open (opening->device, NULL, &opening->error);
+    }
+
+  /* Those that did not open in time are cancelled (a device that ignores
+   * CANCEL loses its session within the host's grace time). */
+  deadline = g_get_monotonic_time () + OPEN_BOUND_SECONDS * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&lock);
+  while (unfinished > 0)
+    if (!g_cond_wait_until (&cond, &lock, deadline) && unfinished > 0)
+      {
+        for (guint i = 0; i < found->len; i++)
+          openings[i].late = threads[i] != NULL && !openings[i].done;
+        g_cancellable_cancel (cancellable);
+        while (unfinished > 0)
+          g_cond_wait (&cond, &lock);
+      }
+  g_mutex_unlock (&lock);
+  for (guint i = 0; i < found->len; i++)
+    if (threads[i] != NULL)
+      g_thread_join (threads[i]);
+  g_mutex_clear (&lock);
+  g_cond_clear (&cond);
+
+  /* In the order they were found, as before. */
+  for (guint i = 0; i < found->len; i++)
+    {
+      Opening *opening = &openings[i];
+      g_autofree char *found_id = g_steal_pointer (&opening->id);
+
+      if (!opening->opened)
+        {
+          g_autofree char *id = cradlectl_text (found_id != NULL ? found_id : "a device");
+          g_autofree char *message = cradlectl_text (opening->error != NULL ? opening->error->message : "?");
+
+          if (opening->late)
+            g_printerr ("cradlectl: skipping %s: it did not answer within %d seconds (%s). Unplug it and "
+                        "connect it again, or restart its agent.\n", id, OPEN_BOUND_SECONDS, message);
+          else
+            g_printerr ("cradlectl: skipping %s: %s\n", id, message);
+          g_clear_error (&opening->error);
           continue;
         }
-      g_ptr_array_add (opened, g_object_ref (device));
+      g_ptr_array_add (opened, g_object_ref (opening->device));
     }
   return g_steal_pointer (&opened);
 }

@@ -40,7 +40,8 @@ typedef struct {
   char             *prefix;       /* "[SERIAL] ", escaped */
   CradleCertType   *type;
   char             *subject;      /* nullable */
-  CradleDevice     *device;       /* nullable: not connected */
+  CradleDevice     *device;       /* nullable: not connected, or its PIN refused */
+  gboolean          absent;       /* the batch names it, and it is not connected */
   gulong            pairing_handler;
   gboolean          pairing_shown;
   gboolean          waiting_shown;
@@ -171,7 +172,8 @@ job_outcome (Job *job)
     return "skipped";
   if (job->enrollment != NULL)
     return cradle_enrollment_outcome_to_string (cradle_enrollment_get_outcome (job->enrollment));
-  if (job->device == NULL)
+  /* A token whose PIN was refused is there: it failed. */
+  if (job->absent)
     return "absent";
   return "failed";
 }
@@ -511,9 +513,12 @@ jobs_from_file (Batch                *batch,
       if (device != NULL)
         job->device = g_object_ref (device);
       else
-        g_set_error (&job->error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
-                     "No connected device has the serial '%s' (line %u of the batch). Connect it and run the "
-                     "batch again; the devices enrolled meanwhile are skipped.", job->serial, job->line);
+        {
+          job->absent = TRUE;
+          g_set_error (&job->error, CRADLE_ERROR, CRADLE_ERROR_DEVICE_GONE,
+                       "No connected device has the serial '%s' (line %u of the batch). Connect it and run the "
+                       "batch again; the devices enrolled meanwhile are skipped.", job->serial, job->line);
+        }
     }
   return TRUE;
 }

@@ -393,6 +393,34 @@ cradle_device_page_set_device (CradleDevicePage *self,
 
 /* ---- the devices to enroll ----------------------------------------------- */
 
+/* By title, then serial, then id: a cart of devices reads in order,
+ * whatever order they arrived in ("Phone 2" before "Phone 10"). */
+int
+cradle_device_page_compare_devices (gconstpointer a,
+                                    gconstpointer b)
+{
+  CradleDevice *device_a = *(CradleDevice * const *) a;
+  CradleDevice *device_b = *(CradleDevice * const *) b;
+  g_autofree char *title_a = cradle_device_page_dup_device_title (device_a);
+  g_autofree char *title_b = cradle_device_page_dup_device_title (device_b);
+  g_autofree char *key_a = g_utf8_collate_key_for_filename (title_a, -1);
+  g_autofree char *key_b = g_utf8_collate_key_for_filename (title_b, -1);
+  int order = strcmp (key_a, key_b);
+
+  if (order == 0)
+    {
+      g_autofree char *serial_a = escaped (cradle_device_get_serial (device_a), "");
+      g_autofree char *serial_b = escaped (cradle_device_get_serial (device_b), "");
+
+      g_free (key_a);
+      g_free (key_b);
+      key_a = g_utf8_collate_key_for_filename (serial_a, -1);
+      key_b = g_utf8_collate_key_for_filename (serial_b, -1);
+      order = strcmp (key_a, key_b);
+    }
+  return order != 0 ? order : g_strcmp0 (cradle_device_get_id (device_a), cradle_device_get_id (device_b));
+}
+
 static void
 update_chosen (CradleDevicePage *self)
 {
@@ -446,6 +474,7 @@ cradle_device_page_set_devices (CradleDevicePage *self,
       if (!is_token (device) && cradle_device_get_id (device) != NULL)
         g_ptr_array_add (self->devices, g_object_ref (device));
     }
+  g_ptr_array_sort (self->devices, cradle_device_page_compare_devices);
 
   if (self->devices->len > 1 && shown != NULL && !is_token (shown))
     {

@@ -18,6 +18,10 @@ void            cradle_device_page_set_device        (CradleDevicePage *self,
  * its transport, maker, model and serial. */
 char           *cradle_device_page_dup_device_title    (CradleDevice *device);
 char           *cradle_device_page_dup_device_subtitle (CradleDevice *device);
+/* For g_ptr_array_sort() of CradleDevice: by title, then serial (natural
+ * order: "Phone 2" before "Phone 10"), then id. */
+int             cradle_device_page_compare_devices     (gconstpointer a,
+                                                        gconstpointer b);
 /* A token's PIN, as the window read it: the PIN row's words (the error
  * table's for a PIN that has few tries left or is locked); %NULL hides it. */
 void            cradle_device_page_set_pin_state     (CradleDevicePage     *self,
@@ -57,8 +61,9 @@ void            cradle_device_page_set_checking      (CradleDevicePage *self,
 CradleCertType *cradle_device_page_get_selected_type (CradleDevicePage *self);
 /* Every device connected (@devices, element-type CradleDevice), @shown
  * the one this page is about: with more than one bridge device, a check
- * row for each (the device shown checked the first time), tokens left out
- * (a token is enrolled on its own, after its PIN). */
+ * row for each (the device shown checked the first time), sorted by title
+ * then serial whatever order they arrived in, tokens left out (a token is
+ * enrolled on its own, after its PIN). */
 void            cradle_device_page_set_devices       (CradleDevicePage *self,
                                                       GPtrArray        *devices,
                                                       CradleDevice     *shown);

@@ -37,7 +37,7 @@ on_device_changed (CradleDeviceWatcher *watcher,
       cradle_device_page_set_device (self->device_page, device);
       _cradle_window_reload_device (self);
     }
-  /* The devices to check, the one shown first among them. */
+  /* The devices to check (by title), the one shown checked at first. */
   cradle_device_page_set_devices (self->device_page, cradle_device_watcher_get_devices (watcher), device);
   _cradle_window_update_page (self);
 }
@@ -59,9 +59,15 @@ static void
 update_device_button (CradleWindow *self)
 {
   CradleDevice *device = cradle_device_watcher_get_device (self->watcher);
-  GPtrArray *devices = cradle_device_watcher_get_devices (self->watcher);
+  GPtrArray *connected = cradle_device_watcher_get_devices (self->watcher);
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_full (connected->len, g_object_unref);
   g_autoptr(GMenu) menu = g_menu_new ();
   g_autofree char *title = NULL;
+
+  /* In the device page's order, whatever order they arrived in. */
+  for (guint i = 0; i < connected->len; i++)
+    g_ptr_array_add (devices, g_object_ref (g_ptr_array_index (connected, i)));
+  g_ptr_array_sort (devices, cradle_device_page_compare_devices);
 
   for (guint i = 0; i < devices->len; i++)
     {

@@ -16,6 +16,9 @@
 /* How long the device has to answer CANCEL; its KEEPALIVEs do not extend it. */
 #define CANCEL_GRACE_MS 5000
 
+/* A device's prompt, at most, as shown: longer is no question for people. */
+#define PROMPT_MAX_BYTES 2048
+
 typedef struct {
   CradleDevice *device;
   guint         status;
@@ -41,6 +44,21 @@ waiting_event_free (gpointer data)
   g_free (event);
 }
 
+/* The device's words as they may reach a label or a terminal: escaped
+ * (lines kept; escape sequences, bidi overrides and C1 controls made
+ * visible) and cut at PROMPT_MAX_BYTES on a character's boundary. */
+static char *
+dup_shown_prompt (const char *prompt)
+{
+  g_autofree char *shown = cradle_text_escape (prompt, -1, CRADLE_TEXT_ESCAPE_KEEP_LINES);
+  const char *end;
+
+  if (strlen (shown) <= PROMPT_MAX_BYTES)
+    return g_steal_pointer (&shown);
+  end = g_utf8_find_prev_char (shown, shown + PROMPT_MAX_BYTES + 1);
+  return g_strdup_printf ("%.*s…", (int) (end - shown), shown);
+}
+
 static void
 report_keepalive (CradleDevice      *self,
                   CradleBridgeFrame *frame)
@@ -63,7 +81,8 @@ report_keepalive (CradleDevice      *self,
   event = g_new0 (WaitingEvent, 1);
   event->device = g_object_ref (self);
   event->status = (guint) MIN (status, G_MAXUINT);
-  event->prompt = g_strdup (prompt);
+  /* The device's own words: from outside, shown to people. */
+  event->prompt = prompt != NULL ? dup_shown_prompt (prompt) : NULL;
   /* While the device asks to pair, what people see is this computer's own
    * words and code, never the device's. */
   if (self->pairing_prompt != NULL && status == CRADLE_BRIDGE_WAITING_FOR_USER)

@@ -354,7 +354,10 @@ cradle_batch_file_parse (const char  *data,
 
       if (peek (&reader) == '#')
         {
-          while (!at_end (&reader) && peek (&reader) != '\n')
+          /* Up to its line end, which is checked as any other: a comment
+           * ending in a lone CR would swallow the next line, and with it a
+           * device, without a word. */
+          while (!at_line_end (&reader))
             reader.pos++;
           if (!end_line (&reader, error))
             return NULL;

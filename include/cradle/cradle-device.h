@@ -114,7 +114,9 @@ typedef enum {
 
 /* The "waiting" signal's status: 1 the device waits for its user, 2 it is
  * working, 3 it asks its user to trust this computer; the prompt then holds
- * this computer's words and pairing code, never the device's. */
+ * this computer's words and pairing code, never the device's.  A device's
+ * own prompt arrives escaped (cradle_text_escape(), lines kept) and cut at
+ * 2 KiB: ready for a label or a terminal. */
 #define CRADLE_DEVICE_WAITING_PAIRING 3
 
 /* GET_INFO features: "scep" is SIGN purposes 2 and 3 and DECRYPT. */

@@ -14,6 +14,10 @@ CANCEL does:
 
   ignore-cancel   nothing: the keepalives go on
   silent-cancel   the keepalives stop, and no answer ever comes
+  stall-info      as ignore-cancel, and GET_INFO too is never answered
+                  (after HELLO, KEEPALIVEs for ever)
+  hostile-prompt  as ignore-cancel, but the prompt is hostile: an escape
+                  sequence, a bidi override, a C1 control and 8 KiB of text
 
 Usage: misbehaving-device.py MODE SERIAL
 """
@@ -32,7 +36,11 @@ def say(line):
     print(line, flush=True)
 
 
+HOSTILE_PROMPT = ("Confirm on \x1b[2J\x1b]0;owned\x07the \u202etxt.exe device\u0085 " + "\u00e9" * 4096)
+
+
 def serve(conn, mode, serial):
+    prompt = HOSTILE_PROMPT if mode == "hostile-prompt" else "Confirm on the misbehaving device"
     waiting = {}  # request id -> still sending keepalives
     lock = threading.Lock()
     session = bf.Session(conn)
@@ -47,7 +55,7 @@ def serve(conn, mode, serial):
                 ids = [i for i, alive in waiting.items() if alive]
             try:
                 for request_id in ids:
-                    send(session.send_keepalive, request_id, 1, "Confirm on the misbehaving device")
+                    send(session.send_keepalive, request_id, 1, prompt)
             except OSError:
                 return
 
@@ -55,7 +63,7 @@ def serve(conn, mode, serial):
         frame_type, _flags, request_id, payload = frame
         if session.answer_pairing(frame_type, request_id, payload):
             return
-        if frame_type == bf.GET_INFO:
+        if frame_type == bf.GET_INFO and mode != "stall-info":
             send(session.send_response, bf.GET_INFO, request_id, bf.info_response(serial))
         elif frame_type == bf.CANCEL:
             with lock:
@@ -64,7 +72,7 @@ def serve(conn, mode, serial):
             say("cancel %d ignored" % request_id)
         else:
             say("request %s %d" % (bf.NAMES.get(frame_type, hex(frame_type)), request_id))
-            send(session.send_keepalive, request_id, 1, "Confirm on the misbehaving device")
+            send(session.send_keepalive, request_id, 1, prompt)
             with lock:
                 waiting[request_id] = True
 
@@ -86,7 +94,7 @@ def serve(conn, mode, serial):
 
 def main():
     mode, serial = sys.argv[1], sys.argv[2]
-    if mode not in ("ignore-cancel", "silent-cancel"):
+    if mode not in ("ignore-cancel", "silent-cancel", "hostile-prompt", "stall-info"):
         sys.exit("unknown mode %s" % mode)
     runtime = os.environ.get("CRADLE_RUNTIME_DIR") or os.path.join(os.environ["XDG_RUNTIME_DIR"], "cradle")
     folder = os.path.join(runtime, "devices")

@@ -271,6 +271,116 @@ test_cradlectl_interrupted (Stuck         *s,
   g_assert_nonnull (strstr (out, "\"device-gone\""));
 }
 
+static void
+keep_prompt (CradleDevice *device,
+             guint         status,
+             const char   *prompt,
+             gpointer      user_data)
+{
+  char **kept = user_data;
+
+  if (status == 1 && *kept == NULL)
+    *kept = g_strdup (prompt != NULL ? prompt : "");
+}
+
+/* A device's prompt reaches labels and terminals (the app's "Confirm on"
+ * card, cradlectl's stderr): what the "waiting" signal carries is
+ * escaped and bounded, whatever the device sent. */
+static void
+test_hostile_prompt (Stuck         *s,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CradleDevice) device = cradle_device_new_for_socket (s->socket_path, &error);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Call call = { device, cancellable, NULL, 0, 0 };
+  g_autofree char *prompt = NULL;
+  g_autofree char *start = NULL;
+  GThread *thread;
+
+  g_assert_no_error (error);
+  g_assert_true (cradle_device_open (device, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (cradle_device_pair (device, NULL, &error));
+  g_assert_no_error (error);
+  g_signal_connect (device, "waiting", G_CALLBACK (keep_prompt), &prompt);
+
+  thread = g_thread_new ("generate-key", generate_key, &call);
+  while (prompt == NULL && !g_atomic_int_get (&call.done))
+    g_main_context_iteration (NULL, TRUE);
+  /* The device goes: the call ends. */
+  stop_device (s);
+  g_thread_join (thread);
+  g_clear_error (&call.error);
+
+  g_assert_nonnull (prompt);
+  g_assert_true (g_utf8_validate (prompt, -1, NULL));
+  start = g_utf8_substring (prompt, 0, 80);
+  g_test_message ("prompt: %s", start);
+  g_assert_true (g_str_has_prefix (prompt, "Confirm on \\x1b[2J\\x1b]0;owned\\x07the \\u202etxt.exe device\\u0085 "));
+  for (const char *p = prompt; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      g_assert_false (g_unichar_iscntrl (c) && c != '\n' && c != '\t');
+      g_assert_cmpint (g_unichar_type (c), !=, G_UNICODE_FORMAT);
+    }
+  g_assert_cmpuint (strlen (prompt), <=, 2048 + strlen ("…"));
+  g_assert_true (g_str_has_suffix (prompt, "…"));
+}
+
+/* A device that answers HELLO, then sends KEEPALIVEs for ever instead of
+ * its details: cradlectl does not wait for it for ever (it would hold
+ * every other device of a batch), it skips it, saying so. */
+static void
+test_cradlectl_stalled_open (Stuck         *s,
+                             gconstpointer  data)
+{
+  g_autofree char *program = g_build_filename (g_getenv ("CRADLE_BUILD_ROOT"), "cli", "cradlectl", NULL);
+  g_autofree char *state = g_build_filename (s->home, "state", NULL);
+  g_autofree char *config = g_build_filename (s->home, "config", NULL);
+  g_autofree char *none = g_build_filename (s->home, "no-system-config", NULL);
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  gboolean stuck = FALSE;
+  guint stuck_source;
+
+  g_subprocess_launcher_setenv (launcher, "CRADLE_RUNTIME_DIR", s->runtime, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_STATE_DIR", state, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_CONFIG_DIR", config, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_SYSTEM_CONFIG_DIR", none, TRUE);
+  g_subprocess_launcher_setenv (launcher, "CRADLE_TOKENS_USE_P11KIT", "false", TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, program, "devices", "--json", NULL);
+  g_assert_no_error (error);
+  g_assert_true (wait_for_device_line (s, "request GET_INFO"));
+
+  g_subprocess_wait_async (process, NULL, NULL, NULL);
+  /* Far beyond the bound: only a cradlectl that waits for ever gets here. */
+  stuck_source = g_timeout_add_seconds (90, set_flag, &stuck);
+  while (!stuck && g_subprocess_get_identifier (process) != NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (g_subprocess_get_identifier (process) != NULL)
+    {
+      g_test_message ("cradlectl devices still waits for the stalled device");
+      g_test_fail ();
+      g_subprocess_force_exit (process);
+      g_subprocess_wait (process, NULL, NULL);
+      return;
+    }
+  g_source_remove (stuck_source);
+  g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
+  g_assert_no_error (error);
+  g_test_message ("stderr: %s", err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_nonnull (strstr (err, "skipping socket:STUCK-1: it did not answer within"));
+  g_assert_nonnull (strstr (out, "[]"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -283,5 +393,9 @@ main (int    argc,
               stuck_tear_down);
   g_test_add ("/bridge/cancel/cradlectl-enroll-sigint", Stuck, "ignore-cancel", stuck_set_up,
               test_cradlectl_interrupted, stuck_tear_down);
+  g_test_add ("/bridge/cancel/hostile-prompt", Stuck, "hostile-prompt", stuck_set_up, test_hostile_prompt,
+              stuck_tear_down);
+  g_test_add ("/bridge/cancel/cradlectl-stalled-open", Stuck, "stall-info", stuck_set_up,
+              test_cradlectl_stalled_open, stuck_tear_down);
   return g_test_run ();
 }

@@ -7,8 +7,9 @@ simulated devices (four real cradle-agent processes, each its own serial,
 model and store):
 
   one device (Phone A): today's page, no list of devices to check
-  -> three more arrive: the device page lists all four, each with a check
-     button, Phone A (the one shown) checked, the others not
+  -> three more arrive, D then C then B: the device page lists all four in
+     order of title (A, B, C, D), each with a check button, Phone A (the
+     one shown) checked, the others not
   -> Phone B checked too: the button says "Get Certificates for 2 Devices";
      Cradle Device (UPN) for both at once
   -> the batch page has one row per device; Phone B's agent declines
@@ -120,6 +121,46 @@ def device_checks(win, page):
     return checks
 
 
+def listed_titles(win, page):
+    """The titles of the device page's check boxes, in the order the list shows them."""
+    titles = [title_of(model) for _, model, _ in DEVICES]
+    found = page.findChildren(safe(lambda n: n.roleName == "check box" and
+                                   any(n.name == t or n.name.startswith(t + " ") for t in titles)))
+    found = [n for n in found if win.visible(n)]
+    # Top to bottom on the screen: the order people read.
+    found.sort(key=lambda n: n.position[1])
+    return [next(t for t in titles if n.name == t or n.name.startswith(t + " ")) for n in found]
+
+
+def header_menu_titles(win):
+    """Opens the header's device button's menu, reads its items top to
+    bottom, and closes it again."""
+    from dogtail.rawinput import keyCombo
+    button = win.find(safe(lambda n: "button" in (n.roleName or "") and
+                           "Choose the Device" in ((n.name or "") + " " + (n.description or "")) and
+                           win.visible(n)), timeout=TIMEOUT)
+    if button is None:
+        return None
+    toggle = button if "click" in button.actions else \
+        button.findChild(lambda n: "click" in n.actions, retry=False, requireResult=False)
+    if toggle is None:
+        return None
+    toggle.doActionNamed("click")
+    deadline = time.monotonic() + 10
+    items = []
+    while time.monotonic() < deadline:
+        items = [n for n in win.app.findChildren(safe(lambda n: "menu item" in (n.roleName or "") and
+                                                       win.visible(n)))]
+        if len(items) >= len(DEVICES):
+            break
+        time.sleep(0.2)
+    items.sort(key=lambda n: n.position[1])
+    names = [n.name.replace("__", "_") for n in items]
+    keyCombo("Escape")
+    time.sleep(0.5)
+    return names
+
+
 def wait_checks(win, count, timeout=TIMEOUT):
     deadline = time.monotonic() + timeout
     checks = {}
@@ -189,9 +230,12 @@ def several(world, tree, agents):
     ok(win.button("Get Certificate", within=page) is not None, "and its button gets one certificate")
     world.screenshot("one-device")
 
-    # Three more: every device listed, the one shown checked.
-    for serial, model, confirm in DEVICES[1:]:
+    # Three more, arriving out of order (D, then C, then B, each listed
+    # before the next comes): every device listed, the one shown checked,
+    # the list in order of title whatever order the devices came in.
+    for count, (serial, model, confirm) in enumerate(reversed(DEVICES[1:]), start=2):
         agents.start(serial, model, confirm)
+        wait_checks(win, count)
     checks = wait_checks(win, len(DEVICES))
     ok(len(checks) == len(DEVICES), "with four devices connected, the page lists each with a check button",
        sorted(checks))
@@ -202,7 +246,13 @@ def several(world, tree, agents):
        not any(checks[title_of(m)].checked for m in ("Phone B", "Phone C", "Phone D")),
        "the device shown is checked, the others not",
        {name: check.checked for name, check in checks.items()})
+    listed = listed_titles(win, win.page("CradleDevicePage"))
+    ok(listed == [title_of(model) for _, model, _ in DEVICES],
+       "the devices are listed by title, not in the order they arrived (D, C, B)", listed)
     world.screenshot("four-devices")
+    menu = header_menu_titles(win)
+    ok(menu == [title_of(model) for _, model, _ in DEVICES],
+       "the header's device menu lists them in the same order", menu)
 
     # Pick two: Phone A (checked) and Phone B.
     checks[title_of("Phone B")].click()

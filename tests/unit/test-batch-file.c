@@ -87,6 +87,13 @@ test_batch_header (void)
   check_entry (no_header, 0, "SN-1", "wifi", NULL, 1);
   g_assert_cmpuint (with_bom->len, ==, 1);
   check_entry (with_bom, 0, "SN-1", "wifi", NULL, 2);
+  /* A comment ending in CRLF, as a spreadsheet writes it. */
+  {
+    g_autoptr(GPtrArray) crlf = parse ("# the cart\r\nSN-1,wifi\r\n");
+
+    g_assert_cmpuint (crlf->len, ==, 1);
+    check_entry (crlf, 0, "SN-1", "wifi", NULL, 2);
+  }
   /* A device whose serial is "serial" after the first record is a device. */
   {
     g_autoptr(GPtrArray) later = parse ("SN-1,wifi\nserial,type\n");
@@ -112,6 +119,8 @@ test_batch_hostile (void)
   check_refused ("SN-1,wifi,\"CN=a\"x\n", 18, 1, "text after its closing quote");
   check_refused ("SN-1,wifi,CN=\"a\"\n", 17, 1, "does not start with one");
   check_refused ("SN-1,wifi\rSN-2,wifi\n", 20, 1, "carriage return");
+  /* Nor after a comment, where it would hide SN-1. */
+  check_refused ("# old Mac\rSN-1,wifi\nSN-2,wifi\n", 30, 1, "carriage return");
   check_refused ("SN-1,wifi\n,wifi\n", 16, 2, "serial (field 1) is empty");
   check_refused ("SN-1,\n", 6, 1, "type (field 2) is empty");
   check_refused ("SN-1,wifi\n# x\nSN-1,vpn\n", 23, 3, "on line 1 already");
