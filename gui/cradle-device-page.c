@@ -340,6 +340,34 @@ cradle_device_page_dup_device_title (CradleDevice *device)
   return g_strstrip (title);
 }
 
+/* The device's title, with its serial when another of @devices has the
+ * same title: the user must tell which one asks (a name is the device's own
+ * word). Escaped, as the title is. */
+char *
+cradle_device_page_dup_distinct_title (GPtrArray    *devices,
+                                       CradleDevice *device)
+{
+  g_autofree char *title = cradle_device_page_dup_device_title (device);
+
+  for (guint i = 0; i < devices->len; i++)
+    {
+      CradleDevice *other = g_ptr_array_index (devices, i);
+      g_autofree char *other_title = NULL;
+
+      if (other == device)
+        continue;
+      other_title = cradle_device_page_dup_device_title (other);
+      if (g_strcmp0 (title, other_title) == 0)
+        {
+          g_autofree char *serial = escaped (cradle_device_get_serial (device), "?");
+
+          /* Translators: a device's name and serial, "Cradle Phone (serial 42)" */
+          return g_strdup_printf (_("%s (serial %s)"), title, serial);
+        }
+    }
+  return g_steal_pointer (&title);
+}
+
 char *
 cradle_device_page_dup_device_subtitle (CradleDevice *device)
 {

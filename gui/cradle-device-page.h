@@ -17,6 +17,9 @@ void            cradle_device_page_set_device        (CradleDevicePage *self,
  * model, with its serial, system and agent; a token by its label, with
  * its transport, maker, model and serial. */
 char           *cradle_device_page_dup_device_title    (CradleDevice *device);
+/* The title, with the serial when another of @devices has the same title. */
+char           *cradle_device_page_dup_distinct_title  (GPtrArray    *devices,
+                                                        CradleDevice *device);
 char           *cradle_device_page_dup_device_subtitle (CradleDevice *device);
 /* For g_ptr_array_sort() of CradleDevice: by title, then serial (natural
  * order: "Phone 2" before "Phone 10"), then id. */

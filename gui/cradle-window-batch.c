@@ -123,36 +123,6 @@ run_done (GObject      *source_object,
 
 /* ---- starting and stopping ---------------------------------------------- */
 
-/* A device's name on its row and in "Confirm on …": what it says it is,
- * escaped; with its serial when another device of the set says the same
- * (a name is the device's own word: the user must tell which one asks). */
-static char *
-dup_row_title (GPtrArray    *devices,
-               CradleDevice *device)
-{
-  g_autofree char *title = cradle_device_page_dup_device_title (device);
-  g_autofree char *serial = NULL;
-
-  for (guint i = 0; i < devices->len; i++)
-    {
-      CradleDevice *other = g_ptr_array_index (devices, i);
-      g_autofree char *other_title = NULL;
-
-      if (other == device)
-        continue;
-      other_title = cradle_device_page_dup_device_title (other);
-      if (g_strcmp0 (title, other_title) == 0)
-        {
-          serial = cradle_text_escape (cradle_device_get_serial (device) != NULL ? cradle_device_get_serial (device)
-                                                                                 : "?",
-                                       -1, CRADLE_TEXT_ESCAPE_DEFAULT);
-          /* Translators: a device's name and serial, "Cradle Phone (serial 42)" */
-          return g_strdup_printf (_("%s (serial %s)"), title, serial);
-        }
-    }
-  return g_steal_pointer (&title);
-}
-
 void
 _cradle_window_enroll_several (CradleWindow   *self,
                                GPtrArray      *devices,
@@ -175,7 +145,7 @@ _cradle_window_enroll_several (CradleWindow   *self,
     {
       CradleDevice *device = g_ptr_array_index (devices, i);
       BatchRun *run = g_new0 (BatchRun, 1);
-      g_autofree char *title = dup_row_title (devices, device);
+      g_autofree char *title = cradle_device_page_dup_distinct_title (devices, device);
 
       run->device = g_object_ref (device);
       run->id = g_strdup (cradle_device_get_id (device));

@@ -43,12 +43,14 @@ on_device_changed (CradleDeviceWatcher *watcher,
 }
 
 /* The header's device button: its label names the device shown; its menu
- * lists every device connected, each by cradle_device_page_dup_device_title
- * (a token by its label), escaped; it shows when there is a choice. */
+ * lists every device connected, each by cradle_device_page_dup_distinct_title
+ * (a token by its label; with its serial when two say the same), escaped;
+ * it shows when there is a choice. */
 static char *
-dup_menu_label (CradleDevice *device)
+dup_menu_label (GPtrArray    *devices,
+                CradleDevice *device)
 {
-  g_autofree char *title = cradle_device_page_dup_device_title (device);
+  g_autofree char *title = cradle_device_page_dup_distinct_title (devices, device);
   g_auto(GStrv) parts = g_strsplit (title, "_", -1);
 
   /* A menu item's label takes "_" for a mnemonic: "__" is one "_". */
@@ -72,7 +74,7 @@ update_device_button (CradleWindow *self)
   for (guint i = 0; i < devices->len; i++)
     {
       CradleDevice *each = g_ptr_array_index (devices, i);
-      g_autofree char *label = dup_menu_label (each);
+      g_autofree char *label = dup_menu_label (devices, each);
       g_autoptr(GMenuItem) item = NULL;
 
       if (cradle_device_get_id (each) == NULL)

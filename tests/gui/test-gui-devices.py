@@ -372,6 +372,21 @@ def several(world, tree, agents):
     world.screenshot("batch-stopped")
     win.click_button("Done", within=win.page("CradleBatchPage"))
     win.wait_title("Phone A")
+
+    # A fifth device that says it is a Phone A too: the header's menu tells
+    # the two apart by serial, as the batch page does.
+    agents.start("MULTI-5", "Phone A", ["--confirm=approve"])
+    menu = None
+    deadline = time.monotonic() + TIMEOUT
+    while time.monotonic() < deadline:
+        menu = header_menu_titles(win)
+        if menu is not None and len(menu) >= len(DEVICES) + 1:
+            break
+        time.sleep(0.5)
+    twins = [f"{title_of('Phone A')} (serial MULTI-1)", f"{title_of('Phone A')} (serial MULTI-5)"]
+    ok(menu is not None and all(twin in menu for twin in twins),
+       "two devices that say the same name are told apart by serial in the header's menu", menu)
+    world.screenshot("same-name")
     world.stop_app()
     gui.wait_app_gone(tree)
 
