@@ -74,7 +74,7 @@ cradlectl_enroll (int    argc,
   g_autofree char *subject = NULL;
   g_autofree char *batch_file = NULL;
   gboolean all_devices = FALSE;
-  int at_once = 0;
+  int at_once = -1;  /* not given: the batch's default */
   GOptionEntry entries[] = {
     { "template", 0, 0, G_OPTION_ARG_STRING, &template_name, "A certificate template of the directory", "NAME" },
     { "type", 0, 0, G_OPTION_ARG_STRING, &type_name, "A certificate type your administrator defined", "NAME" },
@@ -115,7 +115,8 @@ cradlectl_enroll (int    argc,
   cradlectl_domain_options_resolve (&options);
   if (batch_file != NULL || all_devices)
     {
-      CradlectlBatchParams params = { batch_file, type_name, template_name, &options, (guint) at_once };
+      CradlectlBatchParams params = { batch_file, type_name, template_name, &options,
+                                       at_once > 0 ? (guint) at_once : 0 };
       const char *wrong = NULL;
 
       if (batch_file != NULL && all_devices)
@@ -124,7 +125,7 @@ cradlectl_enroll (int    argc,
         wrong = "--batch takes each device's type from its file, not from --type or --template";
       else if (all_devices && (type_name == NULL) == (template_name == NULL))
         wrong = "--all-devices needs either --type NAME or --template NAME";
-      else if (at_once < 0 || at_once > 1024)
+      else if (at_once != -1 && (at_once < 1 || at_once > 1024))
         wrong = "--at-once takes a number of devices from 1 to 1024";
       else if (wanted != NULL || subject != NULL)
         wrong = "--device and --subject are for one device; a batch file gives each device's subject";
@@ -138,7 +139,7 @@ cradlectl_enroll (int    argc,
       cradlectl_domain_options_clear (&options);
       return code;
     }
-  if (at_once != 0)
+  if (at_once != -1)
     {
       g_printerr ("cradlectl enroll: --at-once is for --batch and --all-devices\n");
       cradlectl_domain_options_clear (&options);

@@ -449,6 +449,15 @@ test_batch_text (E2e           *e2e,
     g_assert_nonnull (strstr (err, "Line 2 of"));
     g_assert_nonnull (strstr (err, "no-such-type"));
   }
+  /* --at-once 0 is refused, not taken for the default: no device asked (7). */
+  {
+    const char *args[] = { "enroll", "--batch", path, "--at-once", "0", "--dc", env (e2e, "CRADLE_LAB_LDAP_URI"),
+                           "--ccache", alice_ccache (e2e), NULL };
+
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (cradlectl (e2e, args, NULL, &err), ==, 7);
+    g_assert_nonnull (strstr (err, "--at-once takes a number of devices from 1 to 1024"));
+  }
   /* Neither of the refused batches enrolled the second device again. */
   {
     g_autoptr(JsonNode) runs = journal (e2e, 0);
