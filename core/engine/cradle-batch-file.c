@@ -15,6 +15,8 @@
 
 #include <cradle/cradle.h>
 
+#include "base/cradle-file-private.h"
+
 struct _CradleBatchEntry
 {
   char *serial;
@@ -408,56 +410,19 @@ GPtrArray *
 cradle_batch_file_read (const char  *path,
                         GError     **error)
 {
-  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  g_autoptr(GBytes) data = NULL;
   GPtrArray *entries;
-  struct stat st;
-  int fd;
+  gsize size;
+  const char *text;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  /* Not blocked by a FIFO, which is refused as not a regular file. */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, CRADLE_ERROR, saved_errno == ENOENT ? CRADLE_ERROR_NOT_FOUND : CRADLE_ERROR_FAILED,
-                   "Could not read the batch file %s: %s. Check its name and that you may read it.", path,
-                   g_strerror (saved_errno));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "The batch file %s is not a regular file. Give the path of a CSV file.", path);
-      return NULL;
-    }
-  /* Bounded while reading, not only by the size the file claims. */
-  for (;;)
-    {
-      guint8 chunk[16384];
-      ssize_t got = read (fd, chunk, sizeof chunk);
-
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        {
-          int saved_errno = errno;
-
-          close (fd);
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not read the batch file %s: %s.", path,
-                       g_strerror (saved_errno));
-          return NULL;
-        }
-      if (got == 0)
-        break;
-      g_byte_array_append (buffer, chunk, (guint) got);
-      if (buffer->len > CRADLE_BATCH_FILE_MAX_SIZE)
-        break;
-    }
-  close (fd);
-  entries = cradle_batch_file_parse ((const char *) buffer->data, buffer->len, error);
+  /* One byte past the limit at most: the parser refuses that size. */
+  data = cradle_file_read_bounded (path, CRADLE_BATCH_FILE_MAX_SIZE, "Give the path of a CSV batch file.", error);
+  if (data == NULL)
+    return NULL;
+  text = g_bytes_get_data (data, &size);
+  entries = cradle_batch_file_parse (text, size, error);
   if (entries == NULL)
     g_prefix_error (error, "%s: ", path);
   return entries;

@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 
+#include "base/cradle-file-private.h"
 #include "base/cradle-openssl-private.h"
 #include "protocol/cradle-der-private.h"
 #include "engine/cradle-cert-file-private.h"
@@ -93,63 +94,27 @@ GBytes *
 cradle_cert_file_load (const char  *path,
                        GError     **error)
 {
-  g_autofree guint8 *buffer = NULL;
-  gsize filled = 0;
-  struct stat st;
-  int fd;
+  g_autoptr(GBytes) data = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0)
+  data = cradle_file_read_bounded (path, CRADLE_CERT_FILE_MAX_SIZE,
+                                   "Give a .pfx, .p12, .cer, .crt or .p7b file.", error);
+  if (data == NULL)
+    return NULL;
+  if (g_bytes_get_size (data) > CRADLE_CERT_FILE_MAX_SIZE)
     {
-      int saved = errno;
-
-      g_set_error (error, CRADLE_ERROR, saved == ENOENT ? CRADLE_ERROR_NOT_FOUND : CRADLE_ERROR_PERMISSION_DENIED,
-                   "Could not open %s: %s.", path, g_strerror (saved));
-      return NULL;
-    }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                   "%s is not a regular file; give a .pfx, .p12, .cer, .crt or .p7b file.", path);
-      return NULL;
-    }
-  buffer = g_malloc (CRADLE_CERT_FILE_MAX_SIZE + 1);
-  while (filled < CRADLE_CERT_FILE_MAX_SIZE + 1)
-    {
-      gssize got = read (fd, buffer + filled, CRADLE_CERT_FILE_MAX_SIZE + 1 - filled);
-
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        {
-          int saved = errno;
-
-          close (fd);
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "Could not read %s: %s.", path, g_strerror (saved));
-          return NULL;
-        }
-      if (got == 0)
-        break;
-      filled += (gsize) got;
-    }
-  close (fd);
-  if (filled > CRADLE_CERT_FILE_MAX_SIZE)
-    {
-      explicit_bzero (buffer, CRADLE_CERT_FILE_MAX_SIZE + 1);
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
                    "%s is larger than %d bytes, more than any certificate file; it is not one.",
                    path, CRADLE_CERT_FILE_MAX_SIZE);
       return NULL;
     }
-  if (filled == 0)
+  if (g_bytes_get_size (data) == 0)
     {
       g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "%s is empty.", path);
       return NULL;
     }
-  return g_bytes_new (buffer, filled);
+  return g_steal_pointer (&data);
 }
 
 /* The tag of the first element inside the outer SEQUENCE, when that

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "base/cradle-file-private.h"
 #include "ca/cradle-http-private.h"
 #include "policy/cradle-cert-type-private.h"
 #include "policy/cradle-provisioning-private.h"
@@ -142,60 +143,21 @@ CradleProvisioning *
 cradle_provisioning_new_from_file (const char  *path,
                                    GError     **error)
 {
-  g_autoptr(GByteArray) buffer = NULL;
   g_autoptr(GBytes) data = NULL;
-  struct stat st;
-  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  /* Bounded while reading, not only by the size the file claims. */
-  /* Not blocked by a FIFO, which is refused below as not a regular file. */
-  fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0)
+  data = cradle_file_read_bounded (path, CRADLE_PROVISIONING_MAX_SIZE,
+                                   "Give the provisioning file your administrator signed.", error);
+  if (data == NULL)
+    return NULL;
+  if (g_bytes_get_size (data) > CRADLE_PROVISIONING_MAX_SIZE)
     {
-      int saved_errno = errno;
-
-      g_set_error (error, CRADLE_ERROR, saved_errno == ENOENT ? CRADLE_ERROR_NOT_FOUND : CRADLE_ERROR_FAILED,
-                   "%s: %s", path, g_strerror (saved_errno));
+      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
+                   "%s: the file is larger than %d bytes, more than any provisioning file needs",
+                   path, CRADLE_PROVISIONING_MAX_SIZE);
       return NULL;
     }
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      close (fd);
-      g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA, "%s: not a regular file", path);
-      return NULL;
-    }
-  buffer = g_byte_array_new ();
-  for (;;)
-    {
-      guint8 chunk[16384];
-      ssize_t got = read (fd, chunk, sizeof chunk);
-
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got < 0)
-        {
-          int saved_errno = errno;
-
-          close (fd);
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_FAILED, "%s: %s", path, g_strerror (saved_errno));
-          return NULL;
-        }
-      if (got == 0)
-        break;
-      g_byte_array_append (buffer, chunk, (guint) got);
-      if (buffer->len > CRADLE_PROVISIONING_MAX_SIZE)
-        {
-          close (fd);
-          g_set_error (error, CRADLE_ERROR, CRADLE_ERROR_INVALID_DATA,
-                       "%s: the file is larger than %d bytes, more than any provisioning file needs",
-                       path, CRADLE_PROVISIONING_MAX_SIZE);
-          return NULL;
-        }
-    }
-  close (fd);
-  data = g_byte_array_free_to_bytes (g_steal_pointer (&buffer));
   return cradle_provisioning_new_from_bytes (path, data, error);
 }
 

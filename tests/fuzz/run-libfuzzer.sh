@@ -163,7 +163,7 @@ case $name in
     extra_includes="-I$src/tests/unit"
     extra_libs=libcrypto ;;
   batch-file)
-    sources=("$src/core/engine/cradle-batch-file.c" "$src/core/base/cradle-text.c") ;;
+    sources=("$src/core/engine/cradle-batch-file.c" "$src/core/base/cradle-file.c" "$src/core/base/cradle-text.c") ;;
   *)
     echo "not ok 1 libFuzzer $name: no sources are listed for it in run-libfuzzer.sh"
     exit 1 ;;
